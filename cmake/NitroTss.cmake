@@ -1,0 +1,105 @@
+# Shared build helpers for nitro-tss targets.
+
+# Applies the project's warning flags, sanitizers and include root to a target
+# that holds our own code.
+function(nitro_tss_defaults target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror
+                                           -Wno-error=deprecated-declarations)
+  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}
+                                              ${PROJECT_BINARY_DIR})
+  if(NITRO_TSS_SANITIZE)
+    string(REPLACE ";" "," _san "${NITRO_TSS_SANITIZE}")
+    target_compile_options(${target} PRIVATE -fsanitize=${_san}
+                                             -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=${_san})
+  endif()
+endfunction()
+
+# nitro_tss_library(NAME DIR <dir> [DEPS ...]) builds every *.cc under <dir>
+# (recursively, except *_test.cc, *_fuzz.cc, *_main.cc) into a static library.
+function(nitro_tss_library name)
+  cmake_parse_arguments(ARG "" "DIR" "DEPS" ${ARGN})
+  file(GLOB_RECURSE _srcs CONFIGURE_DEPENDS ${ARG_DIR}/*.cc)
+  list(FILTER _srcs EXCLUDE REGEX "(_test|_fuzz|_main)\\.cc$")
+  if(NOT _srcs)
+    # Nothing to compile yet: a header-only interface library.
+    add_library(${name} INTERFACE)
+    target_include_directories(${name} INTERFACE ${PROJECT_SOURCE_DIR}
+                                                 ${PROJECT_BINARY_DIR})
+    target_link_libraries(${name} INTERFACE ${ARG_DEPS})
+    return()
+  endif()
+  add_library(${name} STATIC ${_srcs})
+  nitro_tss_defaults(${name})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+endfunction()
+
+# nitro_tss_test(NAME SRCS ... DEPS ...) builds one gtest binary and registers
+# each of its tests with CTest. Tests run from the source root, so they can
+# read tests/fixtures/... and ../shared/... by relative path.
+function(nitro_tss_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SRCS})
+  nitro_tss_defaults(${name})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main
+                                        GTest::gmock)
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 600)
+  endif()
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS ${name})
+  endif()
+  include(GoogleTest)
+  gtest_discover_tests(${name}
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+    DISCOVERY_TIMEOUT 60
+    PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}"
+               ENVIRONMENT "NITRO_TSS_SOURCE_DIR=${PROJECT_SOURCE_DIR};NITRO_TSS_BINARY_DIR=${PROJECT_BINARY_DIR}")
+endfunction()
+
+# nitro_tss_fuzzer(NAME SRC <file> DEPS ... CORPUS <dir>)
+# With NITRO_TSS_FUZZ=ON: a libFuzzer binary (clang). Otherwise: the same
+# target linked with a standalone driver that replays the seed corpus, run as
+# a regular CTest so decoders stay exercised by `make test`.
+function(nitro_tss_fuzzer name)
+  cmake_parse_arguments(ARG "" "SRC;CORPUS" "DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SRC})
+  nitro_tss_defaults(${name})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+  if(NITRO_TSS_FUZZ)
+    target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+    set_property(GLOBAL APPEND PROPERTY NITRO_TSS_FUZZERS "${name}|${ARG_CORPUS}")
+  else()
+    target_sources(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests/fuzz/standalone_driver.cc)
+    if(NITRO_TSS_BUILD_TESTS)
+      add_test(NAME fuzz_corpus.${name}
+               COMMAND ${name} ${ARG_CORPUS}
+               WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+    endif()
+  endif()
+endfunction()
+
+# nitro_tss_bench(NAME SRCS ... DEPS ...) builds one Google Benchmark binary;
+# `make bench` runs every binary registered this way.
+function(nitro_tss_bench name)
+  cmake_parse_arguments(ARG "" "" "SRCS;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SRCS})
+  nitro_tss_defaults(${name})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark)
+  set_property(GLOBAL APPEND PROPERTY NITRO_TSS_BENCHES ${name})
+endfunction()
+
+# Includes every immediate subdirectory of the current source dir that has a
+# CMakeLists.txt (so independent components can be added without editing
+# their parent).
+macro(nitro_tss_add_subdirs)
+  file(GLOB _children LIST_DIRECTORIES true CONFIGURE_DEPENDS
+       ${CMAKE_CURRENT_SOURCE_DIR}/*)
+  list(SORT _children)
+  foreach(_child ${_children})
+    if(IS_DIRECTORY ${_child} AND EXISTS ${_child}/CMakeLists.txt)
+      add_subdirectory(${_child})
+    endif()
+  endforeach()
+endmacro()

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages nitro-tss builds and tests with. Idempotent:
+# skips packages that are already installed, runs `apt-get update` at most once.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config git ca-certificates
+  # gRPC + Protobuf: coordinator/node APIs and all wire formats.
+  libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  # Crypto and math.
+  libsodium-dev libgmp-dev libsecp256k1-dev libssl-dev openssl
+  # Abseil (Status/StatusOr, strings, flags).
+  libabsl-dev
+  # Parsing and transport.
+  libcbor-dev libcurl4-openssl-dev libsqlite3-dev
+  # Tests, benchmarks, fuzzing.
+  libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev
+  # Interop tests: python3 for boto3-driven tests, Debian's AWS CLI.
+  python3 awscli
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
