@@ -3,6 +3,7 @@
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/cms.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
@@ -82,6 +83,23 @@ absl::StatusOr<std::string> BuildCiphertextForRecipient(
       X509_add1_ext_i2d(cert.get(), NID_subject_key_identifier, ski_os.get(), 0,
                         X509V3_ADD_DEFAULT) != 1) {
     return OpensslError("adding subject key identifier");
+  }
+  // OpenSSL only reads the identifier back from a complete, encodable
+  // certificate: give it names, a validity period and a signature made with
+  // an ephemeral key (nobody ever checks it).
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  PkeyPtr signer(EVP_EC_gen("P-256"));
+  if (!signer ||
+      !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                  reinterpret_cast<const unsigned char*>(
+                                      "kms-recipient"),
+                                  -1, -1, 0) ||
+      !X509_set_issuer_name(cert.get(), name) ||
+      !ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1) ||
+      !X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0) ||
+      !X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600) ||
+      X509_sign(cert.get(), signer.get(), EVP_sha256()) <= 0) {
+    return OpensslError("completing recipient certificate");
   }
   const unsigned int flags = CMS_BINARY | CMS_PARTIAL | CMS_STREAM;
   CmsPtr cms(CMS_encrypt(nullptr, nullptr, EVP_aes_256_cbc(), flags));
