@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sodium.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -298,6 +299,10 @@ struct HttpServer::Impl {
 
 namespace {
 
+void Wipe(std::string* s) {
+  if (!s->empty()) sodium_memzero(s->data(), s->size());
+}
+
 bool SendAll(int fd, absl::string_view data) {
   while (!data.empty()) {
     const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
@@ -318,11 +323,17 @@ void ServeConnection(int fd, int wake_fd, const std::atomic<bool>& stopping,
   while (!stopping.load()) {
     HttpParseResult r = ParseHttpRequest(buffer, options.limits);
     if (r.kind == HttpParseResult::Kind::kComplete) {
-      const HttpResponseMessage resp = handler(r.request);
+      HttpResponseMessage resp = handler(r.request);
       const bool keep = r.request.keep_alive && !stopping.load();
-      if (!SendAll(fd, SerializeHttpResponse(resp, keep))) break;
-      if (!keep) break;
+      std::string wire = SerializeHttpResponse(resp, keep);
+      const bool sent = SendAll(fd, wire);
+      // Requests and responses may carry plaintexts: wipe our copies.
+      Wipe(&wire);
+      Wipe(&resp.body);
+      Wipe(&r.request.body);
+      sodium_memzero(buffer.data(), r.consumed);
       buffer.erase(0, r.consumed);
+      if (!sent || !keep) break;
       continue;
     }
     if (r.kind == HttpParseResult::Kind::kError) {
@@ -343,6 +354,8 @@ void ServeConnection(int fd, int wake_fd, const std::atomic<bool>& stopping,
     if (n <= 0) break;
     buffer.append(chunk, static_cast<size_t>(n));
   }
+  Wipe(&buffer);
+  sodium_memzero(chunk, sizeof(chunk));
   ::shutdown(fd, SHUT_RDWR);
   ::close(fd);
 }
