@@ -332,7 +332,8 @@ TEST(KmsClientTransport, DISABLED_ConnectHookIsUsedForEveryConnection) {
   };
   auto client = *KmsClient::Create(c, AwsCredentials("a", "b"));
   absl::StatusOr<GenerateRandomResponse> r = client->GenerateRandom({4, {}});
-  ASSERT_TRUE(r.ok()) << r.status() << " hook=" << hook_calls << " reqs=" << server.requests().size();
+  ASSERT_TRUE(r.ok()) << r.status() << " hook=" << hook_calls
+                      << " reqs=" << server.requests().size();
   EXPECT_EQ(hook_calls, 2) << server.requests().size();
   EXPECT_EQ(*FindHeader(server.requests()[0].headers, "Host"),
             "kms.us-east-1.amazonaws.com:1");
