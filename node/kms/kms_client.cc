@@ -181,17 +181,6 @@ size_t WriteCallback(char* ptr, size_t size, size_t nmemb, void* userdata) {
   return n;
 }
 
-curl_socket_t OpenSocketCallback(void* clientp, curlsocktype,
-                                 struct curl_sockaddr*) {
-  const ConnectHook* hook = static_cast<const ConnectHook*>(clientp);
-  int fd = (*hook)();
-  return fd < 0 ? CURL_SOCKET_BAD : fd;
-}
-
-int SockoptCallback(void*, curl_socket_t, curlsocktype) {
-  return CURL_SOCKOPT_ALREADY_CONNECTED;
-}
-
 bool IsRetryable(const absl::Status& s) {
   return s.code() == absl::StatusCode::kResourceExhausted ||
          s.code() == absl::StatusCode::kUnavailable;
@@ -353,19 +342,25 @@ absl::StatusOr<std::unique_ptr<KmsClient>> KmsClient::Create(
   if (!config.clock) config.clock = [] { return absl::Now(); };
   if (!config.sleep) config.sleep = [](absl::Duration d) { absl::SleepFor(d); };
   EnsureCurlInit();
-  const int port = url->port != 0 ? url->port : (url->https ? 443 : 80);
+  std::unique_ptr<SocketBridge> bridge;
+  if (config.connect_hook) {
+    absl::StatusOr<std::unique_ptr<SocketBridge>> b =
+        SocketBridge::Start(config.connect_hook);
+    if (!b.ok()) return b.status();
+    bridge = *std::move(b);
+  }
   return std::unique_ptr<KmsClient>(
       new KmsClient(std::move(config), std::move(credentials), std::move(full),
-                    host, absl::StrCat(url->host, ":", port, ":127.0.0.1")));
+                    host, std::move(bridge)));
 }
 
 KmsClient::KmsClient(KmsClientConfig config, AwsCredentials credentials,
                      std::string url, std::string host,
-                     std::string resolve_override)
+                     std::unique_ptr<SocketBridge> bridge)
     : config_(std::move(config)),
       url_(std::move(url)),
       host_(std::move(host)),
-      resolve_override_(std::move(resolve_override)),
+      bridge_(std::move(bridge)),
       credentials_(std::move(credentials)) {}
 
 KmsClient::~KmsClient() = default;
@@ -406,7 +401,6 @@ absl::Status KmsClient::PostOnce(absl::string_view operation,
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return absl::InternalError("kms: curl_easy_init failed");
   curl_slist* headers = nullptr;
-  curl_slist* resolve = nullptr;
   for (const HttpHeader& h : req.headers) {
     headers =
         curl_slist_append(headers, absl::StrCat(h.name, ": ", h.value).c_str());
@@ -437,23 +431,15 @@ absl::Status KmsClient::PostOnce(absl::string_view operation,
     curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH,
                      config_.unix_socket_path.c_str());
   }
-  if (config_.connect_hook) {
-    curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, OpenSocketCallback);
-    curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &config_.connect_hook);
-    curl_easy_setopt(curl, CURLOPT_SOCKOPTFUNCTION, SockoptCallback);
-    // Each request gets its own connection from the hook.
-    curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
-    // No DNS: the hook decides where to connect (inside an enclave there is
-    // no resolver). The pinned address is never used by the hook.
-    resolve = curl_slist_append(nullptr, resolve_override_.c_str());
-    curl_easy_setopt(curl, CURLOPT_RESOLVE, resolve);
+  if (bridge_ != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_ABSTRACT_UNIX_SOCKET,
+                     bridge_->abstract_name().c_str());
   }
   CURLcode rc = curl_easy_perform(curl);
   *http_status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, http_status);
   curl_easy_cleanup(curl);
   curl_slist_free_all(headers);
-  curl_slist_free_all(resolve);
   if (rc != CURLE_OK) {
     Wipe(response);
     if (rc == CURLE_WRITE_ERROR) {

@@ -36,6 +36,7 @@
 #include "node/common/json.h"
 #include "node/kms/kms_api.h"
 #include "node/kms/sigv4.h"
+#include "node/kms/socket_bridge.h"
 
 namespace nitro_tss::kms {
 
@@ -52,7 +53,9 @@ struct RetryPolicy {
 
 // Returns a connected socket file descriptor (the client owns and closes
 // it), or -1 with errno set. Used to reach KMS through something other than
-// a TCP connect to the URL's host, e.g. AF_VSOCK to the parent's proxy.
+// a TCP connect to the URL's host, e.g. AF_VSOCK to the parent's proxy
+// (`[]{ return ConnectVsock(3, 8000); }`). Called once per HTTP connection,
+// from a relay thread (see socket_bridge.h); no DNS lookup happens.
 using ConnectHook = std::function<int()>;
 
 struct KmsClientConfig {
@@ -123,7 +126,7 @@ class KmsClient : public KmsInterface {
 
  private:
   KmsClient(KmsClientConfig config, AwsCredentials credentials, std::string url,
-            std::string host, std::string resolve_override);
+            std::string host, std::unique_ptr<SocketBridge> bridge);
   // One HTTP exchange. Sets *http_status and *body; transport errors are
   // returned as Unavailable.
   absl::Status PostOnce(absl::string_view operation, const std::string& body,
@@ -132,7 +135,8 @@ class KmsClient : public KmsInterface {
   KmsClientConfig config_;
   const std::string url_;
   const std::string host_;
-  const std::string resolve_override_;  // "host:port:127.0.0.1"
+  // Relays curl's connections through connect_hook (see socket_bridge.h).
+  const std::unique_ptr<SocketBridge> bridge_;
   mutable absl::Mutex mu_;
   AwsCredentials credentials_ ABSL_GUARDED_BY(mu_);
   int attempts_ ABSL_GUARDED_BY(mu_) = 0;
