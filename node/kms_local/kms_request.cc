@@ -250,7 +250,9 @@ absl::StatusOr<KmsRequest> ParseKmsRequest(KmsOperation op,
   const std::vector<absl::string_view> allowed = AllowedMembers(op);
   KmsRequest r;
   r.op = op;
-  for (const auto& [name, v] : doc->AsObject()) {
+  for (const auto& member : doc->AsObject()) {
+    const std::string& name = member.first;
+    const Value& v = member.second;
     bool known = false;
     for (absl::string_view a : allowed) known = known || a == name;
     if (!known) {
