@@ -193,11 +193,15 @@ absl::StatusOr<uint64_t> Reader::ReadArrayHeader(const char* what,
   auto head = ReadHead(MajorType::kArray, what);
   if (!head.ok()) return head.status();
   // Each element needs at least one byte: also bounds allocations.
-  if (head->value > max_len || head->value > remaining()) {
+  if (head->value > max_len) {
     offset_ = start;
     return Error(absl::StrCat(what, ": array of ", head->value,
-                              " elements exceeds the limit of ", max_len,
-                              " or the input"));
+                              " elements exceeds the limit of ", max_len));
+  }
+  if (head->value > remaining()) {
+    offset_ = start;
+    return Error(
+        absl::StrCat(what, ": truncated array of ", head->value, " elements"));
   }
   return head->value;
 }
@@ -207,11 +211,15 @@ absl::StatusOr<uint64_t> Reader::ReadMapHeader(const char* what,
   const size_t start = offset_;
   auto head = ReadHead(MajorType::kMap, what);
   if (!head.ok()) return head.status();
-  if (head->value > max_len || head->value > remaining() / 2) {
+  if (head->value > max_len) {
     offset_ = start;
     return Error(absl::StrCat(what, ": map of ", head->value,
-                              " pairs exceeds the limit of ", max_len,
-                              " or the input"));
+                              " pairs exceeds the limit of ", max_len));
+  }
+  if (head->value > remaining() / 2) {
+    offset_ = start;
+    return Error(
+        absl::StrCat(what, ": truncated map of ", head->value, " pairs"));
   }
   return head->value;
 }
