@@ -38,6 +38,9 @@ endfunction()
 # each of its tests with CTest. Tests run from the source root, so they can
 # read tests/fixtures/... and ../shared/... by relative path.
 function(nitro_tss_test name)
+  if(NOT NITRO_TSS_BUILD_TESTS)
+    return()
+  endif()
   cmake_parse_arguments(ARG "" "TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SRCS})
   nitro_tss_defaults(${name})

@@ -35,15 +35,16 @@ TEST(Smoke, Secp256k1KnownKeySignVerifyRecover) {
   unsigned char ser[33];
   size_t len = sizeof(ser);
   secp256k1_ec_pubkey_serialize(ctx, ser, &len, &pk, SECP256K1_EC_COMPRESSED);
-  EXPECT_EQ(Hex(ser, len),
-            "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
+  EXPECT_EQ(
+      Hex(ser, len),
+      "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
   std::array<unsigned char, 32> msg{};
-  ASSERT_EQ(crypto_hash_sha256(msg.data(),
-                               reinterpret_cast<const unsigned char*>("abc"), 3),
+  ASSERT_EQ(crypto_hash_sha256(
+                msg.data(), reinterpret_cast<const unsigned char*>("abc"), 3),
             0);
   secp256k1_ecdsa_recoverable_signature rsig;
-  ASSERT_TRUE(secp256k1_ecdsa_sign_recoverable(ctx, &rsig, msg.data(), sk.data(),
-                                               nullptr, nullptr));
+  ASSERT_TRUE(secp256k1_ecdsa_sign_recoverable(ctx, &rsig, msg.data(),
+                                               sk.data(), nullptr, nullptr));
   secp256k1_ecdsa_signature sig;
   secp256k1_ecdsa_recoverable_signature_convert(ctx, &sig, &rsig);
   EXPECT_TRUE(secp256k1_ecdsa_verify(ctx, &sig, msg.data(), &pk));

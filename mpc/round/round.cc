@@ -1,0 +1,402 @@
+#include "mpc/round/round.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "nitro_tss/mpc/v1/round.pb.h"
+
+namespace nitro_tss::mpc::round {
+namespace {
+
+constexpr size_t kDigestBytes = 32;
+constexpr size_t kMaxProtocolChars = 64;
+constexpr size_t kMaxEchoEntries = 256;
+
+std::string Blame(PartyId p) { return absl::StrCat("party ", p); }
+
+}  // namespace
+
+std::vector<uint8_t> EncodeMessage(const Message& msg) {
+  nitro_tss::mpc::v1::RoundMessage pb;
+  pb.set_session_id(msg.session_id.data(), msg.session_id.size());
+  pb.set_protocol(msg.protocol);
+  pb.set_round(msg.round);
+  pb.set_from(msg.from);
+  pb.set_to(msg.to);
+  for (const EchoEntry& e : msg.echo) {
+    auto* entry = pb.add_echo();
+    entry->set_sender(e.sender);
+    entry->set_digest(e.digest.data(), e.digest.size());
+  }
+  pb.set_payload(msg.payload.data(), msg.payload.size());
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    pb.SerializeToCodedStream(&coded);
+  }
+  return std::vector<uint8_t>(out.begin(), out.end());
+}
+
+absl::StatusOr<Message> DecodeMessage(absl::Span<const uint8_t> bytes) {
+  if (bytes.size() > kMaxEnvelopeBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("round message: ", bytes.size(), " bytes exceeds limit ",
+                     kMaxEnvelopeBytes));
+  }
+  nitro_tss::mpc::v1::RoundMessage pb;
+  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError("round message: malformed protobuf");
+  }
+  if (!pb.GetReflection()->GetUnknownFields(pb).empty()) {
+    return absl::InvalidArgumentError("round message: unknown fields");
+  }
+  Message m;
+  m.session_id.assign(pb.session_id().begin(), pb.session_id().end());
+  m.protocol = pb.protocol();
+  m.round = pb.round();
+  m.from = pb.from();
+  m.to = pb.to();
+  m.payload.assign(pb.payload().begin(), pb.payload().end());
+  if (m.session_id.size() < kMinSessionIdBytes ||
+      m.session_id.size() > kMaxSessionIdBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "round message: session id of ", m.session_id.size(), " bytes"));
+  }
+  if (m.protocol.empty() || m.protocol.size() > kMaxProtocolChars) {
+    return absl::InvalidArgumentError("round message: bad protocol name");
+  }
+  for (char c : m.protocol) {
+    if (c < 0x21 || c > 0x7e) {
+      return absl::InvalidArgumentError("round message: bad protocol name");
+    }
+  }
+  if (m.round == 0) {
+    return absl::InvalidArgumentError("round message: round 0");
+  }
+  if (m.from == 0 || m.from == m.to) {
+    return absl::InvalidArgumentError("round message: bad sender");
+  }
+  if (m.payload.size() > kMaxPayloadBytes) {
+    return absl::InvalidArgumentError("round message: payload too large");
+  }
+  if (pb.echo_size() > static_cast<int>(kMaxEchoEntries)) {
+    return absl::InvalidArgumentError("round message: too many echo entries");
+  }
+  for (const auto& e : pb.echo()) {
+    if (e.digest().size() != kDigestBytes) {
+      return absl::InvalidArgumentError("round message: echo digest size");
+    }
+    if (!m.echo.empty() && e.sender() <= m.echo.back().sender) {
+      return absl::InvalidArgumentError(
+          "round message: echo entries not strictly sorted by sender");
+    }
+    if (e.sender() == 0) {
+      return absl::InvalidArgumentError("round message: echo sender 0");
+    }
+    m.echo.push_back(
+        EchoEntry{e.sender(),
+                  std::vector<uint8_t>(e.digest().begin(), e.digest().end())});
+  }
+  // Canonical encoding only: one encoding per message.
+  if (EncodeMessage(m) != std::vector<uint8_t>(bytes.begin(), bytes.end())) {
+    return absl::InvalidArgumentError("round message: non-canonical encoding");
+  }
+  return m;
+}
+
+std::vector<uint8_t> BroadcastDigest(const Message& msg) {
+  std::vector<uint8_t> enc = EncodeMessage(msg);
+  std::vector<uint8_t> digest(kDigestBytes);
+  static const char kKey[] = "nitro-tss/echo/v1";
+  crypto_generichash_blake2b(digest.data(), digest.size(), enc.data(),
+                             enc.size(), reinterpret_cast<const uint8_t*>(kKey),
+                             sizeof(kKey) - 1);
+  return digest;
+}
+
+std::set<PartyId> Abort::CulpritIds() const {
+  std::set<PartyId> ids;
+  for (const Culprit& c : culprits) ids.insert(c.party);
+  return ids;
+}
+
+std::string Abort::ToString() const {
+  std::vector<std::string> parts;
+  for (const Culprit& c : culprits) {
+    parts.push_back(absl::StrCat(Blame(c.party), ": ", c.reason));
+  }
+  return absl::StrCat(protocol, " aborted in round ", round, ": ",
+                      absl::StrJoin(parts, "; "));
+}
+
+absl::StatusOr<std::unique_ptr<Session>> Session::Create(
+    SessionConfig config, std::unique_ptr<Round> first, RandomSource& rng) {
+  if (config.session_id.size() < kMinSessionIdBytes ||
+      config.session_id.size() > kMaxSessionIdBytes) {
+    return absl::InvalidArgumentError("session: session id size");
+  }
+  if (config.protocol.empty() || config.protocol.size() > kMaxProtocolChars) {
+    return absl::InvalidArgumentError("session: protocol name");
+  }
+  std::vector<PartyId> sorted = config.parties;
+  std::sort(sorted.begin(), sorted.end());
+  if (sorted.empty() || sorted.front() == 0 ||
+      std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+    return absl::InvalidArgumentError(
+        "session: party ids must be distinct and non-zero");
+  }
+  if (!std::binary_search(sorted.begin(), sorted.end(), config.self)) {
+    return absl::InvalidArgumentError("session: self is not a party");
+  }
+  if (first == nullptr || first->ExpectsBroadcast() || first->ExpectsDirect()) {
+    return absl::InvalidArgumentError(
+        "session: the first round must expect no messages");
+  }
+  config.parties = std::move(sorted);
+  return std::unique_ptr<Session>(
+      new Session(std::move(config), std::move(first), rng));
+}
+
+Session::Session(SessionConfig config, std::unique_ptr<Round> first,
+                 RandomSource& rng)
+    : config_(std::move(config)), round_(std::move(first)), rng_(rng) {}
+
+uint32_t Session::current_round() const {
+  return round_ ? round_->Number() : 0;
+}
+
+absl::Status Session::Start() {
+  if (state_ != State::kCreated) {
+    return absl::FailedPreconditionError("session: already started");
+  }
+  state_ = State::kRunning;
+  return Advance();
+}
+
+std::vector<Message> Session::TakeOutbound() {
+  std::vector<Message> out;
+  out.swap(outbound_);
+  return out;
+}
+
+void Session::AbortWith(Abort abort) {
+  abort.protocol = config_.protocol;
+  if (abort.round == 0) abort.round = current_round();
+  abort_ = std::move(abort);
+  state_ = State::kAborted;
+  round_.reset();
+  queue_.clear();
+}
+
+std::vector<EchoEntry> Session::EchoOfCurrentRound() const {
+  std::vector<EchoEntry> echo;
+  for (const auto& [sender, digest] : cur_broadcast_digests_) {
+    echo.push_back(EchoEntry{sender, digest});
+  }
+  return echo;
+}
+
+absl::Status Session::Advance() {
+  while (state_ == State::kRunning && RoundComplete()) {
+    absl::StatusOr<RoundOutput> out = round_->Finalize(rng_);
+    if (!out.ok()) {
+      AbortWith(Abort{
+          config_.protocol,
+          current_round(),
+          {Culprit{config_.self,
+                   absl::StrCat("internal error: ", out.status().message())}},
+          {}});
+      return out.status();
+    }
+    if (out->abort.has_value()) {
+      AbortWith(*std::move(out->abort));
+      return absl::OkStatus();
+    }
+    if (out->next == nullptr && !out->outbound.empty()) {
+      return absl::InternalError("session: final round produced messages");
+    }
+    std::vector<EchoEntry> echo = EchoOfCurrentRound();
+    std::map<PartyId, std::vector<uint8_t>> own_digests;
+    for (Message& m : out->outbound) {
+      if (m.to != kBroadcast &&
+          (m.to == config_.self ||
+           !std::binary_search(config_.parties.begin(), config_.parties.end(),
+                               m.to))) {
+        return absl::InternalError("session: message to a non-member");
+      }
+      m.session_id = config_.session_id;
+      m.protocol = config_.protocol;
+      m.round = out->next->Number();
+      m.from = config_.self;
+      m.echo = echo;
+      if (m.is_broadcast()) {
+        if (own_digests.count(config_.self)) {
+          return absl::InternalError("session: two broadcasts in one round");
+        }
+        own_digests[config_.self] = BroadcastDigest(m);
+      }
+      outbound_.push_back(m);
+    }
+    broadcasts_.clear();
+    directs_.clear();
+    prev_broadcast_digests_ = std::move(cur_broadcast_digests_);
+    cur_broadcast_digests_ = std::move(own_digests);
+    if (out->next == nullptr) {
+      result_ = std::move(out->result);
+      state_ = State::kDone;
+      round_.reset();
+      queue_.clear();
+      return absl::OkStatus();
+    }
+    round_ = std::move(out->next);
+    // Deliver queued messages that belong to the new round.
+    std::vector<Message> ready;
+    std::vector<Message> later;
+    for (Message& m : queue_) {
+      (m.round == round_->Number() ? ready : later).push_back(std::move(m));
+    }
+    queue_ = std::move(later);
+    for (const Message& m : ready) {
+      absl::Status s = Receive(m);
+      if (state_ != State::kRunning) return absl::OkStatus();
+      (void)s;  // duplicates among queued copies are simply dropped
+    }
+    // Receive() already advanced if the round completed.
+    return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
+
+bool Session::RoundComplete() const {
+  if (!round_) return false;
+  for (PartyId p : config_.parties) {
+    if (p == config_.self) continue;
+    if (round_->ExpectsBroadcast() && !broadcasts_.count(p)) return false;
+    if (round_->ExpectsDirect() && !directs_.count(p)) return false;
+  }
+  return true;
+}
+
+absl::Status Session::CheckEnvelope(const Message& msg) const {
+  if (msg.session_id != config_.session_id) {
+    return absl::InvalidArgumentError("session: message from another session");
+  }
+  if (msg.protocol != config_.protocol) {
+    return absl::InvalidArgumentError("session: message for another protocol");
+  }
+  if (msg.from == config_.self ||
+      !std::binary_search(config_.parties.begin(), config_.parties.end(),
+                          msg.from)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("session: message from non-member ", msg.from));
+  }
+  if (msg.to != kBroadcast && msg.to != config_.self) {
+    return absl::InvalidArgumentError("session: message addressed elsewhere");
+  }
+  if (msg.round == 0) {
+    return absl::InvalidArgumentError("session: round 0");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Session::Receive(const Message& msg) {
+  if (state_ != State::kRunning) {
+    return absl::FailedPreconditionError("session: not running");
+  }
+  if (absl::Status s = CheckEnvelope(msg); !s.ok()) return s;
+  const uint32_t current = round_->Number();
+  if (msg.round < current) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("session: stale message for round ", msg.round, " (now ",
+                     current, ")"));
+  }
+  if (msg.round > current) {
+    if (queue_.size() >= kMaxQueuedMessages) {
+      return absl::ResourceExhaustedError("session: queue full");
+    }
+    for (const Message& q : queue_) {
+      if (q == msg) return absl::AlreadyExistsError("session: duplicate");
+    }
+    queue_.push_back(msg);
+    return absl::OkStatus();
+  }
+
+  const bool broadcast = msg.is_broadcast();
+  if ((broadcast && !round_->ExpectsBroadcast()) ||
+      (!broadcast && !round_->ExpectsDirect())) {
+    AbortWith(Abort{
+        config_.protocol,
+        current,
+        {Culprit{msg.from,
+                 absl::StrCat("unexpected ", broadcast ? "broadcast" : "direct",
+                              " message in round ", current)}},
+        {msg}});
+    return absl::OkStatus();
+  }
+  std::map<PartyId, Message>& slot = broadcast ? broadcasts_ : directs_;
+  if (auto it = slot.find(msg.from); it != slot.end()) {
+    if (it->second == msg) {
+      return absl::AlreadyExistsError("session: duplicate message");
+    }
+    AbortWith(Abort{config_.protocol,
+                    current,
+                    {Culprit{msg.from, "conflicting copies of one message"}},
+                    {it->second, msg}});
+    return absl::OkStatus();
+  }
+
+  // Echo broadcast: compare the sender's view of the previous round's
+  // broadcasts with ours.
+  if (msg.echo.size() != prev_broadcast_digests_.size()) {
+    // Sets differ: find a sender present in one and not the other.
+    AbortWith(
+        Abort{config_.protocol,
+              current,
+              {Culprit{msg.from, "echo lists a different set of broadcasts"}},
+              {msg}});
+    return absl::OkStatus();
+  }
+  for (const EchoEntry& e : msg.echo) {
+    auto it = prev_broadcast_digests_.find(e.sender);
+    if (it == prev_broadcast_digests_.end()) {
+      AbortWith(
+          Abort{config_.protocol,
+                current,
+                {Culprit{msg.from, "echo lists a different set of broadcasts"}},
+                {msg}});
+      return absl::OkStatus();
+    }
+    if (sodium_memcmp(it->second.data(), e.digest.data(), kDigestBytes) != 0) {
+      AbortWith(
+          Abort{config_.protocol,
+                current,
+                {Culprit{e.sender,
+                         absl::StrCat("equivocation: the round ", current - 1,
+                                      " broadcast of party ", e.sender,
+                                      " differs between party ", config_.self,
+                                      " and party ", msg.from)}},
+                {msg}});
+      return absl::OkStatus();
+    }
+  }
+
+  if (absl::Status v = round_->Verify(msg); !v.ok()) {
+    AbortWith(Abort{config_.protocol,
+                    current,
+                    {Culprit{msg.from, std::string(v.message())}},
+                    {msg}});
+    return absl::OkStatus();
+  }
+  round_->Store(msg);
+  slot.emplace(msg.from, msg);
+  if (broadcast) cur_broadcast_digests_[msg.from] = BroadcastDigest(msg);
+  return Advance();
+}
+
+}  // namespace nitro_tss::mpc::round

@@ -1,0 +1,217 @@
+// The round engine: protocols as sequences of pure rounds.
+//
+// A protocol (DKG, presigning, signing) is written as a chain of Round
+// objects. The engine (Session) owns the chain and enforces, for every
+// protocol alike:
+//   * envelope checks: session id, protocol, membership, addressing;
+//   * exactly one message per sender per round and kind (broadcast/direct):
+//     an identical duplicate is rejected without effect, a conflicting copy
+//     aborts naming the sender;
+//   * messages for a later round are queued until that round starts;
+//   * echo broadcast: every message of round r carries a digest of each
+//     round r-1 broadcast its sender saw; a mismatch aborts naming the party
+//     whose broadcast differed;
+//   * Verify (pure, no state change) -> Store -> Finalize when complete;
+//   * every failure ends in an Abort with culprits and reasons.
+// Rounds do no I/O; all randomness comes from the RandomSource passed in.
+#ifndef NITRO_TSS_MPC_ROUND_ROUND_H_
+#define NITRO_TSS_MPC_ROUND_ROUND_H_
+
+#include <any>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "mpc/math/random.h"
+
+namespace nitro_tss::mpc::round {
+
+using PartyId = uint32_t;
+inline constexpr PartyId kBroadcast = 0;
+
+// Limits on envelopes from the outside world.
+inline constexpr size_t kMaxSessionIdBytes = 64;
+inline constexpr size_t kMinSessionIdBytes = 16;
+inline constexpr size_t kMaxPayloadBytes = 4 << 20;
+inline constexpr size_t kMaxEnvelopeBytes = kMaxPayloadBytes + (64 << 10);
+inline constexpr size_t kMaxQueuedMessages = 1024;
+
+struct EchoEntry {
+  PartyId sender = 0;
+  std::vector<uint8_t> digest;  // 32 bytes
+  bool operator==(const EchoEntry&) const = default;
+};
+
+struct Message {
+  std::vector<uint8_t> session_id;
+  std::string protocol;
+  uint32_t round = 0;
+  PartyId from = 0;
+  PartyId to = kBroadcast;  // kBroadcast (0) or a party id
+  std::vector<EchoEntry> echo;
+  std::vector<uint8_t> payload;
+
+  bool is_broadcast() const { return to == kBroadcast; }
+  bool operator==(const Message&) const = default;
+
+  // Outbound messages as rounds create them (the engine fills the rest).
+  static Message Broadcast(std::vector<uint8_t> payload) {
+    Message m;
+    m.payload = std::move(payload);
+    return m;
+  }
+  static Message Direct(PartyId to, std::vector<uint8_t> payload) {
+    Message m;
+    m.to = to;
+    m.payload = std::move(payload);
+    return m;
+  }
+};
+
+// Strict (de)serialization of the envelope (protos RoundMessage). Decode
+// rejects oversized input, unknown/missing fields' invalid values and
+// non-canonical echo lists (unsorted, duplicate senders, wrong digest size).
+std::vector<uint8_t> EncodeMessage(const Message& msg);
+absl::StatusOr<Message> DecodeMessage(absl::Span<const uint8_t> bytes);
+
+// BLAKE2b-256 over the whole encoded envelope (echo list included): what
+// echo entries commit to.
+std::vector<uint8_t> BroadcastDigest(const Message& msg);
+
+struct Culprit {
+  PartyId party = 0;
+  std::string reason;
+};
+
+// Why a session stopped. `culprits` is never empty for misbehaviour that can
+// be attributed; `evidence` holds the offending envelopes when available.
+struct Abort {
+  std::string protocol;
+  uint32_t round = 0;
+  std::vector<Culprit> culprits;
+  std::vector<Message> evidence;
+
+  std::set<PartyId> CulpritIds() const;
+  std::string ToString() const;
+};
+
+// What a round hands to the engine when it finalizes.
+struct RoundOutput {
+  // Outbound messages: the round fills `to` and `payload` (and nothing
+  // else); the engine stamps session id, protocol, round number, sender and
+  // echo entries.
+  std::vector<Message> outbound;
+  // The next round, or null when the protocol is finished.
+  std::unique_ptr<class Round> next;
+  // Set on the last round: the protocol's result (e.g. a KeyShare).
+  std::any result;
+  // Set when the round detected misbehaviour while finalizing (e.g. a
+  // combined value fails a check and the round identifies who caused it).
+  std::optional<Abort> abort;
+};
+
+class Round {
+ public:
+  virtual ~Round() = default;
+
+  // Number of the messages this round consumes (the messages sent by the
+  // previous round's finalize are stamped with this number). The first round
+  // of every protocol is number 0 and consumes nothing: ExpectsBroadcast()
+  // and ExpectsDirect() are false. Numbers increase by one per round.
+  virtual uint32_t Number() const = 0;
+  virtual bool ExpectsBroadcast() const = 0;
+  virtual bool ExpectsDirect() const = 0;
+
+  // Pure: checks one inbound message (envelope already validated by the
+  // engine) without changing any state. A non-OK status names what is wrong;
+  // the engine aborts blaming msg.from.
+  virtual absl::Status Verify(const Message& msg) const = 0;
+
+  // Stores a message that passed Verify.
+  virtual void Store(const Message& msg) = 0;
+
+  // Called once every expected message of this round has been stored.
+  // Non-OK status means an internal error (not attributable misbehaviour).
+  virtual absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) = 0;
+};
+
+struct SessionConfig {
+  std::vector<uint8_t> session_id;  // kMinSessionIdBytes..kMaxSessionIdBytes
+  std::string protocol;
+  PartyId self = 0;
+  std::vector<PartyId>
+      parties;  // every participant incl. self; distinct, non-zero
+};
+
+// Drives one party's rounds. Not thread-safe.
+class Session {
+ public:
+  enum class State { kCreated, kRunning, kDone, kAborted };
+
+  static absl::StatusOr<std::unique_ptr<Session>> Create(
+      SessionConfig config, std::unique_ptr<Round> first, RandomSource& rng);
+
+  // Finalizes the first round (which expects no input). Outbound messages
+  // are then available through TakeOutbound().
+  absl::Status Start();
+
+  // Feeds one inbound message. Returns a non-OK status, without any state
+  // change, for messages that are not for this session or are exact
+  // duplicates, from relays that cannot be blamed (wrong session id,
+  // protocol, recipient, non-member sender, stale round). Misbehaviour
+  // attributable to the sender (failed verification, conflicting copy,
+  // echo mismatch) aborts the session and returns OK; check state().
+  absl::Status Receive(const Message& msg);
+
+  // Messages produced since the last call.
+  std::vector<Message> TakeOutbound();
+
+  State state() const { return state_; }
+  const std::optional<Abort>& abort() const { return abort_; }
+  const std::any& result() const { return result_; }
+  uint32_t current_round() const;
+  const SessionConfig& config() const { return config_; }
+
+ private:
+  Session(SessionConfig config, std::unique_ptr<Round> first,
+          RandomSource& rng);
+  absl::Status CheckEnvelope(const Message& msg) const;
+  // Processes queued messages of the current round and finalizes rounds as
+  // long as they are complete.
+  absl::Status Pump();
+  absl::Status Advance();
+  bool RoundComplete() const;
+  void AbortWith(Abort abort);
+  // Digests of every broadcast of the round being finalized (own included).
+  std::vector<EchoEntry> EchoOfCurrentRound() const;
+
+  SessionConfig config_;
+  std::unique_ptr<Round> round_;
+  RandomSource& rng_;
+  State state_ = State::kCreated;
+  std::optional<Abort> abort_;
+  std::any result_;
+  std::vector<Message> outbound_;
+  // Messages received for the current round, by sender.
+  std::map<PartyId, Message> broadcasts_;
+  std::map<PartyId, Message> directs_;
+  // Digests of the current round's broadcasts (own included), echoed in the
+  // next round's messages; and of the previous round's, against which the
+  // echo in incoming messages is checked.
+  std::map<PartyId, std::vector<uint8_t>> cur_broadcast_digests_;
+  std::map<PartyId, std::vector<uint8_t>> prev_broadcast_digests_;
+  // Future-round messages.
+  std::vector<Message> queue_;
+};
+
+}  // namespace nitro_tss::mpc::round
+
+#endif  // NITRO_TSS_MPC_ROUND_ROUND_H_
