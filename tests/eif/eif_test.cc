@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "absl/strings/escaping.h"
+#include "node/attestation/measurement.h"
 #include "node/eif/eif_command.h"
 
 namespace nitro_tss::eif {
@@ -185,6 +186,24 @@ TEST(EifPcrs, MetadataIsNotMeasuredButEveryMeasuredByteIs) {
   const EifPcrs cmd = *ComputeEifPcrs(*ParseEif(*BuildEif(spec)));
   EXPECT_NE(app.pcr1, cmd.pcr1);
   EXPECT_EQ(app.pcr2, cmd.pcr2);
+}
+
+// The simulated NSM (node/attestation) measures images with its own code;
+// an enclave booted from an EIF must report what `tssctl eif pcrs` prints.
+TEST(EifPcrs, AgreeWithTheSimulatedNsmMeasurement) {
+  const EifBuildSpec spec = SampleSpec();
+  const EifPcrs pcrs = *ComputeEifPcrs(*ParseEif(*BuildEif(spec)));
+  attestation::EnclaveImageParts parts;
+  parts.kernel.assign(spec.kernel.begin(), spec.kernel.end());
+  parts.cmdline.assign(spec.cmdline.begin(), spec.cmdline.end());
+  for (const std::string& r : spec.ramdisks) {
+    parts.ramdisks.emplace_back(r.begin(), r.end());
+  }
+  const attestation::BootMeasurements m =
+      attestation::MeasureEnclaveImage(parts);
+  EXPECT_EQ(std::vector<uint8_t>(pcrs.pcr0.begin(), pcrs.pcr0.end()), m.pcr0);
+  EXPECT_EQ(std::vector<uint8_t>(pcrs.pcr1.begin(), pcrs.pcr1.end()), m.pcr1);
+  EXPECT_EQ(std::vector<uint8_t>(pcrs.pcr2.begin(), pcrs.pcr2.end()), m.pcr2);
 }
 
 TEST(EifPcrs, SingleRamdiskGivesMeasurementOfNothingInPcr2) {
