@@ -1,0 +1,27 @@
+// `tssctl attestation ...`: Nitro attestation document tools.
+//
+//   tssctl attestation verify --document FILE [--root PEM] [--at UNIX_MS]
+//       [--pcr N=HEX ...] [--allow-debug] [--nonce HEX] [--max-age-ms MS]
+//
+// verify prints {"verdict": "valid"|"invalid", "error": {...}|null,
+// "document": {...}|null, "verification": {...}} and exits 0 only when the
+// signature, the chain to the pinned root (default: the built-in AWS Nitro
+// Enclaves Root G1) at the given time (default: now) and the policy all
+// pass; 1 when verification fails; 2 on usage errors.
+#ifndef NITRO_TSS_NODE_TSSCTL_ATTESTATION_COMMAND_H_
+#define NITRO_TSS_NODE_TSSCTL_ATTESTATION_COMMAND_H_
+
+#include "node/tssctl/cli.h"
+
+namespace nitro_tss::tssctl {
+
+// The "attestation" command group.
+CommandGroup AttestationCommandGroup();
+
+// `attestation verify` with the arguments after "verify".
+int RunAttestationVerify(const std::vector<std::string>& args,
+                         std::ostream& out, std::ostream& err);
+
+}  // namespace nitro_tss::tssctl
+
+#endif  // NITRO_TSS_NODE_TSSCTL_ATTESTATION_COMMAND_H_
