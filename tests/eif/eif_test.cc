@@ -513,7 +513,7 @@ TEST_F(EifCommandTest, ExitCodes) {
   EXPECT_EQ(Run({}), kEifExitUsage);
   EXPECT_EQ(Run({"pcrs"}), kEifExitUsage);
   EXPECT_EQ(Run({"frobnicate"}), kEifExitUsage);
-  EXPECT_EQ(Run({"pcrs", (dir_ / "missing.eif").string()}), kEifExitFailure);
+  EXPECT_EQ(Run({"pcrs", (dir_ / "missing.eif").string()}), kEifExitUsage);
   std::string bad = SampleEif();
   bad[600] ^= 1;
   EXPECT_EQ(Run({"pcrs", Write("bad.eif", bad)}), kEifExitFailure);
@@ -540,6 +540,9 @@ TEST_F(EifCommandTest, BuildThenPcrsAgree) {
   EXPECT_EQ(out_.str(), built_json);
   EXPECT_EQ(Run({"build", "--kernel", (dir_ / "nope").string(), "--cmdline", "",
                  "--ramdisk", boot, "--out", out}),
+            kEifExitUsage);
+  EXPECT_EQ(Run({"build", "--kernel", kernel, "--cmdline",
+                 std::string(70000, 'c'), "--ramdisk", boot, "--out", out}),
             kEifExitFailure);
 }
 
