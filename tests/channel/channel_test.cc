@@ -391,6 +391,91 @@ TEST_F(ChannelTest, RelaySubstitutingKeysOrDocumentsIsRefused) {
   EXPECT_TRUE(p[0].handshake->Finish().ok());
 }
 
+// Each binding check, broken alone, by a document that passes verification
+// (an enclave of the allowed image with correct nonce) but binds the wrong
+// thing: a buggy or compromised enclave of the allowed image.
+TEST_F(ChannelTest, EachBindingCheckRefusesARogueDocument) {
+  std::vector<Party> p = MakeParties(3);
+  StartAll(p, "session-binding", ProductionPolicy(ImageParts(kGoodApp)));
+  ExchangeHellos(p);
+  std::unique_ptr<att::SimulatedNsm> rogue = BootNsm(kGoodApp);
+  std::unique_ptr<ChannelIdentity> rogue_id = *ChannelIdentity::Generate();
+  const auto& nonce = p[0].handshake->session_nonce();
+  auto binding_for = [&](const std::string& session, uint32_t party) {
+    v1::AttestationBinding b;
+    b.set_protocol(kProtocolTag);
+    b.set_session_id(session);
+    b.set_party_id(party);
+    b.set_signing_public_key(std::string(rogue_id->signing_public_key().begin(),
+                                         rogue_id->signing_public_key().end()));
+    return EncodeCanonical(b);
+  };
+  auto message = [&](const std::string& user_data,
+                     const std::vector<uint8_t>& public_key) {
+    absl::StatusOr<std::vector<uint8_t>> doc = rogue->GetAttestationDocument(
+        Bytes(user_data), std::vector<uint8_t>(nonce.begin(), nonce.end()),
+        public_key);
+    EXPECT_TRUE(doc.ok()) << doc.status();
+    v1::HandshakeAttestation m;
+    m.set_version(1);
+    m.set_session_id("session-binding");
+    m.set_party_id(2);
+    m.set_attestation_document(std::string(doc->begin(), doc->end()));
+    return EncodeCanonical(m);
+  };
+  const std::vector<uint8_t> rogue_pk(rogue_id->kx_public_key().begin(),
+                                      rogue_id->kx_public_key().end());
+  auto expect_binding = [&](const std::string& msg, const std::string& what) {
+    absl::Status s = p[0].handshake->AddAttestation(msg);
+    ExpectChannelError(s, ChannelError::kBindingMismatch);
+    EXPECT_THAT(std::string(s.message()), HasSubstr(what));
+  };
+  // A control: the rogue enclave's well-formed document for party 2 passes
+  // every check (which is why each case below changes exactly one thing).
+  {
+    std::vector<Party> q = MakeParties(2);
+    StartAll(q, "session-binding", ProductionPolicy(ImageParts(kGoodApp)));
+    ExchangeHellos(q);
+    const auto& qn = q[0].handshake->session_nonce();
+    absl::StatusOr<std::vector<uint8_t>> doc = rogue->GetAttestationDocument(
+        Bytes(binding_for("session-binding", 2)),
+        std::vector<uint8_t>(qn.begin(), qn.end()), rogue_pk);
+    ASSERT_TRUE(doc.ok());
+    v1::HandshakeAttestation m;
+    m.set_version(1);
+    m.set_session_id("session-binding");
+    m.set_party_id(2);
+    m.set_attestation_document(std::string(doc->begin(), doc->end()));
+    EXPECT_TRUE(q[0].handshake->AddAttestation(EncodeCanonical(m)).ok());
+  }
+  expect_binding(
+      message(binding_for("session-binding", 2), std::vector<uint8_t>(31, 7)),
+      "not a 32-byte X25519 key");
+  expect_binding(message(binding_for("session-binding", 2), {}),
+                 "not a 32-byte X25519 key");
+  expect_binding(message("not a binding", rogue_pk),
+                 "user_data is not a channel binding");
+  expect_binding(message(binding_for("session-elsewhere", 2), rogue_pk),
+                 "binds another session");
+  expect_binding(message(binding_for("session-binding", 3), rogue_pk),
+                 "binds party 3");
+  expect_binding(
+      message(binding_for("session-binding", 2),
+              std::vector<uint8_t>(p[0].identity->kx_public_key().begin(),
+                                   p[0].identity->kx_public_key().end())),
+      "own key (reflection)");
+  // A low-order X25519 point passes the size check but yields no shared
+  // secret: refused when deriving keys.
+  ASSERT_TRUE(p[0].handshake
+                  ->AddAttestation(message(binding_for("session-binding", 2),
+                                           std::vector<uint8_t>(32, 0)))
+                  .ok());
+  auto atts = MakeAttestations(p);
+  ASSERT_TRUE(p[0].handshake->AddAttestation(atts[3]).ok());
+  ExpectChannelError(p[0].handshake->Finish().status(),
+                     ChannelError::kBindingMismatch);
+}
+
 TEST_F(ChannelTest, EquivocatedHelloMakesTheHandshakeFailNotSucceed) {
   std::vector<Party> p = MakeParties(3);
   StartAll(p, "session-equivocate", ProductionPolicy(ImageParts(kGoodApp)));
