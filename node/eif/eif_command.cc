@@ -24,7 +24,9 @@ constexpr char kUsage[] =
     "  tssctl eif build --kernel FILE --cmdline STRING --ramdisk FILE\n"
     "                   [--ramdisk FILE ...] [--metadata FILE]\n"
     "                   [--memory MIB] [--cpus N] [--arm64] --out FILE\n"
-    "      Write an EIF (version 4) and print its PCRs as JSON.\n"
+    "      Write an EIF (version 4) and print its PCRs as JSON. The header's\n"
+    "      default memory (stored in bytes) and vCPUs default to 1024 MiB\n"
+    "      and 2, as with nitro-cli.\n"
     "\n"
     "Exit status: 0 success, 1 invalid image or input, 2 bad arguments or\n"
     "unreadable file.\n";
@@ -125,11 +127,14 @@ int RunBuild(const std::vector<std::string>& args, std::ostream& out,
     } else if (flag == "--out") {
       out_path = value;
     } else if (flag == "--memory") {
-      if (!absl::SimpleAtoi(value, &spec.default_memory)) {
+      uint64_t mib = 0;
+      if (!absl::SimpleAtoi(value, &mib) || mib == 0 || mib > (1u << 24)) {
         return Fail(err, kEifExitUsage, "--memory needs a number of MiB");
       }
+      spec.default_memory = mib << 20;
     } else if (flag == "--cpus") {
-      if (!absl::SimpleAtoi(value, &spec.default_cpus)) {
+      if (!absl::SimpleAtoi(value, &spec.default_cpus) ||
+          spec.default_cpus == 0) {
         return Fail(err, kEifExitUsage, "--cpus needs a number");
       }
     } else {

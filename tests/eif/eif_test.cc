@@ -534,6 +534,8 @@ TEST_F(EifCommandTest, BuildThenPcrsAgree) {
             kEifExitOk)
       << err_.str();
   const std::string built_json = out_.str();
+  EXPECT_THAT(built_json, HasSubstr("\"default_memory\":536870912,"));
+  EXPECT_THAT(built_json, HasSubstr("\"default_cpus\":2,"));
   EXPECT_THAT(built_json, HasSubstr(ReferencePcrHex("kernel-bytesconsole=ttyS0"
                                                     "bootstrap-ramdisk")));
   ASSERT_EQ(Run({"pcrs", out}), kEifExitOk) << err_.str();
