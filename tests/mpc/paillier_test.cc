@@ -1,0 +1,303 @@
+#include "mpc/paillier/paillier.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "mpc/math/random.h"
+#include "mpc/primes/safe_prime.h"
+#include "tests/fixtures/fixtures.h"
+
+namespace nitro_tss::mpc {
+namespace {
+
+using ::nitro_tss::testing::FixturePaillierKey;
+using ::nitro_tss::testing::FixturePrimePairs;
+using ::testing::HasSubstr;
+
+std::string Message(const absl::Status& s) { return std::string(s.message()); }
+
+TEST(Fixtures, EveryFixturePrimeIsASafePrime) {
+  const auto& pairs = FixturePrimePairs();
+  ASSERT_GE(pairs.size(), 16u);
+  for (const auto& pair : pairs) {
+    for (const BigInt* p : {&pair.p, &pair.q}) {
+      EXPECT_EQ(p->BitLength(), 1024u);
+      EXPECT_TRUE(p->TestBit(1022));
+      EXPECT_EQ(p->ToU64() % 4, 3u);
+      EXPECT_TRUE(p->IsProbablePrime(20));
+      EXPECT_TRUE(((*p - BigInt(1)).ShiftRight(1)).IsProbablePrime(20));
+    }
+    EXPECT_EQ((pair.p * pair.q).BitLength(), 2048u);
+  }
+}
+
+TEST(Paillier, RandomRoundTrips) {
+  DeterministicRandom rng(1);
+  const PaillierPrivateKey& key = FixturePaillierKey(0);
+  const PaillierPublicKey& pk = key.public_key();
+  for (int i = 0; i < 8; ++i) {
+    BigInt m = BigInt::RandomBelow(pk.n(), rng);
+    auto enc = pk.Encrypt(m, rng);
+    ASSERT_TRUE(enc.ok()) << enc.status();
+    ASSERT_TRUE(pk.ValidateCiphertext(enc->ciphertext).ok());
+    auto dec = key.Decrypt(enc->ciphertext);
+    ASSERT_TRUE(dec.ok()) << dec.status();
+    EXPECT_EQ(*dec, m);
+  }
+  // Edge plaintexts: 0, 1, N-1.
+  for (const BigInt& m : {BigInt(0), BigInt(1), pk.n() - BigInt(1)}) {
+    auto enc = pk.Encrypt(m, rng);
+    ASSERT_TRUE(enc.ok());
+    EXPECT_EQ(*key.Decrypt(enc->ciphertext), m);
+  }
+}
+
+TEST(Paillier, SignedRoundTrips) {
+  DeterministicRandom rng(2);
+  const PaillierPrivateKey& key = FixturePaillierKey(1);
+  const PaillierPublicKey& pk = key.public_key();
+  BigInt half = pk.n().ShiftRight(1);  // (N-1)/2
+  for (const BigInt& m : {BigInt(-1), BigInt(-12345), -half, half,
+                          BigInt::RandomSigned(2000, rng)}) {
+    auto enc = pk.Encrypt(m, rng);
+    ASSERT_TRUE(enc.ok()) << enc.status();
+    auto dec = key.DecryptSigned(enc->ciphertext);
+    ASSERT_TRUE(dec.ok());
+    EXPECT_EQ(*dec, m);
+    EXPECT_EQ(*key.Decrypt(enc->ciphertext), BigInt::Mod(m, pk.n()));
+  }
+}
+
+TEST(Paillier, PlaintextRangeIsEnforced) {
+  DeterministicRandom rng(3);
+  const PaillierPublicKey& pk = FixturePaillierKey(0).public_key();
+  BigInt half = pk.n().ShiftRight(1);
+  for (const BigInt& m :
+       {pk.n(), pk.n() + BigInt(1), -half - BigInt(1), -pk.n()}) {
+    auto enc = pk.Encrypt(m, rng);
+    ASSERT_FALSE(enc.ok());
+    EXPECT_THAT(Message(enc.status()), HasSubstr("plaintext out of range"));
+  }
+}
+
+TEST(Paillier, HomomorphicAddAndScalarMultiplication) {
+  DeterministicRandom rng(4);
+  const PaillierPrivateKey& key = FixturePaillierKey(2);
+  const PaillierPublicKey& pk = key.public_key();
+  BigInt a = BigInt::RandomBits(1500, rng);
+  BigInt b = BigInt::RandomSigned(1500, rng);
+  auto ca = pk.Encrypt(a, rng);
+  auto cb = pk.Encrypt(b, rng);
+  ASSERT_TRUE(ca.ok() && cb.ok());
+  auto sum = pk.Add(ca->ciphertext, cb->ciphertext);
+  ASSERT_TRUE(sum.ok());
+  EXPECT_EQ(*key.DecryptSigned(*sum), a + b);
+  for (const BigInt& k :
+       {BigInt(0), BigInt(1), BigInt(-1), BigInt::RandomBits(256, rng),
+        -BigInt::RandomBits(256, rng), BigInt::RandomBits(2048, rng)}) {
+    auto prod = pk.MulScalar(cb->ciphertext, k);
+    ASSERT_TRUE(prod.ok());
+    EXPECT_EQ(*key.Decrypt(*prod), BigInt::Mod(b * k, pk.n()));
+  }
+}
+
+TEST(Paillier, CrtAndPlainPathsAgree) {
+  DeterministicRandom rng(5);
+  for (size_t i = 0; i < 3; ++i) {
+    const PaillierPrivateKey& key = FixturePaillierKey(i);
+    const PaillierPublicKey& pk = key.public_key();
+    BigInt m = BigInt::RandomBelow(pk.n(), rng);
+    BigInt r = BigInt::RandomUnit(pk.n(), rng);
+    auto foreign = pk.EncryptWithNonce(m, r);
+    auto own = key.EncryptWithNonce(m, r);
+    ASSERT_TRUE(foreign.ok() && own.ok());
+    EXPECT_EQ(*foreign, *own);
+    EXPECT_EQ(*key.NonceToNthPower(r),
+              BigInt::PowMod(r, pk.n(), pk.n_squared()));
+    EXPECT_EQ(*key.Decrypt(*own), *key.DecryptWithoutCrt(*own));
+    EXPECT_EQ(*key.DecryptWithoutCrt(*own), m);
+    auto own_random = key.Encrypt(m, rng);
+    ASSERT_TRUE(own_random.ok());
+    EXPECT_EQ(*pk.EncryptWithNonce(m, own_random->nonce),
+              own_random->ciphertext);
+  }
+}
+
+TEST(Paillier, InvalidCiphertextsAreRejected) {
+  const PaillierPrivateKey& key = FixturePaillierKey(0);
+  const PaillierPublicKey& pk = key.public_key();
+  struct Case {
+    BigInt c;
+    const char* error;
+  };
+  const Case cases[] = {
+      {BigInt(0), "ciphertext not positive"},
+      {BigInt(-5), "ciphertext not positive"},
+      {pk.n_squared(), "ciphertext >= N^2"},
+      {pk.n_squared() + BigInt(1), "ciphertext >= N^2"},
+      {key.p(), "ciphertext not a unit"},
+      {key.q() * BigInt(7), "ciphertext not a unit"},
+      {pk.n(), "ciphertext not a unit"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_THAT(Message(pk.ValidateCiphertext(c.c)), HasSubstr(c.error));
+    EXPECT_THAT(Message(key.Decrypt(c.c).status()), HasSubstr(c.error));
+    EXPECT_THAT(Message(key.DecryptWithoutCrt(c.c).status()),
+                HasSubstr(c.error));
+    EXPECT_THAT(Message(pk.Add(c.c, BigInt(1)).status()), HasSubstr(c.error));
+    EXPECT_THAT(Message(pk.Add(BigInt(1), c.c).status()), HasSubstr(c.error));
+    EXPECT_THAT(Message(pk.MulScalar(c.c, BigInt(3)).status()),
+                HasSubstr(c.error));
+  }
+  EXPECT_TRUE(pk.ValidateCiphertext(BigInt(1)).ok());
+  EXPECT_TRUE(pk.ValidateCiphertext(pk.n_squared() - BigInt(1)).ok());
+}
+
+TEST(Paillier, InvalidNoncesAreRejected) {
+  const PaillierPrivateKey& key = FixturePaillierKey(0);
+  const PaillierPublicKey& pk = key.public_key();
+  for (const BigInt& r : {BigInt(0), BigInt(-1), pk.n(), pk.n() + BigInt(1)}) {
+    EXPECT_THAT(Message(pk.EncryptWithNonce(BigInt(1), r).status()),
+                HasSubstr("nonce not in (0, N)"));
+    EXPECT_THAT(Message(key.EncryptWithNonce(BigInt(1), r).status()),
+                HasSubstr("nonce not in (0, N)"));
+  }
+  EXPECT_THAT(Message(pk.EncryptWithNonce(BigInt(1), key.p()).status()),
+              HasSubstr("nonce not a unit"));
+}
+
+TEST(PaillierKey, PublicKeyValidation) {
+  const PaillierPublicKey& pk = FixturePaillierKey(0).public_key();
+  // 2047-bit N.
+  BigInt short_n = pk.n().ShiftRight(1);
+  if (!short_n.IsOdd()) short_n = short_n + BigInt(1);
+  ASSERT_EQ(short_n.BitLength(), 2047u);
+  EXPECT_THAT(Message(PaillierPublicKey::FromModulus(short_n).status()),
+              HasSubstr("modulus has 2047 bits, expected exactly 2048"));
+  EXPECT_THAT(
+      Message(PaillierPublicKey::FromModulus(pk.n() * BigInt(2)).status()),
+      HasSubstr("modulus has 2049 bits"));
+  EXPECT_THAT(
+      Message(PaillierPublicKey::FromModulus(pk.n() + BigInt(1)).status()),
+      HasSubstr("modulus is even"));
+  EXPECT_THAT(Message(PaillierPublicKey::FromModulus(-pk.n()).status()),
+              HasSubstr("modulus not positive"));
+  BigInt root = BigInt::PowerOfTwo(1024) - BigInt(1);
+  EXPECT_THAT(Message(PaillierPublicKey::FromModulus(root * root).status()),
+              HasSubstr("perfect square"));
+  EXPECT_TRUE(PaillierPublicKey::FromModulus(pk.n()).ok());
+}
+
+TEST(PaillierKey, PrivateKeyValidation) {
+  const auto& pairs = FixturePrimePairs();
+  const BigInt& p = pairs[0].p;
+  const BigInt& q = pairs[0].q;
+  EXPECT_TRUE(PaillierPrivateKey::FromPrimes(p, q).ok());
+  EXPECT_THAT(Message(PaillierPrivateKey::FromPrimes(p, p).status()),
+              HasSubstr("p == q"));
+  // 1023-bit factor.
+  BigInt small = p.ShiftRight(1);
+  EXPECT_THAT(Message(PaillierPrivateKey::FromPrimes(small, q).status()),
+              HasSubstr("exactly 1024 bits"));
+  // p ≡ 1 mod 4.
+  EXPECT_THAT(
+      Message(PaillierPrivateKey::FromPrimes(p + BigInt(2), q).status()),
+      HasSubstr("not congruent to 3 mod 4"));
+  // ≡ 3 mod 4 but composite / not safe.
+  EXPECT_THAT(
+      Message(PaillierPrivateKey::FromPrimes(p + BigInt(4), q).status()),
+      HasSubstr("not a safe prime"));
+  // Two 1024-bit factors whose product has 2047 bits.
+  BigInt lo = BigInt::PowerOfTwo(1023) + BigInt(3);
+  EXPECT_THAT(
+      Message(PaillierPrivateKey::FromPrimes(lo, lo + BigInt(4)).status()),
+      HasSubstr("modulus has 2047 bits"));
+}
+
+TEST(PaillierKey, ProtoRoundTripAndStrictDecoding) {
+  const PaillierPublicKey& pk = FixturePaillierKey(3).public_key();
+  auto back = PaillierPublicKey::FromProto(pk.ToProto());
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(*back == pk);
+
+  v1::PaillierPublicKey missing;
+  EXPECT_THAT(Message(PaillierPublicKey::FromProto(missing).status()),
+              HasSubstr("public key field n"));
+  v1::PaillierPublicKey padded = pk.ToProto();
+  padded.mutable_n()->insert(1, 1, '\0');  // leading zero: non-canonical
+  EXPECT_THAT(Message(PaillierPublicKey::FromProto(padded).status()),
+              HasSubstr("public key field n"));
+  v1::PaillierPublicKey oversized = pk.ToProto();
+  oversized.mutable_n()->append("\x01");  // 257 bytes of magnitude
+  EXPECT_THAT(Message(PaillierPublicKey::FromProto(oversized).status()),
+              HasSubstr("public key field n"));
+  v1::PaillierPublicKey negative = pk.ToProto();
+  (*negative.mutable_n())[0] = '\x01';
+  EXPECT_THAT(Message(PaillierPublicKey::FromProto(negative).status()),
+              HasSubstr("modulus not positive"));
+}
+
+TEST(SafePrime, GeneratesA1024BitSafePrimeOnTwoThreads) {
+  auto p = GenerateSafePrime(1024, SystemRandom(), 2);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->BitLength(), 1024u);
+  EXPECT_TRUE(p->TestBit(1022));
+  EXPECT_EQ(p->ToU64() % 4, 3u);
+  EXPECT_TRUE(IsSafePrime(*p, 40));
+}
+
+TEST(SafePrime, DeterministicSingleThreadAndArgumentChecks) {
+  DeterministicRandom a(7), b(7);
+  auto p1 = GenerateSafePrime(256, a, 1);
+  auto p2 = GenerateSafePrime(256, b, 1);
+  ASSERT_TRUE(p1.ok() && p2.ok());
+  EXPECT_EQ(*p1, *p2);
+  EXPECT_TRUE(IsSafePrime(*p1));
+  EXPECT_EQ(p1->BitLength(), 256u);
+  EXPECT_FALSE(GenerateSafePrime(32, a, 1).ok());
+  EXPECT_FALSE(GenerateSafePrime(1024, a, 0).ok());
+  std::atomic<bool> cancel{true};
+  auto cancelled = GenerateSafePrime(1024, a, 2, &cancel);
+  EXPECT_EQ(cancelled.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_FALSE(IsSafePrime(BigInt(13)));  // 6 is not prime
+  EXPECT_TRUE(IsSafePrime(BigInt(23)));
+  EXPECT_FALSE(IsSafePrime(BigInt(4)));
+}
+
+TEST(SafePrimePool, FillsInBackgroundAndHandsOutPrimes) {
+  SafePrimePool pool(256, 3);
+  EXPECT_EQ(pool.TryTake().status().code(), absl::StatusCode::kUnavailable);
+  absl::Status filler_status;
+  std::thread filler([&] {
+    DeterministicRandom rng(9);
+    filler_status = pool.RunFiller(rng, 1);
+  });
+  for (int i = 0; i < 5; ++i) {
+    auto p = pool.Take(std::chrono::seconds(60));
+    ASSERT_TRUE(p.ok()) << p.status();
+    EXPECT_TRUE(IsSafePrime(*p));
+    EXPECT_EQ(p->BitLength(), 256u);
+  }
+  pool.Stop();
+  filler.join();
+  EXPECT_TRUE(filler_status.ok()) << filler_status;
+  EXPECT_LE(pool.Size(), 3u);
+  while (pool.TryTake().ok()) {
+  }
+  EXPECT_EQ(pool.Take(std::chrono::milliseconds(10)).status().code(),
+            absl::StatusCode::kUnavailable);
+  // Add(): validated, bounded.
+  EXPECT_THAT(Message(pool.Add(BigInt(23))), HasSubstr("not a 256-bit"));
+  DeterministicRandom rng(10);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(pool.Add(*GenerateSafePrime(256, rng, 1)).ok());
+  }
+  EXPECT_EQ(pool.Add(*GenerateSafePrime(256, rng, 1)).code(),
+            absl::StatusCode::kResourceExhausted);
+}
+
+}  // namespace
+}  // namespace nitro_tss::mpc
