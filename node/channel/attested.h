@@ -1,0 +1,29 @@
+// Binds the handshake's AttestFunction/VerifyFunction to the attestation
+// component (node/attestation): the NSM for this enclave's documents, and the
+// document verifier + AttestationPolicy for peers' documents.
+#ifndef NITRO_TSS_NODE_CHANNEL_ATTESTED_H_
+#define NITRO_TSS_NODE_CHANNEL_ATTESTED_H_
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "node/attestation/verifier.h"
+#include "node/channel/handshake.h"
+
+namespace nitro_tss::channel {
+
+// Verifies peers' documents with VerifyAttestationDocument against the
+// pinned `root_der` at now_ms() and `policy`, with policy.expected_nonce
+// replaced by the handshake's session nonce (any expected_public_key /
+// expected_user_data in `policy` is ignored: the handshake checks those
+// bindings itself). Set policy.expected_pcrs (at least PCR0 in production),
+// allow_debug = false and max_age_ms. The verifier's error (with its
+// attestation payload) is what Handshake::AddAttestation reports.
+VerifyFunction MakePolicyVerifier(std::vector<uint8_t> root_der,
+                                  attestation::AttestationPolicy policy,
+                                  std::function<int64_t()> now_ms);
+
+}  // namespace nitro_tss::channel
+
+#endif  // NITRO_TSS_NODE_CHANNEL_ATTESTED_H_

@@ -1,0 +1,71 @@
+#include "node/channel/errors.h"
+
+#include <optional>
+#include <string>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace nitro_tss::channel {
+namespace {
+constexpr char kPayloadUrl[] = "type.nitro-tss/channel.ChannelError";
+}  // namespace
+
+const char* ChannelErrorName(ChannelError error) {
+  switch (error) {
+    case ChannelError::kNone:
+      return "NONE";
+    case ChannelError::kMalformed:
+      return "MALFORMED";
+    case ChannelError::kWrongVersion:
+      return "WRONG_VERSION";
+    case ChannelError::kWrongSession:
+      return "WRONG_SESSION";
+    case ChannelError::kUnknownParty:
+      return "UNKNOWN_PARTY";
+    case ChannelError::kWrongReceiver:
+      return "WRONG_RECEIVER";
+    case ChannelError::kDuplicate:
+      return "DUPLICATE";
+    case ChannelError::kWrongState:
+      return "WRONG_STATE";
+    case ChannelError::kAttestationRejected:
+      return "ATTESTATION_REJECTED";
+    case ChannelError::kBindingMismatch:
+      return "BINDING_MISMATCH";
+    case ChannelError::kReplayed:
+      return "REPLAYED";
+    case ChannelError::kOutOfOrder:
+      return "OUT_OF_ORDER";
+    case ChannelError::kBadTag:
+      return "BAD_TAG";
+    case ChannelError::kBadSignature:
+      return "BAD_SIGNATURE";
+    case ChannelError::kTooLarge:
+      return "TOO_LARGE";
+    case ChannelError::kInternal:
+      return "INTERNAL";
+  }
+  return "UNKNOWN";
+}
+
+absl::Status MakeChannelError(absl::StatusCode code, ChannelError error,
+                              absl::string_view message) {
+  absl::Status status(code, absl::StrCat("channel: ", message));
+  status.SetPayload(kPayloadUrl,
+                    absl::Cord(absl::StrCat(static_cast<int>(error))));
+  return status;
+}
+
+ChannelError GetChannelError(const absl::Status& status) {
+  auto payload = status.GetPayload(kPayloadUrl);
+  if (!payload.has_value()) return ChannelError::kNone;
+  int value = 0;
+  if (!absl::SimpleAtoi(std::string(*payload), &value)) {
+    return ChannelError::kNone;
+  }
+  return static_cast<ChannelError>(value);
+}
+
+}  // namespace nitro_tss::channel
