@@ -1,6 +1,7 @@
 #include "mpc/gg20/codec.h"
 
 #include "absl/strings/str_cat.h"
+#include "mpc/curve/codec.h"
 
 namespace nitro_tss::mpc::gg20 {
 namespace {
@@ -74,7 +75,7 @@ absl::StatusOr<std::array<uint8_t, kDigestBytes>> DecodeDigest(
 }
 
 absl::Status ParseEmbedded(const std::string& bytes, size_t max_bytes,
-                           google::protobuf::MessageLite& out,
+                           google::protobuf::Message& out,
                            absl::string_view what, absl::string_view field) {
   if (bytes.empty()) return Err(what, field, " missing");
   if (bytes.size() > max_bytes) {
@@ -83,6 +84,9 @@ absl::Status ParseEmbedded(const std::string& bytes, size_t max_bytes,
                             max_bytes));
   }
   if (!out.ParseFromString(bytes)) return Err(what, field, ": malformed");
+  if (!RejectUnknownFields(out, "x").ok()) {
+    return Err(what, field, ": unknown fields present");
+  }
   if (out.SerializeAsString() != bytes) {
     return Err(what, field, ": non-canonical encoding or unknown fields");
   }
@@ -90,7 +94,7 @@ absl::Status ParseEmbedded(const std::string& bytes, size_t max_bytes,
 }
 
 absl::Status ParsePayload(absl::Span<const uint8_t> bytes,
-                          google::protobuf::MessageLite& out,
+                          google::protobuf::Message& out,
                           absl::string_view what) {
   if (bytes.size() > (4u << 20)) {
     return absl::InvalidArgumentError(
@@ -100,6 +104,10 @@ absl::Status ParsePayload(absl::Span<const uint8_t> bytes,
   if (!out.ParseFromString(s)) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": malformed payload"));
+  }
+  if (!RejectUnknownFields(out, what).ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": unknown fields present in payload"));
   }
   if (out.SerializeAsString() != s) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -4,7 +4,7 @@
 #ifndef NITRO_TSS_MPC_GG20_CODEC_H_
 #define NITRO_TSS_MPC_GG20_CODEC_H_
 
-#include <google/protobuf/message_lite.h>
+#include <google/protobuf/message.h>
 
 #include <array>
 #include <cstdint>
@@ -50,14 +50,14 @@ absl::StatusOr<std::array<uint8_t, kDigestBytes>> DecodeDigest(
     const std::string& bytes, absl::string_view what, absl::string_view field);
 
 // Parses an embedded message of at most `max_bytes` bytes strictly: it must
-// be non-empty, parse completely and re-serialize to the same bytes (so no
-// unknown fields, no duplicated or out-of-order fields ride along).
+// be non-empty, parse completely, carry no unknown fields (at any depth) and
+// re-serialize to the same bytes (no duplicated or out-of-order fields).
 absl::Status ParseEmbedded(const std::string& bytes, size_t max_bytes,
-                           google::protobuf::MessageLite& out,
+                           google::protobuf::Message& out,
                            absl::string_view what, absl::string_view field);
 // Parses a round payload (a top-level message) with the same strictness.
 absl::Status ParsePayload(absl::Span<const uint8_t> bytes,
-                          google::protobuf::MessageLite& out,
+                          google::protobuf::Message& out,
                           absl::string_view what);
 std::vector<uint8_t> SerializePayload(const google::protobuf::MessageLite& m);
 std::string SerializeEmbedded(const google::protobuf::MessageLite& m);

@@ -6,6 +6,7 @@
 
 #include "mpc/gg20/codec.h"
 #include "mpc/gg20/keccak.h"
+#include "mpc/gg20/payload_syntax.h"
 #include "mpc/gg20/presign.h"
 #include "mpc/gg20/sign.h"
 #include "nitro_tss/mpc/v1/ec_proofs.pb.h"
@@ -472,6 +473,102 @@ TEST_F(PresignCheater, EquivocatingBroadcastByRouter) {
   ASSERT_FALSE(r.aborts.empty());
   for (const auto& [id, a] : r.aborts) {
     EXPECT_EQ(a.CulpritIds(), std::set<PartyId>{kCheater}) << a.ToString();
+  }
+}
+
+}  // namespace
+}  // namespace nitro_tss::mpc::gg20::testing
+
+namespace nitro_tss::mpc::gg20::testing {
+namespace {
+
+// Regenerates the fuzz seed corpora from a real run:
+//   gg20_test --gtest_also_run_disabled_tests --gtest_filter='*WriteFuzzSeeds'
+TEST(FuzzSeeds, DISABLED_WriteFuzzSeeds) {
+  const std::string dir = "tests/fuzz/mpc/gg20/corpus/";
+  auto write = [](const std::string& path, const std::string& bytes) {
+    FILE* f = fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr) << path;
+    fwrite(bytes.data(), 1, bytes.size(), f);
+    fclose(f);
+  };
+  auto shares = DealKeyShares(1, 2, 3);
+  write(dir + "gg20_key_share_fuzz/record",
+        shares[0]->ToRecord().SerializeAsString());
+  // Presign payloads by round and kind (kinds as in PayloadKind).
+  std::map<std::pair<uint32_t, bool>, uint8_t> kinds = {
+      {{1, true}, 6},  {{1, false}, 7}, {{2, true}, 8},  {{2, false}, 9},
+      {{3, true}, 10}, {{4, true}, 11}, {{4, false}, 12}};
+  PresignRun run;
+  run.shares = shares;
+  run.signers = {1, 2};
+  run.hook = [&](const round::Delivery& d) {
+    if (d.message.from == 1) {
+      auto it = kinds.find({d.message.round, d.message.is_broadcast()});
+      if (it != kinds.end()) {
+        std::string b(1, static_cast<char>(it->second));
+        b.push_back(1);
+        b.append(d.message.payload.begin(), d.message.payload.end());
+        write(dir + "gg20_payload_fuzz/kind" + std::to_string(it->second), b);
+      }
+    }
+    return std::vector<round::Delivery>{d};
+  };
+  RunResult r = RunPresign(run);
+  ASSERT_TRUE(r.all_done);
+  auto presigs = PresignaturesOf(r);
+  SignRequest req = RequestFor(presigs[1]->public_data(), Msg("seed"));
+  auto share = SignShare(
+      *presigs[1], req, [](const PresignatureId&) { return absl::OkStatus(); });
+  ASSERT_TRUE(share.ok());
+  std::string b("\x0d\x01", 2);
+  b += SignatureShareToProto(*share).SerializeAsString();
+  write(dir + "gg20_payload_fuzz/kind13", b);
+  // Small keygen payloads.
+  v1::KeygenCommit kc;
+  kc.set_commitment(std::string(32, 'c'));
+  write(dir + "gg20_payload_fuzz/kind0",
+        std::string("\x00\x01", 2) + kc.SerializeAsString());
+  v1::KeygenShare ksh;
+  ksh.set_share(EncodeSc(Scalar::FromU64(5)));
+  write(dir + "gg20_payload_fuzz/kind2",
+        std::string("\x02\x01", 2) + ksh.SerializeAsString());
+  v1::KeygenConfirm kcf;
+  kcf.set_key_id(std::string(32, 'k'));
+  write(dir + "gg20_payload_fuzz/kind5",
+        std::string("\x05\x01", 2) + kcf.SerializeAsString());
+}
+
+}  // namespace
+}  // namespace nitro_tss::mpc::gg20::testing
+
+namespace nitro_tss::mpc::gg20::testing {
+namespace {
+
+TEST(PayloadSyntax, SeedCorpusIsValidAndTamperingIsRejected) {
+  const std::string dir = "tests/fuzz/mpc/gg20/corpus/gg20_payload_fuzz/";
+  for (int kind : {0, 2, 5, 6, 7, 8, 9, 10, 11, 12, 13}) {
+    FILE* f = fopen((dir + "kind" + std::to_string(kind)).c_str(), "rb");
+    ASSERT_NE(f, nullptr) << kind;
+    std::vector<uint8_t> b(1 << 16);
+    b.resize(fread(b.data(), 1, b.size(), f));
+    fclose(f);
+    ASSERT_GE(b.size(), 2u);
+    absl::Span<const uint8_t> payload(b.data() + 2, b.size() - 2);
+    EXPECT_TRUE(
+        CheckPayloadSyntax(static_cast<PayloadKind>(b[0]), payload, 1).ok())
+        << kind;
+    // Truncated and extended payloads are rejected.
+    EXPECT_FALSE(CheckPayloadSyntax(static_cast<PayloadKind>(b[0]),
+                                    payload.subspan(0, payload.size() - 1), 1)
+                     .ok())
+        << kind;
+    std::vector<uint8_t> longer(payload.begin(), payload.end());
+    longer.push_back(0x08);  // an unknown varint field 1 duplicate / trailer
+    longer.push_back(0x01);
+    EXPECT_FALSE(
+        CheckPayloadSyntax(static_cast<PayloadKind>(b[0]), longer, 1).ok())
+        << kind;
   }
 }
 
