@@ -45,10 +45,13 @@ absl::Status BobVerifyRequest(const PaillierPublicKey& alice_key,
   return zk::VerifyPiEnc(st, request.enc_proof, context, bob_secret);
 }
 
-absl::StatusOr<BobResult> BobRespond(
+namespace {
+
+absl::StatusOr<BobResult> Respond(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
     const PaillierPrivateKey& bob_key, const BigInt& cap_k, const Scalar& x,
-    const Point& base, const ProofContext& context, RandomSource& rng) {
+    const Point& base, const ProofContext& context, RandomSource& rng,
+    size_t y_bits, bool unchecked) {
   if (absl::Status s = alice_key.ValidateCiphertext(cap_k); !s.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("mta: K invalid: ", s.message()));
@@ -61,7 +64,7 @@ absl::StatusOr<BobResult> BobRespond(
     return absl::InvalidArgumentError("mta: x is zero");
   }
   BigInt x_int = x.ToBigInt();
-  BigInt y = BigInt::RandomSigned(zk::kEllPrime, rng);
+  BigInt y = BigInt::RandomSigned(y_bits, rng);
 
   // D = K^x · enc_N0(y; ρ)
   absl::StatusOr<BigInt> k_pow_x = alice_key.MulScalar(cap_k, x_int);
@@ -78,7 +81,9 @@ absl::StatusOr<BobResult> BobRespond(
   zk::PiAffGStatement st{alice_key, bob_key.public_key(), alice_params, cap_k,
                          cap_d,     cap_f->ciphertext,    base,         cap_x};
   zk::PiAffGWitness w{x_int, y, rho, cap_f->nonce, &bob_key};
-  absl::StatusOr<zk::PiAffGProof> proof = zk::ProvePiAffG(st, w, context, rng);
+  absl::StatusOr<zk::PiAffGProof> proof =
+      unchecked ? zk::internal::ProvePiAffGUnchecked(st, w, context, rng)
+                : zk::ProvePiAffG(st, w, context, rng);
   Scalar beta = Scalar::FromBigIntReduce(-y);
   x_int.Wipe();
   y.Wipe();
@@ -93,6 +98,16 @@ absl::StatusOr<BobResult> BobRespond(
   out.response.aff_g_proof = *std::move(proof);
   out.beta = std::move(beta);
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<BobResult> BobRespond(
+    const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
+    const PaillierPrivateKey& bob_key, const BigInt& cap_k, const Scalar& x,
+    const Point& base, const ProofContext& context, RandomSource& rng) {
+  return Respond(alice_key, alice_params, bob_key, cap_k, x, base, context, rng,
+                 zk::kEllPrime, /*unchecked=*/false);
 }
 
 absl::StatusOr<AliceResult> AliceFinalize(
@@ -122,6 +137,15 @@ absl::StatusOr<AliceResult> AliceFinalize(
 }
 
 namespace internal {
+
+absl::StatusOr<BobResult> BobRespondWithOversizedMask(
+    const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
+    const PaillierPrivateKey& bob_key, const BigInt& cap_k, const Scalar& x,
+    const Point& base, const ProofContext& context, RandomSource& rng,
+    size_t extra_bits) {
+  return Respond(alice_key, alice_params, bob_key, cap_k, x, base, context, rng,
+                 zk::kEllPrime + extra_bits, /*unchecked=*/true);
+}
 
 absl::StatusOr<Scalar> DecryptAlpha(const PaillierPrivateKey& alice_key,
                                     const BigInt& cap_d) {

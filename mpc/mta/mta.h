@@ -108,6 +108,16 @@ v1::MtaResponse MtaResponseToProto(const MtaResponse& response);
 absl::StatusOr<MtaResponse> MtaResponseFromProto(const v1::MtaResponse& proto);
 
 namespace internal {
+// A cheating Bob for adversarial tests only (e.g. GG20's Alpha-Rays test):
+// BobRespond with y drawn from ±2^(ℓ'+extra_bits) and Πaff-g made by the
+// unchecked prover. Alice must reject it (w.h.p. "pi_aff_g: z2 out of
+// range" once extra_bits >= ε + 2). Never call it in production code.
+absl::StatusOr<BobResult> BobRespondWithOversizedMask(
+    const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
+    const PaillierPrivateKey& bob_key, const BigInt& cap_k, const Scalar& x,
+    const Point& base, const ProofContext& context, RandomSource& rng,
+    size_t extra_bits);
+
 // AliceFinalize's last step, exposed so tests can exercise the range check
 // on its own (a Bob whose Πaff-g verifies cannot reach it): decrypts D
 // (centered), rejects |α| > 2^(ℓ'+ε+1) with "mta: alpha out of range",

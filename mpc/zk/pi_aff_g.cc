@@ -113,14 +113,6 @@ absl::StatusOr<PiAffGProof> ProvePiAffG(const PiAffGStatement& st,
   bool x_matches = st.base.Mul(x_mod_q) == st.cap_x;
   x_mod_q.Wipe();
   if (!x_matches) return absl::InvalidArgumentError("pi_aff_g: X != x*g");
-  if (w.own_key != nullptr) {
-    BigInt expected = BigInt::ModMul(OnePlusNPow(st.paillier1, w.y),
-                                     NthPower(st.paillier1, w.rho_y, w.own_key),
-                                     st.paillier1.n_squared());
-    if (expected != st.cap_y) {
-      return absl::InvalidArgumentError("pi_aff_g: Y != enc_N1(y; rho_y)");
-    }
-  }
   return internal::ProvePiAffGUnchecked(st, w, ctx, rng);
 }
 

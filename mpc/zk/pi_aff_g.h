@@ -41,6 +41,8 @@
 
 namespace nitro_tss::mpc::zk {
 
+// Statements and witnesses hold references: the referenced values must
+// outlive them (build them from named variables, not temporaries).
 struct PiAffGStatement {
   const PaillierPublicKey& paillier0;       // N0 (the verifier's key)
   const PaillierPublicKey& paillier1;       // N1 (the prover's key)
@@ -57,8 +59,7 @@ struct PiAffGWitness {
   const BigInt& y;      // in ±2^ℓ'
   const BigInt& rho;    // nonce of the enc_N0(y) part of D, in Z*_{N0}
   const BigInt& rho_y;  // nonce of Y, in Z*_{N1}
-  // The prover's private key for N1 (optional): CRT for r_y^N1 and the
-  // Y == enc_N1(y; ρ_y) witness check.
+  // The prover's private key for N1 (optional): CRT for r_y^N1.
   const PaillierPrivateKey* own_key = nullptr;
 };
 
@@ -72,8 +73,8 @@ struct PiAffGProof {
 // Proves the statement. Refuses ("pi_aff_g: ..."): x outside ±2^ℓ
 // ("pi_aff_g: witness x out of range"), y outside ±2^ℓ' ("pi_aff_g: witness
 // y out of range"), ρ / ρ_y not units, g or X the identity, X != x·g, an
-// own_key not matching N1, and (with own_key) Y != enc_N1(y; ρ_y). D is not
-// recomputed (that would cost a full exponentiation mod N0²).
+// own_key not matching N1. D and Y are not recomputed (each would cost an
+// N-th power): a mismatch yields a proof every verifier rejects.
 absl::StatusOr<PiAffGProof> ProvePiAffG(const PiAffGStatement& statement,
                                         const PiAffGWitness& witness,
                                         const ProofContext& context,

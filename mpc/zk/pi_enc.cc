@@ -77,15 +77,6 @@ absl::StatusOr<PiEncProof> ProvePiEnc(const PiEncStatement& st,
   if (!CheckUnit(w.rho, st.paillier.n(), kPrefix, "rho", "N0").ok()) {
     return absl::InvalidArgumentError("pi_enc: witness rho not in Z*_N0");
   }
-  if (w.own_key != nullptr) {
-    // Cheap with the owner's CRT: refuse a K that does not encrypt k.
-    BigInt expected = BigInt::ModMul(OnePlusNPow(st.paillier, w.k),
-                                     NthPower(st.paillier, w.rho, w.own_key),
-                                     st.paillier.n_squared());
-    if (expected != st.cap_k) {
-      return absl::InvalidArgumentError("pi_enc: K != enc(k; rho)");
-    }
-  }
   return internal::ProvePiEncUnchecked(st, w, ctx, rng);
 }
 

@@ -30,6 +30,8 @@
 
 namespace nitro_tss::mpc::zk {
 
+// Statements and witnesses hold references: the referenced values must
+// outlive them (build them from named variables, not temporaries).
 struct PiEncStatement {
   const PaillierPublicKey& paillier;        // N0 (the prover's key)
   const RingPedersenParams& ring_pedersen;  // (N̂, s, t) of the verifier
@@ -51,8 +53,9 @@ struct PiEncProof {
 
 // Proves the statement. Refuses (InvalidArgument, "pi_enc: ...") a witness
 // outside the relation's ranges (k outside ±2^ℓ: "pi_enc: witness k out of
-// range"; ρ not in Z*_{N0}), an own_key not matching N0, and, when own_key
-// is given (the check is then cheap), K != enc(k; ρ).
+// range"; ρ not in Z*_{N0}) and an own_key not matching N0. K = enc(k; ρ)
+// is not recomputed (it would cost an N0-th power): a K that does not match
+// yields a proof every verifier rejects.
 absl::StatusOr<PiEncProof> ProvePiEnc(const PiEncStatement& statement,
                                       const PiEncWitness& witness,
                                       const ProofContext& context,

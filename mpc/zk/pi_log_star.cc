@@ -90,14 +90,6 @@ absl::StatusOr<PiLogStarProof> ProvePiLogStar(const PiLogStarStatement& st,
   if (!x_matches) {
     return absl::InvalidArgumentError("pi_log_star: X != x*g");
   }
-  if (w.own_key != nullptr) {
-    BigInt expected = BigInt::ModMul(OnePlusNPow(st.paillier, w.x),
-                                     NthPower(st.paillier, w.rho, w.own_key),
-                                     st.paillier.n_squared());
-    if (expected != st.cap_c) {
-      return absl::InvalidArgumentError("pi_log_star: C != enc(x; rho)");
-    }
-  }
   return internal::ProvePiLogStarUnchecked(st, w, ctx, rng);
 }
 

@@ -33,6 +33,8 @@
 
 namespace nitro_tss::mpc::zk {
 
+// Statements and witnesses hold references: the referenced values must
+// outlive them (build them from named variables, not temporaries).
 struct PiLogStarStatement {
   const PaillierPublicKey& paillier;        // N0 (the prover's key)
   const RingPedersenParams& ring_pedersen;  // (N̂, s, t) of the verifier
@@ -44,8 +46,7 @@ struct PiLogStarStatement {
 struct PiLogStarWitness {
   const BigInt& x;    // in ±2^ℓ
   const BigInt& rho;  // nonce of C, in Z*_{N0}
-  // The prover's private key for N0 (optional, CRT acceleration; enables the
-  // C == enc(x; ρ) witness check).
+  // The prover's private key for N0 (optional, CRT acceleration).
   const PaillierPrivateKey* own_key = nullptr;
 };
 
@@ -58,8 +59,8 @@ struct PiLogStarProof {
 
 // Proves the statement. Refuses ("pi_log_star: ..."): x outside ±2^ℓ
 // ("pi_log_star: witness x out of range"), ρ not in Z*_{N0}, X != x·g,
-// g or X the identity, an own_key not matching N0, and (with own_key)
-// C != enc(x; ρ).
+// g or X the identity, an own_key not matching N0. C = enc(x; ρ) is not
+// recomputed (a mismatch yields a proof every verifier rejects).
 absl::StatusOr<PiLogStarProof> ProvePiLogStar(
     const PiLogStarStatement& statement, const PiLogStarWitness& witness,
     const ProofContext& context, RandomSource& rng);

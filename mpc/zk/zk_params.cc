@@ -66,19 +66,6 @@ absl::Status CheckNotIdentity(const Point& point, absl::string_view prefix,
   return absl::OkStatus();
 }
 
-absl::Status CheckModulusSize(const BigInt& modulus, absl::string_view prefix,
-                              absl::string_view name) {
-  size_t bits = modulus.BitLength();
-  if (modulus.IsNegative() || !modulus.IsOdd() || bits < kMinModulusBits ||
-      bits > kMaxModulusBits) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(prefix, ": ", name, " has ", bits,
-                     " bits or is even (need an odd modulus of ",
-                     kMinModulusBits, "..", kMaxModulusBits, " bits)"));
-  }
-  return absl::OkStatus();
-}
-
 BigInt RandomSignedTimes(size_t bits, const BigInt& modulus,
                          RandomSource& rng) {
   BigInt half = modulus.ShiftLeft(bits);
@@ -167,35 +154,32 @@ BigInt CrtExponentiator::Combine(const BigInt& r1, const BigInt& r2) const {
   return r1 + m1_ * h;
 }
 
+namespace {
+
+// base^exp mod m for a unit base, with exp reduced mod `order` (a multiple
+// of the order of Z*_m) to the representative of smallest magnitude: a
+// negative exponent is applied to base^-1, so exponents never grow to the
+// size of `order`.
+BigInt PowReduced(const BigInt& base, const BigInt& exp, const BigInt& order,
+                  const BigInt& m) {
+  BigInt b = BigInt::Mod(base, m);
+  BigInt e = BigInt::Mod(exp, order);
+  BigInt neg = order - e;
+  if (neg < e) {
+    absl::StatusOr<BigInt> inv = BigInt::ModInverse(b, m);
+    // Callers only pass units; a non-unit is a programming error.
+    if (!inv.ok()) __builtin_trap();
+    b = *std::move(inv);
+    e = std::move(neg);
+  }
+  return BigInt::PowMod(b, e, m);
+}
+
+}  // namespace
+
 BigInt CrtExponentiator::Pow(const BigInt& base, const BigInt& exp) const {
-  BigInt r1 =
-      BigInt::PowMod(BigInt::Mod(base, m1_), BigInt::Mod(exp, order1_), m1_);
-  BigInt r2 =
-      BigInt::PowMod(BigInt::Mod(base, m2_), BigInt::Mod(exp, order2_), m2_);
-  return Combine(r1, r2);
-}
-
-BigInt CrtExponentiator::PowSecret(const BigInt& base,
-                                   const BigInt& exp) const {
-  BigInt e1 = BigInt::Mod(exp, order1_);
-  BigInt e2 = BigInt::Mod(exp, order2_);
-  BigInt r1 = BigInt::PowModSecret(BigInt::Mod(base, m1_), e1, m1_);
-  BigInt r2 = BigInt::PowModSecret(BigInt::Mod(base, m2_), e2, m2_);
-  BigInt out = Combine(r1, r2);
-  e1.Wipe();
-  e2.Wipe();
-  return out;
-}
-
-BigInt CrtExponentiator::Pow2(const BigInt& b1, const BigInt& e1,
-                              const BigInt& b2, const BigInt& e2) const {
-  BigInt r1 = BigInt::ModMul(
-      BigInt::PowMod(BigInt::Mod(b1, m1_), BigInt::Mod(e1, order1_), m1_),
-      BigInt::PowMod(BigInt::Mod(b2, m1_), BigInt::Mod(e2, order1_), m1_), m1_);
-  BigInt r2 = BigInt::ModMul(
-      BigInt::PowMod(BigInt::Mod(b1, m2_), BigInt::Mod(e1, order2_), m2_),
-      BigInt::PowMod(BigInt::Mod(b2, m2_), BigInt::Mod(e2, order2_), m2_), m2_);
-  return Combine(r1, r2);
+  return Combine(PowReduced(base, exp, order1_, m1_),
+                 PowReduced(base, exp, order2_, m2_));
 }
 
 // ---- Paillier / ring-Pedersen arithmetic ----

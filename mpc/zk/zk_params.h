@@ -82,11 +82,6 @@ absl::Status CheckUnit(const BigInt& v, const BigInt& modulus,
 absl::Status CheckNotIdentity(const Point& point, absl::string_view prefix,
                               absl::string_view name);
 
-// OK iff `modulus` is odd, has between kMinModulusBits and kMaxModulusBits
-// bits; otherwise "<prefix>: <name> has <k> bits (...)".
-absl::Status CheckModulusSize(const BigInt& modulus, absl::string_view prefix,
-                              absl::string_view name);
-
 // Uniform in ±2^bits·modulus (both ends inclusive): CGGMP21's masks
 // μ ← ±2^ℓ·N̂, γ ← ±2^(ℓ+ε)·N̂.
 BigInt RandomSignedTimes(size_t bits, const BigInt& modulus, RandomSource& rng);
@@ -119,7 +114,8 @@ std::string EncodePoint(const Point& p);
 // (p - 1 for a prime p, p·(p - 1) for p²). Only valid for bases that are
 // units mod m: callers check membership first. Results equal
 // BigInt::PowMod(base, exp, m1·m2) for every unit base and integer exp
-// (negative exponents included).
+// (negative exponents included). Variable time: for public exponents
+// (verifiers' checks).
 class CrtExponentiator {
  public:
   CrtExponentiator(const BigInt& m1, const BigInt& order1, const BigInt& m2,
@@ -135,13 +131,10 @@ class CrtExponentiator {
 
   const BigInt& modulus() const { return m_; }
 
-  // base^exp mod m (public exponent, variable time).
+  // base^exp mod m (public exponent, variable time). The exponent is
+  // reduced mod order_i to its representative of least magnitude (negative
+  // ones applied to base^-1), so a small negative exponent stays small.
   BigInt Pow(const BigInt& base, const BigInt& exp) const;
-  // base^exp mod m with mpz_powm_sec on both halves (secret exponent).
-  BigInt PowSecret(const BigInt& base, const BigInt& exp) const;
-  // b1^e1 · b2^e2 mod m (public exponents).
-  BigInt Pow2(const BigInt& b1, const BigInt& e1, const BigInt& b2,
-              const BigInt& e2) const;
 
  private:
   BigInt Combine(const BigInt& r1, const BigInt& r2) const;

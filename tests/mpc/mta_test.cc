@@ -175,6 +175,23 @@ TEST(Mta, BobRejectsTamperedOrReplayedRequest) {
   EXPECT_THAT(std::string(s.message()), HasSubstr("mta: K invalid"));
 }
 
+TEST(Mta, AlphaRaysBobWithOversizedMaskIsRejected) {
+  const MtaRun& run = SharedRun();
+  DeterministicRandom rng(5);
+  absl::StatusOr<BobResult> cheat = internal::BobRespondWithOversizedMask(
+      AliceKey().public_key(), AliceRp().params(), BobKey(), run.request.cap_k,
+      run.x, Point::Generator(), Context(kBob, kAlice), rng, zk::kEpsilon + 2);
+  ASSERT_TRUE(cheat.ok()) << cheat.status();
+  for (const RingPedersenSecret* secret :
+       {&AliceRp(), static_cast<const RingPedersenSecret*>(nullptr)}) {
+    absl::Status s =
+        Finalize(run, Point::Generator(), nullptr, secret, &cheat->response)
+            .status();
+    EXPECT_THAT(std::string(s.message()),
+                HasSubstr("pi_aff_g: z2 out of range"));
+  }
+}
+
 TEST(Mta, AlphaRangeCheck) {
   // Values a proof-checked Bob can reach pass; anything beyond
   // 2^(ℓ'+ε+1) (e.g. a k·x that wrapped around N0) is rejected.
