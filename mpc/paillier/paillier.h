@@ -15,8 +15,9 @@
 // first. Nonces r must be in Z*_N (0 < r < N, gcd(r, N) = 1).
 //
 // Private-key operations use CRT modulo p² and q² with secret exponents
-// through mpz_powm_sec; the private key's secrets are zeroized on
-// destruction (BigInt wipes its limbs).
+// through mpz_powm_sec, or (own-key Encrypt) constant-time fixed-base comb
+// tables built on GMP's mpn_sec_* functions; the private key's secrets are
+// zeroized on destruction (BigInt wipes its limbs, the tables are wiped).
 #ifndef NITRO_TSS_MPC_PAILLIER_PAILLIER_H_
 #define NITRO_TSS_MPC_PAILLIER_PAILLIER_H_
 
