@@ -37,6 +37,7 @@
 #include "mpc/paillier/paillier.h"
 #include "mpc/ringpedersen/ring_pedersen.h"
 #include "mpc/transcript/transcript.h"
+#include "mpc/zk/zk_params.h"
 #include "nitro_tss/mpc/v1/mta_proofs.pb.h"
 
 namespace nitro_tss::mpc::zk {
@@ -61,6 +62,10 @@ struct PiAffGWitness {
   const BigInt& rho_y;  // nonce of Y, in Z*_{N1}
   // The prover's private key for N1 (optional): CRT for r_y^N1.
   const PaillierPrivateKey* own_key = nullptr;
+  // Precomputation for the verifier's ring-Pedersen params (optional,
+  // RingPedersenTable in zk_params.h): faster constant-time commitments.
+  // Must be built for statement's ring-Pedersen params.
+  const RingPedersenTable* verifier_table = nullptr;
 };
 
 struct PiAffGProof {

@@ -1,5 +1,8 @@
 #include "mpc/zk/zk_params.h"
 
+#include <sodium.h>
+
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -234,6 +237,149 @@ absl::Status CheckOwnKey(const PaillierPublicKey& key,
   if (own_key.n() != key.n()) {
     return absl::InvalidArgumentError(
         absl::StrCat(prefix, ": private key does not match ", name));
+  }
+  return absl::OkStatus();
+}
+
+// ---- RingPedersenTable ----
+
+namespace {
+
+constexpr size_t kWindowBits = 4;
+constexpr size_t kDigits = size_t{1} << kWindowBits;
+
+// Copies |v| (< 2^(64·limbs)) into exactly `limbs` limbs.
+void ToLimbs(const BigInt& v, size_t limbs, mp_limb_t* out) {
+  for (size_t i = 0; i < limbs; ++i) {
+    out[i] = mpz_getlimbn(v.get(), static_cast<mp_size_t>(i));
+  }
+}
+
+BigInt FromLimbs(const mp_limb_t* limbs, size_t n) {
+  BigInt r;
+  mpz_ptr z = r.get_mut();
+  mp_limb_t* dst = mpz_limbs_write(z, static_cast<mp_size_t>(n));
+  for (size_t i = 0; i < n; ++i) dst[i] = limbs[i];
+  mpz_limbs_finish(z, static_cast<mp_size_t>(n));
+  return r;
+}
+
+std::vector<mp_limb_t> BuildTable(const BigInt& base, const BigInt& n,
+                                  size_t windows, size_t limbs) {
+  std::vector<mp_limb_t> table(windows * kDigits * limbs, 0);
+  BigInt window_base = BigInt::Mod(base, n);  // base^(16^i)
+  for (size_t i = 0; i < windows; ++i) {
+    mp_limb_t* row = table.data() + i * kDigits * limbs;
+    row[0] = 1;  // digit 0: the value 1
+    BigInt acc = window_base;
+    for (size_t d = 1; d < kDigits; ++d) {
+      ToLimbs(acc, limbs, row + d * limbs);
+      acc = BigInt::ModMul(acc, window_base, n);
+    }
+    window_base = std::move(acc);  // base^(16^(i+1))
+  }
+  return table;
+}
+
+}  // namespace
+
+RingPedersenTable::RingPedersenTable(const RingPedersenParams& params)
+    : params_(params) {
+  const BigInt& n = params_.n();
+  limbs_ = static_cast<size_t>(mpz_size(n.get()));
+  // Masks reach 2^(ℓ+ε)·N̂ < 2^(ℓ+ε+|N̂|); the shifted exponent needs two
+  // more bits.
+  size_t needed = kEll + kEpsilon + n.BitLength() + 2;
+  windows_ = (needed + kWindowBits - 1) / kWindowBits;
+  max_bits_ = windows_ * kWindowBits - 2;
+  modulus_.resize(limbs_);
+  ToLimbs(n, limbs_, modulus_.data());
+  s_table_ = BuildTable(params_.s(), n, windows_, limbs_);
+  t_table_ = BuildTable(params_.t(), n, windows_, limbs_);
+}
+
+BigInt RingPedersenTable::PowerOfTwoPower(const std::vector<mp_limb_t>& table,
+                                          size_t bits) const {
+  size_t window = bits / kWindowBits;
+  size_t digit = size_t{1} << (bits % kWindowBits);
+  return FromLimbs(table.data() + (window * kDigits + digit) * limbs_, limbs_);
+}
+
+void RingPedersenTable::MulPowShifted(const std::vector<mp_limb_t>& table,
+                                      const BigInt& e, size_t bits,
+                                      mp_limb_t* acc, mp_limb_t* product,
+                                      mp_limb_t* scratch) const {
+  // e' = e + 2^bits in [0, 2^(bits+1)]: bits + 2 bits, a public length.
+  BigInt shifted = e + BigInt::PowerOfTwo(bits);
+  const size_t windows = (bits + 2 + kWindowBits - 1) / kWindowBits;
+  const size_t exp_limbs = (windows * kWindowBits + 63) / 64;
+  std::vector<mp_limb_t> exp(exp_limbs);
+  ToLimbs(shifted, exp_limbs, exp.data());
+  std::vector<mp_limb_t> selected(limbs_);
+  const mp_size_t n = static_cast<mp_size_t>(limbs_);
+  for (size_t i = 0; i < windows; ++i) {
+    size_t bit = i * kWindowBits;
+    size_t digit = (exp[bit / 64] >> (bit % 64)) & (kDigits - 1);
+    mpn_sec_tabselect(selected.data(), table.data() + i * kDigits * limbs_, n,
+                      static_cast<mp_size_t>(kDigits),
+                      static_cast<mp_size_t>(digit));
+    mpn_sec_mul(product, acc, n, selected.data(), n, scratch);
+    mpn_sec_div_r(product, 2 * n, modulus_.data(), n, scratch);
+    for (size_t j = 0; j < limbs_; ++j) acc[j] = product[j];
+  }
+  sodium_memzero(exp.data(), exp.size() * sizeof(mp_limb_t));
+  sodium_memzero(selected.data(), selected.size() * sizeof(mp_limb_t));
+  shifted.Wipe();
+}
+
+absl::StatusOr<BigInt> RingPedersenTable::Commit(const BigInt& a, size_t a_bits,
+                                                 const BigInt& b,
+                                                 size_t b_bits) const {
+  if (a_bits > max_bits_ || b_bits > max_bits_ || !InSignedRange(a, a_bits) ||
+      !InSignedRange(b, b_bits)) {
+    return absl::InvalidArgumentError(
+        "ring_pedersen_table: exponent exceeds its bound");
+  }
+  const mp_size_t n = static_cast<mp_size_t>(limbs_);
+  std::vector<mp_limb_t> acc(limbs_, 0), product(2 * limbs_, 0);
+  std::vector<mp_limb_t> scratch(static_cast<size_t>(
+      std::max(mpn_sec_mul_itch(n, n), mpn_sec_div_r_itch(2 * n, n))));
+  acc[0] = 1;
+  MulPowShifted(s_table_, a, a_bits, acc.data(), product.data(),
+                scratch.data());
+  MulPowShifted(t_table_, b, b_bits, acc.data(), product.data(),
+                scratch.data());
+  BigInt shifted_commit = FromLimbs(acc.data(), limbs_);
+  // Undo the shifts: multiply by (s^(2^a_bits) · t^(2^b_bits))^-1 (public).
+  BigInt correction =
+      BigInt::ModMul(PowerOfTwoPower(s_table_, a_bits),
+                     PowerOfTwoPower(t_table_, b_bits), params_.n());
+  absl::StatusOr<BigInt> inv = BigInt::ModInverse(correction, params_.n());
+  if (!inv.ok()) return inv.status();  // unreachable: s, t are units
+  BigInt out = BigInt::ModMul(shifted_commit, *inv, params_.n());
+  shifted_commit.Wipe();
+  sodium_memzero(acc.data(), acc.size() * sizeof(mp_limb_t));
+  sodium_memzero(product.data(), product.size() * sizeof(mp_limb_t));
+  sodium_memzero(scratch.data(), scratch.size() * sizeof(mp_limb_t));
+  return out;
+}
+
+BigInt ProverCommit(const RingPedersenParams& params,
+                    const RingPedersenTable* table, const BigInt& a,
+                    size_t a_bits, const BigInt& b, size_t b_bits) {
+  if (table != nullptr) {
+    absl::StatusOr<BigInt> v = table->Commit(a, a_bits, b, b_bits);
+    if (v.ok()) return *std::move(v);
+  }
+  return params.Commit(a, b);
+}
+
+absl::Status CheckTable(const RingPedersenParams& params,
+                        const RingPedersenTable& table,
+                        absl::string_view prefix) {
+  if (!(table.params() == params)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        prefix, ": ring-Pedersen table does not match the verifier's params"));
   }
   return absl::OkStatus();
 }

@@ -18,8 +18,11 @@
 #ifndef NITRO_TSS_MPC_ZK_ZK_PARAMS_H_
 #define NITRO_TSS_MPC_ZK_ZK_PARAMS_H_
 
+#include <gmp.h>
+
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -172,6 +175,63 @@ absl::Status CheckOwnerSecret(const RingPedersenParams& params,
 absl::Status CheckOwnKey(const PaillierPublicKey& key,
                          const PaillierPrivateKey& own_key,
                          absl::string_view prefix, absl::string_view name);
+
+// Fixed-base precomputation for a prover that commits many times under one
+// verifier's ring-Pedersen parameters (GG20: every Πenc / Πaff-g / Πlog*
+// towards that verifier). Holds s^(d·16^i) and t^(d·16^i) for every 4-bit
+// window i up to 2^(ℓ+ε+|N̂|+2) and digit d (about 3 MB per base for a
+// 2048-bit N̂; building it costs about as much as 8 ring-Pedersen
+// commitments), then computes s^a t^b with one multiplication per window
+// and no squarings. Secret exponents stay constant time: the exponent is
+// shifted to a non-negative value of a fixed (public) bit length, each
+// window's entry is read with mpn_sec_tabselect (all entries touched) and
+// multiplied with mpn_sec_mul / mpn_sec_div_r. Thread-safe (immutable).
+class RingPedersenTable {
+ public:
+  explicit RingPedersenTable(const RingPedersenParams& params);
+  RingPedersenTable(const RingPedersenTable&) = delete;
+  RingPedersenTable& operator=(const RingPedersenTable&) = delete;
+
+  const RingPedersenParams& params() const { return params_; }
+  // Largest public bound (in bits) Commit accepts for either exponent.
+  size_t max_exponent_bits() const { return max_bits_; }
+
+  // s^a · t^b mod N̂ (the same value as params().Commit(a, b)) for
+  // |a| <= 2^a_bits and |b| <= 2^b_bits, where the bounds are public and at
+  // most max_exponent_bits(). Error "ring_pedersen_table: exponent exceeds
+  // its bound" otherwise (callers then fall back to params().Commit).
+  absl::StatusOr<BigInt> Commit(const BigInt& a, size_t a_bits, const BigInt& b,
+                                size_t b_bits) const;
+
+ private:
+  // Multiplies acc (n limbs) by base^(e + 2^bits) for |e| <= 2^bits.
+  void MulPowShifted(const std::vector<mp_limb_t>& table, const BigInt& e,
+                     size_t bits, mp_limb_t* acc, mp_limb_t* product,
+                     mp_limb_t* scratch) const;
+  // base^(2^bits) as a BigInt (public), from the table.
+  BigInt PowerOfTwoPower(const std::vector<mp_limb_t>& table,
+                         size_t bits) const;
+
+  RingPedersenParams params_;
+  size_t limbs_;                              // limbs of N̂
+  size_t windows_;                            // 4-bit windows covered
+  size_t max_bits_;                           // windows_ * 4 - 2
+  std::vector<mp_limb_t> s_table_, t_table_;  // [window][digit][limb]
+  std::vector<mp_limb_t> modulus_;
+};
+
+// s^a t^b mod N̂ for the prover: with `table` (which must be for `params`)
+// when given and the exponents are within their public bounds, else
+// params.Commit(a, b). Same value either way.
+BigInt ProverCommit(const RingPedersenParams& params,
+                    const RingPedersenTable* table, const BigInt& a,
+                    size_t a_bits, const BigInt& b, size_t b_bits);
+
+// OK iff `table` was built for `params`; else "<prefix>: ring-Pedersen table
+// does not match the verifier's params".
+absl::Status CheckTable(const RingPedersenParams& params,
+                        const RingPedersenTable& table,
+                        absl::string_view prefix);
 
 // Absorbs a Paillier modulus / ring-Pedersen parameters into a transcript.
 void AppendPaillier(Transcript& transcript, absl::string_view label,

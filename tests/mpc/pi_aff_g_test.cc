@@ -140,6 +140,23 @@ TEST(PiAffG, CompletenessIncludingRangeEdges) {
   }
 }
 
+TEST(PiAffG, ProverTableGivesValidProofsAndMustMatch) {
+  static const RingPedersenTable* table =
+      new RingPedersenTable(AliceRp().params());
+  const Instance& v = Valid();
+  DeterministicRandom rng(8);
+  PiAffGWitness w{v.x, v.y, v.rho, v.rho_y, &Bob(), table};
+  absl::StatusOr<PiAffGProof> proof =
+      ProvePiAffG(v.Statement(), w, Context(kBob, kAlice), rng);
+  ASSERT_TRUE(proof.ok()) << proof.status();
+  EXPECT_TRUE(Verify(*proof).ok());
+  RingPedersenTable other(FixtureRingPedersen(3).params());
+  PiAffGWitness bad{v.x, v.y, v.rho, v.rho_y, &Bob(), &other};
+  ExpectRejected(
+      ProvePiAffG(v.Statement(), bad, Context(kBob, kAlice), rng).status(),
+      "pi_aff_g: ring-Pedersen table does not match");
+}
+
 TEST(PiAffG, ArbitraryBasePoint) {
   Point g = Point::H();
   std::unique_ptr<Instance> inst =
