@@ -373,15 +373,26 @@ absl::Status Session::Receive(const Message& msg) {
       return absl::OkStatus();
     }
     if (sodium_memcmp(it->second.data(), e.digest.data(), kDigestBytes) != 0) {
-      AbortWith(
-          Abort{config_.protocol,
-                current,
-                {Culprit{e.sender,
-                         absl::StrCat("equivocation: the round ", current - 1,
-                                      " broadcast of party ", e.sender,
-                                      " differs between party ", config_.self,
-                                      " and party ", msg.from)}},
-                {msg}});
+      // Either e.sender sent different broadcasts, or msg.from lies about
+      // what it received: the two cannot be told apart here, so both are
+      // named (blaming e.sender alone would let msg.from frame an honest
+      // party). When they are the same party, its own echo contradicts the
+      // broadcast it sent us: it alone equivocated.
+      std::vector<Culprit> culprits{Culprit{
+          e.sender, absl::StrCat("equivocation: the round ", current - 1,
+                                 " broadcast of party ", e.sender,
+                                 " differs between party ", config_.self,
+                                 " and party ", msg.from)}};
+      if (e.sender != msg.from) {
+        culprits.push_back(Culprit{
+            msg.from,
+            absl::StrCat("equivocation: party ", msg.from,
+                         " echoes a different round ", current - 1,
+                         " broadcast of party ", e.sender, " than party ",
+                         config_.self, " received (false echo, or party ",
+                         e.sender, " equivocated)")});
+      }
+      AbortWith(Abort{config_.protocol, current, std::move(culprits), {msg}});
       return absl::OkStatus();
     }
   }

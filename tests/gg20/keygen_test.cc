@@ -385,7 +385,9 @@ TEST(KeygenRouter, EquivocatingBroadcastIsDetected) {
   EXPECT_FALSE(r.all_done);
   EXPECT_FALSE(r.aborts.empty());
   for (const auto& [id, a] : r.aborts) {
-    EXPECT_EQ(a.CulpritIds(), std::set<PartyId>{kCheater}) << a.ToString();
+    // The echo mismatch cannot tell equivocation from a false echo, so the
+    // echoing party may be named next to the cheater, never instead of it.
+    EXPECT_EQ(a.CulpritIds().count(kCheater), 1u) << a.ToString();
   }
 }
 

@@ -188,15 +188,57 @@ TEST(RoundEngine, RouterEquivocationIsCaughtByEcho) {
     return std::vector<Delivery>{x};
   });
   ASSERT_TRUE(h.sim->Run().ok());
-  bool someone_named_3 = false;
   for (PartyId honest : {1u, 2u}) {
     const Session& s = h.sim->party(honest);
     ASSERT_EQ(s.state(), Session::State::kAborted) << honest;
-    if (s.abort()->CulpritIds() == std::set<PartyId>{3}) someone_named_3 = true;
+    // Party 3 is always named; an honest party can only be named next to it
+    // (an echo mismatch cannot tell a false echo from equivocation).
+    EXPECT_EQ(s.abort()->CulpritIds().count(3), 1u) << s.abort()->ToString();
     EXPECT_NE(s.abort()->culprits[0].reason.find("equivocation"),
               std::string::npos);
   }
-  EXPECT_TRUE(someone_named_3);
+}
+
+// Audit: a party that lies in its echo about an honest party's broadcast
+// used to get that honest party blamed alone (framing). Now both are named.
+TEST(RoundEngine, FalseEchoCannotFrameAnHonestParty) {
+  Harness h(3);
+  // Party 2 claims (to party 1 only) a different digest of party 3's
+  // round-1 broadcast than the one everybody received.
+  h.sim->SetDeliveryHook([](const Delivery& d) {
+    Delivery x = d;
+    if (d.message.from == 2 && d.message.round == 2 && d.recipient == 1) {
+      for (EchoEntry& e : x.message.echo) {
+        if (e.sender == 3) e.digest[0] ^= 1;
+      }
+    }
+    return std::vector<Delivery>{x};
+  });
+  ASSERT_TRUE(h.sim->Run().ok());
+  const Session& s = h.sim->party(1);
+  ASSERT_EQ(s.state(), Session::State::kAborted);
+  EXPECT_EQ(s.abort()->CulpritIds(), (std::set<PartyId>{2, 3}))
+      << s.abort()->ToString();
+}
+
+// A party whose echo contradicts its own broadcast equivocated by itself:
+// it alone is named.
+TEST(RoundEngine, EchoContradictingOwnBroadcastNamesOnlyTheSender) {
+  Harness h(3);
+  h.sim->SetDeliveryHook([](const Delivery& d) {
+    Delivery x = d;
+    if (d.message.from == 2 && d.message.round == 2 && d.recipient == 1) {
+      for (EchoEntry& e : x.message.echo) {
+        if (e.sender == 2) e.digest[0] ^= 1;
+      }
+    }
+    return std::vector<Delivery>{x};
+  });
+  ASSERT_TRUE(h.sim->Run().ok());
+  const Session& s = h.sim->party(1);
+  ASSERT_EQ(s.state(), Session::State::kAborted);
+  EXPECT_EQ(s.abort()->CulpritIds(), std::set<PartyId>{2})
+      << s.abort()->ToString();
 }
 
 TEST(RoundEngine, ConflictingCopiesAbortAndExactDuplicatesAreRefused) {
