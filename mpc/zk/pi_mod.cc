@@ -142,6 +142,9 @@ absl::Status VerifyPiMod(const PiModStatement& statement,
   // mpz_probab_prime_p never reports a prime as composite, so one round
   // (plus GMP's Baillie–PSW) suffices to reject every prime N.
   if (mpz_probab_prime_p(n.get(), 1) != 0) return Fail("N is prime");
+  // A prime power p^k has no square-free Blum structure; reject it by name
+  // rather than relying on the z^N = y repetitions to fail.
+  if (mpz_perfect_power_p(n.get()) != 0) return Fail("N is a perfect power");
   if (!wire::IsUnitMod(proof.w, n)) return Fail("w not in Z*_N");
   if (BigInt::Jacobi(proof.w, n) != -1) {
     return Fail("w Jacobi symbol is not -1");
