@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "mpc/curve/codec.h"
 #include "mpc/zk/zk_params.h"
 
 namespace nitro_tss::mpc::mta {
@@ -170,6 +171,7 @@ v1::MtaRequest MtaRequestToProto(const MtaRequest& request) {
 }
 
 absl::StatusOr<MtaRequest> MtaRequestFromProto(const v1::MtaRequest& p) {
+  if (absl::Status st = RejectUnknownFields(p, "mta"); !st.ok()) return st;
   absl::StatusOr<BigInt> k =
       zk::DecodeInteger(p.cap_k(), zk::kMaxModulusSquaredBytes, "mta", "K");
   if (!k.ok()) return k.status();
@@ -191,6 +193,7 @@ v1::MtaResponse MtaResponseToProto(const MtaResponse& response) {
 }
 
 absl::StatusOr<MtaResponse> MtaResponseFromProto(const v1::MtaResponse& p) {
+  if (absl::Status st = RejectUnknownFields(p, "mta"); !st.ok()) return st;
   MtaResponse out;
   absl::StatusOr<BigInt> d =
       zk::DecodeInteger(p.cap_d(), zk::kMaxModulusSquaredBytes, "mta", "D");

@@ -235,6 +235,12 @@ v1::PiAffGProof PiAffGProofToProto(const PiAffGProof& p) {
 }
 
 absl::StatusOr<PiAffGProof> PiAffGProofFromProto(const v1::PiAffGProof& in) {
+  // The message is flat (bytes fields only): top-level unknown fields are
+  // all there is to reject.
+  if (!in.GetReflection()->GetUnknownFields(in).empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(kPrefix, ": unknown fields present"));
+  }
   PiAffGProof out;
   struct Field {
     const std::string& bytes;

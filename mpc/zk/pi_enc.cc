@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "mpc/zk/zk_params.h"
 
 namespace nitro_tss::mpc::zk {
@@ -143,6 +144,12 @@ v1::PiEncProof PiEncProofToProto(const PiEncProof& proof) {
 }
 
 absl::StatusOr<PiEncProof> PiEncProofFromProto(const v1::PiEncProof& p) {
+  // The message is flat (bytes fields only): top-level unknown fields are
+  // all there is to reject.
+  if (!p.GetReflection()->GetUnknownFields(p).empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(kPrefix, ": unknown fields present"));
+  }
   PiEncProof out;
   struct Field {
     const std::string& bytes;

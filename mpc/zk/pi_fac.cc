@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "mpc/curve/codec.h"
 #include "mpc/paillier/paillier.h"
 #include "mpc/paillier/wire.h"
 
@@ -183,6 +184,9 @@ v1::PiFacProof PiFacProofToProto(const PiFacProof& proof) {
 }
 
 absl::StatusOr<PiFacProof> PiFacProofFromProto(const v1::PiFacProof& proto) {
+  if (absl::Status st = RejectUnknownFields(proto, "pi_fac"); !st.ok()) {
+    return st;
+  }
   PiFacProof proof;
   const struct {
     const char* name;

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "mpc/zk/zk_params.h"
 
 namespace nitro_tss::mpc::zk {
@@ -169,6 +170,12 @@ v1::PiLogStarProof PiLogStarProofToProto(const PiLogStarProof& proof) {
 
 absl::StatusOr<PiLogStarProof> PiLogStarProofFromProto(
     const v1::PiLogStarProof& p) {
+  // The message is flat (bytes fields only): top-level unknown fields are
+  // all there is to reject.
+  if (!p.GetReflection()->GetUnknownFields(p).empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(kPrefix, ": unknown fields present"));
+  }
   PiLogStarProof out;
   struct Field {
     const std::string& bytes;

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "mpc/curve/codec.h"
 #include "mpc/paillier/paillier.h"
 #include "mpc/paillier/wire.h"
 
@@ -195,6 +196,9 @@ v1::PiModProof PiModProofToProto(const PiModProof& proof) {
 }
 
 absl::StatusOr<PiModProof> PiModProofFromProto(const v1::PiModProof& proto) {
+  if (absl::Status st = RejectUnknownFields(proto, "pi_mod"); !st.ok()) {
+    return st;
+  }
   if (static_cast<size_t>(proto.repetitions_size()) != kPiModRepetitions) {
     return Fail(absl::StrCat("expected ", kPiModRepetitions,
                              " repetitions, got ", proto.repetitions_size()));

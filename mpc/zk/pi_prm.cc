@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "mpc/curve/codec.h"
 #include "mpc/paillier/paillier.h"
 #include "mpc/paillier/wire.h"
 
@@ -94,6 +95,9 @@ v1::PiPrmProof PiPrmProofToProto(const PiPrmProof& proof) {
 }
 
 absl::StatusOr<PiPrmProof> PiPrmProofFromProto(const v1::PiPrmProof& proto) {
+  if (absl::Status st = RejectUnknownFields(proto, "pi_prm"); !st.ok()) {
+    return st;
+  }
   if (static_cast<size_t>(proto.commitments_size()) != kPiPrmRepetitions) {
     return Fail(absl::StrCat("expected ", kPiPrmRepetitions,
                              " commitments, got ", proto.commitments_size()));

@@ -65,5 +65,107 @@ TEST(AuditPiMod, PrimePowerModulusIsRejectedByName) {
   EXPECT_TRUE(VerifyPiMod(PiModStatement{key.n()}, *proof, AuditCtx()).ok());
 }
 
+// Adds field 999 (varint) to a decoded message: a field no schema defines.
+template <typename Proto>
+Proto WithUnknownField(Proto p) {
+  p.GetReflection()->MutableUnknownFields(&p)->AddVarint(999, 1);
+  return p;
+}
+
+// Finding 3: the Paillier-proof and MtA decoders accepted messages carrying
+// unknown fields (only the GG20 payload wrapper rejected them). A valid proof
+// with one extra field was decoded as if it were canonical.
+TEST(AuditDecoders, PaillierProofDecodersRejectUnknownFields) {
+  DeterministicRandom rng(8);
+  const PaillierPrivateKey& key = FixturePaillierKey(0);
+  const RingPedersenSecret& rp = FixtureRingPedersen(0);
+  auto mod = ProvePiMod(PiModStatement{key.n()}, PiModWitness{key.p(), key.q()},
+                        AuditCtx(), rng);
+  ASSERT_TRUE(mod.ok()) << mod.status();
+  v1::PiModProof mod_pb = PiModProofToProto(*mod);
+  ASSERT_TRUE(PiModProofFromProto(mod_pb).ok());
+  EXPECT_THAT(
+      std::string(
+          PiModProofFromProto(WithUnknownField(mod_pb)).status().message()),
+      HasSubstr("pi_mod: unknown fields present"));
+
+  v1::PiPrmProof prm_pb = PiPrmProofToProto(ProvePiPrm(rp, AuditCtx(), rng));
+  ASSERT_TRUE(PiPrmProofFromProto(prm_pb).ok());
+  EXPECT_THAT(
+      std::string(
+          PiPrmProofFromProto(WithUnknownField(prm_pb)).status().message()),
+      HasSubstr("pi_prm: unknown fields present"));
+
+  auto fac = ProvePiFac(key.n(), FixtureRingPedersen(1).params(),
+                        PiFacWitness{key.p(), key.q()}, AuditCtx(), rng);
+  ASSERT_TRUE(fac.ok()) << fac.status();
+  v1::PiFacProof fac_pb = PiFacProofToProto(*fac);
+  ASSERT_TRUE(PiFacProofFromProto(fac_pb).ok());
+  EXPECT_THAT(
+      std::string(
+          PiFacProofFromProto(WithUnknownField(fac_pb)).status().message()),
+      HasSubstr("pi_fac: unknown fields present"));
+}
+
+TEST(AuditDecoders, MtaProofDecodersRejectUnknownFields) {
+  DeterministicRandom rng(9);
+  const PaillierPrivateKey& alice = FixturePaillierKey(0);
+  const PaillierPrivateKey& bob = FixturePaillierKey(1);
+  const RingPedersenSecret& alice_rp = FixtureRingPedersen(0);
+  const RingPedersenSecret& bob_rp = FixtureRingPedersen(1);
+  Scalar k = Scalar::RandomNonZero(rng);
+  Scalar x = Scalar::RandomNonZero(rng);
+  auto enc = mta::AliceEncrypt(alice, k, rng);
+  ASSERT_TRUE(enc.ok()) << enc.status();
+  auto request = mta::AliceRequest(alice, *enc, k, bob_rp.params(), AuditCtx(),
+                                   rng, nullptr);
+  ASSERT_TRUE(request.ok()) << request.status();
+  auto response = mta::BobRespond(alice.public_key(), alice_rp.params(), bob,
+                                  enc->ciphertext, x, Point::Generator(),
+                                  AuditCtx(), rng, nullptr);
+  ASSERT_TRUE(response.ok()) << response.status();
+
+  v1::MtaRequest req_pb = mta::MtaRequestToProto(*request);
+  ASSERT_TRUE(mta::MtaRequestFromProto(req_pb).ok());
+  EXPECT_THAT(std::string(mta::MtaRequestFromProto(WithUnknownField(req_pb))
+                              .status()
+                              .message()),
+              HasSubstr("unknown fields present"));
+  v1::MtaRequest nested = req_pb;
+  *nested.mutable_enc_proof() = WithUnknownField(req_pb.enc_proof());
+  EXPECT_FALSE(mta::MtaRequestFromProto(nested).ok());
+  EXPECT_THAT(
+      std::string(
+          zk::PiEncProofFromProto(nested.enc_proof()).status().message()),
+      HasSubstr("pi_enc: unknown fields present"));
+
+  v1::MtaResponse resp_pb = mta::MtaResponseToProto(response->response);
+  ASSERT_TRUE(mta::MtaResponseFromProto(resp_pb).ok());
+  EXPECT_THAT(std::string(mta::MtaResponseFromProto(WithUnknownField(resp_pb))
+                              .status()
+                              .message()),
+              HasSubstr("unknown fields present"));
+  EXPECT_THAT(std::string(zk::PiAffGProofFromProto(
+                              WithUnknownField(resp_pb.aff_g_proof()))
+                              .status()
+                              .message()),
+              HasSubstr("pi_aff_g: unknown fields present"));
+
+  // Πlog*: a real proof of R̄ = k·R against K.
+  Point base = Point::MulBase(Scalar::RandomNonZero(rng));
+  zk::PiLogStarStatement st{alice.public_key(), bob_rp.params(),
+                            enc->ciphertext, base, base.Mul(k)};
+  auto log_star = zk::ProvePiLogStar(
+      st, zk::PiLogStarWitness{k.ToBigInt(), enc->nonce, &alice}, AuditCtx(),
+      rng);
+  ASSERT_TRUE(log_star.ok()) << log_star.status();
+  v1::PiLogStarProof ls_pb = zk::PiLogStarProofToProto(*log_star);
+  ASSERT_TRUE(zk::PiLogStarProofFromProto(ls_pb).ok());
+  EXPECT_THAT(std::string(zk::PiLogStarProofFromProto(WithUnknownField(ls_pb))
+                              .status()
+                              .message()),
+              HasSubstr("pi_log_star: unknown fields present"));
+}
+
 }  // namespace
 }  // namespace nitro_tss::mpc
