@@ -441,16 +441,47 @@ TEST_F(PresignCheater, LogStarProofReplayedToAnotherVerifier) {
   EXPECT_THAT(r.aborts.at(3).culprits[0].reason, HasSubstr("pi_log_star:"));
 }
 
-TEST_F(PresignCheater, WrongDeltaAbortsWithoutSignature) {
+TEST_F(PresignCheater, WrongDeltaIdentifiedInRevealRound) {
   // δ_i off by one with every proof valid: Σ R̄_j != G. The presignature is
-  // refused. (Naming the culprit would need the MtA-opening phase, which is
-  // not implemented: the abort carries no culprit.)
+  // discarded, the parties open γ_j and the decryption of their δ_j
+  // ciphertext, and the cheater is named.
   PresignTestingOptions o;
   o.wrong_delta = true;
-  RunResult r = Run(o);
-  EXPECT_FALSE(r.all_done);
-  EXPECT_TRUE(r.results.empty());
-  EXPECT_EQ(r.aborts.size(), 3u);
+  ExpectBlamed(Run(o), "broadcast delta differs from its MtA values");
+}
+
+TEST_F(PresignCheater, WrongDeltaRevealWithWrongGamma) {
+  PresignTestingOptions o;
+  o.wrong_delta = true;
+  o.tamper = TamperAt<v1::PresignReveal>(5, [](v1::PresignReveal& m) {
+    m.set_gamma(EncodeSc(Scalar::FromU64(9)));
+  });
+  ExpectBlamed(Run(o), "revealed gamma does not match Gamma");
+}
+
+TEST_F(PresignCheater, WrongDeltaRevealWithForgedPlaintext) {
+  // The cheater claims its (wrong) δ is the decryption: the nonce opening
+  // fails.
+  PresignTestingOptions o;
+  o.wrong_delta = true;
+  o.tamper = TamperAt<v1::PresignReveal>(5, [](v1::PresignReveal& m) {
+    auto v = DecodeInt(m.delta_plain(), 256, "t", "m");
+    ASSERT_TRUE(v.ok());
+    m.set_delta_plain(EncodeInt(*v + BigInt(1)));
+  });
+  ExpectBlamed(Run(o), "delta reveal does not open C_j");
+}
+
+TEST_F(PresignCheater, RevealWithTamperedReceivedResponse) {
+  // A party misreports an MtA response it received (to frame its Bob).
+  PresignTestingOptions o;
+  o.wrong_delta = true;
+  o.tamper = TamperAt<v1::PresignReveal>(5, [](v1::PresignReveal& m) {
+    auto d = DecodeInt(m.received(0).d_gamma(), 512, "t", "d");
+    ASSERT_TRUE(d.ok());
+    m.mutable_received(0)->set_d_gamma(EncodeInt(*d + BigInt(1)));
+  });
+  ExpectBlamed(Run(o), "does not verify: pi_aff_g:");
 }
 
 TEST_F(PresignCheater, EquivocatingBroadcastByRouter) {
