@@ -236,6 +236,14 @@ TEST_F(PresignatureUse, WrongSignatureShareIsIdentified) {
                   .status()
                   .message(),
               HasSubstr("expected 2 shares, got 1"));
+  SignatureShare stranger = *s2;
+  stranger.signer = 3;
+  std::vector<SignatureShare> with_stranger{*s1, stranger};
+  EXPECT_THAT(
+      CombineShares(p[1]->public_data(), *digest, with_stranger, nullptr)
+          .status()
+          .message(),
+      HasSubstr("share from non-signer 3"));
   std::vector<SignatureShare> dup{*s1, *s1};
   EXPECT_THAT(CombineShares(p[1]->public_data(), *digest, dup, nullptr)
                   .status()
@@ -439,6 +447,35 @@ TEST_F(PresignCheater, LogStarProofReplayedToAnotherVerifier) {
   ASSERT_TRUE(r.aborts.count(3));
   EXPECT_EQ(r.aborts.at(3).CulpritIds(), std::set<PartyId>{kCheater});
   EXPECT_THAT(r.aborts.at(3).culprits[0].reason, HasSubstr("pi_log_star:"));
+}
+
+TEST_F(PresignCheater, MtaCiphertextFNotAUnit) {
+  PresignTestingOptions o;
+  BigInt n = (*shares_)[1]->paillier->n();
+  o.tamper = TamperAt<v1::PresignRound2Direct>(
+      2, [n](v1::PresignRound2Direct& m) { m.set_f_gamma(EncodeInt(n)); });
+  ExpectBlamed(Run(o), "f_gamma: paillier: ciphertext not a unit");
+}
+
+TEST_F(PresignCheater, RevealWithMissingResponse) {
+  PresignTestingOptions o;
+  o.wrong_delta = true;
+  o.tamper = TamperAt<v1::PresignReveal>(
+      5, [](v1::PresignReveal& m) { m.mutable_received()->RemoveLast(); });
+  ExpectBlamed(Run(o), "one MtA response per other signer");
+}
+
+TEST_F(PresignCheater, RevealWithNonCanonicalPlaintext) {
+  // m + N opens the same ciphertext but is outside (-N/2, N/2).
+  PresignTestingOptions o;
+  o.wrong_delta = true;
+  BigInt n = (*shares_)[1]->paillier->n();
+  o.tamper = TamperAt<v1::PresignReveal>(5, [n](v1::PresignReveal& m) {
+    auto v = DecodeInt(m.delta_plain(), 256, "t", "m");
+    ASSERT_TRUE(v.ok());
+    m.set_delta_plain(EncodeInt(*v + n));
+  });
+  ExpectBlamed(Run(o), "delta_plain");
 }
 
 TEST_F(PresignCheater, WrongDeltaIdentifiedInRevealRound) {
