@@ -185,7 +185,8 @@ absl::Status CheckOwnKey(const PaillierPublicKey& key,
 // and no squarings. Secret exponents stay constant time: the exponent is
 // shifted to a non-negative value of a fixed (public) bit length, each
 // window's entry is read with mpn_sec_tabselect (all entries touched) and
-// multiplied with mpn_sec_mul / mpn_sec_div_r. Thread-safe (immutable).
+// multiplied in Montgomery form with mpn_sec_mul and a masked final
+// subtraction (mpn_cnd_add_n). Thread-safe (immutable).
 class RingPedersenTable {
  public:
   explicit RingPedersenTable(const RingPedersenParams& params);
@@ -204,20 +205,29 @@ class RingPedersenTable {
                                 size_t b_bits) const;
 
  private:
-  // Multiplies acc (n limbs) by base^(e + 2^bits) for |e| <= 2^bits.
+  // Scratch buffers of one Commit call (secret contents, wiped after use).
+  struct Workspace {
+    std::vector<mp_limb_t> t, m, u, selected, scratch;
+  };
+  // out = a·b·R^-1 mod N̂ (Montgomery product, R = 2^(64·limbs)), constant
+  // time; out may alias a.
+  void MontgomeryMul(mp_limb_t* out, const mp_limb_t* a, const mp_limb_t* b,
+                     Workspace& ws) const;
+  // acc ← acc · base^(e + 2^bits) (Montgomery form) for |e| <= 2^bits.
   void MulPowShifted(const std::vector<mp_limb_t>& table, const BigInt& e,
-                     size_t bits, mp_limb_t* acc, mp_limb_t* product,
-                     mp_limb_t* scratch) const;
-  // base^(2^bits) as a BigInt (public), from the table.
+                     size_t bits, mp_limb_t* acc, Workspace& ws) const;
+  // base^(2^bits) as a plain BigInt (public), from the table.
   BigInt PowerOfTwoPower(const std::vector<mp_limb_t>& table,
                          size_t bits) const;
 
   RingPedersenParams params_;
-  size_t limbs_;                              // limbs of N̂
-  size_t windows_;                            // 4-bit windows covered
-  size_t max_bits_;                           // windows_ * 4 - 2
-  std::vector<mp_limb_t> s_table_, t_table_;  // [window][digit][limb]
-  std::vector<mp_limb_t> modulus_;
+  size_t limbs_;     // limbs of N̂
+  size_t windows_;   // 4-bit windows covered
+  size_t max_bits_;  // windows_ * 4 - 2
+  // [window][digit][limb], entries in Montgomery form.
+  std::vector<mp_limb_t> s_table_, t_table_;
+  std::vector<mp_limb_t> modulus_, n_prime_;  // N̂, -N̂^-1 mod R
+  BigInt r_inverse_;                          // R^-1 mod N̂
 };
 
 // s^a t^b mod N̂ for the prover: with `table` (which must be for `params`)
