@@ -39,12 +39,14 @@ inline constexpr size_t kEll = 256;        // ℓ  (CGGMP21 §6, ℓ = |q|)
 inline constexpr size_t kEllPrime = 1280;  // ℓ' (= 5ℓ)
 inline constexpr size_t kEpsilon = 512;    // ε  (= 2ℓ)
 
-// Moduli accepted by the proofs. The minimum is the paper's N > 2^(8ℓ)
-// requirement (2048-bit moduli); the maximum bounds every decoder.
-inline constexpr size_t kMinModulusBits = 2048;
-inline constexpr size_t kMaxModulusBits = 4096;
+// Size of every Paillier N and ring-Pedersen N̂ (exactly
+// kPaillierModulusBits = 2048 bits, checked by PaillierPublicKey and
+// RingPedersenParams; the paper needs N > 2^(8ℓ)). Decoders bound elements
+// by it: Z_N / Z_N̂ elements by kMaxModulusBytes, Z_{N²} by twice that.
+inline constexpr size_t kMaxModulusBits = kPaillierModulusBits;
+static_assert(kMaxModulusBits >= 8 * kEll, "CGGMP21 needs N > 2^(8l)");
 inline constexpr size_t kMaxModulusBytes = kMaxModulusBits / 8;
-// Elements of Z_{N^2} for the largest N.
+// Elements of Z_{N^2}.
 inline constexpr size_t kMaxModulusSquaredBytes = 2 * kMaxModulusBytes;
 
 // Number of bytes of the magnitude of any integer in ±2^bits.
