@@ -119,6 +119,12 @@ absl::StatusOr<PiAffGProof> ProvePiAffG(const PiAffGStatement& st,
     return absl::InvalidArgumentError(
         "pi_aff_g: g or X is the point at infinity");
   }
+  // C is raised to the secret α: it must be a unit (cheap gcd).
+  if (absl::Status s =
+          CheckUnit(st.cap_c, st.paillier0.n_squared(), kPrefix, "C", "{N0^2}");
+      !s.ok()) {
+    return s;
+  }
   Scalar x_mod_q = Scalar::FromBigIntReduce(w.x);
   bool x_matches = st.base.Mul(x_mod_q) == st.cap_x;
   x_mod_q.Wipe();

@@ -77,7 +77,8 @@ struct PiAffGProof {
 
 // Proves the statement. Refuses ("pi_aff_g: ..."): x outside ±2^ℓ
 // ("pi_aff_g: witness x out of range"), y outside ±2^ℓ' ("pi_aff_g: witness
-// y out of range"), ρ / ρ_y not units, g or X the identity, X != x·g, an
+// y out of range"), ρ / ρ_y not units, g or X the identity, C not in
+// Z*_{N0^2} ("pi_aff_g: C not in Z*_{N0^2}"), X != x·g, an
 // own_key not matching N1. D and Y are not recomputed (each would cost an
 // N-th power): a mismatch yields a proof every verifier rejects.
 absl::StatusOr<PiAffGProof> ProvePiAffG(const PiAffGStatement& statement,
