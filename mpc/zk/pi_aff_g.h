@@ -66,6 +66,9 @@ struct PiAffGWitness {
   // RingPedersenTable in zk_params.h): faster constant-time commitments.
   // Must be built for statement's ring-Pedersen params.
   const RingPedersenTable* verifier_table = nullptr;
+  // Precomputed randomizers under N0 (optional): r and r^N0 for A are taken
+  // from it instead of computed (same distribution).
+  PaillierNoncePool* n0_nonces = nullptr;
 };
 
 struct PiAffGProof {

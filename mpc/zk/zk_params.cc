@@ -417,6 +417,48 @@ absl::Status CheckTable(const RingPedersenParams& params,
   return absl::OkStatus();
 }
 
+// ---- PaillierNoncePool ----
+
+PaillierNoncePool::PaillierNoncePool(const PaillierPublicKey& key)
+    : key_(key) {}
+
+void PaillierNoncePool::Fill(size_t count, RandomSource& rng) {
+  std::deque<PaillierNonce> fresh;
+  for (size_t i = 0; i < count; ++i) {
+    PaillierNonce nonce;
+    nonce.r = BigInt::RandomUnit(key_.n(), rng);
+    nonce.r_to_n = BigInt::PowMod(nonce.r, key_.n(), key_.n_squared());
+    fresh.push_back(std::move(nonce));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (PaillierNonce& n : fresh) nonces_.push_back(std::move(n));
+}
+
+std::optional<PaillierNonce> PaillierNoncePool::Take() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (nonces_.empty()) return std::nullopt;
+  PaillierNonce out = std::move(nonces_.front());
+  nonces_.pop_front();
+  return out;
+}
+
+size_t PaillierNoncePool::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return nonces_.size();
+}
+
+PaillierNonce NextNonce(const PaillierPublicKey& key, PaillierNoncePool* pool,
+                        const PaillierPrivateKey* own_key, RandomSource& rng) {
+  if (pool != nullptr && pool->key() == key) {
+    std::optional<PaillierNonce> nonce = pool->Take();
+    if (nonce.has_value()) return *std::move(nonce);
+  }
+  PaillierNonce nonce;
+  nonce.r = BigInt::RandomUnit(key.n(), rng);
+  nonce.r_to_n = NthPower(key, nonce.r, own_key);
+  return nonce;
+}
+
 void AppendPaillier(Transcript& transcript, absl::string_view label,
                     const PaillierPublicKey& key) {
   transcript.AppendBigInt(label, key.n());

@@ -21,6 +21,9 @@
 #include <gmp.h>
 
 #include <cstddef>
+#include <deque>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -244,6 +247,43 @@ BigInt ProverCommit(const RingPedersenParams& params,
 absl::Status CheckTable(const RingPedersenParams& params,
                         const RingPedersenTable& table,
                         absl::string_view prefix);
+
+// A Paillier randomizer r ∈ Z*_N with its N-th power r^N mod N² (the
+// expensive part of an encryption under someone else's key). Secret: wipe
+// (BigInt does on destruction) and never use one twice.
+struct PaillierNonce {
+  BigInt r;
+  BigInt r_to_n;
+};
+
+// Randomizers for encryptions under one (typically a peer's) Paillier key,
+// computed ahead of time (e.g. by an idle thread) so a protocol round does
+// not pay the full-size N-th powers: Πaff-g's r^N0 and the ρ^N0 of Bob's D.
+// Each nonce is handed out once (Take removes it). Thread-safe.
+class PaillierNoncePool {
+ public:
+  explicit PaillierNoncePool(const PaillierPublicKey& key);
+  PaillierNoncePool(const PaillierNoncePool&) = delete;
+  PaillierNoncePool& operator=(const PaillierNoncePool&) = delete;
+
+  const PaillierPublicKey& key() const { return key_; }
+  // Computes `count` fresh nonces (r uniform in Z*_N) outside the lock and
+  // adds them.
+  void Fill(size_t count, RandomSource& rng);
+  // Removes and returns one nonce, or nullopt when the pool is empty.
+  std::optional<PaillierNonce> Take();
+  size_t size() const;
+
+ private:
+  PaillierPublicKey key_;
+  mutable std::mutex mu_;
+  std::deque<PaillierNonce> nonces_;
+};
+
+// r and r^N mod N²: from `pool` when it is for `key` and not empty, else
+// freshly sampled and computed (CRT when `own_key` is key's private key).
+PaillierNonce NextNonce(const PaillierPublicKey& key, PaillierNoncePool* pool,
+                        const PaillierPrivateKey* own_key, RandomSource& rng);
 
 // Absorbs a Paillier modulus / ring-Pedersen parameters into a transcript.
 void AppendPaillier(Transcript& transcript, absl::string_view label,
