@@ -20,16 +20,15 @@ absl::StatusOr<PaillierEncryption> AliceEncrypt(
   return enc;
 }
 
-absl::StatusOr<MtaRequest> AliceRequest(const PaillierPrivateKey& alice_key,
-                                        const PaillierEncryption& encryption,
-                                        const Scalar& k,
-                                        const RingPedersenParams& bob_params,
-                                        const ProofContext& context,
-                                        RandomSource& rng) {
+absl::StatusOr<MtaRequest> AliceRequest(
+    const PaillierPrivateKey& alice_key, const PaillierEncryption& encryption,
+    const Scalar& k, const RingPedersenParams& bob_params,
+    const ProofContext& context, RandomSource& rng,
+    const zk::RingPedersenTable* bob_table) {
   BigInt k_int = k.ToBigInt();
   zk::PiEncStatement st{alice_key.public_key(), bob_params,
                         encryption.ciphertext};
-  zk::PiEncWitness w{k_int, encryption.nonce, &alice_key};
+  zk::PiEncWitness w{k_int, encryption.nonce, &alice_key, bob_table};
   absl::StatusOr<zk::PiEncProof> proof = zk::ProvePiEnc(st, w, context, rng);
   k_int.Wipe();
   if (!proof.ok()) return proof.status();
@@ -51,7 +50,8 @@ absl::StatusOr<BobResult> Respond(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
     const PaillierPrivateKey& bob_key, const BigInt& cap_k, const Scalar& x,
     const Point& base, const ProofContext& context, RandomSource& rng,
-    size_t y_bits, bool unchecked) {
+    size_t y_bits, bool unchecked, const zk::RingPedersenTable* alice_table,
+    zk::PaillierNoncePool* alice_nonces) {
   if (absl::Status s = alice_key.ValidateCiphertext(cap_k); !s.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("mta: K invalid: ", s.message()));
@@ -69,10 +69,12 @@ absl::StatusOr<BobResult> Respond(
   // D = K^x · enc_N0(y; ρ)
   absl::StatusOr<BigInt> k_pow_x = alice_key.MulScalar(cap_k, x_int);
   if (!k_pow_x.ok()) return k_pow_x.status();
-  BigInt rho = BigInt::RandomUnit(alice_key.n(), rng);
-  absl::StatusOr<BigInt> enc_y = alice_key.EncryptWithNonce(y, rho);
-  if (!enc_y.ok()) return enc_y.status();
-  BigInt cap_d = BigInt::ModMul(*k_pow_x, *enc_y, alice_key.n_squared());
+  zk::PaillierNonce nonce =
+      zk::NextNonce(alice_key, alice_nonces, nullptr, rng);
+  BigInt& rho = nonce.r;
+  BigInt enc_y = BigInt::ModMul(zk::OnePlusNPow(alice_key, y), nonce.r_to_n,
+                                alice_key.n_squared());
+  BigInt cap_d = BigInt::ModMul(*k_pow_x, enc_y, alice_key.n_squared());
   // F = Y = enc_N1(y; ρ_y) under Bob's own key (CRT).
   absl::StatusOr<PaillierEncryption> cap_f = bob_key.Encrypt(y, rng);
   if (!cap_f.ok()) return cap_f.status();
@@ -80,7 +82,8 @@ absl::StatusOr<BobResult> Respond(
 
   zk::PiAffGStatement st{alice_key, bob_key.public_key(), alice_params, cap_k,
                          cap_d,     cap_f->ciphertext,    base,         cap_x};
-  zk::PiAffGWitness w{x_int, y, rho, cap_f->nonce, &bob_key};
+  zk::PiAffGWitness w{x_int,    y,           rho,         cap_f->nonce,
+                      &bob_key, alice_table, alice_nonces};
   absl::StatusOr<zk::PiAffGProof> proof =
       unchecked ? zk::internal::ProvePiAffGUnchecked(st, w, context, rng)
                 : zk::ProvePiAffG(st, w, context, rng);
@@ -88,6 +91,8 @@ absl::StatusOr<BobResult> Respond(
   x_int.Wipe();
   y.Wipe();
   rho.Wipe();
+  nonce.r_to_n.Wipe();
+  enc_y.Wipe();
   cap_f->nonce.Wipe();
   if (!proof.ok()) return proof.status();
 
@@ -105,9 +110,11 @@ absl::StatusOr<BobResult> Respond(
 absl::StatusOr<BobResult> BobRespond(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
     const PaillierPrivateKey& bob_key, const BigInt& cap_k, const Scalar& x,
-    const Point& base, const ProofContext& context, RandomSource& rng) {
+    const Point& base, const ProofContext& context, RandomSource& rng,
+    const zk::RingPedersenTable* alice_table,
+    zk::PaillierNoncePool* alice_nonces) {
   return Respond(alice_key, alice_params, bob_key, cap_k, x, base, context, rng,
-                 zk::kEllPrime, /*unchecked=*/false);
+                 zk::kEllPrime, /*unchecked=*/false, alice_table, alice_nonces);
 }
 
 absl::StatusOr<AliceResult> AliceFinalize(
@@ -144,7 +151,8 @@ absl::StatusOr<BobResult> BobRespondWithOversizedMask(
     const Point& base, const ProofContext& context, RandomSource& rng,
     size_t extra_bits) {
   return Respond(alice_key, alice_params, bob_key, cap_k, x, base, context, rng,
-                 zk::kEllPrime + extra_bits, /*unchecked=*/true);
+                 zk::kEllPrime + extra_bits, /*unchecked=*/true, nullptr,
+                 nullptr);
 }
 
 absl::StatusOr<Scalar> DecryptAlpha(const PaillierPrivateKey& alice_key,
