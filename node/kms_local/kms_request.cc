@@ -250,7 +250,9 @@ absl::StatusOr<KmsRequest> ParseKmsRequest(KmsOperation op,
   const std::vector<absl::string_view> allowed = AllowedMembers(op);
   KmsRequest r;
   r.op = op;
-  for (const auto& [name, v] : doc->AsObject()) {
+  for (const auto& member : doc->AsObject()) {
+    const std::string& name = member.first;
+    const Value& v = member.second;
     bool known = false;
     for (absl::string_view a : allowed) known = known || a == name;
     if (!known) {
@@ -326,6 +328,13 @@ absl::StatusOr<KmsRequest> ParseKmsRequest(KmsOperation op,
       }
     }
     if (!st.ok()) return st;
+  }
+  // The document holds the base64 of the plaintext: wipe it.
+  for (auto& member : doc->MutableObject()) {
+    if (member.first == "Plaintext" && member.second.is_string()) {
+      std::string& s = member.second.MutableString();
+      sodium_memzero(s.data(), s.size());
+    }
   }
   return r;
 }

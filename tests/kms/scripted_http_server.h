@@ -1,0 +1,46 @@
+// Test helper: a tiny HTTP/1.1 server on a loopback TCP port or a unix
+// socket that answers each request with the next scripted response and
+// records the requests it received (parsed into kms::HttpRequest).
+#ifndef NITRO_TSS_TESTS_KMS_SCRIPTED_HTTP_SERVER_H_
+#define NITRO_TSS_TESTS_KMS_SCRIPTED_HTTP_SERVER_H_
+
+#include <deque>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "node/kms/sigv4.h"
+
+namespace nitro_tss::kms::testing {
+
+struct ScriptedResponse {
+  int status = 200;
+  std::string body;
+};
+
+class ScriptedHttpServer {
+ public:
+  // Listens on 127.0.0.1:<ephemeral> (unix_path empty) or on unix_path.
+  explicit ScriptedHttpServer(std::string unix_path = "");
+  ~ScriptedHttpServer();
+
+  void Push(int status, std::string body);
+  int port() const { return port_; }
+  std::vector<HttpRequest> requests();
+
+ private:
+  void Serve();
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::string unix_path_;
+  std::thread thread_;
+  absl::Mutex mu_;
+  std::deque<ScriptedResponse> script_ ABSL_GUARDED_BY(mu_);
+  std::vector<HttpRequest> requests_ ABSL_GUARDED_BY(mu_);
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace nitro_tss::kms::testing
+
+#endif  // NITRO_TSS_TESTS_KMS_SCRIPTED_HTTP_SERVER_H_

@@ -1,0 +1,46 @@
+// Test helper: runs the real tss-kms-local binary on a free loopback port
+// with a fresh database, master key and the credentials that
+// tests/kms_local/kms_test_common.py knows.
+#ifndef NITRO_TSS_TESTS_KMS_LOCAL_LOCAL_KMS_PROCESS_H_
+#define NITRO_TSS_TESTS_KMS_LOCAL_LOCAL_KMS_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace nitro_tss::kms_local::testing {
+
+class LocalKmsProcess {
+ public:
+  // Starts the binary (NITRO_TSS_BINARY_DIR/node/kms_local/tss-kms-local)
+  // with `extra_args` appended, and waits until it listens.
+  static absl::StatusOr<std::unique_ptr<LocalKmsProcess>> Start(
+      const std::vector<std::string>& extra_args = {});
+  ~LocalKmsProcess();
+
+  int port() const { return port_; }
+  const std::string& dir() const { return dir_; }
+  // SIGTERM, then waits; returns the exit status (or -1 if killed).
+  int Stop();
+  // The server's stderr so far (JSON log lines).
+  std::string Log() const;
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string dir_;
+};
+
+// Runs `python3 tests/kms_local/<script> --port <port> <args>` from the
+// repository root; returns its exit status and appends its output to
+// `output`.
+int RunPythonDriver(const std::string& script, int port,
+                    const std::string& args, std::string* output);
+
+}  // namespace nitro_tss::kms_local::testing
+
+#endif  // NITRO_TSS_TESTS_KMS_LOCAL_LOCAL_KMS_PROCESS_H_
