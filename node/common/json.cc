@@ -559,6 +559,13 @@ const std::string& Value::AsString() const {
   return s != nullptr ? *s : EmptyString();
 }
 
+std::string& Value::MutableString() {
+  if (is_null()) v_ = std::string();
+  assert(is_string());
+  if (!is_string()) v_ = std::string();
+  return std::get<std::string>(v_);
+}
+
 const Array& Value::AsArray() const {
   assert(is_array());
   const Array* a = std::get_if<Array>(&v_);

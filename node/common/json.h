@@ -87,6 +87,10 @@ class Value {
   int64_t AsInt() const;
   double AsDouble() const;
   const std::string& AsString() const;
+  // Mutable access to a string value (e.g. to wipe a secret in place);
+  // turns a null value into an empty string first. Requires is_string() or
+  // is_null().
+  std::string& MutableString();
   const Array& AsArray() const;
   Array& MutableArray();
   const Object& AsObject() const;

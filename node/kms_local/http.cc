@@ -4,10 +4,13 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sodium.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <list>
 #include <mutex>
@@ -240,6 +243,8 @@ const char* HttpReasonPhrase(int status) {
       return "Payload Too Large";
     case 414:
       return "URI Too Long";
+    case 408:
+      return "Request Timeout";
     case 415:
       return "Unsupported Media Type";
     case 431:
@@ -298,6 +303,10 @@ struct HttpServer::Impl {
 
 namespace {
 
+void Wipe(std::string* s) {
+  if (!s->empty()) sodium_memzero(s->data(), s->size());
+}
+
 bool SendAll(int fd, absl::string_view data) {
   while (!data.empty()) {
     const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
@@ -315,14 +324,23 @@ void ServeConnection(int fd, int wake_fd, const std::atomic<bool>& stopping,
                      const HttpHandler& handler) {
   std::string buffer;
   char chunk[16384];
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point request_start = Clock::now();
   while (!stopping.load()) {
     HttpParseResult r = ParseHttpRequest(buffer, options.limits);
     if (r.kind == HttpParseResult::Kind::kComplete) {
-      const HttpResponseMessage resp = handler(r.request);
+      HttpResponseMessage resp = handler(r.request);
       const bool keep = r.request.keep_alive && !stopping.load();
-      if (!SendAll(fd, SerializeHttpResponse(resp, keep))) break;
-      if (!keep) break;
+      std::string wire = SerializeHttpResponse(resp, keep);
+      const bool sent = SendAll(fd, wire);
+      // Requests and responses may carry plaintexts: wipe our copies.
+      Wipe(&wire);
+      Wipe(&resp.body);
+      Wipe(&r.request.body);
+      sodium_memzero(buffer.data(), r.consumed);
       buffer.erase(0, r.consumed);
+      if (!sent || !keep) break;
+      request_start = Clock::now();
       continue;
     }
     if (r.kind == HttpParseResult::Kind::kError) {
@@ -333,16 +351,38 @@ void ServeConnection(int fd, int wake_fd, const std::atomic<bool>& stopping,
       SendAll(fd, SerializeHttpResponse(resp, /*keep_alive=*/false));
       break;
     }
+    int wait_ms = options.idle_timeout_ms;
+    if (!buffer.empty()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          request_start +
+          std::chrono::milliseconds(options.request_timeout_ms) - Clock::now());
+      if (left.count() <= 0) {
+        HttpResponseMessage resp;
+        resp.status = 408;
+        resp.headers.emplace_back("Content-Type", "text/plain");
+        resp.body = "request not received in time\n";
+        SendAll(fd, SerializeHttpResponse(resp, /*keep_alive=*/false));
+        break;
+      }
+      wait_ms = std::min<int>(wait_ms, static_cast<int>(left.count()));
+    }
     pollfd pfds[2] = {{fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
-    const int pr = ::poll(pfds, 2, options.idle_timeout_ms);
+    const int pr = ::poll(pfds, 2, wait_ms);
     if (pr < 0 && errno == EINTR) continue;
-    if (pr <= 0) break;               // error or idle timeout
+    if (pr < 0) break;
+    if (pr == 0) {
+      if (buffer.empty()) break;  // idle timeout between requests
+      continue;                   // re-check the request deadline
+    }
     if (pfds[1].revents != 0) break;  // shutting down
     const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
+    if (buffer.empty()) request_start = Clock::now();
     buffer.append(chunk, static_cast<size_t>(n));
   }
+  Wipe(&buffer);
+  sodium_memzero(chunk, sizeof(chunk));
   ::shutdown(fd, SHUT_RDWR);
   ::close(fd);
 }

@@ -89,6 +89,9 @@ struct HttpServerOptions {
   HttpLimits limits;
   size_t max_connections = 64;
   int idle_timeout_ms = 30000;  // close a connection idle this long
+  // A request must arrive completely within this time after its first byte
+  // (protects against clients trickling bytes); else 408 and close.
+  int request_timeout_ms = 30000;
 };
 
 // A loopback HTTP server. Start() binds and spawns the accept thread;

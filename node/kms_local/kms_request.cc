@@ -329,6 +329,13 @@ absl::StatusOr<KmsRequest> ParseKmsRequest(KmsOperation op,
     }
     if (!st.ok()) return st;
   }
+  // The document holds the base64 of the plaintext: wipe it.
+  for (auto& member : doc->MutableObject()) {
+    if (member.first == "Plaintext" && member.second.is_string()) {
+      std::string& s = member.second.MutableString();
+      sodium_memzero(s.data(), s.size());
+    }
+  }
   return r;
 }
 

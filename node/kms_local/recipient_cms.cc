@@ -90,10 +90,9 @@ absl::StatusOr<std::string> BuildCiphertextForRecipient(
   X509_NAME* name = X509_get_subject_name(cert.get());
   PkeyPtr signer(EVP_EC_gen("P-256"));
   if (!signer ||
-      !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                  reinterpret_cast<const unsigned char*>(
-                                      "kms-recipient"),
-                                  -1, -1, 0) ||
+      !X509_NAME_add_entry_by_txt(
+          name, "CN", MBSTRING_ASC,
+          reinterpret_cast<const unsigned char*>("kms-recipient"), -1, -1, 0) ||
       !X509_set_issuer_name(cert.get(), name) ||
       !ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1) ||
       !X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0) ||

@@ -476,10 +476,9 @@ absl::StatusOr<std::string> KmsService::Execute(const CallerIdentity& caller,
     }
   }
   std::string body = json::Serialize(out);
-  // `out` may hold a plaintext: wipe the strings it owns.
-  if (Value* p = const_cast<Value*>(out.Find("Plaintext")); p != nullptr) {
-    std::string& s = const_cast<std::string&>(p->AsString());
-    WipeString(&s);
+  // `out` may hold a plaintext: wipe the string it owns.
+  for (auto& member : out.MutableObject()) {
+    if (member.first == "Plaintext") WipeString(&member.second.MutableString());
   }
   return body;
 }

@@ -108,7 +108,10 @@ INSTANTIATE_TEST_SUITE_P(
     RealDocuments, BitFlipTest,
     ::testing::Values(
         FlipCase{testing::kProdDocPath, testing::kProdTimestampMs, false},
-        FlipCase{testing::kDebugDocPath, testing::kDebugTimestampMs, true}));
+        FlipCase{testing::kDebugDocPath, testing::kDebugTimestampMs, true}),
+    [](const ::testing::TestParamInfo<FlipCase>& info) {
+      return std::string(info.param.debug ? "Debug" : "Production");
+    });
 
 }  // namespace
 }  // namespace nitro_tss::attestation

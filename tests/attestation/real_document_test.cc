@@ -185,7 +185,10 @@ INSTANTIATE_TEST_SUITE_P(
                                    1725730659000, false},
                       ValidityCase{testing::kDebugDocPath,
                                    testing::kDebugTimestampMs, 1725719883000,
-                                   1725730686000, true}));
+                                   1725730686000, true}),
+    [](const ::testing::TestParamInfo<ValidityCase>& info) {
+      return std::string(info.param.debug ? "Debug" : "Production");
+    });
 
 TEST(RealDocumentTest, WrongRootRejected) {
   const auto bytes = ReadFileBytes(testing::kProdDocPath);

@@ -431,6 +431,57 @@ TEST_F(SimulatedTest, UnknownFieldAndTypeErrorsRejected) {
                  "attestation: payload: digest \"SHA256\" is not SHA384");
 }
 
+TEST_F(SimulatedTest, PayloadFieldChecks) {
+  Forge f = MakeForge();
+  f.fields.cabundle.clear();
+  ExpectRejected(SignFields(f), VerifyError::kFieldTooLarge,
+                 "attestation: payload: cabundle is empty");
+  f = MakeForge();
+  f.fields.pcrs.clear();
+  ExpectRejected(SignFields(f), VerifyError::kMalformed,
+                 "attestation: payload: pcrs map is empty");
+  f = MakeForge();
+  f.fields.pcrs[32] = std::vector<uint8_t>(48, 0);
+  ExpectRejected(SignFields(f), VerifyError::kMalformed,
+                 "attestation: payload: PCR index 32 out of range");
+  f = MakeForge();
+  f.fields.pcrs[7] = std::vector<uint8_t>(32, 0);  // SHA-256 size
+  ExpectRejected(SignFields(f), VerifyError::kFieldTooLarge,
+                 "attestation: payload: PCR7 has 32 bytes but digest SHA384");
+  f = MakeForge();
+  f.fields.timestamp_ms = 0;
+  ExpectRejected(SignFields(f), VerifyError::kMalformed,
+                 "attestation: payload: timestamp out of range");
+  f = MakeForge();
+  f.fields.certificate.clear();
+  ExpectRejected(SignFields(f), VerifyError::kFieldTooLarge,
+                 "attestation: payload: certificate has 0 bytes");
+  // A mandatory field missing: drop "cabundle" by re-encoding by hand.
+  f = MakeForge();
+  cbor::Writer w;
+  w.AppendMapHeader(5);
+  w.AppendText("module_id");
+  w.AppendText(f.fields.module_id);
+  w.AppendText("digest");
+  w.AppendText("SHA384");
+  w.AppendText("timestamp");
+  w.AppendUnsigned(f.fields.timestamp_ms);
+  w.AppendText("pcrs");
+  w.AppendMapHeader(1);
+  w.AppendUnsigned(0);
+  w.AppendBytes(f.fields.pcrs.at(0));
+  w.AppendText("certificate");
+  w.AppendBytes(f.fields.certificate);
+  ExpectRejected(Sign(f, w.bytes()), VerifyError::kMalformed,
+                 "attestation: payload: missing \"cabundle\"");
+  // Policy: a document without PCR0 is refused whatever the pins.
+  f = MakeForge();
+  f.fields.pcrs.erase(0);
+  const AttestationPolicy empty;
+  ExpectRejected(SignFields(f), VerifyError::kPcrMismatch,
+                 "attestation: PCR0 missing", &empty);
+}
+
 TEST_F(SimulatedTest, TrailingBytesRejected) {
   auto doc = Document();
   doc.push_back(0x00);
@@ -679,6 +730,33 @@ TEST_F(ChainTest, ExpiredIntermediateAndFutureRoot) {
   });
   ExpectChain(doc, VerifyError::kCertificateNotYetValid,
               "attestation: certificate chain: root not valid before");
+}
+
+TEST_F(ChainTest, PinnedRootNotSelfIssued) {
+  // Pin the intermediate and present it as cabundle[0].
+  auto base = BuildDocument([](int, CertificateSpec&) {});
+  auto parsed = ParseAttestationDocument(base);
+  ASSERT_TRUE(parsed.ok());
+  AttestationDocument fields = *parsed;
+  fields.cabundle = {CertificateToDer(levels_[1].cert.get())};
+  auto doc =
+      SignCoseSign1(EncodeAttestationPayload(fields), levels_[2].key.get());
+  ASSERT_TRUE(doc.ok());
+  auto result = VerifyAttestationDocument(
+      *doc, {CertificateToDer(levels_[1].cert.get()), now_}, Policy());
+  EXPECT_EQ(GetVerifyError(result.status()), VerifyError::kCertificateInvalid);
+  EXPECT_EQ(result.status().message(),
+            "attestation: certificate chain: root is not self-issued");
+}
+
+TEST_F(ChainTest, RootPinMismatchEvenWithValidChain) {
+  auto doc = BuildDocument([](int, CertificateSpec&) {});
+  auto result = VerifyAttestationDocument(
+      doc, {CertificateToDer(levels_[1].cert.get()), now_}, Policy());
+  EXPECT_EQ(GetVerifyError(result.status()), VerifyError::kUntrustedRoot);
+  EXPECT_EQ(result.status().message(),
+            "attestation: certificate chain: cabundle[0] is not the pinned "
+            "root certificate");
 }
 
 TEST_F(ChainTest, UnparsableCabundleEntry) {

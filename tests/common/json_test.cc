@@ -196,6 +196,12 @@ TEST(JsonWrite, SetReplacesInPlaceAndInvalidUtf8IsReplaced) {
   EXPECT_EQ(Serialize(Value::Double(1e300)), "1e+300");
   EXPECT_TRUE(
       Value::Double(std::numeric_limits<double>::quiet_NaN()).is_null());
+  Value str = Value::String("secret");
+  str.MutableString().assign("public");
+  EXPECT_EQ(Serialize(str), "\"public\"");
+  Value fresh;
+  fresh.MutableString() = "x";
+  EXPECT_TRUE(fresh.is_string());
 }
 
 TEST(JsonValue, TypedFieldsGiveClearErrors) {

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <string>
 
 namespace nitro_tss::kms_local {
@@ -176,6 +177,36 @@ TEST(HttpServer, ShutdownClosesIdleConnections) {
   char c;
   EXPECT_EQ(::recv(fd, &c, 1, 0), 0);
   ::close(fd);
+}
+
+TEST(HttpServer, SlowRequestsTimeOut) {
+  HttpServerOptions opts;
+  opts.request_timeout_ms = 500;
+  HttpServer server(
+      opts, [](const HttpRequestMessage&) { return HttpResponseMessage(); });
+  ASSERT_TRUE(server.Start().ok());
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(server.port());
+  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  // Trickle one byte every 100 ms (never idle for long, never complete), then
+  // stop sending and wait: the request deadline, not the 30 s idle timeout,
+  // closes the connection.
+  const std::string req = "POST / HTTP/1.1\r\nHost: x\r\n";
+  const auto start = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < 4; ++i) {
+    ::send(fd, &req[i], 1, MSG_NOSIGNAL);
+    ::usleep(100000);
+  }
+  std::string out;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof(buf), 0)) > 0) out.append(buf, n);
+  ::close(fd);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(out.rfind("HTTP/1.1 408 Request Timeout\r\n", 0), 0u) << out;
 }
 
 TEST(HttpServer, RejectsBadListenAddress) {
