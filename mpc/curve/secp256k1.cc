@@ -294,6 +294,22 @@ Point Point::Add(const Point& other) const {
   return FromPubkey(sum);
 }
 
+Point Point::Sum(absl::Span<const Point> points) {
+  std::vector<const secp256k1_pubkey*> ins;
+  ins.reserve(points.size());
+  for (const Point& p : points) {
+    if (!p.identity_) ins.push_back(&p.pubkey_);
+  }
+  if (ins.empty()) return Identity();
+  if (ins.size() == 1) return FromPubkey(*ins[0]);
+  secp256k1_pubkey sum;
+  if (!secp256k1_ec_pubkey_combine(Secp256k1Context(), &sum, ins.data(),
+                                   ins.size())) {
+    return Identity();
+  }
+  return FromPubkey(sum);
+}
+
 Point Point::Sub(const Point& other) const { return Add(other.Negate()); }
 
 Point Point::Mul(const Scalar& k) const {

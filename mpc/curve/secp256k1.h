@@ -67,9 +67,11 @@ class Scalar {
   // The group order n (a process-wide constant).
   static const BigInt& Order();
 
-  // The value as a non-negative BigInt in [0, n).
+  // The value as a non-negative BigInt in [0, n) (BigInt wipes itself).
   BigInt ToBigInt() const;
   // 32 big-endian bytes (always exactly 32; zero encodes as all zeros).
+  // The copy is not wiped automatically: callers holding a secret's encoding
+  // must sodium_memzero it (or use bytes(), which aliases this object).
   std::array<uint8_t, kBytes> ToBytes() const;
   const std::array<uint8_t, kBytes>& bytes() const { return bytes_; }
 
@@ -139,6 +141,9 @@ class Point {
   static Point MulBase(const Scalar& k);
 
   Point Add(const Point& other) const;  // P + (-P) = identity
+  // The sum of all points (identity for an empty span), in one
+  // secp256k1_ec_pubkey_combine call. Identities in the input are skipped.
+  static Point Sum(absl::Span<const Point> points);
   Point Sub(const Point& other) const;
   // k * this. Constant time in k for a non-identity point.
   Point Mul(const Scalar& k) const;

@@ -92,7 +92,9 @@ absl::StatusOr<BigInt> PaillierPublicKey::EncryptWithNonce(
   if (absl::Status s = ValidateNonce(r); !s.ok()) return s;
   // (1 + N)^m = 1 + (m mod N)·N (mod N²).
   BigInt gm = BigInt(1) + BigInt::Mod(m, n_) * n_;
-  BigInt rn = BigInt::PowMod(r, n_, n_squared_);
+  // The exponent N is public but the base r is a secret nonce: use the
+  // side-channel-silent exponentiation.
+  BigInt rn = BigInt::PowModSecret(r, n_, n_squared_);
   return BigInt::ModMul(gm, rn, n_squared_);
 }
 

@@ -68,8 +68,8 @@ class PaillierPublicKey {
   // Encrypts m with a fresh nonce r uniform in Z*_N drawn from rng.
   absl::StatusOr<PaillierEncryption> Encrypt(const BigInt& m,
                                              RandomSource& rng) const;
-  // (1 + N)^m · r^N mod N². r is treated as public by the exponentiation
-  // (the exponent N is public; GMP's time depends on the exponent).
+  // (1 + N)^m · r^N mod N², with r^N computed by mpz_powm_sec (the nonce
+  // is secret: it would reveal m).
   absl::StatusOr<BigInt> EncryptWithNonce(const BigInt& m,
                                           const BigInt& r) const;
 

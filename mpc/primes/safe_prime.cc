@@ -100,6 +100,7 @@ bool SearchWorker(size_t bits, RandomSource& rng, const std::atomic<bool>& stop,
       mpz_mul_2exp(p.get_mut(), q.get(), 1);
       mpz_add_ui(p.get_mut(), p.get(), 1);
       if (p.BitLength() != bits || !p.TestBit(bits - 2)) break;
+      if (p.ToU64() % 4 != 3) continue;  // never: q is odd
       if (TestCandidate(q, p, scratch, exponent, two)) {
         *out = std::move(p);
         found = true;

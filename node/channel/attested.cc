@@ -12,6 +12,16 @@ std::string ToString(const std::optional<std::vector<uint8_t>>& v) {
 }
 }  // namespace
 
+AttestFunction MakeNsmAttester(attestation::Nsm& nsm) {
+  return [&nsm](absl::string_view user_data, absl::string_view nonce,
+                absl::string_view public_key) -> absl::StatusOr<std::string> {
+    absl::StatusOr<std::vector<uint8_t>> doc = nsm.GetAttestationDocument(
+        ToVector(user_data), ToVector(nonce), ToVector(public_key));
+    if (!doc.ok()) return doc.status();
+    return std::string(doc->begin(), doc->end());
+  };
+}
+
 VerifyFunction MakePolicyVerifier(std::vector<uint8_t> root_der,
                                   attestation::AttestationPolicy policy,
                                   std::function<int64_t()> now_ms) {

@@ -8,10 +8,15 @@
 #include <functional>
 #include <vector>
 
+#include "node/attestation/nsm.h"
 #include "node/attestation/verifier.h"
 #include "node/channel/handshake.h"
 
 namespace nitro_tss::channel {
+
+// Obtains this enclave's documents from `nsm` (which must outlive the
+// returned function): user_data, nonce and public_key are passed through.
+AttestFunction MakeNsmAttester(attestation::Nsm& nsm);
 
 // Verifies peers' documents with VerifyAttestationDocument against the
 // pinned `root_der` at now_ms() and `policy`, with policy.expected_nonce

@@ -145,9 +145,8 @@ absl::StatusOr<std::string> CborBytes(const cbor_item_t* item) {
 
 absl::StatusOr<std::string> SigningCertificate(absl::string_view section) {
   cbor_load_result result{};
-  std::unique_ptr<cbor_item_t, CborDeleter> root(
-      cbor_load(reinterpret_cast<cbor_data>(section.data()),
-                section.size(), &result));
+  std::unique_ptr<cbor_item_t, CborDeleter> root(cbor_load(
+      reinterpret_cast<cbor_data>(section.data()), section.size(), &result));
   if (root == nullptr || result.error.code != CBOR_ERR_NONE) {
     return Invalid("signature section is not well-formed CBOR");
   }

@@ -4,7 +4,7 @@
 // big-endian):
 //
 //   header (548 bytes):
-//     magic ".eif" | u16 version | u16 flags | u64 default_memory |
+//     magic ".eif" | u16 version | u16 flags | u64 default_memory (bytes) |
 //     u64 default_cpus | u16 reserved | u16 section_count |
 //     u64 section_offsets[32] | u64 section_sizes[32] | u32 unused |
 //     u32 crc32
@@ -133,8 +133,9 @@ struct EifBuildSpec {
   std::optional<std::string> metadata;   // written after the cmdline
   std::optional<std::string> signature;  // raw section bytes, written last
   uint16_t flags = 0;                    // kEifFlagArm64 or 0
-  uint64_t default_memory = 0;
-  uint64_t default_cpus = 0;
+  // nitro-cli's EifBuilder defaults: 1 GiB (stored in bytes) and 2 vCPUs.
+  uint64_t default_memory = uint64_t{1} << 30;
+  uint64_t default_cpus = 2;
 };
 
 // Serializes an EIF (version 4, sections kernel, cmdline, [metadata],

@@ -24,10 +24,12 @@ constexpr char kUsage[] =
     "  tssctl eif build --kernel FILE --cmdline STRING --ramdisk FILE\n"
     "                   [--ramdisk FILE ...] [--metadata FILE]\n"
     "                   [--memory MIB] [--cpus N] [--arm64] --out FILE\n"
-    "      Write an EIF (version 4) and print its PCRs as JSON.\n"
+    "      Write an EIF (version 4) and print its PCRs as JSON. The header's\n"
+    "      default memory (stored in bytes) and vCPUs default to 1024 MiB\n"
+    "      and 2, as with nitro-cli.\n"
     "\n"
-    "Exit status: 0 success, 1 invalid or unreadable image/input,\n"
-    "2 bad command line.\n";
+    "Exit status: 0 success, 1 invalid image or input, 2 bad arguments or\n"
+    "unreadable file.\n";
 
 std::string Hex(const Pcr& pcr) {
   return absl::BytesToHexString(
@@ -89,7 +91,7 @@ int RunPcrs(const std::vector<std::string>& args, std::ostream& out,
   }
   const EifParseLimits limits;
   absl::StatusOr<std::string> bytes = ReadFile(args[1], limits.max_image_bytes);
-  if (!bytes.ok()) return Fail(err, kEifExitFailure, bytes.status().ToString());
+  if (!bytes.ok()) return Fail(err, kEifExitUsage, bytes.status().ToString());
   absl::StatusOr<EifImage> image = ParseEif(*bytes, limits);
   if (!image.ok()) return Fail(err, kEifExitFailure, image.status().ToString());
   absl::StatusOr<EifPcrs> pcrs = ComputeEifPcrs(*image);
@@ -125,11 +127,14 @@ int RunBuild(const std::vector<std::string>& args, std::ostream& out,
     } else if (flag == "--out") {
       out_path = value;
     } else if (flag == "--memory") {
-      if (!absl::SimpleAtoi(value, &spec.default_memory)) {
+      uint64_t mib = 0;
+      if (!absl::SimpleAtoi(value, &mib) || mib == 0 || mib > (1u << 24)) {
         return Fail(err, kEifExitUsage, "--memory needs a number of MiB");
       }
+      spec.default_memory = mib << 20;
     } else if (flag == "--cpus") {
-      if (!absl::SimpleAtoi(value, &spec.default_cpus)) {
+      if (!absl::SimpleAtoi(value, &spec.default_cpus) ||
+          spec.default_cpus == 0) {
         return Fail(err, kEifExitUsage, "--cpus needs a number");
       }
     } else {
@@ -146,14 +151,13 @@ int RunBuild(const std::vector<std::string>& args, std::ostream& out,
   spec.cmdline = *cmdline;
   absl::StatusOr<std::string> kernel =
       ReadFile(*kernel_path, limits.max_kernel_bytes);
-  if (!kernel.ok())
-    return Fail(err, kEifExitFailure, kernel.status().ToString());
+  if (!kernel.ok()) return Fail(err, kEifExitUsage, kernel.status().ToString());
   spec.kernel = *std::move(kernel);
   for (const std::string& path : ramdisk_paths) {
     absl::StatusOr<std::string> ramdisk =
         ReadFile(path, limits.max_ramdisk_bytes);
     if (!ramdisk.ok()) {
-      return Fail(err, kEifExitFailure, ramdisk.status().ToString());
+      return Fail(err, kEifExitUsage, ramdisk.status().ToString());
     }
     spec.ramdisks.push_back(*std::move(ramdisk));
   }
@@ -161,7 +165,7 @@ int RunBuild(const std::vector<std::string>& args, std::ostream& out,
     absl::StatusOr<std::string> metadata =
         ReadFile(*metadata_path, limits.max_metadata_bytes);
     if (!metadata.ok()) {
-      return Fail(err, kEifExitFailure, metadata.status().ToString());
+      return Fail(err, kEifExitUsage, metadata.status().ToString());
     }
     spec.metadata = *std::move(metadata);
   }

@@ -9,10 +9,10 @@
 
 namespace nitro_tss::eif {
 
-// Exit codes of RunEifCommand.
+// Exit codes of RunEifCommand (the tssctl convention, node/tssctl/cli.h).
 inline constexpr int kEifExitOk = 0;
-inline constexpr int kEifExitFailure = 1;  // unreadable or invalid image/input
-inline constexpr int kEifExitUsage = 2;    // bad command line
+inline constexpr int kEifExitFailure = 1;  // the image/input is invalid
+inline constexpr int kEifExitUsage = 2;    // bad arguments, unreadable files
 
 // Runs `eif <args...>` (args excludes the word "eif"):
 //   pcrs FILE       prints {"PCR0","PCR1","PCR2"[,"PCR8"],"version","flags",

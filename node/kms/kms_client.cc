@@ -503,23 +503,10 @@ absl::StatusOr<json::Value> KmsClient::Call(absl::string_view operation,
                       absl::StrCat(operation, ": ", last.message()));
 }
 
-absl::StatusOr<EncryptResponse> KmsClient::Encrypt(const EncryptRequest& r) {
-  if (r.key_id.empty() || r.plaintext.empty() ||
-      r.plaintext.size() > kMaxKmsPlaintextBytes) {
-    return absl::InvalidArgumentError(
-        "kms: Encrypt needs a key id and 1..4096 bytes of plaintext");
-  }
-  json::Value body = json::Value::MakeObject();
-  body.Set("KeyId", json::Value::String(r.key_id));
-  std::string b64 = B64(r.plaintext);
-  body.Set("Plaintext", json::Value::String(b64));
-  Wipe(&b64);
-  if (!r.encryption_context.empty()) {
-    body.Set("EncryptionContext", ContextJson(r.encryption_context));
-  }
-  absl::StatusOr<json::Value> doc = Call("Encrypt", body);
-  WipeJsonString(body.Find("Plaintext"));
-  if (!doc.ok()) return doc.status();
+absl::StatusOr<EncryptResponse> ParseEncryptResponse(
+    const json::Value& response, const EncryptRequest& r) {
+  (void)r;
+  const json::Value* doc = &response;
   EncryptResponse out;
   absl::StatusOr<std::string> key_id = OptString(*doc, "KeyId");
   if (!key_id.ok()) return key_id.status();
@@ -535,22 +522,10 @@ absl::StatusOr<EncryptResponse> KmsClient::Encrypt(const EncryptRequest& r) {
   return out;
 }
 
-absl::StatusOr<DecryptResponse> KmsClient::Decrypt(const DecryptRequest& r) {
-  if (r.ciphertext_blob.empty() ||
-      r.ciphertext_blob.size() > kMaxCiphertextBlobBytes) {
-    return absl::InvalidArgumentError(
-        "kms: Decrypt needs a CiphertextBlob of 1..6144 bytes");
-  }
-  if (absl::Status s = RecipientArgCheck(r.recipient); !s.ok()) return s;
-  json::Value body = json::Value::MakeObject();
-  body.Set("CiphertextBlob", json::Value::String(B64(r.ciphertext_blob)));
-  if (!r.key_id.empty()) body.Set("KeyId", json::Value::String(r.key_id));
-  if (!r.encryption_context.empty()) {
-    body.Set("EncryptionContext", ContextJson(r.encryption_context));
-  }
-  AddRecipient(r.recipient, &body);
-  absl::StatusOr<json::Value> doc = Call("Decrypt", body);
-  if (!doc.ok()) return doc.status();
+absl::StatusOr<DecryptResponse> ParseDecryptResponse(
+    const json::Value& response, const DecryptRequest& r) {
+  (void)r;
+  const json::Value* doc = &response;
   DecryptResponse out;
   absl::StatusOr<std::string> key_id = OptString(*doc, "KeyId");
   if (!key_id.ok()) return key_id.status();
@@ -572,31 +547,10 @@ absl::StatusOr<DecryptResponse> KmsClient::Decrypt(const DecryptRequest& r) {
   return out;
 }
 
-absl::StatusOr<GenerateDataKeyResponse> KmsClient::GenerateDataKey(
-    const GenerateDataKeyRequest& r) {
-  const bool has_spec = !r.key_spec.empty();
-  const bool has_n = r.number_of_bytes != 0;
-  if (r.key_id.empty() || has_spec == has_n ||
-      (has_n && (r.number_of_bytes < 1 || r.number_of_bytes > 1024)) ||
-      (has_spec && r.key_spec != "AES_256" && r.key_spec != "AES_128")) {
-    return absl::InvalidArgumentError(
-        "kms: GenerateDataKey needs a key id and exactly one of KeySpec "
-        "(AES_256/AES_128) or NumberOfBytes (1..1024)");
-  }
-  if (absl::Status s = RecipientArgCheck(r.recipient); !s.ok()) return s;
-  json::Value body = json::Value::MakeObject();
-  body.Set("KeyId", json::Value::String(r.key_id));
-  if (has_spec) {
-    body.Set("KeySpec", json::Value::String(r.key_spec));
-  } else {
-    body.Set("NumberOfBytes", json::Value::Int(r.number_of_bytes));
-  }
-  if (!r.encryption_context.empty()) {
-    body.Set("EncryptionContext", ContextJson(r.encryption_context));
-  }
-  AddRecipient(r.recipient, &body);
-  absl::StatusOr<json::Value> doc = Call("GenerateDataKey", body);
-  if (!doc.ok()) return doc.status();
+absl::StatusOr<GenerateDataKeyResponse> ParseGenerateDataKeyResponse(
+    const json::Value& response, const GenerateDataKeyRequest& r) {
+  (void)r;
+  const json::Value* doc = &response;
   GenerateDataKeyResponse out;
   absl::StatusOr<std::string> key_id = OptString(*doc, "KeyId");
   if (!key_id.ok()) return key_id.status();
@@ -623,8 +577,9 @@ absl::StatusOr<GenerateDataKeyResponse> KmsClient::GenerateDataKey(
     return s;
   }
   if (!r.recipient) {
-    const size_t want = has_n ? static_cast<size_t>(r.number_of_bytes)
-                              : (r.key_spec == "AES_256" ? 32u : 16u);
+    const size_t want = r.number_of_bytes != 0
+                            ? static_cast<size_t>(r.number_of_bytes)
+                            : (r.key_spec == "AES_256" ? 32u : 16u);
     if (out.plaintext.size() != want) {
       return absl::InvalidArgumentError(
           absl::StrCat("kms: GenerateDataKey returned ", out.plaintext.size(),
@@ -634,18 +589,10 @@ absl::StatusOr<GenerateDataKeyResponse> KmsClient::GenerateDataKey(
   return out;
 }
 
-absl::StatusOr<GenerateRandomResponse> KmsClient::GenerateRandom(
-    const GenerateRandomRequest& r) {
-  if (r.number_of_bytes < 1 || r.number_of_bytes > 1024) {
-    return absl::InvalidArgumentError(
-        "kms: GenerateRandom NumberOfBytes must be 1..1024");
-  }
-  if (absl::Status s = RecipientArgCheck(r.recipient); !s.ok()) return s;
-  json::Value body = json::Value::MakeObject();
-  body.Set("NumberOfBytes", json::Value::Int(r.number_of_bytes));
-  AddRecipient(r.recipient, &body);
-  absl::StatusOr<json::Value> doc = Call("GenerateRandom", body);
-  if (!doc.ok()) return doc.status();
+absl::StatusOr<GenerateRandomResponse> ParseGenerateRandomResponse(
+    const json::Value& response, const GenerateRandomRequest& r) {
+  (void)r;
+  const json::Value* doc = &response;
   GenerateRandomResponse out;
   absl::StatusOr<SecureBytes> plain = OptSecret(*doc, "Plaintext", 1024);
   if (!plain.ok()) return plain.status();
@@ -669,15 +616,10 @@ absl::StatusOr<GenerateRandomResponse> KmsClient::GenerateRandom(
   return out;
 }
 
-absl::StatusOr<DescribeKeyResponse> KmsClient::DescribeKey(
-    const DescribeKeyRequest& r) {
-  if (r.key_id.empty()) {
-    return absl::InvalidArgumentError("kms: DescribeKey needs a key id");
-  }
-  json::Value body = json::Value::MakeObject();
-  body.Set("KeyId", json::Value::String(r.key_id));
-  absl::StatusOr<json::Value> doc = Call("DescribeKey", body);
-  if (!doc.ok()) return doc.status();
+absl::StatusOr<DescribeKeyResponse> ParseDescribeKeyResponse(
+    const json::Value& response, const DescribeKeyRequest& r) {
+  (void)r;
+  const json::Value* doc = &response;
   const json::Value* meta = doc->Find("KeyMetadata");
   if (meta == nullptr || !meta->is_object()) {
     return absl::InvalidArgumentError(
@@ -708,6 +650,100 @@ absl::StatusOr<DescribeKeyResponse> KmsClient::DescribeKey(
     out.enabled = enabled->AsBool();
   }
   return out;
+}
+
+absl::StatusOr<EncryptResponse> KmsClient::Encrypt(const EncryptRequest& r) {
+  if (r.key_id.empty() || r.plaintext.empty() ||
+      r.plaintext.size() > kMaxKmsPlaintextBytes) {
+    return absl::InvalidArgumentError(
+        "kms: Encrypt needs a key id and 1..4096 bytes of plaintext");
+  }
+  json::Value body = json::Value::MakeObject();
+  body.Set("KeyId", json::Value::String(r.key_id));
+  std::string b64 = B64(r.plaintext);
+  body.Set("Plaintext", json::Value::String(b64));
+  Wipe(&b64);
+  if (!r.encryption_context.empty()) {
+    body.Set("EncryptionContext", ContextJson(r.encryption_context));
+  }
+  absl::StatusOr<json::Value> doc = Call("Encrypt", body);
+  WipeJsonString(body.Find("Plaintext"));
+  if (!doc.ok()) return doc.status();
+  return ParseEncryptResponse(*doc, r);
+}
+
+absl::StatusOr<DecryptResponse> KmsClient::Decrypt(const DecryptRequest& r) {
+  if (r.ciphertext_blob.empty() ||
+      r.ciphertext_blob.size() > kMaxCiphertextBlobBytes) {
+    return absl::InvalidArgumentError(
+        "kms: Decrypt needs a CiphertextBlob of 1..6144 bytes");
+  }
+  if (absl::Status s = RecipientArgCheck(r.recipient); !s.ok()) return s;
+  json::Value body = json::Value::MakeObject();
+  body.Set("CiphertextBlob", json::Value::String(B64(r.ciphertext_blob)));
+  if (!r.key_id.empty()) body.Set("KeyId", json::Value::String(r.key_id));
+  if (!r.encryption_context.empty()) {
+    body.Set("EncryptionContext", ContextJson(r.encryption_context));
+  }
+  AddRecipient(r.recipient, &body);
+  absl::StatusOr<json::Value> doc = Call("Decrypt", body);
+  if (!doc.ok()) return doc.status();
+  return ParseDecryptResponse(*doc, r);
+}
+
+absl::StatusOr<GenerateDataKeyResponse> KmsClient::GenerateDataKey(
+    const GenerateDataKeyRequest& r) {
+  const bool has_spec = !r.key_spec.empty();
+  const bool has_n = r.number_of_bytes != 0;
+  if (r.key_id.empty() || has_spec == has_n ||
+      (has_n && (r.number_of_bytes < 1 || r.number_of_bytes > 1024)) ||
+      (has_spec && r.key_spec != "AES_256" && r.key_spec != "AES_128")) {
+    return absl::InvalidArgumentError(
+        "kms: GenerateDataKey needs a key id and exactly one of KeySpec "
+        "(AES_256/AES_128) or NumberOfBytes (1..1024)");
+  }
+  if (absl::Status s = RecipientArgCheck(r.recipient); !s.ok()) return s;
+  json::Value body = json::Value::MakeObject();
+  body.Set("KeyId", json::Value::String(r.key_id));
+  if (has_spec) {
+    body.Set("KeySpec", json::Value::String(r.key_spec));
+  } else {
+    body.Set("NumberOfBytes", json::Value::Int(r.number_of_bytes));
+  }
+  if (!r.encryption_context.empty()) {
+    body.Set("EncryptionContext", ContextJson(r.encryption_context));
+  }
+  AddRecipient(r.recipient, &body);
+  absl::StatusOr<json::Value> doc = Call("GenerateDataKey", body);
+  if (!doc.ok()) return doc.status();
+  return ParseGenerateDataKeyResponse(*doc, r);
+}
+
+absl::StatusOr<GenerateRandomResponse> KmsClient::GenerateRandom(
+    const GenerateRandomRequest& r) {
+  if (r.number_of_bytes < 1 || r.number_of_bytes > 1024) {
+    return absl::InvalidArgumentError(
+        "kms: GenerateRandom NumberOfBytes must be 1..1024");
+  }
+  if (absl::Status s = RecipientArgCheck(r.recipient); !s.ok()) return s;
+  json::Value body = json::Value::MakeObject();
+  body.Set("NumberOfBytes", json::Value::Int(r.number_of_bytes));
+  AddRecipient(r.recipient, &body);
+  absl::StatusOr<json::Value> doc = Call("GenerateRandom", body);
+  if (!doc.ok()) return doc.status();
+  return ParseGenerateRandomResponse(*doc, r);
+}
+
+absl::StatusOr<DescribeKeyResponse> KmsClient::DescribeKey(
+    const DescribeKeyRequest& r) {
+  if (r.key_id.empty()) {
+    return absl::InvalidArgumentError("kms: DescribeKey needs a key id");
+  }
+  json::Value body = json::Value::MakeObject();
+  body.Set("KeyId", json::Value::String(r.key_id));
+  absl::StatusOr<json::Value> doc = Call("DescribeKey", body);
+  if (!doc.ok()) return doc.status();
+  return ParseDescribeKeyResponse(*doc, r);
 }
 
 }  // namespace nitro_tss::kms

@@ -93,6 +93,22 @@ absl::StatusOr<std::vector<uint8_t>> StrictBase64Decode(absl::string_view in,
 // Connects an AF_VSOCK stream socket to (cid, port). Returns the fd or -1.
 int ConnectVsock(uint32_t cid, uint32_t port);
 
+// Strict parsers of the JSON answers of each operation (used by KmsClient;
+// exposed for tests and fuzzing). `r` is the request the answer is for (its
+// Recipient decides whether Plaintext or CiphertextForRecipient must be
+// present; sizes are checked against it). InvalidArgument naming the field
+// on a wrong type, bad base64, out-of-range size, or missing/extra secret.
+absl::StatusOr<EncryptResponse> ParseEncryptResponse(const json::Value& doc,
+                                                     const EncryptRequest& r);
+absl::StatusOr<DecryptResponse> ParseDecryptResponse(const json::Value& doc,
+                                                     const DecryptRequest& r);
+absl::StatusOr<GenerateDataKeyResponse> ParseGenerateDataKeyResponse(
+    const json::Value& doc, const GenerateDataKeyRequest& r);
+absl::StatusOr<GenerateRandomResponse> ParseGenerateRandomResponse(
+    const json::Value& doc, const GenerateRandomRequest& r);
+absl::StatusOr<DescribeKeyResponse> ParseDescribeKeyResponse(
+    const json::Value& doc, const DescribeKeyRequest& r);
+
 class KmsClient : public KmsInterface {
  public:
   // InvalidArgument on a malformed endpoint or empty region.

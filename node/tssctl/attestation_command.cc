@@ -27,7 +27,9 @@ constexpr size_t kMaxPemFileBytes = 64 * 1024;
 constexpr char kGroupUsage[] =
     "Usage: tssctl attestation <command> [flags]\n\n"
     "Commands:\n"
-    "  verify    Verify a Nitro attestation document and print it as JSON\n\n"
+    "  verify    Verify a Nitro attestation document and print it as JSON\n"
+    "  dev-ca    Generate a development attestation CA (local mode only)\n"
+    "  simulate  Produce a document from a simulated NSM (local mode only)\n\n"
     "Run 'tssctl attestation <command> --help' for its flags.\n";
 
 constexpr char kVerifyUsage[] =
@@ -257,9 +259,11 @@ CommandGroup AttestationCommandGroup() {
           out << kGroupUsage;
           return kExitOk;
         }
-        if (args[0] == "verify") {
-          return RunAttestationVerify(
-              std::vector<std::string>(args.begin() + 1, args.end()), out, err);
+        const std::vector<std::string> rest(args.begin() + 1, args.end());
+        if (args[0] == "verify") return RunAttestationVerify(rest, out, err);
+        if (args[0] == "dev-ca") return RunAttestationDevCa(rest, out, err);
+        if (args[0] == "simulate") {
+          return RunAttestationSimulate(rest, out, err);
         }
         err << "tssctl attestation: unknown command '" << args[0] << "'\n\n"
             << kGroupUsage;

@@ -3,6 +3,11 @@
 //   tssctl attestation verify --document FILE [--root PEM] [--at UNIX_MS]
 //       [--pcr N=HEX ...] [--allow-debug] [--nonce HEX] [--max-age-ms MS]
 //
+//   tssctl attestation dev-ca --out DIR [--region NAME]
+//   tssctl attestation simulate --ca-dir DIR --out FILE [--instance-id ID]
+//       [--pcr0 HEX] [--pcr1 HEX] [--pcr2 HEX] [--debug] [--nonce HEX]
+//       [--user-data HEX] [--public-key FILE]
+//
 // verify prints {"verdict": "valid"|"invalid", "error": {...}|null,
 // "document": {...}|null, "verification": {...}} and exits 0 only when the
 // signature, the chain to the pinned root (default: the built-in AWS Nitro
@@ -21,6 +26,16 @@ CommandGroup AttestationCommandGroup();
 // `attestation verify` with the arguments after "verify".
 int RunAttestationVerify(const std::vector<std::string>& args,
                          std::ostream& out, std::ostream& err);
+
+// `attestation dev-ca`: writes a development CA (DevCa::SaveToDirectory)
+// and prints {"directory", "root_certificate", "root_sha256", "region"}.
+int RunAttestationDevCa(const std::vector<std::string>& args, std::ostream& out,
+                        std::ostream& err);
+
+// `attestation simulate`: boots a SimulatedNsm from a saved dev CA, writes
+// one document and prints {"document", "bytes", "module_id", "pcrs"}.
+int RunAttestationSimulate(const std::vector<std::string>& args,
+                           std::ostream& out, std::ostream& err);
 
 }  // namespace nitro_tss::tssctl
 

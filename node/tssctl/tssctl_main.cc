@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "node/eif/eif_command.h"
 #include "node/tssctl/attestation_command.h"
 #include "node/tssctl/cli.h"
 
@@ -10,6 +11,8 @@ int main(int argc, char** argv) {
   using namespace nitro_tss::tssctl;
   const std::vector<CommandGroup> groups = {
       AttestationCommandGroup(),
+      {"eif", "Inspect and build enclave image files (PCRs)",
+       nitro_tss::eif::RunEifCommand},
       // Other groups (eif, kms, ...) are added here.
   };
   std::vector<std::string> args(argv + 1, argv + argc);

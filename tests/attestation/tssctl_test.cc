@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -176,6 +177,51 @@ TEST(TssctlTest, FailuresExitOne) {
   EXPECT_TRUE(v.Find("document")->is_null());
   EXPECT_EQ(v.Find("error")->Find("code")->AsString(), "MALFORMED");
   std::remove(bad_path.c_str());
+}
+
+TEST(TssctlTest, DevCaSimulateVerifyRoundTrip) {
+  const std::string dir =
+      absl::StrCat(::testing::TempDir(), "/tssctl_devca_", ::getpid());
+  CliRun run = Tssctl({"attestation", "dev-ca", "--out", dir});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string root = ParseJson(run).Find("root_certificate")->AsString();
+  const std::string doc = dir + "/doc.cbor";
+  const std::string pcr0(96, 'c');
+  run = Tssctl({"attestation", "simulate", "--ca-dir", dir, "--out", doc,
+                "--nonce", "a1b2", "--pcr0", pcr0, "--instance-id",
+                "i-0fedcba9876543210"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  json::Value sim = ParseJson(run);
+  EXPECT_EQ(sim.Find("pcrs")->Find("0")->AsString(), pcr0);
+  run = Tssctl({"attestation", "verify", "--document", doc, "--root", root,
+                "--nonce", "a1b2", "--pcr", "0=" + pcr0, "--max-age-ms",
+                "600000"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  json::Value v = ParseJson(run);
+  EXPECT_EQ(v.Find("document")->Find("module_id")->AsString(),
+            sim.Find("module_id")->AsString());
+  // Not under the built-in AWS root.
+  run = Tssctl({"attestation", "verify", "--document", doc});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(ParseJson(run).Find("error")->Find("code")->AsString(),
+            "UNTRUSTED_ROOT");
+  // Debug-mode simulation is rejected without --allow-debug.
+  run = Tssctl(
+      {"attestation", "simulate", "--ca-dir", dir, "--out", doc, "--debug"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  run = Tssctl({"attestation", "verify", "--document", doc, "--root", root});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(ParseJson(run).Find("error")->Find("code")->AsString(),
+            "DEBUG_MODE");
+  // Usage errors.
+  EXPECT_EQ(Tssctl({"attestation", "simulate", "--ca-dir", dir}).exit_code, 2);
+  EXPECT_EQ(Tssctl({"attestation", "simulate", "--ca-dir", "/nonexistent",
+                    "--out", doc})
+                .exit_code,
+            2);
+  EXPECT_EQ(Tssctl({"attestation", "dev-ca"}).exit_code, 2);
+  EXPECT_EQ(Tssctl({"attestation", "dev-ca", "--help"}).exit_code, 0);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(TssctlTest, UsageErrorsExitTwoAndHelpExitsZero) {

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "absl/strings/escaping.h"
+#include "node/attestation/measurement.h"
 #include "node/eif/eif_command.h"
 
 namespace nitro_tss::eif {
@@ -185,6 +186,24 @@ TEST(EifPcrs, MetadataIsNotMeasuredButEveryMeasuredByteIs) {
   const EifPcrs cmd = *ComputeEifPcrs(*ParseEif(*BuildEif(spec)));
   EXPECT_NE(app.pcr1, cmd.pcr1);
   EXPECT_EQ(app.pcr2, cmd.pcr2);
+}
+
+// The simulated NSM (node/attestation) measures images with its own code;
+// an enclave booted from an EIF must report what `tssctl eif pcrs` prints.
+TEST(EifPcrs, AgreeWithTheSimulatedNsmMeasurement) {
+  const EifBuildSpec spec = SampleSpec();
+  const EifPcrs pcrs = *ComputeEifPcrs(*ParseEif(*BuildEif(spec)));
+  attestation::EnclaveImageParts parts;
+  parts.kernel.assign(spec.kernel.begin(), spec.kernel.end());
+  parts.cmdline.assign(spec.cmdline.begin(), spec.cmdline.end());
+  for (const std::string& r : spec.ramdisks) {
+    parts.ramdisks.emplace_back(r.begin(), r.end());
+  }
+  const attestation::BootMeasurements m =
+      attestation::MeasureEnclaveImage(parts);
+  EXPECT_EQ(std::vector<uint8_t>(pcrs.pcr0.begin(), pcrs.pcr0.end()), m.pcr0);
+  EXPECT_EQ(std::vector<uint8_t>(pcrs.pcr1.begin(), pcrs.pcr1.end()), m.pcr1);
+  EXPECT_EQ(std::vector<uint8_t>(pcrs.pcr2.begin(), pcrs.pcr2.end()), m.pcr2);
 }
 
 TEST(EifPcrs, SingleRamdiskGivesMeasurementOfNothingInPcr2) {
@@ -494,7 +513,7 @@ TEST_F(EifCommandTest, ExitCodes) {
   EXPECT_EQ(Run({}), kEifExitUsage);
   EXPECT_EQ(Run({"pcrs"}), kEifExitUsage);
   EXPECT_EQ(Run({"frobnicate"}), kEifExitUsage);
-  EXPECT_EQ(Run({"pcrs", (dir_ / "missing.eif").string()}), kEifExitFailure);
+  EXPECT_EQ(Run({"pcrs", (dir_ / "missing.eif").string()}), kEifExitUsage);
   std::string bad = SampleEif();
   bad[600] ^= 1;
   EXPECT_EQ(Run({"pcrs", Write("bad.eif", bad)}), kEifExitFailure);
@@ -515,12 +534,17 @@ TEST_F(EifCommandTest, BuildThenPcrsAgree) {
             kEifExitOk)
       << err_.str();
   const std::string built_json = out_.str();
+  EXPECT_THAT(built_json, HasSubstr("\"default_memory\":536870912,"));
+  EXPECT_THAT(built_json, HasSubstr("\"default_cpus\":2,"));
   EXPECT_THAT(built_json, HasSubstr(ReferencePcrHex("kernel-bytesconsole=ttyS0"
                                                     "bootstrap-ramdisk")));
   ASSERT_EQ(Run({"pcrs", out}), kEifExitOk) << err_.str();
   EXPECT_EQ(out_.str(), built_json);
   EXPECT_EQ(Run({"build", "--kernel", (dir_ / "nope").string(), "--cmdline", "",
                  "--ramdisk", boot, "--out", out}),
+            kEifExitUsage);
+  EXPECT_EQ(Run({"build", "--kernel", kernel, "--cmdline",
+                 std::string(70000, 'c'), "--ramdisk", boot, "--out", out}),
             kEifExitFailure);
 }
 

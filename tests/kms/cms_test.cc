@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <string>
 #include <vector>
@@ -166,6 +167,150 @@ TEST(BerTest, RejectsNonMinimalAndHugeLengths) {
   absl::StatusOr<ber::Element> d = ber::ParseElement(deep);
   ASSERT_FALSE(d.ok());
   EXPECT_TRUE(absl::StrContains(d.status().message(), "nesting"));
+}
+
+// --- Structures built field by field: each variant breaks exactly one check.
+
+using Bytes = std::vector<uint8_t>;
+
+Bytes Tlv(uint8_t tag, const Bytes& content) {
+  Bytes out = {tag};
+  const size_t n = content.size();
+  if (n < 0x80) {
+    out.push_back(static_cast<uint8_t>(n));
+  } else if (n < 0x100) {
+    out.insert(out.end(), {0x81, static_cast<uint8_t>(n)});
+  } else {
+    out.insert(out.end(),
+               {0x82, static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)});
+  }
+  out.insert(out.end(), content.begin(), content.end());
+  return out;
+}
+Bytes Cat(std::initializer_list<Bytes> parts) {
+  Bytes out;
+  for (const Bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+Bytes Seq(std::initializer_list<Bytes> parts) { return Tlv(0x30, Cat(parts)); }
+Bytes Oid(const Bytes& body) { return Tlv(0x06, body); }
+
+const Bytes kEnvelopedOid = {0x2a, 0x86, 0x48, 0x86, 0xf7,
+                             0x0d, 0x01, 0x07, 0x03};
+const Bytes kDataOid = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01};
+const Bytes kOaepOid = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x07};
+const Bytes kMgf1Oid = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08};
+const Bytes kSha256Oid = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01};
+const Bytes kAesOid = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2a};
+
+// Knobs of a KMS-shaped EnvelopedData; the defaults give a valid one.
+struct Shape {
+  Bytes env_version = {2};
+  Bytes ktri_version = {2};
+  size_t ski = 32;
+  size_t encrypted_key = 256;
+  size_t iv = 16;
+  size_t content = 48;
+  bool hash_null = true;
+  Bytes hash_null_content = {};
+  bool p_source = false;
+  bool two_recipients = false;
+  bool originator_info = false;
+  bool unprotected_attrs = false;
+  bool aes_extra_param = false;
+  bool ktri_extra = false;
+  bool segmented_content = false;
+  Bytes content_type = kDataOid;
+};
+
+Bytes Build(const Shape& s) {
+  Bytes sha = s.hash_null
+                  ? Seq({Oid(kSha256Oid), Tlv(0x05, s.hash_null_content)})
+                  : Seq({Oid(kSha256Oid)});
+  Bytes oaep_params =
+      Cat({Tlv(0xa0, sha), Tlv(0xa1, Seq({Oid(kMgf1Oid), sha}))});
+  if (s.p_source) oaep_params = Cat({oaep_params, Tlv(0xa2, Seq({}))});
+  Bytes ktri = Seq({Tlv(0x02, s.ktri_version), Tlv(0x80, Bytes(s.ski, 0x33)),
+                    Seq({Oid(kOaepOid), Tlv(0x30, oaep_params)}),
+                    Tlv(0x04, Bytes(s.encrypted_key, 0x44)),
+                    s.ktri_extra ? Tlv(0x05, {}) : Bytes()});
+  Bytes recipients = Tlv(0x31, s.two_recipients ? Cat({ktri, ktri}) : ktri);
+  Bytes aes = Seq({Oid(kAesOid), Tlv(0x04, Bytes(s.iv, 0x11)),
+                   s.aes_extra_param ? Tlv(0x05, {}) : Bytes()});
+  Bytes content_bytes(s.content, 0x55);
+  Bytes enc_content;
+  if (s.segmented_content) {
+    Bytes half(content_bytes.begin(), content_bytes.begin() + s.content / 2);
+    Bytes rest(content_bytes.begin() + s.content / 2, content_bytes.end());
+    enc_content = Tlv(0xa0, Cat({Tlv(0x04, half), Tlv(0x04, rest)}));
+  } else {
+    enc_content = Tlv(0x80, content_bytes);
+  }
+  Bytes eci = Seq({Oid(s.content_type), aes, enc_content});
+  Bytes env = Seq({Tlv(0x02, s.env_version),
+                   s.originator_info ? Tlv(0xa0, Seq({})) : Bytes(), recipients,
+                   eci, s.unprotected_attrs ? Tlv(0xa1, Seq({})) : Bytes()});
+  return Seq({Oid(kEnvelopedOid), Tlv(0xa0, env)});
+}
+
+TEST(CmsShapeTest, ValidShapesParse) {
+  absl::StatusOr<CmsEnvelopedData> r = ParseCmsEnvelopedData(Build({}));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->encrypted_content.size(), 48u);
+  Shape absent_null;  // RFC 4055: hash parameters may be absent
+  absent_null.hash_null = false;
+  EXPECT_TRUE(ParseCmsEnvelopedData(Build(absent_null)).ok());
+  Shape segmented;  // BER streaming splits the content into segments
+  segmented.segmented_content = true;
+  r = ParseCmsEnvelopedData(Build(segmented));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->encrypted_content, Bytes(48, 0x55));
+}
+
+TEST(CmsShapeTest, EachCheckRejectsItsViolation) {
+  struct Case {
+    const char* expected;
+    std::function<void(Shape&)> mutate;
+  };
+  const std::vector<Case> cases = {
+      {"EnvelopedData.version is 0", [](Shape& s) { s.env_version = {0}; }},
+      {"EnvelopedData.version is negative",
+       [](Shape& s) { s.env_version = {0xff}; }},
+      {"not minimally encoded",
+       [](Shape& s) {
+         s.env_version = {0, 2};
+       }},
+      {"KeyTransRecipientInfo.version is 3",
+       [](Shape& s) { s.ktri_version = {3}; }},
+      {"subjectKeyIdentifier is 20 bytes", [](Shape& s) { s.ski = 20; }},
+      {"encryptedKey is 128 bytes", [](Shape& s) { s.encrypted_key = 128; }},
+      {"encryptedKey exceeds 512", [](Shape& s) { s.encrypted_key = 600; }},
+      {"AES-CBC IV is 15 bytes", [](Shape& s) { s.iv = 15; }},
+      {"encryptedContent is 47 bytes", [](Shape& s) { s.content = 47; }},
+      {"encryptedContent is 0 bytes", [](Shape& s) { s.content = 0; }},
+      {"encryptedContent exceeds", [](Shape& s) { s.content = 8192 + 16; }},
+      {"non-empty NULL", [](Shape& s) { s.hash_null_content = {0}; }},
+      {"no pSourceAlgorithm allowed", [](Shape& s) { s.p_source = true; }},
+      {"exactly one RecipientInfo", [](Shape& s) { s.two_recipients = true; }},
+      {"originatorInfo is not allowed",
+       [](Shape& s) { s.originator_info = true; }},
+      {"unprotectedAttrs are not allowed",
+       [](Shape& s) { s.unprotected_attrs = true; }},
+      {"trailing element(s) in contentEncryptionAlgorithm",
+       [](Shape& s) { s.aes_extra_param = true; }},
+      {"trailing element(s) in KeyTransRecipientInfo",
+       [](Shape& s) { s.ktri_extra = true; }},
+      {"must be id-data", [](Shape& s) { s.content_type = kEnvelopedOid; }},
+  };
+  for (const Case& c : cases) {
+    Shape shape;
+    c.mutate(shape);
+    absl::StatusOr<CmsEnvelopedData> r = ParseCmsEnvelopedData(Build(shape));
+    ASSERT_FALSE(r.ok()) << c.expected;
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_TRUE(absl::StrContains(r.status().message(), c.expected))
+        << c.expected << " -> " << r.status();
+  }
 }
 
 // --- Round trips through OpenSSL's CMS encoder with a key we hold. ---

@@ -208,6 +208,24 @@ TEST(Point, AddInverseIsIdentity) {
       (Point::MulBase(OrderMinus(1)) + Point::Generator()).IsIdentity());
 }
 
+TEST(Point, Sum) {
+  DeterministicRandom rng(55);
+  EXPECT_TRUE(Point::Sum({}).IsIdentity());
+  std::vector<Point> pts;
+  Point expected;
+  for (int i = 0; i < 5; ++i) {
+    pts.push_back(Point::MulBase(Scalar::RandomNonZero(rng)));
+    expected = expected + pts.back();
+  }
+  EXPECT_EQ(Point::Sum(pts), expected);
+  pts.push_back(Point::Identity());
+  EXPECT_EQ(Point::Sum(pts), expected);
+  pts.push_back(expected.Negate());
+  EXPECT_TRUE(Point::Sum(pts).IsIdentity());
+  EXPECT_EQ(Point::Sum({Point::Identity(), Point::Generator()}),
+            Point::Generator());
+}
+
 TEST(Point, ScalarMulIsLinear) {
   DeterministicRandom rng(6);
   for (int i = 0; i < 10; ++i) {

@@ -1,0 +1,265 @@
+// MtA proof benchmarks (Πenc, Πaff-g, Πlog*: prove, verify plain, verify
+// with the verifier's CRT secrets) and one full MtA, each read as a ratio to
+// the same-run baseline BM_Baseline_PaillierPowm (one mpz_powm with a
+// 2048-bit exponent modulo N² of a 2048-bit fixture N = 1 unit).
+// Run from the repository root (the fixtures are read from tests/fixtures/).
+#include <benchmark/benchmark.h>
+#include <gmp.h>
+
+#include "mpc/curve/secp256k1.h"
+#include "mpc/math/bigint.h"
+#include "mpc/math/random.h"
+#include "mpc/mta/mta.h"
+#include "mpc/zk/pi_aff_g.h"
+#include "mpc/zk/pi_enc.h"
+#include "mpc/zk/pi_log_star.h"
+#include "mpc/zk/zk_params.h"
+#include "tests/fixtures/fixtures.h"
+
+namespace nitro_tss::mpc {
+namespace {
+
+using ::nitro_tss::testing::FixturePaillierKey;
+using ::nitro_tss::testing::FixtureRingPedersen;
+
+const PaillierPrivateKey& Alice() { return FixturePaillierKey(0); }
+const PaillierPrivateKey& Bob() { return FixturePaillierKey(1); }
+const RingPedersenSecret& AliceRp() { return FixtureRingPedersen(0); }
+const RingPedersenSecret& BobRp() { return FixtureRingPedersen(1); }
+
+ProofContext Ctx(uint32_t prover, uint32_t verifier) {
+  ProofContext ctx;
+  ctx.session_id = {1, 2, 3, 4};
+  ctx.protocol = "bench/mta";
+  ctx.round = 1;
+  ctx.prover = prover;
+  ctx.verifier = verifier;
+  return ctx;
+}
+
+void BM_Baseline_PaillierPowm(benchmark::State& state) {
+  DeterministicRandom rng(1);
+  const BigInt& n2 = Alice().public_key().n_squared();
+  BigInt base = BigInt::RandomBelow(n2, rng);
+  BigInt e = BigInt::RandomBits(2048, rng);
+  mpz_setbit(e.get_mut(), 2047);
+  BigInt r;
+  for (auto _ : state) {
+    mpz_powm(r.get_mut(), base.get(), e.get(), n2.get());
+    benchmark::DoNotOptimize(r.get());
+  }
+}
+BENCHMARK(BM_Baseline_PaillierPowm)->Unit(benchmark::kMillisecond);
+
+// One prover-side ring-Pedersen commitment s^α t^γ with the mask sizes of
+// the proofs (α ∈ ±2^(ℓ+ε), γ ∈ ±2^(ℓ+ε)·N̂): constant-time (arg 1, as the
+// provers use) or variable-time (arg 0, as verifiers without the secret).
+void BM_RingPedersenCommit(benchmark::State& state) {
+  DeterministicRandom rng(9);
+  const RingPedersenParams& params = BobRp().params();
+  BigInt a = BigInt::RandomSigned(zk::kEll + zk::kEpsilon, rng);
+  BigInt b = zk::RandomSignedTimes(zk::kEll + zk::kEpsilon, params.n(), rng);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(state.range(0) ? params.Commit(a, b)
+                                            : params.CommitPublic(a, b));
+  }
+}
+BENCHMARK(BM_RingPedersenCommit)
+    ->ArgName("sec")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond);
+
+// ---- Πenc: Alice's K = enc(k), proven to Bob against Bob's params ----
+
+struct EncFixture {
+  BigInt k;
+  PaillierEncryption enc;
+  zk::PiEncProof proof;
+  EncFixture() {
+    DeterministicRandom rng(2);
+    k = Scalar::Random(rng).ToBigInt();
+    enc = *Alice().Encrypt(k, rng);
+    proof = *zk::ProvePiEnc(Statement(), Witness(), Ctx(1, 2), rng);
+  }
+  zk::PiEncStatement Statement() const {
+    return {Alice().public_key(), BobRp().params(), enc.ciphertext};
+  }
+  zk::PiEncWitness Witness() const { return {k, enc.nonce, &Alice()}; }
+};
+const EncFixture& Enc() {
+  static const EncFixture* f = new EncFixture();
+  return *f;
+}
+
+void BM_PiEnc_Prove(benchmark::State& state) {
+  DeterministicRandom rng(3);
+  const EncFixture& f = Enc();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        zk::ProvePiEnc(f.Statement(), f.Witness(), Ctx(1, 2), rng));
+  }
+}
+BENCHMARK(BM_PiEnc_Prove)->Unit(benchmark::kMillisecond);
+
+void BM_PiEnc_Verify(benchmark::State& state) {
+  const EncFixture& f = Enc();
+  const RingPedersenSecret* secret = state.range(0) ? &BobRp() : nullptr;
+  for (auto _ : state) {
+    absl::Status s = zk::VerifyPiEnc(f.Statement(), f.proof, Ctx(1, 2), secret);
+    if (!s.ok()) state.SkipWithError("verification failed");
+  }
+}
+BENCHMARK(BM_PiEnc_Verify)
+    ->ArgName("crt")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond);
+
+// ---- Πaff-g: Bob's D = K^x enc(y), Y = enc_N1(y), X = x·G, to Alice ----
+
+struct AffGFixture {
+  BigInt x, y, rho, rho_y, cap_d;
+  PaillierEncryption cap_c, cap_y;
+  Point base = Point::Generator(), cap_x;
+  zk::PiAffGProof proof;
+  AffGFixture() {
+    DeterministicRandom rng(4);
+    Scalar xs = Scalar::Random(rng);
+    x = xs.ToBigInt();
+    y = BigInt::RandomSigned(zk::kEllPrime, rng);
+    cap_c = *Alice().Encrypt(Scalar::Random(rng).ToBigInt(), rng);
+    rho = BigInt::RandomUnit(Alice().n(), rng);
+    cap_d = BigInt::ModMul(*Alice().public_key().MulScalar(cap_c.ciphertext, x),
+                           *Alice().public_key().EncryptWithNonce(y, rho),
+                           Alice().public_key().n_squared());
+    cap_y = *Bob().Encrypt(y, rng);
+    rho_y = cap_y.nonce;
+    cap_x = Point::MulBase(xs);
+    proof = *zk::ProvePiAffG(Statement(), Witness(), Ctx(2, 1), rng);
+  }
+  zk::PiAffGStatement Statement() const {
+    return {Alice().public_key(),
+            Bob().public_key(),
+            AliceRp().params(),
+            cap_c.ciphertext,
+            cap_d,
+            cap_y.ciphertext,
+            base,
+            cap_x};
+  }
+  zk::PiAffGWitness Witness() const { return {x, y, rho, rho_y, &Bob()}; }
+};
+const AffGFixture& AffG() {
+  static const AffGFixture* f = new AffGFixture();
+  return *f;
+}
+
+void BM_PiAffG_Prove(benchmark::State& state) {
+  DeterministicRandom rng(5);
+  const AffGFixture& f = AffG();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        zk::ProvePiAffG(f.Statement(), f.Witness(), Ctx(2, 1), rng));
+  }
+}
+BENCHMARK(BM_PiAffG_Prove)->Unit(benchmark::kMillisecond);
+
+void BM_PiAffG_Verify(benchmark::State& state) {
+  const AffGFixture& f = AffG();
+  zk::PiAffGVerifierSecrets secrets;
+  if (state.range(0)) secrets = {&Alice(), &AliceRp()};
+  for (auto _ : state) {
+    absl::Status s =
+        zk::VerifyPiAffG(f.Statement(), f.proof, Ctx(2, 1), secrets);
+    if (!s.ok()) state.SkipWithError("verification failed");
+  }
+}
+BENCHMARK(BM_PiAffG_Verify)
+    ->ArgName("crt")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond);
+
+// ---- Πlog*: C = enc(x), X = x·R for a nonce point R ----
+
+struct LogStarFixture {
+  BigInt x;
+  PaillierEncryption enc;
+  Point base, cap_x;
+  zk::PiLogStarProof proof;
+  LogStarFixture() {
+    DeterministicRandom rng(6);
+    Scalar xs = Scalar::Random(rng);
+    x = xs.ToBigInt();
+    enc = *Alice().Encrypt(x, rng);
+    base = Point::MulBase(Scalar::Random(rng));
+    cap_x = base.Mul(xs);
+    proof = *zk::ProvePiLogStar(Statement(), Witness(), Ctx(1, 2), rng);
+  }
+  zk::PiLogStarStatement Statement() const {
+    return {Alice().public_key(), BobRp().params(), enc.ciphertext, base,
+            cap_x};
+  }
+  zk::PiLogStarWitness Witness() const { return {x, enc.nonce, &Alice()}; }
+};
+const LogStarFixture& LogStar() {
+  static const LogStarFixture* f = new LogStarFixture();
+  return *f;
+}
+
+void BM_PiLogStar_Prove(benchmark::State& state) {
+  DeterministicRandom rng(7);
+  const LogStarFixture& f = LogStar();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        zk::ProvePiLogStar(f.Statement(), f.Witness(), Ctx(1, 2), rng));
+  }
+}
+BENCHMARK(BM_PiLogStar_Prove)->Unit(benchmark::kMillisecond);
+
+void BM_PiLogStar_Verify(benchmark::State& state) {
+  const LogStarFixture& f = LogStar();
+  const RingPedersenSecret* secret = state.range(0) ? &BobRp() : nullptr;
+  for (auto _ : state) {
+    absl::Status s =
+        zk::VerifyPiLogStar(f.Statement(), f.proof, Ctx(1, 2), secret);
+    if (!s.ok()) state.SkipWithError("verification failed");
+  }
+}
+BENCHMARK(BM_PiLogStar_Verify)
+    ->ArgName("crt")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond);
+
+// ---- One full MtA: Alice's K + Πenc, Bob's check, Bob's response with
+// Πaff-g, Alice's check and decryption (verifiers use their CRT secrets) ----
+
+void BM_Mta_Full(benchmark::State& state) {
+  DeterministicRandom rng(8);
+  Scalar k = Scalar::Random(rng);
+  Scalar x = Scalar::Random(rng);
+  for (auto _ : state) {
+    auto enc = mta::AliceEncrypt(Alice(), k, rng);
+    auto req =
+        mta::AliceRequest(Alice(), *enc, k, BobRp().params(), Ctx(1, 2), rng);
+    absl::Status s = mta::BobVerifyRequest(
+        Alice().public_key(), BobRp().params(), &BobRp(), *req, Ctx(1, 2));
+    auto bob =
+        mta::BobRespond(Alice().public_key(), AliceRp().params(), Bob(),
+                        req->cap_k, x, Point::Generator(), Ctx(2, 1), rng);
+    auto alice = mta::AliceFinalize(
+        Alice(), AliceRp().params(), &AliceRp(), Bob().public_key(), req->cap_k,
+        bob->response, Point::Generator(), nullptr, Ctx(2, 1));
+    if (!s.ok() || !alice.ok() || !(alice->alpha + bob->beta == k * x)) {
+      state.SkipWithError("MtA failed");
+    }
+  }
+}
+BENCHMARK(BM_Mta_Full)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace nitro_tss::mpc
+
+BENCHMARK_MAIN();

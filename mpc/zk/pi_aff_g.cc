@@ -1,0 +1,260 @@
+#include "mpc/zk/pi_aff_g.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "mpc/zk/zk_params.h"
+
+namespace nitro_tss::mpc::zk {
+namespace {
+
+constexpr char kPrefix[] = "pi_aff_g";
+
+BigInt Challenge(const PiAffGStatement& st, const ProofContext& ctx,
+                 const PiAffGProof& p) {
+  Transcript t = Transcript::ForProof("cggmp21/pi_aff_g", ctx);
+  AppendPaillier(t, "N0", st.paillier0);
+  AppendPaillier(t, "N1", st.paillier1);
+  AppendRingPedersen(t, st.ring_pedersen);
+  t.AppendBigInt("C", st.cap_c);
+  t.AppendBigInt("D", st.cap_d);
+  t.AppendBigInt("Y", st.cap_y);
+  AppendPoint(t, "X", st.cap_x);
+  AppendPoint(t, "g", st.base);
+  t.AppendBigInt("S", p.cap_s);
+  t.AppendBigInt("T", p.cap_t);
+  t.AppendBigInt("A", p.cap_a);
+  AppendPoint(t, "B_x", p.cap_b_x);
+  t.AppendBigInt("B_y", p.cap_b_y);
+  t.AppendBigInt("E", p.cap_e);
+  t.AppendBigInt("F", p.cap_f);
+  return ChallengeE(t);
+}
+
+}  // namespace
+
+namespace internal {
+
+PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& st,
+                                 const PiAffGWitness& w,
+                                 const ProofContext& ctx, RandomSource& rng) {
+  const BigInt& n0 = st.paillier0.n();
+  const BigInt& n0_sq = st.paillier0.n_squared();
+  const BigInt& n1 = st.paillier1.n();
+  const BigInt& n1_sq = st.paillier1.n_squared();
+  const BigInt& nhat = st.ring_pedersen.n();
+
+  BigInt alpha = BigInt::RandomSigned(kEll + kEpsilon, rng);
+  BigInt beta = BigInt::RandomSigned(kEllPrime + kEpsilon, rng);
+  BigInt r = BigInt::RandomUnit(n0, rng);
+  BigInt r_y = BigInt::RandomUnit(n1, rng);
+  BigInt gamma = RandomSignedTimes(kEll + kEpsilon, nhat, rng);
+  BigInt delta = RandomSignedTimes(kEll + kEpsilon, nhat, rng);
+  BigInt m = RandomSignedTimes(kEll, nhat, rng);
+  BigInt mu = RandomSignedTimes(kEll, nhat, rng);
+
+  PiAffGProof p;
+  // A = C^α · (1+N0)^β · r^N0 mod N0² (α secret: constant-time powm).
+  p.cap_a = BigInt::ModMul(
+      BigInt::ModMul(BigInt::PowModSecret(st.cap_c, alpha, n0_sq),
+                     OnePlusNPow(st.paillier0, beta), n0_sq),
+      BigInt::PowMod(r, n0, n0_sq), n0_sq);
+  Scalar alpha_mod_q = Scalar::FromBigIntReduce(alpha);
+  p.cap_b_x = st.base.Mul(alpha_mod_q);
+  alpha_mod_q.Wipe();
+  p.cap_b_y = BigInt::ModMul(OnePlusNPow(st.paillier1, beta),
+                             NthPower(st.paillier1, r_y, w.own_key), n1_sq);
+  p.cap_e = st.ring_pedersen.Commit(alpha, gamma);
+  p.cap_s = st.ring_pedersen.Commit(w.x, m);
+  p.cap_f = st.ring_pedersen.Commit(beta, delta);
+  p.cap_t = st.ring_pedersen.Commit(w.y, mu);
+
+  BigInt e = Challenge(st, ctx, p);
+  p.z1 = alpha + e * w.x;
+  p.z2 = beta + e * w.y;
+  p.z3 = gamma + e * m;
+  p.z4 = delta + e * mu;
+  p.w = BigInt::ModMul(r, BigInt::PowMod(w.rho, e, n0), n0);
+  p.w_y = BigInt::ModMul(r_y, BigInt::PowMod(w.rho_y, e, n1), n1);
+
+  for (BigInt* v : {&alpha, &beta, &r, &r_y, &gamma, &delta, &m, &mu}) {
+    v->Wipe();
+  }
+  return p;
+}
+
+}  // namespace internal
+
+absl::StatusOr<PiAffGProof> ProvePiAffG(const PiAffGStatement& st,
+                                        const PiAffGWitness& w,
+                                        const ProofContext& ctx,
+                                        RandomSource& rng) {
+  if (w.own_key != nullptr) {
+    absl::Status s = CheckOwnKey(st.paillier1, *w.own_key, kPrefix, "N1");
+    if (!s.ok()) return s;
+  }
+  if (!InSignedRange(w.x, kEll)) {
+    return absl::InvalidArgumentError("pi_aff_g: witness x out of range");
+  }
+  if (!InSignedRange(w.y, kEllPrime)) {
+    return absl::InvalidArgumentError("pi_aff_g: witness y out of range");
+  }
+  if (!CheckUnit(w.rho, st.paillier0.n(), kPrefix, "rho", "N0").ok()) {
+    return absl::InvalidArgumentError("pi_aff_g: witness rho not in Z*_N0");
+  }
+  if (!CheckUnit(w.rho_y, st.paillier1.n(), kPrefix, "rho_y", "N1").ok()) {
+    return absl::InvalidArgumentError("pi_aff_g: witness rho_y not in Z*_N1");
+  }
+  if (st.base.IsIdentity() || st.cap_x.IsIdentity()) {
+    return absl::InvalidArgumentError(
+        "pi_aff_g: g or X is the point at infinity");
+  }
+  Scalar x_mod_q = Scalar::FromBigIntReduce(w.x);
+  bool x_matches = st.base.Mul(x_mod_q) == st.cap_x;
+  x_mod_q.Wipe();
+  if (!x_matches) return absl::InvalidArgumentError("pi_aff_g: X != x*g");
+  return internal::ProvePiAffGUnchecked(st, w, ctx, rng);
+}
+
+absl::Status VerifyPiAffG(const PiAffGStatement& st, const PiAffGProof& p,
+                          const ProofContext& ctx,
+                          const PiAffGVerifierSecrets& secrets) {
+  const BigInt& n0 = st.paillier0.n();
+  const BigInt& n0_sq = st.paillier0.n_squared();
+  const BigInt& n1 = st.paillier1.n();
+  const BigInt& n1_sq = st.paillier1.n_squared();
+  const BigInt& nhat = st.ring_pedersen.n();
+  if (secrets.paillier != nullptr) {
+    absl::Status s =
+        CheckOwnKey(st.paillier0, *secrets.paillier, kPrefix, "N0");
+    if (!s.ok()) return s;
+  }
+  if (secrets.ring_pedersen != nullptr) {
+    absl::Status s =
+        CheckOwnerSecret(st.ring_pedersen, *secrets.ring_pedersen, kPrefix);
+    if (!s.ok()) return s;
+  }
+  for (absl::Status s : {
+           CheckNotIdentity(st.base, kPrefix, "g"),
+           CheckNotIdentity(st.cap_x, kPrefix, "X"),
+           CheckNotIdentity(p.cap_b_x, kPrefix, "B_x"),
+           CheckUnit(st.cap_c, n0_sq, kPrefix, "C", "{N0^2}"),
+           CheckUnit(st.cap_d, n0_sq, kPrefix, "D", "{N0^2}"),
+           CheckUnit(st.cap_y, n1_sq, kPrefix, "Y", "{N1^2}"),
+           CheckUnit(p.cap_s, nhat, kPrefix, "S", "{Nhat}"),
+           CheckUnit(p.cap_t, nhat, kPrefix, "T", "{Nhat}"),
+           CheckUnit(p.cap_e, nhat, kPrefix, "E", "{Nhat}"),
+           CheckUnit(p.cap_f, nhat, kPrefix, "F", "{Nhat}"),
+           CheckUnit(p.cap_a, n0_sq, kPrefix, "A", "{N0^2}"),
+           CheckUnit(p.cap_b_y, n1_sq, kPrefix, "B_y", "{N1^2}"),
+           CheckUnit(p.w, n0, kPrefix, "w", "{N0}"),
+           CheckUnit(p.w_y, n1, kPrefix, "w_y", "{N1}"),
+           CheckSignedRange(p.z1, kEll + kEpsilon, kPrefix, "z1"),
+           CheckSignedRange(p.z2, kEllPrime + kEpsilon, kPrefix, "z2"),
+           CheckSignedRangeTimesModulus(p.z3, kEll + kEpsilon + 1, nhat,
+                                        kPrefix, "z3"),
+           CheckSignedRangeTimesModulus(p.z4, kEll + kEpsilon + 1, nhat,
+                                        kPrefix, "z4"),
+       }) {
+    if (!s.ok()) return s;
+  }
+
+  BigInt e = Challenge(st, ctx, p);
+
+  // C^z1 · (1+N0)^z2 · w^N0 == A · D^e  (mod N0²)
+  BigInt lhs0, rhs0;
+  if (secrets.paillier != nullptr) {
+    CrtExponentiator crt = CrtExponentiator::ForPaillierSquare(
+        secrets.paillier->p(), secrets.paillier->q());
+    lhs0 = BigInt::ModMul(crt.Pow(st.cap_c, p.z1),
+                          NthPower(st.paillier0, p.w, secrets.paillier), n0_sq);
+    rhs0 = BigInt::ModMul(p.cap_a, crt.Pow(st.cap_d, e), n0_sq);
+  } else {
+    lhs0 = BigInt::ModMul(BigInt::PowMod(st.cap_c, p.z1, n0_sq),
+                          BigInt::PowMod(p.w, n0, n0_sq), n0_sq);
+    rhs0 = BigInt::ModMul(p.cap_a, BigInt::PowMod(st.cap_d, e, n0_sq), n0_sq);
+  }
+  lhs0 = BigInt::ModMul(lhs0, OnePlusNPow(st.paillier0, p.z2), n0_sq);
+  if (lhs0 != rhs0) {
+    return absl::InvalidArgumentError("pi_aff_g: N0 equation failed");
+  }
+  // (1+N1)^z2 · w_y^N1 == B_y · Y^e  (mod N1²)
+  BigInt lhs1 = BigInt::ModMul(OnePlusNPow(st.paillier1, p.z2),
+                               BigInt::PowMod(p.w_y, n1, n1_sq), n1_sq);
+  BigInt rhs1 =
+      BigInt::ModMul(p.cap_b_y, BigInt::PowMod(st.cap_y, e, n1_sq), n1_sq);
+  if (lhs1 != rhs1) {
+    return absl::InvalidArgumentError("pi_aff_g: N1 equation failed");
+  }
+  // z1·g == B_x + e·X
+  Point left = st.base.Mul(Scalar::FromBigIntReduce(p.z1));
+  Point right = p.cap_b_x.Add(st.cap_x.Mul(Scalar::FromBigIntReduce(e)));
+  if (left != right) {
+    return absl::InvalidArgumentError("pi_aff_g: group equation failed");
+  }
+  // s^z1 t^z3 == E · S^e,  s^z2 t^z4 == F · T^e  (mod N̂)
+  if (!RingPedersenEquationHolds(st.ring_pedersen, secrets.ring_pedersen, p.z1,
+                                 p.z3, p.cap_e, p.cap_s, e)) {
+    return absl::InvalidArgumentError(
+        "pi_aff_g: ring-pedersen x equation failed");
+  }
+  if (!RingPedersenEquationHolds(st.ring_pedersen, secrets.ring_pedersen, p.z2,
+                                 p.z4, p.cap_f, p.cap_t, e)) {
+    return absl::InvalidArgumentError(
+        "pi_aff_g: ring-pedersen y equation failed");
+  }
+  return absl::OkStatus();
+}
+
+v1::PiAffGProof PiAffGProofToProto(const PiAffGProof& p) {
+  v1::PiAffGProof out;
+  out.set_cap_s(EncodeInteger(p.cap_s));
+  out.set_cap_t(EncodeInteger(p.cap_t));
+  out.set_cap_a(EncodeInteger(p.cap_a));
+  out.set_cap_b_x(EncodePoint(p.cap_b_x));
+  out.set_cap_b_y(EncodeInteger(p.cap_b_y));
+  out.set_cap_e(EncodeInteger(p.cap_e));
+  out.set_cap_f(EncodeInteger(p.cap_f));
+  out.set_z1(EncodeInteger(p.z1));
+  out.set_z2(EncodeInteger(p.z2));
+  out.set_z3(EncodeInteger(p.z3));
+  out.set_z4(EncodeInteger(p.z4));
+  out.set_w(EncodeInteger(p.w));
+  out.set_w_y(EncodeInteger(p.w_y));
+  return out;
+}
+
+absl::StatusOr<PiAffGProof> PiAffGProofFromProto(const v1::PiAffGProof& in) {
+  PiAffGProof out;
+  struct Field {
+    const std::string& bytes;
+    size_t max_bytes;
+    const char* name;
+    BigInt* dst;
+  };
+  for (const Field& f : {
+           Field{in.cap_s(), kMaxModulusBytes, "S", &out.cap_s},
+           Field{in.cap_t(), kMaxModulusBytes, "T", &out.cap_t},
+           Field{in.cap_a(), kMaxModulusSquaredBytes, "A", &out.cap_a},
+           Field{in.cap_b_y(), kMaxModulusSquaredBytes, "B_y", &out.cap_b_y},
+           Field{in.cap_e(), kMaxModulusBytes, "E", &out.cap_e},
+           Field{in.cap_f(), kMaxModulusBytes, "F", &out.cap_f},
+           Field{in.z1(), BytesForBits(kEll + kEpsilon), "z1", &out.z1},
+           Field{in.z2(), BytesForBits(kEllPrime + kEpsilon), "z2", &out.z2},
+           Field{in.z3(), kMaxMaskedCommitmentBytes, "z3", &out.z3},
+           Field{in.z4(), kMaxMaskedCommitmentBytes, "z4", &out.z4},
+           Field{in.w(), kMaxModulusBytes, "w", &out.w},
+           Field{in.w_y(), kMaxModulusBytes, "w_y", &out.w_y},
+       }) {
+    absl::StatusOr<BigInt> v =
+        DecodeInteger(f.bytes, f.max_bytes, kPrefix, f.name);
+    if (!v.ok()) return v.status();
+    *f.dst = *std::move(v);
+  }
+  absl::StatusOr<Point> b_x = DecodePoint(in.cap_b_x(), kPrefix, "B_x");
+  if (!b_x.ok()) return b_x.status();
+  out.cap_b_x = *std::move(b_x);
+  return out;
+}
+
+}  // namespace nitro_tss::mpc::zk

@@ -1,0 +1,125 @@
+// Πaff-g: Paillier affine operation with group commitment in range
+// (CGGMP21 Fig. 15).
+//
+// Statement: the verifier's Paillier key N0 (C and D are under it), the
+// prover's Paillier key N1 (Y is under it), the verifier's ring-Pedersen
+// parameters (N̂, s, t), ciphertexts C, D ∈ Z*_{N0²}, Y ∈ Z*_{N1²}, a base
+// point g and a point X (neither the identity).
+// Witness: x ∈ ±2^ℓ, y ∈ ±2^ℓ', ρ ∈ Z*_{N0}, ρ_y ∈ Z*_{N1} with
+//   D = C^x · (1+N0)^y · ρ^N0 mod N0²,  Y = (1+N1)^y · ρ_y^N1 mod N1²,
+//   X = x·g.
+//
+//   prover:   α ← ±2^(ℓ+ε), β ← ±2^(ℓ'+ε), r ← Z*_{N0}, r_y ← Z*_{N1},
+//             γ, δ ← ±2^(ℓ+ε)·N̂, m, μ ← ±2^ℓ·N̂
+//             A = C^α (1+N0)^β r^N0 mod N0², B_x = α·g,
+//             B_y = (1+N1)^β r_y^N1 mod N1², E = s^α t^γ, S = s^x t^m,
+//             F = s^β t^δ, T = s^y t^μ (mod N̂)
+//   challenge e ∈ ±q from Transcript::ForProof("cggmp21/pi_aff_g", ctx) over
+//             (N0, N1, N̂, s, t, C, D, Y, X, g, S, T, A, B_x, B_y, E, F)
+//   response: z1 = α + e·x, z2 = β + e·y, z3 = γ + e·m, z4 = δ + e·μ,
+//             w = r·ρ^e mod N0, w_y = r_y·ρ_y^e mod N1
+//   verifier: z1 ∈ ±2^(ℓ+ε), z2 ∈ ±2^(ℓ'+ε),
+//             C^z1 (1+N0)^z2 w^N0 = A·D^e mod N0²,
+//             (1+N1)^z2 w_y^N1 = B_y·Y^e mod N1², z1·g = B_x + e·X,
+//             s^z1 t^z3 = E·S^e, s^z2 t^z4 = F·T^e (mod N̂)
+//
+// In GG20's MtA / MtAwc, Bob proves to Alice that D = K^x · enc_N0(y) was
+// formed with x = his share behind X = x·G (γ_i·G = Γ_i, or W_i) and a mask
+// y in range: the range checks are the defence against Alpha-Rays.
+#ifndef NITRO_TSS_MPC_ZK_PI_AFF_G_H_
+#define NITRO_TSS_MPC_ZK_PI_AFF_G_H_
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "mpc/curve/secp256k1.h"
+#include "mpc/math/bigint.h"
+#include "mpc/math/random.h"
+#include "mpc/paillier/paillier.h"
+#include "mpc/ringpedersen/ring_pedersen.h"
+#include "mpc/transcript/transcript.h"
+#include "nitro_tss/mpc/v1/mta_proofs.pb.h"
+
+namespace nitro_tss::mpc::zk {
+
+// Statements and witnesses hold references: the referenced values must
+// outlive them (build them from named variables, not temporaries).
+struct PiAffGStatement {
+  const PaillierPublicKey& paillier0;       // N0 (the verifier's key)
+  const PaillierPublicKey& paillier1;       // N1 (the prover's key)
+  const RingPedersenParams& ring_pedersen;  // (N̂, s, t) of the verifier
+  const BigInt& cap_c;                      // C under N0
+  const BigInt& cap_d;                      // D under N0
+  const BigInt& cap_y;                      // Y under N1
+  const Point& base;                        // g
+  const Point& cap_x;                       // X
+};
+
+struct PiAffGWitness {
+  const BigInt& x;      // in ±2^ℓ
+  const BigInt& y;      // in ±2^ℓ'
+  const BigInt& rho;    // nonce of the enc_N0(y) part of D, in Z*_{N0}
+  const BigInt& rho_y;  // nonce of Y, in Z*_{N1}
+  // The prover's private key for N1 (optional): CRT for r_y^N1.
+  const PaillierPrivateKey* own_key = nullptr;
+};
+
+struct PiAffGProof {
+  BigInt cap_s, cap_t, cap_a;  // S, T, A
+  Point cap_b_x;               // B_x
+  BigInt cap_b_y, cap_e, cap_f;
+  BigInt z1, z2, z3, z4, w, w_y;
+};
+
+// Proves the statement. Refuses ("pi_aff_g: ..."): x outside ±2^ℓ
+// ("pi_aff_g: witness x out of range"), y outside ±2^ℓ' ("pi_aff_g: witness
+// y out of range"), ρ / ρ_y not units, g or X the identity, X != x·g, an
+// own_key not matching N1. D and Y are not recomputed (each would cost an
+// N-th power): a mismatch yields a proof every verifier rejects.
+absl::StatusOr<PiAffGProof> ProvePiAffG(const PiAffGStatement& statement,
+                                        const PiAffGWitness& witness,
+                                        const ProofContext& context,
+                                        RandomSource& rng);
+
+// Optional secrets of the verifier that make verification cheaper without
+// changing any decision: its Paillier private key for N0 (the N0 equation
+// by CRT mod p², q²) and its ring-Pedersen secret (both ring-Pedersen
+// equations by CRT mod p̂, q̂, using s = t^λ). Each must match the statement
+// (else "pi_aff_g: ... does not match ...").
+struct PiAffGVerifierSecrets {
+  const PaillierPrivateKey* paillier = nullptr;
+  const RingPedersenSecret* ring_pedersen = nullptr;
+};
+
+// Verifies a proof. Checks in this order, each with its own error
+// ("pi_aff_g: <check>"): g / X / B_x the point at infinity; C, D not in
+// Z*_{N0^2}; Y not in Z*_{N1^2}; S, T, E, F not in Z*_{Nhat}; A not in
+// Z*_{N0^2}; B_y not in Z*_{N1^2}; w not in Z*_{N0}; w_y not in Z*_{N1};
+// z1 out of range (|z1| > 2^(ℓ+ε)); z2 out of range (|z2| > 2^(ℓ'+ε));
+// z3, z4 out of range (> 2^(ℓ+ε+1)·N̂); then "N0 equation failed",
+// "N1 equation failed", "group equation failed", "ring-pedersen x equation
+// failed", "ring-pedersen y equation failed".
+absl::Status VerifyPiAffG(const PiAffGStatement& statement,
+                          const PiAffGProof& proof, const ProofContext& context,
+                          const PiAffGVerifierSecrets& secrets = {});
+
+v1::PiAffGProof PiAffGProofToProto(const PiAffGProof& proof);
+// Strict decoding: every field present and canonical; elements of Z_N̂ and
+// Z_N at most kMaxModulusBytes, of Z_{N²} at most kMaxModulusSquaredBytes,
+// z1 at most BytesForBits(ℓ+ε), z2 BytesForBits(ℓ'+ε), z3/z4
+// kMaxMaskedCommitmentBytes magnitude bytes; B_x a 33-byte compressed point.
+// Errors: "pi_aff_g: ...".
+absl::StatusOr<PiAffGProof> PiAffGProofFromProto(const v1::PiAffGProof& proto);
+
+namespace internal {
+// The prover without witness checks, so tests can show that a cheating Bob
+// (x or y out of range: Alpha-Rays) is caught by the verifier. Never call it
+// elsewhere.
+PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& statement,
+                                 const PiAffGWitness& witness,
+                                 const ProofContext& context,
+                                 RandomSource& rng);
+}  // namespace internal
+
+}  // namespace nitro_tss::mpc::zk
+
+#endif  // NITRO_TSS_MPC_ZK_PI_AFF_G_H_

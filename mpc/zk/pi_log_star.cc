@@ -1,0 +1,190 @@
+#include "mpc/zk/pi_log_star.h"
+
+#include <utility>
+
+#include "mpc/zk/zk_params.h"
+
+namespace nitro_tss::mpc::zk {
+namespace {
+
+constexpr char kPrefix[] = "pi_log_star";
+
+BigInt Challenge(const PiLogStarStatement& st, const ProofContext& ctx,
+                 const BigInt& cap_s, const BigInt& cap_a, const Point& cap_y,
+                 const BigInt& cap_d) {
+  Transcript t = Transcript::ForProof("cggmp21/pi_log_star", ctx);
+  AppendPaillier(t, "N0", st.paillier);
+  AppendRingPedersen(t, st.ring_pedersen);
+  t.AppendBigInt("C", st.cap_c);
+  AppendPoint(t, "X", st.cap_x);
+  AppendPoint(t, "g", st.base);
+  t.AppendBigInt("S", cap_s);
+  t.AppendBigInt("A", cap_a);
+  AppendPoint(t, "Y", cap_y);
+  t.AppendBigInt("D", cap_d);
+  return ChallengeE(t);
+}
+
+}  // namespace
+
+namespace internal {
+
+PiLogStarProof ProvePiLogStarUnchecked(const PiLogStarStatement& st,
+                                       const PiLogStarWitness& w,
+                                       const ProofContext& ctx,
+                                       RandomSource& rng) {
+  const BigInt& n0 = st.paillier.n();
+  const BigInt& nhat = st.ring_pedersen.n();
+
+  BigInt alpha = BigInt::RandomSigned(kEll + kEpsilon, rng);
+  BigInt mu = RandomSignedTimes(kEll, nhat, rng);
+  BigInt r = BigInt::RandomUnit(n0, rng);
+  BigInt gamma = RandomSignedTimes(kEll + kEpsilon, nhat, rng);
+
+  PiLogStarProof proof;
+  proof.cap_s = st.ring_pedersen.Commit(w.x, mu);
+  proof.cap_a = BigInt::ModMul(OnePlusNPow(st.paillier, alpha),
+                               NthPower(st.paillier, r, w.own_key),
+                               st.paillier.n_squared());
+  Scalar alpha_mod_q = Scalar::FromBigIntReduce(alpha);
+  proof.cap_y = st.base.Mul(alpha_mod_q);
+  alpha_mod_q.Wipe();
+  proof.cap_d = st.ring_pedersen.Commit(alpha, gamma);
+
+  BigInt e =
+      Challenge(st, ctx, proof.cap_s, proof.cap_a, proof.cap_y, proof.cap_d);
+  proof.z1 = alpha + e * w.x;
+  proof.z2 = BigInt::ModMul(r, BigInt::PowMod(w.rho, e, n0), n0);
+  proof.z3 = gamma + e * mu;
+
+  alpha.Wipe();
+  mu.Wipe();
+  r.Wipe();
+  gamma.Wipe();
+  return proof;
+}
+
+}  // namespace internal
+
+absl::StatusOr<PiLogStarProof> ProvePiLogStar(const PiLogStarStatement& st,
+                                              const PiLogStarWitness& w,
+                                              const ProofContext& ctx,
+                                              RandomSource& rng) {
+  if (w.own_key != nullptr) {
+    absl::Status s = CheckOwnKey(st.paillier, *w.own_key, kPrefix, "N0");
+    if (!s.ok()) return s;
+  }
+  if (!InSignedRange(w.x, kEll)) {
+    return absl::InvalidArgumentError("pi_log_star: witness x out of range");
+  }
+  if (!CheckUnit(w.rho, st.paillier.n(), kPrefix, "rho", "N0").ok()) {
+    return absl::InvalidArgumentError("pi_log_star: witness rho not in Z*_N0");
+  }
+  if (st.base.IsIdentity() || st.cap_x.IsIdentity()) {
+    return absl::InvalidArgumentError(
+        "pi_log_star: g or X is the point at infinity");
+  }
+  Scalar x_mod_q = Scalar::FromBigIntReduce(w.x);
+  bool x_matches = st.base.Mul(x_mod_q) == st.cap_x;
+  x_mod_q.Wipe();
+  if (!x_matches) {
+    return absl::InvalidArgumentError("pi_log_star: X != x*g");
+  }
+  return internal::ProvePiLogStarUnchecked(st, w, ctx, rng);
+}
+
+absl::Status VerifyPiLogStar(const PiLogStarStatement& st,
+                             const PiLogStarProof& proof,
+                             const ProofContext& ctx,
+                             const RingPedersenSecret* verifier_secret) {
+  const BigInt& n0 = st.paillier.n();
+  const BigInt& n0_sq = st.paillier.n_squared();
+  const BigInt& nhat = st.ring_pedersen.n();
+  if (verifier_secret != nullptr) {
+    absl::Status s =
+        CheckOwnerSecret(st.ring_pedersen, *verifier_secret, kPrefix);
+    if (!s.ok()) return s;
+  }
+  for (absl::Status s : {
+           CheckNotIdentity(st.base, kPrefix, "g"),
+           CheckNotIdentity(st.cap_x, kPrefix, "X"),
+           CheckNotIdentity(proof.cap_y, kPrefix, "Y"),
+           CheckUnit(st.cap_c, n0_sq, kPrefix, "C", "{N0^2}"),
+           CheckUnit(proof.cap_s, nhat, kPrefix, "S", "{Nhat}"),
+           CheckUnit(proof.cap_d, nhat, kPrefix, "D", "{Nhat}"),
+           CheckUnit(proof.cap_a, n0_sq, kPrefix, "A", "{N0^2}"),
+           CheckUnit(proof.z2, n0, kPrefix, "z2", "{N0}"),
+           CheckSignedRange(proof.z1, kEll + kEpsilon, kPrefix, "z1"),
+           CheckSignedRangeTimesModulus(proof.z3, kEll + kEpsilon + 1, nhat,
+                                        kPrefix, "z3"),
+       }) {
+    if (!s.ok()) return s;
+  }
+
+  BigInt e =
+      Challenge(st, ctx, proof.cap_s, proof.cap_a, proof.cap_y, proof.cap_d);
+
+  // (1+N0)^z1 · z2^N0 == A · C^e  (mod N0²)
+  BigInt lhs = BigInt::ModMul(OnePlusNPow(st.paillier, proof.z1),
+                              BigInt::PowMod(proof.z2, n0, n0_sq), n0_sq);
+  BigInt rhs =
+      BigInt::ModMul(proof.cap_a, BigInt::PowMod(st.cap_c, e, n0_sq), n0_sq);
+  if (lhs != rhs) {
+    return absl::InvalidArgumentError("pi_log_star: paillier equation failed");
+  }
+  // z1·g == Y + e·X
+  Point left = st.base.Mul(Scalar::FromBigIntReduce(proof.z1));
+  Point right = proof.cap_y.Add(st.cap_x.Mul(Scalar::FromBigIntReduce(e)));
+  if (left != right) {
+    return absl::InvalidArgumentError("pi_log_star: group equation failed");
+  }
+  // s^z1 · t^z3 == D · S^e  (mod N̂)
+  if (!RingPedersenEquationHolds(st.ring_pedersen, verifier_secret, proof.z1,
+                                 proof.z3, proof.cap_d, proof.cap_s, e)) {
+    return absl::InvalidArgumentError(
+        "pi_log_star: ring-pedersen equation failed");
+  }
+  return absl::OkStatus();
+}
+
+v1::PiLogStarProof PiLogStarProofToProto(const PiLogStarProof& proof) {
+  v1::PiLogStarProof p;
+  p.set_cap_s(EncodeInteger(proof.cap_s));
+  p.set_cap_a(EncodeInteger(proof.cap_a));
+  p.set_cap_y(EncodePoint(proof.cap_y));
+  p.set_cap_d(EncodeInteger(proof.cap_d));
+  p.set_z1(EncodeInteger(proof.z1));
+  p.set_z2(EncodeInteger(proof.z2));
+  p.set_z3(EncodeInteger(proof.z3));
+  return p;
+}
+
+absl::StatusOr<PiLogStarProof> PiLogStarProofFromProto(
+    const v1::PiLogStarProof& p) {
+  PiLogStarProof out;
+  struct Field {
+    const std::string& bytes;
+    size_t max_bytes;
+    const char* name;
+    BigInt* dst;
+  };
+  for (const Field& f : {
+           Field{p.cap_s(), kMaxModulusBytes, "S", &out.cap_s},
+           Field{p.cap_a(), kMaxModulusSquaredBytes, "A", &out.cap_a},
+           Field{p.cap_d(), kMaxModulusBytes, "D", &out.cap_d},
+           Field{p.z1(), BytesForBits(kEll + kEpsilon), "z1", &out.z1},
+           Field{p.z2(), kMaxModulusBytes, "z2", &out.z2},
+           Field{p.z3(), kMaxMaskedCommitmentBytes, "z3", &out.z3},
+       }) {
+    absl::StatusOr<BigInt> v =
+        DecodeInteger(f.bytes, f.max_bytes, kPrefix, f.name);
+    if (!v.ok()) return v.status();
+    *f.dst = *std::move(v);
+  }
+  absl::StatusOr<Point> y = DecodePoint(p.cap_y(), kPrefix, "Y");
+  if (!y.ok()) return y.status();
+  out.cap_y = *std::move(y);
+  return out;
+}
+
+}  // namespace nitro_tss::mpc::zk

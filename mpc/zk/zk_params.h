@@ -1,0 +1,184 @@
+// Parameters and shared helpers of the MtA zero-knowledge proofs
+// (CGGMP21: Canetti, Gennaro, Goldfeder, Makriyannis, Peled, "UC
+// Non-Interactive, Proactive, Threshold ECDSA with Identifiable Aborts",
+// ePrint 2021/060; Πenc = Fig. 14, Πaff-g = Fig. 15, Πlog* = Fig. 25).
+//
+// The constants are the paper's, instantiated for secp256k1 (Section 4
+// "Parameters"/Section 6: ℓ = |q|, ℓ' = 5ℓ, ε = 2ℓ, Paillier and
+// ring-Pedersen moduli of at least 8ℓ = 2048 bits):
+//   kEll       ℓ  = 256   plaintext range of k, x (in ±2^ℓ)
+//   kEllPrime  ℓ' = 1280  range of the additive mask y of Πaff-g (±2^ℓ')
+//   kEpsilon   ε  = 512   slack: masks α ∈ ±2^(ℓ+ε), β ∈ ±2^(ℓ'+ε)
+// and the challenge e ∈ ±q with q the secp256k1 group order.
+//
+// The helpers here implement the membership and range checks shared by the
+// three proofs (each returns an error with the caller's stable prefix, e.g.
+// "pi_enc: z1 out of range") and CRT exponentiation for parties that know a
+// modulus' factorization.
+#ifndef NITRO_TSS_MPC_ZK_ZK_PARAMS_H_
+#define NITRO_TSS_MPC_ZK_ZK_PARAMS_H_
+
+#include <cstddef>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "mpc/curve/secp256k1.h"
+#include "mpc/math/bigint.h"
+#include "mpc/paillier/paillier.h"
+#include "mpc/ringpedersen/ring_pedersen.h"
+#include "mpc/transcript/transcript.h"
+
+namespace nitro_tss::mpc::zk {
+
+inline constexpr size_t kEll = 256;        // ℓ  (CGGMP21 §6, ℓ = |q|)
+inline constexpr size_t kEllPrime = 1280;  // ℓ' (= 5ℓ)
+inline constexpr size_t kEpsilon = 512;    // ε  (= 2ℓ)
+
+// Moduli accepted by the proofs. The minimum is the paper's N > 2^(8ℓ)
+// requirement (2048-bit moduli); the maximum bounds every decoder.
+inline constexpr size_t kMinModulusBits = 2048;
+inline constexpr size_t kMaxModulusBits = 4096;
+inline constexpr size_t kMaxModulusBytes = kMaxModulusBits / 8;
+// Elements of Z_{N^2} for the largest N.
+inline constexpr size_t kMaxModulusSquaredBytes = 2 * kMaxModulusBytes;
+
+// Number of bytes of the magnitude of any integer in ±2^bits.
+constexpr size_t BytesForBits(size_t bits) { return bits / 8 + 1; }
+// Magnitude bytes of the ring-Pedersen masks ±2^(ℓ+ε+1)·N̂ (the bound the
+// verifier applies to z3/z4, see SignedRangeTimesModulus below).
+inline constexpr size_t kMaxMaskedCommitmentBytes =
+    BytesForBits(kEll + kEpsilon + 1 + kMaxModulusBits);
+
+// |v| <= 2^bits (CGGMP21's "v ∈ ±2^bits", both ends inclusive).
+bool InSignedRange(const BigInt& v, size_t bits);
+
+// OK iff |v| <= 2^bits; otherwise "<prefix>: <name> out of range".
+absl::Status CheckSignedRange(const BigInt& v, size_t bits,
+                              absl::string_view prefix, absl::string_view name);
+
+// OK iff |v| <= 2^bits · modulus; otherwise "<prefix>: <name> out of range".
+// Used for the ring-Pedersen randomness responses (z3, z4): the paper does
+// not range-check them, but an honest response always satisfies
+// |γ + e·μ| <= 2^(ℓ+ε)·N̂ + q·2^ℓ·N̂ <= 2^(ℓ+ε+1)·N̂, so the verifier rejects
+// oversized values before exponentiating with them.
+absl::Status CheckSignedRangeTimesModulus(const BigInt& v, size_t bits,
+                                          const BigInt& modulus,
+                                          absl::string_view prefix,
+                                          absl::string_view name);
+
+// OK iff 0 < v < modulus and gcd(v, modulus) = 1, i.e. v ∈ Z*_modulus.
+// Errors: "<prefix>: <name> not in Z*_<modulus_name> (<reason>)" with reason
+// "zero", "negative", "not below modulus" or "gcd with modulus != 1". For
+// ciphertexts pass the Paillier N² as modulus (gcd(c, N²) = 1 iff
+// gcd(c, N) = 1).
+absl::Status CheckUnit(const BigInt& v, const BigInt& modulus,
+                       absl::string_view prefix, absl::string_view name,
+                       absl::string_view modulus_name);
+
+// OK iff `point` is not the identity (decoded points are always on the
+// curve); otherwise "<prefix>: <name> is the point at infinity".
+absl::Status CheckNotIdentity(const Point& point, absl::string_view prefix,
+                              absl::string_view name);
+
+// Uniform in ±2^bits·modulus (both ends inclusive): CGGMP21's masks
+// μ ← ±2^ℓ·N̂, γ ← ±2^(ℓ+ε)·N̂.
+BigInt RandomSignedTimes(size_t bits, const BigInt& modulus, RandomSource& rng);
+
+// The Fiat–Shamir challenge e ∈ ±q (q = secp256k1 order), squeezed after the
+// statement and first message have been absorbed.
+BigInt ChallengeE(Transcript& transcript);
+
+// Appends a point in its canonical compressed encoding (33 zero bytes for
+// the identity, which no valid proof contains).
+void AppendPoint(Transcript& transcript, absl::string_view label,
+                 const Point& point);
+
+// Reads a required canonical signed integer from a protobuf bytes field.
+// Errors: "<prefix>: missing <name>", "<prefix>: <name>: <decoder error>".
+absl::StatusOr<BigInt> DecodeInteger(const std::string& bytes, size_t max_bytes,
+                                     absl::string_view prefix,
+                                     absl::string_view name);
+// Reads a required 33-byte compressed point.
+absl::StatusOr<Point> DecodePoint(const std::string& bytes,
+                                  absl::string_view prefix,
+                                  absl::string_view name);
+// Writes an integer / point for a protobuf bytes field.
+std::string EncodeInteger(const BigInt& v);
+std::string EncodePoint(const Point& p);
+
+// Exponentiation modulo m = m1·m2 (gcd(m1, m2) = 1) by the Chinese remainder
+// theorem, for a party that knows the factorization: each half uses the
+// exponent reduced modulo a multiple `order_i` of the exponent of Z*_{m_i}
+// (p - 1 for a prime p, p·(p - 1) for p²). Only valid for bases that are
+// units mod m: callers check membership first. Results equal
+// BigInt::PowMod(base, exp, m1·m2) for every unit base and integer exp
+// (negative exponents included). Variable time: for public exponents
+// (verifiers' checks).
+class CrtExponentiator {
+ public:
+  CrtExponentiator(const BigInt& m1, const BigInt& order1, const BigInt& m2,
+                   const BigInt& order2);
+  ~CrtExponentiator();
+  CrtExponentiator(const CrtExponentiator&) = default;
+  CrtExponentiator& operator=(const CrtExponentiator&) = default;
+
+  // For Paillier N² from N = p·q: halves p², q² with orders p(p-1), q(q-1).
+  static CrtExponentiator ForPaillierSquare(const BigInt& p, const BigInt& q);
+  // For a modulus N = p·q with prime halves (orders p-1, q-1).
+  static CrtExponentiator ForPrimes(const BigInt& p, const BigInt& q);
+
+  const BigInt& modulus() const { return m_; }
+
+  // base^exp mod m (public exponent, variable time). The exponent is
+  // reduced mod order_i to its representative of least magnitude (negative
+  // ones applied to base^-1), so a small negative exponent stays small.
+  BigInt Pow(const BigInt& base, const BigInt& exp) const;
+
+ private:
+  BigInt Combine(const BigInt& r1, const BigInt& r2) const;
+  BigInt m1_, order1_, m2_, order2_, m_;
+  BigInt m1_inv_mod_m2_;  // m1^{-1} mod m2
+};
+
+// ---- Paillier / ring-Pedersen arithmetic shared by the proofs ----
+
+// (1 + N)^m mod N² = 1 + (m mod N)·N for any integer m (no exponentiation).
+BigInt OnePlusNPow(const PaillierPublicKey& key, const BigInt& m);
+
+// r^N mod N² for r ∈ Z*_N: by CRT when `own_key` (the key's owner) is given
+// (it must be the private key of `key`), else a plain exponentiation.
+BigInt NthPower(const PaillierPublicKey& key, const BigInt& r,
+                const PaillierPrivateKey* own_key);
+
+// Whether s^a · t^b == first · second^e (mod N̂). With `owner_secret` (the
+// secret of `params`, s = t^λ) the left side is t^(λ·a + b) and both sides
+// are computed by CRT mod p̂, q̂; the result is identical. first and second
+// must already be known units mod N̂.
+bool RingPedersenEquationHolds(const RingPedersenParams& params,
+                               const RingPedersenSecret* owner_secret,
+                               const BigInt& a, const BigInt& b,
+                               const BigInt& first, const BigInt& second,
+                               const BigInt& e);
+
+// OK iff `secret` is the secret of `params` (same N̂, s, t);
+// else "<prefix>: verifier secret does not match the ring-Pedersen params".
+absl::Status CheckOwnerSecret(const RingPedersenParams& params,
+                              const RingPedersenSecret& secret,
+                              absl::string_view prefix);
+// OK iff `own_key` is the private key of `key`;
+// else "<prefix>: private key does not match <name>".
+absl::Status CheckOwnKey(const PaillierPublicKey& key,
+                         const PaillierPrivateKey& own_key,
+                         absl::string_view prefix, absl::string_view name);
+
+// Absorbs a Paillier modulus / ring-Pedersen parameters into a transcript.
+void AppendPaillier(Transcript& transcript, absl::string_view label,
+                    const PaillierPublicKey& key);
+void AppendRingPedersen(Transcript& transcript,
+                        const RingPedersenParams& params);
+
+}  // namespace nitro_tss::mpc::zk
+
+#endif  // NITRO_TSS_MPC_ZK_ZK_PARAMS_H_

@@ -1,0 +1,672 @@
+// End-to-end tests of the attested handshake and the secure session, with
+// real simulated NSMs (DevCa-signed Nitro documents) and the real verifier.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "node/attestation/dev_ca.h"
+#include "node/attestation/errors.h"
+#include "node/attestation/measurement.h"
+#include "node/attestation/simulated_nsm.h"
+#include "node/channel/attested.h"
+#include "node/channel/errors.h"
+#include "node/channel/handshake.h"
+#include "node/channel/session.h"
+#include "node/channel/wire.h"
+#include "node/eif/eif.h"
+
+namespace nitro_tss::channel {
+namespace {
+
+namespace att = ::nitro_tss::attestation;
+using ::testing::HasSubstr;
+
+std::vector<uint8_t> Bytes(const std::string& s) {
+  return std::vector<uint8_t>(s.begin(), s.end());
+}
+
+att::EnclaveImageParts ImageParts(const std::string& app) {
+  att::EnclaveImageParts parts;
+  parts.kernel = Bytes("nitro-tss test kernel");
+  parts.cmdline = Bytes("console=ttyS0 reboot=k");
+  parts.ramdisks = {Bytes("bootstrap ramdisk"), Bytes(app)};
+  return parts;
+}
+
+// The production policy pins PCR0/1/2 as `tssctl eif pcrs` reports them for
+// the image (computed by node/eif from an EIF, independently of the
+// simulated NSM's own measurement code).
+att::AttestationPolicy ProductionPolicy(const att::EnclaveImageParts& parts) {
+  eif::EifBuildSpec spec;
+  spec.kernel.assign(parts.kernel.begin(), parts.kernel.end());
+  spec.cmdline.assign(parts.cmdline.begin(), parts.cmdline.end());
+  for (const auto& r : parts.ramdisks)
+    spec.ramdisks.emplace_back(r.begin(), r.end());
+  absl::StatusOr<eif::EifImage> image = eif::ParseEif(*eif::BuildEif(spec));
+  EXPECT_TRUE(image.ok());
+  absl::StatusOr<eif::EifPcrs> pcrs = eif::ComputeEifPcrs(*image);
+  EXPECT_TRUE(pcrs.ok());
+  att::AttestationPolicy policy;
+  policy.expected_pcrs[0].assign(pcrs->pcr0.begin(), pcrs->pcr0.end());
+  policy.expected_pcrs[1].assign(pcrs->pcr1.begin(), pcrs->pcr1.end());
+  policy.expected_pcrs[2].assign(pcrs->pcr2.begin(), pcrs->pcr2.end());
+  policy.allow_debug = false;
+  policy.max_age_ms = 5 * 60 * 1000;
+  return policy;
+}
+
+const std::string kGoodApp = "nitro-tss enclave application v1";
+
+class ChannelTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<att::DevCa> ca = att::DevCa::Generate(att::WallClockMs());
+    ASSERT_TRUE(ca.ok()) << ca.status();
+    ca_ = new att::DevCa(*std::move(ca));
+  }
+  static void TearDownTestSuite() {
+    delete ca_;
+    ca_ = nullptr;
+  }
+
+  struct Party {
+    uint32_t id = 0;
+    std::unique_ptr<ChannelIdentity> identity;
+    std::unique_ptr<att::SimulatedNsm> nsm;
+    std::unique_ptr<Handshake> handshake;
+    std::unique_ptr<SecureSession> session;
+  };
+
+  std::unique_ptr<att::SimulatedNsm> BootNsm(const std::string& app,
+                                             bool debug = false) {
+    att::SimulatedNsmConfig config;
+    config.image = ImageParts(app);
+    config.debug_mode = debug;
+    config.instance_id = "i-0123456789abcdef0";
+    absl::StatusOr<std::unique_ptr<att::SimulatedNsm>> nsm =
+        att::SimulatedNsm::Boot(*ca_, std::move(config));
+    EXPECT_TRUE(nsm.ok()) << nsm.status();
+    return *std::move(nsm);
+  }
+
+  // Boots n parties (ids 1..n); party i runs `apps[i-1]` (default: the good
+  // image), in debug mode if listed in `debug`.
+  std::vector<Party> MakeParties(int n,
+                                 std::map<uint32_t, std::string> apps = {},
+                                 std::set<uint32_t> debug = {}) {
+    std::vector<Party> parties(n);
+    for (int i = 0; i < n; ++i) {
+      Party& p = parties[i];
+      p.id = i + 1;
+      p.identity = *ChannelIdentity::Generate();
+      const std::string app = apps.count(p.id) ? apps[p.id] : kGoodApp;
+      p.nsm = BootNsm(app, debug.count(p.id) != 0);
+    }
+    return parties;
+  }
+
+  void StartAll(std::vector<Party>& parties, const std::string& session_id,
+                const att::AttestationPolicy& policy) {
+    std::vector<uint32_t> ids;
+    for (const Party& p : parties) ids.push_back(p.id);
+    for (Party& p : parties) {
+      HandshakeConfig config;
+      config.session_id = session_id;
+      config.self_id = p.id;
+      config.party_ids = ids;
+      config.attest = MakeNsmAttester(*p.nsm);
+      config.verify =
+          MakePolicyVerifier(ca_->RootDer(), policy, att::WallClockMs);
+      absl::StatusOr<std::unique_ptr<Handshake>> h =
+          Handshake::Start(*p.identity, std::move(config));
+      ASSERT_TRUE(h.ok()) << h.status();
+      p.handshake = *std::move(h);
+    }
+  }
+
+  void ExchangeHellos(std::vector<Party>& parties) {
+    for (Party& to : parties) {
+      for (Party& from : parties) {
+        if (to.id == from.id) continue;
+        ASSERT_TRUE(to.handshake->AddHello(from.handshake->hello()).ok());
+      }
+      ASSERT_TRUE(to.handshake->has_all_hellos());
+    }
+  }
+
+  // Returns each party's HandshakeAttestation message by id.
+  std::map<uint32_t, std::string> MakeAttestations(
+      std::vector<Party>& parties) {
+    std::map<uint32_t, std::string> out;
+    for (Party& p : parties) {
+      absl::StatusOr<std::string> msg = p.handshake->MakeAttestation();
+      EXPECT_TRUE(msg.ok()) << msg.status();
+      out[p.id] = *msg;
+    }
+    return out;
+  }
+
+  // Full honest handshake; returns the parties with sessions established.
+  std::vector<Party> Establish(int n, const std::string& session_id) {
+    std::vector<Party> parties = MakeParties(n);
+    StartAll(parties, session_id, ProductionPolicy(ImageParts(kGoodApp)));
+    ExchangeHellos(parties);
+    std::map<uint32_t, std::string> atts = MakeAttestations(parties);
+    for (Party& to : parties) {
+      for (auto& [from, msg] : atts) {
+        if (from == to.id) continue;
+        absl::Status s = to.handshake->AddAttestation(msg);
+        EXPECT_TRUE(s.ok()) << s;
+      }
+      absl::StatusOr<std::unique_ptr<SecureSession>> session =
+          to.handshake->Finish();
+      EXPECT_TRUE(session.ok()) << session.status();
+      if (session.ok()) to.session = *std::move(session);
+    }
+    return parties;
+  }
+
+  static att::DevCa* ca_;
+};
+
+att::DevCa* ChannelTest::ca_ = nullptr;
+
+void ExpectChannelError(const absl::Status& status, ChannelError error) {
+  EXPECT_FALSE(status.ok());
+  EXPECT_EQ(GetChannelError(status), error)
+      << status << " (expected " << ChannelErrorName(error) << ")";
+}
+
+template <typename T>
+void ExpectChannelError(const absl::StatusOr<T>& result, ChannelError error) {
+  ExpectChannelError(result.status(), error);
+}
+
+void ExpectRejectedAttestation(const absl::Status& status,
+                               att::VerifyError why) {
+  ExpectChannelError(status, ChannelError::kAttestationRejected);
+  EXPECT_EQ(att::GetVerifyError(status), why)
+      << status << " (expected " << att::VerifyErrorName(why) << ")";
+}
+
+// Re-encodes an envelope after `edit` (a relay rewriting header fields).
+std::string Rewrite(const std::string& envelope,
+                    const std::function<void(v1::Envelope&)>& edit) {
+  v1::Envelope e;
+  EXPECT_TRUE(e.ParseFromString(envelope));
+  edit(e);
+  return EncodeCanonical(e);
+}
+
+TEST_F(ChannelTest, HonestThreePartiesAgreeAndExchangeMessages) {
+  std::vector<Party> p = Establish(3, "session-honest");
+  for (const Party& party : p) ASSERT_NE(party.session, nullptr);
+  EXPECT_EQ(p[0].session->session_nonce(), p[1].session->session_nonce());
+  EXPECT_EQ(p[0].session->session_nonce(), p[2].session->session_nonce());
+  EXPECT_EQ(p[0].session->peers(), (std::vector<uint32_t>{2, 3}));
+  ASSERT_NE(p[0].session->peer(2), nullptr);
+  EXPECT_EQ(p[0].session->peer(2)->module_id, p[1].nsm->module_id());
+  EXPECT_EQ(p[0].session->peer(2)->kx_public_key,
+            p[1].identity->kx_public_key());
+  EXPECT_EQ(p[2].session->peer(1)->signing_public_key,
+            p[0].identity->signing_public_key());
+
+  // Every ordered pair, two rounds each.
+  for (uint32_t round = 1; round <= 2; ++round) {
+    for (Party& from : p) {
+      for (Party& to : p) {
+        if (from.id == to.id) continue;
+        const std::string payload = "round " + std::to_string(round) +
+                                    " from " + std::to_string(from.id) +
+                                    " to " + std::to_string(to.id);
+        absl::StatusOr<std::string> env =
+            from.session->SealDirect(to.id, round, payload);
+        ASSERT_TRUE(env.ok()) << env.status();
+        EXPECT_EQ(env->find(payload), std::string::npos)
+            << "payload must not travel in the clear";
+        absl::StatusOr<ReceivedMessage> got = to.session->Open(*env);
+        ASSERT_TRUE(got.ok()) << got.status();
+        EXPECT_FALSE(got->broadcast);
+        EXPECT_EQ(got->sender, from.id);
+        EXPECT_EQ(got->round, round);
+        EXPECT_EQ(got->payload, payload);
+      }
+    }
+    for (Party& from : p) {
+      const std::string payload = "broadcast " + std::to_string(round);
+      absl::StatusOr<std::string> env =
+          from.session->SignBroadcast(round, payload);
+      ASSERT_TRUE(env.ok()) << env.status();
+      for (Party& to : p) {
+        if (from.id == to.id) continue;
+        absl::StatusOr<ReceivedMessage> got = to.session->Open(*env);
+        ASSERT_TRUE(got.ok()) << got.status();
+        EXPECT_TRUE(got->broadcast);
+        EXPECT_EQ(got->sender, from.id);
+        EXPECT_EQ(got->payload, payload);
+      }
+    }
+  }
+  // Empty payloads work too.
+  absl::StatusOr<std::string> empty = p[0].session->SealDirect(3, 9, "");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(p[2].session->Open(*empty)->payload, "");
+}
+
+TEST_F(ChannelTest, PeerWithWrongPcr0IsRefused) {
+  std::vector<Party> p = MakeParties(3, {{3, "tampered application"}});
+  StartAll(p, "session-pcr", ProductionPolicy(ImageParts(kGoodApp)));
+  ExchangeHellos(p);
+  auto atts = MakeAttestations(p);
+  EXPECT_TRUE(p[0].handshake->AddAttestation(atts[2]).ok());
+  ExpectRejectedAttestation(p[0].handshake->AddAttestation(atts[3]),
+                            att::VerifyError::kPcrMismatch);
+  ExpectChannelError(p[0].handshake->Finish().status(),
+                     ChannelError::kWrongState);
+}
+
+TEST_F(ChannelTest, DebugModeDocumentRefusedUnderProductionPolicy) {
+  std::vector<Party> p = MakeParties(3, {}, {2});
+  StartAll(p, "session-debug", ProductionPolicy(ImageParts(kGoodApp)));
+  ExchangeHellos(p);
+  auto atts = MakeAttestations(p);
+  ExpectRejectedAttestation(p[0].handshake->AddAttestation(atts[2]),
+                            att::VerifyError::kDebugMode);
+  EXPECT_TRUE(p[0].handshake->AddAttestation(atts[3]).ok());
+
+  // The same debug document passes a development policy (no PCR pins,
+  // allow_debug), proving the refusal above is the debug check.
+  std::vector<Party> dev = MakeParties(2, {}, {2});
+  att::AttestationPolicy dev_policy;
+  dev_policy.allow_debug = true;
+  dev_policy.max_age_ms = 5 * 60 * 1000;
+  StartAll(dev, "session-dev", dev_policy);
+  ExchangeHellos(dev);
+  auto dev_atts = MakeAttestations(dev);
+  EXPECT_TRUE(dev[0].handshake->AddAttestation(dev_atts[2]).ok());
+}
+
+TEST_F(ChannelTest, DocumentReplayedFromAnotherSessionIsRefused) {
+  const att::AttestationPolicy policy = ProductionPolicy(ImageParts(kGoodApp));
+  // Session A, same session id as B (a coordinator reusing ids).
+  std::vector<Party> a = MakeParties(3);
+  StartAll(a, "session-replay", policy);
+  ExchangeHellos(a);
+  auto atts_a = MakeAttestations(a);
+
+  std::vector<Party> b = MakeParties(3);
+  StartAll(b, "session-replay", policy);
+  ExchangeHellos(b);
+  auto atts_b = MakeAttestations(b);
+  // Party 2 of A attested for A's nonce: B's party 1 refuses it.
+  ExpectRejectedAttestation(b[0].handshake->AddAttestation(atts_a[2]),
+                            att::VerifyError::kNonceMismatch);
+  // A relay re-wrapping an old document under another session id: the
+  // outer session id matches, the nonce inside does not.
+  std::vector<Party> c = MakeParties(3);
+  StartAll(c, "session-other", policy);
+  ExchangeHellos(c);
+  v1::HandshakeAttestation rewrapped;
+  ASSERT_TRUE(rewrapped.ParseFromString(atts_a[2]));
+  ExpectChannelError(c[0].handshake->AddAttestation(atts_a[2]),
+                     ChannelError::kWrongSession);
+  rewrapped.set_session_id("session-other");
+  ExpectRejectedAttestation(
+      c[0].handshake->AddAttestation(EncodeCanonical(rewrapped)),
+      att::VerifyError::kNonceMismatch);
+  // The genuine document still goes through.
+  EXPECT_TRUE(b[0].handshake->AddAttestation(atts_b[2]).ok());
+}
+
+TEST_F(ChannelTest, RelaySubstitutingKeysOrDocumentsIsRefused) {
+  const att::AttestationPolicy policy = ProductionPolicy(ImageParts(kGoodApp));
+  std::vector<Party> p = MakeParties(3);
+  StartAll(p, "session-mitm", policy);
+  ExchangeHellos(p);
+  auto atts = MakeAttestations(p);
+  std::unique_ptr<ChannelIdentity> relay = *ChannelIdentity::Generate();
+
+  // (1) Swap party 2's X25519 key inside its document for the relay's.
+  v1::HandshakeAttestation msg;
+  ASSERT_TRUE(msg.ParseFromString(atts[2]));
+  std::string doc = msg.attestation_document();
+  const std::string genuine(p[1].identity->kx_public_key().begin(),
+                            p[1].identity->kx_public_key().end());
+  const size_t at = doc.find(genuine);
+  ASSERT_NE(at, std::string::npos);
+  doc.replace(at, genuine.size(),
+              std::string(relay->kx_public_key().begin(),
+                          relay->kx_public_key().end()));
+  msg.set_attestation_document(doc);
+  ExpectRejectedAttestation(
+      p[0].handshake->AddAttestation(EncodeCanonical(msg)),
+      att::VerifyError::kBadSignature);
+
+  // (2) The relay attests its own key from its own enclave (a different
+  // image), claiming to be party 2, with the right nonce and binding.
+  std::unique_ptr<att::SimulatedNsm> relay_nsm = BootNsm("relay application");
+  v1::AttestationBinding binding;
+  binding.set_protocol(kProtocolTag);
+  binding.set_session_id("session-mitm");
+  binding.set_party_id(2);
+  binding.set_signing_public_key(std::string(
+      relay->signing_public_key().begin(), relay->signing_public_key().end()));
+  const auto& nonce = p[0].handshake->session_nonce();
+  absl::StatusOr<std::vector<uint8_t>> forged =
+      relay_nsm->GetAttestationDocument(
+          Bytes(EncodeCanonical(binding)),
+          std::vector<uint8_t>(nonce.begin(), nonce.end()),
+          std::vector<uint8_t>(relay->kx_public_key().begin(),
+                               relay->kx_public_key().end()));
+  ASSERT_TRUE(forged.ok());
+  msg.set_attestation_document(std::string(forged->begin(), forged->end()));
+  ExpectRejectedAttestation(
+      p[0].handshake->AddAttestation(EncodeCanonical(msg)),
+      att::VerifyError::kPcrMismatch);
+
+  // (3) Party 3's genuine document presented as party 2's.
+  v1::HandshakeAttestation swapped;
+  ASSERT_TRUE(swapped.ParseFromString(atts[3]));
+  swapped.set_party_id(2);
+  absl::Status s = p[0].handshake->AddAttestation(EncodeCanonical(swapped));
+  ExpectChannelError(s, ChannelError::kBindingMismatch);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("binds party 3"));
+
+  // (4) Party 1's own document reflected back as party 2's.
+  v1::HandshakeAttestation reflected;
+  ASSERT_TRUE(reflected.ParseFromString(atts[1]));
+  reflected.set_party_id(2);
+  ExpectChannelError(p[0].handshake->AddAttestation(EncodeCanonical(reflected)),
+                     ChannelError::kBindingMismatch);
+
+  // The genuine documents still complete the handshake.
+  EXPECT_TRUE(p[0].handshake->AddAttestation(atts[2]).ok());
+  EXPECT_TRUE(p[0].handshake->AddAttestation(atts[3]).ok());
+  EXPECT_TRUE(p[0].handshake->Finish().ok());
+}
+
+// Each binding check, broken alone, by a document that passes verification
+// (an enclave of the allowed image with correct nonce) but binds the wrong
+// thing: a buggy or compromised enclave of the allowed image.
+TEST_F(ChannelTest, EachBindingCheckRefusesARogueDocument) {
+  std::vector<Party> p = MakeParties(3);
+  StartAll(p, "session-binding", ProductionPolicy(ImageParts(kGoodApp)));
+  ExchangeHellos(p);
+  std::unique_ptr<att::SimulatedNsm> rogue = BootNsm(kGoodApp);
+  std::unique_ptr<ChannelIdentity> rogue_id = *ChannelIdentity::Generate();
+  const auto& nonce = p[0].handshake->session_nonce();
+  auto binding_for = [&](const std::string& session, uint32_t party) {
+    v1::AttestationBinding b;
+    b.set_protocol(kProtocolTag);
+    b.set_session_id(session);
+    b.set_party_id(party);
+    b.set_signing_public_key(std::string(rogue_id->signing_public_key().begin(),
+                                         rogue_id->signing_public_key().end()));
+    return EncodeCanonical(b);
+  };
+  auto message = [&](const std::string& user_data,
+                     const std::vector<uint8_t>& public_key) {
+    absl::StatusOr<std::vector<uint8_t>> doc = rogue->GetAttestationDocument(
+        Bytes(user_data), std::vector<uint8_t>(nonce.begin(), nonce.end()),
+        public_key);
+    EXPECT_TRUE(doc.ok()) << doc.status();
+    v1::HandshakeAttestation m;
+    m.set_version(1);
+    m.set_session_id("session-binding");
+    m.set_party_id(2);
+    m.set_attestation_document(std::string(doc->begin(), doc->end()));
+    return EncodeCanonical(m);
+  };
+  const std::vector<uint8_t> rogue_pk(rogue_id->kx_public_key().begin(),
+                                      rogue_id->kx_public_key().end());
+  auto expect_binding = [&](const std::string& msg, const std::string& what) {
+    absl::Status s = p[0].handshake->AddAttestation(msg);
+    ExpectChannelError(s, ChannelError::kBindingMismatch);
+    EXPECT_THAT(std::string(s.message()), HasSubstr(what));
+  };
+  // A control: the rogue enclave's well-formed document for party 2 passes
+  // every check (which is why each case below changes exactly one thing).
+  {
+    std::vector<Party> q = MakeParties(2);
+    StartAll(q, "session-binding", ProductionPolicy(ImageParts(kGoodApp)));
+    ExchangeHellos(q);
+    const auto& qn = q[0].handshake->session_nonce();
+    absl::StatusOr<std::vector<uint8_t>> doc = rogue->GetAttestationDocument(
+        Bytes(binding_for("session-binding", 2)),
+        std::vector<uint8_t>(qn.begin(), qn.end()), rogue_pk);
+    ASSERT_TRUE(doc.ok());
+    v1::HandshakeAttestation m;
+    m.set_version(1);
+    m.set_session_id("session-binding");
+    m.set_party_id(2);
+    m.set_attestation_document(std::string(doc->begin(), doc->end()));
+    EXPECT_TRUE(q[0].handshake->AddAttestation(EncodeCanonical(m)).ok());
+  }
+  expect_binding(
+      message(binding_for("session-binding", 2), std::vector<uint8_t>(31, 7)),
+      "not a 32-byte X25519 key");
+  expect_binding(message(binding_for("session-binding", 2), {}),
+                 "not a 32-byte X25519 key");
+  expect_binding(message("not a binding", rogue_pk),
+                 "user_data is not a channel binding");
+  expect_binding(message(binding_for("session-elsewhere", 2), rogue_pk),
+                 "binds another session");
+  expect_binding(message(binding_for("session-binding", 3), rogue_pk),
+                 "binds party 3");
+  expect_binding(
+      message(binding_for("session-binding", 2),
+              std::vector<uint8_t>(p[0].identity->kx_public_key().begin(),
+                                   p[0].identity->kx_public_key().end())),
+      "own key (reflection)");
+  // A low-order X25519 point passes the size check but yields no shared
+  // secret: refused when deriving keys.
+  ASSERT_TRUE(p[0].handshake
+                  ->AddAttestation(message(binding_for("session-binding", 2),
+                                           std::vector<uint8_t>(32, 0)))
+                  .ok());
+  auto atts = MakeAttestations(p);
+  ASSERT_TRUE(p[0].handshake->AddAttestation(atts[3]).ok());
+  ExpectChannelError(p[0].handshake->Finish().status(),
+                     ChannelError::kBindingMismatch);
+}
+
+TEST_F(ChannelTest, EquivocatedHelloMakesTheHandshakeFailNotSucceed) {
+  std::vector<Party> p = MakeParties(3);
+  StartAll(p, "session-equivocate", ProductionPolicy(ImageParts(kGoodApp)));
+  // The coordinator gives party 1 a different contribution for party 3.
+  v1::HandshakeHello fake;
+  ASSERT_TRUE(fake.ParseFromString(p[2].handshake->hello()));
+  fake.set_contribution(std::string(32, '\x42'));
+  ASSERT_TRUE(p[0].handshake->AddHello(p[1].handshake->hello()).ok());
+  ASSERT_TRUE(p[0].handshake->AddHello(EncodeCanonical(fake)).ok());
+  for (int to : {1, 2}) {
+    for (int from : {0, 1, 2}) {
+      if (to != from) {
+        ASSERT_TRUE(p[to].handshake->AddHello(p[from].handshake->hello()).ok());
+      }
+    }
+  }
+  EXPECT_NE(p[0].handshake->session_nonce(), p[1].handshake->session_nonce());
+  auto atts = MakeAttestations(p);
+  ExpectRejectedAttestation(p[0].handshake->AddAttestation(atts[2]),
+                            att::VerifyError::kNonceMismatch);
+  ExpectRejectedAttestation(p[1].handshake->AddAttestation(atts[1]),
+                            att::VerifyError::kNonceMismatch);
+}
+
+TEST_F(ChannelTest, HandshakeStateAndDuplicateChecks) {
+  std::vector<Party> p = MakeParties(3);
+  StartAll(p, "session-state", ProductionPolicy(ImageParts(kGoodApp)));
+  ExpectChannelError(p[0].handshake->MakeAttestation().status(),
+                     ChannelError::kWrongState);
+  ExpectChannelError(p[0].handshake->AddAttestation("x"),
+                     ChannelError::kWrongState);
+  ExpectChannelError(p[0].handshake->AddHello(p[0].handshake->hello()),
+                     ChannelError::kUnknownParty);
+  ASSERT_TRUE(p[0].handshake->AddHello(p[1].handshake->hello()).ok());
+  ASSERT_TRUE(
+      p[0].handshake->AddHello(p[1].handshake->hello()).ok());  // resend
+  v1::HandshakeHello other;
+  ASSERT_TRUE(other.ParseFromString(p[1].handshake->hello()));
+  other.set_contribution(std::string(32, 'z'));
+  ExpectChannelError(p[0].handshake->AddHello(EncodeCanonical(other)),
+                     ChannelError::kDuplicate);
+  other.set_party_id(7);
+  ExpectChannelError(p[0].handshake->AddHello(EncodeCanonical(other)),
+                     ChannelError::kUnknownParty);
+  other.set_party_id(3);
+  other.set_session_id("another");
+  ExpectChannelError(p[0].handshake->AddHello(EncodeCanonical(other)),
+                     ChannelError::kWrongSession);
+  ExpectChannelError(p[0].handshake->AddHello("garbage"),
+                     ChannelError::kMalformed);
+  ExchangeHellos(p);
+  auto atts = MakeAttestations(p);
+  ExpectChannelError(p[0].handshake->Finish().status(),
+                     ChannelError::kWrongState);
+  ASSERT_TRUE(p[0].handshake->AddAttestation(atts[2]).ok());
+  ExpectChannelError(p[0].handshake->AddAttestation(atts[2]),
+                     ChannelError::kDuplicate);
+  ASSERT_TRUE(p[0].handshake->AddAttestation(atts[3]).ok());
+  ASSERT_TRUE(p[0].handshake->Finish().ok());
+  ExpectChannelError(p[0].handshake->Finish().status(),
+                     ChannelError::kWrongState);
+
+  HandshakeConfig bad;
+  bad.session_id = "s";
+  bad.self_id = 4;
+  bad.party_ids = {1, 2, 3};
+  ExpectChannelError(Handshake::Start(*p[0].identity, bad).status(),
+                     ChannelError::kMalformed);
+}
+
+class SessionTest : public ChannelTest {
+ protected:
+  void SetUp() override { p_ = Establish(3, "session-messages"); }
+  std::vector<Party> p_;
+};
+
+TEST_F(SessionTest, TamperedDirectMessageIsRefused) {
+  const std::string env = *p_[0].session->SealDirect(2, 1, "secret share");
+  v1::Envelope e;
+  ASSERT_TRUE(e.ParseFromString(env));
+  std::string body = e.body();
+  body[3] ^= 1;
+  ExpectChannelError(p_[1].session->Open(Rewrite(
+                         env, [&](v1::Envelope& m) { m.set_body(body); })),
+                     ChannelError::kBadTag);
+  ExpectChannelError(p_[1].session->Open(
+                         Rewrite(env, [](v1::Envelope& m) { m.set_round(2); })),
+                     ChannelError::kBadTag);
+  // Claiming another (attested) sender: wrong key for that direction.
+  ExpectChannelError(p_[1].session->Open(Rewrite(
+                         env, [](v1::Envelope& m) { m.set_sender(3); })),
+                     ChannelError::kBadTag);
+  // Failed attempts leave the state untouched: the genuine one opens.
+  absl::StatusOr<ReceivedMessage> got = p_[1].session->Open(env);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->payload, "secret share");
+}
+
+TEST_F(SessionTest, ReplayedAndReorderedMessagesAreRefused) {
+  const std::string m1 = *p_[0].session->SealDirect(2, 1, "first");
+  const std::string m2 = *p_[0].session->SealDirect(2, 1, "second");
+  ExpectChannelError(p_[1].session->Open(m2).status(),
+                     ChannelError::kOutOfOrder);
+  ASSERT_TRUE(p_[1].session->Open(m1).ok());
+  ExpectChannelError(p_[1].session->Open(m1).status(), ChannelError::kReplayed);
+  ASSERT_TRUE(p_[1].session->Open(m2).ok());
+  ExpectChannelError(p_[1].session->Open(m2).status(), ChannelError::kReplayed);
+  // A relay renumbering a replay cannot make it fit the next slot.
+  ExpectChannelError(p_[1].session->Open(Rewrite(
+                         m1, [](v1::Envelope& m) { m.set_sequence(3); })),
+                     ChannelError::kBadTag);
+
+  const std::string b1 = *p_[2].session->SignBroadcast(1, "b1");
+  const std::string b2 = *p_[2].session->SignBroadcast(1, "b2");
+  ExpectChannelError(p_[0].session->Open(b2).status(),
+                     ChannelError::kOutOfOrder);
+  ASSERT_TRUE(p_[0].session->Open(b1).ok());
+  ExpectChannelError(p_[0].session->Open(b1).status(), ChannelError::kReplayed);
+  ASSERT_TRUE(p_[0].session->Open(b2).ok());
+}
+
+TEST_F(SessionTest, MisaddressedMessageIsRefused) {
+  const std::string env = *p_[0].session->SealDirect(2, 1, "for party 2");
+  ExpectChannelError(p_[2].session->Open(env).status(),
+                     ChannelError::kWrongReceiver);
+  // Rewriting the receiver does not help: the receiver is authenticated.
+  ExpectChannelError(p_[2].session->Open(Rewrite(
+                         env, [](v1::Envelope& m) { m.set_receiver(3); })),
+                     ChannelError::kBadTag);
+  EXPECT_TRUE(p_[1].session->Open(env).ok());
+}
+
+TEST_F(SessionTest, CrossSessionMessagesAreRefused) {
+  std::vector<Party> other = Establish(3, "session-other");
+  const std::string env = *other[0].session->SealDirect(2, 1, "other session");
+  ExpectChannelError(p_[1].session->Open(env).status(),
+                     ChannelError::kWrongSession);
+  // Same session id, earlier handshake (different nonce and keys).
+  std::vector<Party> again = Establish(3, "session-messages");
+  const std::string old = *again[0].session->SealDirect(2, 1, "old run");
+  ExpectChannelError(p_[1].session->Open(old).status(), ChannelError::kBadTag);
+  const std::string old_broadcast = *again[0].session->SignBroadcast(1, "old");
+  ExpectChannelError(p_[1].session->Open(old_broadcast).status(),
+                     ChannelError::kBadSignature);
+}
+
+TEST_F(SessionTest, ForgedBroadcastSignatureIsRefused) {
+  const std::string env = *p_[0].session->SignBroadcast(4, "commitment");
+  v1::Envelope e;
+  ASSERT_TRUE(e.ParseFromString(env));
+  std::string sig = e.signature();
+  sig[10] ^= 0x80;
+  ExpectChannelError(p_[1].session->Open(Rewrite(
+                         env, [&](v1::Envelope& m) { m.set_signature(sig); })),
+                     ChannelError::kBadSignature);
+  ExpectChannelError(p_[1].session->Open(Rewrite(
+                         env, [](v1::Envelope& m) { m.set_body("changed"); })),
+                     ChannelError::kBadSignature);
+  ExpectChannelError(p_[1].session->Open(
+                         Rewrite(env, [](v1::Envelope& m) { m.set_round(5); })),
+                     ChannelError::kBadSignature);
+  // Party 3 signs and claims to be party 1.
+  const std::string by3 = *p_[2].session->SignBroadcast(4, "commitment");
+  ExpectChannelError(p_[1].session->Open(Rewrite(
+                         by3, [](v1::Envelope& m) { m.set_sender(1); })),
+                     ChannelError::kBadSignature);
+  // An unattested key signing for a party not in the session.
+  ExpectChannelError(p_[1].session->Open(Rewrite(
+                         by3, [](v1::Envelope& m) { m.set_sender(9); })),
+                     ChannelError::kUnknownParty);
+  EXPECT_TRUE(p_[1].session->Open(env).ok());
+}
+
+TEST_F(SessionTest, SealChecksItsArguments) {
+  ExpectChannelError(p_[0].session->SealDirect(1, 1, "self").status(),
+                     ChannelError::kUnknownParty);
+  ExpectChannelError(p_[0].session->SealDirect(9, 1, "nobody").status(),
+                     ChannelError::kUnknownParty);
+  ExpectChannelError(
+      p_[0]
+          .session
+          ->SealDirect(2, 1, std::string(kDefaultMaxPayloadBytes + 1, 'x'))
+          .status(),
+      ChannelError::kTooLarge);
+  ExpectChannelError(
+      p_[0]
+          .session
+          ->SignBroadcast(1, std::string(kDefaultMaxPayloadBytes + 1, 'x'))
+          .status(),
+      ChannelError::kTooLarge);
+}
+
+}  // namespace
+}  // namespace nitro_tss::channel

@@ -1,0 +1,118 @@
+// Writes the seed corpora of the MtA decoder fuzz targets from real proofs
+// over the test fixtures (run from the repository root; not run by tests):
+//   build/tests/fuzz/mpc/mta/mta_fuzz_corpus_gen tests/fuzz/mpc/mta/corpus
+// For each target: a valid message, one with a field removed, one with a
+// truncated field, and (for point fields) the identity placeholder.
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "mpc/mta/mta.h"
+#include "mpc/zk/pi_log_star.h"
+#include "tests/fixtures/fixtures.h"
+
+namespace {
+
+using namespace nitro_tss::mpc;  // NOLINT
+using ::nitro_tss::testing::FixturePaillierKey;
+using ::nitro_tss::testing::FixtureRingPedersen;
+
+bool Write(const std::string& dir, const std::string& target,
+           const std::string& name, const std::string& bytes) {
+  std::string path = dir + "/" + target + "/" + name;
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) {
+    std::fprintf(stderr, "cannot write %s\n", path.c_str());
+    return false;
+  }
+  return true;
+}
+
+ProofContext Ctx(uint32_t prover, uint32_t verifier) {
+  ProofContext ctx;
+  ctx.session_id = {7, 7, 7};
+  ctx.protocol = "fuzz/seed";
+  ctx.prover = prover;
+  ctx.verifier = verifier;
+  return ctx;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s <corpus dir>\n", argv[0]);
+    return 2;
+  }
+  const std::string dir = argv[1];
+  DeterministicRandom rng(2024);
+  const PaillierPrivateKey& alice = FixturePaillierKey(0);
+  const PaillierPrivateKey& bob = FixturePaillierKey(1);
+  const RingPedersenSecret& alice_rp = FixtureRingPedersen(0);
+  const RingPedersenSecret& bob_rp = FixtureRingPedersen(1);
+  Scalar k = Scalar::Random(rng), x = Scalar::Random(rng);
+
+  auto enc = mta::AliceEncrypt(alice, k, rng);
+  auto req = mta::AliceRequest(alice, *enc, k, bob_rp.params(), Ctx(1, 2), rng);
+  auto bob_out =
+      mta::BobRespond(alice.public_key(), alice_rp.params(), bob, req->cap_k, x,
+                      Point::Generator(), Ctx(2, 1), rng);
+  zk::PiLogStarStatement ls{alice.public_key(), bob_rp.params(),
+                            enc->ciphertext, Point::Generator(),
+                            Point::MulBase(k)};
+  BigInt k_int = k.ToBigInt();
+  auto log_star = zk::ProvePiLogStar(
+      ls, zk::PiLogStarWitness{k_int, enc->nonce, &alice}, Ctx(1, 2), rng);
+  if (!req.ok() || !bob_out.ok() || !log_star.ok()) {
+    std::fprintf(stderr, "proof generation failed\n");
+    return 1;
+  }
+  bool ok = true;
+  const std::string zeros(33, '\0');
+
+  v1::PiEncProof pe = zk::PiEncProofToProto(req->enc_proof);
+  ok &= Write(dir, "pi_enc_fuzz", "valid", pe.SerializeAsString());
+  v1::PiEncProof pe2 = pe;
+  pe2.clear_z1();
+  ok &= Write(dir, "pi_enc_fuzz", "missing_z1", pe2.SerializeAsString());
+  pe2 = pe;
+  pe2.set_cap_a(pe.cap_a().substr(0, 10));
+  ok &= Write(dir, "pi_enc_fuzz", "short_a", pe2.SerializeAsString());
+
+  v1::PiAffGProof pa = zk::PiAffGProofToProto(bob_out->response.aff_g_proof);
+  ok &= Write(dir, "pi_aff_g_fuzz", "valid", pa.SerializeAsString());
+  v1::PiAffGProof pa2 = pa;
+  pa2.set_cap_b_x(zeros);
+  ok &= Write(dir, "pi_aff_g_fuzz", "identity_bx", pa2.SerializeAsString());
+  pa2 = pa;
+  pa2.clear_w_y();
+  ok &= Write(dir, "pi_aff_g_fuzz", "missing_wy", pa2.SerializeAsString());
+
+  v1::PiLogStarProof pl = zk::PiLogStarProofToProto(*log_star);
+  ok &= Write(dir, "pi_log_star_fuzz", "valid", pl.SerializeAsString());
+  v1::PiLogStarProof pl2 = pl;
+  pl2.set_cap_y(zeros);
+  ok &= Write(dir, "pi_log_star_fuzz", "identity_y", pl2.SerializeAsString());
+  pl2 = pl;
+  pl2.set_z3(std::string("\x01", 1));
+  ok &= Write(dir, "pi_log_star_fuzz", "negative_zero_z3",
+              pl2.SerializeAsString());
+
+  v1::MtaRequest mr = mta::MtaRequestToProto(*req);
+  ok &= Write(dir, "mta_request_fuzz", "valid", mr.SerializeAsString());
+  v1::MtaRequest mr2 = mr;
+  mr2.clear_enc_proof();
+  ok &=
+      Write(dir, "mta_request_fuzz", "missing_proof", mr2.SerializeAsString());
+
+  v1::MtaResponse ms = mta::MtaResponseToProto(bob_out->response);
+  ok &= Write(dir, "mta_response_fuzz", "valid", ms.SerializeAsString());
+  v1::MtaResponse ms2 = ms;
+  ms2.set_cap_x(zeros);
+  ok &= Write(dir, "mta_response_fuzz", "identity_x", ms2.SerializeAsString());
+  ms2 = ms;
+  ms2.clear_cap_d();
+  ok &= Write(dir, "mta_response_fuzz", "missing_d", ms2.SerializeAsString());
+  return ok ? 0 : 1;
+}

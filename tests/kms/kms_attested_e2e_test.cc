@@ -1,0 +1,240 @@
+// End to end, attested: our KmsClient + SealShare/UnsealShare + ShareStore
+// against the real tss-kms-local binary, with simulated-NSM attestation
+// documents (tss-kms-local-testdocs) whose public_key is the recipient key.
+// The key policy only lets the parent role decrypt/generate data keys for a
+// Recipient whose PCR0 matches the good image.
+#include <gtest/gtest.h>
+#include <openssl/pem.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "node/common/json.h"
+#include "node/kms/cms.h"
+#include "node/kms/kms_client.h"
+#include "node/kms/recipient_key.h"
+#include "node/kms/sealed_share.h"
+#include "node/store/share_store.h"
+#include "tests/kms_local/local_kms_process.h"
+
+namespace nitro_tss::kms {
+namespace {
+
+using kms_local::testing::LocalKmsProcess;
+
+std::vector<uint8_t> ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), {});
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  std::string s((std::istreambuf_iterator<char>(in)), {});
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+json::Value Str(const std::string& s) { return json::Value::String(s); }
+
+json::Value Statement(const std::string& sid, const std::string& effect,
+                      json::Value principal, json::Value actions,
+                      json::Value condition = json::Value()) {
+  json::Value st = json::Value::MakeObject();
+  st.Set("Sid", Str(sid));
+  st.Set("Effect", Str(effect));
+  st.Set("Principal", std::move(principal));
+  st.Set("Action", std::move(actions));
+  st.Set("Resource", Str("*"));
+  if (!condition.is_null()) st.Set("Condition", std::move(condition));
+  return st;
+}
+
+json::Value Aws(const std::string& arn) {
+  json::Value p = json::Value::MakeObject();
+  p.Set("AWS", Str(arn));
+  return p;
+}
+
+json::Value Actions(std::initializer_list<const char*> names) {
+  json::Value a = json::Value::MakeArray();
+  for (const char* n : names) a.Append(Str(n));
+  return a;
+}
+
+json::Value Condition(const std::string& op, const std::string& key,
+                      const std::string& value) {
+  json::Value inner = json::Value::MakeObject();
+  inner.Set(key, Str(value));
+  json::Value c = json::Value::MakeObject();
+  c.Set(op, std::move(inner));
+  return c;
+}
+
+class AttestedE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/kms-client-e2e-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    const char* bin_dir = std::getenv("NITRO_TSS_BINARY_DIR");
+    const std::string tool = std::string(bin_dir ? bin_dir : "build") +
+                             "/tests/kms_local/tss-kms-local-testdocs";
+    ASSERT_EQ(std::system((tool + " --out " + dir_ + " >/dev/null").c_str()),
+              0);
+    absl::StatusOr<std::unique_ptr<LocalKmsProcess>> server =
+        LocalKmsProcess::Start({"--attestation-root", dir_ + "/root.pem"});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+
+    FILE* f = std::fopen((dir_ + "/recipient.key.pem").c_str(), "r");
+    ASSERT_NE(f, nullptr);
+    EVP_PKEY* pkey = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
+    std::fclose(f);
+    absl::StatusOr<RecipientKey> key = RecipientKey::FromPkey(pkey);
+    EVP_PKEY_free(pkey);
+    ASSERT_TRUE(key.ok()) << key.status();
+    key_ = std::make_unique<RecipientKey>(*std::move(key));
+
+    admin_ = Client("AKIDADMIN", "admin-secret");
+    parent_ = Client("AKIDPARENT", "parent-secret");
+
+    // The enclave-only key policy (as terraform would install it).
+    const std::string pcr0 = ReadText(dir_ + "/pcr0.hex");
+    const std::string parent_arn = "arn:aws:iam::111122223333:role/parent";
+    json::Value statements = json::Value::MakeArray();
+    statements.Append(Statement("Admin", "Allow",
+                                Aws("arn:aws:iam::111122223333:role/admin"),
+                                Actions({"kms:*"})));
+    statements.Append(
+        Statement("EnclaveUnseal", "Allow", Aws(parent_arn),
+                  Actions({"kms:Decrypt", "kms:GenerateDataKey"}),
+                  Condition("StringEqualsIgnoreCase",
+                            "kms:RecipientAttestation:ImageSha384", pcr0)));
+    statements.Append(
+        Statement("DenyUnattested", "Deny", Str("*"),
+                  Actions({"kms:Decrypt", "kms:GenerateDataKey"}),
+                  Condition("StringNotEqualsIgnoreCase",
+                            "kms:RecipientAttestation:PCR0", pcr0)));
+    json::Value policy = json::Value::MakeObject();
+    policy.Set("Version", Str("2012-10-17"));
+    policy.Set("Statement", std::move(statements));
+    json::Value body = json::Value::MakeObject();
+    body.Set("Description", Str("nitro-tss share sealing key"));
+    body.Set("Policy", Str(json::Serialize(policy)));
+    absl::StatusOr<json::Value> created = admin_->Call("CreateKey", body);
+    ASSERT_TRUE(created.ok()) << created.status();
+    key_id_ = *created->Find("KeyMetadata")->StringField("KeyId");
+
+    ctx_.kms_key_id = key_id_;
+    ctx_.party_id = 1;
+    ctx_.epoch = 1;
+    ctx_.group_public_key.assign(33, 0x02);
+    good_ = AttestedRecipient{key_.get(), ReadBytes(dir_ + "/good.cbor")};
+  }
+  void TearDown() override {
+    server_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::unique_ptr<KmsClient> Client(const std::string& akid,
+                                    const std::string& secret,
+                                    const std::string& token = "") {
+    KmsClientConfig config;
+    config.region = "us-east-1";
+    config.endpoint = absl::StrCat("http://127.0.0.1:", server_->port());
+    config.retry.max_attempts = 1;
+    absl::StatusOr<std::unique_ptr<KmsClient>> c =
+        KmsClient::Create(config, AwsCredentials(akid, secret, token));
+    EXPECT_TRUE(c.ok()) << c.status();
+    return *std::move(c);
+  }
+
+  std::string dir_;
+  std::unique_ptr<LocalKmsProcess> server_;
+  std::unique_ptr<RecipientKey> key_;
+  std::unique_ptr<KmsClient> admin_, parent_;
+  std::string key_id_;
+  ShareContext ctx_;
+  AttestedRecipient good_;
+};
+
+TEST_F(AttestedE2eTest, SealStoreReloadUnseal) {
+  const std::vector<uint8_t> share(32, 0x77);
+  absl::StatusOr<std::vector<uint8_t>> env =
+      SealShare(*parent_, ctx_, share, &good_);
+  ASSERT_TRUE(env.ok()) << env.status() << "\n" << server_->Log();
+
+  // The parent persists the envelope, "restarts", reloads it.
+  const std::string root = dir_ + "/store";
+  {
+    auto store = *store::ShareStore::Open(root, "group-1", ctx_.party_id);
+    ASSERT_TRUE(store->Stage(ctx_.epoch, *env).ok());
+    ASSERT_TRUE(store->Confirm(ctx_.epoch).ok());
+  }
+  auto store = *store::ShareStore::Open(root, "group-1", ctx_.party_id);
+  absl::StatusOr<store::StoredShare> loaded = store->LoadCurrent();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+
+  absl::StatusOr<SecureBytes> plain =
+      UnsealShare(*parent_, ctx_, loaded->bytes, &good_);
+  ASSERT_TRUE(plain.ok()) << plain.status() << "\n" << server_->Log();
+  EXPECT_EQ(std::vector<uint8_t>(plain->data(), plain->data() + plain->size()),
+            share);
+}
+
+TEST_F(AttestedE2eTest, PolicyDeniesWithoutGoodAttestation) {
+  const std::vector<uint8_t> share(32, 0x11);
+  absl::StatusOr<std::vector<uint8_t>> env =
+      SealShare(*parent_, ctx_, share, &good_);
+  ASSERT_TRUE(env.ok()) << env.status();
+  // The parent itself (no Recipient) cannot unwrap the data key.
+  absl::Status s = UnsealShare(*parent_, ctx_, *env, nullptr).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), "AccessDeniedException")) << s;
+  // Nor can another image, a debug-mode enclave or a tampered document.
+  for (const char* doc : {"wrong_image.cbor", "debug.cbor", "tampered.cbor"}) {
+    AttestedRecipient bad{key_.get(), ReadBytes(dir_ + "/" + doc)};
+    s = UnsealShare(*parent_, ctx_, *env, &bad).status();
+    EXPECT_FALSE(s.ok()) << doc;
+    EXPECT_TRUE(s.code() == absl::StatusCode::kPermissionDenied ||
+                s.code() == absl::StatusCode::kInvalidArgument)
+        << doc << ": " << s;
+  }
+  // Sealing without attestation is refused as well.
+  EXPECT_EQ(SealShare(*parent_, ctx_, share, nullptr).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(AttestedE2eTest, GenerateRandomForRecipient) {
+  GenerateRandomRequest r;
+  r.number_of_bytes = 48;
+  r.recipient = Recipient{good_.attestation_document};
+  absl::StatusOr<GenerateRandomResponse> resp = parent_->GenerateRandom(r);
+  ASSERT_TRUE(resp.ok()) << resp.status();
+  absl::StatusOr<SecureBytes> bytes =
+      OpenCiphertextForRecipient(resp->ciphertext_for_recipient, *key_);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  EXPECT_EQ(bytes->size(), 48u);
+}
+
+TEST_F(AttestedE2eTest, TemporaryCredentialsAreVerified) {
+  auto temp = Client("ASIATEMP", "temp-secret", "temp-session-token");
+  absl::StatusOr<GenerateRandomResponse> r = temp->GenerateRandom({16, {}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->plaintext.size(), 16u);
+  auto bad_token = Client("ASIATEMP", "temp-secret", "wrong-token");
+  absl::Status s = bad_token->GenerateRandom({16, {}}).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated) << s;
+  auto bad_secret = Client("AKIDPARENT", "not-the-secret");
+  s = bad_secret->GenerateRandom({16, {}}).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated) << s;
+}
+
+}  // namespace
+}  // namespace nitro_tss::kms

@@ -1,0 +1,264 @@
+// MtA / MtAwc (mpc/mta/mta.h): α + β = k·x mod q over many random runs,
+// with and without the verifiers' CRT secrets, the X binding, Alice's α
+// range check, rejection of tampered / replayed messages, and the wire
+// format.
+#include "mpc/mta/mta.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/fixtures/fixtures.h"
+#include "tests/mpc/mta_test_util.h"
+
+namespace nitro_tss::mpc::mta {
+namespace {
+
+using ::nitro_tss::testing::FixturePaillierKey;
+using ::nitro_tss::testing::FixtureRingPedersen;
+using ::testing::HasSubstr;
+using zk::testutil::Context;
+
+constexpr uint32_t kAlice = 1;
+constexpr uint32_t kBob = 2;
+
+const PaillierPrivateKey& AliceKey() { return FixturePaillierKey(0); }
+const PaillierPrivateKey& BobKey() { return FixturePaillierKey(1); }
+const RingPedersenSecret& AliceRp() { return FixtureRingPedersen(0); }
+const RingPedersenSecret& BobRp() { return FixtureRingPedersen(1); }
+
+struct MtaRun {
+  Scalar k, x;
+  PaillierEncryption enc;
+  MtaRequest request;
+  BobResult bob;
+};
+
+MtaRun RunUpToBob(const Scalar& k, const Scalar& x, const Point& base,
+                  RandomSource& rng) {
+  MtaRun run;
+  run.k = k;
+  run.x = x;
+  absl::StatusOr<PaillierEncryption> enc = AliceEncrypt(AliceKey(), k, rng);
+  EXPECT_TRUE(enc.ok()) << enc.status();
+  run.enc = *std::move(enc);
+  absl::StatusOr<MtaRequest> req = AliceRequest(
+      AliceKey(), run.enc, k, BobRp().params(), Context(kAlice, kBob), rng);
+  EXPECT_TRUE(req.ok()) << req.status();
+  run.request = *std::move(req);
+  EXPECT_TRUE(BobVerifyRequest(AliceKey().public_key(), BobRp().params(),
+                               &BobRp(), run.request, Context(kAlice, kBob))
+                  .ok());
+  absl::StatusOr<BobResult> bob =
+      BobRespond(AliceKey().public_key(), AliceRp().params(), BobKey(),
+                 run.request.cap_k, x, base, Context(kBob, kAlice), rng);
+  EXPECT_TRUE(bob.ok()) << bob.status();
+  run.bob = *std::move(bob);
+  return run;
+}
+
+absl::StatusOr<AliceResult> Finalize(
+    const MtaRun& run, const Point& base, const Point* expected_x,
+    const RingPedersenSecret* secret, const MtaResponse* response = nullptr,
+    const ProofContext& ctx = Context(kBob, kAlice)) {
+  return AliceFinalize(AliceKey(), AliceRp().params(), secret,
+                       BobKey().public_key(), run.request.cap_k,
+                       response ? *response : run.bob.response, base,
+                       expected_x, ctx);
+}
+
+const MtaRun& SharedRun() {
+  static const MtaRun* run = [] {
+    DeterministicRandom rng(77);
+    Scalar k = Scalar::Random(rng);
+    Scalar x = Scalar::Random(rng);
+    return new MtaRun(RunUpToBob(k, x, Point::Generator(), rng));
+  }();
+  return *run;
+}
+
+TEST(Mta, AlphaPlusBetaEqualsProductOverRandomRuns) {
+  DeterministicRandom rng(1);
+  for (int i = 0; i < 8; ++i) {
+    Scalar k = Scalar::RandomNonZero(rng);
+    Scalar x = Scalar::RandomNonZero(rng);
+    if (i == 0) k = Scalar::One();
+    if (i == 1) x = -Scalar::One();  // x = q - 1: the largest share
+    if (i == 2) k = -Scalar::One();
+    MtaRun run = RunUpToBob(k, x, Point::Generator(), rng);
+    // Alternate the verification paths (plain / CRT) across runs.
+    const RingPedersenSecret* secret = (i % 2 == 0) ? &AliceRp() : nullptr;
+    Point expected = Point::MulBase(x);
+    absl::StatusOr<AliceResult> alice =
+        Finalize(run, Point::Generator(), &expected, secret);
+    ASSERT_TRUE(alice.ok()) << alice.status();
+    EXPECT_TRUE(alice->alpha + run.bob.beta == k * x) << "run " << i;
+    EXPECT_TRUE(alice->cap_x == expected);
+  }
+}
+
+TEST(Mta, MtaForGammaRevealsGammaPoint) {
+  // MtA for k·γ: X = Γ = γ·G, revealed by Bob; Alice takes it from the
+  // response (nullptr expected) and checks it later against the commitment.
+  const MtaRun& run = SharedRun();
+  absl::StatusOr<AliceResult> alice =
+      Finalize(run, Point::Generator(), nullptr, &AliceRp());
+  ASSERT_TRUE(alice.ok()) << alice.status();
+  EXPECT_TRUE(alice->cap_x == Point::MulBase(run.x));
+  EXPECT_TRUE(alice->alpha + run.bob.beta == run.k * run.x);
+}
+
+TEST(Mta, ArbitraryBasePoint) {
+  DeterministicRandom rng(2);
+  Scalar k = Scalar::Random(rng), x = Scalar::Random(rng);
+  Point base = Point::H();
+  MtaRun run = RunUpToBob(k, x, base, rng);
+  Point expected = base.Mul(x);
+  absl::StatusOr<AliceResult> alice =
+      Finalize(run, base, &expected, &AliceRp());
+  ASSERT_TRUE(alice.ok()) << alice.status();
+  EXPECT_TRUE(alice->alpha + run.bob.beta == k * x);
+}
+
+TEST(Mta, MtAwcRejectsUnexpectedX) {
+  const MtaRun& run = SharedRun();
+  Point wrong = Point::MulBase(run.x + Scalar::One());
+  absl::Status s =
+      Finalize(run, Point::Generator(), &wrong, &AliceRp()).status();
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("mta: X does not match the expected point"));
+}
+
+TEST(Mta, TamperedResponseIsRejected) {
+  const MtaRun& run = SharedRun();
+  MtaResponse r = run.bob.response;
+  r.cap_d = BigInt::ModMul(r.cap_d, BigInt(1) + AliceKey().n(),
+                           AliceKey().public_key().n_squared());
+  EXPECT_THAT(
+      std::string(Finalize(run, Point::Generator(), nullptr, &AliceRp(), &r)
+                      .status()
+                      .message()),
+      HasSubstr("pi_aff_g: N0 equation failed"));
+  r = run.bob.response;
+  r.cap_f = BigInt::ModMul(r.cap_f, BigInt(1) + BobKey().n(),
+                           BobKey().public_key().n_squared());
+  EXPECT_THAT(
+      std::string(Finalize(run, Point::Generator(), nullptr, &AliceRp(), &r)
+                      .status()
+                      .message()),
+      HasSubstr("pi_aff_g: N0 equation failed"));
+  r = run.bob.response;
+  r.cap_x = r.cap_x + Point::Generator();
+  EXPECT_FALSE(Finalize(run, Point::Generator(), nullptr, &AliceRp(), &r).ok());
+  // Replayed to another session.
+  EXPECT_FALSE(Finalize(run, Point::Generator(), nullptr, &AliceRp(), nullptr,
+                        Context(kBob, kAlice, "other-session"))
+                   .ok());
+}
+
+TEST(Mta, BobRejectsTamperedOrReplayedRequest) {
+  const MtaRun& run = SharedRun();
+  MtaRequest r = run.request;
+  r.cap_k = BigInt::ModMul(r.cap_k, BigInt(1) + AliceKey().n(),
+                           AliceKey().public_key().n_squared());
+  EXPECT_FALSE(BobVerifyRequest(AliceKey().public_key(), BobRp().params(),
+                                &BobRp(), r, Context(kAlice, kBob))
+                   .ok());
+  EXPECT_FALSE(BobVerifyRequest(AliceKey().public_key(), BobRp().params(),
+                                nullptr, run.request, Context(kAlice, 3))
+                   .ok());
+  // Bob refuses a K that is not a ciphertext.
+  DeterministicRandom rng(3);
+  absl::Status s = BobRespond(AliceKey().public_key(), AliceRp().params(),
+                              BobKey(), AliceKey().p(), run.x,
+                              Point::Generator(), Context(kBob, kAlice), rng)
+                       .status();
+  EXPECT_THAT(std::string(s.message()), HasSubstr("mta: K invalid"));
+}
+
+TEST(Mta, AlphaRaysBobWithOversizedMaskIsRejected) {
+  const MtaRun& run = SharedRun();
+  DeterministicRandom rng(5);
+  absl::StatusOr<BobResult> cheat = internal::BobRespondWithOversizedMask(
+      AliceKey().public_key(), AliceRp().params(), BobKey(), run.request.cap_k,
+      run.x, Point::Generator(), Context(kBob, kAlice), rng, zk::kEpsilon + 2);
+  ASSERT_TRUE(cheat.ok()) << cheat.status();
+  for (const RingPedersenSecret* secret :
+       {&AliceRp(), static_cast<const RingPedersenSecret*>(nullptr)}) {
+    absl::Status s =
+        Finalize(run, Point::Generator(), nullptr, secret, &cheat->response)
+            .status();
+    EXPECT_THAT(std::string(s.message()),
+                HasSubstr("pi_aff_g: z2 out of range"));
+  }
+}
+
+TEST(Mta, AlphaRangeCheck) {
+  // Values a proof-checked Bob can reach pass; anything beyond
+  // 2^(ℓ'+ε+1) (e.g. a k·x that wrapped around N0) is rejected.
+  DeterministicRandom rng(4);
+  const size_t bound = zk::kEllPrime + zk::kEpsilon + 1;
+  for (const BigInt& a :
+       {BigInt::PowerOfTwo(bound), -BigInt::PowerOfTwo(bound), BigInt(-5)}) {
+    absl::StatusOr<PaillierEncryption> d = AliceKey().Encrypt(a, rng);
+    ASSERT_TRUE(d.ok());
+    absl::StatusOr<Scalar> alpha =
+        internal::DecryptAlpha(AliceKey(), d->ciphertext);
+    ASSERT_TRUE(alpha.ok()) << alpha.status();
+    EXPECT_TRUE(*alpha == Scalar::FromBigIntReduce(a));
+  }
+  for (const BigInt& a :
+       {BigInt::PowerOfTwo(bound) + BigInt(1),
+        -BigInt::PowerOfTwo(bound) - BigInt(1), AliceKey().n().ShiftRight(1)}) {
+    absl::StatusOr<PaillierEncryption> d = AliceKey().Encrypt(a, rng);
+    ASSERT_TRUE(d.ok());
+    EXPECT_THAT(std::string(internal::DecryptAlpha(AliceKey(), d->ciphertext)
+                                .status()
+                                .message()),
+                HasSubstr("mta: alpha out of range"));
+  }
+}
+
+TEST(Mta, WireFormatRoundTrip) {
+  const MtaRun& run = SharedRun();
+  v1::MtaRequest req_wire = MtaRequestToProto(run.request);
+  std::string bytes;
+  ASSERT_TRUE(req_wire.SerializeToString(&bytes));
+  v1::MtaRequest req_parsed;
+  ASSERT_TRUE(req_parsed.ParseFromString(bytes));
+  absl::StatusOr<MtaRequest> req = MtaRequestFromProto(req_parsed);
+  ASSERT_TRUE(req.ok()) << req.status();
+  EXPECT_TRUE(BobVerifyRequest(AliceKey().public_key(), BobRp().params(),
+                               &BobRp(), *req, Context(kAlice, kBob))
+                  .ok());
+
+  v1::MtaResponse resp_wire = MtaResponseToProto(run.bob.response);
+  ASSERT_TRUE(resp_wire.SerializeToString(&bytes));
+  v1::MtaResponse resp_parsed;
+  ASSERT_TRUE(resp_parsed.ParseFromString(bytes));
+  absl::StatusOr<MtaResponse> resp = MtaResponseFromProto(resp_parsed);
+  ASSERT_TRUE(resp.ok()) << resp.status();
+  absl::StatusOr<AliceResult> alice =
+      Finalize(run, Point::Generator(), nullptr, &AliceRp(), &*resp);
+  ASSERT_TRUE(alice.ok()) << alice.status();
+  EXPECT_TRUE(alice->alpha + run.bob.beta == run.k * run.x);
+
+  v1::MtaRequest no_proof = req_wire;
+  no_proof.clear_enc_proof();
+  EXPECT_THAT(std::string(MtaRequestFromProto(no_proof).status().message()),
+              HasSubstr("mta: missing enc_proof"));
+  v1::MtaRequest no_k = req_wire;
+  no_k.clear_cap_k();
+  EXPECT_THAT(std::string(MtaRequestFromProto(no_k).status().message()),
+              HasSubstr("mta: missing K"));
+  v1::MtaResponse no_x = resp_wire;
+  no_x.clear_cap_x();
+  EXPECT_THAT(std::string(MtaResponseFromProto(no_x).status().message()),
+              HasSubstr("mta: missing X"));
+  v1::MtaResponse no_aff = resp_wire;
+  no_aff.clear_aff_g_proof();
+  EXPECT_THAT(std::string(MtaResponseFromProto(no_aff).status().message()),
+              HasSubstr("mta: missing aff_g_proof"));
+}
+
+}  // namespace
+}  // namespace nitro_tss::mpc::mta

@@ -1,0 +1,147 @@
+// mpc/zk/zk_params.h: range and membership helpers, CRT exponentiation
+// against plain exponentiation, the verifier-side ring-Pedersen equation
+// with and without the owner's secret, and the wire helpers.
+#include "mpc/zk/zk_params.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/fixtures/fixtures.h"
+
+namespace nitro_tss::mpc::zk {
+namespace {
+
+using ::nitro_tss::testing::FixturePaillierKey;
+using ::nitro_tss::testing::FixtureRingPedersen;
+using ::testing::HasSubstr;
+
+TEST(ZkParams, PaperConstants) {
+  EXPECT_EQ(kEll, 256u);
+  EXPECT_EQ(kEllPrime, 5 * kEll);
+  EXPECT_EQ(kEpsilon, 2 * kEll);
+  EXPECT_EQ(Scalar::Order().BitLength(), kEll);
+}
+
+TEST(ZkParams, SignedRangeIsInclusive) {
+  BigInt edge = BigInt::PowerOfTwo(10);
+  EXPECT_TRUE(InSignedRange(edge, 10));
+  EXPECT_TRUE(InSignedRange(-edge, 10));
+  EXPECT_TRUE(InSignedRange(BigInt(0), 10));
+  EXPECT_FALSE(InSignedRange(edge + BigInt(1), 10));
+  EXPECT_FALSE(InSignedRange(-edge - BigInt(1), 10));
+  EXPECT_FALSE(InSignedRange(edge.ShiftLeft(5), 10));
+  absl::Status s = CheckSignedRange(edge + BigInt(1), 10, "p", "z9");
+  EXPECT_THAT(std::string(s.message()), HasSubstr("p: z9 out of range"));
+  EXPECT_TRUE(CheckSignedRangeTimesModulus(BigInt(7) * BigInt(4), 2, BigInt(7),
+                                           "p", "z")
+                  .ok());
+  EXPECT_FALSE(
+      CheckSignedRangeTimesModulus(BigInt(29), 2, BigInt(7), "p", "z").ok());
+}
+
+TEST(ZkParams, UnitChecksNameTheReason) {
+  BigInt n = BigInt(3 * 5 * 7);
+  EXPECT_TRUE(CheckUnit(BigInt(2), n, "p", "c", "N").ok());
+  EXPECT_THAT(std::string(CheckUnit(BigInt(0), n, "p", "c", "N").message()),
+              HasSubstr("p: c not in Z*_N (zero)"));
+  EXPECT_THAT(std::string(CheckUnit(BigInt(-2), n, "p", "c", "N").message()),
+              HasSubstr("(negative)"));
+  EXPECT_THAT(std::string(CheckUnit(n, n, "p", "c", "N").message()),
+              HasSubstr("(not below modulus)"));
+  EXPECT_THAT(std::string(CheckUnit(BigInt(21), n, "p", "c", "N").message()),
+              HasSubstr("(gcd with modulus != 1)"));
+  EXPECT_THAT(
+      std::string(CheckNotIdentity(Point::Identity(), "p", "X").message()),
+      HasSubstr("p: X is the point at infinity"));
+}
+
+TEST(ZkParams, RandomSignedTimesStaysInRange) {
+  DeterministicRandom rng(1);
+  BigInt m(1000003);
+  bool saw_negative = false;
+  for (int i = 0; i < 200; ++i) {
+    BigInt v = RandomSignedTimes(8, m, rng);
+    EXPECT_LE(v.Abs(), m.ShiftLeft(8));
+    saw_negative |= v.IsNegative();
+  }
+  EXPECT_TRUE(saw_negative);
+}
+
+TEST(ZkParams, CrtExponentiationMatchesPlain) {
+  const PaillierPrivateKey& key = FixturePaillierKey(0);
+  const RingPedersenSecret& rp = FixtureRingPedersen(0);
+  CrtExponentiator sq = CrtExponentiator::ForPaillierSquare(key.p(), key.q());
+  CrtExponentiator primes = CrtExponentiator::ForPrimes(rp.p(), rp.q());
+  EXPECT_EQ(sq.modulus(), key.public_key().n_squared());
+  EXPECT_EQ(primes.modulus(), rp.params().n());
+  DeterministicRandom rng(2);
+  for (int i = 0; i < 6; ++i) {
+    BigInt c = BigInt::RandomUnit(key.public_key().n_squared(), rng);
+    BigInt u = BigInt::RandomUnit(rp.params().n(), rng);
+    for (BigInt e :
+         {BigInt::RandomSigned(256, rng), BigInt::RandomSigned(3000, rng),
+          BigInt(0), BigInt(-1), key.n(), -key.n()}) {
+      EXPECT_EQ(sq.Pow(c, e),
+                BigInt::PowMod(c, e, key.public_key().n_squared()));
+      EXPECT_EQ(primes.Pow(u, e), BigInt::PowMod(u, e, rp.params().n()));
+    }
+  }
+}
+
+TEST(ZkParams, NthPowerWithAndWithoutOwnKey) {
+  const PaillierPrivateKey& key = FixturePaillierKey(1);
+  DeterministicRandom rng(3);
+  BigInt r = BigInt::RandomUnit(key.n(), rng);
+  EXPECT_EQ(NthPower(key.public_key(), r, &key),
+            NthPower(key.public_key(), r, nullptr));
+  EXPECT_EQ(OnePlusNPow(key.public_key(), BigInt(-3)),
+            BigInt::PowMod(key.n() + BigInt(1), BigInt(-3),
+                           key.public_key().n_squared()));
+}
+
+TEST(ZkParams, RingPedersenEquationSameDecisionBothPaths) {
+  const RingPedersenSecret& rp = FixtureRingPedersen(2);
+  DeterministicRandom rng(4);
+  BigInt a = BigInt::RandomSigned(768, rng);
+  BigInt b = RandomSignedTimes(768, rp.params().n(), rng);
+  BigInt e = BigInt::RandomSigned(256, rng);
+  BigInt second = BigInt::RandomUnit(rp.params().n(), rng);
+  // first chosen so that s^a t^b = first · second^e holds.
+  BigInt first = BigInt::ModMul(rp.params().CommitPublic(a, b),
+                                BigInt::PowMod(second, -e, rp.params().n()),
+                                rp.params().n());
+  EXPECT_TRUE(
+      RingPedersenEquationHolds(rp.params(), nullptr, a, b, first, second, e));
+  EXPECT_TRUE(
+      RingPedersenEquationHolds(rp.params(), &rp, a, b, first, second, e));
+  BigInt wrong = first + BigInt(1);
+  EXPECT_FALSE(
+      RingPedersenEquationHolds(rp.params(), nullptr, a, b, wrong, second, e));
+  EXPECT_FALSE(
+      RingPedersenEquationHolds(rp.params(), &rp, a, b, wrong, second, e));
+  EXPECT_FALSE(CheckOwnerSecret(rp.params(), FixtureRingPedersen(3), "p").ok());
+  EXPECT_TRUE(CheckOwnerSecret(rp.params(), rp, "p").ok());
+}
+
+TEST(ZkParams, WireHelpers) {
+  BigInt v(-123456);
+  absl::StatusOr<BigInt> back = DecodeInteger(EncodeInteger(v), 8, "p", "z");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, v);
+  EXPECT_THAT(std::string(DecodeInteger("", 8, "p", "z").status().message()),
+              HasSubstr("p: missing z"));
+  EXPECT_THAT(
+      std::string(
+          DecodeInteger(EncodeInteger(v), 2, "p", "z").status().message()),
+      HasSubstr("p: z: "));
+  Point g = Point::Generator();
+  absl::StatusOr<Point> pg = DecodePoint(EncodePoint(g), "p", "X");
+  ASSERT_TRUE(pg.ok());
+  EXPECT_TRUE(*pg == g);
+  EXPECT_FALSE(DecodePoint(EncodePoint(Point::Identity()), "p", "X").ok());
+  EXPECT_THAT(std::string(DecodePoint("", "p", "X").status().message()),
+              HasSubstr("p: missing X"));
+}
+
+}  // namespace
+}  // namespace nitro_tss::mpc::zk
