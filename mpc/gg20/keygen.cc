@@ -497,14 +497,19 @@ class KeygenRound0 : public round::Round {
 
 }  // namespace
 
-absl::StatusOr<KeygenMaterial> GenerateKeygenMaterial(RandomSource& rng,
-                                                      int threads) {
+absl::StatusOr<KeygenMaterial> GenerateKeygenMaterial(
+    RandomSource& rng, int threads, bool separate_ring_pedersen_modulus) {
   BigInt primes[4];
-  for (BigInt& p : primes) {
+  const int count = separate_ring_pedersen_modulus ? 4 : 2;
+  for (int i = 0; i < count; ++i) {
     absl::StatusOr<BigInt> sp =
         GenerateSafePrime(kPaillierPrimeBits, rng, threads);
     if (!sp.ok()) return sp.status();
-    p = *std::move(sp);
+    primes[i] = *std::move(sp);
+  }
+  if (!separate_ring_pedersen_modulus) {
+    primes[2] = primes[0];
+    primes[3] = primes[1];
   }
   absl::StatusOr<PaillierPrivateKey> sk =
       PaillierPrivateKey::FromPrimes(primes[0], primes[1]);

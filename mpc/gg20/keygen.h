@@ -38,10 +38,14 @@ struct KeygenMaterial {
   std::shared_ptr<const RingPedersenSecret> ring_pedersen;
 };
 
-// Fresh material from four new 1024-bit safe primes (two for N, two for N̂),
-// each searched with `threads` threads.
-absl::StatusOr<KeygenMaterial> GenerateKeygenMaterial(RandomSource& rng,
-                                                      int threads = 1);
+// Fresh material from new 1024-bit safe primes, each searched with
+// `threads` threads. With `separate_ring_pedersen_modulus` (default) N̂ is
+// built from two further primes; otherwise the ring-Pedersen parameters
+// live modulo the Paillier N itself (CGGMP21's auxiliary-info layout: the
+// same proofs Πmod/Πprm/Πfac apply), halving the prime search.
+absl::StatusOr<KeygenMaterial> GenerateKeygenMaterial(
+    RandomSource& rng, int threads = 1,
+    bool separate_ring_pedersen_modulus = true);
 
 struct KeygenTestingOptions {
   TamperHook tamper;

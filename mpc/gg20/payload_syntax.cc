@@ -162,6 +162,27 @@ absl::Status CheckPayloadSyntax(PayloadKind kind,
     }
     case PayloadKind::kSignatureShare:
       return SignatureShareFromBytes(bytes).status();
+    case PayloadKind::kPresignReveal: {
+      v1::PresignReveal pb;
+      RETURN_IF_ERROR(ParsePayload(bytes, pb, kWhat));
+      RETURN_IF_ERROR(Sc(pb.gamma(), "gamma"));
+      RETURN_IF_ERROR(
+          Int(pb.delta_plain(), kMaxModulusMagnitudeBytes, "delta_plain"));
+      RETURN_IF_ERROR(
+          Int(pb.delta_nonce(), kMaxModulusMagnitudeBytes, "delta_nonce"));
+      if (pb.received_size() > 15) {
+        return absl::InvalidArgumentError("payload: too many MtA responses");
+      }
+      for (const v1::ReceivedMtaResponse& e : pb.received()) {
+        RETURN_IF_ERROR(
+            Int(e.d_gamma(), kMaxCiphertextMagnitudeBytes, "d_gamma"));
+        RETURN_IF_ERROR(
+            Int(e.f_gamma(), kMaxCiphertextMagnitudeBytes, "f_gamma"));
+        RETURN_IF_ERROR(Proof<v1::PiAffGProof>(e.pi_aff_gamma(), "pi_aff_gamma",
+                                               zk::PiAffGProofFromProto));
+      }
+      return absl::OkStatus();
+    }
     case PayloadKind::kCount:
       break;
   }

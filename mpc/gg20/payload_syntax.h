@@ -28,6 +28,7 @@ enum class PayloadKind : uint8_t {
   kPresignRound4,
   kPresignRound4Direct,
   kSignatureShare,
+  kPresignReveal,
   kCount,
 };
 

@@ -47,6 +47,12 @@ RoundOutput AbortOutput(PartyId culprit, absl::string_view reason) {
 
 struct MtaBob {  // this party as Bob towards Alice j
   BigInt beta_gamma, beta_w;
+  std::string f_gamma;  // F = enc_i(β) sent with the k·γ response
+};
+
+// What this party received from Bob j for k·γ, kept for the reveal round.
+struct ReceivedGamma {
+  std::string d, f, proof;
 };
 
 struct PeerPresign {
@@ -71,7 +77,7 @@ struct PresignState {
   Scalar w;                           // own w_i
   Point public_key;                   // Y'
   // Own secrets.
-  Scalar k, gamma, sigma, l, delta;
+  Scalar k, gamma, sigma, l, delta, sent_delta;
   BigInt rho;  // nonce of K_i
   BigInt cap_k;
   Point gamma_point;
@@ -79,6 +85,7 @@ struct PresignState {
   Point cap_t;
   std::map<PartyId, MtaBob> bob;
   std::map<PartyId, PeerPresign> peers;
+  std::map<PartyId, ReceivedGamma> received_gamma;
   Point big_r;
 
   ProofContext Ctx(uint32_t round, PartyId prover, PartyId verifier) const {
@@ -144,6 +151,195 @@ absl::StatusOr<BigInt> DecodeCiphertext(const std::string& bytes,
   return c;
 }
 
+// ---------------------------------------------------------------- round 5
+// Only reached when Σ R̄_j != G: identification of the wrong δ_j.
+
+// C_j = K_j^γ_j · Π_m D_{j<-m} · Π_m F_{m<-j}^-1 mod N_j².
+absl::StatusOr<BigInt> DeltaCiphertext(const PaillierPublicKey& nj,
+                                       const BigInt& cap_k, const Scalar& gamma,
+                                       const std::vector<BigInt>& d_received,
+                                       const std::vector<BigInt>& f_sent) {
+  const BigInt& n2 = nj.n_squared();
+  BigInt c = BigInt::PowMod(cap_k, gamma.ToBigInt(), n2);
+  for (const BigInt& d : d_received) c = BigInt::ModMul(c, d, n2);
+  for (const BigInt& f : f_sent) {
+    absl::StatusOr<BigInt> inv = BigInt::ModInverse(f, n2);
+    if (!inv.ok()) return inv.status();
+    c = BigInt::ModMul(c, *inv, n2);
+  }
+  return c;
+}
+
+struct RevealData {
+  Scalar gamma;
+  BigInt plain, nonce;
+  std::map<PartyId, ReceivedGamma> received;  // by Bob
+};
+
+class PresignRound5 : public round::Round {
+ public:
+  explicit PresignRound5(std::shared_ptr<PresignState> s) : s_(std::move(s)) {}
+  uint32_t Number() const override { return 5; }
+  bool ExpectsBroadcast() const override { return true; }
+  bool ExpectsDirect() const override { return false; }
+
+  absl::Status Verify(const Message& msg) const override {
+    RevealData r;
+    return Decode(msg, r, /*verify=*/true);
+  }
+  void Store(const Message& msg) override {
+    (void)Decode(msg, reveals_[msg.from], /*verify=*/false);
+  }
+
+  absl::StatusOr<RoundOutput> Finalize(RandomSource&) override {
+    PresignState& s = *s_;
+    std::vector<Culprit> culprits;
+    for (const auto& [j, rev] : reveals_) {
+      const PaillierPublicKey& nj = s.Info(j).paillier;
+      std::vector<BigInt> d_received, f_sent;
+      for (const auto& [m, resp] : rev.received) {
+        d_received.push_back(
+            *DecodeInt(resp.d, kMaxCiphertextMagnitudeBytes, kWhat, "d_gamma"));
+      }
+      for (PartyId m : s.signers) {
+        if (m == j) continue;
+        const std::string& f = m == s.self ? s.received_gamma.at(j).f
+                                           : reveals_.at(m).received.at(j).f;
+        f_sent.push_back(
+            *DecodeInt(f, kMaxCiphertextMagnitudeBytes, kWhat, "f_gamma"));
+      }
+      absl::StatusOr<BigInt> c = DeltaCiphertext(nj, s.peers.at(j).cap_k,
+                                                 rev.gamma, d_received, f_sent);
+      if (!c.ok()) return c.status();
+      absl::StatusOr<BigInt> opened = nj.EncryptWithNonce(rev.plain, rev.nonce);
+      if (!opened.ok() || !(*opened == *c)) {
+        culprits.push_back({j, "presign: delta reveal does not open C_j"});
+        continue;
+      }
+      if (Scalar::FromBigIntReduce(rev.plain) != s.peers.at(j).delta) {
+        culprits.push_back(
+            {j, "presign: broadcast delta differs from its MtA values"});
+      }
+    }
+    return AbortOutput(std::move(culprits));
+  }
+
+ private:
+  absl::Status Decode(const Message& msg, RevealData& r, bool verify) const {
+    const PresignState& s = *s_;
+    v1::PresignReveal pb;
+    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
+      return st;
+    }
+    const PartyPublicInfo& info = s.Info(msg.from);
+    absl::StatusOr<Scalar> gamma = DecodeSc(pb.gamma(), kWhat, "gamma");
+    if (!gamma.ok()) return gamma.status();
+    if (Point::MulBase(*gamma) != s.peers.at(msg.from).gamma) {
+      return Bad("revealed gamma does not match Gamma");
+    }
+    absl::StatusOr<BigInt> plain = DecodeInt(
+        pb.delta_plain(), kMaxModulusMagnitudeBytes, kWhat, "delta_plain");
+    if (!plain.ok()) return plain.status();
+    if (!(plain->Abs().ShiftLeft(1) < info.paillier.n())) {
+      return Bad("delta_plain out of range (|m| >= N/2)");
+    }
+    absl::StatusOr<BigInt> nonce = DecodeInt(
+        pb.delta_nonce(), kMaxModulusMagnitudeBytes, kWhat, "delta_nonce");
+    if (!nonce.ok()) return nonce.status();
+    if (absl::Status st = info.paillier.ValidateNonce(*nonce); !st.ok()) {
+      return Bad(absl::StrCat("delta_nonce: ", st.message()));
+    }
+    if (static_cast<size_t>(pb.received_size()) != s.signers.size() - 1) {
+      return Bad("reveal must list one MtA response per other signer");
+    }
+    size_t idx = 0;
+    for (PartyId m : s.signers) {
+      if (m == msg.from) continue;
+      const v1::ReceivedMtaResponse& e = pb.received(static_cast<int>(idx++));
+      if (e.from() != m) return Bad("reveal responses not in signer order");
+      if (verify) {
+        absl::StatusOr<BigInt> d =
+            DecodeCiphertext(e.d_gamma(), info.paillier, "d_gamma");
+        if (!d.ok()) return d.status();
+        absl::StatusOr<BigInt> f =
+            DecodeCiphertext(e.f_gamma(), s.Info(m).paillier, "f_gamma");
+        if (!f.ok()) return f.status();
+        absl::StatusOr<zk::PiAffGProof> proof =
+            DecodeProof<v1::PiAffGProof, zk::PiAffGProof>(
+                e.pi_aff_gamma(), "pi_aff_gamma", zk::PiAffGProofFromProto);
+        if (!proof.ok()) return proof.status();
+        const Point& gamma_m =
+            m == s.self ? s.gamma_point : s.peers.at(m).gamma;
+        zk::PiAffGStatement st{info.paillier,
+                               s.Info(m).paillier,
+                               info.ring_pedersen,
+                               s.peers.at(msg.from).cap_k,
+                               *d,
+                               *f,
+                               Point::Generator(),
+                               gamma_m};
+        if (absl::Status v =
+                zk::VerifyPiAffG(st, *proof, s.Ctx(2, m, msg.from));
+            !v.ok()) {
+          return Bad(absl::StrCat("revealed MtA response of ", m,
+                                  " does not verify: ", v.message()));
+        }
+      }
+      r.received[m] = ReceivedGamma{e.d_gamma(), e.f_gamma(), e.pi_aff_gamma()};
+    }
+    r.gamma = *gamma;
+    r.plain = *std::move(plain);
+    r.nonce = *std::move(nonce);
+    return absl::OkStatus();
+  }
+
+  std::shared_ptr<PresignState> s_;
+  std::map<PartyId, RevealData> reveals_;
+};
+
+// Own reveal: γ_i, the decryption of C_i and its nonce.
+absl::StatusOr<RoundOutput> RevealOutput(
+    const std::shared_ptr<PresignState>& state) {
+  PresignState& s = *state;
+  const PaillierPrivateKey& sk = *s.ks->paillier;
+  std::vector<BigInt> d_received, f_sent;
+  v1::PresignReveal rev;
+  for (PartyId m : s.signers) {
+    if (m == s.self) continue;
+    const ReceivedGamma& g = s.received_gamma.at(m);
+    d_received.push_back(
+        *DecodeInt(g.d, kMaxCiphertextMagnitudeBytes, kWhat, "d_gamma"));
+    f_sent.push_back(*DecodeInt(s.bob.at(m).f_gamma,
+                                kMaxCiphertextMagnitudeBytes, kWhat, "f"));
+    v1::ReceivedMtaResponse* e = rev.add_received();
+    e->set_from(m);
+    e->set_d_gamma(g.d);
+    e->set_f_gamma(g.f);
+    e->set_pi_aff_gamma(g.proof);
+  }
+  absl::StatusOr<BigInt> c =
+      DeltaCiphertext(sk.public_key(), s.cap_k, s.gamma, d_received, f_sent);
+  if (!c.ok()) return c.status();
+  absl::StatusOr<BigInt> m = sk.DecryptSigned(*c);
+  if (!m.ok()) return m.status();
+  // r = (C·(1+N)^-m mod N)^(N^-1 mod φ(N)) mod N.
+  const BigInt& n = sk.n();
+  BigInt x = BigInt::ModMul(
+      *c, BigInt::Mod(BigInt(1) - *m * n, sk.public_key().n_squared()),
+      sk.public_key().n_squared());
+  absl::StatusOr<BigInt> n_inv = BigInt::ModInverse(n, sk.phi());
+  if (!n_inv.ok()) return n_inv.status();
+  BigInt r = BigInt::PowModSecret(BigInt::Mod(x, n), *n_inv, n);
+  rev.set_gamma(EncodeSc(s.gamma));
+  rev.set_delta_plain(EncodeInt(*m));
+  rev.set_delta_nonce(EncodeInt(r));
+  s.Tamper(5, 0, rev);
+  RoundOutput out;
+  out.outbound.push_back(round::Message::Broadcast(SerializePayload(rev)));
+  out.next = std::make_unique<PresignRound5>(state);
+  return out;
+}
+
 // ---------------------------------------------------------------- round 4
 class PresignRound4 : public round::Round {
  public:
@@ -183,10 +379,13 @@ class PresignRound4 : public round::Round {
     }
     if (sum_r_bar != Point::Generator()) {
       // Every R̄_j is proven against K_j, so δ = Σ δ_j is inconsistent with
-      // k·γ: some party broadcast a wrong δ_j. Identifying which one needs
-      // the parties to open their MtA values (not implemented): abort
-      // without attributing blame.
-      return AbortOutput(std::vector<Culprit>{});
+      // k·γ: some party broadcast a wrong δ_j. Discard the presignature
+      // and identify the party in a reveal round.
+      s.k.Wipe();
+      s.sigma.Wipe();
+      s.w.Wipe();
+      s.l.Wipe();
+      return RevealOutput(s_);
     }
     if (sum_s != s.public_key) {
       return AbortOutput(std::vector<Culprit>{});
@@ -289,7 +488,7 @@ class PresignRound3 : public round::Round {
   }
   absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
     PresignState& s = *s_;
-    Scalar delta = s.delta;
+    Scalar delta = s.sent_delta;  // == s.delta unless a test cheats
     Point gamma = s.gamma_point;
     for (auto& [j, p] : s.peers) {
       delta = delta + p.delta;
@@ -351,6 +550,12 @@ class PresignRound2 : public round::Round {
   }
   void Store(const Message& msg) override {
     (void)Decode(msg, s_->peers[msg.from]);
+    if (!msg.is_broadcast()) {
+      v1::PresignRound2Direct pb;
+      (void)ParsePayload(msg.payload, pb, kWhat);
+      s_->received_gamma[msg.from] =
+          ReceivedGamma{pb.d_gamma(), pb.f_gamma(), pb.pi_aff_gamma()};
+    }
   }
   absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
     PresignState& s = *s_;
@@ -394,7 +599,10 @@ class PresignRound2 : public round::Round {
       alpha_g->Wipe();
       alpha_w->Wipe();
     }
-    s.bob.clear();
+    for (auto& [j, bob] : s.bob) {
+      bob.beta_gamma.Wipe();
+      bob.beta_w.Wipe();
+    }
     s.delta = delta;
     s.sigma = sigma;
     delta.Wipe();
@@ -411,6 +619,7 @@ class PresignRound2 : public round::Round {
       sent_delta = sent_delta + Scalar::One();
     }
     bc.set_delta(EncodeSc(sent_delta));
+    s.sent_delta = sent_delta;
     bc.set_cap_t(EncodePt(s.cap_t));
     bc.set_pedersen_pok(SerializeEmbedded(pok->ToProto()));
     s.Tamper(3, 0, bc);
@@ -557,6 +766,7 @@ class PresignRound1 : public round::Round {
                                &bob.beta_gamma, d.mutable_d_gamma(),
                                d.mutable_f_gamma(), d.mutable_pi_aff_gamma());
       if (!st.ok()) return st;
+      bob.f_gamma = d.f_gamma();
       st = BobMta(s, j, s.w, s.w_points.at(s.self), rng, &bob.beta_w,
                   d.mutable_d_w(), d.mutable_f_w(), d.mutable_pi_aff_w());
       if (!st.ok()) return st;

@@ -51,7 +51,8 @@ absl::StatusOr<BobResult> Respond(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
     const PaillierPrivateKey& bob_key, const BigInt& cap_k, const Scalar& x,
     const Point& base, const ProofContext& context, RandomSource& rng,
-    size_t y_bits, bool unchecked, const zk::RingPedersenTable* alice_table) {
+    size_t y_bits, bool unchecked, const zk::RingPedersenTable* alice_table,
+    zk::PaillierNoncePool* alice_nonces) {
   if (absl::Status s = alice_key.ValidateCiphertext(cap_k); !s.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("mta: K invalid: ", s.message()));
@@ -69,10 +70,12 @@ absl::StatusOr<BobResult> Respond(
   // D = K^x · enc_N0(y; ρ)
   absl::StatusOr<BigInt> k_pow_x = alice_key.MulScalar(cap_k, x_int);
   if (!k_pow_x.ok()) return k_pow_x.status();
-  BigInt rho = BigInt::RandomUnit(alice_key.n(), rng);
-  absl::StatusOr<BigInt> enc_y = alice_key.EncryptWithNonce(y, rho);
-  if (!enc_y.ok()) return enc_y.status();
-  BigInt cap_d = BigInt::ModMul(*k_pow_x, *enc_y, alice_key.n_squared());
+  zk::PaillierNonce nonce =
+      zk::NextNonce(alice_key, alice_nonces, nullptr, rng);
+  BigInt& rho = nonce.r;
+  BigInt enc_y = BigInt::ModMul(zk::OnePlusNPow(alice_key, y), nonce.r_to_n,
+                                alice_key.n_squared());
+  BigInt cap_d = BigInt::ModMul(*k_pow_x, enc_y, alice_key.n_squared());
   // F = Y = enc_N1(y; ρ_y) under Bob's own key (CRT).
   absl::StatusOr<PaillierEncryption> cap_f = bob_key.Encrypt(y, rng);
   if (!cap_f.ok()) return cap_f.status();
@@ -80,7 +83,8 @@ absl::StatusOr<BobResult> Respond(
 
   zk::PiAffGStatement st{alice_key, bob_key.public_key(), alice_params, cap_k,
                          cap_d,     cap_f->ciphertext,    base,         cap_x};
-  zk::PiAffGWitness w{x_int, y, rho, cap_f->nonce, &bob_key, alice_table};
+  zk::PiAffGWitness w{x_int,    y,           rho,         cap_f->nonce,
+                      &bob_key, alice_table, alice_nonces};
   absl::StatusOr<zk::PiAffGProof> proof =
       unchecked ? zk::internal::ProvePiAffGUnchecked(st, w, context, rng)
                 : zk::ProvePiAffG(st, w, context, rng);
@@ -88,6 +92,8 @@ absl::StatusOr<BobResult> Respond(
   x_int.Wipe();
   y.Wipe();
   rho.Wipe();
+  nonce.r_to_n.Wipe();
+  enc_y.Wipe();
   cap_f->nonce.Wipe();
   if (!proof.ok()) return proof.status();
 
@@ -106,9 +112,10 @@ absl::StatusOr<BobResult> BobRespond(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
     const PaillierPrivateKey& bob_key, const BigInt& cap_k, const Scalar& x,
     const Point& base, const ProofContext& context, RandomSource& rng,
-    const zk::RingPedersenTable* alice_table) {
+    const zk::RingPedersenTable* alice_table,
+    zk::PaillierNoncePool* alice_nonces) {
   return Respond(alice_key, alice_params, bob_key, cap_k, x, base, context, rng,
-                 zk::kEllPrime, /*unchecked=*/false, alice_table);
+                 zk::kEllPrime, /*unchecked=*/false, alice_table, alice_nonces);
 }
 
 absl::StatusOr<AliceResult> AliceFinalize(
@@ -145,7 +152,8 @@ absl::StatusOr<BobResult> BobRespondWithOversizedMask(
     const Point& base, const ProofContext& context, RandomSource& rng,
     size_t extra_bits) {
   return Respond(alice_key, alice_params, bob_key, cap_k, x, base, context, rng,
-                 zk::kEllPrime + extra_bits, /*unchecked=*/true, nullptr);
+                 zk::kEllPrime + extra_bits, /*unchecked=*/true, nullptr,
+                 nullptr);
 }
 
 absl::StatusOr<Scalar> DecryptAlpha(const PaillierPrivateKey& alice_key,

@@ -83,14 +83,17 @@ absl::Status BobVerifyRequest(const PaillierPublicKey& alice_key,
                               const ProofContext& context);
 
 // Bob's response to a verified K (validated again: "mta: K ...").
-// `alice_table`: optional precomputation for Alice's ring-Pedersen params.
+// `alice_table`: optional precomputation for Alice's ring-Pedersen params;
+// `alice_nonces`: optional precomputed randomizers under Alice's N0 (two are
+// taken per response: ρ of D and r of Πaff-g's A).
 // x is Bob's multiplicand (γ or w); X = x·base is bound in the proof.
 // context.prover = Bob, verifier = Alice.
 absl::StatusOr<BobResult> BobRespond(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
     const PaillierPrivateKey& bob_key, const BigInt& cap_k, const Scalar& x,
     const Point& base, const ProofContext& context, RandomSource& rng,
-    const zk::RingPedersenTable* alice_table = nullptr);
+    const zk::RingPedersenTable* alice_table = nullptr,
+    zk::PaillierNoncePool* alice_nonces = nullptr);
 
 // Alice's finalization: verifies Πaff-g (with her Paillier key and, when
 // given, her ring-Pedersen secret for CRT), checks X against `expected_x`

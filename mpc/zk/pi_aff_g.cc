@@ -47,7 +47,8 @@ PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& st,
 
   BigInt alpha = BigInt::RandomSigned(kEll + kEpsilon, rng);
   BigInt beta = BigInt::RandomSigned(kEllPrime + kEpsilon, rng);
-  BigInt r = BigInt::RandomUnit(n0, rng);
+  PaillierNonce nonce0 = NextNonce(st.paillier0, w.n0_nonces, nullptr, rng);
+  BigInt& r = nonce0.r;
   BigInt r_y = BigInt::RandomUnit(n1, rng);
   BigInt gamma = RandomSignedTimes(kEll + kEpsilon, nhat, rng);
   BigInt delta = RandomSignedTimes(kEll + kEpsilon, nhat, rng);
@@ -59,7 +60,7 @@ PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& st,
   p.cap_a = BigInt::ModMul(
       BigInt::ModMul(BigInt::PowModSecret(st.cap_c, alpha, n0_sq),
                      OnePlusNPow(st.paillier0, beta), n0_sq),
-      BigInt::PowMod(r, n0, n0_sq), n0_sq);
+      nonce0.r_to_n, n0_sq);
   Scalar alpha_mod_q = Scalar::FromBigIntReduce(alpha);
   p.cap_b_x = st.base.Mul(alpha_mod_q);
   alpha_mod_q.Wipe();
@@ -83,7 +84,8 @@ PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& st,
   p.w = BigInt::ModMul(r, BigInt::PowMod(w.rho, e, n0), n0);
   p.w_y = BigInt::ModMul(r_y, BigInt::PowMod(w.rho_y, e, n1), n1);
 
-  for (BigInt* v : {&alpha, &beta, &r, &r_y, &gamma, &delta, &m, &mu}) {
+  for (BigInt* v : {&alpha, &beta, &nonce0.r, &nonce0.r_to_n, &r_y, &gamma,
+                    &delta, &m, &mu}) {
     v->Wipe();
   }
   return p;
@@ -118,6 +120,12 @@ absl::StatusOr<PiAffGProof> ProvePiAffG(const PiAffGStatement& st,
   if (st.base.IsIdentity() || st.cap_x.IsIdentity()) {
     return absl::InvalidArgumentError(
         "pi_aff_g: g or X is the point at infinity");
+  }
+  // C is raised to the secret α: it must be a unit (cheap gcd).
+  if (absl::Status s =
+          CheckUnit(st.cap_c, st.paillier0.n_squared(), kPrefix, "C", "{N0^2}");
+      !s.ok()) {
+    return s;
   }
   Scalar x_mod_q = Scalar::FromBigIntReduce(w.x);
   bool x_matches = st.base.Mul(x_mod_q) == st.cap_x;

@@ -66,6 +66,9 @@ struct PiAffGWitness {
   // RingPedersenTable in zk_params.h): faster constant-time commitments.
   // Must be built for statement's ring-Pedersen params.
   const RingPedersenTable* verifier_table = nullptr;
+  // Precomputed randomizers under N0 (optional): r and r^N0 for A are taken
+  // from it instead of computed (same distribution).
+  PaillierNoncePool* n0_nonces = nullptr;
 };
 
 struct PiAffGProof {
@@ -77,7 +80,8 @@ struct PiAffGProof {
 
 // Proves the statement. Refuses ("pi_aff_g: ..."): x outside ±2^ℓ
 // ("pi_aff_g: witness x out of range"), y outside ±2^ℓ' ("pi_aff_g: witness
-// y out of range"), ρ / ρ_y not units, g or X the identity, X != x·g, an
+// y out of range"), ρ / ρ_y not units, g or X the identity, C not in
+// Z*_{N0^2} ("pi_aff_g: C not in Z*_{N0^2}"), X != x·g, an
 // own_key not matching N1. D and Y are not recomputed (each would cost an
 // N-th power): a mismatch yields a proof every verifier rejects.
 absl::StatusOr<PiAffGProof> ProvePiAffG(const PiAffGStatement& statement,

@@ -21,6 +21,9 @@
 #include <gmp.h>
 
 #include <cstddef>
+#include <deque>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,12 +42,14 @@ inline constexpr size_t kEll = 256;        // ℓ  (CGGMP21 §6, ℓ = |q|)
 inline constexpr size_t kEllPrime = 1280;  // ℓ' (= 5ℓ)
 inline constexpr size_t kEpsilon = 512;    // ε  (= 2ℓ)
 
-// Moduli accepted by the proofs. The minimum is the paper's N > 2^(8ℓ)
-// requirement (2048-bit moduli); the maximum bounds every decoder.
-inline constexpr size_t kMinModulusBits = 2048;
-inline constexpr size_t kMaxModulusBits = 4096;
+// Size of every Paillier N and ring-Pedersen N̂ (exactly
+// kPaillierModulusBits = 2048 bits, checked by PaillierPublicKey and
+// RingPedersenParams; the paper needs N > 2^(8ℓ)). Decoders bound elements
+// by it: Z_N / Z_N̂ elements by kMaxModulusBytes, Z_{N²} by twice that.
+inline constexpr size_t kMaxModulusBits = kPaillierModulusBits;
+static_assert(kMaxModulusBits >= 8 * kEll, "CGGMP21 needs N > 2^(8l)");
 inline constexpr size_t kMaxModulusBytes = kMaxModulusBits / 8;
-// Elements of Z_{N^2} for the largest N.
+// Elements of Z_{N^2}.
 inline constexpr size_t kMaxModulusSquaredBytes = 2 * kMaxModulusBytes;
 
 // Number of bytes of the magnitude of any integer in ±2^bits.
@@ -185,7 +190,8 @@ absl::Status CheckOwnKey(const PaillierPublicKey& key,
 // and no squarings. Secret exponents stay constant time: the exponent is
 // shifted to a non-negative value of a fixed (public) bit length, each
 // window's entry is read with mpn_sec_tabselect (all entries touched) and
-// multiplied with mpn_sec_mul / mpn_sec_div_r. Thread-safe (immutable).
+// multiplied in Montgomery form with mpn_sec_mul and a masked final
+// subtraction (mpn_cnd_add_n). Thread-safe (immutable).
 class RingPedersenTable {
  public:
   explicit RingPedersenTable(const RingPedersenParams& params);
@@ -204,20 +210,29 @@ class RingPedersenTable {
                                 size_t b_bits) const;
 
  private:
-  // Multiplies acc (n limbs) by base^(e + 2^bits) for |e| <= 2^bits.
+  // Scratch buffers of one Commit call (secret contents, wiped after use).
+  struct Workspace {
+    std::vector<mp_limb_t> t, m, u, selected, scratch;
+  };
+  // out = a·b·R^-1 mod N̂ (Montgomery product, R = 2^(64·limbs)), constant
+  // time; out may alias a.
+  void MontgomeryMul(mp_limb_t* out, const mp_limb_t* a, const mp_limb_t* b,
+                     Workspace& ws) const;
+  // acc ← acc · base^(e + 2^bits) (Montgomery form) for |e| <= 2^bits.
   void MulPowShifted(const std::vector<mp_limb_t>& table, const BigInt& e,
-                     size_t bits, mp_limb_t* acc, mp_limb_t* product,
-                     mp_limb_t* scratch) const;
-  // base^(2^bits) as a BigInt (public), from the table.
+                     size_t bits, mp_limb_t* acc, Workspace& ws) const;
+  // base^(2^bits) as a plain BigInt (public), from the table.
   BigInt PowerOfTwoPower(const std::vector<mp_limb_t>& table,
                          size_t bits) const;
 
   RingPedersenParams params_;
-  size_t limbs_;                              // limbs of N̂
-  size_t windows_;                            // 4-bit windows covered
-  size_t max_bits_;                           // windows_ * 4 - 2
-  std::vector<mp_limb_t> s_table_, t_table_;  // [window][digit][limb]
-  std::vector<mp_limb_t> modulus_;
+  size_t limbs_;     // limbs of N̂
+  size_t windows_;   // 4-bit windows covered
+  size_t max_bits_;  // windows_ * 4 - 2
+  // [window][digit][limb], entries in Montgomery form.
+  std::vector<mp_limb_t> s_table_, t_table_;
+  std::vector<mp_limb_t> modulus_, n_prime_;  // N̂, -N̂^-1 mod R
+  BigInt r_inverse_;                          // R^-1 mod N̂
 };
 
 // s^a t^b mod N̂ for the prover: with `table` (which must be for `params`)
@@ -232,6 +247,43 @@ BigInt ProverCommit(const RingPedersenParams& params,
 absl::Status CheckTable(const RingPedersenParams& params,
                         const RingPedersenTable& table,
                         absl::string_view prefix);
+
+// A Paillier randomizer r ∈ Z*_N with its N-th power r^N mod N² (the
+// expensive part of an encryption under someone else's key). Secret: wipe
+// (BigInt does on destruction) and never use one twice.
+struct PaillierNonce {
+  BigInt r;
+  BigInt r_to_n;
+};
+
+// Randomizers for encryptions under one (typically a peer's) Paillier key,
+// computed ahead of time (e.g. by an idle thread) so a protocol round does
+// not pay the full-size N-th powers: Πaff-g's r^N0 and the ρ^N0 of Bob's D.
+// Each nonce is handed out once (Take removes it). Thread-safe.
+class PaillierNoncePool {
+ public:
+  explicit PaillierNoncePool(const PaillierPublicKey& key);
+  PaillierNoncePool(const PaillierNoncePool&) = delete;
+  PaillierNoncePool& operator=(const PaillierNoncePool&) = delete;
+
+  const PaillierPublicKey& key() const { return key_; }
+  // Computes `count` fresh nonces (r uniform in Z*_N) outside the lock and
+  // adds them.
+  void Fill(size_t count, RandomSource& rng);
+  // Removes and returns one nonce, or nullopt when the pool is empty.
+  std::optional<PaillierNonce> Take();
+  size_t size() const;
+
+ private:
+  PaillierPublicKey key_;
+  mutable std::mutex mu_;
+  std::deque<PaillierNonce> nonces_;
+};
+
+// r and r^N mod N²: from `pool` when it is for `key` and not empty, else
+// freshly sampled and computed (CRT when `own_key` is key's private key).
+PaillierNonce NextNonce(const PaillierPublicKey& key, PaillierNoncePool* pool,
+                        const PaillierPrivateKey* own_key, RandomSource& rng);
 
 // Absorbs a Paillier modulus / ring-Pedersen parameters into a transcript.
 void AppendPaillier(Transcript& transcript, absl::string_view label,

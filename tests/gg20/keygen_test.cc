@@ -357,6 +357,21 @@ TEST(KeygenCheater, MissingNoSmallFactorProof) {
   ExpectBlamed(RunWithCheater(o), "pi_fac: proof missing");
 }
 
+TEST(KeygenCheater, RingPedersenParameterOutOfRange) {
+  KeygenTestingOptions o;
+  o.tamper = TamperAt<v1::KeygenDecommit>(
+      2, 0, [](v1::KeygenDecommit& d) { d.set_rp_t(EncodeInt(BigInt(1))); });
+  ExpectBlamed(RunWithCheater(o), "ring_pedersen: t out of range");
+}
+
+TEST(KeygenCheater, ShareNotAScalar) {
+  KeygenTestingOptions o;
+  o.tamper = TamperAt<v1::KeygenShare>(2, kAny, [](v1::KeygenShare& s) {
+    s.set_share(std::string(32, '\xff'));
+  });
+  ExpectBlamed(RunWithCheater(o), "share: scalar: value >= group order");
+}
+
 TEST(KeygenCheater, WrongKeyIdConfirmation) {
   KeygenTestingOptions o;
   o.tamper = TamperAt<v1::KeygenConfirm>(4, 0, [](v1::KeygenConfirm& c) {

@@ -236,6 +236,14 @@ TEST_F(PresignatureUse, WrongSignatureShareIsIdentified) {
                   .status()
                   .message(),
               HasSubstr("expected 2 shares, got 1"));
+  SignatureShare stranger = *s2;
+  stranger.signer = 3;
+  std::vector<SignatureShare> with_stranger{*s1, stranger};
+  EXPECT_THAT(
+      CombineShares(p[1]->public_data(), *digest, with_stranger, nullptr)
+          .status()
+          .message(),
+      HasSubstr("share from non-signer 3"));
   std::vector<SignatureShare> dup{*s1, *s1};
   EXPECT_THAT(CombineShares(p[1]->public_data(), *digest, dup, nullptr)
                   .status()
@@ -441,16 +449,76 @@ TEST_F(PresignCheater, LogStarProofReplayedToAnotherVerifier) {
   EXPECT_THAT(r.aborts.at(3).culprits[0].reason, HasSubstr("pi_log_star:"));
 }
 
-TEST_F(PresignCheater, WrongDeltaAbortsWithoutSignature) {
-  // δ_i off by one with every proof valid: Σ R̄_j != G. The presignature is
-  // refused. (Naming the culprit would need the MtA-opening phase, which is
-  // not implemented: the abort carries no culprit.)
+TEST_F(PresignCheater, MtaCiphertextFNotAUnit) {
+  PresignTestingOptions o;
+  BigInt n = (*shares_)[1]->paillier->n();
+  o.tamper = TamperAt<v1::PresignRound2Direct>(
+      2, [n](v1::PresignRound2Direct& m) { m.set_f_gamma(EncodeInt(n)); });
+  ExpectBlamed(Run(o), "f_gamma: paillier: ciphertext not a unit");
+}
+
+TEST_F(PresignCheater, RevealWithMissingResponse) {
   PresignTestingOptions o;
   o.wrong_delta = true;
-  RunResult r = Run(o);
-  EXPECT_FALSE(r.all_done);
-  EXPECT_TRUE(r.results.empty());
-  EXPECT_EQ(r.aborts.size(), 3u);
+  o.tamper = TamperAt<v1::PresignReveal>(
+      5, [](v1::PresignReveal& m) { m.mutable_received()->RemoveLast(); });
+  ExpectBlamed(Run(o), "one MtA response per other signer");
+}
+
+TEST_F(PresignCheater, RevealWithNonCanonicalPlaintext) {
+  // m + N opens the same ciphertext but is outside (-N/2, N/2).
+  PresignTestingOptions o;
+  o.wrong_delta = true;
+  BigInt n = (*shares_)[1]->paillier->n();
+  o.tamper = TamperAt<v1::PresignReveal>(5, [n](v1::PresignReveal& m) {
+    auto v = DecodeInt(m.delta_plain(), 256, "t", "m");
+    ASSERT_TRUE(v.ok());
+    m.set_delta_plain(EncodeInt(*v + n));
+  });
+  ExpectBlamed(Run(o), "delta_plain");
+}
+
+TEST_F(PresignCheater, WrongDeltaIdentifiedInRevealRound) {
+  // δ_i off by one with every proof valid: Σ R̄_j != G. The presignature is
+  // discarded, the parties open γ_j and the decryption of their δ_j
+  // ciphertext, and the cheater is named.
+  PresignTestingOptions o;
+  o.wrong_delta = true;
+  ExpectBlamed(Run(o), "broadcast delta differs from its MtA values");
+}
+
+TEST_F(PresignCheater, WrongDeltaRevealWithWrongGamma) {
+  PresignTestingOptions o;
+  o.wrong_delta = true;
+  o.tamper = TamperAt<v1::PresignReveal>(5, [](v1::PresignReveal& m) {
+    m.set_gamma(EncodeSc(Scalar::FromU64(9)));
+  });
+  ExpectBlamed(Run(o), "revealed gamma does not match Gamma");
+}
+
+TEST_F(PresignCheater, WrongDeltaRevealWithForgedPlaintext) {
+  // The cheater claims its (wrong) δ is the decryption: the nonce opening
+  // fails.
+  PresignTestingOptions o;
+  o.wrong_delta = true;
+  o.tamper = TamperAt<v1::PresignReveal>(5, [](v1::PresignReveal& m) {
+    auto v = DecodeInt(m.delta_plain(), 256, "t", "m");
+    ASSERT_TRUE(v.ok());
+    m.set_delta_plain(EncodeInt(*v + BigInt(1)));
+  });
+  ExpectBlamed(Run(o), "delta reveal does not open C_j");
+}
+
+TEST_F(PresignCheater, RevealWithTamperedReceivedResponse) {
+  // A party misreports an MtA response it received (to frame its Bob).
+  PresignTestingOptions o;
+  o.wrong_delta = true;
+  o.tamper = TamperAt<v1::PresignReveal>(5, [](v1::PresignReveal& m) {
+    auto d = DecodeInt(m.received(0).d_gamma(), 512, "t", "d");
+    ASSERT_TRUE(d.ok());
+    m.mutable_received(0)->set_d_gamma(EncodeInt(*d + BigInt(1)));
+  });
+  ExpectBlamed(Run(o), "does not verify: pi_aff_g:");
 }
 
 TEST_F(PresignCheater, EquivocatingBroadcastByRouter) {

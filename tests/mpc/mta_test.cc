@@ -96,7 +96,7 @@ TEST(Mta, AlphaPlusBetaEqualsProductOverRandomRuns) {
   }
 }
 
-TEST(Mta, WithProverTables) {
+TEST(Mta, WithProverTablesAndNoncePool) {
   zk::RingPedersenTable alice_table(AliceRp().params());
   zk::RingPedersenTable bob_table(BobRp().params());
   DeterministicRandom rng(9);
@@ -110,9 +110,13 @@ TEST(Mta, WithProverTables) {
   ASSERT_TRUE(BobVerifyRequest(AliceKey().public_key(), BobRp().params(),
                                nullptr, *req, Context(kAlice, kBob))
                   .ok());
-  absl::StatusOr<BobResult> bob = BobRespond(
-      AliceKey().public_key(), AliceRp().params(), BobKey(), req->cap_k, x,
-      Point::Generator(), Context(kBob, kAlice), rng, &alice_table);
+  zk::PaillierNoncePool alice_nonces(AliceKey().public_key());
+  alice_nonces.Fill(3, rng);
+  absl::StatusOr<BobResult> bob =
+      BobRespond(AliceKey().public_key(), AliceRp().params(), BobKey(),
+                 req->cap_k, x, Point::Generator(), Context(kBob, kAlice), rng,
+                 &alice_table, &alice_nonces);
+  EXPECT_EQ(alice_nonces.size(), 1u);  // ρ of D and r of Πaff-g's A
   ASSERT_TRUE(bob.ok()) << bob.status();
   absl::StatusOr<AliceResult> alice =
       AliceFinalize(AliceKey(), AliceRp().params(), &AliceRp(),

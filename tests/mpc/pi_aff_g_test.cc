@@ -219,6 +219,12 @@ TEST(PiAffG, HonestProverRefusesInconsistentWitness) {
                              Context(kBob, kAlice), rng)
                      .status(),
                  "pi_aff_g: witness rho_y not in Z*_N1");
+  BigInt bad_c = Alice().p();
+  PiAffGStatement st_c{st.paillier0, st.paillier1, st.ring_pedersen, bad_c,
+                       st.cap_d,     st.cap_y,     st.base,          st.cap_x};
+  ExpectRejected(
+      ProvePiAffG(st_c, v.Witness(), Context(kBob, kAlice), rng).status(),
+      "pi_aff_g: C not in Z*_{N0^2}");
   ExpectRejected(
       ProvePiAffG(st, PiAffGWitness{v.x, v.y, v.rho, v.rho_y, &Alice()},
                   Context(kBob, kAlice), rng)

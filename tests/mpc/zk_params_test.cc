@@ -184,6 +184,38 @@ TEST(ZkParams, RingPedersenTableRejectsOutOfBoundExponents) {
   EXPECT_TRUE(CheckTable(params, table, "pi_x").ok());
 }
 
+TEST(ZkParams, NoncePoolHandsOutEachNonceOnce) {
+  const PaillierPublicKey& key = FixturePaillierKey(0).public_key();
+  PaillierNoncePool pool(key);
+  DeterministicRandom rng(6);
+  EXPECT_FALSE(pool.Take().has_value());
+  pool.Fill(3, rng);
+  EXPECT_EQ(pool.size(), 3u);
+  std::vector<BigInt> seen;
+  for (int i = 0; i < 3; ++i) {
+    std::optional<PaillierNonce> n = pool.Take();
+    ASSERT_TRUE(n.has_value());
+    EXPECT_TRUE(CheckUnit(n->r, key.n(), "p", "r", "N").ok());
+    EXPECT_EQ(n->r_to_n, BigInt::PowMod(n->r, key.n(), key.n_squared()));
+    for (const BigInt& s : seen) EXPECT_NE(s, n->r);
+    seen.push_back(n->r);
+  }
+  EXPECT_EQ(pool.size(), 0u);
+  // NextNonce: from the pool while it lasts, then fresh; a pool for another
+  // key is ignored.
+  pool.Fill(1, rng);
+  PaillierNonce a = NextNonce(key, &pool, nullptr, rng);
+  EXPECT_EQ(pool.size(), 0u);
+  PaillierNonce b = NextNonce(key, &pool, nullptr, rng);
+  EXPECT_EQ(b.r_to_n, BigInt::PowMod(b.r, key.n(), key.n_squared()));
+  PaillierNoncePool other(FixturePaillierKey(1).public_key());
+  other.Fill(1, rng);
+  PaillierNonce c = NextNonce(key, &other, &FixturePaillierKey(0), rng);
+  EXPECT_EQ(other.size(), 1u);
+  EXPECT_EQ(c.r_to_n, BigInt::PowMod(c.r, key.n(), key.n_squared()));
+  EXPECT_NE(a.r, b.r);
+}
+
 TEST(ZkParams, WireHelpers) {
   BigInt v(-123456);
   absl::StatusOr<BigInt> back = DecodeInteger(EncodeInteger(v), 8, "p", "z");
