@@ -229,6 +229,23 @@ absl::StatusOr<PaillierPrivateKey> PaillierPrivateKey::Generate(
   }
 }
 
+absl::StatusOr<PaillierPrivateKey> PaillierPrivateKey::FromPool(
+    SafePrimePool& pool, std::chrono::milliseconds timeout) {
+  if (pool.bits() != kPaillierPrimeBits) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("paillier: pool holds ", pool.bits(),
+                     "-bit primes, expected ", kPaillierPrimeBits));
+  }
+  for (;;) {
+    absl::StatusOr<BigInt> p = pool.Take(timeout);
+    if (!p.ok()) return p.status();
+    absl::StatusOr<BigInt> q = pool.Take(timeout);
+    if (!q.ok()) return q.status();
+    if (*p == *q) continue;  // negligible
+    return FromPrimes(*p, *q);
+  }
+}
+
 BigInt PaillierPrivateKey::CombinePrimes(const BigInt& xp,
                                          const BigInt& xq) const {
   // x = xq + q·((xp - xq)·q^-1 mod p).

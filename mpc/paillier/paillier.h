@@ -21,6 +21,7 @@
 #ifndef NITRO_TSS_MPC_PAILLIER_PAILLIER_H_
 #define NITRO_TSS_MPC_PAILLIER_PAILLIER_H_
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 
@@ -28,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "mpc/math/bigint.h"
 #include "mpc/math/random.h"
+#include "mpc/primes/safe_prime.h"
 #include "nitro_tss/mpc/v1/paillier.pb.h"
 
 namespace nitro_tss::mpc {
@@ -109,6 +111,13 @@ class PaillierPrivateKey {
   // Generates two fresh safe primes (GenerateSafePrime with `threads`).
   static absl::StatusOr<PaillierPrivateKey> Generate(RandomSource& rng,
                                                      int threads = 1);
+  // Draws two primes from `pool` (which must hold kPaillierPrimeBits-bit
+  // primes), waiting up to `timeout` for each. Unavailable when the pool
+  // cannot supply them in time (a prime already taken is then lost: primes
+  // are never returned to a pool); InvalidArgument for a pool of the wrong
+  // size.
+  static absl::StatusOr<PaillierPrivateKey> FromPool(
+      SafePrimePool& pool, std::chrono::milliseconds timeout);
 
   const PaillierPublicKey& public_key() const { return public_key_; }
   const BigInt& n() const { return public_key_.n(); }

@@ -355,3 +355,30 @@ TEST(Paillier, OwnKeyEncryptionNoncesAreFreshUnits) {
 
 }  // namespace
 }  // namespace nitro_tss::mpc
+
+namespace nitro_tss::mpc {
+namespace {
+
+TEST(PaillierKey, FromPoolDrawsTwoPrimes) {
+  SafePrimePool pool(1024, 2);
+  const auto& pair = testing::FixturePrimePairs()[6];
+  ASSERT_TRUE(pool.Add(pair.p).ok());
+  ASSERT_TRUE(pool.Add(pair.q).ok());
+  auto key = PaillierPrivateKey::FromPool(pool, std::chrono::milliseconds(10));
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(key->n(), pair.p * pair.q);
+  EXPECT_EQ(pool.Size(), 0u);
+  EXPECT_EQ(PaillierPrivateKey::FromPool(pool, std::chrono::milliseconds(10))
+                .status()
+                .code(),
+            absl::StatusCode::kUnavailable);
+  SafePrimePool wrong(256, 1);
+  EXPECT_THAT(std::string(PaillierPrivateKey::FromPool(
+                              wrong, std::chrono::milliseconds(1))
+                              .status()
+                              .message()),
+              ::testing::HasSubstr("pool holds 256-bit primes"));
+}
+
+}  // namespace
+}  // namespace nitro_tss::mpc
