@@ -242,7 +242,9 @@ absl::StatusOr<std::string> KmsService::Execute(const CallerIdentity& caller,
       k.policy = req.policy.value_or(DefaultKeyPolicy(options_.account));
       auto policy = ParsePolicy(k.policy);
       if (!policy.ok()) return policy.status();
-      if (!req.bypass_policy_lockout_safety_check) {
+      // The lockout check applies to a caller-supplied policy (AWS does not
+      // apply it to the default policy).
+      if (req.policy.has_value() && !req.bypass_policy_lockout_safety_check) {
         AuthorizationRequest check;
         check.principal_arn = caller.principal_arn;
         check.action = "kms:PutKeyPolicy";

@@ -119,6 +119,19 @@ TEST(KeyStore, RejectsBadMasterKeyAndSchemaVersion) {
   EXPECT_THAT(std::string(ks.status().message()),
               HasSubstr("schema version 9"));
   std::filesystem::remove(path);
+  const std::string raw = TempPath("mk.raw");
+  std::ofstream(raw, std::ios::binary) << std::string(32, '\x05');
+  auto k1 = ReadMasterKeyFile(raw);
+  ASSERT_TRUE(k1.ok()) << k1.status();
+  EXPECT_EQ(k1->data()[31], 5);
+  std::ofstream(raw, std::ios::binary) << std::string(64, 'f') << "\n";
+  EXPECT_TRUE(ReadMasterKeyFile(raw).ok());
+  std::ofstream(raw, std::ios::binary) << "short";
+  EXPECT_THAT(std::string(ReadMasterKeyFile(raw).status().message()),
+              HasSubstr("expected 32 raw bytes or 64 hex"));
+  std::filesystem::remove(raw);
+  EXPECT_EQ(ReadMasterKeyFile(raw).status().code(),
+            absl::StatusCode::kNotFound);
   EXPECT_TRUE(ParseMasterKeyHex(std::string(64, 'a')).ok());
   EXPECT_FALSE(ParseMasterKeyHex(std::string(63, 'a')).ok());
   EXPECT_FALSE(ParseMasterKeyHex(std::string(64, 'g')).ok());
@@ -149,6 +162,15 @@ TEST(CiphertextBlob, RoundTripAndEveryTamperingRejected) {
   EXPECT_FALSE(OpenBlob(other, *blob, ctx).ok());
   EXPECT_FALSE(OpenBlob(key, blob->substr(0, blob->size() - 1), ctx).ok());
   EXPECT_FALSE(BlobKeyId("").ok());
+  std::string bad_id = *blob;
+  bad_id[2] = '\x07';  // key id must be printable ASCII
+  EXPECT_EQ(AwsErrorType(BlobKeyId(bad_id).status()),
+            "InvalidCiphertextException");
+  EXPECT_FALSE(
+      BlobKeyId(std::string(kMaxCiphertextBlobBytes + 1, '\x01')).ok());
+  std::string zero_len = *blob;
+  zero_len[1] = '\0';
+  EXPECT_FALSE(BlobKeyId(zero_len).ok());
   EXPECT_FALSE(BlobKeyId(std::string("\x02\x01k", 3)).ok());
   EXPECT_FALSE(SealBlob(key, "", ctx).ok());
   EXPECT_FALSE(SealBlob(key, std::string(4097, 'x'), ctx).ok());
@@ -402,6 +424,36 @@ TEST(SigV4Auth, AcceptsValidAndMapsEveryFailureToItsAwsType) {
   std::erase_if(none.headers,
                 [](const auto& h) { return h.first == "Authorization"; });
   EXPECT_EQ(type(none), "MissingAuthenticationTokenException");
+  // A session token sent but not signed.
+  HttpRequestMessage unsigned_token =
+      Signed("ASIATEMP", "temp-secret", "", kNow);
+  unsigned_token.headers.emplace_back("X-Amz-Security-Token", "the-token");
+  EXPECT_EQ(type(unsigned_token), "IncompleteSignatureException");
+  // Scoped to another service.
+  {
+    kms::HttpRequest req;
+    req.method = "POST";
+    req.path = "/";
+    req.headers = {{"Host", "127.0.0.1:4000"}};
+    req.body = "{}";
+    kms::SigningParams params;
+    params.credentials = kms::AwsCredentials("AKIDPARENT", "parent-secret");
+    params.region = "us-east-1";
+    params.service = "s3";
+    params.time = kNow;
+    ASSERT_TRUE(kms::SignRequest(params, &req).ok());
+    HttpRequestMessage m;
+    m.method = "POST";
+    m.path = "/";
+    for (const auto& h : req.headers) m.headers.emplace_back(h.name, h.value);
+    m.body = req.body;
+    EXPECT_EQ(type(m), "InvalidSignatureException");
+  }
+  // No X-Amz-Date.
+  HttpRequestMessage no_date = Signed("AKIDPARENT", "parent-secret", "", kNow);
+  std::erase_if(no_date.headers,
+                [](const auto& h) { return h.first == "X-Amz-Date"; });
+  EXPECT_EQ(type(no_date), "IncompleteSignatureException");
   HttpRequestMessage garbled = Signed("AKIDPARENT", "parent-secret", "", kNow);
   SetHeader(&garbled, "Authorization", "AWS4-HMAC-SHA256 nonsense");
   EXPECT_EQ(type(garbled), "IncompleteSignatureException");

@@ -148,6 +148,19 @@ TEST_F(ServiceTest, KeyResolutionAndOperationErrors) {
   EXPECT_EQ(ErrorType(Call("CreateKey", R"({"Policy":"{\"Statement\":[]}"})")),
             "MalformedPolicyDocumentException");
 
+  // Lockout safety check: only for caller-supplied policies.
+  const std::string stranger = "arn:aws:iam::999999999999:role/x";
+  EXPECT_EQ(Call("CreateKey", "{}", stranger).first, 200);
+  const std::string admin_only =
+      R"({"Policy":"{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":)"
+      R"({\"AWS\":\"arn:aws:iam::111122223333:role/admin\"},\"Action\":\"kms:*\"}}")";
+  EXPECT_EQ(ErrorType(Call("CreateKey", admin_only + "}")),
+            "MalformedPolicyDocumentException");
+  EXPECT_EQ(Call("CreateKey",
+                 admin_only + R"(,"BypassPolicyLockoutSafetyCheck":true})")
+                .first,
+            200);
+
   // A blob naming a key that does not exist.
   auto enc = Call("Encrypt", absl::StrCat(R"({"KeyId":")", id,
                                           R"(","Plaintext":"c2VjcmV0"})"));
