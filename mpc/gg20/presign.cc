@@ -103,6 +103,17 @@ struct PresignState {
     }
   }
   const PartyPublicInfo& Info(PartyId id) const { return *ks->Party(id); }
+  const zk::RingPedersenTable* Table(PartyId id) const {
+    if (!config.accelerators) return nullptr;
+    auto it = config.accelerators->tables.find(id);
+    return it == config.accelerators->tables.end() ? nullptr : it->second.get();
+  }
+  zk::PaillierNoncePool* Pool(PartyId id) const {
+    if (!config.accelerators) return nullptr;
+    auto it = config.accelerators->nonce_pools.find(id);
+    return it == config.accelerators->nonce_pools.end() ? nullptr
+                                                        : it->second.get();
+  }
   const PaillierPublicKey& OwnPaillier() const {
     return ks->paillier->public_key();
   }
@@ -519,7 +530,8 @@ class PresignRound3 : public round::Round {
       zk::PiLogStarStatement st{s.OwnPaillier(), s.Info(j).ring_pedersen,
                                 s.cap_k, s.big_r, r_bar};
       absl::StatusOr<zk::PiLogStarProof> proof = zk::ProvePiLogStar(
-          st, zk::PiLogStarWitness{k_int, s.rho, s.ks->paillier.get()},
+          st,
+          zk::PiLogStarWitness{k_int, s.rho, s.ks->paillier.get(), s.Table(j)},
           s.Ctx(4, s.self, j), rng);
       if (!proof.ok()) return proof.status();
       v1::PresignRound4Direct d;
@@ -694,20 +706,24 @@ absl::Status BobMta(const PresignState& s, PartyId j, const Scalar& x,
   size_t extra =
       s.config.testing != nullptr ? s.config.testing->mta_beta_extra_bits : 0;
   BigInt beta = BigInt::RandomSigned(zk::kEllPrime + extra, rng);
-  BigInt nonce_s = BigInt::RandomUnit(nj.n(), rng);
+  // enc_j(β; s) = (1+N_j)^β · s^N_j, the randomizer from the pool when one
+  // is available.
+  zk::PaillierNonce nonce = zk::NextNonce(nj, s.Pool(j), nullptr, rng);
+  BigInt& nonce_s = nonce.r;
   BigInt x_int = x.ToBigInt();
   absl::StatusOr<BigInt> kx = nj.MulScalar(s.peers.at(j).cap_k, x_int);
   if (!kx.ok()) return kx.status();
-  absl::StatusOr<BigInt> enc_beta = nj.EncryptWithNonce(beta, nonce_s);
-  if (!enc_beta.ok()) return enc_beta.status();
-  absl::StatusOr<BigInt> d = nj.Add(*kx, *enc_beta);
+  BigInt enc_beta =
+      BigInt::ModMul(zk::OnePlusNPow(nj, beta), nonce.r_to_n, nj.n_squared());
+  absl::StatusOr<BigInt> d = nj.Add(*kx, enc_beta);
   if (!d.ok()) return d.status();
   absl::StatusOr<PaillierEncryption> f = own.Encrypt(beta, rng);
   if (!f.ok()) return f.status();
   zk::PiAffGStatement st{
       nj, own.public_key(), alice.ring_pedersen, s.peers.at(j).cap_k,
       *d, f->ciphertext,    Point::Generator(),  x_point};
-  zk::PiAffGWitness wit{x_int, beta, nonce_s, f->nonce, &own};
+  zk::PiAffGWitness wit{x_int, beta,       nonce_s,  f->nonce,
+                        &own,  s.Table(j), s.Pool(j)};
   zk::PiAffGProof proof;
   if (extra > 0) {
     proof =
@@ -724,7 +740,8 @@ absl::Status BobMta(const PresignState& s, PartyId j, const Scalar& x,
   *beta_out = beta;
   x_int.Wipe();
   beta.Wipe();
-  nonce_s.Wipe();
+  nonce.r.Wipe();
+  nonce.r_to_n.Wipe();
   f->nonce.Wipe();
   return absl::OkStatus();
 }
@@ -846,7 +863,7 @@ class PresignRound0 : public round::Round {
       if (j == s.self) continue;
       zk::PiEncStatement st{s.OwnPaillier(), s.Info(j).ring_pedersen, s.cap_k};
       absl::StatusOr<zk::PiEncProof> proof = zk::ProvePiEnc(
-          st, zk::PiEncWitness{k_int, s.rho, s.ks->paillier.get()},
+          st, zk::PiEncWitness{k_int, s.rho, s.ks->paillier.get(), s.Table(j)},
           s.Ctx(1, s.self, j), rng);
       if (!proof.ok()) return proof.status();
       v1::PresignRound1Direct d;
@@ -879,6 +896,19 @@ PresignatureId ComputePresignatureId(const PresignaturePublic& pub,
   PresignatureId id;
   std::copy(c.begin(), c.end(), id.begin());
   return id;
+}
+
+std::shared_ptr<PresignAccelerators> BuildPresignAccelerators(
+    const KeyShare& key_share) {
+  auto acc = std::make_shared<PresignAccelerators>();
+  for (const PartyPublicInfo& p : key_share.parties) {
+    if (p.id == key_share.self) continue;
+    acc->tables[p.id] =
+        std::make_shared<const zk::RingPedersenTable>(p.ring_pedersen);
+    acc->nonce_pools[p.id] =
+        std::make_shared<zk::PaillierNoncePool>(p.paillier);
+  }
+  return acc;
 }
 
 Presignature::Presignature(PresignaturePublic pub, round::PartyId self,

@@ -30,6 +30,7 @@
 #include "mpc/gg20/key_share.h"
 #include "mpc/gg20/testing_hooks.h"
 #include "mpc/round/round.h"
+#include "mpc/zk/zk_params.h"
 
 namespace nitro_tss::mpc::gg20 {
 
@@ -86,12 +87,27 @@ struct PresignTestingOptions {
   bool wrong_delta = false;
 };
 
+// Optional precomputation for the prover side; it changes no message's
+// distribution and no check. Per peer: a RingPedersenTable for the peer's
+// ring-Pedersen parameters (built once per key, ~6 MB each, reused by every
+// presignature) and a pool of Paillier randomizers (r, r^N) under the
+// peer's key, which a node fills in idle time (each used once).
+struct PresignAccelerators {
+  std::map<round::PartyId, std::shared_ptr<const zk::RingPedersenTable>> tables;
+  std::map<round::PartyId, std::shared_ptr<zk::PaillierNoncePool>> nonce_pools;
+};
+
+// Tables for every other party of `key_share` and empty nonce pools.
+std::shared_ptr<PresignAccelerators> BuildPresignAccelerators(
+    const KeyShare& key_share);
+
 struct PresignConfig {
   std::vector<uint8_t> session_id;
   std::shared_ptr<const KeyShare> key_share;
   std::vector<round::PartyId> signers;  // exactly t+1 parties of the key
   Scalar tweak;                         // zero: no derivation
-  const PresignTestingOptions* testing = nullptr;  // tests only
+  std::shared_ptr<PresignAccelerators> accelerators;  // optional
+  const PresignTestingOptions* testing = nullptr;     // tests only
 };
 
 // Validates the configuration and creates the session. Errors start

@@ -64,6 +64,7 @@ struct PresignRun {
   uint64_t seed = 7;
   std::map<PartyId, PresignTestingOptions> cheats;
   round::Simulator::DeliveryHook hook;
+  std::map<PartyId, std::shared_ptr<PresignAccelerators>> accelerators;
 };
 RunResult RunPresign(const PresignRun& run);
 std::map<PartyId, std::shared_ptr<Presignature>> PresignaturesOf(

@@ -309,6 +309,41 @@ TEST(KeygenCheater, NonBlumModulusWithUncheckedProver) {
   ExpectBlamed(RunWithCheater(o), "pi_mod:");
 }
 
+TEST(KeygenCheater, BlumModulusWithSmallFactorCaughtByPiFac) {
+  // BitForge: N = p·q with a 64-bit p, both ≡ 3 (mod 4). N is a genuine
+  // Paillier–Blum modulus, so its Πmod verifies; only Πfac (against each
+  // verifier's ring-Pedersen parameters) rejects it.
+  KeygenTestingOptions o;
+  o.tamper = TamperAt<v1::KeygenDecommit>(2, 0, [](v1::KeygenDecommit& d) {
+    DeterministicRandom rng(12);
+    auto prime_3mod4 = [&rng](size_t bits) {
+      for (;;) {
+        BigInt c = BigInt::RandomBits(bits, rng);
+        mpz_setbit(c.get_mut(), bits - 1);
+        mpz_setbit(c.get_mut(), bits - 2);
+        BigInt p;
+        mpz_nextprime(p.get_mut(), c.get());
+        if (mpz_fdiv_ui(p.get(), 4) == 3 && p.BitLength() == bits) return p;
+      }
+    };
+    BigInt p = prime_3mod4(64), q = prime_3mod4(1984);
+    BigInt n = p * q;
+    ASSERT_EQ(n.BitLength(), 2048u);
+    ProofContext ctx;
+    ctx.session_id = SessionId(5);
+    ctx.protocol = kKeygenProtocol;
+    ctx.round = 2;
+    ctx.prover = kCheater;
+    auto proof = ProvePiModUncheckedForTesting(PiModStatement{n},
+                                               PiModWitness{p, q}, ctx, rng);
+    ASSERT_TRUE(proof.ok()) << proof.status();
+    ASSERT_TRUE(VerifyPiMod(PiModStatement{n}, *proof, ctx).ok());
+    d.set_paillier_n(EncodeInt(n));
+    d.set_pi_mod(PiModProofToProto(*proof).SerializeAsString());
+  });
+  ExpectBlamed(RunWithCheater(o), "pi_fac:");
+}
+
 TEST(KeygenCheater, PaillierModulusTooShort) {
   KeygenTestingOptions o;
   o.tamper = TamperAt<v1::KeygenDecommit>(2, 0, [](v1::KeygenDecommit& d) {

@@ -106,6 +106,36 @@ TEST(Gg20Signing, DerivationTweakSignsForDerivedKey) {
   PresignAndSign(ks, {1, 3}, 61, DigestAlgorithm::kSha256, Scalar::FromU64(77));
 }
 
+TEST(Gg20Signing, AcceleratedProversProduceValidSignatures) {
+  // Ring-Pedersen tables and pre-filled nonce pools (half the needed
+  // nonces, so both the pool and the fallback path run).
+  auto ks = DealKeyShares(2, 3, 8);
+  PresignRun run;
+  run.shares = ks;
+  run.signers = {1, 2, 3};
+  run.session_tag = 71;
+  DeterministicRandom fill(5);
+  for (const auto& k : ks) {
+    auto acc = BuildPresignAccelerators(*k);
+    for (auto& [peer, pool] : acc->nonce_pools) pool->Fill(2, fill);
+    run.accelerators[k->self] = acc;
+  }
+  RunResult r = RunPresign(run);
+  ASSERT_TRUE(r.all_done);
+  auto presigs = PresignaturesOf(r);
+  for (const auto& [id, acc] : run.accelerators) {
+    for (const auto& [peer, pool] : acc->nonce_pools)
+      EXPECT_EQ(pool->size(), 0u);
+  }
+  SignRequest req =
+      RequestFor(presigs.begin()->second->public_data(), Msg("accelerated"));
+  std::vector<round::Culprit> culprits;
+  auto sig = SignAll(presigs, req, &culprits);
+  ASSERT_TRUE(sig.ok()) << sig.status();
+  auto digest = RequestDigest(req);
+  EXPECT_TRUE(VerifyRecoverableEcdsa(ks[0]->public_key, *digest, *sig).ok());
+}
+
 TEST(Gg20Signing, TPartiesCannotStartSigning) {
   auto ks = DealKeyShares(2, 3, 5);
   DeterministicRandom rng(1);

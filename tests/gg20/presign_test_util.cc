@@ -15,6 +15,8 @@ RunResult RunPresign(const PresignRun& run) {
     }
     cfg.signers = run.signers;
     cfg.tweak = run.tweak;
+    auto acc = run.accelerators.find(id);
+    if (acc != run.accelerators.end()) cfg.accelerators = acc->second;
     auto it = run.cheats.find(id);
     if (it != run.cheats.end()) cfg.testing = &it->second;
     auto s = NewPresignSession(cfg, rng);
