@@ -34,15 +34,19 @@ function(nitro_tss_library name)
   target_link_libraries(${name} PUBLIC ${ARG_DEPS})
 endfunction()
 
-# nitro_tss_test(NAME SRCS ... DEPS ...) builds one gtest binary and registers
+# nitro_tss_test(NAME SRCS ... DEPS ... [RUNS targets...]) builds one gtest
+# binary (RUNS: executables the tests start, built along with it) and registers
 # each of its tests with CTest. Tests run from the source root, so they can
 # read tests/fixtures/... and ../shared/... by relative path.
 function(nitro_tss_test name)
   if(NOT NITRO_TSS_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SRCS;DEPS;LABELS;RUNS" ${ARGN})
   add_executable(${name} ${ARG_SRCS})
+  if(ARG_RUNS)
+    add_dependencies(${name} ${ARG_RUNS})
+  endif()
   nitro_tss_defaults(${name})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main
                                         GTest::gmock)

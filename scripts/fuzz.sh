@@ -6,7 +6,7 @@ BUILD=${1:-build-fuzz}
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
-  -DNITRO_TSS_FUZZ=ON -DNITRO_TSS_BUILD_BENCH=OFF
+  -DNITRO_TSS_FUZZ=ON -DNITRO_TSS_BUILD_TESTS=ON -DNITRO_TSS_BUILD_BENCH=OFF
 # Build only the fuzz targets (test targets are configured but not built).
 targets=$(cut -d'|' -f1 "$BUILD/fuzzers.txt" | grep -v '^$' | tr '\n' ' ')
 # shellcheck disable=SC2086

@@ -67,8 +67,9 @@ absl::StatusOr<PaillierEncryption> AliceEncrypt(
 
 // Alice's message to one Bob: K and Πenc against Bob's ring-Pedersen
 // parameters (`bob_table`: optional precomputation for them, reused across
-// sessions). `encryption` must be AliceEncrypt's output for this k (else
-// "pi_enc: K != enc(k; rho)"). context.prover = Alice, verifier = Bob.
+// sessions). `encryption` must be AliceEncrypt's output for this k (a
+// mismatch yields a proof Bob rejects). context.prover = Alice, verifier =
+// Bob.
 absl::StatusOr<MtaRequest> AliceRequest(
     const PaillierPrivateKey& alice_key, const PaillierEncryption& encryption,
     const Scalar& k, const RingPedersenParams& bob_params,

@@ -3,9 +3,10 @@
 // Non-Interactive, Proactive, Threshold ECDSA with Identifiable Aborts",
 // ePrint 2021/060; Πenc = Fig. 14, Πaff-g = Fig. 15, Πlog* = Fig. 25).
 //
-// The constants are the paper's, instantiated for secp256k1 (Section 4
-// "Parameters"/Section 6: ℓ = |q|, ℓ' = 5ℓ, ε = 2ℓ, Paillier and
-// ring-Pedersen moduli of at least 8ℓ = 2048 bits):
+// The constants are the paper's parameter choice for the presigning proofs,
+// instantiated for secp256k1 (ℓ = |q|, ℓ' = 5ℓ, ε = 2ℓ, Paillier and
+// ring-Pedersen moduli of at least 8ℓ = 2048 bits; the same values as the
+// authors' proof-of-concept and other CGGMP21 implementations):
 //   kEll       ℓ  = 256   plaintext range of k, x (in ±2^ℓ)
 //   kEllPrime  ℓ' = 1280  range of the additive mask y of Πaff-g (±2^ℓ')
 //   kEpsilon   ε  = 512   slack: masks α ∈ ±2^(ℓ+ε), β ∈ ±2^(ℓ'+ε)
@@ -13,8 +14,9 @@
 //
 // The helpers here implement the membership and range checks shared by the
 // three proofs (each returns an error with the caller's stable prefix, e.g.
-// "pi_enc: z1 out of range") and CRT exponentiation for parties that know a
-// modulus' factorization.
+// "pi_enc: z1 out of range"), CRT exponentiation for parties that know a
+// modulus' factorization, the provers' fixed-base ring-Pedersen table and a
+// pool of precomputed Paillier randomizers.
 #ifndef NITRO_TSS_MPC_ZK_ZK_PARAMS_H_
 #define NITRO_TSS_MPC_ZK_ZK_PARAMS_H_
 
@@ -38,7 +40,7 @@
 
 namespace nitro_tss::mpc::zk {
 
-inline constexpr size_t kEll = 256;        // ℓ  (CGGMP21 §6, ℓ = |q|)
+inline constexpr size_t kEll = 256;        // ℓ  (= |q|)
 inline constexpr size_t kEllPrime = 1280;  // ℓ' (= 5ℓ)
 inline constexpr size_t kEpsilon = 512;    // ε  (= 2ℓ)
 
@@ -55,7 +57,7 @@ inline constexpr size_t kMaxModulusSquaredBytes = 2 * kMaxModulusBytes;
 // Number of bytes of the magnitude of any integer in ±2^bits.
 constexpr size_t BytesForBits(size_t bits) { return bits / 8 + 1; }
 // Magnitude bytes of the ring-Pedersen masks ±2^(ℓ+ε+1)·N̂ (the bound the
-// verifier applies to z3/z4, see SignedRangeTimesModulus below).
+// verifier applies to z3/z4, see CheckSignedRangeTimesModulus below).
 inline constexpr size_t kMaxMaskedCommitmentBytes =
     BytesForBits(kEll + kEpsilon + 1 + kMaxModulusBits);
 

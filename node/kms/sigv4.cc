@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "node/common/http_syntax.h"
 
 namespace nitro_tss::kms {
 namespace {
@@ -24,30 +25,6 @@ constexpr char kHexUpper[] = "0123456789ABCDEF";
 
 bool IsUnreserved(unsigned char c) {
   return absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-bool IsTokenChar(unsigned char c) {
-  if (absl::ascii_isalnum(c)) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
 }
 
 bool IsHeaderSpace(char c) {
@@ -219,7 +196,7 @@ absl::StatusOr<CanonicalHeaders> CanonicalizeHeaders(
       return absl::InvalidArgumentError("sigv4: empty header name");
     }
     for (unsigned char c : h.name) {
-      if (!IsTokenChar(c)) {
+      if (!common::IsHttpTokenChar(c)) {
         return absl::InvalidArgumentError(
             absl::StrCat("sigv4: invalid character in header name '",
                          absl::CHexEscape(h.name), "'"));

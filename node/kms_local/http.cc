@@ -19,38 +19,15 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "node/common/http_syntax.h"
 
 namespace nitro_tss::kms_local {
 namespace {
 
-bool IsTokenChar(unsigned char c) {
-  if (absl::ascii_isalnum(c)) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
 bool IsToken(absl::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
-    if (!IsTokenChar(static_cast<unsigned char>(c))) return false;
+    if (!common::IsHttpTokenChar(static_cast<unsigned char>(c))) return false;
   }
   return true;
 }
