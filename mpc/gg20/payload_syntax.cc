@@ -143,6 +143,7 @@ absl::Status CheckPayloadSyntax(PayloadKind kind,
       RETURN_IF_ERROR(ParsePayload(bytes, pb, kWhat));
       RETURN_IF_ERROR(Sc(pb.delta(), "delta"));
       RETURN_IF_ERROR(Pt(pb.cap_t(), "cap_t"));
+      RETURN_IF_ERROR(Dg(pb.received_mta_digest(), "received_mta_digest"));
       return Proof<v1::PedersenPokProof>(pb.pedersen_pok(), "pedersen_pok",
                                          PedersenPokProof::FromProto);
     }

@@ -64,6 +64,8 @@ struct PeerPresign {
   std::optional<zk::PiAffGProof> aff_gamma, aff_w;
   Scalar delta;
   Point cap_t;
+  // Round 3: digest of the MtA(k·γ) responses this peer received in round 2.
+  std::array<uint8_t, 32> received_mta_digest{};
   Point r_bar, cap_s;
   std::optional<zk::PiLogStarProof> log_star;
 };
@@ -135,6 +137,19 @@ std::array<uint8_t, 32> GammaCommitment(const PresignState& s, PartyId party,
   std::array<uint8_t, 32> out;
   std::copy(c.begin(), c.end(), out.begin());
   return out;
+}
+
+// ReceivedMtaDigest over the responses held by Alice `receiver`, keyed by
+// Bob (std::map: signer order).
+std::array<uint8_t, 32> ReceivedMtaDigestOf(
+    const PresignState& s, PartyId receiver,
+    const std::map<PartyId, ReceivedGamma>& received) {
+  std::vector<ReceivedMtaEntry> entries;
+  entries.reserve(received.size());
+  for (const auto& [from, e] : received) {
+    entries.push_back(ReceivedMtaEntry{from, e.d, e.f, e.proof});
+  }
+  return ReceivedMtaDigest(s.config.session_id, receiver, entries);
 }
 
 template <typename Proto, typename Proof, typename FromProtoFn>
@@ -297,6 +312,20 @@ class PresignRound5 : public round::Round {
         }
       }
       r.received[m] = ReceivedGamma{e.d_gamma(), e.f_gamma(), e.pi_aff_gamma()};
+    }
+    if (verify) {
+      // The entries must be exactly what msg.from committed to in round 3,
+      // when no γ was public: a forged entry "from m" would need a valid
+      // Πaff-g for Γ_m without γ_m (audit finding 4).
+      std::array<uint8_t, 32> digest =
+          ReceivedMtaDigestOf(s, msg.from, r.received);
+      if (sodium_memcmp(digest.data(),
+                        s.peers.at(msg.from).received_mta_digest.data(),
+                        digest.size()) != 0) {
+        return Bad(
+            "revealed MtA responses do not match the round-3 "
+            "received_mta_digest");
+      }
     }
     r.gamma = *gamma;
     r.plain = *std::move(plain);
@@ -483,6 +512,9 @@ class PresignRound3 : public round::Round {
         DecodeProof<v1::PedersenPokProof, PedersenPokProof>(
             pb.pedersen_pok(), "pedersen_pok", PedersenPokProof::FromProto);
     if (!pok.ok()) return pok.status();
+    absl::StatusOr<std::array<uint8_t, 32>> digest =
+        DecodeDigest(pb.received_mta_digest(), kWhat, "received_mta_digest");
+    if (!digest.ok()) return digest.status();
     if (absl::Status v = PedersenPokProof::Verify(
             PedersenPokStatement{*t}, *pok, s_->Ctx(3, msg.from, 0));
         !v.ok()) {
@@ -496,6 +528,8 @@ class PresignRound3 : public round::Round {
     PeerPresign& p = s_->peers[msg.from];
     p.delta = *DecodeSc(pb.delta(), kWhat, "delta");
     p.cap_t = *DecodePt(pb.cap_t(), kWhat, "cap_t");
+    p.received_mta_digest =
+        *DecodeDigest(pb.received_mta_digest(), kWhat, "received_mta_digest");
   }
   absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
     PresignState& s = *s_;
@@ -634,6 +668,10 @@ class PresignRound2 : public round::Round {
     s.sent_delta = sent_delta;
     bc.set_cap_t(EncodePt(s.cap_t));
     bc.set_pedersen_pok(SerializeEmbedded(pok->ToProto()));
+    std::array<uint8_t, 32> received_digest =
+        ReceivedMtaDigestOf(s, s.self, s.received_gamma);
+    bc.set_received_mta_digest(
+        std::string(received_digest.begin(), received_digest.end()));
     s.Tamper(3, 0, bc);
     RoundOutput out;
     out.outbound.push_back(Message::Broadcast(SerializePayload(bc)));
@@ -881,6 +919,25 @@ class PresignRound0 : public round::Round {
 };
 
 }  // namespace
+
+std::array<uint8_t, 32> ReceivedMtaDigest(
+    absl::Span<const uint8_t> session_id, PartyId receiver,
+    absl::Span<const ReceivedMtaEntry> entries) {
+  Transcript t("nitro-tss/gg20/presign-received-mta/v1");
+  t.AppendBytes("session", session_id);
+  t.AppendU64("receiver", receiver);
+  t.AppendU64("count", entries.size());
+  for (const ReceivedMtaEntry& e : entries) {
+    t.AppendU64("from", e.from);
+    t.AppendString("d_gamma", e.d_gamma);
+    t.AppendString("f_gamma", e.f_gamma);
+    t.AppendString("pi_aff_gamma", e.pi_aff_gamma);
+  }
+  std::vector<uint8_t> c = t.ChallengeBytes("digest", 32);
+  std::array<uint8_t, 32> out;
+  std::copy(c.begin(), c.end(), out.begin());
+  return out;
+}
 
 PresignatureId ComputePresignatureId(const PresignaturePublic& pub,
                                      absl::Span<const uint8_t> session_id) {

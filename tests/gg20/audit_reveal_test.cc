@@ -1,9 +1,10 @@
 // Audit finding 4 (docs/AUDIT.md): in the presign reveal round a rushing
-// party can misreport the MtA response it received from an honest Bob, with a
-// valid Πaff-g built from the γ that Bob has just revealed, and get that
-// honest Bob named alone. The test is DISABLED until the reveal round is made
-// commit-then-open (it asserts the correct behaviour and fails today; run it
-// with --gtest_also_run_disabled_tests to see the framing).
+// party could misreport the MtA response it received from an honest Bob, with
+// a valid Πaff-g built from the γ that Bob has just revealed, and get that
+// honest Bob named alone. Fixed by committing, in the (echoed) round-3
+// broadcast, to a digest of the received MtA responses: the reveal must hash
+// to it, and a forged entry committed before γ is public cannot carry a valid
+// Πaff-g. These tests check who is named in each case.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -12,6 +13,7 @@
 
 #include "mpc/gg20/codec.h"
 #include "mpc/gg20/presign.h"
+#include "mpc/gg20/presign_internal.h"
 #include "mpc/zk/pi_aff_g.h"
 #include "nitro_tss/mpc/v1/gg20.pb.h"
 #include "tests/gg20/gg20_test_util.h"
@@ -45,7 +47,7 @@ struct RushState {
   bool injected = false;
 };
 
-TEST(AuditPresignReveal, DISABLED_RushingPartyCannotFrameHonestBob) {
+TEST(AuditPresignReveal, RushingPartyCannotFrameHonestBob) {
   std::vector<std::shared_ptr<const KeyShare>> shares = DealKeyShares(2, 3, 21);
   const KeyShare& rusher = *shares[kRusher - 1];
   ASSERT_EQ(rusher.self, kRusher);
@@ -146,9 +148,146 @@ TEST(AuditPresignReveal, DISABLED_RushingPartyCannotFrameHonestBob) {
   ASSERT_TRUE(st->injected);
   auto it = r.aborts.find(kWitness);
   ASSERT_NE(it, r.aborts.end());
-  // Correct behaviour: the honest victim is never named by an honest party.
+  // Correct behaviour: the honest victim is never named by an honest party;
+  // the rusher is, because its forged entry does not hash to the digest it
+  // committed to in round 3.
   EXPECT_EQ(it->second.CulpritIds().count(kVictim), 0u)
       << it->second.ToString();
+  EXPECT_EQ(it->second.CulpritIds(), std::set<PartyId>{kRusher})
+      << it->second.ToString();
+  ASSERT_FALSE(it->second.culprits.empty());
+  EXPECT_THAT(it->second.culprits[0].reason,
+              ::testing::HasSubstr("revealed MtA responses do not match the "
+                                   "round-3 received_mta_digest"));
+  // The victim itself never names itself, and if it aborted, only the rusher.
+  auto v = r.aborts.find(kVictim);
+  if (v != r.aborts.end()) {
+    EXPECT_EQ(v->second.CulpritIds().count(kVictim), 0u);
+  }
+}
+
+// ------------------------------------------------- the round-3 digest check
+
+constexpr PartyId kCheater = 2;
+
+RunResult RunWithCheater(PresignTestingOptions opts,
+                         round::Simulator::DeliveryHook hook = nullptr) {
+  static const auto* shares =
+      new std::vector<std::shared_ptr<const KeyShare>>(DealKeyShares(2, 3, 21));
+  PresignRun run;
+  run.shares = *shares;
+  run.signers = {1, 2, 3};
+  run.session_tag = 300;
+  run.cheats[kCheater] = std::move(opts);
+  run.hook = std::move(hook);
+  return RunPresign(run);
+}
+
+// Both honest parties abort naming the cheater alone, first reason `reason`.
+void ExpectOnlyCheaterNamed(const RunResult& r, absl::string_view reason) {
+  EXPECT_FALSE(r.all_done);
+  for (PartyId h : {1u, 3u}) {
+    auto it = r.aborts.find(h);
+    ASSERT_NE(it, r.aborts.end()) << "party " << h << " did not abort";
+    EXPECT_EQ(it->second.CulpritIds(), std::set<PartyId>{kCheater})
+        << it->second.ToString();
+    ASSERT_FALSE(it->second.culprits.empty());
+    EXPECT_THAT(it->second.culprits[0].reason, ::testing::HasSubstr(reason))
+        << it->second.ToString();
+  }
+}
+
+TamperHook TamperRound3(std::function<void(v1::PresignRound3&)> f) {
+  return [f](uint32_t round, uint32_t, google::protobuf::Message& m) {
+    auto* pb = dynamic_cast<v1::PresignRound3*>(&m);
+    if (round == 3 && pb != nullptr) f(*pb);
+  };
+}
+
+TEST(AuditPresignReveal, RoundThreeDigestOfWrongSizeNamesSender) {
+  PresignTestingOptions o;
+  o.tamper = TamperRound3([](v1::PresignRound3& m) {
+    m.set_received_mta_digest(m.received_mta_digest().substr(0, 31));
+  });
+  ExpectOnlyCheaterNamed(RunWithCheater(o),
+                         "received_mta_digest: expected 32 bytes, got 31");
+}
+
+TEST(AuditPresignReveal, RoundThreeDigestMissingNamesSender) {
+  PresignTestingOptions o;
+  o.tamper =
+      TamperRound3([](v1::PresignRound3& m) { m.clear_received_mta_digest(); });
+  ExpectOnlyCheaterNamed(RunWithCheater(o),
+                         "received_mta_digest: expected 32 bytes, got 0");
+}
+
+TEST(AuditPresignReveal, RevealNotMatchingCommittedDigestNamesRevealer) {
+  // The cheater commits in round 3 to a digest other than that of what it
+  // received, then reveals the genuine responses (each with a valid Πaff-g):
+  // the reveal does not hash to its commitment and the cheater is named.
+  PresignTestingOptions o;
+  o.wrong_delta = true;
+  o.tamper = TamperRound3([](v1::PresignRound3& m) {
+    std::string d = m.received_mta_digest();
+    d[0] = static_cast<char>(d[0] ^ 1);
+    m.set_received_mta_digest(d);
+  });
+  ExpectOnlyCheaterNamed(
+      RunWithCheater(o),
+      "revealed MtA responses do not match the round-3 received_mta_digest");
+}
+
+TEST(AuditPresignReveal, ForgedEntryCommittedBeforeGammaIsOpenFailsItsProof) {
+  // Case (b) with the commitment honoured: the cheater commits in round 3 to
+  // a misreported response from Bob 1 (D + 1, the proof it received) and
+  // reveals exactly that. Without γ_1 (still secret in round 3) it cannot
+  // make the proof match, so the reveal fails Πaff-g and the cheater alone
+  // is named; Bob 1 is not.
+  struct Seen {
+    std::map<PartyId, ReceivedMtaEntry> to_cheater;
+  };
+  auto seen = std::make_shared<Seen>();
+  auto forge = [](ReceivedMtaEntry e) {
+    BigInt d = Int(e.d_gamma);
+    e.d_gamma = EncodeInt(d + BigInt(1));
+    return e;
+  };
+  PresignTestingOptions o;
+  o.wrong_delta = true;
+  o.tamper = [seen, forge](uint32_t round, uint32_t,
+                           google::protobuf::Message& m) {
+    if (auto* r3 = dynamic_cast<v1::PresignRound3*>(&m);
+        r3 != nullptr && round == 3) {
+      ASSERT_EQ(seen->to_cheater.size(), 2u);
+      std::vector<ReceivedMtaEntry> entries;
+      for (const auto& [from, e] : seen->to_cheater) {
+        entries.push_back(from == kVictim ? forge(e) : e);
+      }
+      std::array<uint8_t, 32> dg =
+          ReceivedMtaDigest(SessionId(300), kCheater, entries);
+      r3->set_received_mta_digest(std::string(dg.begin(), dg.end()));
+    }
+    if (auto* rev = dynamic_cast<v1::PresignReveal*>(&m);
+        rev != nullptr && round == 5) {
+      for (int i = 0; i < rev->received_size(); ++i) {
+        if (rev->received(i).from() != kVictim) continue;
+        ReceivedMtaEntry f = forge(seen->to_cheater.at(kVictim));
+        rev->mutable_received(i)->set_d_gamma(f.d_gamma);
+      }
+    }
+  };
+  RunResult r = RunWithCheater(o, [seen](const round::Delivery& d) {
+    const round::Message& m = d.message;
+    if (m.round == 2 && !m.is_broadcast() && m.to == kCheater) {
+      v1::PresignRound2Direct pb;
+      EXPECT_TRUE(pb.ParseFromArray(m.payload.data(),
+                                    static_cast<int>(m.payload.size())));
+      seen->to_cheater[m.from] = ReceivedMtaEntry{
+          m.from, pb.d_gamma(), pb.f_gamma(), pb.pi_aff_gamma()};
+    }
+    return std::vector<round::Delivery>{d};
+  });
+  ExpectOnlyCheaterNamed(r, "revealed MtA response of 1 does not verify");
 }
 
 }  // namespace
