@@ -1,5 +1,7 @@
 #include "mpc/gg20/codec.h"
 
+#include <sodium.h>
+
 #include "absl/strings/str_cat.h"
 #include "mpc/curve/codec.h"
 
@@ -100,20 +102,26 @@ absl::Status ParsePayload(absl::Span<const uint8_t> bytes,
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": payload too large"));
   }
+  // Payloads may carry secrets (VSS shares): the temporary copies are wiped.
   std::string s(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  std::string again;
+  absl::Status result = absl::OkStatus();
   if (!out.ParseFromString(s)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": malformed payload"));
-  }
-  if (!RejectUnknownFields(out, what).ok()) {
-    return absl::InvalidArgumentError(
+    result =
+        absl::InvalidArgumentError(absl::StrCat(what, ": malformed payload"));
+  } else if (!RejectUnknownFields(out, what).ok()) {
+    result = absl::InvalidArgumentError(
         absl::StrCat(what, ": unknown fields present in payload"));
+  } else {
+    again = out.SerializeAsString();
+    if (again != s) {
+      result = absl::InvalidArgumentError(absl::StrCat(
+          what, ": non-canonical payload encoding or unknown fields"));
+    }
   }
-  if (out.SerializeAsString() != s) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": non-canonical payload encoding or unknown fields"));
-  }
-  return absl::OkStatus();
+  sodium_memzero(s.data(), s.size());
+  sodium_memzero(again.data(), again.size());
+  return result;
 }
 
 std::vector<uint8_t> SerializePayload(const google::protobuf::MessageLite& m) {

@@ -314,8 +314,10 @@ class KeygenRound2 : public round::Round {
         return st;
       }
       absl::StatusOr<Scalar> share = DecodeSc(pb.share(), kWhat, "share");
+      sodium_memzero(pb.mutable_share()->data(), pb.share().size());
       if (!share.ok()) return share.status();
       peer.share_for_me = *share;
+      share->Wipe();
       return absl::OkStatus();
     }
     v1::KeygenDecommit pb;
@@ -424,6 +426,7 @@ class KeygenRound1 : public round::Round {
       share.set_share(EncodeSc(s_->dealing.shares[i].value));
       s_->Tamper(2, j, share);
       out.outbound.push_back(Message::Direct(j, SerializePayload(share)));
+      sodium_memzero(share.mutable_share()->data(), share.share().size());
     }
     out.next = std::make_unique<KeygenRound2>(s_);
     return out;
