@@ -66,6 +66,9 @@ class AttestedTest : public ::testing::Test {
 };
 
 TEST_F(AttestedTest, Boto3AttestedUnsealAndPolicyDenials) {
+  if (std::string why = testing::MissingBoto3(true); !why.empty()) {
+    GTEST_SKIP() << why;
+  }
   auto server =
       LocalKmsProcess::Start({"--attestation-root", dir_ + "/root.pem"});
   ASSERT_TRUE(server.ok()) << server.status();

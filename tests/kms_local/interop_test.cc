@@ -13,9 +13,16 @@ namespace nitro_tss::kms_local {
 namespace {
 
 using testing::LocalKmsProcess;
+using testing::MissingBoto3;
 using testing::RunPythonDriver;
 
+#define SKIP_WITHOUT_BOTO3()                                 \
+  if (std::string why = MissingBoto3(false); !why.empty()) { \
+    GTEST_SKIP() << why;                                     \
+  }
+
 TEST(KmsLocalInterop, Boto3AllOperations) {
+  SKIP_WITHOUT_BOTO3();
   auto server = LocalKmsProcess::Start();
   ASSERT_TRUE(server.ok()) << server.status();
   std::string out;
@@ -32,6 +39,7 @@ TEST(KmsLocalInterop, Boto3AllOperations) {
 }
 
 TEST(KmsLocalInterop, SigV4FailuresHaveAwsErrorTypes) {
+  SKIP_WITHOUT_BOTO3();
   auto server = LocalKmsProcess::Start();
   ASSERT_TRUE(server.ok()) << server.status();
   std::string out;
@@ -51,6 +59,7 @@ TEST(KmsLocalInterop, AwsCliAllOperations) {
 }
 
 TEST(KmsLocalInterop, DriversFailAgainstAMisbehavingServer) {
+  SKIP_WITHOUT_BOTO3();
   // A server that answers every request with an empty JSON object.
   HttpServer fake(HttpServerOptions(), [](const HttpRequestMessage&) {
     HttpResponseMessage r;

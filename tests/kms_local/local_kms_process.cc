@@ -125,4 +125,19 @@ int RunPythonDriver(const std::string& script, int port,
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+std::string MissingBoto3(bool need_recipient) {
+  const std::string probe =
+      need_recipient
+          ? "python3 -c \"import botocore.session as s; "
+            "m = s.get_session().get_service_model('kms'); "
+            "assert 'Recipient' in m.operation_model('Decrypt').input_shape."
+            "members\" >/dev/null 2>&1"
+          : "python3 -c \"import boto3\" >/dev/null 2>&1";
+  if (std::system(probe.c_str()) == 0) return "";
+  return need_recipient
+             ? "python3 has no boto3/botocore that knows KMS Recipient "
+               "(needs botocore >= 1.33; the machine image has 1.43)"
+             : "python3 has no boto3 (the machine image ships it via pip)";
+}
+
 }  // namespace nitro_tss::kms_local::testing

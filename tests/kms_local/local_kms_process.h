@@ -41,6 +41,12 @@ class LocalKmsProcess {
 int RunPythonDriver(const std::string& script, int port,
                     const std::string& args, std::string* output);
 
+// Empty when python3 can run the boto3 drivers (and, with
+// `need_recipient`, when its botocore knows the KMS `Recipient` parameter);
+// otherwise why not, for GTEST_SKIP. The machine image ships boto3/botocore
+// 1.43 (pip); a bare Debian 12 install does not, and PyPI is not reachable.
+std::string MissingBoto3(bool need_recipient);
+
 }  // namespace nitro_tss::kms_local::testing
 
 #endif  // NITRO_TSS_TESTS_KMS_LOCAL_LOCAL_KMS_PROCESS_H_
