@@ -234,4 +234,13 @@ absl::StatusOr<KeyShare> KeyShare::FromRecordBytes(
   return FromRecord(rec);
 }
 
+void KeyShare::BuildPeerTables() {
+  peer_tables.clear();
+  for (const PartyPublicInfo& p : parties) {
+    if (p.id == self) continue;
+    peer_tables[p.id] =
+        std::make_shared<const zk::RingPedersenTable>(p.ring_pedersen);
+  }
+}
+
 }  // namespace nitro_tss::mpc::gg20

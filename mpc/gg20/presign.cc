@@ -106,9 +106,12 @@ struct PresignState {
   }
   const PartyPublicInfo& Info(PartyId id) const { return *ks->Party(id); }
   const zk::RingPedersenTable* Table(PartyId id) const {
-    if (!config.accelerators) return nullptr;
-    auto it = config.accelerators->tables.find(id);
-    return it == config.accelerators->tables.end() ? nullptr : it->second.get();
+    if (config.accelerators) {
+      auto it = config.accelerators->tables.find(id);
+      if (it != config.accelerators->tables.end()) return it->second.get();
+    }
+    auto it = ks->peer_tables.find(id);
+    return it == ks->peer_tables.end() ? nullptr : it->second.get();
   }
   zk::PaillierNoncePool* Pool(PartyId id) const {
     if (!config.accelerators) return nullptr;
@@ -960,8 +963,11 @@ std::shared_ptr<PresignAccelerators> BuildPresignAccelerators(
   auto acc = std::make_shared<PresignAccelerators>();
   for (const PartyPublicInfo& p : key_share.parties) {
     if (p.id == key_share.self) continue;
+    auto loaded = key_share.peer_tables.find(p.id);
     acc->tables[p.id] =
-        std::make_shared<const zk::RingPedersenTable>(p.ring_pedersen);
+        loaded != key_share.peer_tables.end()
+            ? loaded->second
+            : std::make_shared<const zk::RingPedersenTable>(p.ring_pedersen);
     acc->nonce_pools[p.id] =
         std::make_shared<zk::PaillierNoncePool>(p.paillier);
   }

@@ -97,7 +97,9 @@ struct PresignAccelerators {
   std::map<round::PartyId, std::shared_ptr<zk::PaillierNoncePool>> nonce_pools;
 };
 
-// Tables for every other party of `key_share` and empty nonce pools.
+// Tables for every other party of `key_share` (shared with
+// key_share.peer_tables when those are built, see KeyShare::BuildPeerTables)
+// and empty nonce pools.
 std::shared_ptr<PresignAccelerators> BuildPresignAccelerators(
     const KeyShare& key_share);
 
@@ -106,8 +108,10 @@ struct PresignConfig {
   std::shared_ptr<const KeyShare> key_share;
   std::vector<round::PartyId> signers;  // exactly t+1 parties of the key
   Scalar tweak;                         // zero: no derivation
-  std::shared_ptr<PresignAccelerators> accelerators;  // optional
-  const PresignTestingOptions* testing = nullptr;     // tests only
+  // Optional; without it (or for a peer it lacks) the key share's
+  // peer_tables are used when built.
+  std::shared_ptr<PresignAccelerators> accelerators;
+  const PresignTestingOptions* testing = nullptr;  // tests only
 };
 
 // Validates the configuration and creates the session. Errors start

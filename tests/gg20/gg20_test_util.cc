@@ -3,6 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 #include "mpc/vss/feldman.h"
 #include "tests/fixtures/fixtures.h"
@@ -58,6 +63,110 @@ RunResult Drive(std::map<PartyId, std::unique_ptr<round::Session>> sessions,
     if (s->state() == round::Session::State::kDone) r.results[id] = s->result();
   }
   r.refusals = sim.refusals();
+  return r;
+}
+
+namespace {
+
+// One node's inbox of wire-encoded messages.
+struct Inbox {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::vector<uint8_t>> messages;
+};
+
+}  // namespace
+
+RunResult DriveConcurrently(
+    std::map<PartyId, std::unique_ptr<round::Session>> sessions,
+    absl::Duration timeout) {
+  std::map<PartyId, Inbox> inboxes;
+  for (const auto& [id, s] : sessions) inboxes[id];
+  std::atomic<bool> stop{false};
+  std::atomic<size_t> finished{0};
+  const auto deadline =
+      std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(timeout);
+  std::mutex refusals_mu;
+  RunResult r;
+  auto wake_all = [&] {
+    for (auto& [id, box] : inboxes) {
+      std::lock_guard<std::mutex> lock(box.mu);
+      box.cv.notify_all();
+    }
+  };
+  auto post = [&](PartyId from, round::Session& s) {
+    for (round::Message& m : s.TakeOutbound()) {
+      std::vector<uint8_t> wire = round::EncodeMessage(m);
+      for (auto& [id, box] : inboxes) {
+        if (id == from || (!m.is_broadcast() && id != m.to)) continue;
+        std::lock_guard<std::mutex> lock(box.mu);
+        box.messages.push_back(wire);
+        box.cv.notify_one();
+      }
+    }
+  };
+  auto node = [&](PartyId id, round::Session* s) {
+    std::vector<absl::Status> refused;
+    auto finish = [&] {
+      if (s->state() == round::Session::State::kAborted) stop = true;
+      if (++finished == inboxes.size()) stop = true;
+      wake_all();
+    };
+    if (absl::Status st = s->Start(); !st.ok()) {
+      refused.push_back(st);
+      stop = true;
+      wake_all();
+    } else {
+      post(id, *s);
+      if (s->state() == round::Session::State::kDone ||
+          s->state() == round::Session::State::kAborted) {
+        finish();
+      }
+    }
+    Inbox& box = inboxes.at(id);
+    while (!stop && s->state() == round::Session::State::kRunning) {
+      std::vector<uint8_t> wire;
+      {
+        std::unique_lock<std::mutex> lock(box.mu);
+        if (!box.cv.wait_until(lock, deadline, [&] {
+              return stop.load() || !box.messages.empty();
+            })) {
+          stop = true;
+          break;
+        }
+        if (box.messages.empty()) break;
+        wire = std::move(box.messages.front());
+        box.messages.pop_front();
+      }
+      absl::StatusOr<round::Message> msg = round::DecodeMessage(wire);
+      if (!msg.ok()) {
+        refused.push_back(msg.status());
+        continue;
+      }
+      absl::Status st = s->Receive(*msg);
+      if (!st.ok()) refused.push_back(st);
+      post(id, *s);
+      if (s->state() != round::Session::State::kRunning) finish();
+    }
+    std::lock_guard<std::mutex> lock(refusals_mu);
+    for (absl::Status& st : refused) r.refusals.push_back(std::move(st));
+  };
+  {
+    std::vector<std::thread> threads;
+    for (auto& [id, s] : sessions) threads.emplace_back(node, id, s.get());
+    for (std::thread& t : threads) t.join();
+  }
+  r.all_done = true;
+  for (const auto& [id, s] : sessions) {
+    if (s->state() == round::Session::State::kAborted && s->abort()) {
+      r.aborts[id] = *s->abort();
+    }
+    if (s->state() == round::Session::State::kDone) {
+      r.results[id] = s->result();
+    } else {
+      r.all_done = false;
+    }
+  }
   return r;
 }
 

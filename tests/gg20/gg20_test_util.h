@@ -11,6 +11,7 @@
 #include <set>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "mpc/gg20/keygen.h"
 #include "mpc/gg20/presign.h"
 #include "mpc/gg20/sign.h"
@@ -41,6 +42,17 @@ struct RunResult {
 // Runs the sessions through the simulator and collects the outcome.
 RunResult Drive(std::map<PartyId, std::unique_ptr<round::Session>> sessions,
                 const round::Simulator::DeliveryHook& hook);
+
+// Runs every session on its own thread, as the nodes of a cluster would:
+// each party blocks on its inbox, feeds messages to its session (wire
+// encoded and decoded) and posts its outbound messages to the recipients'
+// inboxes; broadcasts are fanned out to every other party. Returns when
+// every session is done or aborted (or after `timeout`, with
+// all_done = false). Each session must own a RandomSource not shared with
+// another session.
+RunResult DriveConcurrently(
+    std::map<PartyId, std::unique_ptr<round::Session>> sessions,
+    absl::Duration timeout = absl::Minutes(5));
 
 struct KeygenRun {
   size_t t = 1, n = 2;

@@ -474,3 +474,56 @@ TEST(KeygenRouter, MessageFromNonMemberIsRefused) {
 
 }  // namespace
 }  // namespace nitro_tss::mpc::gg20::testing
+
+namespace nitro_tss::mpc::gg20::testing {
+namespace {
+
+// Keygen with every party on its own thread (as the benchmark and a real
+// cluster run it): same outcome as the sequential simulator.
+std::map<PartyId, std::unique_ptr<round::Session>> ConcurrentSessions(
+    uint64_t tag, std::vector<std::unique_ptr<RandomSource>>& rngs,
+    const KeygenTestingOptions* cheat) {
+  std::vector<PartyId> ids = PartyIds(3);
+  std::map<PartyId, std::unique_ptr<round::Session>> sessions;
+  for (PartyId id : ids) {
+    rngs.push_back(std::make_unique<DeterministicRandom>(tag * 16 + id));
+    KeygenConfig cfg;
+    cfg.session_id = SessionId(tag);
+    cfg.self = id;
+    cfg.parties = ids;
+    cfg.threshold = 1;
+    cfg.material = FixtureMaterial(id - 1);
+    if (id == 2) cfg.testing = cheat;
+    auto s = NewKeygenSession(cfg, *rngs.back());
+    EXPECT_TRUE(s.ok()) << s.status();
+    sessions[id] = *std::move(s);
+  }
+  return sessions;
+}
+
+TEST(KeygenConcurrent, PartiesOnOwnThreadsAgreeOnKey) {
+  std::vector<std::unique_ptr<RandomSource>> rngs;
+  RunResult r = DriveConcurrently(ConcurrentSessions(31, rngs, nullptr));
+  ASSERT_TRUE(r.all_done);
+  EXPECT_TRUE(r.aborts.empty());
+  ExpectAgreement(KeySharesOf(r), 1, 3);
+}
+
+TEST(KeygenConcurrent, CheaterAbortsHonestPartiesWithoutHanging) {
+  KeygenTestingOptions o;
+  o.tamper = TamperAt<v1::KeygenShare>(2, kAny, [](v1::KeygenShare& s) {
+    s.set_share(EncodeSc(Scalar::FromU64(12345)));
+  });
+  std::vector<std::unique_ptr<RandomSource>> rngs;
+  RunResult r =
+      DriveConcurrently(ConcurrentSessions(32, rngs, &o), absl::Seconds(120));
+  EXPECT_FALSE(r.all_done);
+  ASSERT_FALSE(r.aborts.empty());
+  for (const auto& [id, a] : r.aborts) {
+    EXPECT_NE(id, 2u);
+    EXPECT_THAT(a.ToString(), HasSubstr("does not match the commitments"));
+  }
+}
+
+}  // namespace
+}  // namespace nitro_tss::mpc::gg20::testing

@@ -136,6 +136,36 @@ TEST(Gg20Signing, AcceleratedProversProduceValidSignatures) {
   EXPECT_TRUE(VerifyRecoverableEcdsa(ks[0]->public_key, *digest, *sig).ok());
 }
 
+TEST(Gg20Signing, KeySharesWithPeerTablesProduceValidSignatures) {
+  // The loaded-key state: per-peer ring-Pedersen tables on the key share,
+  // used by presigning without any PresignAccelerators.
+  std::vector<std::shared_ptr<const KeyShare>> ks;
+  for (const auto& k : DealKeyShares(1, 3, 9)) {
+    auto copy = std::make_shared<KeyShare>(*k);
+    copy->BuildPeerTables();
+    EXPECT_EQ(copy->peer_tables.size(), 2u);
+    EXPECT_EQ(copy->peer_tables.count(copy->self), 0u);
+    for (const auto& [peer, table] : copy->peer_tables) {
+      EXPECT_TRUE(table->params().n() == copy->Party(peer)->ring_pedersen.n());
+    }
+    ks.push_back(copy);
+  }
+  PresignRun run;
+  run.shares = ks;
+  run.signers = {1, 3};
+  run.session_tag = 72;
+  RunResult r = RunPresign(run);
+  ASSERT_TRUE(r.all_done);
+  auto presigs = PresignaturesOf(r);
+  SignRequest req =
+      RequestFor(presigs.begin()->second->public_data(), Msg("tables"));
+  std::vector<round::Culprit> culprits;
+  auto sig = SignAll(presigs, req, &culprits);
+  ASSERT_TRUE(sig.ok()) << sig.status();
+  auto digest = RequestDigest(req);
+  EXPECT_TRUE(VerifyRecoverableEcdsa(ks[0]->public_key, *digest, *sig).ok());
+}
+
 TEST(Gg20Signing, TPartiesCannotStartSigning) {
   auto ks = DealKeyShares(2, 3, 5);
   DeterministicRandom rng(1);
