@@ -1,6 +1,7 @@
 #include "mpc/zk/pi_prm.h"
 
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "mpc/curve/codec.h"
@@ -27,6 +28,58 @@ std::vector<bool> Challenges(const RingPedersenParams& params,
   for (const BigInt& a : commitments) t.AppendBigInt("A", a);
   return t.ChallengeBits("e", kPiPrmRepetitions);
 }
+
+// base^e mod n for many public exponents 0 <= e < 2^max_bits with one
+// public base (the verifier's t^z[i]): Lim–Lee comb with kRows rows of
+// a = ceil(max_bits / kRows) bits, T[j] = prod_{bit r of j} base^(2^(r·a)).
+// Each Pow costs a squarings and at most a multiplications instead of
+// ~max_bits squarings. Variable time: only for public values.
+class PublicFixedBaseExp {
+ public:
+  PublicFixedBaseExp(const BigInt& base, const BigInt& n, size_t max_bits)
+      : n_(n), cols_((max_bits + kRows - 1) / kRows) {
+    std::vector<BigInt> rows(kRows);
+    rows[0] = BigInt::Mod(base, n);
+    for (size_t r = 1; r < kRows; ++r) {
+      rows[r] = rows[r - 1];
+      for (size_t k = 0; k < cols_; ++k) {
+        mpz_mul(rows[r].get_mut(), rows[r].get(), rows[r].get());
+        mpz_mod(rows[r].get_mut(), rows[r].get(), n.get());
+      }
+    }
+    table_.resize(size_t{1} << kRows);
+    table_[0] = BigInt(1);
+    for (size_t j = 1; j < table_.size(); ++j) {
+      size_t top = 0;
+      while ((j >> (top + 1)) != 0) ++top;
+      table_[j] = BigInt::ModMul(table_[j ^ (size_t{1} << top)], rows[top], n);
+    }
+  }
+
+  // Requires 0 <= e < 2^(kRows·a) (checked by the caller: e < N).
+  BigInt Pow(const BigInt& e) const {
+    BigInt acc(1);
+    for (size_t k = cols_; k-- > 0;) {
+      mpz_mul(acc.get_mut(), acc.get(), acc.get());
+      mpz_mod(acc.get_mut(), acc.get(), n_.get());
+      size_t index = 0;
+      for (size_t r = 0; r < kRows; ++r) {
+        if (mpz_tstbit(e.get(), r * cols_ + k)) index |= size_t{1} << r;
+      }
+      if (index != 0) {
+        mpz_mul(acc.get_mut(), acc.get(), table_[index].get());
+        mpz_mod(acc.get_mut(), acc.get(), n_.get());
+      }
+    }
+    return acc;
+  }
+
+ private:
+  static constexpr size_t kRows = 8;
+  const BigInt& n_;
+  size_t cols_;
+  std::vector<BigInt> table_;
+};
 
 }  // namespace
 
@@ -73,8 +126,9 @@ absl::Status VerifyPiPrm(const RingPedersenParams& params,
     }
   }
   std::vector<bool> e = Challenges(params, proof.commitments, ctx);
+  const PublicFixedBaseExp t_pow(params.t(), n, n.BitLength());
   for (size_t i = 0; i < kPiPrmRepetitions; ++i) {
-    BigInt lhs = BigInt::PowMod(params.t(), proof.responses[i], n);
+    BigInt lhs = t_pow.Pow(proof.responses[i]);
     BigInt rhs = e[i] ? BigInt::ModMul(proof.commitments[i], params.s(), n)
                       : proof.commitments[i];
     if (lhs != rhs) {
