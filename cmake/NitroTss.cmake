@@ -91,9 +91,12 @@ endfunction()
 # `make bench` runs every binary registered this way.
 function(nitro_tss_bench name)
   cmake_parse_arguments(ARG "" "" "SRCS;DEPS" ${ARGN})
-  add_executable(${name} ${ARG_SRCS})
+  # Every binary reports the same-run baseline (bench/common/baseline.cc).
+  add_executable(${name} ${ARG_SRCS}
+                         ${PROJECT_SOURCE_DIR}/bench/common/baseline.cc)
   nitro_tss_defaults(${name})
-  target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark
+                                        PkgConfig::GMP)
   set_property(GLOBAL APPEND PROPERTY NITRO_TSS_BENCHES ${name})
 endfunction()
 

@@ -30,27 +30,7 @@ namespace {
 
 constexpr int64_t kProdTimestampMs = 1725719859545;
 
-void BM_Baseline_PaillierPowm(benchmark::State& state) {
-  gmp_randstate_t rng;
-  gmp_randinit_default(rng);
-  gmp_randseed_ui(rng, 424242);
-  mpz_t n, n2, e, base, r;
-  mpz_inits(n, n2, e, base, r, nullptr);
-  mpz_urandomb(n, rng, 2048);
-  mpz_setbit(n, 2047);
-  mpz_setbit(n, 0);
-  mpz_mul(n2, n, n);
-  mpz_urandomb(e, rng, 2048);
-  mpz_setbit(e, 2047);
-  mpz_urandomm(base, rng, n2);
-  for (auto _ : state) {
-    mpz_powm(r, base, e, n2);
-    benchmark::DoNotOptimize(r);
-  }
-  mpz_clears(n, n2, e, base, r, nullptr);
-  gmp_randclear(rng);
-}
-BENCHMARK(BM_Baseline_PaillierPowm)->Unit(benchmark::kMillisecond);
+// BM_Baseline_PaillierPowm comes from bench/common/baseline.cc.
 
 std::vector<uint8_t> ReadRealDocument() {
   // Benchmarks run from the build tree or the repo root.

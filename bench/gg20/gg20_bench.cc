@@ -21,21 +21,7 @@ void EnsureFixturePath() {
   setenv("NITRO_TSS_SOURCE_DIR", NITRO_TSS_SOURCE_DIR_DEFAULT, /*overwrite=*/0);
 }
 
-void BM_Baseline_PaillierPowm(benchmark::State& state) {
-  EnsureFixturePath();
-  DeterministicRandom rng(1);
-  const BigInt& n = nitro_tss::testing::FixturePaillierKey(0).n();
-  BigInt n2 = n * n;
-  BigInt base = BigInt::RandomBelow(n2, rng);
-  BigInt e = BigInt::RandomBits(2048, rng);
-  mpz_setbit(e.get_mut(), 2047);
-  BigInt r;
-  for (auto _ : state) {
-    mpz_powm(r.get_mut(), base.get(), e.get(), n2.get());
-    benchmark::DoNotOptimize(r.get());
-  }
-}
-BENCHMARK(BM_Baseline_PaillierPowm)->Unit(benchmark::kMillisecond);
+// BM_Baseline_PaillierPowm comes from bench/common/baseline.cc.
 
 // Keygen for 3 parties from scratch, as a 3-node cluster runs it: every
 // node generates its own fresh material (2 safe primes, CGGMP21 layout:

@@ -28,23 +28,7 @@ ProofContext Ctx() {
   return c;
 }
 
-void BM_Baseline_PaillierPowm(benchmark::State& state) {
-  DeterministicRandom rng(1);
-  // Random odd 2048-bit N (top and bottom bits set).
-  BigInt n = BigInt::RandomBits(2048, rng);
-  mpz_setbit(n.get_mut(), 2047);
-  mpz_setbit(n.get_mut(), 0);
-  BigInt n2 = n * n;
-  BigInt base = BigInt::RandomBelow(n2, rng);
-  BigInt exp = BigInt::RandomBits(2048, rng);
-  mpz_setbit(exp.get_mut(), 2047);
-  BigInt r;
-  for (auto _ : state) {
-    mpz_powm(r.get_mut(), base.get(), exp.get(), n2.get());
-    benchmark::DoNotOptimize(r.get());
-  }
-}
-BENCHMARK(BM_Baseline_PaillierPowm)->Unit(benchmark::kMicrosecond);
+// BM_Baseline_PaillierPowm comes from bench/common/baseline.cc.
 
 void BM_Point_MulBase(benchmark::State& state) {
   DeterministicRandom rng(2);

@@ -37,19 +37,7 @@ ProofContext Ctx(uint32_t prover, uint32_t verifier) {
   return ctx;
 }
 
-void BM_Baseline_PaillierPowm(benchmark::State& state) {
-  DeterministicRandom rng(1);
-  const BigInt& n2 = Alice().public_key().n_squared();
-  BigInt base = BigInt::RandomBelow(n2, rng);
-  BigInt e = BigInt::RandomBits(2048, rng);
-  mpz_setbit(e.get_mut(), 2047);
-  BigInt r;
-  for (auto _ : state) {
-    mpz_powm(r.get_mut(), base.get(), e.get(), n2.get());
-    benchmark::DoNotOptimize(r.get());
-  }
-}
-BENCHMARK(BM_Baseline_PaillierPowm)->Unit(benchmark::kMillisecond);
+// BM_Baseline_PaillierPowm comes from bench/common/baseline.cc.
 
 // One prover-side ring-Pedersen commitment s^α t^γ with the mask sizes of
 // the proofs (α ∈ ±2^(ℓ+ε), γ ∈ ±2^(ℓ+ε)·N̂): constant-time (arg 1, as the

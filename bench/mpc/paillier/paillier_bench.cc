@@ -28,20 +28,7 @@ ProofContext Ctx() {
   return ctx;
 }
 
-void BM_Baseline_PaillierPowm(benchmark::State& state) {
-  DeterministicRandom rng(1);
-  const PaillierPublicKey& pk = FixturePaillierKey(0).public_key();
-  BigInt base = BigInt::RandomBelow(pk.n_squared(), rng);
-  BigInt exponent = BigInt::RandomBits(2048, rng);
-  mpz_setbit(exponent.get_mut(), 2047);
-  BigInt result;
-  for (auto _ : state) {
-    mpz_powm(result.get_mut(), base.get(), exponent.get(),
-             pk.n_squared().get());
-    benchmark::DoNotOptimize(result.get());
-  }
-}
-BENCHMARK(BM_Baseline_PaillierPowm)->Unit(benchmark::kMillisecond);
+// BM_Baseline_PaillierPowm comes from bench/common/baseline.cc.
 
 void BM_Paillier_EncryptForeignKey(benchmark::State& state) {
   DeterministicRandom rng(2);
