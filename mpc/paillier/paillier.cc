@@ -46,13 +46,18 @@ absl::StatusOr<PaillierPublicKey> PaillierPublicKey::FromModulus(
   return PaillierPublicKey(n, std::move(n_squared));
 }
 
-absl::Status PaillierPublicKey::ValidateCiphertext(const BigInt& c) const {
+absl::Status PaillierPublicKey::ValidateCiphertextRange(const BigInt& c) const {
   if (c.Sign() <= 0) {
     return absl::InvalidArgumentError("paillier: ciphertext not positive");
   }
   if (c >= n_squared_) {
     return absl::InvalidArgumentError("paillier: ciphertext >= N^2");
   }
+  return absl::OkStatus();
+}
+
+absl::Status PaillierPublicKey::ValidateCiphertext(const BigInt& c) const {
+  if (absl::Status s = ValidateCiphertextRange(c); !s.ok()) return s;
   if (BigInt::Gcd(c, n_) != BigInt(1)) {
     return absl::InvalidArgumentError(
         "paillier: ciphertext not a unit (gcd(c, N) != 1)");
@@ -261,11 +266,20 @@ BigInt PaillierPrivateKey::CombineSquares(const BigInt& xp,
 }
 
 absl::StatusOr<BigInt> PaillierPrivateKey::Decrypt(const BigInt& c) const {
-  if (absl::Status s = public_key_.ValidateCiphertext(c); !s.ok()) return s;
-  BigInt cp =
-      BigInt::PowModSecret(BigInt::Mod(c, p_squared_), p_minus_1_, p_squared_);
-  BigInt cq =
-      BigInt::PowModSecret(BigInt::Mod(c, q_squared_), q_minus_1_, q_squared_);
+  if (absl::Status s = public_key_.ValidateCiphertextRange(c); !s.ok()) {
+    return s;
+  }
+  // gcd(c, N) = 1 <=> p does not divide c and q does not divide c; checked on
+  // the residues mod p², q² (cheaper than a gcd with the 4096-bit c).
+  BigInt c_p2 = BigInt::Mod(c, p_squared_);
+  BigInt c_q2 = BigInt::Mod(c, q_squared_);
+  if (mpz_divisible_p(c_p2.get(), p_.get()) ||
+      mpz_divisible_p(c_q2.get(), q_.get())) {
+    return absl::InvalidArgumentError(
+        "paillier: ciphertext not a unit (gcd(c, N) != 1)");
+  }
+  BigInt cp = BigInt::PowModSecret(c_p2, p_minus_1_, p_squared_);
+  BigInt cq = BigInt::PowModSecret(c_q2, q_minus_1_, q_squared_);
   BigInt mp = BigInt::ModMul(LFunction(cp, p_), hp_, p_);
   BigInt mq = BigInt::ModMul(LFunction(cq, q_), hq_, q_);
   BigInt m = CombinePrimes(mp, mq);

@@ -64,6 +64,10 @@ class PaillierPublicKey {
   // "paillier: ciphertext not positive", "paillier: ciphertext >= N^2",
   // "paillier: ciphertext not a unit (gcd(c, N) != 1)".
   absl::Status ValidateCiphertext(const BigInt& c) const;
+  // The range half of ValidateCiphertext: OK iff 0 < c < N² (same errors).
+  // For the key owner, who checks gcd(c, N) = 1 as "p ∤ c and q ∤ c" on the
+  // CRT residues it computes anyway.
+  absl::Status ValidateCiphertextRange(const BigInt& c) const;
   // OK iff -N/2 < m < N (see the plaintext convention above).
   absl::Status ValidatePlaintext(const BigInt& m) const;
   // OK iff 0 < r < N and gcd(r, N) = 1.
