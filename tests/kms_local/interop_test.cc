@@ -50,6 +50,9 @@ TEST(KmsLocalInterop, SigV4FailuresHaveAwsErrorTypes) {
 }
 
 TEST(KmsLocalInterop, AwsCliAllOperations) {
+  // The driver shares kms_test_common.py (which imports boto3) with the
+  // boto3 drivers.
+  SKIP_WITHOUT_BOTO3();
   auto server = LocalKmsProcess::Start();
   ASSERT_TRUE(server.ok()) << server.status();
   std::string out;
