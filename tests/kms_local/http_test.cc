@@ -4,10 +4,15 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <string>
+
+#include "absl/strings/str_cat.h"
 
 namespace nitro_tss::kms_local {
 namespace {
@@ -207,6 +212,45 @@ TEST(HttpServer, SlowRequestsTimeOut) {
   ::close(fd);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   EXPECT_EQ(out.rfind("HTTP/1.1 408 Request Timeout\r\n", 0), 0u) << out;
+}
+
+TEST(HttpServer, ServesOnAUnixSocket) {
+  HttpServerOptions opts;
+  opts.unix_socket_path =
+      absl::StrCat("/tmp/kms_local_http_test_", getpid(), ".sock");
+  HttpServer server(opts, [](const HttpRequestMessage& r) {
+    HttpResponseMessage resp;
+    resp.body = "unix:" + r.body;
+    return resp;
+  });
+  ASSERT_TRUE(server.Start().ok());
+  struct stat st;
+  ASSERT_EQ(::stat(opts.unix_socket_path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, opts.unix_socket_path.data(),
+              opts.unix_socket_path.size());
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const std::string req =
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: "
+      "close\r\n\r\nok";
+  ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+  std::string out;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof(buf), 0)) > 0) out.append(buf, n);
+  ::close(fd);
+  EXPECT_NE(out.find("\r\n\r\nunix:ok"), std::string::npos) << out;
+  server.Shutdown();
+  EXPECT_NE(::stat(opts.unix_socket_path.c_str(), &st), 0);  // removed
+  HttpServerOptions too_long;
+  too_long.unix_socket_path = "/tmp/" + std::string(200, 'x');
+  HttpServer bad(too_long, [](const HttpRequestMessage&) {
+    return HttpResponseMessage();
+  });
+  EXPECT_EQ(bad.Start().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(HttpServer, RejectsBadListenAddress) {
