@@ -253,6 +253,37 @@ TEST(HttpServer, ServesOnAUnixSocket) {
   EXPECT_EQ(bad.Start().code(), absl::StatusCode::kInvalidArgument);
 }
 
+int ConnectTcp(uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  return fd;
+}
+
+TEST(HttpServer, LimitsConcurrentConnections) {
+  HttpServerOptions opts;
+  opts.max_connections = 1;
+  HttpServer server(
+      opts, [](const HttpRequestMessage&) { return HttpResponseMessage(); });
+  ASSERT_TRUE(server.Start().ok());
+  const int first = ConnectTcp(server.port());
+  ::usleep(100000);
+  // The second connection is closed without an answer.
+  const int second = ConnectTcp(server.port());
+  char c;
+  EXPECT_EQ(::recv(second, &c, 1, 0), 0);
+  ::close(second);
+  // Once the first is gone, a new connection is served.
+  ::close(first);
+  ::usleep(200000);
+  const std::string out = Exchange(
+      server.port(), "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(out.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << out;
+}
+
 TEST(HttpServer, RejectsBadListenAddress) {
   HttpServerOptions opts;
   opts.host = "not-an-ip";
