@@ -6,8 +6,11 @@ BUILD=${1:-build-fuzz}
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
-  -DNITRO_TSS_FUZZ=ON -DNITRO_TSS_BUILD_TESTS=OFF -DNITRO_TSS_BUILD_BENCH=OFF
-cmake --build "$BUILD" -j "$(nproc)"
+  -DNITRO_TSS_FUZZ=ON -DNITRO_TSS_BUILD_BENCH=OFF
+# Build only the fuzz targets (test targets are configured but not built).
+targets=$(cut -d'|' -f1 "$BUILD/fuzzers.txt" | grep -v '^$' | tr '\n' ' ')
+# shellcheck disable=SC2086
+cmake --build "$BUILD" -j "$(nproc)" --target $targets
 status=0
 while IFS='|' read -r name corpus; do
   [ -n "$name" ] || continue

@@ -20,16 +20,15 @@ absl::StatusOr<PaillierEncryption> AliceEncrypt(
   return enc;
 }
 
-absl::StatusOr<MtaRequest> AliceRequest(const PaillierPrivateKey& alice_key,
-                                        const PaillierEncryption& encryption,
-                                        const Scalar& k,
-                                        const RingPedersenParams& bob_params,
-                                        const ProofContext& context,
-                                        RandomSource& rng) {
+absl::StatusOr<MtaRequest> AliceRequest(
+    const PaillierPrivateKey& alice_key, const PaillierEncryption& encryption,
+    const Scalar& k, const RingPedersenParams& bob_params,
+    const ProofContext& context, RandomSource& rng,
+    const zk::RingPedersenTable* bob_table) {
   BigInt k_int = k.ToBigInt();
   zk::PiEncStatement st{alice_key.public_key(), bob_params,
                         encryption.ciphertext};
-  zk::PiEncWitness w{k_int, encryption.nonce, &alice_key};
+  zk::PiEncWitness w{k_int, encryption.nonce, &alice_key, bob_table};
   absl::StatusOr<zk::PiEncProof> proof = zk::ProvePiEnc(st, w, context, rng);
   k_int.Wipe();
   if (!proof.ok()) return proof.status();
@@ -51,7 +50,7 @@ absl::StatusOr<BobResult> Respond(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
     const PaillierPrivateKey& bob_key, const BigInt& cap_k, const Scalar& x,
     const Point& base, const ProofContext& context, RandomSource& rng,
-    size_t y_bits, bool unchecked) {
+    size_t y_bits, bool unchecked, const zk::RingPedersenTable* alice_table) {
   if (absl::Status s = alice_key.ValidateCiphertext(cap_k); !s.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("mta: K invalid: ", s.message()));
@@ -80,7 +79,7 @@ absl::StatusOr<BobResult> Respond(
 
   zk::PiAffGStatement st{alice_key, bob_key.public_key(), alice_params, cap_k,
                          cap_d,     cap_f->ciphertext,    base,         cap_x};
-  zk::PiAffGWitness w{x_int, y, rho, cap_f->nonce, &bob_key};
+  zk::PiAffGWitness w{x_int, y, rho, cap_f->nonce, &bob_key, alice_table};
   absl::StatusOr<zk::PiAffGProof> proof =
       unchecked ? zk::internal::ProvePiAffGUnchecked(st, w, context, rng)
                 : zk::ProvePiAffG(st, w, context, rng);
@@ -105,9 +104,10 @@ absl::StatusOr<BobResult> Respond(
 absl::StatusOr<BobResult> BobRespond(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
     const PaillierPrivateKey& bob_key, const BigInt& cap_k, const Scalar& x,
-    const Point& base, const ProofContext& context, RandomSource& rng) {
+    const Point& base, const ProofContext& context, RandomSource& rng,
+    const zk::RingPedersenTable* alice_table) {
   return Respond(alice_key, alice_params, bob_key, cap_k, x, base, context, rng,
-                 zk::kEllPrime, /*unchecked=*/false);
+                 zk::kEllPrime, /*unchecked=*/false, alice_table);
 }
 
 absl::StatusOr<AliceResult> AliceFinalize(
@@ -144,7 +144,7 @@ absl::StatusOr<BobResult> BobRespondWithOversizedMask(
     const Point& base, const ProofContext& context, RandomSource& rng,
     size_t extra_bits) {
   return Respond(alice_key, alice_params, bob_key, cap_k, x, base, context, rng,
-                 zk::kEllPrime + extra_bits, /*unchecked=*/true);
+                 zk::kEllPrime + extra_bits, /*unchecked=*/true, nullptr);
 }
 
 absl::StatusOr<Scalar> DecryptAlpha(const PaillierPrivateKey& alice_key,

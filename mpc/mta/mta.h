@@ -66,14 +66,14 @@ absl::StatusOr<PaillierEncryption> AliceEncrypt(
     const PaillierPrivateKey& alice_key, const Scalar& k, RandomSource& rng);
 
 // Alice's message to one Bob: K and Πenc against Bob's ring-Pedersen
-// parameters. `encryption` must be AliceEncrypt's output for this k (else
+// parameters (`bob_table`: optional precomputation for them, reused across
+// sessions). `encryption` must be AliceEncrypt's output for this k (else
 // "pi_enc: K != enc(k; rho)"). context.prover = Alice, verifier = Bob.
-absl::StatusOr<MtaRequest> AliceRequest(const PaillierPrivateKey& alice_key,
-                                        const PaillierEncryption& encryption,
-                                        const Scalar& k,
-                                        const RingPedersenParams& bob_params,
-                                        const ProofContext& context,
-                                        RandomSource& rng);
+absl::StatusOr<MtaRequest> AliceRequest(
+    const PaillierPrivateKey& alice_key, const PaillierEncryption& encryption,
+    const Scalar& k, const RingPedersenParams& bob_params,
+    const ProofContext& context, RandomSource& rng,
+    const zk::RingPedersenTable* bob_table = nullptr);
 
 // Bob's check of Alice's message (VerifyPiEnc; `bob_secret` optional CRT).
 absl::Status BobVerifyRequest(const PaillierPublicKey& alice_key,
@@ -83,12 +83,14 @@ absl::Status BobVerifyRequest(const PaillierPublicKey& alice_key,
                               const ProofContext& context);
 
 // Bob's response to a verified K (validated again: "mta: K ...").
+// `alice_table`: optional precomputation for Alice's ring-Pedersen params.
 // x is Bob's multiplicand (γ or w); X = x·base is bound in the proof.
 // context.prover = Bob, verifier = Alice.
 absl::StatusOr<BobResult> BobRespond(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
     const PaillierPrivateKey& bob_key, const BigInt& cap_k, const Scalar& x,
-    const Point& base, const ProofContext& context, RandomSource& rng);
+    const Point& base, const ProofContext& context, RandomSource& rng,
+    const zk::RingPedersenTable* alice_table = nullptr);
 
 // Alice's finalization: verifies Πaff-g (with her Paillier key and, when
 // given, her ring-Pedersen secret for CRT), checks X against `expected_x`

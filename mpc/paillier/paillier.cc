@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "mpc/paillier/fixed_base.h"
 #include "mpc/primes/safe_prime.h"
 
 namespace nitro_tss::mpc {
@@ -135,6 +136,23 @@ absl::StatusOr<PaillierPublicKey> PaillierPublicKey::FromProto(
 // ---------------------------------------------------------------------------
 // Private key
 
+struct PaillierPrivateKey::EncryptionTables {
+  FixedBaseExp g_p, omega_p, g_q, omega_q;
+};
+
+namespace {
+
+// Smallest generator of Z*_p for a safe prime p = 2p'+1: a quadratic
+// non-residue other than -1 has order 2p'.
+BigInt SafePrimeGenerator(const BigInt& p) {
+  BigInt g(2);
+  const BigInt minus_one = p - BigInt(1);
+  while (BigInt::Jacobi(g, p) != -1 || g == minus_one) g = g + BigInt(1);
+  return g;
+}
+
+}  // namespace
+
 PaillierPrivateKey::PaillierPrivateKey(PaillierPublicKey public_key, BigInt p,
                                        BigInt q)
     : public_key_(std::move(public_key)), p_(std::move(p)), q_(std::move(q)) {
@@ -153,6 +171,15 @@ PaillierPrivateKey::PaillierPrivateKey(PaillierPublicKey public_key, BigInt p,
   p_mod_qm1_ = BigInt::Mod(p_, q_minus_1_);
   lambda_ = BigInt::Lcm(p_minus_1_, q_minus_1_);
   mu_ = *BigInt::ModInverse(lambda_, public_key_.n());
+  const BigInt g_p = SafePrimeGenerator(p_);
+  const BigInt g_q = SafePrimeGenerator(q_);
+  tables_ = std::make_shared<const EncryptionTables>(
+      EncryptionTables{FixedBaseExp(g_p, p_, kPaillierPrimeBits),
+                       FixedBaseExp(BigInt::PowModSecret(g_p, p_, p_squared_),
+                                    p_squared_, kPaillierPrimeBits),
+                       FixedBaseExp(g_q, q_, kPaillierPrimeBits),
+                       FixedBaseExp(BigInt::PowModSecret(g_q, q_, q_squared_),
+                                    q_squared_, kPaillierPrimeBits)});
 }
 
 absl::StatusOr<PaillierPrivateKey> PaillierPrivateKey::FromPrimes(
@@ -275,10 +302,25 @@ absl::StatusOr<BigInt> PaillierPrivateKey::EncryptWithNonce(
 
 absl::StatusOr<PaillierEncryption> PaillierPrivateKey::Encrypt(
     const BigInt& m, RandomSource& rng) const {
-  BigInt r = BigInt::RandomUnit(n(), rng);
-  absl::StatusOr<BigInt> c = EncryptWithNonce(m, r);
-  if (!c.ok()) return c.status();
-  return PaillierEncryption{*std::move(c), std::move(r)};
+  if (absl::Status s = public_key_.ValidatePlaintext(m); !s.ok()) return s;
+  BigInt k_p = BigInt::RandomBelow(p_minus_1_, rng);
+  BigInt k_q = BigInt::RandomBelow(q_minus_1_, rng);
+  // Nonce r = CRT(g_p^k_p, g_q^k_q): uniform in Z*_N.
+  BigInt r_p = tables_->g_p.Pow(k_p);
+  BigInt r_q = tables_->g_q.Pow(k_q);
+  BigInt r = CombinePrimes(r_p, r_q);
+  // r^N mod p² = ω(r_p)^q = ω(g_p)^(k_p·q mod (p-1)).
+  BigInt e_p = BigInt::ModMul(k_p, q_mod_pm1_, p_minus_1_);
+  BigInt e_q = BigInt::ModMul(k_q, p_mod_qm1_, q_minus_1_);
+  BigInt rn_p = tables_->omega_p.Pow(e_p);
+  BigInt rn_q = tables_->omega_q.Pow(e_q);
+  BigInt rn = CombineSquares(rn_p, rn_q);
+  BigInt gm = BigInt(1) + BigInt::Mod(m, n()) * n();
+  BigInt c = BigInt::ModMul(gm, rn, public_key_.n_squared());
+  for (BigInt* v : {&k_p, &k_q, &r_p, &r_q, &e_p, &e_q, &rn_p, &rn_q, &rn}) {
+    v->Wipe();
+  }
+  return PaillierEncryption{std::move(c), std::move(r)};
 }
 
 }  // namespace nitro_tss::mpc

@@ -15,12 +15,14 @@
 // first. Nonces r must be in Z*_N (0 < r < N, gcd(r, N) = 1).
 //
 // Private-key operations use CRT modulo p² and q² with secret exponents
-// through mpz_powm_sec; the private key's secrets are zeroized on
-// destruction (BigInt wipes its limbs).
+// through mpz_powm_sec, or (own-key Encrypt) constant-time fixed-base comb
+// tables built on GMP's mpn_sec_* functions; the private key's secrets are
+// zeroized on destruction (BigInt wipes its limbs, the tables are wiped).
 #ifndef NITRO_TSS_MPC_PAILLIER_PAILLIER_H_
 #define NITRO_TSS_MPC_PAILLIER_PAILLIER_H_
 
 #include <cstddef>
+#include <memory>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -125,12 +127,18 @@ class PaillierPrivateKey {
   // cross-checking the CRT path in tests; slower).
   absl::StatusOr<BigInt> DecryptWithoutCrt(const BigInt& c) const;
 
-  // Encryption under one's own key, with r^N mod N² computed by CRT:
-  // r^N mod p² = ω(r^(q mod (p-1)) mod p) where ω(a) = a^p mod p² (the
-  // N-th residues modulo p² depend only on r mod p), likewise mod q², then
-  // CRT. Produces exactly PaillierPublicKey::EncryptWithNonce(m, r).
+  // Encryption under one's own key with a fresh nonce. The nonce is sampled
+  // as r = CRT(g_p^k_p mod p, g_q^k_q mod q) with k_p, k_q uniform and g_p,
+  // g_q generators of Z*_p, Z*_q (so r is uniform in Z*_N), which makes
+  // r^N mod p² = ω(g_p)^(k_p·q mod (p-1)) a fixed-base exponentiation
+  // (constant-time comb tables, FixedBaseExp); likewise mod q², then CRT.
+  // The result equals PaillierPublicKey::EncryptWithNonce(m, nonce).
   absl::StatusOr<PaillierEncryption> Encrypt(const BigInt& m,
                                              RandomSource& rng) const;
+  // Encryption under one's own key with a given nonce r ∈ Z*_N, with r^N
+  // mod N² by CRT: r^N mod p² = ω(r^(q mod (p-1)) mod p) where ω(a) = a^p
+  // mod p² (N-th residues modulo p² depend only on r mod p), likewise mod
+  // q². Same value as PaillierPublicKey::EncryptWithNonce(m, r).
   absl::StatusOr<BigInt> EncryptWithNonce(const BigInt& m,
                                           const BigInt& r) const;
   // r^N mod N² by CRT (the randomizer alone), r in Z*_N.
@@ -151,6 +159,10 @@ class PaillierPrivateKey {
   BigInt q2_inv_p2_;              // (q²)^-1 mod p²
   BigInt q_mod_pm1_, p_mod_qm1_;  // q mod (p-1), p mod (q-1)
   BigInt lambda_, mu_;            // for DecryptWithoutCrt
+  // Fixed-base tables for Encrypt(): g_p mod p, ω(g_p) mod p², and the same
+  // for q. Immutable, shared between copies of the key.
+  struct EncryptionTables;
+  std::shared_ptr<const EncryptionTables> tables_;
 };
 
 }  // namespace nitro_tss::mpc

@@ -43,6 +43,7 @@ PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& st,
   const BigInt& n1 = st.paillier1.n();
   const BigInt& n1_sq = st.paillier1.n_squared();
   const BigInt& nhat = st.ring_pedersen.n();
+  const size_t nhat_bits = nhat.BitLength();
 
   BigInt alpha = BigInt::RandomSigned(kEll + kEpsilon, rng);
   BigInt beta = BigInt::RandomSigned(kEllPrime + kEpsilon, rng);
@@ -64,10 +65,15 @@ PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& st,
   alpha_mod_q.Wipe();
   p.cap_b_y = BigInt::ModMul(OnePlusNPow(st.paillier1, beta),
                              NthPower(st.paillier1, r_y, w.own_key), n1_sq);
-  p.cap_e = st.ring_pedersen.Commit(alpha, gamma);
-  p.cap_s = st.ring_pedersen.Commit(w.x, m);
-  p.cap_f = st.ring_pedersen.Commit(beta, delta);
-  p.cap_t = st.ring_pedersen.Commit(w.y, mu);
+  p.cap_e = ProverCommit(st.ring_pedersen, w.verifier_table, alpha,
+                         kEll + kEpsilon, gamma, kEll + kEpsilon + nhat_bits);
+  p.cap_s = ProverCommit(st.ring_pedersen, w.verifier_table, w.x, kEll, m,
+                         kEll + nhat_bits);
+  p.cap_f =
+      ProverCommit(st.ring_pedersen, w.verifier_table, beta,
+                   kEllPrime + kEpsilon, delta, kEll + kEpsilon + nhat_bits);
+  p.cap_t = ProverCommit(st.ring_pedersen, w.verifier_table, w.y, kEllPrime, mu,
+                         kEll + nhat_bits);
 
   BigInt e = Challenge(st, ctx, p);
   p.z1 = alpha + e * w.x;
@@ -89,6 +95,10 @@ absl::StatusOr<PiAffGProof> ProvePiAffG(const PiAffGStatement& st,
                                         const PiAffGWitness& w,
                                         const ProofContext& ctx,
                                         RandomSource& rng) {
+  if (w.verifier_table != nullptr) {
+    absl::Status s = CheckTable(st.ring_pedersen, *w.verifier_table, kPrefix);
+    if (!s.ok()) return s;
+  }
   if (w.own_key != nullptr) {
     absl::Status s = CheckOwnKey(st.paillier1, *w.own_key, kPrefix, "N1");
     if (!s.ok()) return s;
@@ -108,6 +118,12 @@ absl::StatusOr<PiAffGProof> ProvePiAffG(const PiAffGStatement& st,
   if (st.base.IsIdentity() || st.cap_x.IsIdentity()) {
     return absl::InvalidArgumentError(
         "pi_aff_g: g or X is the point at infinity");
+  }
+  // C is raised to the secret α: it must be a unit (cheap gcd).
+  if (absl::Status s =
+          CheckUnit(st.cap_c, st.paillier0.n_squared(), kPrefix, "C", "{N0^2}");
+      !s.ok()) {
+    return s;
   }
   Scalar x_mod_q = Scalar::FromBigIntReduce(w.x);
   bool x_matches = st.base.Mul(x_mod_q) == st.cap_x;

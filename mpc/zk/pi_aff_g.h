@@ -37,6 +37,7 @@
 #include "mpc/paillier/paillier.h"
 #include "mpc/ringpedersen/ring_pedersen.h"
 #include "mpc/transcript/transcript.h"
+#include "mpc/zk/zk_params.h"
 #include "nitro_tss/mpc/v1/mta_proofs.pb.h"
 
 namespace nitro_tss::mpc::zk {
@@ -61,6 +62,10 @@ struct PiAffGWitness {
   const BigInt& rho_y;  // nonce of Y, in Z*_{N1}
   // The prover's private key for N1 (optional): CRT for r_y^N1.
   const PaillierPrivateKey* own_key = nullptr;
+  // Precomputation for the verifier's ring-Pedersen params (optional,
+  // RingPedersenTable in zk_params.h): faster constant-time commitments.
+  // Must be built for statement's ring-Pedersen params.
+  const RingPedersenTable* verifier_table = nullptr;
 };
 
 struct PiAffGProof {
@@ -72,7 +77,8 @@ struct PiAffGProof {
 
 // Proves the statement. Refuses ("pi_aff_g: ..."): x outside ±2^ℓ
 // ("pi_aff_g: witness x out of range"), y outside ±2^ℓ' ("pi_aff_g: witness
-// y out of range"), ρ / ρ_y not units, g or X the identity, X != x·g, an
+// y out of range"), ρ / ρ_y not units, g or X the identity, C not in
+// Z*_{N0^2} ("pi_aff_g: C not in Z*_{N0^2}"), X != x·g, an
 // own_key not matching N1. D and Y are not recomputed (each would cost an
 // N-th power): a mismatch yields a proof every verifier rejects.
 absl::StatusOr<PiAffGProof> ProvePiAffG(const PiAffGStatement& statement,

@@ -37,6 +37,7 @@ PiEncProof ProvePiEncUnchecked(const PiEncStatement& st, const PiEncWitness& w,
   const BigInt& n0 = st.paillier.n();
   const BigInt& n0_sq = st.paillier.n_squared();
   const BigInt& nhat = st.ring_pedersen.n();
+  const size_t nhat_bits = nhat.BitLength();
 
   BigInt alpha = BigInt::RandomSigned(kEll + kEpsilon, rng);
   BigInt mu = RandomSignedTimes(kEll, nhat, rng);
@@ -44,10 +45,13 @@ PiEncProof ProvePiEncUnchecked(const PiEncStatement& st, const PiEncWitness& w,
   BigInt gamma = RandomSignedTimes(kEll + kEpsilon, nhat, rng);
 
   PiEncProof proof;
-  proof.cap_s = st.ring_pedersen.Commit(w.k, mu);
+  proof.cap_s = ProverCommit(st.ring_pedersen, w.verifier_table, w.k, kEll, mu,
+                             kEll + nhat_bits);
   proof.cap_a = BigInt::ModMul(OnePlusNPow(st.paillier, alpha),
                                NthPower(st.paillier, r, w.own_key), n0_sq);
-  proof.cap_c = st.ring_pedersen.Commit(alpha, gamma);
+  proof.cap_c =
+      ProverCommit(st.ring_pedersen, w.verifier_table, alpha, kEll + kEpsilon,
+                   gamma, kEll + kEpsilon + nhat_bits);
 
   BigInt e = Challenge(st, ctx, proof.cap_s, proof.cap_a, proof.cap_c);
   proof.z1 = alpha + e * w.k;
@@ -67,6 +71,10 @@ absl::StatusOr<PiEncProof> ProvePiEnc(const PiEncStatement& st,
                                       const PiEncWitness& w,
                                       const ProofContext& ctx,
                                       RandomSource& rng) {
+  if (w.verifier_table != nullptr) {
+    absl::Status s = CheckTable(st.ring_pedersen, *w.verifier_table, kPrefix);
+    if (!s.ok()) return s;
+  }
   if (w.own_key != nullptr) {
     absl::Status s = CheckOwnKey(st.paillier, *w.own_key, kPrefix, "N0");
     if (!s.ok()) return s;

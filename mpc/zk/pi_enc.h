@@ -26,6 +26,7 @@
 #include "mpc/paillier/paillier.h"
 #include "mpc/ringpedersen/ring_pedersen.h"
 #include "mpc/transcript/transcript.h"
+#include "mpc/zk/zk_params.h"
 #include "nitro_tss/mpc/v1/mta_proofs.pb.h"
 
 namespace nitro_tss::mpc::zk {
@@ -44,6 +45,10 @@ struct PiEncWitness {
   // The prover's own private key for N0 (optional): enables CRT for
   // r^N0 mod N0². Must match statement.paillier when given.
   const PaillierPrivateKey* own_key = nullptr;
+  // Precomputation for the verifier's ring-Pedersen params (optional,
+  // RingPedersenTable in zk_params.h): faster constant-time commitments.
+  // Must be built for statement's ring-Pedersen params.
+  const RingPedersenTable* verifier_table = nullptr;
 };
 
 struct PiEncProof {

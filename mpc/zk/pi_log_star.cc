@@ -35,6 +35,7 @@ PiLogStarProof ProvePiLogStarUnchecked(const PiLogStarStatement& st,
                                        RandomSource& rng) {
   const BigInt& n0 = st.paillier.n();
   const BigInt& nhat = st.ring_pedersen.n();
+  const size_t nhat_bits = nhat.BitLength();
 
   BigInt alpha = BigInt::RandomSigned(kEll + kEpsilon, rng);
   BigInt mu = RandomSignedTimes(kEll, nhat, rng);
@@ -42,14 +43,17 @@ PiLogStarProof ProvePiLogStarUnchecked(const PiLogStarStatement& st,
   BigInt gamma = RandomSignedTimes(kEll + kEpsilon, nhat, rng);
 
   PiLogStarProof proof;
-  proof.cap_s = st.ring_pedersen.Commit(w.x, mu);
+  proof.cap_s = ProverCommit(st.ring_pedersen, w.verifier_table, w.x, kEll, mu,
+                             kEll + nhat_bits);
   proof.cap_a = BigInt::ModMul(OnePlusNPow(st.paillier, alpha),
                                NthPower(st.paillier, r, w.own_key),
                                st.paillier.n_squared());
   Scalar alpha_mod_q = Scalar::FromBigIntReduce(alpha);
   proof.cap_y = st.base.Mul(alpha_mod_q);
   alpha_mod_q.Wipe();
-  proof.cap_d = st.ring_pedersen.Commit(alpha, gamma);
+  proof.cap_d =
+      ProverCommit(st.ring_pedersen, w.verifier_table, alpha, kEll + kEpsilon,
+                   gamma, kEll + kEpsilon + nhat_bits);
 
   BigInt e =
       Challenge(st, ctx, proof.cap_s, proof.cap_a, proof.cap_y, proof.cap_d);
@@ -70,6 +74,10 @@ absl::StatusOr<PiLogStarProof> ProvePiLogStar(const PiLogStarStatement& st,
                                               const PiLogStarWitness& w,
                                               const ProofContext& ctx,
                                               RandomSource& rng) {
+  if (w.verifier_table != nullptr) {
+    absl::Status s = CheckTable(st.ring_pedersen, *w.verifier_table, kPrefix);
+    if (!s.ok()) return s;
+  }
   if (w.own_key != nullptr) {
     absl::Status s = CheckOwnKey(st.paillier, *w.own_key, kPrefix, "N0");
     if (!s.ok()) return s;

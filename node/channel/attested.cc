@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "node/attestation/errors.h"
+
 namespace nitro_tss::channel {
 namespace {
 std::vector<uint8_t> ToVector(absl::string_view s) {
@@ -25,26 +27,59 @@ AttestFunction MakeNsmAttester(attestation::Nsm& nsm) {
 VerifyFunction MakePolicyVerifier(std::vector<uint8_t> root_der,
                                   attestation::AttestationPolicy policy,
                                   std::function<int64_t()> now_ms) {
-  policy.expected_public_key.reset();
-  policy.expected_user_data.reset();
-  return [root_der = std::move(root_der), policy = std::move(policy),
+  return MakeAllowlistVerifier(std::move(root_der), {std::move(policy)},
+                               std::move(now_ms));
+}
+
+VerifyFunction MakeAllowlistVerifier(
+    std::vector<uint8_t> root_der,
+    std::vector<attestation::AttestationPolicy> allowed,
+    std::function<int64_t()> now_ms) {
+  for (attestation::AttestationPolicy& policy : allowed) {
+    policy.expected_public_key.reset();
+    policy.expected_user_data.reset();
+  }
+  return [root_der = std::move(root_der), allowed = std::move(allowed),
           now_ms = std::move(now_ms)](absl::string_view document,
                                       absl::string_view expected_nonce)
              -> absl::StatusOr<VerifiedDocument> {
+    if (allowed.empty()) {
+      return absl::PermissionDeniedError(
+          "attestation: no policy is allowed (empty allowlist)");
+    }
     attestation::VerifyOptions options;
     options.root_der = root_der;
     options.now_ms = now_ms();
-    attestation::AttestationPolicy session_policy = policy;
-    session_policy.expected_nonce = ToVector(expected_nonce);
     const std::vector<uint8_t> bytes = ToVector(document);
     absl::StatusOr<attestation::AttestationDocument> doc =
-        attestation::VerifyAttestationDocument(bytes, options, session_policy);
+        attestation::ParseAttestationDocument(bytes);
     if (!doc.ok()) return doc.status();
-    VerifiedDocument out;
-    out.module_id = doc->module_id;
-    out.public_key = ToString(doc->public_key);
-    out.user_data = ToString(doc->user_data);
-    return out;
+    absl::Status authentic =
+        attestation::VerifyDocumentSignatureAndChain(*doc, options);
+    if (!authentic.ok()) return authentic;
+    // The most telling refusal: one from a policy whose PCRs matched (e.g.
+    // a stale nonce), else the first policy's (usually a PCR mismatch).
+    absl::Status first_error, matched_pcrs_error;
+    for (const attestation::AttestationPolicy& policy : allowed) {
+      attestation::AttestationPolicy session_policy = policy;
+      session_policy.expected_nonce = ToVector(expected_nonce);
+      absl::Status verdict = attestation::CheckAttestationPolicy(
+          *doc, session_policy, options.now_ms);
+      if (verdict.ok()) {
+        VerifiedDocument out;
+        out.module_id = doc->module_id;
+        out.public_key = ToString(doc->public_key);
+        out.user_data = ToString(doc->user_data);
+        return out;
+      }
+      if (first_error.ok()) first_error = verdict;
+      if (matched_pcrs_error.ok() &&
+          attestation::GetVerifyError(verdict) !=
+              attestation::VerifyError::kPcrMismatch) {
+        matched_pcrs_error = verdict;
+      }
+    }
+    return matched_pcrs_error.ok() ? first_error : matched_pcrs_error;
   };
 }
 

@@ -29,6 +29,17 @@ VerifyFunction MakePolicyVerifier(std::vector<uint8_t> root_der,
                                   attestation::AttestationPolicy policy,
                                   std::function<int64_t()> now_ms);
 
+// As MakePolicyVerifier, with an allowlist: the document (parsed and
+// authenticated once) is accepted if it satisfies any of `allowed` (e.g. the
+// old and the new image during a rolling upgrade). If none matches, the
+// error of a policy whose PCRs matched is returned (e.g. a nonce mismatch),
+// else the first policy's. `allowed` must not be empty (an
+// empty allowlist refuses every document with kPermissionDenied).
+VerifyFunction MakeAllowlistVerifier(
+    std::vector<uint8_t> root_der,
+    std::vector<attestation::AttestationPolicy> allowed,
+    std::function<int64_t()> now_ms);
+
 }  // namespace nitro_tss::channel
 
 #endif  // NITRO_TSS_NODE_CHANNEL_ATTESTED_H_

@@ -292,6 +292,51 @@ TEST_F(ChannelTest, DebugModeDocumentRefusedUnderProductionPolicy) {
   EXPECT_TRUE(dev[0].handshake->AddAttestation(dev_atts[2]).ok());
 }
 
+TEST_F(ChannelTest, AllowlistAcceptsAnyListedImageOnly) {
+  const std::string v2 = "nitro-tss enclave application v2";
+  VerifyFunction verify =
+      MakeAllowlistVerifier(ca_->RootDer(),
+                            {ProductionPolicy(ImageParts(kGoodApp)),
+                             ProductionPolicy(ImageParts(v2))},
+                            att::WallClockMs);
+  const std::vector<uint8_t> nonce(32, 9), key(32, 5);
+  auto doc_of = [&](const std::string& app, bool debug = false) {
+    std::unique_ptr<att::SimulatedNsm> nsm = BootNsm(app, debug);
+    absl::StatusOr<std::vector<uint8_t>> doc =
+        nsm->GetAttestationDocument(Bytes("u"), nonce, key);
+    EXPECT_TRUE(doc.ok());
+    return std::string(doc->begin(), doc->end());
+  };
+  const std::string n(nonce.begin(), nonce.end());
+  absl::StatusOr<VerifiedDocument> old_image = verify(doc_of(kGoodApp), n);
+  ASSERT_TRUE(old_image.ok()) << old_image.status();
+  EXPECT_EQ(old_image->public_key, std::string(key.begin(), key.end()));
+  EXPECT_EQ(old_image->user_data, "u");
+  EXPECT_TRUE(verify(doc_of(v2), n).ok());
+  absl::StatusOr<VerifiedDocument> v3 = verify(doc_of("v3"), n);
+  EXPECT_EQ(att::GetVerifyError(v3.status()), att::VerifyError::kPcrMismatch)
+      << v3.status();
+  absl::StatusOr<VerifiedDocument> debug = verify(doc_of(v2, true), n);
+  EXPECT_EQ(att::GetVerifyError(debug.status()), att::VerifyError::kDebugMode)
+      << debug.status();
+  absl::StatusOr<VerifiedDocument> stale = verify(doc_of(v2), "other nonce");
+  EXPECT_EQ(att::GetVerifyError(stale.status()),
+            att::VerifyError::kNonceMismatch)
+      << stale.status();
+  EXPECT_FALSE(
+      MakeAllowlistVerifier(ca_->RootDer(), {}, att::WallClockMs)(doc_of(v2), n)
+          .ok());
+  // A document chaining to another root is refused before any policy.
+  absl::StatusOr<att::DevCa> other_ca =
+      att::DevCa::Generate(att::WallClockMs());
+  ASSERT_TRUE(other_ca.ok());
+  VerifyFunction other_root = MakeAllowlistVerifier(
+      other_ca->RootDer(), {ProductionPolicy(ImageParts(kGoodApp))},
+      att::WallClockMs);
+  EXPECT_EQ(att::GetVerifyError(other_root(doc_of(kGoodApp), n).status()),
+            att::VerifyError::kUntrustedRoot);
+}
+
 TEST_F(ChannelTest, DocumentReplayedFromAnotherSessionIsRefused) {
   const att::AttestationPolicy policy = ProductionPolicy(ImageParts(kGoodApp));
   // Session A, same session id as B (a coordinator reusing ids).

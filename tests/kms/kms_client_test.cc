@@ -6,10 +6,14 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -350,6 +354,102 @@ TEST(KmsClientTransport, FailingHookIsUnavailable) {
   absl::Status s = client->GenerateRandom({4, {}}).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
   EXPECT_EQ(client->attempts(), 2);
+}
+
+}  // namespace
+}  // namespace nitro_tss::kms
+
+namespace nitro_tss::kms {
+namespace {
+
+// A self-signed server certificate for `dns_name` and its key, as an SSL_CTX;
+// the certificate PEM is written to `ca_path` for the client to trust.
+SSL_CTX* MakeTlsServer(const std::string& dns_name,
+                       const std::string& ca_path) {
+  EVP_PKEY* pkey = EVP_EC_gen("P-256");
+  X509* cert = X509_new();
+  X509_set_version(cert, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), 7);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -60);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+  X509_set_pubkey(cert, pkey);
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(
+      name, "CN", MBSTRING_ASC,
+      reinterpret_cast<const unsigned char*>(dns_name.c_str()), -1, -1, 0);
+  X509_set_issuer_name(cert, name);
+  X509V3_CTX v3;
+  X509V3_set_ctx(&v3, cert, cert, nullptr, nullptr, 0);
+  const std::string san = "DNS:" + dns_name;
+  X509_EXTENSION* ext =
+      X509V3_EXT_conf_nid(nullptr, &v3, NID_subject_alt_name, san.c_str());
+  X509_add_ext(cert, ext, -1);
+  X509_EXTENSION_free(ext);
+  ext = X509V3_EXT_conf_nid(nullptr, &v3, NID_basic_constraints, "CA:TRUE");
+  X509_add_ext(cert, ext, -1);
+  X509_EXTENSION_free(ext);
+  X509_sign(cert, pkey, EVP_sha256());
+  FILE* f = std::fopen(ca_path.c_str(), "w");
+  PEM_write_X509(f, cert);
+  std::fclose(f);
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  SSL_CTX_use_certificate(ctx, cert);
+  SSL_CTX_use_PrivateKey(ctx, pkey);
+  X509_free(cert);
+  EVP_PKEY_free(pkey);
+  return ctx;
+}
+
+int ConnectLoopback(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+TEST(KmsClientTransport, HttpsThroughConnectHookVerifiesTheServer) {
+  const std::string dir = ::testing::TempDir();
+  const std::string ca = absl::StrCat(dir, "/kms-tls-ca-", getpid(), ".pem");
+  const std::string other_ca =
+      absl::StrCat(dir, "/kms-tls-other-", getpid(), ".pem");
+  SSL_CTX* tls = MakeTlsServer("kms.enclave.test", ca);
+  SSL_CTX* unused = MakeTlsServer("kms.enclave.test", other_ca);
+  {
+    ScriptedHttpServer server("", tls);
+    const int port = server.port();
+    server.Push(200, absl::StrCat(R"({"Plaintext":")", B64("abcd"), R"("})"));
+    KmsClientConfig c;
+    // Name only resolvable through the hook (no DNS inside an enclave).
+    c.endpoint = absl::StrCat("https://kms.enclave.test:", port);
+    c.ca_file = ca;
+    c.retry.max_attempts = 1;
+    c.connect_hook = [port] { return ConnectLoopback(port); };
+    auto client = *KmsClient::Create(c, AwsCredentials("a", "b"));
+    absl::StatusOr<GenerateRandomResponse> r = client->GenerateRandom({4, {}});
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->plaintext.size(), 4u);
+    ASSERT_EQ(server.requests().size(), 1u);
+    EXPECT_EQ(*FindHeader(server.requests()[0].headers, "Host"),
+              absl::StrCat("kms.enclave.test:", port));
+
+    // A client that trusts another CA refuses the server (TLS ends in the
+    // client: the relay cannot impersonate KMS).
+    c.ca_file = other_ca;
+    auto distrusting = *KmsClient::Create(c, AwsCredentials("a", "b"));
+    absl::Status s = distrusting->GenerateRandom({4, {}}).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+    EXPECT_TRUE(absl::StrContains(s.message(), "certificate")) << s;
+  }
+  SSL_CTX_free(tls);
+  SSL_CTX_free(unused);
+  std::remove(ca.c_str());
+  std::remove(other_ca.c_str());
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -16,8 +17,8 @@
 
 namespace nitro_tss::kms::testing {
 
-ScriptedHttpServer::ScriptedHttpServer(std::string unix_path)
-    : unix_path_(std::move(unix_path)) {
+ScriptedHttpServer::ScriptedHttpServer(std::string unix_path, SSL_CTX* tls)
+    : tls_(tls), unix_path_(std::move(unix_path)) {
   if (unix_path_.empty()) {
     listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
@@ -69,12 +70,26 @@ void ScriptedHttpServer::Serve() {
     if (poll(&p, 1, 50) <= 0) continue;
     int fd = accept(listen_fd_, nullptr, nullptr);
     if (fd < 0) continue;
+    SSL* ssl = nullptr;
+    if (tls_ != nullptr) {
+      ssl = SSL_new(tls_);
+      SSL_set_fd(ssl, fd);
+      if (SSL_accept(ssl) != 1) {
+        SSL_free(ssl);
+        close(fd);
+        continue;
+      }
+    }
+    auto do_read = [&](char* b, size_t n) -> ssize_t {
+      return ssl != nullptr ? SSL_read(ssl, b, static_cast<int>(n))
+                            : read(fd, b, n);
+    };
     std::string data;
     char buf[4096];
     size_t header_end = std::string::npos;
     size_t content_length = 0;
     while (true) {
-      ssize_t n = read(fd, buf, sizeof(buf));
+      ssize_t n = do_read(buf, sizeof(buf));
       if (n <= 0) break;
       data.append(buf, static_cast<size_t>(n));
       if (header_end == std::string::npos) {
@@ -125,7 +140,13 @@ void ScriptedHttpServer::Serve() {
         " X\r\nContent-Type: "
         "application/x-amz-json-1.1\r\nContent-Length: ",
         resp.body.size(), "\r\nConnection: close\r\n\r\n", resp.body);
-    (void)write(fd, out.data(), out.size());
+    if (ssl != nullptr) {
+      SSL_write(ssl, out.data(), static_cast<int>(out.size()));
+      SSL_shutdown(ssl);
+      SSL_free(ssl);
+    } else {
+      (void)!write(fd, out.data(), out.size());
+    }
     close(fd);
   }
 }

@@ -12,6 +12,8 @@
 #include "absl/synchronization/mutex.h"
 #include "node/kms/sigv4.h"
 
+struct ssl_ctx_st;
+
 namespace nitro_tss::kms::testing {
 
 struct ScriptedResponse {
@@ -22,7 +24,9 @@ struct ScriptedResponse {
 class ScriptedHttpServer {
  public:
   // Listens on 127.0.0.1:<ephemeral> (unix_path empty) or on unix_path.
-  explicit ScriptedHttpServer(std::string unix_path = "");
+  // With `tls` (not owned; must outlive the server), speaks HTTPS.
+  explicit ScriptedHttpServer(std::string unix_path = "",
+                              ssl_ctx_st* tls = nullptr);
   ~ScriptedHttpServer();
 
   void Push(int status, std::string body);
@@ -31,6 +35,7 @@ class ScriptedHttpServer {
 
  private:
   void Serve();
+  ssl_ctx_st* tls_ = nullptr;
   int listen_fd_ = -1;
   int port_ = 0;
   std::string unix_path_;

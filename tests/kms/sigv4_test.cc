@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -19,6 +18,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "node/common/json.h"
 
 namespace nitro_tss::kms {
 namespace {
@@ -34,17 +34,21 @@ std::string ReadFile(const fs::path& p) {
   return ss.str();
 }
 
-// context.json in the suite is a small flat object; these two helpers pull a
-// string or boolean field out of it (test-fixture reading only).
-std::string JsonString(const std::string& json, const std::string& key) {
-  std::smatch m;
-  std::regex re("\"" + key + "\"\\s*:\\s*\"([^\"]*)\"");
-  return std::regex_search(json, m, re) ? m[1].str() : "";
+// Fields of the suite's context.json (read with the project's JSON parser).
+std::string JsonString(const std::string& text, const std::string& key) {
+  absl::StatusOr<json::Value> doc = json::Parse(text);
+  if (!doc.ok()) return "";
+  const json::Value* v = doc->Find(key);
+  if (v == nullptr)
+    v = doc->Find("credentials") ? doc->Find("credentials")->Find(key)
+                                 : nullptr;
+  return v != nullptr && v->is_string() ? v->AsString() : "";
 }
-bool JsonBool(const std::string& json, const std::string& key, bool dflt) {
-  std::smatch m;
-  std::regex re("\"" + key + "\"\\s*:\\s*(true|false)");
-  return std::regex_search(json, m, re) ? m[1].str() == "true" : dflt;
+bool JsonBool(const std::string& text, const std::string& key, bool dflt) {
+  absl::StatusOr<json::Value> doc = json::Parse(text);
+  if (!doc.ok()) return dflt;
+  const json::Value* v = doc->Find(key);
+  return v != nullptr && v->is_bool() ? v->AsBool() : dflt;
 }
 
 // Parses the suite's raw request.txt: request line, headers (continuation

@@ -96,6 +96,32 @@ TEST(Mta, AlphaPlusBetaEqualsProductOverRandomRuns) {
   }
 }
 
+TEST(Mta, WithProverTables) {
+  zk::RingPedersenTable alice_table(AliceRp().params());
+  zk::RingPedersenTable bob_table(BobRp().params());
+  DeterministicRandom rng(9);
+  Scalar k = Scalar::Random(rng), x = Scalar::Random(rng);
+  absl::StatusOr<PaillierEncryption> enc = AliceEncrypt(AliceKey(), k, rng);
+  ASSERT_TRUE(enc.ok());
+  absl::StatusOr<MtaRequest> req =
+      AliceRequest(AliceKey(), *enc, k, BobRp().params(), Context(kAlice, kBob),
+                   rng, &bob_table);
+  ASSERT_TRUE(req.ok()) << req.status();
+  ASSERT_TRUE(BobVerifyRequest(AliceKey().public_key(), BobRp().params(),
+                               nullptr, *req, Context(kAlice, kBob))
+                  .ok());
+  absl::StatusOr<BobResult> bob = BobRespond(
+      AliceKey().public_key(), AliceRp().params(), BobKey(), req->cap_k, x,
+      Point::Generator(), Context(kBob, kAlice), rng, &alice_table);
+  ASSERT_TRUE(bob.ok()) << bob.status();
+  absl::StatusOr<AliceResult> alice =
+      AliceFinalize(AliceKey(), AliceRp().params(), &AliceRp(),
+                    BobKey().public_key(), req->cap_k, bob->response,
+                    Point::Generator(), nullptr, Context(kBob, kAlice));
+  ASSERT_TRUE(alice.ok()) << alice.status();
+  EXPECT_TRUE(alice->alpha + bob->beta == k * x);
+}
+
 TEST(Mta, MtaForGammaRevealsGammaPoint) {
   // MtA for k·γ: X = Γ = γ·G, revealed by Bob; Alice takes it from the
   // response (nullptr expected) and checks it later against the commitment.

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "mpc/math/random.h"
+#include "mpc/paillier/fixed_base.h"
 #include "mpc/primes/safe_prime.h"
 #include "tests/fixtures/fixtures.h"
 
@@ -297,6 +298,59 @@ TEST(SafePrimePool, FillsInBackgroundAndHandsOutPrimes) {
   }
   EXPECT_EQ(pool.Add(*GenerateSafePrime(256, rng, 1)).code(),
             absl::StatusCode::kResourceExhausted);
+}
+
+}  // namespace
+}  // namespace nitro_tss::mpc
+
+namespace nitro_tss::mpc {
+namespace {
+
+TEST(FixedBaseExp, MatchesPowModIncludingEdgeExponents) {
+  DeterministicRandom rng(40);
+  const PaillierPrivateKey& key = testing::FixturePaillierKey(4);
+  const BigInt p2 = key.p() * key.p();
+  const BigInt base = BigInt::RandomBelow(p2, rng);
+  FixedBaseExp fb(base, p2, 1024);
+  std::vector<BigInt> exponents = {BigInt(0), BigInt(1), BigInt(2),
+                                   BigInt::PowerOfTwo(1024) - BigInt(1),
+                                   BigInt::PowerOfTwo(1023)};
+  for (int i = 0; i < 6; ++i)
+    exponents.push_back(BigInt::RandomBits(1024, rng));
+  for (const BigInt& e : exponents) {
+    EXPECT_EQ(fb.Pow(e), BigInt::PowMod(base, e, p2)) << e.ToHex();
+  }
+  // Outside the table's range: falls back to the generic path.
+  EXPECT_EQ(fb.Pow(BigInt::PowerOfTwo(1024)),
+            BigInt::PowMod(base, BigInt::PowerOfTwo(1024), p2));
+  FixedBaseExp small(BigInt(3), key.q(), 100);
+  EXPECT_EQ(small.Pow(BigInt(12345)),
+            BigInt::PowMod(BigInt(3), BigInt(12345), key.q()));
+  FixedBaseExp copy = small;
+  EXPECT_EQ(copy.Pow(BigInt(7)), BigInt::PowMod(BigInt(3), BigInt(7), key.q()));
+}
+
+TEST(Paillier, OwnKeyEncryptionNoncesAreFreshUnits) {
+  DeterministicRandom rng(41);
+  const PaillierPrivateKey& key = testing::FixturePaillierKey(5);
+  const PaillierPublicKey& pk = key.public_key();
+  BigInt m = BigInt::RandomSigned(1000, rng);
+  auto a = key.Encrypt(m, rng);
+  auto b = key.Encrypt(m, rng);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(a->nonce, b->nonce);
+  EXPECT_NE(a->ciphertext, b->ciphertext);
+  for (const auto* enc : {&*a, &*b}) {
+    EXPECT_TRUE(pk.ValidateNonce(enc->nonce).ok());
+    EXPECT_EQ(*pk.EncryptWithNonce(m, enc->nonce), enc->ciphertext);
+    EXPECT_EQ(*key.DecryptSigned(enc->ciphertext), m);
+  }
+  PaillierPrivateKey copy = key;  // tables are shared between copies
+  auto c = copy.Encrypt(m, rng);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(*pk.EncryptWithNonce(m, c->nonce), c->ciphertext);
+  EXPECT_THAT(std::string(key.Encrypt(pk.n(), rng).status().message()),
+              ::testing::HasSubstr("plaintext out of range"));
 }
 
 }  // namespace

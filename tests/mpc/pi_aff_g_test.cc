@@ -140,6 +140,23 @@ TEST(PiAffG, CompletenessIncludingRangeEdges) {
   }
 }
 
+TEST(PiAffG, ProverTableGivesValidProofsAndMustMatch) {
+  static const RingPedersenTable* table =
+      new RingPedersenTable(AliceRp().params());
+  const Instance& v = Valid();
+  DeterministicRandom rng(8);
+  PiAffGWitness w{v.x, v.y, v.rho, v.rho_y, &Bob(), table};
+  absl::StatusOr<PiAffGProof> proof =
+      ProvePiAffG(v.Statement(), w, Context(kBob, kAlice), rng);
+  ASSERT_TRUE(proof.ok()) << proof.status();
+  EXPECT_TRUE(Verify(*proof).ok());
+  RingPedersenTable other(FixtureRingPedersen(3).params());
+  PiAffGWitness bad{v.x, v.y, v.rho, v.rho_y, &Bob(), &other};
+  ExpectRejected(
+      ProvePiAffG(v.Statement(), bad, Context(kBob, kAlice), rng).status(),
+      "pi_aff_g: ring-Pedersen table does not match");
+}
+
 TEST(PiAffG, ArbitraryBasePoint) {
   Point g = Point::H();
   std::unique_ptr<Instance> inst =
@@ -202,6 +219,12 @@ TEST(PiAffG, HonestProverRefusesInconsistentWitness) {
                              Context(kBob, kAlice), rng)
                      .status(),
                  "pi_aff_g: witness rho_y not in Z*_N1");
+  BigInt bad_c = Alice().p();
+  PiAffGStatement st_c{st.paillier0, st.paillier1, st.ring_pedersen, bad_c,
+                       st.cap_d,     st.cap_y,     st.base,          st.cap_x};
+  ExpectRejected(
+      ProvePiAffG(st_c, v.Witness(), Context(kBob, kAlice), rng).status(),
+      "pi_aff_g: C not in Z*_{N0^2}");
   ExpectRejected(
       ProvePiAffG(st, PiAffGWitness{v.x, v.y, v.rho, v.rho_y, &Alice()},
                   Context(kBob, kAlice), rng)

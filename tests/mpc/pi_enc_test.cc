@@ -98,6 +98,29 @@ TEST(PiEnc, ProverWithoutOwnKeyMatchesVerifier) {
   EXPECT_TRUE(Verify(enc->ciphertext, *proof).ok());
 }
 
+TEST(PiEnc, ProverTableGivesValidProofsAndMustMatch) {
+  RingPedersenTable table(BobRp().params());
+  DeterministicRandom rng(12);
+  for (const BigInt& k : {Pow2(kEll), -Pow2(kEll), BigInt(77)}) {
+    absl::StatusOr<PaillierEncryption> enc = Alice().Encrypt(k, rng);
+    ASSERT_TRUE(enc.ok());
+    PiEncStatement st{Alice().public_key(), BobRp().params(), enc->ciphertext};
+    absl::StatusOr<PiEncProof> proof =
+        ProvePiEnc(st, PiEncWitness{k, enc->nonce, &Alice(), &table},
+                   Context(kAlice, kBob), rng);
+    ASSERT_TRUE(proof.ok()) << proof.status();
+    EXPECT_TRUE(Verify(enc->ciphertext, *proof).ok());
+  }
+  RingPedersenTable other(FixtureRingPedersen(2).params());
+  const Instance& v = Valid();
+  PiEncStatement st{Alice().public_key(), BobRp().params(), v.enc.ciphertext};
+  ExpectRejected(
+      ProvePiEnc(st, PiEncWitness{v.k, v.enc.nonce, &Alice(), &other},
+                 Context(kAlice, kBob), rng)
+          .status(),
+      "pi_enc: ring-Pedersen table does not match");
+}
+
 TEST(PiEnc, HonestProverRefusesOutOfRangeOrWrongWitness) {
   DeterministicRandom rng(9);
   BigInt k = Pow2(kEll) + BigInt(1);

@@ -112,6 +112,24 @@ TEST(PiLogStar, CompletenessIncludingRangeEdges) {
   }
 }
 
+TEST(PiLogStar, ProverTableGivesValidProofs) {
+  RingPedersenTable table(VerifierRp().params());
+  const Instance& v = Valid();
+  DeterministicRandom rng(13);
+  absl::StatusOr<PiLogStarProof> proof = ProvePiLogStar(
+      v.Statement(), PiLogStarWitness{v.x, v.enc.nonce, &Prover(), &table},
+      Context(kProver, kVerifier), rng);
+  ASSERT_TRUE(proof.ok()) << proof.status();
+  EXPECT_TRUE(Verify(*proof).ok());
+  RingPedersenTable other(FixtureRingPedersen(0).params());
+  ExpectRejected(
+      ProvePiLogStar(v.Statement(),
+                     PiLogStarWitness{v.x, v.enc.nonce, &Prover(), &other},
+                     Context(kProver, kVerifier), rng)
+          .status(),
+      "pi_log_star: ring-Pedersen table does not match");
+}
+
 TEST(PiLogStar, HonestProverRefusesBadWitness) {
   const Instance& v = Valid();
   DeterministicRandom rng(3);

@@ -123,6 +123,67 @@ TEST(ZkParams, RingPedersenEquationSameDecisionBothPaths) {
   EXPECT_TRUE(CheckOwnerSecret(rp.params(), rp, "p").ok());
 }
 
+// One table per fixture index, built once per process.
+const RingPedersenTable& Table(size_t i) {
+  static const RingPedersenTable* tables[8] = {};
+  if (tables[i] == nullptr) {
+    tables[i] = new RingPedersenTable(FixtureRingPedersen(i).params());
+  }
+  return *tables[i];
+}
+
+TEST(ZkParams, RingPedersenTableMatchesCommit) {
+  const RingPedersenParams& params = FixtureRingPedersen(0).params();
+  const RingPedersenTable& table = Table(0);
+  const size_t nb = params.n().BitLength();
+  EXPECT_GE(table.max_exponent_bits(), kEll + kEpsilon + nb);
+  DeterministicRandom rng(5);
+  struct Bounds {
+    size_t a_bits, b_bits;
+  };
+  for (Bounds bounds :
+       {Bounds{kEll, kEll + nb}, Bounds{kEll + kEpsilon, kEll + kEpsilon + nb},
+        Bounds{kEllPrime + kEpsilon, kEll + kEpsilon + nb}, Bounds{1, 3},
+        Bounds{0, 0}}) {
+    std::vector<std::pair<BigInt, BigInt>> cases = {
+        {BigInt::RandomSigned(bounds.a_bits, rng),
+         BigInt::RandomSigned(bounds.b_bits, rng)},
+        {BigInt::PowerOfTwo(bounds.a_bits), -BigInt::PowerOfTwo(bounds.b_bits)},
+        {-BigInt::PowerOfTwo(bounds.a_bits), BigInt::PowerOfTwo(bounds.b_bits)},
+        {BigInt(0), BigInt(0)},
+    };
+    for (const auto& [a, b] : cases) {
+      absl::StatusOr<BigInt> v =
+          table.Commit(a, bounds.a_bits, b, bounds.b_bits);
+      ASSERT_TRUE(v.ok()) << v.status();
+      EXPECT_EQ(*v, params.Commit(a, b))
+          << "a_bits=" << bounds.a_bits << " b_bits=" << bounds.b_bits;
+      EXPECT_EQ(
+          ProverCommit(params, &table, a, bounds.a_bits, b, bounds.b_bits), *v);
+    }
+  }
+}
+
+TEST(ZkParams, RingPedersenTableRejectsOutOfBoundExponents) {
+  const RingPedersenParams& params = FixtureRingPedersen(0).params();
+  const RingPedersenTable& table = Table(0);
+  BigInt over = BigInt::PowerOfTwo(kEll) + BigInt(1);
+  EXPECT_THAT(
+      std::string(table.Commit(over, kEll, BigInt(1), 8).status().message()),
+      HasSubstr("ring_pedersen_table: exponent exceeds its bound"));
+  EXPECT_FALSE(
+      table.Commit(BigInt(1), table.max_exponent_bits() + 1, BigInt(1), 8)
+          .ok());
+  // ProverCommit falls back to the plain commitment (same value).
+  EXPECT_EQ(ProverCommit(params, &table, over, kEll, BigInt(3), 8),
+            params.Commit(over, BigInt(3)));
+  EXPECT_THAT(
+      std::string(
+          CheckTable(FixtureRingPedersen(1).params(), table, "pi_x").message()),
+      HasSubstr("pi_x: ring-Pedersen table does not match"));
+  EXPECT_TRUE(CheckTable(params, table, "pi_x").ok());
+}
+
 TEST(ZkParams, WireHelpers) {
   BigInt v(-123456);
   absl::StatusOr<BigInt> back = DecodeInteger(EncodeInteger(v), 8, "p", "z");

@@ -70,6 +70,42 @@ BENCHMARK(BM_RingPedersenCommit)
     ->Arg(1)
     ->Unit(benchmark::kMillisecond);
 
+// Building the prover's fixed-base table for one verifier's params (done
+// once per peer and reused by every proof towards it), and one commitment
+// through it.
+const zk::RingPedersenTable& BobTable() {
+  static const zk::RingPedersenTable* t =
+      new zk::RingPedersenTable(BobRp().params());
+  return *t;
+}
+const zk::RingPedersenTable& AliceTable() {
+  static const zk::RingPedersenTable* t =
+      new zk::RingPedersenTable(AliceRp().params());
+  return *t;
+}
+
+void BM_RingPedersenTable_Build(benchmark::State& state) {
+  for (auto _ : state) {
+    zk::RingPedersenTable table(BobRp().params());
+    benchmark::DoNotOptimize(&table);
+  }
+}
+BENCHMARK(BM_RingPedersenTable_Build)->Unit(benchmark::kMillisecond);
+
+void BM_RingPedersenTable_Commit(benchmark::State& state) {
+  DeterministicRandom rng(9);
+  const RingPedersenParams& params = BobRp().params();
+  const size_t nb = params.n().BitLength();
+  BigInt a = BigInt::RandomSigned(zk::kEll + zk::kEpsilon, rng);
+  BigInt b = zk::RandomSignedTimes(zk::kEll + zk::kEpsilon, params.n(), rng);
+  const zk::RingPedersenTable& table = BobTable();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(table.Commit(a, zk::kEll + zk::kEpsilon, b,
+                                          zk::kEll + zk::kEpsilon + nb));
+  }
+}
+BENCHMARK(BM_RingPedersenTable_Commit)->Unit(benchmark::kMillisecond);
+
 // ---- Πenc: Alice's K = enc(k), proven to Bob against Bob's params ----
 
 struct EncFixture {
@@ -85,7 +121,9 @@ struct EncFixture {
   zk::PiEncStatement Statement() const {
     return {Alice().public_key(), BobRp().params(), enc.ciphertext};
   }
-  zk::PiEncWitness Witness() const { return {k, enc.nonce, &Alice()}; }
+  zk::PiEncWitness Witness(const zk::RingPedersenTable* table = nullptr) const {
+    return {k, enc.nonce, &Alice(), table};
+  }
 };
 const EncFixture& Enc() {
   static const EncFixture* f = new EncFixture();
@@ -95,12 +133,17 @@ const EncFixture& Enc() {
 void BM_PiEnc_Prove(benchmark::State& state) {
   DeterministicRandom rng(3);
   const EncFixture& f = Enc();
+  const zk::RingPedersenTable* table = state.range(0) ? &BobTable() : nullptr;
   for (auto _ : state) {
     benchmark::DoNotOptimize(
-        zk::ProvePiEnc(f.Statement(), f.Witness(), Ctx(1, 2), rng));
+        zk::ProvePiEnc(f.Statement(), f.Witness(table), Ctx(1, 2), rng));
   }
 }
-BENCHMARK(BM_PiEnc_Prove)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PiEnc_Prove)
+    ->ArgName("table")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond);
 
 void BM_PiEnc_Verify(benchmark::State& state) {
   const EncFixture& f = Enc();
@@ -148,7 +191,10 @@ struct AffGFixture {
             base,
             cap_x};
   }
-  zk::PiAffGWitness Witness() const { return {x, y, rho, rho_y, &Bob()}; }
+  zk::PiAffGWitness Witness(
+      const zk::RingPedersenTable* table = nullptr) const {
+    return {x, y, rho, rho_y, &Bob(), table};
+  }
 };
 const AffGFixture& AffG() {
   static const AffGFixture* f = new AffGFixture();
@@ -158,12 +204,17 @@ const AffGFixture& AffG() {
 void BM_PiAffG_Prove(benchmark::State& state) {
   DeterministicRandom rng(5);
   const AffGFixture& f = AffG();
+  const zk::RingPedersenTable* table = state.range(0) ? &AliceTable() : nullptr;
   for (auto _ : state) {
     benchmark::DoNotOptimize(
-        zk::ProvePiAffG(f.Statement(), f.Witness(), Ctx(2, 1), rng));
+        zk::ProvePiAffG(f.Statement(), f.Witness(table), Ctx(2, 1), rng));
   }
 }
-BENCHMARK(BM_PiAffG_Prove)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PiAffG_Prove)
+    ->ArgName("table")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond);
 
 void BM_PiAffG_Verify(benchmark::State& state) {
   const AffGFixture& f = AffG();
@@ -201,7 +252,10 @@ struct LogStarFixture {
     return {Alice().public_key(), BobRp().params(), enc.ciphertext, base,
             cap_x};
   }
-  zk::PiLogStarWitness Witness() const { return {x, enc.nonce, &Alice()}; }
+  zk::PiLogStarWitness Witness(
+      const zk::RingPedersenTable* table = nullptr) const {
+    return {x, enc.nonce, &Alice(), table};
+  }
 };
 const LogStarFixture& LogStar() {
   static const LogStarFixture* f = new LogStarFixture();
@@ -211,12 +265,17 @@ const LogStarFixture& LogStar() {
 void BM_PiLogStar_Prove(benchmark::State& state) {
   DeterministicRandom rng(7);
   const LogStarFixture& f = LogStar();
+  const zk::RingPedersenTable* table = state.range(0) ? &BobTable() : nullptr;
   for (auto _ : state) {
     benchmark::DoNotOptimize(
-        zk::ProvePiLogStar(f.Statement(), f.Witness(), Ctx(1, 2), rng));
+        zk::ProvePiLogStar(f.Statement(), f.Witness(table), Ctx(1, 2), rng));
   }
 }
-BENCHMARK(BM_PiLogStar_Prove)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PiLogStar_Prove)
+    ->ArgName("table")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond);
 
 void BM_PiLogStar_Verify(benchmark::State& state) {
   const LogStarFixture& f = LogStar();
@@ -238,17 +297,21 @@ BENCHMARK(BM_PiLogStar_Verify)
 
 void BM_Mta_Full(benchmark::State& state) {
   DeterministicRandom rng(8);
+  const zk::RingPedersenTable* bob_table =
+      state.range(0) ? &BobTable() : nullptr;
+  const zk::RingPedersenTable* alice_table =
+      state.range(0) ? &AliceTable() : nullptr;
   Scalar k = Scalar::Random(rng);
   Scalar x = Scalar::Random(rng);
   for (auto _ : state) {
     auto enc = mta::AliceEncrypt(Alice(), k, rng);
-    auto req =
-        mta::AliceRequest(Alice(), *enc, k, BobRp().params(), Ctx(1, 2), rng);
+    auto req = mta::AliceRequest(Alice(), *enc, k, BobRp().params(), Ctx(1, 2),
+                                 rng, bob_table);
     absl::Status s = mta::BobVerifyRequest(
         Alice().public_key(), BobRp().params(), &BobRp(), *req, Ctx(1, 2));
-    auto bob =
-        mta::BobRespond(Alice().public_key(), AliceRp().params(), Bob(),
-                        req->cap_k, x, Point::Generator(), Ctx(2, 1), rng);
+    auto bob = mta::BobRespond(Alice().public_key(), AliceRp().params(), Bob(),
+                               req->cap_k, x, Point::Generator(), Ctx(2, 1),
+                               rng, alice_table);
     auto alice = mta::AliceFinalize(
         Alice(), AliceRp().params(), &AliceRp(), Bob().public_key(), req->cap_k,
         bob->response, Point::Generator(), nullptr, Ctx(2, 1));
@@ -257,7 +320,11 @@ void BM_Mta_Full(benchmark::State& state) {
     }
   }
 }
-BENCHMARK(BM_Mta_Full)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Mta_Full)
+    ->ArgName("tables")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace nitro_tss::mpc

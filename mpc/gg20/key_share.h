@@ -1,0 +1,82 @@
+// The output of GG20 key generation: one party's key share.
+//
+// A KeyShare holds public data identical at every party (threshold, group
+// public key, each party's public share, Paillier modulus and ring-Pedersen
+// parameters) and the party's secrets (its Shamir share x_i, its Paillier
+// factorization and ring-Pedersen trapdoor). The key id is a hash of the
+// public data, so two parties with the same key id agree on all of it.
+//
+// Serialization: ToRecord() contains the secrets and exists only to be
+// sealed (KMS envelope) by the node; PublicToProto() is the shareable part.
+// FromRecord() re-validates everything (sizes, consistency of the secrets
+// with the public values, the key id).
+#ifndef NITRO_TSS_MPC_GG20_KEY_SHARE_H_
+#define NITRO_TSS_MPC_GG20_KEY_SHARE_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "mpc/curve/secp256k1.h"
+#include "mpc/paillier/paillier.h"
+#include "mpc/ringpedersen/ring_pedersen.h"
+#include "nitro_tss/mpc/v1/gg20.pb.h"
+
+namespace nitro_tss::mpc::gg20 {
+
+inline constexpr uint32_t kKeyShareVersion = 1;
+inline constexpr size_t kMaxParties = 16;
+inline constexpr size_t kMaxKeyShareRecordBytes = 64 << 10;
+
+using KeyId = std::array<uint8_t, 32>;
+
+struct PartyPublicInfo {
+  uint32_t id = 0;
+  Point public_share;  // X_j = x_j * G
+  PaillierPublicKey paillier;
+  RingPedersenParams ring_pedersen;
+};
+
+struct KeyShare {
+  KeyId key_id{};
+  uint32_t self = 0;
+  uint32_t threshold = 0;
+  Point public_key;                      // Y
+  std::vector<PartyPublicInfo> parties;  // sorted by id
+  Scalar secret_share;                   // x_self
+  std::shared_ptr<const PaillierPrivateKey> paillier;
+  std::shared_ptr<const RingPedersenSecret> ring_pedersen;
+
+  // The entry of party `id`, or null.
+  const PartyPublicInfo* Party(uint32_t id) const;
+  std::vector<uint32_t> PartyIds() const;
+
+  // The shareable part (no secrets).
+  v1::KeySharePublic PublicToProto() const;
+  // Everything including secrets: for sealing only.
+  v1::KeyShareRecord ToRecord() const;
+  // Strict decoding and full re-validation. Errors start "key_share: ".
+  static absl::StatusOr<KeyShare> FromRecord(const v1::KeyShareRecord& record);
+  static absl::StatusOr<KeyShare> FromRecordBytes(
+      absl::Span<const uint8_t> bytes);
+};
+
+// Hash of the public data (threshold, public key, every party's id, public
+// share, Paillier N and ring-Pedersen parameters), domain-separated.
+KeyId ComputeKeyId(uint32_t threshold, const Point& public_key,
+                   absl::Span<const PartyPublicInfo> parties);
+
+// Validates a public record: version, 1 <= t < n <= kMaxParties, ids
+// non-zero/distinct/sorted, points valid, moduli exactly 2048 bits, Y equal
+// to the interpolation of the public shares of any t+1 parties and every
+// public share on the same degree-t polynomial. Errors start "key_share: ".
+absl::StatusOr<std::vector<PartyPublicInfo>> DecodePublicParties(
+    const v1::KeySharePublic& proto, uint32_t* threshold, Point* public_key);
+
+}  // namespace nitro_tss::mpc::gg20
+
+#endif  // NITRO_TSS_MPC_GG20_KEY_SHARE_H_

@@ -1,0 +1,945 @@
+#include "mpc/gg20/presign.h"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "mpc/gg20/codec.h"
+#include "mpc/gg20/presign_internal.h"
+#include "mpc/transcript/transcript.h"
+#include "mpc/vss/lagrange.h"
+#include "mpc/zk/equality.h"
+#include "mpc/zk/pedersen_pok.h"
+#include "mpc/zk/pi_aff_g.h"
+#include "mpc/zk/pi_enc.h"
+#include "mpc/zk/pi_log_star.h"
+#include "mpc/zk/zk_params.h"
+
+namespace nitro_tss::mpc::gg20 {
+namespace {
+
+using round::Abort;
+using round::Culprit;
+using round::Message;
+using round::PartyId;
+using round::RoundOutput;
+
+constexpr char kWhat[] = "presign";
+
+absl::Status Bad(absl::string_view msg) {
+  return absl::InvalidArgumentError(absl::StrCat("presign: ", msg));
+}
+absl::Status Prefixed(const absl::Status& st) {
+  return absl::InvalidArgumentError(absl::StrCat("presign: ", st.message()));
+}
+
+RoundOutput AbortOutput(std::vector<Culprit> culprits) {
+  RoundOutput out;
+  Abort a;
+  a.culprits = std::move(culprits);
+  out.abort = std::move(a);
+  return out;
+}
+RoundOutput AbortOutput(PartyId culprit, absl::string_view reason) {
+  return AbortOutput({Culprit{culprit, std::string(reason)}});
+}
+
+struct MtaBob {  // this party as Bob towards Alice j
+  BigInt beta_gamma, beta_w;
+  std::string f_gamma;  // F = enc_i(β) sent with the k·γ response
+};
+
+// What this party received from Bob j for k·γ, kept for the reveal round.
+struct ReceivedGamma {
+  std::string d, f, proof;
+};
+
+struct PeerPresign {
+  BigInt cap_k;
+  std::array<uint8_t, 32> gamma_commitment{};
+  std::optional<zk::PiEncProof> pi_enc;
+  Point gamma;
+  BigInt d_gamma, f_gamma, d_w, f_w;
+  std::optional<zk::PiAffGProof> aff_gamma, aff_w;
+  Scalar delta;
+  Point cap_t;
+  Point r_bar, cap_s;
+  std::optional<zk::PiLogStarProof> log_star;
+};
+
+struct PresignState {
+  PresignConfig config;
+  const KeyShare* ks = nullptr;
+  PartyId self = 0;
+  std::vector<PartyId> signers;       // sorted
+  std::map<PartyId, Point> w_points;  // W_j (tweak included at the lowest)
+  Scalar w;                           // own w_i
+  Point public_key;                   // Y'
+  // Own secrets.
+  Scalar k, gamma, sigma, l, delta, sent_delta;
+  BigInt rho;  // nonce of K_i
+  BigInt cap_k;
+  Point gamma_point;
+  std::string gamma_salt;
+  Point cap_t;
+  std::map<PartyId, MtaBob> bob;
+  std::map<PartyId, PeerPresign> peers;
+  std::map<PartyId, ReceivedGamma> received_gamma;
+  Point big_r;
+
+  ProofContext Ctx(uint32_t round, PartyId prover, PartyId verifier) const {
+    ProofContext c;
+    c.session_id = config.session_id;
+    c.protocol = kPresignProtocol;
+    c.round = round;
+    c.prover = prover;
+    c.verifier = verifier == 0 ? ProofContext::kBroadcast : verifier;
+    return c;
+  }
+  void Tamper(uint32_t round, PartyId to, google::protobuf::Message& m) const {
+    if (config.testing != nullptr && config.testing->tamper) {
+      config.testing->tamper(round, to, m);
+    }
+  }
+  const PartyPublicInfo& Info(PartyId id) const { return *ks->Party(id); }
+  const PaillierPublicKey& OwnPaillier() const {
+    return ks->paillier->public_key();
+  }
+  const RingPedersenParams& OwnRp() const {
+    return ks->ring_pedersen->params();
+  }
+};
+
+std::array<uint8_t, 32> GammaCommitment(const PresignState& s, PartyId party,
+                                        const Point& gamma,
+                                        const std::string& salt) {
+  Transcript t("nitro-tss/gg20/presign-gamma-commit/v1");
+  t.AppendBytes("session", s.config.session_id);
+  t.AppendU64("party", party);
+  auto enc = gamma.EncodeOrZeros();
+  t.AppendBytes("gamma", enc);
+  t.AppendString("salt", salt);
+  std::vector<uint8_t> c = t.ChallengeBytes("commitment", 32);
+  std::array<uint8_t, 32> out;
+  std::copy(c.begin(), c.end(), out.begin());
+  return out;
+}
+
+template <typename Proto, typename Proof, typename FromProtoFn>
+absl::StatusOr<Proof> DecodeProof(const std::string& bytes,
+                                  absl::string_view field, FromProtoFn from) {
+  Proto pb;
+  if (absl::Status st = ParseEmbedded(bytes, kMaxProofBytes, pb, kWhat, field);
+      !st.ok()) {
+    return st;
+  }
+  absl::StatusOr<Proof> p = from(pb);
+  if (!p.ok()) return Prefixed(p.status());
+  return p;
+}
+
+absl::StatusOr<BigInt> DecodeCiphertext(const std::string& bytes,
+                                        const PaillierPublicKey& key,
+                                        absl::string_view field) {
+  absl::StatusOr<BigInt> c =
+      DecodeInt(bytes, kMaxCiphertextMagnitudeBytes, kWhat, field);
+  if (!c.ok()) return c.status();
+  if (absl::Status st = key.ValidateCiphertext(*c); !st.ok()) {
+    return Bad(absl::StrCat(field, ": ", st.message()));
+  }
+  return c;
+}
+
+// ---------------------------------------------------------------- round 5
+// Only reached when Σ R̄_j != G: identification of the wrong δ_j.
+
+// C_j = K_j^γ_j · Π_m D_{j<-m} · Π_m F_{m<-j}^-1 mod N_j².
+absl::StatusOr<BigInt> DeltaCiphertext(const PaillierPublicKey& nj,
+                                       const BigInt& cap_k, const Scalar& gamma,
+                                       const std::vector<BigInt>& d_received,
+                                       const std::vector<BigInt>& f_sent) {
+  const BigInt& n2 = nj.n_squared();
+  BigInt c = BigInt::PowMod(cap_k, gamma.ToBigInt(), n2);
+  for (const BigInt& d : d_received) c = BigInt::ModMul(c, d, n2);
+  for (const BigInt& f : f_sent) {
+    absl::StatusOr<BigInt> inv = BigInt::ModInverse(f, n2);
+    if (!inv.ok()) return inv.status();
+    c = BigInt::ModMul(c, *inv, n2);
+  }
+  return c;
+}
+
+struct RevealData {
+  Scalar gamma;
+  BigInt plain, nonce;
+  std::map<PartyId, ReceivedGamma> received;  // by Bob
+};
+
+class PresignRound5 : public round::Round {
+ public:
+  explicit PresignRound5(std::shared_ptr<PresignState> s) : s_(std::move(s)) {}
+  uint32_t Number() const override { return 5; }
+  bool ExpectsBroadcast() const override { return true; }
+  bool ExpectsDirect() const override { return false; }
+
+  absl::Status Verify(const Message& msg) const override {
+    RevealData r;
+    return Decode(msg, r, /*verify=*/true);
+  }
+  void Store(const Message& msg) override {
+    (void)Decode(msg, reveals_[msg.from], /*verify=*/false);
+  }
+
+  absl::StatusOr<RoundOutput> Finalize(RandomSource&) override {
+    PresignState& s = *s_;
+    std::vector<Culprit> culprits;
+    for (const auto& [j, rev] : reveals_) {
+      const PaillierPublicKey& nj = s.Info(j).paillier;
+      std::vector<BigInt> d_received, f_sent;
+      for (const auto& [m, resp] : rev.received) {
+        d_received.push_back(
+            *DecodeInt(resp.d, kMaxCiphertextMagnitudeBytes, kWhat, "d_gamma"));
+      }
+      for (PartyId m : s.signers) {
+        if (m == j) continue;
+        const std::string& f = m == s.self ? s.received_gamma.at(j).f
+                                           : reveals_.at(m).received.at(j).f;
+        f_sent.push_back(
+            *DecodeInt(f, kMaxCiphertextMagnitudeBytes, kWhat, "f_gamma"));
+      }
+      absl::StatusOr<BigInt> c = DeltaCiphertext(nj, s.peers.at(j).cap_k,
+                                                 rev.gamma, d_received, f_sent);
+      if (!c.ok()) return c.status();
+      absl::StatusOr<BigInt> opened = nj.EncryptWithNonce(rev.plain, rev.nonce);
+      if (!opened.ok() || !(*opened == *c)) {
+        culprits.push_back({j, "presign: delta reveal does not open C_j"});
+        continue;
+      }
+      if (Scalar::FromBigIntReduce(rev.plain) != s.peers.at(j).delta) {
+        culprits.push_back(
+            {j, "presign: broadcast delta differs from its MtA values"});
+      }
+    }
+    return AbortOutput(std::move(culprits));
+  }
+
+ private:
+  absl::Status Decode(const Message& msg, RevealData& r, bool verify) const {
+    const PresignState& s = *s_;
+    v1::PresignReveal pb;
+    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
+      return st;
+    }
+    const PartyPublicInfo& info = s.Info(msg.from);
+    absl::StatusOr<Scalar> gamma = DecodeSc(pb.gamma(), kWhat, "gamma");
+    if (!gamma.ok()) return gamma.status();
+    if (Point::MulBase(*gamma) != s.peers.at(msg.from).gamma) {
+      return Bad("revealed gamma does not match Gamma");
+    }
+    absl::StatusOr<BigInt> plain = DecodeInt(
+        pb.delta_plain(), kMaxModulusMagnitudeBytes, kWhat, "delta_plain");
+    if (!plain.ok()) return plain.status();
+    if (!(plain->Abs().ShiftLeft(1) < info.paillier.n())) {
+      return Bad("delta_plain out of range (|m| >= N/2)");
+    }
+    absl::StatusOr<BigInt> nonce = DecodeInt(
+        pb.delta_nonce(), kMaxModulusMagnitudeBytes, kWhat, "delta_nonce");
+    if (!nonce.ok()) return nonce.status();
+    if (absl::Status st = info.paillier.ValidateNonce(*nonce); !st.ok()) {
+      return Bad(absl::StrCat("delta_nonce: ", st.message()));
+    }
+    if (static_cast<size_t>(pb.received_size()) != s.signers.size() - 1) {
+      return Bad("reveal must list one MtA response per other signer");
+    }
+    size_t idx = 0;
+    for (PartyId m : s.signers) {
+      if (m == msg.from) continue;
+      const v1::ReceivedMtaResponse& e = pb.received(static_cast<int>(idx++));
+      if (e.from() != m) return Bad("reveal responses not in signer order");
+      if (verify) {
+        absl::StatusOr<BigInt> d =
+            DecodeCiphertext(e.d_gamma(), info.paillier, "d_gamma");
+        if (!d.ok()) return d.status();
+        absl::StatusOr<BigInt> f =
+            DecodeCiphertext(e.f_gamma(), s.Info(m).paillier, "f_gamma");
+        if (!f.ok()) return f.status();
+        absl::StatusOr<zk::PiAffGProof> proof =
+            DecodeProof<v1::PiAffGProof, zk::PiAffGProof>(
+                e.pi_aff_gamma(), "pi_aff_gamma", zk::PiAffGProofFromProto);
+        if (!proof.ok()) return proof.status();
+        const Point& gamma_m =
+            m == s.self ? s.gamma_point : s.peers.at(m).gamma;
+        zk::PiAffGStatement st{info.paillier,
+                               s.Info(m).paillier,
+                               info.ring_pedersen,
+                               s.peers.at(msg.from).cap_k,
+                               *d,
+                               *f,
+                               Point::Generator(),
+                               gamma_m};
+        if (absl::Status v =
+                zk::VerifyPiAffG(st, *proof, s.Ctx(2, m, msg.from));
+            !v.ok()) {
+          return Bad(absl::StrCat("revealed MtA response of ", m,
+                                  " does not verify: ", v.message()));
+        }
+      }
+      r.received[m] = ReceivedGamma{e.d_gamma(), e.f_gamma(), e.pi_aff_gamma()};
+    }
+    r.gamma = *gamma;
+    r.plain = *std::move(plain);
+    r.nonce = *std::move(nonce);
+    return absl::OkStatus();
+  }
+
+  std::shared_ptr<PresignState> s_;
+  std::map<PartyId, RevealData> reveals_;
+};
+
+// Own reveal: γ_i, the decryption of C_i and its nonce.
+absl::StatusOr<RoundOutput> RevealOutput(
+    const std::shared_ptr<PresignState>& state) {
+  PresignState& s = *state;
+  const PaillierPrivateKey& sk = *s.ks->paillier;
+  std::vector<BigInt> d_received, f_sent;
+  v1::PresignReveal rev;
+  for (PartyId m : s.signers) {
+    if (m == s.self) continue;
+    const ReceivedGamma& g = s.received_gamma.at(m);
+    d_received.push_back(
+        *DecodeInt(g.d, kMaxCiphertextMagnitudeBytes, kWhat, "d_gamma"));
+    f_sent.push_back(*DecodeInt(s.bob.at(m).f_gamma,
+                                kMaxCiphertextMagnitudeBytes, kWhat, "f"));
+    v1::ReceivedMtaResponse* e = rev.add_received();
+    e->set_from(m);
+    e->set_d_gamma(g.d);
+    e->set_f_gamma(g.f);
+    e->set_pi_aff_gamma(g.proof);
+  }
+  absl::StatusOr<BigInt> c =
+      DeltaCiphertext(sk.public_key(), s.cap_k, s.gamma, d_received, f_sent);
+  if (!c.ok()) return c.status();
+  absl::StatusOr<BigInt> m = sk.DecryptSigned(*c);
+  if (!m.ok()) return m.status();
+  // r = (C·(1+N)^-m mod N)^(N^-1 mod φ(N)) mod N.
+  const BigInt& n = sk.n();
+  BigInt x = BigInt::ModMul(
+      *c, BigInt::Mod(BigInt(1) - *m * n, sk.public_key().n_squared()),
+      sk.public_key().n_squared());
+  absl::StatusOr<BigInt> n_inv = BigInt::ModInverse(n, sk.phi());
+  if (!n_inv.ok()) return n_inv.status();
+  BigInt r = BigInt::PowModSecret(BigInt::Mod(x, n), *n_inv, n);
+  rev.set_gamma(EncodeSc(s.gamma));
+  rev.set_delta_plain(EncodeInt(*m));
+  rev.set_delta_nonce(EncodeInt(r));
+  s.Tamper(5, 0, rev);
+  RoundOutput out;
+  out.outbound.push_back(round::Message::Broadcast(SerializePayload(rev)));
+  out.next = std::make_unique<PresignRound5>(state);
+  return out;
+}
+
+// ---------------------------------------------------------------- round 4
+class PresignRound4 : public round::Round {
+ public:
+  explicit PresignRound4(std::shared_ptr<PresignState> s) : s_(std::move(s)) {}
+  uint32_t Number() const override { return 4; }
+  bool ExpectsBroadcast() const override { return true; }
+  bool ExpectsDirect() const override { return true; }
+  absl::Status Verify(const Message& msg) const override {
+    PeerPresign tmp;
+    return Decode(msg, tmp, true);
+  }
+  void Store(const Message& msg) override {
+    (void)Decode(msg, s_->peers[msg.from], false);
+  }
+  absl::StatusOr<RoundOutput> Finalize(RandomSource&) override {
+    PresignState& s = *s_;
+    // Πlog*: R̄_j = k_j·R for the k_j inside K_j.
+    for (auto& [j, p] : s.peers) {
+      const PartyPublicInfo& info = s.Info(j);
+      zk::PiLogStarStatement st{info.paillier, s.OwnRp(), p.cap_k, s.big_r,
+                                p.r_bar};
+      absl::Status v = zk::VerifyPiLogStar(st, *p.log_star, s.Ctx(4, j, s.self),
+                                           s.ks->ring_pedersen.get());
+      if (!v.ok())
+        return AbortOutput(j, absl::StrCat("presign: ", v.message()));
+    }
+    Point sum_r_bar = s.big_r.Mul(s.k);
+    Point sum_s = s.big_r.Mul(s.sigma);
+    PresignaturePublic pub;
+    pub.r_bar[s.self] = sum_r_bar;
+    pub.s[s.self] = sum_s;
+    for (auto& [j, p] : s.peers) {
+      sum_r_bar = sum_r_bar + p.r_bar;
+      sum_s = sum_s + p.cap_s;
+      pub.r_bar[j] = p.r_bar;
+      pub.s[j] = p.cap_s;
+    }
+    if (sum_r_bar != Point::Generator()) {
+      // Every R̄_j is proven against K_j, so δ = Σ δ_j is inconsistent with
+      // k·γ: some party broadcast a wrong δ_j. Discard the presignature
+      // and identify the party in a reveal round.
+      s.k.Wipe();
+      s.sigma.Wipe();
+      s.w.Wipe();
+      s.l.Wipe();
+      return RevealOutput(s_);
+    }
+    if (sum_s != s.public_key) {
+      return AbortOutput(std::vector<Culprit>{});
+    }
+    pub.binding.key_id = s.ks->key_id;
+    pub.binding.signers = s.signers;
+    pub.binding.tweak = s.config.tweak;
+    pub.public_key = s.public_key;
+    pub.big_r = s.big_r;
+    absl::StatusOr<Scalar> r = s.big_r.XCoordinateModN();
+    if (!r.ok()) return r.status();
+    pub.r = *r;
+    pub.id = ComputePresignatureId(pub, s.config.session_id);
+    RoundOutput out;
+    out.result =
+        std::make_shared<Presignature>(std::move(pub), s.self, s.k, s.sigma);
+    s.k.Wipe();
+    s.sigma.Wipe();
+    s.gamma.Wipe();
+    s.w.Wipe();
+    s.l.Wipe();
+    return out;
+  }
+
+ private:
+  absl::Status Decode(const Message& msg, PeerPresign& p, bool verify) const {
+    if (msg.is_broadcast()) {
+      v1::PresignRound4 pb;
+      if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
+        return st;
+      }
+      absl::StatusOr<Point> r_bar = DecodePt(pb.r_bar(), kWhat, "r_bar");
+      if (!r_bar.ok()) return r_bar.status();
+      absl::StatusOr<Point> cap_s = DecodePt(pb.cap_s(), kWhat, "cap_s");
+      if (!cap_s.ok()) return cap_s.status();
+      if (verify) {
+        absl::StatusOr<EqualityProof> eq =
+            DecodeProof<v1::EqualityProof, EqualityProof>(
+                pb.equality(), "equality", EqualityProof::FromProto);
+        if (!eq.ok()) return eq.status();
+        EqualityStatement st{s_->big_r, *cap_s, s_->peers.at(msg.from).cap_t};
+        if (absl::Status v =
+                EqualityProof::Verify(st, *eq, s_->Ctx(4, msg.from, 0));
+            !v.ok()) {
+          return Prefixed(v);
+        }
+      }
+      p.r_bar = *r_bar;
+      p.cap_s = *cap_s;
+      return absl::OkStatus();
+    }
+    v1::PresignRound4Direct pb;
+    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
+      return st;
+    }
+    absl::StatusOr<zk::PiLogStarProof> proof =
+        DecodeProof<v1::PiLogStarProof, zk::PiLogStarProof>(
+            pb.pi_log_star(), "pi_log_star", zk::PiLogStarProofFromProto);
+    if (!proof.ok()) return proof.status();
+    p.log_star = *std::move(proof);
+    return absl::OkStatus();
+  }
+
+  std::shared_ptr<PresignState> s_;
+};
+
+// ---------------------------------------------------------------- round 3
+class PresignRound3 : public round::Round {
+ public:
+  explicit PresignRound3(std::shared_ptr<PresignState> s) : s_(std::move(s)) {}
+  uint32_t Number() const override { return 3; }
+  bool ExpectsBroadcast() const override { return true; }
+  bool ExpectsDirect() const override { return false; }
+  absl::Status Verify(const Message& msg) const override {
+    v1::PresignRound3 pb;
+    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
+      return st;
+    }
+    absl::StatusOr<Scalar> delta = DecodeSc(pb.delta(), kWhat, "delta");
+    if (!delta.ok()) return delta.status();
+    absl::StatusOr<Point> t = DecodePt(pb.cap_t(), kWhat, "cap_t");
+    if (!t.ok()) return t.status();
+    absl::StatusOr<PedersenPokProof> pok =
+        DecodeProof<v1::PedersenPokProof, PedersenPokProof>(
+            pb.pedersen_pok(), "pedersen_pok", PedersenPokProof::FromProto);
+    if (!pok.ok()) return pok.status();
+    if (absl::Status v = PedersenPokProof::Verify(
+            PedersenPokStatement{*t}, *pok, s_->Ctx(3, msg.from, 0));
+        !v.ok()) {
+      return Prefixed(v);
+    }
+    return absl::OkStatus();
+  }
+  void Store(const Message& msg) override {
+    v1::PresignRound3 pb;
+    (void)ParsePayload(msg.payload, pb, kWhat);
+    PeerPresign& p = s_->peers[msg.from];
+    p.delta = *DecodeSc(pb.delta(), kWhat, "delta");
+    p.cap_t = *DecodePt(pb.cap_t(), kWhat, "cap_t");
+  }
+  absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
+    PresignState& s = *s_;
+    Scalar delta = s.sent_delta;  // == s.delta unless a test cheats
+    Point gamma = s.gamma_point;
+    for (auto& [j, p] : s.peers) {
+      delta = delta + p.delta;
+      gamma = gamma + p.gamma;
+    }
+    absl::StatusOr<Scalar> delta_inv = delta.Inverse();
+    if (!delta_inv.ok()) {
+      return AbortOutput(std::vector<Culprit>{});
+    }
+    s.big_r = gamma.Mul(*delta_inv);
+    if (s.big_r.IsIdentity()) return AbortOutput(std::vector<Culprit>{});
+    Point r_bar = s.big_r.Mul(s.k);
+    Point cap_s = s.big_r.Mul(s.sigma);
+    absl::StatusOr<EqualityProof> eq = EqualityProof::Prove(
+        EqualityStatement{s.big_r, cap_s, s.cap_t},
+        PedersenPokWitness{s.sigma, s.l}, s.Ctx(4, s.self, 0), rng);
+    if (!eq.ok()) return eq.status();
+    RoundOutput out;
+    v1::PresignRound4 bc;
+    bc.set_r_bar(EncodePt(r_bar));
+    bc.set_cap_s(EncodePt(cap_s));
+    bc.set_equality(SerializeEmbedded(eq->ToProto()));
+    s.Tamper(4, 0, bc);
+    out.outbound.push_back(Message::Broadcast(SerializePayload(bc)));
+    BigInt k_int = s.k.ToBigInt();
+    for (PartyId j : s.signers) {
+      if (j == s.self) continue;
+      zk::PiLogStarStatement st{s.OwnPaillier(), s.Info(j).ring_pedersen,
+                                s.cap_k, s.big_r, r_bar};
+      absl::StatusOr<zk::PiLogStarProof> proof = zk::ProvePiLogStar(
+          st, zk::PiLogStarWitness{k_int, s.rho, s.ks->paillier.get()},
+          s.Ctx(4, s.self, j), rng);
+      if (!proof.ok()) return proof.status();
+      v1::PresignRound4Direct d;
+      d.set_pi_log_star(SerializeEmbedded(zk::PiLogStarProofToProto(*proof)));
+      s.Tamper(4, j, d);
+      out.outbound.push_back(Message::Direct(j, SerializePayload(d)));
+    }
+    k_int.Wipe();
+    out.next = std::make_unique<PresignRound4>(s_);
+    return out;
+  }
+
+ private:
+  std::shared_ptr<PresignState> s_;
+};
+
+// ---------------------------------------------------------------- round 2
+class PresignRound2 : public round::Round {
+ public:
+  explicit PresignRound2(std::shared_ptr<PresignState> s) : s_(std::move(s)) {}
+  uint32_t Number() const override { return 2; }
+  bool ExpectsBroadcast() const override { return true; }
+  bool ExpectsDirect() const override { return true; }
+  absl::Status Verify(const Message& msg) const override {
+    PeerPresign tmp;
+    tmp.gamma_commitment = s_->peers.at(msg.from).gamma_commitment;
+    return Decode(msg, tmp);
+  }
+  void Store(const Message& msg) override {
+    (void)Decode(msg, s_->peers[msg.from]);
+    if (!msg.is_broadcast()) {
+      v1::PresignRound2Direct pb;
+      (void)ParsePayload(msg.payload, pb, kWhat);
+      s_->received_gamma[msg.from] =
+          ReceivedGamma{pb.d_gamma(), pb.f_gamma(), pb.pi_aff_gamma()};
+    }
+  }
+  absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
+    PresignState& s = *s_;
+    const PaillierPrivateKey& sk = *s.ks->paillier;
+    zk::PiAffGVerifierSecrets secrets{&sk, s.ks->ring_pedersen.get()};
+    Scalar delta = s.k * s.gamma;
+    Scalar sigma = s.k * s.w;
+    for (auto& [j, p] : s.peers) {
+      const PartyPublicInfo& info = s.Info(j);
+      zk::PiAffGStatement st_g{
+          s.OwnPaillier(), info.paillier, s.OwnRp(),          s.cap_k,
+          p.d_gamma,       p.f_gamma,     Point::Generator(), p.gamma};
+      absl::Status v =
+          zk::VerifyPiAffG(st_g, *p.aff_gamma, s.Ctx(2, j, s.self), secrets);
+      if (!v.ok()) {
+        return AbortOutput(j,
+                           absl::StrCat("presign: mta gamma: ", v.message()));
+      }
+      zk::PiAffGStatement st_w{
+          s.OwnPaillier(), info.paillier, s.OwnRp(),          s.cap_k,
+          p.d_w,           p.f_w,         Point::Generator(), s.w_points.at(j)};
+      v = zk::VerifyPiAffG(st_w, *p.aff_w, s.Ctx(2, j, s.self), secrets);
+      if (!v.ok()) {
+        return AbortOutput(j, absl::StrCat("presign: mta w: ", v.message()));
+      }
+      absl::StatusOr<BigInt> alpha_g = sk.DecryptSigned(p.d_gamma);
+      if (!alpha_g.ok()) return alpha_g.status();
+      absl::StatusOr<BigInt> alpha_w = sk.DecryptSigned(p.d_w);
+      if (!alpha_w.ok()) return alpha_w.status();
+      // What a Bob whose Πaff-g verified can reach: |k·x + y| <=
+      // 2^(2ℓ+ε) + 2^(ℓ'+ε) < 2^(ℓ'+ε+1).
+      if (!zk::InSignedRange(*alpha_g, zk::kEllPrime + zk::kEpsilon + 1) ||
+          !zk::InSignedRange(*alpha_w, zk::kEllPrime + zk::kEpsilon + 1)) {
+        return AbortOutput(j, "presign: mta alpha out of range");
+      }
+      const MtaBob& bob = s.bob.at(j);
+      delta = delta + Scalar::FromBigIntReduce(*alpha_g) -
+              Scalar::FromBigIntReduce(bob.beta_gamma);
+      sigma = sigma + Scalar::FromBigIntReduce(*alpha_w) -
+              Scalar::FromBigIntReduce(bob.beta_w);
+      alpha_g->Wipe();
+      alpha_w->Wipe();
+    }
+    for (auto& [j, bob] : s.bob) {
+      bob.beta_gamma.Wipe();
+      bob.beta_w.Wipe();
+    }
+    s.delta = delta;
+    s.sigma = sigma;
+    delta.Wipe();
+    sigma.Wipe();
+    s.l = Scalar::Random(rng);
+    s.cap_t = PedersenCommit(s.sigma, s.l);
+    absl::StatusOr<PedersenPokProof> pok = PedersenPokProof::Prove(
+        PedersenPokStatement{s.cap_t}, PedersenPokWitness{s.sigma, s.l},
+        s.Ctx(3, s.self, 0), rng);
+    if (!pok.ok()) return pok.status();
+    v1::PresignRound3 bc;
+    Scalar sent_delta = s.delta;
+    if (s.config.testing != nullptr && s.config.testing->wrong_delta) {
+      sent_delta = sent_delta + Scalar::One();
+    }
+    bc.set_delta(EncodeSc(sent_delta));
+    s.sent_delta = sent_delta;
+    bc.set_cap_t(EncodePt(s.cap_t));
+    bc.set_pedersen_pok(SerializeEmbedded(pok->ToProto()));
+    s.Tamper(3, 0, bc);
+    RoundOutput out;
+    out.outbound.push_back(Message::Broadcast(SerializePayload(bc)));
+    out.next = std::make_unique<PresignRound3>(s_);
+    return out;
+  }
+
+ private:
+  absl::Status Decode(const Message& msg, PeerPresign& p) const {
+    if (msg.is_broadcast()) {
+      v1::PresignRound2 pb;
+      if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
+        return st;
+      }
+      absl::StatusOr<Point> g =
+          DecodePt(pb.gamma_point(), kWhat, "gamma_point");
+      if (!g.ok()) return g.status();
+      if (pb.salt().size() != 32) return Bad("salt must be 32 bytes");
+      std::array<uint8_t, 32> c = GammaCommitment(*s_, msg.from, *g, pb.salt());
+      if (sodium_memcmp(c.data(), p.gamma_commitment.data(), 32) != 0) {
+        return Bad("Gamma does not open the round-1 commitment");
+      }
+      p.gamma = *g;
+      return absl::OkStatus();
+    }
+    v1::PresignRound2Direct pb;
+    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
+      return st;
+    }
+    const PaillierPublicKey& mine = s_->OwnPaillier();
+    const PaillierPublicKey& theirs = s_->Info(msg.from).paillier;
+    absl::StatusOr<BigInt> dg = DecodeCiphertext(pb.d_gamma(), mine, "d_gamma");
+    if (!dg.ok()) return dg.status();
+    absl::StatusOr<BigInt> fg =
+        DecodeCiphertext(pb.f_gamma(), theirs, "f_gamma");
+    if (!fg.ok()) return fg.status();
+    absl::StatusOr<BigInt> dw = DecodeCiphertext(pb.d_w(), mine, "d_w");
+    if (!dw.ok()) return dw.status();
+    absl::StatusOr<BigInt> fw = DecodeCiphertext(pb.f_w(), theirs, "f_w");
+    if (!fw.ok()) return fw.status();
+    absl::StatusOr<zk::PiAffGProof> ag =
+        DecodeProof<v1::PiAffGProof, zk::PiAffGProof>(
+            pb.pi_aff_gamma(), "pi_aff_gamma", zk::PiAffGProofFromProto);
+    if (!ag.ok()) return ag.status();
+    absl::StatusOr<zk::PiAffGProof> aw =
+        DecodeProof<v1::PiAffGProof, zk::PiAffGProof>(pb.pi_aff_w(), "pi_aff_w",
+                                                      zk::PiAffGProofFromProto);
+    if (!aw.ok()) return aw.status();
+    p.d_gamma = *std::move(dg);
+    p.f_gamma = *std::move(fg);
+    p.d_w = *std::move(dw);
+    p.f_w = *std::move(fw);
+    p.aff_gamma = *std::move(ag);
+    p.aff_w = *std::move(aw);
+    return absl::OkStatus();
+  }
+
+  std::shared_ptr<PresignState> s_;
+};
+
+// Bob's side of one MtA towards Alice j: D = K_j^x · enc_j(β; s),
+// F = enc_i(β; r), Πaff-g.
+absl::Status BobMta(const PresignState& s, PartyId j, const Scalar& x,
+                    const Point& x_point, RandomSource& rng, BigInt* beta_out,
+                    std::string* d_out, std::string* f_out,
+                    std::string* proof_out) {
+  const PartyPublicInfo& alice = s.Info(j);
+  const PaillierPublicKey& nj = alice.paillier;
+  const PaillierPrivateKey& own = *s.ks->paillier;
+  size_t extra =
+      s.config.testing != nullptr ? s.config.testing->mta_beta_extra_bits : 0;
+  BigInt beta = BigInt::RandomSigned(zk::kEllPrime + extra, rng);
+  BigInt nonce_s = BigInt::RandomUnit(nj.n(), rng);
+  BigInt x_int = x.ToBigInt();
+  absl::StatusOr<BigInt> kx = nj.MulScalar(s.peers.at(j).cap_k, x_int);
+  if (!kx.ok()) return kx.status();
+  absl::StatusOr<BigInt> enc_beta = nj.EncryptWithNonce(beta, nonce_s);
+  if (!enc_beta.ok()) return enc_beta.status();
+  absl::StatusOr<BigInt> d = nj.Add(*kx, *enc_beta);
+  if (!d.ok()) return d.status();
+  absl::StatusOr<PaillierEncryption> f = own.Encrypt(beta, rng);
+  if (!f.ok()) return f.status();
+  zk::PiAffGStatement st{
+      nj, own.public_key(), alice.ring_pedersen, s.peers.at(j).cap_k,
+      *d, f->ciphertext,    Point::Generator(),  x_point};
+  zk::PiAffGWitness wit{x_int, beta, nonce_s, f->nonce, &own};
+  zk::PiAffGProof proof;
+  if (extra > 0) {
+    proof =
+        zk::internal::ProvePiAffGUnchecked(st, wit, s.Ctx(2, s.self, j), rng);
+  } else {
+    absl::StatusOr<zk::PiAffGProof> p =
+        zk::ProvePiAffG(st, wit, s.Ctx(2, s.self, j), rng);
+    if (!p.ok()) return p.status();
+    proof = *std::move(p);
+  }
+  *d_out = EncodeInt(*d);
+  *f_out = EncodeInt(f->ciphertext);
+  *proof_out = SerializeEmbedded(zk::PiAffGProofToProto(proof));
+  *beta_out = beta;
+  x_int.Wipe();
+  beta.Wipe();
+  nonce_s.Wipe();
+  f->nonce.Wipe();
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------- round 1
+class PresignRound1 : public round::Round {
+ public:
+  explicit PresignRound1(std::shared_ptr<PresignState> s) : s_(std::move(s)) {}
+  uint32_t Number() const override { return 1; }
+  bool ExpectsBroadcast() const override { return true; }
+  bool ExpectsDirect() const override { return true; }
+  absl::Status Verify(const Message& msg) const override {
+    PeerPresign tmp;
+    return Decode(msg, tmp);
+  }
+  void Store(const Message& msg) override {
+    (void)Decode(msg, s_->peers[msg.from]);
+  }
+  absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
+    PresignState& s = *s_;
+    for (auto& [j, p] : s.peers) {
+      zk::PiEncStatement st{s.Info(j).paillier, s.OwnRp(), p.cap_k};
+      absl::Status v = zk::VerifyPiEnc(st, *p.pi_enc, s.Ctx(1, j, s.self),
+                                       s.ks->ring_pedersen.get());
+      if (!v.ok())
+        return AbortOutput(j, absl::StrCat("presign: ", v.message()));
+    }
+    RoundOutput out;
+    v1::PresignRound2 bc;
+    bc.set_gamma_point(EncodePt(s.gamma_point));
+    bc.set_salt(s.gamma_salt);
+    s.Tamper(2, 0, bc);
+    out.outbound.push_back(Message::Broadcast(SerializePayload(bc)));
+    for (PartyId j : s.signers) {
+      if (j == s.self) continue;
+      v1::PresignRound2Direct d;
+      MtaBob& bob = s.bob[j];
+      absl::Status st = BobMta(s, j, s.gamma, s.gamma_point, rng,
+                               &bob.beta_gamma, d.mutable_d_gamma(),
+                               d.mutable_f_gamma(), d.mutable_pi_aff_gamma());
+      if (!st.ok()) return st;
+      bob.f_gamma = d.f_gamma();
+      st = BobMta(s, j, s.w, s.w_points.at(s.self), rng, &bob.beta_w,
+                  d.mutable_d_w(), d.mutable_f_w(), d.mutable_pi_aff_w());
+      if (!st.ok()) return st;
+      s.Tamper(2, j, d);
+      out.outbound.push_back(Message::Direct(j, SerializePayload(d)));
+    }
+    out.next = std::make_unique<PresignRound2>(s_);
+    return out;
+  }
+
+ private:
+  absl::Status Decode(const Message& msg, PeerPresign& p) const {
+    if (msg.is_broadcast()) {
+      v1::PresignRound1 pb;
+      if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
+        return st;
+      }
+      absl::StatusOr<BigInt> k =
+          DecodeCiphertext(pb.cap_k(), s_->Info(msg.from).paillier, "cap_k");
+      if (!k.ok()) return k.status();
+      absl::StatusOr<std::array<uint8_t, 32>> c =
+          DecodeDigest(pb.gamma_commitment(), kWhat, "gamma_commitment");
+      if (!c.ok()) return c.status();
+      p.cap_k = *std::move(k);
+      p.gamma_commitment = *c;
+      return absl::OkStatus();
+    }
+    v1::PresignRound1Direct pb;
+    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
+      return st;
+    }
+    absl::StatusOr<zk::PiEncProof> proof =
+        DecodeProof<v1::PiEncProof, zk::PiEncProof>(pb.pi_enc(), "pi_enc",
+                                                    zk::PiEncProofFromProto);
+    if (!proof.ok()) return proof.status();
+    p.pi_enc = *std::move(proof);
+    return absl::OkStatus();
+  }
+
+  std::shared_ptr<PresignState> s_;
+};
+
+// ---------------------------------------------------------------- round 0
+class PresignRound0 : public round::Round {
+ public:
+  explicit PresignRound0(std::shared_ptr<PresignState> s) : s_(std::move(s)) {}
+  uint32_t Number() const override { return 0; }
+  bool ExpectsBroadcast() const override { return false; }
+  bool ExpectsDirect() const override { return false; }
+  absl::Status Verify(const Message&) const override {
+    return Bad("round 0 expects no messages");
+  }
+  void Store(const Message&) override {}
+  absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
+    PresignState& s = *s_;
+    s.k = Scalar::RandomNonZero(rng);
+    s.gamma = Scalar::RandomNonZero(rng);
+    s.gamma_point = Point::MulBase(s.gamma);
+    std::string salt(32, '\0');
+    rng.Fill(reinterpret_cast<uint8_t*>(salt.data()), salt.size());
+    s.gamma_salt = salt;
+    BigInt k_int = s.k.ToBigInt();
+    absl::StatusOr<PaillierEncryption> enc =
+        s.ks->paillier->Encrypt(k_int, rng);
+    if (!enc.ok()) return enc.status();
+    s.cap_k = enc->ciphertext;
+    s.rho = enc->nonce;
+    RoundOutput out;
+    v1::PresignRound1 bc;
+    bc.set_cap_k(EncodeInt(s.cap_k));
+    std::array<uint8_t, 32> c =
+        GammaCommitment(s, s.self, s.gamma_point, s.gamma_salt);
+    bc.set_gamma_commitment(std::string(c.begin(), c.end()));
+    s.Tamper(1, 0, bc);
+    out.outbound.push_back(Message::Broadcast(SerializePayload(bc)));
+    for (PartyId j : s.signers) {
+      if (j == s.self) continue;
+      zk::PiEncStatement st{s.OwnPaillier(), s.Info(j).ring_pedersen, s.cap_k};
+      absl::StatusOr<zk::PiEncProof> proof = zk::ProvePiEnc(
+          st, zk::PiEncWitness{k_int, s.rho, s.ks->paillier.get()},
+          s.Ctx(1, s.self, j), rng);
+      if (!proof.ok()) return proof.status();
+      v1::PresignRound1Direct d;
+      d.set_pi_enc(SerializeEmbedded(zk::PiEncProofToProto(*proof)));
+      s.Tamper(1, j, d);
+      out.outbound.push_back(Message::Direct(j, SerializePayload(d)));
+    }
+    k_int.Wipe();
+    out.next = std::make_unique<PresignRound1>(s_);
+    return out;
+  }
+
+ private:
+  std::shared_ptr<PresignState> s_;
+};
+
+}  // namespace
+
+PresignatureId ComputePresignatureId(const PresignaturePublic& pub,
+                                     absl::Span<const uint8_t> session_id) {
+  Transcript t("nitro-tss/gg20/presignature-id/v1");
+  t.AppendBytes("session", session_id);
+  t.AppendBytes("key_id", pub.binding.key_id);
+  t.AppendU64("signers", pub.binding.signers.size());
+  for (PartyId p : pub.binding.signers) t.AppendU64("signer", p);
+  t.AppendBytes("tweak", pub.binding.tweak.ToBytes());
+  t.AppendBytes("public_key", pub.public_key.EncodeOrZeros());
+  t.AppendBytes("R", pub.big_r.EncodeOrZeros());
+  std::vector<uint8_t> c = t.ChallengeBytes("id", 32);
+  PresignatureId id;
+  std::copy(c.begin(), c.end(), id.begin());
+  return id;
+}
+
+Presignature::Presignature(PresignaturePublic pub, round::PartyId self,
+                           Scalar k, Scalar sigma)
+    : public_(std::move(pub)), self_(self), k_(k), sigma_(sigma) {}
+
+Presignature::~Presignature() {
+  k_.Wipe();
+  sigma_.Wipe();
+}
+
+absl::StatusOr<std::unique_ptr<round::Session>> NewPresignSession(
+    const PresignConfig& config, RandomSource& rng) {
+  if (!config.key_share) return Bad("key share missing");
+  const KeyShare& ks = *config.key_share;
+  std::vector<PartyId> signers = config.signers;
+  std::sort(signers.begin(), signers.end());
+  if (std::adjacent_find(signers.begin(), signers.end()) != signers.end()) {
+    return Bad("duplicate signer");
+  }
+  if (signers.size() != ks.threshold + 1) {
+    return Bad(absl::StrCat("signer set has ", signers.size(),
+                            " parties, threshold ", ks.threshold,
+                            " needs exactly ", ks.threshold + 1));
+  }
+  for (PartyId p : signers) {
+    if (ks.Party(p) == nullptr) {
+      return Bad(absl::StrCat("signer ", p, " is not a party of the key"));
+    }
+  }
+  if (!std::binary_search(signers.begin(), signers.end(), ks.self)) {
+    return Bad("self is not in the signer set");
+  }
+  auto state = std::make_shared<PresignState>();
+  state->config = config;
+  state->ks = config.key_share.get();
+  state->self = ks.self;
+  state->signers = signers;
+  std::vector<Scalar> ids;
+  for (PartyId p : signers) ids.push_back(Scalar::FromU64(p));
+  absl::StatusOr<std::vector<Scalar>> lambdas = LagrangeCoefficientsAtZero(ids);
+  if (!lambdas.ok()) return Prefixed(lambdas.status());
+  for (size_t i = 0; i < signers.size(); ++i) {
+    Point w = ks.Party(signers[i])->public_share.Mul((*lambdas)[i]);
+    if (i == 0) w = w + Point::MulBase(config.tweak);
+    if (w.IsIdentity()) return Bad("a W_j is the identity");
+    state->w_points[signers[i]] = w;
+    if (signers[i] == ks.self) {
+      state->w = ks.secret_share * (*lambdas)[i];
+      if (i == 0) state->w = state->w + config.tweak;
+    }
+  }
+  state->public_key = ks.public_key + Point::MulBase(config.tweak);
+  if (state->public_key.IsIdentity()) return Bad("tweaked key is the identity");
+  round::SessionConfig sc;
+  sc.session_id = config.session_id;
+  sc.protocol = kPresignProtocol;
+  sc.self = ks.self;
+  sc.parties = signers;
+  return round::Session::Create(std::move(sc),
+                                std::make_unique<PresignRound0>(state), rng);
+}
+
+}  // namespace nitro_tss::mpc::gg20

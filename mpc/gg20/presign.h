@@ -1,0 +1,105 @@
+// GG20 presigning (phases 1-6) for a signer set of exactly t+1 parties,
+// with the CGGMP21 range proofs on every Paillier value.
+//
+// Rounds (message numbers as stamped by the round engine):
+//   1 (broadcast) K_i = enc_i(k_i) and a hash commitment to Γ_i = γ_i·G;
+//     (direct) Πenc of K_i against the recipient's ring-Pedersen params;
+//   2 (broadcast) the opening of Γ_i; (direct to j) MtA for k_j·γ_i and
+//     MtAwc for k_j·w_i (w_i = λ_i·x_i, plus the derivation tweak at the
+//     lowest signer), each D = K_j^x·enc_j(β), F = enc_i(β) with Πaff-g
+//     against Γ_i resp. W_i = λ_i·X_i (computed by everyone from public
+//     data);
+//   3 (broadcast) δ_i, T_i = σ_i·G + l_i·H with a Pedersen proof of
+//     knowledge;
+//   4 (broadcast) R̄_i = k_i·R and S_i = σ_i·R with the equality proof
+//     against T_i; (direct) Πlog* that R̄_i uses the k_i inside K_i.
+// Then every party checks Σ R̄_i = G and Σ S_i = Y' (the possibly tweaked
+// public key). The per-signer R̄_i, S_i let the online round identify a
+// wrong signature share.
+// The session's result is a std::shared_ptr<Presignature>.
+#ifndef NITRO_TSS_MPC_GG20_PRESIGN_H_
+#define NITRO_TSS_MPC_GG20_PRESIGN_H_
+
+#include <array>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "mpc/curve/secp256k1.h"
+#include "mpc/gg20/key_share.h"
+#include "mpc/gg20/testing_hooks.h"
+#include "mpc/round/round.h"
+
+namespace nitro_tss::mpc::gg20 {
+
+inline constexpr char kPresignProtocol[] = "gg20/presign/v1";
+
+using PresignatureId = std::array<uint8_t, 32>;
+
+// What a presignature may be used for; fixed before presigning.
+struct PresignBinding {
+  KeyId key_id{};
+  std::vector<round::PartyId> signers;  // sorted, exactly t+1
+  Scalar tweak;  // additive derivation tweak (zero: none); Y' = Y + tweak·G
+};
+
+// The public part of a presignature (identical at every signer).
+struct PresignaturePublic {
+  PresignatureId id{};
+  PresignBinding binding;
+  Point public_key;                       // Y' (tweaked)
+  Point big_r;                            // R
+  Scalar r;                               // R.x mod n
+  std::map<round::PartyId, Point> r_bar;  // R̄_j = k_j·R
+  std::map<round::PartyId, Point> s;      // S_j = σ_j·R
+};
+
+// One signer's presignature. The secrets are wiped when it is used.
+class Presignature {
+ public:
+  Presignature(PresignaturePublic pub, round::PartyId self, Scalar k,
+               Scalar sigma);
+  ~Presignature();
+  Presignature(const Presignature&) = delete;
+  Presignature& operator=(const Presignature&) = delete;
+
+  const PresignaturePublic& public_data() const { return public_; }
+  round::PartyId self() const { return self_; }
+  bool used() const { return used_; }
+
+ private:
+  friend class PresignatureAccess;
+  PresignaturePublic public_;
+  round::PartyId self_;
+  Scalar k_;
+  Scalar sigma_;
+  bool used_ = false;
+};
+
+struct PresignTestingOptions {
+  TamperHook tamper;
+  // Bob's MtA mask β sampled 2^extra bits larger than ±2^ℓ' and proven with
+  // the unchecked prover (Alpha-Rays style out-of-range value).
+  size_t mta_beta_extra_bits = 0;
+  // Adds 1 to the broadcast δ_i (proofs stay valid: phase-5 check fails).
+  bool wrong_delta = false;
+};
+
+struct PresignConfig {
+  std::vector<uint8_t> session_id;
+  std::shared_ptr<const KeyShare> key_share;
+  std::vector<round::PartyId> signers;  // exactly t+1 parties of the key
+  Scalar tweak;                         // zero: no derivation
+  const PresignTestingOptions* testing = nullptr;  // tests only
+};
+
+// Validates the configuration and creates the session. Errors start
+// "presign: " (e.g. "presign: signer set has 2 parties, threshold 2 needs
+// exactly 3").
+absl::StatusOr<std::unique_ptr<round::Session>> NewPresignSession(
+    const PresignConfig& config, RandomSource& rng);
+
+}  // namespace nitro_tss::mpc::gg20
+
+#endif  // NITRO_TSS_MPC_GG20_PRESIGN_H_

@@ -1,0 +1,52 @@
+// Constant-time fixed-base modular exponentiation (Lim–Lee comb) for the
+// Paillier key owner's encryption: base^e mod m for a fixed base and modulus
+// and many secret exponents e.
+//
+// Precomputation: with h blocks of a = ceil(max_exponent_bits / h) bits,
+// T[j] = Π_{i: bit i of j} base^(2^(i·a)) mod m for j < 2^h. Pow(e) then
+// does a squarings and a multiplications, each reduced with mpn_sec_div_r,
+// selecting T[column] with mpn_sec_tabselect: the sequence of operations and
+// memory accesses does not depend on e (nor on the base or modulus values).
+// The table is secret when the modulus is (p², q²) and is wiped on
+// destruction.
+#ifndef NITRO_TSS_MPC_PAILLIER_FIXED_BASE_H_
+#define NITRO_TSS_MPC_PAILLIER_FIXED_BASE_H_
+
+#include <gmp.h>
+
+#include <cstddef>
+#include <vector>
+
+#include "mpc/math/bigint.h"
+
+namespace nitro_tss::mpc {
+
+class FixedBaseExp {
+ public:
+  // `modulus` odd or even, > 1; `max_exponent_bits` >= 1; h = kCombBlocks.
+  FixedBaseExp(const BigInt& base, const BigInt& modulus,
+               size_t max_exponent_bits);
+  ~FixedBaseExp();
+  FixedBaseExp(const FixedBaseExp&) = default;
+  FixedBaseExp& operator=(const FixedBaseExp&) = default;
+  FixedBaseExp(FixedBaseExp&&) = default;
+  FixedBaseExp& operator=(FixedBaseExp&&) = default;
+
+  // base^e mod modulus for 0 <= e < 2^max_exponent_bits (constant time).
+  // Exponents outside that range fall back to BigInt::PowModSecret.
+  BigInt Pow(const BigInt& e) const;
+
+  static constexpr int kCombBlocks = 6;
+
+ private:
+  BigInt modulus_;
+  BigInt base_;
+  size_t max_exponent_bits_ = 0;
+  size_t block_bits_ = 0;         // a
+  mp_size_t limbs_ = 0;           // n = limbs of the modulus
+  std::vector<mp_limb_t> table_;  // 2^h entries of n limbs
+};
+
+}  // namespace nitro_tss::mpc
+
+#endif  // NITRO_TSS_MPC_PAILLIER_FIXED_BASE_H_

@@ -1,0 +1,148 @@
+#include "tests/gg20/gg20_test_util.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "mpc/vss/feldman.h"
+#include "tests/fixtures/fixtures.h"
+
+namespace nitro_tss::mpc::gg20::testing {
+
+KeygenMaterial FixtureMaterial(size_t i) {
+  KeygenMaterial m;
+  m.paillier = std::make_shared<const PaillierPrivateKey>(
+      nitro_tss::testing::FixturePaillierKey(i));
+  m.ring_pedersen = std::make_shared<const RingPedersenSecret>(
+      nitro_tss::testing::FixtureRingPedersen(i));
+  return m;
+}
+
+std::vector<uint8_t> SessionId(uint64_t tag) {
+  std::vector<uint8_t> sid(24, 0x5a);
+  for (int i = 0; i < 8; ++i) sid[i] = static_cast<uint8_t>(tag >> (8 * i));
+  return sid;
+}
+
+std::vector<PartyId> PartyIds(size_t n) {
+  std::vector<PartyId> ids;
+  for (size_t i = 1; i <= n; ++i) ids.push_back(static_cast<PartyId>(i));
+  return ids;
+}
+
+std::set<PartyId> RunResult::AgreedCulprits(
+    const std::set<PartyId>& honest) const {
+  std::optional<std::set<PartyId>> agreed;
+  for (PartyId h : honest) {
+    auto it = aborts.find(h);
+    if (it == aborts.end()) return {};
+    std::set<PartyId> c = it->second.CulpritIds();
+    if (agreed && *agreed != c) return {};
+    agreed = c;
+  }
+  return agreed.value_or(std::set<PartyId>{});
+}
+
+RunResult Drive(std::map<PartyId, std::unique_ptr<round::Session>> sessions,
+                const round::Simulator::DeliveryHook& hook) {
+  round::Simulator sim(std::move(sessions));
+  if (hook) sim.SetDeliveryHook(hook);
+  RunResult r;
+  absl::Status st = sim.Run();
+  EXPECT_TRUE(st.ok()) << st;
+  r.all_done = sim.AllDone();
+  for (const auto& [id, s] : sim.sessions()) {
+    if (s->state() == round::Session::State::kAborted && s->abort()) {
+      r.aborts[id] = *s->abort();
+    }
+    if (s->state() == round::Session::State::kDone) r.results[id] = s->result();
+  }
+  r.refusals = sim.refusals();
+  return r;
+}
+
+RunResult RunKeygen(const KeygenRun& run) {
+  DeterministicRandom rng(run.seed);
+  std::vector<PartyId> ids = PartyIds(run.n);
+  std::map<PartyId, std::unique_ptr<round::Session>> sessions;
+  for (PartyId id : ids) {
+    KeygenConfig cfg;
+    cfg.session_id = SessionId(run.session_tag);
+    cfg.self = id;
+    cfg.parties = ids;
+    cfg.threshold = static_cast<uint32_t>(run.t);
+    cfg.material = FixtureMaterial(id - 1);
+    auto it = run.cheats.find(id);
+    if (it != run.cheats.end()) cfg.testing = &it->second;
+    auto s = NewKeygenSession(cfg, rng);
+    EXPECT_TRUE(s.ok()) << s.status();
+    sessions[id] = *std::move(s);
+  }
+  return Drive(std::move(sessions), run.hook);
+}
+
+std::vector<std::shared_ptr<const KeyShare>> KeySharesOf(const RunResult& r) {
+  std::vector<std::shared_ptr<const KeyShare>> out;
+  for (const auto& [id, any] : r.results) {
+    out.push_back(std::any_cast<std::shared_ptr<const KeyShare>>(any));
+  }
+  return out;
+}
+
+std::vector<std::shared_ptr<const KeyShare>> DealKeyShares(size_t t, size_t n,
+                                                           uint64_t seed) {
+  DeterministicRandom rng(seed);
+  std::vector<PartyId> ids = PartyIds(n);
+  std::vector<Scalar> sids;
+  for (PartyId id : ids) sids.push_back(Scalar::FromU64(id));
+  Scalar x = Scalar::RandomNonZero(rng);
+  absl::StatusOr<FeldmanDealing> d = FeldmanShare(x, t, sids, rng);
+  EXPECT_TRUE(d.ok());
+  std::vector<PartyPublicInfo> parties;
+  std::vector<KeygenMaterial> mats;
+  for (size_t i = 0; i < n; ++i) {
+    mats.push_back(FixtureMaterial(i));
+    parties.push_back(PartyPublicInfo{
+        ids[i], Point::MulBase(d->shares[i].value),
+        mats[i].paillier->public_key(), mats[i].ring_pedersen->params()});
+  }
+  Point y = Point::MulBase(x);
+  KeyId kid = ComputeKeyId(static_cast<uint32_t>(t), y, parties);
+  std::vector<std::shared_ptr<const KeyShare>> out;
+  for (size_t i = 0; i < n; ++i) {
+    auto ks = std::make_shared<KeyShare>();
+    ks->key_id = kid;
+    ks->self = ids[i];
+    ks->threshold = static_cast<uint32_t>(t);
+    ks->public_key = y;
+    ks->parties = parties;
+    ks->secret_share = d->shares[i].value;
+    ks->paillier = mats[i].paillier;
+    ks->ring_pedersen = mats[i].ring_pedersen;
+    out.push_back(ks);
+  }
+  return out;
+}
+
+}  // namespace nitro_tss::mpc::gg20::testing
+
+namespace nitro_tss::mpc::gg20::testing {
+const std::vector<std::shared_ptr<const KeyShare>>& CachedKeygen(size_t t,
+                                                                 size_t n) {
+  static auto* cache =
+      new std::map<std::pair<size_t, size_t>,
+                   std::vector<std::shared_ptr<const KeyShare>>>();
+  auto key = std::make_pair(t, n);
+  auto it = cache->find(key);
+  if (it != cache->end()) return it->second;
+  KeygenRun run;
+  run.t = t;
+  run.n = n;
+  run.session_tag = 1000 + 16 * t + n;
+  run.seed = 77 + 16 * t + n;
+  RunResult r = RunKeygen(run);
+  EXPECT_TRUE(r.all_done);
+  for (const auto& [id, a] : r.aborts) ADD_FAILURE() << a.ToString();
+  return (*cache)[key] = KeySharesOf(r);
+}
+}  // namespace nitro_tss::mpc::gg20::testing

@@ -1,0 +1,89 @@
+// Test harness for the GG20 protocols: fixture Paillier / ring-Pedersen
+// material, in-process runs of keygen and presign through the round
+// simulator (with per-party cheating options and delivery hooks), and a
+// trusted dealer for presign tests that do not need a fresh DKG.
+#ifndef NITRO_TSS_TESTS_GG20_GG20_TEST_UTIL_H_
+#define NITRO_TSS_TESTS_GG20_GG20_TEST_UTIL_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "mpc/gg20/keygen.h"
+#include "mpc/gg20/presign.h"
+#include "mpc/gg20/sign.h"
+#include "mpc/round/simulator.h"
+
+namespace nitro_tss::mpc::gg20::testing {
+
+using round::PartyId;
+
+// Material of fixture slot i (Paillier key i, ring-Pedersen set i); i < 8.
+KeygenMaterial FixtureMaterial(size_t i);
+
+std::vector<uint8_t> SessionId(uint64_t tag);
+
+std::vector<PartyId> PartyIds(size_t n);  // 1..n
+
+struct RunResult {
+  bool all_done = false;
+  // Aborts of the honest parties (by party id).
+  std::map<PartyId, round::Abort> aborts;
+  std::map<PartyId, std::any> results;
+  std::vector<absl::Status> refusals;
+  // Culprit ids named by every aborted honest party, if they all agree;
+  // otherwise empty.
+  std::set<PartyId> AgreedCulprits(const std::set<PartyId>& honest) const;
+};
+
+// Runs the sessions through the simulator and collects the outcome.
+RunResult Drive(std::map<PartyId, std::unique_ptr<round::Session>> sessions,
+                const round::Simulator::DeliveryHook& hook);
+
+struct KeygenRun {
+  size_t t = 1, n = 2;
+  uint64_t session_tag = 1;
+  uint64_t seed = 1;
+  std::map<PartyId, KeygenTestingOptions> cheats;
+  round::Simulator::DeliveryHook hook;
+};
+RunResult RunKeygen(const KeygenRun& run);
+std::vector<std::shared_ptr<const KeyShare>> KeySharesOf(const RunResult& r);
+
+// Trusted-dealer key shares over fixture material (for presign tests).
+std::vector<std::shared_ptr<const KeyShare>> DealKeyShares(size_t t, size_t n,
+                                                           uint64_t seed);
+
+struct PresignRun {
+  std::vector<std::shared_ptr<const KeyShare>> shares;  // all n parties
+  std::vector<PartyId> signers;
+  Scalar tweak;
+  uint64_t session_tag = 100;
+  uint64_t seed = 7;
+  std::map<PartyId, PresignTestingOptions> cheats;
+  round::Simulator::DeliveryHook hook;
+};
+RunResult RunPresign(const PresignRun& run);
+std::map<PartyId, std::shared_ptr<Presignature>> PresignaturesOf(
+    const RunResult& r);
+
+// Signs `message` with every presignature and combines.
+absl::StatusOr<EcdsaSignature> SignAll(
+    std::map<PartyId, std::shared_ptr<Presignature>>& presigs,
+    const SignRequest& request, std::vector<round::Culprit>* culprits);
+
+SignRequest RequestFor(const PresignaturePublic& pub,
+                       const std::vector<uint8_t>& message,
+                       DigestAlgorithm alg = DigestAlgorithm::kSha256);
+
+}  // namespace nitro_tss::mpc::gg20::testing
+
+#endif  // NITRO_TSS_TESTS_GG20_GG20_TEST_UTIL_H_
+
+namespace nitro_tss::mpc::gg20::testing {
+// Keygen with fixtures, run once per (t, n) per test binary and cached.
+const std::vector<std::shared_ptr<const KeyShare>>& CachedKeygen(size_t t,
+                                                                 size_t n);
+}  // namespace nitro_tss::mpc::gg20::testing

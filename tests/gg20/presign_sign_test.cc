@@ -1,0 +1,607 @@
+// GG20 presigning and one-round online signing: correctness over several
+// (t, n) and signer subsets, presignature binding and single use, and one
+// cheating party per verifier check.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "mpc/gg20/codec.h"
+#include "mpc/gg20/keccak.h"
+#include "mpc/gg20/payload_syntax.h"
+#include "mpc/gg20/presign.h"
+#include "mpc/gg20/sign.h"
+#include "nitro_tss/mpc/v1/ec_proofs.pb.h"
+#include "nitro_tss/mpc/v1/mta_proofs.pb.h"
+#include "tests/gg20/gg20_test_util.h"
+
+namespace nitro_tss::mpc::gg20::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::vector<uint8_t> Msg(const std::string& s) {
+  return std::vector<uint8_t>(s.begin(), s.end());
+}
+
+// Presign with `signers`, sign `message` with both digest algorithms'
+// choice, verify with libsecp256k1 and the recovery id.
+void PresignAndSign(const std::vector<std::shared_ptr<const KeyShare>>& shares,
+                    const std::vector<PartyId>& signers, uint64_t tag,
+                    DigestAlgorithm alg, const Scalar& tweak = Scalar()) {
+  PresignRun run;
+  run.shares = shares;
+  run.signers = signers;
+  run.session_tag = tag;
+  run.seed = tag;
+  run.tweak = tweak;
+  RunResult r = RunPresign(run);
+  ASSERT_TRUE(r.all_done);
+  for (const auto& [id, a] : r.aborts) ADD_FAILURE() << a.ToString();
+  auto presigs = PresignaturesOf(r);
+  ASSERT_EQ(presigs.size(), signers.size());
+  const PresignaturePublic& pub = presigs.begin()->second->public_data();
+  for (const auto& [id, p] : presigs) {
+    EXPECT_EQ(p->public_data().id, pub.id);
+    EXPECT_TRUE(p->public_data().big_r == pub.big_r);
+  }
+  SignRequest req =
+      RequestFor(pub, Msg("hello nitro-tss " + std::to_string(tag)), alg);
+  std::vector<round::Culprit> culprits;
+  absl::StatusOr<EcdsaSignature> sig = SignAll(presigs, req, &culprits);
+  ASSERT_TRUE(sig.ok()) << sig.status();
+  auto digest = RequestDigest(req);
+  ASSERT_TRUE(digest.ok());
+  Point expected_key = shares[0]->public_key + Point::MulBase(tweak);
+  EXPECT_TRUE(IsLowS(sig->s));
+  EXPECT_TRUE(VerifyEcdsa(expected_key, *digest, sig->r, sig->s,
+                          /*require_low_s=*/true)
+                  .ok());
+  absl::StatusOr<Point> rec = RecoverEcdsaPublicKey(*digest, *sig);
+  ASSERT_TRUE(rec.ok()) << rec.status();
+  EXPECT_TRUE(*rec == expected_key);
+}
+
+std::vector<std::vector<PartyId>> Subsets(size_t n, size_t k) {
+  std::vector<std::vector<PartyId>> out;
+  for (uint32_t mask = 0; mask < (1u << n); ++mask) {
+    if (static_cast<size_t>(__builtin_popcount(mask)) != k) continue;
+    std::vector<PartyId> s;
+    for (size_t i = 0; i < n; ++i) {
+      if (mask & (1u << i)) s.push_back(static_cast<PartyId>(i + 1));
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+TEST(Gg20Signing, EverySubsetSigns_1of2) {
+  const auto& ks = CachedKeygen(1, 2);
+  PresignAndSign(ks, {1, 2}, 11, DigestAlgorithm::kSha256);
+}
+
+TEST(Gg20Signing, EverySubsetSigns_1of3) {
+  const auto& ks = CachedKeygen(1, 3);
+  uint64_t tag = 20;
+  for (const auto& s : Subsets(3, 2)) {
+    PresignAndSign(ks, s, ++tag, DigestAlgorithm::kKeccak256);
+  }
+}
+
+TEST(Gg20Signing, EverySubsetSigns_2of3) {
+  const auto& ks = CachedKeygen(2, 3);
+  PresignAndSign(ks, {1, 2, 3}, 31, DigestAlgorithm::kSha256);
+}
+
+TEST(Gg20Signing, OneSubsetSigns_2of5) {
+  const auto& ks = CachedKeygen(2, 5);
+  PresignAndSign(ks, {2, 4, 5}, 41, DigestAlgorithm::kKeccak256);
+}
+
+TEST(Gg20Signing, OneSubsetSigns_4of7) {
+  const auto& ks = CachedKeygen(4, 7);
+  PresignAndSign(ks, {1, 3, 4, 6, 7}, 51, DigestAlgorithm::kSha256);
+}
+
+TEST(Gg20Signing, DerivationTweakSignsForDerivedKey) {
+  auto ks = DealKeyShares(1, 3, 5);
+  PresignAndSign(ks, {1, 3}, 61, DigestAlgorithm::kSha256, Scalar::FromU64(77));
+}
+
+TEST(Gg20Signing, TPartiesCannotStartSigning) {
+  auto ks = DealKeyShares(2, 3, 5);
+  DeterministicRandom rng(1);
+  PresignConfig cfg;
+  cfg.session_id = SessionId(1);
+  cfg.key_share = ks[0];
+  cfg.signers = {1, 2};
+  EXPECT_THAT(
+      NewPresignSession(cfg, rng).status().message(),
+      HasSubstr("signer set has 2 parties, threshold 2 needs exactly 3"));
+  cfg.signers = {1, 2, 9};
+  EXPECT_THAT(NewPresignSession(cfg, rng).status().message(),
+              HasSubstr("signer 9 is not a party"));
+  cfg.key_share = ks[2];
+  cfg.signers = {1, 2, 2};
+  EXPECT_THAT(NewPresignSession(cfg, rng).status().message(),
+              HasSubstr("duplicate signer"));
+}
+
+class PresignatureUse : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    shares_ = new std::vector<std::shared_ptr<const KeyShare>>(
+        DealKeyShares(1, 3, 9));
+  }
+  std::map<PartyId, std::shared_ptr<Presignature>> Fresh(uint64_t tag) {
+    PresignRun run;
+    run.shares = *shares_;
+    run.signers = {1, 2};
+    run.session_tag = tag;
+    RunResult r = RunPresign(run);
+    EXPECT_TRUE(r.all_done);
+    return PresignaturesOf(r);
+  }
+  static std::vector<std::shared_ptr<const KeyShare>>* shares_;
+};
+std::vector<std::shared_ptr<const KeyShare>>* PresignatureUse::shares_;
+
+TEST_F(PresignatureUse, SecondUseIsRefused) {
+  auto p = Fresh(200);
+  SignRequest req = RequestFor(p[1]->public_data(), Msg("a"));
+  int persisted = 0;
+  auto hook = [&](const PresignatureId& id) {
+    EXPECT_EQ(id, p[1]->public_data().id);
+    ++persisted;
+    return absl::OkStatus();
+  };
+  ASSERT_TRUE(SignShare(*p[1], req, hook).ok());
+  EXPECT_EQ(persisted, 1);
+  EXPECT_TRUE(p[1]->used());
+  EXPECT_THAT(SignShare(*p[1], req, hook).status().message(),
+              HasSubstr("presignature already used"));
+  req.message = Msg("another message");
+  EXPECT_THAT(SignShare(*p[1], req, hook).status().message(),
+              HasSubstr("presignature already used"));
+  EXPECT_EQ(persisted, 1);
+}
+
+TEST_F(PresignatureUse, UsedIsPersistedBeforeTheShareLeaves) {
+  auto p = Fresh(201);
+  SignRequest req = RequestFor(p[1]->public_data(), Msg("a"));
+  auto failing = [](const PresignatureId&) {
+    return absl::UnavailableError("disk full");
+  };
+  EXPECT_THAT(SignShare(*p[1], req, failing).status().message(),
+              HasSubstr("could not record presignature use: disk full"));
+  // Consumed regardless: a retry cannot produce a share either.
+  EXPECT_THAT(SignShare(*p[1], req,
+                        [](const PresignatureId&) { return absl::OkStatus(); })
+                  .status()
+                  .message(),
+              HasSubstr("already used"));
+}
+
+TEST_F(PresignatureUse, BoundToSignerSetKeyAndDerivation) {
+  auto p = Fresh(202);
+  auto ok_hook = [](const PresignatureId&) { return absl::OkStatus(); };
+  SignRequest req = RequestFor(p[1]->public_data(), Msg("a"));
+  SignRequest other_set = req;
+  other_set.signers = {1, 3};
+  EXPECT_THAT(SignShare(*p[1], other_set, ok_hook).status().message(),
+              HasSubstr("another signer set"));
+  SignRequest other_tweak = req;
+  other_tweak.tweak = Scalar::FromU64(1);
+  EXPECT_THAT(SignShare(*p[1], other_tweak, ok_hook).status().message(),
+              HasSubstr("another derivation"));
+  SignRequest other_key = req;
+  other_key.key_id[0] ^= 1;
+  EXPECT_THAT(SignShare(*p[1], other_key, ok_hook).status().message(),
+              HasSubstr("another key"));
+  EXPECT_FALSE(p[1]->used());  // refusals do not consume it
+}
+
+TEST_F(PresignatureUse, RawDigestOnlyWithExplicitOption) {
+  auto p = Fresh(203);
+  auto ok_hook = [](const PresignatureId&) { return absl::OkStatus(); };
+  SignRequest req = RequestFor(p[1]->public_data(), std::vector<uint8_t>(32, 1),
+                               DigestAlgorithm::kRawDigest);
+  EXPECT_THAT(SignShare(*p[1], req, ok_hook).status().message(),
+              HasSubstr("raw digest not allowed"));
+  req.allow_raw_digest = true;
+  req.message.resize(31);
+  EXPECT_THAT(SignShare(*p[1], req, ok_hook).status().message(),
+              HasSubstr("raw digest must be 32 bytes"));
+  req.message.resize(32);
+  EXPECT_TRUE(SignShare(*p[1], req, ok_hook).ok());
+}
+
+TEST_F(PresignatureUse, WrongSignatureShareIsIdentified) {
+  auto p = Fresh(204);
+  SignRequest req = RequestFor(p[1]->public_data(), Msg("pay 1 BTC"));
+  auto ok_hook = [](const PresignatureId&) { return absl::OkStatus(); };
+  auto s1 = SignShare(*p[1], req, ok_hook);
+  auto s2 = SignShare(*p[2], req, ok_hook);
+  ASSERT_TRUE(s1.ok() && s2.ok());
+  s2->s = s2->s + Scalar::One();
+  auto digest = RequestDigest(req);
+  std::vector<round::Culprit> culprits;
+  std::vector<SignatureShare> shares{*s1, *s2};
+  auto sig = CombineShares(p[1]->public_data(), *digest, shares, &culprits);
+  EXPECT_FALSE(sig.ok());
+  ASSERT_EQ(culprits.size(), 1u);
+  EXPECT_EQ(culprits[0].party, 2u);
+  EXPECT_THAT(culprits[0].reason, HasSubstr("s_i*R = m*Rbar_i + r*S_i"));
+  // Missing share / duplicate share / share for another presignature.
+  std::vector<SignatureShare> one{*s1};
+  EXPECT_THAT(CombineShares(p[1]->public_data(), *digest, one, nullptr)
+                  .status()
+                  .message(),
+              HasSubstr("expected 2 shares, got 1"));
+  std::vector<SignatureShare> dup{*s1, *s1};
+  EXPECT_THAT(CombineShares(p[1]->public_data(), *digest, dup, nullptr)
+                  .status()
+                  .message(),
+              HasSubstr("two shares from signer 1"));
+  SignatureShare foreign = *s2;
+  foreign.presignature_id[0] ^= 1;
+  std::vector<SignatureShare> mixed{*s1, foreign};
+  culprits.clear();
+  EXPECT_FALSE(
+      CombineShares(p[1]->public_data(), *digest, mixed, &culprits).ok());
+  ASSERT_EQ(culprits.size(), 1u);
+  EXPECT_EQ(culprits[0].party, 2u);
+}
+
+TEST(SignatureShareCodec, StrictRoundTrip) {
+  SignatureShare s;
+  s.signer = 3;
+  s.presignature_id.fill(7);
+  s.s = Scalar::FromU64(99);
+  std::string b = SignatureShareToProto(s).SerializeAsString();
+  auto back = SignatureShareFromBytes(absl::Span<const uint8_t>(
+      reinterpret_cast<const uint8_t*>(b.data()), b.size()));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->signer, 3u);
+  EXPECT_TRUE(back->s == s.s);
+  v1::SignatureShare pb = SignatureShareToProto(s);
+  pb.set_s(std::string(33, 1));
+  EXPECT_THAT(SignatureShareFromProto(pb).status().message(),
+              HasSubstr("sign: s:"));
+  pb = SignatureShareToProto(s);
+  pb.set_presignature_id("short");
+  EXPECT_THAT(SignatureShareFromProto(pb).status().message(),
+              HasSubstr("presignature_id: expected 32 bytes"));
+}
+
+// ---------------------------------------------------------------- cheaters
+
+constexpr PartyId kCheater = 2;
+
+class PresignCheater : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    shares_ = new std::vector<std::shared_ptr<const KeyShare>>(
+        DealKeyShares(2, 3, 21));
+  }
+  RunResult Run(PresignTestingOptions opts,
+                round::Simulator::DeliveryHook hook = nullptr) {
+    PresignRun run;
+    run.shares = *shares_;
+    run.signers = {1, 2, 3};
+    run.session_tag = 300;
+    run.cheats[kCheater] = std::move(opts);
+    run.hook = std::move(hook);
+    return RunPresign(run);
+  }
+  static void ExpectBlamed(const RunResult& r, absl::string_view reason) {
+    EXPECT_FALSE(r.all_done);
+    EXPECT_EQ(r.AgreedCulprits({1, 3}), std::set<PartyId>{kCheater});
+    for (PartyId h : {1u, 3u}) {
+      auto it = r.aborts.find(h);
+      ASSERT_NE(it, r.aborts.end()) << "party " << h << " did not abort";
+      ASSERT_FALSE(it->second.culprits.empty());
+      EXPECT_THAT(it->second.culprits[0].reason, HasSubstr(reason))
+          << it->second.ToString();
+    }
+  }
+  static std::vector<std::shared_ptr<const KeyShare>>* shares_;
+};
+std::vector<std::shared_ptr<const KeyShare>>* PresignCheater::shares_;
+
+template <typename T>
+TamperHook TamperAt(uint32_t round, std::function<void(T&)> f) {
+  return [round, f](uint32_t r, uint32_t, google::protobuf::Message& m) {
+    if (r != round) return;
+    T* typed = dynamic_cast<T*>(&m);
+    if (typed != nullptr) f(*typed);
+  };
+}
+
+TEST_F(PresignCheater, HonestRunCompletes) {
+  RunResult r = Run({});
+  EXPECT_TRUE(r.all_done);
+}
+
+TEST_F(PresignCheater, CiphertextKNotAUnit) {
+  PresignTestingOptions o;
+  BigInt n = (*shares_)[1]->paillier->n();
+  o.tamper = TamperAt<v1::PresignRound1>(
+      1, [n](v1::PresignRound1& m) { m.set_cap_k(EncodeInt(n * BigInt(5))); });
+  ExpectBlamed(Run(o), "not a unit");
+}
+
+TEST_F(PresignCheater, CiphertextKNotMatchingRangeProof) {
+  PresignTestingOptions o;
+  o.tamper = TamperAt<v1::PresignRound1>(1, [](v1::PresignRound1& m) {
+    auto k = DecodeInt(m.cap_k(), 512, "t", "k");
+    ASSERT_TRUE(k.ok());
+    m.set_cap_k(EncodeInt(*k + BigInt(2)));
+  });
+  ExpectBlamed(Run(o), "pi_enc:");
+}
+
+TEST_F(PresignCheater, MissingEncRangeProof) {
+  PresignTestingOptions o;
+  o.tamper = TamperAt<v1::PresignRound1Direct>(
+      1, [](v1::PresignRound1Direct& m) { m.clear_pi_enc(); });
+  ExpectBlamed(Run(o), "pi_enc missing");
+}
+
+TEST_F(PresignCheater, GammaDoesNotOpenCommitment) {
+  PresignTestingOptions o;
+  o.tamper = TamperAt<v1::PresignRound2>(2, [](v1::PresignRound2& m) {
+    m.set_gamma_point(EncodePt(Point::MulBase(Scalar::FromU64(5))));
+  });
+  ExpectBlamed(Run(o), "Gamma does not open the round-1 commitment");
+}
+
+TEST_F(PresignCheater, MissingMtaRangeProof) {
+  PresignTestingOptions o;
+  o.tamper = TamperAt<v1::PresignRound2Direct>(
+      2, [](v1::PresignRound2Direct& m) { m.clear_pi_aff_gamma(); });
+  ExpectBlamed(Run(o), "pi_aff_gamma missing");
+}
+
+TEST_F(PresignCheater, OutOfRangeMtaValue) {
+  // Alpha-Rays: Bob's mask beyond ±2^ℓ', proven with the unchecked prover.
+  // |z2| ~ 2^(ℓ'+260+256) lands just above 2^(ℓ'+ε) but inside the
+  // decoder's byte limit, so the exact range check is what rejects it.
+  PresignTestingOptions o;
+  o.mta_beta_extra_bits = 260;
+  ExpectBlamed(Run(o), "pi_aff_g: z2 out of range");
+}
+
+TEST_F(PresignCheater, OversizedMtaValueRejectedByDecoder) {
+  PresignTestingOptions o;
+  o.mta_beta_extra_bits = 600;
+  ExpectBlamed(Run(o), "pi_aff_g: z2: bigint: magnitude of");
+}
+
+TEST_F(PresignCheater, MtaCiphertextTampered) {
+  PresignTestingOptions o;
+  o.tamper =
+      TamperAt<v1::PresignRound2Direct>(2, [](v1::PresignRound2Direct& m) {
+        auto d = DecodeInt(m.d_w(), 512, "t", "d");
+        ASSERT_TRUE(d.ok());
+        m.set_d_w(EncodeInt(*d + BigInt(1)));
+      });
+  ExpectBlamed(Run(o), "mta w: pi_aff_g:");
+}
+
+TEST_F(PresignCheater, MtaWithWrongShareBehindW) {
+  // The cheater's MtAwc proof is replaced by its MtA(γ) proof: X = Γ_i is
+  // not the publicly computed W_i.
+  PresignTestingOptions o;
+  o.tamper =
+      TamperAt<v1::PresignRound2Direct>(2, [](v1::PresignRound2Direct& m) {
+        m.set_d_w(m.d_gamma());
+        m.set_f_w(m.f_gamma());
+        m.set_pi_aff_w(m.pi_aff_gamma());
+      });
+  ExpectBlamed(Run(o), "mta w: pi_aff_g:");
+}
+
+TEST_F(PresignCheater, PedersenProofOfKnowledgeWrong) {
+  PresignTestingOptions o;
+  o.tamper = TamperAt<v1::PresignRound3>(3, [](v1::PresignRound3& m) {
+    m.set_cap_t(EncodePt(Point::MulBase(Scalar::FromU64(3))));
+  });
+  ExpectBlamed(Run(o), "pedersen_pok:");
+}
+
+TEST_F(PresignCheater, WrongRBar) {
+  PresignTestingOptions o;
+  o.tamper = TamperAt<v1::PresignRound4>(4, [](v1::PresignRound4& m) {
+    m.set_r_bar(EncodePt(Point::MulBase(Scalar::FromU64(3))));
+  });
+  ExpectBlamed(Run(o), "pi_log_star:");
+}
+
+TEST_F(PresignCheater, WrongS) {
+  PresignTestingOptions o;
+  o.tamper = TamperAt<v1::PresignRound4>(4, [](v1::PresignRound4& m) {
+    m.set_cap_s(EncodePt(Point::MulBase(Scalar::FromU64(3))));
+  });
+  ExpectBlamed(Run(o), "equality:");
+}
+
+TEST_F(PresignCheater, LogStarProofReplayedToAnotherVerifier) {
+  std::string for_party_1;
+  PresignTestingOptions o;
+  o.tamper = [&for_party_1](uint32_t r, uint32_t to,
+                            google::protobuf::Message& m) {
+    auto* d = dynamic_cast<v1::PresignRound4Direct*>(&m);
+    if (r != 4 || d == nullptr) return;
+    if (to == 1) for_party_1 = d->pi_log_star();
+    if (to == 3) d->set_pi_log_star(for_party_1);
+  };
+  RunResult r = Run(o);
+  EXPECT_FALSE(r.all_done);
+  ASSERT_TRUE(r.aborts.count(3));
+  EXPECT_EQ(r.aborts.at(3).CulpritIds(), std::set<PartyId>{kCheater});
+  EXPECT_THAT(r.aborts.at(3).culprits[0].reason, HasSubstr("pi_log_star:"));
+}
+
+TEST_F(PresignCheater, WrongDeltaIdentifiedInRevealRound) {
+  // δ_i off by one with every proof valid: Σ R̄_j != G. The presignature is
+  // discarded, the parties open γ_j and the decryption of their δ_j
+  // ciphertext, and the cheater is named.
+  PresignTestingOptions o;
+  o.wrong_delta = true;
+  ExpectBlamed(Run(o), "broadcast delta differs from its MtA values");
+}
+
+TEST_F(PresignCheater, WrongDeltaRevealWithWrongGamma) {
+  PresignTestingOptions o;
+  o.wrong_delta = true;
+  o.tamper = TamperAt<v1::PresignReveal>(5, [](v1::PresignReveal& m) {
+    m.set_gamma(EncodeSc(Scalar::FromU64(9)));
+  });
+  ExpectBlamed(Run(o), "revealed gamma does not match Gamma");
+}
+
+TEST_F(PresignCheater, WrongDeltaRevealWithForgedPlaintext) {
+  // The cheater claims its (wrong) δ is the decryption: the nonce opening
+  // fails.
+  PresignTestingOptions o;
+  o.wrong_delta = true;
+  o.tamper = TamperAt<v1::PresignReveal>(5, [](v1::PresignReveal& m) {
+    auto v = DecodeInt(m.delta_plain(), 256, "t", "m");
+    ASSERT_TRUE(v.ok());
+    m.set_delta_plain(EncodeInt(*v + BigInt(1)));
+  });
+  ExpectBlamed(Run(o), "delta reveal does not open C_j");
+}
+
+TEST_F(PresignCheater, RevealWithTamperedReceivedResponse) {
+  // A party misreports an MtA response it received (to frame its Bob).
+  PresignTestingOptions o;
+  o.wrong_delta = true;
+  o.tamper = TamperAt<v1::PresignReveal>(5, [](v1::PresignReveal& m) {
+    auto d = DecodeInt(m.received(0).d_gamma(), 512, "t", "d");
+    ASSERT_TRUE(d.ok());
+    m.mutable_received(0)->set_d_gamma(EncodeInt(*d + BigInt(1)));
+  });
+  ExpectBlamed(Run(o), "does not verify: pi_aff_g:");
+}
+
+TEST_F(PresignCheater, EquivocatingBroadcastByRouter) {
+  auto hook = [](const round::Delivery& d) {
+    std::vector<round::Delivery> out{d};
+    if (d.message.from == kCheater && d.message.round == 3 &&
+        d.recipient == 3) {
+      v1::PresignRound3 pb;
+      pb.ParseFromArray(d.message.payload.data(),
+                        static_cast<int>(d.message.payload.size()));
+      auto delta = DecodeSc(pb.delta(), "t", "d");
+      pb.set_delta(EncodeSc(*delta + Scalar::One()));
+      std::string s = pb.SerializeAsString();
+      out[0].message.payload.assign(s.begin(), s.end());
+    }
+    return out;
+  };
+  RunResult r = Run({}, hook);
+  EXPECT_FALSE(r.all_done);
+  ASSERT_FALSE(r.aborts.empty());
+  for (const auto& [id, a] : r.aborts) {
+    EXPECT_EQ(a.CulpritIds(), std::set<PartyId>{kCheater}) << a.ToString();
+  }
+}
+
+}  // namespace
+}  // namespace nitro_tss::mpc::gg20::testing
+
+namespace nitro_tss::mpc::gg20::testing {
+namespace {
+
+// Regenerates the fuzz seed corpora from a real run:
+//   gg20_test --gtest_also_run_disabled_tests --gtest_filter='*WriteFuzzSeeds'
+TEST(FuzzSeeds, DISABLED_WriteFuzzSeeds) {
+  const std::string dir = "tests/fuzz/mpc/gg20/corpus/";
+  auto write = [](const std::string& path, const std::string& bytes) {
+    FILE* f = fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr) << path;
+    fwrite(bytes.data(), 1, bytes.size(), f);
+    fclose(f);
+  };
+  auto shares = DealKeyShares(1, 2, 3);
+  write(dir + "gg20_key_share_fuzz/record",
+        shares[0]->ToRecord().SerializeAsString());
+  // Presign payloads by round and kind (kinds as in PayloadKind).
+  std::map<std::pair<uint32_t, bool>, uint8_t> kinds = {
+      {{1, true}, 6},  {{1, false}, 7}, {{2, true}, 8},  {{2, false}, 9},
+      {{3, true}, 10}, {{4, true}, 11}, {{4, false}, 12}};
+  PresignRun run;
+  run.shares = shares;
+  run.signers = {1, 2};
+  run.hook = [&](const round::Delivery& d) {
+    if (d.message.from == 1) {
+      auto it = kinds.find({d.message.round, d.message.is_broadcast()});
+      if (it != kinds.end()) {
+        std::string b(1, static_cast<char>(it->second));
+        b.push_back(1);
+        b.append(d.message.payload.begin(), d.message.payload.end());
+        write(dir + "gg20_payload_fuzz/kind" + std::to_string(it->second), b);
+      }
+    }
+    return std::vector<round::Delivery>{d};
+  };
+  RunResult r = RunPresign(run);
+  ASSERT_TRUE(r.all_done);
+  auto presigs = PresignaturesOf(r);
+  SignRequest req = RequestFor(presigs[1]->public_data(), Msg("seed"));
+  auto share = SignShare(
+      *presigs[1], req, [](const PresignatureId&) { return absl::OkStatus(); });
+  ASSERT_TRUE(share.ok());
+  std::string b("\x0d\x01", 2);
+  b += SignatureShareToProto(*share).SerializeAsString();
+  write(dir + "gg20_payload_fuzz/kind13", b);
+  // Small keygen payloads.
+  v1::KeygenCommit kc;
+  kc.set_commitment(std::string(32, 'c'));
+  write(dir + "gg20_payload_fuzz/kind0",
+        std::string("\x00\x01", 2) + kc.SerializeAsString());
+  v1::KeygenShare ksh;
+  ksh.set_share(EncodeSc(Scalar::FromU64(5)));
+  write(dir + "gg20_payload_fuzz/kind2",
+        std::string("\x02\x01", 2) + ksh.SerializeAsString());
+  v1::KeygenConfirm kcf;
+  kcf.set_key_id(std::string(32, 'k'));
+  write(dir + "gg20_payload_fuzz/kind5",
+        std::string("\x05\x01", 2) + kcf.SerializeAsString());
+}
+
+}  // namespace
+}  // namespace nitro_tss::mpc::gg20::testing
+
+namespace nitro_tss::mpc::gg20::testing {
+namespace {
+
+TEST(PayloadSyntax, SeedCorpusIsValidAndTamperingIsRejected) {
+  const std::string dir = "tests/fuzz/mpc/gg20/corpus/gg20_payload_fuzz/";
+  for (int kind : {0, 2, 5, 6, 7, 8, 9, 10, 11, 12, 13}) {
+    FILE* f = fopen((dir + "kind" + std::to_string(kind)).c_str(), "rb");
+    ASSERT_NE(f, nullptr) << kind;
+    std::vector<uint8_t> b(1 << 16);
+    b.resize(fread(b.data(), 1, b.size(), f));
+    fclose(f);
+    ASSERT_GE(b.size(), 2u);
+    absl::Span<const uint8_t> payload(b.data() + 2, b.size() - 2);
+    EXPECT_TRUE(
+        CheckPayloadSyntax(static_cast<PayloadKind>(b[0]), payload, 1).ok())
+        << kind;
+    // Truncated and extended payloads are rejected.
+    EXPECT_FALSE(CheckPayloadSyntax(static_cast<PayloadKind>(b[0]),
+                                    payload.subspan(0, payload.size() - 1), 1)
+                     .ok())
+        << kind;
+    std::vector<uint8_t> longer(payload.begin(), payload.end());
+    longer.push_back(0x08);  // an unknown varint field 1 duplicate / trailer
+    longer.push_back(0x01);
+    EXPECT_FALSE(
+        CheckPayloadSyntax(static_cast<PayloadKind>(b[0]), longer, 1).ok())
+        << kind;
+  }
+}
+
+}  // namespace
+}  // namespace nitro_tss::mpc::gg20::testing
