@@ -6,6 +6,8 @@
 #include <poll.h>
 #include <sodium.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -374,31 +376,64 @@ HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
 HttpServer::~HttpServer() { Shutdown(); }
 
 absl::Status HttpServer::Start() {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(options_.port);
-  if (::inet_pton(AF_INET, options_.host.c_str(), &addr.sin_addr) != 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid IPv4 listen address '", options_.host, "'"));
+  int fd = -1;
+  if (!options_.unix_socket_path.empty()) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (options_.unix_socket_path.size() >= sizeof(addr.sun_path)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unix socket path '", options_.unix_socket_path, "' is too long"));
+    }
+    std::memcpy(addr.sun_path, options_.unix_socket_path.data(),
+                options_.unix_socket_path.size());
+    fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      return absl::UnavailableError(
+          absl::StrCat("socket: ", std::strerror(errno)));
+    }
+    struct stat st;
+    if (::lstat(options_.unix_socket_path.c_str(), &st) == 0 &&
+        S_ISSOCK(st.st_mode)) {
+      ::unlink(options_.unix_socket_path.c_str());
+    }
+    const mode_t old_mask = ::umask(0177);
+    const int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    ::umask(old_mask);
+    if (rc != 0 || ::listen(fd, 64) != 0) {
+      const int err = errno;
+      ::close(fd);
+      return absl::UnavailableError(
+          absl::StrCat("bind/listen on unix:", options_.unix_socket_path, ": ",
+                       std::strerror(err)));
+    }
+    port_ = 0;
+  } else {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(options_.port);
+    if (::inet_pton(AF_INET, options_.host.c_str(), &addr.sin_addr) != 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid IPv4 listen address '", options_.host, "'"));
+    }
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      return absl::UnavailableError(
+          absl::StrCat("socket: ", std::strerror(errno)));
+    }
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+        ::listen(fd, 64) != 0) {
+      const int err = errno;
+      ::close(fd);
+      return absl::UnavailableError(
+          absl::StrCat("bind/listen on ", options_.host, ":", options_.port,
+                       ": ", std::strerror(err)));
+    }
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
   }
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    return absl::UnavailableError(
-        absl::StrCat("socket: ", std::strerror(errno)));
-  }
-  const int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::listen(fd, 64) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return absl::UnavailableError(absl::StrCat("bind/listen on ", options_.host,
-                                               ":", options_.port, ": ",
-                                               std::strerror(err)));
-  }
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
   if (::pipe2(impl_->wake_pipe, O_CLOEXEC) != 0) {
     ::close(fd);
     return absl::UnavailableError("pipe2 failed");
@@ -450,6 +485,9 @@ void HttpServer::Shutdown() {
   ::close(impl_->wake_pipe[0]);
   ::close(impl_->wake_pipe[1]);
   impl_->listen_fd = -1;
+  if (!options_.unix_socket_path.empty()) {
+    ::unlink(options_.unix_socket_path.c_str());
+  }
 }
 
 }  // namespace nitro_tss::kms_local

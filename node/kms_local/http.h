@@ -86,6 +86,9 @@ using HttpHandler =
 struct HttpServerOptions {
   std::string host = "127.0.0.1";  // IPv4 literal to bind
   uint16_t port = 0;               // 0 = pick a free port
+  // If set: listen on this unix socket path instead of TCP (an existing
+  // socket file is replaced; the socket gets mode 0600).
+  std::string unix_socket_path;
   HttpLimits limits;
   size_t max_connections = 64;
   int idle_timeout_ms = 30000;  // close a connection idle this long
@@ -105,10 +108,11 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and listens. Errors: InvalidArgument for a bad host,
+  // Binds and listens. Errors: InvalidArgument for a bad host or a unix
+  // socket path that is too long,
   // Unavailable when bind/listen fails.
   absl::Status Start();
-  // The bound port (after Start()).
+  // The bound TCP port (after Start(); 0 for a unix socket).
   uint16_t port() const { return port_; }
   void Shutdown();
 

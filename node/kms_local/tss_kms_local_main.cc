@@ -33,7 +33,7 @@ constexpr int kExitStartupFailure = 1;
 constexpr int kExitUsage = 2;
 
 constexpr char kUsage[] =
-    R"(Usage: tss-kms-local --listen HOST:PORT --db FILE --credentials FILE
+    R"(Usage: tss-kms-local --listen HOST:PORT|unix:PATH --db FILE --credentials FILE
                      [--master-key-file FILE] [--attestation-root PEM]
                      [--region R] [--account A] [--ready-file FILE]
                      [--max-skew-seconds N] [--attestation-max-age-seconds N]
@@ -45,7 +45,8 @@ kms:RecipientAttestation:* conditions; Recipient (Nitro attestation document)
 answered with CiphertextForRecipient.
 
   --listen HOST:PORT     IPv4 address and port to listen on (port 0: any free
-                         port; see --ready-file)
+                         port; see --ready-file), or unix:PATH for a unix
+                         socket (mode 0600)
   --db FILE              SQLite key database (created if missing)
   --master-key-file F    32 raw bytes or 64 hex chars sealing key material at
                          rest; else env TSS_KMS_LOCAL_MASTER_KEY (64 hex)
@@ -140,11 +141,14 @@ int main(int argc, char** argv) {
     }
   }
   const std::string& listen = flags["listen"];
+  const bool unix_listen = listen.rfind("unix:", 0) == 0;
   const size_t colon = listen.rfind(':');
   uint32_t port = 0;
-  if (colon == std::string::npos ||
-      !absl::SimpleAtoi(listen.substr(colon + 1), &port) || port > 65535) {
-    std::cerr << "--listen must be HOST:PORT\n" << kUsage;
+  if (unix_listen ? listen.size() <= 5
+                  : (colon == std::string::npos ||
+                     !absl::SimpleAtoi(listen.substr(colon + 1), &port) ||
+                     port > 65535)) {
+    std::cerr << "--listen must be HOST:PORT or unix:PATH\n" << kUsage;
     return kExitUsage;
   }
   int64_t max_skew = 0;
@@ -202,8 +206,12 @@ int main(int argc, char** argv) {
   kl::KmsService service(std::move(opts), store->get());
 
   kl::HttpServerOptions http;
-  http.host = listen.substr(0, colon);
-  http.port = static_cast<uint16_t>(port);
+  if (unix_listen) {
+    http.unix_socket_path = listen.substr(5);
+  } else {
+    http.host = listen.substr(0, colon);
+    http.port = static_cast<uint16_t>(port);
+  }
   kl::HttpServer server(http, [&service](const kl::HttpRequestMessage& r) {
     return service.Handle(r);
   });
@@ -221,7 +229,7 @@ int main(int argc, char** argv) {
     }
   }
   Log("info", "listening",
-      {{"address", Value::String(http.host)},
+      {{"address", Value::String(unix_listen ? listen : http.host)},
        {"port", Value::Int(server.port())},
        {"region", Value::String(flags["region"])},
        {"account", Value::String(flags["account"])},
