@@ -24,27 +24,7 @@ namespace kl = nitro_tss::kms_local;
 
 const std::string kPcr0(96, 'a');
 
-void BM_Baseline_PaillierPowm(benchmark::State& state) {
-  gmp_randstate_t rng;
-  gmp_randinit_default(rng);
-  gmp_randseed_ui(rng, 20261126);
-  mpz_t n, n2, e, b, r;
-  mpz_inits(n, n2, e, b, r, nullptr);
-  mpz_urandomb(n, rng, 2048);
-  mpz_setbit(n, 2047);
-  mpz_setbit(n, 0);
-  mpz_mul(n2, n, n);
-  mpz_urandomb(e, rng, 2048);
-  mpz_setbit(e, 2047);
-  mpz_urandomm(b, rng, n2);
-  for (auto _ : state) {
-    mpz_powm(r, b, e, n2);
-    benchmark::DoNotOptimize(r);
-  }
-  mpz_clears(n, n2, e, b, r, nullptr);
-  gmp_randclear(rng);
-}
-BENCHMARK(BM_Baseline_PaillierPowm)->Unit(benchmark::kMillisecond);
+// BM_Baseline_PaillierPowm comes from bench/common/baseline.cc.
 
 std::string EnclavePolicy() {
   return absl::StrCat(
