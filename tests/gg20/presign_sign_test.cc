@@ -3,6 +3,10 @@
 // cheating party per verifier check.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
 
 #include "mpc/gg20/codec.h"
 #include "mpc/gg20/keccak.h"
@@ -612,10 +616,20 @@ TEST_F(PresignCheater, EquivocatingBroadcastByRouter) {
 namespace nitro_tss::mpc::gg20::testing {
 namespace {
 
-// Regenerates the fuzz seed corpora from a real run:
-//   gg20_test --gtest_also_run_disabled_tests --gtest_filter='*WriteFuzzSeeds'
-TEST(FuzzSeeds, DISABLED_WriteFuzzSeeds) {
-  const std::string dir = "tests/fuzz/mpc/gg20/corpus/";
+// Writes fuzz seeds from a real run. By default into a temporary directory
+// (so the generator itself stays tested); to regenerate the committed
+// corpora run it with NITRO_TSS_WRITE_FUZZ_SEEDS=1:
+//   NITRO_TSS_WRITE_FUZZ_SEEDS=1 gg20_test --gtest_filter='*WriteFuzzSeeds'
+TEST(FuzzSeeds, WriteFuzzSeeds) {
+  const char* env = std::getenv("NITRO_TSS_WRITE_FUZZ_SEEDS");
+  const bool into_repo = env != nullptr && std::string(env) == "1";
+  const std::filesystem::path root =
+      into_repo ? std::filesystem::path("tests/fuzz/mpc/gg20/corpus")
+                : std::filesystem::temp_directory_path() /
+                      ("nitro-tss-seeds-" + std::to_string(getpid()));
+  std::filesystem::create_directories(root / "gg20_key_share_fuzz");
+  std::filesystem::create_directories(root / "gg20_payload_fuzz");
+  const std::string dir = root.string() + "/";
   auto write = [](const std::string& path, const std::string& bytes) {
     FILE* f = fopen(path.c_str(), "wb");
     ASSERT_NE(f, nullptr) << path;
@@ -667,6 +681,16 @@ TEST(FuzzSeeds, DISABLED_WriteFuzzSeeds) {
   kcf.set_key_id(std::string(32, 'k'));
   write(dir + "gg20_payload_fuzz/kind5",
         std::string("\x05\x01", 2) + kcf.SerializeAsString());
+  // Every seed written is a non-empty file.
+  size_t seeds = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
+    if (e.is_regular_file()) {
+      EXPECT_GT(e.file_size(), 2u) << e.path();
+      ++seeds;
+    }
+  }
+  EXPECT_GE(seeds, 10u);
+  if (!into_repo) std::filesystem::remove_all(root);
 }
 
 }  // namespace
