@@ -102,6 +102,21 @@ absl::StatusOr<std::vector<uint8_t>> OptBlob(const json::Value& obj,
   return StrictBase64Decode(v->AsString(), key, 1, max_size);
 }
 
+// Required base64 field decoded with bounds; absent or empty is an error
+// naming the operation.
+absl::StatusOr<std::vector<uint8_t>> RequiredBlob(const json::Value& obj,
+                                                  absl::string_view key,
+                                                  size_t max_size,
+                                                  absl::string_view operation) {
+  absl::StatusOr<std::vector<uint8_t>> blob = OptBlob(obj, key, max_size);
+  if (!blob.ok()) return blob.status();
+  if (blob->empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("kms: ", operation, " response lacks ", key));
+  }
+  return blob;
+}
+
 absl::StatusOr<SecureBytes> OptSecret(const json::Value& obj,
                                       absl::string_view key, size_t max_size) {
   absl::StatusOr<std::vector<uint8_t>> raw = OptBlob(obj, key, max_size);
@@ -512,19 +527,14 @@ absl::StatusOr<EncryptResponse> ParseEncryptResponse(
   if (!key_id.ok()) return key_id.status();
   out.key_id = *key_id;
   absl::StatusOr<std::vector<uint8_t>> blob =
-      OptBlob(*doc, "CiphertextBlob", kMaxCiphertextBlobBytes);
+      RequiredBlob(*doc, "CiphertextBlob", kMaxCiphertextBlobBytes, "Encrypt");
   if (!blob.ok()) return blob.status();
-  if (blob->empty()) {
-    return absl::InvalidArgumentError(
-        "kms: Encrypt response lacks CiphertextBlob");
-  }
   out.ciphertext_blob = *std::move(blob);
   return out;
 }
 
 absl::StatusOr<DecryptResponse> ParseDecryptResponse(
     const json::Value& response, const DecryptRequest& r) {
-  (void)r;
   const json::Value* doc = &response;
   DecryptResponse out;
   absl::StatusOr<std::string> key_id = OptString(*doc, "KeyId");
@@ -555,13 +565,9 @@ absl::StatusOr<GenerateDataKeyResponse> ParseGenerateDataKeyResponse(
   absl::StatusOr<std::string> key_id = OptString(*doc, "KeyId");
   if (!key_id.ok()) return key_id.status();
   out.key_id = *key_id;
-  absl::StatusOr<std::vector<uint8_t>> blob =
-      OptBlob(*doc, "CiphertextBlob", kMaxCiphertextBlobBytes);
+  absl::StatusOr<std::vector<uint8_t>> blob = RequiredBlob(
+      *doc, "CiphertextBlob", kMaxCiphertextBlobBytes, "GenerateDataKey");
   if (!blob.ok()) return blob.status();
-  if (blob->empty()) {
-    return absl::InvalidArgumentError(
-        "kms: GenerateDataKey response lacks CiphertextBlob");
-  }
   out.ciphertext_blob = *std::move(blob);
   absl::StatusOr<SecureBytes> plain = OptSecret(*doc, "Plaintext", 1024);
   if (!plain.ok()) return plain.status();
@@ -591,7 +597,6 @@ absl::StatusOr<GenerateDataKeyResponse> ParseGenerateDataKeyResponse(
 
 absl::StatusOr<GenerateRandomResponse> ParseGenerateRandomResponse(
     const json::Value& response, const GenerateRandomRequest& r) {
-  (void)r;
   const json::Value* doc = &response;
   GenerateRandomResponse out;
   absl::StatusOr<SecureBytes> plain = OptSecret(*doc, "Plaintext", 1024);
