@@ -16,6 +16,16 @@
 // Then every party checks Σ R̄_i = G and Σ S_i = Y' (the possibly tweaked
 // public key). The per-signer R̄_i, S_i let the online round identify a
 // wrong signature share.
+// Identification when a check fails (the presignature is discarded):
+//   5δ (broadcast, Σ R̄_i != G) PresignReveal: γ_i and the opening of the
+//     ciphertext of δ_i; names the party whose broadcast δ_i is wrong;
+//   5σ (Σ R̄_i = G, Σ S_i != Y') PresignSigmaReveal: k_i with the nonce of
+//     K_i, the MtAwc responses received (with their Πaff-g) and the mask
+//     points B_{i->j} = β_{i->j}·G; (direct) Πlog* (range ℓ') of each mask
+//     against the F_{i->j} that Alice j reports. Names every i with
+//     k·S_i != k_i·Y' + Σ_j (B_{j->i} - B_{i->j}), i.e. whose σ_i is not
+//     k_i·w_i plus its MtAwc shares. Only points of the masks and the
+//     discarded k_i become public.
 // The session's result is a std::shared_ptr<Presignature>.
 #ifndef NITRO_TSS_MPC_GG20_PRESIGN_H_
 #define NITRO_TSS_MPC_GG20_PRESIGN_H_
@@ -85,6 +95,9 @@ struct PresignTestingOptions {
   size_t mta_beta_extra_bits = 0;
   // Adds 1 to the broadcast δ_i (proofs stay valid: phase-5 check fails).
   bool wrong_delta = false;
+  // Adds 1 to σ_i after the MtA (T_i, its proofs and S_i stay consistent
+  // with the wrong value: the Σ S_j = Y' check fails, round 5 reveals σ).
+  bool wrong_sigma = false;
 };
 
 // Optional precomputation for the prover side; it changes no message's
