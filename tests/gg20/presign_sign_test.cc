@@ -790,6 +790,38 @@ TEST_F(PresignCheater, SigmaRevealMaskProofWithTamperedResponse) {
   ExpectBlamed(Run(o), "mask towards 3 does not match its F: pi_log_star:");
 }
 
+TEST_F(PresignCheater, WithheldRevealIsNamedWhenTheRoundExpires) {
+  // The cheater forces a reveal round and then stays silent in it. The
+  // protocol has no clock; the caller's deadline (ExpireRound) ends the
+  // wait and names the silent party.
+  for (bool sigma : {false, true}) {
+    PresignTestingOptions o;
+    o.wrong_sigma = sigma;
+    o.wrong_delta = !sigma;
+    PresignRun run;
+    run.shares = *shares_;
+    run.signers = {1, 2, 3};
+    run.session_tag = sigma ? 330 : 331;
+    run.cheats[kCheater] = o;
+    run.expire_stalled = true;
+    run.hook = [](const round::Delivery& d) {
+      if (d.message.from == kCheater && d.message.round == 5) {
+        return std::vector<round::Delivery>{};
+      }
+      return std::vector<round::Delivery>{d};
+    };
+    RunResult r = RunPresign(run);
+    EXPECT_FALSE(r.all_done);
+    EXPECT_EQ(r.AgreedCulprits({1, 3}), std::set<PartyId>{kCheater});
+    EXPECT_THAT(r.aborts.at(1).culprits[0].reason,
+                HasSubstr(sigma ? "no round-5 broadcast and direct message "
+                                  "before the deadline"
+                                : "no round-5 broadcast message before the "
+                                  "deadline"))
+        << sigma;
+  }
+}
+
 TEST_F(PresignCheater, EquivocatingBroadcastByRouter) {
   auto hook = [](const round::Delivery& d) {
     std::vector<round::Delivery> out{d};
