@@ -220,8 +220,11 @@ struct RevealData {
 
 class PresignRound5 : public round::Round {
  public:
-  explicit PresignRound5(std::shared_ptr<PresignState> s) : s_(std::move(s)) {}
-  uint32_t Number() const override { return 5; }
+  // `number`: 5 after round 4 (Σ R̄_j != G), 4 when round 3 already finds
+  // δ = Σ δ_j not invertible or R the identity.
+  PresignRound5(std::shared_ptr<PresignState> s, uint32_t number)
+      : s_(std::move(s)), number_(number) {}
+  uint32_t Number() const override { return number_; }
   bool ExpectsBroadcast() const override { return true; }
   bool ExpectsDirect() const override { return false; }
 
@@ -350,12 +353,13 @@ class PresignRound5 : public round::Round {
   }
 
   std::shared_ptr<PresignState> s_;
+  uint32_t number_;
   std::map<PartyId, RevealData> reveals_;
 };
 
 // Own reveal: γ_i, the decryption of C_i and its nonce.
 absl::StatusOr<RoundOutput> RevealOutput(
-    const std::shared_ptr<PresignState>& state) {
+    const std::shared_ptr<PresignState>& state, uint32_t round) {
   PresignState& s = *state;
   const PaillierPrivateKey& sk = *s.ks->paillier;
   std::vector<BigInt> d_received, f_sent;
@@ -389,10 +393,10 @@ absl::StatusOr<RoundOutput> RevealOutput(
   rev.set_gamma(EncodeSc(s.gamma));
   rev.set_delta_plain(EncodeInt(*m));
   rev.set_delta_nonce(EncodeInt(r));
-  s.Tamper(5, 0, rev);
+  s.Tamper(round, 0, rev);
   RoundOutput out;
   out.outbound.push_back(round::Message::Broadcast(SerializePayload(rev)));
-  out.next = std::make_unique<PresignRound5>(state);
+  out.next = std::make_unique<PresignRound5>(state, round);
   return out;
 }
 
@@ -715,7 +719,7 @@ class PresignRound4 : public round::Round {
       s.w.Wipe();
       s.l.Wipe();
       for (auto& [j, bob] : s.bob) bob.Wipe();
-      return RevealOutput(s_);
+      return RevealOutput(s_, 5);
     }
     if (sum_s != s.public_key) {
       // Every S_j is tied to T_j, every R̄_j to K_j, and δ is consistent:
@@ -838,11 +842,18 @@ class PresignRound3 : public round::Round {
       gamma = gamma + p.gamma;
     }
     absl::StatusOr<Scalar> delta_inv = delta.Inverse();
-    if (!delta_inv.ok()) {
-      return AbortOutput(std::vector<Culprit>{});
+    if (delta_inv.ok()) s.big_r = gamma.Mul(*delta_inv);
+    if (!delta_inv.ok() || s.big_r.IsIdentity()) {
+      // δ = 0 or Γ = Σ Γ_j the identity: with honest parties this has
+      // negligible probability, so some δ_j does not match its MtA values
+      // (e.g. a rushing party cancelled the sum). Identify it at once.
+      s.k.Wipe();
+      s.sigma.Wipe();
+      s.w.Wipe();
+      s.l.Wipe();
+      for (auto& [j, bob] : s.bob) bob.Wipe();
+      return RevealOutput(s_, 4);
     }
-    s.big_r = gamma.Mul(*delta_inv);
-    if (s.big_r.IsIdentity()) return AbortOutput(std::vector<Culprit>{});
     Point r_bar = s.big_r.Mul(s.k);
     Point cap_s = s.big_r.Mul(s.sigma);
     absl::StatusOr<EqualityProof> eq = EqualityProof::Prove(
@@ -964,6 +975,9 @@ class PresignRound2 : public round::Round {
     Scalar sent_delta = s.delta;
     if (s.config.testing != nullptr && s.config.testing->wrong_delta) {
       sent_delta = sent_delta + Scalar::One();
+    }
+    if (s.config.testing != nullptr && s.config.testing->broadcast_delta) {
+      sent_delta = *s.config.testing->broadcast_delta;
     }
     bc.set_delta(EncodeSc(sent_delta));
     s.sent_delta = sent_delta;

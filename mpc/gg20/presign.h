@@ -18,7 +18,8 @@
 // wrong signature share.
 // Identification when a check fails (the presignature is discarded):
 //   5δ (broadcast, Σ R̄_i != G) PresignReveal: γ_i and the opening of the
-//     ciphertext of δ_i; names the party whose broadcast δ_i is wrong;
+//     ciphertext of δ_i; names the party whose broadcast δ_i is wrong (sent
+//     as round 4 already when round 3 finds δ = 0 or R = identity);
 //   5σ (Σ R̄_i = G, Σ S_i != Y') PresignSigmaReveal: k_i with the nonce of
 //     K_i, the MtAwc responses received (with their Πaff-g) and the mask
 //     points B_{i->j} = β_{i->j}·G; (direct) Πlog* (range ℓ') of each mask
@@ -33,6 +34,7 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -98,6 +100,9 @@ struct PresignTestingOptions {
   // Adds 1 to σ_i after the MtA (T_i, its proofs and S_i stay consistent
   // with the wrong value: the Σ S_j = Y' check fails, round 5 reveals σ).
   bool wrong_sigma = false;
+  // Broadcasts this δ_i instead of the computed one (e.g. one that makes
+  // Σ δ_j = 0).
+  std::optional<Scalar> broadcast_delta;
 };
 
 // Optional precomputation for the prover side; it changes no message's

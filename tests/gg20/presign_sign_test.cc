@@ -790,6 +790,42 @@ TEST_F(PresignCheater, SigmaRevealMaskProofWithTamperedResponse) {
   ExpectBlamed(Run(o), "mask towards 3 does not match its F: pi_log_star:");
 }
 
+TEST_F(PresignCheater, DeltaSumCancelledToZeroIsIdentified) {
+  // A rushing cheater that knows the others' δ_j broadcasts
+  // δ_2 = -(δ_1 + δ_3): δ = 0 has no inverse. Round 3 goes straight to the
+  // δ reveal (as round 4), which names it. The runs are deterministic, so a
+  // first honest run tells the test the honest δ_j.
+  PresignRun run;
+  run.shares = *shares_;
+  run.signers = {1, 2, 3};
+  run.session_tag = 340;
+  Scalar others = Scalar::Zero();
+  run.hook = [&others](const round::Delivery& d) {
+    if (d.message.round == 3 && d.message.from != kCheater &&
+        d.recipient == kCheater) {
+      v1::PresignRound3 pb;
+      EXPECT_TRUE(
+          pb.ParseFromArray(d.message.payload.data(),
+                            static_cast<int>(d.message.payload.size())));
+      others = others + *DecodeSc(pb.delta(), "t", "d");
+    }
+    return std::vector<round::Delivery>{d};
+  };
+  ASSERT_TRUE(RunPresign(run).all_done);
+  run.hook = nullptr;
+  run.cheats[kCheater].broadcast_delta = -others;
+  bool reveal_in_round4 = false;
+  run.cheats[kCheater].tamper = TamperAt<v1::PresignReveal>(
+      4, [&](v1::PresignReveal&) { reveal_in_round4 = true; });
+  RunResult r = RunPresign(run);
+  EXPECT_TRUE(reveal_in_round4);
+  EXPECT_FALSE(r.all_done);
+  EXPECT_EQ(r.AgreedCulprits({1, 3}), std::set<PartyId>{kCheater});
+  EXPECT_THAT(r.aborts.at(1).culprits[0].reason,
+              HasSubstr("broadcast delta differs from its MtA values"));
+  EXPECT_EQ(r.aborts.at(1).round, 4u);
+}
+
 TEST_F(PresignCheater, WithheldRevealIsNamedWhenTheRoundExpires) {
   // The cheater forces a reveal round and then stays silent in it. The
   // protocol has no clock; the caller's deadline (ExpireRound) ends the
