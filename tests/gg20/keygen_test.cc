@@ -417,6 +417,92 @@ TEST(KeygenCheater, WrongKeyIdConfirmation) {
   ExpectBlamed(RunWithCheater(o), "different key id");
 }
 
+// ---- rows of ../shared/notes/threshold-ecdsa-attacks.md at protocol level
+
+TEST(KeygenCheater, PiModWithTooFewRepetitions) {
+  // TSSHOCK c-guess: a proof with fewer repetitions is easier to guess.
+  KeygenTestingOptions o;
+  o.tamper = TamperAt<v1::KeygenDecommit>(2, 0, [](v1::KeygenDecommit& d) {
+    v1::PiModProof p;
+    ASSERT_TRUE(p.ParseFromString(d.pi_mod()));
+    while (p.repetitions_size() > 80) p.mutable_repetitions()->RemoveLast();
+    d.set_pi_mod(p.SerializeAsString());
+  });
+  ExpectBlamed(RunWithCheater(o), "pi_mod: expected 128 repetitions, got 80");
+}
+
+TEST(KeygenCheater, PiPrmWithTooFewRepetitions) {
+  KeygenTestingOptions o;
+  o.tamper = TamperAt<v1::KeygenDecommit>(2, 0, [](v1::KeygenDecommit& d) {
+    v1::PiPrmProof p;
+    ASSERT_TRUE(p.ParseFromString(d.pi_prm()));
+    while (p.commitments_size() > 1) p.mutable_commitments()->RemoveLast();
+    while (p.responses_size() > 1) p.mutable_responses()->RemoveLast();
+    d.set_pi_prm(p.SerializeAsString());
+  });
+  ExpectBlamed(RunWithCheater(o), "pi_prm: expected 128");
+}
+
+TEST(KeygenCheater, RingPedersenSIsMinusOne) {
+  // TSSHOCK c-split / weak DLN: h1 = -1 (= N̂ - 1) has order 2.
+  KeygenTestingOptions o;
+  o.tamper = TamperAt<v1::KeygenDecommit>(2, 0, [](v1::KeygenDecommit& d) {
+    auto n = DecodeInt(d.rp_n(), 256, "t", "n");
+    ASSERT_TRUE(n.ok());
+    d.set_rp_s(EncodeInt(*n - BigInt(1)));
+  });
+  ExpectBlamed(RunWithCheater(o), "ring_pedersen: s out of range (1, N-1)");
+}
+
+TEST(KeygenCheater, VssCommitmentAtInfinity) {
+  // Commitment collisions: the point at infinity is never accepted.
+  KeygenTestingOptions o;
+  o.tamper = TamperAt<v1::KeygenDecommit>(2, 0, [](v1::KeygenDecommit& d) {
+    d.set_vss_commitments(1, std::string(33, '\0'));
+  });
+  ExpectBlamed(RunWithCheater(o), "point: invalid prefix byte 0");
+}
+
+TEST(KeygenCheater, VssCommitmentNotCanonicallyEncoded) {
+  // Canonical point encoding only: the uncompressed form of the same point
+  // is refused.
+  KeygenTestingOptions o;
+  o.tamper = TamperAt<v1::KeygenDecommit>(2, 0, [](v1::KeygenDecommit& d) {
+    std::string c = d.vss_commitments(1);
+    c[0] = 0x04;
+    c.append(32, '\x01');
+    d.set_vss_commitments(1, c);
+  });
+  ExpectBlamed(RunWithCheater(o), "expected 33-byte compressed encoding");
+}
+
+TEST(KeygenCheater, DecommitmentWithShiftedFieldBoundary) {
+  // TSSHOCK α-shuffle: the same bytes split differently between two fields
+  // (the last byte of rp_s moved to the front of rp_t). The commitment is
+  // over the length-delimited encoding, so it does not open.
+  auto hook = [](const round::Delivery& d) {
+    std::vector<round::Delivery> out{d};
+    if (d.message.from == kCheater && d.message.round == 2 &&
+        d.message.is_broadcast()) {
+      v1::KeygenDecommit pb;
+      EXPECT_TRUE(
+          pb.ParseFromArray(d.message.payload.data(),
+                            static_cast<int>(d.message.payload.size())));
+      std::string s = pb.rp_s();
+      std::string t = pb.rp_t();
+      t.insert(t.begin(), s.back());
+      s.pop_back();
+      pb.set_rp_s(s);
+      pb.set_rp_t(t);
+      std::string bytes = pb.SerializeAsString();
+      out[0].message.payload.assign(bytes.begin(), bytes.end());
+    }
+    return out;
+  };
+  ExpectBlamed(RunWithCheater({}, hook),
+               "does not open the round-1 commitment");
+}
+
 TEST(KeygenRouter, EquivocatingBroadcastIsDetected) {
   // The relay shows party 3 a different round-1 commitment of party 2 than
   // the one party 1 sees; the echo in round 2 exposes it.
