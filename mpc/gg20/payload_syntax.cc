@@ -9,6 +9,7 @@
 #include "mpc/zk/pi_enc.h"
 #include "mpc/zk/pi_fac.h"
 #include "mpc/zk/pi_log_rp.h"
+#include "mpc/zk/pi_log_star.h"
 #include "mpc/zk/pi_mod.h"
 #include "mpc/zk/pi_prm.h"
 #include "mpc/zk/schnorr.h"
@@ -181,6 +182,38 @@ absl::Status CheckPayloadSyntax(PayloadKind kind,
             Int(e.f_gamma(), kMaxCiphertextMagnitudeBytes, "f_gamma"));
         RETURN_IF_ERROR(Proof<v1::PiAffGProof>(e.pi_aff_gamma(), "pi_aff_gamma",
                                                zk::PiAffGProofFromProto));
+      }
+      return absl::OkStatus();
+    }
+    case PayloadKind::kPresignSigmaReveal: {
+      v1::PresignSigmaReveal pb;
+      RETURN_IF_ERROR(ParsePayload(bytes, pb, kWhat));
+      RETURN_IF_ERROR(Int(pb.k_plain(), kMaxModulusMagnitudeBytes, "k_plain"));
+      RETURN_IF_ERROR(Int(pb.k_nonce(), kMaxModulusMagnitudeBytes, "k_nonce"));
+      if (pb.received_size() > 15 || pb.masks_size() > 15) {
+        return absl::InvalidArgumentError(
+            "payload: too many MtAwc responses or masks");
+      }
+      for (const v1::ReceivedMtawcResponse& e : pb.received()) {
+        RETURN_IF_ERROR(Int(e.d_w(), kMaxCiphertextMagnitudeBytes, "d_w"));
+        RETURN_IF_ERROR(Int(e.f_w(), kMaxCiphertextMagnitudeBytes, "f_w"));
+        RETURN_IF_ERROR(Proof<v1::PiAffGProof>(e.pi_aff_w(), "pi_aff_w",
+                                               zk::PiAffGProofFromProto));
+      }
+      for (const v1::MtawcMaskPoint& m : pb.masks()) {
+        RETURN_IF_ERROR(Pt(m.point(), "mask"));
+      }
+      return absl::OkStatus();
+    }
+    case PayloadKind::kPresignSigmaRevealDirect: {
+      v1::PresignSigmaRevealDirect pb;
+      RETURN_IF_ERROR(ParsePayload(bytes, pb, kWhat));
+      if (pb.proofs_size() > 15) {
+        return absl::InvalidArgumentError("payload: too many mask proofs");
+      }
+      for (const v1::MtawcMaskProof& m : pb.proofs()) {
+        RETURN_IF_ERROR(Proof<v1::PiLogStarProof>(
+            m.pi_log_star(), "pi_log_star", zk::PiLogStarProofFromProto));
       }
       return absl::OkStatus();
     }

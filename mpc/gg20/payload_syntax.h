@@ -29,6 +29,8 @@ enum class PayloadKind : uint8_t {
   kPresignRound4Direct,
   kSignatureShare,
   kPresignReveal,
+  kPresignSigmaReveal,
+  kPresignSigmaRevealDirect,
   kCount,
 };
 

@@ -14,6 +14,7 @@
 #include "mpc/zk/pi_aff_g.h"
 #include "mpc/zk/pi_enc.h"
 #include "mpc/zk/pi_log_rp.h"
+#include "mpc/zk/pi_log_star.h"
 #include "mpc/zk/zk_params.h"
 
 namespace nitro_tss::mpc::gg20 {
@@ -48,12 +49,23 @@ RoundOutput AbortOutput(PartyId culprit, absl::string_view reason) {
 struct MtaBob {  // this party as Bob towards Alice j
   BigInt beta_gamma, beta_w;
   std::string f_gamma;  // F = enc_i(β) sent with the k·γ response
+  // F = enc_i(β_w; f_w_nonce) sent with the k·w response, kept (with β_w)
+  // until the presignature is produced, for the σ reveal round.
+  std::string f_w;
+  BigInt f_w_nonce;
+  void Wipe() {
+    beta_gamma.Wipe();
+    beta_w.Wipe();
+    f_w_nonce.Wipe();
+  }
 };
 
-// What this party received from Bob j for k·γ, kept for the reveal round.
+// What this party received from Bob j for k·γ (resp. k·w), kept for the
+// reveal rounds.
 struct ReceivedGamma {
   std::string d, f, proof;
 };
+using ReceivedMtawc = ReceivedGamma;
 
 struct PeerPresign {
   BigInt cap_k;
@@ -94,7 +106,9 @@ struct PresignState {
   std::map<PartyId, MtaBob> bob;
   std::map<PartyId, PeerPresign> peers;
   std::map<PartyId, ReceivedGamma> received_gamma;
+  std::map<PartyId, ReceivedMtawc> received_w;
   Point big_r;
+  Point own_cap_s;  // S_i = σ_i·R
 
   ProofContext Ctx(uint32_t round, PartyId prover, PartyId verifier) const {
     ProofContext c;
@@ -213,8 +227,11 @@ struct RevealData {
 
 class PresignRound5 : public round::Round {
  public:
-  explicit PresignRound5(std::shared_ptr<PresignState> s) : s_(std::move(s)) {}
-  uint32_t Number() const override { return 5; }
+  // `number`: 5 after round 4 (Σ R̄_j != G), 4 when round 3 already finds
+  // δ = Σ δ_j not invertible or R the identity.
+  PresignRound5(std::shared_ptr<PresignState> s, uint32_t number)
+      : s_(std::move(s)), number_(number) {}
+  uint32_t Number() const override { return number_; }
   bool ExpectsBroadcast() const override { return true; }
   bool ExpectsDirect() const override { return false; }
 
@@ -343,12 +360,13 @@ class PresignRound5 : public round::Round {
   }
 
   std::shared_ptr<PresignState> s_;
+  uint32_t number_;
   std::map<PartyId, RevealData> reveals_;
 };
 
 // Own reveal: γ_i, the decryption of C_i and its nonce.
 absl::StatusOr<RoundOutput> RevealOutput(
-    const std::shared_ptr<PresignState>& state) {
+    const std::shared_ptr<PresignState>& state, uint32_t round) {
   PresignState& s = *state;
   const PaillierPrivateKey& sk = *s.ks->paillier;
   std::vector<BigInt> d_received, f_sent;
@@ -382,10 +400,282 @@ absl::StatusOr<RoundOutput> RevealOutput(
   rev.set_gamma(EncodeSc(s.gamma));
   rev.set_delta_plain(EncodeInt(*m));
   rev.set_delta_nonce(EncodeInt(r));
+  s.Tamper(round, 0, rev);
+  RoundOutput out;
+  out.outbound.push_back(round::Message::Broadcast(SerializePayload(rev)));
+  out.next = std::make_unique<PresignRound5>(state, round);
+  return out;
+}
+
+// ---------------------------------------------------------------- round 5σ
+// Only reached when Σ R̄_j = G but Σ S_j != Y': identification of the party
+// whose σ_j is wrong (see PresignSigmaReveal in gg20.proto).
+
+// Context of Bob `prover`'s Πlog* for its mask towards Alice `alice`, sent to
+// `verifier`: one proof per (prover, verifier, alice).
+ProofContext MaskProofContext(const PresignState& s, PartyId prover,
+                              PartyId verifier, PartyId alice) {
+  ProofContext c = s.Ctx(5, prover, verifier);
+  c.protocol = absl::StrCat(kPresignProtocol, "/sigma-mask/alice=", alice);
+  return c;
+}
+
+struct SigmaRevealData {
+  Scalar k;                                      // k_j mod q
+  std::map<PartyId, std::string> f_w_received;   // by Bob: F as received
+  std::map<PartyId, Point> masks;                // by Alice: B_{j->alice}
+  std::map<PartyId, zk::PiLogStarProof> proofs;  // by Alice
+};
+
+class PresignSigmaRound5 : public round::Round {
+ public:
+  explicit PresignSigmaRound5(std::shared_ptr<PresignState> s)
+      : s_(std::move(s)) {}
+  uint32_t Number() const override { return 5; }
+  bool ExpectsBroadcast() const override { return true; }
+  bool ExpectsDirect() const override { return true; }
+
+  absl::Status Verify(const Message& msg) const override {
+    SigmaRevealData r;
+    return Decode(msg, r, /*verify=*/true);
+  }
+  void Store(const Message& msg) override {
+    (void)Decode(msg, reveals_[msg.from], /*verify=*/false);
+  }
+
+  absl::StatusOr<RoundOutput> Finalize(RandomSource&) override {
+    PresignState& s = *s_;
+    std::vector<Culprit> culprits;
+    // 1. Every mask point against the F its Alice reports (Alice j's
+    //    report carries Bob i's Πaff-g, so it is what Bob i sent).
+    for (const auto& [i, rev] : reveals_) {
+      for (PartyId j : s.signers) {
+        if (j == i) continue;
+        const std::string& f_bytes = j == s.self
+                                         ? s.received_w.at(i).f
+                                         : reveals_.at(j).f_w_received.at(i);
+        absl::StatusOr<BigInt> f =
+            DecodeInt(f_bytes, kMaxCiphertextMagnitudeBytes, kWhat, "f_w");
+        if (!f.ok()) return f.status();
+        const Point g = Point::Generator();
+        zk::PiLogStarStatement st{s.Info(i).paillier, s.OwnRp(), *f, g,
+                                  rev.masks.at(j)};
+        st.ell = zk::kEllPrime;
+        absl::Status v = zk::VerifyPiLogStar(st, rev.proofs.at(j),
+                                             MaskProofContext(s, i, s.self, j),
+                                             s.ks->ring_pedersen.get());
+        if (!v.ok()) {
+          culprits.push_back(
+              {i, absl::StrCat("presign: sigma reveal: mask towards ", j,
+                               " does not match its F: ", v.message())});
+          break;
+        }
+      }
+    }
+    if (!culprits.empty()) return AbortOutput(std::move(culprits));
+
+    // 2. k·S_i = k_i·Y' + Σ_j (B_{j->i} - B_{i->j}) for every signer.
+    std::map<PartyId, Scalar> k_of;
+    std::map<PartyId, std::map<PartyId, Point>> mask;  // [bob][alice]
+    k_of[s.self] = s.k;
+    for (const auto& [j, bob] : s.bob) {
+      mask[s.self][j] = Point::MulBase(Scalar::FromBigIntReduce(bob.beta_w));
+    }
+    for (const auto& [i, rev] : reveals_) {
+      k_of[i] = rev.k;
+      mask[i] = rev.masks;
+    }
+    Scalar k = Scalar::Zero();
+    for (const auto& [i, ki] : k_of) k = k + ki;
+    for (PartyId i : s.signers) {
+      Point expected = s.public_key.Mul(k_of.at(i));
+      for (PartyId j : s.signers) {
+        if (j == i) continue;
+        expected = expected + mask.at(j).at(i) - mask.at(i).at(j);
+      }
+      const Point& cap_s = i == s.self ? s.own_cap_s : s.peers.at(i).cap_s;
+      if (cap_s.Mul(k) == expected) continue;
+      if (i == s.self) {
+        return absl::InternalError(
+            "presign: sigma reveal: own sigma check failed");
+      }
+      culprits.push_back(
+          {i,
+           "presign: sigma_i is not k_i*w_i plus its MtAwc shares "
+           "(k*S_i != k_i*Y' + sum_j (B_ji - B_ij))"});
+    }
+    k.Wipe();
+    for (auto& [i, ki] : k_of) ki.Wipe();
+    for (auto& [j, bob] : s.bob) bob.Wipe();
+    s.k.Wipe();
+    if (culprits.empty()) {
+      return absl::InternalError(
+          "presign: sigma reveal found no culprit although sum S_j != Y'");
+    }
+    return AbortOutput(std::move(culprits));
+  }
+
+ private:
+  absl::Status Decode(const Message& msg, SigmaRevealData& r,
+                      bool verify) const {
+    const PresignState& s = *s_;
+    const PartyPublicInfo& info = s.Info(msg.from);
+    const size_t others = s.signers.size() - 1;
+    if (!msg.is_broadcast()) {
+      v1::PresignSigmaRevealDirect pb;
+      if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
+        return st;
+      }
+      if (static_cast<size_t>(pb.proofs_size()) != others) {
+        return Bad("sigma reveal must carry one mask proof per other signer");
+      }
+      size_t idx = 0;
+      for (PartyId j : s.signers) {
+        if (j == msg.from) continue;
+        const v1::MtawcMaskProof& e = pb.proofs(static_cast<int>(idx++));
+        if (e.to() != j) return Bad("sigma reveal proofs not in signer order");
+        absl::StatusOr<zk::PiLogStarProof> proof =
+            DecodeProof<v1::PiLogStarProof, zk::PiLogStarProof>(
+                e.pi_log_star(), "pi_log_star", zk::PiLogStarProofFromProto);
+        if (!proof.ok()) return proof.status();
+        r.proofs[j] = *std::move(proof);
+      }
+      return absl::OkStatus();
+    }
+    v1::PresignSigmaReveal pb;
+    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
+      return st;
+    }
+    absl::StatusOr<BigInt> k_plain =
+        DecodeInt(pb.k_plain(), kMaxModulusMagnitudeBytes, kWhat, "k_plain");
+    if (!k_plain.ok()) return k_plain.status();
+    if (!(k_plain->Abs().ShiftLeft(1) < info.paillier.n())) {
+      return Bad("k_plain out of range (|k| >= N/2)");
+    }
+    if (verify) {
+      absl::StatusOr<BigInt> nonce =
+          DecodeInt(pb.k_nonce(), kMaxModulusMagnitudeBytes, kWhat, "k_nonce");
+      if (!nonce.ok()) return nonce.status();
+      if (absl::Status st = info.paillier.ValidateNonce(*nonce); !st.ok()) {
+        return Bad(absl::StrCat("k_nonce: ", st.message()));
+      }
+      absl::StatusOr<BigInt> opened =
+          info.paillier.EncryptWithNonce(*k_plain, *nonce);
+      if (!opened.ok() || !(*opened == s.peers.at(msg.from).cap_k)) {
+        return Bad("revealed k does not open K_i");
+      }
+    }
+    if (static_cast<size_t>(pb.received_size()) != others ||
+        static_cast<size_t>(pb.masks_size()) != others) {
+      return Bad(
+          "sigma reveal must list one MtAwc response and one mask per other "
+          "signer");
+    }
+    size_t idx = 0;
+    for (PartyId m : s.signers) {
+      if (m == msg.from) continue;
+      const v1::ReceivedMtawcResponse& e = pb.received(static_cast<int>(idx));
+      const v1::MtawcMaskPoint& b = pb.masks(static_cast<int>(idx));
+      ++idx;
+      if (e.from() != m || b.to() != m) {
+        return Bad("sigma reveal entries not in signer order");
+      }
+      absl::StatusOr<Point> mask = DecodePt(b.point(), kWhat, "mask");
+      if (!mask.ok()) return mask.status();
+      if (verify) {
+        // Alice msg.from reports what Bob m sent; Bob m's Πaff-g binds it
+        // to W_m, so no one but m could have produced it.
+        absl::StatusOr<BigInt> d =
+            DecodeCiphertext(e.d_w(), info.paillier, "d_w");
+        if (!d.ok()) return d.status();
+        absl::StatusOr<BigInt> f =
+            DecodeCiphertext(e.f_w(), s.Info(m).paillier, "f_w");
+        if (!f.ok()) return f.status();
+        absl::StatusOr<zk::PiAffGProof> proof =
+            DecodeProof<v1::PiAffGProof, zk::PiAffGProof>(
+                e.pi_aff_w(), "pi_aff_w", zk::PiAffGProofFromProto);
+        if (!proof.ok()) return proof.status();
+        const Point g = Point::Generator();
+        zk::PiAffGStatement st{info.paillier,
+                               s.Info(m).paillier,
+                               info.ring_pedersen,
+                               s.peers.at(msg.from).cap_k,
+                               *d,
+                               *f,
+                               g,
+                               s.w_points.at(m)};
+        if (absl::Status v =
+                zk::VerifyPiAffG(st, *proof, s.Ctx(2, m, msg.from));
+            !v.ok()) {
+          return Bad(absl::StrCat("revealed MtAwc response of ", m,
+                                  " does not verify: ", v.message()));
+        }
+      }
+      r.f_w_received[m] = e.f_w();
+      r.masks[m] = *mask;
+    }
+    r.k = Scalar::FromBigIntReduce(*k_plain);
+    return absl::OkStatus();
+  }
+
+  std::shared_ptr<PresignState> s_;
+  std::map<PartyId, SigmaRevealData> reveals_;
+};
+
+// Own σ reveal: k_i with the nonce of K_i, the MtAwc responses received,
+// the mask points and their Πlog* proofs to every other signer.
+absl::StatusOr<RoundOutput> SigmaRevealOutput(
+    const std::shared_ptr<PresignState>& state, RandomSource& rng) {
+  PresignState& s = *state;
+  v1::PresignSigmaReveal rev;
+  BigInt k_int = s.k.ToBigInt();
+  rev.set_k_plain(EncodeInt(k_int));
+  rev.set_k_nonce(EncodeInt(s.rho));
+  k_int.Wipe();
+  std::map<PartyId, Point> masks;
+  for (PartyId m : s.signers) {
+    if (m == s.self) continue;
+    const ReceivedMtawc& got = s.received_w.at(m);
+    v1::ReceivedMtawcResponse* e = rev.add_received();
+    e->set_from(m);
+    e->set_d_w(got.d);
+    e->set_f_w(got.f);
+    e->set_pi_aff_w(got.proof);
+    masks[m] = Point::MulBase(Scalar::FromBigIntReduce(s.bob.at(m).beta_w));
+    v1::MtawcMaskPoint* b = rev.add_masks();
+    b->set_to(m);
+    b->set_point(EncodePt(masks[m]));
+  }
   s.Tamper(5, 0, rev);
   RoundOutput out;
   out.outbound.push_back(round::Message::Broadcast(SerializePayload(rev)));
-  out.next = std::make_unique<PresignRound5>(state);
+  const Point g = Point::Generator();
+  for (PartyId v : s.signers) {
+    if (v == s.self) continue;
+    v1::PresignSigmaRevealDirect d;
+    for (PartyId j : s.signers) {
+      if (j == s.self) continue;
+      const MtaBob& bob = s.bob.at(j);
+      absl::StatusOr<BigInt> f =
+          DecodeInt(bob.f_w, kMaxCiphertextMagnitudeBytes, kWhat, "f_w");
+      if (!f.ok()) return f.status();
+      zk::PiLogStarStatement st{s.OwnPaillier(), s.Info(v).ring_pedersen, *f, g,
+                                masks.at(j)};
+      st.ell = zk::kEllPrime;
+      absl::StatusOr<zk::PiLogStarProof> proof = zk::ProvePiLogStar(
+          st,
+          zk::PiLogStarWitness{bob.beta_w, bob.f_w_nonce, s.ks->paillier.get(),
+                               s.Table(v)},
+          MaskProofContext(s, s.self, v, j), rng);
+      if (!proof.ok()) return proof.status();
+      v1::MtawcMaskProof* e = d.add_proofs();
+      e->set_to(j);
+      e->set_pi_log_star(SerializeEmbedded(zk::PiLogStarProofToProto(*proof)));
+    }
+    s.Tamper(5, v, d);
+    out.outbound.push_back(round::Message::Direct(v, SerializePayload(d)));
+  }
+  out.next = std::make_unique<PresignSigmaRound5>(state);
   return out;
 }
 
@@ -403,7 +693,7 @@ class PresignRound4 : public round::Round {
   void Store(const Message& msg) override {
     (void)Decode(msg, s_->peers[msg.from], false);
   }
-  absl::StatusOr<RoundOutput> Finalize(RandomSource&) override {
+  absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
     PresignState& s = *s_;
     // Πlog-rp: R̄_j = k_j·R for the k_j committed in the S of j's round-1
     // Πenc to this party, which is the k_j inside K_j (Πenc binds both to
@@ -416,7 +706,8 @@ class PresignRound4 : public round::Round {
         return AbortOutput(j, absl::StrCat("presign: ", v.message()));
     }
     Point sum_r_bar = s.big_r.Mul(s.k);
-    Point sum_s = s.big_r.Mul(s.sigma);
+    s.own_cap_s = s.big_r.Mul(s.sigma);
+    Point sum_s = s.own_cap_s;
     PresignaturePublic pub;
     pub.r_bar[s.self] = sum_r_bar;
     pub.s[s.self] = sum_s;
@@ -434,10 +725,18 @@ class PresignRound4 : public round::Round {
       s.sigma.Wipe();
       s.w.Wipe();
       s.l.Wipe();
-      return RevealOutput(s_);
+      for (auto& [j, bob] : s.bob) bob.Wipe();
+      return RevealOutput(s_, 5);
     }
     if (sum_s != s.public_key) {
-      return AbortOutput(std::vector<Culprit>{});
+      // Every S_j is tied to T_j, every R̄_j to K_j, and δ is consistent:
+      // some party used a σ_j that is not k_j·w_j plus its MtAwc shares.
+      // Discard the presignature and identify it in the σ reveal round.
+      s.sigma.Wipe();
+      s.w.Wipe();
+      s.l.Wipe();
+      s.gamma.Wipe();
+      return SigmaRevealOutput(s_, rng);
     }
     pub.binding.key_id = s.ks->key_id;
     pub.binding.signers = s.signers;
@@ -456,6 +755,7 @@ class PresignRound4 : public round::Round {
     s.gamma.Wipe();
     s.w.Wipe();
     s.l.Wipe();
+    for (auto& [j, bob] : s.bob) bob.Wipe();
     return out;
   }
 
@@ -553,11 +853,18 @@ class PresignRound3 : public round::Round {
       gamma = gamma + p.gamma;
     }
     absl::StatusOr<Scalar> delta_inv = delta.Inverse();
-    if (!delta_inv.ok()) {
-      return AbortOutput(std::vector<Culprit>{});
+    if (delta_inv.ok()) s.big_r = gamma.Mul(*delta_inv);
+    if (!delta_inv.ok() || s.big_r.IsIdentity()) {
+      // δ = 0 or Γ = Σ Γ_j the identity: with honest parties this has
+      // negligible probability, so some δ_j does not match its MtA values
+      // (e.g. a rushing party cancelled the sum). Identify it at once.
+      s.k.Wipe();
+      s.sigma.Wipe();
+      s.w.Wipe();
+      s.l.Wipe();
+      for (auto& [j, bob] : s.bob) bob.Wipe();
+      return RevealOutput(s_, 4);
     }
-    s.big_r = gamma.Mul(*delta_inv);
-    if (s.big_r.IsIdentity()) return AbortOutput(std::vector<Culprit>{});
     // k used for R̄_i and its Πlog-rp proofs (k_i + 1 only when a test
     // makes this party cheat; the Πenc S still commits to k_i).
     Scalar k_r_bar = s.k;
@@ -624,6 +931,8 @@ class PresignRound2 : public round::Round {
       (void)ParsePayload(msg.payload, pb, kWhat);
       s_->received_gamma[msg.from] =
           ReceivedGamma{pb.d_gamma(), pb.f_gamma(), pb.pi_aff_gamma()};
+      s_->received_w[msg.from] =
+          ReceivedMtawc{pb.d_w(), pb.f_w(), pb.pi_aff_w()};
     }
   }
   absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
@@ -668,9 +977,10 @@ class PresignRound2 : public round::Round {
       alpha_g->Wipe();
       alpha_w->Wipe();
     }
-    for (auto& [j, bob] : s.bob) {
-      bob.beta_gamma.Wipe();
-      bob.beta_w.Wipe();
+    // β_w (and F_w's nonce) stay until round 4: the σ reveal needs them.
+    for (auto& [j, bob] : s.bob) bob.beta_gamma.Wipe();
+    if (s.config.testing != nullptr && s.config.testing->wrong_sigma) {
+      sigma = sigma + Scalar::One();
     }
     s.delta = delta;
     s.sigma = sigma;
@@ -686,6 +996,9 @@ class PresignRound2 : public round::Round {
     Scalar sent_delta = s.delta;
     if (s.config.testing != nullptr && s.config.testing->wrong_delta) {
       sent_delta = sent_delta + Scalar::One();
+    }
+    if (s.config.testing != nullptr && s.config.testing->broadcast_delta) {
+      sent_delta = *s.config.testing->broadcast_delta;
     }
     bc.set_delta(EncodeSc(sent_delta));
     s.sent_delta = sent_delta;
@@ -760,7 +1073,7 @@ class PresignRound2 : public round::Round {
 absl::Status BobMta(const PresignState& s, PartyId j, const Scalar& x,
                     const Point& x_point, RandomSource& rng, BigInt* beta_out,
                     std::string* d_out, std::string* f_out,
-                    std::string* proof_out) {
+                    std::string* proof_out, BigInt* f_nonce_out = nullptr) {
   const PartyPublicInfo& alice = s.Info(j);
   const PaillierPublicKey& nj = alice.paillier;
   const PaillierPrivateKey& own = *s.ks->paillier;
@@ -799,6 +1112,7 @@ absl::Status BobMta(const PresignState& s, PartyId j, const Scalar& x,
   *f_out = EncodeInt(f->ciphertext);
   *proof_out = SerializeEmbedded(zk::PiAffGProofToProto(proof));
   *beta_out = beta;
+  if (f_nonce_out != nullptr) *f_nonce_out = f->nonce;
   x_int.Wipe();
   beta.Wipe();
   nonce.r.Wipe();
@@ -846,8 +1160,10 @@ class PresignRound1 : public round::Round {
       if (!st.ok()) return st;
       bob.f_gamma = d.f_gamma();
       st = BobMta(s, j, s.w, s.w_points.at(s.self), rng, &bob.beta_w,
-                  d.mutable_d_w(), d.mutable_f_w(), d.mutable_pi_aff_w());
+                  d.mutable_d_w(), d.mutable_f_w(), d.mutable_pi_aff_w(),
+                  &bob.f_w_nonce);
       if (!st.ok()) return st;
+      bob.f_w = d.f_w();
       s.Tamper(2, j, d);
       out.outbound.push_back(Message::Direct(j, SerializePayload(d)));
     }

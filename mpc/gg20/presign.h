@@ -21,6 +21,17 @@
 // Then every party checks Σ R̄_i = G and Σ S_i = Y' (the possibly tweaked
 // public key). The per-signer R̄_i, S_i let the online round identify a
 // wrong signature share.
+// Identification when a check fails (the presignature is discarded):
+//   5δ (broadcast, Σ R̄_i != G) PresignReveal: γ_i and the opening of the
+//     ciphertext of δ_i; names the party whose broadcast δ_i is wrong (sent
+//     as round 4 already when round 3 finds δ = 0 or R = identity);
+//   5σ (Σ R̄_i = G, Σ S_i != Y') PresignSigmaReveal: k_i with the nonce of
+//     K_i, the MtAwc responses received (with their Πaff-g) and the mask
+//     points B_{i->j} = β_{i->j}·G; (direct) Πlog* (range ℓ') of each mask
+//     against the F_{i->j} that Alice j reports. Names every i with
+//     k·S_i != k_i·Y' + Σ_j (B_{j->i} - B_{i->j}), i.e. whose σ_i is not
+//     k_i·w_i plus its MtAwc shares. Only points of the masks and the
+//     discarded k_i become public.
 // The session's result is a std::shared_ptr<Presignature>.
 #ifndef NITRO_TSS_MPC_GG20_PRESIGN_H_
 #define NITRO_TSS_MPC_GG20_PRESIGN_H_
@@ -28,6 +39,7 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -90,6 +102,12 @@ struct PresignTestingOptions {
   size_t mta_beta_extra_bits = 0;
   // Adds 1 to the broadcast δ_i (proofs stay valid: phase-5 check fails).
   bool wrong_delta = false;
+  // Adds 1 to σ_i after the MtA (T_i, its proofs and S_i stay consistent
+  // with the wrong value: the Σ S_j = Y' check fails, round 5 reveals σ).
+  bool wrong_sigma = false;
+  // Broadcasts this δ_i instead of the computed one (e.g. one that makes
+  // Σ δ_j = 0).
+  std::optional<Scalar> broadcast_delta;
   // Broadcasts R̄_i = (k_i + 1)·R and proves it with the honest Πlog-rp
   // prover for k_i + 1 (and the μ of the round-1 Πenc), whose S still
   // commits to k_i: every verifier's ring-Pedersen equation fails.

@@ -273,6 +273,40 @@ absl::Status Session::Advance() {
   return absl::OkStatus();
 }
 
+std::vector<PartyId> Session::MissingSenders() const {
+  std::vector<PartyId> missing;
+  if (state_ != State::kRunning || !round_) return missing;
+  for (PartyId p : config_.parties) {
+    if (p == config_.self) continue;
+    if ((round_->ExpectsBroadcast() && !broadcasts_.count(p)) ||
+        (round_->ExpectsDirect() && !directs_.count(p))) {
+      missing.push_back(p);
+    }
+  }
+  return missing;
+}
+
+absl::Status Session::ExpireRound() {
+  if (state_ != State::kRunning || !round_) {
+    return absl::FailedPreconditionError("session: not running");
+  }
+  Abort abort;
+  abort.round = current_round();
+  for (PartyId p : MissingSenders()) {
+    std::string kind;
+    if (round_->ExpectsBroadcast() && !broadcasts_.count(p)) kind = "broadcast";
+    if (round_->ExpectsDirect() && !directs_.count(p)) {
+      kind = kind.empty() ? "direct" : "broadcast and direct";
+    }
+    abort.culprits.push_back(Culprit{
+        p, absl::StrCat("no round-", abort.round, " ", kind,
+                        " message before the deadline (silent sender, or "
+                        "dropped by the relay)")});
+  }
+  AbortWith(std::move(abort));
+  return absl::OkStatus();
+}
+
 bool Session::RoundComplete() const {
   if (!round_) return false;
   for (PartyId p : config_.parties) {

@@ -174,6 +174,20 @@ class Session {
   // Messages produced since the last call.
   std::vector<Message> TakeOutbound();
 
+  // Parties whose message(s) for the current round have not arrived (in
+  // party order; empty unless running).
+  std::vector<PartyId> MissingSenders() const;
+
+  // The caller's deadline for the current round has passed (the protocol
+  // itself has no clock; the coordinator/node owns timeouts). Aborts the
+  // session naming every party in MissingSenders() with the reason
+  // "no round-<r> <kind> message before the deadline (silent sender, or
+  // dropped by the relay)". A relay that drops messages can make an honest
+  // party look silent, so callers should treat these culprits as suspects
+  // (the same party missing at several honest peers, or across sessions,
+  // points at the party). FailedPrecondition if the session is not running.
+  absl::Status ExpireRound();
+
   State state() const { return state_; }
   const std::optional<Abort>& abort() const { return abort_; }
   const std::any& result() const { return result_; }

@@ -14,6 +14,7 @@ BigInt Challenge(const PiLogStarStatement& st, const ProofContext& ctx,
                  const BigInt& cap_s, const BigInt& cap_a, const Point& cap_y,
                  const BigInt& cap_d) {
   Transcript t = Transcript::ForProof("cggmp21/pi_log_star", ctx);
+  t.AppendU64("L", st.ell);
   AppendPaillier(t, "N0", st.paillier);
   AppendRingPedersen(t, st.ring_pedersen);
   t.AppendBigInt("C", st.cap_c);
@@ -24,6 +25,14 @@ BigInt Challenge(const PiLogStarStatement& st, const ProofContext& ctx,
   AppendPoint(t, "Y", cap_y);
   t.AppendBigInt("D", cap_d);
   return ChallengeE(t);
+}
+
+absl::Status CheckRange(const PiLogStarStatement& st) {
+  if (st.ell != kEll && st.ell != kEllPrime) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(kPrefix, ": unsupported range L = ", st.ell));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -38,14 +47,14 @@ PiLogStarProof ProvePiLogStarUnchecked(const PiLogStarStatement& st,
   const BigInt& nhat = st.ring_pedersen.n();
   const size_t nhat_bits = nhat.BitLength();
 
-  BigInt alpha = BigInt::RandomSigned(kEll + kEpsilon, rng);
+  BigInt alpha = BigInt::RandomSigned(st.ell + kEpsilon, rng);
   BigInt mu = RandomSignedTimes(kEll, nhat, rng);
   BigInt r = BigInt::RandomUnit(n0, rng);
   BigInt gamma = RandomSignedTimes(kEll + kEpsilon, nhat, rng);
 
   PiLogStarProof proof;
-  proof.cap_s = ProverCommit(st.ring_pedersen, w.verifier_table, w.x, kEll, mu,
-                             kEll + nhat_bits);
+  proof.cap_s = ProverCommit(st.ring_pedersen, w.verifier_table, w.x, st.ell,
+                             mu, kEll + nhat_bits);
   proof.cap_a = BigInt::ModMul(OnePlusNPow(st.paillier, alpha),
                                NthPower(st.paillier, r, w.own_key),
                                st.paillier.n_squared());
@@ -53,7 +62,7 @@ PiLogStarProof ProvePiLogStarUnchecked(const PiLogStarStatement& st,
   proof.cap_y = st.base.Mul(alpha_mod_q);
   alpha_mod_q.Wipe();
   proof.cap_d =
-      ProverCommit(st.ring_pedersen, w.verifier_table, alpha, kEll + kEpsilon,
+      ProverCommit(st.ring_pedersen, w.verifier_table, alpha, st.ell + kEpsilon,
                    gamma, kEll + kEpsilon + nhat_bits);
 
   BigInt e =
@@ -75,6 +84,7 @@ absl::StatusOr<PiLogStarProof> ProvePiLogStar(const PiLogStarStatement& st,
                                               const PiLogStarWitness& w,
                                               const ProofContext& ctx,
                                               RandomSource& rng) {
+  if (absl::Status s = CheckRange(st); !s.ok()) return s;
   if (w.verifier_table != nullptr) {
     absl::Status s = CheckTable(st.ring_pedersen, *w.verifier_table, kPrefix);
     if (!s.ok()) return s;
@@ -83,7 +93,7 @@ absl::StatusOr<PiLogStarProof> ProvePiLogStar(const PiLogStarStatement& st,
     absl::Status s = CheckOwnKey(st.paillier, *w.own_key, kPrefix, "N0");
     if (!s.ok()) return s;
   }
-  if (!InSignedRange(w.x, kEll)) {
+  if (!InSignedRange(w.x, st.ell)) {
     return absl::InvalidArgumentError("pi_log_star: witness x out of range");
   }
   if (!CheckUnit(w.rho, st.paillier.n(), kPrefix, "rho", "N0").ok()) {
@@ -109,6 +119,7 @@ absl::Status VerifyPiLogStar(const PiLogStarStatement& st,
   const BigInt& n0 = st.paillier.n();
   const BigInt& n0_sq = st.paillier.n_squared();
   const BigInt& nhat = st.ring_pedersen.n();
+  if (absl::Status s = CheckRange(st); !s.ok()) return s;
   if (verifier_secret != nullptr) {
     absl::Status s =
         CheckOwnerSecret(st.ring_pedersen, *verifier_secret, kPrefix);
@@ -123,7 +134,7 @@ absl::Status VerifyPiLogStar(const PiLogStarStatement& st,
            CheckUnit(proof.cap_d, nhat, kPrefix, "D", "{Nhat}"),
            CheckUnit(proof.cap_a, n0_sq, kPrefix, "A", "{N0^2}"),
            CheckUnit(proof.z2, n0, kPrefix, "z2", "{N0}"),
-           CheckSignedRange(proof.z1, kEll + kEpsilon, kPrefix, "z1"),
+           CheckSignedRange(proof.z1, st.ell + kEpsilon, kPrefix, "z1"),
            CheckSignedRangeTimesModulus(proof.z3, kEll + kEpsilon + 1, nhat,
                                         kPrefix, "z3"),
        }) {
@@ -187,7 +198,7 @@ absl::StatusOr<PiLogStarProof> PiLogStarProofFromProto(
            Field{p.cap_s(), kMaxModulusBytes, "S", &out.cap_s},
            Field{p.cap_a(), kMaxModulusSquaredBytes, "A", &out.cap_a},
            Field{p.cap_d(), kMaxModulusBytes, "D", &out.cap_d},
-           Field{p.z1(), BytesForBits(kEll + kEpsilon), "z1", &out.z1},
+           Field{p.z1(), BytesForBits(kEllPrime + kEpsilon), "z1", &out.z1},
            Field{p.z2(), kMaxModulusBytes, "z2", &out.z2},
            Field{p.z3(), kMaxMaskedCommitmentBytes, "z3", &out.z3},
        }) {

@@ -49,13 +49,21 @@ std::set<PartyId> RunResult::AgreedCulprits(
 }
 
 RunResult Drive(std::map<PartyId, std::unique_ptr<round::Session>> sessions,
-                const round::Simulator::DeliveryHook& hook) {
+                const round::Simulator::DeliveryHook& hook,
+                bool expire_stalled) {
   round::Simulator sim(std::move(sessions));
   if (hook) sim.SetDeliveryHook(hook);
   RunResult r;
   absl::Status st = sim.Run();
   EXPECT_TRUE(st.ok()) << st;
   r.all_done = sim.AllDone();
+  if (expire_stalled) {
+    for (auto& [id, s] : sim.sessions()) {
+      if (s->state() == round::Session::State::kRunning) {
+        EXPECT_TRUE(s->ExpireRound().ok());
+      }
+    }
+  }
   for (const auto& [id, s] : sim.sessions()) {
     if (s->state() == round::Session::State::kAborted && s->abort()) {
       r.aborts[id] = *s->abort();

@@ -39,9 +39,13 @@ struct RunResult {
   std::set<PartyId> AgreedCulprits(const std::set<PartyId>& honest) const;
 };
 
-// Runs the sessions through the simulator and collects the outcome.
+// Runs the sessions through the simulator and collects the outcome. With
+// `expire_stalled`, sessions still waiting when no message is left in
+// flight get their round expired (as a coordinator's deadline would), so
+// their aborts name the silent parties.
 RunResult Drive(std::map<PartyId, std::unique_ptr<round::Session>> sessions,
-                const round::Simulator::DeliveryHook& hook);
+                const round::Simulator::DeliveryHook& hook,
+                bool expire_stalled = false);
 
 // Runs every session on its own thread, as the nodes of a cluster would:
 // each party blocks on its inbox, feeds messages to its session (wire
@@ -77,6 +81,7 @@ struct PresignRun {
   std::map<PartyId, PresignTestingOptions> cheats;
   round::Simulator::DeliveryHook hook;
   std::map<PartyId, std::shared_ptr<PresignAccelerators>> accelerators;
+  bool expire_stalled = false;  // see Drive
 };
 RunResult RunPresign(const PresignRun& run);
 std::map<PartyId, std::shared_ptr<Presignature>> PresignaturesOf(

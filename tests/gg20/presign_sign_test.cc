@@ -619,6 +619,279 @@ TEST_F(PresignCheater, RevealWithTamperedReceivedResponse) {
   ExpectBlamed(Run(o), "does not verify: pi_aff_g:");
 }
 
+// ---------------------------------------------------------------- σ reveal
+// A party whose σ_i is wrong but consistent with its T_i, PoK, S_i and
+// equality proof passes every round-4 check; Σ S_j != Y' sends everyone to
+// the σ reveal round, which must name exactly it — and nobody it tries to
+// frame with a dishonest reveal.
+
+TEST_F(PresignCheater, WrongSigmaIdentifiedInSigmaRevealRound) {
+  PresignTestingOptions o;
+  o.wrong_sigma = true;
+  ExpectBlamed(Run(o), "sigma_i is not k_i*w_i plus its MtAwc shares");
+}
+
+TEST_F(PresignCheater, WrongSigmaIdentifiedWithDerivationTweakAndTwoSigners) {
+  // 1-of-2 (one other signer per party) with a derivation tweak: the tweak
+  // sits in the lowest signer's W, and Y' in the check is the tweaked key.
+  for (PartyId cheater : {1u, 2u}) {
+    PresignRun run;
+    run.shares = DealKeyShares(1, 2, 23);
+    run.signers = {1, 2};
+    run.tweak = Scalar::FromU64(77);
+    run.session_tag = 310 + cheater;
+    run.cheats[cheater].wrong_sigma = true;
+    RunResult r = RunPresign(run);
+    PartyId honest = cheater == 1 ? 2 : 1;
+    EXPECT_FALSE(r.all_done);
+    EXPECT_EQ(r.AgreedCulprits({honest}), std::set<PartyId>{cheater});
+  }
+}
+
+TEST_F(PresignCheater, HonestRunNeverNeedsTheSigmaReveal) {
+  // With no cheater no round-5 message is sent.
+  bool saw_round5 = false;
+  PresignRun run;
+  run.shares = *shares_;
+  run.signers = {1, 2, 3};
+  run.session_tag = 320;
+  run.hook = [&](const round::Delivery& d) {
+    if (d.message.round == 5) saw_round5 = true;
+    return std::vector<round::Delivery>{d};
+  };
+  EXPECT_TRUE(RunPresign(run).all_done);
+  EXPECT_FALSE(saw_round5);
+}
+
+TEST_F(PresignCheater, SigmaRevealFramingWithForgedMaskIsCaught) {
+  // The cheater moves one mask point by -G towards honest party 1: its own
+  // σ check would then pass and party 1's would fail. Πlog* against the F
+  // that party 1 reports catches the forged mask, and only the cheater is
+  // named.
+  PresignTestingOptions o;
+  o.wrong_sigma = true;
+  o.tamper = TamperAt<v1::PresignSigmaReveal>(5, [](v1::PresignSigmaReveal& m) {
+    ASSERT_EQ(m.masks(0).to(), 1u);
+    auto b = DecodePt(m.masks(0).point(), "t", "b");
+    ASSERT_TRUE(b.ok());
+    m.mutable_masks(0)->set_point(EncodePt(*b - Point::Generator()));
+  });
+  ExpectBlamed(Run(o), "mask towards 1 does not match its F: pi_log_star:");
+}
+
+TEST_F(PresignCheater, SigmaRevealWithKNotOpeningK) {
+  PresignTestingOptions o;
+  o.wrong_sigma = true;
+  o.tamper = TamperAt<v1::PresignSigmaReveal>(5, [](v1::PresignSigmaReveal& m) {
+    auto k = DecodeInt(m.k_plain(), 256, "t", "k");
+    ASSERT_TRUE(k.ok());
+    m.set_k_plain(EncodeInt(*k + BigInt(1)));
+  });
+  ExpectBlamed(Run(o), "revealed k does not open K_i");
+}
+
+TEST_F(PresignCheater, SigmaRevealWithNonCanonicalK) {
+  // k + N opens the same ciphertext but is outside (-N/2, N/2).
+  PresignTestingOptions o;
+  o.wrong_sigma = true;
+  BigInt n = (*shares_)[1]->paillier->n();
+  o.tamper =
+      TamperAt<v1::PresignSigmaReveal>(5, [n](v1::PresignSigmaReveal& m) {
+        auto k = DecodeInt(m.k_plain(), 256, "t", "k");
+        ASSERT_TRUE(k.ok());
+        m.set_k_plain(EncodeInt(*k + n));
+      });
+  ExpectBlamed(Run(o), "k_plain out of range");
+}
+
+TEST_F(PresignCheater, SigmaRevealWithInvalidNonce) {
+  PresignTestingOptions o;
+  o.wrong_sigma = true;
+  o.tamper = TamperAt<v1::PresignSigmaReveal>(5, [](v1::PresignSigmaReveal& m) {
+    m.set_k_nonce(EncodeInt(BigInt(0)));
+  });
+  ExpectBlamed(Run(o), "k_nonce:");
+}
+
+TEST_F(PresignCheater, SigmaRevealWithTamperedReceivedResponse) {
+  // A party misreports the MtAwc response it received (to frame its Bob).
+  PresignTestingOptions o;
+  o.wrong_sigma = true;
+  o.tamper = TamperAt<v1::PresignSigmaReveal>(5, [](v1::PresignSigmaReveal& m) {
+    auto d = DecodeInt(m.received(0).d_w(), 512, "t", "d");
+    ASSERT_TRUE(d.ok());
+    m.mutable_received(0)->set_d_w(EncodeInt(*d + BigInt(1)));
+  });
+  ExpectBlamed(Run(o),
+               "revealed MtAwc response of 1 does not verify: pi_aff_g:");
+}
+
+TEST_F(PresignCheater, SigmaRevealWithReceivedResponseOfAnotherBob) {
+  // The response Bob 3 sent is reported as coming from Bob 1: its Πaff-g is
+  // bound to W_3 and to Bob 3 as prover.
+  PresignTestingOptions o;
+  o.wrong_sigma = true;
+  o.tamper = TamperAt<v1::PresignSigmaReveal>(5, [](v1::PresignSigmaReveal& m) {
+    v1::ReceivedMtawcResponse from3 = m.received(1);
+    from3.set_from(1);
+    *m.mutable_received(0) = from3;
+  });
+  ExpectBlamed(Run(o), "revealed MtAwc response of 1 does not verify");
+}
+
+TEST_F(PresignCheater, SigmaRevealWithMissingMask) {
+  PresignTestingOptions o;
+  o.wrong_sigma = true;
+  o.tamper = TamperAt<v1::PresignSigmaReveal>(
+      5, [](v1::PresignSigmaReveal& m) { m.mutable_masks()->RemoveLast(); });
+  ExpectBlamed(Run(o), "one MtAwc response and one mask per other signer");
+}
+
+TEST_F(PresignCheater, SigmaRevealEntriesOutOfOrder) {
+  PresignTestingOptions o;
+  o.wrong_sigma = true;
+  o.tamper = TamperAt<v1::PresignSigmaReveal>(5, [](v1::PresignSigmaReveal& m) {
+    m.mutable_masks()->SwapElements(0, 1);
+  });
+  ExpectBlamed(Run(o), "sigma reveal entries not in signer order");
+}
+
+TEST_F(PresignCheater, SigmaRevealWithUndecodableMask) {
+  PresignTestingOptions o;
+  o.wrong_sigma = true;
+  o.tamper = TamperAt<v1::PresignSigmaReveal>(5, [](v1::PresignSigmaReveal& m) {
+    m.mutable_masks(1)->set_point(std::string(33, '\x07'));
+  });
+  ExpectBlamed(Run(o), "mask");
+}
+
+TEST_F(PresignCheater, SigmaRevealWithMissingMaskProof) {
+  PresignTestingOptions o;
+  o.wrong_sigma = true;
+  o.tamper = TamperAt<v1::PresignSigmaRevealDirect>(
+      5, [](v1::PresignSigmaRevealDirect& m) {
+        m.mutable_proofs()->RemoveLast();
+      });
+  ExpectBlamed(Run(o), "one mask proof per other signer");
+}
+
+TEST_F(PresignCheater, SigmaRevealMaskProofsOutOfOrder) {
+  PresignTestingOptions o;
+  o.wrong_sigma = true;
+  o.tamper = TamperAt<v1::PresignSigmaRevealDirect>(
+      5, [](v1::PresignSigmaRevealDirect& m) {
+        m.mutable_proofs()->SwapElements(0, 1);
+      });
+  ExpectBlamed(Run(o), "proofs not in signer order");
+}
+
+TEST_F(PresignCheater, SigmaRevealMaskProofReplayedToAnotherVerifier) {
+  // The proofs made for verifier 1 are sent to verifier 3 as well: they are
+  // bound to verifier 1's ring-Pedersen parameters and context.
+  PresignTestingOptions o;
+  o.wrong_sigma = true;
+  auto for_1 = std::make_shared<v1::PresignSigmaRevealDirect>();
+  o.tamper = [for_1](uint32_t round, uint32_t to,
+                     google::protobuf::Message& m) {
+    auto* d = dynamic_cast<v1::PresignSigmaRevealDirect*>(&m);
+    if (round != 5 || d == nullptr) return;
+    if (to == 1) *for_1 = *d;
+    if (to == 3) *d = *for_1;
+  };
+  RunResult r = Run(o);
+  EXPECT_FALSE(r.all_done);
+  ASSERT_TRUE(r.aborts.count(3));
+  EXPECT_EQ(r.aborts.at(3).CulpritIds(), std::set<PartyId>{kCheater});
+  EXPECT_THAT(r.aborts.at(3).culprits[0].reason,
+              HasSubstr("does not match its F: pi_log_star:"));
+  // Party 1 got genuine proofs and names the cheater for its σ.
+  ASSERT_TRUE(r.aborts.count(1));
+  EXPECT_EQ(r.aborts.at(1).CulpritIds(), std::set<PartyId>{kCheater});
+}
+
+TEST_F(PresignCheater, SigmaRevealMaskProofWithTamperedResponse) {
+  PresignTestingOptions o;
+  o.wrong_sigma = true;
+  o.tamper = TamperAt<v1::PresignSigmaRevealDirect>(
+      5, [](v1::PresignSigmaRevealDirect& m) {
+        v1::PiLogStarProof p;
+        ASSERT_TRUE(p.ParseFromString(m.proofs(1).pi_log_star()));
+        auto z1 = DecodeInt(p.z1(), 512, "t", "z1");
+        ASSERT_TRUE(z1.ok());
+        p.set_z1(EncodeInt(*z1 + BigInt(1)));
+        m.mutable_proofs(1)->set_pi_log_star(p.SerializeAsString());
+      });
+  ExpectBlamed(Run(o), "mask towards 3 does not match its F: pi_log_star:");
+}
+
+TEST_F(PresignCheater, DeltaSumCancelledToZeroIsIdentified) {
+  // A rushing cheater that knows the others' δ_j broadcasts
+  // δ_2 = -(δ_1 + δ_3): δ = 0 has no inverse. Round 3 goes straight to the
+  // δ reveal (as round 4), which names it. The runs are deterministic, so a
+  // first honest run tells the test the honest δ_j.
+  PresignRun run;
+  run.shares = *shares_;
+  run.signers = {1, 2, 3};
+  run.session_tag = 340;
+  Scalar others = Scalar::Zero();
+  run.hook = [&others](const round::Delivery& d) {
+    if (d.message.round == 3 && d.message.from != kCheater &&
+        d.recipient == kCheater) {
+      v1::PresignRound3 pb;
+      EXPECT_TRUE(
+          pb.ParseFromArray(d.message.payload.data(),
+                            static_cast<int>(d.message.payload.size())));
+      others = others + *DecodeSc(pb.delta(), "t", "d");
+    }
+    return std::vector<round::Delivery>{d};
+  };
+  ASSERT_TRUE(RunPresign(run).all_done);
+  run.hook = nullptr;
+  run.cheats[kCheater].broadcast_delta = -others;
+  bool reveal_in_round4 = false;
+  run.cheats[kCheater].tamper = TamperAt<v1::PresignReveal>(
+      4, [&](v1::PresignReveal&) { reveal_in_round4 = true; });
+  RunResult r = RunPresign(run);
+  EXPECT_TRUE(reveal_in_round4);
+  EXPECT_FALSE(r.all_done);
+  EXPECT_EQ(r.AgreedCulprits({1, 3}), std::set<PartyId>{kCheater});
+  EXPECT_THAT(r.aborts.at(1).culprits[0].reason,
+              HasSubstr("broadcast delta differs from its MtA values"));
+  EXPECT_EQ(r.aborts.at(1).round, 4u);
+}
+
+TEST_F(PresignCheater, WithheldRevealIsNamedWhenTheRoundExpires) {
+  // The cheater forces a reveal round and then stays silent in it. The
+  // protocol has no clock; the caller's deadline (ExpireRound) ends the
+  // wait and names the silent party.
+  for (bool sigma : {false, true}) {
+    PresignTestingOptions o;
+    o.wrong_sigma = sigma;
+    o.wrong_delta = !sigma;
+    PresignRun run;
+    run.shares = *shares_;
+    run.signers = {1, 2, 3};
+    run.session_tag = sigma ? 330 : 331;
+    run.cheats[kCheater] = o;
+    run.expire_stalled = true;
+    run.hook = [](const round::Delivery& d) {
+      if (d.message.from == kCheater && d.message.round == 5) {
+        return std::vector<round::Delivery>{};
+      }
+      return std::vector<round::Delivery>{d};
+    };
+    RunResult r = RunPresign(run);
+    EXPECT_FALSE(r.all_done);
+    EXPECT_EQ(r.AgreedCulprits({1, 3}), std::set<PartyId>{kCheater});
+    EXPECT_THAT(r.aborts.at(1).culprits[0].reason,
+                HasSubstr(sigma ? "no round-5 broadcast and direct message "
+                                  "before the deadline"
+                                : "no round-5 broadcast message before the "
+                                  "deadline"))
+        << sigma;
+  }
+}
+
 TEST_F(PresignCheater, EquivocatingBroadcastByRouter) {
   auto hook = [](const round::Delivery& d) {
     std::vector<round::Delivery> out{d};
@@ -694,6 +967,24 @@ TEST(FuzzSeeds, WriteFuzzSeeds) {
   };
   RunResult r = RunPresign(run);
   ASSERT_TRUE(r.all_done);
+  // Round-5 payloads of both identification rounds, from runs in which
+  // party 2 cheats (party 1's honest reveals are the seeds).
+  for (bool sigma : {false, true}) {
+    kinds.clear();
+    if (sigma) {
+      kinds[{5, true}] = 15;
+      kinds[{5, false}] = 16;
+    } else {
+      kinds[{5, true}] = 14;
+    }
+    PresignRun cheat = run;
+    cheat.session_tag = sigma ? 901 : 902;
+    cheat.cheats[2].wrong_sigma = sigma;
+    cheat.cheats[2].wrong_delta = !sigma;
+    RunResult rc = RunPresign(cheat);
+    ASSERT_FALSE(rc.all_done);
+    ASSERT_EQ(rc.AgreedCulprits({1}), std::set<PartyId>{2});
+  }
   auto presigs = PresignaturesOf(r);
   SignRequest req = RequestFor(presigs[1]->public_data(), Msg("seed"));
   auto share = SignShare(
@@ -723,7 +1014,7 @@ TEST(FuzzSeeds, WriteFuzzSeeds) {
       ++seeds;
     }
   }
-  EXPECT_GE(seeds, 10u);
+  EXPECT_GE(seeds, 14u);
   if (!into_repo) std::filesystem::remove_all(root);
 }
 
@@ -735,7 +1026,7 @@ namespace {
 
 TEST(PayloadSyntax, SeedCorpusIsValidAndTamperingIsRejected) {
   const std::string dir = "tests/fuzz/mpc/gg20/corpus/gg20_payload_fuzz/";
-  for (int kind : {0, 2, 5, 6, 7, 8, 9, 10, 11, 12, 13}) {
+  for (int kind : {0, 2, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}) {
     FILE* f = fopen((dir + "kind" + std::to_string(kind)).c_str(), "rb");
     ASSERT_NE(f, nullptr) << kind;
     std::vector<uint8_t> b(1 << 16);

@@ -23,7 +23,7 @@ RunResult RunPresign(const PresignRun& run) {
     EXPECT_TRUE(s.ok()) << s.status();
     sessions[id] = *std::move(s);
   }
-  return Drive(std::move(sessions), run.hook);
+  return Drive(std::move(sessions), run.hook, run.expire_stalled);
 }
 
 std::map<PartyId, std::shared_ptr<Presignature>> PresignaturesOf(

@@ -332,5 +332,106 @@ TEST(PiLogStar, ProtoRoundTripAndStrictDecoding) {
   ExpectRejected(PiLogStarProofFromProto(m).status(), "pi_log_star: A:");
 }
 
+// ---- range L = ℓ' (the MtA mask β, for GG20's σ identification)
+
+std::unique_ptr<Instance> MakeWideInstance(const BigInt& x, uint64_t seed,
+                                           bool unchecked = false) {
+  DeterministicRandom rng(seed);
+  auto inst = std::make_unique<Instance>();
+  inst->x = x;
+  absl::StatusOr<PaillierEncryption> enc = Prover().Encrypt(x, rng);
+  EXPECT_TRUE(enc.ok());
+  inst->enc = *std::move(enc);
+  inst->base = Point::Generator();
+  inst->cap_x = MulInt(inst->base, x);
+  PiLogStarStatement st = inst->Statement();
+  st.ell = kEllPrime;
+  PiLogStarWitness w{inst->x, inst->enc.nonce, &Prover()};
+  ProofContext ctx = Context(kProver, kVerifier);
+  if (unchecked) {
+    inst->proof = internal::ProvePiLogStarUnchecked(st, w, ctx, rng);
+  } else {
+    absl::StatusOr<PiLogStarProof> p = ProvePiLogStar(st, w, ctx, rng);
+    EXPECT_TRUE(p.ok()) << p.status();
+    if (p.ok()) inst->proof = *std::move(p);
+  }
+  return inst;
+}
+
+PiLogStarStatement Wide(const PiLogStarStatement& st) {
+  PiLogStarStatement out = st;
+  out.ell = kEllPrime;
+  return out;
+}
+
+TEST(PiLogStarWide, CompletenessForMasksInEllPrime) {
+  DeterministicRandom rng(70);
+  uint64_t seed = 71;
+  for (const BigInt& x : {Pow2(kEllPrime), -Pow2(kEllPrime),
+                          BigInt::RandomSigned(kEllPrime, rng), BigInt(7)}) {
+    std::unique_ptr<Instance> inst = MakeWideInstance(x, seed++);
+    EXPECT_TRUE(Verify(Wide(inst->Statement()), inst->proof).ok())
+        << "x = " << x.ToHex();
+    // Decoding accepts the wide z1.
+    absl::StatusOr<PiLogStarProof> decoded =
+        PiLogStarProofFromProto(PiLogStarProofToProto(inst->proof));
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_TRUE(Verify(Wide(inst->Statement()), *decoded).ok());
+  }
+}
+
+TEST(PiLogStarWide, RangeIsPartOfTheStatement) {
+  // A wide proof of a small x does not verify as an ℓ proof: L is absorbed
+  // by the challenge (and the other way round).
+  std::unique_ptr<Instance> wide = MakeWideInstance(BigInt(7), 80);
+  ExpectRejected(Verify(wide->Statement(), wide->proof), "pi_log_star:");
+  ExpectRejected(Verify(Wide(Valid().Statement()), Valid().proof),
+                 "pi_log_star:");
+  // An ℓ statement refuses a witness that only fits ℓ'.
+  std::unique_ptr<Instance> big = MakeWideInstance(Pow2(kEllPrime), 81);
+  DeterministicRandom rng(82);
+  absl::StatusOr<PiLogStarProof> p = ProvePiLogStar(
+      big->Statement(), PiLogStarWitness{big->x, big->enc.nonce, &Prover()},
+      Context(kProver, kVerifier), rng);
+  ExpectRejected(p.status(), "pi_log_star: witness x out of range");
+}
+
+TEST(PiLogStarWide, WitnessBeyondEllPrimeIsCaughtByTheRange) {
+  DeterministicRandom rng(83);
+  BigInt too_big = Pow2(kEllPrime + kEpsilon + 2);
+  std::unique_ptr<Instance> inst =
+      MakeWideInstance(too_big, 84, /*unchecked=*/true);
+  ExpectRejected(Verify(Wide(inst->Statement()), inst->proof),
+                 "pi_log_star: z1 out of range");
+  absl::StatusOr<PiLogStarProof> p =
+      ProvePiLogStar(Wide(inst->Statement()),
+                     PiLogStarWitness{inst->x, inst->enc.nonce, &Prover()},
+                     Context(kProver, kVerifier), rng);
+  ExpectRejected(p.status(), "pi_log_star: witness x out of range");
+}
+
+TEST(PiLogStarWide, Z1RangeIsExactAtTheEdge) {
+  std::unique_ptr<Instance> inst = MakeWideInstance(BigInt(9), 85);
+  PiLogStarProof p = inst->proof;
+  p.z1 = Pow2(kEllPrime + kEpsilon);
+  ExpectRejected(Verify(Wide(inst->Statement()), p),
+                 "pi_log_star: paillier equation failed");
+  p.z1 = Pow2(kEllPrime + kEpsilon) + BigInt(1);
+  ExpectRejected(Verify(Wide(inst->Statement()), p),
+                 "pi_log_star: z1 out of range");
+}
+
+TEST(PiLogStarWide, UnsupportedRangeIsRefused) {
+  PiLogStarStatement st = Valid().Statement();
+  st.ell = kEll + 1;
+  ExpectRejected(Verify(st, Valid().proof),
+                 "pi_log_star: unsupported range L = 257");
+  DeterministicRandom rng(86);
+  absl::StatusOr<PiLogStarProof> p = ProvePiLogStar(
+      st, PiLogStarWitness{Valid().x, Valid().enc.nonce, &Prover()},
+      Context(kProver, kVerifier), rng);
+  ExpectRejected(p.status(), "pi_log_star: unsupported range L = 257");
+}
+
 }  // namespace
 }  // namespace nitro_tss::mpc::zk

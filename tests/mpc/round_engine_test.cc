@@ -3,6 +3,7 @@
 //   round 1: check every value is < 1000 (the "proof"), then broadcast the
 //            sum of everything received;
 //   round 2: check all sums agree; result = the common sum.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <any>
@@ -12,6 +13,8 @@
 
 namespace nitro_tss::mpc::round {
 namespace {
+
+using ::testing::HasSubstr;
 
 uint64_t Decode64(const std::vector<uint8_t>& p) {
   uint64_t v = 0;
@@ -307,6 +310,50 @@ TEST(RoundEngine, DroppedMessagesStallWithoutResult) {
   ASSERT_TRUE(h.sim->Run().ok());
   EXPECT_EQ(h.sim->party(1).state(), Session::State::kRunning);
   EXPECT_EQ(h.sim->party(1).current_round(), 2u);
+}
+
+TEST(RoundEngine, ExpiredRoundNamesTheSilentParties) {
+  Harness h(4);
+  // Party 3 sends nothing in round 2; party 4's broadcast is dropped on its
+  // way to party 1 only.
+  h.sim->SetDeliveryHook([](const Delivery& d) {
+    if (d.message.from == 3 && d.message.round == 2)
+      return std::vector<Delivery>{};
+    if (d.message.from == 4 && d.message.round == 2 && d.recipient == 1 &&
+        d.message.is_broadcast())
+      return std::vector<Delivery>{};
+    return std::vector<Delivery>{d};
+  });
+  ASSERT_TRUE(h.sim->Run().ok());
+  Session& p1 = h.sim->party(1);
+  Session& p2 = h.sim->party(2);
+  EXPECT_EQ(p1.MissingSenders(), (std::vector<PartyId>{3, 4}));
+  EXPECT_EQ(p2.MissingSenders(), (std::vector<PartyId>{3}));
+  ASSERT_TRUE(p1.ExpireRound().ok());
+  ASSERT_TRUE(p2.ExpireRound().ok());
+  EXPECT_EQ(p1.state(), Session::State::kAborted);
+  EXPECT_EQ(p1.abort()->CulpritIds(), (std::set<PartyId>{3, 4}));
+  EXPECT_EQ(p2.abort()->CulpritIds(), std::set<PartyId>{3});
+  EXPECT_EQ(p1.abort()->round, 2u);
+  EXPECT_THAT(p2.abort()->culprits[0].reason,
+              HasSubstr("no round-2 broadcast message before the deadline"));
+  for (const Culprit& c : p1.abort()->culprits) {
+    if (c.party == 4) {
+      EXPECT_THAT(c.reason, HasSubstr("no round-2 broadcast message"));
+    }
+  }
+  // Not running any more: nothing to expire, nothing missing.
+  EXPECT_EQ(p1.ExpireRound().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(p1.MissingSenders().empty());
+}
+
+TEST(RoundEngine, ExpireRoundAfterCompletionIsRefused) {
+  Harness h(2);
+  ASSERT_TRUE(h.sim->Run().ok());
+  ASSERT_TRUE(h.sim->AllDone());
+  EXPECT_EQ(h.sim->party(1).ExpireRound().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(h.sim->party(1).state(), Session::State::kDone);
 }
 
 TEST(RoundEngine, UnexpectedKindIsBlamed) {
