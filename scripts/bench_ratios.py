@@ -28,7 +28,9 @@ def rows(path, field):
         if b.get("error_occurred"):
             continue
         ms = b[field] * UNIT_TO_MS[b.get("time_unit", "ns")]
-        if b["name"] == BASELINE:
+        # With --benchmark_report_aggregates_only the median is named
+        # "<name>_median"; run_name is the benchmark's own name either way.
+        if b.get("run_name", b["name"]) == BASELINE:
             base = ms
         out.append((b["name"], ms))
     if base is None:

@@ -55,7 +55,7 @@ struct KeyShare {
 
   // Loaded state, not part of the record: per other party, a
   // zk::RingPedersenTable for that party's ring-Pedersen parameters (the
-  // prover's commitments in Πenc / Πaff-g / Πlog* towards that party).
+  // prover's commitments in Πenc / Πaff-g / Πlog-rp towards that party).
   // Empty until BuildPeerTables(); presigning uses them when present (the
   // values are identical, only faster) unless PresignConfig::accelerators
   // provides its own.

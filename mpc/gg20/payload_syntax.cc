@@ -8,6 +8,7 @@
 #include "mpc/zk/pi_aff_g.h"
 #include "mpc/zk/pi_enc.h"
 #include "mpc/zk/pi_fac.h"
+#include "mpc/zk/pi_log_rp.h"
 #include "mpc/zk/pi_log_star.h"
 #include "mpc/zk/pi_mod.h"
 #include "mpc/zk/pi_prm.h"
@@ -158,8 +159,8 @@ absl::Status CheckPayloadSyntax(PayloadKind kind,
     case PayloadKind::kPresignRound4Direct: {
       v1::PresignRound4Direct pb;
       RETURN_IF_ERROR(ParsePayload(bytes, pb, kWhat));
-      return Proof<v1::PiLogStarProof>(pb.pi_log_star(), "pi_log_star",
-                                       zk::PiLogStarProofFromProto);
+      return Proof<v1::PiLogRpProof>(pb.pi_log_rp(), "pi_log_rp",
+                                     zk::PiLogRpProofFromProto);
     }
     case PayloadKind::kSignatureShare:
       return SignatureShareFromBytes(bytes).status();

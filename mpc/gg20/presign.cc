@@ -13,6 +13,7 @@
 #include "mpc/zk/pedersen_pok.h"
 #include "mpc/zk/pi_aff_g.h"
 #include "mpc/zk/pi_enc.h"
+#include "mpc/zk/pi_log_rp.h"
 #include "mpc/zk/pi_log_star.h"
 #include "mpc/zk/zk_params.h"
 
@@ -78,7 +79,8 @@ struct PeerPresign {
   // Round 3: digest of the MtA(k·γ) responses this peer received in round 2.
   std::array<uint8_t, 32> received_mta_digest{};
   Point r_bar, cap_s;
-  std::optional<zk::PiLogStarProof> log_star;
+  // Round 4 (direct): Πlog-rp for R̄_j against pi_enc->cap_s.
+  std::optional<zk::PiLogRpProof> log_rp;
 };
 
 struct PresignState {
@@ -92,6 +94,11 @@ struct PresignState {
   // Own secrets.
   Scalar k, gamma, sigma, l, delta, sent_delta;
   BigInt rho;  // nonce of K_i
+  // Per verifier j: the randomness μ of the S = s_j^k t_j^μ of the round-1
+  // Πenc sent to j, for the round-4 Πlog-rp on that S. Moved out and wiped
+  // in round 3's Finalize (BigInt wipes on destruction, also on abort).
+  std::map<PartyId, BigInt> enc_mu;
+  std::map<PartyId, BigInt> own_pi_enc_s;  // that S, per verifier j
   BigInt cap_k;
   Point gamma_point;
   std::string gamma_salt;
@@ -688,13 +695,13 @@ class PresignRound4 : public round::Round {
   }
   absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
     PresignState& s = *s_;
-    // Πlog*: R̄_j = k_j·R for the k_j inside K_j.
+    // Πlog-rp: R̄_j = k_j·R for the k_j committed in the S of j's round-1
+    // Πenc to this party, which is the k_j inside K_j (Πenc binds both to
+    // one value; see mpc/zk/pi_log_rp.h).
     for (auto& [j, p] : s.peers) {
-      const PartyPublicInfo& info = s.Info(j);
-      zk::PiLogStarStatement st{info.paillier, s.OwnRp(), p.cap_k, s.big_r,
-                                p.r_bar};
-      absl::Status v = zk::VerifyPiLogStar(st, *p.log_star, s.Ctx(4, j, s.self),
-                                           s.ks->ring_pedersen.get());
+      zk::PiLogRpStatement st{s.OwnRp(), p.pi_enc->cap_s, s.big_r, p.r_bar};
+      absl::Status v = zk::VerifyPiLogRp(st, *p.log_rp, s.Ctx(4, j, s.self),
+                                         s.ks->ring_pedersen.get());
       if (!v.ok())
         return AbortOutput(j, absl::StrCat("presign: ", v.message()));
     }
@@ -783,11 +790,11 @@ class PresignRound4 : public round::Round {
     if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
       return st;
     }
-    absl::StatusOr<zk::PiLogStarProof> proof =
-        DecodeProof<v1::PiLogStarProof, zk::PiLogStarProof>(
-            pb.pi_log_star(), "pi_log_star", zk::PiLogStarProofFromProto);
+    absl::StatusOr<zk::PiLogRpProof> proof =
+        DecodeProof<v1::PiLogRpProof, zk::PiLogRpProof>(
+            pb.pi_log_rp(), "pi_log_rp", zk::PiLogRpProofFromProto);
     if (!proof.ok()) return proof.status();
-    p.log_star = *std::move(proof);
+    p.log_rp = *std::move(proof);
     return absl::OkStatus();
   }
 
@@ -835,6 +842,10 @@ class PresignRound3 : public round::Round {
   }
   absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
     PresignState& s = *s_;
+    // The Πenc randomness is only needed for the Πlog-rp proofs made here:
+    // taken out of the state and wiped on every exit of this function.
+    std::map<PartyId, BigInt> enc_mu = std::move(s.enc_mu);
+    s.enc_mu.clear();
     Scalar delta = s.sent_delta;  // == s.delta unless a test cheats
     Point gamma = s.gamma_point;
     for (auto& [j, p] : s.peers) {
@@ -854,7 +865,13 @@ class PresignRound3 : public round::Round {
       for (auto& [j, bob] : s.bob) bob.Wipe();
       return RevealOutput(s_, 4);
     }
-    Point r_bar = s.big_r.Mul(s.k);
+    // k used for R̄_i and its Πlog-rp proofs (k_i + 1 only when a test
+    // makes this party cheat; the Πenc S still commits to k_i).
+    Scalar k_r_bar = s.k;
+    if (s.config.testing != nullptr && s.config.testing->r_bar_with_other_k) {
+      k_r_bar = k_r_bar + Scalar::One();
+    }
+    Point r_bar = s.big_r.Mul(k_r_bar);
     Point cap_s = s.big_r.Mul(s.sigma);
     absl::StatusOr<EqualityProof> eq = EqualityProof::Prove(
         EqualityStatement{s.big_r, cap_s, s.cap_t},
@@ -867,18 +884,22 @@ class PresignRound3 : public round::Round {
     bc.set_equality(SerializeEmbedded(eq->ToProto()));
     s.Tamper(4, 0, bc);
     out.outbound.push_back(Message::Broadcast(SerializePayload(bc)));
-    BigInt k_int = s.k.ToBigInt();
+    BigInt k_int = k_r_bar.ToBigInt();
+    k_r_bar.Wipe();
     for (PartyId j : s.signers) {
       if (j == s.self) continue;
-      zk::PiLogStarStatement st{s.OwnPaillier(), s.Info(j).ring_pedersen,
-                                s.cap_k, s.big_r, r_bar};
-      absl::StatusOr<zk::PiLogStarProof> proof = zk::ProvePiLogStar(
-          st,
-          zk::PiLogStarWitness{k_int, s.rho, s.ks->paillier.get(), s.Table(j)},
+      auto mu = enc_mu.find(j);
+      if (mu == enc_mu.end()) {
+        return absl::InternalError("presign: no pi_enc randomness for a peer");
+      }
+      const BigInt& cap_s_j = s.own_pi_enc_s.at(j);
+      zk::PiLogRpStatement st{s.Info(j).ring_pedersen, cap_s_j, s.big_r, r_bar};
+      absl::StatusOr<zk::PiLogRpProof> proof = zk::ProvePiLogRp(
+          st, zk::PiLogRpWitness{k_int, mu->second, s.Table(j)},
           s.Ctx(4, s.self, j), rng);
       if (!proof.ok()) return proof.status();
       v1::PresignRound4Direct d;
-      d.set_pi_log_star(SerializeEmbedded(zk::PiLogStarProofToProto(*proof)));
+      d.set_pi_log_rp(SerializeEmbedded(zk::PiLogRpProofToProto(*proof)));
       s.Tamper(4, j, d);
       out.outbound.push_back(Message::Direct(j, SerializePayload(d)));
     }
@@ -1218,10 +1239,14 @@ class PresignRound0 : public round::Round {
     for (PartyId j : s.signers) {
       if (j == s.self) continue;
       zk::PiEncStatement st{s.OwnPaillier(), s.Info(j).ring_pedersen, s.cap_k};
+      // μ of this proof's S is kept for the round-4 Πlog-rp to j.
+      BigInt& mu = s.enc_mu[j];
       absl::StatusOr<zk::PiEncProof> proof = zk::ProvePiEnc(
-          st, zk::PiEncWitness{k_int, s.rho, s.ks->paillier.get(), s.Table(j)},
+          st,
+          zk::PiEncWitness{k_int, s.rho, s.ks->paillier.get(), s.Table(j), &mu},
           s.Ctx(1, s.self, j), rng);
       if (!proof.ok()) return proof.status();
+      s.own_pi_enc_s[j] = proof->cap_s;
       v1::PresignRound1Direct d;
       d.set_pi_enc(SerializeEmbedded(zk::PiEncProofToProto(*proof)));
       s.Tamper(1, j, d);

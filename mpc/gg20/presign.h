@@ -12,7 +12,12 @@
 //   3 (broadcast) δ_i, T_i = σ_i·G + l_i·H with a Pedersen proof of
 //     knowledge;
 //   4 (broadcast) R̄_i = k_i·R and S_i = σ_i·R with the equality proof
-//     against T_i; (direct) Πlog* that R̄_i uses the k_i inside K_i.
+//     against T_i; (direct) Πlog-rp (mpc/zk/pi_log_rp.h) that R̄_i uses the
+//     k_i committed in the ring-Pedersen S of the round-1 Πenc to the same
+//     recipient. Πenc's extractor opens K_i and that S to one k_i, and S is
+//     binding under the recipient's own N̂, so this is the k_i inside K_i
+//     (what CGGMP21's Πlog* against K_i proves) without any Paillier
+//     operation.
 // Then every party checks Σ R̄_i = G and Σ S_i = Y' (the possibly tweaked
 // public key). The per-signer R̄_i, S_i let the online round identify a
 // wrong signature share.
@@ -103,6 +108,10 @@ struct PresignTestingOptions {
   // Broadcasts this δ_i instead of the computed one (e.g. one that makes
   // Σ δ_j = 0).
   std::optional<Scalar> broadcast_delta;
+  // Broadcasts R̄_i = (k_i + 1)·R and proves it with the honest Πlog-rp
+  // prover for k_i + 1 (and the μ of the round-1 Πenc), whose S still
+  // commits to k_i: every verifier's ring-Pedersen equation fails.
+  bool r_bar_with_other_k = false;
 };
 
 // Optional precomputation for the prover side; it changes no message's

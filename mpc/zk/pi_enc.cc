@@ -58,6 +58,7 @@ PiEncProof ProvePiEncUnchecked(const PiEncStatement& st, const PiEncWitness& w,
   proof.z1 = alpha + e * w.k;
   proof.z2 = BigInt::ModMul(r, BigInt::PowMod(w.rho, e, n0), n0);
   proof.z3 = gamma + e * mu;
+  if (w.mu_out != nullptr) *w.mu_out = mu;
 
   alpha.Wipe();
   mu.Wipe();

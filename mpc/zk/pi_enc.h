@@ -49,6 +49,11 @@ struct PiEncWitness {
   // RingPedersenTable in zk_params.h): faster constant-time commitments.
   // Must be built for statement's ring-Pedersen params.
   const RingPedersenTable* verifier_table = nullptr;
+  // Optional output: when non-null, receives the randomness μ of the proof's
+  // S = s^k t^μ mod N̂ (|μ| <= 2^ℓ·N̂), e.g. for a later Πlog-rp on that S
+  // (mpc/zk/pi_log_rp.h). Secret: the caller wipes it after use. Left
+  // unchanged when the prover refuses. Null (default): μ is wiped.
+  BigInt* mu_out = nullptr;
 };
 
 struct PiEncProof {

@@ -485,7 +485,36 @@ TEST_F(PresignCheater, WrongRBar) {
   o.tamper = TamperAt<v1::PresignRound4>(4, [](v1::PresignRound4& m) {
     m.set_r_bar(EncodePt(Point::MulBase(Scalar::FromU64(3))));
   });
-  ExpectBlamed(Run(o), "pi_log_star:");
+  ExpectBlamed(Run(o), "presign: pi_log_rp: group equation failed");
+}
+
+TEST_F(PresignCheater, RBarWithAnotherKProvenAgainstPiEncS) {
+  // The cheater proves R̄ = (k+1)·R with an honest proof for k+1: only the
+  // binding of the round-1 Πenc's S catches it.
+  PresignTestingOptions o;
+  o.r_bar_with_other_k = true;
+  ExpectBlamed(Run(o), "presign: pi_log_rp: ring-pedersen equation failed");
+}
+
+TEST_F(PresignCheater, MissingLogRpProof) {
+  PresignTestingOptions o;
+  o.tamper = TamperAt<v1::PresignRound4Direct>(
+      4, [](v1::PresignRound4Direct& m) { m.clear_pi_log_rp(); });
+  ExpectBlamed(Run(o), "pi_log_rp missing");
+}
+
+TEST_F(PresignCheater, LogRpProofResponseTampered) {
+  PresignTestingOptions o;
+  o.tamper =
+      TamperAt<v1::PresignRound4Direct>(4, [](v1::PresignRound4Direct& m) {
+        v1::PiLogRpProof p;
+        ASSERT_TRUE(p.ParseFromString(m.pi_log_rp()));
+        auto z3 = DecodeInt(p.z3(), 1024, "t", "z3");
+        ASSERT_TRUE(z3.ok());
+        p.set_z3(EncodeInt(*z3 + BigInt(1)));
+        m.set_pi_log_rp(p.SerializeAsString());
+      });
+  ExpectBlamed(Run(o), "presign: pi_log_rp: ring-pedersen equation failed");
 }
 
 TEST_F(PresignCheater, WrongS) {
@@ -496,21 +525,26 @@ TEST_F(PresignCheater, WrongS) {
   ExpectBlamed(Run(o), "equality:");
 }
 
-TEST_F(PresignCheater, LogStarProofReplayedToAnotherVerifier) {
+TEST_F(PresignCheater, LogRpProofReplayedToAnotherVerifier) {
+  // The proof made for party 1 (against party 1's ring-Pedersen params and
+  // the S of the Πenc sent to party 1) is sent to party 3 as well.
   std::string for_party_1;
   PresignTestingOptions o;
   o.tamper = [&for_party_1](uint32_t r, uint32_t to,
                             google::protobuf::Message& m) {
     auto* d = dynamic_cast<v1::PresignRound4Direct*>(&m);
     if (r != 4 || d == nullptr) return;
-    if (to == 1) for_party_1 = d->pi_log_star();
-    if (to == 3) d->set_pi_log_star(for_party_1);
+    if (to == 1) for_party_1 = d->pi_log_rp();
+    if (to == 3) d->set_pi_log_rp(for_party_1);
   };
   RunResult r = Run(o);
   EXPECT_FALSE(r.all_done);
   ASSERT_TRUE(r.aborts.count(3));
   EXPECT_EQ(r.aborts.at(3).CulpritIds(), std::set<PartyId>{kCheater});
-  EXPECT_THAT(r.aborts.at(3).culprits[0].reason, HasSubstr("pi_log_star:"));
+  EXPECT_THAT(r.aborts.at(3).culprits[0].reason,
+              HasSubstr("presign: pi_log_rp:"));
+  // Party 1 got the proof made for it.
+  EXPECT_EQ(r.aborts.count(1), 0u);
 }
 
 TEST_F(PresignCheater, MtaCiphertextFNotAUnit) {

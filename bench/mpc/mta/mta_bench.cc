@@ -1,6 +1,6 @@
-// MtA proof benchmarks (Πenc, Πaff-g, Πlog*: prove, verify plain, verify
-// with the verifier's CRT secrets) and one full MtA, each read as a ratio to
-// the same-run baseline BM_Baseline_PaillierPowm (one mpz_powm with a
+// MtA proof benchmarks (Πenc, Πaff-g, Πlog*, Πlog-rp: prove, verify plain,
+// verify with the verifier's CRT secrets) and one full MtA, each read as a
+// ratio to the same-run baseline BM_Baseline_PaillierPowm (one mpz_powm with a
 // 2048-bit exponent modulo N² of a 2048-bit fixture N = 1 unit).
 // Run from the repository root (the fixtures are read from tests/fixtures/).
 #include <benchmark/benchmark.h>
@@ -12,6 +12,7 @@
 #include "mpc/mta/mta.h"
 #include "mpc/zk/pi_aff_g.h"
 #include "mpc/zk/pi_enc.h"
+#include "mpc/zk/pi_log_rp.h"
 #include "mpc/zk/pi_log_star.h"
 #include "mpc/zk/zk_params.h"
 #include "tests/fixtures/fixtures.h"
@@ -275,6 +276,66 @@ void BM_PiLogStar_Verify(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_PiLogStar_Verify)
+    ->ArgName("crt")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond);
+
+// ---- Πlog-rp: S = s^x t^μ under the verifier's params (in GG20 the S of
+// the round-1 Πenc), X = x·R for a nonce point R ----
+
+struct LogRpFixture {
+  BigInt x, mu, cap_s;
+  Point base, cap_x;
+  zk::PiLogRpProof proof;
+  LogRpFixture() {
+    DeterministicRandom rng(10);
+    Scalar xs = Scalar::Random(rng);
+    x = xs.ToBigInt();
+    mu = zk::RandomSignedTimes(zk::kEll, BobRp().params().n(), rng);
+    cap_s = BobRp().params().Commit(x, mu);
+    base = Point::MulBase(Scalar::Random(rng));
+    cap_x = base.Mul(xs);
+    proof = *zk::ProvePiLogRp(Statement(), Witness(), Ctx(1, 2), rng);
+  }
+  zk::PiLogRpStatement Statement() const {
+    return {BobRp().params(), cap_s, base, cap_x};
+  }
+  zk::PiLogRpWitness Witness(
+      const zk::RingPedersenTable* table = nullptr) const {
+    return {x, mu, table};
+  }
+};
+const LogRpFixture& LogRp() {
+  static const LogRpFixture* f = new LogRpFixture();
+  return *f;
+}
+
+void BM_PiLogRp_Prove(benchmark::State& state) {
+  DeterministicRandom rng(11);
+  const LogRpFixture& f = LogRp();
+  const zk::RingPedersenTable* table = state.range(0) ? &BobTable() : nullptr;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        zk::ProvePiLogRp(f.Statement(), f.Witness(table), Ctx(1, 2), rng));
+  }
+}
+BENCHMARK(BM_PiLogRp_Prove)
+    ->ArgName("table")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond);
+
+void BM_PiLogRp_Verify(benchmark::State& state) {
+  const LogRpFixture& f = LogRp();
+  const RingPedersenSecret* secret = state.range(0) ? &BobRp() : nullptr;
+  for (auto _ : state) {
+    absl::Status s =
+        zk::VerifyPiLogRp(f.Statement(), f.proof, Ctx(1, 2), secret);
+    if (!s.ok()) state.SkipWithError("verification failed");
+  }
+}
+BENCHMARK(BM_PiLogRp_Verify)
     ->ArgName("crt")
     ->Arg(0)
     ->Arg(1)

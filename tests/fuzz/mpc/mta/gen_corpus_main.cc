@@ -8,6 +8,7 @@
 #include <string>
 
 #include "mpc/mta/mta.h"
+#include "mpc/zk/pi_log_rp.h"
 #include "mpc/zk/pi_log_star.h"
 #include "tests/fixtures/fixtures.h"
 
@@ -98,6 +99,28 @@ int main(int argc, char** argv) {
   pl2.set_z3(std::string("\x01", 1));
   ok &= Write(dir, "pi_log_star_fuzz", "negative_zero_z3",
               pl2.SerializeAsString());
+
+  // Πlog-rp on a ring-Pedersen commitment S = s^k t^μ under Bob's params
+  // (generated last so the other seeds do not depend on it).
+  BigInt mu = zk::RandomSignedTimes(zk::kEll, bob_rp.params().n(), rng);
+  BigInt cap_s = bob_rp.params().Commit(k_int, mu);
+  Point cap_x = Point::MulBase(k);
+  Point g = Point::Generator();
+  auto log_rp =
+      zk::ProvePiLogRp(zk::PiLogRpStatement{bob_rp.params(), cap_s, g, cap_x},
+                       zk::PiLogRpWitness{k_int, mu}, Ctx(1, 2), rng);
+  if (!log_rp.ok()) {
+    std::fprintf(stderr, "pi_log_rp generation failed\n");
+    return 1;
+  }
+  v1::PiLogRpProof pr = zk::PiLogRpProofToProto(*log_rp);
+  ok &= Write(dir, "pi_log_rp_fuzz", "valid", pr.SerializeAsString());
+  v1::PiLogRpProof pr2 = pr;
+  pr2.set_cap_y(zeros);
+  ok &= Write(dir, "pi_log_rp_fuzz", "identity_y", pr2.SerializeAsString());
+  pr2 = pr;
+  pr2.clear_z3();
+  ok &= Write(dir, "pi_log_rp_fuzz", "missing_z3", pr2.SerializeAsString());
 
   v1::MtaRequest mr = mta::MtaRequestToProto(*req);
   ok &= Write(dir, "mta_request_fuzz", "valid", mr.SerializeAsString());
