@@ -13,6 +13,7 @@ constexpr char kPrefix[] = "pi_aff_g";
 BigInt Challenge(const PiAffGStatement& st, const ProofContext& ctx,
                  const PiAffGProof& p) {
   Transcript t = Transcript::ForProof("cggmp21/pi_aff_g", ctx);
+  AppendRangeParameters(t, kEll);
   AppendPaillier(t, "N0", st.paillier0);
   AppendPaillier(t, "N1", st.paillier1);
   AppendRingPedersen(t, st.ring_pedersen);

@@ -15,7 +15,8 @@
 //             B_y = (1+N1)^β r_y^N1 mod N1², E = s^α t^γ, S = s^x t^m,
 //             F = s^β t^δ, T = s^y t^μ (mod N̂)
 //   challenge e ∈ ±q from Transcript::ForProof("cggmp21/pi_aff_g", ctx) over
-//             (N0, N1, N̂, s, t, C, D, Y, X, g, S, T, A, B_x, B_y, E, F)
+//             (ℓ, ℓ', ε, N0, N1, N̂, s, t, C, D, Y, X, g, S, T, A, B_x,
+//             B_y, E, F)
 //   response: z1 = α + e·x, z2 = β + e·y, z3 = γ + e·m, z4 = δ + e·μ,
 //             w = r·ρ^e mod N0, w_y = r_y·ρ_y^e mod N1
 //   verifier: z1 ∈ ±2^(ℓ+ε), z2 ∈ ±2^(ℓ'+ε),

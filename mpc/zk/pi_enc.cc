@@ -13,6 +13,7 @@ constexpr char kPrefix[] = "pi_enc";
 Transcript StatementTranscript(const PiEncStatement& st,
                                const ProofContext& ctx) {
   Transcript t = Transcript::ForProof("cggmp21/pi_enc", ctx);
+  AppendRangeParameters(t, kEll);
   AppendPaillier(t, "N0", st.paillier);
   AppendRingPedersen(t, st.ring_pedersen);
   t.AppendBigInt("K", st.cap_k);

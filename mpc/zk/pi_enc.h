@@ -8,7 +8,7 @@
 //   prover:   α ← ±2^(ℓ+ε), μ ← ±2^ℓ·N̂, r ← Z*_{N0}, γ ← ±2^(ℓ+ε)·N̂
 //             S = s^k t^μ mod N̂, A = (1+N0)^α r^N0 mod N0², C = s^α t^γ mod N̂
 //   challenge e ∈ ±q from Transcript::ForProof("cggmp21/pi_enc", ctx) over
-//             (N0, N̂, s, t, K, S, A, C)
+//             (ℓ, ℓ', ε, N0, N̂, s, t, K, S, A, C)
 //   response: z1 = α + e·k, z2 = r·ρ^e mod N0, z3 = γ + e·μ
 //   verifier: z1 ∈ ±2^(ℓ+ε), (1+N0)^z1 · z2^N0 = A · K^e mod N0²,
 //             s^z1 t^z3 = C · S^e mod N̂

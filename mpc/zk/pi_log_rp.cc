@@ -13,6 +13,7 @@ constexpr char kPrefix[] = "pi_log_rp";
 BigInt Challenge(const PiLogRpStatement& st, const ProofContext& ctx,
                  const Point& cap_y, const BigInt& cap_d) {
   Transcript t = Transcript::ForProof("nitro-tss/pi_log_rp", ctx);
+  AppendRangeParameters(t, kEll);
   AppendRingPedersen(t, st.ring_pedersen);
   t.AppendBigInt("S", st.cap_s);
   AppendPoint(t, "g", st.base);

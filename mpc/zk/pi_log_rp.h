@@ -10,7 +10,7 @@
 //   prover:   α ← ±2^(ℓ+ε), γ ← ±2^(ℓ+ε)·N̂
 //             Y = α·g, D = s^α t^γ mod N̂
 //   challenge e ∈ ±q from Transcript::ForProof("nitro-tss/pi_log_rp", ctx)
-//             over (N̂, s, t, S, g, X, Y, D)
+//             over (ℓ, ℓ', ε, N̂, s, t, S, g, X, Y, D)
 //   response: z1 = α + e·x, z3 = γ + e·μ
 //   verifier: z1 ∈ ±2^(ℓ+ε), |z3| <= 2^(ℓ+ε+1)·N̂,
 //             z1·g = Y + e·X, s^z1 t^z3 = D·S^e mod N̂

@@ -14,7 +14,7 @@ BigInt Challenge(const PiLogStarStatement& st, const ProofContext& ctx,
                  const BigInt& cap_s, const BigInt& cap_a, const Point& cap_y,
                  const BigInt& cap_d) {
   Transcript t = Transcript::ForProof("cggmp21/pi_log_star", ctx);
-  t.AppendU64("L", st.ell);
+  AppendRangeParameters(t, st.ell);
   AppendPaillier(t, "N0", st.paillier);
   AppendRingPedersen(t, st.ring_pedersen);
   t.AppendBigInt("C", st.cap_c);

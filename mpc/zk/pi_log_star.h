@@ -14,7 +14,7 @@
 //             S = s^x t^μ, A = (1+N0)^α r^N0 mod N0², Y = α·g,
 //             D = s^α t^γ mod N̂
 //   challenge e ∈ ±q from Transcript::ForProof("cggmp21/pi_log_star", ctx)
-//             over (L, N0, N̂, s, t, C, X, g, S, A, Y, D)
+//             over (L, ℓ', ε, N0, N̂, s, t, C, X, g, S, A, Y, D)
 //   response: z1 = α + e·x, z2 = r·ρ^e mod N0, z3 = γ + e·μ
 //   verifier: z1 ∈ ±2^(L+ε), (1+N0)^z1 z2^N0 = A·C^e mod N0²,
 //             z1·g = Y + e·X, s^z1 t^z3 = D·S^e mod N̂

@@ -75,6 +75,12 @@ BigInt RandomSignedTimes(size_t bits, const BigInt& modulus,
   return BigInt::RandomBelow(half.ShiftLeft(1) + BigInt(1), rng) - half;
 }
 
+void AppendRangeParameters(Transcript& transcript, size_t ell) {
+  transcript.AppendU64("L", ell);
+  transcript.AppendU64("l'", kEllPrime);
+  transcript.AppendU64("eps", kEpsilon);
+}
+
 BigInt ChallengeE(Transcript& transcript) {
   return transcript.ChallengeSymmetric("e", Scalar::Order());
 }

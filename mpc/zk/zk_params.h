@@ -96,6 +96,12 @@ absl::Status CheckNotIdentity(const Point& point, absl::string_view prefix,
 // μ ← ±2^ℓ·N̂, γ ← ±2^(ℓ+ε)·N̂.
 BigInt RandomSignedTimes(size_t bits, const BigInt& modulus, RandomSource& rng);
 
+// Absorbs the range parameters a proof's soundness depends on: "L" (the
+// plaintext range of its witness: ℓ, or ℓ' for Πlog* of an MtA mask), "l'"
+// and "eps" (ℓ', ε). Every MtA proof calls it first, so a proof made under
+// other constants never verifies.
+void AppendRangeParameters(Transcript& transcript, size_t ell);
+
 // The Fiat–Shamir challenge e ∈ ±q (q = secp256k1 order), squeezed after the
 // statement and first message have been absorbed.
 BigInt ChallengeE(Transcript& transcript);

@@ -238,3 +238,21 @@ TEST(ZkParams, WireHelpers) {
 
 }  // namespace
 }  // namespace nitro_tss::mpc::zk
+
+namespace nitro_tss::mpc::zk {
+namespace {
+
+TEST(ZkParams, RangeParametersEnterTheChallenge) {
+  auto challenge = [](size_t ell, bool with_ranges) {
+    Transcript t("test/range-parameters");
+    if (with_ranges) AppendRangeParameters(t, ell);
+    t.AppendU64("statement", 42);
+    return ChallengeE(t);
+  };
+  EXPECT_EQ(challenge(kEll, true), challenge(kEll, true));
+  EXPECT_NE(challenge(kEll, true), challenge(kEllPrime, true));
+  EXPECT_NE(challenge(kEll, true), challenge(kEll, false));
+}
+
+}  // namespace
+}  // namespace nitro_tss::mpc::zk
