@@ -234,13 +234,64 @@ absl::StatusOr<KeyShare> KeyShare::FromRecordBytes(
   return FromRecord(rec);
 }
 
-void KeyShare::BuildPeerTables() {
-  peer_tables.clear();
-  for (const PartyPublicInfo& p : parties) {
-    if (p.id == self) continue;
-    peer_tables[p.id] =
-        std::make_shared<const zk::RingPedersenTable>(p.ring_pedersen);
+KeyShare::PeerTableCache::PeerTableCache(const PeerTableCache& other) {
+  std::lock_guard<std::mutex> lock(other.mu);
+  tables = other.tables;
+}
+
+KeyShare::PeerTableCache& KeyShare::PeerTableCache::operator=(
+    const PeerTableCache& other) {
+  if (this == &other) return *this;
+  std::map<uint32_t, std::shared_ptr<const zk::RingPedersenTable>> copy;
+  {
+    std::lock_guard<std::mutex> lock(other.mu);
+    copy = other.tables;
   }
+  std::lock_guard<std::mutex> lock(mu);
+  tables = std::move(copy);
+  return *this;
+}
+
+std::shared_ptr<const zk::RingPedersenTable> KeyShare::PeerTable(
+    uint32_t id) const {
+  const PartyPublicInfo* party = Party(id);
+  if (party == nullptr || id == self) return nullptr;
+  {
+    std::lock_guard<std::mutex> lock(peer_table_cache_.mu);
+    auto it = peer_table_cache_.tables.find(id);
+    // A table is only reused for the exact parameters it was built for.
+    if (it != peer_table_cache_.tables.end() &&
+        it->second->params().n() == party->ring_pedersen.n() &&
+        it->second->params().s() == party->ring_pedersen.s() &&
+        it->second->params().t() == party->ring_pedersen.t()) {
+      return it->second;
+    }
+  }
+  // Built outside the lock; concurrent builders make identical tables.
+  auto table =
+      std::make_shared<const zk::RingPedersenTable>(party->ring_pedersen);
+  std::lock_guard<std::mutex> lock(peer_table_cache_.mu);
+  auto [it, inserted] = peer_table_cache_.tables.insert_or_assign(id, table);
+  (void)inserted;
+  return it->second;
+}
+
+void KeyShare::BuildPeerTables() const {
+  for (const PartyPublicInfo& p : parties) {
+    if (p.id != self) PeerTable(p.id);
+  }
+}
+
+std::vector<uint32_t> KeyShare::BuiltPeerTables() const {
+  std::lock_guard<std::mutex> lock(peer_table_cache_.mu);
+  std::vector<uint32_t> ids;
+  for (const auto& [id, table] : peer_table_cache_.tables) ids.push_back(id);
+  return ids;
+}
+
+void KeyShare::ClearPeerTables() const {
+  std::lock_guard<std::mutex> lock(peer_table_cache_.mu);
+  peer_table_cache_.tables.clear();
 }
 
 }  // namespace nitro_tss::mpc::gg20

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -56,15 +57,21 @@ struct KeyShare {
   // Loaded state, not part of the record: per other party, a
   // zk::RingPedersenTable for that party's ring-Pedersen parameters (the
   // prover's commitments in Πenc / Πaff-g / Πlog-rp towards that party).
-  // Empty until BuildPeerTables(); presigning uses them when present (the
-  // values are identical, only faster) unless PresignConfig::accelerators
-  // provides its own.
-  std::map<uint32_t, std::shared_ptr<const zk::RingPedersenTable>> peer_tables;
-
-  // Builds peer_tables for every other party (replacing any present). Call
-  // once when the key is loaded: about 4 baseline units of CPU and 6 MB per
-  // other party.
-  void BuildPeerTables();
+  // Presigning always uses them: PeerTable() builds a missing one on first
+  // use (about 4 baseline units of CPU and 6 MB per party, once per loaded
+  // key; the values are identical, only faster). Thread-safe; a copy of the
+  // KeyShare starts with the tables built so far (shared, immutable).
+  //
+  // The table for party `id`, built now if needed; null if `id` is self or
+  // not a party of the key.
+  std::shared_ptr<const zk::RingPedersenTable> PeerTable(uint32_t id) const;
+  // Builds every other party's table now (call when the key is loaded, so
+  // that no signature pays for them).
+  void BuildPeerTables() const;
+  // Ids of the parties whose table is built (sorted).
+  std::vector<uint32_t> BuiltPeerTables() const;
+  // Drops every table (they are rebuilt on demand).
+  void ClearPeerTables() const;
 
   // The entry of party `id`, or null.
   const PartyPublicInfo* Party(uint32_t id) const;
@@ -78,6 +85,16 @@ struct KeyShare {
   static absl::StatusOr<KeyShare> FromRecord(const v1::KeyShareRecord& record);
   static absl::StatusOr<KeyShare> FromRecordBytes(
       absl::Span<const uint8_t> bytes);
+
+ private:
+  struct PeerTableCache {
+    PeerTableCache() = default;
+    PeerTableCache(const PeerTableCache& other);
+    PeerTableCache& operator=(const PeerTableCache& other);
+    mutable std::mutex mu;
+    std::map<uint32_t, std::shared_ptr<const zk::RingPedersenTable>> tables;
+  };
+  mutable PeerTableCache peer_table_cache_;
 };
 
 // Hash of the public data (threshold, public key, every party's id, public

@@ -107,6 +107,9 @@ struct PresignState {
   std::map<PartyId, PeerPresign> peers;
   std::map<PartyId, ReceivedGamma> received_gamma;
   std::map<PartyId, ReceivedMtawc> received_w;
+  // Per other signer: the key share's ring-Pedersen table (held for the
+  // session, see KeyShare::PeerTable).
+  std::map<PartyId, std::shared_ptr<const zk::RingPedersenTable>> tables;
   Point big_r;
   Point own_cap_s;  // S_i = σ_i·R
 
@@ -130,8 +133,8 @@ struct PresignState {
       auto it = config.accelerators->tables.find(id);
       if (it != config.accelerators->tables.end()) return it->second.get();
     }
-    auto it = ks->peer_tables.find(id);
-    return it == ks->peer_tables.end() ? nullptr : it->second.get();
+    auto it = tables.find(id);
+    return it == tables.end() ? nullptr : it->second.get();
   }
   zk::PaillierNoncePool* Pool(PartyId id) const {
     if (!config.accelerators) return nullptr;
@@ -1303,11 +1306,7 @@ std::shared_ptr<PresignAccelerators> BuildPresignAccelerators(
   auto acc = std::make_shared<PresignAccelerators>();
   for (const PartyPublicInfo& p : key_share.parties) {
     if (p.id == key_share.self) continue;
-    auto loaded = key_share.peer_tables.find(p.id);
-    acc->tables[p.id] =
-        loaded != key_share.peer_tables.end()
-            ? loaded->second
-            : std::make_shared<const zk::RingPedersenTable>(p.ring_pedersen);
+    acc->tables[p.id] = key_share.PeerTable(p.id);
     acc->nonce_pools[p.id] =
         std::make_shared<zk::PaillierNoncePool>(p.paillier);
   }
@@ -1366,6 +1365,11 @@ absl::StatusOr<std::unique_ptr<round::Session>> NewPresignSession(
   }
   state->public_key = ks.public_key + Point::MulBase(config.tweak);
   if (state->public_key.IsIdentity()) return Bad("tweaked key is the identity");
+  for (PartyId p : signers) {
+    if (p == ks.self) continue;
+    if (config.accelerators && config.accelerators->tables.count(p)) continue;
+    state->tables[p] = ks.PeerTable(p);  // built on first use of the key
+  }
   round::SessionConfig sc;
   sc.session_id = config.session_id;
   sc.protocol = kPresignProtocol;

@@ -124,9 +124,8 @@ struct PresignAccelerators {
   std::map<round::PartyId, std::shared_ptr<zk::PaillierNoncePool>> nonce_pools;
 };
 
-// Tables for every other party of `key_share` (shared with
-// key_share.peer_tables when those are built, see KeyShare::BuildPeerTables)
-// and empty nonce pools.
+// Tables for every other party of `key_share` (the key share's own, see
+// KeyShare::PeerTable) and empty nonce pools.
 std::shared_ptr<PresignAccelerators> BuildPresignAccelerators(
     const KeyShare& key_share);
 
@@ -136,7 +135,8 @@ struct PresignConfig {
   std::vector<round::PartyId> signers;  // exactly t+1 parties of the key
   Scalar tweak;                         // zero: no derivation
   // Optional; without it (or for a peer it lacks) the key share's
-  // peer_tables are used when built.
+  // KeyShare::PeerTable is used (built on the key's first presignature
+  // unless KeyShare::BuildPeerTables ran at load).
   std::shared_ptr<PresignAccelerators> accelerators;
   const PresignTestingOptions* testing = nullptr;  // tests only
 };

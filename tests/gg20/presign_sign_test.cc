@@ -140,17 +140,47 @@ TEST(Gg20Signing, AcceleratedProversProduceValidSignatures) {
   EXPECT_TRUE(VerifyRecoverableEcdsa(ks[0]->public_key, *digest, *sig).ok());
 }
 
+TEST(Gg20Signing, FirstPresignatureBuildsOnlyTheCoSignersTables) {
+  // Without BuildPeerTables at load, the first presignature builds the
+  // tables of its co-signers (and only those) and keeps them on the key.
+  std::vector<std::shared_ptr<const KeyShare>> ks;
+  for (const auto& k : DealKeyShares(1, 3, 10)) {
+    auto copy = std::make_shared<KeyShare>(*k);
+    copy->ClearPeerTables();
+    ks.push_back(copy);
+  }
+  PresignRun run;
+  run.shares = ks;
+  run.signers = {1, 3};
+  run.session_tag = 73;
+  ASSERT_TRUE(RunPresign(run).all_done);
+  EXPECT_EQ(ks[0]->BuiltPeerTables(), std::vector<uint32_t>{3});
+  EXPECT_EQ(ks[2]->BuiltPeerTables(), std::vector<uint32_t>{1});
+  EXPECT_TRUE(ks[1]->BuiltPeerTables().empty());
+}
+
 TEST(Gg20Signing, KeySharesWithPeerTablesProduceValidSignatures) {
   // The loaded-key state: per-peer ring-Pedersen tables on the key share,
   // used by presigning without any PresignAccelerators.
   std::vector<std::shared_ptr<const KeyShare>> ks;
   for (const auto& k : DealKeyShares(1, 3, 9)) {
     auto copy = std::make_shared<KeyShare>(*k);
+    copy->ClearPeerTables();
+    EXPECT_TRUE(copy->BuiltPeerTables().empty());
     copy->BuildPeerTables();
-    EXPECT_EQ(copy->peer_tables.size(), 2u);
-    EXPECT_EQ(copy->peer_tables.count(copy->self), 0u);
-    for (const auto& [peer, table] : copy->peer_tables) {
+    std::vector<uint32_t> others;
+    for (uint32_t id : copy->PartyIds()) {
+      if (id != copy->self) others.push_back(id);
+    }
+    EXPECT_EQ(copy->BuiltPeerTables(), others);
+    EXPECT_EQ(copy->PeerTable(copy->self), nullptr);
+    EXPECT_EQ(copy->PeerTable(99), nullptr);
+    for (uint32_t peer : others) {
+      auto table = copy->PeerTable(peer);
+      ASSERT_NE(table, nullptr);
       EXPECT_TRUE(table->params().n() == copy->Party(peer)->ring_pedersen.n());
+      // Built once: the same table every time.
+      EXPECT_EQ(copy->PeerTable(peer).get(), table.get());
     }
     ks.push_back(copy);
   }
