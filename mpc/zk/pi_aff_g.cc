@@ -206,10 +206,10 @@ absl::Status VerifyPiAffG(const PiAffGStatement& st, const PiAffGProof& p,
     return absl::InvalidArgumentError("pi_aff_g: N1 equation failed");
   }
   // z1·g == B_x + e·X
-  Point left = st.base.Mul(Scalar::FromBigIntReduce(p.z1));
-  Point right = p.cap_b_x.Add(st.cap_x.Mul(Scalar::FromBigIntReduce(e)));
-  if (left != right) {
-    return absl::InvalidArgumentError("pi_aff_g: group equation failed");
+  if (absl::Status g =
+          CheckGroupEquation(st.base, p.z1, p.cap_b_x, st.cap_x, e, kPrefix);
+      !g.ok()) {
+    return g;
   }
   // s^z1 t^z3 == E · S^e,  s^z2 t^z4 == F · T^e  (mod N̂)
   if (!RingPedersenEquationHolds(st.ring_pedersen, secrets.ring_pedersen, p.z1,
@@ -244,37 +244,31 @@ v1::PiAffGProof PiAffGProofToProto(const PiAffGProof& p) {
 }
 
 absl::StatusOr<PiAffGProof> PiAffGProofFromProto(const v1::PiAffGProof& in) {
-  // The message is flat (bytes fields only): top-level unknown fields are
-  // all there is to reject.
-  if (!in.GetReflection()->GetUnknownFields(in).empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(kPrefix, ": unknown fields present"));
-  }
+  // The message is flat (bytes fields only).
   PiAffGProof out;
-  struct Field {
-    const std::string& bytes;
-    size_t max_bytes;
-    const char* name;
-    BigInt* dst;
-  };
-  for (const Field& f : {
-           Field{in.cap_s(), kMaxModulusBytes, "S", &out.cap_s},
-           Field{in.cap_t(), kMaxModulusBytes, "T", &out.cap_t},
-           Field{in.cap_a(), kMaxModulusSquaredBytes, "A", &out.cap_a},
-           Field{in.cap_b_y(), kMaxModulusSquaredBytes, "B_y", &out.cap_b_y},
-           Field{in.cap_e(), kMaxModulusBytes, "E", &out.cap_e},
-           Field{in.cap_f(), kMaxModulusBytes, "F", &out.cap_f},
-           Field{in.z1(), BytesForBits(kEll + kEpsilon), "z1", &out.z1},
-           Field{in.z2(), BytesForBits(kEllPrime + kEpsilon), "z2", &out.z2},
-           Field{in.z3(), kMaxMaskedCommitmentBytes, "z3", &out.z3},
-           Field{in.z4(), kMaxMaskedCommitmentBytes, "z4", &out.z4},
-           Field{in.w(), kMaxModulusBytes, "w", &out.w},
-           Field{in.w_y(), kMaxModulusBytes, "w_y", &out.w_y},
-       }) {
-    absl::StatusOr<BigInt> v =
-        DecodeInteger(f.bytes, f.max_bytes, kPrefix, f.name);
-    if (!v.ok()) return v.status();
-    *f.dst = *std::move(v);
+  if (absl::Status st = DecodeFlatProof(
+          in,
+          {
+              IntegerField{in.cap_s(), kMaxModulusBytes, "S", &out.cap_s},
+              IntegerField{in.cap_t(), kMaxModulusBytes, "T", &out.cap_t},
+              IntegerField{in.cap_a(), kMaxModulusSquaredBytes, "A",
+                           &out.cap_a},
+              IntegerField{in.cap_b_y(), kMaxModulusSquaredBytes, "B_y",
+                           &out.cap_b_y},
+              IntegerField{in.cap_e(), kMaxModulusBytes, "E", &out.cap_e},
+              IntegerField{in.cap_f(), kMaxModulusBytes, "F", &out.cap_f},
+              IntegerField{in.z1(), BytesForBits(kEll + kEpsilon), "z1",
+                           &out.z1},
+              IntegerField{in.z2(), BytesForBits(kEllPrime + kEpsilon), "z2",
+                           &out.z2},
+              IntegerField{in.z3(), kMaxMaskedCommitmentBytes, "z3", &out.z3},
+              IntegerField{in.z4(), kMaxMaskedCommitmentBytes, "z4", &out.z4},
+              IntegerField{in.w(), kMaxModulusBytes, "w", &out.w},
+              IntegerField{in.w_y(), kMaxModulusBytes, "w_y", &out.w_y},
+          },
+          kPrefix);
+      !st.ok()) {
+    return st;
   }
   absl::StatusOr<Point> b_x = DecodePoint(in.cap_b_x(), kPrefix, "B_x");
   if (!b_x.ok()) return b_x.status();

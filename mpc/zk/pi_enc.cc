@@ -146,31 +146,22 @@ v1::PiEncProof PiEncProofToProto(const PiEncProof& proof) {
 }
 
 absl::StatusOr<PiEncProof> PiEncProofFromProto(const v1::PiEncProof& p) {
-  // The message is flat (bytes fields only): top-level unknown fields are
-  // all there is to reject.
-  if (!p.GetReflection()->GetUnknownFields(p).empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(kPrefix, ": unknown fields present"));
-  }
+  // The message is flat (bytes fields only).
   PiEncProof out;
-  struct Field {
-    const std::string& bytes;
-    size_t max_bytes;
-    const char* name;
-    BigInt* dst;
-  };
-  for (const Field& f : {
-           Field{p.cap_s(), kMaxModulusBytes, "S", &out.cap_s},
-           Field{p.cap_a(), kMaxModulusSquaredBytes, "A", &out.cap_a},
-           Field{p.cap_c(), kMaxModulusBytes, "C", &out.cap_c},
-           Field{p.z1(), BytesForBits(kEll + kEpsilon), "z1", &out.z1},
-           Field{p.z2(), kMaxModulusBytes, "z2", &out.z2},
-           Field{p.z3(), kMaxMaskedCommitmentBytes, "z3", &out.z3},
-       }) {
-    absl::StatusOr<BigInt> v =
-        DecodeInteger(f.bytes, f.max_bytes, kPrefix, f.name);
-    if (!v.ok()) return v.status();
-    *f.dst = *std::move(v);
+  if (absl::Status st = DecodeFlatProof(
+          p,
+          {
+              IntegerField{p.cap_s(), kMaxModulusBytes, "S", &out.cap_s},
+              IntegerField{p.cap_a(), kMaxModulusSquaredBytes, "A", &out.cap_a},
+              IntegerField{p.cap_c(), kMaxModulusBytes, "C", &out.cap_c},
+              IntegerField{p.z1(), BytesForBits(kEll + kEpsilon), "z1",
+                           &out.z1},
+              IntegerField{p.z2(), kMaxModulusBytes, "z2", &out.z2},
+              IntegerField{p.z3(), kMaxMaskedCommitmentBytes, "z3", &out.z3},
+          },
+          kPrefix);
+      !st.ok()) {
+    return st;
   }
   return out;
 }

@@ -153,10 +153,10 @@ absl::Status VerifyPiLogStar(const PiLogStarStatement& st,
     return absl::InvalidArgumentError("pi_log_star: paillier equation failed");
   }
   // z1·g == Y + e·X
-  Point left = st.base.Mul(Scalar::FromBigIntReduce(proof.z1));
-  Point right = proof.cap_y.Add(st.cap_x.Mul(Scalar::FromBigIntReduce(e)));
-  if (left != right) {
-    return absl::InvalidArgumentError("pi_log_star: group equation failed");
+  if (absl::Status g = CheckGroupEquation(st.base, proof.z1, proof.cap_y,
+                                          st.cap_x, e, kPrefix);
+      !g.ok()) {
+    return g;
   }
   // s^z1 · t^z3 == D · S^e  (mod N̂)
   if (!RingPedersenEquationHolds(st.ring_pedersen, verifier_secret, proof.z1,
@@ -181,31 +181,22 @@ v1::PiLogStarProof PiLogStarProofToProto(const PiLogStarProof& proof) {
 
 absl::StatusOr<PiLogStarProof> PiLogStarProofFromProto(
     const v1::PiLogStarProof& p) {
-  // The message is flat (bytes fields only): top-level unknown fields are
-  // all there is to reject.
-  if (!p.GetReflection()->GetUnknownFields(p).empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(kPrefix, ": unknown fields present"));
-  }
+  // The message is flat (bytes fields only).
   PiLogStarProof out;
-  struct Field {
-    const std::string& bytes;
-    size_t max_bytes;
-    const char* name;
-    BigInt* dst;
-  };
-  for (const Field& f : {
-           Field{p.cap_s(), kMaxModulusBytes, "S", &out.cap_s},
-           Field{p.cap_a(), kMaxModulusSquaredBytes, "A", &out.cap_a},
-           Field{p.cap_d(), kMaxModulusBytes, "D", &out.cap_d},
-           Field{p.z1(), BytesForBits(kEllPrime + kEpsilon), "z1", &out.z1},
-           Field{p.z2(), kMaxModulusBytes, "z2", &out.z2},
-           Field{p.z3(), kMaxMaskedCommitmentBytes, "z3", &out.z3},
-       }) {
-    absl::StatusOr<BigInt> v =
-        DecodeInteger(f.bytes, f.max_bytes, kPrefix, f.name);
-    if (!v.ok()) return v.status();
-    *f.dst = *std::move(v);
+  if (absl::Status st = DecodeFlatProof(
+          p,
+          {
+              IntegerField{p.cap_s(), kMaxModulusBytes, "S", &out.cap_s},
+              IntegerField{p.cap_a(), kMaxModulusSquaredBytes, "A", &out.cap_a},
+              IntegerField{p.cap_d(), kMaxModulusBytes, "D", &out.cap_d},
+              IntegerField{p.z1(), BytesForBits(kEllPrime + kEpsilon), "z1",
+                           &out.z1},
+              IntegerField{p.z2(), kMaxModulusBytes, "z2", &out.z2},
+              IntegerField{p.z3(), kMaxMaskedCommitmentBytes, "z3", &out.z3},
+          },
+          kPrefix);
+      !st.ok()) {
+    return st;
   }
   absl::StatusOr<Point> y = DecodePoint(p.cap_y(), kPrefix, "Y");
   if (!y.ok()) return y.status();

@@ -75,6 +75,34 @@ BigInt RandomSignedTimes(size_t bits, const BigInt& modulus,
   return BigInt::RandomBelow(half.ShiftLeft(1) + BigInt(1), rng) - half;
 }
 
+absl::Status DecodeFlatProof(const google::protobuf::Message& message,
+                             std::initializer_list<IntegerField> fields,
+                             absl::string_view prefix) {
+  if (!message.GetReflection()->GetUnknownFields(message).empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(prefix, ": unknown fields present"));
+  }
+  for (const IntegerField& f : fields) {
+    absl::StatusOr<BigInt> v =
+        DecodeInteger(f.bytes, f.max_bytes, prefix, f.name);
+    if (!v.ok()) return v.status();
+    *f.dst = *std::move(v);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckGroupEquation(const Point& g, const BigInt& z1,
+                                const Point& cap_y, const Point& cap_x,
+                                const BigInt& e, absl::string_view prefix) {
+  Point left = g.Mul(Scalar::FromBigIntReduce(z1));
+  Point right = cap_y.Add(cap_x.Mul(Scalar::FromBigIntReduce(e)));
+  if (left != right) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(prefix, ": group equation failed"));
+  }
+  return absl::OkStatus();
+}
+
 void AppendRangeParameters(Transcript& transcript, size_t ell) {
   transcript.AppendU64("L", ell);
   transcript.AppendU64("l'", kEllPrime);

@@ -24,6 +24,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <initializer_list>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -32,6 +33,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
 #include "mpc/curve/secp256k1.h"
 #include "mpc/math/bigint.h"
 #include "mpc/paillier/paillier.h"
@@ -120,6 +122,26 @@ absl::StatusOr<BigInt> DecodeInteger(const std::string& bytes, size_t max_bytes,
 absl::StatusOr<Point> DecodePoint(const std::string& bytes,
                                   absl::string_view prefix,
                                   absl::string_view name);
+// One bytes field of a flat proof message to decode as an integer.
+struct IntegerField {
+  const std::string& bytes;
+  size_t max_bytes;
+  const char* name;
+  BigInt* dst;
+};
+// Strict decoding shared by the flat proof messages (bytes fields only):
+// rejects unknown fields ("<prefix>: unknown fields present"), then decodes
+// every field in order with DecodeInteger (first error wins).
+absl::Status DecodeFlatProof(const google::protobuf::Message& message,
+                             std::initializer_list<IntegerField> fields,
+                             absl::string_view prefix);
+
+// The Σ-protocol group equation z1·g == Y + e·X; otherwise
+// "<prefix>: group equation failed".
+absl::Status CheckGroupEquation(const Point& g, const BigInt& z1,
+                                const Point& cap_y, const Point& cap_x,
+                                const BigInt& e, absl::string_view prefix);
+
 // Writes an integer / point for a protobuf bytes field.
 std::string EncodeInteger(const BigInt& v);
 std::string EncodePoint(const Point& p);
