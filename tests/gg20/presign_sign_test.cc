@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "mpc/gg20/codec.h"
 #include "mpc/gg20/keccak.h"
@@ -157,6 +158,31 @@ TEST(Gg20Signing, FirstPresignatureBuildsOnlyTheCoSignersTables) {
   EXPECT_EQ(ks[0]->BuiltPeerTables(), std::vector<uint32_t>{3});
   EXPECT_EQ(ks[2]->BuiltPeerTables(), std::vector<uint32_t>{1});
   EXPECT_TRUE(ks[1]->BuiltPeerTables().empty());
+}
+
+TEST(Gg20Signing, PeerTablesAreBuiltSafelyFromManyThreads) {
+  // Concurrent presign sessions of one key (a node serving several
+  // requests) ask for the same tables at once.
+  auto key = std::make_shared<KeyShare>(*DealKeyShares(2, 4, 11)[0]);
+  key->ClearPeerTables();
+  std::vector<std::thread> threads;
+  std::vector<std::vector<const zk::RingPedersenTable*>> seen(4);
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&key, &seen, i] {
+      for (uint32_t peer : {2u, 3u, 4u}) {
+        auto table = key->PeerTable(peer);
+        ASSERT_NE(table, nullptr);
+        EXPECT_TRUE(table->params().n() == key->Party(peer)->ring_pedersen.n());
+        seen[i].push_back(table.get());
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(key->BuiltPeerTables(), (std::vector<uint32_t>{2, 3, 4}));
+  // Once the cache is settled every caller gets the cached table.
+  for (uint32_t peer : {2u, 3u, 4u}) {
+    EXPECT_EQ(key->PeerTable(peer).get(), key->PeerTable(peer).get());
+  }
 }
 
 TEST(Gg20Signing, KeySharesWithPeerTablesProduceValidSignatures) {
