@@ -222,6 +222,74 @@ absl::StatusOr<BigInt> DeltaCiphertext(const PaillierPublicKey& nj,
   return c;
 }
 
+// A revealed Paillier opening under `key`: the centered plaintext
+// (|m| < N/2, else "<plain_field> out of range (|m| >= N/2)") and a nonce in
+// Z*_N. Whether it opens a given ciphertext is the caller's check.
+struct Opening {
+  BigInt plain, nonce;
+};
+absl::StatusOr<Opening> DecodeOpening(const std::string& plain_bytes,
+                                      const std::string& nonce_bytes,
+                                      const PaillierPublicKey& key,
+                                      absl::string_view plain_field,
+                                      absl::string_view nonce_field) {
+  absl::StatusOr<BigInt> plain =
+      DecodeInt(plain_bytes, kMaxModulusMagnitudeBytes, kWhat, plain_field);
+  if (!plain.ok()) return plain.status();
+  if (!(plain->Abs().ShiftLeft(1) < key.n())) {
+    return Bad(absl::StrCat(plain_field, " out of range (|m| >= N/2)"));
+  }
+  absl::StatusOr<BigInt> nonce =
+      DecodeInt(nonce_bytes, kMaxModulusMagnitudeBytes, kWhat, nonce_field);
+  if (!nonce.ok()) return nonce.status();
+  if (absl::Status st = key.ValidateNonce(*nonce); !st.ok()) {
+    return Bad(absl::StrCat(nonce_field, ": ", st.message()));
+  }
+  return Opening{*std::move(plain), *std::move(nonce)};
+}
+
+// An MtA response that Alice `alice` reports having received from Bob `bob`
+// in round 2 (`kind` "gamma" or "w": fields d_<kind>, f_<kind>,
+// pi_aff_<kind>): D under N_alice, F under N_bob and Bob's Πaff-g for
+// x_point = x·G against K_alice, with its round-2 context. Only Bob can have
+// made a valid one (the proof shows knowledge of x). Error: "revealed
+// <label> response of <bob> does not verify: ..." for the proof.
+absl::Status VerifyReportedResponse(const PresignState& s, PartyId alice,
+                                    PartyId bob, absl::string_view kind,
+                                    absl::string_view label,
+                                    const std::string& d_bytes,
+                                    const std::string& f_bytes,
+                                    const std::string& proof_bytes,
+                                    const Point& x_point) {
+  const PartyPublicInfo& a = s.Info(alice);
+  absl::StatusOr<BigInt> d =
+      DecodeCiphertext(d_bytes, a.paillier, absl::StrCat("d_", kind));
+  if (!d.ok()) return d.status();
+  absl::StatusOr<BigInt> f =
+      DecodeCiphertext(f_bytes, s.Info(bob).paillier, absl::StrCat("f_", kind));
+  if (!f.ok()) return f.status();
+  const std::string proof_field = absl::StrCat("pi_aff_", kind);
+  absl::StatusOr<zk::PiAffGProof> proof =
+      DecodeProof<v1::PiAffGProof, zk::PiAffGProof>(proof_bytes, proof_field,
+                                                    zk::PiAffGProofFromProto);
+  if (!proof.ok()) return proof.status();
+  const Point g = Point::Generator();
+  zk::PiAffGStatement st{a.paillier,
+                         s.Info(bob).paillier,
+                         a.ring_pedersen,
+                         s.peers.at(alice).cap_k,
+                         *d,
+                         *f,
+                         g,
+                         x_point};
+  if (absl::Status v = zk::VerifyPiAffG(st, *proof, s.Ctx(2, bob, alice));
+      !v.ok()) {
+    return Bad(absl::StrCat("revealed ", label, " response of ", bob,
+                            " does not verify: ", v.message()));
+  }
+  return absl::OkStatus();
+}
+
 struct RevealData {
   Scalar gamma;
   BigInt plain, nonce;
@@ -292,18 +360,10 @@ class PresignRound5 : public round::Round {
     if (Point::MulBase(*gamma) != s.peers.at(msg.from).gamma) {
       return Bad("revealed gamma does not match Gamma");
     }
-    absl::StatusOr<BigInt> plain = DecodeInt(
-        pb.delta_plain(), kMaxModulusMagnitudeBytes, kWhat, "delta_plain");
-    if (!plain.ok()) return plain.status();
-    if (!(plain->Abs().ShiftLeft(1) < info.paillier.n())) {
-      return Bad("delta_plain out of range (|m| >= N/2)");
-    }
-    absl::StatusOr<BigInt> nonce = DecodeInt(
-        pb.delta_nonce(), kMaxModulusMagnitudeBytes, kWhat, "delta_nonce");
-    if (!nonce.ok()) return nonce.status();
-    if (absl::Status st = info.paillier.ValidateNonce(*nonce); !st.ok()) {
-      return Bad(absl::StrCat("delta_nonce: ", st.message()));
-    }
+    absl::StatusOr<Opening> opening =
+        DecodeOpening(pb.delta_plain(), pb.delta_nonce(), info.paillier,
+                      "delta_plain", "delta_nonce");
+    if (!opening.ok()) return opening.status();
     if (static_cast<size_t>(pb.received_size()) != s.signers.size() - 1) {
       return Bad("reveal must list one MtA response per other signer");
     }
@@ -313,31 +373,13 @@ class PresignRound5 : public round::Round {
       const v1::ReceivedMtaResponse& e = pb.received(static_cast<int>(idx++));
       if (e.from() != m) return Bad("reveal responses not in signer order");
       if (verify) {
-        absl::StatusOr<BigInt> d =
-            DecodeCiphertext(e.d_gamma(), info.paillier, "d_gamma");
-        if (!d.ok()) return d.status();
-        absl::StatusOr<BigInt> f =
-            DecodeCiphertext(e.f_gamma(), s.Info(m).paillier, "f_gamma");
-        if (!f.ok()) return f.status();
-        absl::StatusOr<zk::PiAffGProof> proof =
-            DecodeProof<v1::PiAffGProof, zk::PiAffGProof>(
-                e.pi_aff_gamma(), "pi_aff_gamma", zk::PiAffGProofFromProto);
-        if (!proof.ok()) return proof.status();
         const Point& gamma_m =
             m == s.self ? s.gamma_point : s.peers.at(m).gamma;
-        zk::PiAffGStatement st{info.paillier,
-                               s.Info(m).paillier,
-                               info.ring_pedersen,
-                               s.peers.at(msg.from).cap_k,
-                               *d,
-                               *f,
-                               Point::Generator(),
-                               gamma_m};
-        if (absl::Status v =
-                zk::VerifyPiAffG(st, *proof, s.Ctx(2, m, msg.from));
-            !v.ok()) {
-          return Bad(absl::StrCat("revealed MtA response of ", m,
-                                  " does not verify: ", v.message()));
+        if (absl::Status st = VerifyReportedResponse(
+                s, msg.from, m, "gamma", "MtA", e.d_gamma(), e.f_gamma(),
+                e.pi_aff_gamma(), gamma_m);
+            !st.ok()) {
+          return st;
         }
       }
       r.received[m] = ReceivedGamma{e.d_gamma(), e.f_gamma(), e.pi_aff_gamma()};
@@ -357,8 +399,8 @@ class PresignRound5 : public round::Round {
       }
     }
     r.gamma = *gamma;
-    r.plain = *std::move(plain);
-    r.nonce = *std::move(nonce);
+    r.plain = std::move(opening->plain);
+    r.nonce = std::move(opening->nonce);
     return absl::OkStatus();
   }
 
@@ -549,21 +591,12 @@ class PresignSigmaRound5 : public round::Round {
     if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
       return st;
     }
-    absl::StatusOr<BigInt> k_plain =
-        DecodeInt(pb.k_plain(), kMaxModulusMagnitudeBytes, kWhat, "k_plain");
-    if (!k_plain.ok()) return k_plain.status();
-    if (!(k_plain->Abs().ShiftLeft(1) < info.paillier.n())) {
-      return Bad("k_plain out of range (|k| >= N/2)");
-    }
+    absl::StatusOr<Opening> k_opening = DecodeOpening(
+        pb.k_plain(), pb.k_nonce(), info.paillier, "k_plain", "k_nonce");
+    if (!k_opening.ok()) return k_opening.status();
     if (verify) {
-      absl::StatusOr<BigInt> nonce =
-          DecodeInt(pb.k_nonce(), kMaxModulusMagnitudeBytes, kWhat, "k_nonce");
-      if (!nonce.ok()) return nonce.status();
-      if (absl::Status st = info.paillier.ValidateNonce(*nonce); !st.ok()) {
-        return Bad(absl::StrCat("k_nonce: ", st.message()));
-      }
       absl::StatusOr<BigInt> opened =
-          info.paillier.EncryptWithNonce(*k_plain, *nonce);
+          info.paillier.EncryptWithNonce(k_opening->plain, k_opening->nonce);
       if (!opened.ok() || !(*opened == s.peers.at(msg.from).cap_k)) {
         return Bad("revealed k does not open K_i");
       }
@@ -586,38 +619,18 @@ class PresignSigmaRound5 : public round::Round {
       absl::StatusOr<Point> mask = DecodePt(b.point(), kWhat, "mask");
       if (!mask.ok()) return mask.status();
       if (verify) {
-        // Alice msg.from reports what Bob m sent; Bob m's Πaff-g binds it
-        // to W_m, so no one but m could have produced it.
-        absl::StatusOr<BigInt> d =
-            DecodeCiphertext(e.d_w(), info.paillier, "d_w");
-        if (!d.ok()) return d.status();
-        absl::StatusOr<BigInt> f =
-            DecodeCiphertext(e.f_w(), s.Info(m).paillier, "f_w");
-        if (!f.ok()) return f.status();
-        absl::StatusOr<zk::PiAffGProof> proof =
-            DecodeProof<v1::PiAffGProof, zk::PiAffGProof>(
-                e.pi_aff_w(), "pi_aff_w", zk::PiAffGProofFromProto);
-        if (!proof.ok()) return proof.status();
-        const Point g = Point::Generator();
-        zk::PiAffGStatement st{info.paillier,
-                               s.Info(m).paillier,
-                               info.ring_pedersen,
-                               s.peers.at(msg.from).cap_k,
-                               *d,
-                               *f,
-                               g,
-                               s.w_points.at(m)};
-        if (absl::Status v =
-                zk::VerifyPiAffG(st, *proof, s.Ctx(2, m, msg.from));
-            !v.ok()) {
-          return Bad(absl::StrCat("revealed MtAwc response of ", m,
-                                  " does not verify: ", v.message()));
+        // Bob m's Πaff-g binds the report to W_m: only m could make it.
+        if (absl::Status st =
+                VerifyReportedResponse(s, msg.from, m, "w", "MtAwc", e.d_w(),
+                                       e.f_w(), e.pi_aff_w(), s.w_points.at(m));
+            !st.ok()) {
+          return st;
         }
       }
       r.f_w_received[m] = e.f_w();
       r.masks[m] = *mask;
     }
-    r.k = Scalar::FromBigIntReduce(*k_plain);
+    r.k = Scalar::FromBigIntReduce(k_opening->plain);
     return absl::OkStatus();
   }
 
