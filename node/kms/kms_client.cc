@@ -127,20 +127,30 @@ absl::StatusOr<SecureBytes> OptSecret(const json::Value& obj,
   return out;
 }
 
-// Recipient responses carry CiphertextForRecipient and no Plaintext; plain
-// responses the opposite.
-absl::Status CheckRecipientShape(bool had_recipient, const SecureBytes& plain,
-                                 const std::vector<uint8_t>& for_recipient,
-                                 absl::string_view op) {
-  if (had_recipient && for_recipient.empty()) {
+// The Plaintext / CiphertextForRecipient pair of Decrypt, GenerateDataKey
+// and GenerateRandom responses: recipient responses carry
+// CiphertextForRecipient and no Plaintext; plain responses the opposite.
+absl::Status ParseRecipientPlaintext(const json::Value& doc, bool had_recipient,
+                                     size_t max_plaintext_bytes,
+                                     absl::string_view op, SecureBytes* plain,
+                                     std::vector<uint8_t>* for_recipient) {
+  absl::StatusOr<SecureBytes> p =
+      OptSecret(doc, "Plaintext", max_plaintext_bytes);
+  if (!p.ok()) return p.status();
+  *plain = *std::move(p);
+  absl::StatusOr<std::vector<uint8_t>> cfr =
+      OptBlob(doc, "CiphertextForRecipient", kMaxCmsBytes);
+  if (!cfr.ok()) return cfr.status();
+  *for_recipient = *std::move(cfr);
+  if (had_recipient && for_recipient->empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("kms: ", op, " response lacks CiphertextForRecipient"));
   }
-  if (had_recipient && !plain.empty()) {
+  if (had_recipient && !plain->empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "kms: ", op, " response carries Plaintext despite a Recipient"));
   }
-  if (!had_recipient && plain.empty()) {
+  if (!had_recipient && plain->empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("kms: ", op, " response lacks Plaintext"));
   }
@@ -540,17 +550,9 @@ absl::StatusOr<DecryptResponse> ParseDecryptResponse(
   absl::StatusOr<std::string> key_id = OptString(*doc, "KeyId");
   if (!key_id.ok()) return key_id.status();
   out.key_id = *key_id;
-  absl::StatusOr<SecureBytes> plain =
-      OptSecret(*doc, "Plaintext", kMaxKmsPlaintextBytes);
-  if (!plain.ok()) return plain.status();
-  out.plaintext = *std::move(plain);
-  absl::StatusOr<std::vector<uint8_t>> cfr =
-      OptBlob(*doc, "CiphertextForRecipient", kMaxCmsBytes);
-  if (!cfr.ok()) return cfr.status();
-  out.ciphertext_for_recipient = *std::move(cfr);
-  if (absl::Status s =
-          CheckRecipientShape(r.recipient.has_value(), out.plaintext,
-                              out.ciphertext_for_recipient, "Decrypt");
+  if (absl::Status s = ParseRecipientPlaintext(
+          *doc, r.recipient.has_value(), kMaxKmsPlaintextBytes, "Decrypt",
+          &out.plaintext, &out.ciphertext_for_recipient);
       !s.ok()) {
     return s;
   }
@@ -559,7 +561,6 @@ absl::StatusOr<DecryptResponse> ParseDecryptResponse(
 
 absl::StatusOr<GenerateDataKeyResponse> ParseGenerateDataKeyResponse(
     const json::Value& response, const GenerateDataKeyRequest& r) {
-  (void)r;
   const json::Value* doc = &response;
   GenerateDataKeyResponse out;
   absl::StatusOr<std::string> key_id = OptString(*doc, "KeyId");
@@ -569,16 +570,9 @@ absl::StatusOr<GenerateDataKeyResponse> ParseGenerateDataKeyResponse(
       *doc, "CiphertextBlob", kMaxCiphertextBlobBytes, "GenerateDataKey");
   if (!blob.ok()) return blob.status();
   out.ciphertext_blob = *std::move(blob);
-  absl::StatusOr<SecureBytes> plain = OptSecret(*doc, "Plaintext", 1024);
-  if (!plain.ok()) return plain.status();
-  out.plaintext = *std::move(plain);
-  absl::StatusOr<std::vector<uint8_t>> cfr =
-      OptBlob(*doc, "CiphertextForRecipient", kMaxCmsBytes);
-  if (!cfr.ok()) return cfr.status();
-  out.ciphertext_for_recipient = *std::move(cfr);
-  if (absl::Status s =
-          CheckRecipientShape(r.recipient.has_value(), out.plaintext,
-                              out.ciphertext_for_recipient, "GenerateDataKey");
+  if (absl::Status s = ParseRecipientPlaintext(
+          *doc, r.recipient.has_value(), 1024, "GenerateDataKey",
+          &out.plaintext, &out.ciphertext_for_recipient);
       !s.ok()) {
     return s;
   }
@@ -599,16 +593,9 @@ absl::StatusOr<GenerateRandomResponse> ParseGenerateRandomResponse(
     const json::Value& response, const GenerateRandomRequest& r) {
   const json::Value* doc = &response;
   GenerateRandomResponse out;
-  absl::StatusOr<SecureBytes> plain = OptSecret(*doc, "Plaintext", 1024);
-  if (!plain.ok()) return plain.status();
-  out.plaintext = *std::move(plain);
-  absl::StatusOr<std::vector<uint8_t>> cfr =
-      OptBlob(*doc, "CiphertextForRecipient", kMaxCmsBytes);
-  if (!cfr.ok()) return cfr.status();
-  out.ciphertext_for_recipient = *std::move(cfr);
-  if (absl::Status s =
-          CheckRecipientShape(r.recipient.has_value(), out.plaintext,
-                              out.ciphertext_for_recipient, "GenerateRandom");
+  if (absl::Status s = ParseRecipientPlaintext(
+          *doc, r.recipient.has_value(), 1024, "GenerateRandom", &out.plaintext,
+          &out.ciphertext_for_recipient);
       !s.ok()) {
     return s;
   }
