@@ -121,6 +121,16 @@ TEST_F(KmsClientTest, RecipientIsSentAndResponseShapeEnforced) {
   r = client->GenerateDataKey(req);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(absl::StrContains(r.status().message(), "despite a Recipient"));
+
+  // A Recipient request answered without CiphertextForRecipient is refused.
+  server_.Push(200, absl::StrCat(R"({"KeyId":"k1","CiphertextBlob":")",
+                                 B64("blob"), R"("})"));
+  r = client->GenerateDataKey(req);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(r.status().message(),
+                                "GenerateDataKey response lacks "
+                                "CiphertextForRecipient"))
+      << r.status();
 }
 
 TEST_F(KmsClientTest, RetriesThrottlingAnd5xxWithBackoffThenSucceeds) {
