@@ -273,15 +273,20 @@ absl::Status Session::Advance() {
   return absl::OkStatus();
 }
 
+std::string Session::MissingKinds(PartyId p) const {
+  const bool broadcast = round_->ExpectsBroadcast() && !broadcasts_.count(p);
+  const bool direct = round_->ExpectsDirect() && !directs_.count(p);
+  if (broadcast && direct) return "broadcast and direct";
+  if (broadcast) return "broadcast";
+  if (direct) return "direct";
+  return "";
+}
+
 std::vector<PartyId> Session::MissingSenders() const {
   std::vector<PartyId> missing;
   if (state_ != State::kRunning || !round_) return missing;
   for (PartyId p : config_.parties) {
-    if (p == config_.self) continue;
-    if ((round_->ExpectsBroadcast() && !broadcasts_.count(p)) ||
-        (round_->ExpectsDirect() && !directs_.count(p))) {
-      missing.push_back(p);
-    }
+    if (p != config_.self && !MissingKinds(p).empty()) missing.push_back(p);
   }
   return missing;
 }
@@ -293,13 +298,8 @@ absl::Status Session::ExpireRound() {
   Abort abort;
   abort.round = current_round();
   for (PartyId p : MissingSenders()) {
-    std::string kind;
-    if (round_->ExpectsBroadcast() && !broadcasts_.count(p)) kind = "broadcast";
-    if (round_->ExpectsDirect() && !directs_.count(p)) {
-      kind = kind.empty() ? "direct" : "broadcast and direct";
-    }
     abort.culprits.push_back(Culprit{
-        p, absl::StrCat("no round-", abort.round, " ", kind,
+        p, absl::StrCat("no round-", abort.round, " ", MissingKinds(p),
                         " message before the deadline (silent sender, or "
                         "dropped by the relay)")});
   }
@@ -310,9 +310,7 @@ absl::Status Session::ExpireRound() {
 bool Session::RoundComplete() const {
   if (!round_) return false;
   for (PartyId p : config_.parties) {
-    if (p == config_.self) continue;
-    if (round_->ExpectsBroadcast() && !broadcasts_.count(p)) return false;
-    if (round_->ExpectsDirect() && !directs_.count(p)) return false;
+    if (p != config_.self && !MissingKinds(p).empty()) return false;
   }
   return true;
 }

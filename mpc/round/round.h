@@ -203,6 +203,9 @@ class Session {
   absl::Status Pump();
   absl::Status Advance();
   bool RoundComplete() const;
+  // What `p` has not yet sent for the current round: "broadcast",
+  // "direct", "broadcast and direct" or "" (round_ must be set).
+  std::string MissingKinds(PartyId p) const;
   void AbortWith(Abort abort);
   // Digests of every broadcast of the round being finalized (own included).
   std::vector<EchoEntry> EchoOfCurrentRound() const;
