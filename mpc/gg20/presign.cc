@@ -649,8 +649,13 @@ absl::StatusOr<RoundOutput> SigmaRevealOutput(
   rev.set_k_nonce(EncodeInt(s.rho));
   k_int.Wipe();
   std::map<PartyId, Point> masks;
+  std::map<PartyId, BigInt> f_sent;  // F_{self->m}, the statement of each proof
   for (PartyId m : s.signers) {
     if (m == s.self) continue;
+    absl::StatusOr<BigInt> f =
+        DecodeInt(s.bob.at(m).f_w, kMaxCiphertextMagnitudeBytes, kWhat, "f_w");
+    if (!f.ok()) return f.status();
+    f_sent[m] = *std::move(f);
     const ReceivedMtawc& got = s.received_w.at(m);
     v1::ReceivedMtawcResponse* e = rev.add_received();
     e->set_from(m);
@@ -672,11 +677,8 @@ absl::StatusOr<RoundOutput> SigmaRevealOutput(
     for (PartyId j : s.signers) {
       if (j == s.self) continue;
       const MtaBob& bob = s.bob.at(j);
-      absl::StatusOr<BigInt> f =
-          DecodeInt(bob.f_w, kMaxCiphertextMagnitudeBytes, kWhat, "f_w");
-      if (!f.ok()) return f.status();
-      zk::PiLogStarStatement st{s.OwnPaillier(), s.Info(v).ring_pedersen, *f, g,
-                                masks.at(j)};
+      zk::PiLogStarStatement st{s.OwnPaillier(), s.Info(v).ring_pedersen,
+                                f_sent.at(j), g, masks.at(j)};
       st.ell = zk::kEllPrime;
       absl::StatusOr<zk::PiLogStarProof> proof = zk::ProvePiLogStar(
           st,
