@@ -118,20 +118,16 @@ absl::StatusOr<PiAffGProof> ProvePiAffG(const PiAffGStatement& st,
   if (!CheckUnit(w.rho_y, st.paillier1.n(), kPrefix, "rho_y", "N1").ok()) {
     return absl::InvalidArgumentError("pi_aff_g: witness rho_y not in Z*_N1");
   }
-  if (st.base.IsIdentity() || st.cap_x.IsIdentity()) {
-    return absl::InvalidArgumentError(
-        "pi_aff_g: g or X is the point at infinity");
-  }
   // C is raised to the secret α: it must be a unit (cheap gcd).
   if (absl::Status s =
           CheckUnit(st.cap_c, st.paillier0.n_squared(), kPrefix, "C", "{N0^2}");
       !s.ok()) {
     return s;
   }
-  Scalar x_mod_q = Scalar::FromBigIntReduce(w.x);
-  bool x_matches = st.base.Mul(x_mod_q) == st.cap_x;
-  x_mod_q.Wipe();
-  if (!x_matches) return absl::InvalidArgumentError("pi_aff_g: X != x*g");
+  if (absl::Status s = CheckDlogWitness(st.base, st.cap_x, w.x, kPrefix);
+      !s.ok()) {
+    return s;
+  }
   return internal::ProvePiAffGUnchecked(st, w, ctx, rng);
 }
 

@@ -69,15 +69,9 @@ absl::StatusOr<PiLogRpProof> ProvePiLogRp(const PiLogRpStatement& st,
   if (w.mu.Abs() > st.ring_pedersen.n().ShiftLeft(kEll)) {
     return absl::InvalidArgumentError("pi_log_rp: witness mu out of range");
   }
-  if (st.base.IsIdentity() || st.cap_x.IsIdentity()) {
-    return absl::InvalidArgumentError(
-        "pi_log_rp: g or X is the point at infinity");
-  }
-  Scalar x_mod_q = Scalar::FromBigIntReduce(w.x);
-  bool x_matches = st.base.Mul(x_mod_q) == st.cap_x;
-  x_mod_q.Wipe();
-  if (!x_matches) {
-    return absl::InvalidArgumentError("pi_log_rp: X != x*g");
+  if (absl::Status s = CheckDlogWitness(st.base, st.cap_x, w.x, kPrefix);
+      !s.ok()) {
+    return s;
   }
   return internal::ProvePiLogRpUnchecked(st, w, ctx, rng);
 }

@@ -99,15 +99,9 @@ absl::StatusOr<PiLogStarProof> ProvePiLogStar(const PiLogStarStatement& st,
   if (!CheckUnit(w.rho, st.paillier.n(), kPrefix, "rho", "N0").ok()) {
     return absl::InvalidArgumentError("pi_log_star: witness rho not in Z*_N0");
   }
-  if (st.base.IsIdentity() || st.cap_x.IsIdentity()) {
-    return absl::InvalidArgumentError(
-        "pi_log_star: g or X is the point at infinity");
-  }
-  Scalar x_mod_q = Scalar::FromBigIntReduce(w.x);
-  bool x_matches = st.base.Mul(x_mod_q) == st.cap_x;
-  x_mod_q.Wipe();
-  if (!x_matches) {
-    return absl::InvalidArgumentError("pi_log_star: X != x*g");
+  if (absl::Status s = CheckDlogWitness(st.base, st.cap_x, w.x, kPrefix);
+      !s.ok()) {
+    return s;
   }
   return internal::ProvePiLogStarUnchecked(st, w, ctx, rng);
 }

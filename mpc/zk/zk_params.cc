@@ -91,6 +91,21 @@ absl::Status DecodeFlatProof(const google::protobuf::Message& message,
   return absl::OkStatus();
 }
 
+absl::Status CheckDlogWitness(const Point& g, const Point& cap_x,
+                              const BigInt& x, absl::string_view prefix) {
+  if (g.IsIdentity() || cap_x.IsIdentity()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(prefix, ": g or X is the point at infinity"));
+  }
+  Scalar x_mod_q = Scalar::FromBigIntReduce(x);
+  const bool matches = g.Mul(x_mod_q) == cap_x;
+  x_mod_q.Wipe();
+  if (!matches) {
+    return absl::InvalidArgumentError(absl::StrCat(prefix, ": X != x*g"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckGroupEquation(const Point& g, const BigInt& z1,
                                 const Point& cap_y, const Point& cap_x,
                                 const BigInt& e, absl::string_view prefix) {

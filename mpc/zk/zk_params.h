@@ -136,6 +136,12 @@ absl::Status DecodeFlatProof(const google::protobuf::Message& message,
                              std::initializer_list<IntegerField> fields,
                              absl::string_view prefix);
 
+// Prover-side check of a discrete-log witness: g and X not the identity
+// ("<prefix>: g or X is the point at infinity") and X = x·g with x reduced
+// mod q ("<prefix>: X != x*g"). The reduced copy of x is wiped.
+absl::Status CheckDlogWitness(const Point& g, const Point& cap_x,
+                              const BigInt& x, absl::string_view prefix);
+
 // The Σ-protocol group equation z1·g == Y + e·X; otherwise
 // "<prefix>: group equation failed".
 absl::Status CheckGroupEquation(const Point& g, const BigInt& z1,
