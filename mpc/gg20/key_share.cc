@@ -271,9 +271,8 @@ std::shared_ptr<const zk::RingPedersenTable> KeyShare::PeerTable(
   auto table =
       std::make_shared<const zk::RingPedersenTable>(party->ring_pedersen);
   std::lock_guard<std::mutex> lock(peer_table_cache_.mu);
-  auto [it, inserted] = peer_table_cache_.tables.insert_or_assign(id, table);
-  (void)inserted;
-  return it->second;
+  peer_table_cache_.tables.insert_or_assign(id, table);
+  return table;
 }
 
 void KeyShare::BuildPeerTables() const {
