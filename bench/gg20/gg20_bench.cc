@@ -61,6 +61,8 @@ void BM_Keygen3_FromScratch(benchmark::State& state) {
       cfg.parties = ids;
       cfg.threshold = 1;
       cfg.material = *mats[id - 1];
+      cfg.identity = TestIdentity(id);
+      cfg.identity_keys = TestIdentityKeys(ids);
       sessions[id] = *NewKeygenSession(cfg, *rngs[id - 1]);
     }
     RunResult r = DriveConcurrently(std::move(sessions));
@@ -91,6 +93,8 @@ void BM_Keygen3_ProtocolOnlyConcurrent(benchmark::State& state) {
       cfg.parties = ids;
       cfg.threshold = 1;
       cfg.material = FixtureMaterial(id - 1);
+      cfg.identity = TestIdentity(id);
+      cfg.identity_keys = TestIdentityKeys(ids);
       sessions[id] = *NewKeygenSession(cfg, *rngs.back());
     }
     RunResult r = DriveConcurrently(std::move(sessions));

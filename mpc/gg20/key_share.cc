@@ -52,6 +52,7 @@ KeyId ComputeKeyId(uint32_t threshold, const Point& public_key,
     t.AppendBigInt("rp_n", p.ring_pedersen.n());
     t.AppendBigInt("rp_s", p.ring_pedersen.s());
     t.AppendBigInt("rp_t", p.ring_pedersen.t());
+    t.AppendBytes("identity_key", p.identity_key);
   }
   std::vector<uint8_t> c = t.ChallengeBytes("key_id", 32);
   KeyId id;
@@ -72,6 +73,8 @@ v1::KeySharePublic KeyShare::PublicToProto() const {
     pp->set_rp_n(EncodeInt(p.ring_pedersen.n()));
     pp->set_rp_s(EncodeInt(p.ring_pedersen.s()));
     pp->set_rp_t(EncodeInt(p.ring_pedersen.t()));
+    pp->set_identity_key(
+        std::string(p.identity_key.begin(), p.identity_key.end()));
   }
   return out;
 }
@@ -134,8 +137,23 @@ absl::StatusOr<std::vector<PartyPublicInfo>> DecodePublicParties(
     absl::StatusOr<RingPedersenParams> rp =
         RingPedersenParams::Create(*rn, *rs, *rt);
     if (!rp.ok()) return Bad(rp.status().message());
-    parties.push_back(
-        PartyPublicInfo{pp.id(), *x, *std::move(pk), *std::move(rp)});
+    absl::StatusOr<round::IdentityPublicKey> identity =
+        round::DecodeIdentityPublicKey(
+            absl::Span<const uint8_t>(
+                reinterpret_cast<const uint8_t*>(pp.identity_key().data()),
+                pp.identity_key().size()),
+            absl::StrCat("key_share: party ", pp.id(), " identity_key"));
+    if (!identity.ok()) return identity.status();
+    parties.push_back(PartyPublicInfo{pp.id(), *x, *std::move(pk),
+                                      *std::move(rp), *identity});
+  }
+  for (size_t i = 0; i < parties.size(); ++i) {
+    for (size_t j = i + 1; j < parties.size(); ++j) {
+      if (parties[i].identity_key == parties[j].identity_key) {
+        return Bad(absl::StrCat("parties ", parties[i].id, " and ",
+                                parties[j].id, " share one identity key"));
+      }
+    }
   }
   // Every public share lies on one degree-t polynomial whose value at 0 is Y:
   // interpolate Y from the first t+1 shares, then check that each further

@@ -26,12 +26,14 @@
 #include "mpc/curve/secp256k1.h"
 #include "mpc/paillier/paillier.h"
 #include "mpc/ringpedersen/ring_pedersen.h"
+#include "mpc/round/identity.h"
 #include "mpc/zk/zk_params.h"
 #include "nitro_tss/mpc/v1/gg20.pb.h"
 
 namespace nitro_tss::mpc::gg20 {
 
-inline constexpr uint32_t kKeyShareVersion = 1;
+// 2: every party's identity key is part of the public data (and key id).
+inline constexpr uint32_t kKeyShareVersion = 2;
 inline constexpr size_t kMaxParties = 16;
 inline constexpr size_t kMaxKeyShareRecordBytes = 64 << 10;
 
@@ -42,6 +44,9 @@ struct PartyPublicInfo {
   Point public_share;  // X_j = x_j * G
   PaillierPublicKey paillier;
   RingPedersenParams ring_pedersen;
+  // The party's long-term identity key, bound to `id` at DKG (enters the
+  // DKG's configuration digest and the key id).
+  round::IdentityPublicKey identity_key{};
 };
 
 struct KeyShare {

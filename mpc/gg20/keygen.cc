@@ -41,6 +41,14 @@ RoundOutput AbortOutput(PartyId culprit, absl::string_view reason) {
   return out;
 }
 
+// An abort caused by `culprit`'s direct message to this party: the engine
+// broadcasts a complaint that the others judge (KeygenJudge).
+RoundOutput DirectAbortOutput(PartyId culprit, absl::string_view reason) {
+  RoundOutput out = AbortOutput(culprit, reason);
+  out.abort->culprits.back().direct_message = true;
+  return out;
+}
+
 struct PeerData {
   std::vector<Point> vss;  // t+1
   std::optional<PaillierPublicKey> paillier;
@@ -50,6 +58,7 @@ struct PeerData {
 
 struct KeygenState {
   KeygenConfig config;
+  std::vector<uint8_t> config_digest;
   std::vector<Scalar> ids;  // Scalar ids, same order as config.parties
   FeldmanDealing dealing;
   v1::KeygenDecommit decommit;
@@ -80,6 +89,7 @@ std::array<uint8_t, 32> CommitmentOf(const KeygenState& s, PartyId party,
                                      const std::string& decommit_bytes) {
   Transcript t("nitro-tss/gg20/keygen-commit/v1");
   t.AppendBytes("session", s.config.session_id);
+  t.AppendBytes("config", s.config_digest);
   t.AppendU64("party", party);
   t.AppendBytes("decommit",
                 absl::Span<const uint8_t>(
@@ -114,6 +124,96 @@ absl::Status VerifySchnorrBytes(const std::string& bytes, const Point& x_point,
   absl::Status st =
       SchnorrProof::Verify(SchnorrStatement::ForGenerator(x_point), *p, ctx);
   if (!st.ok()) return Bad(absl::StrCat(field, ": ", st.message()));
+  return absl::OkStatus();
+}
+
+// Round-2 messages of `msg.from`: the decommitment (broadcast; opens the
+// round-1 commitment, t+1 VSS commitments, Schnorr proof of u, Paillier and
+// ring-Pedersen parameters with Πmod/Πprm when `verify_proofs`) or the VSS
+// share (direct). Used by the round and by the complaint judge.
+absl::Status DecodeRound2(const KeygenState& s, const Message& msg,
+                          PeerData& peer, bool verify_proofs) {
+  const KeygenConfig& cfg = s.config;
+  if (!msg.is_broadcast()) {
+    v1::KeygenShare pb;
+    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
+      return st;
+    }
+    absl::StatusOr<Scalar> share = DecodeSc(pb.share(), kWhat, "share");
+    sodium_memzero(pb.mutable_share()->data(), pb.share().size());
+    if (!share.ok()) return share.status();
+    peer.share_for_me = *share;
+    share->Wipe();
+    return absl::OkStatus();
+  }
+  v1::KeygenDecommit pb;
+  if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
+    return st;
+  }
+  // The decommitment must open the round-1 commitment.
+  std::array<uint8_t, 32> c = CommitmentOf(
+      s, msg.from, std::string(msg.payload.begin(), msg.payload.end()));
+  if (sodium_memcmp(c.data(), s.commitments.at(msg.from).data(), 32) != 0) {
+    return Bad("decommitment does not open the round-1 commitment");
+  }
+  if (pb.salt().size() != 32) return Bad("salt must be 32 bytes");
+  // Exactly t+1 VSS commitments (checked before decoding any point).
+  if (static_cast<size_t>(pb.vss_commitments_size()) != cfg.threshold + 1) {
+    return Bad(absl::StrCat("vss: dealer ", msg.from, ": expected exactly ",
+                            cfg.threshold + 1, " commitments, got ",
+                            pb.vss_commitments_size()));
+  }
+  std::vector<Point> vss;
+  for (const std::string& b : pb.vss_commitments()) {
+    absl::StatusOr<Point> p = DecodePt(b, kWhat, "vss_commitment");
+    if (!p.ok()) return p.status();
+    vss.push_back(*p);
+  }
+  if (absl::Status st = ValidateCommitments(vss, cfg.threshold, msg.from);
+      !st.ok()) {
+    return Prefixed(st);
+  }
+  if (absl::Status st =
+          verify_proofs ? VerifySchnorrBytes(pb.schnorr_u(), vss[0],
+                                             s.Ctx(2, msg.from, 0), "schnorr_u")
+                        : absl::OkStatus();
+      !st.ok()) {
+    return st;
+  }
+  absl::StatusOr<BigInt> n = DecodeInt(
+      pb.paillier_n(), kMaxModulusMagnitudeBytes, kWhat, "paillier_n");
+  if (!n.ok()) return n.status();
+  absl::StatusOr<PaillierPublicKey> pk = PaillierPublicKey::FromModulus(*n);
+  if (!pk.ok()) return Prefixed(pk.status());
+  absl::StatusOr<BigInt> rn =
+      DecodeInt(pb.rp_n(), kMaxModulusMagnitudeBytes, kWhat, "rp_n");
+  if (!rn.ok()) return rn.status();
+  absl::StatusOr<BigInt> rs =
+      DecodeInt(pb.rp_s(), kMaxModulusMagnitudeBytes, kWhat, "rp_s");
+  if (!rs.ok()) return rs.status();
+  absl::StatusOr<BigInt> rt =
+      DecodeInt(pb.rp_t(), kMaxModulusMagnitudeBytes, kWhat, "rp_t");
+  if (!rt.ok()) return rt.status();
+  absl::StatusOr<RingPedersenParams> rp =
+      RingPedersenParams::Create(*rn, *rs, *rt);
+  if (!rp.ok()) return Prefixed(rp.status());
+  if (pb.pi_mod().size() > kMaxProofBytes) return Bad("pi_mod too large");
+  if (pb.pi_prm().size() > kMaxProofBytes) return Bad("pi_prm too large");
+  if (verify_proofs) {
+    if (absl::Status st =
+            VerifyPaillierBlum(*pk, pb.pi_mod(), s.Ctx(2, msg.from, 0));
+        !st.ok()) {
+      return Prefixed(st);
+    }
+    if (absl::Status st =
+            VerifyRingPedersenParams(*rp, pb.pi_prm(), s.Ctx(2, msg.from, 0));
+        !st.ok()) {
+      return Prefixed(st);
+    }
+  }
+  peer.vss = std::move(vss);
+  peer.paillier = *std::move(pk);
+  peer.ring_pedersen = *std::move(rp);
   return absl::OkStatus();
 }
 
@@ -187,15 +287,18 @@ class KeygenRound3 : public round::Round {
     std::vector<PartyId> sorted = s_->config.parties;
     std::sort(sorted.begin(), sorted.end());
     for (PartyId id : sorted) {
+      const round::IdentityPublicKey& identity =
+          s_->config.identity_keys.at(id);
       if (id == s_->config.self) {
-        ks->parties.push_back(
-            PartyPublicInfo{id, s_->public_shares.at(id),
-                            s_->config.material.paillier->public_key(),
-                            s_->config.material.ring_pedersen->params()});
+        ks->parties.push_back(PartyPublicInfo{
+            id, s_->public_shares.at(id),
+            s_->config.material.paillier->public_key(),
+            s_->config.material.ring_pedersen->params(), identity});
       } else {
         const PeerData& p = s_->peers.at(id);
         ks->parties.push_back(PartyPublicInfo{id, s_->public_shares.at(id),
-                                              *p.paillier, *p.ring_pedersen});
+                                              *p.paillier, *p.ring_pedersen,
+                                              identity});
       }
     }
     ks->key_id = ComputeKeyId(ks->threshold, ks->public_key, ks->parties);
@@ -223,13 +326,13 @@ class KeygenRound2 : public round::Round {
 
   absl::Status Verify(const Message& msg) const override {
     PeerData unused;
-    return Decode(msg, unused, /*verify_proofs=*/true);
+    return DecodeRound2(*s_, msg, unused, /*verify_proofs=*/true);
   }
   void Store(const Message& msg) override {
     PeerData& peer = s_->peers[msg.from];
     // Verify already succeeded on the same message: decode without
     // re-running the proofs.
-    absl::Status st = Decode(msg, peer, /*verify_proofs=*/false);
+    absl::Status st = DecodeRound2(*s_, msg, peer, /*verify_proofs=*/false);
     (void)st;
   }
 
@@ -241,8 +344,9 @@ class KeygenRound2 : public round::Round {
     for (auto& [j, peer] : s_->peers) {
       absl::Status st =
           VerifyShare(peer.share_for_me, my_id, peer.vss, cfg.threshold, j);
-      if (!st.ok())
-        return AbortOutput(j, absl::StrCat("keygen: ", st.message()));
+      if (!st.ok()) {
+        return DirectAbortOutput(j, absl::StrCat("keygen: ", st.message()));
+      }
       x = x + peer.share_for_me;
       peer.share_for_me.Wipe();
     }
@@ -303,93 +407,6 @@ class KeygenRound2 : public round::Round {
       if (s_->config.parties[i] == s_->config.self) return i;
     }
     return 0;
-  }
-
-  absl::Status Decode(const Message& msg, PeerData& peer,
-                      bool verify_proofs) const {
-    const KeygenConfig& cfg = s_->config;
-    if (!msg.is_broadcast()) {
-      v1::KeygenShare pb;
-      if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-        return st;
-      }
-      absl::StatusOr<Scalar> share = DecodeSc(pb.share(), kWhat, "share");
-      sodium_memzero(pb.mutable_share()->data(), pb.share().size());
-      if (!share.ok()) return share.status();
-      peer.share_for_me = *share;
-      share->Wipe();
-      return absl::OkStatus();
-    }
-    v1::KeygenDecommit pb;
-    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-      return st;
-    }
-    // The decommitment must open the round-1 commitment.
-    std::array<uint8_t, 32> c = CommitmentOf(
-        *s_, msg.from, std::string(msg.payload.begin(), msg.payload.end()));
-    if (sodium_memcmp(c.data(), s_->commitments.at(msg.from).data(), 32) != 0) {
-      return Bad("decommitment does not open the round-1 commitment");
-    }
-    if (pb.salt().size() != 32) return Bad("salt must be 32 bytes");
-    // Exactly t+1 VSS commitments (checked before decoding any point).
-    if (static_cast<size_t>(pb.vss_commitments_size()) != cfg.threshold + 1) {
-      return Bad(absl::StrCat("vss: dealer ", msg.from, ": expected exactly ",
-                              cfg.threshold + 1, " commitments, got ",
-                              pb.vss_commitments_size()));
-    }
-    std::vector<Point> vss;
-    for (const std::string& b : pb.vss_commitments()) {
-      absl::StatusOr<Point> p = DecodePt(b, kWhat, "vss_commitment");
-      if (!p.ok()) return p.status();
-      vss.push_back(*p);
-    }
-    if (absl::Status st = ValidateCommitments(vss, cfg.threshold, msg.from);
-        !st.ok()) {
-      return Prefixed(st);
-    }
-    if (absl::Status st =
-            verify_proofs
-                ? VerifySchnorrBytes(pb.schnorr_u(), vss[0],
-                                     s_->Ctx(2, msg.from, 0), "schnorr_u")
-                : absl::OkStatus();
-        !st.ok()) {
-      return st;
-    }
-    absl::StatusOr<BigInt> n = DecodeInt(
-        pb.paillier_n(), kMaxModulusMagnitudeBytes, kWhat, "paillier_n");
-    if (!n.ok()) return n.status();
-    absl::StatusOr<PaillierPublicKey> pk = PaillierPublicKey::FromModulus(*n);
-    if (!pk.ok()) return Prefixed(pk.status());
-    absl::StatusOr<BigInt> rn =
-        DecodeInt(pb.rp_n(), kMaxModulusMagnitudeBytes, kWhat, "rp_n");
-    if (!rn.ok()) return rn.status();
-    absl::StatusOr<BigInt> rs =
-        DecodeInt(pb.rp_s(), kMaxModulusMagnitudeBytes, kWhat, "rp_s");
-    if (!rs.ok()) return rs.status();
-    absl::StatusOr<BigInt> rt =
-        DecodeInt(pb.rp_t(), kMaxModulusMagnitudeBytes, kWhat, "rp_t");
-    if (!rt.ok()) return rt.status();
-    absl::StatusOr<RingPedersenParams> rp =
-        RingPedersenParams::Create(*rn, *rs, *rt);
-    if (!rp.ok()) return Prefixed(rp.status());
-    if (pb.pi_mod().size() > kMaxProofBytes) return Bad("pi_mod too large");
-    if (pb.pi_prm().size() > kMaxProofBytes) return Bad("pi_prm too large");
-    if (verify_proofs) {
-      if (absl::Status st =
-              VerifyPaillierBlum(*pk, pb.pi_mod(), s_->Ctx(2, msg.from, 0));
-          !st.ok()) {
-        return Prefixed(st);
-      }
-      if (absl::Status st = VerifyRingPedersenParams(*rp, pb.pi_prm(),
-                                                     s_->Ctx(2, msg.from, 0));
-          !st.ok()) {
-        return Prefixed(st);
-      }
-    }
-    peer.vss = std::move(vss);
-    peer.paillier = *std::move(pk);
-    peer.ring_pedersen = *std::move(rp);
-    return absl::OkStatus();
   }
 
   std::shared_ptr<KeygenState> s_;
@@ -498,7 +515,113 @@ class KeygenRound0 : public round::Round {
   std::shared_ptr<KeygenState> s_;
 };
 
+// Judges complaints about keygen direct messages (round.h ComplaintJudge):
+// round 2 (the VSS share f_j(i), revealed by the complaint: the DKG is
+// aborted, so the share is worthless) against the dealer's signed
+// decommitment; round 3 (Πfac against the complainer's ring-Pedersen
+// parameters).
+class KeygenJudge : public round::ComplaintJudge {
+ public:
+  explicit KeygenJudge(std::shared_ptr<const KeygenState> s)
+      : s_(std::move(s)) {}
+
+  absl::StatusOr<Verdict> Judge(const Case& c) const override {
+    const KeygenState& s = *s_;
+    const Message& direct = *c.directs.at(c.round);
+    if (c.round == 2) {
+      PeerData from_direct;
+      if (absl::Status st = DecodeRound2(s, direct, from_direct, false);
+          !st.ok()) {
+        return Guilty(st.message());
+      }
+      std::vector<Point> vss;
+      if (c.accused == s.config.self) {
+        vss = s.dealing.commitments;
+      } else if (c.broadcast != nullptr) {
+        PeerData from_broadcast;
+        if (absl::Status st =
+                DecodeRound2(s, *c.broadcast, from_broadcast, false);
+            !st.ok()) {
+          return Guilty(st.message());
+        }
+        vss = std::move(from_broadcast.vss);
+      } else {
+        return False("the share decodes and no decommitment was received");
+      }
+      absl::Status st =
+          VerifyShare(from_direct.share_for_me, Scalar::FromU64(c.complainer),
+                      vss, s.config.threshold, c.accused);
+      from_direct.share_for_me.Wipe();
+      if (!st.ok()) return Guilty(absl::StrCat("keygen: ", st.message()));
+      return False("the revealed share matches the dealer's commitments");
+    }
+    if (c.round == 3) {
+      v1::KeygenFacProof pb;
+      if (absl::Status st = ParsePayload(direct.payload, pb, kWhat); !st.ok()) {
+        return Guilty(st.message());
+      }
+      if (pb.pi_fac().size() > kMaxProofBytes)
+        return Guilty("pi_fac too large");
+      const PaillierPublicKey* key = PaillierOf(c.accused);
+      const RingPedersenParams* rp = RingPedersenOf(c.complainer);
+      if (key == nullptr || rp == nullptr) {
+        return absl::InternalError("keygen judge: round-2 data missing");
+      }
+      absl::Status st = VerifyNoSmallFactor(
+          *key, *rp, pb.pi_fac(), s.Ctx(3, c.accused, c.complainer), nullptr);
+      if (!st.ok()) return Guilty(st.message());
+      return False("pi_fac verifies");
+    }
+    return Verdict{Outcome::kUndecidable,
+                   absl::StrCat("no direct messages in round ", c.round)};
+  }
+
+ private:
+  static Verdict Guilty(absl::string_view why) {
+    return Verdict{Outcome::kAccusedGuilty, std::string(why)};
+  }
+  static Verdict False(absl::string_view why) {
+    return Verdict{Outcome::kComplaintFalse, std::string(why)};
+  }
+  const PaillierPublicKey* PaillierOf(PartyId p) const {
+    if (p == s_->config.self)
+      return &s_->config.material.paillier->public_key();
+    auto it = s_->peers.find(p);
+    if (it == s_->peers.end() || !it->second.paillier) return nullptr;
+    return &*it->second.paillier;
+  }
+  const RingPedersenParams* RingPedersenOf(PartyId p) const {
+    if (p == s_->config.self) {
+      return &s_->config.material.ring_pedersen->params();
+    }
+    auto it = s_->peers.find(p);
+    if (it == s_->peers.end() || !it->second.ring_pedersen) return nullptr;
+    return &*it->second.ring_pedersen;
+  }
+
+  std::shared_ptr<const KeygenState> s_;
+};
+
 }  // namespace
+
+std::vector<uint8_t> KeygenConfigDigest(const KeygenConfig& config) {
+  std::vector<PartyId> sorted = config.parties;
+  std::sort(sorted.begin(), sorted.end());
+  Transcript t("nitro-tss/gg20/keygen-config/v1");
+  t.AppendBytes("session", config.session_id);
+  t.AppendU64("threshold", config.threshold);
+  t.AppendU64("parties", sorted.size());
+  for (PartyId p : sorted) {
+    t.AppendU64("id", p);
+    auto it = config.identity_keys.find(p);
+    if (it != config.identity_keys.end()) {
+      t.AppendBytes("identity_key", it->second);
+    } else {
+      t.AppendBytes("identity_key", {});
+    }
+  }
+  return t.ChallengeBytes("config_digest", 32);
+}
 
 absl::StatusOr<KeygenMaterial> GenerateKeygenMaterial(
     RandomSource& rng, int threads, bool separate_ring_pedersen_modulus) {
@@ -547,14 +670,37 @@ absl::StatusOr<std::unique_ptr<round::Session>> NewKeygenSession(
   if (!config.material.paillier || !config.material.ring_pedersen) {
     return Bad("Paillier / ring-Pedersen material missing");
   }
+  if (config.identity == nullptr) return Bad("identity key missing");
+  if (config.identity_keys.size() != n) {
+    return Bad("identity_keys must hold one key per party");
+  }
+  std::set<round::IdentityPublicKey> distinct_keys;
+  for (PartyId p : config.parties) {
+    auto it = config.identity_keys.find(p);
+    if (it == config.identity_keys.end()) {
+      return Bad(absl::StrCat("no identity key for party ", p));
+    }
+    if (!distinct_keys.insert(it->second).second) {
+      return Bad(
+          absl::StrCat("party ", p, " has the identity key of another party"));
+    }
+  }
+  if (config.identity_keys.at(config.self) != config.identity->public_key()) {
+    return Bad("identity_keys[self] is not this party's identity key");
+  }
   auto state = std::make_shared<KeygenState>();
   state->config = config;
+  state->config_digest = KeygenConfigDigest(config);
   for (PartyId p : config.parties) state->ids.push_back(Scalar::FromU64(p));
   round::SessionConfig sc;
   sc.session_id = config.session_id;
   sc.protocol = kKeygenProtocol;
   sc.self = config.self;
   sc.parties = config.parties;
+  sc.identity = config.identity;
+  sc.identity_keys = config.identity_keys;
+  sc.config_digest = state->config_digest;
+  sc.judge = std::make_shared<KeygenJudge>(state);
   return round::Session::Create(std::move(sc),
                                 std::make_unique<KeygenRound0>(state), rng);
 }

@@ -18,6 +18,7 @@
 #ifndef NITRO_TSS_MPC_GG20_KEYGEN_H_
 #define NITRO_TSS_MPC_GG20_KEYGEN_H_
 
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -56,11 +57,23 @@ struct KeygenTestingOptions {
 struct KeygenConfig {
   std::vector<uint8_t> session_id;
   round::PartyId self = 0;
-  std::vector<round::PartyId> parties;            // all n parties, incl. self
-  uint32_t threshold = 0;                         // t: any t+1 parties can sign
-  KeygenMaterial material;                        // required
+  std::vector<round::PartyId> parties;  // all n parties, incl. self
+  uint32_t threshold = 0;               // t: any t+1 parties can sign
+  KeygenMaterial material;              // required
+  // Required: this party's identity key and every party's identity public
+  // key (distinct; from the attested handshake that admitted each peer).
+  // They are bound to the party ids in the configuration digest (with t and
+  // the party set: a peer configured differently aborts the session naming
+  // no one), in every party's KeyShare and in the key id; every message is
+  // signed with them, and complaints about direct messages are verifiable.
+  std::shared_ptr<const round::PartyIdentityKey> identity;
+  std::map<round::PartyId, round::IdentityPublicKey> identity_keys;
   const KeygenTestingOptions* testing = nullptr;  // tests only
 };
+
+// The digest every party of a DKG must agree on: protocol, session id,
+// threshold, the sorted party ids and their identity keys.
+std::vector<uint8_t> KeygenConfigDigest(const KeygenConfig& config);
 
 // Validates the configuration (1 <= t < n <= kMaxParties, ids non-zero and
 // distinct, self a member, material present and matching 2048-bit sizes)

@@ -42,8 +42,34 @@ RoundOutput AbortOutput(std::vector<Culprit> culprits) {
   out.abort = std::move(a);
   return out;
 }
-RoundOutput AbortOutput(PartyId culprit, absl::string_view reason) {
-  return AbortOutput({Culprit{culprit, std::string(reason)}});
+// An abort caused by `culprit`'s direct message to this party: the engine
+// broadcasts a complaint with `evidence` that the others judge
+// (PresignJudge).
+RoundOutput DirectAbortOutput(PartyId culprit, absl::string_view reason,
+                              std::vector<uint8_t> evidence = {}) {
+  Culprit c{culprit, std::string(reason)};
+  c.direct_message = true;
+  c.evidence = std::move(evidence);
+  return AbortOutput({std::move(c)});
+}
+
+// The opening (α, ρ) of D = (1+N)^α ρ^N under one's own key, as complaint
+// evidence: ρ = D^(N^-1 mod φ(N)) mod N (D ≡ ρ^N mod N).
+std::vector<uint8_t> MtaOpeningEvidence(const PaillierPrivateKey& sk,
+                                        uint32_t which, const BigInt& d,
+                                        const BigInt& alpha) {
+  v1::PresignMtaOpening pb;
+  pb.set_which(which);
+  pb.set_plaintext(EncodeInt(alpha));
+  absl::StatusOr<BigInt> n_inv = BigInt::ModInverse(sk.n(), sk.phi());
+  if (n_inv.ok()) {
+    BigInt rho = BigInt::PowModSecret(BigInt::Mod(d, sk.n()), *n_inv, sk.n());
+    pb.set_nonce(EncodeInt(rho));
+    rho.Wipe();
+    n_inv->Wipe();
+  }
+  std::string bytes = pb.SerializeAsString();
+  return std::vector<uint8_t>(bytes.begin(), bytes.end());
 }
 
 struct MtaBob {  // this party as Bob towards Alice j
@@ -697,6 +723,130 @@ absl::StatusOr<RoundOutput> SigmaRevealOutput(
   return out;
 }
 
+// Round-1 messages: K_j and the Γ commitment, or the direct Πenc. Used by the
+// round and the judge.
+absl::Status DecodeRound1(const PresignState& s, const Message& msg,
+                          PeerPresign& p) {
+  if (msg.is_broadcast()) {
+    v1::PresignRound1 pb;
+    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
+      return st;
+    }
+    absl::StatusOr<BigInt> k =
+        DecodeCiphertext(pb.cap_k(), s.Info(msg.from).paillier, "cap_k");
+    if (!k.ok()) return k.status();
+    absl::StatusOr<std::array<uint8_t, 32>> c =
+        DecodeDigest(pb.gamma_commitment(), kWhat, "gamma_commitment");
+    if (!c.ok()) return c.status();
+    p.cap_k = *std::move(k);
+    p.gamma_commitment = *c;
+    return absl::OkStatus();
+  }
+  v1::PresignRound1Direct pb;
+  if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
+    return st;
+  }
+  absl::StatusOr<zk::PiEncProof> proof =
+      DecodeProof<v1::PiEncProof, zk::PiEncProof>(pb.pi_enc(), "pi_enc",
+                                                  zk::PiEncProofFromProto);
+  if (!proof.ok()) return proof.status();
+  p.pi_enc = *std::move(proof);
+  return absl::OkStatus();
+}
+
+// Round-2 messages: the opening of Γ_j against p.gamma_commitment, or the
+// direct MtA responses (D, F, Πaff-g twice). Used by the round and the judge.
+absl::Status DecodeRound2(const PresignState& s, const Message& msg,
+                          PeerPresign& p) {
+  if (msg.is_broadcast()) {
+    v1::PresignRound2 pb;
+    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
+      return st;
+    }
+    absl::StatusOr<Point> g = DecodePt(pb.gamma_point(), kWhat, "gamma_point");
+    if (!g.ok()) return g.status();
+    if (pb.salt().size() != 32) return Bad("salt must be 32 bytes");
+    std::array<uint8_t, 32> c = GammaCommitment(s, msg.from, *g, pb.salt());
+    if (sodium_memcmp(c.data(), p.gamma_commitment.data(), 32) != 0) {
+      return Bad("Gamma does not open the round-1 commitment");
+    }
+    p.gamma = *g;
+    return absl::OkStatus();
+  }
+  v1::PresignRound2Direct pb;
+  if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
+    return st;
+  }
+  // D is under the recipient's (Alice's) key: this party's own in the
+  // round, the complainer's when judging a complaint.
+  const PaillierPublicKey& mine = s.Info(msg.to).paillier;
+  const PaillierPublicKey& theirs = s.Info(msg.from).paillier;
+  absl::StatusOr<BigInt> dg = DecodeCiphertext(pb.d_gamma(), mine, "d_gamma");
+  if (!dg.ok()) return dg.status();
+  absl::StatusOr<BigInt> fg = DecodeCiphertext(pb.f_gamma(), theirs, "f_gamma");
+  if (!fg.ok()) return fg.status();
+  absl::StatusOr<BigInt> dw = DecodeCiphertext(pb.d_w(), mine, "d_w");
+  if (!dw.ok()) return dw.status();
+  absl::StatusOr<BigInt> fw = DecodeCiphertext(pb.f_w(), theirs, "f_w");
+  if (!fw.ok()) return fw.status();
+  absl::StatusOr<zk::PiAffGProof> ag =
+      DecodeProof<v1::PiAffGProof, zk::PiAffGProof>(
+          pb.pi_aff_gamma(), "pi_aff_gamma", zk::PiAffGProofFromProto);
+  if (!ag.ok()) return ag.status();
+  absl::StatusOr<zk::PiAffGProof> aw =
+      DecodeProof<v1::PiAffGProof, zk::PiAffGProof>(pb.pi_aff_w(), "pi_aff_w",
+                                                    zk::PiAffGProofFromProto);
+  if (!aw.ok()) return aw.status();
+  p.d_gamma = *std::move(dg);
+  p.f_gamma = *std::move(fg);
+  p.d_w = *std::move(dw);
+  p.f_w = *std::move(fw);
+  p.aff_gamma = *std::move(ag);
+  p.aff_w = *std::move(aw);
+  return absl::OkStatus();
+}
+
+// Round-4 messages: R̄_j, S_j with the equality proof against T_j (checked
+// when `verify`), or the direct Πlog-rp. Used by the round and the judge.
+absl::Status DecodeRound4(const PresignState& s, const Message& msg,
+                          PeerPresign& p, bool verify) {
+  if (msg.is_broadcast()) {
+    v1::PresignRound4 pb;
+    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
+      return st;
+    }
+    absl::StatusOr<Point> r_bar = DecodePt(pb.r_bar(), kWhat, "r_bar");
+    if (!r_bar.ok()) return r_bar.status();
+    absl::StatusOr<Point> cap_s = DecodePt(pb.cap_s(), kWhat, "cap_s");
+    if (!cap_s.ok()) return cap_s.status();
+    if (verify) {
+      absl::StatusOr<EqualityProof> eq =
+          DecodeProof<v1::EqualityProof, EqualityProof>(
+              pb.equality(), "equality", EqualityProof::FromProto);
+      if (!eq.ok()) return eq.status();
+      EqualityStatement st{s.big_r, *cap_s, s.peers.at(msg.from).cap_t};
+      if (absl::Status v =
+              EqualityProof::Verify(st, *eq, s.Ctx(4, msg.from, 0));
+          !v.ok()) {
+        return Prefixed(v);
+      }
+    }
+    p.r_bar = *r_bar;
+    p.cap_s = *cap_s;
+    return absl::OkStatus();
+  }
+  v1::PresignRound4Direct pb;
+  if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
+    return st;
+  }
+  absl::StatusOr<zk::PiLogRpProof> proof =
+      DecodeProof<v1::PiLogRpProof, zk::PiLogRpProof>(
+          pb.pi_log_rp(), "pi_log_rp", zk::PiLogRpProofFromProto);
+  if (!proof.ok()) return proof.status();
+  p.log_rp = *std::move(proof);
+  return absl::OkStatus();
+}
+
 // ---------------------------------------------------------------- round 4
 class PresignRound4 : public round::Round {
  public:
@@ -706,10 +856,10 @@ class PresignRound4 : public round::Round {
   bool ExpectsDirect() const override { return true; }
   absl::Status Verify(const Message& msg) const override {
     PeerPresign tmp;
-    return Decode(msg, tmp, true);
+    return DecodeRound4(*s_, msg, tmp, true);
   }
   void Store(const Message& msg) override {
-    (void)Decode(msg, s_->peers[msg.from], false);
+    (void)DecodeRound4(*s_, msg, s_->peers[msg.from], false);
   }
   absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
     PresignState& s = *s_;
@@ -720,8 +870,9 @@ class PresignRound4 : public round::Round {
       zk::PiLogRpStatement st{s.OwnRp(), p.pi_enc->cap_s, s.big_r, p.r_bar};
       absl::Status v = zk::VerifyPiLogRp(st, *p.log_rp, s.Ctx(4, j, s.self),
                                          s.ks->ring_pedersen.get());
-      if (!v.ok())
-        return AbortOutput(j, absl::StrCat("presign: ", v.message()));
+      if (!v.ok()) {
+        return DirectAbortOutput(j, absl::StrCat("presign: ", v.message()));
+      }
     }
     Point sum_r_bar = s.big_r.Mul(s.k);
     s.own_cap_s = s.big_r.Mul(s.sigma);
@@ -778,44 +929,6 @@ class PresignRound4 : public round::Round {
   }
 
  private:
-  absl::Status Decode(const Message& msg, PeerPresign& p, bool verify) const {
-    if (msg.is_broadcast()) {
-      v1::PresignRound4 pb;
-      if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-        return st;
-      }
-      absl::StatusOr<Point> r_bar = DecodePt(pb.r_bar(), kWhat, "r_bar");
-      if (!r_bar.ok()) return r_bar.status();
-      absl::StatusOr<Point> cap_s = DecodePt(pb.cap_s(), kWhat, "cap_s");
-      if (!cap_s.ok()) return cap_s.status();
-      if (verify) {
-        absl::StatusOr<EqualityProof> eq =
-            DecodeProof<v1::EqualityProof, EqualityProof>(
-                pb.equality(), "equality", EqualityProof::FromProto);
-        if (!eq.ok()) return eq.status();
-        EqualityStatement st{s_->big_r, *cap_s, s_->peers.at(msg.from).cap_t};
-        if (absl::Status v =
-                EqualityProof::Verify(st, *eq, s_->Ctx(4, msg.from, 0));
-            !v.ok()) {
-          return Prefixed(v);
-        }
-      }
-      p.r_bar = *r_bar;
-      p.cap_s = *cap_s;
-      return absl::OkStatus();
-    }
-    v1::PresignRound4Direct pb;
-    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-      return st;
-    }
-    absl::StatusOr<zk::PiLogRpProof> proof =
-        DecodeProof<v1::PiLogRpProof, zk::PiLogRpProof>(
-            pb.pi_log_rp(), "pi_log_rp", zk::PiLogRpProofFromProto);
-    if (!proof.ok()) return proof.status();
-    p.log_rp = *std::move(proof);
-    return absl::OkStatus();
-  }
-
   std::shared_ptr<PresignState> s_;
 };
 
@@ -940,10 +1053,10 @@ class PresignRound2 : public round::Round {
   absl::Status Verify(const Message& msg) const override {
     PeerPresign tmp;
     tmp.gamma_commitment = s_->peers.at(msg.from).gamma_commitment;
-    return Decode(msg, tmp);
+    return DecodeRound2(*s_, msg, tmp);
   }
   void Store(const Message& msg) override {
-    (void)Decode(msg, s_->peers[msg.from]);
+    (void)DecodeRound2(*s_, msg, s_->peers[msg.from]);
     if (!msg.is_broadcast()) {
       v1::PresignRound2Direct pb;
       (void)ParsePayload(msg.payload, pb, kWhat);
@@ -967,15 +1080,16 @@ class PresignRound2 : public round::Round {
       absl::Status v =
           zk::VerifyPiAffG(st_g, *p.aff_gamma, s.Ctx(2, j, s.self), secrets);
       if (!v.ok()) {
-        return AbortOutput(j,
-                           absl::StrCat("presign: mta gamma: ", v.message()));
+        return DirectAbortOutput(
+            j, absl::StrCat("presign: mta gamma: ", v.message()));
       }
       zk::PiAffGStatement st_w{
           s.OwnPaillier(), info.paillier, s.OwnRp(),          s.cap_k,
           p.d_w,           p.f_w,         Point::Generator(), s.w_points.at(j)};
       v = zk::VerifyPiAffG(st_w, *p.aff_w, s.Ctx(2, j, s.self), secrets);
       if (!v.ok()) {
-        return AbortOutput(j, absl::StrCat("presign: mta w: ", v.message()));
+        return DirectAbortOutput(j,
+                                 absl::StrCat("presign: mta w: ", v.message()));
       }
       absl::StatusOr<BigInt> alpha_g = sk.DecryptSigned(p.d_gamma);
       if (!alpha_g.ok()) return alpha_g.status();
@@ -983,9 +1097,14 @@ class PresignRound2 : public round::Round {
       if (!alpha_w.ok()) return alpha_w.status();
       // What a Bob whose Πaff-g verified can reach: |k·x + y| <=
       // 2^(2ℓ+ε) + 2^(ℓ'+ε) < 2^(ℓ'+ε+1).
-      if (!zk::InSignedRange(*alpha_g, zk::kEllPrime + zk::kEpsilon + 1) ||
-          !zk::InSignedRange(*alpha_w, zk::kEllPrime + zk::kEpsilon + 1)) {
-        return AbortOutput(j, "presign: mta alpha out of range");
+      if (!zk::InSignedRange(*alpha_g, zk::kEllPrime + zk::kEpsilon + 1)) {
+        return DirectAbortOutput(
+            j, "presign: mta alpha out of range",
+            MtaOpeningEvidence(sk, 1, p.d_gamma, *alpha_g));
+      }
+      if (!zk::InSignedRange(*alpha_w, zk::kEllPrime + zk::kEpsilon + 1)) {
+        return DirectAbortOutput(j, "presign: mta alpha out of range",
+                                 MtaOpeningEvidence(sk, 2, p.d_w, *alpha_w));
       }
       const MtaBob& bob = s.bob.at(j);
       delta = delta + Scalar::FromBigIntReduce(*alpha_g) -
@@ -1034,55 +1153,6 @@ class PresignRound2 : public round::Round {
   }
 
  private:
-  absl::Status Decode(const Message& msg, PeerPresign& p) const {
-    if (msg.is_broadcast()) {
-      v1::PresignRound2 pb;
-      if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-        return st;
-      }
-      absl::StatusOr<Point> g =
-          DecodePt(pb.gamma_point(), kWhat, "gamma_point");
-      if (!g.ok()) return g.status();
-      if (pb.salt().size() != 32) return Bad("salt must be 32 bytes");
-      std::array<uint8_t, 32> c = GammaCommitment(*s_, msg.from, *g, pb.salt());
-      if (sodium_memcmp(c.data(), p.gamma_commitment.data(), 32) != 0) {
-        return Bad("Gamma does not open the round-1 commitment");
-      }
-      p.gamma = *g;
-      return absl::OkStatus();
-    }
-    v1::PresignRound2Direct pb;
-    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-      return st;
-    }
-    const PaillierPublicKey& mine = s_->OwnPaillier();
-    const PaillierPublicKey& theirs = s_->Info(msg.from).paillier;
-    absl::StatusOr<BigInt> dg = DecodeCiphertext(pb.d_gamma(), mine, "d_gamma");
-    if (!dg.ok()) return dg.status();
-    absl::StatusOr<BigInt> fg =
-        DecodeCiphertext(pb.f_gamma(), theirs, "f_gamma");
-    if (!fg.ok()) return fg.status();
-    absl::StatusOr<BigInt> dw = DecodeCiphertext(pb.d_w(), mine, "d_w");
-    if (!dw.ok()) return dw.status();
-    absl::StatusOr<BigInt> fw = DecodeCiphertext(pb.f_w(), theirs, "f_w");
-    if (!fw.ok()) return fw.status();
-    absl::StatusOr<zk::PiAffGProof> ag =
-        DecodeProof<v1::PiAffGProof, zk::PiAffGProof>(
-            pb.pi_aff_gamma(), "pi_aff_gamma", zk::PiAffGProofFromProto);
-    if (!ag.ok()) return ag.status();
-    absl::StatusOr<zk::PiAffGProof> aw =
-        DecodeProof<v1::PiAffGProof, zk::PiAffGProof>(pb.pi_aff_w(), "pi_aff_w",
-                                                      zk::PiAffGProofFromProto);
-    if (!aw.ok()) return aw.status();
-    p.d_gamma = *std::move(dg);
-    p.f_gamma = *std::move(fg);
-    p.d_w = *std::move(dw);
-    p.f_w = *std::move(fw);
-    p.aff_gamma = *std::move(ag);
-    p.aff_w = *std::move(aw);
-    return absl::OkStatus();
-  }
-
   std::shared_ptr<PresignState> s_;
 };
 
@@ -1097,6 +1167,11 @@ absl::Status BobMta(const PresignState& s, PartyId j, const Scalar& x,
   const PaillierPrivateKey& own = *s.ks->paillier;
   size_t extra =
       s.config.testing != nullptr ? s.config.testing->mta_beta_extra_bits : 0;
+  if (s.config.testing != nullptr &&
+      s.config.testing->mta_beta_extra_bits_only_to.has_value() &&
+      *s.config.testing->mta_beta_extra_bits_only_to != j) {
+    extra = 0;
+  }
   BigInt beta = BigInt::RandomSigned(zk::kEllPrime + extra, rng);
   // enc_j(β; s) = (1+N_j)^β · s^N_j, the randomizer from the pool when one
   // is available.
@@ -1148,10 +1223,10 @@ class PresignRound1 : public round::Round {
   bool ExpectsDirect() const override { return true; }
   absl::Status Verify(const Message& msg) const override {
     PeerPresign tmp;
-    return Decode(msg, tmp);
+    return DecodeRound1(*s_, msg, tmp);
   }
   void Store(const Message& msg) override {
-    (void)Decode(msg, s_->peers[msg.from]);
+    (void)DecodeRound1(*s_, msg, s_->peers[msg.from]);
   }
   absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
     PresignState& s = *s_;
@@ -1159,8 +1234,9 @@ class PresignRound1 : public round::Round {
       zk::PiEncStatement st{s.Info(j).paillier, s.OwnRp(), p.cap_k};
       absl::Status v = zk::VerifyPiEnc(st, *p.pi_enc, s.Ctx(1, j, s.self),
                                        s.ks->ring_pedersen.get());
-      if (!v.ok())
-        return AbortOutput(j, absl::StrCat("presign: ", v.message()));
+      if (!v.ok()) {
+        return DirectAbortOutput(j, absl::StrCat("presign: ", v.message()));
+      }
     }
     RoundOutput out;
     v1::PresignRound2 bc;
@@ -1190,34 +1266,6 @@ class PresignRound1 : public round::Round {
   }
 
  private:
-  absl::Status Decode(const Message& msg, PeerPresign& p) const {
-    if (msg.is_broadcast()) {
-      v1::PresignRound1 pb;
-      if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-        return st;
-      }
-      absl::StatusOr<BigInt> k =
-          DecodeCiphertext(pb.cap_k(), s_->Info(msg.from).paillier, "cap_k");
-      if (!k.ok()) return k.status();
-      absl::StatusOr<std::array<uint8_t, 32>> c =
-          DecodeDigest(pb.gamma_commitment(), kWhat, "gamma_commitment");
-      if (!c.ok()) return c.status();
-      p.cap_k = *std::move(k);
-      p.gamma_commitment = *c;
-      return absl::OkStatus();
-    }
-    v1::PresignRound1Direct pb;
-    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-      return st;
-    }
-    absl::StatusOr<zk::PiEncProof> proof =
-        DecodeProof<v1::PiEncProof, zk::PiEncProof>(pb.pi_enc(), "pi_enc",
-                                                    zk::PiEncProofFromProto);
-    if (!proof.ok()) return proof.status();
-    p.pi_enc = *std::move(proof);
-    return absl::OkStatus();
-  }
-
   std::shared_ptr<PresignState> s_;
 };
 
@@ -1279,7 +1327,196 @@ class PresignRound0 : public round::Round {
   std::shared_ptr<PresignState> s_;
 };
 
+// Judges complaints about presign direct messages (round.h ComplaintJudge)
+// with public data only: round 1 (Πenc of K_j to the complainer), round 2
+// (both Πaff-g, and an out-of-range α shown by the complainer's opening of
+// D), round 4 (Πlog-rp against the S of the accused's round-1 Πenc to the
+// complainer, which the complaint carries). The reveal rounds' direct
+// proofs are not judged (undecidable: both parties are suspects).
+class PresignJudge : public round::ComplaintJudge {
+ public:
+  explicit PresignJudge(std::shared_ptr<const PresignState> s)
+      : s_(std::move(s)) {}
+
+  absl::StatusOr<Verdict> Judge(const Case& c) const override {
+    const PresignState& s = *s_;
+    const PartyPublicInfo& accused = s.Info(c.accused);
+    const PartyPublicInfo& complainer = s.Info(c.complainer);
+    const Message& direct = *c.directs.at(c.round);
+    PeerPresign d;
+    if (c.round == 1) {
+      if (absl::Status st = DecodeRound1(s, direct, d); !st.ok()) {
+        return Guilty(st.message());
+      }
+      absl::StatusOr<BigInt> cap_k = AccusedK(c);
+      if (!cap_k.ok()) return cap_k.status();
+      if (cap_k->IsZero()) return False("pi_enc decodes and no K was sent");
+      zk::PiEncStatement st{accused.paillier, complainer.ring_pedersen, *cap_k};
+      absl::Status v = zk::VerifyPiEnc(
+          st, *d.pi_enc, s.Ctx(1, c.accused, c.complainer), nullptr);
+      if (!v.ok()) return Guilty(absl::StrCat("presign: ", v.message()));
+      return False("pi_enc verifies");
+    }
+    if (c.round == 2) {
+      if (absl::Status st = DecodeRound2(s, direct, d); !st.ok()) {
+        return Guilty(st.message());
+      }
+      Point gamma;
+      if (c.accused == s.self) {
+        gamma = s.gamma_point;
+      } else if (c.broadcast != nullptr) {
+        PeerPresign b;
+        b.gamma_commitment = s.peers.at(c.accused).gamma_commitment;
+        if (absl::Status st = DecodeRound2(s, *c.broadcast, b); !st.ok()) {
+          return Guilty(st.message());
+        }
+        gamma = b.gamma;
+      } else {
+        return False("the responses decode and no Gamma was sent");
+      }
+      const BigInt& k_c =
+          c.complainer == s.self ? s.cap_k : s.peers.at(c.complainer).cap_k;
+      zk::PiAffGVerifierSecrets none{nullptr, nullptr};
+      zk::PiAffGStatement st_g{complainer.paillier,
+                               accused.paillier,
+                               complainer.ring_pedersen,
+                               k_c,
+                               d.d_gamma,
+                               d.f_gamma,
+                               Point::Generator(),
+                               gamma};
+      const ProofContext ctx = s.Ctx(2, c.accused, c.complainer);
+      if (absl::Status v = zk::VerifyPiAffG(st_g, *d.aff_gamma, ctx, none);
+          !v.ok()) {
+        return Guilty(absl::StrCat("presign: mta gamma: ", v.message()));
+      }
+      zk::PiAffGStatement st_w{complainer.paillier,
+                               accused.paillier,
+                               complainer.ring_pedersen,
+                               k_c,
+                               d.d_w,
+                               d.f_w,
+                               Point::Generator(),
+                               s.w_points.at(c.accused)};
+      if (absl::Status v = zk::VerifyPiAffG(st_w, *d.aff_w, ctx, none);
+          !v.ok()) {
+        return Guilty(absl::StrCat("presign: mta w: ", v.message()));
+      }
+      if (c.evidence.empty()) return False("both Πaff-g verify");
+      return JudgeOpening(c, complainer.paillier, d);
+    }
+    if (c.round == 4) {
+      if (absl::Status st = DecodeRound4(s, direct, d, false); !st.ok()) {
+        return Guilty(st.message());
+      }
+      auto first = c.directs.find(1);
+      PeerPresign r1;
+      if (first == c.directs.end() ||
+          !DecodeRound1(s, *first->second, r1).ok()) {
+        return False("the round-1 Πenc it refers to is missing or invalid");
+      }
+      Point r_bar;
+      if (c.accused == s.self) {
+        r_bar = s.big_r.Mul(s.k);
+      } else if (c.broadcast != nullptr) {
+        PeerPresign b;
+        if (absl::Status st = DecodeRound4(s, *c.broadcast, b, false);
+            !st.ok()) {
+          return Guilty(st.message());
+        }
+        r_bar = b.r_bar;
+      } else {
+        return False("Πlog-rp decodes and no R̄ was sent");
+      }
+      zk::PiLogRpStatement st{complainer.ring_pedersen, r1.pi_enc->cap_s,
+                              s.big_r, r_bar};
+      absl::Status v = zk::VerifyPiLogRp(
+          st, *d.log_rp, s.Ctx(4, c.accused, c.complainer), nullptr);
+      if (!v.ok()) return Guilty(absl::StrCat("presign: ", v.message()));
+      return False("pi_log_rp verifies");
+    }
+    return Verdict{Outcome::kUndecidable,
+                   absl::StrCat("round-", c.round,
+                                " direct proofs are checked by their "
+                                "recipient only")};
+  }
+
+ private:
+  static Verdict Guilty(absl::string_view why) {
+    return Verdict{Outcome::kAccusedGuilty, std::string(why)};
+  }
+  static Verdict False(absl::string_view why) {
+    return Verdict{Outcome::kComplaintFalse, std::string(why)};
+  }
+
+  // K of the accused: its signed round-1 broadcast in the complaint, else
+  // this party's copy (zero if neither).
+  absl::StatusOr<BigInt> AccusedK(const Case& c) const {
+    const PresignState& s = *s_;
+    if (c.accused == s.self) return s.cap_k;
+    if (c.broadcast != nullptr) {
+      PeerPresign b;
+      if (!DecodeRound1(s, *c.broadcast, b).ok()) return BigInt();
+      return b.cap_k;
+    }
+    auto it = s.peers.find(c.accused);
+    if (it == s.peers.end()) return BigInt();
+    return it->second.cap_k;
+  }
+
+  // The complainer's opening of D_gamma or D_w: a valid opening to an α
+  // outside ±2^(ℓ'+ε+1) proves the accused's response out of range.
+  Verdict JudgeOpening(const Case& c, const PaillierPublicKey& alice,
+                       const PeerPresign& d) const {
+    v1::PresignMtaOpening pb;
+    if (!pb.ParseFromArray(c.evidence.data(),
+                           static_cast<int>(c.evidence.size())) ||
+        !pb.GetReflection()->GetUnknownFields(pb).empty() ||
+        (pb.which() != 1 && pb.which() != 2)) {
+      return False("malformed MtA opening");
+    }
+    absl::StatusOr<Opening> opening =
+        DecodeOpening(pb.plaintext(), pb.nonce(), alice, "plaintext", "nonce");
+    if (!opening.ok()) return False(opening.status().message());
+    const BigInt& target = pb.which() == 1 ? d.d_gamma : d.d_w;
+    absl::StatusOr<BigInt> enc =
+        alice.EncryptWithNonce(opening->plain, opening->nonce);
+    if (!enc.ok() || *enc != target) {
+      return False("the opening does not match D");
+    }
+    if (zk::InSignedRange(opening->plain, zk::kEllPrime + zk::kEpsilon + 1)) {
+      return False("the opened alpha is in range");
+    }
+    return Guilty("presign: mta alpha out of range (opening of D verified)");
+  }
+
+  std::shared_ptr<const PresignState> s_;
+};
+
 }  // namespace
+
+std::vector<uint8_t> PresignConfigDigest(const PresignConfig& config) {
+  std::vector<PartyId> signers = config.signers;
+  std::sort(signers.begin(), signers.end());
+  Transcript t("nitro-tss/gg20/presign-config/v1");
+  t.AppendBytes("session", config.session_id);
+  if (config.key_share) {
+    t.AppendBytes("key_id", config.key_share->key_id);
+    t.AppendU64("threshold", config.key_share->threshold);
+  }
+  t.AppendU64("signers", signers.size());
+  for (PartyId p : signers) {
+    t.AppendU64("id", p);
+    const PartyPublicInfo* info =
+        config.key_share ? config.key_share->Party(p) : nullptr;
+    if (info != nullptr) t.AppendBytes("identity_key", info->identity_key);
+  }
+  std::string tweak = EncodeSc(config.tweak);
+  t.AppendBytes("tweak", absl::Span<const uint8_t>(
+                             reinterpret_cast<const uint8_t*>(tweak.data()),
+                             tweak.size()));
+  return t.ChallengeBytes("config_digest", 32);
+}
 
 std::array<uint8_t, 32> ReceivedMtaDigest(
     absl::Span<const uint8_t> session_id, PartyId receiver,
@@ -1359,6 +1596,10 @@ absl::StatusOr<std::unique_ptr<round::Session>> NewPresignSession(
   if (!std::binary_search(signers.begin(), signers.end(), ks.self)) {
     return Bad("self is not in the signer set");
   }
+  if (config.identity == nullptr) return Bad("identity key missing");
+  if (config.identity->public_key() != ks.Party(ks.self)->identity_key) {
+    return Bad("identity key is not the one the key share binds to this party");
+  }
   auto state = std::make_shared<PresignState>();
   state->config = config;
   state->ks = config.key_share.get();
@@ -1390,6 +1631,10 @@ absl::StatusOr<std::unique_ptr<round::Session>> NewPresignSession(
   sc.protocol = kPresignProtocol;
   sc.self = ks.self;
   sc.parties = signers;
+  sc.identity = config.identity;
+  for (PartyId p : signers) sc.identity_keys[p] = ks.Party(p)->identity_key;
+  sc.config_digest = PresignConfigDigest(config);
+  sc.judge = std::make_shared<PresignJudge>(state);
   return round::Session::Create(std::move(sc),
                                 std::make_unique<PresignRound0>(state), rng);
 }

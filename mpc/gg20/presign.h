@@ -100,6 +100,8 @@ struct PresignTestingOptions {
   // Bob's MtA mask β sampled 2^extra bits larger than ±2^ℓ' and proven with
   // the unchecked prover (Alpha-Rays style out-of-range value).
   size_t mta_beta_extra_bits = 0;
+  // If set, only the MtA towards this Alice gets the oversized β.
+  std::optional<round::PartyId> mta_beta_extra_bits_only_to;
   // Adds 1 to the broadcast δ_i (proofs stay valid: phase-5 check fails).
   bool wrong_delta = false;
   // Adds 1 to σ_i after the MtA (T_i, its proofs and S_i stay consistent
@@ -139,7 +141,17 @@ struct PresignConfig {
   // unless KeyShare::BuildPeerTables ran at load).
   std::shared_ptr<PresignAccelerators> accelerators;
   const PresignTestingOptions* testing = nullptr;  // tests only
+  // Required: this party's identity key (its public half must be the one the
+  // key share binds to this party). Every message is signed with it; the
+  // co-signers' keys come from the key share.
+  std::shared_ptr<const round::PartyIdentityKey> identity;
 };
+
+// What the signers of one presign session must agree on besides its id:
+// the key id (which binds every party's identity key), the sorted signer set
+// and the tweak. A peer configured differently aborts the session naming no
+// one.
+std::vector<uint8_t> PresignConfigDigest(const PresignConfig& config);
 
 // Validates the configuration and creates the session. Errors start
 // "presign: " (e.g. "presign: signer set has 2 parties, threshold 2 needs

@@ -13,6 +13,7 @@ namespace nitro_tss::mpc::round {
 namespace {
 
 constexpr size_t kDigestBytes = 32;
+constexpr char kSignatureTag[] = "nitro-tss/round/v1/signature";
 constexpr size_t kMaxProtocolChars = 64;
 constexpr size_t kMaxEchoEntries = 256;
 
@@ -33,6 +34,9 @@ std::vector<uint8_t> EncodeMessage(const Message& msg) {
     entry->set_digest(e.digest.data(), e.digest.size());
   }
   pb.set_payload(msg.payload.data(), msg.payload.size());
+  pb.set_config_digest(msg.config_digest.data(), msg.config_digest.size());
+  pb.set_signature(msg.signature.data(), msg.signature.size());
+  pb.set_complaint(msg.complaint);
   std::string out;
   {
     google::protobuf::io::StringOutputStream stream(&out);
@@ -63,6 +67,21 @@ absl::StatusOr<Message> DecodeMessage(absl::Span<const uint8_t> bytes) {
   m.from = pb.from();
   m.to = pb.to();
   m.payload.assign(pb.payload().begin(), pb.payload().end());
+  m.config_digest.assign(pb.config_digest().begin(), pb.config_digest().end());
+  m.signature.assign(pb.signature().begin(), pb.signature().end());
+  m.complaint = pb.complaint();
+  if (!m.config_digest.empty() && m.config_digest.size() != kDigestBytes) {
+    return absl::InvalidArgumentError(
+        "round message: config digest must be empty or 32 bytes");
+  }
+  if (!m.signature.empty() && m.signature.size() != kIdentitySignatureBytes) {
+    return absl::InvalidArgumentError(
+        "round message: signature must be empty or 64 bytes");
+  }
+  if (m.complaint && m.to != kBroadcast) {
+    return absl::InvalidArgumentError(
+        "round message: a complaint must be a broadcast");
+  }
   if (m.session_id.size() < kMinSessionIdBytes ||
       m.session_id.size() > kMaxSessionIdBytes) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -120,6 +139,17 @@ std::vector<uint8_t> BroadcastDigest(const Message& msg) {
   return digest;
 }
 
+std::vector<uint8_t> SignedBytes(const Message& msg) {
+  Message unsigned_copy = msg;
+  unsigned_copy.signature.clear();
+  std::vector<uint8_t> out(kSignatureTag,
+                           kSignatureTag + sizeof(kSignatureTag));
+  std::vector<uint8_t> enc = EncodeMessage(unsigned_copy);
+  out.insert(out.end(), enc.begin(), enc.end());
+  sodium_memzero(enc.data(), enc.size());
+  return out;
+}
+
 std::set<PartyId> Abort::CulpritIds() const {
   std::set<PartyId> ids;
   for (const Culprit& c : culprits) ids.insert(c.party);
@@ -131,6 +161,7 @@ std::string Abort::ToString() const {
   for (const Culprit& c : culprits) {
     parts.push_back(absl::StrCat(Blame(c.party), ": ", c.reason));
   }
+  if (parts.empty()) parts.push_back(cause);
   return absl::StrCat(protocol, " aborted in round ", round, ": ",
                       absl::StrJoin(parts, "; "));
 }
@@ -157,6 +188,33 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Create(
   if (first == nullptr || first->ExpectsBroadcast() || first->ExpectsDirect()) {
     return absl::InvalidArgumentError(
         "session: the first round must expect no messages");
+  }
+  if (config.identity != nullptr) {
+    if (config.identity_keys.size() != sorted.size()) {
+      return absl::InvalidArgumentError(
+          "session: identity_keys must hold exactly one key per party");
+    }
+    for (PartyId p : sorted) {
+      if (!config.identity_keys.count(p)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("session: identity_keys lacks party ", p));
+      }
+    }
+    if (config.identity_keys.at(config.self) != config.identity->public_key()) {
+      return absl::InvalidArgumentError(
+          "session: identity_keys[self] is not this party's identity key");
+    }
+    if (config.config_digest.size() != kDigestBytes) {
+      return absl::InvalidArgumentError(
+          "session: config_digest must be 32 bytes");
+    }
+    if (config.judge == nullptr) {
+      return absl::InvalidArgumentError(
+          "session: a signed session needs a complaint judge");
+    }
+  } else if (!config.identity_keys.empty() || !config.config_digest.empty()) {
+    return absl::InvalidArgumentError(
+        "session: identity_keys / config_digest without an identity key");
   }
   config.parties = std::move(sorted);
   return std::unique_ptr<Session>(
@@ -192,6 +250,7 @@ void Session::AbortWith(Abort abort) {
   state_ = State::kAborted;
   round_.reset();
   queue_.clear();
+  result_.reset();
 }
 
 std::vector<EchoEntry> Session::EchoOfCurrentRound() const {
@@ -215,7 +274,7 @@ absl::Status Session::Advance() {
       return out.status();
     }
     if (out->abort.has_value()) {
-      AbortWith(*std::move(out->abort));
+      AbortAndComplain(*std::move(out->abort), nullptr);
       return absl::OkStatus();
     }
     if (out->next == nullptr && !out->outbound.empty()) {
@@ -235,11 +294,13 @@ absl::Status Session::Advance() {
       m.round = out->next->Number();
       m.from = config_.self;
       m.echo = echo;
+      Sign(m);
       if (m.is_broadcast()) {
         if (own_digests.count(config_.self)) {
           return absl::InternalError("session: two broadcasts in one round");
         }
         own_digests[config_.self] = BroadcastDigest(m);
+        broadcast_digests_[{m.round, config_.self}] = own_digests[config_.self];
       }
       outbound_.push_back(m);
     }
@@ -266,6 +327,15 @@ absl::Status Session::Advance() {
       absl::Status s = Receive(m);
       if (state_ != State::kRunning) return absl::OkStatus();
       (void)s;  // duplicates among queued copies are simply dropped
+    }
+    // Complaints about a round this session has now reached.
+    for (auto it = pending_complaints_.begin(); it != pending_complaints_.end();
+         ++it) {
+      if (it->second.round <= current_round()) {
+        Message complaint = it->second;
+        JudgeComplaint(complaint);  // always aborts
+        return absl::OkStatus();
+      }
     }
     // Receive() already advanced if the round completed.
     return absl::OkStatus();
@@ -338,10 +408,56 @@ absl::Status Session::CheckEnvelope(const Message& msg) const {
 }
 
 absl::Status Session::Receive(const Message& msg) {
+  if (state_ == State::kDone && msg.complaint && signed_session()) {
+    // A complaint about the last round reaches parties that already
+    // finished: a valid one still voids the result (e.g. a presignature
+    // must not be used when a co-signer's last-round message was bad).
+    if (absl::Status s = CheckEnvelope(msg); !s.ok()) return s;
+    if (msg.config_digest != config_.config_digest) {
+      return absl::InvalidArgumentError(
+          "session: complaint with another configuration");
+    }
+    if (!SignatureValid(msg)) {
+      return absl::UnauthenticatedError(absl::StrCat(
+          "session: complaint without a valid identity signature of party ",
+          msg.from));
+    }
+    JudgeComplaint(msg);
+    return absl::OkStatus();
+  }
   if (state_ != State::kRunning) {
     return absl::FailedPreconditionError("session: not running");
   }
   if (absl::Status s = CheckEnvelope(msg); !s.ok()) return s;
+  if (signed_session()) {
+    if (msg.config_digest != config_.config_digest) {
+      if (!SignatureValid(msg)) {
+        return absl::UnauthenticatedError(
+            absl::StrCat("session: message of party ", msg.from,
+                         " with another configuration and no valid signature"));
+      }
+      Abort abort;
+      abort.cause = absl::StrCat(
+          "party ", msg.from,
+          " runs this session id with another configuration (threshold, "
+          "party set, identity keys or key differ): not attributable, the "
+          "relay may have configured the parties differently");
+      abort.evidence.push_back(msg);
+      AbortWith(std::move(abort));
+      return absl::OkStatus();
+    }
+    if (msg.complaint) return ReceiveComplaint(msg);
+    if (!msg.is_broadcast() && !SignatureValid(msg)) {
+      return absl::UnauthenticatedError(
+          absl::StrCat("session: direct message without a valid identity "
+                       "signature of party ",
+                       msg.from));
+    }
+  } else if (msg.complaint || !msg.signature.empty() ||
+             !msg.config_digest.empty()) {
+    return absl::InvalidArgumentError(
+        "session: signed message or complaint in an unsigned session");
+  }
   const uint32_t current = round_->Number();
   if (msg.round < current) {
     return absl::FailedPreconditionError(
@@ -430,16 +546,221 @@ absl::Status Session::Receive(const Message& msg) {
   }
 
   if (absl::Status v = round_->Verify(msg); !v.ok()) {
-    AbortWith(Abort{config_.protocol,
-                    current,
-                    {Culprit{msg.from, std::string(v.message())}},
-                    {msg}});
+    Culprit culprit{msg.from, std::string(v.message())};
+    culprit.direct_message = !broadcast;
+    AbortAndComplain(
+        Abort{config_.protocol, current, {std::move(culprit)}, {msg}, ""},
+        &msg);
     return absl::OkStatus();
   }
   round_->Store(msg);
   slot.emplace(msg.from, msg);
-  if (broadcast) cur_broadcast_digests_[msg.from] = BroadcastDigest(msg);
+  if (broadcast) {
+    cur_broadcast_digests_[msg.from] = BroadcastDigest(msg);
+    broadcast_digests_[{msg.round, msg.from}] =
+        cur_broadcast_digests_[msg.from];
+  } else if (signed_session()) {
+    received_directs_[msg.from].push_back(msg);
+  }
   return Advance();
+}
+
+// ------------------------------------------------------------ signatures
+
+void Session::Sign(Message& m) const {
+  if (!signed_session()) return;
+  m.config_digest = config_.config_digest;
+  m.signature.clear();
+  IdentitySignature sig = config_.identity->Sign(SignedBytes(m));
+  m.signature.assign(sig.begin(), sig.end());
+}
+
+bool Session::SignatureValid(const Message& m) const {
+  auto it = config_.identity_keys.find(m.from);
+  if (it == config_.identity_keys.end()) return false;
+  return VerifyIdentitySignature(it->second, SignedBytes(m), m.signature);
+}
+
+// ------------------------------------------------------------ complaints
+
+void Session::Complain(PartyId accused, const Message* failed,
+                       std::vector<uint8_t> evidence) {
+  nitro_tss::mpc::v1::Complaint pb;
+  pb.set_accused(accused);
+  for (const Message& m : received_directs_[accused]) {
+    std::vector<uint8_t> enc = EncodeMessage(m);
+    pb.add_directs(enc.data(), enc.size());
+  }
+  if (failed != nullptr && failed->from == accused && !failed->is_broadcast()) {
+    std::vector<uint8_t> enc = EncodeMessage(*failed);
+    pb.add_directs(enc.data(), enc.size());
+  }
+  if (auto it = broadcasts_.find(accused); it != broadcasts_.end()) {
+    std::vector<uint8_t> enc = EncodeMessage(it->second);
+    pb.set_broadcast(enc.data(), enc.size());
+  }
+  pb.set_evidence(evidence.data(), evidence.size());
+  std::string bytes = pb.SerializeAsString();
+  Message m;
+  m.session_id = config_.session_id;
+  m.protocol = config_.protocol;
+  m.round = current_round();
+  m.from = config_.self;
+  m.to = kBroadcast;
+  m.complaint = true;
+  m.payload.assign(bytes.begin(), bytes.end());
+  Sign(m);
+  outbound_.push_back(std::move(m));
+}
+
+void Session::AbortAndComplain(Abort abort, const Message* failed) {
+  if (signed_session() && state_ == State::kRunning && round_) {
+    for (Culprit& c : abort.culprits) {
+      if (c.direct_message && c.party != config_.self) {
+        Complain(c.party, failed, c.evidence);
+      }
+    }
+  }
+  AbortWith(std::move(abort));
+}
+
+absl::Status Session::ReceiveComplaint(const Message& msg) {
+  if (!msg.is_broadcast()) {
+    return absl::InvalidArgumentError("session: a complaint must be broadcast");
+  }
+  if (!SignatureValid(msg)) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "session: complaint without a valid identity signature of party ",
+        msg.from));
+  }
+  const uint32_t current = current_round();
+  if (msg.round > current) {
+    // The complainer is at most one round ahead of an honest peer.
+    if (msg.round > current + 1) {
+      return absl::OutOfRangeError(
+          absl::StrCat("session: complaint about round ", msg.round,
+                       " while at round ", current));
+    }
+    if (pending_complaints_.count(msg.from)) {
+      return absl::AlreadyExistsError("session: a complaint is pending");
+    }
+    pending_complaints_.emplace(msg.from, msg);
+    return absl::OkStatus();
+  }
+  JudgeComplaint(msg);
+  return absl::OkStatus();
+}
+
+void Session::JudgeComplaint(const Message& msg) {
+  const PartyId complainer = msg.from;
+  const uint32_t r = msg.round;
+  Abort abort;
+  abort.round = r;
+  abort.evidence.push_back(msg);
+  auto blame_complainer = [&](absl::string_view why) {
+    abort.culprits.push_back(
+        Culprit{complainer, absl::StrCat("false complaint: ", why)});
+    AbortWith(std::move(abort));
+  };
+  nitro_tss::mpc::v1::Complaint pb;
+  if (!pb.ParseFromArray(msg.payload.data(),
+                         static_cast<int>(msg.payload.size())) ||
+      !pb.GetReflection()->GetUnknownFields(pb).empty()) {
+    return blame_complainer("malformed complaint");
+  }
+  const PartyId accused = pb.accused();
+  if (accused == complainer ||
+      !std::binary_search(config_.parties.begin(), config_.parties.end(),
+                          accused)) {
+    return blame_complainer(absl::StrCat("accuses non-member ", accused));
+  }
+  auto check_signed = [&](const Message& m) -> bool {
+    return m.session_id == config_.session_id &&
+           m.protocol == config_.protocol &&
+           m.config_digest == config_.config_digest && !m.complaint &&
+           m.from == accused && SignatureValid(m);
+  };
+  std::vector<Message> directs;
+  if (pb.directs_size() == 0) {
+    return blame_complainer("carries no direct message");
+  }
+  for (const std::string& bytes : pb.directs()) {
+    absl::StatusOr<Message> m = DecodeMessage(absl::Span<const uint8_t>(
+        reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+    if (!m.ok()) return blame_complainer(m.status().message());
+    if (!check_signed(*m) || m->to != complainer) {
+      return blame_complainer(absl::StrCat("carries a direct message to party ",
+                                           complainer, " that party ", accused,
+                                           " did not sign"));
+    }
+    if (!directs.empty() && m->round <= directs.back().round) {
+      return blame_complainer("direct messages not in round order");
+    }
+    directs.push_back(*std::move(m));
+  }
+  if (directs.back().round != r) {
+    return blame_complainer(
+        absl::StrCat("the last direct message is not of round ", r));
+  }
+  std::optional<Message> broadcast;
+  if (!pb.broadcast().empty()) {
+    absl::StatusOr<Message> m = DecodeMessage(absl::Span<const uint8_t>(
+        reinterpret_cast<const uint8_t*>(pb.broadcast().data()),
+        pb.broadcast().size()));
+    if (!m.ok()) return blame_complainer(m.status().message());
+    if (!check_signed(*m) || !m->is_broadcast() || m->round != r) {
+      return blame_complainer(absl::StrCat("carries a round-", r,
+                                           " broadcast that party ", accused,
+                                           " did not sign"));
+    }
+    auto own = broadcast_digests_.find({r, accused});
+    if (own != broadcast_digests_.end() &&
+        sodium_memcmp(own->second.data(), BroadcastDigest(*m).data(),
+                      kDigestBytes) != 0) {
+      abort.culprits.push_back(
+          Culprit{accused, absl::StrCat("equivocation: party ", accused,
+                                        " signed two different round-", r,
+                                        " broadcasts (one shown by party ",
+                                        complainer, "'s complaint)")});
+      AbortWith(std::move(abort));
+      return;
+    }
+    broadcast = *std::move(m);
+  }
+  ComplaintJudge::Case c;
+  c.complainer = complainer;
+  c.accused = accused;
+  c.round = r;
+  for (const Message& m : directs) c.directs[m.round] = &m;
+  c.broadcast = broadcast ? &*broadcast : nullptr;
+  c.evidence = absl::Span<const uint8_t>(
+      reinterpret_cast<const uint8_t*>(pb.evidence().data()),
+      pb.evidence().size());
+  absl::StatusOr<ComplaintJudge::Verdict> verdict = config_.judge->Judge(c);
+  if (!verdict.ok()) {
+    abort.culprits.push_back(
+        Culprit{config_.self, absl::StrCat("internal error judging a "
+                                           "complaint: ",
+                                           verdict.status().message())});
+  } else if (verdict->outcome == ComplaintJudge::Outcome::kAccusedGuilty) {
+    abort.culprits.push_back(
+        Culprit{accused, absl::StrCat("complaint of party ", complainer,
+                                      " upheld: ", verdict->reason)});
+  } else if (verdict->outcome == ComplaintJudge::Outcome::kUndecidable) {
+    for (PartyId p : {accused, complainer}) {
+      abort.culprits.push_back(Culprit{
+          p, absl::StrCat("suspect: party ", complainer,
+                          " complains about party ", accused, "'s round-", r,
+                          " direct message, which third parties cannot "
+                          "check (",
+                          verdict->reason, ")")});
+    }
+  } else {
+    abort.culprits.push_back(
+        Culprit{complainer, absl::StrCat("false complaint against party ",
+                                         accused, ": ", verdict->reason)});
+  }
+  AbortWith(std::move(abort));
 }
 
 }  // namespace nitro_tss::mpc::round

@@ -12,7 +12,15 @@
 //     round r-1 broadcast its sender saw; a mismatch aborts naming the party
 //     whose broadcast differed;
 //   * Verify (pure, no state change) -> Store -> Finalize when complete;
-//   * every failure ends in an Abort with culprits and reasons.
+//   * every failure ends in an Abort with culprits and reasons;
+//   * with identity keys (SessionConfig::identity): every envelope carries
+//     the session's configuration digest and the sender's Ed25519 signature;
+//     direct messages without a valid signature are refused, and a party
+//     that aborts because of a direct message only it received broadcasts a
+//     Complaint carrying the accused's signed messages (and the evidence the
+//     protocol asks for), which every other party judges with the protocol's
+//     ComplaintJudge: a valid complaint names the accused, a false one the
+//     complainer (verifiable complaints, as CGGMP21's identification).
 // Rounds do no I/O; all randomness comes from the RandomSource passed in.
 #ifndef NITRO_TSS_MPC_ROUND_ROUND_H_
 #define NITRO_TSS_MPC_ROUND_ROUND_H_
@@ -31,6 +39,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "mpc/math/random.h"
+#include "mpc/round/identity.h"
 
 namespace nitro_tss::mpc::round {
 
@@ -58,6 +67,9 @@ struct Message {
   PartyId to = kBroadcast;  // kBroadcast (0) or a party id
   std::vector<EchoEntry> echo;
   std::vector<uint8_t> payload;
+  std::vector<uint8_t> config_digest = {};  // empty or 32 bytes
+  std::vector<uint8_t> signature = {};      // empty or 64 bytes
+  bool complaint = false;                   // payload is a v1::Complaint
 
   bool is_broadcast() const { return to == kBroadcast; }
   bool operator==(const Message&) const = default;
@@ -86,9 +98,23 @@ absl::StatusOr<Message> DecodeMessage(absl::Span<const uint8_t> bytes);
 // echo entries commit to.
 std::vector<uint8_t> BroadcastDigest(const Message& msg);
 
+// The bytes an identity signature covers: a domain tag and the envelope
+// encoded with `signature` cleared.
+std::vector<uint8_t> SignedBytes(const Message& msg);
+
 struct Culprit {
+  Culprit() = default;
+  Culprit(PartyId p, std::string r) : party(p), reason(std::move(r)) {}
+
   PartyId party = 0;
   std::string reason;
+  // Set by a round when the culprit's *direct* message to this party (of the
+  // round being verified or finalized) failed a check that the other parties
+  // could not make themselves. With identity keys the engine then
+  // broadcasts a Complaint carrying `evidence` (protocol-specific, e.g. the
+  // opening of a ciphertext this party decrypted).
+  bool direct_message = false;
+  std::vector<uint8_t> evidence;
 };
 
 // Why a session stopped. `culprits` is never empty for misbehaviour that can
@@ -98,6 +124,9 @@ struct Abort {
   uint32_t round = 0;
   std::vector<Culprit> culprits;
   std::vector<Message> evidence;
+  // Why the session stopped when no one can be named (e.g. a peer runs this
+  // session id with another configuration).
+  std::string cause = {};
 
   std::set<PartyId> CulpritIds() const;
   std::string ToString() const;
@@ -143,12 +172,60 @@ class Round {
   virtual absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) = 0;
 };
 
+// How third parties judge a complaint (protocol-specific; see round.h's
+// header comment). Called by the engine only once the judging party's own
+// session has reached the complained round, so that its state holds every
+// earlier round's public data.
+class ComplaintJudge {
+ public:
+  struct Case {
+    PartyId complainer = 0;
+    PartyId accused = 0;
+    uint32_t round = 0;  // the complained message's round
+    // The accused's signed direct messages to the complainer by round (the
+    // complained one included; signatures, session and addressing already
+    // checked by the engine).
+    std::map<uint32_t, const Message*> directs;
+    // The accused's signed broadcast of `round`, or null if the complainer
+    // had none (the engine checked it against this party's own copy).
+    const Message* broadcast = nullptr;
+    absl::Span<const uint8_t> evidence;
+  };
+  enum class Outcome {
+    kAccusedGuilty,   // the message fails the check: names the accused
+    kComplaintFalse,  // the message passes every check: names the complainer
+    // Third parties cannot re-run this check (e.g. a round without
+    // complaint support): both are named as suspects.
+    kUndecidable,
+  };
+  struct Verdict {
+    Outcome outcome = Outcome::kUndecidable;
+    std::string reason;
+  };
+  virtual ~ComplaintJudge() = default;
+  // Re-runs the complainer's checks of the complained message. Returns a
+  // non-OK status only for internal errors.
+  virtual absl::StatusOr<Verdict> Judge(const Case& c) const = 0;
+};
+
 struct SessionConfig {
   std::vector<uint8_t> session_id;  // kMinSessionIdBytes..kMaxSessionIdBytes
   std::string protocol;
   PartyId self = 0;
   std::vector<PartyId>
       parties;  // every participant incl. self; distinct, non-zero
+  // Optional (required by the GG20 protocols): this party's identity key and
+  // every party's public identity key (self included, matching `identity`).
+  // With them every envelope is signed, direct messages must carry a valid
+  // signature and complaints are enabled.
+  std::shared_ptr<const PartyIdentityKey> identity = {};
+  std::map<PartyId, IdentityPublicKey> identity_keys = {};
+  // With identity keys: 32 bytes binding everything the parties must agree
+  // on besides the session id (threshold, party set, identity keys, key id,
+  // signer set, ...). Computed by the protocol.
+  std::vector<uint8_t> config_digest = {};
+  // With identity keys: judges other parties' complaints (required).
+  std::shared_ptr<const ComplaintJudge> judge = {};
 };
 
 // Drives one party's rounds. Not thread-safe.
@@ -163,8 +240,10 @@ class Session {
   // are then available through TakeOutbound().
   absl::Status Start();
 
-  // Feeds one inbound message. Returns a non-OK status, without any state
-  // change, for messages that are not for this session or are exact
+  // Feeds one inbound message. A signed session that is already done still
+  // judges complaints (about its last round): a valid or false one turns it
+  // into kAborted and drops the result. Returns a non-OK status, without any
+  // state change, for messages that are not for this session or are exact
   // duplicates, from relays that cannot be blamed (wrong session id,
   // protocol, recipient, non-member sender, stale round). Misbehaviour
   // attributable to the sender (failed verification, conflicting copy,
@@ -209,6 +288,19 @@ class Session {
   void AbortWith(Abort abort);
   // Digests of every broadcast of the round being finalized (own included).
   std::vector<EchoEntry> EchoOfCurrentRound() const;
+  bool signed_session() const { return config_.identity != nullptr; }
+  void Sign(Message& m) const;
+  bool SignatureValid(const Message& m) const;
+  // Broadcasts a complaint about `accused`'s direct message `failed` (or, if
+  // null, the last direct stored from it) with `evidence`.
+  void Complain(PartyId accused, const Message* failed,
+                std::vector<uint8_t> evidence);
+  // Aborts with `abort`, first broadcasting complaints for its culprits
+  // marked direct_message.
+  void AbortAndComplain(Abort abort, const Message* failed);
+  absl::Status ReceiveComplaint(const Message& msg);
+  // Judges a complaint whose round this session has reached; aborts.
+  void JudgeComplaint(const Message& msg);
 
   SessionConfig config_;
   std::unique_ptr<Round> round_;
@@ -227,6 +319,15 @@ class Session {
   std::map<PartyId, std::vector<uint8_t>> prev_broadcast_digests_;
   // Future-round messages.
   std::vector<Message> queue_;
+  // Every direct message accepted from each sender, in round order (what a
+  // complaint about that sender carries).
+  std::map<PartyId, std::vector<Message>> received_directs_;
+  // Digests of every broadcast accepted, by (round, sender).
+  std::map<std::pair<uint32_t, PartyId>, std::vector<uint8_t>>
+      broadcast_digests_;
+  // Complaints about a round this session has not reached yet (one per
+  // complainer).
+  std::map<PartyId, Message> pending_complaints_;
 };
 
 }  // namespace nitro_tss::mpc::round

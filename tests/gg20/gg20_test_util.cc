@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -46,6 +47,29 @@ std::set<PartyId> RunResult::AgreedCulprits(
     agreed = c;
   }
   return agreed.value_or(std::set<PartyId>{});
+}
+
+std::shared_ptr<const round::PartyIdentityKey> TestIdentity(PartyId id) {
+  static std::mutex mu;
+  static auto* cache =
+      new std::map<PartyId, std::shared_ptr<const round::PartyIdentityKey>>();
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache->find(id);
+  if (it != cache->end()) return it->second;
+  std::array<uint8_t, round::kIdentitySeedBytes> seed{};
+  DeterministicRandom rng(0x1de0000 + id);
+  rng.Fill(seed.data(), seed.size());
+  auto key = round::PartyIdentityKey::FromSeed(seed);
+  EXPECT_TRUE(key.ok()) << key.status();
+  return (*cache)[id] =
+             std::shared_ptr<const round::PartyIdentityKey>(*std::move(key));
+}
+
+std::map<PartyId, round::IdentityPublicKey> TestIdentityKeys(
+    const std::vector<PartyId>& ids) {
+  std::map<PartyId, round::IdentityPublicKey> out;
+  for (PartyId id : ids) out[id] = TestIdentity(id)->public_key();
+  return out;
 }
 
 RunResult Drive(std::map<PartyId, std::unique_ptr<round::Session>> sessions,
@@ -187,15 +211,18 @@ RunResult RunKeygen(const KeygenRun& run) {
     cfg.session_id = SessionId(run.session_tag);
     cfg.self = id;
     cfg.parties = ids;
-    cfg.threshold = static_cast<uint32_t>(run.t);
+    cfg.threshold = static_cast<uint32_t>(
+        run.threshold_of.count(id) ? run.threshold_of.at(id) : run.t);
     cfg.material = FixtureMaterial(id - 1);
+    cfg.identity = TestIdentity(id);
+    cfg.identity_keys = TestIdentityKeys(ids);
     auto it = run.cheats.find(id);
     if (it != run.cheats.end()) cfg.testing = &it->second;
     auto s = NewKeygenSession(cfg, rng);
     EXPECT_TRUE(s.ok()) << s.status();
     sessions[id] = *std::move(s);
   }
-  return Drive(std::move(sessions), run.hook);
+  return Drive(std::move(sessions), run.hook, run.expire_stalled);
 }
 
 std::vector<std::shared_ptr<const KeyShare>> KeySharesOf(const RunResult& r) {
@@ -221,7 +248,8 @@ std::vector<std::shared_ptr<const KeyShare>> DealKeyShares(size_t t, size_t n,
     mats.push_back(FixtureMaterial(i));
     parties.push_back(PartyPublicInfo{
         ids[i], Point::MulBase(d->shares[i].value),
-        mats[i].paillier->public_key(), mats[i].ring_pedersen->params()});
+        mats[i].paillier->public_key(), mats[i].ring_pedersen->params(),
+        TestIdentity(ids[i])->public_key()});
   }
   Point y = Point::MulBase(x);
   KeyId kid = ComputeKeyId(static_cast<uint32_t>(t), y, parties);

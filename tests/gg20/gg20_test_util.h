@@ -28,6 +28,13 @@ std::vector<uint8_t> SessionId(uint64_t tag);
 
 std::vector<PartyId> PartyIds(size_t n);  // 1..n
 
+// Party `id`'s identity key in tests: deterministic (seeded from the id),
+// the same for every key and session.
+std::shared_ptr<const round::PartyIdentityKey> TestIdentity(PartyId id);
+// TestIdentity(p)->public_key() for every p in `ids`.
+std::map<PartyId, round::IdentityPublicKey> TestIdentityKeys(
+    const std::vector<PartyId>& ids);
+
 struct RunResult {
   bool all_done = false;
   // Aborts of the honest parties (by party id).
@@ -64,6 +71,10 @@ struct KeygenRun {
   uint64_t seed = 1;
   std::map<PartyId, KeygenTestingOptions> cheats;
   round::Simulator::DeliveryHook hook;
+  bool expire_stalled = false;  // see Drive
+  // Per-party overrides of the threshold (a relay that configures parties
+  // differently).
+  std::map<PartyId, size_t> threshold_of;
 };
 RunResult RunKeygen(const KeygenRun& run);
 std::vector<std::shared_ptr<const KeyShare>> KeySharesOf(const RunResult& r);

@@ -141,11 +141,38 @@ TEST(KeyShareRecord, RoundTripsAndRevalidates) {
                 HasSubstr("Paillier factors do not match"));
   }
   {
+    // Version 1 records predate the identity keys.
     v1::KeyShareRecord bad = rec;
-    bad.set_version(2);
+    bad.set_version(1);
     EXPECT_THAT(KeyShare::FromRecord(bad).status().message(),
-                HasSubstr("unsupported record version"));
+                HasSubstr("unsupported record version 1"));
   }
+  {
+    v1::KeyShareRecord bad = rec;
+    bad.mutable_public_()->mutable_parties(2)->set_identity_key(
+        bad.public_().parties(0).identity_key());
+    EXPECT_THAT(KeyShare::FromRecord(bad).status().message(),
+                HasSubstr("share one identity key"));
+  }
+  {
+    v1::KeyShareRecord bad = rec;
+    bad.mutable_public_()->mutable_parties(1)->set_identity_key(
+        std::string(31, 'x'));
+    EXPECT_THAT(KeyShare::FromRecord(bad).status().message(),
+                HasSubstr("party 2 identity_key: identity key of 31 bytes"));
+  }
+}
+
+TEST(KeyShareRecord, BindsEveryPartysIdentityKey) {
+  const auto& ks = CachedKeygen(1, 3);
+  for (const PartyPublicInfo& p : ks[0]->parties) {
+    EXPECT_EQ(p.identity_key, TestIdentity(p.id)->public_key());
+  }
+  // The key id commits to the identity keys.
+  std::vector<PartyPublicInfo> parties = ks[0]->parties;
+  parties[2].identity_key = TestIdentity(9)->public_key();
+  EXPECT_NE(ComputeKeyId(ks[0]->threshold, ks[0]->public_key, parties),
+            ks[0]->key_id);
 }
 
 // ---------------------------------------------------------------- cheaters
@@ -579,6 +606,8 @@ std::map<PartyId, std::unique_ptr<round::Session>> ConcurrentSessions(
     cfg.parties = ids;
     cfg.threshold = 1;
     cfg.material = FixtureMaterial(id - 1);
+    cfg.identity = TestIdentity(id);
+    cfg.identity_keys = TestIdentityKeys(ids);
     if (id == 2) cfg.testing = cheat;
     auto s = NewKeygenSession(cfg, *rngs.back());
     EXPECT_TRUE(s.ok()) << s.status();

@@ -599,8 +599,13 @@ TEST_F(PresignCheater, LogRpProofReplayedToAnotherVerifier) {
   EXPECT_EQ(r.aborts.at(3).CulpritIds(), std::set<PartyId>{kCheater});
   EXPECT_THAT(r.aborts.at(3).culprits[0].reason,
               HasSubstr("presign: pi_log_rp:"));
-  // Party 1 got the proof made for it.
-  EXPECT_EQ(r.aborts.count(1), 0u);
+  // Party 1 got the proof made for it and finished, but party 3's complaint
+  // (issue 12, finding 1) shows it the bad proof: it voids its presignature
+  // and names the cheater too (it used to keep an unusable presignature).
+  ASSERT_TRUE(r.aborts.count(1));
+  EXPECT_EQ(r.aborts.at(1).CulpritIds(), std::set<PartyId>{kCheater});
+  EXPECT_THAT(r.aborts.at(1).culprits[0].reason,
+              HasSubstr("complaint of party 3 upheld: presign: pi_log_rp:"));
 }
 
 TEST_F(PresignCheater, MtaCiphertextFNotAUnit) {
