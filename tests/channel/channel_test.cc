@@ -23,6 +23,9 @@
 #include "node/channel/session.h"
 #include "node/channel/wire.h"
 #include "node/eif/eif.h"
+#include "node/kms/recipient_key.h"
+#include "node/kms/sealed_share.h"
+#include "tests/kms/fake_kms.h"
 
 namespace nitro_tss::channel {
 namespace {
@@ -1038,6 +1041,67 @@ TEST_F(ChannelTest,
   atts = MakeAttestations(q);
   ExpectIdentityMismatch(q[0].handshake->AddAttestation(atts[3]),
                          "party 3 identity key binding failed");
+}
+
+// A signing session after a restart: party 2's enclave restarts (new channel
+// keys, new NSM boot on its instance), unseals its share and identity from
+// the KMS-sealed record, and proves the identity the KeyShare expects. A
+// party 2 with any other identity (e.g. an enclave that never held the
+// record) is refused.
+TEST_F(ChannelTest, RestartedEnclaveProvesItsSealedIdentityAnotherIsRefused) {
+  std::vector<Party> p = MakeParties(3);
+  const std::map<uint32_t, PeerExpectation> expected = SigningExpectations(p);
+  kms::testing::FakeKms kms("1234abcd-12ab-34cd-56ef-1234567890ab");
+  absl::StatusOr<kms::RecipientKey> recipient_key =
+      kms::RecipientKey::Generate();
+  ASSERT_TRUE(recipient_key.ok());
+  const kms::AttestedRecipient me{&*recipient_key,
+                                  *recipient_key->PublicKeyDer()};
+  kms::ShareContext context;
+  context.kms_key_id = "1234abcd-12ab-34cd-56ef-1234567890ab";
+  context.party_id = 2;
+  context.epoch = 5;
+  context.group_public_key.assign(33, 0x02);
+  const std::vector<uint8_t> share(64, 0x2a);
+  absl::StatusOr<std::vector<uint8_t>> record =
+      kms::SealShare(kms, context, *p[1].party_identity, share, me);
+  ASSERT_TRUE(record.ok()) << record.status();
+
+  // Restart: everything of party 2's enclave is gone but the sealed record.
+  p[1].party_identity.reset();
+  p[1].identity = *ChannelIdentity::Generate();
+  p[1].nsm = BootNsm(kGoodApp, false, p[1].instance_id);
+  absl::StatusOr<kms::UnsealedShare> opened = kms::UnsealShare(
+      kms,
+      kms::UnsealExpectation{context.kms_key_id, 2, context.group_public_key,
+                             /*min_epoch=*/5},
+      *record, me);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  p[1].party_identity = std::move(opened->identity);
+
+  auto run = [&](const std::string& sid) {
+    StartAll(p, sid, ProductionPolicy(ImageParts(kGoodApp)), expected);
+    ExchangeHellos(p);
+    return MakeAttestations(p);
+  };
+  auto atts = run("sign-after-restart");
+  for (Party& to : p) {
+    for (auto& [from, msg] : atts) {
+      if (from != to.id) {
+        absl::Status s = to.handshake->AddAttestation(msg);
+        EXPECT_TRUE(s.ok()) << s;
+      }
+    }
+    EXPECT_TRUE(to.handshake->Finish().ok());
+  }
+
+  // Another identity for party 2: refused by every peer, naming the binding.
+  p[1].party_identity = *mpc::round::PartyIdentityKey::Generate();
+  atts = run("sign-after-restart-2");
+  for (int peer : {0, 2}) {
+    ExpectIdentityMismatch(p[peer].handshake->AddAttestation(atts[2]),
+                           "party 2 identity key binding failed");
+  }
 }
 
 }  // namespace
