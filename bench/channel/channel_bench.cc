@@ -21,6 +21,7 @@
 #include <memory>
 #include <vector>
 
+#include "mpc/round/identity.h"
 #include "node/attestation/dev_ca.h"
 #include "node/attestation/simulated_nsm.h"
 #include "node/channel/attested.h"
@@ -48,6 +49,7 @@ att::EnclaveImageParts Image() {
 struct Cluster {
   std::unique_ptr<att::DevCa> ca;
   std::vector<std::unique_ptr<ChannelIdentity>> identities;
+  std::vector<std::unique_ptr<mpc::round::PartyIdentityKey>> party_identities;
   std::vector<std::unique_ptr<att::SimulatedNsm>> nsms;
   att::AttestationPolicy policy;
 };
@@ -61,6 +63,7 @@ Cluster BootCluster(int n) {
     config.image = Image();
     c.nsms.push_back(*att::SimulatedNsm::Boot(*c.ca, config));
     c.identities.push_back(*ChannelIdentity::Generate());
+    c.party_identities.push_back(*mpc::round::PartyIdentityKey::Generate());
   }
   const att::BootMeasurements m = att::MeasureEnclaveImage(Image());
   c.policy.expected_pcrs = {{0, m.pcr0}, {1, m.pcr1}, {2, m.pcr2}};
@@ -82,7 +85,8 @@ std::vector<std::unique_ptr<SecureSession>> RunHandshake(
     config.party_ids = ids;
     config.attest = MakeNsmAttester(*c.nsms[i]);
     config.verify =
-        MakePolicyVerifier(c.ca->RootDer(), c.policy, att::WallClockMs);
+        *MakePolicyVerifier(c.ca->RootDer(), c.policy, att::WallClockMs);
+    config.party_identity = c.party_identities[i].get();
     hs.push_back(*Handshake::Start(*c.identities[i], std::move(config)));
   }
   for (int i = 0; i < n; ++i) {
@@ -146,11 +150,11 @@ void BM_AttestationDocumentVerify(benchmark::State& state) {
   const std::vector<uint8_t> doc =
       *c.nsms[0]->GetAttestationDocument(user_data, nonce, pk);
   VerifyFunction verify =
-      MakePolicyVerifier(c.ca->RootDer(), c.policy, att::WallClockMs);
+      *MakePolicyVerifier(c.ca->RootDer(), c.policy, att::WallClockMs);
   const std::string doc_bytes(doc.begin(), doc.end());
   const std::string nonce_bytes(nonce.begin(), nonce.end());
   for (auto _ : state) {
-    auto verified = verify(doc_bytes, nonce_bytes);
+    auto verified = verify(doc_bytes, nonce_bytes, 1);
     if (!verified.ok()) {
       state.SkipWithError("verification failed");
       return;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -75,8 +76,11 @@ void BM_SealOpenShareWithDataKey(benchmark::State& state) {
   SecureBytes key(32);
   randombytes_buf(key.data(), key.size());
   const std::vector<uint8_t> wrapped(184, 7), share(state.range(0), 9);
+  const std::unique_ptr<mpc::round::PartyIdentityKey> identity =
+      *mpc::round::PartyIdentityKey::Generate();
   for (auto _ : state) {
-    std::vector<uint8_t> env = *SealWithDataKey(Ctx(), wrapped, key, share);
+    std::vector<uint8_t> env =
+        *SealWithDataKey(Ctx(), wrapped, key, *identity, share);
     benchmark::DoNotOptimize(OpenWithDataKey(*DecodeSealedShare(env), key));
   }
 }

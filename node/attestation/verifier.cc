@@ -220,6 +220,22 @@ absl::Status VerifyDocumentSignatureAndChain(const AttestationDocument& doc,
   return absl::OkStatus();
 }
 
+absl::Status CheckPolicyPinsImage(const AttestationPolicy& policy) {
+  for (const auto& [index, value] : policy.expected_pcrs) {
+    if (index < 0 || index > kMaxPcrIndex || value.size() != kPcrBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "attestation: policy: expected PCR", index,
+          " must have an index in 0..31 and 48 bytes, got ", value.size()));
+    }
+  }
+  for (int index : {0, 2, 8}) {
+    if (policy.expected_pcrs.count(index) != 0) return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      "attestation: policy pins no image (expected PCR0, PCR2 or PCR8): it "
+      "would accept any non-debug enclave image");
+}
+
 absl::Status CheckAttestationPolicy(const AttestationDocument& doc,
                                     const AttestationPolicy& policy,
                                     int64_t now_ms) {

@@ -73,6 +73,14 @@ absl::StatusOr<AttestationDocument> VerifyAttestationDocument(
 absl::Status VerifyDocumentSignatureAndChain(const AttestationDocument& doc,
                                              const VerifyOptions& options);
 
+// Whether `policy` pins an image: it must expect at least one of PCR0 (the
+// whole image), PCR2 (the application) or PCR8 (the EIF signing
+// certificate), each value 48 bytes. A policy without one accepts every
+// non-debug image, so verifiers that admit peers or KMS recipients must be
+// built only from policies that pass this check (issue 12, finding 5a).
+// InvalidArgument naming the problem otherwise.
+absl::Status CheckPolicyPinsImage(const AttestationPolicy& policy);
+
 // Step 4 only: applies `policy` to an authenticated document at now_ms.
 absl::Status CheckAttestationPolicy(const AttestationDocument& doc,
                                     const AttestationPolicy& policy,

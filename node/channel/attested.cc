@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "node/attestation/errors.h"
 
 namespace nitro_tss::channel {
@@ -24,29 +25,41 @@ AttestFunction MakeNsmAttester(attestation::Nsm& nsm) {
   };
 }
 
-VerifyFunction MakePolicyVerifier(std::vector<uint8_t> root_der,
-                                  attestation::AttestationPolicy policy,
-                                  std::function<int64_t()> now_ms) {
+absl::StatusOr<VerifyFunction> MakePolicyVerifier(
+    std::vector<uint8_t> root_der, attestation::AttestationPolicy policy,
+    std::function<int64_t()> now_ms) {
   return MakeAllowlistVerifier(std::move(root_der), {std::move(policy)},
                                std::move(now_ms));
 }
 
-VerifyFunction MakeAllowlistVerifier(
+absl::StatusOr<VerifyFunction> MakeAllowlistVerifier(
     std::vector<uint8_t> root_der,
     std::vector<attestation::AttestationPolicy> allowed,
     std::function<int64_t()> now_ms) {
+  if (allowed.empty()) {
+    return absl::InvalidArgumentError(
+        "attestation: no policy is allowed (empty allowlist)");
+  }
+  for (size_t i = 0; i < allowed.size(); ++i) {
+    absl::Status pinned = attestation::CheckPolicyPinsImage(allowed[i]);
+    if (!pinned.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "peer verifier: allowlist policy ", i, ": ", pinned.message()));
+    }
+  }
+  if (!now_ms) {
+    return absl::InvalidArgumentError("peer verifier: a clock is required");
+  }
   for (attestation::AttestationPolicy& policy : allowed) {
     policy.expected_public_key.reset();
     policy.expected_user_data.reset();
   }
-  return [root_der = std::move(root_der), allowed = std::move(allowed),
-          now_ms = std::move(now_ms)](absl::string_view document,
-                                      absl::string_view expected_nonce)
-             -> absl::StatusOr<VerifiedDocument> {
-    if (allowed.empty()) {
-      return absl::PermissionDeniedError(
-          "attestation: no policy is allowed (empty allowlist)");
-    }
+  VerifyFunction verify =
+      [root_der = std::move(root_der), allowed = std::move(allowed),
+       now_ms = std::move(now_ms)](
+          absl::string_view document, absl::string_view expected_nonce,
+          uint32_t /*claimed_party: per-party checks are the handshake's*/)
+      -> absl::StatusOr<VerifiedDocument> {
     attestation::VerifyOptions options;
     options.root_der = root_der;
     options.now_ms = now_ms();
@@ -70,6 +83,9 @@ VerifyFunction MakeAllowlistVerifier(
         out.module_id = doc->module_id;
         out.public_key = ToString(doc->public_key);
         out.user_data = ToString(doc->user_data);
+        for (const auto& [index, value] : doc->pcrs) {
+          out.pcrs[index] = std::string(value.begin(), value.end());
+        }
         return out;
       }
       if (first_error.ok()) first_error = verdict;
@@ -81,6 +97,7 @@ VerifyFunction MakeAllowlistVerifier(
     }
     return matched_pcrs_error.ok() ? first_error : matched_pcrs_error;
   };
+  return verify;
 }
 
 }  // namespace nitro_tss::channel

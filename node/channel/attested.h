@@ -24,18 +24,25 @@ AttestFunction MakeNsmAttester(attestation::Nsm& nsm);
 // expected_user_data in `policy` is ignored: the handshake checks those
 // bindings itself). Set policy.expected_pcrs (at least PCR0 in production),
 // allow_debug = false and max_age_ms. The verifier's error (with its
-// attestation payload) is what Handshake::AddAttestation reports.
-VerifyFunction MakePolicyVerifier(std::vector<uint8_t> root_der,
-                                  attestation::AttestationPolicy policy,
-                                  std::function<int64_t()> now_ms);
+// attestation payload) is what Handshake::AddAttestation reports; the
+// returned VerifiedDocument carries the document's PCRs, which the handshake
+// checks against the per-party PeerExpectation (PCR3/PCR4).
+//
+// Fails to build (InvalidArgument, attestation::CheckPolicyPinsImage) if
+// the policy pins no image: a policy without PCR0/PCR2/PCR8 would accept
+// every non-debug image (issue 12, finding 5a). A development policy for
+// debug enclaves pins PCR0 = 48 zero bytes with allow_debug.
+absl::StatusOr<VerifyFunction> MakePolicyVerifier(
+    std::vector<uint8_t> root_der, attestation::AttestationPolicy policy,
+    std::function<int64_t()> now_ms);
 
 // As MakePolicyVerifier, with an allowlist: the document (parsed and
 // authenticated once) is accepted if it satisfies any of `allowed` (e.g. the
 // old and the new image during a rolling upgrade). If none matches, the
 // error of a policy whose PCRs matched is returned (e.g. a nonce mismatch),
-// else the first policy's. `allowed` must not be empty (an
-// empty allowlist refuses every document with kPermissionDenied).
-VerifyFunction MakeAllowlistVerifier(
+// else the first policy's. Fails to build (InvalidArgument) if `allowed` is
+// empty or any of its policies pins no image.
+absl::StatusOr<VerifyFunction> MakeAllowlistVerifier(
     std::vector<uint8_t> root_der,
     std::vector<attestation::AttestationPolicy> allowed,
     std::function<int64_t()> now_ms);

@@ -46,6 +46,8 @@ const char* ChannelErrorName(ChannelError error) {
       return "TOO_LARGE";
     case ChannelError::kInternal:
       return "INTERNAL";
+    case ChannelError::kIdentityMismatch:
+      return "IDENTITY_MISMATCH";
   }
   return "UNKNOWN";
 }

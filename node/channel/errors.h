@@ -31,6 +31,9 @@ enum class ChannelError {
   kBadSignature = 13,        // broadcast signature does not verify
   kTooLarge = 14,            // payload above the configured limit
   kInternal = 15,            // NSM or crypto library failure
+  kIdentityMismatch = 16,    // a valid document whose party id <-> identity
+                             // key / PCR3 / PCR4 binding is not the expected
+                             // one for that party (HandshakeConfig::peers)
 };
 
 // Stable identifier, e.g. "REPLAYED".

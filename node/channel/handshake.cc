@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "node/channel/encoding_internal.h"
 #include "node/channel/errors.h"
@@ -16,6 +17,7 @@ using internal::AsView;
 
 constexpr char kNonceTag[] = "nitro-tss/channel/v1/session-nonce";
 constexpr char kDirectKeyTag[] = "nitro-tss/channel/v1/direct-key";
+constexpr char kIdentityTag[] = "nitro-tss/channel/v1/identity";
 
 absl::Status Error(absl::StatusCode code, ChannelError error,
                    absl::string_view message) {
@@ -38,7 +40,32 @@ void DeriveDirectionKey(const uint8_t kx_key[crypto_kx_SESSIONKEYBYTES],
                      info.size(), kx_key, crypto_kx_SESSIONKEYBYTES);
 }
 
+absl::Span<const uint8_t> Bytes(absl::string_view s) {
+  return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()),
+                             s.size());
+}
+
+std::string Hex8(absl::Span<const uint8_t> bytes) {
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(bytes.data()),
+                        std::min<size_t>(bytes.size(), 8)));
+}
+
 }  // namespace
+
+std::string IdentityStatement(
+    const std::array<uint8_t, kSessionNonceBytes>& session_nonce,
+    absl::string_view session_id, uint32_t party_id,
+    absl::string_view signing_public_key, absl::string_view kx_public_key) {
+  std::string out(kIdentityTag);
+  out.append(reinterpret_cast<const char*>(session_nonce.data()),
+             session_nonce.size());
+  AppendShort(out, session_id);
+  AppendU32(out, party_id);
+  out.append(signing_public_key.data(), signing_public_key.size());
+  out.append(kx_public_key.data(), kx_public_key.size());
+  return out;
+}
 
 absl::StatusOr<std::unique_ptr<Handshake>> Handshake::Start(
     const ChannelIdentity& identity, HandshakeConfig config) {
@@ -58,6 +85,21 @@ absl::StatusOr<std::unique_ptr<Handshake>> Handshake::Start(
   if (ids.count(config.self_id) == 0) return bad("self_id not in party_ids");
   if (!config.attest || !config.verify) {
     return bad("attest and verify functions are required");
+  }
+  if (config.party_identity == nullptr) {
+    return bad("party_identity (the long-term identity key) is required");
+  }
+  for (const auto& [party, expectation] : config.peers) {
+    if (ids.count(party) == 0) {
+      return bad(absl::StrCat("expectation for party ", party,
+                              ", which is not in party_ids"));
+    }
+    for (const auto* pcr : {&expectation.pcr3, &expectation.pcr4}) {
+      if (pcr->has_value() && (*pcr)->size() != kPcrBytes) {
+        return bad(absl::StrCat("expected PCR3/PCR4 of party ", party,
+                                " must be 48 bytes"));
+      }
+    }
   }
   if (config.max_payload_bytes == 0 ||
       config.max_payload_bytes > (size_t{64} << 20)) {
@@ -145,9 +187,22 @@ absl::StatusOr<std::string> Handshake::MakeAttestation() {
   binding.set_protocol(kProtocolTag);
   binding.set_session_id(config_.session_id);
   binding.set_party_id(config_.self_id);
-  binding.set_signing_public_key(
-      std::string(AsView(identity_.signing_public_key().data(),
-                         identity_.signing_public_key().size())));
+  const absl::string_view signing_key =
+      AsView(identity_.signing_public_key().data(),
+             identity_.signing_public_key().size());
+  const absl::string_view kx_key = AsView(identity_.kx_public_key().data(),
+                                          identity_.kx_public_key().size());
+  binding.set_signing_public_key(std::string(signing_key));
+  const mpc::round::IdentityPublicKey& identity_key =
+      config_.party_identity->public_key();
+  binding.set_identity_public_key(
+      std::string(AsView(identity_key.data(), identity_key.size())));
+  const mpc::round::IdentitySignature identity_signature =
+      config_.party_identity->Sign(
+          Bytes(IdentityStatement(*session_nonce_, config_.session_id,
+                                  config_.self_id, signing_key, kx_key)));
+  binding.set_identity_signature(std::string(
+      AsView(identity_signature.data(), identity_signature.size())));
   absl::StatusOr<std::string> document =
       config_.attest(EncodeCanonical(binding),
                      AsView(session_nonce_->data(), session_nonce_->size()),
@@ -194,9 +249,9 @@ absl::Status Handshake::AddAttestation(absl::string_view bytes) {
     return Error(absl::StatusCode::kAlreadyExists, ChannelError::kDuplicate,
                  absl::StrCat("party ", party, " is already attested"));
   }
-  absl::StatusOr<VerifiedDocument> doc =
-      config_.verify(msg->attestation_document(),
-                     AsView(session_nonce_->data(), session_nonce_->size()));
+  absl::StatusOr<VerifiedDocument> doc = config_.verify(
+      msg->attestation_document(),
+      AsView(session_nonce_->data(), session_nonce_->size()), party);
   if (!doc.ok()) {
     absl::Status out = Error(
         absl::StatusCode::kPermissionDenied, ChannelError::kAttestationRejected,
@@ -241,6 +296,74 @@ absl::Status Handshake::AddAttestation(absl::string_view bytes) {
                     kX25519PublicKeyBytes) == 0) {
     return binding_error("public_key is this party's own key (reflection)");
   }
+  absl::StatusOr<mpc::round::IdentityPublicKey> identity_key =
+      mpc::round::DecodeIdentityPublicKey(Bytes(binding->identity_public_key()),
+                                          "identity_public_key");
+  if (!identity_key.ok()) {
+    return binding_error(identity_key.status().message());
+  }
+  if (!mpc::round::VerifyIdentitySignature(
+          *identity_key,
+          Bytes(IdentityStatement(*session_nonce_, config_.session_id, party,
+                                  binding->signing_public_key(),
+                                  doc->public_key)),
+          Bytes(binding->identity_signature()))) {
+    return binding_error(
+        "identity_signature does not verify under identity_public_key");
+  }
+  peer.identity_public_key = *identity_key;
+  peer.pcrs = doc->pcrs;
+  auto identity_error = [party](absl::string_view binding,
+                                absl::string_view what) {
+    return Error(
+        absl::StatusCode::kPermissionDenied, ChannelError::kIdentityMismatch,
+        absl::StrCat("party ", party, " ", binding, " binding failed: ", what));
+  };
+  if (auto it = config_.peers.find(party); it != config_.peers.end()) {
+    const PeerExpectation& expected = it->second;
+    if (expected.identity_public_key.has_value() &&
+        sodium_memcmp(expected.identity_public_key->data(),
+                      identity_key->data(), identity_key->size()) != 0) {
+      return identity_error(
+          "identity key",
+          absl::StrCat("document carries identity key ", Hex8(*identity_key),
+                       "..., expected ", Hex8(*expected.identity_public_key),
+                       "..."));
+    }
+    const std::pair<const std::optional<std::string>*, int> pcrs[] = {
+        {&expected.pcr3, 3}, {&expected.pcr4, 4}};
+    for (const auto& [want, index] : pcrs) {
+      if (!want->has_value()) continue;
+      auto got = doc->pcrs.find(index);
+      const std::string name = absl::StrCat("PCR", index);
+      if (got == doc->pcrs.end()) {
+        return identity_error(name, "the document has no " + name);
+      }
+      if (got->second.size() != (*want)->size() ||
+          sodium_memcmp(got->second.data(), (*want)->data(), (*want)->size()) !=
+              0) {
+        return identity_error(
+            name, absl::StrCat("document ", name, " ", Hex8(Bytes(got->second)),
+                               "... is not the expected ", Hex8(Bytes(**want)),
+                               "..."));
+      }
+    }
+  }
+  if (sodium_memcmp(identity_key->data(),
+                    config_.party_identity->public_key().data(),
+                    identity_key->size()) == 0) {
+    return identity_error("identity key",
+                          "it is this party's own identity key");
+  }
+  for (const auto& [other, other_peer] : verified_) {
+    if (sodium_memcmp(identity_key->data(),
+                      other_peer.identity_public_key.data(),
+                      identity_key->size()) == 0) {
+      return identity_error(
+          "identity key",
+          absl::StrCat("it is the identity key of party ", other));
+    }
+  }
   verified_[party] = peer;
   return absl::OkStatus();
 }
@@ -257,6 +380,7 @@ absl::StatusOr<std::unique_ptr<SecureSession>> Handshake::Finish() {
   }
   std::unique_ptr<SecureSession> session(new SecureSession());
   session->self_id_ = config_.self_id;
+  session->self_identity_public_key_ = config_.party_identity->public_key();
   session->session_id_ = config_.session_id;
   session->session_nonce_ = *session_nonce_;
   session->max_payload_bytes_ = config_.max_payload_bytes;

@@ -14,16 +14,45 @@
 //  2. Attestation: every party asks its NSM for a document with
 //       nonce = session nonce, public_key = its X25519 key,
 //       user_data = AttestationBinding{protocol "nitro-tss/channel/v1",
-//                                      session_id, party_id, Ed25519 key}
+//                                      session_id, party_id,
+//                                      signing_public_key (per boot),
+//                                      identity_public_key (long term),
+//                                      identity_signature}
 //     and sends it in HandshakeAttestation. Each receiver verifies the
 //     document (certificate chain to the pinned root, COSE signature, the
 //     AttestationPolicy: PCR allowlist, debug refusal, max age) with
 //     expected nonce = the session nonce it computed itself, then checks that
-//     user_data binds this protocol, this session id and the claimed sender.
+//     user_data binds this protocol, this session id and the claimed sender,
+//     that the identity signature verifies, and finally the party's
+//     expectations (HandshakeConfig::peers): identity key, PCR3, PCR4.
 //     The attested X25519 key of each peer yields, with crypto_kx (the lower
 //     party id is the client), pairwise keys that are then bound to the
-//     session nonce and direction (session.h); the attested Ed25519 key
-//     verifies the peer's broadcasts.
+//     session nonce and direction (session.h); the attested Ed25519 signing
+//     key verifies the peer's broadcasts.
+//
+// Party identity (issue 12, finding 3). The Nitro document proves "some
+// genuine enclave of an allowed image", not "party k": any enclave of the
+// image can claim any party id. Each party therefore has a long-term
+// identity key (mpc::round::PartyIdentityKey, Ed25519, made inside the
+// enclave, sealed with its share: node/kms/sealed_share.h). Its public key
+// travels in the attested user_data together with a proof of possession,
+//   identity_signature = Ed25519_identity("nitro-tss/channel/v1/identity" ||
+//     session_nonce(32) || u8 len(session_id) || session_id || u32 party_id
+//     || signing_public_key(32) || kx_public_key(32)),
+// so it is fresh and bound to this party id and both channel keys. The
+// channel's per-boot signing key stays a separate key (the identity key also
+// signs round messages, mpc/round; one key per purpose), so the identity
+// secret never leaves the PartyIdentityKey: the handshake only asks it for
+// this one signature. At DKG the handshake returns every peer's identity key
+// (SecureSession::identity_keys()), which the DKG binds to the party ids in
+// its transcript and KeyShare; every later handshake is configured with the
+// KeyShare's table (PeerExpectation::identity_public_key) and refuses a
+// party presenting another key (kIdentityMismatch naming the party and the
+// binding). Where the deployment pins per-party instances, PCR3 (parent IAM
+// role) and PCR4 (parent instance) are checked the same way, which is what
+// stops a substituted enclave at DKG time, before any identity is known.
+// Independently of expectations, two peers may not present the same identity
+// key, nor this party's own.
 //
 // A relay that substitutes its own X25519 key must also present a document
 // carrying it, which only an NSM of an allowed image with this session's
@@ -43,6 +72,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "mpc/round/identity.h"
 #include "node/channel/identity.h"
 #include "node/channel/session.h"
 #include "node/channel/wire.h"
@@ -60,13 +90,32 @@ struct VerifiedDocument {
   std::string module_id;
   std::string public_key;  // empty if absent
   std::string user_data;   // empty if absent
+  // Every PCR of the document (index -> value, 48 bytes each).
+  std::map<int, std::string> pcrs;
 };
 
 // Verifies a peer's document (chain, signature, policy) and requires its
-// nonce to equal `expected_nonce`. Errors are returned unchanged to the
-// caller of Handshake::AddAttestation wrapped as kAttestationRejected.
+// nonce to equal `expected_nonce`. `claimed_party` is the party id the
+// document is presented for (a verifier may apply per-party policy; the
+// handshake itself checks HandshakeConfig::peers afterwards). Errors are
+// returned unchanged to the caller of Handshake::AddAttestation wrapped as
+// kAttestationRejected.
 using VerifyFunction = std::function<absl::StatusOr<VerifiedDocument>(
-    absl::string_view document, absl::string_view expected_nonce)>;
+    absl::string_view document, absl::string_view expected_nonce,
+    uint32_t claimed_party)>;
+
+inline constexpr size_t kPcrBytes = 48;  // SHA-384
+
+// What a peer must prove about itself, beyond the image policy. Every field
+// is optional; an unset field is not checked.
+struct PeerExpectation {
+  // The party's long-term identity key (from the KeyShare / DKG transcript).
+  std::optional<mpc::round::IdentityPublicKey> identity_public_key;
+  // PCR3 (hash of the parent instance's IAM role) and PCR4 (hash of the
+  // parent instance id), 48 bytes each.
+  std::optional<std::string> pcr3;
+  std::optional<std::string> pcr4;
+};
 
 struct HandshakeConfig {
   std::string session_id;           // 1..64 bytes
@@ -74,14 +123,31 @@ struct HandshakeConfig {
   std::vector<uint32_t> party_ids;  // 2..255 distinct ids >= 1, incl. self
   AttestFunction attest;            // this enclave's NSM
   VerifyFunction verify;            // verifier + policy for peers
+  // This party's long-term identity key (required; must outlive the
+  // Handshake). Only used to sign the identity statement.
+  const mpc::round::PartyIdentityKey* party_identity = nullptr;
+  // Per-party expectations, by party id (ids must be peers in party_ids;
+  // an entry for self_id is ignored). At DKG: PCR3/PCR4 where pinned; after
+  // DKG: also every peer's identity key from the KeyShare.
+  std::map<uint32_t, PeerExpectation> peers;
   size_t max_payload_bytes = kDefaultMaxPayloadBytes;
 };
+
+// The statement a party's identity key signs in its AttestationBinding:
+// "nitro-tss/channel/v1/identity" || session_nonce(32) || u8
+// len(session_id) || session_id || u32 party_id || signing_public_key(32)
+// || kx_public_key(32) (big-endian integers).
+std::string IdentityStatement(
+    const std::array<uint8_t, kSessionNonceBytes>& session_nonce,
+    absl::string_view session_id, uint32_t party_id,
+    absl::string_view signing_public_key, absl::string_view kx_public_key);
 
 class Handshake {
  public:
   // Starts a handshake for `config` with `identity`'s keys (which must
   // outlive the Handshake). Fails with kMalformed if the config is
-  // inconsistent (bad ids, missing functions).
+  // inconsistent (bad ids, missing functions or party identity,
+  // expectations for a party that is not a peer, PCR values not 48 bytes).
   static absl::StatusOr<std::unique_ptr<Handshake>> Start(
       const ChannelIdentity& identity, HandshakeConfig config);
 
@@ -112,8 +178,12 @@ class Handshake {
   // kAttestationRejected (the verifier refused the document: chain,
   // signature, PCRs, debug mode, age, nonce — its status message and
   // attestation payload are kept), kBindingMismatch (user_data is not a
-  // binding for this protocol/session/sender, or the public key is not a
-  // usable X25519 key).
+  // binding for this protocol/session/sender, the public key is not a
+  // usable X25519 key, the identity key is not a valid Ed25519 key or its
+  // signature does not verify), kIdentityMismatch (a valid document whose
+  // identity key, PCR3 or PCR4 differs from the party's PeerExpectation, or
+  // whose identity key is this party's own or another peer's; the message
+  // names the party id and the binding: "identity key", "PCR3", "PCR4").
   absl::Status AddAttestation(absl::string_view bytes);
 
   // Once MakeAttestation succeeded and every peer's attestation was

@@ -81,6 +81,16 @@ const AttestedPeer* SecureSession::peer(uint32_t party) const {
   return it == peers_.end() ? nullptr : &it->second.attested;
 }
 
+std::map<uint32_t, mpc::round::IdentityPublicKey> SecureSession::identity_keys()
+    const {
+  std::map<uint32_t, mpc::round::IdentityPublicKey> out;
+  out[self_id_] = self_identity_public_key_;
+  for (const auto& [party, keys] : peers_) {
+    out[party] = keys.attested.identity_public_key;
+  }
+  return out;
+}
+
 absl::StatusOr<std::string> SecureSession::SealDirect(
     uint32_t receiver, uint32_t round, absl::string_view payload) {
   auto it = peers_.find(receiver);

@@ -38,17 +38,24 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "mpc/round/identity.h"
 
 namespace nitro_tss::channel {
 
 inline constexpr size_t kSessionNonceBytes = 32;
 
-// What a peer proved about itself during the handshake (for audit logs).
+// What a peer proved about itself during the handshake (for audit logs and
+// for the DKG, which records identity_public_key per party id).
 struct AttestedPeer {
   uint32_t party_id = 0;
   std::string module_id;
   std::array<uint8_t, 32> kx_public_key{};
   std::array<uint8_t, 32> signing_public_key{};
+  // The long-term identity key (proved by its signature over the session
+  // nonce, party id and channel keys) and the document's PCRs (48 bytes
+  // each, by index).
+  mpc::round::IdentityPublicKey identity_public_key{};
+  std::map<int, std::string> pcrs;
 };
 
 struct ReceivedMessage {
@@ -73,6 +80,9 @@ class SecureSession {
   std::vector<uint32_t> peers() const;
   // Attested facts about `party` (nullptr if not a peer).
   const AttestedPeer* peer(uint32_t party) const;
+  // Every party's identity key, this party's own included: what a DKG binds
+  // to the party ids (transcript and KeyShare).
+  std::map<uint32_t, mpc::round::IdentityPublicKey> identity_keys() const;
 
   // Encrypts `payload` for `receiver` in `round`; returns an Envelope.
   // Errors: kUnknownParty (receiver not a peer), kTooLarge, kInternal
@@ -108,6 +118,7 @@ class SecureSession {
                              absl::string_view what) const;
 
   uint32_t self_id_ = 0;
+  mpc::round::IdentityPublicKey self_identity_public_key_{};
   std::string session_id_;
   std::array<uint8_t, kSessionNonceBytes> session_nonce_{};
   std::array<uint8_t, crypto_sign_SECRETKEYBYTES> signing_secret_key_{};

@@ -144,6 +144,15 @@ absl::StatusOr<v1::AttestationBinding> DecodeBinding(absl::string_view bytes) {
       m.signing_public_key().size() != kEd25519PublicKeyBytes) {
     return Malformed("AttestationBinding: signing_public_key must be 32 bytes");
   }
+  if (!m.has_identity_public_key() ||
+      m.identity_public_key().size() != kEd25519PublicKeyBytes) {
+    return Malformed(
+        "AttestationBinding: identity_public_key must be 32 bytes");
+  }
+  if (!m.has_identity_signature() ||
+      m.identity_signature().size() != kEd25519SignatureBytes) {
+    return Malformed("AttestationBinding: identity_signature must be 64 bytes");
+  }
   return m;
 }
 

@@ -51,7 +51,9 @@ absl::StatusOr<v1::HandshakeAttestation> DecodeHandshakeAttestation(
     absl::string_view bytes);
 
 // AttestationBinding (a document's user_data): protocol == kProtocolTag;
-// session_id 1..64 bytes; party_id >= 1; signing_public_key 32 bytes.
+// session_id 1..64 bytes; party_id >= 1; signing_public_key 32 bytes;
+// identity_public_key 32 bytes; identity_signature 64 bytes (the handshake
+// checks the key's encoding and the signature, handshake.h).
 absl::StatusOr<v1::AttestationBinding> DecodeBinding(absl::string_view bytes);
 
 // Envelope: version == 1; kind DIRECT or BROADCAST; session_id 1..64 bytes;

@@ -11,6 +11,12 @@
 namespace nitro_tss::kms {
 namespace {
 
+// Ciphertext = identity seed || share (>= 1 byte) || tag.
+constexpr size_t kMinCiphertextBytes =
+    kSealedIdentitySeedBytes + 1 + kSealedTagBytes;
+constexpr size_t kMaxCiphertextBytes =
+    kSealedIdentitySeedBytes + kMaxShareBytes + kSealedTagBytes;
+
 absl::Status Invalid(absl::string_view msg) {
   return absl::InvalidArgumentError(absl::StrCat("sealed share: ", msg));
 }
@@ -71,8 +77,8 @@ absl::Status CheckLimits(const SealedShare& s) {
       s.wrapped_data_key.size() > kMaxWrappedKeyBytes) {
     return Invalid("wrapped data key must be 1..6144 bytes");
   }
-  if (s.ciphertext.size() < kSealedTagBytes ||
-      s.ciphertext.size() > kMaxShareBytes + kSealedTagBytes) {
+  if (s.ciphertext.size() < kMinCiphertextBytes ||
+      s.ciphertext.size() > kMaxCiphertextBytes) {
     return Invalid("ciphertext size out of range");
   }
   return absl::OkStatus();
@@ -92,34 +98,40 @@ std::vector<uint8_t> EncodeHeader(const SealedShare& s) {
   out.push_back(static_cast<uint8_t>(s.context.group_public_key.size()));
   out.insert(out.end(), s.context.group_public_key.begin(),
              s.context.group_public_key.end());
+  out.insert(out.end(), s.identity_public_key.begin(),
+             s.identity_public_key.end());
   PutInt<uint16_t>(&out, static_cast<uint16_t>(s.wrapped_data_key.size()));
   out.insert(out.end(), s.wrapped_data_key.begin(), s.wrapped_data_key.end());
   out.insert(out.end(), s.nonce.begin(), s.nonce.end());
   return out;
 }
 
-// Opens the data key returned by KMS: from CiphertextForRecipient with the
-// recipient key, else from the plaintext field.
+// Opens the data key returned by KMS for the attested recipient: only from
+// CiphertextForRecipient with the recipient key. An answer with a plaintext
+// data key (or without CiphertextForRecipient) was not produced for the
+// attested recipient (e.g. KMS or a proxy ignored the Recipient, or a policy
+// allowed the parent): refused, and the plaintext is wiped.
 absl::StatusOr<SecureBytes> ExtractDataKey(
-    const AttestedRecipient* recipient, SecureBytes& plaintext,
-    const std::vector<uint8_t>& ciphertext_for_recipient) {
-  SecureBytes key;
-  if (recipient != nullptr) {
-    if (!plaintext.empty() || ciphertext_for_recipient.empty()) {
-      return absl::FailedPreconditionError(
-          "sealed share: KMS answered a Recipient request without "
-          "CiphertextForRecipient (or with a plaintext key)");
-    }
-    absl::StatusOr<SecureBytes> opened =
-        OpenCiphertextForRecipient(ciphertext_for_recipient, *recipient->key);
-    if (!opened.ok()) return opened.status();
-    key = *std::move(opened);
-  } else {
-    key = std::move(plaintext);
+    const AttestedRecipient& recipient, SecureBytes& plaintext,
+    const std::vector<uint8_t>& ciphertext_for_recipient,
+    absl::string_view operation) {
+  if (!plaintext.empty() || ciphertext_for_recipient.empty()) {
+    const bool had_plaintext = !plaintext.empty();
+    plaintext.Clear();
+    return absl::FailedPreconditionError(absl::StrCat(
+        "sealed share: the KMS ", operation,
+        " answer was not for the attested recipient (",
+        had_plaintext ? "it carries a plaintext data key" : "",
+        had_plaintext && ciphertext_for_recipient.empty() ? " and " : "",
+        ciphertext_for_recipient.empty() ? "no CiphertextForRecipient" : "",
+        "); refusing it: the data key must only be readable by this enclave"));
   }
-  if (key.size() != kDataKeyBytes) {
-    return absl::DataLossError(absl::StrCat("sealed share: data key is ",
-                                            key.size(), " bytes, expected 32"));
+  absl::StatusOr<SecureBytes> key =
+      OpenCiphertextForRecipient(ciphertext_for_recipient, *recipient.key);
+  if (!key.ok()) return key.status();
+  if (key->size() != kDataKeyBytes) {
+    return absl::DataLossError(absl::StrCat(
+        "sealed share: data key is ", key->size(), " bytes, expected 32"));
   }
   return key;
 }
@@ -140,7 +152,9 @@ absl::StatusOr<SealedShare> DecodeSealedShare(absl::Span<const uint8_t> bytes) {
   uint8_t version = 0, aead = 0;
   if (!c.TakeInt(&version)) return Invalid("truncated version");
   if (version != kSealedShareVersion) {
-    return Invalid(absl::StrCat("unsupported version ", version));
+    return Invalid(absl::StrCat(
+        "unsupported version ", version,
+        version == 1 ? " (v1 records carry no party identity; reseal)" : ""));
   }
   if (!c.TakeInt(&aead)) return Invalid("truncated AEAD id");
   if (aead != kAeadXChaCha20Poly1305) {
@@ -169,6 +183,16 @@ absl::StatusOr<SealedShare> DecodeSealedShare(absl::Span<const uint8_t> bytes) {
   }
   if (!c.Take(pk_len, &field)) return Invalid("truncated group public key");
   s.context.group_public_key.assign(field.begin(), field.end());
+  if (!c.Take(mpc::round::kIdentityPublicKeyBytes, &field)) {
+    return Invalid("truncated identity public key");
+  }
+  absl::StatusOr<mpc::round::IdentityPublicKey> identity =
+      mpc::round::DecodeIdentityPublicKey(field, "identity public key");
+  if (!identity.ok()) {
+    return Invalid(absl::StrCat("invalid identity public key (",
+                                identity.status().message(), ")"));
+  }
+  s.identity_public_key = *identity;
   uint16_t wk_len = 0;
   if (!c.TakeInt(&wk_len)) return Invalid("truncated wrapped key length");
   if (wk_len == 0 || wk_len > kMaxWrappedKeyBytes) {
@@ -181,7 +205,7 @@ absl::StatusOr<SealedShare> DecodeSealedShare(absl::Span<const uint8_t> bytes) {
   std::memcpy(s.nonce.data(), field.data(), kSealedNonceBytes);
   uint32_t ct_len = 0;
   if (!c.TakeInt(&ct_len)) return Invalid("truncated ciphertext length");
-  if (ct_len < kSealedTagBytes || ct_len > kMaxShareBytes + kSealedTagBytes) {
+  if (ct_len < kMinCiphertextBytes || ct_len > kMaxCiphertextBytes) {
     return Invalid(absl::StrCat("ciphertext length ", ct_len, " out of range"));
   }
   if (!c.Take(ct_len, &field)) return Invalid("truncated ciphertext");
@@ -220,7 +244,8 @@ EncryptionContext ShareEncryptionContext(const ShareContext& context) {
 
 absl::StatusOr<std::vector<uint8_t>> SealWithDataKey(
     const ShareContext& context, absl::Span<const uint8_t> wrapped_data_key,
-    const SecureBytes& data_key, absl::Span<const uint8_t> plaintext_share) {
+    const SecureBytes& data_key, const mpc::round::PartyIdentityKey& identity,
+    absl::Span<const uint8_t> plaintext_share) {
   if (data_key.size() != kDataKeyBytes) {
     return Invalid("data key must be 32 bytes");
   }
@@ -230,21 +255,26 @@ absl::StatusOr<std::vector<uint8_t>> SealWithDataKey(
   if (sodium_init() < 0) return absl::InternalError("sodium_init failed");
   SealedShare s;
   s.context = context;
+  s.identity_public_key = identity.public_key();
   s.wrapped_data_key.assign(wrapped_data_key.begin(), wrapped_data_key.end());
   randombytes_buf(s.nonce.data(), s.nonce.size());
-  s.ciphertext.resize(plaintext_share.size() + kSealedTagBytes);
+  SecureBytes plain(kSealedIdentitySeedBytes + plaintext_share.size());
+  identity.ExportSeedForSealing(
+      plain.mutable_span().subspan(0, kSealedIdentitySeedBytes));
+  std::memcpy(plain.data() + kSealedIdentitySeedBytes, plaintext_share.data(),
+              plaintext_share.size());
+  s.ciphertext.resize(plain.size() + kSealedTagBytes);
   absl::StatusOr<std::vector<uint8_t>> ad = SealedShareAssociatedData(s);
   if (!ad.ok()) return ad.status();
   unsigned long long ct_len = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(
-      s.ciphertext.data(), &ct_len, plaintext_share.data(),
-      plaintext_share.size(), ad->data(), ad->size(), nullptr, s.nonce.data(),
-      data_key.data());
-  return EncodeSealedShare(s);
+      s.ciphertext.data(), &ct_len, plain.data(), plain.size(), ad->data(),
+      ad->size(), nullptr, s.nonce.data(), data_key.data());
+  return EncodeSealedShare(s);  // `plain` (seed and share) is wiped here
 }
 
-absl::StatusOr<SecureBytes> OpenWithDataKey(const SealedShare& share,
-                                            const SecureBytes& data_key) {
+absl::StatusOr<UnsealedShare> OpenWithDataKey(const SealedShare& share,
+                                              const SecureBytes& data_key) {
   if (data_key.size() != kDataKeyBytes) {
     return Invalid("data key must be 32 bytes");
   }
@@ -260,11 +290,26 @@ absl::StatusOr<SecureBytes> OpenWithDataKey(const SealedShare& share,
         "sealed share: authentication failed (wrong key or modified "
         "envelope)");
   }
-  return plain;
+  absl::StatusOr<std::unique_ptr<mpc::round::PartyIdentityKey>> identity =
+      mpc::round::PartyIdentityKey::FromSeed(
+          plain.span().subspan(0, kSealedIdentitySeedBytes));
+  if (!identity.ok()) return identity.status();
+  if (sodium_memcmp((*identity)->public_key().data(),
+                    share.identity_public_key.data(),
+                    share.identity_public_key.size()) != 0) {
+    return absl::DataLossError(
+        "sealed share: the sealed identity seed does not yield the identity "
+        "public key of the header");
+  }
+  UnsealedShare out;
+  out.context = share.context;
+  out.identity = *std::move(identity);
+  out.share = SecureBytes(plain.span().subspan(kSealedIdentitySeedBytes));
+  return out;  // `plain` is wiped on return
 }
 
 absl::Status CheckShareContext(const SealedShare& share,
-                               const ShareContext& expected) {
+                               const UnsealExpectation& expected) {
   const ShareContext& got = share.context;
   if (got.kms_key_id != expected.kms_key_id) {
     return absl::FailedPreconditionError(
@@ -276,46 +321,50 @@ absl::Status CheckShareContext(const SealedShare& share,
         absl::StrCat("sealed share: party id is ", got.party_id, ", expected ",
                      expected.party_id));
   }
-  if (got.epoch != expected.epoch) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "sealed share: epoch is ", got.epoch, ", expected ", expected.epoch));
-  }
   if (got.group_public_key != expected.group_public_key) {
     return absl::FailedPreconditionError(
         "sealed share: group public key differs from the expected one");
+  }
+  if (got.epoch < expected.min_epoch) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("sealed share: sealed share epoch ", got.epoch,
+                     " is older than the trusted epoch ", expected.min_epoch,
+                     " (rolled back?)"));
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<uint8_t>> SealShare(
     KmsInterface& kms, const ShareContext& context,
+    const mpc::round::PartyIdentityKey& identity,
     absl::Span<const uint8_t> plaintext_share,
-    const AttestedRecipient* recipient) {
-  if (recipient != nullptr && recipient->key == nullptr) {
-    return absl::InvalidArgumentError("sealed share: recipient without a key");
+    const AttestedRecipient& recipient) {
+  if (recipient.key == nullptr || recipient.attestation_document.empty()) {
+    return absl::InvalidArgumentError(
+        "sealed share: the recipient needs a key and an attestation document");
   }
   GenerateDataKeyRequest req;
   req.key_id = context.kms_key_id;
   req.key_spec = "AES_256";
   req.encryption_context = ShareEncryptionContext(context);
-  if (recipient != nullptr) {
-    req.recipient = Recipient{recipient->attestation_document};
-  }
+  req.recipient = Recipient{recipient.attestation_document};
   absl::StatusOr<GenerateDataKeyResponse> resp = kms.GenerateDataKey(req);
   if (!resp.ok()) return resp.status();
-  absl::StatusOr<SecureBytes> data_key = ExtractDataKey(
-      recipient, resp->plaintext, resp->ciphertext_for_recipient);
+  absl::StatusOr<SecureBytes> data_key =
+      ExtractDataKey(recipient, resp->plaintext, resp->ciphertext_for_recipient,
+                     "GenerateDataKey");
   if (!data_key.ok()) return data_key.status();
-  return SealWithDataKey(context, resp->ciphertext_blob, *data_key,
+  return SealWithDataKey(context, resp->ciphertext_blob, *data_key, identity,
                          plaintext_share);
 }
 
-absl::StatusOr<SecureBytes> UnsealShare(KmsInterface& kms,
-                                        const ShareContext& expected,
-                                        absl::Span<const uint8_t> envelope,
-                                        const AttestedRecipient* recipient) {
-  if (recipient != nullptr && recipient->key == nullptr) {
-    return absl::InvalidArgumentError("sealed share: recipient without a key");
+absl::StatusOr<UnsealedShare> UnsealShare(KmsInterface& kms,
+                                          const UnsealExpectation& expected,
+                                          absl::Span<const uint8_t> envelope,
+                                          const AttestedRecipient& recipient) {
+  if (recipient.key == nullptr || recipient.attestation_document.empty()) {
+    return absl::InvalidArgumentError(
+        "sealed share: the recipient needs a key and an attestation document");
   }
   absl::StatusOr<SealedShare> share = DecodeSealedShare(envelope);
   if (!share.ok()) return share.status();
@@ -323,14 +372,12 @@ absl::StatusOr<SecureBytes> UnsealShare(KmsInterface& kms,
   DecryptRequest req;
   req.ciphertext_blob = share->wrapped_data_key;
   req.key_id = expected.kms_key_id;
-  req.encryption_context = ShareEncryptionContext(expected);
-  if (recipient != nullptr) {
-    req.recipient = Recipient{recipient->attestation_document};
-  }
+  req.encryption_context = ShareEncryptionContext(share->context);
+  req.recipient = Recipient{recipient.attestation_document};
   absl::StatusOr<DecryptResponse> resp = kms.Decrypt(req);
   if (!resp.ok()) return resp.status();
   absl::StatusOr<SecureBytes> data_key = ExtractDataKey(
-      recipient, resp->plaintext, resp->ciphertext_for_recipient);
+      recipient, resp->plaintext, resp->ciphertext_for_recipient, "Decrypt");
   if (!data_key.ok()) return data_key.status();
   return OpenWithDataKey(*share, *data_key);
 }

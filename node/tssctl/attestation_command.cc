@@ -44,7 +44,11 @@ constexpr char kVerifyUsage[] =
     "                    Enclaves Root G1)\n"
     "  --at UNIX_MS      verification time in ms since the epoch (default: "
     "now)\n"
-    "  --pcr N=HEX       expected value of PCR N (repeatable)\n"
+    "  --pcr N=HEX       expected value of PCR N (repeatable); at least one\n"
+    "                    of PCR0, PCR2 or PCR8 (pins the image) unless\n"
+    "                    --allow-any-image\n"
+    "  --allow-any-image verify without pinning an image (inspection only:\n"
+    "                    any non-debug image is then 'valid')\n"
     "  --allow-debug     accept debug-mode enclaves (all-zero PCR0)\n"
     "  --nonce HEX       expected nonce\n"
     "  --max-age-ms MS   reject documents older than MS at the verification "
@@ -141,6 +145,7 @@ int RunAttestationVerify(const std::vector<std::string>& args,
   for (const char* f : {"document", "root", "at", "pcr", "nonce", "max-age-ms"})
     flags.AddValueFlag(f);
   flags.AddBoolFlag("allow-debug");
+  flags.AddBoolFlag("allow-any-image");
   flags.AddBoolFlag("help");
   if (auto s = flags.Parse(args); !s.ok()) {
     return Usage(err, std::string(s.message()));
@@ -187,6 +192,16 @@ int RunAttestationVerify(const std::vector<std::string>& args,
     policy.expected_pcrs[index] = std::move(*value);
   }
   policy.allow_debug = flags.Has("allow-debug");
+  const bool any_image = flags.Has("allow-any-image");
+  if (!any_image) {
+    // A policy that pins no image accepts every non-debug image (issue 12,
+    // finding 5a): only on explicit request.
+    if (absl::Status pinned = att::CheckPolicyPinsImage(policy); !pinned.ok()) {
+      return Usage(err, absl::StrCat(pinned.message(),
+                                     "; give --pcr 0=HEX (or 2=/8=), or "
+                                     "--allow-any-image to inspect only"));
+    }
+  }
   if (flags.Has("nonce")) {
     auto nonce = DecodeHex(flags.Value("nonce"));
     if (!nonce.ok()) {
@@ -235,6 +250,7 @@ int RunAttestationVerify(const std::vector<std::string>& args,
     pinned.Append(Value::Int(index));
   }
   verification.Set("pinned_pcrs", std::move(pinned));
+  verification.Set("any_image", Value::Bool(any_image));
   verification.Set("nonce_checked",
                    Value::Bool(policy.expected_nonce.has_value()));
   result.Set("verification", std::move(verification));

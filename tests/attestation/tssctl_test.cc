@@ -119,7 +119,7 @@ TEST(TssctlTest, ProductionDocumentValid) {
 TEST(TssctlTest, DebugDocumentNeedsAllowDebug) {
   CliRun run =
       Tssctl({"attestation", "verify", "--document", testing::kDebugDocPath,
-              "--at", At(testing::kDebugTimestampMs)});
+              "--at", At(testing::kDebugTimestampMs), "--allow-any-image"});
   EXPECT_EQ(run.exit_code, 1);
   json::Value v = ParseJson(run);
   EXPECT_EQ(v.Find("verdict")->AsString(), "invalid");
@@ -128,7 +128,8 @@ TEST(TssctlTest, DebugDocumentNeedsAllowDebug) {
   EXPECT_EQ(v.Find("document")->Find("module_id")->AsString(),
             "i-0a22e5c5f24d22174-enc0191ccebaf8feaba");
   run = Tssctl({"attestation", "verify", "--document", testing::kDebugDocPath,
-                "--at", At(testing::kDebugTimestampMs), "--allow-debug"});
+                "--at", At(testing::kDebugTimestampMs), "--allow-debug",
+                "--allow-any-image"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(ParseJson(run).Find("verdict")->AsString(), "valid");
 }
@@ -137,14 +138,14 @@ TEST(TssctlTest, FailuresExitOne) {
   // Expired (1 s after the leaf's notAfter).
   CliRun run =
       Tssctl({"attestation", "verify", "--document", testing::kProdDocPath,
-              "--at", At(1725730659000 + 1000)});
+              "--at", At(1725730659000 + 1000), "--allow-any-image"});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(ParseJson(run).Find("error")->Find("code")->AsString(),
             "CERTIFICATE_EXPIRED");
   // Wrong PCR.
   run = Tssctl({"attestation", "verify", "--document", testing::kProdDocPath,
                 "--at", At(testing::kProdTimestampMs), "--pcr",
-                absl::StrCat("1=", kPcr0)});
+                absl::StrCat("1=", kPcr0), "--allow-any-image"});
   EXPECT_EQ(run.exit_code, 1);
   json::Value v = ParseJson(run);
   EXPECT_EQ(v.Find("error")->Find("code")->AsString(), "PCR_MISMATCH");
@@ -157,7 +158,8 @@ TEST(TssctlTest, FailuresExitOne) {
       absl::StrCat(::testing::TempDir(), "/dev_root_", ::getpid(), ".pem");
   std::ofstream(root_path) << ca->RootPem();
   run = Tssctl({"attestation", "verify", "--document", testing::kProdDocPath,
-                "--at", At(testing::kProdTimestampMs), "--root", root_path});
+                "--at", At(testing::kProdTimestampMs), "--root", root_path,
+                "--allow-any-image"});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(ParseJson(run).Find("error")->Find("code")->AsString(),
             "UNTRUSTED_ROOT");
@@ -165,13 +167,14 @@ TEST(TssctlTest, FailuresExitOne) {
   // The AWS root given explicitly works like the built-in one.
   run = Tssctl({"attestation", "verify", "--document", testing::kProdDocPath,
                 "--at", At(testing::kProdTimestampMs), "--root",
-                testing::kRootPemPath});
+                testing::kRootPemPath, "--allow-any-image"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   // A corrupted document: parse failure, document null.
   const std::string bad_path =
       absl::StrCat(::testing::TempDir(), "/bad_doc_", ::getpid());
   std::ofstream(bad_path) << "not cbor";
-  run = Tssctl({"attestation", "verify", "--document", bad_path});
+  run = Tssctl(
+      {"attestation", "verify", "--document", bad_path, "--allow-any-image"});
   EXPECT_EQ(run.exit_code, 1);
   v = ParseJson(run);
   EXPECT_TRUE(v.Find("document")->is_null());
@@ -201,7 +204,8 @@ TEST(TssctlTest, DevCaSimulateVerifyRoundTrip) {
   EXPECT_EQ(v.Find("document")->Find("module_id")->AsString(),
             sim.Find("module_id")->AsString());
   // Not under the built-in AWS root.
-  run = Tssctl({"attestation", "verify", "--document", doc});
+  run = Tssctl(
+      {"attestation", "verify", "--document", doc, "--pcr", "0=" + pcr0});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(ParseJson(run).Find("error")->Find("code")->AsString(),
             "UNTRUSTED_ROOT");
@@ -209,7 +213,8 @@ TEST(TssctlTest, DevCaSimulateVerifyRoundTrip) {
   run = Tssctl(
       {"attestation", "simulate", "--ca-dir", dir, "--out", doc, "--debug"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  run = Tssctl({"attestation", "verify", "--document", doc, "--root", root});
+  run = Tssctl({"attestation", "verify", "--document", doc, "--root", root,
+                "--allow-any-image"});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(ParseJson(run).Find("error")->Find("code")->AsString(),
             "DEBUG_MODE");
@@ -222,6 +227,29 @@ TEST(TssctlTest, DevCaSimulateVerifyRoundTrip) {
   EXPECT_EQ(Tssctl({"attestation", "dev-ca"}).exit_code, 2);
   EXPECT_EQ(Tssctl({"attestation", "dev-ca", "--help"}).exit_code, 0);
   std::filesystem::remove_all(dir);
+}
+
+// Issue 12, finding 5a: without an image PCR the policy would call any
+// non-debug image valid; that needs an explicit --allow-any-image.
+TEST(TssctlTest, VerifyWithoutAnImagePcrNeedsAllowAnyImage) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {"attestation", "verify", "--document", testing::kProdDocPath,
+            "--at", At(testing::kProdTimestampMs)},
+           {"attestation", "verify", "--document", testing::kProdDocPath,
+            "--at", At(testing::kProdTimestampMs), "--pcr",
+            absl::StrCat("1=", kPcr0), "--pcr", absl::StrCat("4=", kPcr0)}}) {
+    CliRun run = Tssctl(args);
+    EXPECT_EQ(run.exit_code, 2) << absl::StrJoin(args, " ");
+    EXPECT_TRUE(run.out.empty());
+    EXPECT_NE(run.err.find("pins no image"), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("--allow-any-image"), std::string::npos) << run.err;
+  }
+  CliRun run =
+      Tssctl({"attestation", "verify", "--document", testing::kProdDocPath,
+              "--at", At(testing::kProdTimestampMs), "--allow-any-image"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(ParseJson(run).Find("verification")->Find("any_image")->AsBool());
 }
 
 TEST(TssctlTest, UsageErrorsExitTwoAndHelpExitsZero) {

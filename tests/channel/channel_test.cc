@@ -6,10 +6,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
+#include "mpc/round/identity.h"
 #include "node/attestation/dev_ca.h"
 #include "node/attestation/errors.h"
 #include "node/attestation/measurement.h"
@@ -20,6 +23,9 @@
 #include "node/channel/session.h"
 #include "node/channel/wire.h"
 #include "node/eif/eif.h"
+#include "node/kms/recipient_key.h"
+#include "node/kms/sealed_share.h"
+#include "tests/kms/fake_kms.h"
 
 namespace nitro_tss::channel {
 namespace {
@@ -75,20 +81,27 @@ class ChannelTest : public ::testing::Test {
     ca_ = nullptr;
   }
 
+ public:
   struct Party {
     uint32_t id = 0;
     std::unique_ptr<ChannelIdentity> identity;
+    std::unique_ptr<mpc::round::PartyIdentityKey> party_identity;
+    std::string instance_id;
     std::unique_ptr<att::SimulatedNsm> nsm;
     std::unique_ptr<Handshake> handshake;
     std::unique_ptr<SecureSession> session;
   };
 
-  std::unique_ptr<att::SimulatedNsm> BootNsm(const std::string& app,
-                                             bool debug = false) {
+ protected:
+  std::unique_ptr<att::SimulatedNsm> BootNsm(
+      const std::string& app, bool debug = false,
+      const std::string& instance_id = "i-0123456789abcdef0",
+      std::optional<std::string> iam_role = std::nullopt) {
     att::SimulatedNsmConfig config;
     config.image = ImageParts(app);
     config.debug_mode = debug;
-    config.instance_id = "i-0123456789abcdef0";
+    config.instance_id = instance_id;
+    config.iam_role_arn = std::move(iam_role);
     absl::StatusOr<std::unique_ptr<att::SimulatedNsm>> nsm =
         att::SimulatedNsm::Boot(*ca_, std::move(config));
     EXPECT_TRUE(nsm.ok()) << nsm.status();
@@ -105,29 +118,50 @@ class ChannelTest : public ::testing::Test {
       Party& p = parties[i];
       p.id = i + 1;
       p.identity = *ChannelIdentity::Generate();
+      p.party_identity = *mpc::round::PartyIdentityKey::Generate();
+      p.instance_id = InstanceId(p.id);
       const std::string app = apps.count(p.id) ? apps[p.id] : kGoodApp;
-      p.nsm = BootNsm(app, debug.count(p.id) != 0);
+      p.nsm = BootNsm(app, debug.count(p.id) != 0, p.instance_id);
     }
     return parties;
   }
 
+  // Party k's parent instance: distinct per party, so PCR4 differs.
+  static std::string InstanceId(uint32_t party) {
+    return absl::StrFormat("i-%017u", party);
+  }
+
   void StartAll(std::vector<Party>& parties, const std::string& session_id,
-                const att::AttestationPolicy& policy) {
+                const att::AttestationPolicy& policy,
+                const std::map<uint32_t, PeerExpectation>& peers = {}) {
     std::vector<uint32_t> ids;
     for (const Party& p : parties) ids.push_back(p.id);
     for (Party& p : parties) {
-      HandshakeConfig config;
-      config.session_id = session_id;
-      config.self_id = p.id;
-      config.party_ids = ids;
-      config.attest = MakeNsmAttester(*p.nsm);
-      config.verify =
-          MakePolicyVerifier(ca_->RootDer(), policy, att::WallClockMs);
-      absl::StatusOr<std::unique_ptr<Handshake>> h =
-          Handshake::Start(*p.identity, std::move(config));
-      ASSERT_TRUE(h.ok()) << h.status();
-      p.handshake = *std::move(h);
+      StartOne(p, ids, session_id, policy, peers, p.party_identity.get());
     }
+  }
+
+  // Starts `p`'s handshake, proving `party_identity` (normally its own).
+  void StartOne(Party& p, const std::vector<uint32_t>& ids,
+                const std::string& session_id,
+                const att::AttestationPolicy& policy,
+                const std::map<uint32_t, PeerExpectation>& peers,
+                const mpc::round::PartyIdentityKey* party_identity) {
+    HandshakeConfig config;
+    config.session_id = session_id;
+    config.self_id = p.id;
+    config.party_ids = ids;
+    config.attest = MakeNsmAttester(*p.nsm);
+    absl::StatusOr<VerifyFunction> verify =
+        MakePolicyVerifier(ca_->RootDer(), policy, att::WallClockMs);
+    ASSERT_TRUE(verify.ok()) << verify.status();
+    config.verify = *std::move(verify);
+    config.party_identity = party_identity;
+    config.peers = peers;
+    absl::StatusOr<std::unique_ptr<Handshake>> h =
+        Handshake::Start(*p.identity, std::move(config));
+    ASSERT_TRUE(h.ok()) << h.status();
+    p.handshake = *std::move(h);
   }
 
   void ExchangeHellos(std::vector<Party>& parties) {
@@ -285,6 +319,9 @@ TEST_F(ChannelTest, DebugModeDocumentRefusedUnderProductionPolicy) {
   std::vector<Party> dev = MakeParties(2, {}, {2});
   att::AttestationPolicy dev_policy;
   dev_policy.allow_debug = true;
+  // A development policy still pins an image: the debug enclave's all-zero
+  // PCR0 (a policy without PCRs cannot build a verifier, finding 5a).
+  dev_policy.expected_pcrs[0].assign(48, 0);
   dev_policy.max_age_ms = 5 * 60 * 1000;
   StartAll(dev, "session-dev", dev_policy);
   ExchangeHellos(dev);
@@ -295,10 +332,10 @@ TEST_F(ChannelTest, DebugModeDocumentRefusedUnderProductionPolicy) {
 TEST_F(ChannelTest, AllowlistAcceptsAnyListedImageOnly) {
   const std::string v2 = "nitro-tss enclave application v2";
   VerifyFunction verify =
-      MakeAllowlistVerifier(ca_->RootDer(),
-                            {ProductionPolicy(ImageParts(kGoodApp)),
-                             ProductionPolicy(ImageParts(v2))},
-                            att::WallClockMs);
+      *MakeAllowlistVerifier(ca_->RootDer(),
+                             {ProductionPolicy(ImageParts(kGoodApp)),
+                              ProductionPolicy(ImageParts(v2))},
+                             att::WallClockMs);
   const std::vector<uint8_t> nonce(32, 9), key(32, 5);
   auto doc_of = [&](const std::string& app, bool debug = false) {
     std::unique_ptr<att::SimulatedNsm> nsm = BootNsm(app, debug);
@@ -308,32 +345,33 @@ TEST_F(ChannelTest, AllowlistAcceptsAnyListedImageOnly) {
     return std::string(doc->begin(), doc->end());
   };
   const std::string n(nonce.begin(), nonce.end());
-  absl::StatusOr<VerifiedDocument> old_image = verify(doc_of(kGoodApp), n);
+  absl::StatusOr<VerifiedDocument> old_image = verify(doc_of(kGoodApp), n, 2);
   ASSERT_TRUE(old_image.ok()) << old_image.status();
   EXPECT_EQ(old_image->public_key, std::string(key.begin(), key.end()));
   EXPECT_EQ(old_image->user_data, "u");
-  EXPECT_TRUE(verify(doc_of(v2), n).ok());
-  absl::StatusOr<VerifiedDocument> v3 = verify(doc_of("v3"), n);
+  EXPECT_TRUE(verify(doc_of(v2), n, 2).ok());
+  absl::StatusOr<VerifiedDocument> v3 = verify(doc_of("v3"), n, 2);
   EXPECT_EQ(att::GetVerifyError(v3.status()), att::VerifyError::kPcrMismatch)
       << v3.status();
-  absl::StatusOr<VerifiedDocument> debug = verify(doc_of(v2, true), n);
+  absl::StatusOr<VerifiedDocument> debug = verify(doc_of(v2, true), n, 2);
   EXPECT_EQ(att::GetVerifyError(debug.status()), att::VerifyError::kDebugMode)
       << debug.status();
-  absl::StatusOr<VerifiedDocument> stale = verify(doc_of(v2), "other nonce");
+  absl::StatusOr<VerifiedDocument> stale = verify(doc_of(v2), "other nonce", 2);
   EXPECT_EQ(att::GetVerifyError(stale.status()),
             att::VerifyError::kNonceMismatch)
       << stale.status();
-  EXPECT_FALSE(
-      MakeAllowlistVerifier(ca_->RootDer(), {}, att::WallClockMs)(doc_of(v2), n)
-          .ok());
+  EXPECT_EQ(MakeAllowlistVerifier(ca_->RootDer(), {}, att::WallClockMs)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
   // A document chaining to another root is refused before any policy.
   absl::StatusOr<att::DevCa> other_ca =
       att::DevCa::Generate(att::WallClockMs());
   ASSERT_TRUE(other_ca.ok());
-  VerifyFunction other_root = MakeAllowlistVerifier(
+  VerifyFunction other_root = *MakeAllowlistVerifier(
       other_ca->RootDer(), {ProductionPolicy(ImageParts(kGoodApp))},
       att::WallClockMs);
-  EXPECT_EQ(att::GetVerifyError(other_root(doc_of(kGoodApp), n).status()),
+  EXPECT_EQ(att::GetVerifyError(other_root(doc_of(kGoodApp), n, 2).status()),
             att::VerifyError::kUntrustedRoot);
 }
 
@@ -445,15 +483,33 @@ TEST_F(ChannelTest, EachBindingCheckRefusesARogueDocument) {
   ExchangeHellos(p);
   std::unique_ptr<att::SimulatedNsm> rogue = BootNsm(kGoodApp);
   std::unique_ptr<ChannelIdentity> rogue_id = *ChannelIdentity::Generate();
+  std::unique_ptr<mpc::round::PartyIdentityKey> rogue_party =
+      *mpc::round::PartyIdentityKey::Generate();
   const auto& nonce = p[0].handshake->session_nonce();
-  auto binding_for = [&](const std::string& session, uint32_t party) {
+  const std::string rogue_kx(rogue_id->kx_public_key().begin(),
+                             rogue_id->kx_public_key().end());
+  // A binding whose identity signature is valid for `signed_nonce` and the
+  // rogue's own X25519 key.
+  auto binding_with = [&](const std::string& session, uint32_t party,
+                          const std::array<uint8_t, 32>& signed_nonce,
+                          const std::string& kx) {
     v1::AttestationBinding b;
     b.set_protocol(kProtocolTag);
     b.set_session_id(session);
     b.set_party_id(party);
     b.set_signing_public_key(std::string(rogue_id->signing_public_key().begin(),
                                          rogue_id->signing_public_key().end()));
-    return EncodeCanonical(b);
+    const auto& ik = rogue_party->public_key();
+    b.set_identity_public_key(std::string(ik.begin(), ik.end()));
+    const std::string statement = IdentityStatement(
+        signed_nonce, session, party, b.signing_public_key(), kx);
+    const mpc::round::IdentitySignature sig =
+        rogue_party->Sign(Bytes(statement));
+    b.set_identity_signature(std::string(sig.begin(), sig.end()));
+    return b;
+  };
+  auto binding_for = [&](const std::string& session, uint32_t party) {
+    return EncodeCanonical(binding_with(session, party, nonce, rogue_kx));
   };
   auto message = [&](const std::string& user_data,
                      const std::vector<uint8_t>& public_key) {
@@ -483,7 +539,8 @@ TEST_F(ChannelTest, EachBindingCheckRefusesARogueDocument) {
     ExchangeHellos(q);
     const auto& qn = q[0].handshake->session_nonce();
     absl::StatusOr<std::vector<uint8_t>> doc = rogue->GetAttestationDocument(
-        Bytes(binding_for("session-binding", 2)),
+        Bytes(
+            EncodeCanonical(binding_with("session-binding", 2, qn, rogue_kx))),
         std::vector<uint8_t>(qn.begin(), qn.end()), rogue_pk);
     ASSERT_TRUE(doc.ok());
     v1::HandshakeAttestation m;
@@ -509,11 +566,36 @@ TEST_F(ChannelTest, EachBindingCheckRefusesARogueDocument) {
               std::vector<uint8_t>(p[0].identity->kx_public_key().begin(),
                                    p[0].identity->kx_public_key().end())),
       "own key (reflection)");
+  // The identity key must be a valid Ed25519 key and its signature must
+  // verify (over this session's nonce, this party id and these keys).
+  {
+    v1::AttestationBinding b =
+        binding_with("session-binding", 2, nonce, rogue_kx);
+    b.set_identity_public_key(std::string(32, '\0'));  // small order
+    expect_binding(message(EncodeCanonical(b), rogue_pk),
+                   "identity_public_key");
+    b = binding_with("session-binding", 2, nonce, rogue_kx);
+    b.mutable_identity_signature()->at(5) ^= 1;
+    expect_binding(message(EncodeCanonical(b), rogue_pk),
+                   "identity_signature does not verify");
+    std::array<uint8_t, 32> other_nonce = nonce;
+    other_nonce[0] ^= 1;
+    expect_binding(message(EncodeCanonical(binding_with("session-binding", 2,
+                                                        other_nonce, rogue_kx)),
+                           rogue_pk),
+                   "identity_signature does not verify");
+    b = binding_with("session-binding", 2, nonce, rogue_kx);
+    b.set_signing_public_key(std::string(32, 'x'));  // not what was signed
+    expect_binding(message(EncodeCanonical(b), rogue_pk),
+                   "identity_signature does not verify");
+  }
   // A low-order X25519 point passes the size check but yields no shared
   // secret: refused when deriving keys.
   ASSERT_TRUE(p[0].handshake
-                  ->AddAttestation(message(binding_for("session-binding", 2),
-                                           std::vector<uint8_t>(32, 0)))
+                  ->AddAttestation(message(
+                      EncodeCanonical(binding_with("session-binding", 2, nonce,
+                                                   std::string(32, '\0'))),
+                      std::vector<uint8_t>(32, 0)))
                   .ok());
   auto atts = MakeAttestations(p);
   ASSERT_TRUE(p[0].handshake->AddAttestation(atts[3]).ok());
@@ -589,6 +671,32 @@ TEST_F(ChannelTest, HandshakeStateAndDuplicateChecks) {
   bad.party_ids = {1, 2, 3};
   ExpectChannelError(Handshake::Start(*p[0].identity, bad).status(),
                      ChannelError::kMalformed);
+  // A config without the party's identity key, with expectations for a
+  // non-peer, or with a PCR value of the wrong size is refused.
+  HandshakeConfig good;
+  good.session_id = "s";
+  good.self_id = 1;
+  good.party_ids = {1, 2, 3};
+  good.attest = MakeNsmAttester(*p[0].nsm);
+  good.verify = *MakePolicyVerifier(
+      ca_->RootDer(), ProductionPolicy(ImageParts(kGoodApp)), att::WallClockMs);
+  good.party_identity = p[0].party_identity.get();
+  ASSERT_TRUE(Handshake::Start(*p[0].identity, good).ok());
+  bad = good;
+  bad.party_identity = nullptr;
+  absl::Status s = Handshake::Start(*p[0].identity, bad).status();
+  ExpectChannelError(s, ChannelError::kMalformed);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("party_identity"));
+  bad = good;
+  bad.peers[4].pcr4 = std::string(48, 'x');
+  s = Handshake::Start(*p[0].identity, bad).status();
+  ExpectChannelError(s, ChannelError::kMalformed);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("party 4"));
+  bad = good;
+  bad.peers[2].pcr3 = std::string(47, 'x');
+  s = Handshake::Start(*p[0].identity, bad).status();
+  ExpectChannelError(s, ChannelError::kMalformed);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("48 bytes"));
 }
 
 class SessionTest : public ChannelTest {
@@ -711,6 +819,289 @@ TEST_F(SessionTest, SealChecksItsArguments) {
           ->SignBroadcast(1, std::string(kDefaultMaxPayloadBytes + 1, 'x'))
           .status(),
       ChannelError::kTooLarge);
+}
+
+// Issue 12, finding 5a: a policy that pins no image would accept every
+// non-debug image; such a verifier cannot be built.
+TEST_F(ChannelTest, PolicyWithoutImagePcrsCannotBuildAVerifier) {
+  att::AttestationPolicy empty;
+  empty.max_age_ms = 5 * 60 * 1000;
+  absl::StatusOr<VerifyFunction> v =
+      MakePolicyVerifier(ca_->RootDer(), empty, att::WallClockMs);
+  EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(v.status().message()), HasSubstr("pins no image"));
+  // Pinning only the instance (PCR4) or the role (PCR3) pins no image either.
+  att::AttestationPolicy instance_only = empty;
+  instance_only.expected_pcrs[4] = att::MeasureRaw(std::string("i-1"));
+  instance_only.expected_pcrs[3] = att::MeasureRaw(std::string("role"));
+  EXPECT_EQ(MakePolicyVerifier(ca_->RootDer(), instance_only, att::WallClockMs)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  // One unpinned policy in an allowlist is enough to refuse the allowlist.
+  absl::StatusOr<VerifyFunction> list = MakeAllowlistVerifier(
+      ca_->RootDer(), {ProductionPolicy(ImageParts(kGoodApp)), empty},
+      att::WallClockMs);
+  EXPECT_EQ(list.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(list.status().message()), HasSubstr("policy 1"));
+  // A PCR value of the wrong size is refused too.
+  att::AttestationPolicy short_pcr = ProductionPolicy(ImageParts(kGoodApp));
+  short_pcr.expected_pcrs[0].resize(47);
+  EXPECT_EQ(MakePolicyVerifier(ca_->RootDer(), short_pcr, att::WallClockMs)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  // PCR2 alone (the application) or PCR8 alone (the signing certificate)
+  // pins an image.
+  att::AttestationPolicy app_only = empty;
+  app_only.expected_pcrs[2] =
+      ProductionPolicy(ImageParts(kGoodApp)).expected_pcrs[2];
+  EXPECT_TRUE(
+      MakePolicyVerifier(ca_->RootDer(), app_only, att::WallClockMs).ok());
+  att::AttestationPolicy signer_only = empty;
+  signer_only.expected_pcrs[8].assign(48, 8);
+  EXPECT_TRUE(
+      MakePolicyVerifier(ca_->RootDer(), signer_only, att::WallClockMs).ok());
+}
+
+// --- Issue 12, finding 3: party id <-> enclave binding. ---------------------
+
+std::string Pcr(const std::string& measured) {
+  const std::vector<uint8_t> v = att::MeasureRaw(measured);
+  return std::string(v.begin(), v.end());
+}
+
+std::string RoleArn(uint32_t party) {
+  return absl::StrCat("arn:aws:iam::111122223333:role/tss-party-", party);
+}
+
+// What a signing session (after DKG) expects: every party's identity key
+// from the KeyShare, and its parent instance (PCR4).
+std::map<uint32_t, PeerExpectation> SigningExpectations(
+    const std::vector<ChannelTest::Party>& parties) {
+  std::map<uint32_t, PeerExpectation> out;
+  for (const ChannelTest::Party& p : parties) {
+    out[p.id].identity_public_key = p.party_identity->public_key();
+    out[p.id].pcr4 = Pcr(p.instance_id);
+  }
+  return out;
+}
+
+void ExpectIdentityMismatch(const absl::Status& s,
+                            const std::string& fragment) {
+  ExpectChannelError(s, ChannelError::kIdentityMismatch);
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr(fragment)) << s;
+}
+
+TEST_F(ChannelTest, ValidDocumentClaimingParty3WithParty2IdentityKeyIsRefused) {
+  std::vector<Party> p = MakeParties(3);
+  const std::map<uint32_t, PeerExpectation> expected = SigningExpectations(p);
+  StartAll(p, "session-identity", ProductionPolicy(ImageParts(kGoodApp)),
+           expected);
+  // Party 3's enclave (genuine, allowed image, right instance, right nonce)
+  // proves party 2's identity key.
+  StartOne(p[2], {1, 2, 3}, "session-identity",
+           ProductionPolicy(ImageParts(kGoodApp)), expected,
+           p[1].party_identity.get());
+  ExchangeHellos(p);
+  auto atts = MakeAttestations(p);
+  EXPECT_TRUE(p[0].handshake->AddAttestation(atts[2]).ok());
+  ExpectIdentityMismatch(p[0].handshake->AddAttestation(atts[3]),
+                         "party 3 identity key binding failed");
+  ExpectChannelError(p[0].handshake->Finish().status(),
+                     ChannelError::kWrongState);
+
+  // Without expectations (a DKG), a second peer with the same identity key,
+  // or a peer with this party's own identity key, is refused as well.
+  std::vector<Party> q = MakeParties(3);
+  StartAll(q, "session-identity-dkg", ProductionPolicy(ImageParts(kGoodApp)));
+  StartOne(q[2], {1, 2, 3}, "session-identity-dkg",
+           ProductionPolicy(ImageParts(kGoodApp)), {},
+           q[1].party_identity.get());
+  ExchangeHellos(q);
+  atts = MakeAttestations(q);
+  EXPECT_TRUE(q[0].handshake->AddAttestation(atts[2]).ok());
+  ExpectIdentityMismatch(q[0].handshake->AddAttestation(atts[3]),
+                         "it is the identity key of party 2");
+  ExpectIdentityMismatch(q[1].handshake->AddAttestation(atts[3]),
+                         "this party's own identity key");
+}
+
+TEST_F(ChannelTest, ValidDocumentClaimingParty3WithParty2Pcr4IsRefused) {
+  std::vector<Party> p = MakeParties(3);
+  // Party 3's enclave runs on party 2's parent instance (so its PCR4 is
+  // party 2's), with party 3's genuine identity key.
+  p[2].nsm = BootNsm(kGoodApp, false, InstanceId(2));
+  StartAll(p, "session-pcr4", ProductionPolicy(ImageParts(kGoodApp)),
+           SigningExpectations(p));
+  ExchangeHellos(p);
+  auto atts = MakeAttestations(p);
+  EXPECT_TRUE(p[0].handshake->AddAttestation(atts[2]).ok());
+  ExpectIdentityMismatch(p[0].handshake->AddAttestation(atts[3]),
+                         "party 3 PCR4 binding failed");
+
+  // PCR3 (the parent's IAM role) likewise.
+  std::vector<Party> q = MakeParties(3);
+  for (Party& party : q) {
+    party.nsm = BootNsm(kGoodApp, false, party.instance_id,
+                        RoleArn(party.id == 3 ? 2 : party.id));
+  }
+  std::map<uint32_t, PeerExpectation> expected;
+  for (uint32_t id : {1u, 2u, 3u}) expected[id].pcr3 = Pcr(RoleArn(id));
+  StartAll(q, "session-pcr3", ProductionPolicy(ImageParts(kGoodApp)), expected);
+  ExchangeHellos(q);
+  atts = MakeAttestations(q);
+  EXPECT_TRUE(q[0].handshake->AddAttestation(atts[2]).ok());
+  ExpectIdentityMismatch(q[0].handshake->AddAttestation(atts[3]),
+                         "party 3 PCR3 binding failed");
+
+  // Control: without per-party PCR expectations the same documents pass.
+  std::vector<Party> r = MakeParties(3);
+  r[2].nsm = BootNsm(kGoodApp, false, InstanceId(2));
+  StartAll(r, "session-pcr4-unpinned", ProductionPolicy(ImageParts(kGoodApp)));
+  ExchangeHellos(r);
+  atts = MakeAttestations(r);
+  EXPECT_TRUE(r[0].handshake->AddAttestation(atts[3]).ok());
+}
+
+// The DKG's handshake: three parties, each pinned to its parent instance and
+// IAM role (no identity keys exist yet). The relay routes party 3's traffic
+// to another genuine enclave of the same image (the coordinator's own
+// instance, a fresh identity key): every honest party refuses it during the
+// handshake, so no session exists and no protocol round is ever sent.
+TEST_F(ChannelTest,
+       DkgRelaySubstitutingAnotherGenuineEnclaveFailsBeforeRound1) {
+  std::vector<Party> p = MakeParties(3);
+  std::map<uint32_t, PeerExpectation> dkg;
+  for (Party& party : p) {
+    party.nsm = BootNsm(kGoodApp, false, party.instance_id, RoleArn(party.id));
+    dkg[party.id].pcr3 = Pcr(RoleArn(party.id));
+    dkg[party.id].pcr4 = Pcr(party.instance_id);
+  }
+  // Control: the honest DKG handshake succeeds, and every party obtains the
+  // same identity table, which the DKG binds into its transcript/KeyShare.
+  StartAll(p, "dkg-honest", ProductionPolicy(ImageParts(kGoodApp)), dkg);
+  ExchangeHellos(p);
+  auto atts = MakeAttestations(p);
+  std::map<uint32_t, mpc::round::IdentityPublicKey> table;
+  for (const Party& party : p) {
+    table[party.id] = party.party_identity->public_key();
+  }
+  for (Party& to : p) {
+    for (auto& [from, msg] : atts) {
+      if (from != to.id) {
+        ASSERT_TRUE(to.handshake->AddAttestation(msg).ok());
+      }
+    }
+    absl::StatusOr<std::unique_ptr<SecureSession>> session =
+        to.handshake->Finish();
+    ASSERT_TRUE(session.ok()) << session.status();
+    EXPECT_EQ((*session)->identity_keys(), table);
+    const AttestedPeer* peer3 = (*session)->peer(to.id == 3 ? 1 : 3);
+    ASSERT_NE(peer3, nullptr);
+    EXPECT_EQ(peer3->pcrs.at(4),
+              Pcr(to.id == 3 ? InstanceId(1) : InstanceId(3)));
+  }
+
+  // The substitution.
+  Party attacker;
+  attacker.id = 3;
+  attacker.identity = *ChannelIdentity::Generate();
+  attacker.party_identity = *mpc::round::PartyIdentityKey::Generate();
+  attacker.instance_id = "i-0c00rd1na7070000";
+  attacker.nsm = BootNsm(kGoodApp, false, attacker.instance_id, RoleArn(3));
+  std::vector<Party> q;
+  q.push_back(std::move(p[0]));
+  q.push_back(std::move(p[1]));
+  q.push_back(std::move(attacker));
+  StartAll(q, "dkg-substituted", ProductionPolicy(ImageParts(kGoodApp)), dkg);
+  ExchangeHellos(q);
+  atts = MakeAttestations(q);
+  for (int honest : {0, 1}) {
+    const uint32_t other = honest == 0 ? 2 : 1;
+    EXPECT_TRUE(q[honest].handshake->AddAttestation(atts[other]).ok());
+    ExpectIdentityMismatch(q[honest].handshake->AddAttestation(atts[3]),
+                           "party 3 PCR4 binding failed");
+    ExpectChannelError(q[honest].handshake->Finish().status(),
+                       ChannelError::kWrongState);
+  }
+
+  // Where identity keys are already known (a re-run of the DKG or a reshare
+  // with registered identities), the same substitution on party 3's own
+  // instance is refused on the identity key.
+  std::map<uint32_t, PeerExpectation> with_identities = dkg;
+  for (uint32_t id : {1u, 2u, 3u}) {
+    with_identities[id].identity_public_key = table[id];
+  }
+  q[2].nsm = BootNsm(kGoodApp, false, InstanceId(3), RoleArn(3));
+  StartAll(q, "dkg-substituted-2", ProductionPolicy(ImageParts(kGoodApp)),
+           with_identities);
+  ExchangeHellos(q);
+  atts = MakeAttestations(q);
+  ExpectIdentityMismatch(q[0].handshake->AddAttestation(atts[3]),
+                         "party 3 identity key binding failed");
+}
+
+// A signing session after a restart: party 2's enclave restarts (new channel
+// keys, new NSM boot on its instance), unseals its share and identity from
+// the KMS-sealed record, and proves the identity the KeyShare expects. A
+// party 2 with any other identity (e.g. an enclave that never held the
+// record) is refused.
+TEST_F(ChannelTest, RestartedEnclaveProvesItsSealedIdentityAnotherIsRefused) {
+  std::vector<Party> p = MakeParties(3);
+  const std::map<uint32_t, PeerExpectation> expected = SigningExpectations(p);
+  kms::testing::FakeKms kms("1234abcd-12ab-34cd-56ef-1234567890ab");
+  absl::StatusOr<kms::RecipientKey> recipient_key =
+      kms::RecipientKey::Generate();
+  ASSERT_TRUE(recipient_key.ok());
+  const kms::AttestedRecipient me{&*recipient_key,
+                                  *recipient_key->PublicKeyDer()};
+  kms::ShareContext context;
+  context.kms_key_id = "1234abcd-12ab-34cd-56ef-1234567890ab";
+  context.party_id = 2;
+  context.epoch = 5;
+  context.group_public_key.assign(33, 0x02);
+  const std::vector<uint8_t> share(64, 0x2a);
+  absl::StatusOr<std::vector<uint8_t>> record =
+      kms::SealShare(kms, context, *p[1].party_identity, share, me);
+  ASSERT_TRUE(record.ok()) << record.status();
+
+  // Restart: everything of party 2's enclave is gone but the sealed record.
+  p[1].party_identity.reset();
+  p[1].identity = *ChannelIdentity::Generate();
+  p[1].nsm = BootNsm(kGoodApp, false, p[1].instance_id);
+  absl::StatusOr<kms::UnsealedShare> opened = kms::UnsealShare(
+      kms,
+      kms::UnsealExpectation{context.kms_key_id, 2, context.group_public_key,
+                             /*min_epoch=*/5},
+      *record, me);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  p[1].party_identity = std::move(opened->identity);
+
+  auto run = [&](const std::string& sid) {
+    StartAll(p, sid, ProductionPolicy(ImageParts(kGoodApp)), expected);
+    ExchangeHellos(p);
+    return MakeAttestations(p);
+  };
+  auto atts = run("sign-after-restart");
+  for (Party& to : p) {
+    for (auto& [from, msg] : atts) {
+      if (from != to.id) {
+        absl::Status s = to.handshake->AddAttestation(msg);
+        EXPECT_TRUE(s.ok()) << s;
+      }
+    }
+    EXPECT_TRUE(to.handshake->Finish().ok());
+  }
+
+  // Another identity for party 2: refused by every peer, naming the binding.
+  p[1].party_identity = *mpc::round::PartyIdentityKey::Generate();
+  atts = run("sign-after-restart-2");
+  for (int peer : {0, 2}) {
+    ExpectIdentityMismatch(p[peer].handshake->AddAttestation(atts[2]),
+                           "party 2 identity key binding failed");
+  }
 }
 
 }  // namespace

@@ -216,6 +216,8 @@ TEST(ChannelWire, BindingFields) {
   b.set_session_id("s");
   b.set_party_id(3);
   b.set_signing_public_key(std::string(32, 'k'));
+  b.set_identity_public_key(std::string(32, 'i'));
+  b.set_identity_signature(std::string(64, 's'));
   ASSERT_TRUE(DecodeBinding(EncodeCanonical(b)).ok());
   v1::AttestationBinding bad = b;
   bad.set_protocol("nitro-tss/channel/v0");
@@ -225,6 +227,20 @@ TEST(ChannelWire, BindingFields) {
   bad.set_signing_public_key(std::string(33, 'k'));
   ExpectError(DecodeBinding(EncodeCanonical(bad)).status(),
               ChannelError::kMalformed, "signing_public_key");
+  bad = b;
+  bad.clear_identity_public_key();
+  ExpectError(DecodeBinding(EncodeCanonical(bad)).status(),
+              ChannelError::kMalformed, "identity_public_key");
+  bad.set_identity_public_key(std::string(31, 'i'));
+  ExpectError(DecodeBinding(EncodeCanonical(bad)).status(),
+              ChannelError::kMalformed, "identity_public_key");
+  bad = b;
+  bad.clear_identity_signature();
+  ExpectError(DecodeBinding(EncodeCanonical(bad)).status(),
+              ChannelError::kMalformed, "identity_signature");
+  bad.set_identity_signature(std::string(65, 's'));
+  ExpectError(DecodeBinding(EncodeCanonical(bad)).status(),
+              ChannelError::kMalformed, "identity_signature");
   bad = b;
   bad.clear_session_id();
   ExpectError(DecodeBinding(EncodeCanonical(bad)).status(),

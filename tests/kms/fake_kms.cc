@@ -71,7 +71,7 @@ absl::StatusOr<DecryptResponse> FakeKms::Decrypt(const DecryptRequest& r) {
   }
   DecryptResponse out;
   out.key_id = key_id_;
-  if (r.recipient) {
+  if (r.recipient && !ignore_recipient_on_decrypt) {
     absl::StatusOr<std::vector<uint8_t>> cms =
         ForRecipient(*r.recipient, plain);
     if (!cms.ok()) return cms.status();
@@ -96,7 +96,7 @@ absl::StatusOr<GenerateDataKeyResponse> FakeKms::GenerateDataKey(
   GenerateDataKeyResponse out;
   out.key_id = key_id_;
   out.ciphertext_blob = enc->ciphertext_blob;
-  if (r.recipient) {
+  if (r.recipient && !ignore_recipient_on_generate) {
     absl::StatusOr<std::vector<uint8_t>> cms = ForRecipient(*r.recipient, key);
     if (!cms.ok()) return cms.status();
     out.ciphertext_for_recipient = *cms;

@@ -18,6 +18,11 @@ class FakeKms : public KmsInterface {
 
   // Misbehaviours for negative tests.
   bool leak_plaintext_with_recipient = false;  // return Plaintext too
+  // Answer Recipient requests of GenerateDataKey / Decrypt as if there were
+  // no Recipient: Plaintext only, no CiphertextForRecipient (what a KMS or
+  // proxy that ignores the Recipient, e.g. moto, does).
+  bool ignore_recipient_on_generate = false;
+  bool ignore_recipient_on_decrypt = false;
   int decrypt_calls = 0;
 
   absl::StatusOr<EncryptResponse> Encrypt(const EncryptRequest& r) override;

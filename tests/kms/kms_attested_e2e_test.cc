@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -160,14 +161,20 @@ class AttestedE2eTest : public ::testing::Test {
   std::unique_ptr<RecipientKey> key_;
   std::unique_ptr<KmsClient> admin_, parent_;
   std::string key_id_;
+  UnsealExpectation Expect() const {
+    return UnsealExpectation{ctx_.kms_key_id, ctx_.party_id,
+                             ctx_.group_public_key, ctx_.epoch};
+  }
   ShareContext ctx_;
   AttestedRecipient good_;
+  std::unique_ptr<mpc::round::PartyIdentityKey> identity_ =
+      *mpc::round::PartyIdentityKey::Generate();
 };
 
 TEST_F(AttestedE2eTest, SealStoreReloadUnseal) {
   const std::vector<uint8_t> share(32, 0x77);
   absl::StatusOr<std::vector<uint8_t>> env =
-      SealShare(*parent_, ctx_, share, &good_);
+      SealShare(*parent_, ctx_, *identity_, share, good_);
   ASSERT_TRUE(env.ok()) << env.status() << "\n" << server_->Log();
 
   // The parent persists the envelope, "restarts", reloads it.
@@ -181,33 +188,44 @@ TEST_F(AttestedE2eTest, SealStoreReloadUnseal) {
   absl::StatusOr<store::StoredShare> loaded = store->LoadCurrent();
   ASSERT_TRUE(loaded.ok()) << loaded.status();
 
-  absl::StatusOr<SecureBytes> plain =
-      UnsealShare(*parent_, ctx_, loaded->bytes, &good_);
+  absl::StatusOr<UnsealedShare> plain =
+      UnsealShare(*parent_, Expect(), loaded->bytes, good_);
   ASSERT_TRUE(plain.ok()) << plain.status() << "\n" << server_->Log();
-  EXPECT_EQ(std::vector<uint8_t>(plain->data(), plain->data() + plain->size()),
+  EXPECT_EQ(std::vector<uint8_t>(plain->share.data(),
+                                 plain->share.data() + plain->share.size()),
             share);
+  EXPECT_EQ(plain->identity->public_key(), identity_->public_key());
 }
 
 TEST_F(AttestedE2eTest, PolicyDeniesWithoutGoodAttestation) {
   const std::vector<uint8_t> share(32, 0x11);
   absl::StatusOr<std::vector<uint8_t>> env =
-      SealShare(*parent_, ctx_, share, &good_);
+      SealShare(*parent_, ctx_, *identity_, share, good_);
   ASSERT_TRUE(env.ok()) << env.status();
-  // The parent itself (no Recipient) cannot unwrap the data key.
-  absl::Status s = UnsealShare(*parent_, ctx_, *env, nullptr).status();
+  // The parent itself (no Recipient) cannot unwrap the data key (SealShare /
+  // UnsealShare always send a Recipient, so ask KMS directly).
+  DecryptRequest direct;
+  direct.ciphertext_blob = DecodeSealedShare(*env)->wrapped_data_key;
+  direct.key_id = ctx_.kms_key_id;
+  direct.encryption_context = ShareEncryptionContext(ctx_);
+  absl::Status s = parent_->Decrypt(direct).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << s;
   EXPECT_TRUE(absl::StrContains(s.message(), "AccessDeniedException")) << s;
   // Nor can another image, a debug-mode enclave or a tampered document.
   for (const char* doc : {"wrong_image.cbor", "debug.cbor", "tampered.cbor"}) {
     AttestedRecipient bad{key_.get(), ReadBytes(dir_ + "/" + doc)};
-    s = UnsealShare(*parent_, ctx_, *env, &bad).status();
+    s = UnsealShare(*parent_, Expect(), *env, bad).status();
     EXPECT_FALSE(s.ok()) << doc;
     EXPECT_TRUE(s.code() == absl::StatusCode::kPermissionDenied ||
                 s.code() == absl::StatusCode::kInvalidArgument)
         << doc << ": " << s;
   }
   // Sealing without attestation is refused as well.
-  EXPECT_EQ(SealShare(*parent_, ctx_, share, nullptr).status().code(),
+  GenerateDataKeyRequest generate;
+  generate.key_id = ctx_.kms_key_id;
+  generate.key_spec = "AES_256";
+  generate.encryption_context = ShareEncryptionContext(ctx_);
+  EXPECT_EQ(parent_->GenerateDataKey(generate).status().code(),
             absl::StatusCode::kPermissionDenied);
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "mpc/round/identity.h"
 #include "node/attestation/dev_ca.h"
 #include "node/attestation/simulated_nsm.h"
 #include "node/channel/attested.h"
@@ -24,6 +25,7 @@ SecureSession* EstablishedSession() {
     if (!ca.ok()) return nullptr;
     std::unique_ptr<att::SimulatedNsm> nsm[2];
     std::unique_ptr<ChannelIdentity> id[2];
+    std::unique_ptr<nitro_tss::mpc::round::PartyIdentityKey> party[2];
     std::unique_ptr<Handshake> hs[2];
     for (int i = 0; i < 2; ++i) {
       att::SimulatedNsmConfig config;
@@ -31,17 +33,27 @@ SecureSession* EstablishedSession() {
       config.image.ramdisks = {{2}};
       auto booted = att::SimulatedNsm::Boot(*ca, config);
       auto identity = ChannelIdentity::Generate();
-      if (!booted.ok() || !identity.ok()) return nullptr;
+      auto party_identity = nitro_tss::mpc::round::PartyIdentityKey::Generate();
+      if (!booted.ok() || !identity.ok() || !party_identity.ok()) {
+        return nullptr;
+      }
       nsm[i] = *std::move(booted);
       id[i] = *std::move(identity);
+      party[i] = *std::move(party_identity);
+      // The simulated image is measured as a debug enclave would report it
+      // (this config is not debug mode, so pin its real PCR0).
       att::AttestationPolicy policy;
       policy.allow_debug = true;
+      policy.expected_pcrs[0] = (*nsm[i]->DescribePcr(0)).value;
       HandshakeConfig hc;
       hc.session_id = "fuzz-session";
       hc.self_id = i + 1;
       hc.party_ids = {1, 2};
       hc.attest = MakeNsmAttester(*nsm[i]);
-      hc.verify = MakePolicyVerifier(ca->RootDer(), policy, att::WallClockMs);
+      auto verify = MakePolicyVerifier(ca->RootDer(), policy, att::WallClockMs);
+      if (!verify.ok()) return nullptr;
+      hc.verify = *std::move(verify);
+      hc.party_identity = party[i].get();
       auto h = Handshake::Start(*id[i], std::move(hc));
       if (!h.ok()) return nullptr;
       hs[i] = *std::move(h);
