@@ -349,11 +349,30 @@ absl::Status Session::Receive(const Message& msg) {
                      current, ")"));
   }
   if (msg.round > current) {
+    // An honest peer is at most one round ahead (it cannot finish round
+    // current + 1 without our message for it): later rounds are refused.
+    if (msg.round - current > 1) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("session: message for round ", msg.round,
+                       " while at round ", current));
+    }
+    // One broadcast and one direct per sender: an exact copy is refused, a
+    // different one is equivocation, as in the current round.
+    for (const Message& q : queue_) {
+      if (q.round != msg.round || q.from != msg.from ||
+          q.is_broadcast() != msg.is_broadcast()) {
+        continue;
+      }
+      if (q == msg) return absl::AlreadyExistsError("session: duplicate");
+      AbortWith(Abort{config_.protocol,
+                      msg.round,
+                      {Culprit{msg.from, "conflicting copies of one message"}},
+                      {q, msg}});
+      return absl::OkStatus();
+    }
+    // At most 2 * (parties - 1) by now; the cap is defence in depth.
     if (queue_.size() >= kMaxQueuedMessages) {
       return absl::ResourceExhaustedError("session: queue full");
-    }
-    for (const Message& q : queue_) {
-      if (q == msg) return absl::AlreadyExistsError("session: duplicate");
     }
     queue_.push_back(msg);
     return absl::OkStatus();

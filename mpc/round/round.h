@@ -7,7 +7,10 @@
 //   * exactly one message per sender per round and kind (broadcast/direct):
 //     an identical duplicate is rejected without effect, a conflicting copy
 //     aborts naming the sender;
-//   * messages for a later round are queued until that round starts;
+//   * messages for the next round are queued until it starts (one
+//     broadcast and one direct per sender; a conflicting copy aborts naming
+//     the sender); messages for any later round are refused, since an
+//     honest peer is at most one round ahead;
 //   * echo broadcast: every message of round r carries a digest of each
 //     round r-1 broadcast its sender saw; a mismatch aborts naming the party
 //     whose broadcast differed;
@@ -42,6 +45,8 @@ inline constexpr size_t kMaxSessionIdBytes = 64;
 inline constexpr size_t kMinSessionIdBytes = 16;
 inline constexpr size_t kMaxPayloadBytes = 4 << 20;
 inline constexpr size_t kMaxEnvelopeBytes = kMaxPayloadBytes + (64 << 10);
+// Cap on queued next-round messages (defence in depth: the per-sender and
+// per-kind limit already bounds the queue by 2 * (parties - 1)).
 inline constexpr size_t kMaxQueuedMessages = 1024;
 
 struct EchoEntry {
@@ -125,7 +130,10 @@ class Round {
   // Number of the messages this round consumes (the messages sent by the
   // previous round's finalize are stamped with this number). The first round
   // of every protocol is number 0 and consumes nothing: ExpectsBroadcast()
-  // and ExpectsDirect() are false. Numbers increase by one per round.
+  // and ExpectsDirect() are false. Numbers increase by one per round, and
+  // every later round expects at least one kind (so that no peer can be
+  // more than one round ahead; the engine refuses messages for later
+  // rounds).
   virtual uint32_t Number() const = 0;
   virtual bool ExpectsBroadcast() const = 0;
   virtual bool ExpectsDirect() const = 0;
@@ -166,9 +174,14 @@ class Session {
   // Feeds one inbound message. Returns a non-OK status, without any state
   // change, for messages that are not for this session or are exact
   // duplicates, from relays that cannot be blamed (wrong session id,
-  // protocol, recipient, non-member sender, stale round). Misbehaviour
-  // attributable to the sender (failed verification, conflicting copy,
-  // echo mismatch) aborts the session and returns OK; check state().
+  // protocol, recipient, non-member sender, stale round), and for a round
+  // beyond the next one (FailedPrecondition "message for round R while at
+  // round C"). Messages for the next round are queued, one broadcast and
+  // one direct per sender (ResourceExhausted only if the defensive
+  // kMaxQueuedMessages cap is hit). Misbehaviour attributable to the sender
+  // (failed verification, conflicting copy, also of a queued next-round
+  // message, echo mismatch) aborts the session and returns OK; check
+  // state().
   absl::Status Receive(const Message& msg);
 
   // Messages produced since the last call.
@@ -225,7 +238,7 @@ class Session {
   // echo in incoming messages is checked.
   std::map<PartyId, std::vector<uint8_t>> cur_broadcast_digests_;
   std::map<PartyId, std::vector<uint8_t>> prev_broadcast_digests_;
-  // Future-round messages.
+  // Next-round messages: at most one broadcast and one direct per sender.
   std::vector<Message> queue_;
 };
 
