@@ -7,6 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "nitro_tss/mpc/v1/round.pb.h"
 
 namespace nitro_tss::mpc::round {
@@ -18,10 +20,24 @@ constexpr size_t kMaxEchoEntries = 256;
 
 std::string Blame(PartyId p) { return absl::StrCat("party ", p); }
 
+// Wipes the payload copy held by an envelope proto when it goes out of
+// scope (declare it right after the proto).
+class WipePayloadOnExit {
+ public:
+  explicit WipePayloadOnExit(nitro_tss::mpc::v1::RoundMessage* pb) : pb_(pb) {}
+  WipePayloadOnExit(const WipePayloadOnExit&) = delete;
+  WipePayloadOnExit& operator=(const WipePayloadOnExit&) = delete;
+  ~WipePayloadOnExit() { SecureWipe(*pb_->mutable_payload()); }
+
+ private:
+  nitro_tss::mpc::v1::RoundMessage* pb_;
+};
+
 }  // namespace
 
 std::vector<uint8_t> EncodeMessage(const Message& msg) {
   nitro_tss::mpc::v1::RoundMessage pb;
+  WipePayloadOnExit wipe_payload(&pb);
   pb.set_session_id(msg.session_id.data(), msg.session_id.size());
   pb.set_protocol(msg.protocol);
   pb.set_round(msg.round);
@@ -33,14 +49,17 @@ std::vector<uint8_t> EncodeMessage(const Message& msg) {
     entry->set_digest(e.digest.data(), e.digest.size());
   }
   pb.set_payload(msg.payload.data(), msg.payload.size());
-  std::string out;
+  // Serialized in place into a buffer of the final size: no intermediate
+  // copy of the payload (a growing string would leave fragments behind).
+  std::vector<uint8_t> out(pb.ByteSizeLong());
   {
-    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::ArrayOutputStream stream(
+        out.data(), static_cast<int>(out.size()));
     google::protobuf::io::CodedOutputStream coded(&stream);
     coded.SetSerializationDeterministic(true);
-    pb.SerializeToCodedStream(&coded);
+    pb.SerializeWithCachedSizes(&coded);
   }
-  return std::vector<uint8_t>(out.begin(), out.end());
+  return out;
 }
 
 absl::StatusOr<Message> DecodeMessage(absl::Span<const uint8_t> bytes) {
@@ -50,6 +69,7 @@ absl::StatusOr<Message> DecodeMessage(absl::Span<const uint8_t> bytes) {
                      kMaxEnvelopeBytes));
   }
   nitro_tss::mpc::v1::RoundMessage pb;
+  WipePayloadOnExit wipe_payload(&pb);
   if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return absl::InvalidArgumentError("round message: malformed protobuf");
   }
@@ -104,7 +124,11 @@ absl::StatusOr<Message> DecodeMessage(absl::Span<const uint8_t> bytes) {
                   std::vector<uint8_t>(e.digest().begin(), e.digest().end())});
   }
   // Canonical encoding only: one encoding per message.
-  if (EncodeMessage(m) != std::vector<uint8_t>(bytes.begin(), bytes.end())) {
+  std::vector<uint8_t> again = EncodeMessage(m);
+  const bool canonical =
+      std::equal(again.begin(), again.end(), bytes.begin(), bytes.end());
+  SecureWipe(again.data(), again.size());
+  if (!canonical) {
     return absl::InvalidArgumentError("round message: non-canonical encoding");
   }
   return m;

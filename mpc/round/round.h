@@ -34,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "mpc/math/random.h"
+#include "mpc/math/secure_bytes.h"
 
 namespace nitro_tss::mpc::round {
 
@@ -62,28 +63,41 @@ struct Message {
   PartyId from = 0;
   PartyId to = kBroadcast;  // kBroadcast (0) or a party id
   std::vector<EchoEntry> echo;
-  std::vector<uint8_t> payload;
+  // May carry secrets (direct messages): wiped when freed, as is every copy
+  // (stored messages, abort evidence, queues).
+  SecureBytes payload;
 
   bool is_broadcast() const { return to == kBroadcast; }
   bool operator==(const Message&) const = default;
 
   // Outbound messages as rounds create them (the engine fills the rest).
-  static Message Broadcast(std::vector<uint8_t> payload) {
+  static Message Broadcast(SecureBytes payload) {
     Message m;
     m.payload = std::move(payload);
     return m;
   }
-  static Message Direct(PartyId to, std::vector<uint8_t> payload) {
+  static Message Direct(PartyId to, SecureBytes payload) {
     Message m;
     m.to = to;
     m.payload = std::move(payload);
     return m;
+  }
+  // The same from a plain vector: the bytes are copied and the source is
+  // wiped before it is freed.
+  static Message Broadcast(std::vector<uint8_t> payload) {
+    return Broadcast(CopyAndWipe(payload));
+  }
+  static Message Direct(PartyId to, std::vector<uint8_t> payload) {
+    return Direct(to, CopyAndWipe(payload));
   }
 };
 
 // Strict (de)serialization of the envelope (protos RoundMessage). Decode
 // rejects oversized input, unknown/missing fields' invalid values and
 // non-canonical echo lists (unsorted, duplicate senders, wrong digest size).
+// Their own temporary copies of the payload are wiped; the encoding that
+// EncodeMessage returns holds the payload in the clear, so for a direct
+// message the caller wipes it (SecureWipe) once it has been sealed or sent.
 std::vector<uint8_t> EncodeMessage(const Message& msg);
 absl::StatusOr<Message> DecodeMessage(absl::Span<const uint8_t> bytes);
 

@@ -18,13 +18,13 @@ namespace {
 
 using ::testing::HasSubstr;
 
-uint64_t Decode64(const std::vector<uint8_t>& p) {
+uint64_t Decode64(absl::Span<const uint8_t> p) {
   uint64_t v = 0;
   for (uint8_t b : p) v = (v << 8) | b;
   return v;
 }
-std::vector<uint8_t> Encode64(uint64_t v) {
-  std::vector<uint8_t> out(8);
+SecureBytes Encode64(uint64_t v) {
+  SecureBytes out(8);
   for (int i = 7; i >= 0; --i, v >>= 8) out[i] = static_cast<uint8_t>(v);
   return out;
 }
