@@ -29,7 +29,9 @@ absl::StatusOr<BigInt> DecodeInt(const std::string& bytes, size_t max_bytes,
 
 std::string EncodeInt(const BigInt& v) {
   std::vector<uint8_t> b = v.ToSignedBytes();
-  return std::string(b.begin(), b.end());
+  std::string out(b.begin(), b.end());
+  SecureWipe(b.data(), b.size());  // v may be a secret (key-share records)
+  return out;
 }
 
 absl::StatusOr<Point> DecodePt(const std::string& bytes, absl::string_view what,
@@ -61,7 +63,9 @@ absl::StatusOr<Scalar> DecodeSc(const std::string& bytes,
 
 std::string EncodeSc(const Scalar& s) {
   auto b = s.ToBytes();
-  return std::string(b.begin(), b.end());
+  std::string out(b.begin(), b.end());
+  SecureWipe(b.data(), b.size());
+  return out;
 }
 
 absl::StatusOr<std::array<uint8_t, kDigestBytes>> DecodeDigest(
@@ -124,9 +128,11 @@ absl::Status ParsePayload(absl::Span<const uint8_t> bytes,
   return result;
 }
 
-std::vector<uint8_t> SerializePayload(const google::protobuf::MessageLite& m) {
-  std::string s = m.SerializeAsString();
-  return std::vector<uint8_t>(s.begin(), s.end());
+SecureBytes SerializePayload(const google::protobuf::MessageLite& m) {
+  // Straight into the final buffer: no temporary string to leave behind.
+  SecureBytes out(m.ByteSizeLong());
+  m.SerializeWithCachedSizesToArray(out.data());
+  return out;
 }
 
 std::string SerializeEmbedded(const google::protobuf::MessageLite& m) {

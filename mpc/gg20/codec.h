@@ -17,6 +17,7 @@
 #include "absl/types/span.h"
 #include "mpc/curve/secp256k1.h"
 #include "mpc/math/bigint.h"
+#include "mpc/math/secure_bytes.h"
 
 namespace nitro_tss::mpc::gg20 {
 
@@ -59,7 +60,9 @@ absl::Status ParseEmbedded(const std::string& bytes, size_t max_bytes,
 absl::Status ParsePayload(absl::Span<const uint8_t> bytes,
                           google::protobuf::Message& out,
                           absl::string_view what);
-std::vector<uint8_t> SerializePayload(const google::protobuf::MessageLite& m);
+// Serializes a round payload into a buffer that is wiped when freed, with
+// no intermediate copy (payloads may carry secrets, e.g. VSS shares).
+SecureBytes SerializePayload(const google::protobuf::MessageLite& m);
 std::string SerializeEmbedded(const google::protobuf::MessageLite& m);
 
 }  // namespace nitro_tss::mpc::gg20

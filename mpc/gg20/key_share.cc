@@ -95,6 +95,24 @@ v1::KeyShareRecord KeyShare::ToRecord() const {
   return out;
 }
 
+SecureBytes KeyShare::ToRecordBytes() const {
+  v1::KeyShareRecord rec = ToRecord();
+  SecureBytes out(rec.ByteSizeLong());
+  rec.SerializeWithCachedSizesToArray(out.data());
+  WipeSecrets(rec);
+  return out;
+}
+
+void KeyShare::WipeSecrets(v1::KeyShareRecord& record) {
+  for (std::string* s :
+       {record.mutable_secret_share(), record.mutable_paillier_p(),
+        record.mutable_paillier_q(), record.mutable_rp_p(),
+        record.mutable_rp_q(), record.mutable_rp_tau(),
+        record.mutable_rp_lambda()}) {
+    SecureWipe(*s);
+  }
+}
+
 absl::StatusOr<std::vector<PartyPublicInfo>> DecodePublicParties(
     const v1::KeySharePublic& proto, uint32_t* threshold, Point* public_key) {
   if (proto.version() != kKeyShareVersion) {
@@ -248,8 +266,11 @@ absl::StatusOr<KeyShare> KeyShare::FromRecordBytes(
     absl::Span<const uint8_t> bytes) {
   if (bytes.size() > kMaxKeyShareRecordBytes) return Bad("record too large");
   v1::KeyShareRecord rec;
-  if (absl::Status st = ParsePayload(bytes, rec, kWhat); !st.ok()) return st;
-  return FromRecord(rec);
+  absl::Status parsed = ParsePayload(bytes, rec, kWhat);
+  absl::StatusOr<KeyShare> ks =
+      parsed.ok() ? FromRecord(rec) : absl::StatusOr<KeyShare>(parsed);
+  WipeSecrets(rec);
+  return ks;
 }
 
 KeyShare::PeerTableCache::PeerTableCache(const PeerTableCache& other) {

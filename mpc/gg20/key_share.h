@@ -6,8 +6,9 @@
 // factorization and ring-Pedersen trapdoor). The key id is a hash of the
 // public data, so two parties with the same key id agree on all of it.
 //
-// Serialization: ToRecord() contains the secrets and exists only to be
-// sealed (KMS envelope) by the node; PublicToProto() is the shareable part.
+// Serialization: ToRecordBytes() (or ToRecord()) contains the secrets and
+// exists only to be sealed (KMS envelope) by the node; PublicToProto() is the
+// shareable part.
 // FromRecord() re-validates everything (sizes, consistency of the secrets
 // with the public values, the key id).
 #ifndef NITRO_TSS_MPC_GG20_KEY_SHARE_H_
@@ -24,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "mpc/curve/secp256k1.h"
+#include "mpc/math/secure_bytes.h"
 #include "mpc/paillier/paillier.h"
 #include "mpc/ringpedersen/ring_pedersen.h"
 #include "mpc/round/identity.h"
@@ -84,10 +86,19 @@ struct KeyShare {
 
   // The shareable part (no secrets).
   v1::KeySharePublic PublicToProto() const;
-  // Everything including secrets: for sealing only.
+  // Everything including secrets: for sealing only. The record's strings
+  // are not wiped when it is destroyed: call WipeSecrets(record) first, or
+  // use ToRecordBytes().
   v1::KeyShareRecord ToRecord() const;
+  // The serialized record (what gets sealed), in a buffer wiped when freed;
+  // the intermediate record's secrets are wiped before it is destroyed.
+  SecureBytes ToRecordBytes() const;
+  // Zeroes every secret field of `record` in place (the sizes are kept, so a
+  // wiped record no longer decodes).
+  static void WipeSecrets(v1::KeyShareRecord& record);
   // Strict decoding and full re-validation. Errors start "key_share: ".
   static absl::StatusOr<KeyShare> FromRecord(const v1::KeyShareRecord& record);
+  // The parsed copy of the secrets is wiped; `bytes` stays the caller's.
   static absl::StatusOr<KeyShare> FromRecordBytes(
       absl::Span<const uint8_t> bytes);
 

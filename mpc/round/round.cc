@@ -7,6 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "nitro_tss/mpc/v1/round.pb.h"
 
 namespace nitro_tss::mpc::round {
@@ -19,10 +21,24 @@ constexpr size_t kMaxEchoEntries = 256;
 
 std::string Blame(PartyId p) { return absl::StrCat("party ", p); }
 
+// Wipes the payload copy held by an envelope proto when it goes out of
+// scope (declare it right after the proto).
+class WipePayloadOnExit {
+ public:
+  explicit WipePayloadOnExit(nitro_tss::mpc::v1::RoundMessage* pb) : pb_(pb) {}
+  WipePayloadOnExit(const WipePayloadOnExit&) = delete;
+  WipePayloadOnExit& operator=(const WipePayloadOnExit&) = delete;
+  ~WipePayloadOnExit() { SecureWipe(*pb_->mutable_payload()); }
+
+ private:
+  nitro_tss::mpc::v1::RoundMessage* pb_;
+};
+
 }  // namespace
 
 std::vector<uint8_t> EncodeMessage(const Message& msg) {
   nitro_tss::mpc::v1::RoundMessage pb;
+  WipePayloadOnExit wipe_payload(&pb);
   pb.set_session_id(msg.session_id.data(), msg.session_id.size());
   pb.set_protocol(msg.protocol);
   pb.set_round(msg.round);
@@ -37,14 +53,17 @@ std::vector<uint8_t> EncodeMessage(const Message& msg) {
   pb.set_config_digest(msg.config_digest.data(), msg.config_digest.size());
   pb.set_signature(msg.signature.data(), msg.signature.size());
   pb.set_complaint(msg.complaint);
-  std::string out;
+  // Serialized in place into a buffer of the final size: no intermediate
+  // copy of the payload (a growing string would leave fragments behind).
+  std::vector<uint8_t> out(pb.ByteSizeLong());
   {
-    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::ArrayOutputStream stream(
+        out.data(), static_cast<int>(out.size()));
     google::protobuf::io::CodedOutputStream coded(&stream);
     coded.SetSerializationDeterministic(true);
-    pb.SerializeToCodedStream(&coded);
+    pb.SerializeWithCachedSizes(&coded);
   }
-  return std::vector<uint8_t>(out.begin(), out.end());
+  return out;
 }
 
 absl::StatusOr<Message> DecodeMessage(absl::Span<const uint8_t> bytes) {
@@ -54,6 +73,7 @@ absl::StatusOr<Message> DecodeMessage(absl::Span<const uint8_t> bytes) {
                      kMaxEnvelopeBytes));
   }
   nitro_tss::mpc::v1::RoundMessage pb;
+  WipePayloadOnExit wipe_payload(&pb);
   if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return absl::InvalidArgumentError("round message: malformed protobuf");
   }
@@ -123,7 +143,11 @@ absl::StatusOr<Message> DecodeMessage(absl::Span<const uint8_t> bytes) {
                   std::vector<uint8_t>(e.digest().begin(), e.digest().end())});
   }
   // Canonical encoding only: one encoding per message.
-  if (EncodeMessage(m) != std::vector<uint8_t>(bytes.begin(), bytes.end())) {
+  std::vector<uint8_t> again = EncodeMessage(m);
+  const bool canonical =
+      std::equal(again.begin(), again.end(), bytes.begin(), bytes.end());
+  SecureWipe(again.data(), again.size());
+  if (!canonical) {
     return absl::InvalidArgumentError("round message: non-canonical encoding");
   }
   return m;
@@ -465,11 +489,30 @@ absl::Status Session::Receive(const Message& msg) {
                      current, ")"));
   }
   if (msg.round > current) {
+    // An honest peer is at most one round ahead (it cannot finish round
+    // current + 1 without our message for it): later rounds are refused.
+    if (msg.round - current > 1) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("session: message for round ", msg.round,
+                       " while at round ", current));
+    }
+    // One broadcast and one direct per sender: an exact copy is refused, a
+    // different one is equivocation, as in the current round.
+    for (const Message& q : queue_) {
+      if (q.round != msg.round || q.from != msg.from ||
+          q.is_broadcast() != msg.is_broadcast()) {
+        continue;
+      }
+      if (q == msg) return absl::AlreadyExistsError("session: duplicate");
+      AbortWith(Abort{config_.protocol,
+                      msg.round,
+                      {Culprit{msg.from, "conflicting copies of one message"}},
+                      {q, msg}});
+      return absl::OkStatus();
+    }
+    // At most 2 * (parties - 1) by now; the cap is defence in depth.
     if (queue_.size() >= kMaxQueuedMessages) {
       return absl::ResourceExhaustedError("session: queue full");
-    }
-    for (const Message& q : queue_) {
-      if (q == msg) return absl::AlreadyExistsError("session: duplicate");
     }
     queue_.push_back(msg);
     return absl::OkStatus();
@@ -571,14 +614,19 @@ void Session::Sign(Message& m) const {
   if (!signed_session()) return;
   m.config_digest = config_.config_digest;
   m.signature.clear();
-  IdentitySignature sig = config_.identity->Sign(SignedBytes(m));
+  std::vector<uint8_t> bytes = SignedBytes(m);
+  IdentitySignature sig = config_.identity->Sign(bytes);
+  sodium_memzero(bytes.data(), bytes.size());  // holds the payload
   m.signature.assign(sig.begin(), sig.end());
 }
 
 bool Session::SignatureValid(const Message& m) const {
   auto it = config_.identity_keys.find(m.from);
   if (it == config_.identity_keys.end()) return false;
-  return VerifyIdentitySignature(it->second, SignedBytes(m), m.signature);
+  std::vector<uint8_t> bytes = SignedBytes(m);
+  const bool valid = VerifyIdentitySignature(it->second, bytes, m.signature);
+  sodium_memzero(bytes.data(), bytes.size());  // holds the payload
+  return valid;
 }
 
 // ------------------------------------------------------------ complaints

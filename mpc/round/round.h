@@ -7,7 +7,10 @@
 //   * exactly one message per sender per round and kind (broadcast/direct):
 //     an identical duplicate is rejected without effect, a conflicting copy
 //     aborts naming the sender;
-//   * messages for a later round are queued until that round starts;
+//   * messages for the next round are queued until it starts (one
+//     broadcast and one direct per sender; a conflicting copy aborts naming
+//     the sender); messages for any later round are refused, since an
+//     honest peer is at most one round ahead;
 //   * echo broadcast: every message of round r carries a digest of each
 //     round r-1 broadcast its sender saw; a mismatch aborts naming the party
 //     whose broadcast differed;
@@ -39,6 +42,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "mpc/math/random.h"
+#include "mpc/math/secure_bytes.h"
 #include "mpc/round/identity.h"
 
 namespace nitro_tss::mpc::round {
@@ -51,6 +55,8 @@ inline constexpr size_t kMaxSessionIdBytes = 64;
 inline constexpr size_t kMinSessionIdBytes = 16;
 inline constexpr size_t kMaxPayloadBytes = 4 << 20;
 inline constexpr size_t kMaxEnvelopeBytes = kMaxPayloadBytes + (64 << 10);
+// Cap on queued next-round messages (defence in depth: the per-sender and
+// per-kind limit already bounds the queue by 2 * (parties - 1)).
 inline constexpr size_t kMaxQueuedMessages = 1024;
 
 struct EchoEntry {
@@ -66,7 +72,9 @@ struct Message {
   PartyId from = 0;
   PartyId to = kBroadcast;  // kBroadcast (0) or a party id
   std::vector<EchoEntry> echo;
-  std::vector<uint8_t> payload;
+  // May carry secrets (direct messages): wiped when freed, as is every copy
+  // (stored messages, abort evidence, queues).
+  SecureBytes payload;
   std::vector<uint8_t> config_digest = {};  // empty or 32 bytes
   std::vector<uint8_t> signature = {};      // empty or 64 bytes
   bool complaint = false;                   // payload is a v1::Complaint
@@ -75,22 +83,33 @@ struct Message {
   bool operator==(const Message&) const = default;
 
   // Outbound messages as rounds create them (the engine fills the rest).
-  static Message Broadcast(std::vector<uint8_t> payload) {
+  static Message Broadcast(SecureBytes payload) {
     Message m;
     m.payload = std::move(payload);
     return m;
   }
-  static Message Direct(PartyId to, std::vector<uint8_t> payload) {
+  static Message Direct(PartyId to, SecureBytes payload) {
     Message m;
     m.to = to;
     m.payload = std::move(payload);
     return m;
+  }
+  // The same from a plain vector: the bytes are copied and the source is
+  // wiped before it is freed.
+  static Message Broadcast(std::vector<uint8_t> payload) {
+    return Broadcast(CopyAndWipe(payload));
+  }
+  static Message Direct(PartyId to, std::vector<uint8_t> payload) {
+    return Direct(to, CopyAndWipe(payload));
   }
 };
 
 // Strict (de)serialization of the envelope (protos RoundMessage). Decode
 // rejects oversized input, unknown/missing fields' invalid values and
 // non-canonical echo lists (unsorted, duplicate senders, wrong digest size).
+// Their own temporary copies of the payload are wiped; the encoding that
+// EncodeMessage returns holds the payload in the clear, so for a direct
+// message the caller wipes it (SecureWipe) once it has been sealed or sent.
 std::vector<uint8_t> EncodeMessage(const Message& msg);
 absl::StatusOr<Message> DecodeMessage(absl::Span<const uint8_t> bytes);
 
@@ -154,7 +173,10 @@ class Round {
   // Number of the messages this round consumes (the messages sent by the
   // previous round's finalize are stamped with this number). The first round
   // of every protocol is number 0 and consumes nothing: ExpectsBroadcast()
-  // and ExpectsDirect() are false. Numbers increase by one per round.
+  // and ExpectsDirect() are false. Numbers increase by one per round, and
+  // every later round expects at least one kind (so that no peer can be
+  // more than one round ahead; the engine refuses messages for later
+  // rounds).
   virtual uint32_t Number() const = 0;
   virtual bool ExpectsBroadcast() const = 0;
   virtual bool ExpectsDirect() const = 0;
@@ -245,9 +267,14 @@ class Session {
   // into kAborted and drops the result. Returns a non-OK status, without any
   // state change, for messages that are not for this session or are exact
   // duplicates, from relays that cannot be blamed (wrong session id,
-  // protocol, recipient, non-member sender, stale round). Misbehaviour
-  // attributable to the sender (failed verification, conflicting copy,
-  // echo mismatch) aborts the session and returns OK; check state().
+  // protocol, recipient, non-member sender, stale round), and for a round
+  // beyond the next one (FailedPrecondition "message for round R while at
+  // round C"). Messages for the next round are queued, one broadcast and
+  // one direct per sender (ResourceExhausted only if the defensive
+  // kMaxQueuedMessages cap is hit). Misbehaviour attributable to the sender
+  // (failed verification, conflicting copy, also of a queued next-round
+  // message, echo mismatch) aborts the session and returns OK; check
+  // state().
   absl::Status Receive(const Message& msg);
 
   // Messages produced since the last call.
@@ -317,7 +344,7 @@ class Session {
   // echo in incoming messages is checked.
   std::map<PartyId, std::vector<uint8_t>> cur_broadcast_digests_;
   std::map<PartyId, std::vector<uint8_t>> prev_broadcast_digests_;
-  // Future-round messages.
+  // Next-round messages: at most one broadcast and one direct per sender.
   std::vector<Message> queue_;
   // Every direct message accepted from each sender, in round order (what a
   // complaint about that sender carries).

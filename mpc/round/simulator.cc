@@ -1,6 +1,7 @@
 #include "mpc/round/simulator.h"
 
 #include <utility>
+#include <vector>
 
 namespace nitro_tss::mpc::round {
 
@@ -53,7 +54,9 @@ absl::Status Simulator::Run(size_t max_deliveries) {
     if (it == sessions_.end()) continue;  // misrouted to nobody
     Message msg = std::move(d.message);
     if (wire_) {
-      absl::StatusOr<Message> decoded = DecodeMessage(EncodeMessage(msg));
+      std::vector<uint8_t> wire = EncodeMessage(msg);
+      absl::StatusOr<Message> decoded = DecodeMessage(wire);
+      SecureWipe(wire.data(), wire.size());  // may hold a direct payload
       if (!decoded.ok()) {
         refusals_.push_back(decoded.status());
         continue;

@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <any>
+#include <optional>
 
+#include "absl/strings/match.h"
 #include "mpc/round/round.h"
 #include "mpc/round/simulator.h"
 
@@ -16,13 +18,13 @@ namespace {
 
 using ::testing::HasSubstr;
 
-uint64_t Decode64(const std::vector<uint8_t>& p) {
+uint64_t Decode64(absl::Span<const uint8_t> p) {
   uint64_t v = 0;
   for (uint8_t b : p) v = (v << 8) | b;
   return v;
 }
-std::vector<uint8_t> Encode64(uint64_t v) {
-  std::vector<uint8_t> out(8);
+SecureBytes Encode64(uint64_t v) {
+  SecureBytes out(8);
   for (int i = 7; i >= 0; --i, v >>= 8) out[i] = static_cast<uint8_t>(v);
   return out;
 }
@@ -278,6 +280,117 @@ TEST(RoundEngine, ConflictingCopiesAbortAndExactDuplicatesAreRefused) {
           << st;
     }
   }
+}
+
+// Audit issue 12, finding 2: party 2 floods party 1 with envelopes for
+// rounds >= 100. Party 3's round-2 broadcast then reaches party 1 while
+// party 1 is still in round 1 (its round-1 direct from party 3 is held
+// back). The flood must neither fill the queue nor get party 3 named.
+TEST(RoundEngine, FarFutureFloodCannotSilenceAnHonestParty) {
+  Harness h(3);
+  std::optional<Delivery> held;  // party 3's round-1 direct to party 1
+  h.sim->SetDeliveryHook([&held](const Delivery& d) {
+    const Message& m = d.message;
+    std::vector<Delivery> out;
+    if (d.recipient == 1 && m.from == 2 && m.round == 1 && m.is_broadcast()) {
+      for (uint32_t i = 0; i < kMaxQueuedMessages; ++i) {
+        Delivery flood = d;
+        flood.message.round = 100 + i;
+        out.push_back(flood);
+      }
+    }
+    if (d.recipient == 1 && m.from == 3 && m.round == 1 && !m.is_broadcast()) {
+      held = d;
+      return out;
+    }
+    out.push_back(d);
+    if (d.recipient == 1 && m.from == 3 && m.round == 2 && held.has_value()) {
+      out.push_back(*held);
+      held.reset();
+    }
+    return out;
+  });
+  ASSERT_TRUE(h.sim->Run().ok());
+  size_t refused_far = 0;
+  for (const absl::Status& st : h.sim->refusals()) {
+    EXPECT_FALSE(absl::IsResourceExhausted(st)) << st;
+    if (absl::IsFailedPrecondition(st) &&
+        absl::StrContains(st.message(), "while at round 1")) {
+      ++refused_far;
+    }
+  }
+  EXPECT_EQ(refused_far, kMaxQueuedMessages);
+  Session& p1 = h.sim->party(1);
+  if (p1.state() == Session::State::kRunning) {
+    ASSERT_TRUE(p1.ExpireRound().ok());
+  }
+  if (p1.state() == Session::State::kAborted) {
+    EXPECT_EQ(p1.abort()->CulpritIds(), std::set<PartyId>{2})
+        << p1.abort()->ToString();
+  } else {
+    EXPECT_EQ(p1.state(), Session::State::kDone);
+  }
+  // Party 2 only sent junk on top of its real messages: everyone finishes.
+  EXPECT_TRUE(h.sim->AllDone());
+}
+
+// Only the next round is queued, and only one broadcast and one direct per
+// sender: a far-future envelope is refused without effect, an exact copy is
+// refused, a different second copy is equivocation and aborts at once.
+TEST(RoundEngine, NextRoundQueueHoldsOneMessagePerSenderAndKind) {
+  Harness h(3);
+  Session& s = h.sim->party(1);
+  ASSERT_TRUE(s.Start().ok());
+  ASSERT_EQ(s.current_round(), 1u);
+  Message b2{Sid(1), "toy/v1", 2, 2, kBroadcast, {}, Encode64(1)};
+  Message far = b2;
+  far.round = 3;
+  absl::Status st = s.Receive(far);
+  EXPECT_TRUE(absl::IsFailedPrecondition(st)) << st;
+  EXPECT_THAT(st.message(), HasSubstr("message for round 3 while at round 1"));
+  EXPECT_EQ(s.state(), Session::State::kRunning);
+
+  EXPECT_TRUE(s.Receive(b2).ok());
+  EXPECT_TRUE(absl::IsAlreadyExists(s.Receive(b2)));
+  Message d2 = b2;
+  d2.to = 1;
+  EXPECT_TRUE(s.Receive(d2).ok());  // the other kind has its own slot
+  Message b3 = b2;
+  b3.from = 3;
+  EXPECT_TRUE(s.Receive(b3).ok());  // other senders are unaffected
+  EXPECT_EQ(s.state(), Session::State::kRunning);
+
+  Message conflicting = b2;
+  conflicting.payload = Encode64(2);
+  EXPECT_TRUE(s.Receive(conflicting).ok());
+  ASSERT_EQ(s.state(), Session::State::kAborted);
+  EXPECT_EQ(s.abort()->CulpritIds(), std::set<PartyId>{2});
+  EXPECT_EQ(s.abort()->culprits[0].reason, "conflicting copies of one message");
+  EXPECT_EQ(s.abort()->round, 2u);
+  ASSERT_EQ(s.abort()->evidence.size(), 2u);
+  EXPECT_EQ(s.abort()->evidence[0], b2);
+  EXPECT_EQ(s.abort()->evidence[1], conflicting);
+}
+
+// A sender flooding the next round with different copies of one message is
+// named at the second copy; it never fills the queue, so party 3's real
+// next-round message is still accepted (not RESOURCE_EXHAUSTED).
+TEST(RoundEngine, NextRoundFloodNamesOnlyTheFlooder) {
+  Harness h(3);
+  Session& s = h.sim->party(1);
+  ASSERT_TRUE(s.Start().ok());
+  Message b{Sid(1), "toy/v1", 2, 2, kBroadcast, {}, {}};
+  for (uint32_t i = 0;
+       i < kMaxQueuedMessages && s.state() == Session::State::kRunning; ++i) {
+    b.payload = Encode64(i);
+    (void)s.Receive(b);
+  }
+  Message b3{Sid(1), "toy/v1", 2, 3, kBroadcast, {}, Encode64(7)};
+  absl::Status st = s.Receive(b3);
+  EXPECT_FALSE(absl::IsResourceExhausted(st)) << st;
+  ASSERT_EQ(s.state(), Session::State::kAborted);
+  EXPECT_EQ(s.abort()->CulpritIds(), std::set<PartyId>{2});
+  EXPECT_EQ(s.abort()->culprits[0].reason, "conflicting copies of one message");
 }
 
 TEST(RoundEngine, ForeignSessionNonMemberAndMisaddressedAreRefused) {

@@ -13,9 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (ks.status().message().empty()) std::abort();
     return 0;
   }
-  std::string again = ks->ToRecord().SerializeAsString();
-  auto back = KeyShare::FromRecordBytes(absl::Span<const uint8_t>(
-      reinterpret_cast<const uint8_t*>(again.data()), again.size()));
+  nitro_tss::mpc::SecureBytes again = ks->ToRecordBytes();
+  auto back = KeyShare::FromRecordBytes(again);
   if (!back.ok() || back->key_id != ks->key_id) std::abort();
   return 0;
 }
