@@ -317,6 +317,10 @@ BigInt BigInt::PowModConstTime(const BigInt& base, const BigInt& exp,
   if (base.IsNegative()) {
     b = SecMagnitudeMod(base.value_, m.value_);
     SecNegateIf(1, b, m.value_);
+  } else if (mpz_size(base.value_) > n) {
+    // Reducing first (mpn_sec_div_r) is faster than letting mpn_sec_powm's
+    // conversion to Montgomery form divide the longer base.
+    b = SecMagnitudeMod(base.value_, m.value_);
   } else {
     b = LimbsOf(base.value_, std::max<size_t>(mpz_size(base.value_), 1));
   }

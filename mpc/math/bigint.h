@@ -106,9 +106,10 @@ class BigInt {
   // trap: they are programming errors). The running time and memory access
   // pattern depend only on the limb counts of base and m and on exp_bits
   // (the public bound), not on the values of base, exp or m: the base is
-  // reduced modulo m inside mpn_sec_powm by mpn_sec_div_r, so a base chosen
-  // by an attacker (a ciphertext to decrypt, a proof value to check) needs no
-  // variable-time mpz_mod by a secret modulus first. An exp longer than
+  // reduced modulo m by mpn_sec_div_r (here when it has more limbs than m,
+  // else inside mpn_sec_powm), so a base chosen by an attacker (a ciphertext
+  // to decrypt, a proof value to check) needs no variable-time mpz_mod by a
+  // secret modulus first. An exp longer than
   // exp_bits is accepted (the bound grows to its bit length; only public
   // exponents should ever exceed it). A negative base is reduced as
   // m - (|base| mod m), with a branch on the base's sign (public at every
