@@ -205,7 +205,7 @@ absl::StatusOr<Scalar> Scalar::Inverse() const {
   if (IsZero()) return absl::InvalidArgumentError("scalar: inverse of zero");
   static const BigInt* exponent = new BigInt(Order() - BigInt(2));
   BigInt base = ToBigInt();
-  BigInt inv = BigInt::PowModSecret(base, *exponent, Order());
+  BigInt inv = BigInt::PowModConstTime(base, *exponent, Order(), 256);
   Scalar out = FromBigIntReduce(inv);
   base.Wipe();
   inv.Wipe();

@@ -1,6 +1,6 @@
 // secp256k1 scalars (integers mod the group order n) and points, on top of
 // libsecp256k1 (constant-time field/group arithmetic) with GMP only where
-// libsecp256k1 offers no primitive (Fermat inversion via mpz_powm_sec,
+// libsecp256k1 offers no primitive (Fermat inversion via mpn_sec_powm,
 // conversions).
 //
 // Conventions (libsecp256k1 style: small explicit APIs, every contract
@@ -79,7 +79,8 @@ class Scalar {
   Scalar Sub(const Scalar& other) const;
   Scalar Mul(const Scalar& other) const;
   Scalar Negate() const;
-  // Multiplicative inverse via Fermat (this^(n-2) mod n with mpz_powm_sec).
+  // Multiplicative inverse via Fermat (this^(n-2) mod n with
+  // BigInt::PowModConstTime).
   // Error "scalar: inverse of zero" when this is zero.
   absl::StatusOr<Scalar> Inverse() const;
 

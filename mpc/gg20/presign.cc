@@ -467,7 +467,8 @@ absl::StatusOr<RoundOutput> RevealOutput(
       sk.public_key().n_squared());
   absl::StatusOr<BigInt> n_inv = BigInt::ModInverse(n, sk.phi());
   if (!n_inv.ok()) return n_inv.status();
-  BigInt r = BigInt::PowModSecret(BigInt::Mod(x, n), *n_inv, n);
+  // Secret exponent N^-1 mod φ(N), public modulus N.
+  BigInt r = BigInt::PowModConstTime(x, *n_inv, n, kPaillierModulusBits);
   rev.set_gamma(EncodeSc(s.gamma));
   rev.set_delta_plain(EncodeInt(*m));
   rev.set_delta_nonce(EncodeInt(r));

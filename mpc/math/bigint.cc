@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <utility>
@@ -21,7 +22,13 @@ void WipeLimbs(mpz_t v) {
   v->_mp_size = 0;
 }
 
+thread_local internal::PowModCallCounts tl_pow_calls;
+
 }  // namespace
+
+namespace internal {
+PowModCallCounts PowModCalls() { return tl_pow_calls; }
+}  // namespace internal
 
 BigInt::BigInt() { mpz_init(value_); }
 BigInt::BigInt(int64_t v) { mpz_init_set_si(value_, static_cast<long>(v)); }
@@ -243,25 +250,131 @@ absl::StatusOr<BigInt> BigInt::ModInverse(const BigInt& a, const BigInt& m) {
   return r;
 }
 BigInt BigInt::PowMod(const BigInt& base, const BigInt& exp, const BigInt& m) {
+  ++tl_pow_calls.variable_time;
   BigInt r;
   mpz_powm(r.value_, base.value_, exp.value_, m.value_);
   return r;
 }
-BigInt BigInt::PowModSecret(const BigInt& base, const BigInt& exp,
-                            const BigInt& m) {
-  if (exp.IsZero()) return Mod(BigInt(1), m);
-  BigInt b = base;
-  BigInt e = exp;
-  if (exp.IsNegative()) {
-    absl::StatusOr<BigInt> inv = ModInverse(base, m);
-    if (!inv.ok()) return BigInt();  // undefined: callers ensure invertibility
-    b = *std::move(inv);
-    mpz_neg(e.value_, e.value_);
+
+namespace {
+
+// Copies the magnitude of v into exactly n limbs (zero-padded; v must fit).
+std::vector<mp_limb_t> LimbsOf(mpz_srcptr v, size_t n) {
+  std::vector<mp_limb_t> out(n, 0);
+  const size_t size = mpz_size(v);
+  const mp_limb_t* d = mpz_limbs_read(v);
+  for (size_t i = 0; i < size && i < n; ++i) out[i] = d[i];
+  return out;
+}
+
+void WipeVector(std::vector<mp_limb_t>& v) {
+  if (!v.empty()) sodium_memzero(v.data(), v.size() * sizeof(mp_limb_t));
+}
+
+// |a| mod m into exactly limbs(m) limbs, by mpn_sec_div_r.
+std::vector<mp_limb_t> SecMagnitudeMod(mpz_srcptr a, mpz_srcptr m) {
+  const size_t n = mpz_size(m);
+  const size_t an = std::max(mpz_size(a), n);
+  std::vector<mp_limb_t> num = LimbsOf(a, an);
+  std::vector<mp_limb_t> scratch(static_cast<size_t>(mpn_sec_div_r_itch(
+      static_cast<mp_size_t>(an), static_cast<mp_size_t>(n))));
+  mpn_sec_div_r(num.data(), static_cast<mp_size_t>(an), mpz_limbs_read(m),
+                static_cast<mp_size_t>(n), scratch.data());
+  std::vector<mp_limb_t> out(num.begin(), num.begin() + n);
+  WipeVector(num);
+  WipeVector(scratch);
+  return out;
+}
+
+// out = neg ? m - r : r, then reduced into [0, m); constant time in r and neg.
+void SecNegateIf(mp_limb_t neg, std::vector<mp_limb_t>& r, mpz_srcptr m) {
+  const mp_size_t n = static_cast<mp_size_t>(r.size());
+  std::vector<mp_limb_t> t(r.size());
+  mpn_sub_n(t.data(), mpz_limbs_read(m), r.data(), n);  // m - r, no borrow
+  const mp_limb_t mask = 0 - neg;
+  for (size_t i = 0; i < r.size(); ++i) r[i] ^= mask & (r[i] ^ t[i]);
+  // r == m only when neg and |a| ≡ 0: subtract m when r >= m.
+  const mp_limb_t borrow = mpn_sub_n(t.data(), r.data(), mpz_limbs_read(m), n);
+  mpn_cnd_sub_n(1 - borrow, r.data(), r.data(), mpz_limbs_read(m), n);
+  WipeVector(t);
+}
+
+void SetFromLimbs(mpz_ptr out, const std::vector<mp_limb_t>& limbs) {
+  mpz_import(out, limbs.size(), -1, sizeof(mp_limb_t), 0, 0, limbs.data());
+}
+
+}  // namespace
+
+BigInt BigInt::PowModConstTime(const BigInt& base, const BigInt& exp,
+                               const BigInt& m, size_t exp_bits) {
+  ++tl_pow_calls.const_time;
+  if (m.Sign() <= 0 || !m.IsOdd() || exp.IsNegative()) __builtin_trap();
+  const size_t n = mpz_size(m.value_);
+  size_t bits = std::max<size_t>({exp_bits, exp.BitLength(), 1});
+  std::vector<mp_limb_t> e =
+      LimbsOf(exp.value_, (bits + GMP_NUMB_BITS - 1) / GMP_NUMB_BITS);
+  std::vector<mp_limb_t> b;
+  if (base.IsNegative()) {
+    b = SecMagnitudeMod(base.value_, m.value_);
+    SecNegateIf(1, b, m.value_);
+  } else if (mpz_size(base.value_) > n) {
+    // Reducing first (mpn_sec_div_r) is faster than letting mpn_sec_powm's
+    // conversion to Montgomery form divide the longer base.
+    b = SecMagnitudeMod(base.value_, m.value_);
+  } else {
+    b = LimbsOf(base.value_, std::max<size_t>(mpz_size(base.value_), 1));
   }
+  std::vector<mp_limb_t> scratch(static_cast<size_t>(mpn_sec_powm_itch(
+      static_cast<mp_size_t>(b.size()), bits, static_cast<mp_size_t>(n))));
+  std::vector<mp_limb_t> out(n);
+  mpn_sec_powm(out.data(), b.data(), static_cast<mp_size_t>(b.size()), e.data(),
+               bits, mpz_limbs_read(m.value_), static_cast<mp_size_t>(n),
+               scratch.data());
   BigInt r;
-  mpz_powm_sec(r.value_, b.value_, e.value_, m.value_);
+  SetFromLimbs(r.value_, out);
+  WipeVector(e);
+  WipeVector(b);
+  WipeVector(scratch);
+  WipeVector(out);
   return r;
 }
+
+BigInt BigInt::PowModSecret(const BigInt& base, const BigInt& exp,
+                            const BigInt& m) {
+  // base and m are public: reducing and inverting base leaks nothing.
+  BigInt b = Mod(base, m);
+  absl::StatusOr<BigInt> inv = ModInverse(b, m);
+  if (!inv.ok()) {
+    // Not a unit (public): exp < 0 is undefined.
+    if (exp.IsNegative()) return BigInt();
+    inv = b;
+  }
+  const size_t n = mpz_size(m.value_);
+  std::vector<mp_limb_t> chosen = LimbsOf(b.value_, n);
+  std::vector<mp_limb_t> other = LimbsOf(inv->value_, n);
+  const mp_limb_t mask = 0 - static_cast<mp_limb_t>(exp.value_->_mp_size < 0);
+  for (size_t i = 0; i < n; ++i) chosen[i] ^= mask & (chosen[i] ^ other[i]);
+  BigInt selected;
+  SetFromLimbs(selected.value_, chosen);
+  WipeVector(chosen);
+  BigInt magnitude = exp.Abs();
+  BigInt r = PowModConstTime(selected, magnitude, m,
+                             mpz_size(magnitude.value_) * GMP_NUMB_BITS);
+  selected.Wipe();
+  magnitude.Wipe();
+  return r;
+}
+
+BigInt BigInt::ModConstTime(const BigInt& a, const BigInt& m) {
+  if (m.Sign() <= 0) __builtin_trap();
+  std::vector<mp_limb_t> r = SecMagnitudeMod(a.value_, m.value_);
+  SecNegateIf(static_cast<mp_limb_t>(a.value_->_mp_size < 0), r, m.value_);
+  BigInt out;
+  SetFromLimbs(out.value_, r);
+  WipeVector(r);
+  return out;
+}
+
 BigInt BigInt::Gcd(const BigInt& a, const BigInt& b) {
   BigInt r;
   mpz_gcd(r.value_, a.value_, b.value_);

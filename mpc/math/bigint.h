@@ -3,9 +3,10 @@
 //
 // Memory holding a BigInt's limbs is zeroized when the value is destroyed or
 // overwritten through assignment, so secrets held in BigInts do not linger.
-// Operations whose timing may depend on a secret are named as such
-// (PowModSecret); everything else is variable-time and must only see public
-// values or values whose timing leak is acceptable (documented at call sites).
+// Operations that are safe on secrets are named as such (PowModConstTime,
+// PowModSecret, ModConstTime, ConstantTimeEqual); everything else is
+// variable-time and must only see public values or values whose timing leak
+// is acceptable (documented at call sites).
 #ifndef NITRO_TSS_MPC_MATH_BIGINT_H_
 #define NITRO_TSS_MPC_MATH_BIGINT_H_
 
@@ -92,13 +93,45 @@ class BigInt {
   // Inverse of a modulo m, or NotFound-style error when gcd(a, m) != 1.
   static absl::StatusOr<BigInt> ModInverse(const BigInt& a, const BigInt& m);
   // base^exp mod m for public exp (negative exp: inverse of base required).
+  // Variable time (mpz_powm): base, exp and m must all be public. Counted in
+  // internal::PowModCalls().variable_time.
   static BigInt PowMod(const BigInt& base, const BigInt& exp, const BigInt& m);
-  // base^exp mod m with mpz_powm_sec: for secret exponents. Requires m odd
-  // and exp >= 1 (exp == 0 returns 1 without calling GMP); negative exp is
-  // handled by inverting base first (the inverse is variable-time in base,
-  // which is public in all our uses).
+
+  // ---- Side-channel-silent arithmetic (secret exponent, base or modulus) ----
+  // Every exponentiation whose exponent, base or modulus is secret goes
+  // through PowModConstTime (PowModSecret calls it).
+  //
+  // base^exp mod m with GMP's mpn_sec_powm. Requires m odd and > 0,
+  // 0 <= exp < 2^max(exp_bits, 1) (a negative exp, an even or non-positive m
+  // trap: they are programming errors). The running time and memory access
+  // pattern depend only on the limb counts of base and m and on exp_bits
+  // (the public bound), not on the values of base, exp or m: the base is
+  // reduced modulo m by mpn_sec_div_r (here when it has more limbs than m,
+  // else inside mpn_sec_powm), so a base chosen by an attacker (a ciphertext
+  // to decrypt, a proof value to check) needs no variable-time mpz_mod by a
+  // secret modulus first. An exp longer than
+  // exp_bits is accepted (the bound grows to its bit length; only public
+  // exponents should ever exceed it). A negative base is reduced as
+  // m - (|base| mod m), with a branch on the base's sign (public at every
+  // caller). Counted in internal::PowModCalls().const_time.
+  static BigInt PowModConstTime(const BigInt& base, const BigInt& exp,
+                                const BigInt& m, size_t exp_bits);
+  // base^exp mod m for a secret exponent of either sign, with public base and
+  // public odd m > 0 (e.g. s^alpha t^gamma mod a peer's N^, C^alpha mod
+  // N0^2). The sign of exp is not branched on: base^-1 mod m is always
+  // computed (variable time in base and m, both public) and base or its
+  // inverse is picked with a constant-time select; |exp| goes through
+  // PowModConstTime with the bound 64 * (limb count of |exp|) (so only the
+  // limb count of exp shows, as with mpz_powm_sec). When base is not a unit
+  // the result for exp < 0 is 0 (undefined; callers only pass units).
+  // Secret bases or moduli: use PowModConstTime with a non-negative exp.
   static BigInt PowModSecret(const BigInt& base, const BigInt& exp,
                              const BigInt& m);
+  // a mod m in [0, m) for m > 0 with mpn_sec_div_r: the time depends only on
+  // the limb counts of a and m, not on their values or on the sign of a (the
+  // negative case is a constant-time select). For secret moduli.
+  static BigInt ModConstTime(const BigInt& a, const BigInt& m);
+
   static BigInt Gcd(const BigInt& a, const BigInt& b);
   static BigInt Lcm(const BigInt& a, const BigInt& b);
   // Jacobi symbol (a/n) for odd n > 0.
@@ -108,7 +141,9 @@ class BigInt {
   static BigInt PowerOfTwo(size_t bits);
   static BigInt Sqrt(const BigInt& a);  // floor(sqrt(a)), a >= 0
   // Miller-Rabin (GMP's mpz_probab_prime_p with `reps` rounds) + trial
-  // division. Error probability < 4^-reps.
+  // division. Error probability < 4^-reps. Variable time: for public values
+  // only (secret primes: IsSafePrime / MillerRabinConstTime in
+  // mpc/primes/safe_prime.h).
   bool IsProbablePrime(int reps = 40) const;
 
   // ---- Randomness (from an injected source) ----
@@ -139,6 +174,20 @@ class BigInt {
   mpz_t value_;
 };
 
+namespace internal {
+
+// Exponentiations made on the calling thread since it started: const_time
+// counts PowModConstTime (and so PowModSecret), variable_time counts PowMod.
+// Always on (two thread-local increments per call); tests use the difference
+// of two snapshots to check that a secret computation used only the
+// constant-time path.
+struct PowModCallCounts {
+  uint64_t const_time = 0;
+  uint64_t variable_time = 0;
+};
+PowModCallCounts PowModCalls();
+
+}  // namespace internal
 }  // namespace nitro_tss::mpc
 
 #endif  // NITRO_TSS_MPC_MATH_BIGINT_H_

@@ -49,8 +49,15 @@ FixedBaseExp::~FixedBaseExp() { Wipe(table_); }
 
 BigInt FixedBaseExp::Pow(const BigInt& e) const {
   constexpr int h = kCombBlocks;
-  if (e.IsNegative() || e.BitLength() > max_exponent_bits_ || limbs_ == 0) {
-    return BigInt::PowModSecret(base_, e, modulus_);
+  if (e.IsNegative() || e.BitLength() > max_exponent_bits_ || limbs_ == 0 ||
+      !modulus_.IsOdd()) {
+    // Out of the table's range (never for the Paillier key's own exponents,
+    // which are reduced below p - 1): the generic constant-time path for
+    // odd moduli, PowModSecret (sign hidden, public base) for negative
+    // exponents; an even modulus is public and variable time.
+    if (!modulus_.IsOdd()) return BigInt::PowMod(base_, e, modulus_);
+    if (e.IsNegative()) return BigInt::PowModSecret(base_, e, modulus_);
+    return BigInt::PowModConstTime(base_, e, modulus_, max_exponent_bits_);
   }
   const mp_size_t n = limbs_;
   const size_t total_bits = block_bits_ * h;

@@ -33,7 +33,9 @@ class FixedBaseExp {
   FixedBaseExp& operator=(FixedBaseExp&&) = default;
 
   // base^e mod modulus for 0 <= e < 2^max_exponent_bits (constant time).
-  // Exponents outside that range fall back to BigInt::PowModSecret.
+  // Exponents outside that range fall back to BigInt::PowModConstTime
+  // (odd modulus; BigInt::PowModSecret for negative e) or to the
+  // variable-time BigInt::PowMod for an even (public) modulus.
   BigInt Pow(const BigInt& e) const;
 
   static constexpr int kCombBlocks = 6;

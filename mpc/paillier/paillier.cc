@@ -100,7 +100,7 @@ absl::StatusOr<BigInt> PaillierPublicKey::EncryptWithNonce(
   BigInt gm = BigInt(1) + BigInt::Mod(m, n_) * n_;
   // The exponent N is public but the base r is a secret nonce: use the
   // side-channel-silent exponentiation.
-  BigInt rn = BigInt::PowModSecret(r, n_, n_squared_);
+  BigInt rn = BigInt::PowModConstTime(r, n_, n_squared_, kPaillierModulusBits);
   return BigInt::ModMul(gm, rn, n_squared_);
 }
 
@@ -114,6 +114,11 @@ absl::StatusOr<BigInt> PaillierPublicKey::Add(const BigInt& c1,
 absl::StatusOr<BigInt> PaillierPublicKey::MulScalar(const BigInt& c,
                                                     const BigInt& k) const {
   if (absl::Status s = ValidateCiphertext(c); !s.ok()) return s;
+  if (!k.IsNegative()) {
+    // The sign of k is public here (MtA's shares are never negative).
+    return BigInt::PowModConstTime(c, k, n_squared_,
+                                   mpz_size(k.get()) * GMP_NUMB_BITS);
+  }
   return BigInt::PowModSecret(c, k, n_squared_);
 }
 
@@ -178,13 +183,15 @@ PaillierPrivateKey::PaillierPrivateKey(PaillierPublicKey public_key, BigInt p,
   mu_ = *BigInt::ModInverse(lambda_, public_key_.n());
   const BigInt g_p = SafePrimeGenerator(p_);
   const BigInt g_q = SafePrimeGenerator(q_);
-  tables_ = std::make_shared<const EncryptionTables>(
-      EncryptionTables{FixedBaseExp(g_p, p_, kPaillierPrimeBits),
-                       FixedBaseExp(BigInt::PowModSecret(g_p, p_, p_squared_),
-                                    p_squared_, kPaillierPrimeBits),
-                       FixedBaseExp(g_q, q_, kPaillierPrimeBits),
-                       FixedBaseExp(BigInt::PowModSecret(g_q, q_, q_squared_),
-                                    q_squared_, kPaillierPrimeBits)});
+  tables_ = std::make_shared<const EncryptionTables>(EncryptionTables{
+      FixedBaseExp(g_p, p_, kPaillierPrimeBits),
+      FixedBaseExp(
+          BigInt::PowModConstTime(g_p, p_, p_squared_, kPaillierPrimeBits),
+          p_squared_, kPaillierPrimeBits),
+      FixedBaseExp(g_q, q_, kPaillierPrimeBits),
+      FixedBaseExp(
+          BigInt::PowModConstTime(g_q, q_, q_squared_, kPaillierPrimeBits),
+          q_squared_, kPaillierPrimeBits)});
 }
 
 absl::StatusOr<PaillierPrivateKey> PaillierPrivateKey::FromPrimes(
@@ -254,14 +261,13 @@ absl::StatusOr<PaillierPrivateKey> PaillierPrivateKey::FromPool(
 BigInt PaillierPrivateKey::CombinePrimes(const BigInt& xp,
                                          const BigInt& xq) const {
   // x = xq + q·((xp - xq)·q^-1 mod p).
-  BigInt h = BigInt::ModMul(BigInt::ModSub(xp, xq, p_), q_inv_p_, p_);
+  BigInt h = BigInt::ModConstTime((xp - xq) * q_inv_p_, p_);
   return xq + q_ * h;
 }
 
 BigInt PaillierPrivateKey::CombineSquares(const BigInt& xp,
                                           const BigInt& xq) const {
-  BigInt h = BigInt::ModMul(BigInt::ModSub(xp, xq, p_squared_), q2_inv_p2_,
-                            p_squared_);
+  BigInt h = BigInt::ModConstTime((xp - xq) * q2_inv_p2_, p_squared_);
   return xq + q_squared_ * h;
 }
 
@@ -269,19 +275,24 @@ absl::StatusOr<BigInt> PaillierPrivateKey::Decrypt(const BigInt& c) const {
   if (absl::Status s = public_key_.ValidateCiphertextRange(c); !s.ok()) {
     return s;
   }
-  // gcd(c, N) = 1 <=> p does not divide c and q does not divide c; checked on
-  // the residues mod p², q² (cheaper than a gcd with the 4096-bit c).
-  BigInt c_p2 = BigInt::Mod(c, p_squared_);
-  BigInt c_q2 = BigInt::Mod(c, q_squared_);
-  if (mpz_divisible_p(c_p2.get(), p_.get()) ||
-      mpz_divisible_p(c_q2.get(), q_.get())) {
+  // c is reduced mod p², q² inside PowModConstTime (mpn_sec_div_r), not by
+  // a variable-time division by the secret moduli.
+  BigInt cp =
+      BigInt::PowModConstTime(c, p_minus_1_, p_squared_, kPaillierPrimeBits);
+  BigInt cq =
+      BigInt::PowModConstTime(c, q_minus_1_, q_squared_, kPaillierPrimeBits);
+  // gcd(c, N) = 1 <=> p ∤ c and q ∤ c <=> cp != 0 and cq != 0: for p | c,
+  // c^(p-1) is divisible by p^(p-1), so 0 mod p²; otherwise cp ≡ 1 (mod p).
+  // The decision is public (accept or reject).
+  if (cp.IsZero() || cq.IsZero()) {
     return absl::InvalidArgumentError(
         "paillier: ciphertext not a unit (gcd(c, N) != 1)");
   }
-  BigInt cp = BigInt::PowModSecret(c_p2, p_minus_1_, p_squared_);
-  BigInt cq = BigInt::PowModSecret(c_q2, q_minus_1_, q_squared_);
-  BigInt mp = BigInt::ModMul(LFunction(cp, p_), hp_, p_);
-  BigInt mq = BigInt::ModMul(LFunction(cq, q_), hq_, q_);
+  // L(x) = (x - 1) / p is an exact division by the secret p (mpz_fdiv_q:
+  // its time follows the operands' limb counts; GMP's data-dependent steps
+  // are quotient-digit corrections of probability ~2^-64 per limb).
+  BigInt mp = BigInt::ModConstTime(LFunction(cp, p_) * hp_, p_);
+  BigInt mq = BigInt::ModConstTime(LFunction(cq, q_) * hq_, q_);
   BigInt m = CombinePrimes(mp, mq);
   cp.Wipe();
   cq.Wipe();
@@ -302,7 +313,8 @@ absl::StatusOr<BigInt> PaillierPrivateKey::DecryptSigned(
 absl::StatusOr<BigInt> PaillierPrivateKey::DecryptWithoutCrt(
     const BigInt& c) const {
   if (absl::Status s = public_key_.ValidateCiphertext(c); !s.ok()) return s;
-  BigInt x = BigInt::PowModSecret(c, lambda_, public_key_.n_squared());
+  BigInt x = BigInt::PowModConstTime(c, lambda_, public_key_.n_squared(),
+                                     kPaillierModulusBits);
   return BigInt::ModMul(LFunction(x, n()), mu_, n());
 }
 
@@ -310,10 +322,11 @@ absl::StatusOr<BigInt> PaillierPrivateKey::NonceToNthPower(
     const BigInt& r) const {
   if (absl::Status s = public_key_.ValidateNonce(r); !s.ok()) return s;
   // r^N mod p² = ω((r mod p)^(q mod (p-1)) mod p), ω(a) = a^p mod p².
-  BigInt bp = BigInt::PowModSecret(BigInt::Mod(r, p_), q_mod_pm1_, p_);
-  BigInt rp = BigInt::PowModSecret(bp, p_, p_squared_);
-  BigInt bq = BigInt::PowModSecret(BigInt::Mod(r, q_), p_mod_qm1_, q_);
-  BigInt rq = BigInt::PowModSecret(bq, q_, q_squared_);
+  // r is reduced mod p, q inside PowModConstTime (mpn_sec_div_r).
+  BigInt bp = BigInt::PowModConstTime(r, q_mod_pm1_, p_, kPaillierPrimeBits);
+  BigInt rp = BigInt::PowModConstTime(bp, p_, p_squared_, kPaillierPrimeBits);
+  BigInt bq = BigInt::PowModConstTime(r, p_mod_qm1_, q_, kPaillierPrimeBits);
+  BigInt rq = BigInt::PowModConstTime(bq, q_, q_squared_, kPaillierPrimeBits);
   BigInt out = CombineSquares(rp, rq);
   bp.Wipe();
   bq.Wipe();

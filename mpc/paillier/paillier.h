@@ -15,9 +15,11 @@
 // first. Nonces r must be in Z*_N (0 < r < N, gcd(r, N) = 1).
 //
 // Private-key operations use CRT modulo p² and q² with secret exponents
-// through mpz_powm_sec, or (own-key Encrypt) constant-time fixed-base comb
-// tables built on GMP's mpn_sec_* functions; the private key's secrets are
-// zeroized on destruction (BigInt wipes its limbs, the tables are wiped).
+// through BigInt::PowModConstTime (mpn_sec_powm, the ciphertext or nonce
+// reduced inside it; CRT recombination by BigInt::ModConstTime), or (own-key
+// Encrypt) constant-time fixed-base comb tables built on GMP's mpn_sec_*
+// functions; the private key's secrets are zeroized on destruction (BigInt
+// wipes its limbs, the tables are wiped).
 #ifndef NITRO_TSS_MPC_PAILLIER_PAILLIER_H_
 #define NITRO_TSS_MPC_PAILLIER_PAILLIER_H_
 
@@ -76,15 +78,17 @@ class PaillierPublicKey {
   // Encrypts m with a fresh nonce r uniform in Z*_N drawn from rng.
   absl::StatusOr<PaillierEncryption> Encrypt(const BigInt& m,
                                              RandomSource& rng) const;
-  // (1 + N)^m · r^N mod N², with r^N computed by mpz_powm_sec (the nonce
-  // is secret: it would reveal m).
+  // (1 + N)^m · r^N mod N², with r^N computed by BigInt::PowModConstTime
+  // (the nonce is secret: it would reveal m).
   absl::StatusOr<BigInt> EncryptWithNonce(const BigInt& m,
                                           const BigInt& r) const;
 
   // Enc(m1 + m2) from Enc(m1), Enc(m2): c1 · c2 mod N².
   absl::StatusOr<BigInt> Add(const BigInt& c1, const BigInt& c2) const;
   // Enc(k · m) from Enc(m): c^k mod N². k may be negative (c^-1 is used).
-  // k is treated as secret (mpz_powm_sec), as in MtA where it is a share.
+  // The value of k is treated as secret (BigInt::PowModConstTime for k >= 0,
+  // BigInt::PowModSecret for k < 0; only k's limb count shows), as in MtA
+  // where it is a share; the sign of k is branched on (MtA's k >= 0).
   absl::StatusOr<BigInt> MulScalar(const BigInt& c, const BigInt& k) const;
 
   // Wire encoding. FromProto applies FromModulus' checks and rejects

@@ -1,6 +1,7 @@
 #include "mpc/primes/safe_prime.h"
 
 #include <gmp.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <memory>
@@ -43,22 +44,111 @@ BigInt RandomStart(size_t bits, RandomSource& rng) {
   return q;
 }
 
-// Tests one sieved candidate; true iff p = 2q + 1 is a safe prime.
-bool TestCandidate(const BigInt& q, const BigInt& p, mpz_t scratch,
-                   mpz_t exponent, const mpz_t two) {
-  // Fermat base 2 on q.
-  mpz_sub_ui(exponent, q.get(), 1);
-  mpz_powm(scratch, two, exponent, q.get());
-  if (mpz_cmp_ui(scratch, 1) != 0) return false;
-  // Pocklington on p: 2^(p-1) = 2^(2q) ≡ 1 (mod p).
-  mpz_sub_ui(exponent, p.get(), 1);
-  mpz_powm(scratch, two, exponent, p.get());
-  if (mpz_cmp_ui(scratch, 1) != 0) return false;
-  // Full Miller–Rabin on q, confirming rounds on p.
-  if (mpz_probab_prime_p(q.get(), kSafePrimeMillerRabinRounds) == 0) {
-    return false;
+// Copies v (0 <= v < 2^(64·n)) into exactly n limbs.
+std::vector<mp_limb_t> Limbs(const BigInt& v, size_t n) {
+  std::vector<mp_limb_t> out(n, 0);
+  const size_t size = mpz_size(v.get());
+  const mp_limb_t* d = mpz_limbs_read(v.get());
+  for (size_t i = 0; i < size && i < n; ++i) out[i] = d[i];
+  return out;
+}
+
+void WipeLimbs(std::vector<mp_limb_t>& v) {
+  if (!v.empty()) sodium_memzero(v.data(), v.size() * sizeof(mp_limb_t));
+}
+
+// 1 iff x[0..n) == y[0..n), without branching on the values.
+mp_limb_t LimbsEqual(const std::vector<mp_limb_t>& x,
+                     const std::vector<mp_limb_t>& y) {
+  mp_limb_t diff = 0;
+  for (size_t i = 0; i < x.size(); ++i) diff |= x[i] ^ y[i];
+  return 1 ^ ((diff | (0 - diff)) >> (GMP_NUMB_BITS - 1));
+}
+
+// Fermat test base 2, constant time in n: 2^(n-1) ≡ 1 (mod n). The result is
+// public (a rejected candidate is discarded; the accepted one always passes).
+bool FermatBase2(const BigInt& n) {
+  BigInt r =
+      BigInt::PowModConstTime(BigInt(2), n - BigInt(1), n, n.BitLength());
+  return r == BigInt(1);
+}
+
+// Trial division by the odd primes below kSieveLimit (mpz_fdiv_ui: one pass
+// over n's limbs whatever the value). n must exceed kSieveLimit.
+bool HasSmallFactor(const BigInt& n) {
+  bool factor = false;
+  for (uint32_t r : SmallOddPrimes()) factor |= mpz_fdiv_ui(n.get(), r) == 0;
+  return factor || !n.IsOdd();
+}
+
+}  // namespace
+
+bool MillerRabinConstTime(const BigInt& n, int rounds, RandomSource& rng) {
+  if (n <= BigInt(3) || !n.IsOdd() || rounds < 1) __builtin_trap();
+  const BigInt n_minus_1 = n - BigInt(1);
+  // n - 1 = 2^s · d. mpz_scan1 reads limbs up to the first non-zero one (the
+  // lowest, unless 2^64 | n - 1); the shift is by a register count.
+  const size_t s = mpz_scan1(n_minus_1.get(), 0);
+  BigInt d = n_minus_1.ShiftRight(s);
+  const size_t bits = n.BitLength();
+  const size_t limbs = mpz_size(n.get());
+  const mp_size_t nn = static_cast<mp_size_t>(limbs);
+  // Always kMinSquarings - 1 squarings (more only when s exceeds it, which
+  // has probability 2^-63 for a random candidate), each counted only while
+  // j < s: the work does not depend on s.
+  constexpr size_t kMinSquarings = 64;
+  const size_t squarings = std::max(s, kMinSquarings);
+  const std::vector<mp_limb_t> one = Limbs(BigInt(1), limbs);
+  std::vector<mp_limb_t> minus_one = Limbs(n_minus_1, limbs);
+  const mp_limb_t* mod = mpz_limbs_read(n.get());
+  mp_size_t itch = mpn_sec_sqr_itch(nn);
+  itch = std::max(itch, mpn_sec_div_r_itch(2 * nn, nn));
+  std::vector<mp_limb_t> x(limbs), sq(2 * limbs),
+      scratch(static_cast<size_t>(itch));
+  const BigInt base_range = n - BigInt(3);
+  bool probable_prime = true;
+  for (int round = 0; round < rounds && probable_prime; ++round) {
+    BigInt a = BigInt::RandomBelow(base_range, rng) + BigInt(2);  // [2, n-2]
+    BigInt x0 = BigInt::PowModConstTime(a, d, n, bits);
+    std::vector<mp_limb_t> x0_limbs = Limbs(x0, limbs);
+    std::copy(x0_limbs.begin(), x0_limbs.end(), x.begin());
+    WipeLimbs(x0_limbs);
+    x0.Wipe();
+    a.Wipe();
+    mp_limb_t pass = LimbsEqual(x, one) | LimbsEqual(x, minus_one);
+    for (size_t j = 1; j < squarings; ++j) {
+      mpn_sec_sqr(sq.data(), x.data(), nn, scratch.data());
+      mpn_sec_div_r(sq.data(), 2 * nn, mod, nn, scratch.data());
+      std::copy(sq.begin(), sq.begin() + nn, x.begin());
+      const mp_limb_t active =
+          static_cast<mp_limb_t>(j - s) >> (GMP_NUMB_BITS - 1);  // 1 iff j < s
+      pass |= active & LimbsEqual(x, minus_one);
+    }
+    // A failing round rejects n: that decision is public.
+    probable_prime = pass != 0;
   }
-  return mpz_probab_prime_p(p.get(), 2) != 0;
+  d.Wipe();
+  WipeLimbs(minus_one);
+  WipeLimbs(x);
+  WipeLimbs(sq);
+  WipeLimbs(scratch);
+  return probable_prime;
+}
+
+namespace {
+
+// Tests one sieved candidate; true iff p = 2q + 1 is a safe prime. Every test
+// is constant time in q and p (BigInt::PowModConstTime, MillerRabinConstTime):
+// the candidate that passes becomes a secret key factor, and the time spent
+// on it must not depend on its value.
+bool TestCandidate(const BigInt& q, const BigInt& p, RandomSource& rng) {
+  // Fermat base 2 on q.
+  if (!FermatBase2(q)) return false;
+  // Pocklington on p: 2^(p-1) = 2^(2q) ≡ 1 (mod p).
+  if (!FermatBase2(p)) return false;
+  // Full Miller–Rabin on q, confirming rounds on p.
+  if (!MillerRabinConstTime(q, kSafePrimeMillerRabinRounds, rng)) return false;
+  return MillerRabinConstTime(p, 2, rng);
 }
 
 // One search worker: scans windows until it finds a safe prime or `stop`
@@ -67,9 +157,6 @@ bool SearchWorker(size_t bits, RandomSource& rng, const std::atomic<bool>& stop,
                   const std::atomic<bool>* cancel, BigInt* out) {
   const std::vector<uint32_t>& primes = SmallOddPrimes();
   std::vector<uint8_t> struck(kWindow);
-  mpz_t scratch, exponent, two;
-  mpz_inits(scratch, exponent, two, nullptr);
-  mpz_set_ui(two, 2);
   bool found = false;
   while (!found) {
     if (stop.load(std::memory_order_relaxed) ||
@@ -101,14 +188,13 @@ bool SearchWorker(size_t bits, RandomSource& rng, const std::atomic<bool>& stop,
       mpz_add_ui(p.get_mut(), p.get(), 1);
       if (p.BitLength() != bits || !p.TestBit(bits - 2)) break;
       if (p.ToU64() % 4 != 3) continue;  // never: q is odd
-      if (TestCandidate(q, p, scratch, exponent, two)) {
+      if (TestCandidate(q, p, rng)) {
         *out = std::move(p);
         found = true;
         break;
       }
     }
   }
-  mpz_clears(scratch, exponent, two, nullptr);
   return found;
 }
 
@@ -157,11 +243,23 @@ absl::StatusOr<BigInt> GenerateSafePrime(size_t bits, RandomSource& rng,
   return result;
 }
 
-bool IsSafePrime(const BigInt& p, int rounds) {
+bool IsSafePrime(const BigInt& p, int rounds, RandomSource& rng) {
   if (p <= BigInt(4)) return false;
-  if (!p.IsProbablePrime(rounds)) return false;
   BigInt q = (p - BigInt(1)).ShiftRight(1);
-  return q.IsProbablePrime(rounds);
+  if (p.BitLength() <= 32) {
+    // Too small to be a key factor: GMP's (variable-time) test.
+    return p.IsProbablePrime(rounds) && q.IsProbablePrime(rounds);
+  }
+  if (rounds < 1) rounds = 1;
+  if (HasSmallFactor(p) || HasSmallFactor(q)) return false;
+  bool safe = MillerRabinConstTime(p, rounds, rng) &&
+              MillerRabinConstTime(q, rounds, rng);
+  q.Wipe();
+  return safe;
+}
+
+bool IsSafePrime(const BigInt& p, int rounds) {
+  return IsSafePrime(p, rounds, SystemRandom());
 }
 
 SafePrimePool::SafePrimePool(size_t bits, size_t capacity)

@@ -13,7 +13,17 @@
 //      Pocklington test 2^(p-1) ≡ 1 (mod p) (which proves p prime once q is
 //      prime, since q > sqrt(p) and gcd(2^2 - 1, p) = 1);
 //   4. finally Miller–Rabin on q (kSafePrimeMillerRabinRounds rounds) and a
-//      confirming Miller–Rabin on p.
+//      confirming Miller–Rabin on p (2 rounds), with random bases from the
+//      search's RandomSource.
+//
+// Side channels: the sieve only sees values that are not yet secret (its
+// residues are computed per window start, its timing shows where in the
+// window the search stopped). Every test of steps 3 and 4 runs on the
+// candidate that will become a secret key factor, so all of them are
+// constant time in the candidate: BigInt::PowModConstTime (mpn_sec_powm) for
+// Fermat and Pocklington, MillerRabinConstTime below for Miller–Rabin (not
+// GMP's variable-time mpz_probab_prime_p). Scratch limbs are wiped; the
+// BigInt temporaries wipe themselves.
 #ifndef NITRO_TSS_MPC_PRIMES_SAFE_PRIME_H_
 #define NITRO_TSS_MPC_PRIMES_SAFE_PRIME_H_
 
@@ -48,8 +58,22 @@ absl::StatusOr<BigInt> GenerateSafePrime(
     size_t bits, RandomSource& rng, int threads = 1,
     const std::atomic<bool>* cancel = nullptr);
 
-// True iff p is a safe prime: p and (p - 1) / 2 both pass `rounds` rounds
-// of Miller–Rabin (GMP mpz_probab_prime_p). p <= 4 is never safe.
+// Miller–Rabin (strong probable prime test) with `rounds` >= 1 random bases
+// in [2, n - 2] from rng, for odd n > 3 (other arguments trap). Constant time
+// in n for a given limb count while n passes: the base powers use
+// BigInt::PowModConstTime with the exponent padded to n's bit length, and
+// the s - 1 squarings of n - 1 = 2^s·d are always max(s, 64) - 1 squarings
+// (mpn_sec_sqr / mpn_sec_div_r) with constant-time comparisons, so neither d
+// nor s shows (s > 64 has probability 2^-64 for a random candidate). A round
+// that fails returns false at once (rejecting n is public). Error probability
+// for a composite n < 4^-rounds.
+bool MillerRabinConstTime(const BigInt& n, int rounds, RandomSource& rng);
+
+// True iff p is a safe prime: p and (p - 1) / 2 are free of odd prime factors
+// below 2^16 and both pass `rounds` rounds of MillerRabinConstTime (bases
+// from rng; SystemRandom() without it). p <= 4 is never safe; p < 2^32 (too
+// small to be secret) uses GMP's variable-time mpz_probab_prime_p.
+bool IsSafePrime(const BigInt& p, int rounds, RandomSource& rng);
 bool IsSafePrime(const BigInt& p, int rounds = 40);
 
 // A thread-safe pool of pre-generated safe primes that a node draws from

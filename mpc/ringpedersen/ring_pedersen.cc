@@ -124,7 +124,7 @@ absl::StatusOr<RingPedersenSecret> RingPedersenSecret::FromParts(
     return absl::InvalidArgumentError("ring_pedersen: lambda not in [0, phi)");
   }
   BigInt t = BigInt::ModMul(tau, tau, n);
-  BigInt s = BigInt::PowModSecret(t, lambda, n);
+  BigInt s = BigInt::PowModConstTime(t, lambda, n, kPaillierModulusBits);
   absl::StatusOr<RingPedersenParams> params =
       RingPedersenParams::Create(n, s, t);
   if (!params.ok()) return params.status();
@@ -149,11 +149,13 @@ absl::StatusOr<RingPedersenSecret> RingPedersenSecret::Generate(
 }
 
 BigInt RingPedersenSecret::PowT(const BigInt& e) const {
-  BigInt ep = BigInt::Mod(e, p_minus_1_);
-  BigInt eq = BigInt::Mod(e, q_minus_1_);
-  BigInt xp = BigInt::PowModSecret(t_mod_p_, ep, p_);
-  BigInt xq = BigInt::PowModSecret(t_mod_q_, eq, q_);
-  BigInt h = BigInt::ModMul(BigInt::ModSub(xp, xq, p_), q_inv_p_, p_);
+  // e (any sign) and the moduli are secret: constant-time reduction,
+  // exponentiation and recombination.
+  BigInt ep = BigInt::ModConstTime(e, p_minus_1_);
+  BigInt eq = BigInt::ModConstTime(e, q_minus_1_);
+  BigInt xp = BigInt::PowModConstTime(t_mod_p_, ep, p_, p_minus_1_.BitLength());
+  BigInt xq = BigInt::PowModConstTime(t_mod_q_, eq, q_, q_minus_1_.BitLength());
+  BigInt h = BigInt::ModConstTime((xp - xq) * q_inv_p_, p_);
   BigInt out = xq + q_ * h;
   ep.Wipe();
   eq.Wipe();

@@ -41,8 +41,9 @@ class RingPedersenParams {
   const BigInt& s() const { return s_; }
   const BigInt& t() const { return t_; }
 
-  // s^x · t^y mod N̂ with secret-safe exponentiation (mpz_powm_sec): use it
-  // when x or y is a witness or masking randomness (provers).
+  // s^x · t^y mod N̂ with secret-safe exponentiation (BigInt::PowModSecret:
+  // constant time in x, y and their signs): use it when x or y is a witness
+  // or masking randomness (provers).
   BigInt Commit(const BigInt& x, const BigInt& y) const;
   // Same value with variable-time exponentiation, for verifiers whose
   // exponents are public proof responses.
@@ -91,9 +92,12 @@ class RingPedersenSecret {
   const BigInt& tau() const { return tau_; }
 
   // s^x · t^y mod N̂ computed as t^(λx + y) by CRT (same value as
-  // params().Commit(x, y)).
+  // params().Commit(x, y)). Constant time in λ, p, q and in x, y (PowT).
   BigInt Commit(const BigInt& x, const BigInt& y) const;
-  // t^e mod N̂ by CRT for any integer e (used by Πprm's prover).
+  // t^e mod N̂ by CRT for any integer e (used by Πprm's prover): e is
+  // reduced mod p - 1, q - 1 by BigInt::ModConstTime (sign included), both
+  // halves use BigInt::PowModConstTime and the recombination
+  // BigInt::ModConstTime, so nothing branches on e, p or q.
   BigInt PowT(const BigInt& e) const;
 
  private:

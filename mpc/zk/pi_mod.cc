@@ -51,7 +51,7 @@ bool IsQrModPrime(const BigInt& v, const BigInt& p) {
 // x mod p·q from x mod p and x mod q.
 BigInt Crt(const BigInt& xp, const BigInt& xq, const BigInt& p, const BigInt& q,
            const BigInt& q_inv_p) {
-  BigInt h = BigInt::ModMul(BigInt::ModSub(xp, xq, p), q_inv_p, p);
+  BigInt h = BigInt::ModConstTime((xp - xq) * q_inv_p, p);
   return xq + q * h;
 }
 
@@ -102,11 +102,12 @@ absl::StatusOr<PiModProof> ProveImpl(const BigInt& n, const BigInt& p,
     }
     // A non-Blum witness may have no valid (a, b); the unchecked prover
     // then proceeds with (0, 0) and the verifier rejects.
-    BigInt xp = BigInt::PowModSecret(BigInt::Mod(y_prime, p), root_p, p);
-    BigInt xq = BigInt::PowModSecret(BigInt::Mod(y_prime, q), root_q, q);
+    // Secret moduli and exponents: constant time, bases reduced inside.
+    BigInt xp = BigInt::PowModConstTime(y_prime, root_p, p, p.BitLength());
+    BigInt xq = BigInt::PowModConstTime(y_prime, root_q, q, q.BitLength());
     rep.x = Crt(xp, xq, p, q, *q_inv_p);
-    BigInt zp = BigInt::PowModSecret(BigInt::Mod(y, p), n_inv_p, p);
-    BigInt zq = BigInt::PowModSecret(BigInt::Mod(y, q), n_inv_q, q);
+    BigInt zp = BigInt::PowModConstTime(y, n_inv_p, p, p.BitLength());
+    BigInt zq = BigInt::PowModConstTime(y, n_inv_q, q, q.BitLength());
     rep.z = Crt(zp, zq, p, q, *q_inv_p);
     proof.repetitions.push_back(std::move(rep));
   }

@@ -201,37 +201,56 @@ CrtExponentiator CrtExponentiator::ForPrimes(const BigInt& p, const BigInt& q) {
 }
 
 BigInt CrtExponentiator::Combine(const BigInt& r1, const BigInt& r2) const {
-  // x = r1 + m1 · ((r2 - r1) · m1^{-1} mod m2).
-  BigInt h = BigInt::ModMul(r2 - r1, m1_inv_mod_m2_, m2_);
-  return r1 + m1_ * h;
+  // x = r1 + m1 · ((r2 - r1) · m1^{-1} mod m2), every reduction modulo the
+  // secret m2 by mpn_sec_div_r (r2 + m2 - (r1 mod m2) is never negative).
+  BigInt diff = r2 + m2_ - BigInt::ModConstTime(r1, m2_);
+  BigInt h = BigInt::ModConstTime(diff * m1_inv_mod_m2_, m2_);
+  BigInt out = r1 + m1_ * h;
+  diff.Wipe();
+  h.Wipe();
+  return out;
 }
 
 namespace {
 
-// base^exp mod m for a unit base, with exp reduced mod `order` (a multiple
-// of the order of Z*_m) to the representative of smallest magnitude: a
-// negative exponent is applied to base^-1, so exponents never grow to the
-// size of `order`.
-BigInt PowReduced(const BigInt& base, const BigInt& exp, const BigInt& order,
-                  const BigInt& m) {
-  BigInt b = BigInt::Mod(base, m);
-  BigInt e = BigInt::Mod(exp, order);
-  BigInt neg = order - e;
-  if (neg < e) {
-    absl::StatusOr<BigInt> inv = BigInt::ModInverse(b, m);
-    // Callers only pass units; a non-unit is a programming error.
-    if (!inv.ok()) __builtin_trap();
-    b = *std::move(inv);
-    e = std::move(neg);
+// base^mag mod m for mag >= 0 and a unit base, constant time in m, order and
+// base (PowModConstTime; the base is reduced inside it). `order` is a
+// multiple of the exponent of Z*_m. The branch compares bit lengths only:
+// mag is public, and the bit length of order is fixed by the key format (p
+// of kPaillierPrimeBits bits with its two top bits set). A mag shorter than
+// order is used as is (a public exponent of public length); a longer one is
+// reduced modulo order by mpn_sec_div_r and padded to order's bit length.
+BigInt PowHalf(const BigInt& base, const BigInt& mag, const BigInt& order,
+               const BigInt& m) {
+  if (mag.BitLength() < order.BitLength()) {
+    return BigInt::PowModConstTime(base, mag, m, mag.BitLength());
   }
-  return BigInt::PowMod(b, e, m);
+  BigInt e = BigInt::ModConstTime(mag, order);
+  BigInt out = BigInt::PowModConstTime(base, e, m, order.BitLength());
+  e.Wipe();
+  return out;
 }
 
 }  // namespace
 
 BigInt CrtExponentiator::Pow(const BigInt& base, const BigInt& exp) const {
-  return Combine(PowReduced(base, exp, order1_, m1_),
-                 PowReduced(base, exp, order2_, m2_));
+  // The sign of exp is public, and so is the result (any party can compute
+  // base^exp mod m from public values): a negative exponent inverts the
+  // combined result modulo the public m, never anything modulo a secret
+  // factor.
+  const BigInt mag = exp.Abs();
+  BigInt r1 = PowHalf(base, mag, order1_, m1_);
+  BigInt r2 = PowHalf(base, mag, order2_, m2_);
+  BigInt out = Combine(r1, r2);
+  r1.Wipe();
+  r2.Wipe();
+  if (exp.IsNegative()) {
+    absl::StatusOr<BigInt> inv = BigInt::ModInverse(out, m_);
+    // Callers only pass units; a non-unit is a programming error.
+    if (!inv.ok()) __builtin_trap();
+    return *std::move(inv);
+  }
+  return out;
 }
 
 // ---- Paillier / ring-Pedersen arithmetic ----
@@ -476,7 +495,9 @@ void PaillierNoncePool::Fill(size_t count, RandomSource& rng) {
   for (size_t i = 0; i < count; ++i) {
     PaillierNonce nonce;
     nonce.r = BigInt::RandomUnit(key_.n(), rng);
-    nonce.r_to_n = BigInt::PowMod(nonce.r, key_.n(), key_.n_squared());
+    // Secret base r, public exponent and modulus.
+    nonce.r_to_n = BigInt::PowModConstTime(nonce.r, key_.n(), key_.n_squared(),
+                                           kPaillierModulusBits);
     fresh.push_back(std::move(nonce));
   }
   std::lock_guard<std::mutex> lock(mu_);

@@ -158,8 +158,18 @@ std::string EncodePoint(const Point& p);
 // (p - 1 for a prime p, p·(p - 1) for p²). Only valid for bases that are
 // units mod m: callers check membership first. Results equal
 // BigInt::PowMod(base, exp, m1·m2) for every unit base and integer exp
-// (negative exponents included). Variable time: for public exponents
-// (verifiers' checks).
+// (negative exponents included).
+//
+// Side channels: base, exp and m are public but m1, m2 and the orders are
+// secret, and the base may be chosen by a cheating prover. Every operation
+// modulo a secret value is constant time (BigInt::PowModConstTime with the
+// base reduced inside mpn_sec_powm, BigInt::ModConstTime for the exponent
+// reduction and the CRT recombination); the only branches are on the sign
+// and bit length of the public exp and on the bit lengths of the orders
+// (fixed by the key format). A negative exp inverts the combined (public)
+// result modulo the public m. The constructor's m1^-1 mod m2 (mpz_invert) is
+// variable time but runs on the owner's factors only, never on an
+// attacker-chosen value (same time on every call).
 class CrtExponentiator {
  public:
   CrtExponentiator(const BigInt& m1, const BigInt& order1, const BigInt& m2,
@@ -175,9 +185,9 @@ class CrtExponentiator {
 
   const BigInt& modulus() const { return m_; }
 
-  // base^exp mod m (public exponent, variable time). The exponent is
-  // reduced mod order_i to its representative of least magnitude (negative
-  // ones applied to base^-1), so a small negative exponent stays small.
+  // base^exp mod m (public exponent and base). Halves use |exp| as is when
+  // it is shorter than order_i, else |exp| mod order_i; a negative exp
+  // inverts the result modulo m.
   BigInt Pow(const BigInt& base, const BigInt& exp) const;
 
  private:

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "mpc/math/random.h"
 
 namespace nitro_tss::mpc {
@@ -94,6 +96,99 @@ TEST(Random, DeterministicIsReproducibleAndForksDiffer) {
   DeterministicRandom c(43);
   DeterministicRandom d(42);
   EXPECT_NE(c.NextU64(), d.NextU64());
+}
+
+}  // namespace
+}  // namespace nitro_tss::mpc
+
+// ---- Constant-time exponentiation (issue 12 finding 4) ----
+
+namespace nitro_tss::mpc {
+namespace {
+
+BigInt RandomOdd(size_t bits, RandomSource& rng) {
+  BigInt m = BigInt::RandomBits(bits, rng);
+  mpz_setbit(m.get_mut(), 0);
+  mpz_setbit(m.get_mut(), bits - 1);
+  return m;
+}
+
+TEST(BigIntConstTime, PowModConstTimeMatchesPowMod) {
+  DeterministicRandom rng(70);
+  for (size_t bits : {64u, 200u, 1024u, 2048u}) {
+    const BigInt m = RandomOdd(bits, rng);
+    const std::vector<BigInt> bases = {BigInt(0),
+                                       BigInt(1),
+                                       BigInt(2),
+                                       m - BigInt(1),
+                                       m,
+                                       m + BigInt(1),
+                                       m * m + BigInt(5),
+                                       BigInt::RandomBelow(m, rng),
+                                       BigInt::RandomBits(2 * bits + 64, rng),
+                                       -BigInt::RandomBelow(m, rng),
+                                       -m};
+    const std::vector<BigInt> exps = {BigInt(0),
+                                      BigInt(1),
+                                      BigInt(2),
+                                      BigInt::RandomBits(17, rng),
+                                      BigInt::RandomBits(bits, rng),
+                                      BigInt::PowerOfTwo(bits) - BigInt(1)};
+    for (const BigInt& b : bases) {
+      for (const BigInt& e : exps) {
+        const BigInt want = BigInt::PowMod(b, e, m);
+        EXPECT_EQ(BigInt::PowModConstTime(b, e, m, bits), want)
+            << bits << " " << b.ToHex() << " " << e.ToHex();
+        // A bound below the exponent's length grows to it.
+        EXPECT_EQ(BigInt::PowModConstTime(b, e, m, 0), want);
+        EXPECT_EQ(BigInt::PowModConstTime(b, e, m, 3 * bits), want);
+      }
+    }
+  }
+}
+
+TEST(BigIntConstTime, ModConstTimeMatchesMod) {
+  DeterministicRandom rng(71);
+  for (size_t bits : {64u, 130u, 1024u}) {
+    const BigInt m = BigInt::RandomBits(bits, rng) + BigInt(2);  // any parity
+    for (const BigInt& a :
+         {BigInt(0), BigInt(5), BigInt(-5), m, -m, m * BigInt(3),
+          -(m * BigInt(3)), m - BigInt(1), BigInt(1) - m,
+          BigInt::RandomSigned(3000, rng), BigInt::RandomSigned(bits, rng)}) {
+      EXPECT_EQ(BigInt::ModConstTime(a, m), BigInt::Mod(a, m))
+          << a.ToHex() << " mod " << m.ToHex();
+    }
+  }
+}
+
+TEST(BigIntConstTime, PowModSecretHandlesBothSignsLikePowMod) {
+  DeterministicRandom rng(72);
+  const BigInt m = RandomOdd(1024, rng);
+  const BigInt base = BigInt::RandomUnit(m, rng);
+  for (const BigInt& e :
+       {BigInt(0), BigInt(1), BigInt(-1), BigInt::RandomSigned(300, rng),
+        -BigInt::RandomBits(300, rng), BigInt::RandomBits(1500, rng)}) {
+    EXPECT_EQ(BigInt::PowModSecret(base, e, m), BigInt::PowMod(base, e, m))
+        << e.ToHex();
+  }
+  // Not a unit: defined for e >= 0 only (0 for e < 0).
+  const BigInt m15(15);
+  EXPECT_EQ(BigInt::PowModSecret(BigInt(3), BigInt(3), m15), BigInt(12));
+  EXPECT_EQ(BigInt::PowModSecret(BigInt(3), BigInt(-3), m15), BigInt(0));
+}
+
+TEST(BigIntConstTime, CallCountersSeparateTheTwoPaths) {
+  const BigInt m(1000003);
+  internal::PowModCallCounts a = internal::PowModCalls();
+  BigInt::PowMod(BigInt(3), BigInt(5), m);
+  internal::PowModCallCounts b = internal::PowModCalls();
+  EXPECT_EQ(b.variable_time - a.variable_time, 1u);
+  EXPECT_EQ(b.const_time - a.const_time, 0u);
+  BigInt::PowModConstTime(BigInt(3), BigInt(5), m, 20);
+  BigInt::PowModSecret(BigInt(3), BigInt(-5), m);
+  internal::PowModCallCounts c = internal::PowModCalls();
+  EXPECT_EQ(c.variable_time - b.variable_time, 0u);
+  EXPECT_EQ(c.const_time - b.const_time, 2u);
 }
 
 }  // namespace

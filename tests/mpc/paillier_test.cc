@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include "mpc/math/random.h"
@@ -378,6 +379,116 @@ TEST(PaillierKey, FromPoolDrawsTwoPrimes) {
                               .status()
                               .message()),
               ::testing::HasSubstr("pool holds 256-bit primes"));
+}
+
+}  // namespace
+}  // namespace nitro_tss::mpc
+
+// ---- Constant-time exponentiation (issue 12 finding 4): private-key
+// operations and the tests run on safe-prime candidates never use the
+// variable-time BigInt::PowMod / mpz_powm / mpz_probab_prime_p.
+
+namespace nitro_tss::mpc {
+namespace {
+
+template <typename Fn>
+internal::PowModCallCounts CountPowMod(Fn&& fn) {
+  const internal::PowModCallCounts before = internal::PowModCalls();
+  fn();
+  const internal::PowModCallCounts after = internal::PowModCalls();
+  return {after.const_time - before.const_time,
+          after.variable_time - before.variable_time};
+}
+
+TEST(PaillierConstTime, PrivateKeyOperationsUseOnlyConstantTimeExponentiation) {
+  const PaillierPrivateKey& key = FixturePaillierKey(6);
+  const PaillierPublicKey& pk = key.public_key();
+  DeterministicRandom rng(84);
+  const BigInt m = BigInt::RandomBelow(key.n(), rng);
+  const BigInt r = BigInt::RandomUnit(key.n(), rng);
+  const BigInt c = *pk.EncryptWithNonce(m, r);
+  struct Case {
+    const char* name;
+    std::function<void()> run;
+    uint64_t const_time;
+  };
+  const std::vector<Case> cases = {
+      {"Decrypt", [&] { EXPECT_EQ(*key.Decrypt(c), m); }, 2},
+      {"DecryptSigned", [&] { EXPECT_TRUE(key.DecryptSigned(c).ok()); }, 2},
+      {"DecryptWithoutCrt", [&] { EXPECT_EQ(*key.DecryptWithoutCrt(c), m); },
+       1},
+      {"NonceToNthPower", [&] { EXPECT_TRUE(key.NonceToNthPower(r).ok()); }, 4},
+      {"EncryptWithNonce (own key)",
+       [&] { EXPECT_EQ(*key.EncryptWithNonce(m, r), c); }, 4},
+      // Fixed-base comb (mpn_sec_* directly): no generic exponentiation.
+      {"Encrypt (own key)", [&] { EXPECT_TRUE(key.Encrypt(m, rng).ok()); }, 0},
+      {"EncryptWithNonce (public key)",
+       [&] { EXPECT_EQ(*pk.EncryptWithNonce(m, r), c); }, 1},
+      {"MulScalar k >= 0",
+       [&] { EXPECT_TRUE(pk.MulScalar(c, BigInt(12345)).ok()); }, 1},
+      {"MulScalar k < 0",
+       [&] { EXPECT_TRUE(pk.MulScalar(c, BigInt(-12345)).ok()); }, 1},
+  };
+  for (const Case& t : cases) {
+    internal::PowModCallCounts calls = CountPowMod(t.run);
+    EXPECT_EQ(calls.variable_time, 0u) << t.name;
+    EXPECT_EQ(calls.const_time, t.const_time) << t.name;
+  }
+}
+
+TEST(PaillierConstTime, KeyLoadingTestsThePrimesInConstantTime) {
+  const auto& pair = FixturePrimePairs()[7];
+  internal::PowModCallCounts calls = CountPowMod([&] {
+    EXPECT_TRUE(PaillierPrivateKey::FromPrimes(pair.p, pair.q).ok());
+  });
+  EXPECT_EQ(calls.variable_time, 0u);
+  // IsSafePrime: 20 Miller–Rabin rounds on each of p, (p-1)/2, q, (q-1)/2;
+  // the two ω(g) = g^p mod p² table bases.
+  EXPECT_EQ(calls.const_time, 4u * 20u + 2u);
+}
+
+TEST(SafePrimeConstTime, CandidateTestsUseOnlyConstantTimeExponentiation) {
+  DeterministicRandom rng(85);
+  absl::StatusOr<BigInt> p;
+  internal::PowModCallCounts calls =
+      CountPowMod([&] { p = GenerateSafePrime(512, rng, 1); });
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(calls.variable_time, 0u);
+  // At least the accepted candidate's Fermat + Pocklington tests and its
+  // kSafePrimeMillerRabinRounds + 2 Miller–Rabin rounds.
+  EXPECT_GE(calls.const_time, 2u + kSafePrimeMillerRabinRounds + 2u);
+  EXPECT_TRUE(IsSafePrime(*p));
+  calls = CountPowMod([&] { EXPECT_TRUE(IsSafePrime(*p, 10, rng)); });
+  EXPECT_EQ(calls.variable_time, 0u);
+  EXPECT_EQ(calls.const_time, 20u);
+}
+
+TEST(SafePrimeConstTime, MillerRabinSeparatesPrimesFromComposites) {
+  DeterministicRandom rng(86);
+  const auto& pair = FixturePrimePairs()[0];
+  const BigInt mersenne127 = BigInt::PowerOfTwo(127) - BigInt(1);
+  for (const BigInt& prime :
+       {pair.p, (pair.p - BigInt(1)).ShiftRight(1), pair.q, mersenne127,
+        BigInt(5), BigInt(1000003)}) {
+    EXPECT_TRUE(MillerRabinConstTime(prime, 16, rng)) << prime.ToHex();
+  }
+  // Carmichael numbers, strong pseudoprimes to small bases, an RSA modulus
+  // and a prime square.
+  for (const BigInt& composite :
+       {BigInt(561), BigInt(41041), BigInt(2047), BigInt(3215031751),
+        pair.p * pair.q, pair.p * pair.p, mersenne127 * BigInt(3)}) {
+    EXPECT_FALSE(MillerRabinConstTime(composite, 16, rng)) << composite.ToHex();
+  }
+  // n - 1 divisible by 2^80 (more than the 64 fixed squarings).
+  BigInt k(1);
+  BigInt n;
+  do {
+    k = k + BigInt(2);
+    n = k.ShiftLeft(80) + BigInt(1);
+  } while (!n.IsProbablePrime(30));
+  EXPECT_TRUE(MillerRabinConstTime(n, 16, rng)) << n.ToHex();
+  EXPECT_FALSE(
+      MillerRabinConstTime(n * (BigInt(1).ShiftLeft(90) + BigInt(1)), 16, rng));
 }
 
 }  // namespace

@@ -123,3 +123,40 @@ TEST(RingPedersen, ProtoRoundTripAndStrictDecoding) {
 
 }  // namespace
 }  // namespace nitro_tss::mpc
+
+// ---- Constant-time exponentiation (issue 12 finding 4) ----
+
+namespace nitro_tss::mpc {
+namespace {
+
+template <typename Fn>
+internal::PowModCallCounts CountPowMod(Fn&& fn) {
+  const internal::PowModCallCounts before = internal::PowModCalls();
+  fn();
+  const internal::PowModCallCounts after = internal::PowModCalls();
+  return {after.const_time - before.const_time,
+          after.variable_time - before.variable_time};
+}
+
+TEST(RingPedersenConstTime,
+     SecretCommitmentsUseOnlyConstantTimeExponentiation) {
+  const RingPedersenSecret& rp = FixtureRingPedersen(5);
+  DeterministicRandom rng(83);
+  const BigInt x = -BigInt::RandomBits(300, rng);
+  const BigInt y = BigInt::RandomSigned(2300, rng);
+  const BigInt want = rp.params().CommitPublic(x, y);
+  BigInt by_secret, by_params, pow_t;
+  internal::PowModCallCounts calls = CountPowMod([&] {
+    by_secret = rp.Commit(x, y);           // t^(λx+y) by CRT: 2
+    by_params = rp.params().Commit(x, y);  // s^x, t^y with hidden signs: 2
+    pow_t = rp.PowT(-y);                   // 2
+  });
+  EXPECT_EQ(calls.variable_time, 0u);
+  EXPECT_EQ(calls.const_time, 6u);
+  EXPECT_EQ(by_secret, want);
+  EXPECT_EQ(by_params, want);
+  EXPECT_EQ(pow_t, BigInt::PowMod(rp.params().t(), -y, rp.params().n()));
+}
+
+}  // namespace
+}  // namespace nitro_tss::mpc

@@ -470,3 +470,23 @@ TEST(Ecdsa, LowSBoundary) {
 
 }  // namespace
 }  // namespace nitro_tss::mpc
+
+// ---- Constant-time exponentiation (issue 12 finding 4) ----
+
+namespace nitro_tss::mpc {
+namespace {
+
+TEST(ScalarConstTime, InverseUsesOnlyConstantTimeExponentiation) {
+  DeterministicRandom rng(87);
+  const Scalar s = Scalar::RandomNonZero(rng);
+  const internal::PowModCallCounts before = internal::PowModCalls();
+  absl::StatusOr<Scalar> inv = s.Inverse();
+  const internal::PowModCallCounts after = internal::PowModCalls();
+  ASSERT_TRUE(inv.ok());
+  EXPECT_EQ(after.variable_time - before.variable_time, 0u);
+  EXPECT_EQ(after.const_time - before.const_time, 1u);
+  EXPECT_TRUE(s.Mul(*inv) == Scalar::One());
+}
+
+}  // namespace
+}  // namespace nitro_tss::mpc

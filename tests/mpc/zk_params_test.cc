@@ -256,3 +256,81 @@ TEST(ZkParams, RangeParametersEnterTheChallenge) {
 
 }  // namespace
 }  // namespace nitro_tss::mpc::zk
+
+// ---- Constant-time exponentiation under the owner's secrets (issue 12
+// finding 4): every exponentiation modulo p, p², q, q² or with an exponent
+// reduced modulo a secret order goes through BigInt::PowModConstTime; the
+// variable-time BigInt::PowMod must not run at all.
+
+namespace nitro_tss::mpc::zk {
+namespace {
+
+// Exponentiations made on this thread by fn().
+template <typename Fn>
+internal::PowModCallCounts CountPowMod(Fn&& fn) {
+  const internal::PowModCallCounts before = internal::PowModCalls();
+  fn();
+  const internal::PowModCallCounts after = internal::PowModCalls();
+  return {after.const_time - before.const_time,
+          after.variable_time - before.variable_time};
+}
+
+TEST(ZkParamsConstTime, CrtExponentiatorUsesOnlyConstantTimeExponentiation) {
+  const PaillierPrivateKey& key = FixturePaillierKey(2);
+  const RingPedersenSecret& rp = FixtureRingPedersen(3);
+  const CrtExponentiator sq =
+      CrtExponentiator::ForPaillierSquare(key.p(), key.q());
+  const CrtExponentiator primes = CrtExponentiator::ForPrimes(rp.p(), rp.q());
+  DeterministicRandom rng(80);
+  const BigInt c = BigInt::RandomUnit(key.public_key().n_squared(), rng);
+  const BigInt u = BigInt::RandomUnit(rp.params().n(), rng);
+  for (const BigInt& e :
+       {BigInt::RandomSigned(256, rng), -BigInt::RandomBits(256, rng),
+        BigInt::RandomSigned(3000, rng), key.n(), -key.n(), BigInt(-1),
+        BigInt(0)}) {
+    BigInt got_sq, got_primes;
+    internal::PowModCallCounts calls = CountPowMod([&] {
+      got_sq = sq.Pow(c, e);
+      got_primes = primes.Pow(u, e);
+    });
+    EXPECT_EQ(calls.variable_time, 0u) << e.ToHex();
+    EXPECT_EQ(calls.const_time, 4u) << e.ToHex();
+    EXPECT_EQ(got_sq, BigInt::PowMod(c, e, key.public_key().n_squared()));
+    EXPECT_EQ(got_primes, BigInt::PowMod(u, e, rp.params().n()));
+  }
+}
+
+TEST(ZkParamsConstTime,
+     OwnerRingPedersenCheckUsesOnlyConstantTimeExponentiation) {
+  const RingPedersenSecret& rp = FixtureRingPedersen(4);
+  DeterministicRandom rng(81);
+  BigInt a = BigInt::RandomSigned(768, rng);
+  BigInt b = RandomSignedTimes(768, rp.params().n(), rng);
+  BigInt e = BigInt::RandomSigned(256, rng);
+  BigInt second = BigInt::RandomUnit(rp.params().n(), rng);
+  BigInt first = BigInt::ModMul(rp.params().CommitPublic(a, b),
+                                BigInt::PowMod(second, -e, rp.params().n()),
+                                rp.params().n());
+  bool holds = false;
+  internal::PowModCallCounts calls = CountPowMod([&] {
+    holds = RingPedersenEquationHolds(rp.params(), &rp, a, b, first, second, e);
+  });
+  EXPECT_TRUE(holds);
+  EXPECT_EQ(calls.variable_time, 0u);
+  EXPECT_EQ(calls.const_time, 4u);  // t^(λa+b) and second^e, two halves each
+}
+
+TEST(ZkParamsConstTime, OwnKeyNthPowerUsesOnlyConstantTimeExponentiation) {
+  const PaillierPrivateKey& key = FixturePaillierKey(3);
+  DeterministicRandom rng(82);
+  const BigInt r = BigInt::RandomUnit(key.n(), rng);
+  BigInt got;
+  internal::PowModCallCounts calls =
+      CountPowMod([&] { got = NthPower(key.public_key(), r, &key); });
+  EXPECT_EQ(calls.variable_time, 0u);
+  EXPECT_EQ(calls.const_time, 4u);
+  EXPECT_EQ(got, BigInt::PowMod(r, key.n(), key.public_key().n_squared()));
+}
+
+}  // namespace
+}  // namespace nitro_tss::mpc::zk
