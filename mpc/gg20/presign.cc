@@ -63,7 +63,9 @@ std::vector<uint8_t> MtaOpeningEvidence(const PaillierPrivateKey& sk,
   pb.set_plaintext(EncodeInt(alpha));
   absl::StatusOr<BigInt> n_inv = BigInt::ModInverse(sk.n(), sk.phi());
   if (n_inv.ok()) {
-    BigInt rho = BigInt::PowModSecret(BigInt::Mod(d, sk.n()), *n_inv, sk.n());
+    // Secret exponent N^-1 mod φ(N), public modulus N.
+    BigInt rho = BigInt::PowModConstTime(BigInt::Mod(d, sk.n()), *n_inv,
+                                         sk.n(), kPaillierModulusBits);
     pb.set_nonce(EncodeInt(rho));
     rho.Wipe();
     n_inv->Wipe();
