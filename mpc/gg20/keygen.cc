@@ -577,12 +577,6 @@ class KeygenJudge : public round::ComplaintJudge {
   }
 
  private:
-  static Verdict Guilty(absl::string_view why) {
-    return Verdict{Outcome::kAccusedGuilty, std::string(why)};
-  }
-  static Verdict False(absl::string_view why) {
-    return Verdict{Outcome::kComplaintFalse, std::string(why)};
-  }
   const PaillierPublicKey* PaillierOf(PartyId p) const {
     if (p == s_->config.self)
       return &s_->config.material.paillier->public_key();

@@ -64,8 +64,8 @@ std::vector<uint8_t> MtaOpeningEvidence(const PaillierPrivateKey& sk,
   absl::StatusOr<BigInt> n_inv = BigInt::ModInverse(sk.n(), sk.phi());
   if (n_inv.ok()) {
     // Secret exponent N^-1 mod φ(N), public modulus N.
-    BigInt rho = BigInt::PowModConstTime(BigInt::Mod(d, sk.n()), *n_inv,
-                                         sk.n(), kPaillierModulusBits);
+    BigInt rho = BigInt::PowModConstTime(BigInt::Mod(d, sk.n()), *n_inv, sk.n(),
+                                         kPaillierModulusBits);
     pb.set_nonce(EncodeInt(rho));
     rho.Wipe();
     n_inv->Wipe();
@@ -1445,13 +1445,6 @@ class PresignJudge : public round::ComplaintJudge {
   }
 
  private:
-  static Verdict Guilty(absl::string_view why) {
-    return Verdict{Outcome::kAccusedGuilty, std::string(why)};
-  }
-  static Verdict False(absl::string_view why) {
-    return Verdict{Outcome::kComplaintFalse, std::string(why)};
-  }
-
   // K of the accused: its signed round-1 broadcast in the complaint, else
   // this party's copy (zero if neither).
   absl::StatusOr<BigInt> AccusedK(const Case& c) const {

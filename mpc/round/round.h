@@ -40,6 +40,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "mpc/math/random.h"
 #include "mpc/math/secure_bytes.h"
@@ -225,6 +226,12 @@ class ComplaintJudge {
     std::string reason;
   };
   virtual ~ComplaintJudge() = default;
+  static Verdict Guilty(absl::string_view why) {
+    return Verdict{Outcome::kAccusedGuilty, std::string(why)};
+  }
+  static Verdict False(absl::string_view why) {
+    return Verdict{Outcome::kComplaintFalse, std::string(why)};
+  }
   // Re-runs the complainer's checks of the complained message. Returns a
   // non-OK status only for internal errors.
   virtual absl::StatusOr<Verdict> Judge(const Case& c) const = 0;

@@ -11,6 +11,7 @@
 #include "mpc/paillier/fixed_base.h"
 #include "mpc/primes/safe_prime.h"
 #include "tests/fixtures/fixtures.h"
+#include "tests/mpc/pow_mod_counts.h"
 
 namespace nitro_tss::mpc {
 namespace {
@@ -391,14 +392,7 @@ TEST(PaillierKey, FromPoolDrawsTwoPrimes) {
 namespace nitro_tss::mpc {
 namespace {
 
-template <typename Fn>
-internal::PowModCallCounts CountPowMod(Fn&& fn) {
-  const internal::PowModCallCounts before = internal::PowModCalls();
-  fn();
-  const internal::PowModCallCounts after = internal::PowModCalls();
-  return {after.const_time - before.const_time,
-          after.variable_time - before.variable_time};
-}
+using ::nitro_tss::mpc::pow_mod_counts::CountPowMod;
 
 TEST(PaillierConstTime, PrivateKeyOperationsUseOnlyConstantTimeExponentiation) {
   const PaillierPrivateKey& key = FixturePaillierKey(6);

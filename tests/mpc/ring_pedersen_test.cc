@@ -5,6 +5,7 @@
 
 #include "mpc/math/random.h"
 #include "tests/fixtures/fixtures.h"
+#include "tests/mpc/pow_mod_counts.h"
 
 namespace nitro_tss::mpc {
 namespace {
@@ -129,14 +130,7 @@ TEST(RingPedersen, ProtoRoundTripAndStrictDecoding) {
 namespace nitro_tss::mpc {
 namespace {
 
-template <typename Fn>
-internal::PowModCallCounts CountPowMod(Fn&& fn) {
-  const internal::PowModCallCounts before = internal::PowModCalls();
-  fn();
-  const internal::PowModCallCounts after = internal::PowModCalls();
-  return {after.const_time - before.const_time,
-          after.variable_time - before.variable_time};
-}
+using ::nitro_tss::mpc::pow_mod_counts::CountPowMod;
 
 TEST(RingPedersenConstTime,
      SecretCommitmentsUseOnlyConstantTimeExponentiation) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/fixtures/fixtures.h"
+#include "tests/mpc/pow_mod_counts.h"
 
 namespace nitro_tss::mpc::zk {
 namespace {
@@ -265,15 +266,7 @@ TEST(ZkParams, RangeParametersEnterTheChallenge) {
 namespace nitro_tss::mpc::zk {
 namespace {
 
-// Exponentiations made on this thread by fn().
-template <typename Fn>
-internal::PowModCallCounts CountPowMod(Fn&& fn) {
-  const internal::PowModCallCounts before = internal::PowModCalls();
-  fn();
-  const internal::PowModCallCounts after = internal::PowModCalls();
-  return {after.const_time - before.const_time,
-          after.variable_time - before.variable_time};
-}
+using ::nitro_tss::mpc::pow_mod_counts::CountPowMod;
 
 TEST(ZkParamsConstTime, CrtExponentiatorUsesOnlyConstantTimeExponentiation) {
   const PaillierPrivateKey& key = FixturePaillierKey(2);
