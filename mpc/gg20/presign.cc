@@ -140,6 +140,7 @@ struct PresignState {
   std::map<PartyId, std::shared_ptr<const zk::RingPedersenTable>> tables;
   Point big_r;
   Point own_cap_s;  // S_i = σ_i·R
+  Point own_r_bar;  // the R̄_i this party broadcast (public; for the judge)
 
   ProofContext Ctx(uint32_t round, PartyId prover, PartyId verifier) const {
     ProofContext c;
@@ -1006,6 +1007,7 @@ class PresignRound3 : public round::Round {
       k_r_bar = k_r_bar + Scalar::One();
     }
     Point r_bar = s.big_r.Mul(k_r_bar);
+    s.own_r_bar = r_bar;
     Point cap_s = s.big_r.Mul(s.sigma);
     absl::StatusOr<EqualityProof> eq = EqualityProof::Prove(
         EqualityStatement{s.big_r, cap_s, s.cap_t},
@@ -1420,7 +1422,7 @@ class PresignJudge : public round::ComplaintJudge {
       }
       Point r_bar;
       if (c.accused == s.self) {
-        r_bar = s.big_r.Mul(s.k);
+        r_bar = s.own_r_bar;  // k is wiped once round 4 is done
       } else if (c.broadcast != nullptr) {
         PeerPresign b;
         if (absl::Status st = DecodeRound4(s, *c.broadcast, b, false);

@@ -337,6 +337,8 @@ absl::Status Session::Advance() {
       state_ = State::kDone;
       round_.reset();
       queue_.clear();
+      // A complaint about the last round that arrived early still counts.
+      JudgePendingComplaint();
       return absl::OkStatus();
     }
     round_ = std::move(out->next);
@@ -353,14 +355,7 @@ absl::Status Session::Advance() {
       (void)s;  // duplicates among queued copies are simply dropped
     }
     // Complaints about a round this session has now reached.
-    for (auto it = pending_complaints_.begin(); it != pending_complaints_.end();
-         ++it) {
-      if (it->second.round <= current_round()) {
-        Message complaint = it->second;
-        JudgeComplaint(complaint);  // always aborts
-        return absl::OkStatus();
-      }
-    }
+    if (state_ == State::kRunning) JudgePendingComplaint();
     // Receive() already advanced if the round completed.
     return absl::OkStatus();
   }
@@ -460,6 +455,18 @@ absl::Status Session::Receive(const Message& msg) {
             absl::StrCat("session: message of party ", msg.from,
                          " with another configuration and no valid signature"));
       }
+      if (agreed_config_.count(msg.from)) {
+        AbortWith(Abort{
+            config_.protocol,
+            current_round(),
+            {Culprit(msg.from,
+                     absl::StrCat("equivocation: party ", msg.from,
+                                  " signed messages of this session under "
+                                  "two configurations"))},
+            {msg},
+            ""});
+        return absl::OkStatus();
+      }
       Abort abort;
       abort.cause = absl::StrCat(
           "party ", msg.from,
@@ -471,12 +478,14 @@ absl::Status Session::Receive(const Message& msg) {
       return absl::OkStatus();
     }
     if (msg.complaint) return ReceiveComplaint(msg);
-    if (!msg.is_broadcast() && !SignatureValid(msg)) {
-      return absl::UnauthenticatedError(
-          absl::StrCat("session: direct message without a valid identity "
-                       "signature of party ",
-                       msg.from));
+    // Every envelope, broadcast or direct: a complaint may carry it, and an
+    // unsigned one there would frame the complainer.
+    if (!SignatureValid(msg)) {
+      return absl::UnauthenticatedError(absl::StrCat(
+          "session: ", msg.is_broadcast() ? "broadcast" : "direct",
+          " message without a valid identity signature of party ", msg.from));
     }
+    agreed_config_.insert(msg.from);
   } else if (msg.complaint || !msg.signature.empty() ||
              !msg.config_digest.empty()) {
     return absl::InvalidArgumentError(
@@ -699,6 +708,18 @@ absl::Status Session::ReceiveComplaint(const Message& msg) {
   return absl::OkStatus();
 }
 
+bool Session::JudgePendingComplaint() {
+  for (const auto& [from, complaint] : pending_complaints_) {
+    if (state_ == State::kDone || complaint.round <= current_round()) {
+      Message m = complaint;
+      pending_complaints_.clear();
+      JudgeComplaint(m);  // always aborts
+      return true;
+    }
+  }
+  return false;
+}
+
 void Session::JudgeComplaint(const Message& msg) {
   const PartyId complainer = msg.from;
   const uint32_t r = msg.round;
@@ -749,6 +770,43 @@ void Session::JudgeComplaint(const Message& msg) {
   if (directs.back().round != r) {
     return blame_complainer(
         absl::StrCat("the last direct message is not of round ", r));
+  }
+  // The judge re-runs the check with its own copies of earlier rounds'
+  // broadcasts: the accused must have seen the same round r-1 broadcasts
+  // (its signed echo), else a party (the complainer, say) showed it another
+  // one, or the accused lies in its echo. Neither can be convicted here:
+  // both are named as suspects.
+  {
+    std::map<PartyId, std::vector<uint8_t>> mine;
+    for (const auto& [key, digest] : broadcast_digests_) {
+      if (key.first + 1 == r) mine[key.second] = digest;
+    }
+    std::set<PartyId> suspects;
+    std::set<PartyId> listed;
+    for (const EchoEntry& e : directs.back().echo) {
+      listed.insert(e.sender);
+      auto it = mine.find(e.sender);
+      if (it == mine.end() || sodium_memcmp(it->second.data(), e.digest.data(),
+                                            kDigestBytes) != 0) {
+        suspects.insert(e.sender);
+      }
+    }
+    for (const auto& [p, digest] : mine) {
+      if (!listed.count(p)) suspects.insert(p);
+    }
+    if (!suspects.empty()) {
+      suspects.insert(accused);
+      for (PartyId p : suspects) {
+        abort.culprits.push_back(Culprit(
+            p, absl::StrCat("suspect: party ", accused, "'s round-", r,
+                            " message in party ", complainer,
+                            "'s complaint echoes other round-", r - 1,
+                            " broadcasts than party ", config_.self,
+                            " received (equivocation, or a false echo)")));
+      }
+      AbortWith(std::move(abort));
+      return;
+    }
   }
   std::optional<Message> broadcast;
   if (!pb.broadcast().empty()) {

@@ -362,6 +362,14 @@ class Session {
   // Complaints about a round this session has not reached yet (one per
   // complainer).
   std::map<PartyId, Message> pending_complaints_;
+  // Parties from which a message with this session's configuration digest
+  // was accepted (a later signed message with another digest is then
+  // equivocation, not a configuration mismatch).
+  std::set<PartyId> agreed_config_;
+  // Judges the first pending complaint whose round this session reached
+  // (or any, once done); returns true if one was judged (the session then
+  // is aborted).
+  bool JudgePendingComplaint();
 };
 
 }  // namespace nitro_tss::mpc::round

@@ -283,6 +283,137 @@ TEST(DirectComplaint, ForgedVssComplaintNamesComplainer) {
                    "revealed share matches");
 }
 
+// ------------------------------------------- review of the complaint design
+
+TEST(DirectComplaint, UnsignedBroadcastIsRefusedSoNoComplaintCarriesOne) {
+  // A complaint carries the accused's broadcast of the round; if an unsigned
+  // broadcast were accepted, a dealer could broadcast one (the same bytes to
+  // everyone) and send a bad share to party 1 only: party 1's complaint
+  // would carry the unsigned broadcast and be judged false, framing party 1.
+  // So every envelope, broadcast too, is refused without a valid signature
+  // (no blame: a relay cannot sign), and the dealer is named silent.
+  KeygenRun run = KeygenWithCheater(7501);
+  run.resign_tampered = false;
+  run.hook = [](const round::Delivery& d) {
+    std::vector<round::Delivery> out{d};
+    if (d.message.from == kCheater && d.message.round == 2 &&
+        d.message.is_broadcast()) {
+      out[0].message.signature.clear();
+    }
+    return out;
+  };
+  RunResult r = RunKeygen(run);
+  ExpectNamedByAll(r, {kVictim, kBystander}, kCheater, "no round-2");
+  size_t refused = 0;
+  for (const absl::Status& st : r.refusals) {
+    if (absl::IsUnauthenticated(st) &&
+        absl::StrContains(st.message(), "broadcast message without a valid")) {
+      ++refused;
+    }
+  }
+  EXPECT_EQ(refused, 2u);  // at party 1 and at party 3
+}
+
+TEST_F(PresignComplaint, AccusedWhoseEchoDiffersIsOnlyASuspect) {
+  // Party 1 shows party 3 another round-1 broadcast than party 2 saw, holds
+  // back its and party 2's round-2 messages to party 3 (the relay may
+  // reorder; otherwise the echo in them exposes party 1 at once) and
+  // complains about party 2's round-2 response. Party 3 judges with its own
+  // copy of round 1, which party 2 never saw: it must not convict party 2
+  // alone. Both are suspects.
+  PresignRun run = Base(7502);
+  round::Simulator::DeliveryHook complain =
+      InjectComplaint(2, [](round::Message&) {});
+  run.hook = [complain](const round::Delivery& d) {
+    const round::Message& m = d.message;
+    if ((m.from == kCheater || m.from == kVictim) &&
+        d.recipient == kBystander && m.round == 2 && !m.complaint) {
+      return std::vector<round::Delivery>{};  // held back
+    }
+    std::vector<round::Delivery> out = complain(d);
+    for (round::Delivery& x : out) {
+      if (x.message.from == kVictim && x.recipient == kBystander &&
+          x.message.round == 1 && x.message.is_broadcast()) {
+        v1::PresignRound1 pb;
+        EXPECT_TRUE(
+            pb.ParseFromArray(x.message.payload.data(),
+                              static_cast<int>(x.message.payload.size())));
+        std::string c = pb.gamma_commitment();
+        c[0] ^= 1;
+        pb.set_gamma_commitment(c);
+        std::string bytes = pb.SerializeAsString();
+        x.message.payload.assign(bytes.begin(), bytes.end());
+      }
+    }
+    return out;
+  };
+  RunResult r = RunPresign(run);
+  ASSERT_TRUE(r.aborts.count(kBystander));
+  const round::Abort& a = r.aborts.at(kBystander);
+  EXPECT_EQ(a.CulpritIds(), (std::set<PartyId>{kVictim, kCheater}))
+      << a.ToString();
+  EXPECT_THAT(a.culprits[0].reason, HasSubstr("suspect"));
+}
+
+TEST_F(PresignComplaint, ForgedLogRpComplaintNamesComplainerAlsoAtTheAccused) {
+  // The accused judges a complaint about its own last-round message after
+  // its secrets are wiped: it uses the R̄ it broadcast, not k.
+  PresignRun run = Base(7503);
+  run.hook = InjectComplaint(4, [](round::Message&) {});
+  ExpectNamedByAll(RunPresign(run), {kCheater, kBystander}, kVictim,
+                   "pi_log_rp verifies");
+}
+
+TEST_F(PresignComplaint, ComplaintPendingWhenTheLastRoundCompletesIsJudged) {
+  // Party 1 complains as soon as party 2's undecodable round-4 proof
+  // arrives; party 3 is held one round behind (party 2's round-3 broadcast to
+  // it is released only after the complaint): the complaint waits, then
+  // party 3 finishes the protocol and must still judge it.
+  PresignRun run = Base(7504);
+  run.cheats[kCheater].tamper = TamperToward<v1::PresignRound4Direct>(
+      4, kVictim, [](v1::PresignRound4Direct& m) { m.set_pi_log_rp("junk"); });
+  auto held = std::make_shared<std::optional<round::Delivery>>();
+  run.hook = [held](const round::Delivery& d) {
+    const round::Message& m = d.message;
+    if (m.from == kCheater && d.recipient == kBystander && m.round == 3 &&
+        m.is_broadcast()) {
+      *held = d;
+      return std::vector<round::Delivery>{};
+    }
+    std::vector<round::Delivery> out{d};
+    if (m.complaint && m.from == kVictim && d.recipient == kBystander &&
+        held->has_value()) {
+      out.push_back(**held);
+      held->reset();
+    }
+    return out;
+  };
+  ExpectNamedByAll(RunPresign(run), {kVictim, kBystander}, kCheater,
+                   "pi_log_rp:");
+}
+
+TEST_F(PresignComplaint,
+       SignedMessageUnderAnotherConfigurationLaterIsEquivocation) {
+  // Party 2's round-1 messages carried the agreed configuration; its round-2
+  // broadcast to party 3 claims another one (signed): that is equivocation,
+  // not a relay's misconfiguration.
+  PresignRun run = Base(7505);
+  run.hook = [](const round::Delivery& d) {
+    std::vector<round::Delivery> out{d};
+    if (d.message.from == kCheater && d.recipient == kBystander &&
+        d.message.round == 2 && d.message.is_broadcast()) {
+      out[0].message.config_digest[0] ^= 1;
+    }
+    return out;
+  };
+  RunResult r = RunPresign(run);
+  ASSERT_TRUE(r.aborts.count(kBystander));
+  ASSERT_FALSE(r.aborts.at(kBystander).culprits.empty());
+  EXPECT_EQ(r.aborts.at(kBystander).CulpritIds(), std::set<PartyId>{kCheater});
+  EXPECT_THAT(r.aborts.at(kBystander).culprits[0].reason,
+              HasSubstr("two configurations"));
+}
+
 // ---------------------------------------------- signatures and config (5b)
 
 TEST_F(PresignComplaint, UnsignedDirectMessageIsRefusedNotBlamed) {
@@ -290,6 +421,7 @@ TEST_F(PresignComplaint, UnsignedDirectMessageIsRefusedNotBlamed) {
   // refuses it (no abort, no culprit) and the round stalls to its deadline.
   PresignRun run = Base(7301);
   run.expire_stalled = false;
+  run.resign_tampered = false;
   run.hook = [](const round::Delivery& d) {
     std::vector<round::Delivery> out{d};
     if (d.message.from == kCheater && d.recipient == kVictim &&

@@ -73,10 +73,25 @@ std::map<PartyId, round::IdentityPublicKey> TestIdentityKeys(
 }
 
 RunResult Drive(std::map<PartyId, std::unique_ptr<round::Session>> sessions,
-                const round::Simulator::DeliveryHook& hook,
-                bool expire_stalled) {
+                const round::Simulator::DeliveryHook& hook, bool expire_stalled,
+                bool resign_tampered) {
   round::Simulator sim(std::move(sessions));
-  if (hook) sim.SetDeliveryHook(hook);
+  if (hook && resign_tampered) {
+    sim.SetDeliveryHook([hook](const round::Delivery& d) {
+      std::vector<round::Delivery> out = hook(d);
+      for (round::Delivery& x : out) {
+        round::Message& m = x.message;
+        if (m == d.message || m.signature.empty()) continue;
+        m.signature.clear();
+        round::IdentitySignature sig =
+            TestIdentity(m.from)->Sign(round::SignedBytes(m));
+        m.signature.assign(sig.begin(), sig.end());
+      }
+      return out;
+    });
+  } else if (hook) {
+    sim.SetDeliveryHook(hook);
+  }
   RunResult r;
   absl::Status st = sim.Run();
   EXPECT_TRUE(st.ok()) << st;
@@ -222,7 +237,8 @@ RunResult RunKeygen(const KeygenRun& run) {
     EXPECT_TRUE(s.ok()) << s.status();
     sessions[id] = *std::move(s);
   }
-  return Drive(std::move(sessions), run.hook, run.expire_stalled);
+  return Drive(std::move(sessions), run.hook, run.expire_stalled,
+               run.resign_tampered);
 }
 
 std::vector<std::shared_ptr<const KeyShare>> KeySharesOf(const RunResult& r) {

@@ -50,9 +50,15 @@ struct RunResult {
 // `expire_stalled`, sessions still waiting when no message is left in
 // flight get their round expired (as a coordinator's deadline would), so
 // their aborts name the silent parties.
+//
+// Every envelope is signed with its sender's identity key, and honest
+// parties refuse unsigned ones. A hook that changes a message therefore
+// plays the *sender* cheating: with `resign_tampered` (default) every
+// delivery the hook changed or added is re-signed with its sender's
+// TestIdentity. Set it to false to play a relay that cannot sign.
 RunResult Drive(std::map<PartyId, std::unique_ptr<round::Session>> sessions,
                 const round::Simulator::DeliveryHook& hook,
-                bool expire_stalled = false);
+                bool expire_stalled = false, bool resign_tampered = true);
 
 // Runs every session on its own thread, as the nodes of a cluster would:
 // each party blocks on its inbox, feeds messages to its session (wire
@@ -72,6 +78,7 @@ struct KeygenRun {
   std::map<PartyId, KeygenTestingOptions> cheats;
   round::Simulator::DeliveryHook hook;
   bool expire_stalled = false;  // see Drive
+  bool resign_tampered = true;  // see Drive
   // Per-party overrides of the threshold (a relay that configures parties
   // differently).
   std::map<PartyId, size_t> threshold_of;
@@ -93,6 +100,7 @@ struct PresignRun {
   round::Simulator::DeliveryHook hook;
   std::map<PartyId, std::shared_ptr<PresignAccelerators>> accelerators;
   bool expire_stalled = false;  // see Drive
+  bool resign_tampered = true;  // see Drive
 };
 RunResult RunPresign(const PresignRun& run);
 std::map<PartyId, std::shared_ptr<Presignature>> PresignaturesOf(

@@ -24,7 +24,8 @@ RunResult RunPresign(const PresignRun& run) {
     EXPECT_TRUE(s.ok()) << s.status();
     sessions[id] = *std::move(s);
   }
-  return Drive(std::move(sessions), run.hook, run.expire_stalled);
+  return Drive(std::move(sessions), run.hook, run.expire_stalled,
+               run.resign_tampered);
 }
 
 std::map<PartyId, std::shared_ptr<Presignature>> PresignaturesOf(
