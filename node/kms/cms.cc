@@ -1,37 +1,22 @@
 #include "node/kms/cms.h"
 
-#include <openssl/evp.h>
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
-#include <cstring>
 #include <memory>
+#include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "node/kms/ber.h"
 
 namespace nitro_tss::kms {
 namespace {
-
-using ber::Element;
-using ber::Reader;
-
-// DER contents of the object identifiers we accept.
-constexpr uint8_t kOidEnvelopedData[] = {0x2a, 0x86, 0x48, 0x86, 0xf7,
-                                         0x0d, 0x01, 0x07, 0x03};
-constexpr uint8_t kOidData[] = {0x2a, 0x86, 0x48, 0x86, 0xf7,
-                                0x0d, 0x01, 0x07, 0x01};
-constexpr uint8_t kOidRsaesOaep[] = {0x2a, 0x86, 0x48, 0x86, 0xf7,
-                                     0x0d, 0x01, 0x01, 0x07};
-constexpr uint8_t kOidMgf1[] = {0x2a, 0x86, 0x48, 0x86, 0xf7,
-                                0x0d, 0x01, 0x01, 0x08};
-constexpr uint8_t kOidSha256[] = {0x60, 0x86, 0x48, 0x01, 0x65,
-                                  0x03, 0x04, 0x02, 0x01};
-constexpr uint8_t kOidAes256Cbc[] = {0x60, 0x86, 0x48, 0x01, 0x65,
-                                     0x03, 0x04, 0x01, 0x2a};
-
-constexpr uint8_t kCtx0Constructed = ber::kClassContext | ber::kConstructed;
-constexpr uint8_t kCtx1Constructed = kCtx0Constructed | 1;
-constexpr uint8_t kCtx0Primitive = ber::kClassContext;
 
 constexpr size_t kMinEncryptedKey = 256;
 constexpr size_t kMaxEncryptedKey = 512;
@@ -40,280 +25,522 @@ absl::Status Invalid(absl::string_view msg) {
   return absl::InvalidArgumentError(absl::StrCat("cms: ", msg));
 }
 
-template <size_t N>
-bool OidIs(const Element& oid, const uint8_t (&expected)[N]) {
-  return oid.content.size() == N &&
-         std::memcmp(oid.content.data(), expected, N) == 0;
+// OpenSSL's queued errors (cleared): the innermost reason and where the
+// ASN.1 decoder was, innermost first ("wrong tag at
+// CMS_KeyTransRecipientInfo.rid in CMS_RecipientInfo.d.ktri in ...").
+std::string OpenSslReason() {
+  std::string reason, path;
+  const char* data = nullptr;
+  int flags = 0;
+  while (unsigned long e =
+             ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags)) {
+    if (reason.empty()) {
+      const char* r = ERR_reason_error_string(e);
+      reason = r != nullptr ? r : "error";
+    }
+    if ((flags & ERR_TXT_STRING) == 0 || data == nullptr) continue;
+    // data: "Field=<f>, Type=<t>" or "Type=<t>".
+    const absl::string_view d(data);
+    const size_t type_at = d.find("Type=");
+    if (type_at == absl::string_view::npos) continue;
+    std::string where(d.substr(type_at + 5));
+    if (absl::StartsWith(d, "Field=")) {
+      absl::StrAppend(&where, ".", d.substr(6, d.find(',') - 6));
+    }
+    absl::StrAppend(&path, path.empty() ? " at " : " in ", where);
+  }
+  return reason.empty() ? "unknown error" : reason + path;
 }
 
-template <size_t N>
-absl::Status ExpectOid(Reader& r, const uint8_t (&expected)[N],
-                       absl::string_view what) {
-  absl::StatusOr<Element> oid = r.Next(ber::kTagOid, what);
-  if (!oid.ok()) return oid.status();
-  if (!OidIs(*oid, expected)) {
-    return Invalid(absl::StrCat(what, " has an unsupported OID"));
+struct CmsDeleter {
+  void operator()(CMS_ContentInfo* c) const { CMS_ContentInfo_free(c); }
+};
+struct OaepParamsDeleter {
+  void operator()(RSA_OAEP_PARAMS* p) const { RSA_OAEP_PARAMS_free(p); }
+};
+struct AlgorDeleter {
+  void operator()(X509_ALGOR* a) const { X509_ALGOR_free(a); }
+};
+struct OpenSslFree {
+  void operator()(unsigned char* p) const { OPENSSL_free(p); }
+};
+struct BioDeleter {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+using CmsPtr = std::unique_ptr<CMS_ContentInfo, CmsDeleter>;
+
+// --- Hand-written check (a): the input encodes exactly what OpenSSL read. ---
+// OpenSSL's BER decoder accepts non-minimal lengths and ignores some of the
+// encoding (the constructed bit of a SET, the tags of the segments of a
+// constructed OCTET STRING). We walk the input against OpenSSL's DER
+// re-encoding of what it decoded: identifiers (low tag numbers only) must
+// agree, primitive contents must be identical, definite lengths minimal, and
+// the only freedoms are BER's: indefinite lengths, and a string split into
+// primitive OCTET STRING segments (one level). Headers are decoded by
+// ASN1_get_object.
+struct Tlv {
+  uint8_t id = 0;
+  const unsigned char* content = nullptr;
+  const unsigned char* end = nullptr;  // of the content; `limit` if indefinite
+  bool indefinite = false;
+};
+
+class BerMatcher {
+ public:
+  explicit BerMatcher(absl::Span<const uint8_t> input) : input_(input) {}
+
+  // Matches the input element at `in` (the input continues to `in_end`)
+  // against the DER element at `der`; returns the input bytes it spans.
+  absl::StatusOr<size_t> Match(const unsigned char* in,
+                               const unsigned char* in_end,
+                               const unsigned char* der,
+                               const unsigned char* der_end, int depth) const {
+    if (depth > kMaxCmsDepth) {
+      return Invalid(absl::StrCat("nesting deeper than ", kMaxCmsDepth));
+    }
+    absl::StatusOr<Tlv> b = Read(in, in_end);
+    if (!b.ok()) return b.status();
+    absl::StatusOr<Tlv> d = ReadDer(der, der_end);
+    if (!d.ok()) return d.status();
+    const bool der_constructed = (d->id & V_ASN1_CONSTRUCTED) != 0;
+    const unsigned char* c = b->content;
+    if (b->id == d->id && !der_constructed) {
+      if (!std::equal(b->content, b->end, d->content, d->end)) {
+        return Differs(in, "content");
+      }
+      return static_cast<size_t>(b->end - in);
+    }
+    if (b->id == d->id) {  // constructed: children pairwise
+      for (const unsigned char* dc = d->content; dc < d->end;) {
+        if (AtEnd(*b, c)) return Differs(in, "element count");
+        absl::StatusOr<size_t> used = Match(c, b->end, dc, d->end, depth + 1);
+        if (!used.ok()) return used.status();
+        c += *used;
+        absl::StatusOr<Tlv> next = ReadDer(dc, d->end);
+        if (!next.ok()) return next.status();
+        dc = next->end;
+      }
+    } else if (b->id == (d->id | V_ASN1_CONSTRUCTED) && !der_constructed) {
+      // A segmented string: primitive OCTET STRING segments whose
+      // concatenation is the DER content.
+      const unsigned char* done = d->content;
+      while (!AtEnd(*b, c)) {
+        absl::StatusOr<Tlv> seg = Read(c, b->end);
+        if (!seg.ok()) return seg.status();
+        if (seg->id != V_ASN1_OCTET_STRING) return Differs(c, "segment tag");
+        const size_t n = static_cast<size_t>(seg->end - seg->content);
+        if (n > static_cast<size_t>(d->end - done) ||
+            !std::equal(seg->content, seg->end, done)) {
+          return Differs(c, "segment content");
+        }
+        done += n;
+        c = seg->end;
+      }
+      if (done != d->end) return Differs(in, "segmented content");
+    } else {
+      return Differs(in, "identifier");
+    }
+    if (b->indefinite) {
+      if (b->end - c < 2 || c[0] != 0 || c[1] != 0) {
+        return Differs(in, "element count");
+      }
+      return static_cast<size_t>(c + 2 - in);
+    }
+    if (c != b->end) return Differs(in, "element count");
+    return static_cast<size_t>(b->end - in);
+  }
+
+ private:
+  // The header at `p`: low tag number, definite minimal length (or
+  // indefinite, constructed only), content within `limit`.
+  absl::StatusOr<Tlv> Read(const unsigned char* p,
+                           const unsigned char* limit) const {
+    if (limit - p < 2) return Differs(p, "length");
+    if ((p[0] & 0x1f) == 0x1f) {
+      return Invalid(
+          absl::StrCat("high tag number at offset ", p - input_.data()));
+    }
+    const unsigned char* q = p;
+    long len = 0;
+    int tag = 0, cls = 0;
+    const int r = ASN1_get_object(&q, &len, &tag, &cls, limit - p);
+    if ((r & 0x80) != 0) {
+      ERR_clear_error();
+      return Differs(p, "length");
+    }
+    if ((r & 0x01) != 0) return Tlv{p[0], q, limit, true};
+    size_t minimal = 2;
+    for (long v = len; len >= 0x80 && v > 0; v >>= 8) ++minimal;
+    if (static_cast<size_t>(q - p) != minimal) {
+      return Invalid(absl::StrCat("non-minimal length encoding at offset ",
+                                  p - input_.data()));
+    }
+    return Tlv{p[0], q, q + len, false};
+  }
+  // A header of OpenSSL's re-encoding: definite. (Only the raw bytes of an
+  // ANY, e.g. algorithm parameters, could be indefinite; KMS sends none.)
+  static absl::StatusOr<Tlv> ReadDer(const unsigned char* p,
+                                     const unsigned char* limit) {
+    const unsigned char* q = p;
+    long len = 0;
+    int tag = 0, cls = 0;
+    if ((ASN1_get_object(&q, &len, &tag, &cls, limit - p) & 0x81) != 0) {
+      ERR_clear_error();
+      return Invalid("indefinite or malformed length in a re-encoded value");
+    }
+    return Tlv{p[0], q, q + len, false};
+  }
+  static bool AtEnd(const Tlv& t, const unsigned char* c) {
+    return c >= t.end ||
+           (t.indefinite && t.end - c >= 2 && c[0] == 0 && c[1] == 0);
+  }
+  absl::Status Differs(const unsigned char* at, absl::string_view what) const {
+    return Invalid(absl::StrCat("the encoding at offset ", at - input_.data(),
+                                " is not what OpenSSL decoded (", what,
+                                " differs)"));
+  }
+  absl::Span<const uint8_t> input_;
+};
+
+// --- Hand-written check (b): fields OpenSSL 3.0 has no accessor for. ---
+// A cursor over OpenSSL's own DER re-encoding (definite lengths only).
+class DerCursor {
+ public:
+  DerCursor() = default;
+  DerCursor(const unsigned char* p, size_t n) : p_(p), end_(p + n) {}
+  bool AtEnd() const { return p_ == end_; }
+  bool PeekIs(uint8_t identifier) const {
+    return p_ != end_ && *p_ == identifier;
+  }
+  // Steps over the next element, which must start with `identifier` (0: any);
+  // `content` gets its contents, `element` the whole encoding.
+  bool Next(uint8_t identifier, DerCursor* content = nullptr,
+            absl::Span<const uint8_t>* element = nullptr) {
+    if (p_ == end_ || (identifier != 0 && *p_ != identifier)) return false;
+    const unsigned char* q = p_;
+    long len = 0;
+    int tag = 0, cls = 0;
+    if ((ASN1_get_object(&q, &len, &tag, &cls, end_ - p_) & 0x81) != 0) {
+      ERR_clear_error();
+      return false;
+    }
+    if (content != nullptr) *content = DerCursor(q, static_cast<size_t>(len));
+    if (element != nullptr) *element = absl::MakeConstSpan(p_, q + len);
+    p_ = q + len;
+    return true;
+  }
+  // The next element as an INTEGER value (false if not a small INTEGER).
+  bool NextInteger(int64_t* value) {
+    absl::Span<const uint8_t> element;
+    if (!Next(V_ASN1_INTEGER, nullptr, &element)) return false;
+    const unsigned char* q = element.data();
+    ASN1_INTEGER* i = d2i_ASN1_INTEGER(nullptr, &q, element.size());
+    if (i == nullptr) {
+      ERR_clear_error();
+      return false;
+    }
+    const bool ok = ASN1_INTEGER_get_int64(value, i) == 1;
+    ASN1_INTEGER_free(i);
+    return ok;
+  }
+  absl::Span<const uint8_t> rest() const {
+    return absl::MakeConstSpan(p_, end_);
+  }
+
+ private:
+  const unsigned char* p_ = nullptr;
+  const unsigned char* end_ = nullptr;
+};
+
+absl::Status Malformed(absl::string_view what) {
+  return Invalid(absl::StrCat("re-encoded ", what, " has an unexpected shape"));
+}
+
+absl::Status CheckVersion(DerCursor& c, absl::string_view what,
+                          absl::string_view detail) {
+  int64_t v = 0;
+  if (!c.NextInteger(&v)) return Malformed(what);
+  if (v < 0) return Invalid(absl::StrCat(what, " is negative"));
+  if (v != 2) {
+    return Invalid(absl::StrCat(what, " is ", v, ", expected 2", detail));
   }
   return absl::OkStatus();
 }
 
-// AlgorithmIdentifier { sha256, NULL or absent }.
-absl::Status ExpectSha256AlgId(const Element& alg, absl::string_view what) {
-  if (alg.identifier != ber::kTagSequence) {
-    return Invalid(absl::StrCat(what, " is not a SEQUENCE"));
+// Walks `der` = i2d_CMS_ContentInfo(cms) (content type and the single KTRI
+// already checked) for the versions, the absence of originatorInfo and
+// unprotectedAttrs, the encryptedKey and the content-encryption algorithm.
+absl::Status CheckReencoding(absl::Span<const uint8_t> der,
+                             CmsEnvelopedData* out) {
+  DerCursor top(der.data(), der.size()), ci, wrapper, env, ris, ktri, eci;
+  if (!top.Next(V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &ci) ||
+      !ci.Next(V_ASN1_OBJECT) || !ci.Next(0xa0, &wrapper) ||
+      !wrapper.Next(V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &env)) {
+    return Malformed("ContentInfo");
   }
-  Reader r(alg.content, 0);
-  if (absl::Status s = ExpectOid(r, kOidSha256, what); !s.ok()) {
-    return Invalid(absl::StrCat(what, " must be SHA-256"));
-  }
-  if (!r.AtEnd()) {
-    absl::StatusOr<Element> null = r.Next(ber::kTagNull, what);
-    if (!null.ok()) return null.status();
-    if (!null->content.empty()) {
-      return Invalid(absl::StrCat(what, " has a non-empty NULL parameter"));
-    }
-  }
-  return r.ExpectEnd(what);
-}
-
-absl::Status ParseOaepAlgorithm(const Element& alg) {
-  Reader r(alg.content, 0);
-  if (absl::Status s = ExpectOid(r, kOidRsaesOaep, "keyEncryptionAlgorithm");
-      !s.ok()) {
-    return Invalid("keyEncryptionAlgorithm must be RSAES-OAEP");
-  }
-  absl::StatusOr<Element> params =
-      r.Next(ber::kTagSequence, "RSAES-OAEP-params");
-  if (!params.ok()) return params.status();
-  if (absl::Status s = r.ExpectEnd("keyEncryptionAlgorithm"); !s.ok()) return s;
-
-  Reader p(params->content, 0);
-  // [0] hashAlgorithm: explicit, must be present (the default is SHA-1).
-  absl::StatusOr<Element> hash = p.Next(kCtx0Constructed, "OAEP hashAlgorithm");
-  if (!hash.ok()) return hash.status();
-  Reader hash_reader(hash->content, 0);
-  absl::StatusOr<Element> hash_alg = hash_reader.NextAny("OAEP hashAlgorithm");
-  if (!hash_alg.ok()) return hash_alg.status();
-  if (absl::Status s = ExpectSha256AlgId(*hash_alg, "OAEP hashAlgorithm");
+  if (absl::Status s = CheckVersion(env, "EnvelopedData.version", "");
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = hash_reader.ExpectEnd("OAEP hashAlgorithm"); !s.ok()) {
-    return s;
+  if (env.PeekIs(0xa0)) return Invalid("originatorInfo is not allowed");
+  if (!env.Next(V_ASN1_SET | V_ASN1_CONSTRUCTED, &ris) ||
+      !ris.Next(V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &ktri)) {
+    return Malformed("recipientInfos");
   }
-  // [1] maskGenAlgorithm: MGF1 with SHA-256.
-  absl::StatusOr<Element> mgf =
-      p.Next(kCtx1Constructed, "OAEP maskGenAlgorithm");
-  if (!mgf.ok()) return mgf.status();
-  Reader mgf_outer(mgf->content, 0);
-  absl::StatusOr<Element> mgf_alg =
-      mgf_outer.Next(ber::kTagSequence, "OAEP maskGenAlgorithm");
-  if (!mgf_alg.ok()) return mgf_alg.status();
-  if (absl::Status s = mgf_outer.ExpectEnd("OAEP maskGenAlgorithm"); !s.ok()) {
-    return s;
-  }
-  Reader mgf_reader(mgf_alg->content, 0);
-  if (absl::Status s = ExpectOid(mgf_reader, kOidMgf1, "OAEP maskGenAlgorithm");
+  if (absl::Status s = CheckVersion(ktri, "KeyTransRecipientInfo.version",
+                                    " (subjectKeyIdentifier)");
       !s.ok()) {
-    return Invalid("OAEP maskGenAlgorithm must be MGF1");
-  }
-  absl::StatusOr<Element> mgf_hash = mgf_reader.NextAny("MGF1 hash");
-  if (!mgf_hash.ok()) return mgf_hash.status();
-  if (absl::Status s = ExpectSha256AlgId(*mgf_hash, "MGF1 hash"); !s.ok()) {
     return s;
   }
-  if (absl::Status s = mgf_reader.ExpectEnd("OAEP maskGenAlgorithm"); !s.ok()) {
-    return s;
+  DerCursor encrypted_key;
+  if (!ktri.Next(0) || !ktri.Next(V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED) ||
+      !ktri.Next(V_ASN1_OCTET_STRING, &encrypted_key)) {
+    return Malformed("KeyTransRecipientInfo");
   }
-  // [2] pSourceAlgorithm: must be absent (empty label).
-  return p.ExpectEnd("RSAES-OAEP-params (no pSourceAlgorithm allowed)");
-}
-
-absl::Status ParseRecipientInfo(const Element& ktri, CmsEnvelopedData* out) {
-  Reader r(ktri.content, 0);
-  absl::StatusOr<Element> version =
-      r.Next(ber::kTagInteger, "KeyTransRecipientInfo.version");
-  if (!version.ok()) return version.status();
-  absl::StatusOr<uint32_t> v =
-      ber::ParseSmallUnsigned(*version, "KeyTransRecipientInfo.version");
-  if (!v.ok()) return v.status();
-  if (*v != 2) {
-    return Invalid(absl::StrCat("KeyTransRecipientInfo.version is ", *v,
-                                ", expected 2 (subjectKeyIdentifier)"));
+  const absl::Span<const uint8_t> ek = encrypted_key.rest();
+  if (ek.size() > kMaxEncryptedKey) {
+    return Invalid(absl::StrCat("encryptedKey exceeds ", kMaxEncryptedKey,
+                                " bytes (", ek.size(), ")"));
   }
-  absl::StatusOr<Element> rid = r.Next(kCtx0Primitive, "subjectKeyIdentifier");
-  if (!rid.ok()) return rid.status();
-  if (rid->content.size() != kCmsSubjectKeyIdSize) {
-    return Invalid(absl::StrCat("subjectKeyIdentifier is ", rid->content.size(),
-                                " bytes, expected ", kCmsSubjectKeyIdSize));
-  }
-  out->subject_key_identifier.assign(rid->content.begin(), rid->content.end());
-  absl::StatusOr<Element> alg =
-      r.Next(ber::kTagSequence, "keyEncryptionAlgorithm");
-  if (!alg.ok()) return alg.status();
-  if (absl::Status s = ParseOaepAlgorithm(*alg); !s.ok()) return s;
-  absl::StatusOr<Element> ek = r.NextAny("encryptedKey");
-  if (!ek.ok()) return ek.status();
-  absl::StatusOr<std::vector<uint8_t>> key = ber::ReadOctetString(
-      *ek, ber::kTagOctetString, kMaxEncryptedKey, "encryptedKey");
-  if (!key.ok()) return key.status();
-  if (key->size() < kMinEncryptedKey) {
-    return Invalid(absl::StrCat("encryptedKey is ", key->size(),
+  if (ek.size() < kMinEncryptedKey) {
+    return Invalid(absl::StrCat("encryptedKey is ", ek.size(),
                                 " bytes, expected at least ",
                                 kMinEncryptedKey));
   }
-  out->encrypted_key = *std::move(key);
-  return r.ExpectEnd("KeyTransRecipientInfo");
-}
+  out->encrypted_key.assign(ek.begin(), ek.end());
 
-absl::Status ParseEncryptedContentInfo(const Element& eci,
-                                       CmsEnvelopedData* out) {
-  Reader r(eci.content, 0);
-  if (absl::Status s =
-          ExpectOid(r, kOidData, "EncryptedContentInfo.contentType");
-      !s.ok()) {
-    return Invalid("EncryptedContentInfo.contentType must be id-data");
+  absl::Span<const uint8_t> alg_der;
+  if (!env.Next(V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &eci) ||
+      !eci.Next(V_ASN1_OBJECT) ||
+      !eci.Next(V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, nullptr, &alg_der)) {
+    return Malformed("EncryptedContentInfo");
   }
-  absl::StatusOr<Element> alg =
-      r.Next(ber::kTagSequence, "contentEncryptionAlgorithm");
-  if (!alg.ok()) return alg.status();
-  Reader a(alg->content, 0);
-  if (absl::Status s =
-          ExpectOid(a, kOidAes256Cbc, "contentEncryptionAlgorithm");
-      !s.ok()) {
+  if (!env.AtEnd()) return Invalid("unprotectedAttrs are not allowed");
+  const unsigned char* q = alg_der.data();
+  std::unique_ptr<X509_ALGOR, AlgorDeleter> alg(
+      d2i_X509_ALGOR(nullptr, &q, static_cast<long>(alg_der.size())));
+  if (!alg) return Malformed("contentEncryptionAlgorithm");
+  const ASN1_OBJECT* oid = nullptr;
+  int ptype = 0;
+  const void* pval = nullptr;
+  X509_ALGOR_get0(&oid, &ptype, &pval, alg.get());
+  if (OBJ_obj2nid(oid) != NID_aes_256_cbc) {
     return Invalid("contentEncryptionAlgorithm must be AES-256-CBC");
   }
-  absl::StatusOr<Element> iv = a.Next(ber::kTagOctetString, "AES-CBC IV");
-  if (!iv.ok()) return iv.status();
-  if (iv->content.size() != kCmsIvSize) {
-    return Invalid(absl::StrCat("AES-CBC IV is ", iv->content.size(),
+  if (ptype != V_ASN1_OCTET_STRING) {
+    return Invalid("AES-CBC IV is not an OCTET STRING");
+  }
+  const auto* iv = static_cast<const ASN1_OCTET_STRING*>(pval);
+  if (static_cast<size_t>(ASN1_STRING_length(iv)) != kCmsIvSize) {
+    return Invalid(absl::StrCat("AES-CBC IV is ", ASN1_STRING_length(iv),
                                 " bytes, expected 16"));
   }
-  std::copy(iv->content.begin(), iv->content.end(), out->iv.begin());
-  if (absl::Status s = a.ExpectEnd("contentEncryptionAlgorithm"); !s.ok()) {
-    return s;
-  }
-  absl::StatusOr<Element> content = r.NextAny("encryptedContent");
-  if (!content.ok()) return content.status();
-  absl::StatusOr<std::vector<uint8_t>> bytes = ber::ReadOctetString(
-      *content, kCtx0Primitive, kMaxCmsContent, "encryptedContent");
-  if (!bytes.ok()) return bytes.status();
-  if (bytes->empty() || bytes->size() % 16 != 0) {
-    return Invalid(absl::StrCat("encryptedContent is ", bytes->size(),
-                                " bytes, not a positive multiple of 16"));
-  }
-  out->encrypted_content = *std::move(bytes);
-  return r.ExpectEnd("EncryptedContentInfo");
+  std::copy_n(ASN1_STRING_get0_data(iv), kCmsIvSize, out->iv.begin());
+  return absl::OkStatus();
 }
 
-struct CipherCtxDeleter {
-  void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
+// --- Checks through OpenSSL's accessors. ---
+
+// AlgorithmIdentifier { sha256, NULL or absent }.
+absl::Status CheckSha256(const X509_ALGOR* alg, absl::string_view what) {
+  const ASN1_OBJECT* oid = nullptr;
+  int ptype = 0;
+  const void* pval = nullptr;
+  X509_ALGOR_get0(&oid, &ptype, &pval, alg);
+  if (OBJ_obj2nid(oid) != NID_sha256) {
+    return Invalid(absl::StrCat(what, " must be SHA-256"));
+  }
+  if (ptype != V_ASN1_UNDEF && ptype != V_ASN1_NULL) {
+    return Invalid(absl::StrCat(what, " parameters must be absent or NULL"));
+  }
+  return absl::OkStatus();
+}
+
+// keyEncryptionAlgorithm = RSAES-OAEP { [0] sha256, [1] mgf1(sha256) }.
+absl::Status CheckOaep(CMS_RecipientInfo* ri) {
+  X509_ALGOR* kek = nullptr;
+  if (CMS_RecipientInfo_ktri_get0_algs(ri, nullptr, nullptr, &kek) != 1 ||
+      kek == nullptr) {
+    return absl::InternalError("cms: no keyEncryptionAlgorithm");
+  }
+  const ASN1_OBJECT* oid = nullptr;
+  int ptype = 0;
+  const void* pval = nullptr;
+  X509_ALGOR_get0(&oid, &ptype, &pval, kek);
+  if (OBJ_obj2nid(oid) != NID_rsaesOaep) {
+    return Invalid("keyEncryptionAlgorithm must be RSAES-OAEP");
+  }
+  if (ptype != V_ASN1_SEQUENCE) {
+    return Invalid("RSAES-OAEP-params are missing (the defaults are SHA-1)");
+  }
+  const auto* seq = static_cast<const ASN1_STRING*>(pval);
+  const unsigned char* q = ASN1_STRING_get0_data(seq);
+  const unsigned char* end = q + ASN1_STRING_length(seq);
+  std::unique_ptr<RSA_OAEP_PARAMS, OaepParamsDeleter> params(
+      d2i_RSA_OAEP_PARAMS(nullptr, &q, ASN1_STRING_length(seq)));
+  if (!params || q != end) {
+    return Invalid(
+        absl::StrCat("RSAES-OAEP-params are malformed: ", OpenSslReason()));
+  }
+  if (params->hashFunc == nullptr) {
+    return Invalid("OAEP hashAlgorithm is absent (SHA-1), must be SHA-256");
+  }
+  if (absl::Status s = CheckSha256(params->hashFunc, "OAEP hashAlgorithm");
+      !s.ok()) {
+    return s;
+  }
+  if (params->maskGenFunc == nullptr) {
+    return Invalid("OAEP maskGenAlgorithm is absent (MGF1 with SHA-1)");
+  }
+  X509_ALGOR_get0(&oid, &ptype, &pval, params->maskGenFunc);
+  if (OBJ_obj2nid(oid) != NID_mgf1) {
+    return Invalid("OAEP maskGenAlgorithm must be MGF1");
+  }
+  if (ptype != V_ASN1_SEQUENCE) return Invalid("MGF1 hash is missing");
+  const auto* mgf = static_cast<const ASN1_STRING*>(pval);
+  q = ASN1_STRING_get0_data(mgf);
+  end = q + ASN1_STRING_length(mgf);
+  std::unique_ptr<X509_ALGOR, AlgorDeleter> mgf_hash(
+      d2i_X509_ALGOR(nullptr, &q, ASN1_STRING_length(mgf)));
+  if (!mgf_hash || q != end) {
+    ERR_clear_error();
+    return Invalid("MGF1 hash is malformed");
+  }
+  if (absl::Status s = CheckSha256(mgf_hash.get(), "MGF1 hash"); !s.ok()) {
+    return s;
+  }
+  if (params->pSourceFunc != nullptr) {
+    return Invalid("RSAES-OAEP-params (no pSourceAlgorithm allowed)");
+  }
+  return absl::OkStatus();
+}
+
+struct Parsed {
+  CmsPtr cms;
+  CMS_RecipientInfo* ri = nullptr;
+  CmsEnvelopedData fields;
 };
+
+absl::StatusOr<Parsed> Parse(absl::Span<const uint8_t> input) {
+  if (input.size() > kMaxCmsBytes) {
+    return Invalid(absl::StrCat("input is ", input.size(), " bytes, limit ",
+                                kMaxCmsBytes));
+  }
+  Parsed out;
+  const unsigned char* p = input.data();
+  out.cms.reset(
+      d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(input.size())));
+  if (!out.cms) {
+    return Invalid(
+        absl::StrCat("malformed ContentInfo (OpenSSL: ", OpenSslReason(), ")"));
+  }
+  if (p != input.data() + input.size()) {
+    return Invalid(absl::StrCat(input.data() + input.size() - p,
+                                " trailing bytes after ContentInfo"));
+  }
+  CMS_ContentInfo* cms = out.cms.get();
+  if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_enveloped) {
+    return Invalid("ContentInfo.contentType must be id-envelopedData");
+  }
+  STACK_OF(CMS_RecipientInfo)* ris = CMS_get0_RecipientInfos(cms);
+  if (ris == nullptr || sk_CMS_RecipientInfo_num(ris) != 1) {
+    return Invalid("exactly one RecipientInfo is required");
+  }
+  out.ri = sk_CMS_RecipientInfo_value(ris, 0);
+  if (CMS_RecipientInfo_type(out.ri) != CMS_RECIPINFO_TRANS) {
+    return Invalid("the RecipientInfo must be a KeyTransRecipientInfo");
+  }
+  unsigned char* der_bytes = nullptr;
+  const int der_len = i2d_CMS_ContentInfo(cms, &der_bytes);
+  if (der_len <= 0) {
+    return absl::InternalError(
+        absl::StrCat("cms: cannot re-encode: ", OpenSslReason()));
+  }
+  const std::unique_ptr<unsigned char, OpenSslFree> der_owner(der_bytes);
+  const absl::Span<const uint8_t> der(der_bytes, static_cast<size_t>(der_len));
+  if (absl::Status s = CheckReencoding(der, &out.fields); !s.ok()) return s;
+
+  ASN1_OCTET_STRING* keyid = nullptr;
+  X509_NAME* issuer = nullptr;
+  ASN1_INTEGER* serial = nullptr;
+  if (CMS_RecipientInfo_ktri_get0_signer_id(out.ri, &keyid, &issuer, &serial) !=
+          1 ||
+      keyid == nullptr) {
+    ERR_clear_error();
+    return Invalid("rid must be a subjectKeyIdentifier");
+  }
+  if (static_cast<size_t>(ASN1_STRING_length(keyid)) != kCmsSubjectKeyIdSize) {
+    return Invalid(absl::StrCat("subjectKeyIdentifier is ",
+                                ASN1_STRING_length(keyid), " bytes, expected ",
+                                kCmsSubjectKeyIdSize));
+  }
+  const uint8_t* ski = ASN1_STRING_get0_data(keyid);
+  out.fields.subject_key_identifier.assign(ski, ski + kCmsSubjectKeyIdSize);
+  if (absl::Status s = CheckOaep(out.ri); !s.ok()) return s;
+
+  if (OBJ_obj2nid(CMS_get0_eContentType(cms)) != NID_pkcs7_data) {
+    return Invalid("EncryptedContentInfo.contentType must be id-data");
+  }
+  ASN1_OCTET_STRING** content = CMS_get0_content(cms);
+  if (content == nullptr || *content == nullptr) {
+    return Invalid("encryptedContent is missing");
+  }
+  const size_t n = static_cast<size_t>(ASN1_STRING_length(*content));
+  if (n > kMaxCmsContent) {
+    return Invalid(absl::StrCat("encryptedContent exceeds ", kMaxCmsContent,
+                                " bytes (", n, ")"));
+  }
+  if (n == 0 || n % 16 != 0) {
+    return Invalid(absl::StrCat("encryptedContent is ", n,
+                                " bytes, not a positive multiple of 16"));
+  }
+  const uint8_t* c = ASN1_STRING_get0_data(*content);
+  out.fields.encrypted_content.assign(c, c + n);
+
+  absl::StatusOr<size_t> matched =
+      BerMatcher(input).Match(input.data(), input.data() + input.size(),
+                              der.data(), der.data() + der.size(), 0);
+  if (!matched.ok()) return matched.status();
+  return out;
+}
 
 }  // namespace
 
 absl::StatusOr<CmsEnvelopedData> ParseCmsEnvelopedData(
     absl::Span<const uint8_t> input) {
-  if (input.size() > kMaxCmsBytes) {
-    return Invalid(absl::StrCat("input is ", input.size(), " bytes, limit ",
-                                kMaxCmsBytes));
-  }
-  absl::StatusOr<Element> ci = ber::ParseElement(input);
-  if (!ci.ok()) {
-    return Invalid(absl::StrCat("ContentInfo: ", ci.status().message()));
-  }
-  if (ci->identifier != ber::kTagSequence) {
-    return Invalid("ContentInfo is not a SEQUENCE");
-  }
-  if (ci->encoded_size != input.size()) {
-    return Invalid(absl::StrCat(input.size() - ci->encoded_size,
-                                " trailing bytes after ContentInfo"));
-  }
-  CmsEnvelopedData out;
-  Reader top(ci->content, 0);
-  if (absl::Status s =
-          ExpectOid(top, kOidEnvelopedData, "ContentInfo.contentType");
-      !s.ok()) {
-    return Invalid("ContentInfo.contentType must be id-envelopedData");
-  }
-  absl::StatusOr<Element> explicit_content =
-      top.Next(kCtx0Constructed, "ContentInfo.content");
-  if (!explicit_content.ok()) return explicit_content.status();
-  if (absl::Status s = top.ExpectEnd("ContentInfo"); !s.ok()) return s;
-
-  Reader wrapper(explicit_content->content, 1);
-  absl::StatusOr<Element> env =
-      wrapper.Next(ber::kTagSequence, "EnvelopedData");
-  if (!env.ok()) return env.status();
-  if (absl::Status s = wrapper.ExpectEnd("ContentInfo.content"); !s.ok()) {
-    return s;
-  }
-
-  Reader r(env->content, 2);
-  absl::StatusOr<Element> version =
-      r.Next(ber::kTagInteger, "EnvelopedData.version");
-  if (!version.ok()) return version.status();
-  absl::StatusOr<uint32_t> v =
-      ber::ParseSmallUnsigned(*version, "EnvelopedData.version");
-  if (!v.ok()) return v.status();
-  if (*v != 2) {
-    return Invalid(
-        absl::StrCat("EnvelopedData.version is ", *v, ", expected 2"));
-  }
-  if (r.PeekIs(kCtx0Constructed)) {
-    return Invalid("originatorInfo is not allowed");
-  }
-  absl::StatusOr<Element> recipients = r.Next(ber::kTagSet, "recipientInfos");
-  if (!recipients.ok()) return recipients.status();
-  Reader rs(recipients->content, 3);
-  absl::StatusOr<Element> ktri =
-      rs.Next(ber::kTagSequence, "KeyTransRecipientInfo");
-  if (!ktri.ok()) return ktri.status();
-  if (!rs.AtEnd()) return Invalid("exactly one RecipientInfo is required");
-  if (absl::Status s = ParseRecipientInfo(*ktri, &out); !s.ok()) return s;
-
-  absl::StatusOr<Element> eci =
-      r.Next(ber::kTagSequence, "EncryptedContentInfo");
-  if (!eci.ok()) return eci.status();
-  if (absl::Status s = ParseEncryptedContentInfo(*eci, &out); !s.ok()) {
-    return s;
-  }
-  if (!r.AtEnd()) return Invalid("unprotectedAttrs are not allowed");
-  return out;
-}
-
-absl::StatusOr<SecureBytes> OpenCmsEnvelopedData(const CmsEnvelopedData& cms,
-                                                 const RecipientKey& key) {
-  const absl::Status failure =
-      absl::DataLossError("cms: cannot open CiphertextForRecipient");
-  absl::StatusOr<SecureBytes> cek = key.DecryptOaepSha256(cms.encrypted_key);
-  if (!cek.ok()) {
-    return cek.status().code() == absl::StatusCode::kDataLoss ? failure
-                                                              : cek.status();
-  }
-  if (cek->size() != 32) return failure;
-  std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter> ctx(EVP_CIPHER_CTX_new());
-  if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_cbc(), nullptr,
-                                 cek->data(), cms.iv.data()) != 1) {
-    return absl::InternalError("cms: cannot initialize AES-256-CBC");
-  }
-  SecureBytes plain(cms.encrypted_content.size() + 16);
-  int len1 = 0, len2 = 0;
-  if (EVP_DecryptUpdate(ctx.get(), plain.data(), &len1,
-                        cms.encrypted_content.data(),
-                        static_cast<int>(cms.encrypted_content.size())) != 1 ||
-      EVP_DecryptFinal_ex(ctx.get(), plain.data() + len1, &len2) != 1) {
-    return failure;
-  }
-  plain.Truncate(static_cast<size_t>(len1 + len2));
-  return plain;
+  absl::StatusOr<Parsed> parsed = Parse(input);
+  if (!parsed.ok()) return parsed.status();
+  return std::move(parsed->fields);
 }
 
 absl::StatusOr<SecureBytes> OpenCiphertextForRecipient(
-    absl::Span<const uint8_t> ber, const RecipientKey& key) {
-  absl::StatusOr<CmsEnvelopedData> cms = ParseCmsEnvelopedData(ber);
-  if (!cms.ok()) return cms.status();
-  return OpenCmsEnvelopedData(*cms, key);
+    absl::Span<const uint8_t> input, const RecipientKey& key) {
+  absl::StatusOr<Parsed> parsed = Parse(input);
+  if (!parsed.ok()) return parsed.status();
+  const size_t modulus_bytes =
+      static_cast<size_t>(EVP_PKEY_get_size(key.pkey()));
+  if (parsed->fields.encrypted_key.size() != modulus_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "recipient key: encrypted key is ", parsed->fields.encrypted_key.size(),
+        " bytes, expected ", modulus_bytes));
+  }
+  // A secure-heap memory BIO: its buffer is cleared when freed.
+  std::unique_ptr<BIO, BioDeleter> out(BIO_new(BIO_s_secmem()));
+  if (!out) return absl::InternalError("cms: cannot allocate a BIO");
+  // CMS_DEBUG_DECRYPT: a failed key transport or a wrong-sized CEK is an
+  // error instead of a silent random CEK (OpenSSL's MMA countermeasure, which
+  // would let ~1/256 of wrong-key openings "succeed" with garbage). Every
+  // failure below is reported identically, so no oracle is added.
+  if (CMS_decrypt(parsed->cms.get(), key.pkey(), nullptr, nullptr, out.get(),
+                  CMS_BINARY | CMS_DEBUG_DECRYPT) != 1) {
+    ERR_clear_error();
+    return absl::DataLossError("cms: cannot open CiphertextForRecipient");
+  }
+  BUF_MEM* mem = nullptr;
+  BIO_get_mem_ptr(out.get(), &mem);
+  if (mem == nullptr) return absl::InternalError("cms: no output buffer");
+  return SecureBytes(absl::MakeConstSpan(
+      reinterpret_cast<const uint8_t*>(mem->data), mem->length));
 }
 
 }  // namespace nitro_tss::kms
