@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "node/common/json.h"
+#include "common/json.h"
 #include "node/kms_local/keystore.h"
 #include "node/kms_local/kms_request.h"
 #include "node/kms_local/policy.h"

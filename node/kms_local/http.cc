@@ -21,7 +21,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "node/common/http_syntax.h"
+#include "common/http_syntax.h"
 
 namespace nitro_tss::kms_local {
 namespace {

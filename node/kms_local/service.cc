@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "node/common/json.h"
+#include "common/json.h"
 #include "node/kms_local/ciphertext_blob.h"
 #include "node/kms_local/errors.h"
 #include "node/kms_local/policy.h"

@@ -16,7 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "node/common/json.h"
+#include "common/json.h"
 #include "node/kms_local/attested_recipient.h"
 #include "node/kms_local/auth.h"
 #include "node/kms_local/http.h"

@@ -13,7 +13,7 @@
 #include "node/attestation/errors.h"
 #include "node/attestation/verifier.h"
 #include "node/attestation/x509_util.h"
-#include "node/common/json.h"
+#include "common/json.h"
 
 namespace nitro_tss::tssctl {
 namespace {

@@ -9,7 +9,7 @@
 #include "node/attestation/dev_ca.h"
 #include "node/attestation/measurement.h"
 #include "node/attestation/simulated_nsm.h"
-#include "node/common/json.h"
+#include "common/json.h"
 #include "node/tssctl/attestation_command.h"
 
 namespace nitro_tss::tssctl {

@@ -12,7 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "node/attestation/dev_ca.h"
-#include "node/common/json.h"
+#include "common/json.h"
 #include "tests/attestation/test_util.h"
 
 namespace nitro_tss::attestation {

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "node/common/json.h"
+#include "common/json.h"
 
 namespace nitro_tss::kms_local::testing {
 namespace {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "node/common/json.h"
+#include "common/json.h"
 #include "node/kms_local/kms_request.h"
 
 namespace nitro_tss::kms_local {

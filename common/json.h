@@ -11,8 +11,8 @@
 // names the problem and the byte offset where it was found.
 //
 // Objects keep their members in insertion (document) order.
-#ifndef NITRO_TSS_NODE_COMMON_JSON_H_
-#define NITRO_TSS_NODE_COMMON_JSON_H_
+#ifndef NITRO_TSS_COMMON_JSON_H_
+#define NITRO_TSS_COMMON_JSON_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -157,4 +157,4 @@ void AppendQuoted(absl::string_view s, std::string* out);
 
 }  // namespace nitro_tss::json
 
-#endif  // NITRO_TSS_NODE_COMMON_JSON_H_
+#endif  // NITRO_TSS_COMMON_JSON_H_

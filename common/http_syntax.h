@@ -1,7 +1,7 @@
 // Character classes of HTTP/1.1 syntax (RFC 9110 §5.6.2), shared by the
 // SigV4 signer/verifier and the tss-kms-local request parser.
-#ifndef NITRO_TSS_NODE_COMMON_HTTP_SYNTAX_H_
-#define NITRO_TSS_NODE_COMMON_HTTP_SYNTAX_H_
+#ifndef NITRO_TSS_COMMON_HTTP_SYNTAX_H_
+#define NITRO_TSS_COMMON_HTTP_SYNTAX_H_
 
 #include "absl/strings/ascii.h"
 
@@ -36,4 +36,4 @@ inline bool IsHttpTokenChar(unsigned char c) {
 
 }  // namespace nitro_tss::common
 
-#endif  // NITRO_TSS_NODE_COMMON_HTTP_SYNTAX_H_
+#endif  // NITRO_TSS_COMMON_HTTP_SYNTAX_H_
