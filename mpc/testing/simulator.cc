@@ -1,4 +1,4 @@
-#include "mpc/round/simulator.h"
+#include "mpc/testing/simulator.h"
 
 #include <utility>
 #include <vector>

@@ -1,8 +1,12 @@
 // An in-process router that runs every party's Session of one protocol run,
 // for tests and benchmarks. Hooks let a test drop, duplicate, reorder, delay
 // or modify any message of any party on its way to any recipient.
-#ifndef NITRO_TSS_MPC_ROUND_SIMULATOR_H_
-#define NITRO_TSS_MPC_ROUND_SIMULATOR_H_
+//
+// Test-only: it lives in nitro_mpc_testing (mpc/testing/CMakeLists.txt),
+// which only tests/, bench/ and tests/fuzz/ may link; the configure step
+// fails if a production target reaches it.
+#ifndef NITRO_TSS_MPC_TESTING_SIMULATOR_H_
+#define NITRO_TSS_MPC_TESTING_SIMULATOR_H_
 
 #include <deque>
 #include <functional>
@@ -68,4 +72,4 @@ class Simulator {
 
 }  // namespace nitro_tss::mpc::round
 
-#endif  // NITRO_TSS_MPC_ROUND_SIMULATOR_H_
+#endif  // NITRO_TSS_MPC_TESTING_SIMULATOR_H_
