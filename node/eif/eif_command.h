@@ -1,5 +1,5 @@
 // `tssctl eif ...`: inspect and build enclave image files from the command
-// line. Kept here (not in node/tssctl) so the dispatcher only forwards args.
+// line. Kept here (not in tools/tssctl) so the dispatcher only forwards args.
 #ifndef NITRO_TSS_NODE_EIF_EIF_COMMAND_H_
 #define NITRO_TSS_NODE_EIF_EIF_COMMAND_H_
 
@@ -9,7 +9,7 @@
 
 namespace nitro_tss::eif {
 
-// Exit codes of RunEifCommand (the tssctl convention, node/tssctl/cli.h).
+// Exit codes of RunEifCommand (the tssctl convention, tools/tssctl/cli.h).
 inline constexpr int kEifExitOk = 0;
 inline constexpr int kEifExitFailure = 1;  // the image/input is invalid
 inline constexpr int kEifExitUsage = 2;    // bad arguments, unreadable files

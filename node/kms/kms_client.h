@@ -33,7 +33,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "node/common/json.h"
+#include "common/json.h"
 #include "node/kms/kms_api.h"
 #include "node/kms/sigv4.h"
 #include "node/kms/socket_bridge.h"

@@ -16,7 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
-#include "node/common/http_syntax.h"
+#include "common/http_syntax.h"
 
 namespace nitro_tss::kms {
 namespace {

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "common/status_macros.h"
 
 namespace nitro_tss::store {
 namespace {
@@ -370,8 +371,7 @@ absl::Status ShareStore::Confirm(uint64_t epoch) {
         absl::StrCat("store: cannot confirm epoch ", epoch,
                      ", older than confirmed epoch ", *current));
   }
-  absl::StatusOr<StoredShare> staged = LoadEpoch(epoch);
-  if (!staged.ok()) return staged.status();
+  RETURN_IF_ERROR(LoadEpoch(epoch));  // the staged record must be valid
   std::vector<uint8_t> pointer;
   PutU64(&pointer, epoch);
   if (absl::Status s =
@@ -400,28 +400,25 @@ absl::Status ShareStore::Confirm(uint64_t epoch) {
 }
 
 absl::StatusOr<StoredShare> ShareStore::LoadCurrent() const {
-  absl::StatusOr<uint64_t> current = CurrentEpoch();
-  if (!current.ok()) return current.status();
-  absl::StatusOr<StoredShare> share = LoadEpoch(*current);
+  ASSIGN_OR_RETURN(const uint64_t current, CurrentEpoch());
+  absl::StatusOr<StoredShare> share = LoadEpoch(current);
   if (absl::IsNotFound(share.status())) {
-    return absl::DataLossError(absl::StrCat("store: confirmed epoch ", *current,
+    return absl::DataLossError(absl::StrCat("store: confirmed epoch ", current,
                                             " has no record file"));
   }
   return share;
 }
 
 absl::StatusOr<StoredShare> ShareStore::LoadPrevious() const {
-  absl::StatusOr<uint64_t> current = CurrentEpoch();
-  if (!current.ok()) return current.status();
-  absl::StatusOr<std::vector<uint64_t>> epochs = ListEpochs();
-  if (!epochs.ok()) return epochs.status();
-  for (auto it = epochs->rbegin(); it != epochs->rend(); ++it) {
-    if (*it >= *current) continue;
+  ASSIGN_OR_RETURN(const uint64_t current, CurrentEpoch());
+  ASSIGN_OR_RETURN(const std::vector<uint64_t> epochs, ListEpochs());
+  for (auto it = epochs.rbegin(); it != epochs.rend(); ++it) {
+    if (*it >= current) continue;
     absl::StatusOr<StoredShare> share = LoadEpoch(*it);
     if (share.ok()) return share;
   }
   return absl::NotFoundError(
-      absl::StrCat("store: no valid epoch before ", *current));
+      absl::StrCat("store: no valid epoch before ", current));
 }
 
 }  // namespace nitro_tss::store

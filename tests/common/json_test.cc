@@ -1,4 +1,4 @@
-#include "node/common/json.h"
+#include "common/json.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -15,7 +15,7 @@
 #include "mpc/gg20/keygen.h"
 #include "mpc/gg20/presign.h"
 #include "mpc/gg20/sign.h"
-#include "mpc/round/simulator.h"
+#include "mpc/testing/simulator.h"
 
 namespace nitro_tss::mpc::gg20::testing {
 

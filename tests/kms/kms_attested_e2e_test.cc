@@ -17,13 +17,13 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "node/common/json.h"
+#include "common/json.h"
 #include "node/kms/cms.h"
 #include "node/kms/kms_client.h"
 #include "node/kms/recipient_key.h"
 #include "node/kms/sealed_share.h"
 #include "node/store/share_store.h"
-#include "tests/kms_local/local_kms_process.h"
+#include "tests/tools/kms-local/local_kms_process.h"
 
 namespace nitro_tss::kms {
 namespace {
@@ -86,7 +86,7 @@ class AttestedE2eTest : public ::testing::Test {
     dir_ = tmpl;
     const char* bin_dir = std::getenv("NITRO_TSS_BINARY_DIR");
     const std::string tool = std::string(bin_dir ? bin_dir : "build") +
-                             "/tests/kms_local/tss-kms-local-testdocs";
+                             "/tests/tools/kms-local/tss-kms-local-testdocs";
     ASSERT_EQ(std::system((tool + " --out " + dir_ + " >/dev/null").c_str()),
               0);
     absl::StatusOr<std::unique_ptr<LocalKmsProcess>> server =

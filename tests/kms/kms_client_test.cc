@@ -20,7 +20,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "node/common/json.h"
+#include "common/json.h"
 #include "node/kms/cms.h"
 #include "node/kms/recipient_key.h"
 #include "tests/kms/cms_test_util.h"

@@ -20,7 +20,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "node/common/json.h"
+#include "common/json.h"
 #include "node/kms/kms_client.h"
 #include "node/kms/recipient_key.h"
 #include "node/kms/sealed_share.h"

@@ -18,7 +18,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "node/common/json.h"
+#include "common/json.h"
 
 namespace nitro_tss::kms {
 namespace {

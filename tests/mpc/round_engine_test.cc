@@ -11,7 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "mpc/round/round.h"
-#include "mpc/round/simulator.h"
+#include "mpc/testing/simulator.h"
 
 namespace nitro_tss::mpc::round {
 namespace {

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "node/common/json.h"
+#include "common/json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string input(reinterpret_cast<const char*>(data), size);

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "node/common/json.h"
+#include "common/json.h"
 #include "node/kms/kms_client.h"
 
 using namespace nitro_tss;
