@@ -18,11 +18,13 @@
 namespace nitro_tss::mpc::gg20 {
 namespace {
 
-using round::Abort;
-using round::Culprit;
+using round::AbortOutput;
+using round::CulpritCode;
+using round::DirectAbortOutput;
 using round::Message;
 using round::PartyId;
 using round::RoundOutput;
+using round::WithCulpritCode;
 
 constexpr char kWhat[] = "keygen";
 
@@ -31,22 +33,6 @@ absl::Status Bad(absl::string_view msg) {
 }
 absl::Status Prefixed(const absl::Status& st) {
   return absl::InvalidArgumentError(absl::StrCat("keygen: ", st.message()));
-}
-
-RoundOutput AbortOutput(PartyId culprit, absl::string_view reason) {
-  RoundOutput out;
-  Abort a;
-  a.culprits.push_back(Culprit{culprit, std::string(reason)});
-  out.abort = std::move(a);
-  return out;
-}
-
-// An abort caused by `culprit`'s direct message to this party: the engine
-// broadcasts a complaint that the others judge (KeygenJudge).
-RoundOutput DirectAbortOutput(PartyId culprit, absl::string_view reason) {
-  RoundOutput out = AbortOutput(culprit, reason);
-  out.abort->culprits.back().direct_message = true;
-  return out;
 }
 
 struct PeerData {
@@ -123,7 +109,10 @@ absl::Status VerifySchnorrBytes(const std::string& bytes, const Point& x_point,
   if (!p.ok()) return Prefixed(p.status());
   absl::Status st =
       SchnorrProof::Verify(SchnorrStatement::ForGenerator(x_point), *p, ctx);
-  if (!st.ok()) return Bad(absl::StrCat(field, ": ", st.message()));
+  if (!st.ok()) {
+    return WithCulpritCode(Bad(absl::StrCat(field, ": ", st.message())),
+                           CulpritCode::kBadProof);
+  }
   return absl::OkStatus();
 }
 
@@ -154,7 +143,9 @@ absl::Status DecodeRound2(const KeygenState& s, const Message& msg,
   std::array<uint8_t, 32> c = CommitmentOf(
       s, msg.from, std::string(msg.payload.begin(), msg.payload.end()));
   if (sodium_memcmp(c.data(), s.commitments.at(msg.from).data(), 32) != 0) {
-    return Bad("decommitment does not open the round-1 commitment");
+    return WithCulpritCode(
+        Bad("decommitment does not open the round-1 commitment"),
+        CulpritCode::kBadOpening);
   }
   if (pb.salt().size() != 32) return Bad("salt must be 32 bytes");
   // Exactly t+1 VSS commitments (checked before decoding any point).
@@ -203,12 +194,12 @@ absl::Status DecodeRound2(const KeygenState& s, const Message& msg,
     if (absl::Status st =
             VerifyPaillierBlum(*pk, pb.pi_mod(), s.Ctx(2, msg.from, 0));
         !st.ok()) {
-      return Prefixed(st);
+      return WithCulpritCode(Prefixed(st), CulpritCode::kBadProof);
     }
     if (absl::Status st =
             VerifyRingPedersenParams(*rp, pb.pi_prm(), s.Ctx(2, msg.from, 0));
         !st.ok()) {
-      return Prefixed(st);
+      return WithCulpritCode(Prefixed(st), CulpritCode::kBadProof);
     }
   }
   peer.vss = std::move(vss);
@@ -233,7 +224,8 @@ class KeygenRound4 : public round::Round {
         DecodeDigest(pb.key_id(), kWhat, "key_id");
     if (!id.ok()) return id.status();
     if (sodium_memcmp(id->data(), s_->key_share->key_id.data(), 32) != 0) {
-      return Bad("confirmation names a different key id");
+      return WithCulpritCode(Bad("confirmation names a different key id"),
+                             CulpritCode::kWrongValue);
     }
     return absl::OkStatus();
   }
@@ -270,10 +262,12 @@ class KeygenRound3 : public round::Round {
       return st;
     }
     if (pb.pi_fac().size() > kMaxProofBytes) return Bad("pi_fac too large");
-    return VerifyNoSmallFactor(
-        *peer.paillier, s_->config.material.ring_pedersen->params(),
-        pb.pi_fac(), s_->Ctx(3, msg.from, s_->config.self),
-        s_->config.material.ring_pedersen.get());
+    return WithCulpritCode(
+        VerifyNoSmallFactor(*peer.paillier,
+                            s_->config.material.ring_pedersen->params(),
+                            pb.pi_fac(), s_->Ctx(3, msg.from, s_->config.self),
+                            s_->config.material.ring_pedersen.get()),
+        CulpritCode::kBadProof);
   }
   void Store(const Message&) override {}
   absl::StatusOr<RoundOutput> Finalize(RandomSource&) override {
@@ -345,7 +339,8 @@ class KeygenRound2 : public round::Round {
       absl::Status st =
           VerifyShare(peer.share_for_me, my_id, peer.vss, cfg.threshold, j);
       if (!st.ok()) {
-        return DirectAbortOutput(j, absl::StrCat("keygen: ", st.message()));
+        return DirectAbortOutput(j, CulpritCode::kBadShare,
+                                 absl::StrCat("keygen: ", st.message()));
       }
       x = x + peer.share_for_me;
       peer.share_for_me.Wipe();
@@ -367,7 +362,8 @@ class KeygenRound2 : public round::Round {
         absl::StatusOr<Point> p =
             PublicShare(all_vss(j), cfg.threshold, Scalar::FromU64(i), j);
         if (!p.ok())
-          return AbortOutput(j, absl::StrCat("keygen: ", p.status().message()));
+          return AbortOutput(j, CulpritCode::kBadMessage,
+                             absl::StrCat("keygen: ", p.status().message()));
         xi = xi + *p;
       }
       if (xi.IsIdentity()) {
@@ -532,7 +528,7 @@ class KeygenJudge : public round::ComplaintJudge {
       PeerData from_direct;
       if (absl::Status st = DecodeRound2(s, direct, from_direct, false);
           !st.ok()) {
-        return Guilty(st.message());
+        return Guilty(st);
       }
       std::vector<Point> vss;
       if (c.accused == s.config.self) {
@@ -542,7 +538,7 @@ class KeygenJudge : public round::ComplaintJudge {
         if (absl::Status st =
                 DecodeRound2(s, *c.broadcast, from_broadcast, false);
             !st.ok()) {
-          return Guilty(st.message());
+          return Guilty(st);
         }
         vss = std::move(from_broadcast.vss);
       } else {
@@ -552,16 +548,20 @@ class KeygenJudge : public round::ComplaintJudge {
           VerifyShare(from_direct.share_for_me, Scalar::FromU64(c.complainer),
                       vss, s.config.threshold, c.accused);
       from_direct.share_for_me.Wipe();
-      if (!st.ok()) return Guilty(absl::StrCat("keygen: ", st.message()));
+      if (!st.ok()) {
+        return Guilty(CulpritCode::kBadShare,
+                      absl::StrCat("keygen: ", st.message()));
+      }
       return False("the revealed share matches the dealer's commitments");
     }
     if (c.round == 3) {
       v1::KeygenFacProof pb;
       if (absl::Status st = ParsePayload(direct.payload, pb, kWhat); !st.ok()) {
-        return Guilty(st.message());
+        return Guilty(st);
       }
-      if (pb.pi_fac().size() > kMaxProofBytes)
-        return Guilty("pi_fac too large");
+      if (pb.pi_fac().size() > kMaxProofBytes) {
+        return Guilty(CulpritCode::kBadMessage, "pi_fac too large");
+      }
       const PaillierPublicKey* key = PaillierOf(c.accused);
       const RingPedersenParams* rp = RingPedersenOf(c.complainer);
       if (key == nullptr || rp == nullptr) {
@@ -569,7 +569,7 @@ class KeygenJudge : public round::ComplaintJudge {
       }
       absl::Status st = VerifyNoSmallFactor(
           *key, *rp, pb.pi_fac(), s.Ctx(3, c.accused, c.complainer), nullptr);
-      if (!st.ok()) return Guilty(st.message());
+      if (!st.ok()) return Guilty(CulpritCode::kBadProof, st.message());
       return False("pi_fac verifies");
     }
     return Verdict{Outcome::kUndecidable,

@@ -20,11 +20,14 @@
 namespace nitro_tss::mpc::gg20 {
 namespace {
 
-using round::Abort;
+using round::AbortOutput;
 using round::Culprit;
+using round::CulpritCode;
+using round::DirectAbortOutput;
 using round::Message;
 using round::PartyId;
 using round::RoundOutput;
+using round::WithCulpritCode;
 
 constexpr char kWhat[] = "presign";
 
@@ -33,24 +36,6 @@ absl::Status Bad(absl::string_view msg) {
 }
 absl::Status Prefixed(const absl::Status& st) {
   return absl::InvalidArgumentError(absl::StrCat("presign: ", st.message()));
-}
-
-RoundOutput AbortOutput(std::vector<Culprit> culprits) {
-  RoundOutput out;
-  Abort a;
-  a.culprits = std::move(culprits);
-  out.abort = std::move(a);
-  return out;
-}
-// An abort caused by `culprit`'s direct message to this party: the engine
-// broadcasts a complaint with `evidence` that the others judge
-// (PresignJudge).
-RoundOutput DirectAbortOutput(PartyId culprit, absl::string_view reason,
-                              std::vector<uint8_t> evidence = {}) {
-  Culprit c{culprit, std::string(reason)};
-  c.direct_message = true;
-  c.evidence = std::move(evidence);
-  return AbortOutput({std::move(c)});
 }
 
 // The opening (α, ρ) of D = (1+N)^α ρ^N under one's own key, as complaint
@@ -312,8 +297,10 @@ absl::Status VerifyReportedResponse(const PresignState& s, PartyId alice,
                          x_point};
   if (absl::Status v = zk::VerifyPiAffG(st, *proof, s.Ctx(2, bob, alice));
       !v.ok()) {
-    return Bad(absl::StrCat("revealed ", label, " response of ", bob,
-                            " does not verify: ", v.message()));
+    return WithCulpritCode(
+        Bad(absl::StrCat("revealed ", label, " response of ", bob,
+                         " does not verify: ", v.message())),
+        CulpritCode::kBadProof);
   }
   return absl::OkStatus();
 }
@@ -364,12 +351,14 @@ class PresignRound5 : public round::Round {
       if (!c.ok()) return c.status();
       absl::StatusOr<BigInt> opened = nj.EncryptWithNonce(rev.plain, rev.nonce);
       if (!opened.ok() || !(*opened == *c)) {
-        culprits.push_back({j, "presign: delta reveal does not open C_j"});
+        culprits.push_back({j, CulpritCode::kBadOpening,
+                            "presign: delta reveal does not open C_j"});
         continue;
       }
       if (Scalar::FromBigIntReduce(rev.plain) != s.peers.at(j).delta) {
         culprits.push_back(
-            {j, "presign: broadcast delta differs from its MtA values"});
+            {j, CulpritCode::kWrongValue,
+             "presign: broadcast delta differs from its MtA values"});
       }
     }
     return AbortOutput(std::move(culprits));
@@ -386,7 +375,8 @@ class PresignRound5 : public round::Round {
     absl::StatusOr<Scalar> gamma = DecodeSc(pb.gamma(), kWhat, "gamma");
     if (!gamma.ok()) return gamma.status();
     if (Point::MulBase(*gamma) != s.peers.at(msg.from).gamma) {
-      return Bad("revealed gamma does not match Gamma");
+      return WithCulpritCode(Bad("revealed gamma does not match Gamma"),
+                             CulpritCode::kBadOpening);
     }
     absl::StatusOr<Opening> opening =
         DecodeOpening(pb.delta_plain(), pb.delta_nonce(), info.paillier,
@@ -421,9 +411,9 @@ class PresignRound5 : public round::Round {
       if (sodium_memcmp(digest.data(),
                         s.peers.at(msg.from).received_mta_digest.data(),
                         digest.size()) != 0) {
-        return Bad(
-            "revealed MtA responses do not match the round-3 "
-            "received_mta_digest");
+        return WithCulpritCode(Bad("revealed MtA responses do not match the "
+                                   "round-3 received_mta_digest"),
+                               CulpritCode::kBadOpening);
       }
     }
     r.gamma = *gamma;
@@ -540,8 +530,9 @@ class PresignSigmaRound5 : public round::Round {
                                              s.ks->ring_pedersen.get());
         if (!v.ok()) {
           culprits.push_back(
-              {i, absl::StrCat("presign: sigma reveal: mask towards ", j,
-                               " does not match its F: ", v.message())});
+              {i, CulpritCode::kBadProof,
+               absl::StrCat("presign: sigma reveal: mask towards ", j,
+                            " does not match its F: ", v.message())});
           break;
         }
       }
@@ -574,7 +565,7 @@ class PresignSigmaRound5 : public round::Round {
             "presign: sigma reveal: own sigma check failed");
       }
       culprits.push_back(
-          {i,
+          {i, CulpritCode::kWrongValue,
            "presign: sigma_i is not k_i*w_i plus its MtAwc shares "
            "(k*S_i != k_i*Y' + sum_j (B_ji - B_ij))"});
     }
@@ -627,7 +618,8 @@ class PresignSigmaRound5 : public round::Round {
       absl::StatusOr<BigInt> opened =
           info.paillier.EncryptWithNonce(k_opening->plain, k_opening->nonce);
       if (!opened.ok() || !(*opened == s.peers.at(msg.from).cap_k)) {
-        return Bad("revealed k does not open K_i");
+        return WithCulpritCode(Bad("revealed k does not open K_i"),
+                               CulpritCode::kBadOpening);
       }
     }
     if (static_cast<size_t>(pb.received_size()) != others ||
@@ -771,7 +763,8 @@ absl::Status DecodeRound2(const PresignState& s, const Message& msg,
     if (pb.salt().size() != 32) return Bad("salt must be 32 bytes");
     std::array<uint8_t, 32> c = GammaCommitment(s, msg.from, *g, pb.salt());
     if (sodium_memcmp(c.data(), p.gamma_commitment.data(), 32) != 0) {
-      return Bad("Gamma does not open the round-1 commitment");
+      return WithCulpritCode(Bad("Gamma does not open the round-1 commitment"),
+                             CulpritCode::kBadOpening);
     }
     p.gamma = *g;
     return absl::OkStatus();
@@ -831,7 +824,7 @@ absl::Status DecodeRound4(const PresignState& s, const Message& msg,
       if (absl::Status v =
               EqualityProof::Verify(st, *eq, s.Ctx(4, msg.from, 0));
           !v.ok()) {
-        return Prefixed(v);
+        return WithCulpritCode(Prefixed(v), CulpritCode::kBadProof);
       }
     }
     p.r_bar = *r_bar;
@@ -874,7 +867,8 @@ class PresignRound4 : public round::Round {
       absl::Status v = zk::VerifyPiLogRp(st, *p.log_rp, s.Ctx(4, j, s.self),
                                          s.ks->ring_pedersen.get());
       if (!v.ok()) {
-        return DirectAbortOutput(j, absl::StrCat("presign: ", v.message()));
+        return DirectAbortOutput(j, CulpritCode::kBadProof,
+                                 absl::StrCat("presign: ", v.message()));
       }
     }
     Point sum_r_bar = s.big_r.Mul(s.k);
@@ -961,7 +955,7 @@ class PresignRound3 : public round::Round {
     if (absl::Status v = PedersenPokProof::Verify(
             PedersenPokStatement{*t}, *pok, s_->Ctx(3, msg.from, 0));
         !v.ok()) {
-      return Prefixed(v);
+      return WithCulpritCode(Prefixed(v), CulpritCode::kBadProof);
     }
     return absl::OkStatus();
   }
@@ -1084,14 +1078,15 @@ class PresignRound2 : public round::Round {
           zk::VerifyPiAffG(st_g, *p.aff_gamma, s.Ctx(2, j, s.self), secrets);
       if (!v.ok()) {
         return DirectAbortOutput(
-            j, absl::StrCat("presign: mta gamma: ", v.message()));
+            j, CulpritCode::kBadProof,
+            absl::StrCat("presign: mta gamma: ", v.message()));
       }
       zk::PiAffGStatement st_w{
           s.OwnPaillier(), info.paillier, s.OwnRp(),          s.cap_k,
           p.d_w,           p.f_w,         Point::Generator(), s.w_points.at(j)};
       v = zk::VerifyPiAffG(st_w, *p.aff_w, s.Ctx(2, j, s.self), secrets);
       if (!v.ok()) {
-        return DirectAbortOutput(j,
+        return DirectAbortOutput(j, CulpritCode::kBadProof,
                                  absl::StrCat("presign: mta w: ", v.message()));
       }
       absl::StatusOr<BigInt> alpha_g = sk.DecryptSigned(p.d_gamma);
@@ -1102,11 +1097,12 @@ class PresignRound2 : public round::Round {
       // 2^(2ℓ+ε) + 2^(ℓ'+ε) < 2^(ℓ'+ε+1).
       if (!zk::InSignedRange(*alpha_g, zk::kEllPrime + zk::kEpsilon + 1)) {
         return DirectAbortOutput(
-            j, "presign: mta alpha out of range",
+            j, CulpritCode::kBadShare, "presign: mta alpha out of range",
             MtaOpeningEvidence(sk, 1, p.d_gamma, *alpha_g));
       }
       if (!zk::InSignedRange(*alpha_w, zk::kEllPrime + zk::kEpsilon + 1)) {
-        return DirectAbortOutput(j, "presign: mta alpha out of range",
+        return DirectAbortOutput(j, CulpritCode::kBadShare,
+                                 "presign: mta alpha out of range",
                                  MtaOpeningEvidence(sk, 2, p.d_w, *alpha_w));
       }
       const MtaBob& bob = s.bob.at(j);
@@ -1238,7 +1234,8 @@ class PresignRound1 : public round::Round {
       absl::Status v = zk::VerifyPiEnc(st, *p.pi_enc, s.Ctx(1, j, s.self),
                                        s.ks->ring_pedersen.get());
       if (!v.ok()) {
-        return DirectAbortOutput(j, absl::StrCat("presign: ", v.message()));
+        return DirectAbortOutput(j, CulpritCode::kBadProof,
+                                 absl::StrCat("presign: ", v.message()));
       }
     }
     RoundOutput out;
@@ -1349,7 +1346,7 @@ class PresignJudge : public round::ComplaintJudge {
     PeerPresign d;
     if (c.round == 1) {
       if (absl::Status st = DecodeRound1(s, direct, d); !st.ok()) {
-        return Guilty(st.message());
+        return Guilty(st);
       }
       absl::StatusOr<BigInt> cap_k = AccusedK(c);
       if (!cap_k.ok()) return cap_k.status();
@@ -1357,12 +1354,15 @@ class PresignJudge : public round::ComplaintJudge {
       zk::PiEncStatement st{accused.paillier, complainer.ring_pedersen, *cap_k};
       absl::Status v = zk::VerifyPiEnc(
           st, *d.pi_enc, s.Ctx(1, c.accused, c.complainer), nullptr);
-      if (!v.ok()) return Guilty(absl::StrCat("presign: ", v.message()));
+      if (!v.ok()) {
+        return Guilty(CulpritCode::kBadProof,
+                      absl::StrCat("presign: ", v.message()));
+      }
       return False("pi_enc verifies");
     }
     if (c.round == 2) {
       if (absl::Status st = DecodeRound2(s, direct, d); !st.ok()) {
-        return Guilty(st.message());
+        return Guilty(st);
       }
       Point gamma;
       if (c.accused == s.self) {
@@ -1371,7 +1371,7 @@ class PresignJudge : public round::ComplaintJudge {
         PeerPresign b;
         b.gamma_commitment = s.peers.at(c.accused).gamma_commitment;
         if (absl::Status st = DecodeRound2(s, *c.broadcast, b); !st.ok()) {
-          return Guilty(st.message());
+          return Guilty(st);
         }
         gamma = b.gamma;
       } else {
@@ -1391,7 +1391,8 @@ class PresignJudge : public round::ComplaintJudge {
       const ProofContext ctx = s.Ctx(2, c.accused, c.complainer);
       if (absl::Status v = zk::VerifyPiAffG(st_g, *d.aff_gamma, ctx, none);
           !v.ok()) {
-        return Guilty(absl::StrCat("presign: mta gamma: ", v.message()));
+        return Guilty(CulpritCode::kBadProof,
+                      absl::StrCat("presign: mta gamma: ", v.message()));
       }
       zk::PiAffGStatement st_w{complainer.paillier,
                                accused.paillier,
@@ -1403,14 +1404,15 @@ class PresignJudge : public round::ComplaintJudge {
                                s.w_points.at(c.accused)};
       if (absl::Status v = zk::VerifyPiAffG(st_w, *d.aff_w, ctx, none);
           !v.ok()) {
-        return Guilty(absl::StrCat("presign: mta w: ", v.message()));
+        return Guilty(CulpritCode::kBadProof,
+                      absl::StrCat("presign: mta w: ", v.message()));
       }
       if (c.evidence.empty()) return False("both Πaff-g verify");
       return JudgeOpening(c, complainer.paillier, d);
     }
     if (c.round == 4) {
       if (absl::Status st = DecodeRound4(s, direct, d, false); !st.ok()) {
-        return Guilty(st.message());
+        return Guilty(st);
       }
       auto first = c.directs.find(1);
       PeerPresign r1;
@@ -1425,7 +1427,7 @@ class PresignJudge : public round::ComplaintJudge {
         PeerPresign b;
         if (absl::Status st = DecodeRound4(s, *c.broadcast, b, false);
             !st.ok()) {
-          return Guilty(st.message());
+          return Guilty(st);
         }
         r_bar = b.r_bar;
       } else {
@@ -1435,7 +1437,10 @@ class PresignJudge : public round::ComplaintJudge {
                               s.big_r, r_bar};
       absl::Status v = zk::VerifyPiLogRp(
           st, *d.log_rp, s.Ctx(4, c.accused, c.complainer), nullptr);
-      if (!v.ok()) return Guilty(absl::StrCat("presign: ", v.message()));
+      if (!v.ok()) {
+        return Guilty(CulpritCode::kBadProof,
+                      absl::StrCat("presign: ", v.message()));
+      }
       return False("pi_log_rp verifies");
     }
     return Verdict{Outcome::kUndecidable,
@@ -1483,7 +1488,8 @@ class PresignJudge : public round::ComplaintJudge {
     if (zk::InSignedRange(opening->plain, zk::kEllPrime + zk::kEpsilon + 1)) {
       return False("the opened alpha is in range");
     }
-    return Guilty("presign: mta alpha out of range (opening of D verified)");
+    return Guilty(CulpritCode::kBadShare,
+                  "presign: mta alpha out of range (opening of D verified)");
   }
 
   std::shared_ptr<const PresignState> s_;
