@@ -6,7 +6,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "mpc/gg20/codec.h"
+#include "mpc/gg20/payloads.h"
 #include "mpc/gg20/presign_internal.h"
+#include "mpc/gg20/protocol_context.h"
+#include "mpc/round/typed_round.h"
 #include "mpc/transcript/transcript.h"
 #include "mpc/vss/lagrange.h"
 #include "mpc/zk/equality.h"
@@ -73,31 +76,29 @@ struct MtaBob {  // this party as Bob towards Alice j
   }
 };
 
-// What this party received from Bob j for k·γ (resp. k·w), kept for the
-// reveal rounds.
-struct ReceivedGamma {
-  std::string d, f, proof;
-};
-using ReceivedMtawc = ReceivedGamma;
+// What this party received from Bob j for k·γ (resp. k·w), as sent, kept
+// for the reveal rounds.
+using ReceivedGamma = MtaResponseBytes;
+using ReceivedMtawc = MtaResponseBytes;
 
+// What later rounds and the complaint judge need of each other signer's
+// checked messages.
 struct PeerPresign {
   BigInt cap_k;
   std::array<uint8_t, 32> gamma_commitment{};
-  std::optional<zk::PiEncProof> pi_enc;
+  // S of the round-1 Πenc this peer sent to this party (Πlog-rp statement).
+  BigInt pi_enc_s;
   Point gamma;
-  BigInt d_gamma, f_gamma, d_w, f_w;
-  std::optional<zk::PiAffGProof> aff_gamma, aff_w;
   Scalar delta;
   Point cap_t;
   // Round 3: digest of the MtA(k·γ) responses this peer received in round 2.
   std::array<uint8_t, 32> received_mta_digest{};
   Point r_bar, cap_s;
-  // Round 4 (direct): Πlog-rp for R̄_j against pi_enc->cap_s.
-  std::optional<zk::PiLogRpProof> log_rp;
 };
 
 struct PresignState {
   PresignConfig config;
+  ProtocolContext ctx;
   const KeyShare* ks = nullptr;
   PartyId self = 0;
   std::vector<PartyId> signers;       // sorted
@@ -127,13 +128,7 @@ struct PresignState {
   Point own_cap_s;  // S_i = σ_i·R
 
   ProofContext Ctx(uint32_t round, PartyId prover, PartyId verifier) const {
-    ProofContext c;
-    c.session_id = config.session_id;
-    c.protocol = kPresignProtocol;
-    c.round = round;
-    c.prover = prover;
-    c.verifier = verifier == 0 ? ProofContext::kBroadcast : verifier;
-    return c;
+    return ctx.Proof(round, prover, verifier);
   }
   void Tamper(uint32_t round, PartyId to, google::protobuf::Message& m) const {
     if (config.testing != nullptr && config.testing->tamper) {
@@ -160,6 +155,15 @@ struct PresignState {
   }
   const RingPedersenParams& OwnRp() const {
     return ks->ring_pedersen->params();
+  }
+  // Wipes the secrets no identification round needs once the presignature
+  // is produced or discarded.
+  void WipeSecrets() {
+    k.Wipe();
+    sigma.Wipe();
+    w.Wipe();
+    l.Wipe();
+    for (auto& [j, b] : bob) b.Wipe();
   }
 };
 
@@ -191,33 +195,67 @@ std::array<uint8_t, 32> ReceivedMtaDigestOf(
   return ReceivedMtaDigest(s.config.session_id, receiver, entries);
 }
 
-template <typename Proto, typename Proof, typename FromProtoFn>
-absl::StatusOr<Proof> DecodeProof(const std::string& bytes,
-                                  absl::string_view field, FromProtoFn from) {
-  Proto pb;
-  if (absl::Status st = ParseEmbedded(bytes, kMaxProofBytes, pb, kWhat, field);
+// A decoded ciphertext must be valid under `key` ("presign: <field>: ...").
+absl::Status CheckCiphertext(const BigInt& c, const PaillierPublicKey& key,
+                             absl::string_view field) {
+  if (absl::Status st = key.ValidateCiphertext(c); !st.ok()) {
+    return Bad(absl::StrCat(field, ": ", st.message()));
+  }
+  return absl::OkStatus();
+}
+
+// The own copy of a ciphertext this party sent or received (its bytes were
+// produced or decoded by this party: they decode).
+BigInt OwnCiphertext(const std::string& bytes) {
+  absl::StatusOr<BigInt> c =
+      DecodeInt(bytes, kMaxCiphertextMagnitudeBytes, kWhat, "ciphertext");
+  return c.ok() ? *std::move(c) : BigInt();
+}
+
+// Checks of each round's messages against the protocol state, shared by the
+// rounds and the complaint judge (which sees the same decoded values).
+
+// Round 1 broadcast: K_j is a ciphertext under N_j.
+absl::Status CheckRound1(const PresignState& s, PartyId from,
+                         const PresignRound1Payload& v) {
+  return CheckCiphertext(v.cap_k, s.Info(from).paillier, "cap_k");
+}
+
+// Round 2 broadcast: Γ_j opens j's round-1 commitment.
+absl::Status CheckRound2(const PresignState& s, PartyId from,
+                         const std::array<uint8_t, 32>& gamma_commitment,
+                         const PresignRound2Payload& v) {
+  std::array<uint8_t, 32> c = GammaCommitment(s, from, v.gamma, v.salt);
+  if (sodium_memcmp(c.data(), gamma_commitment.data(), 32) != 0) {
+    return WithCulpritCode(Bad("Gamma does not open the round-1 commitment"),
+                           CulpritCode::kBadOpening);
+  }
+  return absl::OkStatus();
+}
+
+// Round 2 direct: D under the recipient's (Alice's) key, F under the
+// sender's (this party's own key in the round, the complainer's when
+// judging a complaint).
+absl::Status CheckRound2Direct(const PresignState& s, const Message& msg,
+                               const PresignRound2DirectPayload& v) {
+  const PaillierPublicKey& alice = s.Info(msg.to).paillier;
+  const PaillierPublicKey& bob = s.Info(msg.from).paillier;
+  if (absl::Status st = CheckCiphertext(v.d_gamma, alice, "d_gamma");
       !st.ok()) {
     return st;
   }
-  absl::StatusOr<Proof> p = from(pb);
-  if (!p.ok()) return Prefixed(p.status());
-  return p;
-}
-
-absl::StatusOr<BigInt> DecodeCiphertext(const std::string& bytes,
-                                        const PaillierPublicKey& key,
-                                        absl::string_view field) {
-  absl::StatusOr<BigInt> c =
-      DecodeInt(bytes, kMaxCiphertextMagnitudeBytes, kWhat, field);
-  if (!c.ok()) return c.status();
-  if (absl::Status st = key.ValidateCiphertext(*c); !st.ok()) {
-    return Bad(absl::StrCat(field, ": ", st.message()));
+  if (absl::Status st = CheckCiphertext(v.f_gamma, bob, "f_gamma"); !st.ok()) {
+    return st;
   }
-  return c;
+  if (absl::Status st = CheckCiphertext(v.d_w, alice, "d_w"); !st.ok()) {
+    return st;
+  }
+  return CheckCiphertext(v.f_w, bob, "f_w");
 }
 
-// ---------------------------------------------------------------- round 5
-// Only reached when Σ R̄_j != G: identification of the wrong δ_j.
+// ------------------------------------------------------- identification
+// Reveal rounds: only reached when a combined value fails (Σ R̄_j != G,
+// δ = 0, R = identity: the δ reveal; Σ S_j != Y': the σ reveal).
 
 // C_j = K_j^γ_j · Π_m D_{j<-m} · Π_m F_{m<-j}^-1 mod N_j².
 absl::StatusOr<BigInt> DeltaCiphertext(const PaillierPublicKey& nj,
@@ -238,64 +276,51 @@ absl::StatusOr<BigInt> DeltaCiphertext(const PaillierPublicKey& nj,
 // A revealed Paillier opening under `key`: the centered plaintext
 // (|m| < N/2, else "<plain_field> out of range (|m| >= N/2)") and a nonce in
 // Z*_N. Whether it opens a given ciphertext is the caller's check.
-struct Opening {
-  BigInt plain, nonce;
-};
-absl::StatusOr<Opening> DecodeOpening(const std::string& plain_bytes,
-                                      const std::string& nonce_bytes,
-                                      const PaillierPublicKey& key,
-                                      absl::string_view plain_field,
-                                      absl::string_view nonce_field) {
-  absl::StatusOr<BigInt> plain =
-      DecodeInt(plain_bytes, kMaxModulusMagnitudeBytes, kWhat, plain_field);
-  if (!plain.ok()) return plain.status();
-  if (!(plain->Abs().ShiftLeft(1) < key.n())) {
+absl::Status CheckOpening(const BigInt& plain, const BigInt& nonce,
+                          const PaillierPublicKey& key,
+                          absl::string_view plain_field,
+                          absl::string_view nonce_field) {
+  if (!(plain.Abs().ShiftLeft(1) < key.n())) {
     return Bad(absl::StrCat(plain_field, " out of range (|m| >= N/2)"));
   }
-  absl::StatusOr<BigInt> nonce =
-      DecodeInt(nonce_bytes, kMaxModulusMagnitudeBytes, kWhat, nonce_field);
-  if (!nonce.ok()) return nonce.status();
-  if (absl::Status st = key.ValidateNonce(*nonce); !st.ok()) {
+  if (absl::Status st = key.ValidateNonce(nonce); !st.ok()) {
     return Bad(absl::StrCat(nonce_field, ": ", st.message()));
   }
-  return Opening{*std::move(plain), *std::move(nonce)};
+  return absl::OkStatus();
 }
 
 // An MtA response that Alice `alice` reports having received from Bob `bob`
-// in round 2 (`kind` "gamma" or "w": fields d_<kind>, f_<kind>,
-// pi_aff_<kind>): D under N_alice, F under N_bob and Bob's Πaff-g for
-// x_point = x·G against K_alice, with its round-2 context. Only Bob can have
-// made a valid one (the proof shows knowledge of x). Error: "revealed
-// <label> response of <bob> does not verify: ..." for the proof.
+// in round 2 (`kind` "gamma" or "w": fields d_<kind>, f_<kind>): D under
+// N_alice, F under N_bob and Bob's Πaff-g for x_point = x·G against
+// K_alice, with its round-2 context. Only Bob can have made a valid one (the
+// proof shows knowledge of x). Error: "revealed <label> response of <bob>
+// does not verify: ..." for the proof.
 absl::Status VerifyReportedResponse(const PresignState& s, PartyId alice,
                                     PartyId bob, absl::string_view kind,
                                     absl::string_view label,
-                                    const std::string& d_bytes,
-                                    const std::string& f_bytes,
-                                    const std::string& proof_bytes,
+                                    const RevealedMtaResponse& r,
                                     const Point& x_point) {
   const PartyPublicInfo& a = s.Info(alice);
-  absl::StatusOr<BigInt> d =
-      DecodeCiphertext(d_bytes, a.paillier, absl::StrCat("d_", kind));
-  if (!d.ok()) return d.status();
-  absl::StatusOr<BigInt> f =
-      DecodeCiphertext(f_bytes, s.Info(bob).paillier, absl::StrCat("f_", kind));
-  if (!f.ok()) return f.status();
-  const std::string proof_field = absl::StrCat("pi_aff_", kind);
-  absl::StatusOr<zk::PiAffGProof> proof =
-      DecodeProof<v1::PiAffGProof, zk::PiAffGProof>(proof_bytes, proof_field,
-                                                    zk::PiAffGProofFromProto);
-  if (!proof.ok()) return proof.status();
+  if (absl::Status st =
+          CheckCiphertext(r.d, a.paillier, absl::StrCat("d_", kind));
+      !st.ok()) {
+    return st;
+  }
+  if (absl::Status st =
+          CheckCiphertext(r.f, s.Info(bob).paillier, absl::StrCat("f_", kind));
+      !st.ok()) {
+    return st;
+  }
   const Point g = Point::Generator();
   zk::PiAffGStatement st{a.paillier,
                          s.Info(bob).paillier,
                          a.ring_pedersen,
                          s.peers.at(alice).cap_k,
-                         *d,
-                         *f,
+                         r.d,
+                         r.f,
                          g,
                          x_point};
-  if (absl::Status v = zk::VerifyPiAffG(st, *proof, s.Ctx(2, bob, alice));
+  if (absl::Status v = zk::VerifyPiAffG(st, r.proof, s.Ctx(2, bob, alice));
       !v.ok()) {
     return WithCulpritCode(
         Bad(absl::StrCat("revealed ", label, " response of ", bob,
@@ -305,57 +330,56 @@ absl::Status VerifyReportedResponse(const PresignState& s, PartyId alice,
   return absl::OkStatus();
 }
 
-struct RevealData {
-  Scalar gamma;
-  BigInt plain, nonce;
-  std::map<PartyId, ReceivedGamma> received;  // by Bob
-};
+// The entry of `list` (in signer order, without `owner`) for signer `m`.
+template <typename T>
+const T& EntryFor(const std::vector<T>& list,
+                  const std::vector<PartyId>& signers, PartyId owner,
+                  PartyId m) {
+  size_t idx = 0;
+  for (PartyId p : signers) {
+    if (p == owner) continue;
+    if (p == m) break;
+    ++idx;
+  }
+  return list.at(idx);
+}
 
-class PresignRound5 : public round::Round {
+// ---------------------------------------------------------- δ reveal
+class PresignDeltaReveal
+    : public round::TypedRound<PresignRevealPayload, round::NoMessage> {
  public:
   // `number`: 5 after round 4 (Σ R̄_j != G), 4 when round 3 already finds
   // δ = Σ δ_j not invertible or R the identity.
-  PresignRound5(std::shared_ptr<PresignState> s, uint32_t number)
-      : s_(std::move(s)), number_(number) {}
-  uint32_t Number() const override { return number_; }
-  bool ExpectsBroadcast() const override { return true; }
-  bool ExpectsDirect() const override { return false; }
-
-  absl::Status Verify(const Message& msg) const override {
-    RevealData r;
-    return Decode(msg, r, /*verify=*/true);
-  }
-  void Store(const Message& msg) override {
-    (void)Decode(msg, reveals_[msg.from], /*verify=*/false);
-  }
+  PresignDeltaReveal(std::shared_ptr<PresignState> s, uint32_t number)
+      : TypedRound(number), s_(std::move(s)) {}
 
   absl::StatusOr<RoundOutput> Finalize(RandomSource&) override {
     PresignState& s = *s_;
     std::vector<Culprit> culprits;
-    for (const auto& [j, rev] : reveals_) {
+    for (const auto& [j, rev] : broadcasts()) {
       const PaillierPublicKey& nj = s.Info(j).paillier;
       std::vector<BigInt> d_received, f_sent;
-      for (const auto& [m, resp] : rev.received) {
-        d_received.push_back(
-            *DecodeInt(resp.d, kMaxCiphertextMagnitudeBytes, kWhat, "d_gamma"));
+      for (const RevealedMtaResponse& resp : rev.received) {
+        d_received.push_back(resp.d);
       }
       for (PartyId m : s.signers) {
         if (m == j) continue;
-        const std::string& f = m == s.self ? s.received_gamma.at(j).f
-                                           : reveals_.at(m).received.at(j).f;
         f_sent.push_back(
-            *DecodeInt(f, kMaxCiphertextMagnitudeBytes, kWhat, "f_gamma"));
+            m == s.self
+                ? OwnCiphertext(s.received_gamma.at(j).f)
+                : EntryFor(broadcasts().at(m).received, s.signers, m, j).f);
       }
       absl::StatusOr<BigInt> c = DeltaCiphertext(nj, s.peers.at(j).cap_k,
                                                  rev.gamma, d_received, f_sent);
       if (!c.ok()) return c.status();
-      absl::StatusOr<BigInt> opened = nj.EncryptWithNonce(rev.plain, rev.nonce);
+      absl::StatusOr<BigInt> opened =
+          nj.EncryptWithNonce(rev.delta_plain, rev.delta_nonce);
       if (!opened.ok() || !(*opened == *c)) {
         culprits.push_back({j, CulpritCode::kBadOpening,
                             "presign: delta reveal does not open C_j"});
         continue;
       }
-      if (Scalar::FromBigIntReduce(rev.plain) != s.peers.at(j).delta) {
+      if (Scalar::FromBigIntReduce(rev.delta_plain) != s.peers.at(j).delta) {
         culprits.push_back(
             {j, CulpritCode::kWrongValue,
              "presign: broadcast delta differs from its MtA values"});
@@ -365,70 +389,60 @@ class PresignRound5 : public round::Round {
   }
 
  private:
-  absl::Status Decode(const Message& msg, RevealData& r, bool verify) const {
+  absl::StatusOr<PresignRevealPayload> DecodeBroadcast(
+      const Message& msg) const override {
+    return DecodePresignReveal(msg.payload);
+  }
+  absl::Status CheckBroadcast(const Message& msg,
+                              const PresignRevealPayload& r) const override {
     const PresignState& s = *s_;
-    v1::PresignReveal pb;
-    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-      return st;
-    }
     const PartyPublicInfo& info = s.Info(msg.from);
-    absl::StatusOr<Scalar> gamma = DecodeSc(pb.gamma(), kWhat, "gamma");
-    if (!gamma.ok()) return gamma.status();
-    if (Point::MulBase(*gamma) != s.peers.at(msg.from).gamma) {
+    if (Point::MulBase(r.gamma) != s.peers.at(msg.from).gamma) {
       return WithCulpritCode(Bad("revealed gamma does not match Gamma"),
                              CulpritCode::kBadOpening);
     }
-    absl::StatusOr<Opening> opening =
-        DecodeOpening(pb.delta_plain(), pb.delta_nonce(), info.paillier,
-                      "delta_plain", "delta_nonce");
-    if (!opening.ok()) return opening.status();
-    if (static_cast<size_t>(pb.received_size()) != s.signers.size() - 1) {
+    if (absl::Status st =
+            CheckOpening(r.delta_plain, r.delta_nonce, info.paillier,
+                         "delta_plain", "delta_nonce");
+        !st.ok()) {
+      return st;
+    }
+    if (r.received.size() != s.signers.size() - 1) {
       return Bad("reveal must list one MtA response per other signer");
     }
+    std::map<PartyId, ReceivedGamma> received;
     size_t idx = 0;
     for (PartyId m : s.signers) {
       if (m == msg.from) continue;
-      const v1::ReceivedMtaResponse& e = pb.received(static_cast<int>(idx++));
-      if (e.from() != m) return Bad("reveal responses not in signer order");
-      if (verify) {
-        const Point& gamma_m =
-            m == s.self ? s.gamma_point : s.peers.at(m).gamma;
-        if (absl::Status st = VerifyReportedResponse(
-                s, msg.from, m, "gamma", "MtA", e.d_gamma(), e.f_gamma(),
-                e.pi_aff_gamma(), gamma_m);
-            !st.ok()) {
-          return st;
-        }
+      const RevealedMtaResponse& e = r.received[idx++];
+      if (e.from != m) return Bad("reveal responses not in signer order");
+      const Point& gamma_m = m == s.self ? s.gamma_point : s.peers.at(m).gamma;
+      if (absl::Status st = VerifyReportedResponse(s, msg.from, m, "gamma",
+                                                   "MtA", e, gamma_m);
+          !st.ok()) {
+        return st;
       }
-      r.received[m] = ReceivedGamma{e.d_gamma(), e.f_gamma(), e.pi_aff_gamma()};
+      received[m] = e.bytes;
     }
-    if (verify) {
-      // The entries must be exactly what msg.from committed to in round 3,
-      // when no γ was public: a forged entry "from m" would need a valid
-      // Πaff-g for Γ_m without γ_m (audit finding 4).
-      std::array<uint8_t, 32> digest =
-          ReceivedMtaDigestOf(s, msg.from, r.received);
-      if (sodium_memcmp(digest.data(),
-                        s.peers.at(msg.from).received_mta_digest.data(),
-                        digest.size()) != 0) {
-        return WithCulpritCode(Bad("revealed MtA responses do not match the "
-                                   "round-3 received_mta_digest"),
-                               CulpritCode::kBadOpening);
-      }
+    // The entries must be exactly what msg.from committed to in round 3,
+    // when no γ was public: a forged entry "from m" would need a valid
+    // Πaff-g for Γ_m without γ_m (audit finding 4).
+    std::array<uint8_t, 32> digest = ReceivedMtaDigestOf(s, msg.from, received);
+    if (sodium_memcmp(digest.data(),
+                      s.peers.at(msg.from).received_mta_digest.data(),
+                      digest.size()) != 0) {
+      return WithCulpritCode(Bad("revealed MtA responses do not match the "
+                                 "round-3 received_mta_digest"),
+                             CulpritCode::kBadOpening);
     }
-    r.gamma = *gamma;
-    r.plain = std::move(opening->plain);
-    r.nonce = std::move(opening->nonce);
     return absl::OkStatus();
   }
 
   std::shared_ptr<PresignState> s_;
-  uint32_t number_;
-  std::map<PartyId, RevealData> reveals_;
 };
 
-// Own reveal: γ_i, the decryption of C_i and its nonce.
-absl::StatusOr<RoundOutput> RevealOutput(
+// Own δ reveal: γ_i, the decryption of C_i and its nonce.
+absl::StatusOr<RoundOutput> DeltaRevealOutput(
     const std::shared_ptr<PresignState>& state, uint32_t round) {
   PresignState& s = *state;
   const PaillierPrivateKey& sk = *s.ks->paillier;
@@ -437,10 +451,8 @@ absl::StatusOr<RoundOutput> RevealOutput(
   for (PartyId m : s.signers) {
     if (m == s.self) continue;
     const ReceivedGamma& g = s.received_gamma.at(m);
-    d_received.push_back(
-        *DecodeInt(g.d, kMaxCiphertextMagnitudeBytes, kWhat, "d_gamma"));
-    f_sent.push_back(*DecodeInt(s.bob.at(m).f_gamma,
-                                kMaxCiphertextMagnitudeBytes, kWhat, "f"));
+    d_received.push_back(OwnCiphertext(g.d));
+    f_sent.push_back(OwnCiphertext(s.bob.at(m).f_gamma));
     v1::ReceivedMtaResponse* e = rev.add_received();
     e->set_from(m);
     e->set_d_gamma(g.d);
@@ -467,11 +479,11 @@ absl::StatusOr<RoundOutput> RevealOutput(
   s.Tamper(round, 0, rev);
   RoundOutput out;
   out.outbound.push_back(round::Message::Broadcast(SerializePayload(rev)));
-  out.next = std::make_unique<PresignRound5>(state, round);
+  out.next = std::make_unique<PresignDeltaReveal>(state, round);
   return out;
 }
 
-// ---------------------------------------------------------------- round 5σ
+// ---------------------------------------------------------- σ reveal
 // Only reached when Σ R̄_j = G but Σ S_j != Y': identification of the party
 // whose σ_j is wrong (see PresignSigmaReveal in gg20.proto).
 
@@ -484,50 +496,32 @@ ProofContext MaskProofContext(const PresignState& s, PartyId prover,
   return c;
 }
 
-struct SigmaRevealData {
-  Scalar k;                                      // k_j mod q
-  std::map<PartyId, std::string> f_w_received;   // by Bob: F as received
-  std::map<PartyId, Point> masks;                // by Alice: B_{j->alice}
-  std::map<PartyId, zk::PiLogStarProof> proofs;  // by Alice
-};
-
-class PresignSigmaRound5 : public round::Round {
+class PresignSigmaReveal
+    : public round::TypedRound<PresignSigmaRevealPayload,
+                               PresignSigmaRevealDirectPayload> {
  public:
-  explicit PresignSigmaRound5(std::shared_ptr<PresignState> s)
-      : s_(std::move(s)) {}
-  uint32_t Number() const override { return 5; }
-  bool ExpectsBroadcast() const override { return true; }
-  bool ExpectsDirect() const override { return true; }
-
-  absl::Status Verify(const Message& msg) const override {
-    SigmaRevealData r;
-    return Decode(msg, r, /*verify=*/true);
-  }
-  void Store(const Message& msg) override {
-    (void)Decode(msg, reveals_[msg.from], /*verify=*/false);
-  }
+  explicit PresignSigmaReveal(std::shared_ptr<PresignState> s)
+      : TypedRound(5), s_(std::move(s)) {}
 
   absl::StatusOr<RoundOutput> Finalize(RandomSource&) override {
     PresignState& s = *s_;
     std::vector<Culprit> culprits;
     // 1. Every mask point against the F its Alice reports (Alice j's
     //    report carries Bob i's Πaff-g, so it is what Bob i sent).
-    for (const auto& [i, rev] : reveals_) {
+    for (const auto& [i, rev] : broadcasts()) {
       for (PartyId j : s.signers) {
         if (j == i) continue;
-        const std::string& f_bytes = j == s.self
-                                         ? s.received_w.at(i).f
-                                         : reveals_.at(j).f_w_received.at(i);
-        absl::StatusOr<BigInt> f =
-            DecodeInt(f_bytes, kMaxCiphertextMagnitudeBytes, kWhat, "f_w");
-        if (!f.ok()) return f.status();
+        const BigInt f =
+            j == s.self
+                ? OwnCiphertext(s.received_w.at(i).f)
+                : EntryFor(broadcasts().at(j).received, s.signers, j, i).f;
         const Point g = Point::Generator();
-        zk::PiLogStarStatement st{s.Info(i).paillier, s.OwnRp(), *f, g,
-                                  rev.masks.at(j)};
+        zk::PiLogStarStatement st{s.Info(i).paillier, s.OwnRp(), f, g,
+                                  EntryFor(rev.masks, s.signers, i, j).point};
         st.ell = zk::kEllPrime;
-        absl::Status v = zk::VerifyPiLogStar(st, rev.proofs.at(j),
-                                             MaskProofContext(s, i, s.self, j),
-                                             s.ks->ring_pedersen.get());
+        absl::Status v = zk::VerifyPiLogStar(
+            st, EntryFor(directs().at(i).proofs, s.signers, i, j).proof,
+            MaskProofContext(s, i, s.self, j), s.ks->ring_pedersen.get());
         if (!v.ok()) {
           culprits.push_back(
               {i, CulpritCode::kBadProof,
@@ -546,9 +540,9 @@ class PresignSigmaRound5 : public round::Round {
     for (const auto& [j, bob] : s.bob) {
       mask[s.self][j] = Point::MulBase(Scalar::FromBigIntReduce(bob.beta_w));
     }
-    for (const auto& [i, rev] : reveals_) {
-      k_of[i] = rev.k;
-      mask[i] = rev.masks;
+    for (const auto& [i, rev] : broadcasts()) {
+      k_of[i] = Scalar::FromBigIntReduce(rev.k_plain);
+      for (const RevealedMask& b : rev.masks) mask[i][b.to] = b.point;
     }
     Scalar k = Scalar::Zero();
     for (const auto& [i, ki] : k_of) k = k + ki;
@@ -569,8 +563,7 @@ class PresignSigmaRound5 : public round::Round {
            "presign: sigma_i is not k_i*w_i plus its MtAwc shares "
            "(k*S_i != k_i*Y' + sum_j (B_ji - B_ij))"});
     }
-    k.Wipe();
-    for (auto& [i, ki] : k_of) ki.Wipe();
+    // k and k_of wipe themselves; the state's own k and β_w are long-lived.
     for (auto& [j, bob] : s.bob) bob.Wipe();
     s.k.Wipe();
     if (culprits.empty()) {
@@ -581,49 +574,27 @@ class PresignSigmaRound5 : public round::Round {
   }
 
  private:
-  absl::Status Decode(const Message& msg, SigmaRevealData& r,
-                      bool verify) const {
+  absl::StatusOr<PresignSigmaRevealPayload> DecodeBroadcast(
+      const Message& msg) const override {
+    return DecodePresignSigmaReveal(msg.payload);
+  }
+  absl::Status CheckBroadcast(
+      const Message& msg, const PresignSigmaRevealPayload& r) const override {
     const PresignState& s = *s_;
     const PartyPublicInfo& info = s.Info(msg.from);
     const size_t others = s.signers.size() - 1;
-    if (!msg.is_broadcast()) {
-      v1::PresignSigmaRevealDirect pb;
-      if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-        return st;
-      }
-      if (static_cast<size_t>(pb.proofs_size()) != others) {
-        return Bad("sigma reveal must carry one mask proof per other signer");
-      }
-      size_t idx = 0;
-      for (PartyId j : s.signers) {
-        if (j == msg.from) continue;
-        const v1::MtawcMaskProof& e = pb.proofs(static_cast<int>(idx++));
-        if (e.to() != j) return Bad("sigma reveal proofs not in signer order");
-        absl::StatusOr<zk::PiLogStarProof> proof =
-            DecodeProof<v1::PiLogStarProof, zk::PiLogStarProof>(
-                e.pi_log_star(), "pi_log_star", zk::PiLogStarProofFromProto);
-        if (!proof.ok()) return proof.status();
-        r.proofs[j] = *std::move(proof);
-      }
-      return absl::OkStatus();
-    }
-    v1::PresignSigmaReveal pb;
-    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
+    if (absl::Status st = CheckOpening(r.k_plain, r.k_nonce, info.paillier,
+                                       "k_plain", "k_nonce");
+        !st.ok()) {
       return st;
     }
-    absl::StatusOr<Opening> k_opening = DecodeOpening(
-        pb.k_plain(), pb.k_nonce(), info.paillier, "k_plain", "k_nonce");
-    if (!k_opening.ok()) return k_opening.status();
-    if (verify) {
-      absl::StatusOr<BigInt> opened =
-          info.paillier.EncryptWithNonce(k_opening->plain, k_opening->nonce);
-      if (!opened.ok() || !(*opened == s.peers.at(msg.from).cap_k)) {
-        return WithCulpritCode(Bad("revealed k does not open K_i"),
-                               CulpritCode::kBadOpening);
-      }
+    absl::StatusOr<BigInt> opened =
+        info.paillier.EncryptWithNonce(r.k_plain, r.k_nonce);
+    if (!opened.ok() || !(*opened == s.peers.at(msg.from).cap_k)) {
+      return WithCulpritCode(Bad("revealed k does not open K_i"),
+                             CulpritCode::kBadOpening);
     }
-    if (static_cast<size_t>(pb.received_size()) != others ||
-        static_cast<size_t>(pb.masks_size()) != others) {
+    if (r.received.size() != others || r.masks.size() != others) {
       return Bad(
           "sigma reveal must list one MtAwc response and one mask per other "
           "signer");
@@ -631,32 +602,43 @@ class PresignSigmaRound5 : public round::Round {
     size_t idx = 0;
     for (PartyId m : s.signers) {
       if (m == msg.from) continue;
-      const v1::ReceivedMtawcResponse& e = pb.received(static_cast<int>(idx));
-      const v1::MtawcMaskPoint& b = pb.masks(static_cast<int>(idx));
+      const RevealedMtaResponse& e = r.received[idx];
+      const RevealedMask& b = r.masks[idx];
       ++idx;
-      if (e.from() != m || b.to() != m) {
+      if (e.from != m || b.to != m) {
         return Bad("sigma reveal entries not in signer order");
       }
-      absl::StatusOr<Point> mask = DecodePt(b.point(), kWhat, "mask");
-      if (!mask.ok()) return mask.status();
-      if (verify) {
-        // Bob m's Πaff-g binds the report to W_m: only m could make it.
-        if (absl::Status st =
-                VerifyReportedResponse(s, msg.from, m, "w", "MtAwc", e.d_w(),
-                                       e.f_w(), e.pi_aff_w(), s.w_points.at(m));
-            !st.ok()) {
-          return st;
-        }
+      // Bob m's Πaff-g binds the report to W_m: only m could make it.
+      if (absl::Status st = VerifyReportedResponse(s, msg.from, m, "w", "MtAwc",
+                                                   e, s.w_points.at(m));
+          !st.ok()) {
+        return st;
       }
-      r.f_w_received[m] = e.f_w();
-      r.masks[m] = *mask;
     }
-    r.k = Scalar::FromBigIntReduce(k_opening->plain);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<PresignSigmaRevealDirectPayload> DecodeDirect(
+      const Message& msg) const override {
+    return DecodePresignSigmaRevealDirect(msg.payload);
+  }
+  absl::Status CheckDirect(
+      const Message& msg,
+      const PresignSigmaRevealDirectPayload& r) const override {
+    const PresignState& s = *s_;
+    if (r.proofs.size() != s.signers.size() - 1) {
+      return Bad("sigma reveal must carry one mask proof per other signer");
+    }
+    size_t idx = 0;
+    for (PartyId j : s.signers) {
+      if (j == msg.from) continue;
+      if (r.proofs[idx++].to != j) {
+        return Bad("sigma reveal proofs not in signer order");
+      }
+    }
     return absl::OkStatus();
   }
 
   std::shared_ptr<PresignState> s_;
-  std::map<PartyId, SigmaRevealData> reveals_;
 };
 
 // Own σ reveal: k_i with the nonce of K_i, the MtAwc responses received,
@@ -714,158 +696,26 @@ absl::StatusOr<RoundOutput> SigmaRevealOutput(
     s.Tamper(5, v, d);
     out.outbound.push_back(round::Message::Direct(v, SerializePayload(d)));
   }
-  out.next = std::make_unique<PresignSigmaRound5>(state);
+  out.next = std::make_unique<PresignSigmaReveal>(state);
   return out;
 }
 
-// Round-1 messages: K_j and the Γ commitment, or the direct Πenc. Used by the
-// round and the judge.
-absl::Status DecodeRound1(const PresignState& s, const Message& msg,
-                          PeerPresign& p) {
-  if (msg.is_broadcast()) {
-    v1::PresignRound1 pb;
-    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-      return st;
-    }
-    absl::StatusOr<BigInt> k =
-        DecodeCiphertext(pb.cap_k(), s.Info(msg.from).paillier, "cap_k");
-    if (!k.ok()) return k.status();
-    absl::StatusOr<std::array<uint8_t, 32>> c =
-        DecodeDigest(pb.gamma_commitment(), kWhat, "gamma_commitment");
-    if (!c.ok()) return c.status();
-    p.cap_k = *std::move(k);
-    p.gamma_commitment = *c;
-    return absl::OkStatus();
-  }
-  v1::PresignRound1Direct pb;
-  if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-    return st;
-  }
-  absl::StatusOr<zk::PiEncProof> proof =
-      DecodeProof<v1::PiEncProof, zk::PiEncProof>(pb.pi_enc(), "pi_enc",
-                                                  zk::PiEncProofFromProto);
-  if (!proof.ok()) return proof.status();
-  p.pi_enc = *std::move(proof);
-  return absl::OkStatus();
-}
-
-// Round-2 messages: the opening of Γ_j against p.gamma_commitment, or the
-// direct MtA responses (D, F, Πaff-g twice). Used by the round and the judge.
-absl::Status DecodeRound2(const PresignState& s, const Message& msg,
-                          PeerPresign& p) {
-  if (msg.is_broadcast()) {
-    v1::PresignRound2 pb;
-    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-      return st;
-    }
-    absl::StatusOr<Point> g = DecodePt(pb.gamma_point(), kWhat, "gamma_point");
-    if (!g.ok()) return g.status();
-    if (pb.salt().size() != 32) return Bad("salt must be 32 bytes");
-    std::array<uint8_t, 32> c = GammaCommitment(s, msg.from, *g, pb.salt());
-    if (sodium_memcmp(c.data(), p.gamma_commitment.data(), 32) != 0) {
-      return WithCulpritCode(Bad("Gamma does not open the round-1 commitment"),
-                             CulpritCode::kBadOpening);
-    }
-    p.gamma = *g;
-    return absl::OkStatus();
-  }
-  v1::PresignRound2Direct pb;
-  if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-    return st;
-  }
-  // D is under the recipient's (Alice's) key: this party's own in the
-  // round, the complainer's when judging a complaint.
-  const PaillierPublicKey& mine = s.Info(msg.to).paillier;
-  const PaillierPublicKey& theirs = s.Info(msg.from).paillier;
-  absl::StatusOr<BigInt> dg = DecodeCiphertext(pb.d_gamma(), mine, "d_gamma");
-  if (!dg.ok()) return dg.status();
-  absl::StatusOr<BigInt> fg = DecodeCiphertext(pb.f_gamma(), theirs, "f_gamma");
-  if (!fg.ok()) return fg.status();
-  absl::StatusOr<BigInt> dw = DecodeCiphertext(pb.d_w(), mine, "d_w");
-  if (!dw.ok()) return dw.status();
-  absl::StatusOr<BigInt> fw = DecodeCiphertext(pb.f_w(), theirs, "f_w");
-  if (!fw.ok()) return fw.status();
-  absl::StatusOr<zk::PiAffGProof> ag =
-      DecodeProof<v1::PiAffGProof, zk::PiAffGProof>(
-          pb.pi_aff_gamma(), "pi_aff_gamma", zk::PiAffGProofFromProto);
-  if (!ag.ok()) return ag.status();
-  absl::StatusOr<zk::PiAffGProof> aw =
-      DecodeProof<v1::PiAffGProof, zk::PiAffGProof>(pb.pi_aff_w(), "pi_aff_w",
-                                                    zk::PiAffGProofFromProto);
-  if (!aw.ok()) return aw.status();
-  p.d_gamma = *std::move(dg);
-  p.f_gamma = *std::move(fg);
-  p.d_w = *std::move(dw);
-  p.f_w = *std::move(fw);
-  p.aff_gamma = *std::move(ag);
-  p.aff_w = *std::move(aw);
-  return absl::OkStatus();
-}
-
-// Round-4 messages: R̄_j, S_j with the equality proof against T_j (checked
-// when `verify`), or the direct Πlog-rp. Used by the round and the judge.
-absl::Status DecodeRound4(const PresignState& s, const Message& msg,
-                          PeerPresign& p, bool verify) {
-  if (msg.is_broadcast()) {
-    v1::PresignRound4 pb;
-    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-      return st;
-    }
-    absl::StatusOr<Point> r_bar = DecodePt(pb.r_bar(), kWhat, "r_bar");
-    if (!r_bar.ok()) return r_bar.status();
-    absl::StatusOr<Point> cap_s = DecodePt(pb.cap_s(), kWhat, "cap_s");
-    if (!cap_s.ok()) return cap_s.status();
-    if (verify) {
-      absl::StatusOr<EqualityProof> eq =
-          DecodeProof<v1::EqualityProof, EqualityProof>(
-              pb.equality(), "equality", EqualityProof::FromProto);
-      if (!eq.ok()) return eq.status();
-      EqualityStatement st{s.big_r, *cap_s, s.peers.at(msg.from).cap_t};
-      if (absl::Status v =
-              EqualityProof::Verify(st, *eq, s.Ctx(4, msg.from, 0));
-          !v.ok()) {
-        return WithCulpritCode(Prefixed(v), CulpritCode::kBadProof);
-      }
-    }
-    p.r_bar = *r_bar;
-    p.cap_s = *cap_s;
-    return absl::OkStatus();
-  }
-  v1::PresignRound4Direct pb;
-  if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-    return st;
-  }
-  absl::StatusOr<zk::PiLogRpProof> proof =
-      DecodeProof<v1::PiLogRpProof, zk::PiLogRpProof>(
-          pb.pi_log_rp(), "pi_log_rp", zk::PiLogRpProofFromProto);
-  if (!proof.ok()) return proof.status();
-  p.log_rp = *std::move(proof);
-  return absl::OkStatus();
-}
-
 // ---------------------------------------------------------------- round 4
-class PresignRound4 : public round::Round {
+class PresignRound4 : public round::TypedRound<PresignRound4Payload,
+                                               PresignRound4DirectPayload> {
  public:
-  explicit PresignRound4(std::shared_ptr<PresignState> s) : s_(std::move(s)) {}
-  uint32_t Number() const override { return 4; }
-  bool ExpectsBroadcast() const override { return true; }
-  bool ExpectsDirect() const override { return true; }
-  absl::Status Verify(const Message& msg) const override {
-    PeerPresign tmp;
-    return DecodeRound4(*s_, msg, tmp, true);
-  }
-  void Store(const Message& msg) override {
-    (void)DecodeRound4(*s_, msg, s_->peers[msg.from], false);
-  }
+  explicit PresignRound4(std::shared_ptr<PresignState> s)
+      : TypedRound(4), s_(std::move(s)) {}
   absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
     PresignState& s = *s_;
     // Πlog-rp: R̄_j = k_j·R for the k_j committed in the S of j's round-1
     // Πenc to this party, which is the k_j inside K_j (Πenc binds both to
     // one value; see mpc/zk/pi_log_rp.h).
     for (auto& [j, p] : s.peers) {
-      zk::PiLogRpStatement st{s.OwnRp(), p.pi_enc->cap_s, s.big_r, p.r_bar};
-      absl::Status v = zk::VerifyPiLogRp(st, *p.log_rp, s.Ctx(4, j, s.self),
-                                         s.ks->ring_pedersen.get());
+      zk::PiLogRpStatement st{s.OwnRp(), p.pi_enc_s, s.big_r, p.r_bar};
+      absl::Status v =
+          zk::VerifyPiLogRp(st, directs().at(j).log_rp, s.Ctx(4, j, s.self),
+                            s.ks->ring_pedersen.get());
       if (!v.ok()) {
         return DirectAbortOutput(j, CulpritCode::kBadProof,
                                  absl::StrCat("presign: ", v.message()));
@@ -887,17 +737,14 @@ class PresignRound4 : public round::Round {
       // Every R̄_j is proven against K_j, so δ = Σ δ_j is inconsistent with
       // k·γ: some party broadcast a wrong δ_j. Discard the presignature
       // and identify the party in a reveal round.
-      s.k.Wipe();
-      s.sigma.Wipe();
-      s.w.Wipe();
-      s.l.Wipe();
-      for (auto& [j, bob] : s.bob) bob.Wipe();
-      return RevealOutput(s_, 5);
+      s.WipeSecrets();
+      return DeltaRevealOutput(s_, 5);
     }
     if (sum_s != s.public_key) {
       // Every S_j is tied to T_j, every R̄_j to K_j, and δ is consistent:
       // some party used a σ_j that is not k_j·w_j plus its MtAwc shares.
-      // Discard the presignature and identify it in the σ reveal round.
+      // Discard the presignature and identify it in the σ reveal round
+      // (which still needs k_i and β_w).
       s.sigma.Wipe();
       s.w.Wipe();
       s.l.Wipe();
@@ -916,58 +763,45 @@ class PresignRound4 : public round::Round {
     RoundOutput out;
     out.result =
         std::make_shared<Presignature>(std::move(pub), s.self, s.k, s.sigma);
-    s.k.Wipe();
-    s.sigma.Wipe();
+    s.WipeSecrets();
     s.gamma.Wipe();
-    s.w.Wipe();
-    s.l.Wipe();
-    for (auto& [j, bob] : s.bob) bob.Wipe();
     return out;
   }
 
  private:
+  absl::StatusOr<PresignRound4Payload> DecodeBroadcast(
+      const Message& msg) const override {
+    return DecodePresignRound4(msg.payload);
+  }
+  absl::Status CheckBroadcast(const Message& msg,
+                              const PresignRound4Payload& v) const override {
+    EqualityStatement st{s_->big_r, v.cap_s, s_->peers.at(msg.from).cap_t};
+    if (absl::Status e =
+            EqualityProof::Verify(st, v.equality, s_->Ctx(4, msg.from, 0));
+        !e.ok()) {
+      return WithCulpritCode(Prefixed(e), CulpritCode::kBadProof);
+    }
+    return absl::OkStatus();
+  }
+  void StoredBroadcast(const Message& msg, PresignRound4Payload& v) override {
+    PeerPresign& p = s_->peers[msg.from];
+    p.r_bar = v.r_bar;
+    p.cap_s = v.cap_s;
+  }
+  absl::StatusOr<PresignRound4DirectPayload> DecodeDirect(
+      const Message& msg) const override {
+    return DecodePresignRound4Direct(msg.payload);
+  }
+
   std::shared_ptr<PresignState> s_;
 };
 
 // ---------------------------------------------------------------- round 3
-class PresignRound3 : public round::Round {
+class PresignRound3
+    : public round::TypedRound<PresignRound3Payload, round::NoMessage> {
  public:
-  explicit PresignRound3(std::shared_ptr<PresignState> s) : s_(std::move(s)) {}
-  uint32_t Number() const override { return 3; }
-  bool ExpectsBroadcast() const override { return true; }
-  bool ExpectsDirect() const override { return false; }
-  absl::Status Verify(const Message& msg) const override {
-    v1::PresignRound3 pb;
-    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-      return st;
-    }
-    absl::StatusOr<Scalar> delta = DecodeSc(pb.delta(), kWhat, "delta");
-    if (!delta.ok()) return delta.status();
-    absl::StatusOr<Point> t = DecodePt(pb.cap_t(), kWhat, "cap_t");
-    if (!t.ok()) return t.status();
-    absl::StatusOr<PedersenPokProof> pok =
-        DecodeProof<v1::PedersenPokProof, PedersenPokProof>(
-            pb.pedersen_pok(), "pedersen_pok", PedersenPokProof::FromProto);
-    if (!pok.ok()) return pok.status();
-    absl::StatusOr<std::array<uint8_t, 32>> digest =
-        DecodeDigest(pb.received_mta_digest(), kWhat, "received_mta_digest");
-    if (!digest.ok()) return digest.status();
-    if (absl::Status v = PedersenPokProof::Verify(
-            PedersenPokStatement{*t}, *pok, s_->Ctx(3, msg.from, 0));
-        !v.ok()) {
-      return WithCulpritCode(Prefixed(v), CulpritCode::kBadProof);
-    }
-    return absl::OkStatus();
-  }
-  void Store(const Message& msg) override {
-    v1::PresignRound3 pb;
-    (void)ParsePayload(msg.payload, pb, kWhat);
-    PeerPresign& p = s_->peers[msg.from];
-    p.delta = *DecodeSc(pb.delta(), kWhat, "delta");
-    p.cap_t = *DecodePt(pb.cap_t(), kWhat, "cap_t");
-    p.received_mta_digest =
-        *DecodeDigest(pb.received_mta_digest(), kWhat, "received_mta_digest");
-  }
+  explicit PresignRound3(std::shared_ptr<PresignState> s)
+      : TypedRound(3), s_(std::move(s)) {}
   absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
     PresignState& s = *s_;
     // The Πenc randomness is only needed for the Πlog-rp proofs made here:
@@ -986,12 +820,8 @@ class PresignRound3 : public round::Round {
       // δ = 0 or Γ = Σ Γ_j the identity: with honest parties this has
       // negligible probability, so some δ_j does not match its MtA values
       // (e.g. a rushing party cancelled the sum). Identify it at once.
-      s.k.Wipe();
-      s.sigma.Wipe();
-      s.w.Wipe();
-      s.l.Wipe();
-      for (auto& [j, bob] : s.bob) bob.Wipe();
-      return RevealOutput(s_, 4);
+      s.WipeSecrets();
+      return DeltaRevealOutput(s_, 4);
     }
     // k used for R̄_i and its Πlog-rp proofs (k_i + 1 only when a test
     // makes this party cheat; the Πenc S still commits to k_i).
@@ -1037,45 +867,49 @@ class PresignRound3 : public round::Round {
   }
 
  private:
+  absl::StatusOr<PresignRound3Payload> DecodeBroadcast(
+      const Message& msg) const override {
+    return DecodePresignRound3(msg.payload);
+  }
+  absl::Status CheckBroadcast(const Message& msg,
+                              const PresignRound3Payload& v) const override {
+    if (absl::Status e = PedersenPokProof::Verify(
+            PedersenPokStatement{v.cap_t}, v.pok, s_->Ctx(3, msg.from, 0));
+        !e.ok()) {
+      return WithCulpritCode(Prefixed(e), CulpritCode::kBadProof);
+    }
+    return absl::OkStatus();
+  }
+  void StoredBroadcast(const Message& msg, PresignRound3Payload& v) override {
+    PeerPresign& p = s_->peers[msg.from];
+    p.delta = v.delta;
+    p.cap_t = v.cap_t;
+    p.received_mta_digest = v.received_mta_digest;
+  }
+
   std::shared_ptr<PresignState> s_;
 };
 
 // ---------------------------------------------------------------- round 2
-class PresignRound2 : public round::Round {
+class PresignRound2 : public round::TypedRound<PresignRound2Payload,
+                                               PresignRound2DirectPayload> {
  public:
-  explicit PresignRound2(std::shared_ptr<PresignState> s) : s_(std::move(s)) {}
-  uint32_t Number() const override { return 2; }
-  bool ExpectsBroadcast() const override { return true; }
-  bool ExpectsDirect() const override { return true; }
-  absl::Status Verify(const Message& msg) const override {
-    PeerPresign tmp;
-    tmp.gamma_commitment = s_->peers.at(msg.from).gamma_commitment;
-    return DecodeRound2(*s_, msg, tmp);
-  }
-  void Store(const Message& msg) override {
-    (void)DecodeRound2(*s_, msg, s_->peers[msg.from]);
-    if (!msg.is_broadcast()) {
-      v1::PresignRound2Direct pb;
-      (void)ParsePayload(msg.payload, pb, kWhat);
-      s_->received_gamma[msg.from] =
-          ReceivedGamma{pb.d_gamma(), pb.f_gamma(), pb.pi_aff_gamma()};
-      s_->received_w[msg.from] =
-          ReceivedMtawc{pb.d_w(), pb.f_w(), pb.pi_aff_w()};
-    }
-  }
+  explicit PresignRound2(std::shared_ptr<PresignState> s)
+      : TypedRound(2), s_(std::move(s)) {}
   absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
     PresignState& s = *s_;
     const PaillierPrivateKey& sk = *s.ks->paillier;
     zk::PiAffGVerifierSecrets secrets{&sk, s.ks->ring_pedersen.get()};
     Scalar delta = s.k * s.gamma;
     Scalar sigma = s.k * s.w;
-    for (auto& [j, p] : s.peers) {
+    for (auto& [j, peer] : s.peers) {
+      const PresignRound2DirectPayload& p = directs().at(j);
       const PartyPublicInfo& info = s.Info(j);
       zk::PiAffGStatement st_g{
           s.OwnPaillier(), info.paillier, s.OwnRp(),          s.cap_k,
-          p.d_gamma,       p.f_gamma,     Point::Generator(), p.gamma};
+          p.d_gamma,       p.f_gamma,     Point::Generator(), peer.gamma};
       absl::Status v =
-          zk::VerifyPiAffG(st_g, *p.aff_gamma, s.Ctx(2, j, s.self), secrets);
+          zk::VerifyPiAffG(st_g, p.aff_gamma, s.Ctx(2, j, s.self), secrets);
       if (!v.ok()) {
         return DirectAbortOutput(
             j, CulpritCode::kBadProof,
@@ -1084,7 +918,7 @@ class PresignRound2 : public round::Round {
       zk::PiAffGStatement st_w{
           s.OwnPaillier(), info.paillier, s.OwnRp(),          s.cap_k,
           p.d_w,           p.f_w,         Point::Generator(), s.w_points.at(j)};
-      v = zk::VerifyPiAffG(st_w, *p.aff_w, s.Ctx(2, j, s.self), secrets);
+      v = zk::VerifyPiAffG(st_w, p.aff_w, s.Ctx(2, j, s.self), secrets);
       if (!v.ok()) {
         return DirectAbortOutput(j, CulpritCode::kBadProof,
                                  absl::StrCat("presign: mta w: ", v.message()));
@@ -1110,8 +944,6 @@ class PresignRound2 : public round::Round {
               Scalar::FromBigIntReduce(bob.beta_gamma);
       sigma = sigma + Scalar::FromBigIntReduce(*alpha_w) -
               Scalar::FromBigIntReduce(bob.beta_w);
-      alpha_g->Wipe();
-      alpha_w->Wipe();
     }
     // β_w (and F_w's nonce) stay until round 4: the σ reveal needs them.
     for (auto& [j, bob] : s.bob) bob.beta_gamma.Wipe();
@@ -1152,6 +984,32 @@ class PresignRound2 : public round::Round {
   }
 
  private:
+  absl::StatusOr<PresignRound2Payload> DecodeBroadcast(
+      const Message& msg) const override {
+    return DecodePresignRound2(msg.payload);
+  }
+  absl::Status CheckBroadcast(const Message& msg,
+                              const PresignRound2Payload& v) const override {
+    return CheckRound2(*s_, msg.from, s_->peers.at(msg.from).gamma_commitment,
+                       v);
+  }
+  void StoredBroadcast(const Message& msg, PresignRound2Payload& v) override {
+    s_->peers[msg.from].gamma = v.gamma;
+  }
+  absl::StatusOr<PresignRound2DirectPayload> DecodeDirect(
+      const Message& msg) const override {
+    return DecodePresignRound2Direct(msg.payload);
+  }
+  absl::Status CheckDirect(const Message& msg,
+                           const PresignRound2DirectPayload& v) const override {
+    return CheckRound2Direct(*s_, msg, v);
+  }
+  void StoredDirect(const Message& msg,
+                    PresignRound2DirectPayload& v) override {
+    s_->received_gamma[msg.from] = v.gamma_bytes;
+    s_->received_w[msg.from] = v.w_bytes;
+  }
+
   std::shared_ptr<PresignState> s_;
 };
 
@@ -1214,25 +1072,18 @@ absl::Status BobMta(const PresignState& s, PartyId j, const Scalar& x,
 }
 
 // ---------------------------------------------------------------- round 1
-class PresignRound1 : public round::Round {
+class PresignRound1 : public round::TypedRound<PresignRound1Payload,
+                                               PresignRound1DirectPayload> {
  public:
-  explicit PresignRound1(std::shared_ptr<PresignState> s) : s_(std::move(s)) {}
-  uint32_t Number() const override { return 1; }
-  bool ExpectsBroadcast() const override { return true; }
-  bool ExpectsDirect() const override { return true; }
-  absl::Status Verify(const Message& msg) const override {
-    PeerPresign tmp;
-    return DecodeRound1(*s_, msg, tmp);
-  }
-  void Store(const Message& msg) override {
-    (void)DecodeRound1(*s_, msg, s_->peers[msg.from]);
-  }
+  explicit PresignRound1(std::shared_ptr<PresignState> s)
+      : TypedRound(1), s_(std::move(s)) {}
   absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
     PresignState& s = *s_;
     for (auto& [j, p] : s.peers) {
       zk::PiEncStatement st{s.Info(j).paillier, s.OwnRp(), p.cap_k};
-      absl::Status v = zk::VerifyPiEnc(st, *p.pi_enc, s.Ctx(1, j, s.self),
-                                       s.ks->ring_pedersen.get());
+      absl::Status v =
+          zk::VerifyPiEnc(st, directs().at(j).pi_enc, s.Ctx(1, j, s.self),
+                          s.ks->ring_pedersen.get());
       if (!v.ok()) {
         return DirectAbortOutput(j, CulpritCode::kBadProof,
                                  absl::StrCat("presign: ", v.message()));
@@ -1266,20 +1117,35 @@ class PresignRound1 : public round::Round {
   }
 
  private:
+  absl::StatusOr<PresignRound1Payload> DecodeBroadcast(
+      const Message& msg) const override {
+    return DecodePresignRound1(msg.payload);
+  }
+  absl::Status CheckBroadcast(const Message& msg,
+                              const PresignRound1Payload& v) const override {
+    return CheckRound1(*s_, msg.from, v);
+  }
+  void StoredBroadcast(const Message& msg, PresignRound1Payload& v) override {
+    PeerPresign& p = s_->peers[msg.from];
+    p.cap_k = v.cap_k;
+    p.gamma_commitment = v.gamma_commitment;
+  }
+  absl::StatusOr<PresignRound1DirectPayload> DecodeDirect(
+      const Message& msg) const override {
+    return DecodePresignRound1Direct(msg.payload);
+  }
+  void StoredDirect(const Message& msg,
+                    PresignRound1DirectPayload& v) override {
+    s_->peers[msg.from].pi_enc_s = v.pi_enc.cap_s;
+  }
+
   std::shared_ptr<PresignState> s_;
 };
 
 // ---------------------------------------------------------------- round 0
-class PresignRound0 : public round::Round {
+class PresignRound0 : public round::FirstRound {
  public:
   explicit PresignRound0(std::shared_ptr<PresignState> s) : s_(std::move(s)) {}
-  uint32_t Number() const override { return 0; }
-  bool ExpectsBroadcast() const override { return false; }
-  bool ExpectsDirect() const override { return false; }
-  absl::Status Verify(const Message&) const override {
-    return Bad("round 0 expects no messages");
-  }
-  void Store(const Message&) override {}
   absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
     PresignState& s = *s_;
     s.k = Scalar::RandomNonZero(rng);
@@ -1328,11 +1194,12 @@ class PresignRound0 : public round::Round {
 };
 
 // Judges complaints about presign direct messages (round.h ComplaintJudge)
-// with public data only: round 1 (Πenc of K_j to the complainer), round 2
-// (both Πaff-g, and an out-of-range α shown by the complainer's opening of
-// D), round 4 (Πlog-rp against the S of the accused's round-1 Πenc to the
-// complainer, which the complaint carries). The reveal rounds' direct
-// proofs are not judged (undecidable: both parties are suspects).
+// with public data only, through the rounds' decoders and checks: round 1
+// (Πenc of K_j to the complainer), round 2 (both Πaff-g, and an
+// out-of-range α shown by the complainer's opening of D), round 4 (Πlog-rp
+// against the S of the accused's round-1 Πenc to the complainer, which the
+// complaint carries). The reveal rounds' direct proofs are not judged
+// (undecidable: both parties are suspects).
 class PresignJudge : public round::ComplaintJudge {
  public:
   explicit PresignJudge(std::shared_ptr<const PresignState> s)
@@ -1343,17 +1210,16 @@ class PresignJudge : public round::ComplaintJudge {
     const PartyPublicInfo& accused = s.Info(c.accused);
     const PartyPublicInfo& complainer = s.Info(c.complainer);
     const Message& direct = *c.directs.at(c.round);
-    PeerPresign d;
     if (c.round == 1) {
-      if (absl::Status st = DecodeRound1(s, direct, d); !st.ok()) {
-        return Guilty(st);
-      }
+      absl::StatusOr<PresignRound1DirectPayload> d =
+          DecodePresignRound1Direct(direct.payload);
+      if (!d.ok()) return Guilty(d.status());
       absl::StatusOr<BigInt> cap_k = AccusedK(c);
       if (!cap_k.ok()) return cap_k.status();
       if (cap_k->IsZero()) return False("pi_enc decodes and no K was sent");
       zk::PiEncStatement st{accused.paillier, complainer.ring_pedersen, *cap_k};
       absl::Status v = zk::VerifyPiEnc(
-          st, *d.pi_enc, s.Ctx(1, c.accused, c.complainer), nullptr);
+          st, d->pi_enc, s.Ctx(1, c.accused, c.complainer), nullptr);
       if (!v.ok()) {
         return Guilty(CulpritCode::kBadProof,
                       absl::StrCat("presign: ", v.message()));
@@ -1361,19 +1227,25 @@ class PresignJudge : public round::ComplaintJudge {
       return False("pi_enc verifies");
     }
     if (c.round == 2) {
-      if (absl::Status st = DecodeRound2(s, direct, d); !st.ok()) {
+      absl::StatusOr<PresignRound2DirectPayload> d =
+          DecodePresignRound2Direct(direct.payload);
+      if (!d.ok()) return Guilty(d.status());
+      if (absl::Status st = CheckRound2Direct(s, direct, *d); !st.ok()) {
         return Guilty(st);
       }
       Point gamma;
       if (c.accused == s.self) {
         gamma = s.gamma_point;
       } else if (c.broadcast != nullptr) {
-        PeerPresign b;
-        b.gamma_commitment = s.peers.at(c.accused).gamma_commitment;
-        if (absl::Status st = DecodeRound2(s, *c.broadcast, b); !st.ok()) {
+        absl::StatusOr<PresignRound2Payload> b =
+            DecodePresignRound2(c.broadcast->payload);
+        if (!b.ok()) return Guilty(b.status());
+        if (absl::Status st = CheckRound2(
+                s, c.accused, s.peers.at(c.accused).gamma_commitment, *b);
+            !st.ok()) {
           return Guilty(st);
         }
-        gamma = b.gamma;
+        gamma = b->gamma;
       } else {
         return False("the responses decode and no Gamma was sent");
       }
@@ -1384,12 +1256,12 @@ class PresignJudge : public round::ComplaintJudge {
                                accused.paillier,
                                complainer.ring_pedersen,
                                k_c,
-                               d.d_gamma,
-                               d.f_gamma,
+                               d->d_gamma,
+                               d->f_gamma,
                                Point::Generator(),
                                gamma};
       const ProofContext ctx = s.Ctx(2, c.accused, c.complainer);
-      if (absl::Status v = zk::VerifyPiAffG(st_g, *d.aff_gamma, ctx, none);
+      if (absl::Status v = zk::VerifyPiAffG(st_g, d->aff_gamma, ctx, none);
           !v.ok()) {
         return Guilty(CulpritCode::kBadProof,
                       absl::StrCat("presign: mta gamma: ", v.message()));
@@ -1398,45 +1270,45 @@ class PresignJudge : public round::ComplaintJudge {
                                accused.paillier,
                                complainer.ring_pedersen,
                                k_c,
-                               d.d_w,
-                               d.f_w,
+                               d->d_w,
+                               d->f_w,
                                Point::Generator(),
                                s.w_points.at(c.accused)};
-      if (absl::Status v = zk::VerifyPiAffG(st_w, *d.aff_w, ctx, none);
+      if (absl::Status v = zk::VerifyPiAffG(st_w, d->aff_w, ctx, none);
           !v.ok()) {
         return Guilty(CulpritCode::kBadProof,
                       absl::StrCat("presign: mta w: ", v.message()));
       }
       if (c.evidence.empty()) return False("both Πaff-g verify");
-      return JudgeOpening(c, complainer.paillier, d);
+      return JudgeOpening(c, complainer.paillier, *d);
     }
     if (c.round == 4) {
-      if (absl::Status st = DecodeRound4(s, direct, d, false); !st.ok()) {
-        return Guilty(st);
-      }
+      absl::StatusOr<PresignRound4DirectPayload> d =
+          DecodePresignRound4Direct(direct.payload);
+      if (!d.ok()) return Guilty(d.status());
       auto first = c.directs.find(1);
-      PeerPresign r1;
-      if (first == c.directs.end() ||
-          !DecodeRound1(s, *first->second, r1).ok()) {
+      absl::StatusOr<PresignRound1DirectPayload> r1 =
+          first == c.directs.end()
+              ? absl::InvalidArgumentError("missing")
+              : DecodePresignRound1Direct(first->second->payload);
+      if (!r1.ok()) {
         return False("the round-1 Πenc it refers to is missing or invalid");
       }
       Point r_bar;
       if (c.accused == s.self) {
         r_bar = s.big_r.Mul(s.k);
       } else if (c.broadcast != nullptr) {
-        PeerPresign b;
-        if (absl::Status st = DecodeRound4(s, *c.broadcast, b, false);
-            !st.ok()) {
-          return Guilty(st);
-        }
-        r_bar = b.r_bar;
+        absl::StatusOr<PresignRound4Payload> b =
+            DecodePresignRound4(c.broadcast->payload);
+        if (!b.ok()) return Guilty(b.status());
+        r_bar = b->r_bar;
       } else {
         return False("Πlog-rp decodes and no R̄ was sent");
       }
-      zk::PiLogRpStatement st{complainer.ring_pedersen, r1.pi_enc->cap_s,
+      zk::PiLogRpStatement st{complainer.ring_pedersen, r1->pi_enc.cap_s,
                               s.big_r, r_bar};
       absl::Status v = zk::VerifyPiLogRp(
-          st, *d.log_rp, s.Ctx(4, c.accused, c.complainer), nullptr);
+          st, d->log_rp, s.Ctx(4, c.accused, c.complainer), nullptr);
       if (!v.ok()) {
         return Guilty(CulpritCode::kBadProof,
                       absl::StrCat("presign: ", v.message()));
@@ -1456,9 +1328,10 @@ class PresignJudge : public round::ComplaintJudge {
     const PresignState& s = *s_;
     if (c.accused == s.self) return s.cap_k;
     if (c.broadcast != nullptr) {
-      PeerPresign b;
-      if (!DecodeRound1(s, *c.broadcast, b).ok()) return BigInt();
-      return b.cap_k;
+      absl::StatusOr<PresignRound1Payload> b =
+          DecodePresignRound1(c.broadcast->payload);
+      if (!b.ok() || !CheckRound1(s, c.accused, *b).ok()) return BigInt();
+      return b->cap_k;
     }
     auto it = s.peers.find(c.accused);
     if (it == s.peers.end()) return BigInt();
@@ -1468,7 +1341,7 @@ class PresignJudge : public round::ComplaintJudge {
   // The complainer's opening of D_gamma or D_w: a valid opening to an α
   // outside ±2^(ℓ'+ε+1) proves the accused's response out of range.
   Verdict JudgeOpening(const Case& c, const PaillierPublicKey& alice,
-                       const PeerPresign& d) const {
+                       const PresignRound2DirectPayload& d) const {
     v1::PresignMtaOpening pb;
     if (!pb.ParseFromArray(c.evidence.data(),
                            static_cast<int>(c.evidence.size())) ||
@@ -1476,16 +1349,23 @@ class PresignJudge : public round::ComplaintJudge {
         (pb.which() != 1 && pb.which() != 2)) {
       return False("malformed MtA opening");
     }
-    absl::StatusOr<Opening> opening =
-        DecodeOpening(pb.plaintext(), pb.nonce(), alice, "plaintext", "nonce");
-    if (!opening.ok()) return False(opening.status().message());
+    absl::StatusOr<BigInt> plain = DecodeInt(
+        pb.plaintext(), kMaxModulusMagnitudeBytes, kWhat, "plaintext");
+    if (!plain.ok()) return False(plain.status().message());
+    absl::StatusOr<BigInt> nonce =
+        DecodeInt(pb.nonce(), kMaxModulusMagnitudeBytes, kWhat, "nonce");
+    if (!nonce.ok()) return False(nonce.status().message());
+    if (absl::Status st =
+            CheckOpening(*plain, *nonce, alice, "plaintext", "nonce");
+        !st.ok()) {
+      return False(st.message());
+    }
     const BigInt& target = pb.which() == 1 ? d.d_gamma : d.d_w;
-    absl::StatusOr<BigInt> enc =
-        alice.EncryptWithNonce(opening->plain, opening->nonce);
+    absl::StatusOr<BigInt> enc = alice.EncryptWithNonce(*plain, *nonce);
     if (!enc.ok() || *enc != target) {
       return False("the opening does not match D");
     }
-    if (zk::InSignedRange(opening->plain, zk::kEllPrime + zk::kEpsilon + 1)) {
+    if (zk::InSignedRange(*plain, zk::kEllPrime + zk::kEpsilon + 1)) {
       return False("the opened alpha is in range");
     }
     return Guilty(CulpritCode::kBadShare,
@@ -1604,6 +1484,8 @@ absl::StatusOr<std::unique_ptr<round::Session>> NewPresignSession(
   }
   auto state = std::make_shared<PresignState>();
   state->config = config;
+  state->ctx =
+      ProtocolContext{config.session_id, kPresignProtocol, ks.self, signers};
   state->ks = config.key_share.get();
   state->self = ks.self;
   state->signers = signers;

@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "mpc/round/round.h"
 #include "mpc/round/simulator.h"
+#include "mpc/round/typed_round.h"
 
 namespace nitro_tss::mpc::round {
 namespace {
@@ -548,6 +549,66 @@ TEST(RoundEngineCodes, VerifyErrorsCarryTheirCodeElseBadMessage) {
   EXPECT_EQ(ActionFor(CulpritCode::kInternal), CulpritAction::kSelf);
   EXPECT_EQ(ActionFor(CulpritCode::kSuspect), CulpritAction::kRetry);
   EXPECT_EQ(CulpritCodeName(CulpritCode::kFalseComplaint), "false_complaint");
+}
+
+// A typed round decodes each payload once (in Verify), checks it, and keeps
+// the decoded value (Store); the expected kinds follow from its types.
+struct ToyValue {
+  uint64_t v = 0;
+};
+class CountingRound : public TypedRound<ToyValue, NoMessage> {
+ public:
+  CountingRound() : TypedRound(1) {}
+  absl::StatusOr<RoundOutput> Finalize(RandomSource&) override {
+    return RoundOutput{};
+  }
+  int decodes() const { return decodes_; }
+  const std::map<PartyId, ToyValue>& kept() { return broadcasts(); }
+
+ private:
+  absl::StatusOr<ToyValue> DecodeBroadcast(const Message& m) const override {
+    ++decodes_;
+    if (m.payload.size() != 8) return absl::InvalidArgumentError("toy: size");
+    return ToyValue{Decode64(m.payload)};
+  }
+  absl::Status CheckBroadcast(const Message&,
+                              const ToyValue& value) const override {
+    if (value.v >= 1000) {
+      return WithCulpritCode(absl::InvalidArgumentError("toy: too large"),
+                             CulpritCode::kBadProof);
+    }
+    return absl::OkStatus();
+  }
+  mutable int decodes_ = 0;
+};
+
+TEST(TypedRound, DecodesOnceChecksAndKeepsTheValue) {
+  CountingRound r;
+  EXPECT_EQ(r.Number(), 1u);
+  EXPECT_TRUE(r.ExpectsBroadcast());
+  EXPECT_FALSE(r.ExpectsDirect());
+  Message m = Message::Broadcast(Encode64(42));
+  m.from = 2;
+  ASSERT_TRUE(r.Verify(m).ok());
+  r.Store(m);
+  EXPECT_EQ(r.decodes(), 1);
+  ASSERT_EQ(r.kept().count(2), 1u);
+  EXPECT_EQ(r.kept().at(2).v, 42u);
+
+  Message bad = Message::Broadcast(Encode64(5000));
+  bad.from = 3;
+  absl::Status st = r.Verify(bad);
+  EXPECT_EQ(CulpritCodeOf(st, CulpritCode::kBadMessage),
+            CulpritCode::kBadProof);
+  Message garbage = Message::Broadcast(SecureBytes(3));
+  garbage.from = 3;
+  st = r.Verify(garbage);
+  EXPECT_EQ(CulpritCodeOf(st, CulpritCode::kBadMessage),
+            CulpritCode::kBadMessage);
+  Message direct = Message::Direct(1, Encode64(1));
+  direct.from = 3;
+  EXPECT_FALSE(r.Verify(direct).ok());
+  EXPECT_EQ(r.kept().size(), 1u);
 }
 
 TEST(RoundEngine, ExpireRoundAfterCompletionIsRefused) {
