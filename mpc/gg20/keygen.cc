@@ -9,7 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "mpc/gg20/codec.h"
 #include "mpc/gg20/keygen_proofs.h"
+#include "mpc/gg20/payloads.h"
+#include "mpc/gg20/protocol_context.h"
 #include "mpc/primes/safe_prime.h"
+#include "mpc/round/typed_round.h"
 #include "mpc/transcript/transcript.h"
 #include "mpc/vss/feldman.h"
 #include "mpc/vss/lagrange.h"
@@ -18,13 +21,13 @@
 namespace nitro_tss::mpc::gg20 {
 namespace {
 
-using round::Abort;
-using round::Culprit;
+using round::AbortOutput;
+using round::CulpritCode;
+using round::DirectAbortOutput;
 using round::Message;
 using round::PartyId;
 using round::RoundOutput;
-
-constexpr char kWhat[] = "keygen";
+using round::WithCulpritCode;
 
 absl::Status Bad(absl::string_view msg) {
   return absl::InvalidArgumentError(absl::StrCat("keygen: ", msg));
@@ -33,31 +36,15 @@ absl::Status Prefixed(const absl::Status& st) {
   return absl::InvalidArgumentError(absl::StrCat("keygen: ", st.message()));
 }
 
-RoundOutput AbortOutput(PartyId culprit, absl::string_view reason) {
-  RoundOutput out;
-  Abort a;
-  a.culprits.push_back(Culprit{culprit, std::string(reason)});
-  out.abort = std::move(a);
-  return out;
-}
-
-// An abort caused by `culprit`'s direct message to this party: the engine
-// broadcasts a complaint that the others judge (KeygenJudge).
-RoundOutput DirectAbortOutput(PartyId culprit, absl::string_view reason) {
-  RoundOutput out = AbortOutput(culprit, reason);
-  out.abort->culprits.back().direct_message = true;
-  return out;
-}
-
 struct PeerData {
   std::vector<Point> vss;  // t+1
   std::optional<PaillierPublicKey> paillier;
   std::optional<RingPedersenParams> ring_pedersen;
-  Scalar share_for_me;  // f_j(self)
 };
 
 struct KeygenState {
   KeygenConfig config;
+  ProtocolContext ctx;
   std::vector<uint8_t> config_digest;
   std::vector<Scalar> ids;  // Scalar ids, same order as config.parties
   FeldmanDealing dealing;
@@ -70,13 +57,7 @@ struct KeygenState {
   std::shared_ptr<KeyShare> key_share;
 
   ProofContext Ctx(uint32_t round, PartyId prover, PartyId verifier) const {
-    ProofContext c;
-    c.session_id = config.session_id;
-    c.protocol = kKeygenProtocol;
-    c.round = round;
-    c.prover = prover;
-    c.verifier = verifier == 0 ? ProofContext::kBroadcast : verifier;
-    return c;
+    return ctx.Proof(round, prover, verifier);
   }
   void Tamper(uint32_t round, PartyId to, google::protobuf::Message& m) const {
     if (config.testing != nullptr && config.testing->tamper) {
@@ -86,15 +67,12 @@ struct KeygenState {
 };
 
 std::array<uint8_t, 32> CommitmentOf(const KeygenState& s, PartyId party,
-                                     const std::string& decommit_bytes) {
+                                     absl::Span<const uint8_t> decommit_bytes) {
   Transcript t("nitro-tss/gg20/keygen-commit/v1");
   t.AppendBytes("session", s.config.session_id);
   t.AppendBytes("config", s.config_digest);
   t.AppendU64("party", party);
-  t.AppendBytes("decommit",
-                absl::Span<const uint8_t>(
-                    reinterpret_cast<const uint8_t*>(decommit_bytes.data()),
-                    decommit_bytes.size()));
+  t.AppendBytes("decommit", decommit_bytes);
   std::vector<uint8_t> c = t.ChallengeBytes("commitment", 32);
   std::array<uint8_t, 32> out;
   std::copy(c.begin(), c.end(), out.begin());
@@ -111,133 +89,81 @@ absl::StatusOr<std::string> SchnorrBytes(const Point& x_point,
   return SerializeEmbedded(p->ToProto());
 }
 
-absl::Status VerifySchnorrBytes(const std::string& bytes, const Point& x_point,
-                                const ProofContext& ctx,
-                                absl::string_view field) {
-  v1::SchnorrProof pb;
-  if (absl::Status st = ParseEmbedded(bytes, 4096, pb, kWhat, field);
-      !st.ok()) {
-    return st;
-  }
-  absl::StatusOr<SchnorrProof> p = SchnorrProof::FromProto(pb);
-  if (!p.ok()) return Prefixed(p.status());
+absl::Status VerifySchnorr(const SchnorrProof& proof, const Point& x_point,
+                           const ProofContext& ctx, absl::string_view field) {
   absl::Status st =
-      SchnorrProof::Verify(SchnorrStatement::ForGenerator(x_point), *p, ctx);
-  if (!st.ok()) return Bad(absl::StrCat(field, ": ", st.message()));
+      SchnorrProof::Verify(SchnorrStatement::ForGenerator(x_point), proof, ctx);
+  if (!st.ok()) {
+    return WithCulpritCode(Bad(absl::StrCat(field, ": ", st.message())),
+                           CulpritCode::kBadProof);
+  }
   return absl::OkStatus();
 }
 
-// Round-2 messages of `msg.from`: the decommitment (broadcast; opens the
-// round-1 commitment, t+1 VSS commitments, Schnorr proof of u, Paillier and
-// ring-Pedersen parameters with Πmod/Πprm when `verify_proofs`) or the VSS
-// share (direct). Used by the round and by the complaint judge.
-absl::Status DecodeRound2(const KeygenState& s, const Message& msg,
-                          PeerData& peer, bool verify_proofs) {
-  const KeygenConfig& cfg = s.config;
-  if (!msg.is_broadcast()) {
-    v1::KeygenShare pb;
-    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-      return st;
-    }
-    absl::StatusOr<Scalar> share = DecodeSc(pb.share(), kWhat, "share");
-    sodium_memzero(pb.mutable_share()->data(), pb.share().size());
-    if (!share.ok()) return share.status();
-    peer.share_for_me = *share;
-    share->Wipe();
-    return absl::OkStatus();
-  }
-  v1::KeygenDecommit pb;
-  if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-    return st;
-  }
-  // The decommitment must open the round-1 commitment.
-  std::array<uint8_t, 32> c = CommitmentOf(
-      s, msg.from, std::string(msg.payload.begin(), msg.payload.end()));
+// `msg.from`'s round-2 decommitment: its bytes must open the round-1
+// commitment (checked on the raw payload, before it is decoded), then it
+// must decode (DecodeKeygenDecommit). Used by the round and by the
+// complaint judge.
+absl::StatusOr<KeygenDecommitPayload> OpenDecommit(const KeygenState& s,
+                                                   const Message& msg) {
+  std::array<uint8_t, 32> c = CommitmentOf(s, msg.from, msg.payload);
   if (sodium_memcmp(c.data(), s.commitments.at(msg.from).data(), 32) != 0) {
-    return Bad("decommitment does not open the round-1 commitment");
+    return WithCulpritCode(
+        Bad("decommitment does not open the round-1 commitment"),
+        CulpritCode::kBadOpening);
   }
-  if (pb.salt().size() != 32) return Bad("salt must be 32 bytes");
-  // Exactly t+1 VSS commitments (checked before decoding any point).
-  if (static_cast<size_t>(pb.vss_commitments_size()) != cfg.threshold + 1) {
-    return Bad(absl::StrCat("vss: dealer ", msg.from, ": expected exactly ",
-                            cfg.threshold + 1, " commitments, got ",
-                            pb.vss_commitments_size()));
-  }
-  std::vector<Point> vss;
-  for (const std::string& b : pb.vss_commitments()) {
-    absl::StatusOr<Point> p = DecodePt(b, kWhat, "vss_commitment");
-    if (!p.ok()) return p.status();
-    vss.push_back(*p);
-  }
-  if (absl::Status st = ValidateCommitments(vss, cfg.threshold, msg.from);
+  return DecodeKeygenDecommit(msg.payload, s.config.threshold);
+}
+
+// The statement of an opened decommitment: its t+1 VSS commitments are
+// valid, the Schnorr proof of u and (when `verify_proofs`) Πmod/Πprm
+// verify, N and (N̂, s, t) are usable. Fills `peer` on success. Used by the
+// round and by the complaint judge.
+absl::Status CheckDecommit(const KeygenState& s, const Message& msg,
+                           const KeygenDecommitPayload& d, PeerData& peer,
+                           bool verify_proofs) {
+  const KeygenConfig& cfg = s.config;
+  if (absl::Status st = ValidateCommitments(d.vss, cfg.threshold, msg.from);
       !st.ok()) {
     return Prefixed(st);
   }
-  if (absl::Status st =
-          verify_proofs ? VerifySchnorrBytes(pb.schnorr_u(), vss[0],
-                                             s.Ctx(2, msg.from, 0), "schnorr_u")
-                        : absl::OkStatus();
-      !st.ok()) {
-    return st;
+  if (verify_proofs) {
+    if (absl::Status st = VerifySchnorr(d.schnorr_u, d.vss[0],
+                                        s.Ctx(2, msg.from, 0), "schnorr_u");
+        !st.ok()) {
+      return st;
+    }
   }
-  absl::StatusOr<BigInt> n = DecodeInt(
-      pb.paillier_n(), kMaxModulusMagnitudeBytes, kWhat, "paillier_n");
-  if (!n.ok()) return n.status();
-  absl::StatusOr<PaillierPublicKey> pk = PaillierPublicKey::FromModulus(*n);
+  absl::StatusOr<PaillierPublicKey> pk =
+      PaillierPublicKey::FromModulus(d.paillier_n);
   if (!pk.ok()) return Prefixed(pk.status());
-  absl::StatusOr<BigInt> rn =
-      DecodeInt(pb.rp_n(), kMaxModulusMagnitudeBytes, kWhat, "rp_n");
-  if (!rn.ok()) return rn.status();
-  absl::StatusOr<BigInt> rs =
-      DecodeInt(pb.rp_s(), kMaxModulusMagnitudeBytes, kWhat, "rp_s");
-  if (!rs.ok()) return rs.status();
-  absl::StatusOr<BigInt> rt =
-      DecodeInt(pb.rp_t(), kMaxModulusMagnitudeBytes, kWhat, "rp_t");
-  if (!rt.ok()) return rt.status();
   absl::StatusOr<RingPedersenParams> rp =
-      RingPedersenParams::Create(*rn, *rs, *rt);
+      RingPedersenParams::Create(d.rp_n, d.rp_s, d.rp_t);
   if (!rp.ok()) return Prefixed(rp.status());
-  if (pb.pi_mod().size() > kMaxProofBytes) return Bad("pi_mod too large");
-  if (pb.pi_prm().size() > kMaxProofBytes) return Bad("pi_prm too large");
   if (verify_proofs) {
     if (absl::Status st =
-            VerifyPaillierBlum(*pk, pb.pi_mod(), s.Ctx(2, msg.from, 0));
+            VerifyPaillierBlum(*pk, d.pi_mod, s.Ctx(2, msg.from, 0));
         !st.ok()) {
-      return Prefixed(st);
+      return WithCulpritCode(Prefixed(st), CulpritCode::kBadProof);
     }
     if (absl::Status st =
-            VerifyRingPedersenParams(*rp, pb.pi_prm(), s.Ctx(2, msg.from, 0));
+            VerifyRingPedersenParams(*rp, d.pi_prm, s.Ctx(2, msg.from, 0));
         !st.ok()) {
-      return Prefixed(st);
+      return WithCulpritCode(Prefixed(st), CulpritCode::kBadProof);
     }
   }
-  peer.vss = std::move(vss);
+  peer.vss = d.vss;
   peer.paillier = *std::move(pk);
   peer.ring_pedersen = *std::move(rp);
   return absl::OkStatus();
 }
 
 // ---------------------------------------------------------------- round 4
-class KeygenRound4 : public round::Round {
+class KeygenRound4
+    : public round::TypedRound<KeygenConfirmPayload, round::NoMessage> {
  public:
-  explicit KeygenRound4(std::shared_ptr<KeygenState> s) : s_(std::move(s)) {}
-  uint32_t Number() const override { return 4; }
-  bool ExpectsBroadcast() const override { return true; }
-  bool ExpectsDirect() const override { return false; }
-  absl::Status Verify(const Message& msg) const override {
-    v1::KeygenConfirm pb;
-    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-      return st;
-    }
-    absl::StatusOr<std::array<uint8_t, 32>> id =
-        DecodeDigest(pb.key_id(), kWhat, "key_id");
-    if (!id.ok()) return id.status();
-    if (sodium_memcmp(id->data(), s_->key_share->key_id.data(), 32) != 0) {
-      return Bad("confirmation names a different key id");
-    }
-    return absl::OkStatus();
-  }
-  void Store(const Message&) override {}
+  explicit KeygenRound4(std::shared_ptr<KeygenState> s)
+      : TypedRound(4), s_(std::move(s)) {}
   absl::StatusOr<RoundOutput> Finalize(RandomSource&) override {
     RoundOutput out;
     out.result = std::shared_ptr<const KeyShare>(s_->key_share);
@@ -245,37 +171,28 @@ class KeygenRound4 : public round::Round {
   }
 
  private:
+  absl::StatusOr<KeygenConfirmPayload> DecodeBroadcast(
+      const Message& msg) const override {
+    return DecodeKeygenConfirm(msg.payload);
+  }
+  absl::Status CheckBroadcast(const Message&,
+                              const KeygenConfirmPayload& v) const override {
+    if (sodium_memcmp(v.key_id.data(), s_->key_share->key_id.data(), 32) != 0) {
+      return WithCulpritCode(Bad("confirmation names a different key id"),
+                             CulpritCode::kWrongValue);
+    }
+    return absl::OkStatus();
+  }
+
   std::shared_ptr<KeygenState> s_;
 };
 
 // ---------------------------------------------------------------- round 3
-class KeygenRound3 : public round::Round {
+class KeygenRound3
+    : public round::TypedRound<KeygenShareProofPayload, KeygenFacProofPayload> {
  public:
-  explicit KeygenRound3(std::shared_ptr<KeygenState> s) : s_(std::move(s)) {}
-  uint32_t Number() const override { return 3; }
-  bool ExpectsBroadcast() const override { return true; }
-  bool ExpectsDirect() const override { return true; }
-  absl::Status Verify(const Message& msg) const override {
-    const PeerData& peer = s_->peers.at(msg.from);
-    if (msg.is_broadcast()) {
-      v1::KeygenShareProof pb;
-      if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-        return st;
-      }
-      return VerifySchnorrBytes(pb.schnorr_x(), s_->public_shares.at(msg.from),
-                                s_->Ctx(3, msg.from, 0), "schnorr_x");
-    }
-    v1::KeygenFacProof pb;
-    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-      return st;
-    }
-    if (pb.pi_fac().size() > kMaxProofBytes) return Bad("pi_fac too large");
-    return VerifyNoSmallFactor(
-        *peer.paillier, s_->config.material.ring_pedersen->params(),
-        pb.pi_fac(), s_->Ctx(3, msg.from, s_->config.self),
-        s_->config.material.ring_pedersen.get());
-  }
-  void Store(const Message&) override {}
+  explicit KeygenRound3(std::shared_ptr<KeygenState> s)
+      : TypedRound(3), s_(std::move(s)) {}
   absl::StatusOr<RoundOutput> Finalize(RandomSource&) override {
     auto ks = std::make_shared<KeyShare>();
     ks->self = s_->config.self;
@@ -313,28 +230,40 @@ class KeygenRound3 : public round::Round {
   }
 
  private:
+  absl::StatusOr<KeygenShareProofPayload> DecodeBroadcast(
+      const Message& msg) const override {
+    return DecodeKeygenShareProof(msg.payload);
+  }
+  absl::Status CheckBroadcast(const Message& msg,
+                              const KeygenShareProofPayload& v) const override {
+    return VerifySchnorr(v.schnorr_x, s_->public_shares.at(msg.from),
+                         s_->Ctx(3, msg.from, 0), "schnorr_x");
+  }
+  absl::StatusOr<KeygenFacProofPayload> DecodeDirect(
+      const Message& msg) const override {
+    return DecodeKeygenFacProof(msg.payload);
+  }
+  absl::Status CheckDirect(const Message& msg,
+                           const KeygenFacProofPayload& v) const override {
+    return WithCulpritCode(
+        VerifyNoSmallFactor(*s_->peers.at(msg.from).paillier,
+                            s_->config.material.ring_pedersen->params(),
+                            v.pi_fac, s_->Ctx(3, msg.from, s_->config.self),
+                            s_->config.material.ring_pedersen.get()),
+        CulpritCode::kBadProof);
+  }
+
   std::shared_ptr<KeygenState> s_;
 };
 
 // ---------------------------------------------------------------- round 2
-class KeygenRound2 : public round::Round {
+// The VSS shares received (secrets) live in this round's directs() and are
+// wiped with it (Scalar wipes itself).
+class KeygenRound2
+    : public round::TypedRound<KeygenDecommitPayload, KeygenSharePayload> {
  public:
-  explicit KeygenRound2(std::shared_ptr<KeygenState> s) : s_(std::move(s)) {}
-  uint32_t Number() const override { return 2; }
-  bool ExpectsBroadcast() const override { return true; }
-  bool ExpectsDirect() const override { return true; }
-
-  absl::Status Verify(const Message& msg) const override {
-    PeerData unused;
-    return DecodeRound2(*s_, msg, unused, /*verify_proofs=*/true);
-  }
-  void Store(const Message& msg) override {
-    PeerData& peer = s_->peers[msg.from];
-    // Verify already succeeded on the same message: decode without
-    // re-running the proofs.
-    absl::Status st = DecodeRound2(*s_, msg, peer, /*verify_proofs=*/false);
-    (void)st;
-  }
+  explicit KeygenRound2(std::shared_ptr<KeygenState> s)
+      : TypedRound(2), s_(std::move(s)) {}
 
   absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
     const KeygenConfig& cfg = s_->config;
@@ -342,16 +271,15 @@ class KeygenRound2 : public round::Round {
     // Shares against their dealers' commitments.
     Scalar x = s_->dealing.shares[SelfIndex()].value;
     for (auto& [j, peer] : s_->peers) {
-      absl::Status st =
-          VerifyShare(peer.share_for_me, my_id, peer.vss, cfg.threshold, j);
+      const Scalar& share = directs().at(j).share;
+      absl::Status st = VerifyShare(share, my_id, peer.vss, cfg.threshold, j);
       if (!st.ok()) {
-        return DirectAbortOutput(j, absl::StrCat("keygen: ", st.message()));
+        return DirectAbortOutput(j, CulpritCode::kBadShare,
+                                 absl::StrCat("keygen: ", st.message()));
       }
-      x = x + peer.share_for_me;
-      peer.share_for_me.Wipe();
+      x = x + share;
     }
     s_->x = x;
-    x.Wipe();
     // Public key and public shares.
     auto all_vss = [&](PartyId j) -> const std::vector<Point>& {
       return j == cfg.self ? s_->dealing.commitments : s_->peers.at(j).vss;
@@ -367,7 +295,8 @@ class KeygenRound2 : public round::Round {
         absl::StatusOr<Point> p =
             PublicShare(all_vss(j), cfg.threshold, Scalar::FromU64(i), j);
         if (!p.ok())
-          return AbortOutput(j, absl::StrCat("keygen: ", p.status().message()));
+          return AbortOutput(j, CulpritCode::kBadMessage,
+                             absl::StrCat("keygen: ", p.status().message()));
         xi = xi + *p;
       }
       if (xi.IsIdentity()) {
@@ -402,6 +331,26 @@ class KeygenRound2 : public round::Round {
   }
 
  private:
+  absl::StatusOr<KeygenDecommitPayload> DecodeBroadcast(
+      const Message& msg) const override {
+    return OpenDecommit(*s_, msg);
+  }
+  absl::Status CheckBroadcast(const Message& msg,
+                              const KeygenDecommitPayload& v) const override {
+    PeerData unused;
+    return CheckDecommit(*s_, msg, v, unused, /*verify_proofs=*/true);
+  }
+  void StoredBroadcast(const Message& msg, KeygenDecommitPayload& v) override {
+    // Checked in Verify: keep the dealer's parameters for later rounds and
+    // the judge.
+    (void)CheckDecommit(*s_, msg, v, s_->peers[msg.from],
+                        /*verify_proofs=*/false);
+  }
+  absl::StatusOr<KeygenSharePayload> DecodeDirect(
+      const Message& msg) const override {
+    return DecodeKeygenShare(msg.payload);
+  }
+
   size_t SelfIndex() const {
     for (size_t i = 0; i < s_->config.parties.size(); ++i) {
       if (s_->config.parties[i] == s_->config.self) return i;
@@ -413,25 +362,11 @@ class KeygenRound2 : public round::Round {
 };
 
 // ---------------------------------------------------------------- round 1
-class KeygenRound1 : public round::Round {
+class KeygenRound1
+    : public round::TypedRound<KeygenCommitPayload, round::NoMessage> {
  public:
-  explicit KeygenRound1(std::shared_ptr<KeygenState> s) : s_(std::move(s)) {}
-  uint32_t Number() const override { return 1; }
-  bool ExpectsBroadcast() const override { return true; }
-  bool ExpectsDirect() const override { return false; }
-  absl::Status Verify(const Message& msg) const override {
-    v1::KeygenCommit pb;
-    if (absl::Status st = ParsePayload(msg.payload, pb, kWhat); !st.ok()) {
-      return st;
-    }
-    return DecodeDigest(pb.commitment(), kWhat, "commitment").status();
-  }
-  void Store(const Message& msg) override {
-    v1::KeygenCommit pb;
-    (void)ParsePayload(msg.payload, pb, kWhat);
-    std::copy(pb.commitment().begin(), pb.commitment().end(),
-              s_->commitments[msg.from].begin());
-  }
+  explicit KeygenRound1(std::shared_ptr<KeygenState> s)
+      : TypedRound(1), s_(std::move(s)) {}
   absl::StatusOr<RoundOutput> Finalize(RandomSource&) override {
     const KeygenConfig& cfg = s_->config;
     RoundOutput out;
@@ -450,20 +385,21 @@ class KeygenRound1 : public round::Round {
   }
 
  private:
+  absl::StatusOr<KeygenCommitPayload> DecodeBroadcast(
+      const Message& msg) const override {
+    return DecodeKeygenCommit(msg.payload);
+  }
+  void StoredBroadcast(const Message& msg, KeygenCommitPayload& v) override {
+    s_->commitments[msg.from] = v.commitment;
+  }
+
   std::shared_ptr<KeygenState> s_;
 };
 
 // ---------------------------------------------------------------- round 0
-class KeygenRound0 : public round::Round {
+class KeygenRound0 : public round::FirstRound {
  public:
   explicit KeygenRound0(std::shared_ptr<KeygenState> s) : s_(std::move(s)) {}
-  uint32_t Number() const override { return 0; }
-  bool ExpectsBroadcast() const override { return false; }
-  bool ExpectsDirect() const override { return false; }
-  absl::Status Verify(const Message&) const override {
-    return Bad("round 0 expects no messages");
-  }
-  void Store(const Message&) override {}
   absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
     const KeygenConfig& cfg = s_->config;
     const size_t degree =
@@ -483,7 +419,6 @@ class KeygenRound0 : public round::Round {
     }
     absl::StatusOr<std::string> sch = SchnorrBytes(
         s_->dealing.commitments[0], u, s_->Ctx(2, cfg.self, 0), rng);
-    u.Wipe();
     if (!sch.ok()) return sch.status();
     d.set_schnorr_u(*sch);
     d.set_paillier_n(EncodeInt(cfg.material.paillier->n()));
@@ -501,8 +436,12 @@ class KeygenRound0 : public round::Round {
     d.set_pi_prm(*pprm);
     s_->Tamper(2, 0, d);
     v1::KeygenCommit commit;
-    std::array<uint8_t, 32> c =
-        CommitmentOf(*s_, cfg.self, SerializeEmbedded(d));
+    const std::string decommit_bytes = SerializeEmbedded(d);
+    std::array<uint8_t, 32> c = CommitmentOf(
+        *s_, cfg.self,
+        absl::Span<const uint8_t>(
+            reinterpret_cast<const uint8_t*>(decommit_bytes.data()),
+            decommit_bytes.size()));
     commit.set_commitment(std::string(c.begin(), c.end()));
     s_->Tamper(1, 0, commit);
     RoundOutput out;
@@ -515,11 +454,11 @@ class KeygenRound0 : public round::Round {
   std::shared_ptr<KeygenState> s_;
 };
 
-// Judges complaints about keygen direct messages (round.h ComplaintJudge):
-// round 2 (the VSS share f_j(i), revealed by the complaint: the DKG is
-// aborted, so the share is worthless) against the dealer's signed
-// decommitment; round 3 (Πfac against the complainer's ring-Pedersen
-// parameters).
+// Judges complaints about keygen direct messages (round.h ComplaintJudge)
+// with the rounds' decoders and checks: round 2 (the VSS share f_j(i),
+// revealed by the complaint: the DKG is aborted, so the share is worthless)
+// against the dealer's signed decommitment; round 3 (Πfac against the
+// complainer's ring-Pedersen parameters).
 class KeygenJudge : public round::ComplaintJudge {
  public:
   explicit KeygenJudge(std::shared_ptr<const KeygenState> s)
@@ -529,47 +468,45 @@ class KeygenJudge : public round::ComplaintJudge {
     const KeygenState& s = *s_;
     const Message& direct = *c.directs.at(c.round);
     if (c.round == 2) {
-      PeerData from_direct;
-      if (absl::Status st = DecodeRound2(s, direct, from_direct, false);
-          !st.ok()) {
-        return Guilty(st.message());
-      }
+      absl::StatusOr<KeygenSharePayload> share =
+          DecodeKeygenShare(direct.payload);
+      if (!share.ok()) return Guilty(share.status());
       std::vector<Point> vss;
       if (c.accused == s.config.self) {
         vss = s.dealing.commitments;
       } else if (c.broadcast != nullptr) {
+        absl::StatusOr<KeygenDecommitPayload> d = OpenDecommit(s, *c.broadcast);
+        if (!d.ok()) return Guilty(d.status());
         PeerData from_broadcast;
         if (absl::Status st =
-                DecodeRound2(s, *c.broadcast, from_broadcast, false);
+                CheckDecommit(s, *c.broadcast, *d, from_broadcast, false);
             !st.ok()) {
-          return Guilty(st.message());
+          return Guilty(st);
         }
         vss = std::move(from_broadcast.vss);
       } else {
         return False("the share decodes and no decommitment was received");
       }
-      absl::Status st =
-          VerifyShare(from_direct.share_for_me, Scalar::FromU64(c.complainer),
-                      vss, s.config.threshold, c.accused);
-      from_direct.share_for_me.Wipe();
-      if (!st.ok()) return Guilty(absl::StrCat("keygen: ", st.message()));
+      absl::Status st = VerifyShare(share->share, Scalar::FromU64(c.complainer),
+                                    vss, s.config.threshold, c.accused);
+      if (!st.ok()) {
+        return Guilty(CulpritCode::kBadShare,
+                      absl::StrCat("keygen: ", st.message()));
+      }
       return False("the revealed share matches the dealer's commitments");
     }
     if (c.round == 3) {
-      v1::KeygenFacProof pb;
-      if (absl::Status st = ParsePayload(direct.payload, pb, kWhat); !st.ok()) {
-        return Guilty(st.message());
-      }
-      if (pb.pi_fac().size() > kMaxProofBytes)
-        return Guilty("pi_fac too large");
+      absl::StatusOr<KeygenFacProofPayload> fac =
+          DecodeKeygenFacProof(direct.payload);
+      if (!fac.ok()) return Guilty(fac.status());
       const PaillierPublicKey* key = PaillierOf(c.accused);
       const RingPedersenParams* rp = RingPedersenOf(c.complainer);
       if (key == nullptr || rp == nullptr) {
         return absl::InternalError("keygen judge: round-2 data missing");
       }
       absl::Status st = VerifyNoSmallFactor(
-          *key, *rp, pb.pi_fac(), s.Ctx(3, c.accused, c.complainer), nullptr);
-      if (!st.ok()) return Guilty(st.message());
+          *key, *rp, fac->pi_fac, s.Ctx(3, c.accused, c.complainer), nullptr);
+      if (!st.ok()) return Guilty(CulpritCode::kBadProof, st.message());
       return False("pi_fac verifies");
     }
     return Verdict{Outcome::kUndecidable,
@@ -684,6 +621,8 @@ absl::StatusOr<std::unique_ptr<round::Session>> NewKeygenSession(
   }
   auto state = std::make_shared<KeygenState>();
   state->config = config;
+  state->ctx = ProtocolContext{config.session_id, kKeygenProtocol, config.self,
+                               config.parties};
   state->config_digest = KeygenConfigDigest(config);
   for (PartyId p : config.parties) state->ids.push_back(Scalar::FromU64(p));
   round::SessionConfig sc;

@@ -29,7 +29,13 @@ absl::Status VerifyPaillierBlum(const PaillierPublicKey& key,
   }
   absl::StatusOr<PiModProof> p = PiModProofFromProto(pb);
   if (!p.ok()) return p.status();
-  return VerifyPiMod(PiModStatement{key.n()}, *p, ctx);
+  return VerifyPaillierBlum(key, *p, ctx);
+}
+
+absl::Status VerifyPaillierBlum(const PaillierPublicKey& key,
+                                const PiModProof& proof,
+                                const ProofContext& ctx) {
+  return VerifyPiMod(PiModStatement{key.n()}, proof, ctx);
 }
 
 absl::StatusOr<std::string> ProveRingPedersenParams(
@@ -49,7 +55,13 @@ absl::Status VerifyRingPedersenParams(const RingPedersenParams& params,
   }
   absl::StatusOr<PiPrmProof> p = PiPrmProofFromProto(pb);
   if (!p.ok()) return p.status();
-  return VerifyPiPrm(params, *p, ctx);
+  return VerifyRingPedersenParams(params, *p, ctx);
+}
+
+absl::Status VerifyRingPedersenParams(const RingPedersenParams& params,
+                                      const PiPrmProof& proof,
+                                      const ProofContext& ctx) {
+  return VerifyPiPrm(params, proof, ctx);
 }
 
 absl::StatusOr<std::string> ProveNoSmallFactor(
@@ -65,7 +77,7 @@ absl::Status VerifyNoSmallFactor(const PaillierPublicKey& key,
                                  const RingPedersenParams& verifier_params,
                                  const std::string& proof,
                                  const ProofContext& ctx,
-                                 const RingPedersenSecret*) {
+                                 const RingPedersenSecret* verifier_secret) {
   v1::PiFacProof pb;
   if (absl::Status st =
           ParseEmbedded(proof, kMaxProofBytes, pb, "pi_fac", "proof");
@@ -74,7 +86,15 @@ absl::Status VerifyNoSmallFactor(const PaillierPublicKey& key,
   }
   absl::StatusOr<PiFacProof> p = PiFacProofFromProto(pb);
   if (!p.ok()) return p.status();
-  return VerifyPiFac(key.n(), verifier_params, *p, ctx);
+  return VerifyNoSmallFactor(key, verifier_params, *p, ctx, verifier_secret);
+}
+
+absl::Status VerifyNoSmallFactor(const PaillierPublicKey& key,
+                                 const RingPedersenParams& verifier_params,
+                                 const PiFacProof& proof,
+                                 const ProofContext& ctx,
+                                 const RingPedersenSecret*) {
+  return VerifyPiFac(key.n(), verifier_params, proof, ctx);
 }
 
 }  // namespace nitro_tss::mpc::gg20

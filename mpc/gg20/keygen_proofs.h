@@ -15,6 +15,9 @@
 #include "mpc/paillier/paillier.h"
 #include "mpc/ringpedersen/ring_pedersen.h"
 #include "mpc/transcript/transcript.h"
+#include "mpc/zk/pi_fac.h"
+#include "mpc/zk/pi_mod.h"
+#include "mpc/zk/pi_prm.h"
 
 namespace nitro_tss::mpc::gg20 {
 
@@ -25,6 +28,10 @@ absl::StatusOr<std::string> ProvePaillierBlum(const PaillierPrivateKey& key,
 absl::Status VerifyPaillierBlum(const PaillierPublicKey& key,
                                 const std::string& proof,
                                 const ProofContext& ctx);
+// The same for a proof already decoded (payloads.h).
+absl::Status VerifyPaillierBlum(const PaillierPublicKey& key,
+                                const PiModProof& proof,
+                                const ProofContext& ctx);
 
 absl::StatusOr<std::string> ProveRingPedersenParams(
     const RingPedersenSecret& secret, const ProofContext& ctx,
@@ -32,6 +39,9 @@ absl::StatusOr<std::string> ProveRingPedersenParams(
 // Errors start "pi_prm: ".
 absl::Status VerifyRingPedersenParams(const RingPedersenParams& params,
                                       const std::string& proof,
+                                      const ProofContext& ctx);
+absl::Status VerifyRingPedersenParams(const RingPedersenParams& params,
+                                      const PiPrmProof& proof,
                                       const ProofContext& ctx);
 
 absl::StatusOr<std::string> ProveNoSmallFactor(
@@ -43,6 +53,11 @@ absl::StatusOr<std::string> ProveNoSmallFactor(
 absl::Status VerifyNoSmallFactor(const PaillierPublicKey& key,
                                  const RingPedersenParams& verifier_params,
                                  const std::string& proof,
+                                 const ProofContext& ctx,
+                                 const RingPedersenSecret* verifier_secret);
+absl::Status VerifyNoSmallFactor(const PaillierPublicKey& key,
+                                 const RingPedersenParams& verifier_params,
+                                 const PiFacProof& proof,
                                  const ProofContext& ctx,
                                  const RingPedersenSecret* verifier_secret);
 

@@ -95,8 +95,8 @@ absl::StatusOr<EcdsaSignature> CombineShares(
     }
     if (sodium_memcmp(sh.presignature_id.data(), pub.id.data(), 32) != 0) {
       if (culprits) {
-        culprits->push_back(
-            {sh.signer, "sign: share for another presignature"});
+        culprits->push_back({sh.signer, round::CulpritCode::kWrongValue,
+                             "sign: share for another presignature"});
       }
     }
   }
@@ -133,7 +133,7 @@ absl::StatusOr<EcdsaSignature> CombineShares(
     Point lhs = pub.big_r.Mul(sh->s);
     Point rhs = pub.r_bar.at(id).Mul(m) + pub.s.at(id).Mul(pub.r);
     if (lhs != rhs) {
-      found.push_back({id,
+      found.push_back({id, round::CulpritCode::kBadShare,
                        "sign: signature share fails s_i*R = m*Rbar_i + "
                        "r*S_i"});
     }

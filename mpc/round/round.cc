@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -174,6 +175,96 @@ std::vector<uint8_t> SignedBytes(const Message& msg) {
   return out;
 }
 
+namespace {
+constexpr char kCulpritCodeUrl[] = "nitro-tss/round/culprit-code";
+}  // namespace
+
+CulpritAction ActionFor(CulpritCode code) {
+  switch (code) {
+    case CulpritCode::kSilent:
+    case CulpritCode::kSuspect:
+      return CulpritAction::kRetry;
+    case CulpritCode::kInternal:
+      return CulpritAction::kSelf;
+    case CulpritCode::kBadMessage:
+    case CulpritCode::kBadProof:
+    case CulpritCode::kBadShare:
+    case CulpritCode::kBadOpening:
+    case CulpritCode::kEquivocation:
+    case CulpritCode::kFalseComplaint:
+    case CulpritCode::kWrongValue:
+      return CulpritAction::kExclude;
+  }
+  return CulpritAction::kRetry;
+}
+
+absl::string_view CulpritCodeName(CulpritCode code) {
+  switch (code) {
+    case CulpritCode::kBadMessage:
+      return "bad_message";
+    case CulpritCode::kBadProof:
+      return "bad_proof";
+    case CulpritCode::kBadShare:
+      return "bad_share";
+    case CulpritCode::kBadOpening:
+      return "bad_opening";
+    case CulpritCode::kEquivocation:
+      return "equivocation";
+    case CulpritCode::kFalseComplaint:
+      return "false_complaint";
+    case CulpritCode::kWrongValue:
+      return "wrong_value";
+    case CulpritCode::kSilent:
+      return "silent";
+    case CulpritCode::kSuspect:
+      return "suspect";
+    case CulpritCode::kInternal:
+      return "internal";
+  }
+  return "unknown";
+}
+
+absl::Status WithCulpritCode(absl::Status status, CulpritCode code) {
+  if (!status.ok()) {
+    status.SetPayload(kCulpritCodeUrl,
+                      absl::Cord(std::string(1, static_cast<char>(code))));
+  }
+  return status;
+}
+
+CulpritCode CulpritCodeOf(const absl::Status& status, CulpritCode fallback) {
+  auto payload = status.GetPayload(kCulpritCodeUrl);
+  if (!payload.has_value() || payload->size() != 1) return fallback;
+  const auto value = static_cast<uint8_t>((*payload)[0]);
+  if (value < static_cast<uint8_t>(CulpritCode::kBadMessage) ||
+      value > static_cast<uint8_t>(CulpritCode::kInternal)) {
+    return fallback;
+  }
+  return static_cast<CulpritCode>(value);
+}
+
+RoundOutput AbortOutput(std::vector<Culprit> culprits) {
+  RoundOutput out;
+  Abort a;
+  a.culprits = std::move(culprits);
+  out.abort = std::move(a);
+  return out;
+}
+
+RoundOutput AbortOutput(PartyId culprit, CulpritCode code,
+                        absl::string_view reason) {
+  return AbortOutput({Culprit{culprit, code, std::string(reason)}});
+}
+
+RoundOutput DirectAbortOutput(PartyId culprit, CulpritCode code,
+                              absl::string_view reason,
+                              std::vector<uint8_t> evidence) {
+  Culprit c{culprit, code, std::string(reason)};
+  c.direct_message = true;
+  c.evidence = std::move(evidence);
+  return AbortOutput({std::move(c)});
+}
+
 std::set<PartyId> Abort::CulpritIds() const {
   std::set<PartyId> ids;
   for (const Culprit& c : culprits) ids.insert(c.party);
@@ -292,7 +383,7 @@ absl::Status Session::Advance() {
       AbortWith(Abort{
           config_.protocol,
           current_round(),
-          {Culprit{config_.self,
+          {Culprit{config_.self, CulpritCode::kInternal,
                    absl::StrCat("internal error: ", out.status().message())}},
           {}});
       return out.status();
@@ -387,10 +478,11 @@ absl::Status Session::ExpireRound() {
   Abort abort;
   abort.round = current_round();
   for (PartyId p : MissingSenders()) {
-    abort.culprits.push_back(Culprit{
-        p, absl::StrCat("no round-", abort.round, " ", MissingKinds(p),
-                        " message before the deadline (silent sender, or "
-                        "dropped by the relay)")});
+    abort.culprits.push_back(
+        Culprit{p, CulpritCode::kSilent,
+                absl::StrCat("no round-", abort.round, " ", MissingKinds(p),
+                             " message before the deadline (silent sender, or "
+                             "dropped by the relay)")});
   }
   AbortWith(std::move(abort));
   return absl::OkStatus();
@@ -459,7 +551,7 @@ absl::Status Session::Receive(const Message& msg) {
         AbortWith(Abort{
             config_.protocol,
             current_round(),
-            {Culprit(msg.from,
+            {Culprit(msg.from, CulpritCode::kEquivocation,
                      absl::StrCat("equivocation: party ", msg.from,
                                   " signed messages of this session under "
                                   "two configurations"))},
@@ -515,7 +607,8 @@ absl::Status Session::Receive(const Message& msg) {
       if (q == msg) return absl::AlreadyExistsError("session: duplicate");
       AbortWith(Abort{config_.protocol,
                       msg.round,
-                      {Culprit{msg.from, "conflicting copies of one message"}},
+                      {Culprit{msg.from, CulpritCode::kEquivocation,
+                               "conflicting copies of one message"}},
                       {q, msg}});
       return absl::OkStatus();
     }
@@ -533,7 +626,7 @@ absl::Status Session::Receive(const Message& msg) {
     AbortWith(Abort{
         config_.protocol,
         current,
-        {Culprit{msg.from,
+        {Culprit{msg.from, CulpritCode::kBadMessage,
                  absl::StrCat("unexpected ", broadcast ? "broadcast" : "direct",
                               " message in round ", current)}},
         {msg}});
@@ -546,7 +639,8 @@ absl::Status Session::Receive(const Message& msg) {
     }
     AbortWith(Abort{config_.protocol,
                     current,
-                    {Culprit{msg.from, "conflicting copies of one message"}},
+                    {Culprit{msg.from, CulpritCode::kEquivocation,
+                             "conflicting copies of one message"}},
                     {it->second, msg}});
     return absl::OkStatus();
   }
@@ -555,21 +649,21 @@ absl::Status Session::Receive(const Message& msg) {
   // broadcasts with ours.
   if (msg.echo.size() != prev_broadcast_digests_.size()) {
     // Sets differ: find a sender present in one and not the other.
-    AbortWith(
-        Abort{config_.protocol,
-              current,
-              {Culprit{msg.from, "echo lists a different set of broadcasts"}},
-              {msg}});
+    AbortWith(Abort{config_.protocol,
+                    current,
+                    {Culprit{msg.from, CulpritCode::kEquivocation,
+                             "echo lists a different set of broadcasts"}},
+                    {msg}});
     return absl::OkStatus();
   }
   for (const EchoEntry& e : msg.echo) {
     auto it = prev_broadcast_digests_.find(e.sender);
     if (it == prev_broadcast_digests_.end()) {
-      AbortWith(
-          Abort{config_.protocol,
-                current,
-                {Culprit{msg.from, "echo lists a different set of broadcasts"}},
-                {msg}});
+      AbortWith(Abort{config_.protocol,
+                      current,
+                      {Culprit{msg.from, CulpritCode::kEquivocation,
+                               "echo lists a different set of broadcasts"}},
+                      {msg}});
       return absl::OkStatus();
     }
     if (sodium_memcmp(it->second.data(), e.digest.data(), kDigestBytes) != 0) {
@@ -578,14 +672,19 @@ absl::Status Session::Receive(const Message& msg) {
       // named (blaming e.sender alone would let msg.from frame an honest
       // party). When they are the same party, its own echo contradicts the
       // broadcast it sent us: it alone equivocated.
-      std::vector<Culprit> culprits{Culprit{
-          e.sender, absl::StrCat("equivocation: the round ", current - 1,
-                                 " broadcast of party ", e.sender,
-                                 " differs between party ", config_.self,
-                                 " and party ", msg.from)}};
+      // Both named: suspects (one of them is honest); one party whose own
+      // echo contradicts its broadcast equivocated.
+      const CulpritCode code = e.sender == msg.from ? CulpritCode::kEquivocation
+                                                    : CulpritCode::kSuspect;
+      std::vector<Culprit> culprits{
+          Culprit{e.sender, code,
+                  absl::StrCat("equivocation: the round ", current - 1,
+                               " broadcast of party ", e.sender,
+                               " differs between party ", config_.self,
+                               " and party ", msg.from)}};
       if (e.sender != msg.from) {
         culprits.push_back(Culprit{
-            msg.from,
+            msg.from, code,
             absl::StrCat("equivocation: party ", msg.from,
                          " echoes a different round ", current - 1,
                          " broadcast of party ", e.sender, " than party ",
@@ -598,7 +697,8 @@ absl::Status Session::Receive(const Message& msg) {
   }
 
   if (absl::Status v = round_->Verify(msg); !v.ok()) {
-    Culprit culprit{msg.from, std::string(v.message())};
+    Culprit culprit{msg.from, CulpritCodeOf(v, CulpritCode::kBadMessage),
+                    std::string(v.message())};
     culprit.direct_message = !broadcast;
     AbortAndComplain(
         Abort{config_.protocol, current, {std::move(culprit)}, {msg}, ""},
@@ -727,8 +827,8 @@ void Session::JudgeComplaint(const Message& msg) {
   abort.round = r;
   abort.evidence.push_back(msg);
   auto blame_complainer = [&](absl::string_view why) {
-    abort.culprits.push_back(
-        Culprit{complainer, absl::StrCat("false complaint: ", why)});
+    abort.culprits.push_back(Culprit{complainer, CulpritCode::kFalseComplaint,
+                                     absl::StrCat("false complaint: ", why)});
     AbortWith(std::move(abort));
   };
   nitro_tss::mpc::v1::Complaint pb;
@@ -797,12 +897,13 @@ void Session::JudgeComplaint(const Message& msg) {
     if (!suspects.empty()) {
       suspects.insert(accused);
       for (PartyId p : suspects) {
-        abort.culprits.push_back(Culprit(
-            p, absl::StrCat("suspect: party ", accused, "'s round-", r,
-                            " message in party ", complainer,
-                            "'s complaint echoes other round-", r - 1,
-                            " broadcasts than party ", config_.self,
-                            " received (equivocation, or a false echo)")));
+        abort.culprits.push_back(
+            Culprit(p, CulpritCode::kSuspect,
+                    absl::StrCat("suspect: party ", accused, "'s round-", r,
+                                 " message in party ", complainer,
+                                 "'s complaint echoes other round-", r - 1,
+                                 " broadcasts than party ", config_.self,
+                                 " received (equivocation, or a false echo)")));
       }
       AbortWith(std::move(abort));
       return;
@@ -824,10 +925,11 @@ void Session::JudgeComplaint(const Message& msg) {
         sodium_memcmp(own->second.data(), BroadcastDigest(*m).data(),
                       kDigestBytes) != 0) {
       abort.culprits.push_back(
-          Culprit{accused, absl::StrCat("equivocation: party ", accused,
-                                        " signed two different round-", r,
-                                        " broadcasts (one shown by party ",
-                                        complainer, "'s complaint)")});
+          Culprit{accused, CulpritCode::kEquivocation,
+                  absl::StrCat("equivocation: party ", accused,
+                               " signed two different round-", r,
+                               " broadcasts (one shown by party ", complainer,
+                               "'s complaint)")});
       AbortWith(std::move(abort));
       return;
     }
@@ -844,27 +946,30 @@ void Session::JudgeComplaint(const Message& msg) {
       pb.evidence().size());
   absl::StatusOr<ComplaintJudge::Verdict> verdict = config_.judge->Judge(c);
   if (!verdict.ok()) {
-    abort.culprits.push_back(
-        Culprit{config_.self, absl::StrCat("internal error judging a "
-                                           "complaint: ",
-                                           verdict.status().message())});
+    abort.culprits.push_back(Culprit{config_.self, CulpritCode::kInternal,
+                                     absl::StrCat("internal error judging a "
+                                                  "complaint: ",
+                                                  verdict.status().message())});
   } else if (verdict->outcome == ComplaintJudge::Outcome::kAccusedGuilty) {
     abort.culprits.push_back(
-        Culprit{accused, absl::StrCat("complaint of party ", complainer,
-                                      " upheld: ", verdict->reason)});
+        Culprit{accused, verdict->code,
+                absl::StrCat("complaint of party ", complainer,
+                             " upheld: ", verdict->reason)});
   } else if (verdict->outcome == ComplaintJudge::Outcome::kUndecidable) {
     for (PartyId p : {accused, complainer}) {
       abort.culprits.push_back(Culprit{
-          p, absl::StrCat("suspect: party ", complainer,
-                          " complains about party ", accused, "'s round-", r,
-                          " direct message, which third parties cannot "
-                          "check (",
-                          verdict->reason, ")")});
+          p, CulpritCode::kSuspect,
+          absl::StrCat("suspect: party ", complainer, " complains about party ",
+                       accused, "'s round-", r,
+                       " direct message, which third parties cannot "
+                       "check (",
+                       verdict->reason, ")")});
     }
   } else {
     abort.culprits.push_back(
-        Culprit{complainer, absl::StrCat("false complaint against party ",
-                                         accused, ": ", verdict->reason)});
+        Culprit{complainer, CulpritCode::kFalseComplaint,
+                absl::StrCat("false complaint against party ", accused, ": ",
+                             verdict->reason)});
   }
   AbortWith(std::move(abort));
 }

@@ -122,11 +122,67 @@ std::vector<uint8_t> BroadcastDigest(const Message& msg);
 // encoded with `signature` cleared.
 std::vector<uint8_t> SignedBytes(const Message& msg);
 
+// Why a party is named, for machines: the coordinator decides from the code
+// whether to exclude the node or to retry; `Culprit::reason` is for people.
+//
+// Exclude this node (it provably misbehaved; every honest party that checks
+// the same data names it):
+//   kBadMessage      undecodable or malformed payload (strict syntax, field
+//                    sizes, canonical encodings), or a message of a kind the
+//                    round does not expect;
+//   kBadProof        a zero-knowledge proof (or Schnorr / equality / PoK
+//                    proof) does not verify;
+//   kBadShare        a VSS share, an MtA share (α out of range) or a
+//                    signature share fails its check;
+//   kBadOpening      a commitment or reveal does not open (decommitment,
+//                    Γ opening, revealed γ / k / δ, committed MtA digest);
+//   kEquivocation    conflicting copies of one message, an own echo that
+//                    contradicts the own broadcast, or two signed broadcasts
+//                    of one round;
+//   kFalseComplaint  a complaint that does not hold (or is malformed);
+//   kWrongValue      a value the identification rounds show to be wrong
+//                    (δ_i, σ_i, a key id that differs).
+// Retry / suspect (not provable on its own; the party may be honest):
+//   kSilent          no message before the deadline (Session::ExpireRound;
+//                    a relay that drops messages looks the same);
+//   kSuspect         two parties of which one misbehaved and third parties
+//                    cannot tell which (an undecidable complaint; an echo
+//                    mismatch between two different parties).
+// Self:
+//   kInternal        this party's own internal error (names itself).
+enum class CulpritCode : uint8_t {
+  kBadMessage = 1,
+  kBadProof,
+  kBadShare,
+  kBadOpening,
+  kEquivocation,
+  kFalseComplaint,
+  kWrongValue,
+  kSilent,
+  kSuspect,
+  kInternal,
+};
+
+// What the coordinator should do about a culprit with `code`.
+enum class CulpritAction : uint8_t { kExclude, kRetry, kSelf };
+CulpritAction ActionFor(CulpritCode code);
+// "bad_message", "bad_proof", ... (stable, for logs and metrics).
+absl::string_view CulpritCodeName(CulpritCode code);
+
+// Attaches `code` to a non-OK status that a round returns from Verify (the
+// engine then names the sender with that code; a Verify error without one
+// is kBadMessage). OK statuses are returned unchanged.
+absl::Status WithCulpritCode(absl::Status status, CulpritCode code);
+// The code attached by WithCulpritCode, else `fallback`.
+CulpritCode CulpritCodeOf(const absl::Status& status, CulpritCode fallback);
+
 struct Culprit {
   Culprit() = default;
-  Culprit(PartyId p, std::string r) : party(p), reason(std::move(r)) {}
+  Culprit(PartyId p, CulpritCode c, std::string r)
+      : party(p), code(c), reason(std::move(r)) {}
 
   PartyId party = 0;
+  CulpritCode code = CulpritCode::kInternal;
   std::string reason;
   // Set by a round when the culprit's *direct* message to this party (of the
   // round being verified or finalized) failed a check that the other parties
@@ -184,7 +240,8 @@ class Round {
 
   // Pure: checks one inbound message (envelope already validated by the
   // engine) without changing any state. A non-OK status names what is wrong;
-  // the engine aborts blaming msg.from.
+  // the engine aborts blaming msg.from with the status's culprit code
+  // (WithCulpritCode; kBadMessage if none).
   virtual absl::Status Verify(const Message& msg) const = 0;
 
   // Stores a message that passed Verify.
@@ -194,6 +251,18 @@ class Round {
   // Non-OK status means an internal error (not attributable misbehaviour).
   virtual absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) = 0;
 };
+
+// RoundOutput helpers for a round that detects misbehaviour (typically in
+// Finalize): an output holding only an Abort with `culprits`.
+RoundOutput AbortOutput(std::vector<Culprit> culprits);
+RoundOutput AbortOutput(PartyId culprit, CulpritCode code,
+                        absl::string_view reason);
+// An abort caused by `culprit`'s *direct* message to this party: the culprit
+// is marked direct_message, so that with identity keys the engine broadcasts
+// a complaint carrying `evidence` that the others judge.
+RoundOutput DirectAbortOutput(PartyId culprit, CulpritCode code,
+                              absl::string_view reason,
+                              std::vector<uint8_t> evidence = {});
 
 // How third parties judge a complaint (protocol-specific; see round.h's
 // header comment). Called by the engine only once the judging party's own
@@ -224,13 +293,24 @@ class ComplaintJudge {
   struct Verdict {
     Outcome outcome = Outcome::kUndecidable;
     std::string reason;
+    // kAccusedGuilty: why the accused is named (kBadMessage, kBadProof,
+    // kBadShare, ...). The engine names a false complainer with
+    // kFalseComplaint and undecidable parties with kSuspect.
+    CulpritCode code = CulpritCode::kSuspect;
   };
   virtual ~ComplaintJudge() = default;
-  static Verdict Guilty(absl::string_view why) {
-    return Verdict{Outcome::kAccusedGuilty, std::string(why)};
+  static Verdict Guilty(CulpritCode code, absl::string_view why) {
+    return Verdict{Outcome::kAccusedGuilty, std::string(why), code};
+  }
+  // Guilty with the code a Verify-style status carries (CulpritCodeOf,
+  // kBadMessage when it has none) and its message as the reason.
+  static Verdict Guilty(const absl::Status& failed) {
+    return Guilty(CulpritCodeOf(failed, CulpritCode::kBadMessage),
+                  failed.message());
   }
   static Verdict False(absl::string_view why) {
-    return Verdict{Outcome::kComplaintFalse, std::string(why)};
+    return Verdict{Outcome::kComplaintFalse, std::string(why),
+                   CulpritCode::kFalseComplaint};
   }
   // Re-runs the complainer's checks of the complained message. Returns a
   // non-OK status only for internal errors.
@@ -293,7 +373,8 @@ class Session {
 
   // The caller's deadline for the current round has passed (the protocol
   // itself has no clock; the coordinator/node owns timeouts). Aborts the
-  // session naming every party in MissingSenders() with the reason
+  // session naming every party in MissingSenders() (code kSilent) with the
+  // reason
   // "no round-<r> <kind> message before the deadline (silent sender, or
   // dropped by the relay)". A relay that drops messages can make an honest
   // party look silent, so callers should treat these culprits as suspects

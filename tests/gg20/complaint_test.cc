@@ -56,6 +56,19 @@ void ExpectNamedByAll(const RunResult& r, const std::set<PartyId>& honest,
   }
 }
 
+// Every culprit that each party in `honest` names carries `code` (issue 13).
+void ExpectCodeByAll(const RunResult& r, const std::set<PartyId>& honest,
+                     round::CulpritCode code) {
+  for (PartyId h : honest) {
+    auto it = r.aborts.find(h);
+    ASSERT_NE(it, r.aborts.end()) << "party " << h << " did not abort";
+    ASSERT_FALSE(it->second.culprits.empty());
+    for (const round::Culprit& c : it->second.culprits) {
+      EXPECT_EQ(c.code, code) << "party " << h << ": " << it->second.ToString();
+    }
+  }
+}
+
 // ------------------------------------------------------------------ keygen
 
 KeygenRun KeygenWithCheater(uint64_t tag) {
@@ -81,6 +94,7 @@ TEST(DirectComplaint, KeygenVssShareTamperedTowardOnePartyNamesTheDealer) {
                    "does not match the commitments");
   EXPECT_THAT(r.aborts.at(kBystander).culprits[0].reason,
               HasSubstr("complaint of party 1 upheld"));
+  ExpectCodeByAll(r, {kVictim, kBystander}, round::CulpritCode::kBadShare);
 }
 
 TEST(DirectComplaint, KeygenUndecodableShareTowardOnePartyNamesTheDealer) {
@@ -125,6 +139,7 @@ TEST_F(PresignComplaint, PiEncTamperedTowardOnePartyNamesTheProver) {
   ExpectNamedByAll(r, {kVictim, kBystander}, kCheater, "pi_enc:");
   EXPECT_THAT(r.aborts.at(kBystander).culprits[0].reason,
               HasSubstr("complaint of party 1 upheld"));
+  ExpectCodeByAll(r, {kVictim, kBystander}, round::CulpritCode::kBadProof);
 }
 
 TEST_F(PresignComplaint, UndecodablePiEncTowardOnePartyNamesTheProver) {
@@ -243,8 +258,28 @@ TEST_F(PresignComplaint, ForgedComplaintAgainstHonestProverNamesComplainer) {
   // The honest Πenc of party 2, shown as it is: it verifies.
   PresignRun run = Base(7201);
   run.hook = InjectComplaint(1, [](round::Message&) {});
-  ExpectNamedByAll(RunPresign(run), {kCheater, kBystander}, kVictim,
+  RunResult r = RunPresign(run);
+  ExpectNamedByAll(r, {kCheater, kBystander}, kVictim,
                    "false complaint against party 2: pi_enc verifies");
+  ExpectCodeByAll(r, {kCheater, kBystander},
+                  round::CulpritCode::kFalseComplaint);
+}
+
+TEST_F(PresignComplaint, ComplaintAboutARevealRoundNamesTwoSuspects) {
+  // The σ reveal's direct Πlog* proofs are checked by their recipient only:
+  // a complaint about one names both parties as suspects (retry, not
+  // exclude).
+  PresignRun run = Base(7206);
+  run.cheats[kCheater].wrong_sigma = true;
+  run.hook = InjectComplaint(5, [](round::Message&) {});
+  RunResult r = RunPresign(run);
+  EXPECT_FALSE(r.all_done);
+  const round::Abort& a = r.aborts.at(kBystander);
+  EXPECT_EQ(a.CulpritIds(), (std::set<PartyId>{kVictim, kCheater}))
+      << a.ToString();
+  ExpectCodeByAll(r, {kBystander}, round::CulpritCode::kSuspect);
+  EXPECT_EQ(round::ActionFor(round::CulpritCode::kSuspect),
+            round::CulpritAction::kRetry);
 }
 
 TEST_F(PresignComplaint, ComplaintWithAlteredMessageNamesComplainer) {

@@ -11,7 +11,7 @@
 
 #include "mpc/gg20/codec.h"
 #include "mpc/gg20/keccak.h"
-#include "mpc/gg20/payload_syntax.h"
+#include "mpc/gg20/payloads.h"
 #include "mpc/gg20/presign.h"
 #include "mpc/gg20/sign.h"
 #include "nitro_tss/mpc/v1/ec_proofs.pb.h"

@@ -11,6 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "mpc/round/round.h"
+#include "mpc/round/typed_round.h"
 #include "mpc/testing/simulator.h"
 
 namespace nitro_tss::mpc::round {
@@ -51,7 +52,8 @@ class ToyRound2 : public Round {
     for (auto& [p, s] : sums_) {
       if (s != sum_) {
         Abort a;
-        a.culprits.push_back({p, "toy: sum mismatch"});
+        a.culprits.push_back(
+            {p, CulpritCode::kWrongValue, "toy: sum mismatch"});
         out.abort = a;
         return out;
       }
@@ -178,6 +180,7 @@ TEST(RoundEngine, FailedVerificationNamesTheSender) {
     ASSERT_EQ(s.state(), Session::State::kAborted);
     EXPECT_EQ(s.abort()->CulpritIds(), std::set<PartyId>{2});
     EXPECT_EQ(s.abort()->culprits[0].reason, "toy: value out of range");
+    EXPECT_EQ(s.abort()->culprits[0].code, CulpritCode::kBadMessage);
   }
 }
 
@@ -224,6 +227,9 @@ TEST(RoundEngine, FalseEchoCannotFrameAnHonestParty) {
   ASSERT_EQ(s.state(), Session::State::kAborted);
   EXPECT_EQ(s.abort()->CulpritIds(), (std::set<PartyId>{2, 3}))
       << s.abort()->ToString();
+  for (const Culprit& c : s.abort()->culprits) {
+    EXPECT_EQ(c.code, CulpritCode::kSuspect);  // one of the two is honest
+  }
 }
 
 // A party whose echo contradicts its own broadcast equivocated by itself:
@@ -244,6 +250,7 @@ TEST(RoundEngine, EchoContradictingOwnBroadcastNamesOnlyTheSender) {
   ASSERT_EQ(s.state(), Session::State::kAborted);
   EXPECT_EQ(s.abort()->CulpritIds(), std::set<PartyId>{2})
       << s.abort()->ToString();
+  EXPECT_EQ(s.abort()->culprits[0].code, CulpritCode::kEquivocation);
 }
 
 TEST(RoundEngine, ConflictingCopiesAbortAndExactDuplicatesAreRefused) {
@@ -265,6 +272,7 @@ TEST(RoundEngine, ConflictingCopiesAbortAndExactDuplicatesAreRefused) {
     EXPECT_EQ(s.abort()->CulpritIds(), std::set<PartyId>{2});
     EXPECT_EQ(s.abort()->culprits[0].reason,
               "conflicting copies of one message");
+    EXPECT_EQ(s.abort()->culprits[0].code, CulpritCode::kEquivocation);
     EXPECT_EQ(s.abort()->evidence.size(), 2u);
   }
   {
@@ -451,6 +459,7 @@ TEST(RoundEngine, ExpiredRoundNamesTheSilentParties) {
   EXPECT_THAT(p2.abort()->culprits[0].reason,
               HasSubstr("no round-2 broadcast message before the deadline"));
   for (const Culprit& c : p1.abort()->culprits) {
+    EXPECT_EQ(c.code, CulpritCode::kSilent);
     if (c.party == 4) {
       EXPECT_THAT(c.reason, HasSubstr("no round-2 broadcast message"));
     }
@@ -458,6 +467,85 @@ TEST(RoundEngine, ExpiredRoundNamesTheSilentParties) {
   // Not running any more: nothing to expire, nothing missing.
   EXPECT_EQ(p1.ExpireRound().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(p1.MissingSenders().empty());
+}
+
+// Issue 13: every culprit carries a reason code the coordinator acts on
+// (the engine's own codes are checked next to the tests above).
+TEST(RoundEngineCodes, VerifyErrorsCarryTheirCode) {
+  absl::Status tagged = WithCulpritCode(absl::InvalidArgumentError("x: bad"),
+                                        CulpritCode::kBadProof);
+  EXPECT_EQ(CulpritCodeOf(tagged, CulpritCode::kBadMessage),
+            CulpritCode::kBadProof);
+  EXPECT_EQ(tagged.message(), "x: bad");
+  EXPECT_TRUE(WithCulpritCode(absl::OkStatus(), CulpritCode::kBadProof).ok());
+  EXPECT_EQ(
+      CulpritCodeOf(absl::InvalidArgumentError("y"), CulpritCode::kBadMessage),
+      CulpritCode::kBadMessage);
+  EXPECT_EQ(ActionFor(CulpritCode::kEquivocation), CulpritAction::kExclude);
+  EXPECT_EQ(ActionFor(CulpritCode::kSilent), CulpritAction::kRetry);
+  EXPECT_EQ(ActionFor(CulpritCode::kSuspect), CulpritAction::kRetry);
+  EXPECT_EQ(ActionFor(CulpritCode::kInternal), CulpritAction::kSelf);
+  EXPECT_EQ(CulpritCodeName(CulpritCode::kFalseComplaint), "false_complaint");
+}
+
+// A typed round decodes each payload once (in Verify), checks it, and keeps
+// the decoded value (Store); the expected kinds follow from its types.
+struct ToyValue {
+  uint64_t v = 0;
+};
+class CountingRound : public TypedRound<ToyValue, NoMessage> {
+ public:
+  CountingRound() : TypedRound(1) {}
+  absl::StatusOr<RoundOutput> Finalize(RandomSource&) override {
+    return RoundOutput{};
+  }
+  int decodes() const { return decodes_; }
+  const std::map<PartyId, ToyValue>& kept() { return broadcasts(); }
+
+ private:
+  absl::StatusOr<ToyValue> DecodeBroadcast(const Message& m) const override {
+    ++decodes_;
+    if (m.payload.size() != 8) return absl::InvalidArgumentError("toy: size");
+    return ToyValue{Decode64(m.payload)};
+  }
+  absl::Status CheckBroadcast(const Message&,
+                              const ToyValue& value) const override {
+    if (value.v >= 1000) {
+      return WithCulpritCode(absl::InvalidArgumentError("toy: too large"),
+                             CulpritCode::kBadProof);
+    }
+    return absl::OkStatus();
+  }
+  mutable int decodes_ = 0;
+};
+
+TEST(TypedRound, DecodesOnceChecksAndKeepsTheValue) {
+  CountingRound r;
+  EXPECT_EQ(r.Number(), 1u);
+  EXPECT_TRUE(r.ExpectsBroadcast());
+  EXPECT_FALSE(r.ExpectsDirect());
+  Message m = Message::Broadcast(Encode64(42));
+  m.from = 2;
+  ASSERT_TRUE(r.Verify(m).ok());
+  r.Store(m);
+  EXPECT_EQ(r.decodes(), 1);
+  ASSERT_EQ(r.kept().count(2), 1u);
+  EXPECT_EQ(r.kept().at(2).v, 42u);
+
+  Message bad = Message::Broadcast(Encode64(5000));
+  bad.from = 3;
+  absl::Status st = r.Verify(bad);
+  EXPECT_EQ(CulpritCodeOf(st, CulpritCode::kBadMessage),
+            CulpritCode::kBadProof);
+  Message garbage = Message::Broadcast(SecureBytes(3));
+  garbage.from = 3;
+  st = r.Verify(garbage);
+  EXPECT_EQ(CulpritCodeOf(st, CulpritCode::kBadMessage),
+            CulpritCode::kBadMessage);
+  Message direct = Message::Direct(1, Encode64(1));
+  direct.from = 3;
+  EXPECT_FALSE(r.Verify(direct).ok());
+  EXPECT_EQ(r.kept().size(), 1u);
 }
 
 TEST(RoundEngine, ExpireRoundAfterCompletionIsRefused) {

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "mpc/gg20/payload_syntax.h"
+#include "mpc/gg20/payloads.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using nitro_tss::mpc::gg20::CheckPayloadSyntax;

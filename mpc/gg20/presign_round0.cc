@@ -1,0 +1,84 @@
+// Presign round 0: k_i, γ_i; K_i = enc(k_i), the commitment to Γ_i and a
+// Πenc of K_i per verifier (messages of round 1).
+#include <sodium.h>
+
+#include <map>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "mpc/gg20/codec.h"
+#include "mpc/gg20/payloads.h"
+#include "mpc/gg20/presign_internal.h"
+#include "mpc/gg20/presign_state.h"
+#include "mpc/round/typed_round.h"
+#include "mpc/zk/equality.h"
+#include "mpc/zk/pedersen_pok.h"
+#include "mpc/zk/pi_aff_g.h"
+#include "mpc/zk/pi_enc.h"
+#include "mpc/zk/pi_log_rp.h"
+#include "mpc/zk/pi_log_star.h"
+#include "mpc/zk/zk_params.h"
+#include "nitro_tss/mpc/v1/gg20.pb.h"
+
+namespace nitro_tss::mpc::gg20::presign_detail {
+namespace {
+
+// ---------------------------------------------------------------- round 0
+class PresignRound0 : public round::FirstRound {
+ public:
+  explicit PresignRound0(std::shared_ptr<PresignState> s) : s_(std::move(s)) {}
+  absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
+    PresignState& s = *s_;
+    s.k = Scalar::RandomNonZero(rng);
+    s.gamma = Scalar::RandomNonZero(rng);
+    s.gamma_point = Point::MulBase(s.gamma);
+    std::string salt(32, '\0');
+    rng.Fill(reinterpret_cast<uint8_t*>(salt.data()), salt.size());
+    s.gamma_salt = salt;
+    BigInt k_int = s.k.ToBigInt();
+    absl::StatusOr<PaillierEncryption> enc =
+        s.ks->paillier->Encrypt(k_int, rng);
+    if (!enc.ok()) return enc.status();
+    s.cap_k = enc->ciphertext;
+    s.rho = enc->nonce;
+    RoundOutput out;
+    v1::PresignRound1 bc;
+    bc.set_cap_k(EncodeInt(s.cap_k));
+    std::array<uint8_t, 32> c =
+        GammaCommitment(s, s.self, s.gamma_point, s.gamma_salt);
+    bc.set_gamma_commitment(std::string(c.begin(), c.end()));
+    s.Tamper(1, 0, bc);
+    out.outbound.push_back(Message::Broadcast(SerializePayload(bc)));
+    for (PartyId j : s.signers) {
+      if (j == s.self) continue;
+      zk::PiEncStatement st{s.OwnPaillier(), s.Info(j).ring_pedersen, s.cap_k};
+      // μ of this proof's S is kept for the round-4 Πlog-rp to j.
+      BigInt& mu = s.enc_mu[j];
+      absl::StatusOr<zk::PiEncProof> proof = zk::ProvePiEnc(
+          st,
+          zk::PiEncWitness{k_int, s.rho, s.ks->paillier.get(), s.Table(j), &mu},
+          s.Ctx(1, s.self, j), rng);
+      if (!proof.ok()) return proof.status();
+      s.own_pi_enc_s[j] = proof->cap_s;
+      v1::PresignRound1Direct d;
+      d.set_pi_enc(SerializeEmbedded(zk::PiEncProofToProto(*proof)));
+      s.Tamper(1, j, d);
+      out.outbound.push_back(Message::Direct(j, SerializePayload(d)));
+    }
+    k_int.Wipe();
+    out.next = NewPresignRound1(s_);
+    return out;
+  }
+
+ private:
+  std::shared_ptr<PresignState> s_;
+};
+
+}  // namespace
+
+std::unique_ptr<round::Round> NewPresignRound0(
+    std::shared_ptr<PresignState> s) {
+  return std::make_unique<PresignRound0>(std::move(s));
+}
+
+}  // namespace nitro_tss::mpc::gg20::presign_detail

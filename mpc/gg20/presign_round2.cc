@@ -1,0 +1,178 @@
+// Presign round 2: checks the Γ openings and, as Alice, every MtA
+// response (Πaff-g, α range); broadcasts δ_i, T_i with its Pedersen PoK
+// and the digest of the responses received (messages of round 3).
+#include <sodium.h>
+
+#include <map>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "mpc/gg20/codec.h"
+#include "mpc/gg20/payloads.h"
+#include "mpc/gg20/presign_internal.h"
+#include "mpc/gg20/presign_state.h"
+#include "mpc/round/typed_round.h"
+#include "mpc/zk/equality.h"
+#include "mpc/zk/pedersen_pok.h"
+#include "mpc/zk/pi_aff_g.h"
+#include "mpc/zk/pi_enc.h"
+#include "mpc/zk/pi_log_rp.h"
+#include "mpc/zk/pi_log_star.h"
+#include "mpc/zk/zk_params.h"
+#include "nitro_tss/mpc/v1/gg20.pb.h"
+
+namespace nitro_tss::mpc::gg20::presign_detail {
+namespace {
+
+// The opening (α, ρ) of D = (1+N)^α ρ^N under one's own key, as complaint
+// evidence: ρ = D^(N^-1 mod φ(N)) mod N (D ≡ ρ^N mod N).
+std::vector<uint8_t> MtaOpeningEvidence(const PaillierPrivateKey& sk,
+                                        uint32_t which, const BigInt& d,
+                                        const BigInt& alpha) {
+  v1::PresignMtaOpening pb;
+  pb.set_which(which);
+  pb.set_plaintext(EncodeInt(alpha));
+  absl::StatusOr<BigInt> n_inv = BigInt::ModInverse(sk.n(), sk.phi());
+  if (n_inv.ok()) {
+    // Secret exponent N^-1 mod φ(N), public modulus N.
+    BigInt rho = BigInt::PowModConstTime(BigInt::Mod(d, sk.n()), *n_inv, sk.n(),
+                                         kPaillierModulusBits);
+    pb.set_nonce(EncodeInt(rho));
+    rho.Wipe();
+    n_inv->Wipe();
+  }
+  std::string bytes = pb.SerializeAsString();
+  return std::vector<uint8_t>(bytes.begin(), bytes.end());
+}
+
+// ---------------------------------------------------------------- round 2
+class PresignRound2 : public round::TypedRound<PresignRound2Payload,
+                                               PresignRound2DirectPayload> {
+ public:
+  explicit PresignRound2(std::shared_ptr<PresignState> s)
+      : TypedRound(2), s_(std::move(s)) {}
+  absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
+    PresignState& s = *s_;
+    const PaillierPrivateKey& sk = *s.ks->paillier;
+    zk::PiAffGVerifierSecrets secrets{&sk, s.ks->ring_pedersen.get()};
+    Scalar delta = s.k * s.gamma;
+    Scalar sigma = s.k * s.w;
+    for (auto& [j, peer] : s.peers) {
+      const PresignRound2DirectPayload& p = directs().at(j);
+      const PartyPublicInfo& info = s.Info(j);
+      zk::PiAffGStatement st_g{
+          s.OwnPaillier(), info.paillier, s.OwnRp(),          s.cap_k,
+          p.d_gamma,       p.f_gamma,     Point::Generator(), peer.gamma};
+      absl::Status v =
+          zk::VerifyPiAffG(st_g, p.aff_gamma, s.Ctx(2, j, s.self), secrets);
+      if (!v.ok()) {
+        return DirectAbortOutput(
+            j, CulpritCode::kBadProof,
+            absl::StrCat("presign: mta gamma: ", v.message()));
+      }
+      zk::PiAffGStatement st_w{
+          s.OwnPaillier(), info.paillier, s.OwnRp(),          s.cap_k,
+          p.d_w,           p.f_w,         Point::Generator(), s.w_points.at(j)};
+      v = zk::VerifyPiAffG(st_w, p.aff_w, s.Ctx(2, j, s.self), secrets);
+      if (!v.ok()) {
+        return DirectAbortOutput(j, CulpritCode::kBadProof,
+                                 absl::StrCat("presign: mta w: ", v.message()));
+      }
+      absl::StatusOr<BigInt> alpha_g = sk.DecryptSigned(p.d_gamma);
+      if (!alpha_g.ok()) return alpha_g.status();
+      absl::StatusOr<BigInt> alpha_w = sk.DecryptSigned(p.d_w);
+      if (!alpha_w.ok()) return alpha_w.status();
+      // What a Bob whose Πaff-g verified can reach: |k·x + y| <=
+      // 2^(2ℓ+ε) + 2^(ℓ'+ε) < 2^(ℓ'+ε+1).
+      if (!zk::InSignedRange(*alpha_g, zk::kEllPrime + zk::kEpsilon + 1)) {
+        return DirectAbortOutput(
+            j, CulpritCode::kBadShare, "presign: mta alpha out of range",
+            MtaOpeningEvidence(sk, 1, p.d_gamma, *alpha_g));
+      }
+      if (!zk::InSignedRange(*alpha_w, zk::kEllPrime + zk::kEpsilon + 1)) {
+        return DirectAbortOutput(j, CulpritCode::kBadShare,
+                                 "presign: mta alpha out of range",
+                                 MtaOpeningEvidence(sk, 2, p.d_w, *alpha_w));
+      }
+      const MtaBob& bob = s.bob.at(j);
+      delta = delta + Scalar::FromBigIntReduce(*alpha_g) -
+              Scalar::FromBigIntReduce(bob.beta_gamma);
+      sigma = sigma + Scalar::FromBigIntReduce(*alpha_w) -
+              Scalar::FromBigIntReduce(bob.beta_w);
+    }
+    // β_w (and F_w's nonce) stay until round 4: the σ reveal needs them.
+    for (auto& [j, bob] : s.bob) bob.beta_gamma.Wipe();
+    if (s.config.testing != nullptr && s.config.testing->wrong_sigma) {
+      sigma = sigma + Scalar::One();
+    }
+    s.delta = delta;
+    s.sigma = sigma;
+    delta.Wipe();
+    sigma.Wipe();
+    s.l = Scalar::Random(rng);
+    s.cap_t = PedersenCommit(s.sigma, s.l);
+    absl::StatusOr<PedersenPokProof> pok = PedersenPokProof::Prove(
+        PedersenPokStatement{s.cap_t}, PedersenPokWitness{s.sigma, s.l},
+        s.Ctx(3, s.self, 0), rng);
+    if (!pok.ok()) return pok.status();
+    v1::PresignRound3 bc;
+    Scalar sent_delta = s.delta;
+    if (s.config.testing != nullptr && s.config.testing->wrong_delta) {
+      sent_delta = sent_delta + Scalar::One();
+    }
+    if (s.config.testing != nullptr && s.config.testing->broadcast_delta) {
+      sent_delta = *s.config.testing->broadcast_delta;
+    }
+    bc.set_delta(EncodeSc(sent_delta));
+    s.sent_delta = sent_delta;
+    bc.set_cap_t(EncodePt(s.cap_t));
+    bc.set_pedersen_pok(SerializeEmbedded(pok->ToProto()));
+    std::array<uint8_t, 32> received_digest =
+        ReceivedMtaDigestOf(s, s.self, s.received_gamma);
+    bc.set_received_mta_digest(
+        std::string(received_digest.begin(), received_digest.end()));
+    s.Tamper(3, 0, bc);
+    RoundOutput out;
+    out.outbound.push_back(Message::Broadcast(SerializePayload(bc)));
+    out.next = NewPresignRound3(s_);
+    return out;
+  }
+
+ private:
+  absl::StatusOr<PresignRound2Payload> DecodeBroadcast(
+      const Message& msg) const override {
+    return DecodePresignRound2(msg.payload);
+  }
+  absl::Status CheckBroadcast(const Message& msg,
+                              const PresignRound2Payload& v) const override {
+    return CheckRound2(*s_, msg.from, s_->peers.at(msg.from).gamma_commitment,
+                       v);
+  }
+  void StoredBroadcast(const Message& msg, PresignRound2Payload& v) override {
+    s_->peers[msg.from].gamma = v.gamma;
+  }
+  absl::StatusOr<PresignRound2DirectPayload> DecodeDirect(
+      const Message& msg) const override {
+    return DecodePresignRound2Direct(msg.payload);
+  }
+  absl::Status CheckDirect(const Message& msg,
+                           const PresignRound2DirectPayload& v) const override {
+    return CheckRound2Direct(*s_, msg, v);
+  }
+  void StoredDirect(const Message& msg,
+                    PresignRound2DirectPayload& v) override {
+    s_->received_gamma[msg.from] = v.gamma_bytes;
+    s_->received_w[msg.from] = v.w_bytes;
+  }
+
+  std::shared_ptr<PresignState> s_;
+};
+
+}  // namespace
+
+std::unique_ptr<round::Round> NewPresignRound2(
+    std::shared_ptr<PresignState> s) {
+  return std::make_unique<PresignRound2>(std::move(s));
+}
+
+}  // namespace nitro_tss::mpc::gg20::presign_detail

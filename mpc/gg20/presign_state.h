@@ -1,0 +1,263 @@
+// Internal to mpc/gg20's presigning (presign_*.cc): the session state the
+// rounds share, the checks that the rounds and the complaint judge share,
+// and one factory per round. Protocol order, one file each:
+//   presign_round0.cc        k_i, γ_i, K_i, Γ commitment, Πenc  -> round 1
+//   presign_round1.cc        checks Πenc; Γ_i, MtA / MtAwc as Bob -> round 2
+//   presign_round2.cc        checks Γ opening, Πaff-g, α; δ_i, T_i -> round 3
+//   presign_round3.cc        checks T_j's PoK; R; R̄_i, S_i, Πlog-rp -> round 4
+//   presign_round4.cc        checks; the presignature, or a reveal round
+//   presign_delta_reveal.cc  identification of a wrong δ_j
+//   presign_sigma_reveal.cc  identification of a wrong σ_j
+//   presign_judge.cc         third-party judging of complaints
+// presign.cc keeps the public API (presign.h).
+//
+// Secrets: the own k_i, γ_i, σ_i, l_i, w_i, ρ and Bob's β / F-nonce live in
+// PresignState, which outlives the rounds (the judge holds it), so they are
+// wiped explicitly when the presignature is produced or discarded
+// (PresignState::WipeSecrets); a round's received values (decoded payloads)
+// live in that round's object and wipe themselves (BigInt, Scalar) when the
+// engine moves to the next round.
+#ifndef NITRO_TSS_MPC_GG20_PRESIGN_STATE_H_
+#define NITRO_TSS_MPC_GG20_PRESIGN_STATE_H_
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "mpc/gg20/payloads.h"
+#include "mpc/gg20/presign.h"
+#include "mpc/gg20/protocol_context.h"
+#include "mpc/round/round.h"
+#include "mpc/zk/zk_params.h"
+
+namespace nitro_tss::mpc::gg20::presign_detail {
+
+using round::AbortOutput;
+using round::Culprit;
+using round::CulpritCode;
+using round::DirectAbortOutput;
+using round::Message;
+using round::PartyId;
+using round::RoundOutput;
+using round::WithCulpritCode;
+
+inline constexpr char kWhat[] = "presign";
+
+inline absl::Status Bad(absl::string_view msg) {
+  return absl::InvalidArgumentError(absl::StrCat("presign: ", msg));
+}
+inline absl::Status Prefixed(const absl::Status& st) {
+  return absl::InvalidArgumentError(absl::StrCat("presign: ", st.message()));
+}
+
+struct MtaBob {  // this party as Bob towards Alice j
+  BigInt beta_gamma, beta_w;
+  std::string f_gamma;  // F = enc_i(β) sent with the k·γ response
+  // F = enc_i(β_w; f_w_nonce) sent with the k·w response, kept (with β_w)
+  // until the presignature is produced, for the σ reveal round.
+  std::string f_w;
+  BigInt f_w_nonce;
+  void Wipe() {
+    beta_gamma.Wipe();
+    beta_w.Wipe();
+    f_w_nonce.Wipe();
+  }
+};
+
+// What this party received from Bob j for k·γ (resp. k·w), as sent, kept
+// for the reveal rounds.
+using ReceivedGamma = MtaResponseBytes;
+using ReceivedMtawc = MtaResponseBytes;
+
+// What later rounds and the complaint judge need of each other signer's
+// checked messages.
+struct PeerPresign {
+  BigInt cap_k;
+  std::array<uint8_t, 32> gamma_commitment{};
+  // S of the round-1 Πenc this peer sent to this party (Πlog-rp statement).
+  BigInt pi_enc_s;
+  Point gamma;
+  Scalar delta;
+  Point cap_t;
+  // Round 3: digest of the MtA(k·γ) responses this peer received in round 2.
+  std::array<uint8_t, 32> received_mta_digest{};
+  Point r_bar, cap_s;
+};
+
+struct PresignState {
+  PresignConfig config;
+  ProtocolContext ctx;
+  const KeyShare* ks = nullptr;
+  PartyId self = 0;
+  std::vector<PartyId> signers;       // sorted
+  std::map<PartyId, Point> w_points;  // W_j (tweak included at the lowest)
+  Scalar w;                           // own w_i
+  Point public_key;                   // Y'
+  // Own secrets.
+  Scalar k, gamma, sigma, l, delta, sent_delta;
+  BigInt rho;  // nonce of K_i
+  // Per verifier j: the randomness μ of the S = s_j^k t_j^μ of the round-1
+  // Πenc sent to j, for the round-4 Πlog-rp on that S. Moved out and wiped
+  // in round 3's Finalize (BigInt wipes on destruction, also on abort).
+  std::map<PartyId, BigInt> enc_mu;
+  std::map<PartyId, BigInt> own_pi_enc_s;  // that S, per verifier j
+  BigInt cap_k;
+  Point gamma_point;
+  std::string gamma_salt;
+  Point cap_t;
+  std::map<PartyId, MtaBob> bob;
+  std::map<PartyId, PeerPresign> peers;
+  std::map<PartyId, ReceivedGamma> received_gamma;
+  std::map<PartyId, ReceivedMtawc> received_w;
+  // Per other signer: the key share's ring-Pedersen table (held for the
+  // session, see KeyShare::PeerTable).
+  std::map<PartyId, std::shared_ptr<const zk::RingPedersenTable>> tables;
+  Point big_r;
+  Point own_cap_s;  // S_i = σ_i·R
+  Point own_r_bar;  // the R̄_i this party broadcast (public; for the judge)
+
+  ProofContext Ctx(uint32_t round, PartyId prover, PartyId verifier) const {
+    return ctx.Proof(round, prover, verifier);
+  }
+  void Tamper(uint32_t round, PartyId to, google::protobuf::Message& m) const {
+    if (config.testing != nullptr && config.testing->tamper) {
+      config.testing->tamper(round, to, m);
+    }
+  }
+  const PartyPublicInfo& Info(PartyId id) const { return *ks->Party(id); }
+  const zk::RingPedersenTable* Table(PartyId id) const {
+    if (config.accelerators) {
+      auto it = config.accelerators->tables.find(id);
+      if (it != config.accelerators->tables.end()) return it->second.get();
+    }
+    auto it = tables.find(id);
+    return it == tables.end() ? nullptr : it->second.get();
+  }
+  zk::PaillierNoncePool* Pool(PartyId id) const {
+    if (!config.accelerators) return nullptr;
+    auto it = config.accelerators->nonce_pools.find(id);
+    return it == config.accelerators->nonce_pools.end() ? nullptr
+                                                        : it->second.get();
+  }
+  const PaillierPublicKey& OwnPaillier() const {
+    return ks->paillier->public_key();
+  }
+  const RingPedersenParams& OwnRp() const {
+    return ks->ring_pedersen->params();
+  }
+  // Wipes the secrets no identification round needs once the presignature
+  // is produced or discarded.
+  void WipeSecrets() {
+    k.Wipe();
+    sigma.Wipe();
+    w.Wipe();
+    l.Wipe();
+    for (auto& [j, b] : bob) b.Wipe();
+  }
+};
+
+// Checks of each round's messages against the protocol state, shared by the
+// rounds and the complaint judge (which sees the same decoded values), and
+// the identification rounds' helpers (presign_state.cc).
+
+std::array<uint8_t, 32> GammaCommitment(const PresignState& s, PartyId party,
+                                        const Point& gamma,
+                                        const std::string& salt);
+
+// ReceivedMtaDigest over the responses held by Alice `receiver`, keyed by
+// Bob (std::map: signer order).
+std::array<uint8_t, 32> ReceivedMtaDigestOf(
+    const PresignState& s, PartyId receiver,
+    const std::map<PartyId, ReceivedGamma>& received);
+
+// A decoded ciphertext must be valid under `key` ("presign: <field>: ...").
+absl::Status CheckCiphertext(const BigInt& c, const PaillierPublicKey& key,
+                             absl::string_view field);
+
+// The own copy of a ciphertext this party sent or received (its bytes were
+// produced or decoded by this party: they decode).
+BigInt OwnCiphertext(const std::string& bytes);
+
+// Round 1 broadcast: K_j is a ciphertext under N_j.
+absl::Status CheckRound1(const PresignState& s, PartyId from,
+                         const PresignRound1Payload& v);
+
+// Round 2 broadcast: Γ_j opens j's round-1 commitment.
+absl::Status CheckRound2(const PresignState& s, PartyId from,
+                         const std::array<uint8_t, 32>& gamma_commitment,
+                         const PresignRound2Payload& v);
+
+// Round 2 direct: D under the recipient's (Alice's) key, F under the
+// sender's (this party's own key in the round, the complainer's when
+// judging a complaint).
+absl::Status CheckRound2Direct(const PresignState& s, const Message& msg,
+                               const PresignRound2DirectPayload& v);
+
+// C_j = K_j^γ_j · Π_m D_{j<-m} · Π_m F_{m<-j}^-1 mod N_j².
+absl::StatusOr<BigInt> DeltaCiphertext(const PaillierPublicKey& nj,
+                                       const BigInt& cap_k, const Scalar& gamma,
+                                       const std::vector<BigInt>& d_received,
+                                       const std::vector<BigInt>& f_sent);
+
+// A revealed Paillier opening under `key`: the centered plaintext
+// (|m| < N/2, else "<plain_field> out of range (|m| >= N/2)") and a nonce in
+// Z*_N. Whether it opens a given ciphertext is the caller's check.
+absl::Status CheckOpening(const BigInt& plain, const BigInt& nonce,
+                          const PaillierPublicKey& key,
+                          absl::string_view plain_field,
+                          absl::string_view nonce_field);
+
+// An MtA response that Alice `alice` reports having received from Bob `bob`
+// in round 2 (`kind` "gamma" or "w": fields d_<kind>, f_<kind>): D under
+// N_alice, F under N_bob and Bob's Πaff-g for x_point = x·G against
+// K_alice, with its round-2 context. Only Bob can have made a valid one (the
+// proof shows knowledge of x). Error: "revealed <label> response of <bob>
+// does not verify: ..." for the proof.
+absl::Status VerifyReportedResponse(const PresignState& s, PartyId alice,
+                                    PartyId bob, absl::string_view kind,
+                                    absl::string_view label,
+                                    const RevealedMtaResponse& r,
+                                    const Point& x_point);
+
+// The entry of `list` (in signer order, without `owner`) for signer `m`.
+template <typename T>
+const T& EntryFor(const std::vector<T>& list,
+                  const std::vector<PartyId>& signers, PartyId owner,
+                  PartyId m) {
+  size_t idx = 0;
+  for (PartyId p : signers) {
+    if (p == owner) continue;
+    if (p == m) break;
+    ++idx;
+  }
+  return list.at(idx);
+}
+
+// The rounds (each in its own file), in protocol order. Round 0 is the
+// session's first round; each later one is made by its predecessor.
+std::unique_ptr<round::Round> NewPresignRound0(std::shared_ptr<PresignState> s);
+std::unique_ptr<round::Round> NewPresignRound1(std::shared_ptr<PresignState> s);
+std::unique_ptr<round::Round> NewPresignRound2(std::shared_ptr<PresignState> s);
+std::unique_ptr<round::Round> NewPresignRound3(std::shared_ptr<PresignState> s);
+std::unique_ptr<round::Round> NewPresignRound4(std::shared_ptr<PresignState> s);
+// This party's δ reveal (message round `round`: 5, or 4 when round 3 finds
+// δ = 0 or R = identity) and the round that checks the others'.
+absl::StatusOr<RoundOutput> DeltaRevealOutput(
+    const std::shared_ptr<PresignState>& state, uint32_t round);
+// This party's σ reveal (message round 5) and the round that checks the
+// others'.
+absl::StatusOr<RoundOutput> SigmaRevealOutput(
+    const std::shared_ptr<PresignState>& state, RandomSource& rng);
+std::shared_ptr<const round::ComplaintJudge> NewPresignJudge(
+    std::shared_ptr<const PresignState> s);
+
+}  // namespace nitro_tss::mpc::gg20::presign_detail
+
+#endif  // NITRO_TSS_MPC_GG20_PRESIGN_STATE_H_
