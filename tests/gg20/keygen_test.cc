@@ -634,10 +634,14 @@ TEST(KeygenConcurrent, CheaterAbortsHonestPartiesWithoutHanging) {
       DriveConcurrently(ConcurrentSessions(32, rngs, &o), absl::Seconds(120));
   EXPECT_FALSE(r.all_done);
   ASSERT_FALSE(r.aborts.empty());
+  // Every abort names the cheater alone. The cheater itself may have
+  // aborted too: an honest party's complaint reached it before the run
+  // stopped, and it judged the complaint against itself (issue 12).
   for (const auto& [id, a] : r.aborts) {
-    EXPECT_NE(id, 2u);
+    EXPECT_EQ(a.CulpritIds(), std::set<PartyId>{2}) << a.ToString();
     EXPECT_THAT(a.ToString(), HasSubstr("does not match the commitments"));
   }
+  EXPECT_TRUE(r.aborts.count(1) || r.aborts.count(3));
 }
 
 }  // namespace
