@@ -11,6 +11,8 @@ PACKAGES=(
   libsodium-dev libgmp-dev libsecp256k1-dev libssl-dev openssl
   # Abseil (Status/StatusOr, strings, flags).
   libabsl-dev
+  # CLI11: command lines of tssctl and tss-kms-local (common/cli.h).
+  libcli11-dev
   # Parsing and transport (nlohmann-json: the parser behind common/json.h).
   nlohmann-json3-dev libcbor-dev libcurl4-openssl-dev libsqlite3-dev
   # Tests, benchmarks, fuzzing.
