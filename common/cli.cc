@@ -49,14 +49,15 @@ void PrintText(const json::Value& v, const std::string& path,
 
 const char* Version() { return NITRO_TSS_VERSION; }
 
-CLI::Option* AddOutputOption(CLI::App& app, Output* output) {
+CLI::Option* AddOutputOption(CLI::App& app, Output* output,
+                             const std::string& description) {
   return app
       .add_option_function<std::string>(
           "--output",
           [output](const std::string& v) {
             *output = v == "text" ? Output::kText : Output::kJson;
           },
-          "result format: json (default) or text")
+          description)
       ->check(CLI::IsMember({"json", "text"}))
       ->option_text("text|json");
 }
@@ -87,11 +88,12 @@ std::optional<int> Parse(CLI::App& app, const std::vector<std::string>& args,
     out << e.what() << "\n";
     return kExitOk;
   } catch (const CLI::RequiredError& e) {
-    // "A subcommand is required" also when an unknown one was given: name it.
+    // "A subcommand is required" / "--x is required" also when an unknown
+    // argument was given: name it.
     const std::vector<std::string> rest = app.remaining(/*recurse=*/true);
     if (!rest.empty()) {
       return UsageError(err, app.get_name(),
-                        absl::StrCat("unknown command '", rest.front(),
+                        absl::StrCat("unexpected argument '", rest.front(),
                                      "' (", e.what(), ")"));
     }
     return UsageError(err, app.get_name(), e.what());

@@ -36,7 +36,9 @@ const char* Version();
 enum class Output { kJson, kText };
 
 // Adds `--output text|json` (default json) to `app`, storing into *output.
-CLI::Option* AddOutputOption(CLI::App& app, Output* output);
+CLI::Option* AddOutputOption(
+    CLI::App& app, Output* output,
+    const std::string& description = "result format: json (default) or text");
 
 // Adds `--version` to `app` (prints "<app name> <Version()>").
 void AddVersionFlag(CLI::App& app);
