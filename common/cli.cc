@@ -63,7 +63,8 @@ CLI::Option* AddOutputOption(CLI::App& app, Output* output,
 }
 
 void AddVersionFlag(CLI::App& app) {
-  app.set_version_flag("--version", absl::StrCat(app.get_name(), " ", Version()),
+  app.set_version_flag("--version",
+                       absl::StrCat(app.get_name(), " ", Version()),
                        "print the version and exit");
 }
 

@@ -15,12 +15,11 @@
 #ifndef NITRO_TSS_COMMON_CLI_H_
 #define NITRO_TSS_COMMON_CLI_H_
 
+#include <CLI/CLI.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "common/json.h"
 
@@ -42,6 +41,15 @@ CLI::Option* AddOutputOption(
 
 // Adds `--version` to `app` (prints "<app name> <Version()>").
 void AddVersionFlag(CLI::App& app);
+
+// `--name VALUE_TEXT  description`, parsed into *value (a string or an
+// integer; CLI11 names the flag when the value does not convert).
+template <typename T>
+CLI::Option* AddValue(CLI::App& app, const std::string& name, T* value,
+                      const std::string& value_text,
+                      const std::string& description) {
+  return app.add_option(name, *value, description)->option_text(value_text);
+}
 
 // Boolean flag that refuses a value ("--allow-debug=yes" is a usage error).
 CLI::Option* AddSwitch(CLI::App& app, const std::string& name, bool* value,

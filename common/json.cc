@@ -5,11 +5,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <system_error>
 #include <iterator>
-#include <unordered_set>
-
 #include <nlohmann/json.hpp>
+#include <system_error>
+#include <unordered_set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -190,17 +189,11 @@ class Builder {
   bool key(json_t::string_t& k) {
     if (!CheckString(k)) return false;
     Frame& f = frames_.back();
-    if (f.count >= limits_.max_container_size) {
-      Fail(absl::StrCat("object has more than ", limits_.max_container_size,
-                        " members"),
-           Offset());
-      return false;
-    }
+    if (!CountSlot(f, "object", "members")) return false;
     if (!f.keys.insert(k).second) {
       Fail("duplicate object key", Offset());
       return false;
     }
-    ++f.count;
     f.key = std::move(k);
     return true;
   }
@@ -237,10 +230,13 @@ class Builder {
   // members are counted at their key).
   bool StartSlot() {
     if (frames_.empty() || !frames_.back().value.is_array()) return true;
-    Frame& f = frames_.back();
+    return CountSlot(frames_.back(), "array", "elements");
+  }
+  // Counts one more element or member of `f` within max_container_size.
+  bool CountSlot(Frame& f, const char* container, const char* items) {
     if (f.count >= limits_.max_container_size) {
-      Fail(absl::StrCat("array has more than ", limits_.max_container_size,
-                        " elements"),
+      Fail(absl::StrCat(container, " has more than ",
+                        limits_.max_container_size, " ", items),
            Offset());
       return false;
     }
@@ -571,10 +567,11 @@ absl::StatusOr<Value> Parse(absl::string_view text, const ParseLimits& limits) {
   Builder builder(limits, &consumed);
   // Iterator pair (never a C string: a NUL byte must not end the input);
   // strict: trailing content is an error; comments are not accepted.
-  nlohmann::json::sax_parse(CountingIterator(base, base, &consumed),
-                            CountingIterator(base, base + text.size(), &consumed),
-                            &builder, nlohmann::json::input_format_t::json,
-                            /*strict=*/true, /*ignore_comments=*/false);
+  nlohmann::json::sax_parse(
+      CountingIterator(base, base, &consumed),
+      CountingIterator(base, base + text.size(), &consumed), &builder,
+      nlohmann::json::input_format_t::json,
+      /*strict=*/true, /*ignore_comments=*/false);
   return std::move(builder).Take();
 }
 

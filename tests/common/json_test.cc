@@ -154,7 +154,7 @@ TEST(JsonParse, EnforcesLimits) {
   EXPECT_TRUE(Parse("[[[]]]", limits).ok());
   ExpectRejectOwn("[[[[]]]]", "nesting deeper than 3", limits);
   ExpectRejectOwn("{\"a\":{\"b\":{\"c\":{}}}}", "nesting deeper than 3",
-               limits);
+                  limits);
 
   limits = ParseLimits();
   limits.max_input_bytes = 10;
@@ -171,7 +171,7 @@ TEST(JsonParse, EnforcesLimits) {
   EXPECT_TRUE(Parse("[1,2]", limits).ok());
   ExpectRejectOwn("[1,2,3]", "array has more than 2 elements", limits);
   ExpectRejectOwn("{\"a\":1,\"b\":2,\"c\":3}", "object has more than 2",
-               limits);
+                  limits);
 
   // Default depth limit protects the stack from deep nesting.
   ExpectRejectOwn(std::string(100000, '['), "nesting deeper than 64");

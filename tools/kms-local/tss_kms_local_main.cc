@@ -66,48 +66,41 @@ struct Flags {
 };
 
 void AddFlags(CLI::App& app, Flags& f) {
-  app.add_option("--listen", f.listen,
-                 "IPv4 address and port to listen on (port 0: any free port; "
-                 "see --ready-file), or unix:PATH for a unix socket (mode "
-                 "0600)")
-      ->required()
-      ->option_text("HOST:PORT|unix:PATH");
-  app.add_option("--db", f.db, "SQLite key database (created if missing)")
-      ->required()
-      ->option_text("FILE");
-  f.master_key_file_opt =
-      app.add_option("--master-key-file", f.master_key_file,
-                     "32 raw bytes or 64 hex chars sealing key material at "
-                     "rest; else env TSS_KMS_LOCAL_MASTER_KEY (64 hex)")
-          ->option_text("FILE");
-  app.add_option("--credentials", f.credentials,
-                 "JSON {\"credentials\":[{\"access_key_id\","
-                 "\"secret_access_key\",\"session_token\"(optional),"
-                 "\"principal_arn\"}]}")
-      ->required()
-      ->option_text("FILE");
-  f.attestation_root_opt =
-      app.add_option("--attestation-root", f.attestation_root,
-                     "root certificate that Recipient attestation documents "
-                     "must chain to (without it, Recipient is rejected)")
-          ->option_text("PEM");
-  app.add_option("--region", f.region,
-                 "region of ARNs and SigV4 scope (default us-east-1)")
-      ->option_text("R");
-  app.add_option("--account", f.account,
-                 "account id of ARNs (default 111122223333)")
-      ->option_text("A");
+  nitro_tss::cli::AddValue(
+      app, "--listen", &f.listen, "HOST:PORT|unix:PATH",
+      "IPv4 address and port to listen on (port 0: any free port; "
+      "see --ready-file), or unix:PATH for a unix socket (mode "
+      "0600)")
+      ->required();
+  nitro_tss::cli::AddValue(app, "--db", &f.db, "FILE",
+                           "SQLite key database (created if missing)")
+      ->required();
+  f.master_key_file_opt = nitro_tss::cli::AddValue(
+      app, "--master-key-file", &f.master_key_file, "FILE",
+      "32 raw bytes or 64 hex chars sealing key material at "
+      "rest; else env TSS_KMS_LOCAL_MASTER_KEY (64 hex)");
+  nitro_tss::cli::AddValue(app, "--credentials", &f.credentials, "FILE",
+                           "JSON {\"credentials\":[{\"access_key_id\","
+                           "\"secret_access_key\",\"session_token\"(optional),"
+                           "\"principal_arn\"}]}")
+      ->required();
+  f.attestation_root_opt = nitro_tss::cli::AddValue(
+      app, "--attestation-root", &f.attestation_root, "PEM",
+      "root certificate that Recipient attestation documents "
+      "must chain to (without it, Recipient is rejected)");
+  nitro_tss::cli::AddValue(
+      app, "--region", &f.region, "R",
+      "region of ARNs and SigV4 scope (default us-east-1)");
+  nitro_tss::cli::AddValue(app, "--account", &f.account, "A",
+                           "account id of ARNs (default 111122223333)");
   f.ready_file_opt =
-      app.add_option("--ready-file", f.ready_file,
-                     "once listening, write {\"port\":N} to FILE")
-          ->option_text("FILE");
-  app.add_option("--max-skew-seconds", f.max_skew_seconds,
-                 "SigV4 clock skew limit (default 300)")
-      ->option_text("N");
-  app.add_option("--attestation-max-age-seconds",
-                 f.attestation_max_age_seconds,
-                 "maximum attestation document age (default 300)")
-      ->option_text("N");
+      nitro_tss::cli::AddValue(app, "--ready-file", &f.ready_file, "FILE",
+                               "once listening, write {\"port\":N} to FILE");
+  nitro_tss::cli::AddValue(app, "--max-skew-seconds", &f.max_skew_seconds, "N",
+                           "SigV4 clock skew limit (default 300)");
+  nitro_tss::cli::AddValue(app, "--attestation-max-age-seconds",
+                           &f.attestation_max_age_seconds, "N",
+                           "maximum attestation document age (default 300)");
 }
 
 nitro_tss::cli::Output g_output = nitro_tss::cli::Output::kJson;
@@ -163,8 +156,8 @@ int main(int argc, char** argv) {
   CLI::App app(kDescription, "tss-kms-local");
   app.footer(kFooter);
   nitro_tss::cli::AddVersionFlag(app);
-  nitro_tss::cli::AddOutputOption(
-      app, &g_output, "log line format: json (default) or text");
+  nitro_tss::cli::AddOutputOption(app, &g_output,
+                                  "log line format: json (default) or text");
   Flags flags;
   AddFlags(app, flags);
   if (auto code = nitro_tss::cli::Parse(

@@ -8,14 +8,14 @@
 #include <memory>
 
 #include "absl/strings/numbers.h"
-#include "common/cli.h"
 #include "absl/strings/str_cat.h"
+#include "common/cli.h"
+#include "common/json.h"
 #include "node/attestation/aws_root.h"
 #include "node/attestation/document.h"
 #include "node/attestation/errors.h"
 #include "node/attestation/verifier.h"
 #include "node/attestation/x509_util.h"
-#include "common/json.h"
 
 namespace nitro_tss::tssctl {
 namespace {
@@ -142,7 +142,8 @@ int RunAttestationVerify(const VerifyFlags& flags, const CommandContext& ctx) {
   }
   options.now_ms = NowMs();
   if (flags.at_opt->count() > 0) {
-    if (flags.at_ms < 0) return usage("--at must be a non-negative integer (ms)");
+    if (flags.at_ms < 0)
+      return usage("--at must be a non-negative integer (ms)");
     options.now_ms = flags.at_ms;
   }
   for (const std::string& spec : flags.pcrs) {
@@ -151,13 +152,13 @@ int RunAttestationVerify(const VerifyFlags& flags, const CommandContext& ctx) {
     if (eq == std::string::npos ||
         !absl::SimpleAtoi(spec.substr(0, eq), &index) || index < 0 ||
         index > att::kMaxPcrIndex) {
-      return usage(absl::StrCat("--pcr '", spec,
-                                     "' must be N=HEX with N in 0..31"));
+      return usage(
+          absl::StrCat("--pcr '", spec, "' must be N=HEX with N in 0..31"));
     }
     auto value = DecodeHex(spec.substr(eq + 1));
     if (!value.ok() || value->size() != att::kPcrBytes) {
-      return usage(absl::StrCat("--pcr ", index,
-                                     " needs 96 hex digits (48 bytes)"));
+      return usage(
+          absl::StrCat("--pcr ", index, " needs 96 hex digits (48 bytes)"));
     }
     if (policy.expected_pcrs.count(index)) {
       return usage(absl::StrCat("--pcr ", index, " given twice"));
@@ -171,8 +172,8 @@ int RunAttestationVerify(const VerifyFlags& flags, const CommandContext& ctx) {
     // finding 5a): only on explicit request.
     if (absl::Status pinned = att::CheckPolicyPinsImage(policy); !pinned.ok()) {
       return usage(absl::StrCat(pinned.message(),
-                                     "; give --pcr 0=HEX (or 2=/8=), or "
-                                     "--allow-any-image to inspect only"));
+                                "; give --pcr 0=HEX (or 2=/8=), or "
+                                "--allow-any-image to inspect only"));
     }
   }
   if (flags.nonce_opt->count() > 0) {
@@ -250,27 +251,20 @@ void AddAttestationCommands(CLI::App& tssctl, const CommandContext& ctx) {
   verify->footer(absl::StrCat(kVerifyDescription,
                               "\n\nExit codes: 0 valid, 1 invalid, 2 usage "
                               "error."));
-  verify->add_option("--document", flags->document,
-                     "attestation document (raw CBOR)")
-      ->required()
-      ->option_text("FILE");
+  cli::AddValue(*verify, "--document", &flags->document, "FILE",
+                "attestation document (raw CBOR)")
+      ->required();
   flags->root_opt =
-      verify
-          ->add_option("--root", flags->root,
-                       "pinned root certificate (default: built-in AWS Nitro "
-                       "Enclaves Root G1)")
-          ->option_text("PEM");
+      cli::AddValue(*verify, "--root", &flags->root, "PEM",
+                    "pinned root certificate (default: built-in AWS Nitro "
+                    "Enclaves Root G1)");
   flags->at_opt =
-      verify
-          ->add_option("--at", flags->at_ms,
-                       "verification time in ms since the epoch (default: now)")
-          ->option_text("UNIX_MS");
-  verify
-      ->add_option("--pcr", flags->pcrs,
-                   "expected value of PCR N (repeatable); at least one of "
-                   "PCR0, PCR2 or PCR8 (pins the image) unless "
-                   "--allow-any-image")
-      ->option_text("N=HEX")
+      cli::AddValue(*verify, "--at", &flags->at_ms, "UNIX_MS",
+                    "verification time in ms since the epoch (default: now)");
+  cli::AddValue(*verify, "--pcr", &flags->pcrs, "N=HEX",
+                "expected value of PCR N (repeatable); at least one of "
+                "PCR0, PCR2 or PCR8 (pins the image) unless "
+                "--allow-any-image")
       ->take_all();
   cli::AddSwitch(*verify, "--allow-any-image", &flags->allow_any_image,
                  "verify without pinning an image (inspection only: any "
@@ -278,17 +272,13 @@ void AddAttestationCommands(CLI::App& tssctl, const CommandContext& ctx) {
   cli::AddSwitch(*verify, "--allow-debug", &flags->allow_debug,
                  "accept debug-mode enclaves (all-zero PCR0)");
   flags->nonce_opt =
-      verify->add_option("--nonce", flags->nonce, "expected nonce")
-          ->option_text("HEX");
+      cli::AddValue(*verify, "--nonce", &flags->nonce, "HEX", "expected nonce");
   flags->max_age_opt =
-      verify
-          ->add_option("--max-age-ms", flags->max_age_ms,
-                       "reject documents older than MS at the verification "
-                       "time")
-          ->option_text("MS");
-  verify->callback([flags, ctx] {
-    *ctx.exit_code = RunAttestationVerify(*flags, ctx);
-  });
+      cli::AddValue(*verify, "--max-age-ms", &flags->max_age_ms, "MS",
+                    "reject documents older than MS at the verification "
+                    "time");
+  verify->callback(
+      [flags, ctx] { *ctx.exit_code = RunAttestationVerify(*flags, ctx); });
 
   AddAttestationDevCommands(*group, ctx);
 }

@@ -9,10 +9,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/cli.h"
+#include "common/json.h"
 #include "node/attestation/dev_ca.h"
 #include "node/attestation/measurement.h"
 #include "node/attestation/simulated_nsm.h"
-#include "common/json.h"
 #include "tools/tssctl/attestation_command.h"
 
 namespace nitro_tss::tssctl {
@@ -41,7 +41,6 @@ struct SimulateFlags {
   CLI::Option* user_data_opt = nullptr;
   CLI::Option* public_key_opt = nullptr;
 };
-
 
 int RunAttestationDevCa(const DevCaFlags& flags, const CommandContext& ctx) {
   std::ostream& out = *ctx.out;
@@ -85,7 +84,8 @@ int RunAttestationSimulate(const SimulateFlags& flags,
   auto ca = att::DevCa::LoadFromDirectory(flags.ca_dir);
   if (!ca.ok()) return usage(absl::StrCat("--ca-dir: ", ca.status().message()));
   att::SimulatedNsmConfig config;
-  if (flags.instance_id_opt->count() > 0) config.instance_id = flags.instance_id;
+  if (flags.instance_id_opt->count() > 0)
+    config.instance_id = flags.instance_id;
   config.debug_mode = flags.debug;
   const bool any_pcr = flags.pcr_opt[0]->count() > 0 ||
                        flags.pcr_opt[1]->count() > 0 ||
@@ -167,13 +167,12 @@ void AddAttestationDevCommands(CLI::App& group, const CommandContext& ctx) {
       "zonal)\nand writes {root,regional,zonal}.{cert,key}.pem into DIR "
       "(created if\nmissing; keys unencrypted, mode 0600). Local services "
       "pin\nDIR/root.cert.pem. Never use for production.");
-  dev_ca->add_option("--out", dev->out, "output directory")
-      ->required()
-      ->option_text("DIR");
-  dev_ca->add_option("--region", dev->region,
-                     "region used in certificate names (default dev-local-1)")
-      ->option_text("NAME");
-  dev_ca->callback([dev, ctx] { *ctx.exit_code = RunAttestationDevCa(*dev, ctx); });
+  cli::AddValue(*dev_ca, "--out", &dev->out, "DIR", "output directory")
+      ->required();
+  cli::AddValue(*dev_ca, "--region", &dev->region, "NAME",
+                "region used in certificate names (default dev-local-1)");
+  dev_ca->callback(
+      [dev, ctx] { *ctx.exit_code = RunAttestationDevCa(*dev, ctx); });
 
   auto sim = std::make_shared<SimulateFlags>();
   CLI::App* simulate = group.add_subcommand(
@@ -181,18 +180,14 @@ void AddAttestationDevCommands(CLI::App& group, const CommandContext& ctx) {
   simulate->footer(
       "Boots a simulated NSM with the development CA in DIR and writes one\n"
       "attestation document (raw CBOR) to FILE.");
-  simulate->add_option("--ca-dir", sim->ca_dir,
-                       "development CA written by 'dev-ca'")
-      ->required()
-      ->option_text("DIR");
-  simulate->add_option("--out", sim->out, "output document")
-      ->required()
-      ->option_text("FILE");
+  cli::AddValue(*simulate, "--ca-dir", &sim->ca_dir, "DIR",
+                "development CA written by 'dev-ca'")
+      ->required();
+  cli::AddValue(*simulate, "--out", &sim->out, "FILE", "output document")
+      ->required();
   sim->instance_id_opt =
-      simulate
-          ->add_option("--instance-id", sim->instance_id,
-                       "parent instance id (default i-00000000000000000)")
-          ->option_text("ID");
+      cli::AddValue(*simulate, "--instance-id", &sim->instance_id, "ID",
+                    "parent instance id (default i-00000000000000000)");
   for (int i = 0; i < 3; ++i) {
     sim->pcr_opt[i] =
         simulate
@@ -203,16 +198,13 @@ void AddAttestationDevCommands(CLI::App& group, const CommandContext& ctx) {
   }
   cli::AddSwitch(*simulate, "--debug", &sim->debug,
                  "debug-mode enclave (PCR0..2 zero)");
-  sim->nonce_opt = simulate->add_option("--nonce", sim->nonce, "nonce to embed")
-                       ->option_text("HEX");
-  sim->user_data_opt =
-      simulate->add_option("--user-data", sim->user_data, "user data to embed")
-          ->option_text("HEX");
+  sim->nonce_opt =
+      cli::AddValue(*simulate, "--nonce", &sim->nonce, "HEX", "nonce to embed");
+  sim->user_data_opt = cli::AddValue(*simulate, "--user-data", &sim->user_data,
+                                     "HEX", "user data to embed");
   sim->public_key_opt =
-      simulate
-          ->add_option("--public-key", sim->public_key,
-                       "public key (DER) to embed")
-          ->option_text("FILE");
+      cli::AddValue(*simulate, "--public-key", &sim->public_key, "FILE",
+                    "public key (DER) to embed");
   simulate->callback(
       [sim, ctx] { *ctx.exit_code = RunAttestationSimulate(*sim, ctx); });
 }

@@ -30,8 +30,7 @@ void AddEifCommands(CLI::App& tssctl,
 int main(int argc, char** argv) {
   using namespace nitro_tss::tssctl;
   const std::vector<GroupRegistrar> groups = {
-      AddAttestationCommands,
-      AddEifCommands,
+      AddAttestationCommands, AddEifCommands,
       // Other groups (kms, ...) are added here.
   };
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -299,8 +299,9 @@ TEST(TssctlTest, VersionOutputFormatsAndErrorsNamingTheFlag) {
   EXPECT_NE(version.out.find("tssctl "), std::string::npos) << version.out;
 
   const std::vector<std::string> verify = {
-      "attestation", "verify", "--document", testing::kProdDocPath, "--at",
-      At(testing::kProdTimestampMs), "--allow-any-image"};
+      "attestation",         "verify", "--document",
+      testing::kProdDocPath, "--at",   At(testing::kProdTimestampMs),
+      "--allow-any-image"};
   std::vector<std::string> text = verify;
   text.insert(text.end(), {"--output", "text"});
   CliRun run = Tssctl(text);
