@@ -29,10 +29,18 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 
+enum class Output { kJson, kText };
+
+// What a command's callback writes to and where it leaves its exit code.
+struct CommandContext {
+  std::ostream* out;
+  std::ostream* err;
+  const Output* output;  // --output, set once parsing is done
+  int* exit_code;
+};
+
 // The project version (CMake project VERSION).
 const char* Version();
-
-enum class Output { kJson, kText };
 
 // Adds `--output text|json` (default json) to `app`, storing into *output.
 CLI::Option* AddOutputOption(

@@ -30,13 +30,7 @@ inline constexpr int kExitOk = cli::kExitOk;
 inline constexpr int kExitFailure = cli::kExitFailure;
 inline constexpr int kExitUsage = cli::kExitUsage;
 
-// What a command's callback writes to and where it leaves its exit code.
-struct CommandContext {
-  std::ostream* out;
-  std::ostream* err;
-  const cli::Output* output;  // --output, set once parsing is done
-  int* exit_code;
-};
+using CommandContext = cli::CommandContext;
 
 // Adds one command group (a subcommand of `tssctl` with its own
 // subcommands) whose callbacks report through `ctx`.

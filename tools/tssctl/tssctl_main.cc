@@ -9,20 +9,12 @@
 
 namespace {
 
-// `tssctl eif ...` keeps node/eif's own argument handling (RunEifCommand):
-// CLI11 hands it every argument after "eif", --help included.
-void AddEifCommands(CLI::App& tssctl,
-                    const nitro_tss::tssctl::CommandContext& ctx) {
+// `tssctl eif pcrs|build`: the commands live in node/eif (eif_command.h).
+void AddEifGroup(CLI::App& tssctl,
+                 const nitro_tss::tssctl::CommandContext& ctx) {
   CLI::App* eif = tssctl.add_subcommand(
       "eif", "Inspect and build enclave image files (PCRs)");
-  eif->set_help_flag();
-  eif->fallthrough(false);
-  eif->prefix_command();
-  eif->allow_extras();
-  eif->callback([eif, ctx] {
-    *ctx.exit_code =
-        nitro_tss::eif::RunEifCommand(eif->remaining(), *ctx.out, *ctx.err);
-  });
+  nitro_tss::eif::AddEifCommands(*eif, ctx);
 }
 
 }  // namespace
@@ -30,7 +22,8 @@ void AddEifCommands(CLI::App& tssctl,
 int main(int argc, char** argv) {
   using namespace nitro_tss::tssctl;
   const std::vector<GroupRegistrar> groups = {
-      AddAttestationCommands, AddEifCommands,
+      AddAttestationCommands,
+      AddEifGroup,
       // Other groups (kms, ...) are added here.
   };
   std::vector<std::string> args(argv + 1, argv + argc);
