@@ -5,8 +5,12 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <iterator>
+#include <nlohmann/json.hpp>
 #include <system_error>
+#include <unordered_set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace nitro_tss::json {
@@ -68,375 +72,227 @@ size_t DecodeUtf8(absl::string_view s, size_t i, uint32_t* cp) {
   return len;
 }
 
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-class Parser {
+// An input iterator over the text that records how many bytes nlohmann's
+// lexer has consumed, so errors our SAX handler raises can name a byte
+// offset (the lexer has read the whole token, plus one look-ahead byte after
+// a number, when a callback runs).
+class CountingIterator {
  public:
-  Parser(absl::string_view text, const ParseLimits& limits)
-      : s_(text), limits_(limits) {}
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
 
-  absl::StatusOr<Value> ParseDocument() {
-    if (s_.size() > limits_.max_input_bytes) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("json: input of ", s_.size(), " bytes exceeds limit of ",
-                       limits_.max_input_bytes, " at byte 0"));
-    }
-    SkipWs();
-    Value v;
-    absl::Status st = ParseValue(1, &v);
-    if (!st.ok()) return st;
-    SkipWs();
-    if (pos_ != s_.size()) return Error("unexpected trailing content");
-    return v;
+  CountingIterator(const char* base, const char* p, size_t* consumed)
+      : base_(base), p_(p), consumed_(consumed) {}
+  reference operator*() const { return *p_; }
+  CountingIterator& operator++() {
+    ++p_;
+    *consumed_ = static_cast<size_t>(p_ - base_);
+    return *this;
+  }
+  CountingIterator operator++(int) {
+    CountingIterator old = *this;
+    ++*this;
+    return old;
+  }
+  friend bool operator==(const CountingIterator& a, const CountingIterator& b) {
+    return a.p_ == b.p_;
+  }
+  friend bool operator!=(const CountingIterator& a, const CountingIterator& b) {
+    return a.p_ != b.p_;
   }
 
  private:
-  absl::Status Error(absl::string_view what) const {
-    return ErrorAt(what, pos_);
-  }
-  absl::Status ErrorAt(absl::string_view what, size_t at) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat("json: ", what, " at byte ", at));
-  }
+  const char* base_;
+  const char* p_;
+  size_t* consumed_;
+};
 
-  void SkipWs() {
-    while (pos_ < s_.size()) {
-      const char c = s_[pos_];
-      if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-        ++pos_;
-      } else {
-        break;
-      }
+// nlohmann's reason text without the "[json.exception.<kind>.<id>] parse
+// error at line L, column C: " prefix and without the "; last read: '...'"
+// excerpt (which would copy document bytes, possibly a secret's base64, into
+// error messages).
+std::string LibraryReason(const nlohmann::json::exception& ex) {
+  if (ex.id == 406) return "number out of range";  // out_of_range.406
+  std::string what = ex.what();
+  const size_t bracket = what.find("] ");
+  if (bracket != std::string::npos) what.erase(0, bracket + 2);
+  const size_t column = what.find(", column ");
+  if (column != std::string::npos) {
+    const size_t colon = what.find(": ", column);
+    if (colon != std::string::npos) what.erase(0, colon + 2);
+  }
+  const size_t last = what.find("; last read: ");
+  if (last != std::string::npos) what.erase(last);
+  return what;
+}
+
+// Builds a Value from nlohmann's SAX events (document order, so objects keep
+// insertion order) and enforces what nlohmann does not: duplicate keys,
+// nesting depth, container size, string and number length. Iterative: the
+// only stack is `frames_`, bounded by max_depth.
+class Builder {
+ public:
+  using json_t = nlohmann::json;
+
+  Builder(const ParseLimits& limits, const size_t* consumed)
+      : limits_(limits), consumed_(consumed) {}
+
+  absl::StatusOr<Value> Take() && {
+    if (!status_.ok()) return status_;
+    return std::move(root_);
+  }
+  void Fail(std::string reason, size_t offset) {
+    if (status_.ok()) {
+      status_ = absl::InvalidArgumentError(
+          absl::StrCat("json: ", reason, " at byte ", offset));
     }
   }
 
-  bool Consume(absl::string_view lit) {
-    if (s_.substr(pos_, lit.size()) == lit) {
-      pos_ += lit.size();
-      return true;
+  // --- nlohmann::json_sax<nlohmann::json> ---
+  bool null() { return Add(Value()); }
+  bool boolean(bool b) { return Add(Value::Bool(b)); }
+  bool number_integer(json_t::number_integer_t i) {
+    Number n;
+    n.is_int = true;
+    n.int_value = i;
+    n.double_value = static_cast<double>(i);
+    n.text = absl::StrCat(i);
+    return AddNumber(std::move(n));
+  }
+  bool number_unsigned(json_t::number_unsigned_t u) {
+    Number n;
+    n.is_int = u <= static_cast<uint64_t>(INT64_MAX);
+    n.int_value = n.is_int ? static_cast<int64_t>(u) : 0;
+    n.double_value = static_cast<double>(u);
+    n.text = absl::StrCat(u);
+    return AddNumber(std::move(n));
+  }
+  bool number_float(json_t::number_float_t d, const json_t::string_t& text) {
+    // nlohmann rejects non-finite results itself (out_of_range.406).
+    Number n;
+    n.double_value = d;
+    n.text = text;
+    return AddNumber(std::move(n));
+  }
+  bool string(json_t::string_t& s) {
+    if (!CheckString(s)) return false;
+    return Add(Value::String(std::move(s)));
+  }
+  bool binary(json_t::binary_t& /*unused*/) {
+    Fail("binary values are not JSON", Offset());
+    return false;
+  }
+  bool start_object(size_t /*unknown*/) { return Open(Value::MakeObject()); }
+  bool key(json_t::string_t& k) {
+    if (!CheckString(k)) return false;
+    Frame& f = frames_.back();
+    if (!CountSlot(f, "object", "members")) return false;
+    if (!f.keys.insert(k).second) {
+      Fail("duplicate object key", Offset());
+      return false;
     }
+    f.key = std::move(k);
+    return true;
+  }
+  bool end_object() { return Close(); }
+  bool start_array(size_t /*unknown*/) { return Open(Value::MakeArray()); }
+  bool end_array() { return Close(); }
+  bool parse_error(size_t position, const std::string& /*last_token*/,
+                   const nlohmann::json::exception& ex) {
+    Fail(LibraryReason(ex), position > 0 ? position - 1 : 0);
     return false;
   }
 
-  absl::Status ParseValue(size_t depth, Value* out) {
-    if (pos_ >= s_.size()) return Error("unexpected end of input");
-    const char c = s_[pos_];
-    switch (c) {
-      case '{':
-        return ParseObject(depth, out);
-      case '[':
-        return ParseArray(depth, out);
-      case '"': {
-        std::string str;
-        absl::Status st = ParseString(&str);
-        if (!st.ok()) return st;
-        *out = Value::String(std::move(str));
-        return absl::OkStatus();
-      }
-      case 't':
-        if (Consume("true")) {
-          *out = Value::Bool(true);
-          return absl::OkStatus();
-        }
-        return Error("invalid literal");
-      case 'f':
-        if (Consume("false")) {
-          *out = Value::Bool(false);
-          return absl::OkStatus();
-        }
-        return Error("invalid literal");
-      case 'n':
-        if (Consume("null")) {
-          *out = Value::Null();
-          return absl::OkStatus();
-        }
-        return Error("invalid literal");
-      default:
-        if (c == '-' || (c >= '0' && c <= '9')) return ParseNumber(out);
-        return Error("unexpected character");
+ private:
+  struct Frame {
+    Value value;
+    size_t count = 0;  // elements or members started so far
+    std::string key;   // member name awaiting its value (objects)
+    std::unordered_set<std::string> keys;
+  };
+
+  // Where the current token ends (the best position the SAX interface gives).
+  size_t Offset() const { return *consumed_ > 0 ? *consumed_ - 1 : 0; }
+
+  bool CheckString(const std::string& s) {
+    if (s.size() > limits_.max_string_bytes) {
+      Fail(absl::StrCat("string longer than ", limits_.max_string_bytes,
+                        " bytes"),
+           Offset());
+      return false;
+    }
+    return true;
+  }
+  // A value is starting in the innermost container: count it (arrays; object
+  // members are counted at their key).
+  bool StartSlot() {
+    if (frames_.empty() || !frames_.back().value.is_array()) return true;
+    return CountSlot(frames_.back(), "array", "elements");
+  }
+  // Counts one more element or member of `f` within max_container_size.
+  bool CountSlot(Frame& f, const char* container, const char* items) {
+    if (f.count >= limits_.max_container_size) {
+      Fail(absl::StrCat(container, " has more than ",
+                        limits_.max_container_size, " ", items),
+           Offset());
+      return false;
+    }
+    ++f.count;
+    return true;
+  }
+  // Stores a complete value in its parent (or as the document).
+  void Store(Value v) {
+    if (frames_.empty()) {
+      root_ = std::move(v);
+      return;
+    }
+    Frame& f = frames_.back();
+    if (f.value.is_array()) {
+      f.value.MutableArray().push_back(std::move(v));
+    } else {
+      f.value.MutableObject().emplace_back(std::move(f.key), std::move(v));
+      f.key.clear();
     }
   }
-
-  absl::Status ParseObject(size_t depth, Value* out) {
-    if (depth > limits_.max_depth) {
-      return Error(absl::StrCat("nesting deeper than ", limits_.max_depth));
-    }
-    ++pos_;  // '{'
-    Object members;
-    SkipWs();
-    if (pos_ < s_.size() && s_[pos_] == '}') {
-      ++pos_;
-      *out = Value::MakeObject(std::move(members));
-      return absl::OkStatus();
-    }
-    while (true) {
-      SkipWs();
-      if (pos_ >= s_.size()) return Error("unexpected end of input in object");
-      if (s_[pos_] != '"') return Error("expected string key");
-      const size_t key_pos = pos_;
-      std::string key;
-      absl::Status st = ParseString(&key);
-      if (!st.ok()) return st;
-      for (const auto& m : members) {
-        if (m.first == key) return ErrorAt("duplicate object key", key_pos);
-      }
-      SkipWs();
-      if (pos_ >= s_.size() || s_[pos_] != ':') return Error("expected ':'");
-      ++pos_;
-      SkipWs();
-      Value v;
-      st = ParseValue(depth + 1, &v);
-      if (!st.ok()) return st;
-      if (members.size() >= limits_.max_container_size) {
-        return ErrorAt(absl::StrCat("object has more than ",
-                                    limits_.max_container_size, " members"),
-                       key_pos);
-      }
-      members.emplace_back(std::move(key), std::move(v));
-      SkipWs();
-      if (pos_ >= s_.size()) return Error("unexpected end of input in object");
-      if (s_[pos_] == ',') {
-        ++pos_;
-        continue;
-      }
-      if (s_[pos_] == '}') {
-        ++pos_;
-        break;
-      }
-      return Error("expected ',' or '}'");
-    }
-    *out = Value::MakeObject(std::move(members));
-    return absl::OkStatus();
+  bool Add(Value v) {
+    if (!StartSlot()) return false;
+    Store(std::move(v));
+    return true;
   }
-
-  absl::Status ParseArray(size_t depth, Value* out) {
-    if (depth > limits_.max_depth) {
-      return Error(absl::StrCat("nesting deeper than ", limits_.max_depth));
+  bool AddNumber(Number n) {
+    if (n.text.size() > limits_.max_number_chars) {
+      Fail(absl::StrCat("number longer than ", limits_.max_number_chars,
+                        " characters"),
+           Offset());
+      return false;
     }
-    ++pos_;  // '['
-    Array items;
-    SkipWs();
-    if (pos_ < s_.size() && s_[pos_] == ']') {
-      ++pos_;
-      *out = Value::MakeArray(std::move(items));
-      return absl::OkStatus();
-    }
-    while (true) {
-      SkipWs();
-      const size_t item_pos = pos_;
-      Value v;
-      absl::Status st = ParseValue(depth + 1, &v);
-      if (!st.ok()) return st;
-      if (items.size() >= limits_.max_container_size) {
-        return ErrorAt(absl::StrCat("array has more than ",
-                                    limits_.max_container_size, " elements"),
-                       item_pos);
-      }
-      items.push_back(std::move(v));
-      SkipWs();
-      if (pos_ >= s_.size()) return Error("unexpected end of input in array");
-      if (s_[pos_] == ',') {
-        ++pos_;
-        continue;
-      }
-      if (s_[pos_] == ']') {
-        ++pos_;
-        break;
-      }
-      return Error("expected ',' or ']'");
-    }
-    *out = Value::MakeArray(std::move(items));
-    return absl::OkStatus();
+    return Add(Value::FromNumber(std::move(n)));
   }
-
-  // Reads 4 hex digits at pos_.
-  bool ReadHex4(uint32_t* v) {
-    if (s_.size() - pos_ < 4) return false;
-    uint32_t r = 0;
-    for (int k = 0; k < 4; ++k) {
-      const char c = s_[pos_ + k];
-      r <<= 4;
-      if (c >= '0' && c <= '9') {
-        r |= c - '0';
-      } else if (c >= 'a' && c <= 'f') {
-        r |= c - 'a' + 10;
-      } else if (c >= 'A' && c <= 'F') {
-        r |= c - 'A' + 10;
-      } else {
-        return false;
-      }
+  bool Open(Value container) {
+    if (!StartSlot()) return false;
+    if (frames_.size() >= limits_.max_depth) {
+      Fail(absl::StrCat("nesting deeper than ", limits_.max_depth), Offset());
+      return false;
     }
-    pos_ += 4;
-    *v = r;
+    frames_.emplace_back();
+    frames_.back().value = std::move(container);
+    return true;
+  }
+  bool Close() {
+    Value v = std::move(frames_.back().value);
+    frames_.pop_back();
+    Store(std::move(v));
     return true;
   }
 
-  absl::Status ParseString(std::string* out) {
-    const size_t start = pos_;
-    ++pos_;  // opening quote
-    out->clear();
-    while (true) {
-      if (pos_ >= s_.size()) return ErrorAt("unterminated string", start);
-      if (out->size() > limits_.max_string_bytes) {
-        return ErrorAt(absl::StrCat("string longer than ",
-                                    limits_.max_string_bytes, " bytes"),
-                       start);
-      }
-      const unsigned char c = static_cast<unsigned char>(s_[pos_]);
-      if (c == '"') {
-        ++pos_;
-        break;
-      }
-      if (c < 0x20) return Error("unescaped control character in string");
-      if (c == '\\') {
-        ++pos_;
-        if (pos_ >= s_.size()) return ErrorAt("unterminated string", start);
-        const char e = s_[pos_];
-        ++pos_;
-        switch (e) {
-          case '"':
-            out->push_back('"');
-            break;
-          case '\\':
-            out->push_back('\\');
-            break;
-          case '/':
-            out->push_back('/');
-            break;
-          case 'b':
-            out->push_back('\b');
-            break;
-          case 'f':
-            out->push_back('\f');
-            break;
-          case 'n':
-            out->push_back('\n');
-            break;
-          case 'r':
-            out->push_back('\r');
-            break;
-          case 't':
-            out->push_back('\t');
-            break;
-          case 'u': {
-            const size_t esc_pos = pos_ - 2;
-            uint32_t cp;
-            if (!ReadHex4(&cp)) return ErrorAt("invalid \\u escape", esc_pos);
-            if (cp >= 0xDC00 && cp <= 0xDFFF) {
-              return ErrorAt("lone low surrogate escape", esc_pos);
-            }
-            if (cp >= 0xD800 && cp <= 0xDBFF) {
-              uint32_t lo;
-              if (s_.size() - pos_ < 2 || s_[pos_] != '\\' ||
-                  s_[pos_ + 1] != 'u') {
-                return ErrorAt("lone high surrogate escape", esc_pos);
-              }
-              pos_ += 2;
-              if (!ReadHex4(&lo)) {
-                return ErrorAt("invalid \\u escape", pos_ - 2);
-              }
-              if (lo < 0xDC00 || lo > 0xDFFF) {
-                return ErrorAt("high surrogate not followed by low surrogate",
-                               esc_pos);
-              }
-              cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            }
-            AppendUtf8(cp, out);
-            break;
-          }
-          default:
-            return ErrorAt("invalid escape", pos_ - 2);
-        }
-        continue;
-      }
-      uint32_t cp;
-      const size_t len = DecodeUtf8(s_, pos_, &cp);
-      if (len == 0) return Error("invalid UTF-8 in string");
-      out->append(s_.data() + pos_, len);
-      pos_ += len;
-    }
-    if (out->size() > limits_.max_string_bytes) {
-      return ErrorAt(absl::StrCat("string longer than ",
-                                  limits_.max_string_bytes, " bytes"),
-                     start);
-    }
-    return absl::OkStatus();
-  }
-
-  absl::Status ParseNumber(Value* out) {
-    const size_t start = pos_;
-    bool integral = true;
-    if (s_[pos_] == '-') ++pos_;
-    const auto digit = [&]() {
-      return pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9';
-    };
-    if (!digit()) return Error("expected digit in number");
-    if (s_[pos_] == '0') {
-      ++pos_;
-      if (digit()) return Error("leading zero in number");
-    } else {
-      while (digit()) ++pos_;
-    }
-    if (pos_ < s_.size() && s_[pos_] == '.') {
-      integral = false;
-      ++pos_;
-      if (!digit()) return Error("expected digit after decimal point");
-      while (digit()) ++pos_;
-    }
-    if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
-      integral = false;
-      ++pos_;
-      if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
-      if (!digit()) return Error("expected digit in exponent");
-      while (digit()) ++pos_;
-    }
-    const size_t len = pos_ - start;
-    if (len > limits_.max_number_chars) {
-      return ErrorAt(absl::StrCat("number longer than ",
-                                  limits_.max_number_chars, " characters"),
-                     start);
-    }
-    Number n;
-    n.text = std::string(s_.substr(start, len));
-    if (integral) {
-      int64_t iv;
-      const auto r =
-          std::from_chars(n.text.data(), n.text.data() + n.text.size(), iv);
-      if (r.ec == std::errc() && r.ptr == n.text.data() + n.text.size()) {
-        n.is_int = true;
-        n.int_value = iv;
-      }
-    }
-    errno = 0;
-    char* end = nullptr;
-    const double d = std::strtod(n.text.c_str(), &end);
-    if (end != n.text.c_str() + n.text.size() || !std::isfinite(d)) {
-      return ErrorAt("number out of range", start);
-    }
-    n.double_value = d;
-    *out = Value::FromNumber(std::move(n));
-    return absl::OkStatus();
-  }
-
-  absl::string_view s_;
   const ParseLimits& limits_;
-  size_t pos_ = 0;
+  const size_t* consumed_;
+  std::vector<Frame> frames_;
+  Value root_;
+  absl::Status status_;
 };
 
 }  // namespace
@@ -688,8 +544,35 @@ bool operator==(const Value& a, const Value& b) {
 }
 
 absl::StatusOr<Value> Parse(absl::string_view text, const ParseLimits& limits) {
-  Parser p(text, limits);
-  return p.ParseDocument();
+  if (text.size() > limits.max_input_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("json: input of ", text.size(), " bytes exceeds limit of ",
+                     limits.max_input_bytes, " at byte 0"));
+  }
+  // nlohmann skips a leading UTF-8 byte order mark; RFC 8259 8.1 says a
+  // parser MAY ignore it, we do not accept it.
+  if (absl::StartsWith(text, "\xEF\xBB\xBF")) {
+    return absl::InvalidArgumentError(
+        "json: unexpected character (byte order mark) at byte 0");
+  }
+  // nlohmann's lexer treats a NUL byte as the end of input (for C strings),
+  // so "[1]\0garbage" would parse as [1]. A NUL byte is never valid JSON
+  // (not whitespace, not a token, and must be escaped inside strings).
+  if (const size_t nul = text.find('\0'); nul != absl::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("json: unexpected NUL byte at byte ", nul));
+  }
+  size_t consumed = 0;
+  const char* base = text.data();
+  Builder builder(limits, &consumed);
+  // Iterator pair (never a C string: a NUL byte must not end the input);
+  // strict: trailing content is an error; comments are not accepted.
+  nlohmann::json::sax_parse(
+      CountingIterator(base, base, &consumed),
+      CountingIterator(base, base + text.size(), &consumed), &builder,
+      nlohmann::json::input_format_t::json,
+      /*strict=*/true, /*ignore_comments=*/false);
+  return std::move(builder).Take();
 }
 
 void AppendQuoted(absl::string_view s, std::string* out) {

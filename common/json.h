@@ -1,14 +1,25 @@
 // Strict RFC 8259 JSON: a value type, a parser with explicit limits and a
 // compact writer.
 //
-// The parser accepts exactly the JSON grammar of RFC 8259 (no comments, no
-// trailing commas, no NaN/Infinity, no leading zeros, no BOM, no bare control
-// characters in strings) and additionally rejects what RFC 8259 leaves to the
-// implementation: duplicate object keys, invalid UTF-8 (overlong forms,
-// surrogates, code points above U+10FFFF), lone surrogate escapes, numbers
-// that overflow a double, inputs, strings, numbers and nesting beyond the
-// configured limits. Every error is an InvalidArgument status whose message
-// names the problem and the byte offset where it was found.
+// Parse() runs nlohmann-json's SAX parser (Debian nlohmann-json3-dev), which
+// accepts exactly the JSON grammar of RFC 8259 (no comments, no trailing
+// commas, no NaN/Infinity, no leading zeros, no bare control characters in
+// strings) and rejects invalid UTF-8 (overlong forms, surrogates, code points
+// above U+10FFFF), lone surrogate escapes and numbers that overflow a double.
+// Our SAX handler (common/json.cc) additionally rejects what RFC 8259 leaves
+// to the implementation and nlohmann accepts: duplicate object keys (nlohmann
+// keeps the last), a leading byte order mark (nlohmann skips it), a NUL byte
+// anywhere (nlohmann's lexer takes it for the end of input), and inputs,
+// strings, numbers, containers and nesting beyond the configured limits
+// (the input size is checked before parsing). Every error is an
+// InvalidArgument status "json: <reason> at byte <offset>"; the offset is
+// where the problem was detected (for limits and duplicate keys: the end of
+// the offending token), and the message never quotes document bytes.
+//
+// The writer (Serialize, AppendQuoted) stays our own ~90 lines: it writes
+// straight into the caller's buffer, which callers wipe after sending secret
+// members (node/kms/kms_client.cc), where going through nlohmann::json would
+// leave unwiped copies of every string.
 //
 // Objects keep their members in insertion (document) order.
 #ifndef NITRO_TSS_COMMON_JSON_H_

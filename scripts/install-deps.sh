@@ -11,8 +11,10 @@ PACKAGES=(
   libsodium-dev libgmp-dev libsecp256k1-dev libssl-dev openssl
   # Abseil (Status/StatusOr, strings, flags).
   libabsl-dev
-  # Parsing and transport.
-  libcbor-dev libcurl4-openssl-dev libsqlite3-dev
+  # CLI11: command lines of tssctl and tss-kms-local (common/cli.h).
+  libcli11-dev
+  # Parsing and transport (nlohmann-json: the parser behind common/json.h).
+  nlohmann-json3-dev libcbor-dev libcurl4-openssl-dev libsqlite3-dev
   # Tests, benchmarks, fuzzing.
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev
   # Interop tests: python3 for boto3-driven tests, Debian's AWS CLI.

@@ -3,19 +3,21 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/json.h"
 #include "node/eif/eif.h"
 
 namespace nitro_tss::eif {
 namespace {
 
 constexpr char kUsage[] =
-    "Usage:\n"
+    "Commands:\n"
     "  tssctl eif pcrs FILE\n"
     "      Parse and validate the enclave image FILE (magic, layout, CRC32)\n"
     "      and print its measurements as JSON:\n"
@@ -79,72 +81,71 @@ std::string PcrsJson(const EifImage& image, const EifPcrs& pcrs) {
   return json;
 }
 
+// Prints the PCR document as JSON (as built) or, with --output text, as
+// "path: value" lines.
+void PrintPcrs(const std::string& json, cli::Output output, std::ostream& out) {
+  if (output == cli::Output::kJson) {
+    out << json << "\n";
+    return;
+  }
+  absl::StatusOr<json::Value> v = json::Parse(json);
+  if (v.ok()) cli::PrintResult(*v, output, out);
+}
+
 int Fail(std::ostream& err, int code, absl::string_view message) {
   err << "tssctl eif: " << message << "\n";
   return code;
 }
 
-int RunPcrs(const std::vector<std::string>& args, std::ostream& out,
+int RunPcrs(const std::string& path, cli::Output output, std::ostream& out,
             std::ostream& err) {
-  if (args.size() != 2) {
-    return Fail(err, kEifExitUsage, "usage: tssctl eif pcrs FILE");
-  }
   const EifParseLimits limits;
-  absl::StatusOr<std::string> bytes = ReadFile(args[1], limits.max_image_bytes);
+  absl::StatusOr<std::string> bytes = ReadFile(path, limits.max_image_bytes);
   if (!bytes.ok()) return Fail(err, kEifExitUsage, bytes.status().ToString());
   absl::StatusOr<EifImage> image = ParseEif(*bytes, limits);
   if (!image.ok()) return Fail(err, kEifExitFailure, image.status().ToString());
   absl::StatusOr<EifPcrs> pcrs = ComputeEifPcrs(*image);
   if (!pcrs.ok()) return Fail(err, kEifExitFailure, pcrs.status().ToString());
-  out << PcrsJson(*image, *pcrs) << "\n";
+  PrintPcrs(PcrsJson(*image, *pcrs), output, out);
   return kEifExitOk;
 }
 
-int RunBuild(const std::vector<std::string>& args, std::ostream& out,
+struct BuildFlags {
+  std::string kernel;
+  std::string cmdline;
+  std::vector<std::string> ramdisks;
+  std::string metadata;
+  CLI::Option* metadata_opt = nullptr;
+  std::string out;
+  uint64_t memory_mib = 1024;
+  CLI::Option* memory_opt = nullptr;
+  uint16_t cpus = 2;
+  CLI::Option* cpus_opt = nullptr;
+  bool arm64 = false;
+};
+
+int RunBuild(const BuildFlags& flags, cli::Output output, std::ostream& out,
              std::ostream& err) {
   const EifParseLimits limits;
-  std::optional<std::string> kernel_path, cmdline, out_path, metadata_path;
-  std::vector<std::string> ramdisk_paths;
   EifBuildSpec spec;
-  for (size_t i = 1; i < args.size(); ++i) {
-    const std::string& flag = args[i];
-    if (flag == "--arm64") {
-      spec.flags |= kEifFlagArm64;
-      continue;
+  if (flags.arm64) spec.flags |= kEifFlagArm64;
+  if (flags.memory_opt->count() > 0) {
+    if (flags.memory_mib == 0 || flags.memory_mib > (1u << 24)) {
+      return Fail(err, kEifExitUsage, "--memory needs a number of MiB");
     }
-    if (i + 1 >= args.size()) {
-      return Fail(err, kEifExitUsage, absl::StrCat(flag, " needs a value"));
-    }
-    const std::string& value = args[++i];
-    if (flag == "--kernel") {
-      kernel_path = value;
-    } else if (flag == "--cmdline") {
-      cmdline = value;
-    } else if (flag == "--ramdisk") {
-      ramdisk_paths.push_back(value);
-    } else if (flag == "--metadata") {
-      metadata_path = value;
-    } else if (flag == "--out") {
-      out_path = value;
-    } else if (flag == "--memory") {
-      uint64_t mib = 0;
-      if (!absl::SimpleAtoi(value, &mib) || mib == 0 || mib > (1u << 24)) {
-        return Fail(err, kEifExitUsage, "--memory needs a number of MiB");
-      }
-      spec.default_memory = mib << 20;
-    } else if (flag == "--cpus") {
-      if (!absl::SimpleAtoi(value, &spec.default_cpus) ||
-          spec.default_cpus == 0) {
-        return Fail(err, kEifExitUsage, "--cpus needs a number");
-      }
-    } else {
-      return Fail(err, kEifExitUsage, absl::StrCat("unknown option ", flag));
-    }
+    spec.default_memory = flags.memory_mib << 20;
   }
-  if (!kernel_path || !cmdline || ramdisk_paths.empty() || !out_path) {
-    return Fail(err, kEifExitUsage,
-                "build needs --kernel, --cmdline, --ramdisk and --out");
+  if (flags.cpus_opt->count() > 0) {
+    if (flags.cpus == 0)
+      return Fail(err, kEifExitUsage, "--cpus needs a number");
+    spec.default_cpus = flags.cpus;
   }
+  const std::string* cmdline = &flags.cmdline;
+  const std::string* kernel_path = &flags.kernel;
+  const std::string* out_path = &flags.out;
+  const std::vector<std::string>& ramdisk_paths = flags.ramdisks;
+  const std::string* metadata_path =
+      flags.metadata_opt->count() > 0 ? &flags.metadata : nullptr;
   if (cmdline->size() > limits.max_cmdline_bytes) {
     return Fail(err, kEifExitFailure, "--cmdline is too long");
   }
@@ -190,28 +191,61 @@ int RunBuild(const std::vector<std::string>& args, std::ostream& out,
     return Fail(err, kEifExitFailure,
                 absl::StrCat("cannot rename ", tmp, " to ", *out_path));
   }
-  out << PcrsJson(*image, *pcrs) << "\n";
+  PrintPcrs(PcrsJson(*image, *pcrs), output, out);
   return kEifExitOk;
 }
 
 }  // namespace
 
+void AddEifCommands(CLI::App& eif, const cli::CommandContext& ctx) {
+  eif.require_subcommand(1);
+  eif.footer(kUsage);
+
+  auto pcrs_path = std::make_shared<std::string>();
+  CLI::App* pcrs = eif.add_subcommand(
+      "pcrs", "Validate an enclave image and print its measurements");
+  pcrs->add_option("FILE", *pcrs_path, "enclave image file")->required();
+  pcrs->callback([pcrs_path, ctx] {
+    *ctx.exit_code = RunPcrs(*pcrs_path, *ctx.output, *ctx.out, *ctx.err);
+  });
+
+  auto flags = std::make_shared<BuildFlags>();
+  CLI::App* build =
+      eif.add_subcommand("build", "Write an EIF and print its PCRs");
+  cli::AddValue(*build, "--kernel", &flags->kernel, "FILE", "kernel image")
+      ->required();
+  cli::AddValue(*build, "--cmdline", &flags->cmdline, "STRING",
+                "kernel command line")
+      ->required();
+  cli::AddValue(*build, "--ramdisk", &flags->ramdisks, "FILE",
+                "ramdisk (repeatable, in boot order)")
+      ->required();
+  flags->metadata_opt = cli::AddValue(*build, "--metadata", &flags->metadata,
+                                      "FILE", "metadata section (JSON)");
+  cli::AddValue(*build, "--out", &flags->out, "FILE", "EIF to write")
+      ->required();
+  flags->memory_opt = cli::AddValue(*build, "--memory", &flags->memory_mib,
+                                    "MIB", "default memory (default 1024)");
+  flags->cpus_opt = cli::AddValue(*build, "--cpus", &flags->cpus, "N",
+                                  "default vCPUs (default 2)");
+  cli::AddSwitch(*build, "--arm64", &flags->arm64, "aarch64 image");
+  build->callback([flags, ctx] {
+    *ctx.exit_code = RunBuild(*flags, *ctx.output, *ctx.out, *ctx.err);
+  });
+}
+
 int RunEifCommand(const std::vector<std::string>& args, std::ostream& out,
                   std::ostream& err) {
-  if (args.empty()) {
-    err << kUsage;
-    return kEifExitUsage;
+  CLI::App app("Inspect and build enclave image files (PCRs)", "tssctl eif");
+  app.fallthrough();
+  cli::Output output = cli::Output::kJson;
+  cli::AddOutputOption(app, &output);
+  int exit_code = kEifExitOk;
+  AddEifCommands(app, cli::CommandContext{&out, &err, &output, &exit_code});
+  if (auto code = cli::Parse(app, args, out, err); code.has_value()) {
+    return *code;
   }
-  for (const std::string& a : args) {
-    if (a == "--help" || a == "-h") {
-      out << kUsage;
-      return kEifExitOk;
-    }
-  }
-  if (args[0] == "pcrs") return RunPcrs(args, out, err);
-  if (args[0] == "build") return RunBuild(args, out, err);
-  err << "tssctl eif: unknown subcommand " << args[0] << "\n" << kUsage;
-  return kEifExitUsage;
+  return exit_code;
 }
 
 }  // namespace nitro_tss::eif

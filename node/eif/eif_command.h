@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "common/cli.h"
+
 namespace nitro_tss::eif {
 
-// Exit codes of RunEifCommand (the tssctl convention, tools/tssctl/cli.h).
+// Exit codes of RunEifCommand (the convention of common/cli.h).
 inline constexpr int kEifExitOk = 0;
 inline constexpr int kEifExitFailure = 1;  // the image/input is invalid
 inline constexpr int kEifExitUsage = 2;    // bad arguments, unreadable files
@@ -21,11 +23,17 @@ inline constexpr int kEifExitUsage = 2;    // bad arguments, unreadable files
 //   build --kernel F --cmdline S --ramdisk F [--ramdisk F ...]
 //         [--metadata F] [--memory MIB] [--cpus N] [--arm64] --out FILE
 //                   writes an EIF and prints its PCRs as JSON on `out`.
-//   --help / -h     usage on `out`, exit 0.
-// Errors go to `err` as one line "tssctl eif: <message>"; the return value is
-// kEifExitOk, kEifExitFailure or kEifExitUsage.
+//   --help / -h     usage on `out`, exit 0 (at every level).
+//   --output text|json   json (default) or "path: value" lines.
+// Parsed with CLI11 (AddEifCommands). Errors go to `err` as
+// "tssctl eif: <message>" naming the flag; the return value is kEifExitOk,
+// kEifExitFailure or kEifExitUsage.
 int RunEifCommand(const std::vector<std::string>& args, std::ostream& out,
                   std::ostream& err);
+
+// Adds `pcrs` and `build` to `eif` (a CLI11 app or subcommand); their
+// callbacks report through `ctx`.
+void AddEifCommands(CLI::App& eif, const cli::CommandContext& ctx);
 
 }  // namespace nitro_tss::eif
 

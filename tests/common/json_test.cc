@@ -10,18 +10,30 @@ namespace nitro_tss::json {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
-// Expects `text` to be rejected with a message containing `what` and the
-// given byte offset.
-void ExpectReject(const std::string& text, const std::string& what,
-                  size_t offset, const ParseLimits& limits = ParseLimits()) {
+// Expects `text` to be rejected with InvalidArgument "json: ... at byte N".
+// Grammar, escape, UTF-8 and number-syntax errors come from nlohmann-json and
+// are compared by status code only (issue 13: the parser moved to the
+// library; its reason texts and byte positions are its own).
+void ExpectReject(const std::string& text,
+                  const ParseLimits& limits = ParseLimits()) {
   auto v = Parse(text, limits);
   ASSERT_FALSE(v.ok()) << "accepted: " << text;
   EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(v.status().message()), StartsWith("json: "));
+  EXPECT_THAT(std::string(v.status().message()), HasSubstr(" at byte "));
+}
+
+// Expects a rejection by one of our own checks on top of the library
+// (limits, duplicate keys, byte order mark, number range), whose reason text
+// we still control.
+void ExpectRejectOwn(const std::string& text, const std::string& what,
+                     const ParseLimits& limits = ParseLimits()) {
+  ExpectReject(text, limits);
+  auto v = Parse(text, limits);
+  ASSERT_FALSE(v.ok());
   EXPECT_THAT(std::string(v.status().message()), HasSubstr(what)) << text;
-  EXPECT_THAT(std::string(v.status().message()),
-              HasSubstr("at byte " + std::to_string(offset)))
-      << text << " -> " << v.status();
 }
 
 TEST(JsonParse, Scalars) {
@@ -70,69 +82,69 @@ TEST(JsonParse, ObjectsKeepInsertionOrder) {
 }
 
 TEST(JsonParse, RejectsGrammarErrors) {
-  ExpectReject("", "unexpected end of input", 0);
-  ExpectReject("   ", "unexpected end of input", 3);
-  ExpectReject("[1,]", "unexpected character", 3);
-  ExpectReject("{\"a\":1,}", "expected string key", 7);
-  ExpectReject("{'a':1}", "expected string key", 1);
-  ExpectReject("{\"a\" 1}", "expected ':'", 5);
-  ExpectReject("[1 2]", "expected ',' or ']'", 3);
-  ExpectReject("{\"a\":1 \"b\":2}", "expected ',' or '}'", 7);
-  ExpectReject("tru", "invalid literal", 0);
-  ExpectReject("nul", "invalid literal", 0);
-  ExpectReject("True", "unexpected character", 0);
-  ExpectReject("NaN", "unexpected character", 0);
-  ExpectReject("Infinity", "unexpected character", 0);
-  ExpectReject("1 2", "unexpected trailing content", 2);
-  ExpectReject("{} x", "unexpected trailing content", 3);
-  ExpectReject("/* c */ 1", "unexpected character", 0);
-  ExpectReject("\xEF\xBB\xBF{}", "unexpected character", 0);  // BOM
-  ExpectReject("[", "unexpected end of input", 1);
-  ExpectReject("{\"a\":1", "unexpected end of input in object", 6);
-  ExpectReject("\f1", "unexpected character", 0);  // not JSON whitespace
+  ExpectReject("");
+  ExpectReject("   ");
+  ExpectReject("[1,]");
+  ExpectReject("{\"a\":1,}");
+  ExpectReject("{'a':1}");
+  ExpectReject("{\"a\" 1}");
+  ExpectReject("[1 2]");
+  ExpectReject("{\"a\":1 \"b\":2}");
+  ExpectReject("tru");
+  ExpectReject("nul");
+  ExpectReject("True");
+  ExpectReject("NaN");
+  ExpectReject("Infinity");
+  ExpectReject("1 2");
+  ExpectReject("{} x");
+  ExpectReject("/* c */ 1");
+  ExpectRejectOwn("\xEF\xBB\xBF{}", "byte order mark");  // BOM
+  ExpectReject("[");
+  ExpectReject("{\"a\":1");
+  ExpectReject("\f1");  // not JSON whitespace
 }
 
 TEST(JsonParse, RejectsBadNumbers) {
-  ExpectReject("01", "leading zero", 1);
-  ExpectReject("-01", "leading zero", 2);
-  ExpectReject("-", "expected digit in number", 1);
-  ExpectReject("+1", "unexpected character", 0);
-  ExpectReject("1.", "expected digit after decimal point", 2);
-  ExpectReject(".5", "unexpected character", 0);
-  ExpectReject("1e", "expected digit in exponent", 2);
-  ExpectReject("1e+", "expected digit in exponent", 3);
-  ExpectReject("[1e999]", "number out of range", 1);
-  ExpectReject("-1e400", "number out of range", 0);
+  ExpectReject("01");
+  ExpectReject("-01");
+  ExpectReject("-");
+  ExpectReject("+1");
+  ExpectReject("1.");
+  ExpectReject(".5");
+  ExpectReject("1e");
+  ExpectReject("1e+");
+  ExpectRejectOwn("[1e999]", "number out of range");
+  ExpectRejectOwn("-1e400", "number out of range");
   ParseLimits small;
   small.max_number_chars = 5;
-  ExpectReject("[123456]", "number longer than 5 characters", 1, small);
+  ExpectRejectOwn("[123456]", "number longer than 5 characters", small);
   EXPECT_TRUE(Parse("12345", small).ok());
 }
 
 TEST(JsonParse, RejectsBadStrings) {
-  ExpectReject("\"abc", "unterminated string", 0);
-  ExpectReject("[\"a\nb\"]", "unescaped control character", 3);
-  ExpectReject("\"\\x\"", "invalid escape", 1);
-  ExpectReject("\"\\u12g4\"", "invalid \\u escape", 1);
-  ExpectReject("\"\\u12\"", "invalid \\u escape", 1);
-  ExpectReject("\"\\ud800\"", "lone high surrogate", 1);
-  ExpectReject("\"\\ud800\\u0041\"", "high surrogate not followed by low", 1);
-  ExpectReject("\"\\udc00\"", "lone low surrogate", 1);
+  ExpectReject("\"abc");
+  ExpectReject("[\"a\nb\"]");
+  ExpectReject("\"\\x\"");
+  ExpectReject("\"\\u12g4\"");
+  ExpectReject("\"\\u12\"");
+  ExpectReject("\"\\ud800\"");
+  ExpectReject("\"\\ud800\\u0041\"");
+  ExpectReject("\"\\udc00\"");
   // Invalid UTF-8: overlong '/', surrogate U+D800, > U+10FFFF, truncated,
   // stray continuation byte, 0xFF.
-  ExpectReject("\"\xC0\xAF\"", "invalid UTF-8", 1);
-  ExpectReject("\"\xE0\x80\xAF\"", "invalid UTF-8", 1);
-  ExpectReject("\"\xED\xA0\x80\"", "invalid UTF-8", 1);
-  ExpectReject("\"\xF4\x90\x80\x80\"", "invalid UTF-8", 1);
-  ExpectReject("\"ab\xE2\x82\"", "invalid UTF-8", 3);
-  ExpectReject("\"\x80\"", "invalid UTF-8", 1);
-  ExpectReject("\"\xFF\"", "invalid UTF-8", 1);
+  ExpectReject("\"\xC0\xAF\"");
+  ExpectReject("\"\xE0\x80\xAF\"");
+  ExpectReject("\"\xED\xA0\x80\"");
+  ExpectReject("\"\xF4\x90\x80\x80\"");
+  ExpectReject("\"ab\xE2\x82\"");
+  ExpectReject("\"\x80\"");
+  ExpectReject("\"\xFF\"");
 }
 
 TEST(JsonParse, RejectsDuplicateKeys) {
-  ExpectReject(R"({"a":1,"b":2,"a":3})", "duplicate object key", 13);
+  ExpectRejectOwn(R"({"a":1,"b":2,"a":3})", "duplicate object key");
   // Equal after unescaping is still a duplicate.
-  ExpectReject(R"({"a":1,"\u0061":2})", "duplicate object key", 7);
+  ExpectRejectOwn(R"({"a":1,"\u0061":2})", "duplicate object key");
   EXPECT_TRUE(Parse(R"({"a":{"a":1}})").ok());
 }
 
@@ -140,29 +152,48 @@ TEST(JsonParse, EnforcesLimits) {
   ParseLimits limits;
   limits.max_depth = 3;
   EXPECT_TRUE(Parse("[[[]]]", limits).ok());
-  ExpectReject("[[[[]]]]", "nesting deeper than 3", 3, limits);
-  ExpectReject("{\"a\":{\"b\":{\"c\":{}}}}", "nesting deeper than 3", 15,
-               limits);
+  ExpectRejectOwn("[[[[]]]]", "nesting deeper than 3", limits);
+  ExpectRejectOwn("{\"a\":{\"b\":{\"c\":{}}}}", "nesting deeper than 3",
+                  limits);
 
   limits = ParseLimits();
   limits.max_input_bytes = 10;
-  ExpectReject("[1,2,3,4,5,6]", "exceeds limit of 10", 0, limits);
+  ExpectRejectOwn("[1,2,3,4,5,6]", "exceeds limit of 10", limits);
 
   limits = ParseLimits();
   limits.max_string_bytes = 4;
   EXPECT_TRUE(Parse("\"abcd\"", limits).ok());
-  ExpectReject("[\"abcde\"]", "string longer than 4 bytes", 1, limits);
-  ExpectReject("{\"abcde\":1}", "string longer than 4 bytes", 1, limits);
+  ExpectRejectOwn("[\"abcde\"]", "string longer than 4 bytes", limits);
+  ExpectRejectOwn("{\"abcde\":1}", "string longer than 4 bytes", limits);
 
   limits = ParseLimits();
   limits.max_container_size = 2;
   EXPECT_TRUE(Parse("[1,2]", limits).ok());
-  ExpectReject("[1,2,3]", "array has more than 2 elements", 5, limits);
-  ExpectReject("{\"a\":1,\"b\":2,\"c\":3}", "object has more than 2", 13,
-               limits);
+  ExpectRejectOwn("[1,2,3]", "array has more than 2 elements", limits);
+  ExpectRejectOwn("{\"a\":1,\"b\":2,\"c\":3}", "object has more than 2",
+                  limits);
 
   // Default depth limit protects the stack from deep nesting.
-  ExpectReject(std::string(100000, '['), "nesting deeper than 64", 64);
+  ExpectRejectOwn(std::string(100000, '['), "nesting deeper than 64");
+}
+
+TEST(JsonParse, ErrorsNeverQuoteDocumentBytes) {
+  // nlohmann's messages end in "; last read: '<token>'"; a truncated KMS
+  // response must not copy a secret's base64 into a status message.
+  for (const std::string& text :
+       {std::string(R"({"Plaintext":"U0VDUkVUU0VDUkVU)"),
+        std::string(R"({"Plaintext":"U0VDUkVUU0VDUkVU" x})"),
+        std::string(R"(["U0VDUkVUU0VDUkVU\q"])")}) {
+    auto v = Parse(text);
+    ASSERT_FALSE(v.ok()) << text;
+    EXPECT_THAT(std::string(v.status().message()),
+                ::testing::Not(HasSubstr("U0VDUkVU")))
+        << v.status();
+  }
+  // A NUL byte does not end the input (nlohmann's lexer would stop there).
+  ExpectRejectOwn(std::string("[1]\0", 4), "NUL byte");
+  ExpectRejectOwn(std::string("[1]\0[", 5), "NUL byte");
+  ExpectReject(std::string("[\"a\0\"]", 6));
 }
 
 TEST(JsonWrite, EscapesAndRoundTrips) {

@@ -540,6 +540,11 @@ TEST_F(EifCommandTest, BuildThenPcrsAgree) {
                                                     "bootstrap-ramdisk")));
   ASSERT_EQ(Run({"pcrs", out}), kEifExitOk) << err_.str();
   EXPECT_EQ(out_.str(), built_json);
+  // Issue 13: --output text (common/cli.h) prints "path: value" lines.
+  ASSERT_EQ(Run({"pcrs", out, "--output", "text"}), kEifExitOk) << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("\ndefault_cpus: 2\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("sections[0].type: "));
+  EXPECT_EQ(Run({"pcrs", out, "--output", "yaml"}), kEifExitUsage);
   EXPECT_EQ(Run({"build", "--kernel", (dir_ / "nope").string(), "--cmdline", "",
                  "--ramdisk", boot, "--out", out}),
             kEifExitUsage);

@@ -7,6 +7,17 @@
 // no obsolete line folding, an optional single Content-Length (no
 // Transfer-Encoding), a Host header. Everything else is rejected with the
 // HTTP status to answer (400, 413, 414, 431, 501, 505).
+//
+// Why this is not cpp-httplib (issue 13 asked to try Debian 12's
+// libcpp-httplib-dev 0.11.4): that version's Server cannot listen on a unix
+// socket (`--listen unix:PATH`, used by local deployments and tested), has
+// no whole-request deadline (only per-read timeouts, so a client trickling
+// one byte at a time holds a thread forever instead of getting 408), no
+// connection limit, and its header reader silently skips lines that do not
+// end in CRLF or lack a colon and URL-decodes header values, so bare-LF,
+// obs-fold and malformed header lines would be accepted, and it decodes
+// Transfer-Encoding: chunked bodies that we refuse with 501. A validation
+// layer on its parsed Request cannot see those raw bytes any more.
 #ifndef NITRO_TSS_TOOLS_KMS_LOCAL_HTTP_H_
 #define NITRO_TSS_TOOLS_KMS_LOCAL_HTTP_H_
 

@@ -11,11 +11,13 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/cli.h"
 #include "common/json.h"
 #include "tools/kms-local/attested_recipient.h"
 #include "tools/kms-local/auth.h"
@@ -28,48 +30,106 @@ namespace {
 using nitro_tss::json::Value;
 namespace kl = nitro_tss::kms_local;
 
-constexpr int kExitOk = 0;
-constexpr int kExitStartupFailure = 1;
-constexpr int kExitUsage = 2;
+using nitro_tss::cli::kExitOk;
+using nitro_tss::cli::kExitUsage;
+// A startup step failed (database, credentials, master key, listen).
+constexpr int kExitStartupFailure = nitro_tss::cli::kExitFailure;
 
-constexpr char kUsage[] =
-    R"(Usage: tss-kms-local --listen HOST:PORT|unix:PATH --db FILE --credentials FILE
-                     [--master-key-file FILE] [--attestation-root PEM]
-                     [--region R] [--account A] [--ready-file FILE]
-                     [--max-skew-seconds N] [--attestation-max-age-seconds N]
+constexpr char kDescription[] =
+    "A local AWS KMS (JSON 1.1 protocol, SigV4) for development and tests:\n"
+    "CreateKey, DescribeKey, ListKeys, CreateAlias, ListAliases, Encrypt, "
+    "Decrypt,\nGenerateDataKey, GenerateRandom, GetKeyPolicy, PutKeyPolicy; "
+    "key policies with\nkms:RecipientAttestation:* conditions; Recipient "
+    "(Nitro attestation document)\nanswered with CiphertextForRecipient.";
 
-A local AWS KMS (JSON 1.1 protocol, SigV4) for development and tests:
-CreateKey, DescribeKey, ListKeys, CreateAlias, ListAliases, Encrypt, Decrypt,
-GenerateDataKey, GenerateRandom, GetKeyPolicy, PutKeyPolicy; key policies with
-kms:RecipientAttestation:* conditions; Recipient (Nitro attestation document)
-answered with CiphertextForRecipient.
+constexpr char kFooter[] =
+    "Logs: one line per event on stderr, a JSON object (--output json, the\n"
+    "default) or 'ts level event key=value ...' (--output text); never key\n"
+    "material or plaintexts.\n"
+    "Exit codes: 0 clean shutdown (SIGINT/SIGTERM), 1 startup failure, 2 "
+    "usage.";
 
-  --listen HOST:PORT     IPv4 address and port to listen on (port 0: any free
-                         port; see --ready-file), or unix:PATH for a unix
-                         socket (mode 0600)
-  --db FILE              SQLite key database (created if missing)
-  --master-key-file F    32 raw bytes or 64 hex chars sealing key material at
-                         rest; else env TSS_KMS_LOCAL_MASTER_KEY (64 hex)
-  --credentials FILE     JSON {"credentials":[{"access_key_id","secret_access_key",
-                         "session_token"(optional),"principal_arn"}]}
-  --attestation-root PEM root certificate that Recipient attestation documents
-                         must chain to (without it, Recipient is rejected)
-  --region R             region of ARNs and SigV4 scope (default us-east-1)
-  --account A            account id of ARNs (default 111122223333)
-  --ready-file FILE      once listening, write {"port":N} to FILE
-  --max-skew-seconds N   SigV4 clock skew limit (default 300)
-  --attestation-max-age-seconds N  maximum attestation document age (300)
-  --help                 this text
+struct Flags {
+  std::string listen;
+  std::string db;
+  std::string credentials;
+  std::string master_key_file;
+  std::string attestation_root;
+  std::string region = "us-east-1";
+  std::string account = "111122223333";
+  std::string ready_file;
+  int64_t max_skew_seconds = 300;
+  int64_t attestation_max_age_seconds = 300;
+  CLI::Option* master_key_file_opt = nullptr;
+  CLI::Option* attestation_root_opt = nullptr;
+  CLI::Option* ready_file_opt = nullptr;
+};
 
-Logs: one JSON object per line on stderr (never key material or plaintexts).
-Exit codes: 0 clean shutdown (SIGINT/SIGTERM), 1 startup failure, 2 usage.
-)";
+void AddFlags(CLI::App& app, Flags& f) {
+  nitro_tss::cli::AddValue(
+      app, "--listen", &f.listen, "HOST:PORT|unix:PATH",
+      "IPv4 address and port to listen on (port 0: any free port; "
+      "see --ready-file), or unix:PATH for a unix socket (mode "
+      "0600)")
+      ->required();
+  nitro_tss::cli::AddValue(app, "--db", &f.db, "FILE",
+                           "SQLite key database (created if missing)")
+      ->required();
+  f.master_key_file_opt = nitro_tss::cli::AddValue(
+      app, "--master-key-file", &f.master_key_file, "FILE",
+      "32 raw bytes or 64 hex chars sealing key material at "
+      "rest; else env TSS_KMS_LOCAL_MASTER_KEY (64 hex)");
+  nitro_tss::cli::AddValue(app, "--credentials", &f.credentials, "FILE",
+                           "JSON {\"credentials\":[{\"access_key_id\","
+                           "\"secret_access_key\",\"session_token\"(optional),"
+                           "\"principal_arn\"}]}")
+      ->required();
+  f.attestation_root_opt = nitro_tss::cli::AddValue(
+      app, "--attestation-root", &f.attestation_root, "PEM",
+      "root certificate that Recipient attestation documents "
+      "must chain to (without it, Recipient is rejected)");
+  nitro_tss::cli::AddValue(
+      app, "--region", &f.region, "R",
+      "region of ARNs and SigV4 scope (default us-east-1)");
+  nitro_tss::cli::AddValue(app, "--account", &f.account, "A",
+                           "account id of ARNs (default 111122223333)");
+  f.ready_file_opt =
+      nitro_tss::cli::AddValue(app, "--ready-file", &f.ready_file, "FILE",
+                               "once listening, write {\"port\":N} to FILE");
+  nitro_tss::cli::AddValue(app, "--max-skew-seconds", &f.max_skew_seconds, "N",
+                           "SigV4 clock skew limit (default 300)");
+  nitro_tss::cli::AddValue(app, "--attestation-max-age-seconds",
+                           &f.attestation_max_age_seconds, "N",
+                           "maximum attestation document age (default 300)");
+}
+
+nitro_tss::cli::Output g_output = nitro_tss::cli::Output::kJson;
 
 std::mutex g_log_mu;
 
+// Writes one log line (a JSON object, from us or from KmsService) in the
+// --output format.
 void LogLine(const std::string& line) {
+  std::string text = line;
+  if (g_output == nitro_tss::cli::Output::kText) {
+    auto v = nitro_tss::json::Parse(line);
+    if (v.ok() && v->is_object()) {
+      text.clear();
+      for (const auto& [key, field] : v->AsObject()) {
+        if (!text.empty()) text += ' ';
+        const std::string value = field.is_string()
+                                      ? field.AsString()
+                                      : nitro_tss::json::Serialize(field);
+        if (key == "ts" || key == "level" || key == "event") {
+          text += value;
+        } else {
+          text += key + "=" + value;
+        }
+      }
+    }
+  }
   std::lock_guard<std::mutex> lock(g_log_mu);
-  std::cerr << line << "\n" << std::flush;
+  std::cerr << text << "\n" << std::flush;
 }
 
 void Log(absl::string_view level, absl::string_view event,
@@ -93,54 +153,23 @@ int Fail(absl::string_view what, const absl::Status& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::map<std::string, std::string> flags = {
-      {"region", "us-east-1"},
-      {"account", "111122223333"},
-      {"max-skew-seconds", "300"},
-      {"attestation-max-age-seconds", "300"}};
-  const char* const known[] = {
-      "listen",           "db",
-      "master-key-file",  "credentials",
-      "attestation-root", "region",
-      "account",          "ready-file",
-      "max-skew-seconds", "attestation-max-age-seconds"};
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
-      return kExitOk;
-    }
-    if (arg.rfind("--", 0) != 0) {
-      std::cerr << "unexpected argument '" << arg << "'\n" << kUsage;
-      return kExitUsage;
-    }
-    std::string name = arg.substr(2);
-    std::string value;
-    if (const size_t eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    } else {
-      if (i + 1 >= argc) {
-        std::cerr << "flag --" << name << " needs a value\n" << kUsage;
-        return kExitUsage;
-      }
-      value = argv[++i];
-    }
-    bool ok = false;
-    for (const char* k : known) ok = ok || name == k;
-    if (!ok) {
-      std::cerr << "unknown flag --" << name << "\n" << kUsage;
-      return kExitUsage;
-    }
-    flags[name] = value;
+  CLI::App app(kDescription, "tss-kms-local");
+  app.footer(kFooter);
+  nitro_tss::cli::AddVersionFlag(app);
+  nitro_tss::cli::AddOutputOption(app, &g_output,
+                                  "log line format: json (default) or text");
+  Flags flags;
+  AddFlags(app, flags);
+  if (auto code = nitro_tss::cli::Parse(
+          app, std::vector<std::string>(argv + 1, argv + argc), std::cout,
+          std::cerr);
+      code.has_value()) {
+    return *code;
   }
-  for (const char* required : {"listen", "db", "credentials"}) {
-    if (!flags.count(required)) {
-      std::cerr << "missing --" << required << "\n" << kUsage;
-      return kExitUsage;
-    }
-  }
-  const std::string& listen = flags["listen"];
+  const auto usage = [](const std::string& message) {
+    return nitro_tss::cli::UsageError(std::cerr, "tss-kms-local", message);
+  };
+  const std::string& listen = flags.listen;
   const bool unix_listen = listen.rfind("unix:", 0) == 0;
   const size_t colon = listen.rfind(':');
   uint32_t port = 0;
@@ -148,19 +177,13 @@ int main(int argc, char** argv) {
                   : (colon == std::string::npos ||
                      !absl::SimpleAtoi(listen.substr(colon + 1), &port) ||
                      port > 65535)) {
-    std::cerr << "--listen must be HOST:PORT or unix:PATH\n" << kUsage;
-    return kExitUsage;
+    return usage("--listen must be HOST:PORT or unix:PATH");
   }
-  int64_t max_skew = 0;
-  int64_t max_age = 0;
-  if (!absl::SimpleAtoi(flags["max-skew-seconds"], &max_skew) ||
-      max_skew <= 0 ||
-      !absl::SimpleAtoi(flags["attestation-max-age-seconds"], &max_age) ||
-      max_age <= 0) {
-    std::cerr << "--max-skew-seconds and --attestation-max-age-seconds must "
-                 "be positive integers\n"
-              << kUsage;
-    return kExitUsage;
+  const int64_t max_skew = flags.max_skew_seconds;
+  const int64_t max_age = flags.attestation_max_age_seconds;
+  if (max_skew <= 0) return usage("--max-skew-seconds must be positive");
+  if (max_age <= 0) {
+    return usage("--attestation-max-age-seconds must be positive");
   }
 
   // Block the termination signals in every thread; main waits for them.
@@ -171,8 +194,8 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
   absl::StatusOr<kl::SecretBytes> master;
-  if (flags.count("master-key-file")) {
-    master = kl::ReadMasterKeyFile(flags["master-key-file"]);
+  if (flags.master_key_file_opt->count() > 0) {
+    master = kl::ReadMasterKeyFile(flags.master_key_file);
   } else if (const char* env = std::getenv("TSS_KMS_LOCAL_MASTER_KEY")) {
     master = kl::ParseMasterKeyHex(env);
   } else {
@@ -181,21 +204,21 @@ int main(int argc, char** argv) {
         "TSS_KMS_LOCAL_MASTER_KEY");
   }
   if (!master.ok()) return Fail("master key", master.status());
-  auto store = kl::KeyStore::Open(flags["db"], *master);
+  auto store = kl::KeyStore::Open(flags.db, *master);
   if (!store.ok()) return Fail("open database", store.status());
-  auto creds = kl::CredentialTable::LoadFile(flags["credentials"]);
+  auto creds = kl::CredentialTable::LoadFile(flags.credentials);
   if (!creds.ok()) return Fail("credentials", creds.status());
 
   kl::KmsServiceOptions opts;
-  opts.region = flags["region"];
-  opts.account = flags["account"];
+  opts.region = flags.region;
+  opts.account = flags.account;
   kl::SigV4AuthOptions auth;
   auth.region = opts.region;
   auth.max_skew = absl::Seconds(max_skew);
   opts.authenticator = kl::MakeSigV4Authenticator(
       std::make_shared<const kl::CredentialTable>(std::move(*creds)), auth);
-  if (flags.count("attestation-root")) {
-    auto root = kl::ReadPemCertificateDer(flags["attestation-root"]);
+  if (flags.attestation_root_opt->count() > 0) {
+    auto root = kl::ReadPemCertificateDer(flags.attestation_root);
     if (!root.ok()) return Fail("attestation root", root.status());
     kl::RecipientVerifierOptions rv;
     rv.root_der = std::move(*root);
@@ -217,24 +240,24 @@ int main(int argc, char** argv) {
   });
   absl::Status st = server.Start();
   if (!st.ok()) return Fail("listen", st);
-  if (flags.count("ready-file")) {
-    const std::string tmp = flags["ready-file"] + ".tmp";
+  if (flags.ready_file_opt->count() > 0) {
+    const std::string tmp = flags.ready_file + ".tmp";
     {
       std::ofstream out(tmp, std::ios::trunc);
       out << "{\"port\":" << server.port() << "}\n";
       if (!out) return Fail("ready file", absl::UnavailableError(tmp));
     }
-    if (std::rename(tmp.c_str(), flags["ready-file"].c_str()) != 0) {
+    if (std::rename(tmp.c_str(), flags.ready_file.c_str()) != 0) {
       return Fail("ready file", absl::UnavailableError("rename failed"));
     }
   }
   Log("info", "listening",
       {{"address", Value::String(unix_listen ? listen : http.host)},
        {"port", Value::Int(server.port())},
-       {"region", Value::String(flags["region"])},
-       {"account", Value::String(flags["account"])},
+       {"region", Value::String(flags.region)},
+       {"account", Value::String(flags.account)},
        {"recipient_support",
-        Value::Bool(flags.count("attestation-root") > 0)}});
+        Value::Bool(flags.attestation_root_opt->count() > 0)}});
   int sig = 0;
   sigwait(&sigs, &sig);
   Log("info", "shutting_down", {{"signal", Value::Int(sig)}});

@@ -5,15 +5,17 @@
 #include <openssl/x509.h>
 
 #include <chrono>
+#include <memory>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/cli.h"
+#include "common/json.h"
 #include "node/attestation/aws_root.h"
 #include "node/attestation/document.h"
 #include "node/attestation/errors.h"
 #include "node/attestation/verifier.h"
 #include "node/attestation/x509_util.h"
-#include "common/json.h"
 
 namespace nitro_tss::tssctl {
 namespace {
@@ -24,42 +26,26 @@ using json::Value;
 constexpr size_t kMaxDocumentFileBytes = att::kMaxDocumentBytes;
 constexpr size_t kMaxPemFileBytes = 64 * 1024;
 
-constexpr char kGroupUsage[] =
-    "Usage: tssctl attestation <command> [flags]\n\n"
-    "Commands:\n"
-    "  verify    Verify a Nitro attestation document and print it as JSON\n"
-    "  dev-ca    Generate a development attestation CA (local mode only)\n"
-    "  simulate  Produce a document from a simulated NSM (local mode only)\n\n"
-    "Run 'tssctl attestation <command> --help' for its flags.\n";
-
-constexpr char kVerifyUsage[] =
-    "Usage: tssctl attestation verify --document FILE [flags]\n\n"
+constexpr char kVerifyDescription[] =
     "Verifies a raw (CBOR COSE_Sign1) Nitro attestation document: the ES384\n"
     "signature, the certificate chain to the pinned root, certificate\n"
     "validity at the verification time, then the policy given by the flags.\n"
-    "Prints the decoded document and the verdict as JSON.\n\n"
-    "Flags:\n"
-    "  --document FILE   attestation document (raw CBOR), required\n"
-    "  --root PEM        pinned root certificate (default: built-in AWS Nitro\n"
-    "                    Enclaves Root G1)\n"
-    "  --at UNIX_MS      verification time in ms since the epoch (default: "
-    "now)\n"
-    "  --pcr N=HEX       expected value of PCR N (repeatable); at least one\n"
-    "                    of PCR0, PCR2 or PCR8 (pins the image) unless\n"
-    "                    --allow-any-image\n"
-    "  --allow-any-image verify without pinning an image (inspection only:\n"
-    "                    any non-debug image is then 'valid')\n"
-    "  --allow-debug     accept debug-mode enclaves (all-zero PCR0)\n"
-    "  --nonce HEX       expected nonce\n"
-    "  --max-age-ms MS   reject documents older than MS at the verification "
-    "time\n"
-    "  --help            this text\n\n"
-    "Exit codes: 0 valid, 1 invalid, 2 usage error.\n";
+    "Prints the decoded document and the verdict as JSON.";
 
-int Usage(std::ostream& err, const std::string& message) {
-  err << "tssctl attestation verify: " << message << "\n\n" << kVerifyUsage;
-  return kExitUsage;
-}
+struct VerifyFlags {
+  std::string document;
+  std::string root;
+  int64_t at_ms = 0;
+  std::vector<std::string> pcrs;
+  bool allow_any_image = false;
+  bool allow_debug = false;
+  std::string nonce;
+  int64_t max_age_ms = 0;
+  CLI::Option* root_opt = nullptr;
+  CLI::Option* at_opt = nullptr;
+  CLI::Option* nonce_opt = nullptr;
+  CLI::Option* max_age_opt = nullptr;
+};
 
 absl::StatusOr<std::vector<uint8_t>> LoadPemCertificateDer(
     const std::string& path) {
@@ -137,87 +123,76 @@ int64_t NowMs() {
       .count();
 }
 
-}  // namespace
-
-int RunAttestationVerify(const std::vector<std::string>& args,
-                         std::ostream& out, std::ostream& err) {
-  FlagParser flags;
-  for (const char* f : {"document", "root", "at", "pcr", "nonce", "max-age-ms"})
-    flags.AddValueFlag(f);
-  flags.AddBoolFlag("allow-debug");
-  flags.AddBoolFlag("allow-any-image");
-  flags.AddBoolFlag("help");
-  if (auto s = flags.Parse(args); !s.ok()) {
-    return Usage(err, std::string(s.message()));
-  }
-  if (flags.Has("help")) {
-    out << kVerifyUsage;
-    return kExitOk;
-  }
-  if (!flags.Has("document")) return Usage(err, "--document is required");
-
+int RunAttestationVerify(const VerifyFlags& flags, const CommandContext& ctx) {
+  std::ostream& out = *ctx.out;
+  std::ostream& err = *ctx.err;
+  auto usage = [&](const std::string& message) {
+    return UsageError(ctx, "tssctl attestation verify", message);
+  };
   att::VerifyOptions options;
   att::AttestationPolicy policy;
-  if (flags.Has("root")) {
-    auto root = LoadPemCertificateDer(flags.Value("root"));
-    if (!root.ok()) return Usage(err, std::string(root.status().message()));
+  if (flags.root_opt->count() > 0) {
+    auto root = LoadPemCertificateDer(flags.root);
+    if (!root.ok()) {
+      return usage(absl::StrCat("--root: ", root.status().message()));
+    }
     options.root_der = std::move(*root);
   } else {
     options.root_der = att::AwsNitroRootG1Der();
   }
   options.now_ms = NowMs();
-  if (flags.Has("at")) {
-    if (!absl::SimpleAtoi(flags.Value("at"), &options.now_ms) ||
-        options.now_ms < 0) {
-      return Usage(err, "--at must be a non-negative integer (ms)");
-    }
+  if (flags.at_opt->count() > 0) {
+    if (flags.at_ms < 0)
+      return usage("--at must be a non-negative integer (ms)");
+    options.now_ms = flags.at_ms;
   }
-  for (const std::string& spec : flags.Values("pcr")) {
+  for (const std::string& spec : flags.pcrs) {
     const size_t eq = spec.find('=');
     int index = -1;
     if (eq == std::string::npos ||
         !absl::SimpleAtoi(spec.substr(0, eq), &index) || index < 0 ||
         index > att::kMaxPcrIndex) {
-      return Usage(err, absl::StrCat("--pcr '", spec,
-                                     "' must be N=HEX with N in 0..31"));
+      return usage(
+          absl::StrCat("--pcr '", spec, "' must be N=HEX with N in 0..31"));
     }
     auto value = DecodeHex(spec.substr(eq + 1));
     if (!value.ok() || value->size() != att::kPcrBytes) {
-      return Usage(err, absl::StrCat("--pcr ", index,
-                                     " needs 96 hex digits (48 bytes)"));
+      return usage(
+          absl::StrCat("--pcr ", index, " needs 96 hex digits (48 bytes)"));
     }
     if (policy.expected_pcrs.count(index)) {
-      return Usage(err, absl::StrCat("--pcr ", index, " given twice"));
+      return usage(absl::StrCat("--pcr ", index, " given twice"));
     }
     policy.expected_pcrs[index] = std::move(*value);
   }
-  policy.allow_debug = flags.Has("allow-debug");
-  const bool any_image = flags.Has("allow-any-image");
+  policy.allow_debug = flags.allow_debug;
+  const bool any_image = flags.allow_any_image;
   if (!any_image) {
     // A policy that pins no image accepts every non-debug image (issue 12,
     // finding 5a): only on explicit request.
     if (absl::Status pinned = att::CheckPolicyPinsImage(policy); !pinned.ok()) {
-      return Usage(err, absl::StrCat(pinned.message(),
-                                     "; give --pcr 0=HEX (or 2=/8=), or "
-                                     "--allow-any-image to inspect only"));
+      return usage(absl::StrCat(pinned.message(),
+                                "; give --pcr 0=HEX (or 2=/8=), or "
+                                "--allow-any-image to inspect only"));
     }
   }
-  if (flags.Has("nonce")) {
-    auto nonce = DecodeHex(flags.Value("nonce"));
+  if (flags.nonce_opt->count() > 0) {
+    auto nonce = DecodeHex(flags.nonce);
     if (!nonce.ok()) {
-      return Usage(err, absl::StrCat("--nonce: ", nonce.status().message()));
+      return usage(absl::StrCat("--nonce: ", nonce.status().message()));
     }
     policy.expected_nonce = std::move(*nonce);
   }
-  if (flags.Has("max-age-ms")) {
-    int64_t max_age = 0;
-    if (!absl::SimpleAtoi(flags.Value("max-age-ms"), &max_age) || max_age < 0) {
-      return Usage(err, "--max-age-ms must be a non-negative integer");
+  if (flags.max_age_opt->count() > 0) {
+    if (flags.max_age_ms < 0) {
+      return usage("--max-age-ms must be a non-negative integer");
     }
-    policy.max_age_ms = max_age;
+    policy.max_age_ms = flags.max_age_ms;
   }
-  auto bytes = ReadFileLimited(flags.Value("document"), kMaxDocumentFileBytes);
-  if (!bytes.ok()) return Usage(err, std::string(bytes.status().message()));
+  auto bytes = ReadFileLimited(flags.document, kMaxDocumentFileBytes);
+  if (!bytes.ok()) {
+    return usage(absl::StrCat("--document: ", bytes.status().message()));
+  }
 
   auto verified = att::VerifyAttestationDocument(*bytes, options, policy);
   Value result = Value::MakeObject();
@@ -254,7 +229,7 @@ int RunAttestationVerify(const std::vector<std::string>& args,
   verification.Set("nonce_checked",
                    Value::Bool(policy.expected_nonce.has_value()));
   result.Set("verification", std::move(verification));
-  out << json::Serialize(result) << "\n";
+  cli::PrintResult(result, *ctx.output, out);
   if (!verified.ok()) {
     err << "tssctl: " << verified.status().message() << "\n";
     return kExitFailure;
@@ -262,29 +237,50 @@ int RunAttestationVerify(const std::vector<std::string>& args,
   return kExitOk;
 }
 
-CommandGroup AttestationCommandGroup() {
-  return CommandGroup{
-      "attestation", "Verify and inspect Nitro attestation documents",
-      [](const std::vector<std::string>& args, std::ostream& out,
-         std::ostream& err) -> int {
-        if (args.empty()) {
-          err << kGroupUsage;
-          return kExitUsage;
-        }
-        if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-          out << kGroupUsage;
-          return kExitOk;
-        }
-        const std::vector<std::string> rest(args.begin() + 1, args.end());
-        if (args[0] == "verify") return RunAttestationVerify(rest, out, err);
-        if (args[0] == "dev-ca") return RunAttestationDevCa(rest, out, err);
-        if (args[0] == "simulate") {
-          return RunAttestationSimulate(rest, out, err);
-        }
-        err << "tssctl attestation: unknown command '" << args[0] << "'\n\n"
-            << kGroupUsage;
-        return kExitUsage;
-      }};
+}  // namespace
+
+void AddAttestationCommands(CLI::App& tssctl, const CommandContext& ctx) {
+  CLI::App* group = tssctl.add_subcommand(
+      "attestation", "Verify and inspect Nitro attestation documents");
+  group->require_subcommand(1);
+  group->footer("Run 'tssctl attestation <command> --help' for its flags.");
+
+  auto flags = std::make_shared<VerifyFlags>();
+  CLI::App* verify = group->add_subcommand(
+      "verify", "Verify a Nitro attestation document and print it as JSON");
+  verify->footer(absl::StrCat(kVerifyDescription,
+                              "\n\nExit codes: 0 valid, 1 invalid, 2 usage "
+                              "error."));
+  cli::AddValue(*verify, "--document", &flags->document, "FILE",
+                "attestation document (raw CBOR)")
+      ->required();
+  flags->root_opt =
+      cli::AddValue(*verify, "--root", &flags->root, "PEM",
+                    "pinned root certificate (default: built-in AWS Nitro "
+                    "Enclaves Root G1)");
+  flags->at_opt =
+      cli::AddValue(*verify, "--at", &flags->at_ms, "UNIX_MS",
+                    "verification time in ms since the epoch (default: now)");
+  cli::AddValue(*verify, "--pcr", &flags->pcrs, "N=HEX",
+                "expected value of PCR N (repeatable); at least one of "
+                "PCR0, PCR2 or PCR8 (pins the image) unless "
+                "--allow-any-image")
+      ->take_all();
+  cli::AddSwitch(*verify, "--allow-any-image", &flags->allow_any_image,
+                 "verify without pinning an image (inspection only: any "
+                 "non-debug image is then 'valid')");
+  cli::AddSwitch(*verify, "--allow-debug", &flags->allow_debug,
+                 "accept debug-mode enclaves (all-zero PCR0)");
+  flags->nonce_opt =
+      cli::AddValue(*verify, "--nonce", &flags->nonce, "HEX", "expected nonce");
+  flags->max_age_opt =
+      cli::AddValue(*verify, "--max-age-ms", &flags->max_age_ms, "MS",
+                    "reject documents older than MS at the verification "
+                    "time");
+  verify->callback(
+      [flags, ctx] { *ctx.exit_code = RunAttestationVerify(*flags, ctx); });
+
+  AddAttestationDevCommands(*group, ctx);
 }
 
 }  // namespace nitro_tss::tssctl

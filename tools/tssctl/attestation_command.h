@@ -1,7 +1,8 @@
 // `tssctl attestation ...`: Nitro attestation document tools.
 //
 //   tssctl attestation verify --document FILE [--root PEM] [--at UNIX_MS]
-//       [--pcr N=HEX ...] [--allow-debug] [--nonce HEX] [--max-age-ms MS]
+//       [--pcr N=HEX ...] [--allow-any-image] [--allow-debug] [--nonce HEX]
+//       [--max-age-ms MS]
 //
 //   tssctl attestation dev-ca --out DIR [--region NAME]
 //   tssctl attestation simulate --ca-dir DIR --out FILE [--instance-id ID]
@@ -20,22 +21,15 @@
 
 namespace nitro_tss::tssctl {
 
-// The "attestation" command group.
-CommandGroup AttestationCommandGroup();
+// Adds the "attestation" group (verify, dev-ca, simulate) to `tssctl`.
+void AddAttestationCommands(CLI::App& tssctl, const CommandContext& ctx);
 
-// `attestation verify` with the arguments after "verify".
-int RunAttestationVerify(const std::vector<std::string>& args,
-                         std::ostream& out, std::ostream& err);
-
-// `attestation dev-ca`: writes a development CA (DevCa::SaveToDirectory)
-// and prints {"directory", "root_certificate", "root_sha256", "region"}.
-int RunAttestationDevCa(const std::vector<std::string>& args, std::ostream& out,
-                        std::ostream& err);
-
-// `attestation simulate`: boots a SimulatedNsm from a saved dev CA, writes
-// one document and prints {"document", "bytes", "module_id", "pcrs"}.
-int RunAttestationSimulate(const std::vector<std::string>& args,
-                           std::ostream& out, std::ostream& err);
+// `attestation dev-ca` and `attestation simulate` (attestation_dev_command.cc):
+// dev-ca writes a development CA (DevCa::SaveToDirectory) and prints
+// {"directory", "root_certificate", "root_sha256", "region"}; simulate boots
+// a SimulatedNsm from a saved dev CA, writes one document and prints
+// {"document", "bytes", "module_id", "pcrs"}.
+void AddAttestationDevCommands(CLI::App& group, const CommandContext& ctx);
 
 }  // namespace nitro_tss::tssctl
 

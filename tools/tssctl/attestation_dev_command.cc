@@ -4,12 +4,15 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "common/cli.h"
+#include "common/json.h"
 #include "node/attestation/dev_ca.h"
 #include "node/attestation/measurement.h"
 #include "node/attestation/simulated_nsm.h"
-#include "common/json.h"
 #include "tools/tssctl/attestation_command.h"
 
 namespace nitro_tss::tssctl {
@@ -18,69 +21,38 @@ namespace {
 namespace att = nitro_tss::attestation;
 using json::Value;
 
-constexpr char kDevCaUsage[] =
-    "Usage: tssctl attestation dev-ca --out DIR [--region NAME]\n\n"
-    "Generates a DEVELOPMENT attestation CA (P-384 root -> regional -> zonal)\n"
-    "and writes {root,regional,zonal}.{cert,key}.pem into DIR (created if\n"
-    "missing; keys unencrypted, mode 0600). Local services pin\n"
-    "DIR/root.cert.pem. Never use for production.\n\n"
-    "Flags:\n"
-    "  --out DIR        output directory, required\n"
-    "  --region NAME    region used in certificate names (default "
-    "dev-local-1)\n"
-    "  --help           this text\n";
+struct DevCaFlags {
+  std::string out;
+  std::string region = "dev-local-1";
+};
 
-constexpr char kSimulateUsage[] =
-    "Usage: tssctl attestation simulate --ca-dir DIR --out FILE [flags]\n\n"
-    "Boots a simulated NSM with the development CA in DIR and writes one\n"
-    "attestation document (raw CBOR) to FILE.\n\n"
-    "Flags:\n"
-    "  --ca-dir DIR          development CA written by 'dev-ca', required\n"
-    "  --out FILE            output document, required\n"
-    "  --instance-id ID      parent instance id (default "
-    "i-00000000000000000)\n"
-    "  --pcr0/--pcr1/--pcr2 HEX   image measurements (96 hex digits each;\n"
-    "                        default: measurement of an empty image)\n"
-    "  --debug               debug-mode enclave (PCR0..2 zero)\n"
-    "  --nonce HEX           nonce to embed\n"
-    "  --user-data HEX       user data to embed\n"
-    "  --public-key FILE     public key (DER) to embed\n"
-    "  --help                this text\n";
+struct SimulateFlags {
+  std::string ca_dir;
+  std::string out;
+  std::string instance_id;
+  std::string pcr[3];
+  bool debug = false;
+  std::string nonce;
+  std::string user_data;
+  std::string public_key;
+  CLI::Option* instance_id_opt = nullptr;
+  CLI::Option* pcr_opt[3] = {nullptr, nullptr, nullptr};
+  CLI::Option* nonce_opt = nullptr;
+  CLI::Option* user_data_opt = nullptr;
+  CLI::Option* public_key_opt = nullptr;
+};
 
-int UsageError(std::ostream& err, const char* command, const char* usage,
-               const std::string& message) {
-  err << "tssctl attestation " << command << ": " << message << "\n\n" << usage;
-  return kExitUsage;
-}
-
-}  // namespace
-
-int RunAttestationDevCa(const std::vector<std::string>& args, std::ostream& out,
-                        std::ostream& err) {
-  FlagParser flags;
-  flags.AddValueFlag("out");
-  flags.AddValueFlag("region");
-  flags.AddBoolFlag("help");
-  if (auto s = flags.Parse(args); !s.ok()) {
-    return UsageError(err, "dev-ca", kDevCaUsage, std::string(s.message()));
-  }
-  if (flags.Has("help")) {
-    out << kDevCaUsage;
-    return kExitOk;
-  }
-  if (!flags.Has("out")) {
-    return UsageError(err, "dev-ca", kDevCaUsage, "--out is required");
-  }
-  const std::string dir = flags.Value("out");
+int RunAttestationDevCa(const DevCaFlags& flags, const CommandContext& ctx) {
+  std::ostream& out = *ctx.out;
+  std::ostream& err = *ctx.err;
+  const std::string dir = flags.out;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
-    return UsageError(err, "dev-ca", kDevCaUsage,
-                      absl::StrCat("cannot create '", dir, "'"));
+    return UsageError(ctx, "tssctl attestation dev-ca",
+                      absl::StrCat("--out: cannot create '", dir, "'"));
   }
-  auto ca = att::DevCa::Generate(att::WallClockMs(), flags.Has("region")
-                                                         ? flags.Value("region")
-                                                         : "dev-local-1");
+  auto ca = att::DevCa::Generate(att::WallClockMs(), flags.region);
   if (!ca.ok()) {
     err << "tssctl: " << ca.status().message() << "\n";
     return kExitFailure;
@@ -98,45 +70,33 @@ int RunAttestationDevCa(const std::vector<std::string>& args, std::ostream& out,
   result.Set("root_sha256", Value::String(EncodeHex(std::vector<uint8_t>(
                                 digest, digest + sizeof(digest)))));
   result.Set("region", Value::String(ca->region()));
-  out << json::Serialize(result) << "\n";
+  cli::PrintResult(result, *ctx.output, out);
   return kExitOk;
 }
 
-int RunAttestationSimulate(const std::vector<std::string>& args,
-                           std::ostream& out, std::ostream& err) {
-  FlagParser flags;
-  for (const char* f : {"ca-dir", "out", "instance-id", "pcr0", "pcr1", "pcr2",
-                        "nonce", "user-data", "public-key"}) {
-    flags.AddValueFlag(f);
-  }
-  flags.AddBoolFlag("debug");
-  flags.AddBoolFlag("help");
+int RunAttestationSimulate(const SimulateFlags& flags,
+                           const CommandContext& ctx) {
+  std::ostream& out = *ctx.out;
+  std::ostream& err = *ctx.err;
   auto usage = [&](const std::string& m) {
-    return UsageError(err, "simulate", kSimulateUsage, m);
+    return UsageError(ctx, "tssctl attestation simulate", m);
   };
-  if (auto s = flags.Parse(args); !s.ok())
-    return usage(std::string(s.message()));
-  if (flags.Has("help")) {
-    out << kSimulateUsage;
-    return kExitOk;
-  }
-  if (!flags.Has("ca-dir") || !flags.Has("out")) {
-    return usage("--ca-dir and --out are required");
-  }
-  auto ca = att::DevCa::LoadFromDirectory(flags.Value("ca-dir"));
-  if (!ca.ok()) return usage(std::string(ca.status().message()));
+  auto ca = att::DevCa::LoadFromDirectory(flags.ca_dir);
+  if (!ca.ok()) return usage(absl::StrCat("--ca-dir: ", ca.status().message()));
   att::SimulatedNsmConfig config;
-  if (flags.Has("instance-id")) config.instance_id = flags.Value("instance-id");
-  config.debug_mode = flags.Has("debug");
-  const bool any_pcr =
-      flags.Has("pcr0") || flags.Has("pcr1") || flags.Has("pcr2");
+  if (flags.instance_id_opt->count() > 0)
+    config.instance_id = flags.instance_id;
+  config.debug_mode = flags.debug;
+  const bool any_pcr = flags.pcr_opt[0]->count() > 0 ||
+                       flags.pcr_opt[1]->count() > 0 ||
+                       flags.pcr_opt[2]->count() > 0;
   if (any_pcr) {
     att::BootMeasurements m = att::MeasureEnclaveImage({});
     std::vector<uint8_t>* targets[] = {&m.pcr0, &m.pcr1, &m.pcr2};
     const char* names[] = {"pcr0", "pcr1", "pcr2"};
     for (int i = 0; i < 3; ++i) {
-      if (!flags.Has(names[i])) continue;
-      auto v = DecodeHex(flags.Value(names[i]));
+      if (flags.pcr_opt[i]->count() == 0) continue;
+      auto v = DecodeHex(flags.pcr[i]);
       if (!v.ok() || v->size() != att::kPcrBytes) {
         return usage(absl::StrCat("--", names[i], " needs 96 hex digits"));
       }
@@ -145,36 +105,44 @@ int RunAttestationSimulate(const std::vector<std::string>& args,
     config.measurements = std::move(m);
   }
   std::optional<std::vector<uint8_t>> nonce, user_data, public_key;
-  for (auto [name, target] :
-       {std::pair<const char*, std::optional<std::vector<uint8_t>>*>{"nonce",
-                                                                     &nonce},
-        {"user-data", &user_data}}) {
-    if (!flags.Has(name)) continue;
-    auto v = DecodeHex(flags.Value(name));
+  struct HexFlag {
+    const char* name;
+    const CLI::Option* opt;
+    const std::string* value;
+    std::optional<std::vector<uint8_t>>* target;
+  };
+  for (const HexFlag& f :
+       {HexFlag{"nonce", flags.nonce_opt, &flags.nonce, &nonce},
+        HexFlag{"user-data", flags.user_data_opt, &flags.user_data,
+                &user_data}}) {
+    if (f.opt->count() == 0) continue;
+    auto v = DecodeHex(*f.value);
     if (!v.ok())
-      return usage(absl::StrCat("--", name, ": ", v.status().message()));
-    *target = std::move(*v);
+      return usage(absl::StrCat("--", f.name, ": ", v.status().message()));
+    *f.target = std::move(*v);
   }
-  if (flags.Has("public-key")) {
-    auto v =
-        ReadFileLimited(flags.Value("public-key"), att::kMaxOptionalFieldBytes);
-    if (!v.ok()) return usage(std::string(v.status().message()));
+  if (flags.public_key_opt->count() > 0) {
+    auto v = ReadFileLimited(flags.public_key, att::kMaxOptionalFieldBytes);
+    if (!v.ok()) {
+      return usage(absl::StrCat("--public-key: ", v.status().message()));
+    }
     public_key = std::move(*v);
   }
   auto nsm = att::SimulatedNsm::Boot(*ca, config);
   if (!nsm.ok()) return usage(std::string(nsm.status().message()));
   auto doc = (*nsm)->GetAttestationDocument(user_data, nonce, public_key);
   if (!doc.ok()) return usage(std::string(doc.status().message()));
-  std::ofstream file(flags.Value("out"), std::ios::binary | std::ios::trunc);
+  std::ofstream file(flags.out, std::ios::binary | std::ios::trunc);
   file.write(reinterpret_cast<const char*>(doc->data()),
              static_cast<std::streamsize>(doc->size()));
   file.close();
   if (!file) {
-    err << "tssctl: cannot write '" << flags.Value("out") << "'\n";
+    err << "tssctl attestation simulate: --out: cannot write '" << flags.out
+        << "'\n";
     return kExitFailure;
   }
   Value result = Value::MakeObject();
-  result.Set("document", Value::String(flags.Value("out")));
+  result.Set("document", Value::String(flags.out));
   result.Set("bytes", Value::Int(static_cast<int64_t>(doc->size())));
   result.Set("module_id", Value::String((*nsm)->module_id()));
   Value pcrs = Value::MakeObject();
@@ -184,8 +152,61 @@ int RunAttestationSimulate(const std::vector<std::string>& args,
       pcrs.Set(absl::StrCat(i), Value::String(EncodeHex(pcr->value)));
   }
   result.Set("pcrs", std::move(pcrs));
-  out << json::Serialize(result) << "\n";
+  cli::PrintResult(result, *ctx.output, out);
   return kExitOk;
+}
+
+}  // namespace
+
+void AddAttestationDevCommands(CLI::App& group, const CommandContext& ctx) {
+  auto dev = std::make_shared<DevCaFlags>();
+  CLI::App* dev_ca = group.add_subcommand(
+      "dev-ca", "Generate a development attestation CA (local mode only)");
+  dev_ca->footer(
+      "Generates a DEVELOPMENT attestation CA (P-384 root -> regional -> "
+      "zonal)\nand writes {root,regional,zonal}.{cert,key}.pem into DIR "
+      "(created if\nmissing; keys unencrypted, mode 0600). Local services "
+      "pin\nDIR/root.cert.pem. Never use for production.");
+  cli::AddValue(*dev_ca, "--out", &dev->out, "DIR", "output directory")
+      ->required();
+  cli::AddValue(*dev_ca, "--region", &dev->region, "NAME",
+                "region used in certificate names (default dev-local-1)");
+  dev_ca->callback(
+      [dev, ctx] { *ctx.exit_code = RunAttestationDevCa(*dev, ctx); });
+
+  auto sim = std::make_shared<SimulateFlags>();
+  CLI::App* simulate = group.add_subcommand(
+      "simulate", "Produce a document from a simulated NSM (local mode only)");
+  simulate->footer(
+      "Boots a simulated NSM with the development CA in DIR and writes one\n"
+      "attestation document (raw CBOR) to FILE.");
+  cli::AddValue(*simulate, "--ca-dir", &sim->ca_dir, "DIR",
+                "development CA written by 'dev-ca'")
+      ->required();
+  cli::AddValue(*simulate, "--out", &sim->out, "FILE", "output document")
+      ->required();
+  sim->instance_id_opt =
+      cli::AddValue(*simulate, "--instance-id", &sim->instance_id, "ID",
+                    "parent instance id (default i-00000000000000000)");
+  for (int i = 0; i < 3; ++i) {
+    sim->pcr_opt[i] =
+        simulate
+            ->add_option(absl::StrCat("--pcr", i), sim->pcr[i],
+                         "image measurement (96 hex digits; default: "
+                         "measurement of an empty image)")
+            ->option_text("HEX");
+  }
+  cli::AddSwitch(*simulate, "--debug", &sim->debug,
+                 "debug-mode enclave (PCR0..2 zero)");
+  sim->nonce_opt =
+      cli::AddValue(*simulate, "--nonce", &sim->nonce, "HEX", "nonce to embed");
+  sim->user_data_opt = cli::AddValue(*simulate, "--user-data", &sim->user_data,
+                                     "HEX", "user data to embed");
+  sim->public_key_opt =
+      cli::AddValue(*simulate, "--public-key", &sim->public_key, "FILE",
+                    "public key (DER) to embed");
+  simulate->callback(
+      [sim, ctx] { *ctx.exit_code = RunAttestationSimulate(*sim, ctx); });
 }
 
 }  // namespace nitro_tss::tssctl

@@ -3,110 +3,37 @@
 #include <cctype>
 #include <fstream>
 #include <iterator>
-#include <optional>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
 namespace nitro_tss::tssctl {
-namespace {
 
-void PrintTopUsage(const std::vector<CommandGroup>& groups, std::ostream& os) {
-  os << "Usage: tssctl <group> <command> [flags]\n\n"
-        "nitro-tss operator CLI. Results are JSON on stdout.\n"
-        "Exit codes: 0 success, 1 negative result, 2 usage error.\n\n"
-        "Groups:\n";
-  for (const auto& g : groups) {
-    os << "  " << g.name
-       << std::string(g.name.size() < 14 ? 14 - g.name.size() : 1, ' ')
-       << g.summary << "\n";
-  }
-  os << "\nRun 'tssctl <group> --help' for the commands of a group.\n";
-}
-
-}  // namespace
-
-int RunTssctl(const std::vector<CommandGroup>& groups,
+int RunTssctl(const std::vector<GroupRegistrar>& groups,
               const std::vector<std::string>& args, std::ostream& out,
               std::ostream& err) {
-  if (args.empty()) {
-    PrintTopUsage(groups, err);
-    return kExitUsage;
+  CLI::App app("nitro-tss operator CLI. Results are JSON on stdout.", "tssctl");
+  app.footer(
+      "Exit codes: 0 success, 1 negative result, 2 usage error.\n"
+      "Run 'tssctl <group> --help' for the commands of a group.");
+  app.require_subcommand(1);
+  // Top-level options (--output) may also follow the subcommand's flags.
+  app.fallthrough();
+  cli::AddVersionFlag(app);
+  cli::Output output = cli::Output::kJson;
+  cli::AddOutputOption(app, &output);
+  int exit_code = kExitOk;
+  const CommandContext ctx{&out, &err, &output, &exit_code};
+  for (const GroupRegistrar& group : groups) group(app, ctx);
+  if (auto code = cli::Parse(app, args, out, err); code.has_value()) {
+    return *code;
   }
-  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    PrintTopUsage(groups, out);
-    return kExitOk;
-  }
-  for (const auto& g : groups) {
-    if (g.name == args[0]) {
-      return g.run(std::vector<std::string>(args.begin() + 1, args.end()), out,
-                   err);
-    }
-  }
-  err << "tssctl: unknown group '" << args[0] << "'\n\n";
-  PrintTopUsage(groups, err);
-  return kExitUsage;
+  return exit_code;
 }
 
-void FlagParser::AddValueFlag(const std::string& name) {
-  declared_[name] = true;
-}
-
-void FlagParser::AddBoolFlag(const std::string& name) {
-  declared_[name] = false;
-}
-
-absl::Status FlagParser::Parse(const std::vector<std::string>& args) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unexpected argument '", arg, "'"));
-    }
-    std::string name = arg.substr(2);
-    std::optional<std::string> inline_value;
-    const size_t eq = name.find('=');
-    if (eq != std::string::npos) {
-      inline_value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    }
-    auto it = declared_.find(name);
-    if (it == declared_.end()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown flag '--", name, "'"));
-    }
-    if (!it->second) {
-      if (inline_value.has_value()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("flag '--", name, "' takes no value"));
-      }
-      values_[name].push_back("");
-      continue;
-    }
-    if (inline_value.has_value()) {
-      values_[name].push_back(*inline_value);
-    } else if (i + 1 < args.size()) {
-      values_[name].push_back(args[++i]);
-    } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("flag '--", name, "' needs a value"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-bool FlagParser::Has(const std::string& name) const {
-  return values_.count(name) > 0;
-}
-
-std::string FlagParser::Value(const std::string& name) const {
-  auto it = values_.find(name);
-  return it == values_.end() || it->second.empty() ? "" : it->second.back();
-}
-
-std::vector<std::string> FlagParser::Values(const std::string& name) const {
-  auto it = values_.find(name);
-  return it == values_.end() ? std::vector<std::string>() : it->second;
+int UsageError(const CommandContext& ctx, const std::string& command,
+               const std::string& message) {
+  return cli::UsageError(*ctx.err, command, message);
 }
 
 absl::StatusOr<std::vector<uint8_t>> ReadFileLimited(const std::string& path,

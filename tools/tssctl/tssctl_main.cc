@@ -7,13 +7,24 @@
 #include "tools/tssctl/attestation_command.h"
 #include "tools/tssctl/cli.h"
 
+namespace {
+
+// `tssctl eif pcrs|build`: the commands live in node/eif (eif_command.h).
+void AddEifGroup(CLI::App& tssctl,
+                 const nitro_tss::tssctl::CommandContext& ctx) {
+  CLI::App* eif = tssctl.add_subcommand(
+      "eif", "Inspect and build enclave image files (PCRs)");
+  nitro_tss::eif::AddEifCommands(*eif, ctx);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace nitro_tss::tssctl;
-  const std::vector<CommandGroup> groups = {
-      AttestationCommandGroup(),
-      {"eif", "Inspect and build enclave image files (PCRs)",
-       nitro_tss::eif::RunEifCommand},
-      // Other groups (eif, kms, ...) are added here.
+  const std::vector<GroupRegistrar> groups = {
+      AddAttestationCommands,
+      AddEifGroup,
+      // Other groups (kms, ...) are added here.
   };
   std::vector<std::string> args(argv + 1, argv + argc);
   return RunTssctl(groups, args, std::cout, std::cerr);

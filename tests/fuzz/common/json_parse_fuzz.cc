@@ -1,6 +1,7 @@
-// Fuzzes the strict JSON parser: any input must either be rejected with a
-// status or parse to a value whose serialization re-parses to an equal value
-// and serializes identically (the writer is deterministic).
+// Fuzzes the strict JSON parser (nlohmann-json's SAX parser plus our limit,
+// duplicate-key, NUL and BOM checks in common/json.cc): any input must either
+// be rejected with a status or parse to a value whose serialization re-parses
+// to an equal value and serializes identically (the writer is deterministic).
 #include <cstdint>
 #include <cstdlib>
 #include <string>

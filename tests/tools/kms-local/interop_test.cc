@@ -90,6 +90,15 @@ TEST(KmsLocalBinary, HelpUsageAndStartupFailures) {
   EXPECT_EQ(run(""), 2);
   EXPECT_EQ(run("--bogus 1"), 2);
   EXPECT_EQ(run("--listen nope --db x --credentials y"), 2);
+  // Issue 13 (common/cli.h on CLI11): --version, --output, value checks.
+  EXPECT_EQ(run("--version"), 0);
+  EXPECT_EQ(run("--listen 127.0.0.1:0 --db x --credentials y --output xml"), 2);
+  EXPECT_EQ(run("--listen 127.0.0.1:0 --db x --credentials y "
+                "--max-skew-seconds 0"),
+            2);
+  EXPECT_EQ(run("--listen 127.0.0.1:0 --db x --credentials y "
+                "--max-skew-seconds abc"),
+            2);
   // Missing master key / credentials file: startup failure.
   EXPECT_EQ(run("--listen 127.0.0.1:0 --db /tmp/x.db --credentials "
                 "/nonexistent.json --master-key-file /nonexistent.key"),

@@ -292,5 +292,52 @@ TEST(TssctlTest, UsageErrorsExitTwoAndHelpExitsZero) {
   }
 }
 
+// Issue 13: the CLI convention of common/cli.h on CLI11.
+TEST(TssctlTest, VersionOutputFormatsAndErrorsNamingTheFlag) {
+  CliRun version = Tssctl({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_NE(version.out.find("tssctl "), std::string::npos) << version.out;
+
+  const std::vector<std::string> verify = {
+      "attestation",         "verify", "--document",
+      testing::kProdDocPath, "--at",   At(testing::kProdTimestampMs),
+      "--allow-any-image"};
+  std::vector<std::string> text = verify;
+  text.insert(text.end(), {"--output", "text"});
+  CliRun run = Tssctl(text);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("verdict: valid\n"), std::string::npos) << run.out;
+  std::vector<std::string> as_json = verify;
+  as_json.insert(as_json.end(), {"--output", "json"});
+  run = Tssctl(as_json);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(ParseJson(run).Find("verdict")->AsString(), "valid");
+
+  std::vector<std::string> bad = verify;
+  bad.insert(bad.end(), {"--output", "xml"});
+  run = Tssctl(bad);
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("--output"), std::string::npos) << run.err;
+
+  for (const auto& [args, named] :
+       std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"nosuchgroup"}, "nosuchgroup"},
+           {{"attestation", "nosuchcommand"}, "nosuchcommand"},
+           {{"attestation", "verify"}, "--document"},
+           {{"attestation", "verify", "--document", testing::kProdDocPath,
+             "--bogus"},
+            "--bogus"},
+           {{"attestation", "verify", "--document", testing::kProdDocPath,
+             "--at", "yesterday"},
+            "--at"},
+           {{"attestation", "verify", "--document", "/nonexistent/doc",
+             "--allow-any-image"},
+            "--document"}}) {
+    run = Tssctl(args);
+    EXPECT_EQ(run.exit_code, 2) << absl::StrJoin(args, " ");
+    EXPECT_NE(run.err.find(named), std::string::npos) << run.err;
+  }
+}
+
 }  // namespace
 }  // namespace nitro_tss::attestation
