@@ -101,7 +101,7 @@ class CountingIterator {
     return a.p_ == b.p_;
   }
   friend bool operator!=(const CountingIterator& a, const CountingIterator& b) {
-    return a.p_ != b.p_;
+    return !(a == b);
   }
 
  private:
