@@ -528,13 +528,7 @@ absl::Status Session::Receive(const Message& msg) {
       return absl::InvalidArgumentError(
           "session: complaint with another configuration");
     }
-    if (!SignatureValid(msg)) {
-      return absl::UnauthenticatedError(absl::StrCat(
-          "session: complaint without a valid identity signature of party ",
-          msg.from));
-    }
-    JudgeComplaint(msg);
-    return absl::OkStatus();
+    return ReceiveComplaint(msg);
   }
   if (state_ != State::kRunning) {
     return absl::FailedPreconditionError("session: not running");
@@ -791,7 +785,7 @@ absl::Status Session::ReceiveComplaint(const Message& msg) {
         msg.from));
   }
   const uint32_t current = current_round();
-  if (msg.round > current) {
+  if (state_ == State::kRunning && msg.round > current) {
     // The complainer is at most one round ahead of an honest peer.
     if (msg.round > current + 1) {
       return absl::OutOfRangeError(
