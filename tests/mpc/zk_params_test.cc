@@ -100,17 +100,27 @@ TEST(ZkParams, NthPowerWithAndWithoutOwnKey) {
                            key.public_key().n_squared()));
 }
 
+// A ring-Pedersen equation s^a t^b = first · second^e that holds (first
+// chosen to make it hold), with verifier-sized a, b and e.
+struct RpEquation {
+  BigInt a, b, e, first, second;
+};
+RpEquation HoldingRpEquation(const RingPedersenSecret& rp, uint64_t seed) {
+  DeterministicRandom rng(seed);
+  RpEquation q;
+  q.a = BigInt::RandomSigned(768, rng);
+  q.b = RandomSignedTimes(768, rp.params().n(), rng);
+  q.e = BigInt::RandomSigned(256, rng);
+  q.second = BigInt::RandomUnit(rp.params().n(), rng);
+  q.first = BigInt::ModMul(rp.params().CommitPublic(q.a, q.b),
+                           BigInt::PowMod(q.second, -q.e, rp.params().n()),
+                           rp.params().n());
+  return q;
+}
+
 TEST(ZkParams, RingPedersenEquationSameDecisionBothPaths) {
   const RingPedersenSecret& rp = FixtureRingPedersen(2);
-  DeterministicRandom rng(4);
-  BigInt a = BigInt::RandomSigned(768, rng);
-  BigInt b = RandomSignedTimes(768, rp.params().n(), rng);
-  BigInt e = BigInt::RandomSigned(256, rng);
-  BigInt second = BigInt::RandomUnit(rp.params().n(), rng);
-  // first chosen so that s^a t^b = first · second^e holds.
-  BigInt first = BigInt::ModMul(rp.params().CommitPublic(a, b),
-                                BigInt::PowMod(second, -e, rp.params().n()),
-                                rp.params().n());
+  auto [a, b, e, first, second] = HoldingRpEquation(rp, 4);
   EXPECT_TRUE(
       RingPedersenEquationHolds(rp.params(), nullptr, a, b, first, second, e));
   EXPECT_TRUE(
@@ -296,14 +306,7 @@ TEST(ZkParamsConstTime, CrtExponentiatorUsesOnlyConstantTimeExponentiation) {
 TEST(ZkParamsConstTime,
      OwnerRingPedersenCheckUsesOnlyConstantTimeExponentiation) {
   const RingPedersenSecret& rp = FixtureRingPedersen(4);
-  DeterministicRandom rng(81);
-  BigInt a = BigInt::RandomSigned(768, rng);
-  BigInt b = RandomSignedTimes(768, rp.params().n(), rng);
-  BigInt e = BigInt::RandomSigned(256, rng);
-  BigInt second = BigInt::RandomUnit(rp.params().n(), rng);
-  BigInt first = BigInt::ModMul(rp.params().CommitPublic(a, b),
-                                BigInt::PowMod(second, -e, rp.params().n()),
-                                rp.params().n());
+  auto [a, b, e, first, second] = HoldingRpEquation(rp, 81);
   bool holds = false;
   internal::PowModCallCounts calls = CountPowMod([&] {
     holds = RingPedersenEquationHolds(rp.params(), &rp, a, b, first, second, e);
