@@ -150,16 +150,22 @@ BENCHMARK(BM_PiPrm_Verify)->Unit(benchmark::kMillisecond);
 // range(0) bits, negative when range(1) is 1 (verifier exponents are the
 // signed challenge e, 256 bits, or responses of 768+ bits; 2048 bits take
 // the reduction modulo the secret order).
-void BM_CrtPow_PaillierSquare(benchmark::State& state) {
-  DeterministicRandom rng(13);
-  const PaillierPrivateKey& key = FixturePaillierKey(0);
-  const zk::CrtExponentiator crt =
-      zk::CrtExponentiator::ForPaillierSquare(key.p(), key.q());
-  const BigInt base = BigInt::RandomUnit(key.public_key().n_squared(), rng);
+// crt.Pow of a unit base below `modulus` and an exponent of exactly
+// range(0) bits, negated when range(1) != 0.
+void RunCrtPow(benchmark::State& state, const zk::CrtExponentiator& crt,
+               const BigInt& modulus, uint64_t seed) {
+  DeterministicRandom rng(seed);
+  const BigInt base = BigInt::RandomUnit(modulus, rng);
   BigInt e = BigInt::RandomBits(static_cast<size_t>(state.range(0)), rng);
   mpz_setbit(e.get_mut(), static_cast<mp_bitcnt_t>(state.range(0) - 1));
   if (state.range(1) != 0) e = -e;
   for (auto _ : state) benchmark::DoNotOptimize(crt.Pow(base, e));
+}
+
+void BM_CrtPow_PaillierSquare(benchmark::State& state) {
+  const PaillierPrivateKey& key = FixturePaillierKey(0);
+  RunCrtPow(state, zk::CrtExponentiator::ForPaillierSquare(key.p(), key.q()),
+            key.public_key().n_squared(), 13);
 }
 BENCHMARK(BM_CrtPow_PaillierSquare)
     ->ArgNames({"bits", "neg"})
@@ -171,15 +177,9 @@ BENCHMARK(BM_CrtPow_PaillierSquare)
 
 // The same for the ring-Pedersen owner's N^ = p·q (RingPedersenEquationHolds).
 void BM_CrtPow_RingPedersenPrimes(benchmark::State& state) {
-  DeterministicRandom rng(14);
   const RingPedersenSecret& rp = FixtureRingPedersen(0);
-  const zk::CrtExponentiator crt =
-      zk::CrtExponentiator::ForPrimes(rp.p(), rp.q());
-  const BigInt base = BigInt::RandomUnit(rp.params().n(), rng);
-  BigInt e = BigInt::RandomBits(static_cast<size_t>(state.range(0)), rng);
-  mpz_setbit(e.get_mut(), static_cast<mp_bitcnt_t>(state.range(0) - 1));
-  if (state.range(1) != 0) e = -e;
-  for (auto _ : state) benchmark::DoNotOptimize(crt.Pow(base, e));
+  RunCrtPow(state, zk::CrtExponentiator::ForPrimes(rp.p(), rp.q()),
+            rp.params().n(), 14);
 }
 BENCHMARK(BM_CrtPow_RingPedersenPrimes)
     ->ArgNames({"bits", "neg"})
