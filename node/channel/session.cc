@@ -62,6 +62,62 @@ absl::Status Error(absl::StatusCode code, ChannelError error,
 
 }  // namespace
 
+absl::StatusOr<std::unique_ptr<SecureSession>> SecureSession::Derive(
+    absl::string_view session_id, size_t max_derived) {
+  if (derived_) {
+    return Error(absl::StatusCode::kFailedPrecondition,
+                 ChannelError::kWrongState,
+                 "derive: a derived session cannot derive further");
+  }
+  if (session_id.empty() || session_id.size() > kMaxSessionIdBytes) {
+    return Error(absl::StatusCode::kInvalidArgument, ChannelError::kMalformed,
+                 "derive: session id must be 1..64 bytes");
+  }
+  if (derived_ids_.count(std::string(session_id)) != 0) {
+    return absl::AlreadyExistsError(
+        "derive: this session id was already used on this link");
+  }
+  if (derived_ids_.size() >= max_derived) {
+    return absl::ResourceExhaustedError(
+        "derive: the link has run its maximum number of sessions; re-link");
+  }
+  std::unique_ptr<SecureSession> d(new SecureSession());
+  d->derived_ = true;
+  d->self_id_ = self_id_;
+  d->self_identity_public_key_ = self_identity_public_key_;
+  d->session_id_ = std::string(session_id);
+  d->signing_secret_key_ = signing_secret_key_;
+  d->max_payload_bytes_ = max_payload_bytes_;
+  {
+    std::string in = "nitro-tss/channel/v1/derived-nonce";
+    in.append(reinterpret_cast<const char*>(session_nonce_.data()),
+              session_nonce_.size());
+    in.push_back(static_cast<char>(session_id.size()));
+    in.append(session_id.data(), session_id.size());
+    crypto_generichash(d->session_nonce_.data(), d->session_nonce_.size(),
+                       reinterpret_cast<const uint8_t*>(in.data()), in.size(),
+                       nullptr, 0);
+  }
+  std::string info = "nitro-tss/channel/v1/derived-key";
+  info.append(reinterpret_cast<const char*>(d->session_nonce_.data()),
+              d->session_nonce_.size());
+  auto derive_key = [&info](const std::array<uint8_t, 32>& key,
+                            std::array<uint8_t, 32>& out) {
+    crypto_generichash(out.data(), out.size(),
+                       reinterpret_cast<const uint8_t*>(info.data()),
+                       info.size(), key.data(), key.size());
+  };
+  for (const auto& [party, keys] : peers_) {
+    PeerKeys k;
+    k.attested = keys.attested;
+    derive_key(keys.tx_key, k.tx_key);
+    derive_key(keys.rx_key, k.rx_key);
+    d->peers_.emplace(party, std::move(k));
+  }
+  derived_ids_.insert(std::string(session_id));
+  return d;
+}
+
 SecureSession::~SecureSession() {
   sodium_memzero(signing_secret_key_.data(), signing_secret_key_.size());
   for (auto& [id, keys] : peers_) {

@@ -33,6 +33,8 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -95,6 +97,26 @@ class SecureSession {
   absl::StatusOr<std::string> SignBroadcast(uint32_t round,
                                             absl::string_view payload);
 
+  // A session for one protocol run on this established link (the link is a
+  // SecureSession from a handshake among a peer set, made once and reused):
+  // the same attested peers and signing key, with
+  //   session_nonce' = BLAKE2b-256("nitro-tss/channel/v1/derived-nonce" ||
+  //                    link session_nonce || u8 len(id) || id)
+  //   key'(a -> b)   = BLAKE2b-256(key = key(a -> b),
+  //                    "nitro-tss/channel/v1/derived-key" || session_nonce')
+  // and fresh sequence numbers. Every envelope authenticates session_nonce'
+  // (AEAD associated data, broadcast signature), so messages of one run are
+  // refused by every other run and by the link itself; the protocol's own
+  // session id should be session_nonce' (fresh per link handshake, so a
+  // coordinator cannot make two runs share a transcript). `session_id` is
+  // 1..64 bytes and may be derived at most once per link: a second Derive
+  // of the same id is ALREADY_EXISTS (its keys and nonces would repeat), and
+  // after `max_derived` ids RESOURCE_EXHAUSTED (re-link). Derived sessions
+  // cannot derive further (FAILED_PRECONDITION). Not thread-safe.
+  absl::StatusOr<std::unique_ptr<SecureSession>> Derive(
+      absl::string_view session_id, size_t max_derived = 1 << 20);
+  bool derived() const { return derived_; }
+
   // Authenticates and opens an Envelope from a peer (direct or broadcast).
   // Errors, checked in this order: kMalformed/kTooLarge/kWrongVersion
   // (decoding), kWrongSession, kWrongReceiver (direct message for someone
@@ -125,6 +147,10 @@ class SecureSession {
   uint64_t next_broadcast_sequence_ = 1;
   size_t max_payload_bytes_ = 0;
   std::map<uint32_t, PeerKeys> peers_;
+  bool derived_ = false;
+  // Ids derived from this link so far (a link is only ever asked for a
+  // bounded number, see Derive).
+  std::set<std::string> derived_ids_;
 };
 
 }  // namespace nitro_tss::channel

@@ -775,6 +775,73 @@ TEST_F(SessionTest, CrossSessionMessagesAreRefused) {
                      ChannelError::kBadSignature);
 }
 
+// Sessions derived from an established link (one handshake, many runs).
+TEST_F(SessionTest, DerivedSessionsTalkAndAreIsolatedFromEachOtherAndTheLink) {
+  auto a0 = p_[0].session->Derive("run-A");
+  auto a1 = p_[1].session->Derive("run-A");
+  auto b1 = p_[1].session->Derive("run-B");
+  ASSERT_TRUE(a0.ok() && a1.ok() && b1.ok());
+  EXPECT_EQ((*a0)->session_nonce(), (*a1)->session_nonce());
+  EXPECT_NE((*a0)->session_nonce(), p_[0].session->session_nonce());
+  EXPECT_NE((*a1)->session_nonce(), (*b1)->session_nonce());
+  EXPECT_EQ((*a1)->peer(1)->identity_public_key,
+            p_[1].session->peer(1)->identity_public_key);
+
+  const std::string direct = *(*a0)->SealDirect(2, 1, "run A secret");
+  const std::string bcast = *(*a0)->SignBroadcast(1, "run A broadcast");
+  // Another run of the same link refuses them, also with the id rewritten.
+  ExpectChannelError((*b1)->Open(direct).status(), ChannelError::kWrongSession);
+  ExpectChannelError(
+      (*b1)->Open(
+          Rewrite(direct, [](v1::Envelope& m) { m.set_session_id("run-B"); })),
+      ChannelError::kBadTag);
+  ExpectChannelError(
+      (*b1)->Open(
+          Rewrite(bcast, [](v1::Envelope& m) { m.set_session_id("run-B"); })),
+      ChannelError::kBadSignature);
+  // So does the link itself.
+  const std::string link_id = p_[1].session->session_id();
+  ExpectChannelError(
+      p_[1].session->Open(
+          Rewrite(direct, [&](v1::Envelope& m) { m.set_session_id(link_id); })),
+      ChannelError::kBadTag);
+  // The run they belong to opens them.
+  auto got = (*a1)->Open(direct);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->payload, "run A secret");
+  ASSERT_TRUE((*a1)->Open(bcast).ok());
+  // And its replies reach party 1's run A only.
+  const std::string reply = *(*a1)->SealDirect(1, 2, "reply");
+  ASSERT_TRUE((*a0)->Open(reply).ok());
+}
+
+TEST_F(SessionTest, ASessionIdIsDerivedOncePerLink) {
+  ASSERT_TRUE(p_[0].session->Derive("run-once").ok());
+  auto again = p_[0].session->Derive("run-once");
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
+  auto derived = p_[0].session->Derive("run-twice");
+  ASSERT_TRUE(derived.ok());
+  auto nested = (*derived)->Derive("nested");
+  ASSERT_FALSE(nested.ok());
+  EXPECT_EQ(nested.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(p_[0].session->Derive("").ok());
+  EXPECT_FALSE(p_[0].session->Derive(std::string(65, 'x')).ok());
+  // A bounded number of runs per link.
+  auto full = p_[1].session->Derive("one-more", /*max_derived=*/0);
+  ASSERT_FALSE(full.ok());
+  EXPECT_EQ(full.status().code(), absl::StatusCode::kResourceExhausted);
+  // The same run id on a new link (a new handshake) is a new run.
+  std::vector<Party> relinked = Establish(3, "session-messages");
+  auto fresh = relinked[0].session->Derive("run-once");
+  ASSERT_TRUE(fresh.ok());
+  auto old = p_[1].session->Derive("run-once");
+  ASSERT_TRUE(old.ok());
+  EXPECT_NE((*fresh)->session_nonce(), (*old)->session_nonce());
+  const std::string env = *(*fresh)->SealDirect(2, 1, "new link");
+  ExpectChannelError((*old)->Open(env).status(), ChannelError::kBadTag);
+}
+
 TEST_F(SessionTest, ForgedBroadcastSignatureIsRefused) {
   const std::string env = *p_[0].session->SignBroadcast(4, "commitment");
   v1::Envelope e;
