@@ -3,6 +3,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/pem.h>
 
 #include <cstring>
 #include <ctime>
@@ -26,6 +27,22 @@ absl::StatusOr<X509Ptr> ParseDerCertificate(absl::Span<const uint8_t> der) {
     return absl::InvalidArgumentError("certificate is not canonical DER");
   }
   return cert;
+}
+
+absl::StatusOr<std::vector<uint8_t>> CertificatePemToDer(
+    absl::string_view pem) {
+  if (pem.size() > 64 * 1024) {
+    return absl::InvalidArgumentError("certificate PEM larger than 64 KiB");
+  }
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  X509* cert =
+      bio ? PEM_read_bio_X509(bio, nullptr, nullptr, nullptr) : nullptr;
+  BIO_free(bio);
+  if (cert == nullptr) {
+    return absl::InvalidArgumentError("no PEM certificate found");
+  }
+  X509Ptr owned(cert);
+  return CertificateToDer(cert);
 }
 
 std::vector<uint8_t> CertificateToDer(X509* cert) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 
 namespace nitro_tss::attestation {
@@ -30,6 +31,10 @@ absl::StatusOr<X509Ptr> ParseDerCertificate(absl::Span<const uint8_t> der);
 
 // DER encoding of `cert`.
 std::vector<uint8_t> CertificateToDer(X509* cert);
+
+// The DER of the first certificate in PEM text `pem` (at most 64 KiB).
+// InvalidArgument if there is none.
+absl::StatusOr<std::vector<uint8_t>> CertificatePemToDer(absl::string_view pem);
 
 // True iff `key` is an EC key on P-384 (secp384r1).
 bool IsP384Key(EVP_PKEY* key);

@@ -1,0 +1,61 @@
+// What every nitro-tss service process does the same way: JSON log lines,
+// the ready file tests and supervisors wait for, termination signals, and
+// no core dumps (a core of an enclave or host would hold secrets).
+#ifndef NITRO_TSS_COMMON_PROCESS_H_
+#define NITRO_TSS_COMMON_PROCESS_H_
+
+#include <map>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "common/cli.h"
+#include "common/json.h"
+
+namespace nitro_tss::process {
+
+// Structured logs on stderr: one JSON object per line {"ts", "level",
+// "event", fields...} (--output json), or "ts level event key=value ..."
+// (--output text). Thread-safe. Callers never pass secrets: fields are ids,
+// counts, codes and error texts.
+class Logger {
+ public:
+  explicit Logger(cli::Output output = cli::Output::kJson) : output_(output) {}
+  void set_output(cli::Output output) { output_ = output; }
+  void Log(absl::string_view level, absl::string_view event,
+           std::map<std::string, json::Value> fields = {}) const;
+  void Info(absl::string_view event,
+            std::map<std::string, json::Value> fields = {}) const {
+    Log("info", event, std::move(fields));
+  }
+  void Warn(absl::string_view event,
+            std::map<std::string, json::Value> fields = {}) const {
+    Log("warn", event, std::move(fields));
+  }
+  void Error(absl::string_view event,
+             std::map<std::string, json::Value> fields = {}) const {
+    Log("error", event, std::move(fields));
+  }
+
+ private:
+  cli::Output output_;
+};
+
+// setrlimit(RLIMIT_CORE, 0) and PR_SET_DUMPABLE 0: no core file and no
+// ptrace attach by same-uid processes.
+absl::Status DisableCoreDumps();
+
+// Writes `content` to `path` atomically (temp file + rename), so that a
+// reader never sees a partial file.
+absl::Status WriteReadyFile(const std::string& path,
+                            const json::Value& content);
+
+// Blocks SIGTERM and SIGINT in the calling thread (call first in main, so
+// that every thread started later inherits the mask) ...
+void BlockTerminationSignals();
+// ... and waits for one of them; returns its number.
+int WaitForTerminationSignal();
+
+}  // namespace nitro_tss::process
+
+#endif  // NITRO_TSS_COMMON_PROCESS_H_

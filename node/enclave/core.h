@@ -1,0 +1,175 @@
+// EnclaveCore: what tss-enclave does, without gRPC (service.h adapts it).
+//
+// State, all in enclave memory:
+//   * a per-boot channel identity (X25519 + Ed25519, node/channel) and a
+//     per-boot KMS recipient key (RSA-2048, node/kms);
+//   * links: attested peer links (node/channel handshake), one per (key or
+//     DKG, peer set), established once and reused; every protocol run
+//     derives its own session from its link (SecureSession::Derive), so its
+//     protocol session id is fresh per link and bound to the link's nonce;
+//   * keys: key shares unsealed or generated, each with the party identity
+//     key bound to its party id at DKG, in locked memory
+//     (PartyIdentityKey, sodium_malloc'd SecureBytes for records);
+//   * presignatures: single-use, never persisted, bound to key, signer set
+//     and derivation; taken out of the table before their share is made, so
+//     two requests can never both use one.
+//
+// Keys are sealed through attested KMS (node/kms SealShare: a data key only
+// this enclave's attested recipient key can open) and stored through the
+// host (BlobHost); a key not in memory is fetched and unsealed on first use.
+//
+// Thread-safe: sessions run concurrently on different links and on one link.
+#ifndef NITRO_TSS_NODE_ENCLAVE_CORE_H_
+#define NITRO_TSS_NODE_ENCLAVE_CORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "mpc/gg20/keygen.h"
+#include "mpc/gg20/presign.h"
+#include "nitro_tss/enclave/v1/enclave.pb.h"
+#include "node/attestation/nsm.h"
+#include "node/channel/handshake.h"
+#include "node/kms/kms_api.h"
+#include "node/kms/recipient_key.h"
+
+namespace nitro_tss::enclave {
+
+// The enclave's only storage: sealed records kept by its host.
+class BlobHost {
+ public:
+  virtual ~BlobHost() = default;
+  // Stores `blob` (a sealed record of `epoch`) for (key id hex, party).
+  virtual absl::Status Put(const std::string& key_id_hex, uint32_t party,
+                           uint64_t epoch,
+                           const std::vector<uint8_t>& blob) = 0;
+  // The stored record; NOT_FOUND if none.
+  virtual absl::StatusOr<std::vector<uint8_t>> Get(
+      const std::string& key_id_hex, uint32_t party) = 0;
+};
+
+// Paillier / ring-Pedersen material for a DKG, waiting at most until
+// `deadline` (DEADLINE_EXCEEDED).
+using MaterialSource =
+    std::function<absl::StatusOr<mpc::gg20::KeygenMaterial>(absl::Time)>;
+
+struct EnclaveLimits {
+  size_t max_links = 256;
+  size_t max_sessions = 64;
+  size_t max_sessions_per_link = 100000;
+  size_t max_presignatures = 4096;
+  absl::Duration round_deadline = absl::Seconds(60);
+};
+
+struct EnclaveDeps {
+  attestation::Nsm* nsm = nullptr;   // required, outlives the core
+  channel::VerifyFunction verify;    // peers' documents (allowlist)
+  kms::KmsInterface* kms = nullptr;  // required, outlives the core
+  std::string kms_key_id;            // wraps share data keys
+  BlobHost* host = nullptr;          // required, outlives the core
+  MaterialSource material;           // required for DKG
+  EnclaveLimits limits;
+  std::string version;
+};
+
+class SessionRunner;
+
+class EnclaveCore {
+ public:
+  static absl::StatusOr<std::unique_ptr<EnclaveCore>> Create(EnclaveDeps deps);
+  ~EnclaveCore();
+
+  absl::StatusOr<v1::GetInfoResponse> GetInfo(const v1::GetInfoRequest& req);
+  absl::StatusOr<v1::OpenLinkResponse> OpenLink(const v1::OpenLinkRequest& req);
+  absl::StatusOr<v1::AttestLinkResponse> AttestLink(
+      const v1::AttestLinkRequest& req);
+  absl::StatusOr<v1::FinishLinkResponse> FinishLink(
+      const v1::FinishLinkRequest& req);
+  absl::Status CloseLink(const v1::CloseLinkRequest& req);
+
+  // A protocol run (see SessionRunner). Errors: NOT_FOUND (link, key or
+  // presignature), FAILED_PRECONDITION (link not established, or of the
+  // wrong purpose), ALREADY_EXISTS (session id reused on the link),
+  // RESOURCE_EXHAUSTED (max_sessions), INVALID_ARGUMENT.
+  absl::StatusOr<std::unique_ptr<SessionRunner>> StartSession(
+      const v1::StartSession& start);
+
+  const EnclaveLimits& limits() const { return deps_.limits; }
+
+  // Number of presignatures held (for tests and metrics).
+  size_t presignature_count() const;
+
+ private:
+  friend class SessionRunner;
+  struct Link;
+  struct LoadedKey;
+  struct HeldPresignature;
+
+  explicit EnclaveCore(EnclaveDeps deps);
+  absl::StatusOr<std::shared_ptr<Link>> FindLink(const std::string& id) const;
+  // The key in memory, or fetched from the host and unsealed.
+  absl::StatusOr<std::shared_ptr<LoadedKey>> LoadKey(const std::string& key_id,
+                                                     uint32_t party);
+  absl::StatusOr<std::vector<uint8_t>> Seal(
+      const mpc::gg20::KeyShare& share,
+      const mpc::round::PartyIdentityKey& identity, uint64_t epoch);
+  // A fresh document whose public_key is the recipient key (KMS Recipient).
+  absl::StatusOr<std::vector<uint8_t>> RecipientDocument();
+  // Called by runners.
+  absl::StatusOr<v1::KeyInfo> AdoptKey(
+      std::shared_ptr<const mpc::gg20::KeyShare> share,
+      std::shared_ptr<const mpc::round::PartyIdentityKey> identity);
+  void AddPresignature(const std::string& link_id,
+                       std::shared_ptr<mpc::gg20::Presignature> p);
+  std::shared_ptr<mpc::gg20::Presignature> TakePresignature(
+      const std::string& id);
+  void SessionEnded();
+
+  EnclaveDeps deps_;
+  std::unique_ptr<channel::ChannelIdentity> channel_identity_;
+  std::unique_ptr<kms::RecipientKey> recipient_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Link>> links_;
+  std::map<std::string, std::shared_ptr<LoadedKey>> keys_;  // by key id hex
+  std::map<std::string, std::shared_ptr<mpc::gg20::Presignature>>
+      presignatures_;  // by id hex
+  size_t sessions_ = 0;
+  std::mutex load_mu_;  // one unseal at a time
+};
+
+// One protocol run on a link. Not thread-safe (one stream drives it). Every
+// call returns the outputs to send, in order; after a result or abort,
+// finished() is true. The runner keeps judging complaints after a result
+// until it is destroyed: a presign run whose result is later overturned by
+// a valid complaint drops its presignature and reports an abort.
+class SessionRunner {
+ public:
+  virtual ~SessionRunner();
+  // Starts the run (first messages).
+  virtual absl::StatusOr<std::vector<v1::SessionOutput>> Start() = 0;
+  // A peer's envelope. A non-OK status means the envelope was refused
+  // (wrong session, bad tag, replay, ...) and changed nothing.
+  virtual absl::StatusOr<std::vector<v1::SessionOutput>> Receive(
+      const std::string& envelope) = 0;
+  // The coordinator's (or the default) deadline for the current round
+  // passed: aborts naming the silent parties.
+  virtual absl::StatusOr<std::vector<v1::SessionOutput>> ExpireRound() = 0;
+  virtual bool finished() const = 0;
+  virtual uint32_t current_round() const = 0;
+
+ protected:
+  explicit SessionRunner(EnclaveCore* core) : core_(core) {}
+  EnclaveCore* core_;
+};
+
+}  // namespace nitro_tss::enclave
+
+#endif  // NITRO_TSS_NODE_ENCLAVE_CORE_H_

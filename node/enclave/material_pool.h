@@ -1,0 +1,52 @@
+// Paillier and ring-Pedersen material for DKGs, made ahead of time from
+// fresh safe primes on a background thread (a 2048-bit modulus takes
+// seconds to minutes), so that a DKG does not wait for prime search.
+#ifndef NITRO_TSS_NODE_ENCLAVE_MATERIAL_POOL_H_
+#define NITRO_TSS_NODE_ENCLAVE_MATERIAL_POOL_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "mpc/gg20/keygen.h"
+
+namespace nitro_tss::enclave {
+
+struct MaterialPoolOptions {
+  size_t size = 1;  // sets kept ready
+  int threads = 1;  // threads per prime search
+  bool share_ring_pedersen_modulus = false;
+};
+
+class MaterialPool {
+ public:
+  explicit MaterialPool(MaterialPoolOptions options);
+  // Stops the generator (waits for a running search to finish).
+  ~MaterialPool();
+  MaterialPool(const MaterialPool&) = delete;
+  MaterialPool& operator=(const MaterialPool&) = delete;
+
+  // A ready set (removed from the pool; the generator refills), waiting
+  // until `deadline` (DEADLINE_EXCEEDED). Each set is handed out once.
+  absl::StatusOr<mpc::gg20::KeygenMaterial> Take(absl::Time deadline);
+  size_t ready() const;
+
+ private:
+  void Run();
+
+  MaterialPoolOptions options_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<mpc::gg20::KeygenMaterial> ready_;
+  absl::Status last_error_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace nitro_tss::enclave
+
+#endif  // NITRO_TSS_NODE_ENCLAVE_MATERIAL_POOL_H_
