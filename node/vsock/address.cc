@@ -1,8 +1,8 @@
 #include "node/vsock/address.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/match.h"
 
 namespace nitro_tss::vsock {
 namespace {

@@ -79,8 +79,8 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> DialGrpc(
   auto fd = Connect(address, timeout);
   if (!fd.ok()) return fd.status();
   if (!SetNonBlocking(fd->get())) {
-    return absl::InternalError(absl::StrCat(
-        "dial ", address.ToString(), ": fcntl: ", std::strerror(errno)));
+    return absl::InternalError(absl::StrCat("dial ", address.ToString(),
+                                            ": fcntl: ", std::strerror(errno)));
   }
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(16 << 20);

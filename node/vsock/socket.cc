@@ -93,13 +93,12 @@ absl::StatusOr<UniqueFd> Listen(const SocketAddress& address, int backlog) {
   Sockaddr sa = ToSockaddr(address);
   UniqueFd fd(::socket(sa.family, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) {
-    return Errno(absl::StatusCode::kFailedPrecondition, "socket for",
-                 address, errno);
+    return Errno(absl::StatusCode::kFailedPrecondition, "socket for", address,
+                 errno);
   }
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa.storage), sa.length) !=
       0) {
-    return Errno(absl::StatusCode::kFailedPrecondition, "bind", address,
-                 errno);
+    return Errno(absl::StatusCode::kFailedPrecondition, "bind", address, errno);
   }
   if (address.kind == SocketAddress::Kind::kUnix &&
       ::chmod(address.path.c_str(), 0600) != 0) {
@@ -119,8 +118,7 @@ absl::StatusOr<SocketAddress> BoundAddress(int listen_fd,
   sockaddr_vm vm{};
   socklen_t len = sizeof(vm);
   if (::getsockname(listen_fd, reinterpret_cast<sockaddr*>(&vm), &len) != 0) {
-    return Errno(absl::StatusCode::kInternal, "getsockname", requested,
-                 errno);
+    return Errno(absl::StatusCode::kInternal, "getsockname", requested, errno);
   }
   return SocketAddress::Vsock(requested.cid, vm.svm_port);
 }
@@ -132,11 +130,11 @@ absl::StatusOr<UniqueFd> Connect(const SocketAddress& address,
     return absl::InvalidArgumentError("unix address: bad path length");
   }
   Sockaddr sa = ToSockaddr(address);
-  UniqueFd fd(::socket(sa.family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                       0));
+  UniqueFd fd(
+      ::socket(sa.family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd.valid()) {
-    return Errno(absl::StatusCode::kFailedPrecondition, "socket for",
-                 address, errno);
+    return Errno(absl::StatusCode::kFailedPrecondition, "socket for", address,
+                 errno);
   }
   int rc;
   do {

@@ -41,8 +41,7 @@ bool VsockAvailable();
 // A listening socket. For unix://PATH an existing socket file at PATH is
 // replaced (a stale one from a crashed process) and the new one gets mode
 // 0600; other file types at PATH are refused (FAILED_PRECONDITION).
-absl::StatusOr<UniqueFd> Listen(const SocketAddress& address,
-                                int backlog = 64);
+absl::StatusOr<UniqueFd> Listen(const SocketAddress& address, int backlog = 64);
 
 // The address a listening socket is bound to (vsock: the port the kernel
 // chose for port VMADDR_PORT_ANY).

@@ -35,9 +35,10 @@ TEST(SocketAddress, ParsesVsockAndUnix) {
 TEST(SocketAddress, RefusesMalformed) {
   for (const char* bad :
        {"", "vsock://", "vsock://16", "vsock://16:", "vsock://:5",
-        "vsock://-1:5", "vsock://16:+5", "vsock://016:5", "vsock://4294967296:1",
-        "vsock://1:99999999999", "vsock://1:2:3", "vsock://a:1", "unix://",
-        "tcp://127.0.0.1:1", "unix:/tmp/x", "VSOCK://1:2"}) {
+        "vsock://-1:5", "vsock://16:+5", "vsock://016:5",
+        "vsock://4294967296:1", "vsock://1:99999999999", "vsock://1:2:3",
+        "vsock://a:1", "unix://", "tcp://127.0.0.1:1", "unix:/tmp/x",
+        "VSOCK://1:2"}) {
     auto a = SocketAddress::Parse(bad);
     EXPECT_FALSE(a.ok()) << bad;
     if (!a.ok()) {
@@ -46,8 +47,7 @@ TEST(SocketAddress, RefusesMalformed) {
   }
   EXPECT_FALSE(SocketAddress::Parse("unix://" + std::string(108, 'a')).ok());
   EXPECT_TRUE(SocketAddress::Parse("unix://" + std::string(107, 'a')).ok());
-  EXPECT_FALSE(
-      SocketAddress::Parse(std::string("unix://a\0b", 10)).ok());
+  EXPECT_FALSE(SocketAddress::Parse(std::string("unix://a\0b", 10)).ok());
 }
 
 // A service to serve: the transport is what is under test.
@@ -94,7 +94,8 @@ void ExpectHealthyOver(UniqueFd listener, const SocketAddress& address) {
     ASSERT_TRUE(channel.ok()) << channel.status();
     auto stub = grpc::health::v1::Health::NewStub(*channel);
     grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(10));
     grpc::health::v1::HealthCheckRequest req;
     grpc::health::v1::HealthCheckResponse resp;
     grpc::Status s = stub->Check(&ctx, req, &resp);
@@ -136,8 +137,8 @@ TEST(GrpcFd, ListenReplacesStaleSocketButNotOtherFiles) {
 
 TEST(GrpcFd, ConnectToNothingIsUnavailable) {
   TempDir dir;
-  auto fd = Connect(SocketAddress::Unix(dir.path() + "/none.sock"),
-                    absl::Seconds(1));
+  auto fd =
+      Connect(SocketAddress::Unix(dir.path() + "/none.sock"), absl::Seconds(1));
   ASSERT_FALSE(fd.ok());
   EXPECT_EQ(fd.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_NE(fd.status().message().find("none.sock"), std::string::npos);
@@ -156,8 +157,8 @@ TEST(GrpcFd, ServesGrpcOverVsockLoopback) {
     GTEST_SKIP() << "AF_VSOCK present but cannot listen (" << listener.status()
                  << "): no vsock loopback transport here";
   }
-  auto bound = BoundAddress(listener->get(),
-                            SocketAddress::Vsock(1, 0xFFFFFFFFu));
+  auto bound =
+      BoundAddress(listener->get(), SocketAddress::Vsock(1, 0xFFFFFFFFu));
   ASSERT_TRUE(bound.ok()) << bound.status();
   {
     auto probe = Connect(*bound, absl::Seconds(2));

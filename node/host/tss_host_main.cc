@@ -1,0 +1,108 @@
+// tss-host: the node's parent-instance process (see node/host/README.md).
+//
+//   tss-host --config FILE [--ready-file FILE] [--output json|text]
+//   tss-host --check-config --config FILE
+//
+// Exit codes (common/cli.h): 0 clean shutdown on SIGTERM/SIGINT, 1 startup
+// failure, 2 usage or configuration error (the message names the field).
+#include <grpcpp/grpcpp.h>
+
+#include <iostream>
+
+#include "common/cli.h"
+#include "common/process.h"
+#include "common/proto_config.h"
+#include "node/host/host_service.h"
+#include "node/host/setup.h"
+#include "node/vsock/grpc_fd.h"
+#include "node/vsock/socket.h"
+
+namespace {
+
+using nitro_tss::json::Value;
+namespace cli = nitro_tss::cli;
+namespace process = nitro_tss::process;
+namespace host = nitro_tss::host;
+
+int Run(int argc, char** argv) {
+  process::BlockTerminationSignals();
+  CLI::App app("tss-host: the parent-instance process of a nitro-tss node",
+               "tss-host");
+  std::string config_path, ready_file;
+  bool check_only = false;
+  cli::Output output = cli::Output::kJson;
+  cli::AddValue(app, "--config", &config_path, "FILE",
+                "configuration (text or JSON, schema "
+                "nitro_tss.host.config.v1.HostConfig)")
+      ->required();
+  cli::AddValue(app, "--ready-file", &ready_file, "FILE",
+                "written ({\"enclave_service\": ADDRESS}) once serving");
+  cli::AddSwitch(app, "--check-config", &check_only,
+                 "validate the configuration and exit");
+  cli::AddOutputOption(app, &output, "log format: json (default) or text");
+  cli::AddVersionFlag(app);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (auto code = cli::Parse(app, args, std::cout, std::cerr)) return *code;
+  process::Logger log(output);
+
+  host::HostConfig config;
+  if (auto s = nitro_tss::config::LoadProtoConfig(config_path, &config);
+      !s.ok()) {
+    return cli::UsageError(std::cerr, "tss-host", s.ToString());
+  }
+  if (auto s = host::ValidateHostConfig(config); !s.ok()) {
+    return cli::UsageError(std::cerr, "tss-host", std::string(s.message()));
+  }
+  if (check_only) return cli::kExitOk;
+  (void)process::DisableCoreDumps();
+  auto parts = host::BuildHost(config);
+  if (!parts.ok()) {
+    log.Error("startup_failed",
+              {{"error", Value::String(parts.status().ToString())}});
+    return cli::kExitFailure;
+  }
+  host::HostService service(parts->store.get(), parts->credentials, &log);
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  builder.RegisterService(&service);
+  builder.SetMaxReceiveMessageSize(2 << 20);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  auto address =
+      nitro_tss::vsock::SocketAddress::Parse(config.enclave_service_listen());
+  auto listener = nitro_tss::vsock::Listen(*address);
+  if (server == nullptr || !listener.ok()) {
+    log.Error("startup_failed",
+              {{"error", Value::String(listener.ok()
+                                           ? "gRPC server"
+                                           : listener.status().ToString())}});
+    return cli::kExitFailure;
+  }
+  auto bound = nitro_tss::vsock::BoundAddress(listener->get(), *address);
+  auto acceptor = nitro_tss::vsock::GrpcFdAcceptor::Start(
+      server.get(), *std::move(listener));
+  if (!acceptor.ok() || !bound.ok()) {
+    log.Error("startup_failed", {{"error", Value::String("acceptor")}});
+    return cli::kExitFailure;
+  }
+  log.Info("serving",
+           {{"enclave_service", Value::String(bound->ToString())},
+            {"blob_store", Value::String(parts->store->Describe())}});
+  if (!ready_file.empty()) {
+    Value ready = Value::MakeObject();
+    ready.Set("enclave_service", Value::String(bound->ToString()));
+    if (auto s = process::WriteReadyFile(ready_file, ready); !s.ok()) {
+      log.Error("startup_failed", {{"error", Value::String(s.ToString())}});
+      return cli::kExitFailure;
+    }
+  }
+  int sig = process::WaitForTerminationSignal();
+  log.Info("shutting_down", {{"signal", Value::Int(sig)}});
+  (*acceptor)->Stop();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  log.Info("stopped");
+  return cli::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return Run(argc, argv); }

@@ -1,0 +1,418 @@
+#include "tests/node/cluster/cluster.h"
+
+#include <openssl/evp.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/json.h"
+#include "node/attestation/dev_ca.h"
+#include "node/attestation/simulated_nsm.h"
+#include "node/kms/kms_client.h"
+#include "node/vsock/address.h"
+#include "node/vsock/grpc_fd.h"
+
+namespace nitro_tss::testing {
+
+namespace ev1 = enclave::v1;
+using json::Value;
+
+namespace {
+
+std::string Sha384Hex(const std::string& text) {
+  unsigned char md[48];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), md, &len, EVP_sha384(), nullptr);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(md), len));
+}
+
+Value Str(const std::string& s) { return Value::String(s); }
+
+Value Statement(const std::string& sid, const std::string& effect,
+                Value principal, Value actions, Value condition = Value()) {
+  Value st = Value::MakeObject();
+  st.Set("Sid", Str(sid));
+  st.Set("Effect", Str(effect));
+  st.Set("Principal", std::move(principal));
+  st.Set("Action", std::move(actions));
+  st.Set("Resource", Str("*"));
+  if (!condition.is_null()) st.Set("Condition", std::move(condition));
+  return st;
+}
+
+Value Aws(const std::string& arn) {
+  Value p = Value::MakeObject();
+  p.Set("AWS", Str(arn));
+  return p;
+}
+
+Value Actions(std::initializer_list<const char*> names) {
+  Value a = Value::MakeArray();
+  for (const char* n : names) a.Append(Str(n));
+  return a;
+}
+
+Value Condition(const std::string& op, const std::string& key,
+                const std::string& value) {
+  Value inner = Value::MakeObject();
+  inner.Set(key, Str(value));
+  Value c = Value::MakeObject();
+  c.Set(op, std::move(inner));
+  return c;
+}
+
+}  // namespace
+
+std::string LocalCluster::GoodPcr0() {
+  return Sha384Hex("nitro-tss test enclave image: good");
+}
+std::string LocalCluster::OtherPcr0() {
+  return Sha384Hex("nitro-tss test enclave image: other");
+}
+
+std::string LocalCluster::NodeDir(int i) const {
+  return absl::StrCat(dir_.path(), "/node-", i + 1);
+}
+
+absl::StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(
+    ClusterOptions options) {
+  std::unique_ptr<LocalCluster> c(new LocalCluster(options));
+  absl::Status s = c->Setup();
+  if (!s.ok()) return s;
+  return c;
+}
+
+absl::Status LocalCluster::Setup() {
+  const std::string d = dir_.path();
+  auto ca = attestation::DevCa::Generate(attestation::WallClockMs());
+  if (!ca.ok()) return ca.status();
+  std::filesystem::create_directories(d + "/dev-ca");
+  if (auto s = ca->SaveToDirectory(d + "/dev-ca"); !s.ok()) return s;
+  WriteFile(d + "/root.pem", ca->RootPem());
+
+  auto kms = kms_local::testing::LocalKmsProcess::Start(
+      {"--attestation-root", d + "/root.pem"});
+  if (!kms.ok()) return kms.status();
+  kms_ = *std::move(kms);
+
+  // The sealing key: only the parent role, and only for a Recipient whose
+  // attested image is the good one (as terraform installs it).
+  kms::KmsClientConfig kc;
+  kc.region = "us-east-1";
+  kc.endpoint = absl::StrCat("http://127.0.0.1:", kms_->port());
+  kc.retry.max_attempts = 1;
+  auto admin = kms::KmsClient::Create(
+      kc, kms::AwsCredentials("AKIDADMIN", "admin-secret"));
+  if (!admin.ok()) return admin.status();
+  const std::string parent_arn = "arn:aws:iam::111122223333:role/parent";
+  Value statements = Value::MakeArray();
+  statements.Append(Statement("Admin", "Allow",
+                              Aws("arn:aws:iam::111122223333:role/admin"),
+                              Actions({"kms:*"})));
+  statements.Append(Statement(
+      "EnclaveUnseal", "Allow", Aws(parent_arn),
+      Actions({"kms:Decrypt", "kms:GenerateDataKey"}),
+      Condition("StringEqualsIgnoreCase",
+                "kms:RecipientAttestation:ImageSha384", GoodPcr0())));
+  Value policy = Value::MakeObject();
+  policy.Set("Version", Str("2012-10-17"));
+  policy.Set("Statement", std::move(statements));
+  Value body = Value::MakeObject();
+  body.Set("Description", Str("nitro-tss share sealing key (test cluster)"));
+  body.Set("Policy", Str(json::Serialize(policy)));
+  auto created = (*admin)->Call("CreateKey", body);
+  if (!created.ok()) return created.status();
+  auto key_id = created->Find("KeyMetadata")->StringField("KeyId");
+  if (!key_id.ok()) return key_id.status();
+  kms_key_id_ = *key_id;
+
+  nodes_.resize(options_.nodes);
+  for (int i = 0; i < options_.nodes; ++i) {
+    std::filesystem::create_directories(NodeDir(i));
+    WriteFile(NodeDir(i) + "/aws-credentials.json",
+              R"({"access_key_id":"AKIDPARENT",)"
+              R"("secret_access_key":"parent-secret"})");
+    if (auto s = StartHost(i); !s.ok()) return s;
+    if (auto s = StartEnclave(i); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+LocalCluster::~LocalCluster() {
+  for (Node& n : nodes_) {
+    n.stub.reset();
+    if (n.enclave) n.enclave->Stop(absl::Seconds(5));
+    if (n.host) n.host->Stop(absl::Seconds(5));
+  }
+}
+
+absl::Status LocalCluster::StartHost(int i) {
+  const std::string nd = NodeDir(i);
+  const std::string config = absl::StrCat(
+      "enclave_service_listen: \"unix://", nd, "/host.sock\"\n",
+      "blob_store { local { dir: \"", nd, "/disk\" } }\n",
+      "credentials { file: \"", nd, "/aws-credentials.json\" }\n");
+  WriteFile(nd + "/host.conf", config);
+  auto p = ChildProcess::Start(
+      {BinaryDir() + "/node/host/tss-host", "--config", nd + "/host.conf",
+       "--ready-file", nd + "/host.ready"},
+      nd + "/host.log", nd + "/host.ready", absl::Seconds(30));
+  if (!p.ok()) return p.status();
+  nodes_[i].host = *std::move(p);
+  return absl::OkStatus();
+}
+
+int LocalCluster::StopHost(int i) {
+  return nodes_[i].host ? nodes_[i].host->Stop() : -1;
+}
+
+void LocalCluster::WipeHostDisk(int i) {
+  std::error_code ec;
+  std::filesystem::remove_all(NodeDir(i) + "/disk", ec);
+}
+
+absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex) {
+  const std::string nd = NodeDir(i);
+  const std::string config = absl::StrCat(
+      "listen: \"unix://", nd, "/enclave.sock\"\n",
+      "host_service: \"unix://", nd, "/host.sock\"\n",
+      "nsm { simulated { dev_ca_dir: \"", dir_.path(), "/dev-ca\" pcr0: \"",
+      pcr0_hex, "\" pcr1: \"", Sha384Hex("kernel"), "\" pcr2: \"",
+      Sha384Hex("application"), "\" instance_id: \"i-0000000000000000",
+      i + 1, "\" } }\n",
+      "attestation { root_pem_file: \"", dir_.path(),
+      "/root.pem\" allowed_images { pcrs { key: 0 value: \"", GoodPcr0(),
+      "\" } } }\n",
+      "kms { region: \"us-east-1\" endpoint: \"http://127.0.0.1:",
+      kms_->port(), "\" key_id: \"", kms_key_id_, "\" }\n",
+      "limits { round_deadline_ms: ", options_.round_deadline_ms, " }\n",
+      "keygen_material { share_ring_pedersen_modulus: ",
+      options_.share_ring_pedersen_modulus ? "true" : "false", " }\n");
+  WriteFile(nd + "/enclave.conf", config);
+  nodes_[i].stub.reset();
+  if (nodes_[i].enclave) nodes_[i].enclave->Stop();
+  auto p = ChildProcess::Start(
+      {BinaryDir() + "/node/enclave/tss-enclave", "--config",
+       nd + "/enclave.conf", "--ready-file", nd + "/enclave.ready"},
+      nd + "/enclave.log", nd + "/enclave.ready", absl::Seconds(30));
+  if (!p.ok()) return p.status();
+  nodes_[i].enclave = *std::move(p);
+  auto channel = vsock::DialGrpc(
+      vsock::SocketAddress::Unix(nd + "/enclave.sock"), absl::Seconds(5));
+  if (!channel.ok()) return channel.status();
+  nodes_[i].stub = ev1::Enclave::NewStub(*channel);
+  return absl::OkStatus();
+}
+
+int LocalCluster::StopEnclave(int i) {
+  nodes_[i].stub.reset();
+  return nodes_[i].enclave ? nodes_[i].enclave->Stop() : -1;
+}
+
+void LocalCluster::KillEnclave(int i) {
+  if (nodes_[i].enclave) nodes_[i].enclave->Kill();
+}
+
+ev1::Enclave::Stub& LocalCluster::enclave(int i) { return *nodes_[i].stub; }
+
+std::string LocalCluster::EnclaveLog(int i) const {
+  return nodes_[i].enclave ? nodes_[i].enclave->Log() : "";
+}
+std::string LocalCluster::HostLog(int i) const {
+  return nodes_[i].host ? nodes_[i].host->Log() : "";
+}
+
+namespace {
+
+absl::Status Named(int node, const grpc::Status& s, absl::string_view step) {
+  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                      absl::StrCat("node ", node + 1, " ", step, ": ",
+                                   s.error_message()));
+}
+
+void Deadline(grpc::ClientContext& ctx, absl::Duration d) {
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + d));
+}
+
+}  // namespace
+
+absl::StatusOr<std::map<int, ev1::FinishLinkResponse>> LocalCluster::Link(
+    const std::vector<int>& nodes, const std::string& link_id,
+    const std::string& key_id) {
+  std::vector<std::string> hellos, attestations;
+  for (int i : nodes) {
+    ev1::OpenLinkRequest req;
+    req.set_link_id(link_id);
+    req.set_self(i + 1);
+    for (int j : nodes) req.add_parties(j + 1);
+    if (key_id.empty()) {
+      req.mutable_dkg();
+    } else {
+      req.set_key_id(key_id);
+    }
+    ev1::OpenLinkResponse resp;
+    grpc::ClientContext ctx;
+    Deadline(ctx, absl::Seconds(60));
+    grpc::Status s = enclave(i).OpenLink(&ctx, req, &resp);
+    if (!s.ok()) return Named(i, s, "OpenLink");
+    hellos.push_back(resp.hello());
+  }
+  for (int i : nodes) {
+    ev1::AttestLinkRequest req;
+    req.set_link_id(link_id);
+    for (const auto& h : hellos) req.add_hellos(h);
+    ev1::AttestLinkResponse resp;
+    grpc::ClientContext ctx;
+    Deadline(ctx, absl::Seconds(30));
+    grpc::Status s = enclave(i).AttestLink(&ctx, req, &resp);
+    if (!s.ok()) return Named(i, s, "AttestLink");
+    attestations.push_back(resp.attestation());
+  }
+  std::map<int, ev1::FinishLinkResponse> out;
+  for (int i : nodes) {
+    ev1::FinishLinkRequest req;
+    req.set_link_id(link_id);
+    for (const auto& a : attestations) req.add_attestations(a);
+    grpc::ClientContext ctx;
+    Deadline(ctx, absl::Seconds(30));
+    grpc::Status s = enclave(i).FinishLink(&ctx, req, &out[i]);
+    if (!s.ok()) return Named(i, s, "FinishLink");
+  }
+  return out;
+}
+
+std::map<int, SessionOutcome> LocalCluster::Run(
+    const std::vector<int>& nodes, const ev1::StartSession& start,
+    DropRule drop) {
+  struct Stream {
+    std::unique_ptr<grpc::ClientContext> ctx;
+    std::unique_ptr<grpc::ClientReaderWriter<ev1::SessionInput,
+                                             ev1::SessionOutput>>
+        rw;
+    std::mutex write_mu;
+  };
+  std::map<int, Stream> streams;
+  std::map<int, SessionOutcome> outcomes;
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t reported = 0;
+  std::map<std::pair<int, int>, int> counts;
+  for (int i : nodes) {
+    Stream& st = streams[i];
+    st.ctx = std::make_unique<grpc::ClientContext>();
+    Deadline(*st.ctx, absl::Minutes(10));
+    st.rw = enclave(i).RunSession(st.ctx.get());
+    ev1::SessionInput in;
+    *in.mutable_start() = start;
+    st.rw->Write(in);
+  }
+  std::vector<std::thread> readers;
+  for (int i : nodes) {
+    readers.emplace_back([&, i] {
+      ev1::SessionOutput out;
+      bool done = false;
+      while (streams[i].rw->Read(&out)) {
+        if (out.has_envelope()) {
+          const uint32_t to = out.envelope().to();
+          for (int j : nodes) {
+            if (j == i || (to != 0 && static_cast<uint32_t>(j + 1) != to)) {
+              continue;
+            }
+            int index;
+            {
+              std::lock_guard<std::mutex> lock(mu);
+              index = counts[{i, j}]++;
+            }
+            if (drop && drop(i, j, index)) continue;
+            ev1::SessionInput in;
+            in.set_envelope(out.envelope().envelope());
+            std::lock_guard<std::mutex> lock(streams[j].write_mu);
+            streams[j].rw->Write(in);
+          }
+        } else if (!done) {
+          done = true;
+          std::lock_guard<std::mutex> lock(mu);
+          SessionOutcome& o = outcomes[i];
+          if (out.has_result()) {
+            o.done = true;
+            o.result = out.result();
+          } else {
+            o.abort = out.abort();
+          }
+          ++reported;
+          cv.notify_all();
+        }
+      }
+      if (!done) {
+        grpc::Status s = streams[i].rw->Finish();
+        std::lock_guard<std::mutex> lock(mu);
+        outcomes[i].stream_error =
+            absl::StrCat(s.error_code(), ": ", s.error_message());
+        ++reported;
+        cv.notify_all();
+      }
+    });
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return reported == nodes.size(); });
+  }
+  for (int i : nodes) {
+    std::lock_guard<std::mutex> lock(streams[i].write_mu);
+    streams[i].rw->WritesDone();
+  }
+  for (auto& t : readers) t.join();
+  for (int i : nodes) {
+    if (outcomes[i].stream_error.empty()) streams[i].rw->Finish();
+  }
+  return outcomes;
+}
+
+namespace {
+
+std::string DerInteger(const std::string& be) {
+  size_t start = 0;
+  while (start + 1 < be.size() && be[start] == 0) ++start;
+  std::string v = be.substr(start);
+  if (static_cast<uint8_t>(v[0]) & 0x80) v.insert(v.begin(), '\0');
+  return std::string("\x02", 1) + static_cast<char>(v.size()) + v;
+}
+
+}  // namespace
+
+absl::Status VerifyWithOpenssl(const std::string& dir,
+                               const std::string& public_key,
+                               const std::string& r, const std::string& s,
+                               const std::string& message) {
+  // SubjectPublicKeyInfo: id-ecPublicKey, secp256k1, compressed point.
+  const std::string spki =
+      absl::HexStringToBytes("3036301006072a8648ce3d020106052b8104000a032200") +
+      public_key;
+  std::string pem = "-----BEGIN PUBLIC KEY-----\n" +
+                    absl::Base64Escape(spki) + "\n-----END PUBLIC KEY-----\n";
+  const std::string body = DerInteger(r) + DerInteger(s);
+  const std::string sig = std::string("\x30", 1) +
+                          static_cast<char>(body.size()) + body;
+  WriteFile(dir + "/verify.pub.pem", pem);
+  WriteFile(dir + "/verify.sig.der", sig);
+  WriteFile(dir + "/verify.msg", message);
+  const std::string cmd = absl::StrCat(
+      "openssl dgst -sha256 -verify ", dir, "/verify.pub.pem -signature ",
+      dir, "/verify.sig.der ", dir, "/verify.msg > ", dir,
+      "/verify.out 2>&1");
+  const int rc = std::system(cmd.c_str());
+  const std::string out = ReadFile(dir + "/verify.out");
+  if (rc != 0 || out.find("Verified OK") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("openssl did not verify: ", out));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace nitro_tss::testing
