@@ -11,10 +11,10 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "node/aws/sigv4.h"
 #include "node/kms/cms.h"
 #include "node/kms/recipient_key.h"
 #include "node/kms/sealed_share.h"
-#include "node/kms/sigv4.h"
 #include "node/store/share_store.h"
 #include "tests/kms/cms_test_util.h"
 

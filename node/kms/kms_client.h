@@ -34,8 +34,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/json.h"
+#include "node/aws/sigv4.h"
 #include "node/kms/kms_api.h"
-#include "node/kms/sigv4.h"
 #include "node/kms/socket_bridge.h"
 
 namespace nitro_tss::kms {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "node/kms/sigv4.h"
+#include "node/aws/sigv4.h"
 
 struct ssl_ctx_st;
 

@@ -8,7 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/json.h"
-#include "node/kms/sigv4.h"
+#include "node/aws/sigv4.h"
 #include "tools/kms-local/errors.h"
 
 namespace nitro_tss::kms_local {

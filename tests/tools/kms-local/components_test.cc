@@ -17,7 +17,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "node/kms/sigv4.h"
+#include "node/aws/sigv4.h"
 #include "tools/kms-local/auth.h"
 #include "tools/kms-local/ciphertext_blob.h"
 #include "tools/kms-local/errors.h"

@@ -1,4 +1,4 @@
-#include "node/kms/sigv4.h"
+#include "node/aws/sigv4.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -18,7 +18,7 @@
 #include "absl/time/civil_time.h"
 #include "common/http_syntax.h"
 
-namespace nitro_tss::kms {
+namespace nitro_tss::aws {
 namespace {
 
 constexpr char kHexUpper[] = "0123456789ABCDEF";
@@ -551,4 +551,4 @@ absl::Status VerifyRequestSignature(const HttpRequest& request,
   return absl::OkStatus();
 }
 
-}  // namespace nitro_tss::kms
+}  // namespace nitro_tss::aws

@@ -1,6 +1,6 @@
 // SigV4 against the public AWS signing test suite (../shared/testdata/sigv4/v4)
 // plus negative tests of the server-side verifier.
-#include "node/kms/sigv4.h"
+#include "node/aws/sigv4.h"
 
 #include <gtest/gtest.h>
 
@@ -20,7 +20,7 @@
 #include "absl/strings/strip.h"
 #include "common/json.h"
 
-namespace nitro_tss::kms {
+namespace nitro_tss::aws {
 namespace {
 
 namespace fs = std::filesystem;
@@ -373,4 +373,4 @@ TEST(SigV4Sign, RejectsIncompleteInputs) {
 }
 
 }  // namespace
-}  // namespace nitro_tss::kms
+}  // namespace nitro_tss::aws

@@ -1,10 +1,11 @@
 // AWS Signature Version 4 (header signing), usable by a client that signs
 // requests and by a server that recomputes and checks a received signature.
+// Used for KMS (node/kms, tools/kms-local) and S3 (node/aws/s3_client.h).
 //
 // All functions are pure (no I/O, no clock): the caller supplies the time.
 // Secrets (secret access key, derived signing keys) are zeroized after use.
-#ifndef NITRO_TSS_NODE_KMS_SIGV4_H_
-#define NITRO_TSS_NODE_KMS_SIGV4_H_
+#ifndef NITRO_TSS_NODE_AWS_SIGV4_H_
+#define NITRO_TSS_NODE_AWS_SIGV4_H_
 
 #include <array>
 #include <cstdint>
@@ -16,7 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
-namespace nitro_tss::kms {
+namespace nitro_tss::aws {
 
 // Long-term or temporary AWS credentials. `session_token` is empty for
 // long-term credentials. The destructor zeroizes the secret and the token.
@@ -217,6 +218,24 @@ absl::Status VerifyRequestSignature(const HttpRequest& request,
 const std::string* FindHeader(const std::vector<HttpHeader>& headers,
                               absl::string_view name);
 
+}  // namespace nitro_tss::aws
+
+// Transitional: this code lived in node/kms (namespace kms) until it moved to
+// node/aws so that tss-host can sign S3 requests without linking the KMS
+// sealing code. Its users in node/kms, tools/kms-local, tests/kms and
+// bench/kms still spell the names kms::...; these declarations keep them
+// compiling until they switch to aws:: (then this block goes).
+namespace nitro_tss::kms {
+using aws::AwsCredentials;
+using aws::FindHeader;
+using aws::HttpHeader;
+using aws::HttpRequest;
+using aws::ParseAuthorization;
+using aws::SignatureParts;
+using aws::SigningOptions;
+using aws::SigningParams;
+using aws::SignRequest;
+using aws::VerifyRequestSignature;
 }  // namespace nitro_tss::kms
 
-#endif  // NITRO_TSS_NODE_KMS_SIGV4_H_
+#endif  // NITRO_TSS_NODE_AWS_SIGV4_H_

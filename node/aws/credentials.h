@@ -1,0 +1,73 @@
+// Where AWS credentials come from. Callers ask the source for the current
+// credentials before each request, so a source may rotate them (temporary
+// role credentials) without the client noticing.
+//
+// Sources here: fixed credentials (tests, a credentials file read by the
+// caller) and the standard environment variables. An EC2 instance-metadata
+// (IMDSv2) source is not written yet.
+#ifndef NITRO_TSS_NODE_AWS_CREDENTIALS_H_
+#define NITRO_TSS_NODE_AWS_CREDENTIALS_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "node/aws/sigv4.h"
+
+namespace nitro_tss::aws {
+
+// Limits applied to credentials from any source (AWS session tokens are a
+// few hundred to ~2000 characters).
+inline constexpr size_t kMaxAccessKeyIdBytes = 128;
+inline constexpr size_t kMaxSecretAccessKeyBytes = 128;
+inline constexpr size_t kMaxSessionTokenBytes = 8192;
+
+// InvalidArgument naming the field unless the access key id is 16..128
+// characters of [A-Z0-9], the secret 1..128 printable ASCII characters
+// without spaces, and the token (optional) up to 8192 printable ASCII
+// characters without spaces.
+absl::Status ValidateCredentials(const AwsCredentials& credentials);
+
+class CredentialSource {
+ public:
+  virtual ~CredentialSource() = default;
+  // The credentials to sign the next request with. Thread-safe.
+  // Unauthenticated when the source has none (with the reason).
+  virtual absl::StatusOr<AwsCredentials> Get() = 0;
+  // Human-readable name for error messages ("static", "environment").
+  virtual std::string Name() const = 0;
+};
+
+// Fixed credentials; Set replaces them (rotation by the owner).
+class StaticCredentialSource : public CredentialSource {
+ public:
+  explicit StaticCredentialSource(AwsCredentials credentials);
+  void Set(AwsCredentials credentials);
+  absl::StatusOr<AwsCredentials> Get() override;
+  std::string Name() const override { return "static"; }
+
+ private:
+  absl::Mutex mu_;
+  AwsCredentials credentials_ ABSL_GUARDED_BY(mu_);
+};
+
+// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and (optional) AWS_SESSION_TOKEN,
+// read at every Get (so a supervisor may update them). `getenv` is
+// injectable for tests; default ::getenv. Unauthenticated if the key id or
+// secret is unset or empty; InvalidArgument if a value fails
+// ValidateCredentials.
+class EnvCredentialSource : public CredentialSource {
+ public:
+  using GetEnv = std::function<const char*(const char*)>;
+  explicit EnvCredentialSource(GetEnv getenv = {});
+  absl::StatusOr<AwsCredentials> Get() override;
+  std::string Name() const override { return "environment"; }
+
+ private:
+  GetEnv getenv_;
+};
+
+}  // namespace nitro_tss::aws
+
+#endif  // NITRO_TSS_NODE_AWS_CREDENTIALS_H_
