@@ -21,13 +21,13 @@ bool PrintableNoSpace(absl::string_view s) {
 
 absl::Status ValidateCredentials(const AwsCredentials& c) {
   const std::string& id = c.access_key_id;
-  bool id_ok = id.size() >= 16 && id.size() <= kMaxAccessKeyIdBytes;
+  bool id_ok = id.size() >= 4 && id.size() <= kMaxAccessKeyIdBytes;
   for (char ch : id) {
     if (!absl::ascii_isupper(ch) && !absl::ascii_isdigit(ch)) id_ok = false;
   }
   if (!id_ok) {
     return absl::InvalidArgumentError(
-        "aws credentials: access key id must be 16..128 characters of "
+        "aws credentials: access key id must be 4..128 characters of "
         "[A-Z0-9]");
   }
   if (c.secret_access_key.empty() ||

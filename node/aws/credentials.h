@@ -23,7 +23,8 @@ inline constexpr size_t kMaxAccessKeyIdBytes = 128;
 inline constexpr size_t kMaxSecretAccessKeyBytes = 128;
 inline constexpr size_t kMaxSessionTokenBytes = 8192;
 
-// InvalidArgument naming the field unless the access key id is 16..128
+// InvalidArgument naming the field unless the access key id is 4..128
+// (AWS issues 16..128; local emulators such as tss-kms-local use short ids)
 // characters of [A-Z0-9], the secret 1..128 printable ASCII characters
 // without spaces, and the token (optional) up to 8192 printable ASCII
 // characters without spaces.

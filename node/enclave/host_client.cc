@@ -68,7 +68,7 @@ absl::StatusOr<std::vector<uint8_t>> GrpcHostClient::Get(
   return std::vector<uint8_t>(resp.blob().begin(), resp.blob().end());
 }
 
-absl::StatusOr<kms::AwsCredentials> GrpcHostClient::GetCredentials() {
+absl::StatusOr<aws::AwsCredentials> GrpcHostClient::GetCredentials() {
   host::v1::GetCredentialsRequest req;
   host::v1::GetCredentialsResponse resp;
   absl::Status s =
@@ -80,7 +80,7 @@ absl::StatusOr<kms::AwsCredentials> GrpcHostClient::GetCredentials() {
     return absl::FailedPreconditionError(
         "host: credentials without access key id or secret");
   }
-  return kms::AwsCredentials(resp.access_key_id(), resp.secret_access_key(),
+  return aws::AwsCredentials(resp.access_key_id(), resp.secret_access_key(),
                              resp.session_token());
 }
 

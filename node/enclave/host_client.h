@@ -9,7 +9,7 @@
 
 #include "nitro_tss/host/v1/host.grpc.pb.h"
 #include "node/enclave/core.h"
-#include "node/kms/sigv4.h"
+#include "node/aws/sigv4.h"
 #include "node/vsock/address.h"
 
 namespace nitro_tss::enclave {
@@ -25,7 +25,7 @@ class GrpcHostClient final : public BlobHost {
   absl::StatusOr<std::vector<uint8_t>> Get(const std::string& key_id_hex,
                                            uint32_t party) override;
   // Temporary AWS credentials for KMS.
-  absl::StatusOr<kms::AwsCredentials> GetCredentials();
+  absl::StatusOr<aws::AwsCredentials> GetCredentials();
 
  private:
   template <typename Call>

@@ -190,7 +190,7 @@ absl::StatusOr<std::unique_ptr<EnclaveRuntime>> BuildEnclave(
   ASSIGN_OR_RETURN(vsock::SocketAddress host_address,
                    vsock::SocketAddress::Parse(config.host_service()));
   rt->host = std::make_unique<GrpcHostClient>(host_address);
-  ASSIGN_OR_RETURN(kms::AwsCredentials credentials, rt->host->GetCredentials());
+  ASSIGN_OR_RETURN(aws::AwsCredentials credentials, rt->host->GetCredentials());
 
   kms::KmsClientConfig kms_config;
   kms_config.region = config.kms().region();

@@ -105,8 +105,7 @@ absl::StatusOr<HostParts> BuildHost(const HostConfig& config) {
     sc.s3.region = config.blob_store().s3().region();
     sc.s3.endpoint = config.blob_store().s3().endpoint();
     sc.prefix = config.blob_store().s3().prefix();
-    ASSIGN_OR_RETURN(parts.store,
-                     S3BlobStore::Create(sc, parts.credentials));
+    ASSIGN_OR_RETURN(parts.store, S3BlobStore::Create(sc, parts.credentials));
   }
   return parts;
 }

@@ -72,14 +72,14 @@ int Run(int argc, char** argv) {
   auto listener = nitro_tss::vsock::Listen(*address);
   if (server == nullptr || !listener.ok()) {
     log.Error("startup_failed",
-              {{"error", Value::String(listener.ok()
-                                           ? "gRPC server"
-                                           : listener.status().ToString())}});
+              {{"error",
+                Value::String(listener.ok() ? "gRPC server"
+                                            : listener.status().ToString())}});
     return cli::kExitFailure;
   }
   auto bound = nitro_tss::vsock::BoundAddress(listener->get(), *address);
-  auto acceptor = nitro_tss::vsock::GrpcFdAcceptor::Start(
-      server.get(), *std::move(listener));
+  auto acceptor = nitro_tss::vsock::GrpcFdAcceptor::Start(server.get(),
+                                                          *std::move(listener));
   if (!acceptor.ok() || !bound.ok()) {
     log.Error("startup_failed", {{"error", Value::String("acceptor")}});
     return cli::kExitFailure;

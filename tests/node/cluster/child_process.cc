@@ -58,8 +58,8 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
-  int rc = posix_spawn(&p->pid_, args[0], &actions, nullptr, args.data(),
-                       environ);
+  int rc =
+      posix_spawn(&p->pid_, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     p->pid_ = -1;
@@ -79,13 +79,13 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     if (::waitpid(p->pid_, &status, WNOHANG) == p->pid_) {
       p->pid_ = -1;
       return absl::FailedPreconditionError(
-          absl::StrCat(argv[0], " exited before it was ready (status ",
-                       status, "); log:\n", p->Log()));
+          absl::StrCat(argv[0], " exited before it was ready (status ", status,
+                       "); log:\n", p->Log()));
     }
     if (absl::Now() > deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          argv[0], " not ready after ", absl::FormatDuration(timeout),
-          "; log:\n", p->Log()));
+      return absl::DeadlineExceededError(
+          absl::StrCat(argv[0], " not ready after ",
+                       absl::FormatDuration(timeout), "; log:\n", p->Log()));
     }
     // Readiness poll (the process writes the file once serving).
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

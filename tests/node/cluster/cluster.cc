@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <sys/stat.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -108,18 +109,18 @@ absl::Status LocalCluster::Setup() {
   kc.endpoint = absl::StrCat("http://127.0.0.1:", kms_->port());
   kc.retry.max_attempts = 1;
   auto admin = kms::KmsClient::Create(
-      kc, kms::AwsCredentials("AKIDADMIN", "admin-secret"));
+      kc, aws::AwsCredentials("AKIDADMIN", "admin-secret"));
   if (!admin.ok()) return admin.status();
   const std::string parent_arn = "arn:aws:iam::111122223333:role/parent";
   Value statements = Value::MakeArray();
   statements.Append(Statement("Admin", "Allow",
                               Aws("arn:aws:iam::111122223333:role/admin"),
                               Actions({"kms:*"})));
-  statements.Append(Statement(
-      "EnclaveUnseal", "Allow", Aws(parent_arn),
-      Actions({"kms:Decrypt", "kms:GenerateDataKey"}),
-      Condition("StringEqualsIgnoreCase",
-                "kms:RecipientAttestation:ImageSha384", GoodPcr0())));
+  statements.Append(
+      Statement("EnclaveUnseal", "Allow", Aws(parent_arn),
+                Actions({"kms:Decrypt", "kms:GenerateDataKey"}),
+                Condition("StringEqualsIgnoreCase",
+                          "kms:RecipientAttestation:ImageSha384", GoodPcr0())));
   Value policy = Value::MakeObject();
   policy.Set("Version", Str("2012-10-17"));
   policy.Set("Statement", std::move(statements));
@@ -154,10 +155,10 @@ LocalCluster::~LocalCluster() {
 
 absl::Status LocalCluster::StartHost(int i) {
   const std::string nd = NodeDir(i);
-  const std::string config = absl::StrCat(
-      "enclave_service_listen: \"unix://", nd, "/host.sock\"\n",
-      "blob_store { local { dir: \"", nd, "/disk\" } }\n",
-      "credentials { file: \"", nd, "/aws-credentials.json\" }\n");
+  const std::string config =
+      absl::StrCat("enclave_service_listen: \"unix://", nd, "/host.sock\"\n",
+                   "blob_store { local { dir: \"", nd, "/disk\" } }\n",
+                   "credentials { file: \"", nd, "/aws-credentials.json\" }\n");
   WriteFile(nd + "/host.conf", config);
   auto p = ChildProcess::Start(
       {BinaryDir() + "/node/host/tss-host", "--config", nd + "/host.conf",
@@ -180,17 +181,16 @@ void LocalCluster::WipeHostDisk(int i) {
 absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex) {
   const std::string nd = NodeDir(i);
   const std::string config = absl::StrCat(
-      "listen: \"unix://", nd, "/enclave.sock\"\n",
-      "host_service: \"unix://", nd, "/host.sock\"\n",
-      "nsm { simulated { dev_ca_dir: \"", dir_.path(), "/dev-ca\" pcr0: \"",
-      pcr0_hex, "\" pcr1: \"", Sha384Hex("kernel"), "\" pcr2: \"",
-      Sha384Hex("application"), "\" instance_id: \"i-0000000000000000",
-      i + 1, "\" } }\n",
+      "listen: \"unix://", nd, "/enclave.sock\"\n", "host_service: \"unix://",
+      nd, "/host.sock\"\n", "nsm { simulated { dev_ca_dir: \"", dir_.path(),
+      "/dev-ca\" pcr0: \"", pcr0_hex, "\" pcr1: \"", Sha384Hex("kernel"),
+      "\" pcr2: \"", Sha384Hex("application"),
+      "\" instance_id: \"i-0000000000000000", i + 1, "\" } }\n",
       "attestation { root_pem_file: \"", dir_.path(),
       "/root.pem\" allowed_images { pcrs { key: 0 value: \"", GoodPcr0(),
       "\" } } }\n",
-      "kms { region: \"us-east-1\" endpoint: \"http://127.0.0.1:",
-      kms_->port(), "\" key_id: \"", kms_key_id_, "\" }\n",
+      "kms { region: \"us-east-1\" endpoint: \"http://127.0.0.1:", kms_->port(),
+      "\" key_id: \"", kms_key_id_, "\" }\n",
       "limits { round_deadline_ms: ", options_.round_deadline_ms, " }\n",
       "keygen_material { share_ring_pedersen_modulus: ",
       options_.share_ring_pedersen_modulus ? "true" : "false", " }\n");
@@ -231,9 +231,9 @@ std::string LocalCluster::HostLog(int i) const {
 namespace {
 
 absl::Status Named(int node, const grpc::Status& s, absl::string_view step) {
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                      absl::StrCat("node ", node + 1, " ", step, ": ",
-                                   s.error_message()));
+  return absl::Status(
+      static_cast<absl::StatusCode>(s.error_code()),
+      absl::StrCat("node ", node + 1, " ", step, ": ", s.error_message()));
 }
 
 void Deadline(grpc::ClientContext& ctx, absl::Duration d) {
@@ -287,13 +287,13 @@ absl::StatusOr<std::map<int, ev1::FinishLinkResponse>> LocalCluster::Link(
   return out;
 }
 
-std::map<int, SessionOutcome> LocalCluster::Run(
-    const std::vector<int>& nodes, const ev1::StartSession& start,
-    DropRule drop) {
+std::map<int, SessionOutcome> LocalCluster::Run(const std::vector<int>& nodes,
+                                                const ev1::StartSession& start,
+                                                DropRule drop) {
   struct Stream {
     std::unique_ptr<grpc::ClientContext> ctx;
-    std::unique_ptr<grpc::ClientReaderWriter<ev1::SessionInput,
-                                             ev1::SessionOutput>>
+    std::unique_ptr<
+        grpc::ClientReaderWriter<ev1::SessionInput, ev1::SessionOutput>>
         rw;
     std::mutex write_mu;
   };
@@ -394,18 +394,17 @@ absl::Status VerifyWithOpenssl(const std::string& dir,
   const std::string spki =
       absl::HexStringToBytes("3036301006072a8648ce3d020106052b8104000a032200") +
       public_key;
-  std::string pem = "-----BEGIN PUBLIC KEY-----\n" +
-                    absl::Base64Escape(spki) + "\n-----END PUBLIC KEY-----\n";
+  std::string pem = "-----BEGIN PUBLIC KEY-----\n" + absl::Base64Escape(spki) +
+                    "\n-----END PUBLIC KEY-----\n";
   const std::string body = DerInteger(r) + DerInteger(s);
-  const std::string sig = std::string("\x30", 1) +
-                          static_cast<char>(body.size()) + body;
+  const std::string sig =
+      std::string("\x30", 1) + static_cast<char>(body.size()) + body;
   WriteFile(dir + "/verify.pub.pem", pem);
   WriteFile(dir + "/verify.sig.der", sig);
   WriteFile(dir + "/verify.msg", message);
   const std::string cmd = absl::StrCat(
-      "openssl dgst -sha256 -verify ", dir, "/verify.pub.pem -signature ",
-      dir, "/verify.sig.der ", dir, "/verify.msg > ", dir,
-      "/verify.out 2>&1");
+      "openssl dgst -sha256 -verify ", dir, "/verify.pub.pem -signature ", dir,
+      "/verify.sig.der ", dir, "/verify.msg > ", dir, "/verify.out 2>&1");
   const int rc = std::system(cmd.c_str());
   const std::string out = ReadFile(dir + "/verify.out");
   if (rc != 0 || out.find("Verified OK") == std::string::npos) {

@@ -1,13 +1,14 @@
 // A 2-of-3 cluster of real node processes (tss-kms-local, and per node a
 // tss-host and a tss-enclave with a simulated NSM), driven through the
 // enclaves' gRPC services by a harness that only relays bytes.
+#include "tests/node/cluster/cluster.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "tests/node/cluster/cluster.h"
 
 namespace nitro_tss::testing {
 namespace {
@@ -15,8 +16,8 @@ namespace {
 namespace ev1 = enclave::v1;
 
 std::string Culprits(const ev1::SessionAbort& a) {
-  std::string out = absl::StrCat("round ", a.round(), " cause '", a.cause(),
-                                 "':");
+  std::string out =
+      absl::StrCat("round ", a.round(), " cause '", a.cause(), "':");
   for (const auto& c : a.culprits()) {
     absl::StrAppend(&out, " party ", c.party_id(), " ", c.code(), " (",
                     c.reason(), ")");
@@ -79,16 +80,14 @@ class ClusterTest : public ::testing::Test {
 
   // One presignature and one signature of `message` by `signers`.
   static void PresignAndSign(const std::vector<int>& signers,
-                             const std::string& key_id,
-                             const std::string& link,
+                             const std::string& key_id, const std::string& link,
                              const std::string& message,
                              ev1::Signature* signature) {
-    auto presign =
-        cluster_->Run(signers, [&] {
-          ev1::StartSession s = Start(link, "presign-" + link + "-0001");
-          s.mutable_presign();
-          return s;
-        }());
+    auto presign = cluster_->Run(signers, [&] {
+      ev1::StartSession s = Start(link, "presign-" + link + "-0001");
+      s.mutable_presign();
+      return s;
+    }());
     ExpectAllDone(presign, *cluster_);
     std::set<std::string> ids;
     for (const auto& [node, o] : presign) {
@@ -140,8 +139,8 @@ TEST_F(ClusterTest, DkgSealsRestartsUnsealsAndSignsVerifiedByOpenssl) {
   ASSERT_NO_FATAL_FAILURE(
       PresignAndSign({0, 2}, key_id, "sign-link-13", message, &sig));
   EXPECT_EQ(sig.public_key(), public_key);
-  absl::Status verified = VerifyWithOpenssl(cluster_->dir(), public_key,
-                                            sig.r(), sig.s(), message);
+  absl::Status verified =
+      VerifyWithOpenssl(cluster_->dir(), public_key, sig.r(), sig.s(), message);
   EXPECT_TRUE(verified.ok()) << verified;
 }
 
