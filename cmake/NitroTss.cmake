@@ -34,7 +34,7 @@ function(nitro_tss_library name)
   target_link_libraries(${name} PUBLIC ${ARG_DEPS})
 endfunction()
 
-# nitro_tss_test(NAME SRCS ... DEPS ... [RUNS targets...]) builds one gtest
+# nitro_tss_test(NAME SRCS ... DEPS ... [RUNS targets...] [ONE_PROCESS]) builds one gtest
 # binary (RUNS: executables the tests start, built along with it) and registers
 # each of its tests with CTest. Tests run from the source root, so they can
 # read tests/fixtures/... and ../shared/... by relative path.
@@ -42,7 +42,8 @@ function(nitro_tss_test name)
   if(NOT NITRO_TSS_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SRCS;DEPS;LABELS;RUNS" ${ARGN})
+  cmake_parse_arguments(ARG "ONE_PROCESS" "TIMEOUT" "SRCS;DEPS;LABELS;RUNS"
+                        ${ARGN})
   add_executable(${name} ${ARG_SRCS})
   if(ARG_RUNS)
     add_dependencies(${name} ${ARG_RUNS})
@@ -55,6 +56,15 @@ function(nitro_tss_test name)
   endif()
   if(NOT ARG_LABELS)
     set(ARG_LABELS ${name})
+  endif()
+  if(ARG_ONE_PROCESS)
+    # The binary's tests share expensive state (e.g. a cluster of processes
+    # and its key): one CTest entry runs them all in one process.
+    add_test(NAME ${name} COMMAND ${name} WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+    set_tests_properties(${name} PROPERTIES TIMEOUT ${ARG_TIMEOUT}
+      LABELS "${ARG_LABELS}"
+      ENVIRONMENT "NITRO_TSS_SOURCE_DIR=${PROJECT_SOURCE_DIR};NITRO_TSS_BINARY_DIR=${PROJECT_BINARY_DIR}")
+    return()
   endif()
   include(GoogleTest)
   gtest_discover_tests(${name}

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <thread>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -48,6 +49,9 @@ class ClusterTest : public ::testing::Test {
   static void SetUpTestSuite() {
     ClusterOptions options;
     options.nodes = 3;
+    // Short enough that the silent-party test ends soon, long enough for a
+    // DKG round on this 2-core machine under load.
+    options.round_deadline_ms = 20000;
     auto c = LocalCluster::Start(options);
     ASSERT_TRUE(c.ok()) << c.status();
     cluster_ = c->release();
@@ -109,14 +113,47 @@ class ClusterTest : public ::testing::Test {
     (void)key_id;
   }
 
+  // The suite's key (made by the first test that needs it).
+  static const std::string& KeyId() {
+    if (key_id_.empty()) {
+      Dkg(&key_id_, &public_key_);
+    }
+    return key_id_;
+  }
+
+  static std::string PresignOn(const std::vector<int>& nodes,
+                               const std::string& link,
+                               const std::string& session) {
+    ev1::StartSession s = Start(link, session);
+    s.mutable_presign();
+    auto outcomes = cluster_->Run(nodes, s);
+    ExpectAllDone(outcomes, *cluster_);
+    return outcomes.begin()->second.result.presignature().presignature_id();
+  }
+
+  static ev1::StartSession SignStart(const std::string& link,
+                                     const std::string& session,
+                                     const std::string& presignature_id) {
+    ev1::StartSession s = Start(link, session);
+    s.mutable_sign()->set_presignature_id(presignature_id);
+    s.mutable_sign()->set_message("message " + session);
+    s.mutable_sign()->set_hash(ev1::HASH_FUNCTION_SHA256);
+    return s;
+  }
+
   static LocalCluster* cluster_;
+  static std::string key_id_;
+  static std::string public_key_;
 };
+
+std::string ClusterTest::key_id_;
+std::string ClusterTest::public_key_;
 
 LocalCluster* ClusterTest::cluster_ = nullptr;
 
 TEST_F(ClusterTest, DkgSealsRestartsUnsealsAndSignsVerifiedByOpenssl) {
-  std::string key_id, public_key;
-  ASSERT_NO_FATAL_FAILURE(Dkg(&key_id, &public_key));
+  ASSERT_NO_FATAL_FAILURE(KeyId());
+  const std::string key_id = key_id_, public_key = public_key_;
   ASSERT_EQ(public_key.size(), 33u);
 
   // Every enclave restarts: shares, identities and links are gone from
@@ -142,6 +179,108 @@ TEST_F(ClusterTest, DkgSealsRestartsUnsealsAndSignsVerifiedByOpenssl) {
   absl::Status verified =
       VerifyWithOpenssl(cluster_->dir(), public_key, sig.r(), sig.s(), message);
   EXPECT_TRUE(verified.ok()) << verified;
+}
+
+TEST_F(ClusterTest, APresignatureIsNeverUsedTwice) {
+  ASSERT_NO_FATAL_FAILURE(KeyId());
+  auto linked = cluster_->Link({0, 1}, "once-link", key_id_);
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  const std::string id = PresignOn({0, 1}, "once-link", "once-presign-00001");
+  auto first =
+      cluster_->Run({0, 1}, SignStart("once-link", "once-sign-0000001", id));
+  ExpectAllDone(first, *cluster_);
+  // A retry (new session, same presignature): every signer refuses.
+  auto retry =
+      cluster_->Run({0, 1}, SignStart("once-link", "once-sign-0000002", id));
+  for (const auto& [node, o] : retry) {
+    EXPECT_FALSE(o.done);
+    EXPECT_NE(o.stream_error.find("no such presignature"), std::string::npos)
+        << o.stream_error;
+  }
+
+  // Two requests racing for one presignature: at most one signature.
+  const std::string raced =
+      PresignOn({0, 1}, "once-link", "once-presign-00002");
+  std::map<int, SessionOutcome> a, b;
+  std::thread ta([&] {
+    a = cluster_->Run({0, 1},
+                      SignStart("once-link", "race-sign-00000a", raced));
+  });
+  std::thread tb([&] {
+    b = cluster_->Run({0, 1},
+                      SignStart("once-link", "race-sign-00000b", raced));
+  });
+  ta.join();
+  tb.join();
+  int signatures = 0;
+  for (const auto* run : {&a, &b}) {
+    bool all = true;
+    for (const auto& [node, o] : *run) all = all && o.done;
+    signatures += all ? 1 : 0;
+  }
+  EXPECT_LE(signatures, 1);
+  // Whatever happened, it is gone everywhere.
+  auto after =
+      cluster_->Run({0, 1}, SignStart("once-link", "race-sign-00000c", raced));
+  for (const auto& [node, o] : after) EXPECT_FALSE(o.done);
+}
+
+TEST_F(ClusterTest, AnotherImageCannotUnsealNorJoin) {
+  ASSERT_NO_FATAL_FAILURE(KeyId());
+  // Node 3's enclave restarts as another image (other PCR0).
+  ASSERT_TRUE(cluster_->StartEnclave(2, LocalCluster::OtherPcr0()).ok());
+  // KMS refuses it the data key: it cannot open its share.
+  auto linked = cluster_->Link({0, 2}, "other-image-link", key_id_);
+  ASSERT_FALSE(linked.ok());
+  EXPECT_NE(linked.status().message().find("node 3 OpenLink"),
+            std::string::npos)
+      << linked.status();
+  EXPECT_NE(linked.status().message().find("AccessDenied"), std::string::npos)
+      << linked.status();
+  // Its peers refuse it on a link (a DKG link needs no share), naming it.
+  auto dkg = cluster_->Link({0, 1, 2}, "other-image-dkg", "");
+  ASSERT_FALSE(dkg.ok());
+  EXPECT_NE(dkg.status().message().find("node 1 FinishLink"), std::string::npos)
+      << dkg.status();
+  EXPECT_NE(dkg.status().message().find("party 3"), std::string::npos)
+      << dkg.status();
+  // Back to the good image: it unseals and links again.
+  ASSERT_TRUE(cluster_->StartEnclave(2).ok());
+  auto again = cluster_->Link({0, 2}, "good-image-link", key_id_);
+  EXPECT_TRUE(again.ok()) << again.status();
+}
+
+TEST_F(ClusterTest, AKilledSignerIsNamedSilentAndItsSessionIsGoneAfterRestart) {
+  ASSERT_NO_FATAL_FAILURE(KeyId());
+  auto linked = cluster_->Link({0, 1}, "kill-link", key_id_);
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  ev1::StartSession s = Start("kill-link", "kill-presign-00001");
+  s.mutable_presign();
+  // Node 2's enclave dies right after its first message.
+  bool killed = false;
+  auto outcomes = cluster_->Run({0, 1}, s, [&](int from, int, int index) {
+    if (from == 1 && index >= 1) {
+      if (!killed) {
+        killed = true;
+        cluster_->KillEnclave(1);
+      }
+      return true;
+    }
+    return false;
+  });
+  ASSERT_TRUE(killed);
+  const SessionOutcome& survivor = outcomes[0];
+  ASSERT_FALSE(survivor.done);
+  ASSERT_TRUE(survivor.stream_error.empty()) << survivor.stream_error;
+  ASSERT_EQ(survivor.abort.culprits_size(), 1) << Culprits(survivor.abort);
+  EXPECT_EQ(survivor.abort.culprits(0).party_id(), 2u);
+  EXPECT_EQ(survivor.abort.culprits(0).code(), "silent");
+  EXPECT_EQ(survivor.abort.culprits(0).action(), "retry");
+  // Restarted: the old link and session are unknown, nothing is resumed.
+  ASSERT_TRUE(cluster_->StartEnclave(1).ok());
+  auto stale = cluster_->Run({1}, s);
+  EXPECT_NE(stale[1].stream_error.find("unknown link id"), std::string::npos)
+      << stale[1].stream_error;
 }
 
 }  // namespace
