@@ -70,6 +70,9 @@ struct VerifierOptions {
 };
 
 // See above. On OK the request's nonce is recorded in `replay_cache`.
+// `now_unix_ms` comes from the enclave's own clock, never from a request.
+// `policy` is the key's policy as bound at DKG (its digest checked against
+// the sealed record when it was loaded).
 absl::Status CheckApprovals(const ApprovalPolicy& policy,
                             const ApprovalRequest& request,
                             absl::Span<const Approval> approvals,
