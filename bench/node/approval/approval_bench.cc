@@ -27,9 +27,9 @@ void BM_CheckApprovals(benchmark::State& state) {
   const bool p256 = state.range(0) == 1;
   std::vector<std::unique_ptr<testing::TestSigner>> signers;
   for (int i = 0; i < 3; ++i) {
-    signers.push_back(p256 ? testing::MakeP256Signer()
-                           : testing::MakeEd25519Signer(
-                                 static_cast<uint8_t>(i + 1)));
+    signers.push_back(
+        p256 ? testing::MakeP256Signer()
+             : testing::MakeEd25519Signer(static_cast<uint8_t>(i + 1)));
   }
   const ApprovalPolicy policy = testing::MakePolicy(
       {signers[0].get(), signers[1].get(), signers[2].get()}, 2);
