@@ -17,8 +17,9 @@ PACKAGES=(
   nlohmann-json3-dev libcbor-dev libcurl4-openssl-dev libsqlite3-dev
   # Tests, benchmarks, fuzzing.
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev
-  # Interop tests: python3 for boto3-driven tests, Debian's AWS CLI.
-  python3 awscli
+  # Interop tests: python3 for boto3-driven tests, Debian's AWS CLI;
+  # python3-cryptography signs approvals independently (tests/node/approval).
+  python3 awscli python3-cryptography
 )
 
 missing=()
