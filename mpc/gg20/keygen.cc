@@ -218,7 +218,9 @@ class KeygenRound3
                                               identity});
       }
     }
-    ks->key_id = ComputeKeyId(ks->threshold, ks->public_key, ks->parties);
+    ks->policy_digest = s_->config.policy_digest;
+    ks->key_id = ComputeKeyId(ks->threshold, ks->public_key, ks->parties,
+                              ks->policy_digest);
     s_->key_share = ks;
     v1::KeygenConfirm confirm;
     confirm.set_key_id(std::string(ks->key_id.begin(), ks->key_id.end()));
@@ -541,6 +543,9 @@ std::vector<uint8_t> KeygenConfigDigest(const KeygenConfig& config) {
   Transcript t("nitro-tss/gg20/keygen-config/v1");
   t.AppendBytes("session", config.session_id);
   t.AppendU64("threshold", config.threshold);
+  if (!config.policy_digest.empty()) {
+    t.AppendBytes("policy_digest", config.policy_digest);
+  }
   t.AppendU64("parties", sorted.size());
   for (PartyId p : sorted) {
     t.AppendU64("id", p);
@@ -602,6 +607,9 @@ absl::StatusOr<std::unique_ptr<round::Session>> NewKeygenSession(
     return Bad("Paillier / ring-Pedersen material missing");
   }
   if (config.identity == nullptr) return Bad("identity key missing");
+  if (!config.policy_digest.empty() && config.policy_digest.size() != 32) {
+    return Bad("policy_digest must be empty or 32 bytes");
+  }
   if (config.identity_keys.size() != n) {
     return Bad("identity_keys must hold one key per party");
   }

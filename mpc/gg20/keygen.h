@@ -68,6 +68,12 @@ struct KeygenConfig {
   // signed with them, and complaints about direct messages are verifiable.
   std::shared_ptr<const round::PartyIdentityKey> identity;
   std::map<round::PartyId, round::IdentityPublicKey> identity_keys;
+  // Optional (empty or 32 bytes): what the key is bound to besides its
+  // parties, e.g. the digest of its approval policy (node/approval). Every
+  // party must start with the same value (it enters the configuration
+  // digest: a party configured differently aborts the DKG naming no one); it
+  // is kept in every KeyShare and bound into the key id.
+  std::vector<uint8_t> policy_digest = {};
   const KeygenTestingOptions* testing = nullptr;  // tests only
 };
 

@@ -175,6 +175,26 @@ TEST(KeyShareRecord, BindsEveryPartysIdentityKey) {
             ks[0]->key_id);
 }
 
+TEST(KeyShareRecord, BindsThePolicyDigest) {
+  KeyShare ks = *CachedKeygen(1, 3)[0];
+  const KeyId without = ks.key_id;
+  ks.policy_digest.assign(32, 0xA5);
+  ks.key_id =
+      ComputeKeyId(ks.threshold, ks.public_key, ks.parties, ks.policy_digest);
+  EXPECT_NE(ks.key_id, without);
+  absl::StatusOr<KeyShare> back = KeyShare::FromRecord(ks.ToRecord());
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->policy_digest, ks.policy_digest);
+  EXPECT_EQ(back->key_id, ks.key_id);
+  // Another digest under the same key id does not load.
+  v1::KeyShareRecord other = ks.ToRecord();
+  other.mutable_public_()->set_policy_digest(std::string(32, '\x5a'));
+  EXPECT_FALSE(KeyShare::FromRecord(other).ok());
+  other.mutable_public_()->set_policy_digest(std::string(31, '\x5a'));
+  EXPECT_FALSE(KeyShare::FromRecord(other).ok());
+  KeyShare::WipeSecrets(other);
+}
+
 // ---------------------------------------------------------------- cheaters
 
 constexpr PartyId kCheater = 2;
