@@ -87,6 +87,9 @@ class LocalCluster {
   const std::string& kms_key_id() const { return kms_key_id_; }
   kms_local::testing::LocalKmsProcess& kms() { return *kms_; }
   std::string EnclaveLog(int i) const;
+  pid_t enclave_pid(int i) const {
+    return nodes_[i].enclave ? nodes_[i].enclave->pid() : -1;
+  }
   std::string HostLog(int i) const;
 
  private:
