@@ -6,9 +6,11 @@
 //     (direct) Πenc of K_i against the recipient's ring-Pedersen params;
 //   2 (broadcast) the opening of Γ_i; (direct to j) MtA for k_j·γ_i and
 //     MtAwc for k_j·w_i (w_i = λ_i·x_i, plus the derivation tweak at the
-//     lowest signer), each D = K_j^x·enc_j(β), F = enc_i(β) with Πaff-g
+//     lowest signer), each D = K_j^x·enc_j(y), F = enc_i(y) with Πaff-g
 //     against Γ_i resp. W_i = λ_i·X_i (computed by everyone from public
-//     data);
+//     data); Bob's share is β = −y. Every MtA step runs through
+//     mpc/mta/mta.h (K and its Πenc, Bob's response, Alice's check and
+//     decryption, and the judge's and reveal rounds' re-checks);
 //   3 (broadcast) δ_i, T_i = σ_i·G + l_i·H with a Pedersen proof of
 //     knowledge;
 //   4 (broadcast) R̄_i = k_i·R and S_i = σ_i·R with the equality proof

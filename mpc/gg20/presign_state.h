@@ -11,7 +11,7 @@
 //   presign_judge.cc         third-party judging of complaints
 // presign.cc keeps the public API (presign.h).
 //
-// Secrets: the own k_i, γ_i, σ_i, l_i, w_i, ρ and Bob's β / F-nonce live in
+// Secrets: the own k_i, γ_i, σ_i, l_i, w_i, ρ and Bob's β, y_w, F-nonce live in
 // PresignState, which outlives the rounds (the judge holds it), so they are
 // wiped explicitly when the presignature is produced or discarded
 // (PresignState::WipeSecrets); a round's received values (decoded payloads)
@@ -57,16 +57,20 @@ inline absl::Status Prefixed(const absl::Status& st) {
   return absl::InvalidArgumentError(absl::StrCat("presign: ", st.message()));
 }
 
-struct MtaBob {  // this party as Bob towards Alice j
-  BigInt beta_gamma, beta_w;
-  std::string f_gamma;  // F = enc_i(β) sent with the k·γ response
-  // F = enc_i(β_w; f_w_nonce) sent with the k·w response, kept (with β_w)
-  // until the presignature is produced, for the σ reveal round.
+// This party as Bob towards Alice j (mpc/mta BobRespond, sign convention
+// of mpc/mta/mta.h: F = enc_i(y), Bob's share β = −y mod q).
+struct MtaBob {
+  Scalar beta_gamma, beta_w;  // Bob's shares, wiped in round 2
+  std::string f_gamma;        // F sent with the k·γ response
+  // F = enc_i(y_w; f_w_nonce) sent with the k·w response, kept with its
+  // opening until the presignature is produced, for the σ reveal round
+  // (mask point y_w·G and its Πlog* against F).
   std::string f_w;
-  BigInt f_w_nonce;
+  BigInt y_w, f_w_nonce;
   void Wipe() {
     beta_gamma.Wipe();
     beta_w.Wipe();
+    y_w.Wipe();
     f_w_nonce.Wipe();
   }
 };
@@ -200,11 +204,15 @@ absl::Status CheckRound2(const PresignState& s, PartyId from,
 absl::Status CheckRound2Direct(const PresignState& s, const Message& msg,
                                const PresignRound2DirectPayload& v);
 
-// C_j = K_j^γ_j · Π_m D_{j<-m} · Π_m F_{m<-j}^-1 mod N_j².
-absl::StatusOr<BigInt> DeltaCiphertext(const PaillierPublicKey& nj,
-                                       const BigInt& cap_k, const Scalar& gamma,
-                                       const std::vector<BigInt>& d_received,
-                                       const std::vector<BigInt>& f_sent);
+// Round 2 direct: Bob's two MtA responses to Alice, each Πaff-g
+// (mta::VerifyResponse) against Alice's K (`alice_k`) and the point Bob
+// binds: Γ_bob (`bob_gamma`; "presign: mta gamma: ...") and W_bob
+// ("presign: mta w: ..."), code kBadProof. `alice_secrets`: Alice's own
+// (CRT) in the round, none when judging a complaint.
+absl::Status CheckRound2Responses(
+    const PresignState& s, PartyId bob, PartyId alice, const BigInt& alice_k,
+    const Point& bob_gamma, const PresignRound2DirectPayload& v,
+    const zk::PiAffGVerifierSecrets& alice_secrets);
 
 // A revealed Paillier opening under `key`: the centered plaintext
 // (|m| < N/2, else "<plain_field> out of range (|m| >= N/2)") and a nonce in
