@@ -151,7 +151,6 @@ absl::StatusOr<RoundOutput> DeltaRevealOutput(
   rev.set_gamma(EncodeSc(s.gamma));
   rev.set_delta_plain(EncodeInt(*m));
   rev.set_delta_nonce(EncodeInt(r));
-  s.Tamper(round, 0, rev);
   RoundOutput out;
   out.outbound.push_back(round::Message::Broadcast(SerializePayload(rev)));
   out.next = std::make_unique<PresignDeltaReveal>(state, round);

@@ -41,7 +41,6 @@ class PresignRound0 : public round::FirstRound {
     std::array<uint8_t, 32> c =
         GammaCommitment(s, s.self, s.gamma_point, s.gamma_salt);
     bc.set_gamma_commitment(std::string(c.begin(), c.end()));
-    s.Tamper(1, 0, bc);
     out.outbound.push_back(Message::Broadcast(SerializePayload(bc)));
     for (PartyId j : s.signers) {
       if (j == s.self) continue;
@@ -55,7 +54,6 @@ class PresignRound0 : public round::FirstRound {
       v1::PresignRound1Direct d;
       d.set_pi_enc(
           SerializeEmbedded(zk::PiEncProofToProto(request->enc_proof)));
-      s.Tamper(1, j, d);
       out.outbound.push_back(Message::Direct(j, SerializePayload(d)));
     }
     out.next = NewPresignRound1(s_);

@@ -19,37 +19,6 @@
 namespace nitro_tss::mpc::gg20::presign_detail {
 namespace {
 
-// Bob's side of one MtA towards Alice j (mpc/mta): D = K_j^x · enc_j(y),
-// F = enc_i(y), Πaff-g for X = x·G.
-absl::StatusOr<mta::BobResult> BobMta(const PresignState& s, PartyId j,
-                                      const Scalar& x, RandomSource& rng) {
-  const PartyPublicInfo& alice = s.Info(j);
-  size_t extra =
-      s.config.testing != nullptr ? s.config.testing->mta_beta_extra_bits : 0;
-  if (s.config.testing != nullptr &&
-      s.config.testing->mta_beta_extra_bits_only_to.has_value() &&
-      *s.config.testing->mta_beta_extra_bits_only_to != j) {
-    extra = 0;
-  }
-  if (extra > 0) {
-    return mta::internal::BobRespondWithOversizedMask(
-        alice.paillier, alice.ring_pedersen, *s.ks->paillier,
-        s.peers.at(j).cap_k, x, Point::Generator(), s.Ctx(2, s.self, j), rng,
-        extra, s.Table(j), s.Pool(j));
-  }
-  return mta::BobRespond(alice.paillier, alice.ring_pedersen, *s.ks->paillier,
-                         s.peers.at(j).cap_k, x, Point::Generator(),
-                         s.Ctx(2, s.self, j), rng, s.Table(j), s.Pool(j));
-}
-
-// D, F and Πaff-g of a response as the round-2 direct payload carries them.
-void SetResponse(const mta::MtaResponse& r, std::string* d, std::string* f,
-                 std::string* proof) {
-  *d = EncodeInt(r.cap_d);
-  *f = EncodeInt(r.cap_f);
-  *proof = SerializeEmbedded(zk::PiAffGProofToProto(r.aff_g_proof));
-}
-
 // ---------------------------------------------------------------- round 1
 class PresignRound1 : public round::TypedRound<PresignRound1Payload,
                                                PresignRound1DirectPayload> {
@@ -71,27 +40,15 @@ class PresignRound1 : public round::TypedRound<PresignRound1Payload,
     v1::PresignRound2 bc;
     bc.set_gamma_point(EncodePt(s.gamma_point));
     bc.set_salt(s.gamma_salt);
-    s.Tamper(2, 0, bc);
     out.outbound.push_back(Message::Broadcast(SerializePayload(bc)));
     for (PartyId j : s.signers) {
       if (j == s.self) continue;
-      v1::PresignRound2Direct d;
-      MtaBob& bob = s.bob[j];
       absl::StatusOr<mta::BobResult> gamma = BobMta(s, j, s.gamma, rng);
       if (!gamma.ok()) return gamma.status();
-      SetResponse(gamma->response, d.mutable_d_gamma(), d.mutable_f_gamma(),
-                  d.mutable_pi_aff_gamma());
-      bob.beta_gamma = gamma->beta;
-      bob.f_gamma = d.f_gamma();
       absl::StatusOr<mta::BobResult> w = BobMta(s, j, s.w, rng);
       if (!w.ok()) return w.status();
-      SetResponse(w->response, d.mutable_d_w(), d.mutable_f_w(),
-                  d.mutable_pi_aff_w());
-      bob.beta_w = w->beta;
-      bob.y_w = std::move(w->y);
-      bob.f_w_nonce = std::move(w->f_nonce);
-      bob.f_w = d.f_w();
-      s.Tamper(2, j, d);
+      v1::PresignRound2Direct d =
+          KeepBobResponses(s, j, *std::move(gamma), *std::move(w));
       out.outbound.push_back(Message::Direct(j, SerializePayload(d)));
     }
     out.next = NewPresignRound2(s_);

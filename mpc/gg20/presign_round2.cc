@@ -84,36 +84,20 @@ class PresignRound2 : public round::TypedRound<PresignRound2Payload,
       bob.beta_gamma.Wipe();
       bob.beta_w.Wipe();
     }
-    if (s.config.testing != nullptr && s.config.testing->wrong_sigma) {
-      sigma = sigma + Scalar::One();
-    }
     s.delta = delta;
     s.sigma = sigma;
     delta.Wipe();
     sigma.Wipe();
-    s.l = Scalar::Random(rng);
-    s.cap_t = PedersenCommit(s.sigma, s.l);
-    absl::StatusOr<PedersenPokProof> pok = PedersenPokProof::Prove(
-        PedersenPokStatement{s.cap_t}, PedersenPokWitness{s.sigma, s.l},
-        s.Ctx(3, s.self, 0), rng);
+    absl::StatusOr<PedersenPokProof> pok = CommitSigma(s, rng);
     if (!pok.ok()) return pok.status();
     v1::PresignRound3 bc;
-    Scalar sent_delta = s.delta;
-    if (s.config.testing != nullptr && s.config.testing->wrong_delta) {
-      sent_delta = sent_delta + Scalar::One();
-    }
-    if (s.config.testing != nullptr && s.config.testing->broadcast_delta) {
-      sent_delta = *s.config.testing->broadcast_delta;
-    }
-    bc.set_delta(EncodeSc(sent_delta));
-    s.sent_delta = sent_delta;
+    bc.set_delta(EncodeSc(s.delta));
     bc.set_cap_t(EncodePt(s.cap_t));
     bc.set_pedersen_pok(SerializeEmbedded(pok->ToProto()));
     std::array<uint8_t, 32> received_digest =
         ReceivedMtaDigestOf(s, s.self, s.received_gamma);
     bc.set_received_mta_digest(
         std::string(received_digest.begin(), received_digest.end()));
-    s.Tamper(3, 0, bc);
     RoundOutput out;
     out.outbound.push_back(Message::Broadcast(SerializePayload(bc)));
     out.next = NewPresignRound3(s_);

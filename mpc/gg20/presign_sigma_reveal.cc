@@ -213,7 +213,6 @@ absl::StatusOr<RoundOutput> SigmaRevealOutput(
     b->set_to(m);
     b->set_point(EncodePt(masks[m]));
   }
-  s.Tamper(5, 0, rev);
   RoundOutput out;
   out.outbound.push_back(round::Message::Broadcast(SerializePayload(rev)));
   const Point g = Point::Generator();
@@ -236,7 +235,6 @@ absl::StatusOr<RoundOutput> SigmaRevealOutput(
       e->set_to(j);
       e->set_pi_log_star(SerializeEmbedded(zk::PiLogStarProofToProto(*proof)));
     }
-    s.Tamper(5, v, d);
     out.outbound.push_back(round::Message::Direct(v, SerializePayload(d)));
   }
   out.next = std::make_unique<PresignSigmaReveal>(state);

@@ -8,6 +8,8 @@
 #include "mpc/gg20/presign_internal.h"
 #include "mpc/mta/mta.h"
 #include "mpc/transcript/transcript.h"
+#include "mpc/zk/pi_aff_g.h"
+#include "nitro_tss/mpc/v1/gg20.pb.h"
 
 namespace nitro_tss::mpc::gg20::presign_detail {
 
@@ -122,6 +124,46 @@ absl::Status CheckRound2Responses(
                            CulpritCode::kBadProof);
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<mta::BobResult> BobMta(const PresignState& s, PartyId j,
+                                      const Scalar& x, RandomSource& rng) {
+  const PartyPublicInfo& alice = s.Info(j);
+  return mta::BobRespond(alice.paillier, alice.ring_pedersen, *s.ks->paillier,
+                         s.peers.at(j).cap_k, x, Point::Generator(),
+                         s.Ctx(2, s.self, j), rng, s.Table(j), s.Pool(j));
+}
+
+v1::PresignRound2Direct KeepBobResponses(PresignState& s, PartyId j,
+                                         mta::BobResult gamma,
+                                         mta::BobResult w) {
+  v1::PresignRound2Direct d;
+  auto set = [](const mta::MtaResponse& r, std::string* d_out,
+                std::string* f_out, std::string* proof_out) {
+    *d_out = EncodeInt(r.cap_d);
+    *f_out = EncodeInt(r.cap_f);
+    *proof_out = SerializeEmbedded(zk::PiAffGProofToProto(r.aff_g_proof));
+  };
+  set(gamma.response, d.mutable_d_gamma(), d.mutable_f_gamma(),
+      d.mutable_pi_aff_gamma());
+  set(w.response, d.mutable_d_w(), d.mutable_f_w(), d.mutable_pi_aff_w());
+  MtaBob& bob = s.bob[j];
+  bob.beta_gamma = gamma.beta;
+  bob.f_gamma = d.f_gamma();
+  bob.beta_w = w.beta;
+  bob.f_w = d.f_w();
+  bob.y_w = std::move(w.y);
+  bob.f_w_nonce = std::move(w.f_nonce);
+  return d;
+}
+
+absl::StatusOr<PedersenPokProof> CommitSigma(PresignState& s,
+                                             RandomSource& rng) {
+  s.l = Scalar::Random(rng);
+  s.cap_t = PedersenCommit(s.sigma, s.l);
+  return PedersenPokProof::Prove(PedersenPokStatement{s.cap_t},
+                                 PedersenPokWitness{s.sigma, s.l},
+                                 s.Ctx(3, s.self, 0), rng);
 }
 
 // ------------------------------------------------------- identification
