@@ -150,15 +150,11 @@ std::string CodeName(grpc::StatusCode code) {
 
 std::string MethodLabel(absl::string_view full_method) {
   static constexpr absl::string_view kHost = "/nitro_tss.host.v1.Host/";
-  static constexpr absl::string_view kHealth = "/grpc.health.v1.Health/";
   if (absl::StartsWith(full_method, kHost)) {
     absl::string_view m = full_method.substr(kHost.size());
     if (m == "PutBlob" || m == "GetBlob" || m == "GetCredentials") {
       return std::string(m);
     }
-  } else if (absl::StartsWith(full_method, kHealth)) {
-    absl::string_view m = full_method.substr(kHealth.size());
-    if (m == "Check" || m == "Watch") return absl::StrCat("Health.", m);
   }
   return "other";
 }

@@ -2,8 +2,9 @@
 // /metrics on a configured address (loopback in practice):
 //
 //   nitro_host_service_requests_total{method,code}   host-service RPCs
-//       (method: PutBlob, GetBlob, GetCredentials, Health.Check,
-//        Health.Watch or "other"; code: the gRPC status code name)
+//       (method: PutBlob, GetBlob, GetCredentials or "other"; code: the
+//       gRPC status code name). gRPC's built-in grpc.health.v1 service
+//       does not pass through server interceptors and is not counted.
 //   nitro_host_proxy_connections_active{direction,proxy}         gauge
 //   nitro_host_proxy_connections_opened_total{direction,proxy}
 //   nitro_host_proxy_connections_refused_total{direction,proxy,reason}

@@ -21,6 +21,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "nitro_tss/host/v1/host.grpc.pb.h"
 #include "node/host/proxy_address.h"
 #include "node/vsock/grpc_fd.h"
