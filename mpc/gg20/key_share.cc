@@ -39,7 +39,8 @@ std::vector<uint32_t> KeyShare::PartyIds() const {
 }
 
 KeyId ComputeKeyId(uint32_t threshold, const Point& public_key,
-                   absl::Span<const PartyPublicInfo> parties) {
+                   absl::Span<const PartyPublicInfo> parties,
+                   absl::Span<const uint8_t> policy_digest) {
   Transcript t("nitro-tss/gg20/key-id/v1");
   t.AppendU64("version", kKeyShareVersion);
   t.AppendU64("threshold", threshold);
@@ -54,6 +55,8 @@ KeyId ComputeKeyId(uint32_t threshold, const Point& public_key,
     t.AppendBigInt("rp_t", p.ring_pedersen.t());
     t.AppendBytes("identity_key", p.identity_key);
   }
+  // Keys without a policy keep the ids they always had.
+  if (!policy_digest.empty()) t.AppendBytes("policy_digest", policy_digest);
   std::vector<uint8_t> c = t.ChallengeBytes("key_id", 32);
   KeyId id;
   std::copy(c.begin(), c.end(), id.begin());
@@ -65,6 +68,10 @@ v1::KeySharePublic KeyShare::PublicToProto() const {
   out.set_version(kKeyShareVersion);
   out.set_threshold(threshold);
   out.set_public_key(EncodePt(public_key));
+  if (!policy_digest.empty()) {
+    out.set_policy_digest(
+        std::string(policy_digest.begin(), policy_digest.end()));
+  }
   for (const PartyPublicInfo& p : parties) {
     v1::PartyPublic* pp = out.add_parties();
     pp->set_id(p.id);
@@ -217,7 +224,14 @@ absl::StatusOr<KeyShare> KeyShare::FromRecord(const v1::KeyShareRecord& rec) {
   absl::StatusOr<std::array<uint8_t, 32>> kid =
       DecodeDigest(rec.key_id(), kWhat, "key_id");
   if (!kid.ok()) return kid.status();
-  ks.key_id = ComputeKeyId(ks.threshold, ks.public_key, ks.parties);
+  if (!rec.public_().policy_digest().empty() &&
+      rec.public_().policy_digest().size() != 32) {
+    return Bad("policy_digest must be empty or 32 bytes");
+  }
+  ks.policy_digest.assign(rec.public_().policy_digest().begin(),
+                          rec.public_().policy_digest().end());
+  ks.key_id =
+      ComputeKeyId(ks.threshold, ks.public_key, ks.parties, ks.policy_digest);
   if (sodium_memcmp(ks.key_id.data(), kid->data(), 32) != 0) {
     return Bad("key id does not match the public data");
   }

@@ -58,6 +58,9 @@ struct KeyShare {
   Point public_key;                      // Y
   std::vector<PartyPublicInfo> parties;  // sorted by id
   Scalar secret_share;                   // x_self
+  // Empty, or 32 bytes bound at DKG (KeygenConfig::policy_digest): the
+  // digest of the key's approval policy. Part of the key id.
+  std::vector<uint8_t> policy_digest;
   std::shared_ptr<const PaillierPrivateKey> paillier;
   std::shared_ptr<const RingPedersenSecret> ring_pedersen;
 
@@ -115,8 +118,10 @@ struct KeyShare {
 
 // Hash of the public data (threshold, public key, every party's id, public
 // share, Paillier N and ring-Pedersen parameters), domain-separated.
+// A non-empty `policy_digest` (32 bytes) is bound too.
 KeyId ComputeKeyId(uint32_t threshold, const Point& public_key,
-                   absl::Span<const PartyPublicInfo> parties);
+                   absl::Span<const PartyPublicInfo> parties,
+                   absl::Span<const uint8_t> policy_digest = {});
 
 // Validates a public record: version, 1 <= t < n <= kMaxParties, ids
 // non-zero/distinct/sorted, points valid, moduli exactly 2048 bits, Y equal

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "mpc/gg20/codec.h"
 #include "mpc/gg20/keygen_proofs.h"
+#include "mpc/gg20/keygen_state.h"
 #include "mpc/gg20/payloads.h"
 #include "mpc/gg20/protocol_context.h"
 #include "mpc/primes/safe_prime.h"
@@ -19,8 +20,29 @@
 #include "mpc/zk/schnorr.h"
 
 namespace nitro_tss::mpc::gg20 {
+
+namespace keygen_detail {
+
+std::array<uint8_t, 32> CommitmentOf(const KeygenState& s, PartyId party,
+                                     absl::Span<const uint8_t> decommit_bytes) {
+  Transcript t("nitro-tss/gg20/keygen-commit/v1");
+  t.AppendBytes("session", s.config.session_id);
+  t.AppendBytes("config", s.config_digest);
+  t.AppendU64("party", party);
+  t.AppendBytes("decommit", decommit_bytes);
+  std::vector<uint8_t> c = t.ChallengeBytes("commitment", 32);
+  std::array<uint8_t, 32> out;
+  std::copy(c.begin(), c.end(), out.begin());
+  return out;
+}
+
+}  // namespace keygen_detail
+
 namespace {
 
+using keygen_detail::CommitmentOf;
+using keygen_detail::KeygenState;
+using keygen_detail::PeerData;
 using round::AbortOutput;
 using round::CulpritCode;
 using round::DirectAbortOutput;
@@ -34,49 +56,6 @@ absl::Status Bad(absl::string_view msg) {
 }
 absl::Status Prefixed(const absl::Status& st) {
   return absl::InvalidArgumentError(absl::StrCat("keygen: ", st.message()));
-}
-
-struct PeerData {
-  std::vector<Point> vss;  // t+1
-  std::optional<PaillierPublicKey> paillier;
-  std::optional<RingPedersenParams> ring_pedersen;
-};
-
-struct KeygenState {
-  KeygenConfig config;
-  ProtocolContext ctx;
-  std::vector<uint8_t> config_digest;
-  std::vector<Scalar> ids;  // Scalar ids, same order as config.parties
-  FeldmanDealing dealing;
-  v1::KeygenDecommit decommit;
-  std::map<PartyId, std::array<uint8_t, 32>> commitments;
-  std::map<PartyId, PeerData> peers;
-  Scalar x;  // own final share
-  Point public_key;
-  std::map<PartyId, Point> public_shares;
-  std::shared_ptr<KeyShare> key_share;
-
-  ProofContext Ctx(uint32_t round, PartyId prover, PartyId verifier) const {
-    return ctx.Proof(round, prover, verifier);
-  }
-  void Tamper(uint32_t round, PartyId to, google::protobuf::Message& m) const {
-    if (config.testing != nullptr && config.testing->tamper) {
-      config.testing->tamper(round, to, m);
-    }
-  }
-};
-
-std::array<uint8_t, 32> CommitmentOf(const KeygenState& s, PartyId party,
-                                     absl::Span<const uint8_t> decommit_bytes) {
-  Transcript t("nitro-tss/gg20/keygen-commit/v1");
-  t.AppendBytes("session", s.config.session_id);
-  t.AppendBytes("config", s.config_digest);
-  t.AppendU64("party", party);
-  t.AppendBytes("decommit", decommit_bytes);
-  std::vector<uint8_t> c = t.ChallengeBytes("commitment", 32);
-  std::array<uint8_t, 32> out;
-  std::copy(c.begin(), c.end(), out.begin());
-  return out;
 }
 
 absl::StatusOr<std::string> SchnorrBytes(const Point& x_point,
@@ -218,11 +197,12 @@ class KeygenRound3
                                               identity});
       }
     }
-    ks->key_id = ComputeKeyId(ks->threshold, ks->public_key, ks->parties);
+    ks->policy_digest = s_->config.policy_digest;
+    ks->key_id = ComputeKeyId(ks->threshold, ks->public_key, ks->parties,
+                              ks->policy_digest);
     s_->key_share = ks;
     v1::KeygenConfirm confirm;
     confirm.set_key_id(std::string(ks->key_id.begin(), ks->key_id.end()));
-    s_->Tamper(4, 0, confirm);
     RoundOutput out;
     out.outbound.push_back(Message::Broadcast(SerializePayload(confirm)));
     out.next = std::make_unique<KeygenRound4>(s_);
@@ -313,7 +293,6 @@ class KeygenRound2
         s_->public_shares.at(cfg.self), s_->x, s_->Ctx(3, cfg.self, 0), rng);
     if (!sch.ok()) return sch.status();
     proof.set_schnorr_x(*sch);
-    s_->Tamper(3, 0, proof);
     out.outbound.push_back(Message::Broadcast(SerializePayload(proof)));
     for (PartyId j : cfg.parties) {
       if (j == cfg.self) continue;
@@ -323,7 +302,6 @@ class KeygenRound2
           s_->Ctx(3, cfg.self, j), rng);
       if (!pf.ok()) return pf.status();
       fac.set_pi_fac(*pf);
-      s_->Tamper(3, j, fac);
       out.outbound.push_back(Message::Direct(j, SerializePayload(fac)));
     }
     out.next = std::make_unique<KeygenRound3>(s_);
@@ -376,7 +354,6 @@ class KeygenRound1
       if (j == cfg.self) continue;
       v1::KeygenShare share;
       share.set_share(EncodeSc(s_->dealing.shares[i].value));
-      s_->Tamper(2, j, share);
       out.outbound.push_back(Message::Direct(j, SerializePayload(share)));
       sodium_memzero(share.mutable_share()->data(), share.share().size());
     }
@@ -402,12 +379,9 @@ class KeygenRound0 : public round::FirstRound {
   explicit KeygenRound0(std::shared_ptr<KeygenState> s) : s_(std::move(s)) {}
   absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
     const KeygenConfig& cfg = s_->config;
-    const size_t degree =
-        cfg.threshold +
-        (cfg.testing != nullptr ? cfg.testing->extra_vss_degree : 0);
     Scalar u = Scalar::RandomNonZero(rng);
     absl::StatusOr<FeldmanDealing> dealing =
-        FeldmanShare(u, degree, s_->ids, rng);
+        FeldmanShare(u, cfg.threshold, s_->ids, rng);
     if (!dealing.ok()) return dealing.status();
     s_->dealing = *std::move(dealing);
     v1::KeygenDecommit& d = s_->decommit;
@@ -434,7 +408,6 @@ class KeygenRound0 : public round::FirstRound {
         *cfg.material.ring_pedersen, s_->Ctx(2, cfg.self, 0), rng);
     if (!pprm.ok()) return pprm.status();
     d.set_pi_prm(*pprm);
-    s_->Tamper(2, 0, d);
     v1::KeygenCommit commit;
     const std::string decommit_bytes = SerializeEmbedded(d);
     std::array<uint8_t, 32> c = CommitmentOf(
@@ -443,7 +416,6 @@ class KeygenRound0 : public round::FirstRound {
             reinterpret_cast<const uint8_t*>(decommit_bytes.data()),
             decommit_bytes.size()));
     commit.set_commitment(std::string(c.begin(), c.end()));
-    s_->Tamper(1, 0, commit);
     RoundOutput out;
     out.outbound.push_back(Message::Broadcast(SerializePayload(commit)));
     out.next = std::make_unique<KeygenRound1>(s_);
@@ -541,6 +513,9 @@ std::vector<uint8_t> KeygenConfigDigest(const KeygenConfig& config) {
   Transcript t("nitro-tss/gg20/keygen-config/v1");
   t.AppendBytes("session", config.session_id);
   t.AppendU64("threshold", config.threshold);
+  if (!config.policy_digest.empty()) {
+    t.AppendBytes("policy_digest", config.policy_digest);
+  }
   t.AppendU64("parties", sorted.size());
   for (PartyId p : sorted) {
     t.AppendU64("id", p);
@@ -581,8 +556,8 @@ absl::StatusOr<KeygenMaterial> GenerateKeygenMaterial(
   return m;
 }
 
-absl::StatusOr<std::unique_ptr<round::Session>> NewKeygenSession(
-    const KeygenConfig& config, RandomSource& rng) {
+absl::StatusOr<keygen_detail::KeygenSessionParts>
+keygen_detail::NewKeygenSessionParts(const KeygenConfig& config) {
   const size_t n = config.parties.size();
   if (n < 2 || n > kMaxParties) {
     return Bad(absl::StrCat("party count ", n, " out of range [2, ",
@@ -602,6 +577,9 @@ absl::StatusOr<std::unique_ptr<round::Session>> NewKeygenSession(
     return Bad("Paillier / ring-Pedersen material missing");
   }
   if (config.identity == nullptr) return Bad("identity key missing");
+  if (!config.policy_digest.empty() && config.policy_digest.size() != 32) {
+    return Bad("policy_digest must be empty or 32 bytes");
+  }
   if (config.identity_keys.size() != n) {
     return Bad("identity_keys must hold one key per party");
   }
@@ -634,8 +612,13 @@ absl::StatusOr<std::unique_ptr<round::Session>> NewKeygenSession(
   sc.identity_keys = config.identity_keys;
   sc.config_digest = state->config_digest;
   sc.judge = std::make_shared<KeygenJudge>(state);
-  return round::Session::Create(std::move(sc),
-                                std::make_unique<KeygenRound0>(state), rng);
+  return keygen_detail::KeygenSessionParts{
+      std::move(sc), std::make_unique<KeygenRound0>(state), state};
+}
+
+absl::StatusOr<std::unique_ptr<round::Session>> NewKeygenSession(
+    const KeygenConfig& config, RandomSource& rng) {
+  return CreateSession(keygen_detail::NewKeygenSessionParts(config), rng);
 }
 
 }  // namespace nitro_tss::mpc::gg20

@@ -24,7 +24,6 @@
 
 #include "absl/status/statusor.h"
 #include "mpc/gg20/key_share.h"
-#include "mpc/gg20/testing_hooks.h"
 #include "mpc/paillier/paillier.h"
 #include "mpc/ringpedersen/ring_pedersen.h"
 #include "mpc/round/round.h"
@@ -48,12 +47,6 @@ absl::StatusOr<KeygenMaterial> GenerateKeygenMaterial(
     RandomSource& rng, int threads = 1,
     bool separate_ring_pedersen_modulus = true);
 
-struct KeygenTestingOptions {
-  TamperHook tamper;
-  // Deal a polynomial of degree t + extra_vss_degree (threshold raising).
-  size_t extra_vss_degree = 0;
-};
-
 struct KeygenConfig {
   std::vector<uint8_t> session_id;
   round::PartyId self = 0;
@@ -68,7 +61,12 @@ struct KeygenConfig {
   // signed with them, and complaints about direct messages are verifiable.
   std::shared_ptr<const round::PartyIdentityKey> identity;
   std::map<round::PartyId, round::IdentityPublicKey> identity_keys;
-  const KeygenTestingOptions* testing = nullptr;  // tests only
+  // Optional (empty or 32 bytes): what the key is bound to besides its
+  // parties, e.g. the digest of its approval policy (node/approval). Every
+  // party must start with the same value (it enters the configuration
+  // digest: a party configured differently aborts the DKG naming no one); it
+  // is kept in every KeyShare and bound into the key id.
+  std::vector<uint8_t> policy_digest = {};
 };
 
 // The digest every party of a DKG must agree on: protocol, session id,

@@ -96,8 +96,8 @@ Presignature::~Presignature() {
   sigma_.Wipe();
 }
 
-absl::StatusOr<std::unique_ptr<round::Session>> NewPresignSession(
-    const PresignConfig& config, RandomSource& rng) {
+absl::StatusOr<presign_detail::PresignSessionParts>
+presign_detail::NewPresignSessionParts(const PresignConfig& config) {
   if (!config.key_share) return Bad("key share missing");
   const KeyShare& ks = *config.key_share;
   std::vector<PartyId> signers = config.signers;
@@ -159,8 +159,13 @@ absl::StatusOr<std::unique_ptr<round::Session>> NewPresignSession(
   for (PartyId p : signers) sc.identity_keys[p] = ks.Party(p)->identity_key;
   sc.config_digest = PresignConfigDigest(config);
   sc.judge = presign_detail::NewPresignJudge(state);
-  return round::Session::Create(std::move(sc),
-                                presign_detail::NewPresignRound0(state), rng);
+  return presign_detail::PresignSessionParts{
+      std::move(sc), presign_detail::NewPresignRound0(state), state};
+}
+
+absl::StatusOr<std::unique_ptr<round::Session>> NewPresignSession(
+    const PresignConfig& config, RandomSource& rng) {
+  return CreateSession(presign_detail::NewPresignSessionParts(config), rng);
 }
 
 }  // namespace nitro_tss::mpc::gg20

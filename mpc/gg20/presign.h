@@ -6,9 +6,11 @@
 //     (direct) Πenc of K_i against the recipient's ring-Pedersen params;
 //   2 (broadcast) the opening of Γ_i; (direct to j) MtA for k_j·γ_i and
 //     MtAwc for k_j·w_i (w_i = λ_i·x_i, plus the derivation tweak at the
-//     lowest signer), each D = K_j^x·enc_j(β), F = enc_i(β) with Πaff-g
+//     lowest signer), each D = K_j^x·enc_j(y), F = enc_i(y) with Πaff-g
 //     against Γ_i resp. W_i = λ_i·X_i (computed by everyone from public
-//     data);
+//     data); Bob's share is β = −y. Every MtA step runs through
+//     mpc/mta/mta.h (K and its Πenc, Bob's response, Alice's check and
+//     decryption, and the judge's and reveal rounds' re-checks);
 //   3 (broadcast) δ_i, T_i = σ_i·G + l_i·H with a Pedersen proof of
 //     knowledge;
 //   4 (broadcast) R̄_i = k_i·R and S_i = σ_i·R with the equality proof
@@ -39,13 +41,11 @@
 #include <array>
 #include <map>
 #include <memory>
-#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "mpc/curve/secp256k1.h"
 #include "mpc/gg20/key_share.h"
-#include "mpc/gg20/testing_hooks.h"
 #include "mpc/round/round.h"
 #include "mpc/zk/zk_params.h"
 
@@ -95,27 +95,6 @@ class Presignature {
   bool used_ = false;
 };
 
-struct PresignTestingOptions {
-  TamperHook tamper;
-  // Bob's MtA mask β sampled 2^extra bits larger than ±2^ℓ' and proven with
-  // the unchecked prover (Alpha-Rays style out-of-range value).
-  size_t mta_beta_extra_bits = 0;
-  // If set, only the MtA towards this Alice gets the oversized β.
-  std::optional<round::PartyId> mta_beta_extra_bits_only_to;
-  // Adds 1 to the broadcast δ_i (proofs stay valid: phase-5 check fails).
-  bool wrong_delta = false;
-  // Adds 1 to σ_i after the MtA (T_i, its proofs and S_i stay consistent
-  // with the wrong value: the Σ S_j = Y' check fails, round 5 reveals σ).
-  bool wrong_sigma = false;
-  // Broadcasts this δ_i instead of the computed one (e.g. one that makes
-  // Σ δ_j = 0).
-  std::optional<Scalar> broadcast_delta;
-  // Broadcasts R̄_i = (k_i + 1)·R and proves it with the honest Πlog-rp
-  // prover for k_i + 1 (and the μ of the round-1 Πenc), whose S still
-  // commits to k_i: every verifier's ring-Pedersen equation fails.
-  bool r_bar_with_other_k = false;
-};
-
 // Optional precomputation for the prover side; it changes no message's
 // distribution and no check. Per peer: a RingPedersenTable for the peer's
 // ring-Pedersen parameters (built once per key, ~6 MB each, reused by every
@@ -140,7 +119,6 @@ struct PresignConfig {
   // KeyShare::PeerTable is used (built on the key's first presignature
   // unless KeyShare::BuildPeerTables ran at load).
   std::shared_ptr<PresignAccelerators> accelerators;
-  const PresignTestingOptions* testing = nullptr;  // tests only
   // Required: this party's identity key (its public half must be the one the
   // key share binds to this party). Every message is signed with it; the
   // co-signers' keys come from the key share.

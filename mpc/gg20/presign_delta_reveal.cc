@@ -10,14 +10,8 @@
 #include "mpc/gg20/payloads.h"
 #include "mpc/gg20/presign_internal.h"
 #include "mpc/gg20/presign_state.h"
+#include "mpc/mta/mta.h"
 #include "mpc/round/typed_round.h"
-#include "mpc/zk/equality.h"
-#include "mpc/zk/pedersen_pok.h"
-#include "mpc/zk/pi_aff_g.h"
-#include "mpc/zk/pi_enc.h"
-#include "mpc/zk/pi_log_rp.h"
-#include "mpc/zk/pi_log_star.h"
-#include "mpc/zk/zk_params.h"
 #include "nitro_tss/mpc/v1/gg20.pb.h"
 
 namespace nitro_tss::mpc::gg20::presign_detail {
@@ -48,8 +42,8 @@ class PresignDeltaReveal
                 ? OwnCiphertext(s.received_gamma.at(j).f)
                 : EntryFor(broadcasts().at(m).received, s.signers, m, j).f);
       }
-      absl::StatusOr<BigInt> c = DeltaCiphertext(nj, s.peers.at(j).cap_k,
-                                                 rev.gamma, d_received, f_sent);
+      absl::StatusOr<BigInt> c = mta::ShareSumCiphertext(
+          nj, s.peers.at(j).cap_k, rev.gamma, d_received, f_sent);
       if (!c.ok()) return c.status();
       absl::StatusOr<BigInt> opened =
           nj.EncryptWithNonce(rev.delta_plain, rev.delta_nonce);
@@ -140,8 +134,8 @@ absl::StatusOr<RoundOutput> DeltaRevealOutput(
     e->set_f_gamma(g.f);
     e->set_pi_aff_gamma(g.proof);
   }
-  absl::StatusOr<BigInt> c =
-      DeltaCiphertext(sk.public_key(), s.cap_k, s.gamma, d_received, f_sent);
+  absl::StatusOr<BigInt> c = mta::ShareSumCiphertext(
+      sk.public_key(), s.cap_k, s.gamma, d_received, f_sent);
   if (!c.ok()) return c.status();
   absl::StatusOr<BigInt> m = sk.DecryptSigned(*c);
   if (!m.ok()) return m.status();
@@ -157,7 +151,6 @@ absl::StatusOr<RoundOutput> DeltaRevealOutput(
   rev.set_gamma(EncodeSc(s.gamma));
   rev.set_delta_plain(EncodeInt(*m));
   rev.set_delta_nonce(EncodeInt(r));
-  s.Tamper(round, 0, rev);
   RoundOutput out;
   out.outbound.push_back(round::Message::Broadcast(SerializePayload(rev)));
   out.next = std::make_unique<PresignDeltaReveal>(state, round);

@@ -9,14 +9,9 @@
 #include "mpc/gg20/payloads.h"
 #include "mpc/gg20/presign_internal.h"
 #include "mpc/gg20/presign_state.h"
+#include "mpc/mta/mta.h"
 #include "mpc/round/typed_round.h"
-#include "mpc/zk/equality.h"
-#include "mpc/zk/pedersen_pok.h"
-#include "mpc/zk/pi_aff_g.h"
-#include "mpc/zk/pi_enc.h"
 #include "mpc/zk/pi_log_rp.h"
-#include "mpc/zk/pi_log_star.h"
-#include "mpc/zk/zk_params.h"
 #include "nitro_tss/mpc/v1/gg20.pb.h"
 
 namespace nitro_tss::mpc::gg20::presign_detail {
@@ -46,9 +41,9 @@ class PresignJudge : public round::ComplaintJudge {
       absl::StatusOr<BigInt> cap_k = AccusedK(c);
       if (!cap_k.ok()) return cap_k.status();
       if (cap_k->IsZero()) return False("pi_enc decodes and no K was sent");
-      zk::PiEncStatement st{accused.paillier, complainer.ring_pedersen, *cap_k};
-      absl::Status v = zk::VerifyPiEnc(
-          st, d->pi_enc, s.Ctx(1, c.accused, c.complainer), nullptr);
+      absl::Status v = mta::BobVerifyRequest(
+          accused.paillier, complainer.ring_pedersen, nullptr, *cap_k,
+          d->pi_enc, s.Ctx(1, c.accused, c.complainer));
       if (!v.ok()) {
         return Guilty(CulpritCode::kBadProof,
                       absl::StrCat("presign: ", v.message()));
@@ -80,33 +75,10 @@ class PresignJudge : public round::ComplaintJudge {
       }
       const BigInt& k_c =
           c.complainer == s.self ? s.cap_k : s.peers.at(c.complainer).cap_k;
-      zk::PiAffGVerifierSecrets none{nullptr, nullptr};
-      zk::PiAffGStatement st_g{complainer.paillier,
-                               accused.paillier,
-                               complainer.ring_pedersen,
-                               k_c,
-                               d->d_gamma,
-                               d->f_gamma,
-                               Point::Generator(),
-                               gamma};
-      const ProofContext ctx = s.Ctx(2, c.accused, c.complainer);
-      if (absl::Status v = zk::VerifyPiAffG(st_g, d->aff_gamma, ctx, none);
-          !v.ok()) {
-        return Guilty(CulpritCode::kBadProof,
-                      absl::StrCat("presign: mta gamma: ", v.message()));
-      }
-      zk::PiAffGStatement st_w{complainer.paillier,
-                               accused.paillier,
-                               complainer.ring_pedersen,
-                               k_c,
-                               d->d_w,
-                               d->f_w,
-                               Point::Generator(),
-                               s.w_points.at(c.accused)};
-      if (absl::Status v = zk::VerifyPiAffG(st_w, d->aff_w, ctx, none);
-          !v.ok()) {
-        return Guilty(CulpritCode::kBadProof,
-                      absl::StrCat("presign: mta w: ", v.message()));
+      if (absl::Status st = CheckRound2Responses(s, c.accused, c.complainer,
+                                                 k_c, gamma, *d, {});
+          !st.ok()) {
+        return Guilty(st);
       }
       if (c.evidence.empty()) return False("both Πaff-g verify");
       return JudgeOpening(c, complainer.paillier, *d);
@@ -168,7 +140,8 @@ class PresignJudge : public round::ComplaintJudge {
   }
 
   // The complainer's opening of D_gamma or D_w: a valid opening to an α
-  // outside ±2^(ℓ'+ε+1) proves the accused's response out of range.
+  // outside mpc/mta's bound (mta::AlphaInRange) proves the accused's
+  // response out of range.
   Verdict JudgeOpening(const Case& c, const PaillierPublicKey& alice,
                        const PresignRound2DirectPayload& d) const {
     v1::PresignMtaOpening pb;
@@ -194,7 +167,7 @@ class PresignJudge : public round::ComplaintJudge {
     if (!enc.ok() || *enc != target) {
       return False("the opening does not match D");
     }
-    if (zk::InSignedRange(*plain, zk::kEllPrime + zk::kEpsilon + 1)) {
+    if (mta::AlphaInRange(*plain)) {
       return False("the opened alpha is in range");
     }
     return Guilty(CulpritCode::kBadShare,

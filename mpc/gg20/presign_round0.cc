@@ -10,14 +10,9 @@
 #include "mpc/gg20/payloads.h"
 #include "mpc/gg20/presign_internal.h"
 #include "mpc/gg20/presign_state.h"
+#include "mpc/mta/mta.h"
 #include "mpc/round/typed_round.h"
-#include "mpc/zk/equality.h"
-#include "mpc/zk/pedersen_pok.h"
-#include "mpc/zk/pi_aff_g.h"
 #include "mpc/zk/pi_enc.h"
-#include "mpc/zk/pi_log_rp.h"
-#include "mpc/zk/pi_log_star.h"
-#include "mpc/zk/zk_params.h"
 #include "nitro_tss/mpc/v1/gg20.pb.h"
 
 namespace nitro_tss::mpc::gg20::presign_detail {
@@ -35,9 +30,8 @@ class PresignRound0 : public round::FirstRound {
     std::string salt(32, '\0');
     rng.Fill(reinterpret_cast<uint8_t*>(salt.data()), salt.size());
     s.gamma_salt = salt;
-    BigInt k_int = s.k.ToBigInt();
     absl::StatusOr<PaillierEncryption> enc =
-        s.ks->paillier->Encrypt(k_int, rng);
+        mta::AliceEncrypt(*s.ks->paillier, s.k, rng);
     if (!enc.ok()) return enc.status();
     s.cap_k = enc->ciphertext;
     s.rho = enc->nonce;
@@ -47,25 +41,21 @@ class PresignRound0 : public round::FirstRound {
     std::array<uint8_t, 32> c =
         GammaCommitment(s, s.self, s.gamma_point, s.gamma_salt);
     bc.set_gamma_commitment(std::string(c.begin(), c.end()));
-    s.Tamper(1, 0, bc);
     out.outbound.push_back(Message::Broadcast(SerializePayload(bc)));
     for (PartyId j : s.signers) {
       if (j == s.self) continue;
-      zk::PiEncStatement st{s.OwnPaillier(), s.Info(j).ring_pedersen, s.cap_k};
-      // μ of this proof's S is kept for the round-4 Πlog-rp to j.
-      BigInt& mu = s.enc_mu[j];
-      absl::StatusOr<zk::PiEncProof> proof = zk::ProvePiEnc(
-          st,
-          zk::PiEncWitness{k_int, s.rho, s.ks->paillier.get(), s.Table(j), &mu},
-          s.Ctx(1, s.self, j), rng);
-      if (!proof.ok()) return proof.status();
-      s.own_pi_enc_s[j] = proof->cap_s;
+      // Πenc of K against j's ring-Pedersen parameters; the μ of its S is
+      // kept for the round-4 Πlog-rp to j.
+      absl::StatusOr<mta::MtaRequest> request =
+          mta::AliceRequest(*s.ks->paillier, *enc, s.k, s.Info(j).ring_pedersen,
+                            s.Ctx(1, s.self, j), rng, s.Table(j), &s.enc_mu[j]);
+      if (!request.ok()) return request.status();
+      s.own_pi_enc_s[j] = request->enc_proof.cap_s;
       v1::PresignRound1Direct d;
-      d.set_pi_enc(SerializeEmbedded(zk::PiEncProofToProto(*proof)));
-      s.Tamper(1, j, d);
+      d.set_pi_enc(
+          SerializeEmbedded(zk::PiEncProofToProto(request->enc_proof)));
       out.outbound.push_back(Message::Direct(j, SerializePayload(d)));
     }
-    k_int.Wipe();
     out.next = NewPresignRound1(s_);
     return out;
   }

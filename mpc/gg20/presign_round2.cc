@@ -11,14 +11,10 @@
 #include "mpc/gg20/payloads.h"
 #include "mpc/gg20/presign_internal.h"
 #include "mpc/gg20/presign_state.h"
+#include "mpc/mta/mta.h"
 #include "mpc/round/typed_round.h"
-#include "mpc/zk/equality.h"
 #include "mpc/zk/pedersen_pok.h"
 #include "mpc/zk/pi_aff_g.h"
-#include "mpc/zk/pi_enc.h"
-#include "mpc/zk/pi_log_rp.h"
-#include "mpc/zk/pi_log_star.h"
-#include "mpc/zk/zk_params.h"
 #include "nitro_tss/mpc/v1/gg20.pb.h"
 
 namespace nitro_tss::mpc::gg20::presign_detail {
@@ -59,79 +55,49 @@ class PresignRound2 : public round::TypedRound<PresignRound2Payload,
     Scalar sigma = s.k * s.w;
     for (auto& [j, peer] : s.peers) {
       const PresignRound2DirectPayload& p = directs().at(j);
-      const PartyPublicInfo& info = s.Info(j);
-      zk::PiAffGStatement st_g{
-          s.OwnPaillier(), info.paillier, s.OwnRp(),          s.cap_k,
-          p.d_gamma,       p.f_gamma,     Point::Generator(), peer.gamma};
-      absl::Status v =
-          zk::VerifyPiAffG(st_g, p.aff_gamma, s.Ctx(2, j, s.self), secrets);
-      if (!v.ok()) {
-        return DirectAbortOutput(
-            j, CulpritCode::kBadProof,
-            absl::StrCat("presign: mta gamma: ", v.message()));
+      if (absl::Status v = CheckRound2Responses(s, j, s.self, s.cap_k,
+                                                peer.gamma, p, secrets);
+          !v.ok()) {
+        return DirectAbortOutput(j, CulpritCode::kBadProof, v.message());
       }
-      zk::PiAffGStatement st_w{
-          s.OwnPaillier(), info.paillier, s.OwnRp(),          s.cap_k,
-          p.d_w,           p.f_w,         Point::Generator(), s.w_points.at(j)};
-      v = zk::VerifyPiAffG(st_w, p.aff_w, s.Ctx(2, j, s.self), secrets);
-      if (!v.ok()) {
-        return DirectAbortOutput(j, CulpritCode::kBadProof,
-                                 absl::StrCat("presign: mta w: ", v.message()));
-      }
-      absl::StatusOr<BigInt> alpha_g = sk.DecryptSigned(p.d_gamma);
+      absl::StatusOr<BigInt> alpha_g = mta::AliceDecrypt(sk, p.d_gamma);
       if (!alpha_g.ok()) return alpha_g.status();
-      absl::StatusOr<BigInt> alpha_w = sk.DecryptSigned(p.d_w);
+      absl::StatusOr<BigInt> alpha_w = mta::AliceDecrypt(sk, p.d_w);
       if (!alpha_w.ok()) return alpha_w.status();
-      // What a Bob whose Πaff-g verified can reach: |k·x + y| <=
-      // 2^(2ℓ+ε) + 2^(ℓ'+ε) < 2^(ℓ'+ε+1).
-      if (!zk::InSignedRange(*alpha_g, zk::kEllPrime + zk::kEpsilon + 1)) {
+      if (!mta::AlphaInRange(*alpha_g)) {
         return DirectAbortOutput(
             j, CulpritCode::kBadShare, "presign: mta alpha out of range",
             MtaOpeningEvidence(sk, 1, p.d_gamma, *alpha_g));
       }
-      if (!zk::InSignedRange(*alpha_w, zk::kEllPrime + zk::kEpsilon + 1)) {
+      if (!mta::AlphaInRange(*alpha_w)) {
         return DirectAbortOutput(j, CulpritCode::kBadShare,
                                  "presign: mta alpha out of range",
                                  MtaOpeningEvidence(sk, 2, p.d_w, *alpha_w));
       }
+      // α + β = k·x (mod q) for each MtA, Alice's and Bob's sides.
       const MtaBob& bob = s.bob.at(j);
-      delta = delta + Scalar::FromBigIntReduce(*alpha_g) -
-              Scalar::FromBigIntReduce(bob.beta_gamma);
-      sigma = sigma + Scalar::FromBigIntReduce(*alpha_w) -
-              Scalar::FromBigIntReduce(bob.beta_w);
+      delta = delta + Scalar::FromBigIntReduce(*alpha_g) + bob.beta_gamma;
+      sigma = sigma + Scalar::FromBigIntReduce(*alpha_w) + bob.beta_w;
     }
-    // β_w (and F_w's nonce) stay until round 4: the σ reveal needs them.
-    for (auto& [j, bob] : s.bob) bob.beta_gamma.Wipe();
-    if (s.config.testing != nullptr && s.config.testing->wrong_sigma) {
-      sigma = sigma + Scalar::One();
+    // y_w (and F_w's nonce) stay until round 4: the σ reveal needs them.
+    for (auto& [j, bob] : s.bob) {
+      bob.beta_gamma.Wipe();
+      bob.beta_w.Wipe();
     }
     s.delta = delta;
     s.sigma = sigma;
     delta.Wipe();
     sigma.Wipe();
-    s.l = Scalar::Random(rng);
-    s.cap_t = PedersenCommit(s.sigma, s.l);
-    absl::StatusOr<PedersenPokProof> pok = PedersenPokProof::Prove(
-        PedersenPokStatement{s.cap_t}, PedersenPokWitness{s.sigma, s.l},
-        s.Ctx(3, s.self, 0), rng);
+    absl::StatusOr<PedersenPokProof> pok = CommitSigma(s, rng);
     if (!pok.ok()) return pok.status();
     v1::PresignRound3 bc;
-    Scalar sent_delta = s.delta;
-    if (s.config.testing != nullptr && s.config.testing->wrong_delta) {
-      sent_delta = sent_delta + Scalar::One();
-    }
-    if (s.config.testing != nullptr && s.config.testing->broadcast_delta) {
-      sent_delta = *s.config.testing->broadcast_delta;
-    }
-    bc.set_delta(EncodeSc(sent_delta));
-    s.sent_delta = sent_delta;
+    bc.set_delta(EncodeSc(s.delta));
     bc.set_cap_t(EncodePt(s.cap_t));
     bc.set_pedersen_pok(SerializeEmbedded(pok->ToProto()));
     std::array<uint8_t, 32> received_digest =
         ReceivedMtaDigestOf(s, s.self, s.received_gamma);
     bc.set_received_mta_digest(
         std::string(received_digest.begin(), received_digest.end()));
-    s.Tamper(3, 0, bc);
     RoundOutput out;
     out.outbound.push_back(Message::Broadcast(SerializePayload(bc)));
     out.next = NewPresignRound3(s_);

@@ -36,7 +36,7 @@ class PresignRound3
     // taken out of the state and wiped on every exit of this function.
     std::map<PartyId, BigInt> enc_mu = std::move(s.enc_mu);
     s.enc_mu.clear();
-    Scalar delta = s.sent_delta;  // == s.delta unless a test cheats
+    Scalar delta = s.delta;
     Point gamma = s.gamma_point;
     for (auto& [j, p] : s.peers) {
       delta = delta + p.delta;
@@ -51,13 +51,7 @@ class PresignRound3
       s.WipeSecrets();
       return DeltaRevealOutput(s_, 4);
     }
-    // k used for R̄_i and its Πlog-rp proofs (k_i + 1 only when a test
-    // makes this party cheat; the Πenc S still commits to k_i).
-    Scalar k_r_bar = s.k;
-    if (s.config.testing != nullptr && s.config.testing->r_bar_with_other_k) {
-      k_r_bar = k_r_bar + Scalar::One();
-    }
-    Point r_bar = s.big_r.Mul(k_r_bar);
+    Point r_bar = s.big_r.Mul(s.k);
     s.own_r_bar = r_bar;
     Point cap_s = s.big_r.Mul(s.sigma);
     absl::StatusOr<EqualityProof> eq = EqualityProof::Prove(
@@ -69,10 +63,8 @@ class PresignRound3
     bc.set_r_bar(EncodePt(r_bar));
     bc.set_cap_s(EncodePt(cap_s));
     bc.set_equality(SerializeEmbedded(eq->ToProto()));
-    s.Tamper(4, 0, bc);
     out.outbound.push_back(Message::Broadcast(SerializePayload(bc)));
-    BigInt k_int = k_r_bar.ToBigInt();
-    k_r_bar.Wipe();
+    BigInt k_int = s.k.ToBigInt();
     for (PartyId j : s.signers) {
       if (j == s.self) continue;
       auto mu = enc_mu.find(j);
@@ -87,7 +79,6 @@ class PresignRound3
       if (!proof.ok()) return proof.status();
       v1::PresignRound4Direct d;
       d.set_pi_log_rp(SerializeEmbedded(zk::PiLogRpProofToProto(*proof)));
-      s.Tamper(4, j, d);
       out.outbound.push_back(Message::Direct(j, SerializePayload(d)));
     }
     k_int.Wipe();

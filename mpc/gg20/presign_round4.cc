@@ -68,7 +68,7 @@ class PresignRound4 : public round::TypedRound<PresignRound4Payload,
       // Every S_j is tied to T_j, every R̄_j to K_j, and δ is consistent:
       // some party used a σ_j that is not k_j·w_j plus its MtAwc shares.
       // Discard the presignature and identify it in the σ reveal round
-      // (which still needs k_i and β_w).
+      // (which still needs k_i, y_w and its F nonce).
       s.sigma.Wipe();
       s.w.Wipe();
       s.l.Wipe();

@@ -79,7 +79,7 @@ class PresignSigmaReveal
     std::map<PartyId, std::map<PartyId, Point>> mask;  // [bob][alice]
     k_of[s.self] = s.k;
     for (const auto& [j, bob] : s.bob) {
-      mask[s.self][j] = Point::MulBase(Scalar::FromBigIntReduce(bob.beta_w));
+      mask[s.self][j] = Point::MulBase(Scalar::FromBigIntReduce(bob.y_w));
     }
     for (const auto& [i, rev] : broadcasts()) {
       k_of[i] = Scalar::FromBigIntReduce(rev.k_plain);
@@ -104,7 +104,7 @@ class PresignSigmaReveal
            "presign: sigma_i is not k_i*w_i plus its MtAwc shares "
            "(k*S_i != k_i*Y' + sum_j (B_ji - B_ij))"});
     }
-    // k and k_of wipe themselves; the state's own k and β_w are long-lived.
+    // k and k_of wipe themselves; the state's own k and y_w are long-lived.
     for (auto& [j, bob] : s.bob) bob.Wipe();
     s.k.Wipe();
     if (culprits.empty()) {
@@ -208,12 +208,11 @@ absl::StatusOr<RoundOutput> SigmaRevealOutput(
     e->set_d_w(got.d);
     e->set_f_w(got.f);
     e->set_pi_aff_w(got.proof);
-    masks[m] = Point::MulBase(Scalar::FromBigIntReduce(s.bob.at(m).beta_w));
+    masks[m] = Point::MulBase(Scalar::FromBigIntReduce(s.bob.at(m).y_w));
     v1::MtawcMaskPoint* b = rev.add_masks();
     b->set_to(m);
     b->set_point(EncodePt(masks[m]));
   }
-  s.Tamper(5, 0, rev);
   RoundOutput out;
   out.outbound.push_back(round::Message::Broadcast(SerializePayload(rev)));
   const Point g = Point::Generator();
@@ -228,7 +227,7 @@ absl::StatusOr<RoundOutput> SigmaRevealOutput(
       st.ell = zk::kEllPrime;
       absl::StatusOr<zk::PiLogStarProof> proof = zk::ProvePiLogStar(
           st,
-          zk::PiLogStarWitness{bob.beta_w, bob.f_w_nonce, s.ks->paillier.get(),
+          zk::PiLogStarWitness{bob.y_w, bob.f_w_nonce, s.ks->paillier.get(),
                                s.Table(v)},
           MaskProofContext(s, s.self, v, j), rng);
       if (!proof.ok()) return proof.status();
@@ -236,7 +235,6 @@ absl::StatusOr<RoundOutput> SigmaRevealOutput(
       e->set_to(j);
       e->set_pi_log_star(SerializeEmbedded(zk::PiLogStarProofToProto(*proof)));
     }
-    s.Tamper(5, v, d);
     out.outbound.push_back(round::Message::Direct(v, SerializePayload(d)));
   }
   out.next = std::make_unique<PresignSigmaReveal>(state);

@@ -6,8 +6,10 @@
 
 #include "mpc/gg20/codec.h"
 #include "mpc/gg20/presign_internal.h"
+#include "mpc/mta/mta.h"
 #include "mpc/transcript/transcript.h"
 #include "mpc/zk/pi_aff_g.h"
+#include "nitro_tss/mpc/v1/gg20.pb.h"
 
 namespace nitro_tss::mpc::gg20::presign_detail {
 
@@ -97,25 +99,76 @@ absl::Status CheckRound2Direct(const PresignState& s, const Message& msg,
   return CheckCiphertext(v.f_w, bob, "f_w");
 }
 
+absl::Status CheckRound2Responses(
+    const PresignState& s, PartyId bob, PartyId alice, const BigInt& alice_k,
+    const Point& bob_gamma, const PresignRound2DirectPayload& v,
+    const zk::PiAffGVerifierSecrets& alice_secrets) {
+  const PartyPublicInfo& a = s.Info(alice);
+  const PaillierPublicKey& bob_key = s.Info(bob).paillier;
+  const Point g = Point::Generator();
+  const ProofContext ctx = s.Ctx(2, bob, alice);
+  if (absl::Status st = mta::VerifyResponse(
+          mta::ResponseStatement{a.paillier, a.ring_pedersen, bob_key, alice_k,
+                                 g, bob_gamma},
+          v.d_gamma, v.f_gamma, v.aff_gamma, ctx, alice_secrets);
+      !st.ok()) {
+    return WithCulpritCode(Bad(absl::StrCat("mta gamma: ", st.message())),
+                           CulpritCode::kBadProof);
+  }
+  if (absl::Status st = mta::VerifyResponse(
+          mta::ResponseStatement{a.paillier, a.ring_pedersen, bob_key, alice_k,
+                                 g, s.w_points.at(bob)},
+          v.d_w, v.f_w, v.aff_w, ctx, alice_secrets);
+      !st.ok()) {
+    return WithCulpritCode(Bad(absl::StrCat("mta w: ", st.message())),
+                           CulpritCode::kBadProof);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<mta::BobResult> BobMta(const PresignState& s, PartyId j,
+                                      const Scalar& x, RandomSource& rng) {
+  const PartyPublicInfo& alice = s.Info(j);
+  return mta::BobRespond(alice.paillier, alice.ring_pedersen, *s.ks->paillier,
+                         s.peers.at(j).cap_k, x, Point::Generator(),
+                         s.Ctx(2, s.self, j), rng, s.Table(j), s.Pool(j));
+}
+
+v1::PresignRound2Direct KeepBobResponses(PresignState& s, PartyId j,
+                                         mta::BobResult gamma,
+                                         mta::BobResult w) {
+  v1::PresignRound2Direct d;
+  auto set = [](const mta::MtaResponse& r, std::string* d_out,
+                std::string* f_out, std::string* proof_out) {
+    *d_out = EncodeInt(r.cap_d);
+    *f_out = EncodeInt(r.cap_f);
+    *proof_out = SerializeEmbedded(zk::PiAffGProofToProto(r.aff_g_proof));
+  };
+  set(gamma.response, d.mutable_d_gamma(), d.mutable_f_gamma(),
+      d.mutable_pi_aff_gamma());
+  set(w.response, d.mutable_d_w(), d.mutable_f_w(), d.mutable_pi_aff_w());
+  MtaBob& bob = s.bob[j];
+  bob.beta_gamma = gamma.beta;
+  bob.f_gamma = d.f_gamma();
+  bob.beta_w = w.beta;
+  bob.f_w = d.f_w();
+  bob.y_w = std::move(w.y);
+  bob.f_w_nonce = std::move(w.f_nonce);
+  return d;
+}
+
+absl::StatusOr<PedersenPokProof> CommitSigma(PresignState& s,
+                                             RandomSource& rng) {
+  s.l = Scalar::Random(rng);
+  s.cap_t = PedersenCommit(s.sigma, s.l);
+  return PedersenPokProof::Prove(PedersenPokStatement{s.cap_t},
+                                 PedersenPokWitness{s.sigma, s.l},
+                                 s.Ctx(3, s.self, 0), rng);
+}
+
 // ------------------------------------------------------- identification
 // Reveal rounds: only reached when a combined value fails (Σ R̄_j != G,
 // δ = 0, R = identity: the δ reveal; Σ S_j != Y': the σ reveal).
-
-// C_j = K_j^γ_j · Π_m D_{j<-m} · Π_m F_{m<-j}^-1 mod N_j².
-absl::StatusOr<BigInt> DeltaCiphertext(const PaillierPublicKey& nj,
-                                       const BigInt& cap_k, const Scalar& gamma,
-                                       const std::vector<BigInt>& d_received,
-                                       const std::vector<BigInt>& f_sent) {
-  const BigInt& n2 = nj.n_squared();
-  BigInt c = BigInt::PowMod(cap_k, gamma.ToBigInt(), n2);
-  for (const BigInt& d : d_received) c = BigInt::ModMul(c, d, n2);
-  for (const BigInt& f : f_sent) {
-    absl::StatusOr<BigInt> inv = BigInt::ModInverse(f, n2);
-    if (!inv.ok()) return inv.status();
-    c = BigInt::ModMul(c, *inv, n2);
-  }
-  return c;
-}
 
 // A revealed Paillier opening under `key`: the centered plaintext
 // (|m| < N/2, else "<plain_field> out of range (|m| >= N/2)") and a nonce in
@@ -155,16 +208,11 @@ absl::Status VerifyReportedResponse(const PresignState& s, PartyId alice,
       !st.ok()) {
     return st;
   }
-  const Point g = Point::Generator();
-  zk::PiAffGStatement st{a.paillier,
-                         s.Info(bob).paillier,
-                         a.ring_pedersen,
-                         s.peers.at(alice).cap_k,
-                         r.d,
-                         r.f,
-                         g,
-                         x_point};
-  if (absl::Status v = zk::VerifyPiAffG(st, r.proof, s.Ctx(2, bob, alice));
+  if (absl::Status v = mta::VerifyResponse(
+          mta::ResponseStatement{a.paillier, a.ring_pedersen,
+                                 s.Info(bob).paillier, s.peers.at(alice).cap_k,
+                                 Point::Generator(), x_point},
+          r.d, r.f, r.proof, s.Ctx(2, bob, alice));
       !v.ok()) {
     return WithCulpritCode(
         Bad(absl::StrCat("revealed ", label, " response of ", bob,

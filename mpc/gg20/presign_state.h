@@ -11,7 +11,13 @@
 //   presign_judge.cc         third-party judging of complaints
 // presign.cc keeps the public API (presign.h).
 //
-// Secrets: the own k_i, γ_i, σ_i, l_i, w_i, ρ and Bob's β / F-nonce live in
+// NewPresignSession (presign.h) is the production entry point. The session's
+// parts (NewPresignSessionParts) and the helpers below are also used by the
+// test-only cheating rules in mpc/testing/gg20_cheats.h, which wrap the first
+// round (mpc/testing/rules.h) and read or change this state around the
+// rounds; the rounds themselves carry no test hook.
+//
+// Secrets: the own k_i, γ_i, σ_i, l_i, w_i, ρ and Bob's β, y_w, F-nonce live in
 // PresignState, which outlives the rounds (the judge holds it), so they are
 // wiped explicitly when the presignature is produced or discarded
 // (PresignState::WipeSecrets); a round's received values (decoded payloads)
@@ -34,8 +40,11 @@
 #include "mpc/gg20/payloads.h"
 #include "mpc/gg20/presign.h"
 #include "mpc/gg20/protocol_context.h"
+#include "mpc/mta/mta.h"
 #include "mpc/round/round.h"
+#include "mpc/zk/pedersen_pok.h"
 #include "mpc/zk/zk_params.h"
+#include "nitro_tss/mpc/v1/gg20.pb.h"
 
 namespace nitro_tss::mpc::gg20::presign_detail {
 
@@ -57,16 +66,20 @@ inline absl::Status Prefixed(const absl::Status& st) {
   return absl::InvalidArgumentError(absl::StrCat("presign: ", st.message()));
 }
 
-struct MtaBob {  // this party as Bob towards Alice j
-  BigInt beta_gamma, beta_w;
-  std::string f_gamma;  // F = enc_i(β) sent with the k·γ response
-  // F = enc_i(β_w; f_w_nonce) sent with the k·w response, kept (with β_w)
-  // until the presignature is produced, for the σ reveal round.
+// This party as Bob towards Alice j (mpc/mta BobRespond, sign convention
+// of mpc/mta/mta.h: F = enc_i(y), Bob's share β = −y mod q).
+struct MtaBob {
+  Scalar beta_gamma, beta_w;  // Bob's shares, wiped in round 2
+  std::string f_gamma;        // F sent with the k·γ response
+  // F = enc_i(y_w; f_w_nonce) sent with the k·w response, kept with its
+  // opening until the presignature is produced, for the σ reveal round
+  // (mask point y_w·G and its Πlog* against F).
   std::string f_w;
-  BigInt f_w_nonce;
+  BigInt y_w, f_w_nonce;
   void Wipe() {
     beta_gamma.Wipe();
     beta_w.Wipe();
+    y_w.Wipe();
     f_w_nonce.Wipe();
   }
 };
@@ -101,8 +114,9 @@ struct PresignState {
   Scalar w;                           // own w_i
   Point public_key;                   // Y'
   // Own secrets.
-  Scalar k, gamma, sigma, l, delta, sent_delta;
-  BigInt rho;  // nonce of K_i
+  Scalar k, gamma, sigma, l;
+  Scalar delta;  // δ_i as broadcast in round 3 (public)
+  BigInt rho;    // nonce of K_i
   // Per verifier j: the randomness μ of the S = s_j^k t_j^μ of the round-1
   // Πenc sent to j, for the round-4 Πlog-rp on that S. Moved out and wiped
   // in round 3's Finalize (BigInt wipes on destruction, also on abort).
@@ -125,11 +139,6 @@ struct PresignState {
 
   ProofContext Ctx(uint32_t round, PartyId prover, PartyId verifier) const {
     return ctx.Proof(round, prover, verifier);
-  }
-  void Tamper(uint32_t round, PartyId to, google::protobuf::Message& m) const {
-    if (config.testing != nullptr && config.testing->tamper) {
-      config.testing->tamper(round, to, m);
-    }
   }
   const PartyPublicInfo& Info(PartyId id) const { return *ks->Party(id); }
   const zk::RingPedersenTable* Table(PartyId id) const {
@@ -200,11 +209,15 @@ absl::Status CheckRound2(const PresignState& s, PartyId from,
 absl::Status CheckRound2Direct(const PresignState& s, const Message& msg,
                                const PresignRound2DirectPayload& v);
 
-// C_j = K_j^γ_j · Π_m D_{j<-m} · Π_m F_{m<-j}^-1 mod N_j².
-absl::StatusOr<BigInt> DeltaCiphertext(const PaillierPublicKey& nj,
-                                       const BigInt& cap_k, const Scalar& gamma,
-                                       const std::vector<BigInt>& d_received,
-                                       const std::vector<BigInt>& f_sent);
+// Round 2 direct: Bob's two MtA responses to Alice, each Πaff-g
+// (mta::VerifyResponse) against Alice's K (`alice_k`) and the point Bob
+// binds: Γ_bob (`bob_gamma`; "presign: mta gamma: ...") and W_bob
+// ("presign: mta w: ..."), code kBadProof. `alice_secrets`: Alice's own
+// (CRT) in the round, none when judging a complaint.
+absl::Status CheckRound2Responses(
+    const PresignState& s, PartyId bob, PartyId alice, const BigInt& alice_k,
+    const Point& bob_gamma, const PresignRound2DirectPayload& v,
+    const zk::PiAffGVerifierSecrets& alice_secrets);
 
 // A revealed Paillier opening under `key`: the centered plaintext
 // (|m| < N/2, else "<plain_field> out of range (|m| >= N/2)") and a nonce in
@@ -240,6 +253,24 @@ const T& EntryFor(const std::vector<T>& list,
   return list.at(idx);
 }
 
+// Bob's side of the MtA towards Alice j for the multiplicand x (γ_i or
+// w_i): mta::BobRespond with j's keys and K_j, this party's accelerators
+// for j, round-2 context (round 1).
+absl::StatusOr<mta::BobResult> BobMta(const PresignState& s, PartyId j,
+                                      const Scalar& x, RandomSource& rng);
+
+// Keeps what this party needs of its two responses to j (s.bob[j]: the
+// shares β, the F's, y_w and F_w's nonce) and returns j's round-2 direct
+// payload carrying them (round 1).
+v1::PresignRound2Direct KeepBobResponses(PresignState& s, PartyId j,
+                                         mta::BobResult gamma,
+                                         mta::BobResult w);
+
+// T_i = σ_i·G + l_i·H for a fresh l_i (kept in s) and its Pedersen PoK
+// (round 2, from s.sigma).
+absl::StatusOr<PedersenPokProof> CommitSigma(PresignState& s,
+                                             RandomSource& rng);
+
 // The rounds (each in its own file), in protocol order. Round 0 is the
 // session's first round; each later one is made by its predecessor.
 std::unique_ptr<round::Round> NewPresignRound0(std::shared_ptr<PresignState> s);
@@ -257,6 +288,13 @@ absl::StatusOr<RoundOutput> SigmaRevealOutput(
     const std::shared_ptr<PresignState>& state, RandomSource& rng);
 std::shared_ptr<const round::ComplaintJudge> NewPresignJudge(
     std::shared_ptr<const PresignState> s);
+
+using PresignSessionParts = SessionParts<PresignState>;
+
+// NewPresignSession's validation (same errors) and assembly, without
+// creating the session (presign.cc).
+absl::StatusOr<PresignSessionParts> NewPresignSessionParts(
+    const PresignConfig& config);
 
 }  // namespace nitro_tss::mpc::gg20::presign_detail
 

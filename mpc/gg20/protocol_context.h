@@ -1,13 +1,18 @@
 // What every GG20 protocol's rounds share about their session: the session
 // id, protocol name, this party, the participants, and the proof contexts
-// (session id, protocol, round, prover, verifier) their proofs are bound to.
+// (session id, protocol, round, prover, verifier) their proofs are bound to;
+// and a validated session's parts before the session is created.
 #ifndef NITRO_TSS_MPC_GG20_PROTOCOL_CONTEXT_H_
 #define NITRO_TSS_MPC_GG20_PROTOCOL_CONTEXT_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "mpc/math/random.h"
 #include "mpc/round/round.h"
 #include "mpc/transcript/transcript.h"
 
@@ -34,6 +39,27 @@ struct ProtocolContext {
     return c;
   }
 };
+
+// A validated session before it is created: its engine configuration, its
+// first round (round 0) and the state its rounds (and its judge) share.
+// NewKeygenSession / NewPresignSession create the session from it at once;
+// the test-only cheating rules (mpc/testing/gg20_cheats.h) wrap `first` and
+// keep `state` first.
+template <typename State>
+struct SessionParts {
+  round::SessionConfig session;
+  std::unique_ptr<round::Round> first;
+  std::shared_ptr<State> state;
+};
+
+// round::Session::Create from `parts` (or its error).
+template <typename State>
+absl::StatusOr<std::unique_ptr<round::Session>> CreateSession(
+    absl::StatusOr<SessionParts<State>> parts, RandomSource& rng) {
+  if (!parts.ok()) return parts.status();
+  return round::Session::Create(std::move(parts->session),
+                                std::move(parts->first), rng);
+}
 
 }  // namespace nitro_tss::mpc::gg20
 

@@ -7,11 +7,6 @@
 #include "mpc/zk/zk_params.h"
 
 namespace nitro_tss::mpc::mta {
-namespace {
-
-constexpr size_t kAlphaBoundBits = zk::kEllPrime + zk::kEpsilon + 1;
-
-}  // namespace
 
 absl::StatusOr<PaillierEncryption> AliceEncrypt(
     const PaillierPrivateKey& alice_key, const Scalar& k, RandomSource& rng) {
@@ -25,11 +20,11 @@ absl::StatusOr<MtaRequest> AliceRequest(
     const PaillierPrivateKey& alice_key, const PaillierEncryption& encryption,
     const Scalar& k, const RingPedersenParams& bob_params,
     const ProofContext& context, RandomSource& rng,
-    const zk::RingPedersenTable* bob_table) {
+    const zk::RingPedersenTable* bob_table, BigInt* mu_out) {
   BigInt k_int = k.ToBigInt();
   zk::PiEncStatement st{alice_key.public_key(), bob_params,
                         encryption.ciphertext};
-  zk::PiEncWitness w{k_int, encryption.nonce, &alice_key, bob_table};
+  zk::PiEncWitness w{k_int, encryption.nonce, &alice_key, bob_table, mu_out};
   absl::StatusOr<zk::PiEncProof> proof = zk::ProvePiEnc(st, w, context, rng);
   k_int.Wipe();
   if (!proof.ok()) return proof.status();
@@ -39,10 +34,11 @@ absl::StatusOr<MtaRequest> AliceRequest(
 absl::Status BobVerifyRequest(const PaillierPublicKey& alice_key,
                               const RingPedersenParams& bob_params,
                               const RingPedersenSecret* bob_secret,
-                              const MtaRequest& request,
+                              const BigInt& cap_k,
+                              const zk::PiEncProof& enc_proof,
                               const ProofContext& context) {
-  zk::PiEncStatement st{alice_key, bob_params, request.cap_k};
-  return zk::VerifyPiEnc(st, request.enc_proof, context, bob_secret);
+  zk::PiEncStatement st{alice_key, bob_params, cap_k};
+  return zk::VerifyPiEnc(st, enc_proof, context, bob_secret);
 }
 
 namespace {
@@ -90,12 +86,14 @@ absl::StatusOr<BobResult> Respond(
                 : zk::ProvePiAffG(st, w, context, rng);
   Scalar beta = Scalar::FromBigIntReduce(-y);
   x_int.Wipe();
-  y.Wipe();
   rho.Wipe();
   nonce.r_to_n.Wipe();
   enc_y.Wipe();
-  cap_f->nonce.Wipe();
-  if (!proof.ok()) return proof.status();
+  if (!proof.ok()) {
+    y.Wipe();
+    cap_f->nonce.Wipe();
+    return proof.status();
+  }
 
   BobResult out;
   out.response.cap_d = std::move(cap_d);
@@ -103,6 +101,8 @@ absl::StatusOr<BobResult> Respond(
   out.response.cap_x = cap_x;
   out.response.aff_g_proof = *std::move(proof);
   out.beta = std::move(beta);
+  out.y = std::move(y);
+  out.f_nonce = std::move(cap_f->nonce);
   return out;
 }
 
@@ -118,6 +118,46 @@ absl::StatusOr<BobResult> BobRespond(
                  zk::kEllPrime, /*unchecked=*/false, alice_table, alice_nonces);
 }
 
+absl::Status VerifyResponse(const ResponseStatement& statement,
+                            const BigInt& cap_d, const BigInt& cap_f,
+                            const zk::PiAffGProof& proof,
+                            const ProofContext& context,
+                            const zk::PiAffGVerifierSecrets& alice_secrets) {
+  zk::PiAffGStatement st{statement.alice_key,
+                         statement.bob_key,
+                         statement.alice_params,
+                         statement.cap_k,
+                         cap_d,
+                         cap_f,
+                         statement.base,
+                         statement.cap_x};
+  return zk::VerifyPiAffG(st, proof, context, alice_secrets);
+}
+
+absl::StatusOr<BigInt> AliceDecrypt(const PaillierPrivateKey& alice_key,
+                                    const BigInt& cap_d) {
+  return alice_key.DecryptSigned(cap_d);
+}
+
+bool AlphaInRange(const BigInt& alpha) {
+  return zk::InSignedRange(alpha, kAlphaBoundBits);
+}
+
+absl::StatusOr<BigInt> ShareSumCiphertext(const PaillierPublicKey& key,
+                                          const BigInt& cap_k, const Scalar& x,
+                                          const std::vector<BigInt>& d_received,
+                                          const std::vector<BigInt>& f_sent) {
+  const BigInt& n2 = key.n_squared();
+  BigInt c = BigInt::PowMod(cap_k, x.ToBigInt(), n2);
+  for (const BigInt& d : d_received) c = BigInt::ModMul(c, d, n2);
+  for (const BigInt& f : f_sent) {
+    absl::StatusOr<BigInt> inv = BigInt::ModInverse(f, n2);
+    if (!inv.ok()) return inv.status();
+    c = BigInt::ModMul(c, *inv, n2);
+  }
+  return c;
+}
+
 absl::StatusOr<AliceResult> AliceFinalize(
     const PaillierPrivateKey& alice_key, const RingPedersenParams& alice_params,
     const RingPedersenSecret* alice_secret, const PaillierPublicKey& bob_key,
@@ -127,12 +167,11 @@ absl::StatusOr<AliceResult> AliceFinalize(
     return absl::InvalidArgumentError(
         "mta: X does not match the expected point");
   }
-  zk::PiAffGStatement st{
-      alice_key.public_key(), bob_key,        alice_params, cap_k,
-      response.cap_d,         response.cap_f, base,         response.cap_x};
-  absl::Status verified =
-      zk::VerifyPiAffG(st, response.aff_g_proof, context,
-                       zk::PiAffGVerifierSecrets{&alice_key, alice_secret});
+  absl::Status verified = VerifyResponse(
+      ResponseStatement{alice_key.public_key(), alice_params, bob_key, cap_k,
+                        base, response.cap_x},
+      response.cap_d, response.cap_f, response.aff_g_proof, context,
+      zk::PiAffGVerifierSecrets{&alice_key, alice_secret});
   if (!verified.ok()) return verified;
 
   absl::StatusOr<Scalar> alpha =
@@ -150,17 +189,18 @@ absl::StatusOr<BobResult> BobRespondWithOversizedMask(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
     const PaillierPrivateKey& bob_key, const BigInt& cap_k, const Scalar& x,
     const Point& base, const ProofContext& context, RandomSource& rng,
-    size_t extra_bits) {
+    size_t extra_bits, const zk::RingPedersenTable* alice_table,
+    zk::PaillierNoncePool* alice_nonces) {
   return Respond(alice_key, alice_params, bob_key, cap_k, x, base, context, rng,
-                 zk::kEllPrime + extra_bits, /*unchecked=*/true, nullptr,
-                 nullptr);
+                 zk::kEllPrime + extra_bits, /*unchecked=*/true, alice_table,
+                 alice_nonces);
 }
 
 absl::StatusOr<Scalar> DecryptAlpha(const PaillierPrivateKey& alice_key,
                                     const BigInt& cap_d) {
-  absl::StatusOr<BigInt> alpha = alice_key.DecryptSigned(cap_d);
+  absl::StatusOr<BigInt> alpha = AliceDecrypt(alice_key, cap_d);
   if (!alpha.ok()) return alpha.status();
-  if (!zk::InSignedRange(*alpha, kAlphaBoundBits)) {
+  if (!AlphaInRange(*alpha)) {
     alpha->Wipe();
     return absl::InvalidArgumentError("mta: alpha out of range");
   }

@@ -10,15 +10,29 @@
 //              β = −y mod q                          (BobRespond)
 //   3. Alice:  checks Πaff-g (and X if she expects a specific point),
 //              α = dec(D) centered, |α| <= 2^(ℓ'+ε+1), α mod q
-//                                                    (AliceFinalize)
+//                                                    (AliceFinalize, or its
+//              steps VerifyResponse, AliceDecrypt, AlphaInRange)
 //
 // Then α + β = k·x (mod q). MtA for k·γ binds X = Γ = γ·G; MtAwc for k·w
 // binds X = W = w·G (Alice passes the W she computed from public data as
 // `expected_x`). The base point g is G unless a caller needs another.
 //
+// Sign convention (also on GG20 presign's wire, protos gg20.proto): D and F
+// carry Bob's mask y itself (D = K^x·enc(y), F = enc(y)) and Bob's share is
+// β = −y; a party's sum of shares is therefore the plaintext of
+// K^x · Π D · Π F^-1 (ShareSumCiphertext), and a mask point revealed for
+// identification is y·G.
+//
+// GG20 presigning (mpc/gg20/presign_round*.cc) runs every MtA through these
+// functions: its payloads carry the same values (K once per party; Πenc,
+// D, F and Πaff-g per peer) in its own messages, so the standalone wire
+// format below (MtaRequestToProto, ...) is not what presign sends.
+//
 // No I/O; randomness is injected. Secrets (k, x, y, nonces) are wiped.
 #ifndef NITRO_TSS_MPC_MTA_MTA_H_
 #define NITRO_TSS_MPC_MTA_MTA_H_
+
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -30,6 +44,7 @@
 #include "mpc/transcript/transcript.h"
 #include "mpc/zk/pi_aff_g.h"
 #include "mpc/zk/pi_enc.h"
+#include "mpc/zk/zk_params.h"
 #include "nitro_tss/mpc/v1/mta_proofs.pb.h"
 
 namespace nitro_tss::mpc::mta {
@@ -48,10 +63,15 @@ struct MtaResponse {
   zk::PiAffGProof aff_g_proof;
 };
 
-// Bob's output: the message for Alice and his additive share β = −y mod q.
+// Bob's output: the message for Alice, his additive share β = −y mod q,
+// and the opening (y, ρ_y) of F = enc_N1(y; ρ_y) for a caller that later
+// proves something about F (GG20's σ reveal: y·G with Πlog* against F).
+// y and ρ_y are secrets (BigInt wipes itself; drop them when not needed).
 struct BobResult {
   MtaResponse response;
   Scalar beta;
+  BigInt y;        // |y| <= 2^ℓ' (larger only from the test-only prover)
+  BigInt f_nonce;  // ρ_y
 };
 
 // Alice's output: her additive share α and the point X Bob bound.
@@ -69,18 +89,23 @@ absl::StatusOr<PaillierEncryption> AliceEncrypt(
 // parameters (`bob_table`: optional precomputation for them, reused across
 // sessions). `encryption` must be AliceEncrypt's output for this k (a
 // mismatch yields a proof Bob rejects). context.prover = Alice, verifier =
-// Bob.
+// Bob. `mu_out` (optional) receives the randomness μ of the proof's
+// S = s^k t^μ (a secret), for a later Πlog-rp on that S (GG20 presign
+// round 4, mpc/zk/pi_log_rp.h).
 absl::StatusOr<MtaRequest> AliceRequest(
     const PaillierPrivateKey& alice_key, const PaillierEncryption& encryption,
     const Scalar& k, const RingPedersenParams& bob_params,
     const ProofContext& context, RandomSource& rng,
-    const zk::RingPedersenTable* bob_table = nullptr);
+    const zk::RingPedersenTable* bob_table = nullptr, BigInt* mu_out = nullptr);
 
-// Bob's check of Alice's message (VerifyPiEnc; `bob_secret` optional CRT).
+// Bob's check of Alice's K and Πenc (VerifyPiEnc; `bob_secret` optional
+// CRT). A third party judging Bob's complaint makes the same check with no
+// secret.
 absl::Status BobVerifyRequest(const PaillierPublicKey& alice_key,
                               const RingPedersenParams& bob_params,
                               const RingPedersenSecret* bob_secret,
-                              const MtaRequest& request,
+                              const BigInt& cap_k,
+                              const zk::PiEncProof& enc_proof,
                               const ProofContext& context);
 
 // Bob's response to a verified K (validated again: "mta: K ...").
@@ -95,6 +120,50 @@ absl::StatusOr<BobResult> BobRespond(
     const Point& base, const ProofContext& context, RandomSource& rng,
     const zk::RingPedersenTable* alice_table = nullptr,
     zk::PaillierNoncePool* alice_nonces = nullptr);
+
+// What a response is checked against: Alice's keys, her K, and the point
+// X = x·base that Bob binds (Γ or W in GG20).
+struct ResponseStatement {
+  const PaillierPublicKey& alice_key;      // N0
+  const RingPedersenParams& alice_params;  // Alice's (N̂, s, t)
+  const PaillierPublicKey& bob_key;        // N1
+  const BigInt& cap_k;                     // K under N0
+  const Point& base;                       // g
+  const Point& cap_x;                      // X
+};
+
+// Bob's Πaff-g for (D, F) against `statement` (context.prover = Bob,
+// verifier = Alice): the part of Alice's check that needs no secret. Alice
+// passes her secrets for CRT; a third party (a complaint judge, a reveal
+// round re-checking what Alice reports) passes none. Errors are Πaff-g's
+// ("pi_aff_g: ...").
+absl::Status VerifyResponse(
+    const ResponseStatement& statement, const BigInt& cap_d,
+    const BigInt& cap_f, const zk::PiAffGProof& proof,
+    const ProofContext& context,
+    const zk::PiAffGVerifierSecrets& alice_secrets = {});
+
+// Alice's decryption of D, centered: α = k·x + y over the integers for a
+// response whose Πaff-g verified.
+absl::StatusOr<BigInt> AliceDecrypt(const PaillierPrivateKey& alice_key,
+                                    const BigInt& cap_d);
+
+// |α| <= 2^(ℓ'+ε+1): what a proof-checked Bob can reach is
+// |k·x + y| <= 2^(2ℓ+ε) + 2^(ℓ'+ε). Alice rejects anything else (a value
+// that wrapped around N0); GG20 presign shows the opening of D to third
+// parties, who apply the same bound.
+inline constexpr size_t kAlphaBoundBits = zk::kEllPrime + zk::kEpsilon + 1;
+bool AlphaInRange(const BigInt& alpha);
+
+// The ciphertext under a party's own key N of its shares of k·x summed over
+// its MtAs: K^x · Π D_m · Π F_m^-1 mod N², where K = enc_N(k) is its own,
+// D_m the responses it received as Alice (under N) and F_m = enc_N(y_m) the
+// ones it sent as Bob. Its plaintext is k·x + Σ α_m + Σ β_m over the
+// integers (β = −y), e.g. GG20's δ_i, which the δ reveal opens.
+absl::StatusOr<BigInt> ShareSumCiphertext(const PaillierPublicKey& key,
+                                          const BigInt& cap_k, const Scalar& x,
+                                          const std::vector<BigInt>& d_received,
+                                          const std::vector<BigInt>& f_sent);
 
 // Alice's finalization: verifies Πaff-g (with her Paillier key and, when
 // given, her ring-Pedersen secret for CRT), checks X against `expected_x`
@@ -116,13 +185,15 @@ absl::StatusOr<MtaResponse> MtaResponseFromProto(const v1::MtaResponse& proto);
 namespace internal {
 // A cheating Bob for adversarial tests only (e.g. GG20's Alpha-Rays test):
 // BobRespond with y drawn from ±2^(ℓ'+extra_bits) and Πaff-g made by the
-// unchecked prover. Alice must reject it (w.h.p. "pi_aff_g: z2 out of
-// range" once extra_bits >= ε + 2). Never call it in production code.
+// unchecked prover (same draws from `rng`, in the same order, as
+// BobRespond). Alice must reject it (w.h.p. "pi_aff_g: z2 out of range"
+// once extra_bits >= ε + 2). Never call it in production code.
 absl::StatusOr<BobResult> BobRespondWithOversizedMask(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
     const PaillierPrivateKey& bob_key, const BigInt& cap_k, const Scalar& x,
     const Point& base, const ProofContext& context, RandomSource& rng,
-    size_t extra_bits);
+    size_t extra_bits, const zk::RingPedersenTable* alice_table = nullptr,
+    zk::PaillierNoncePool* alice_nonces = nullptr);
 
 // AliceFinalize's last step, exposed so tests can exercise the range check
 // on its own (a Bob whose Πaff-g verifies cannot reach it): decrypts D

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status_payload.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "nitro_tss/mpc/v1/round.pb.h"
@@ -176,7 +176,10 @@ std::vector<uint8_t> SignedBytes(const Message& msg) {
 }
 
 namespace {
-constexpr char kCulpritCodeUrl[] = "nitro-tss/round/culprit-code";
+// The code a Verify error carries (common/status_payload.h).
+constexpr EnumStatusPayload<CulpritCode> kCulpritCodePayload(
+    "type.nitro-tss/mpc.round.CulpritCode", CulpritCode::kBadMessage,
+    CulpritCode::kInternal);
 }  // namespace
 
 CulpritAction ActionFor(CulpritCode code) {
@@ -225,22 +228,11 @@ absl::string_view CulpritCodeName(CulpritCode code) {
 }
 
 absl::Status WithCulpritCode(absl::Status status, CulpritCode code) {
-  if (!status.ok()) {
-    status.SetPayload(kCulpritCodeUrl,
-                      absl::Cord(std::string(1, static_cast<char>(code))));
-  }
-  return status;
+  return kCulpritCodePayload.Attach(std::move(status), code);
 }
 
 CulpritCode CulpritCodeOf(const absl::Status& status, CulpritCode fallback) {
-  auto payload = status.GetPayload(kCulpritCodeUrl);
-  if (!payload.has_value() || payload->size() != 1) return fallback;
-  const auto value = static_cast<uint8_t>((*payload)[0]);
-  if (value < static_cast<uint8_t>(CulpritCode::kBadMessage) ||
-      value > static_cast<uint8_t>(CulpritCode::kInternal)) {
-    return fallback;
-  }
-  return static_cast<CulpritCode>(value);
+  return kCulpritCodePayload.Get(status).value_or(fallback);
 }
 
 RoundOutput AbortOutput(std::vector<Culprit> culprits) {

@@ -1,15 +1,8 @@
 #include "node/attestation/errors.h"
 
-#include <cstdlib>
-
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace nitro_tss::attestation {
-namespace {
-constexpr char kPayloadUrl[] =
-    "type.nitro-tss/nitro_tss.attestation.VerifyError";
-}  // namespace
 
 const char* VerifyErrorName(VerifyError error) {
   switch (error) {
@@ -61,22 +54,12 @@ const char* VerifyErrorName(VerifyError error) {
 
 absl::Status MakeVerifyError(absl::StatusCode code, VerifyError error,
                              absl::string_view message) {
-  absl::Status status(code, absl::StrCat("attestation: ", message));
-  status.SetPayload(kPayloadUrl,
-                    absl::Cord(absl::StrCat(static_cast<int>(error))));
-  return status;
+  return kVerifyErrorPayload.Make(code, absl::StrCat("attestation: ", message),
+                                  error);
 }
 
 VerifyError GetVerifyError(const absl::Status& status) {
-  if (status.ok()) return VerifyError::kNone;
-  auto payload = status.GetPayload(kPayloadUrl);
-  if (!payload.has_value()) return VerifyError::kNone;
-  int value = 0;
-  if (!absl::SimpleAtoi(std::string(*payload), &value) || value < 0 ||
-      value > static_cast<int>(VerifyError::kUserDataMismatch)) {
-    return VerifyError::kNone;
-  }
-  return static_cast<VerifyError>(value);
+  return kVerifyErrorPayload.Get(status).value_or(VerifyError::kNone);
 }
 
 }  // namespace nitro_tss::attestation

@@ -4,7 +4,8 @@
 // starts with "attestation: " (parser/verifier/policy) or "nsm: " (NSM
 // access), and, for the parser and verifier, carries a VerifyError code in a
 // status payload so callers and tests can tell the failed check apart
-// without matching message text.
+// without matching message text. The payload is a common/status_payload.h
+// EnumStatusPayload (kVerifyErrorPayload).
 #ifndef NITRO_TSS_NODE_ATTESTATION_ERRORS_H_
 #define NITRO_TSS_NODE_ATTESTATION_ERRORS_H_
 
@@ -12,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "common/status_payload.h"
 
 namespace nitro_tss::attestation {
 
@@ -39,6 +41,11 @@ enum class VerifyError {
   kPublicKeyMismatch = 19,       // expected public_key absent or different
   kUserDataMismatch = 20,        // expected user_data absent or different
 };
+
+// The VerifyError payload of attestation statuses (kNone is never attached).
+inline constexpr EnumStatusPayload<VerifyError> kVerifyErrorPayload(
+    "type.nitro-tss/nitro_tss.attestation.VerifyError", VerifyError::kMalformed,
+    VerifyError::kUserDataMismatch);
 
 // Returns a stable identifier such as "PCR_MISMATCH" for `error`.
 const char* VerifyErrorName(VerifyError error);

@@ -3,8 +3,8 @@
 // role credentials) without the client noticing.
 //
 // Sources here: fixed credentials (tests, a credentials file read by the
-// caller) and the standard environment variables. An EC2 instance-metadata
-// (IMDSv2) source is not written yet.
+// caller) and the standard environment variables; the EC2 instance-metadata
+// source (IMDSv2) is in imds_credentials.h.
 #ifndef NITRO_TSS_NODE_AWS_CREDENTIALS_H_
 #define NITRO_TSS_NODE_AWS_CREDENTIALS_H_
 

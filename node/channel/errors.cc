@@ -1,16 +1,8 @@
 #include "node/channel/errors.h"
 
-#include <optional>
-#include <string>
-
-#include "absl/strings/cord.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace nitro_tss::channel {
-namespace {
-constexpr char kPayloadUrl[] = "type.nitro-tss/channel.ChannelError";
-}  // namespace
 
 const char* ChannelErrorName(ChannelError error) {
   switch (error) {
@@ -54,20 +46,12 @@ const char* ChannelErrorName(ChannelError error) {
 
 absl::Status MakeChannelError(absl::StatusCode code, ChannelError error,
                               absl::string_view message) {
-  absl::Status status(code, absl::StrCat("channel: ", message));
-  status.SetPayload(kPayloadUrl,
-                    absl::Cord(absl::StrCat(static_cast<int>(error))));
-  return status;
+  return kChannelErrorPayload.Make(code, absl::StrCat("channel: ", message),
+                                   error);
 }
 
 ChannelError GetChannelError(const absl::Status& status) {
-  auto payload = status.GetPayload(kPayloadUrl);
-  if (!payload.has_value()) return ChannelError::kNone;
-  int value = 0;
-  if (!absl::SimpleAtoi(std::string(*payload), &value)) {
-    return ChannelError::kNone;
-  }
-  return static_cast<ChannelError>(value);
+  return kChannelErrorPayload.Get(status).value_or(ChannelError::kNone);
 }
 
 }  // namespace nitro_tss::channel

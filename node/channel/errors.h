@@ -4,12 +4,14 @@
 // starts with "channel: " and which carries a ChannelError in a status
 // payload, so callers (and tests) can tell rejections apart without matching
 // message text. Attestation failures keep the attestation component's own
-// payload as well (see node/attestation/errors.h).
+// payload as well (see node/attestation/errors.h). The payload is a
+// common/status_payload.h EnumStatusPayload (kChannelErrorPayload).
 #ifndef NITRO_TSS_NODE_CHANNEL_ERRORS_H_
 #define NITRO_TSS_NODE_CHANNEL_ERRORS_H_
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "common/status_payload.h"
 
 namespace nitro_tss::channel {
 
@@ -35,6 +37,11 @@ enum class ChannelError {
                              // key / PCR3 / PCR4 binding is not the expected
                              // one for that party (HandshakeConfig::peers)
 };
+
+// The ChannelError payload of channel statuses (kNone is never attached).
+inline constexpr EnumStatusPayload<ChannelError> kChannelErrorPayload(
+    "type.nitro-tss/channel.ChannelError", ChannelError::kMalformed,
+    ChannelError::kIdentityMismatch);
 
 // Stable identifier, e.g. "REPLAYED".
 const char* ChannelErrorName(ChannelError error);

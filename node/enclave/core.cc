@@ -10,6 +10,9 @@
 #include "mpc/gg20/sign.h"
 #include "mpc/round/identity.h"
 #include "mpc/round/round.h"
+#include "node/approval/proto.h"
+#include "node/approval/verifier.h"
+#include "node/attestation/simulated_nsm.h"
 #include "node/channel/attested.h"
 #include "node/channel/identity.h"
 #include "node/channel/session.h"
@@ -94,6 +97,10 @@ v1::SessionOutput SelfAbort(uint32_t self, uint32_t round,
 }  // namespace
 
 struct EnclaveCore::LoadedKey {
+  std::mutex mu;
+  // The key's approval policy, once a caller supplied one matching the
+  // digest bound at DKG (kept for the key's life in memory).
+  std::shared_ptr<const approval::ApprovalPolicy> policy;
   std::shared_ptr<const gg20::KeyShare> share;
   std::shared_ptr<const round::PartyIdentityKey> identity;
   std::shared_ptr<gg20::PresignAccelerators> accelerators;
@@ -108,6 +115,7 @@ struct EnclaveCore::Link {
   bool dkg = false;
   bool keygen_started = false;     // a DKG link runs one keygen
   std::shared_ptr<LoadedKey> key;  // key links
+  std::shared_ptr<const approval::ApprovalPolicy> policy;  // key links
   std::shared_ptr<const round::PartyIdentityKey> identity;
   std::unique_ptr<channel::Handshake> handshake;
   std::string own_attestation;
@@ -129,6 +137,8 @@ absl::StatusOr<std::unique_ptr<EnclaveCore>> EnclaveCore::Create(
                    channel::ChannelIdentity::Generate());
   ASSIGN_OR_RETURN(kms::RecipientKey recipient, kms::RecipientKey::Generate());
   core->recipient_ = std::make_unique<kms::RecipientKey>(std::move(recipient));
+  core->replay_cache_ = std::make_unique<approval::ReplayCache>(
+      core->deps_.limits.replay_cache_capacity);
   return core;
 }
 
@@ -211,6 +221,22 @@ absl::StatusOr<v1::OpenLinkResponse> EnclaveCore::OpenLink(
         }
       }
       link->identity = link->key->identity;
+      if (!req.has_approval_policy()) {
+        return absl::InvalidArgumentError(
+            "approval_policy: required with key_id (the key's policy)");
+      }
+      ASSIGN_OR_RETURN(approval::ApprovalPolicy policy,
+                       approval::PolicyFromProto(req.approval_policy()));
+      const approval::Digest32 digest = approval::PolicyDigest(policy);
+      if (share.policy_digest.size() != digest.size() ||
+          !std::equal(digest.begin(), digest.end(),
+                      share.policy_digest.begin())) {
+        return absl::PermissionDeniedError(
+            absl::StrCat("approval_policy: not the policy bound to key ",
+                         req.key_id(), " at DKG (digest differs)"));
+      }
+      link->policy =
+          std::make_shared<const approval::ApprovalPolicy>(std::move(policy));
       break;
     }
     default:
@@ -706,6 +732,7 @@ absl::StatusOr<std::unique_ptr<SessionRunner>> EnclaveCore::StartSession(
   // Validate the protocol's parameters before the session id is spent.
   std::shared_ptr<gg20::Presignature> presignature;
   gg20::SignRequest sign_request;
+  std::vector<uint8_t> policy_digest;
   switch (start.protocol_case()) {
     case v1::StartSession::kKeygen:
       if (!link->dkg) {
@@ -715,6 +742,18 @@ absl::StatusOr<std::unique_ptr<SessionRunner>> EnclaveCore::StartSession(
       if (link->keygen_started) {
         return absl::FailedPreconditionError(
             "keygen: this link already ran its DKG (open a new one)");
+      }
+      if (!start.keygen().has_approval_policy()) {
+        return absl::InvalidArgumentError(
+            "keygen.approval_policy: required (who approves operations on "
+            "the key)");
+      }
+      {
+        ASSIGN_OR_RETURN(
+            approval::ApprovalPolicy policy,
+            approval::PolicyFromProto(start.keygen().approval_policy()));
+        const approval::Digest32 d = approval::PolicyDigest(policy);
+        policy_digest.assign(d.begin(), d.end());
       }
       break;
     case v1::StartSession::kPresign:
@@ -754,6 +793,44 @@ absl::StatusOr<std::unique_ptr<SessionRunner>> EnclaveCore::StartSession(
       sign_request.key_id = link->key->share->key_id;
       sign_request.signers = link->parties;
       sign_request.message.assign(p.message().begin(), p.message().end());
+      // The presignature must exist and fit before approvals are spent on
+      // it; approvals come before taking it, so a refused request consumes
+      // no presignature. (Two requests racing for one presignature: only
+      // one takes it below.)
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it =
+            presignatures_.find(absl::BytesToHexString(p.presignature_id()));
+        if (it == presignatures_.end()) {
+          return absl::NotFoundError(
+              "sign.presignature_id: no such presignature here (never made, "
+              "already used, or lost in an enclave restart)");
+        }
+      }
+      {
+        using Digest = std::array<uint8_t, 32>;
+        ASSIGN_OR_RETURN(Digest digest, gg20::RequestDigest(sign_request));
+        if (!p.has_approvals()) {
+          return absl::PermissionDeniedError(
+              "sign.approvals: none (the key's policy requires a quorum)");
+        }
+        ASSIGN_OR_RETURN(approval::ApprovalBundle bundle,
+                         approval::BundleFromProto(p.approvals()));
+        approval::Digest32 d;
+        std::copy(digest.begin(), digest.end(), d.begin());
+        approval::ApprovalRequest request = approval::RequestForOperation(
+            link->key->share->key_id, approval::Operation::kSign,
+            p.hash() == v1::HASH_FUNCTION_SHA256
+                ? approval::HashFunction::kSha256
+                : approval::HashFunction::kKeccak256,
+            d, {}, bundle);
+        approval::VerifierOptions options;
+        options.max_validity_ms = deps_.limits.max_approval_validity_ms;
+        RETURN_IF_ERROR(approval::CheckApprovals(
+            *link->policy, request, bundle.approvals,
+            static_cast<uint64_t>(attestation::WallClockMs()), *replay_cache_,
+            options));
+      }
       presignature =
           TakePresignature(absl::BytesToHexString(p.presignature_id()));
       if (presignature == nullptr) {
@@ -814,6 +891,7 @@ absl::StatusOr<std::unique_ptr<SessionRunner>> EnclaveCore::StartSession(
       config.material = *std::move(material);
       config.identity = link->identity;
       config.identity_keys = (*derived)->identity_keys();
+      config.policy_digest = policy_digest;
       absl::StatusOr<std::unique_ptr<round::Session>> session =
           gg20::NewKeygenSession(config, mpc::SystemRandom());
       if (!session.ok()) return fail(session.status());

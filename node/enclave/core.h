@@ -36,6 +36,8 @@
 #include "mpc/gg20/keygen.h"
 #include "mpc/gg20/presign.h"
 #include "nitro_tss/enclave/v1/enclave.pb.h"
+#include "node/approval/policy.h"
+#include "node/approval/replay_cache.h"
 #include "node/attestation/nsm.h"
 #include "node/channel/handshake.h"
 #include "node/kms/kms_api.h"
@@ -66,6 +68,10 @@ struct EnclaveLimits {
   size_t max_sessions = 64;
   size_t max_sessions_per_link = 100000;
   size_t max_presignatures = 4096;
+  // Approvals: remembered nonces (refused beyond, see ReplayCache) and the
+  // longest validity of a request (which bounds replay after a restart).
+  size_t replay_cache_capacity = approval::ReplayCache::kDefaultCapacity;
+  uint64_t max_approval_validity_ms = 24ull * 60 * 60 * 1000;
   absl::Duration round_deadline = absl::Seconds(60);
 };
 
@@ -143,6 +149,7 @@ class EnclaveCore {
       presignatures_;  // by id hex
   size_t sessions_ = 0;
   std::mutex load_mu_;  // one unseal at a time
+  std::unique_ptr<approval::ReplayCache> replay_cache_;
 };
 
 // One protocol run on a link. Not thread-safe (one stream drives it). Every

@@ -8,8 +8,8 @@
 #include <mutex>
 
 #include "nitro_tss/host/v1/host.grpc.pb.h"
-#include "node/enclave/core.h"
 #include "node/aws/sigv4.h"
+#include "node/enclave/core.h"
 #include "node/vsock/address.h"
 
 namespace nitro_tss::enclave {

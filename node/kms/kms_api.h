@@ -10,10 +10,41 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/status_payload.h"
 #include "node/kms/secure_bytes.h"
 
 namespace nitro_tss::kms {
+
+// The AWS error type a KMS failure carries ("AccessDeniedException",
+// "InvalidCiphertextException", "ThrottlingException", ...), without the
+// "namespace#" prefix: KmsClient attaches the `__type` of KMS's error answer
+// (kms_client.h), and tss-kms-local attaches the type it answers with
+// (tools/kms-local/errors.h). Absent when KMS sent no (well-formed) type,
+// e.g. on transport failures or a bare HTTP 503.
+inline constexpr TokenStatusPayload kAwsErrorTypePayload(
+    "type.nitro-tss/kms.AwsErrorType", 128);
+
+// The AWS error type carried by `status` (see kAwsErrorTypePayload).
+inline std::optional<std::string> AwsErrorTypeOf(const absl::Status& status) {
+  return kAwsErrorTypePayload.Get(status);
+}
+
+// Whether a failed KMS call may succeed when the same request is sent again
+// later: throttling (ResourceExhausted: ThrottlingException,
+// LimitExceededException, HTTP 429) and KMS or transport unavailability
+// (Unavailable: KMSInternalException, DependencyTimeoutException,
+// KeyUnavailableException, other 5xx, connection failures). Every other
+// failure (denied by policy or attestation, bad ciphertext, invalid request,
+// bad credentials, malformed answer) fails the same way again: do not retry.
+// KmsClient already retries the retryable ones up to its RetryPolicy; a
+// caller seeing one afterwards may retry later, a caller seeing any other
+// must fail.
+inline bool IsRetryableKmsError(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kResourceExhausted ||
+         status.code() == absl::StatusCode::kUnavailable;
+}
 
 // KMS `Recipient`: the enclave's attestation document (whose public_key is
 // the RSA recipient key). KeyEncryptionAlgorithm is always
@@ -85,7 +116,8 @@ struct DescribeKeyResponse {
   bool enabled = false;
 };
 
-// Abstract KMS. Errors follow KmsClient's mapping (see kms_client.h).
+// Abstract KMS. Errors follow KmsClient's mapping (see kms_client.h) and
+// carry kAwsErrorTypePayload when KMS named an error type.
 class KmsInterface {
  public:
   virtual ~KmsInterface() = default;

@@ -18,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/status_payload.h"
 #include "node/kms/cms.h"
 
 namespace nitro_tss::kms {
@@ -206,54 +207,84 @@ size_t WriteCallback(char* ptr, size_t size, size_t nmemb, void* userdata) {
   return n;
 }
 
-bool IsRetryable(const absl::Status& s) {
-  return s.code() == absl::StatusCode::kResourceExhausted ||
-         s.code() == absl::StatusCode::kUnavailable;
-}
-
 }  // namespace
 
-absl::Status MapKmsError(long http_status, absl::string_view body) {
-  std::string type;
-  std::string message;
+absl::StatusOr<KmsErrorBody> ParseKmsErrorBody(absl::string_view body) {
+  auto bad = [](absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat("kms: error answer: ", why));
+  };
   json::ParseLimits limits;
-  limits.max_input_bytes = kMaxKmsResponseBytes;
-  limits.max_depth = 8;
+  limits.max_input_bytes = kMaxKmsErrorBodyBytes;
+  limits.max_depth = 4;
   absl::StatusOr<json::Value> doc = json::Parse(body, limits);
-  if (doc.ok() && doc->is_object()) {
-    const json::Value* t = doc->Find("__type");
-    if (t != nullptr && t->is_string()) type = t->AsString();
-    for (absl::string_view k : {"message", "Message"}) {
-      const json::Value* m = doc->Find(k);
-      if (m != nullptr && m->is_string()) {
-        message = m->AsString().substr(0, 1024);
-        break;
-      }
+  if (!doc.ok()) return bad(doc.status().message());
+  if (!doc->is_object()) return bad("not a JSON object");
+  const json::Value* t = doc->Find("__type");
+  if (t == nullptr) return bad("no __type");
+  if (!t->is_string()) return bad("__type is not a string");
+  absl::string_view type = t->AsString();
+  if (type.empty() || type.size() > kMaxKmsErrorTypeBytes) {
+    return bad("__type is empty or too long");
+  }
+  // [namespace#]Name[:suffix]
+  if (const size_t colon = type.find(':'); colon != absl::string_view::npos) {
+    for (char c : type.substr(colon + 1)) {
+      if (c < 0x21 || c > 0x7e) return bad("__type suffix is not printable");
     }
-  }
-  // "__type" may be namespaced: "com.amazonaws.kms#NotFoundException".
-  if (size_t hash = type.rfind('#'); hash != std::string::npos) {
-    type = type.substr(hash + 1);
-  }
-  if (size_t colon = type.find(':'); colon != std::string::npos) {
     type = type.substr(0, colon);
   }
-  // Keep the AWS message readable but free of control characters.
-  for (char& c : message) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  if (const size_t hash = type.find('#'); hash != absl::string_view::npos) {
+    for (char c : type.substr(0, hash)) {
+      if (!absl::ascii_isalnum(c) && c != '.' && c != '_' && c != '-') {
+        return bad("__type namespace has an invalid character");
+      }
+    }
+    type = type.substr(hash + 1);
   }
-  for (char& c : type) {
-    if (!absl::ascii_isalnum(c) && c != '.' && c != '_') c = '?';
+  if (type.empty() || type.size() > 128 || !absl::ascii_isalpha(type[0])) {
+    return bad("__type name must start with a letter, 1..128 characters");
+  }
+  for (char c : type) {
+    if (!absl::ascii_isalnum(c)) return bad("__type name is not alphanumeric");
+  }
+  KmsErrorBody out;
+  out.type = std::string(type);
+  const json::Value* lower = doc->Find("message");
+  const json::Value* upper = doc->Find("Message");
+  if (lower != nullptr && upper != nullptr) {
+    return bad("both message and Message");
+  }
+  if (const json::Value* m = lower != nullptr ? lower : upper; m != nullptr) {
+    if (!m->is_string()) return bad("message is not a string");
+    out.message = m->AsString().substr(0, kMaxKmsErrorMessageBytes);
+    // Keep the AWS message readable but free of control characters.
+    for (char& c : out.message) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    }
+  }
+  return out;
+}
+
+absl::Status MapKmsError(long http_status, absl::string_view body) {
+  absl::StatusOr<KmsErrorBody> parsed = ParseKmsErrorBody(body);
+  if (!parsed.ok()) {
+    const std::string text = absl::StrCat(
+        "kms: error (HTTP ", http_status, ") without a ",
+        "well-formed error body (", parsed.status().message(), ")");
+    if (http_status == 429) return absl::ResourceExhaustedError(text);
+    if (http_status >= 500) return absl::UnavailableError(text);
+    return absl::UnknownError(text);
   }
   const std::string text =
-      absl::StrCat("kms: ", type.empty() ? "error" : type, " (HTTP ",
-                   http_status, ")", message.empty() ? "" : ": ", message);
+      absl::StrCat("kms: ", parsed->type, " (HTTP ", http_status, ")",
+                   parsed->message.empty() ? "" : ": ", parsed->message);
   static const struct {
     const char* type;
     absl::StatusCode code;
   } kTable[] = {
       {"AccessDeniedException", absl::StatusCode::kPermissionDenied},
       {"NotFoundException", absl::StatusCode::kNotFound},
+      {"AlreadyExistsException", absl::StatusCode::kAlreadyExists},
       {"InvalidCiphertextException", absl::StatusCode::kDataLoss},
       {"IncorrectKeyException", absl::StatusCode::kDataLoss},
       {"ValidationException", absl::StatusCode::kInvalidArgument},
@@ -261,6 +292,9 @@ absl::Status MapKmsError(long http_status, absl::string_view body) {
       {"SerializationException", absl::StatusCode::kInvalidArgument},
       {"InvalidGrantTokenException", absl::StatusCode::kInvalidArgument},
       {"UnsupportedOperationException", absl::StatusCode::kInvalidArgument},
+      {"InvalidArnException", absl::StatusCode::kInvalidArgument},
+      {"MalformedPolicyDocumentException", absl::StatusCode::kInvalidArgument},
+      {"UnknownOperationException", absl::StatusCode::kUnimplemented},
       {"DisabledException", absl::StatusCode::kFailedPrecondition},
       {"KMSInvalidStateException", absl::StatusCode::kFailedPrecondition},
       {"ThrottlingException", absl::StatusCode::kResourceExhausted},
@@ -275,12 +309,16 @@ absl::Status MapKmsError(long http_status, absl::string_view body) {
       {"DependencyTimeoutException", absl::StatusCode::kUnavailable},
       {"KeyUnavailableException", absl::StatusCode::kUnavailable},
   };
+  absl::StatusCode code = absl::StatusCode::kUnknown;
+  if (http_status == 429) code = absl::StatusCode::kResourceExhausted;
+  if (http_status >= 500) code = absl::StatusCode::kUnavailable;
   for (const auto& e : kTable) {
-    if (type == e.type) return absl::Status(e.code, text);
+    if (parsed->type == e.type) {
+      code = e.code;
+      break;
+    }
   }
-  if (http_status == 429) return absl::ResourceExhaustedError(text);
-  if (http_status >= 500) return absl::UnavailableError(text);
-  return absl::UnknownError(text);
+  return kAwsErrorTypePayload.Make(code, text, parsed->type);
 }
 
 absl::StatusOr<std::vector<uint8_t>> StrictBase64Decode(absl::string_view in,
@@ -499,7 +537,7 @@ absl::StatusOr<json::Value> KmsClient::Call(absl::string_view operation,
     absl::Status sent = PostOnce(operation, payload, &http_status, &response);
     if (!sent.ok()) {
       last = sent;
-      if (IsRetryable(sent)) continue;
+      if (IsRetryableKmsError(sent)) continue;
       break;
     }
     if (http_status == 200) {
@@ -521,11 +559,13 @@ absl::StatusOr<json::Value> KmsClient::Call(absl::string_view operation,
     }
     last = MapKmsError(http_status, response);
     Wipe(&response);
-    if (!IsRetryable(last)) break;
+    if (!IsRetryableKmsError(last)) break;
   }
   Wipe(&payload);
-  return absl::Status(last.code(),
-                      absl::StrCat(operation, ": ", last.message()));
+  // Keep the AWS error type (and any other payload) of the last attempt.
+  absl::Status out(last.code(), absl::StrCat(operation, ": ", last.message()));
+  CopyStatusPayloads(last, &out);
+  return out;
 }
 
 absl::StatusOr<EncryptResponse> ParseEncryptResponse(

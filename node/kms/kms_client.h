@@ -6,21 +6,32 @@
 // ThrottlingException), 5xx and transport failures are retried with
 // exponential backoff and full jitter, re-signing every attempt.
 //
-// Error mapping (the AWS error type and message are kept in the status):
+// Error mapping. A non-200 answer's body is parsed strictly
+// (ParseKmsErrorBody); its `__type` (without namespace) is attached to the
+// status as kAwsErrorTypePayload (kms_api.h) and chooses the code; the
+// message names the type, the HTTP status and KMS's message:
 //   AccessDeniedException                         -> PermissionDenied
 //   NotFoundException                             -> NotFound
+//   AlreadyExistsException                        -> AlreadyExists
 //   InvalidCiphertextException, IncorrectKeyException -> DataLoss
 //   ValidationException, InvalidKeyUsageException, SerializationException,
-//   InvalidGrantTokenException, UnsupportedOperationException
+//   InvalidGrantTokenException, UnsupportedOperationException,
+//   InvalidArnException, MalformedPolicyDocumentException
 //                                                 -> InvalidArgument
+//   UnknownOperationException                     -> Unimplemented
 //   DisabledException, KMSInvalidStateException   -> FailedPrecondition
-//   ThrottlingException, LimitExceededException, HTTP 429 -> ResourceExhausted
+//   ThrottlingException, LimitExceededException   -> ResourceExhausted
 //   UnrecognizedClientException, InvalidSignatureException,
 //   IncompleteSignatureException, MissingAuthenticationTokenException,
 //   ExpiredTokenException                          -> Unauthenticated
-//   KMSInternalException, DependencyTimeoutException, KeyUnavailableException,
-//   other 5xx, transport errors                    -> Unavailable
-//   anything else                                  -> Unknown
+//   KMSInternalException, DependencyTimeoutException, KeyUnavailableException
+//                                                 -> Unavailable
+// Another type, or a body that is not a well-formed error (then no payload),
+// is mapped by HTTP status: 429 -> ResourceExhausted, 5xx -> Unavailable,
+// else Unknown. Transport errors are Unavailable (no payload).
+// ResourceExhausted and Unavailable are the retryable failures
+// (IsRetryableKmsError in kms_api.h): Call retries them with backoff and
+// every other failure is returned after one attempt.
 #ifndef NITRO_TSS_NODE_KMS_KMS_CLIENT_H_
 #define NITRO_TSS_NODE_KMS_KMS_CLIENT_H_
 
@@ -44,6 +55,11 @@ namespace nitro_tss::kms {
 inline constexpr size_t kMaxKmsResponseBytes = 64 * 1024;
 inline constexpr size_t kMaxCiphertextBlobBytes = 6144;
 inline constexpr size_t kMaxKmsPlaintextBytes = 4096;
+// Upper bounds of an error answer: the body, its `__type` member and the part
+// of its message kept in the status.
+inline constexpr size_t kMaxKmsErrorBodyBytes = 16 * 1024;
+inline constexpr size_t kMaxKmsErrorTypeBytes = 512;
+inline constexpr size_t kMaxKmsErrorMessageBytes = 1024;
 
 struct RetryPolicy {
   int max_attempts = 4;  // total attempts, >= 1
@@ -77,9 +93,30 @@ struct KmsClientConfig {
   std::function<void(absl::Duration)> sleep;
 };
 
-// Maps an AWS error response to a status (see the table above).
-// `http_status` is the HTTP status code, `body` the response body (JSON with
-// "__type" and "message"/"Message"; may be empty or invalid).
+// An AWS JSON 1.1 error answer: {"__type": "...", "message": "..."}.
+struct KmsErrorBody {
+  // The error type without namespace prefix or ":" suffix
+  // ("com.amazonaws.kms#NotFoundException" -> "NotFoundException"): a letter
+  // then letters/digits, at most 128 characters.
+  std::string type;
+  // "message" (or "Message", as some endpoints send it), at most
+  // kMaxKmsErrorMessageBytes kept, control characters replaced by '?';
+  // empty if absent.
+  std::string message;
+};
+
+// Parses an error answer strictly: strict JSON (common/json: duplicate keys,
+// depth 4, kMaxKmsErrorBodyBytes), an object whose "__type" is a string of at
+// most kMaxKmsErrorTypeBytes shaped [namespace#]Name[:suffix] (namespace of
+// [A-Za-z0-9._-], Name as above, suffix of printable ASCII), and whose
+// "message"/"Message", if present, are strings (at most one of them). Other
+// members are ignored (AWS may add some). InvalidArgument naming the reason
+// otherwise.
+absl::StatusOr<KmsErrorBody> ParseKmsErrorBody(absl::string_view body);
+
+// Maps an AWS error answer to a status (see the table above). `http_status`
+// is the HTTP status code, `body` the response body (may be empty or not an
+// error body; then only the HTTP status decides and no payload is attached).
 absl::Status MapKmsError(long http_status, absl::string_view body);
 
 // Strict base64 (RFC 4648 standard alphabet, padding required, no

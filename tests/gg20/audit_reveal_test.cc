@@ -110,7 +110,7 @@ TEST(AuditPresignReveal, RushingPartyCannotFrameHonestBob) {
     return msg;
   };
 
-  PresignTestingOptions cheat;
+  PresignCheat cheat;
   cheat.wrong_delta = true;
   PresignRun run;
   run.shares = shares;
@@ -170,7 +170,7 @@ TEST(AuditPresignReveal, RushingPartyCannotFrameHonestBob) {
 
 constexpr PartyId kCheater = 2;
 
-RunResult RunWithCheater(PresignTestingOptions opts,
+RunResult RunWithCheater(PresignCheat opts,
                          round::Simulator::DeliveryHook hook = nullptr) {
   static const auto* shares =
       new std::vector<std::shared_ptr<const KeyShare>>(DealKeyShares(2, 3, 21));
@@ -205,7 +205,7 @@ TamperHook TamperRound3(std::function<void(v1::PresignRound3&)> f) {
 }
 
 TEST(AuditPresignReveal, RoundThreeDigestOfWrongSizeNamesSender) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.tamper = TamperRound3([](v1::PresignRound3& m) {
     m.set_received_mta_digest(m.received_mta_digest().substr(0, 31));
   });
@@ -214,7 +214,7 @@ TEST(AuditPresignReveal, RoundThreeDigestOfWrongSizeNamesSender) {
 }
 
 TEST(AuditPresignReveal, RoundThreeDigestMissingNamesSender) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.tamper =
       TamperRound3([](v1::PresignRound3& m) { m.clear_received_mta_digest(); });
   ExpectOnlyCheaterNamed(RunWithCheater(o),
@@ -225,7 +225,7 @@ TEST(AuditPresignReveal, RevealNotMatchingCommittedDigestNamesRevealer) {
   // The cheater commits in round 3 to a digest other than that of what it
   // received, then reveals the genuine responses (each with a valid Πaff-g):
   // the reveal does not hash to its commitment and the cheater is named.
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_delta = true;
   o.tamper = TamperRound3([](v1::PresignRound3& m) {
     std::string d = m.received_mta_digest();
@@ -252,7 +252,7 @@ TEST(AuditPresignReveal, ForgedEntryCommittedBeforeGammaIsOpenFailsItsProof) {
     e.d_gamma = EncodeInt(d + BigInt(1));
     return e;
   };
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_delta = true;
   o.tamper = [seen, forge](uint32_t round, uint32_t,
                            google::protobuf::Message& m) {

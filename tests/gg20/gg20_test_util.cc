@@ -232,8 +232,9 @@ RunResult RunKeygen(const KeygenRun& run) {
     cfg.identity = TestIdentity(id);
     cfg.identity_keys = TestIdentityKeys(ids);
     auto it = run.cheats.find(id);
-    if (it != run.cheats.end()) cfg.testing = &it->second;
-    auto s = NewKeygenSession(cfg, rng);
+    auto s = it == run.cheats.end()
+                 ? NewKeygenSession(cfg, rng)
+                 : NewKeygenSessionWithCheat(cfg, it->second, rng);
     EXPECT_TRUE(s.ok()) << s.status();
     sessions[id] = *std::move(s);
   }

@@ -1,7 +1,8 @@
 // Test harness for the GG20 protocols: fixture Paillier / ring-Pedersen
 // material, in-process runs of keygen and presign through the round
-// simulator (with per-party cheating options and delivery hooks), and a
-// trusted dealer for presign tests that do not need a fresh DKG.
+// simulator (with per-party cheats, mpc/testing/gg20_cheats.h, and delivery
+// hooks), and a trusted dealer for presign tests that do not need a fresh
+// DKG.
 #ifndef NITRO_TSS_TESTS_GG20_GG20_TEST_UTIL_H_
 #define NITRO_TSS_TESTS_GG20_GG20_TEST_UTIL_H_
 
@@ -15,6 +16,7 @@
 #include "mpc/gg20/keygen.h"
 #include "mpc/gg20/presign.h"
 #include "mpc/gg20/sign.h"
+#include "mpc/testing/gg20_cheats.h"
 #include "mpc/testing/simulator.h"
 
 namespace nitro_tss::mpc::gg20::testing {
@@ -75,7 +77,7 @@ struct KeygenRun {
   size_t t = 1, n = 2;
   uint64_t session_tag = 1;
   uint64_t seed = 1;
-  std::map<PartyId, KeygenTestingOptions> cheats;
+  std::map<PartyId, KeygenCheat> cheats;  // honest parties: none
   round::Simulator::DeliveryHook hook;
   bool expire_stalled = false;  // see Drive
   bool resign_tampered = true;  // see Drive
@@ -96,7 +98,7 @@ struct PresignRun {
   Scalar tweak;
   uint64_t session_tag = 100;
   uint64_t seed = 7;
-  std::map<PartyId, PresignTestingOptions> cheats;
+  std::map<PartyId, PresignCheat> cheats;  // honest parties: none
   round::Simulator::DeliveryHook hook;
   std::map<PartyId, std::shared_ptr<PresignAccelerators>> accelerators;
   bool expire_stalled = false;  // see Drive

@@ -175,11 +175,31 @@ TEST(KeyShareRecord, BindsEveryPartysIdentityKey) {
             ks[0]->key_id);
 }
 
+TEST(KeyShareRecord, BindsThePolicyDigest) {
+  KeyShare ks = *CachedKeygen(1, 3)[0];
+  const KeyId without = ks.key_id;
+  ks.policy_digest.assign(32, 0xA5);
+  ks.key_id =
+      ComputeKeyId(ks.threshold, ks.public_key, ks.parties, ks.policy_digest);
+  EXPECT_NE(ks.key_id, without);
+  absl::StatusOr<KeyShare> back = KeyShare::FromRecord(ks.ToRecord());
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->policy_digest, ks.policy_digest);
+  EXPECT_EQ(back->key_id, ks.key_id);
+  // Another digest under the same key id does not load.
+  v1::KeyShareRecord other = ks.ToRecord();
+  other.mutable_public_()->set_policy_digest(std::string(32, '\x5a'));
+  EXPECT_FALSE(KeyShare::FromRecord(other).ok());
+  other.mutable_public_()->set_policy_digest(std::string(31, '\x5a'));
+  EXPECT_FALSE(KeyShare::FromRecord(other).ok());
+  KeyShare::WipeSecrets(other);
+}
+
 // ---------------------------------------------------------------- cheaters
 
 constexpr PartyId kCheater = 2;
 
-RunResult RunWithCheater(KeygenTestingOptions opts,
+RunResult RunWithCheater(KeygenCheat opts,
                          round::Simulator::DeliveryHook hook = nullptr,
                          uint64_t tag = 5) {
   KeygenRun run;
@@ -215,13 +235,13 @@ TamperHook TamperAt(uint32_t round, PartyId to, std::function<void(T&)> f) {
 constexpr uint32_t kAny = 0xFFFFFFFF;
 
 TEST(KeygenCheater, LongerVssCommitmentRaisesNoThreshold) {
-  KeygenTestingOptions o;
+  KeygenCheat o;
   o.extra_vss_degree = 1;
   ExpectBlamed(RunWithCheater(o), "expected exactly 2 commitments, got 3");
 }
 
 TEST(KeygenCheater, WrongVssShare) {
-  KeygenTestingOptions o;
+  KeygenCheat o;
   o.tamper = TamperAt<v1::KeygenShare>(2, kAny, [](v1::KeygenShare& s) {
     s.set_share(EncodeSc(Scalar::FromU64(12345)));
   });
@@ -251,7 +271,7 @@ TEST(KeygenCheater, DecommitmentDoesNotOpenCommitment) {
 
 TEST(KeygenCheater, SchnorrProofOfConstantTermReplayedFromOtherSession) {
   // A valid Schnorr proof for the same statement from another session.
-  KeygenTestingOptions o;
+  KeygenCheat o;
   o.tamper = TamperAt<v1::KeygenDecommit>(2, 0, [](v1::KeygenDecommit& d) {
     // Re-prove with the context of session 99: same prover, same round.
     absl::StatusOr<Point> c0 = DecodePt(d.vss_commitments(0), "t", "c0");
@@ -276,7 +296,7 @@ TEST(KeygenCheater, SchnorrProofOfConstantTermReplayedFromOtherSession) {
 }
 
 TEST(KeygenCheater, WrongSchnorrProofOfFinalShare) {
-  KeygenTestingOptions o;
+  KeygenCheat o;
   o.tamper = TamperAt<v1::KeygenShareProof>(3, 0, [](v1::KeygenShareProof& p) {
     v1::SchnorrProof pb;
     ASSERT_TRUE(pb.ParseFromString(p.schnorr_x()));
@@ -289,7 +309,7 @@ TEST(KeygenCheater, WrongSchnorrProofOfFinalShare) {
 TEST(KeygenCheater, PaillierModulusWithSmallFactor) {
   // N' = 3 * m, 2048 bits, odd, not a square: the cheater cannot produce a
   // valid Πmod for it (its proof was made for its real N).
-  KeygenTestingOptions o;
+  KeygenCheat o;
   o.tamper = TamperAt<v1::KeygenDecommit>(2, 0, [](v1::KeygenDecommit& d) {
     BigInt m = BigInt::PowerOfTwo(2046) + BigInt(12345);
     BigInt n = m * BigInt(3);
@@ -302,7 +322,7 @@ TEST(KeygenCheater, PaillierModulusWithSmallFactor) {
 TEST(KeygenCheater, NonBlumModulusWithUncheckedProver) {
   // N = p q with p ≡ q ≡ 1 (mod 4): the cheater runs the prover's
   // algorithm without the Blum check; the verifier rejects.
-  KeygenTestingOptions o;
+  KeygenCheat o;
   o.tamper = TamperAt<v1::KeygenDecommit>(2, 0, [](v1::KeygenDecommit& d) {
     DeterministicRandom rng(11);
     auto prime_1mod4 = [&rng]() {
@@ -340,7 +360,7 @@ TEST(KeygenCheater, BlumModulusWithSmallFactorCaughtByPiFac) {
   // BitForge: N = p·q with a 64-bit p, both ≡ 3 (mod 4). N is a genuine
   // Paillier–Blum modulus, so its Πmod verifies; only Πfac (against each
   // verifier's ring-Pedersen parameters) rejects it.
-  KeygenTestingOptions o;
+  KeygenCheat o;
   o.tamper = TamperAt<v1::KeygenDecommit>(2, 0, [](v1::KeygenDecommit& d) {
     DeterministicRandom rng(12);
     auto prime_3mod4 = [&rng](size_t bits) {
@@ -372,7 +392,7 @@ TEST(KeygenCheater, BlumModulusWithSmallFactorCaughtByPiFac) {
 }
 
 TEST(KeygenCheater, PaillierModulusTooShort) {
-  KeygenTestingOptions o;
+  KeygenCheat o;
   o.tamper = TamperAt<v1::KeygenDecommit>(2, 0, [](v1::KeygenDecommit& d) {
     BigInt n = BigInt::PowerOfTwo(2046) + BigInt(12347);
     d.set_paillier_n(EncodeInt(n));
@@ -382,7 +402,7 @@ TEST(KeygenCheater, PaillierModulusTooShort) {
 
 TEST(KeygenCheater, RingPedersenParamsNotProven) {
   // s replaced by s^2: still a unit, but Πprm (made for s) fails.
-  KeygenTestingOptions o;
+  KeygenCheat o;
   o.tamper = TamperAt<v1::KeygenDecommit>(2, 0, [](v1::KeygenDecommit& d) {
     auto n = DecodeInt(d.rp_n(), 256, "t", "n");
     auto s = DecodeInt(d.rp_s(), 256, "t", "s");
@@ -395,7 +415,7 @@ TEST(KeygenCheater, RingPedersenParamsNotProven) {
 TEST(KeygenCheater, NoSmallFactorProofForAnotherVerifier) {
   // The Πfac meant for party 3 is sent to party 1 too (and vice versa).
   std::map<PartyId, std::string> sent;
-  KeygenTestingOptions o;
+  KeygenCheat o;
   o.tamper = [&sent](uint32_t r, uint32_t to, google::protobuf::Message& m) {
     auto* fac = dynamic_cast<v1::KeygenFacProof*>(&m);
     if (r != 3 || fac == nullptr) return;
@@ -413,21 +433,21 @@ TEST(KeygenCheater, NoSmallFactorProofForAnotherVerifier) {
 }
 
 TEST(KeygenCheater, MissingNoSmallFactorProof) {
-  KeygenTestingOptions o;
+  KeygenCheat o;
   o.tamper = TamperAt<v1::KeygenFacProof>(
       3, kAny, [](v1::KeygenFacProof& f) { f.clear_pi_fac(); });
   ExpectBlamed(RunWithCheater(o), "pi_fac: proof missing");
 }
 
 TEST(KeygenCheater, RingPedersenParameterOutOfRange) {
-  KeygenTestingOptions o;
+  KeygenCheat o;
   o.tamper = TamperAt<v1::KeygenDecommit>(
       2, 0, [](v1::KeygenDecommit& d) { d.set_rp_t(EncodeInt(BigInt(1))); });
   ExpectBlamed(RunWithCheater(o), "ring_pedersen: t out of range");
 }
 
 TEST(KeygenCheater, ShareNotAScalar) {
-  KeygenTestingOptions o;
+  KeygenCheat o;
   o.tamper = TamperAt<v1::KeygenShare>(2, kAny, [](v1::KeygenShare& s) {
     s.set_share(std::string(32, '\xff'));
   });
@@ -435,7 +455,7 @@ TEST(KeygenCheater, ShareNotAScalar) {
 }
 
 TEST(KeygenCheater, WrongKeyIdConfirmation) {
-  KeygenTestingOptions o;
+  KeygenCheat o;
   o.tamper = TamperAt<v1::KeygenConfirm>(4, 0, [](v1::KeygenConfirm& c) {
     std::string id = c.key_id();
     id[3] ^= 0x40;
@@ -448,7 +468,7 @@ TEST(KeygenCheater, WrongKeyIdConfirmation) {
 
 TEST(KeygenCheater, PiModWithTooFewRepetitions) {
   // TSSHOCK c-guess: a proof with fewer repetitions is easier to guess.
-  KeygenTestingOptions o;
+  KeygenCheat o;
   o.tamper = TamperAt<v1::KeygenDecommit>(2, 0, [](v1::KeygenDecommit& d) {
     v1::PiModProof p;
     ASSERT_TRUE(p.ParseFromString(d.pi_mod()));
@@ -459,7 +479,7 @@ TEST(KeygenCheater, PiModWithTooFewRepetitions) {
 }
 
 TEST(KeygenCheater, PiPrmWithTooFewRepetitions) {
-  KeygenTestingOptions o;
+  KeygenCheat o;
   o.tamper = TamperAt<v1::KeygenDecommit>(2, 0, [](v1::KeygenDecommit& d) {
     v1::PiPrmProof p;
     ASSERT_TRUE(p.ParseFromString(d.pi_prm()));
@@ -472,7 +492,7 @@ TEST(KeygenCheater, PiPrmWithTooFewRepetitions) {
 
 TEST(KeygenCheater, RingPedersenSIsMinusOne) {
   // TSSHOCK c-split / weak DLN: h1 = -1 (= N̂ - 1) has order 2.
-  KeygenTestingOptions o;
+  KeygenCheat o;
   o.tamper = TamperAt<v1::KeygenDecommit>(2, 0, [](v1::KeygenDecommit& d) {
     auto n = DecodeInt(d.rp_n(), 256, "t", "n");
     ASSERT_TRUE(n.ok());
@@ -483,7 +503,7 @@ TEST(KeygenCheater, RingPedersenSIsMinusOne) {
 
 TEST(KeygenCheater, VssCommitmentAtInfinity) {
   // Commitment collisions: the point at infinity is never accepted.
-  KeygenTestingOptions o;
+  KeygenCheat o;
   o.tamper = TamperAt<v1::KeygenDecommit>(2, 0, [](v1::KeygenDecommit& d) {
     d.set_vss_commitments(1, std::string(33, '\0'));
   });
@@ -493,7 +513,7 @@ TEST(KeygenCheater, VssCommitmentAtInfinity) {
 TEST(KeygenCheater, VssCommitmentNotCanonicallyEncoded) {
   // Canonical point encoding only: the uncompressed form of the same point
   // is refused.
-  KeygenTestingOptions o;
+  KeygenCheat o;
   o.tamper = TamperAt<v1::KeygenDecommit>(2, 0, [](v1::KeygenDecommit& d) {
     std::string c = d.vss_commitments(1);
     c[0] = 0x04;
@@ -595,7 +615,7 @@ namespace {
 // cluster run it): same outcome as the sequential simulator.
 std::map<PartyId, std::unique_ptr<round::Session>> ConcurrentSessions(
     uint64_t tag, std::vector<std::unique_ptr<RandomSource>>& rngs,
-    const KeygenTestingOptions* cheat) {
+    const KeygenCheat* cheat) {
   std::vector<PartyId> ids = PartyIds(3);
   std::map<PartyId, std::unique_ptr<round::Session>> sessions;
   for (PartyId id : ids) {
@@ -608,8 +628,9 @@ std::map<PartyId, std::unique_ptr<round::Session>> ConcurrentSessions(
     cfg.material = FixtureMaterial(id - 1);
     cfg.identity = TestIdentity(id);
     cfg.identity_keys = TestIdentityKeys(ids);
-    if (id == 2) cfg.testing = cheat;
-    auto s = NewKeygenSession(cfg, *rngs.back());
+    auto s = id == 2 && cheat != nullptr
+                 ? NewKeygenSessionWithCheat(cfg, *cheat, *rngs.back())
+                 : NewKeygenSession(cfg, *rngs.back());
     EXPECT_TRUE(s.ok()) << s.status();
     sessions[id] = *std::move(s);
   }
@@ -625,7 +646,7 @@ TEST(KeygenConcurrent, PartiesOnOwnThreadsAgreeOnKey) {
 }
 
 TEST(KeygenConcurrent, CheaterAbortsHonestPartiesWithoutHanging) {
-  KeygenTestingOptions o;
+  KeygenCheat o;
   o.tamper = TamperAt<v1::KeygenShare>(2, kAny, [](v1::KeygenShare& s) {
     s.set_share(EncodeSc(Scalar::FromU64(12345)));
   });

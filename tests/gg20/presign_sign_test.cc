@@ -410,7 +410,7 @@ class PresignCheater : public ::testing::Test {
     shares_ = new std::vector<std::shared_ptr<const KeyShare>>(
         DealKeyShares(2, 3, 21));
   }
-  RunResult Run(PresignTestingOptions opts,
+  RunResult Run(PresignCheat opts,
                 round::Simulator::DeliveryHook hook = nullptr) {
     PresignRun run;
     run.shares = *shares_;
@@ -450,7 +450,7 @@ TEST_F(PresignCheater, HonestRunCompletes) {
 }
 
 TEST_F(PresignCheater, CiphertextKNotAUnit) {
-  PresignTestingOptions o;
+  PresignCheat o;
   BigInt n = (*shares_)[1]->paillier->n();
   o.tamper = TamperAt<v1::PresignRound1>(
       1, [n](v1::PresignRound1& m) { m.set_cap_k(EncodeInt(n * BigInt(5))); });
@@ -458,7 +458,7 @@ TEST_F(PresignCheater, CiphertextKNotAUnit) {
 }
 
 TEST_F(PresignCheater, CiphertextKNotMatchingRangeProof) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.tamper = TamperAt<v1::PresignRound1>(1, [](v1::PresignRound1& m) {
     auto k = DecodeInt(m.cap_k(), 512, "t", "k");
     ASSERT_TRUE(k.ok());
@@ -468,14 +468,14 @@ TEST_F(PresignCheater, CiphertextKNotMatchingRangeProof) {
 }
 
 TEST_F(PresignCheater, MissingEncRangeProof) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.tamper = TamperAt<v1::PresignRound1Direct>(
       1, [](v1::PresignRound1Direct& m) { m.clear_pi_enc(); });
   ExpectBlamed(Run(o), "pi_enc missing");
 }
 
 TEST_F(PresignCheater, GammaDoesNotOpenCommitment) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.tamper = TamperAt<v1::PresignRound2>(2, [](v1::PresignRound2& m) {
     m.set_gamma_point(EncodePt(Point::MulBase(Scalar::FromU64(5))));
   });
@@ -483,7 +483,7 @@ TEST_F(PresignCheater, GammaDoesNotOpenCommitment) {
 }
 
 TEST_F(PresignCheater, MissingMtaRangeProof) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.tamper = TamperAt<v1::PresignRound2Direct>(
       2, [](v1::PresignRound2Direct& m) { m.clear_pi_aff_gamma(); });
   ExpectBlamed(Run(o), "pi_aff_gamma missing");
@@ -493,19 +493,19 @@ TEST_F(PresignCheater, OutOfRangeMtaValue) {
   // Alpha-Rays: Bob's mask beyond ±2^ℓ', proven with the unchecked prover.
   // |z2| ~ 2^(ℓ'+260+256) lands just above 2^(ℓ'+ε) but inside the
   // decoder's byte limit, so the exact range check is what rejects it.
-  PresignTestingOptions o;
+  PresignCheat o;
   o.mta_beta_extra_bits = 260;
   ExpectBlamed(Run(o), "pi_aff_g: z2 out of range");
 }
 
 TEST_F(PresignCheater, OversizedMtaValueRejectedByDecoder) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.mta_beta_extra_bits = 600;
   ExpectBlamed(Run(o), "pi_aff_g: z2: bigint: magnitude of");
 }
 
 TEST_F(PresignCheater, MtaCiphertextTampered) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.tamper =
       TamperAt<v1::PresignRound2Direct>(2, [](v1::PresignRound2Direct& m) {
         auto d = DecodeInt(m.d_w(), 512, "t", "d");
@@ -518,7 +518,7 @@ TEST_F(PresignCheater, MtaCiphertextTampered) {
 TEST_F(PresignCheater, MtaWithWrongShareBehindW) {
   // The cheater's MtAwc proof is replaced by its MtA(γ) proof: X = Γ_i is
   // not the publicly computed W_i.
-  PresignTestingOptions o;
+  PresignCheat o;
   o.tamper =
       TamperAt<v1::PresignRound2Direct>(2, [](v1::PresignRound2Direct& m) {
         m.set_d_w(m.d_gamma());
@@ -529,7 +529,7 @@ TEST_F(PresignCheater, MtaWithWrongShareBehindW) {
 }
 
 TEST_F(PresignCheater, PedersenProofOfKnowledgeWrong) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.tamper = TamperAt<v1::PresignRound3>(3, [](v1::PresignRound3& m) {
     m.set_cap_t(EncodePt(Point::MulBase(Scalar::FromU64(3))));
   });
@@ -537,7 +537,7 @@ TEST_F(PresignCheater, PedersenProofOfKnowledgeWrong) {
 }
 
 TEST_F(PresignCheater, WrongRBar) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.tamper = TamperAt<v1::PresignRound4>(4, [](v1::PresignRound4& m) {
     m.set_r_bar(EncodePt(Point::MulBase(Scalar::FromU64(3))));
   });
@@ -547,20 +547,20 @@ TEST_F(PresignCheater, WrongRBar) {
 TEST_F(PresignCheater, RBarWithAnotherKProvenAgainstPiEncS) {
   // The cheater proves R̄ = (k+1)·R with an honest proof for k+1: only the
   // binding of the round-1 Πenc's S catches it.
-  PresignTestingOptions o;
+  PresignCheat o;
   o.r_bar_with_other_k = true;
   ExpectBlamed(Run(o), "presign: pi_log_rp: ring-pedersen equation failed");
 }
 
 TEST_F(PresignCheater, MissingLogRpProof) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.tamper = TamperAt<v1::PresignRound4Direct>(
       4, [](v1::PresignRound4Direct& m) { m.clear_pi_log_rp(); });
   ExpectBlamed(Run(o), "pi_log_rp missing");
 }
 
 TEST_F(PresignCheater, LogRpProofResponseTampered) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.tamper =
       TamperAt<v1::PresignRound4Direct>(4, [](v1::PresignRound4Direct& m) {
         v1::PiLogRpProof p;
@@ -574,7 +574,7 @@ TEST_F(PresignCheater, LogRpProofResponseTampered) {
 }
 
 TEST_F(PresignCheater, WrongS) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.tamper = TamperAt<v1::PresignRound4>(4, [](v1::PresignRound4& m) {
     m.set_cap_s(EncodePt(Point::MulBase(Scalar::FromU64(3))));
   });
@@ -585,7 +585,7 @@ TEST_F(PresignCheater, LogRpProofReplayedToAnotherVerifier) {
   // The proof made for party 1 (against party 1's ring-Pedersen params and
   // the S of the Πenc sent to party 1) is sent to party 3 as well.
   std::string for_party_1;
-  PresignTestingOptions o;
+  PresignCheat o;
   o.tamper = [&for_party_1](uint32_t r, uint32_t to,
                             google::protobuf::Message& m) {
     auto* d = dynamic_cast<v1::PresignRound4Direct*>(&m);
@@ -609,7 +609,7 @@ TEST_F(PresignCheater, LogRpProofReplayedToAnotherVerifier) {
 }
 
 TEST_F(PresignCheater, MtaCiphertextFNotAUnit) {
-  PresignTestingOptions o;
+  PresignCheat o;
   BigInt n = (*shares_)[1]->paillier->n();
   o.tamper = TamperAt<v1::PresignRound2Direct>(
       2, [n](v1::PresignRound2Direct& m) { m.set_f_gamma(EncodeInt(n)); });
@@ -617,7 +617,7 @@ TEST_F(PresignCheater, MtaCiphertextFNotAUnit) {
 }
 
 TEST_F(PresignCheater, RevealWithMissingResponse) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_delta = true;
   o.tamper = TamperAt<v1::PresignReveal>(
       5, [](v1::PresignReveal& m) { m.mutable_received()->RemoveLast(); });
@@ -626,7 +626,7 @@ TEST_F(PresignCheater, RevealWithMissingResponse) {
 
 TEST_F(PresignCheater, RevealWithNonCanonicalPlaintext) {
   // m + N opens the same ciphertext but is outside (-N/2, N/2).
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_delta = true;
   BigInt n = (*shares_)[1]->paillier->n();
   o.tamper = TamperAt<v1::PresignReveal>(5, [n](v1::PresignReveal& m) {
@@ -641,13 +641,13 @@ TEST_F(PresignCheater, WrongDeltaIdentifiedInRevealRound) {
   // δ_i off by one with every proof valid: Σ R̄_j != G. The presignature is
   // discarded, the parties open γ_j and the decryption of their δ_j
   // ciphertext, and the cheater is named.
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_delta = true;
   ExpectBlamed(Run(o), "broadcast delta differs from its MtA values");
 }
 
 TEST_F(PresignCheater, WrongDeltaRevealWithWrongGamma) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_delta = true;
   o.tamper = TamperAt<v1::PresignReveal>(5, [](v1::PresignReveal& m) {
     m.set_gamma(EncodeSc(Scalar::FromU64(9)));
@@ -658,7 +658,7 @@ TEST_F(PresignCheater, WrongDeltaRevealWithWrongGamma) {
 TEST_F(PresignCheater, WrongDeltaRevealWithForgedPlaintext) {
   // The cheater claims its (wrong) δ is the decryption: the nonce opening
   // fails.
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_delta = true;
   o.tamper = TamperAt<v1::PresignReveal>(5, [](v1::PresignReveal& m) {
     auto v = DecodeInt(m.delta_plain(), 256, "t", "m");
@@ -670,7 +670,7 @@ TEST_F(PresignCheater, WrongDeltaRevealWithForgedPlaintext) {
 
 TEST_F(PresignCheater, RevealWithTamperedReceivedResponse) {
   // A party misreports an MtA response it received (to frame its Bob).
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_delta = true;
   o.tamper = TamperAt<v1::PresignReveal>(5, [](v1::PresignReveal& m) {
     auto d = DecodeInt(m.received(0).d_gamma(), 512, "t", "d");
@@ -687,7 +687,7 @@ TEST_F(PresignCheater, RevealWithTamperedReceivedResponse) {
 // frame with a dishonest reveal.
 
 TEST_F(PresignCheater, WrongSigmaIdentifiedInSigmaRevealRound) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_sigma = true;
   ExpectBlamed(Run(o), "sigma_i is not k_i*w_i plus its MtAwc shares");
 }
@@ -729,7 +729,7 @@ TEST_F(PresignCheater, SigmaRevealFramingWithForgedMaskIsCaught) {
   // σ check would then pass and party 1's would fail. Πlog* against the F
   // that party 1 reports catches the forged mask, and only the cheater is
   // named.
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_sigma = true;
   o.tamper = TamperAt<v1::PresignSigmaReveal>(5, [](v1::PresignSigmaReveal& m) {
     ASSERT_EQ(m.masks(0).to(), 1u);
@@ -741,7 +741,7 @@ TEST_F(PresignCheater, SigmaRevealFramingWithForgedMaskIsCaught) {
 }
 
 TEST_F(PresignCheater, SigmaRevealWithKNotOpeningK) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_sigma = true;
   o.tamper = TamperAt<v1::PresignSigmaReveal>(5, [](v1::PresignSigmaReveal& m) {
     auto k = DecodeInt(m.k_plain(), 256, "t", "k");
@@ -753,7 +753,7 @@ TEST_F(PresignCheater, SigmaRevealWithKNotOpeningK) {
 
 TEST_F(PresignCheater, SigmaRevealWithNonCanonicalK) {
   // k + N opens the same ciphertext but is outside (-N/2, N/2).
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_sigma = true;
   BigInt n = (*shares_)[1]->paillier->n();
   o.tamper =
@@ -766,7 +766,7 @@ TEST_F(PresignCheater, SigmaRevealWithNonCanonicalK) {
 }
 
 TEST_F(PresignCheater, SigmaRevealWithInvalidNonce) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_sigma = true;
   o.tamper = TamperAt<v1::PresignSigmaReveal>(5, [](v1::PresignSigmaReveal& m) {
     m.set_k_nonce(EncodeInt(BigInt(0)));
@@ -776,7 +776,7 @@ TEST_F(PresignCheater, SigmaRevealWithInvalidNonce) {
 
 TEST_F(PresignCheater, SigmaRevealWithTamperedReceivedResponse) {
   // A party misreports the MtAwc response it received (to frame its Bob).
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_sigma = true;
   o.tamper = TamperAt<v1::PresignSigmaReveal>(5, [](v1::PresignSigmaReveal& m) {
     auto d = DecodeInt(m.received(0).d_w(), 512, "t", "d");
@@ -790,7 +790,7 @@ TEST_F(PresignCheater, SigmaRevealWithTamperedReceivedResponse) {
 TEST_F(PresignCheater, SigmaRevealWithReceivedResponseOfAnotherBob) {
   // The response Bob 3 sent is reported as coming from Bob 1: its Πaff-g is
   // bound to W_3 and to Bob 3 as prover.
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_sigma = true;
   o.tamper = TamperAt<v1::PresignSigmaReveal>(5, [](v1::PresignSigmaReveal& m) {
     v1::ReceivedMtawcResponse from3 = m.received(1);
@@ -801,7 +801,7 @@ TEST_F(PresignCheater, SigmaRevealWithReceivedResponseOfAnotherBob) {
 }
 
 TEST_F(PresignCheater, SigmaRevealWithMissingMask) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_sigma = true;
   o.tamper = TamperAt<v1::PresignSigmaReveal>(
       5, [](v1::PresignSigmaReveal& m) { m.mutable_masks()->RemoveLast(); });
@@ -809,7 +809,7 @@ TEST_F(PresignCheater, SigmaRevealWithMissingMask) {
 }
 
 TEST_F(PresignCheater, SigmaRevealEntriesOutOfOrder) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_sigma = true;
   o.tamper = TamperAt<v1::PresignSigmaReveal>(5, [](v1::PresignSigmaReveal& m) {
     m.mutable_masks()->SwapElements(0, 1);
@@ -818,7 +818,7 @@ TEST_F(PresignCheater, SigmaRevealEntriesOutOfOrder) {
 }
 
 TEST_F(PresignCheater, SigmaRevealWithUndecodableMask) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_sigma = true;
   o.tamper = TamperAt<v1::PresignSigmaReveal>(5, [](v1::PresignSigmaReveal& m) {
     m.mutable_masks(1)->set_point(std::string(33, '\x07'));
@@ -827,7 +827,7 @@ TEST_F(PresignCheater, SigmaRevealWithUndecodableMask) {
 }
 
 TEST_F(PresignCheater, SigmaRevealWithMissingMaskProof) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_sigma = true;
   o.tamper = TamperAt<v1::PresignSigmaRevealDirect>(
       5, [](v1::PresignSigmaRevealDirect& m) {
@@ -837,7 +837,7 @@ TEST_F(PresignCheater, SigmaRevealWithMissingMaskProof) {
 }
 
 TEST_F(PresignCheater, SigmaRevealMaskProofsOutOfOrder) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_sigma = true;
   o.tamper = TamperAt<v1::PresignSigmaRevealDirect>(
       5, [](v1::PresignSigmaRevealDirect& m) {
@@ -849,7 +849,7 @@ TEST_F(PresignCheater, SigmaRevealMaskProofsOutOfOrder) {
 TEST_F(PresignCheater, SigmaRevealMaskProofReplayedToAnotherVerifier) {
   // The proofs made for verifier 1 are sent to verifier 3 as well: they are
   // bound to verifier 1's ring-Pedersen parameters and context.
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_sigma = true;
   auto for_1 = std::make_shared<v1::PresignSigmaRevealDirect>();
   o.tamper = [for_1](uint32_t round, uint32_t to,
@@ -871,7 +871,7 @@ TEST_F(PresignCheater, SigmaRevealMaskProofReplayedToAnotherVerifier) {
 }
 
 TEST_F(PresignCheater, SigmaRevealMaskProofWithTamperedResponse) {
-  PresignTestingOptions o;
+  PresignCheat o;
   o.wrong_sigma = true;
   o.tamper = TamperAt<v1::PresignSigmaRevealDirect>(
       5, [](v1::PresignSigmaRevealDirect& m) {
@@ -926,7 +926,7 @@ TEST_F(PresignCheater, WithheldRevealIsNamedWhenTheRoundExpires) {
   // protocol has no clock; the caller's deadline (ExpireRound) ends the
   // wait and names the silent party.
   for (bool sigma : {false, true}) {
-    PresignTestingOptions o;
+    PresignCheat o;
     o.wrong_sigma = sigma;
     o.wrong_delta = !sigma;
     PresignRun run;

@@ -19,8 +19,9 @@ RunResult RunPresign(const PresignRun& run) {
     auto acc = run.accelerators.find(id);
     if (acc != run.accelerators.end()) cfg.accelerators = acc->second;
     auto it = run.cheats.find(id);
-    if (it != run.cheats.end()) cfg.testing = &it->second;
-    auto s = NewPresignSession(cfg, rng);
+    auto s = it == run.cheats.end()
+                 ? NewPresignSession(cfg, rng)
+                 : NewPresignSessionWithCheat(cfg, it->second, rng);
     EXPECT_TRUE(s.ok()) << s.status();
     sessions[id] = *std::move(s);
   }

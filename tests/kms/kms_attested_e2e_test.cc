@@ -229,6 +229,74 @@ TEST_F(AttestedE2eTest, PolicyDeniesWithoutGoodAttestation) {
             absl::StatusCode::kPermissionDenied);
 }
 
+// tss-kms-local's refusals reach the caller as the AWS error type (payload)
+// and a code that says "fail, do not retry"; only an unreachable KMS says
+// "retry later".
+TEST_F(AttestedE2eTest, ErrorsCarryTheAwsTypeAndTellRetryFromFail) {
+  KmsClientConfig config;
+  config.region = "us-east-1";
+  config.endpoint = absl::StrCat("http://127.0.0.1:", server_->port());
+  config.retry.max_attempts = 3;
+  config.sleep = [](absl::Duration) {};
+  std::unique_ptr<KmsClient> parent =
+      *KmsClient::Create(config, AwsCredentials("AKIDPARENT", "parent-secret"));
+
+  GenerateDataKeyRequest generate;
+  generate.key_id = key_id_;
+  generate.key_spec = "AES_256";
+  generate.recipient = Recipient{good_.attestation_document};
+  absl::StatusOr<GenerateDataKeyResponse> data_key =
+      parent->GenerateDataKey(generate);
+  ASSERT_TRUE(data_key.ok()) << data_key.status() << "\n" << server_->Log();
+  int attempts = parent->attempts();
+
+  auto expect_fail = [&](const absl::Status& s, absl::StatusCode code,
+                         const char* type, const char* what) {
+    EXPECT_EQ(s.code(), code) << what << ": " << s;
+    EXPECT_EQ(AwsErrorTypeOf(s), type) << what << ": " << s;
+    EXPECT_FALSE(IsRetryableKmsError(s)) << what << ": " << s;
+    EXPECT_EQ(parent->attempts(), ++attempts) << what << " was retried";
+  };
+
+  // Denied by the attestation policy: another image's valid document.
+  DecryptRequest decrypt;
+  decrypt.ciphertext_blob = data_key->ciphertext_blob;
+  decrypt.key_id = key_id_;
+  decrypt.recipient = Recipient{ReadBytes(dir_ + "/wrong_image.cbor")};
+  expect_fail(parent->Decrypt(decrypt).status(),
+              absl::StatusCode::kPermissionDenied, "AccessDeniedException",
+              "wrong image");
+  // A document that fails verification.
+  decrypt.recipient = Recipient{ReadBytes(dir_ + "/tampered.cbor")};
+  absl::Status s = parent->Decrypt(decrypt).status();
+  expect_fail(s, absl::StatusCode::kPermissionDenied, "AccessDeniedException",
+              "tampered document");
+  EXPECT_TRUE(absl::StrContains(s.message(), "attestation")) << s;
+  // A bad ciphertext, for the good enclave.
+  decrypt.recipient = Recipient{good_.attestation_document};
+  decrypt.ciphertext_blob.back() ^= 0x01;
+  expect_fail(parent->Decrypt(decrypt).status(), absl::StatusCode::kDataLoss,
+              "InvalidCiphertextException", "flipped ciphertext bit");
+  // The right ciphertext under another encryption context.
+  decrypt.ciphertext_blob = data_key->ciphertext_blob;
+  decrypt.encryption_context = {{"party", "2"}};
+  expect_fail(parent->Decrypt(decrypt).status(), absl::StatusCode::kDataLoss,
+              "InvalidCiphertextException", "wrong encryption context");
+  // A wrong secret.
+  parent->SetCredentials(AwsCredentials("AKIDPARENT", "not-the-secret"));
+  expect_fail(parent->GenerateRandom({16, {}}).status(),
+              absl::StatusCode::kUnauthenticated, "InvalidSignatureException",
+              "wrong secret");
+
+  // KMS gone: retried, then reported as retryable, without an AWS type.
+  ASSERT_EQ(server_->Stop(), 0);
+  s = parent->GenerateRandom({16, {}}).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  EXPECT_FALSE(AwsErrorTypeOf(s).has_value()) << s;
+  EXPECT_TRUE(IsRetryableKmsError(s)) << s;
+  EXPECT_EQ(parent->attempts(), attempts + 3);
+}
+
 TEST_F(AttestedE2eTest, GenerateRandomForRecipient) {
   GenerateRandomRequest r;
   r.number_of_bytes = 48;

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -225,6 +226,167 @@ TEST(KmsErrorMapping, MapsAwsErrorTypes) {
       R"({"__type":"NotFoundException","message":"Key 'x' does not exist"})");
   EXPECT_TRUE(absl::StrContains(s.message(), "Key 'x' does not exist")) << s;
   EXPECT_TRUE(absl::StrContains(s.message(), "NotFoundException")) << s;
+}
+
+TEST(KmsErrorBody, ParsesAwsErrorShapes) {
+  struct Case {
+    const char* body;
+    const char* type;
+    const char* message;
+  } cases[] = {
+      {R"({"__type":"AccessDeniedException","message":"m"})",
+       "AccessDeniedException", "m"},
+      {R"({"__type":"com.amazonaws.kms#NotFoundException","Message":"M"})",
+       "NotFoundException", "M"},
+      {R"({"__type":"NotFoundException:http://internal.amazon.com/x/"})",
+       "NotFoundException", ""},
+      {R"({"__type":"a.b-c_d#X1:s","extra":[1,{"k":null}],"message":"x"})",
+       "X1", "x"},
+      {R"({"__type":"E","message":"a\nb\u0000c\u007f"})", "E", "a?b?c?"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<KmsErrorBody> e = ParseKmsErrorBody(c.body);
+    ASSERT_TRUE(e.ok()) << c.body << " -> " << e.status();
+    EXPECT_EQ(e->type, c.type) << c.body;
+    EXPECT_EQ(e->message, c.message) << c.body;
+  }
+  // The kept message is bounded.
+  absl::StatusOr<KmsErrorBody> e = ParseKmsErrorBody(absl::StrCat(
+      R"({"__type":"E","message":")", std::string(5000, 'm'), R"("})"));
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->message.size(), kMaxKmsErrorMessageBytes);
+}
+
+TEST(KmsErrorBody, RejectsEveryMalformedAnswer) {
+  const std::string long_name(129, 'A');
+  const std::string long_type =
+      absl::StrCat("ns#E:", std::string(kMaxKmsErrorTypeBytes, 's'));
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"", "error answer"},
+      {"<html>503</html>", "error answer"},
+      {"[]", "not a JSON object"},
+      {"{}", "no __type"},
+      {R"({"message":"m"})", "no __type"},
+      {R"({"__type":5})", "not a string"},
+      {R"({"__type":null})", "not a string"},
+      {R"({"__type":""})", "empty or too long"},
+      {absl::StrCat(R"({"__type":")", long_type, R"("})"), "empty or too long"},
+      {absl::StrCat(R"({"__type":")", long_name, R"("})"), "1..128"},
+      {R"({"__type":"ns#"})", "1..128"},
+      {R"({"__type":":suffix"})", "1..128"},
+      {R"({"__type":"1Exception"})", "start with a letter"},
+      {R"({"__type":"Access Denied"})", "not alphanumeric"},
+      {R"({"__type":"Access\u00e9Denied"})", "not alphanumeric"},
+      {R"({"__type":"a#b#C"})", "not alphanumeric"},
+      {R"({"__type":"n s#C"})", "namespace"},
+      {R"({"__type":"C:a b"})", "not printable"},
+      {R"({"__type":"C:a\u0001"})", "not printable"},
+      {R"({"__type":"E","message":1})", "message is not a string"},
+      {R"({"__type":"E","Message":["m"]})", "message is not a string"},
+      {R"({"__type":"E","message":"a","Message":"b"})", "both"},
+      {R"({"__type":"E","__type":"F"})", "duplicate"},
+      {R"({"__type":"E","x":[[[[1]]]]})", "nesting deeper"},
+      {absl::StrCat(R"({"__type":"E","message":")",
+                    std::string(kMaxKmsErrorBodyBytes, 'm'), R"("})"),
+       "error answer"},
+  };
+  for (const auto& [body, expected] : bad) {
+    absl::Status s = ParseKmsErrorBody(body).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << body;
+    EXPECT_TRUE(absl::StrContains(s.message(), expected))
+        << body.substr(0, 80) << " -> " << s;
+  }
+}
+
+TEST(KmsErrorMapping, CarriesTheAwsTypeAndTellsRetryFromFail) {
+  struct Case {
+    long http;
+    std::string body;
+    absl::StatusCode code;
+    std::optional<std::string> type;
+    bool retryable;
+  } cases[] = {
+      {400, R"({"__type":"AccessDeniedException","message":"m"})",
+       absl::StatusCode::kPermissionDenied, "AccessDeniedException", false},
+      {400, R"({"__type":"com.amazonaws.kms#InvalidCiphertextException"})",
+       absl::StatusCode::kDataLoss, "InvalidCiphertextException", false},
+      {400, R"({"__type":"ThrottlingException","message":"slow down"})",
+       absl::StatusCode::kResourceExhausted, "ThrottlingException", true},
+      {500, R"({"__type":"KMSInternalException"})",
+       absl::StatusCode::kUnavailable, "KMSInternalException", true},
+      {400, R"({"__type":"KeyUnavailableException"})",
+       absl::StatusCode::kUnavailable, "KeyUnavailableException", true},
+      {400, R"({"__type":"AlreadyExistsException"})",
+       absl::StatusCode::kAlreadyExists, "AlreadyExistsException", false},
+      {400, R"({"__type":"UnknownOperationException"})",
+       absl::StatusCode::kUnimplemented, "UnknownOperationException", false},
+      {400, R"({"__type":"MalformedPolicyDocumentException"})",
+       absl::StatusCode::kInvalidArgument, "MalformedPolicyDocumentException",
+       false},
+      // A type we do not know keeps its payload; the HTTP status decides.
+      {400, R"({"__type":"NewFangledException"})", absl::StatusCode::kUnknown,
+       "NewFangledException", false},
+      {503, R"({"__type":"NewFangledException"})",
+       absl::StatusCode::kUnavailable, "NewFangledException", true},
+      // No well-formed error body: no payload; the HTTP status decides.
+      {429, "", absl::StatusCode::kResourceExhausted, std::nullopt, true},
+      {502, "<html>", absl::StatusCode::kUnavailable, std::nullopt, true},
+      {400, R"({"__type":"Access Denied"})", absl::StatusCode::kUnknown,
+       std::nullopt, false},
+      {400, R"({"__type":"AccessDeniedException","message":7})",
+       absl::StatusCode::kUnknown, std::nullopt, false},
+  };
+  for (const Case& c : cases) {
+    absl::Status s = MapKmsError(c.http, c.body);
+    EXPECT_EQ(s.code(), c.code) << c.body << " -> " << s;
+    EXPECT_EQ(AwsErrorTypeOf(s), c.type) << c.body << " -> " << s;
+    EXPECT_EQ(IsRetryableKmsError(s), c.retryable) << c.body << " -> " << s;
+  }
+  EXPECT_FALSE(IsRetryableKmsError(absl::OkStatus()));
+}
+
+TEST_F(KmsClientTest, ErrorsKeepTheAwsTypeThroughRetries) {
+  for (int i = 0; i < 2; ++i) {
+    server_.Push(400, R"({"__type":"ThrottlingException","message":"slow"})");
+  }
+  KmsClientConfig config;
+  config.retry.max_attempts = 2;
+  auto client = MakeClient(config);
+  absl::Status s = client->GenerateRandom({8, {}}).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+  EXPECT_EQ(AwsErrorTypeOf(s), "ThrottlingException") << s;
+  EXPECT_TRUE(IsRetryableKmsError(s));
+  EXPECT_TRUE(absl::StartsWith(s.message(), "GenerateRandom: kms: ")) << s;
+  EXPECT_EQ(client->attempts(), 2);
+
+  server_.Push(400, R"({"__type":"InvalidCiphertextException"})");
+  s = client->Decrypt({{1, 2, 3}, "", {}, std::nullopt}).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_EQ(AwsErrorTypeOf(s), "InvalidCiphertextException") << s;
+  EXPECT_FALSE(IsRetryableKmsError(s));
+  EXPECT_EQ(client->attempts(), 3);
+}
+
+TEST(KmsClientTransport, ConnectionRefusedIsRetryableWithoutAwsType) {
+  // A loopback port that was free a moment ago: nothing listens on it.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  close(fd);
+  KmsClientConfig c;
+  c.endpoint = absl::StrCat("http://127.0.0.1:", ntohs(addr.sin_port));
+  c.retry.max_attempts = 2;
+  c.sleep = [](absl::Duration) {};
+  auto client = *KmsClient::Create(c, AwsCredentials("a", "b"));
+  absl::Status s = client->GenerateRandom({4, {}}).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  EXPECT_FALSE(AwsErrorTypeOf(s).has_value()) << s;
+  EXPECT_TRUE(IsRetryableKmsError(s));
+  EXPECT_EQ(client->attempts(), 2);
 }
 
 TEST(StrictBase64, RejectsEveryDeviation) {

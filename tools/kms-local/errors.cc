@@ -1,14 +1,13 @@
 #include "tools/kms-local/errors.h"
 
-#include "absl/strings/cord.h"
+#include <optional>
+#include <utility>
 
 namespace nitro_tss::kms_local {
 
 absl::Status AwsError(absl::StatusCode code, absl::string_view aws_type,
                       absl::string_view message) {
-  absl::Status s(code, message);
-  s.SetPayload(kAwsErrorTypeUrl, absl::Cord(aws_type));
-  return s;
+  return kms::kAwsErrorTypePayload.Make(code, message, aws_type);
 }
 
 absl::Status AccessDenied(absl::string_view message) {
@@ -32,8 +31,8 @@ absl::Status MalformedPolicy(absl::string_view message) {
 }
 
 std::string AwsErrorType(const absl::Status& status) {
-  if (auto p = status.GetPayload(kAwsErrorTypeUrl); p.has_value()) {
-    return std::string(*p);
+  if (std::optional<std::string> type = kms::AwsErrorTypeOf(status)) {
+    return *std::move(type);
   }
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument:

@@ -1,9 +1,12 @@
 // AWS KMS error types carried in absl::Status.
 //
-// Every failure the service reports to a client is an absl::Status whose
-// payload kAwsErrorTypeUrl holds the AWS error type ("AccessDeniedException",
-// "NotFoundException", ...). The HTTP front end turns it into the AWS JSON
-// 1.1 error shape {"__type": <type>, "message": <status message>}.
+// Every failure the service reports to a client is an absl::Status carrying
+// the AWS error type ("AccessDeniedException", "NotFoundException", ...) as
+// kms::kAwsErrorTypePayload (node/kms/kms_api.h, a common/status_payload.h
+// TokenStatusPayload): the same payload our KMS client attaches to the
+// errors it receives, so in-process and over-the-wire failures read alike.
+// The HTTP front end turns it into the AWS JSON 1.1 error shape
+// {"__type": <type>, "message": <status message>}.
 #ifndef NITRO_TSS_TOOLS_KMS_LOCAL_ERRORS_H_
 #define NITRO_TSS_TOOLS_KMS_LOCAL_ERRORS_H_
 
@@ -11,13 +14,12 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "node/kms/kms_api.h"
 
 namespace nitro_tss::kms_local {
 
-inline constexpr absl::string_view kAwsErrorTypeUrl =
-    "type.nitro-tss/kms_local.AwsErrorType";
-
-// A status with `code` and `message` tagged with AWS error type `aws_type`.
+// A status with `code` and `message` tagged with AWS error type `aws_type`
+// (letters and digits; see kms::kAwsErrorTypePayload).
 absl::Status AwsError(absl::StatusCode code, absl::string_view aws_type,
                       absl::string_view message);
 

@@ -18,6 +18,47 @@
 // obs-fold and malformed header lines would be accepted, and it decodes
 // Transfer-Encoding: chunked bodies that we refuse with 501. A validation
 // layer on its parsed Request cannot see those raw bytes any more.
+//
+// Why this is not civetweb either (the issue's other option; evaluated on
+// Debian 12's libcivetweb-dev 1.15+dfsg-4, mg_version() "1.15", with a
+// throwaway probe: a server whose handler echoed mg_request_info and read
+// the body with mg_read, options request_timeout_ms=1000, num_threads=2,
+// max_request_size=16384, driven over raw loopback sockets):
+//   - No unix socket: mg_check_feature(MG_FEATURES_X_DOMAIN_SOCKET) is 0
+//     (Debian builds without USE_X_DOM_SOCKET) and mg_start() fails for
+//     listening_ports "x/PATH", so `--listen unix:PATH` would be lost.
+//   - Malformed framing is served, not refused: a bare-LF request line and a
+//     header block ending in "\n\n" were answered 200 (get_http_header_len
+//     accepts "\n\n" on purpose); "Host : x" (space before the colon, RFC
+//     9112 says 400) was taken as Host; an obs-fold line silently ended the
+//     header block, and it and every later header (here Connection) were
+//     dropped before a 200; a 66th header was dropped silently
+//     (MG_MAX_HEADERS is 64) instead of 431.
+//   - The handler gets only the parsed mg_request_info (values trimmed, at
+//     most 64 headers); no API exposes the raw request bytes, so our checks
+//     cannot be layered on top for the cases above.
+//   - Limits and statuses: one max_request_size covers request line and
+//     headers and its overflow answers "HTTP/1.0 400" (not 414 / 431);
+//     "Transfer-Encoding: gzip" is answered 400 by civetweb itself (we
+//     answer 501; chunked reaches the handler decoded, so 501 there would be
+//     possible); HTTP/1.0 is served (we answer 505); for the request line
+//     "POST / HTTP/1.1 x" its 400 answer began with the client's bytes,
+//     header lines included: "HTTP/HTTP/1.1 x\r\nHost: x\r\nConnection:
+//     close\r\n\r 400 Bad Request\r\n..." (request headers reflected as
+//     response headers).
+//   - No whole-request deadline: request_timeout_ms bounds only the header
+//     phase and then answers 400, not 408 (headers trickled at 5 B/s: 400
+//     after 1.4 s); the body has per-read timeouts only (a 25-byte body
+//     trickled over 5 s was accepted with request_timeout_ms=1000).
+//   - No connection limit: connections beyond num_threads wait in a queue;
+//     with two connections holding partial requests a third was queued and
+//     served 0.8 s later, where we close excess connections at once.
+//   (Content-Length "1x", "+1" and a duplicate Content-Length were accepted
+//   too, and a request without Host was served; those a handler could still
+//   re-check from the header list.)
+// So the server below stays hand-written: its parser is fuzzed
+// (tests/fuzz/tools/kms-local/http_request_fuzz.cc) and every refusal above
+// has a negative test in tests/tools/kms-local/http_test.cc.
 #ifndef NITRO_TSS_TOOLS_KMS_LOCAL_HTTP_H_
 #define NITRO_TSS_TOOLS_KMS_LOCAL_HTTP_H_
 

@@ -1,9 +1,13 @@
-// Fuzz target: KMS JSON answers (success parsers of every operation, and the
-// error mapper). The first byte selects the operation and whether the
-// request carried a Recipient; the rest is the response body.
+// Fuzz target: KMS JSON answers (success parsers of every operation, the
+// strict error-answer parser and the error mapper). The first byte selects
+// the operation and whether the request carried a Recipient; the rest is the
+// response body. Aborts if an accepted error answer yields a type or message
+// outside their documented shape, or if the mapped status's AWS error type
+// payload differs from what the parser accepted.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "common/json.h"
@@ -15,7 +19,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const uint8_t selector = data[0];
   const std::string body(reinterpret_cast<const char*>(data + 1), size - 1);
-  (void)kms::MapKmsError(400 + (selector % 200), body);
+  absl::StatusOr<kms::KmsErrorBody> error = kms::ParseKmsErrorBody(body);
+  if (error.ok()) {
+    if (!kms::kAwsErrorTypePayload.IsValid(error->type) ||
+        error->type.size() > 128 ||
+        error->message.size() > kms::kMaxKmsErrorMessageBytes) {
+      abort();
+    }
+    for (char c : error->message) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) abort();
+    }
+  }
+  const absl::Status mapped = kms::MapKmsError(400 + (selector % 200), body);
+  if (mapped.ok()) abort();
+  const std::optional<std::string> type = kms::AwsErrorTypeOf(mapped);
+  if (error.ok() != type.has_value()) abort();
+  if (error.ok() && *type != error->type) abort();
   json::ParseLimits limits;
   limits.max_input_bytes = kms::kMaxKmsResponseBytes;
   limits.max_depth = 8;

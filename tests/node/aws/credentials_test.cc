@@ -49,7 +49,7 @@ TEST(CredentialsTest, EnvironmentSourceRefusesMissingOrMalformedValues) {
   const std::vector<std::map<std::string, std::string>> bad = {
       {{"AWS_ACCESS_KEY_ID", "akia-lower-case-id"},
        {"AWS_SECRET_ACCESS_KEY", "secret"}},
-      {{"AWS_ACCESS_KEY_ID", "AKIASHORT"}, {"AWS_SECRET_ACCESS_KEY", "secret"}},
+      {{"AWS_ACCESS_KEY_ID", "AKI"}, {"AWS_SECRET_ACCESS_KEY", "secret"}},
       {{"AWS_ACCESS_KEY_ID", "AKIAEXAMPLE0000001"},
        {"AWS_SECRET_ACCESS_KEY", "has space"}},
       {{"AWS_ACCESS_KEY_ID", "AKIAEXAMPLE0000001"},

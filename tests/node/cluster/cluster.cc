@@ -244,7 +244,7 @@ void Deadline(grpc::ClientContext& ctx, absl::Duration d) {
 
 absl::StatusOr<std::map<int, ev1::FinishLinkResponse>> LocalCluster::Link(
     const std::vector<int>& nodes, const std::string& link_id,
-    const std::string& key_id) {
+    const std::string& key_id, const approval::v1::ApprovalPolicy* policy) {
   std::vector<std::string> hellos, attestations;
   for (int i : nodes) {
     ev1::OpenLinkRequest req;
@@ -255,6 +255,7 @@ absl::StatusOr<std::map<int, ev1::FinishLinkResponse>> LocalCluster::Link(
       req.mutable_dkg();
     } else {
       req.set_key_id(key_id);
+      if (policy != nullptr) *req.mutable_approval_policy() = *policy;
     }
     ev1::OpenLinkResponse resp;
     grpc::ClientContext ctx;
@@ -290,6 +291,15 @@ absl::StatusOr<std::map<int, ev1::FinishLinkResponse>> LocalCluster::Link(
 std::map<int, SessionOutcome> LocalCluster::Run(const std::vector<int>& nodes,
                                                 const ev1::StartSession& start,
                                                 DropRule drop) {
+  std::map<int, ev1::StartSession> starts;
+  for (int i : nodes) starts[i] = start;
+  return RunEach(starts, std::move(drop));
+}
+
+std::map<int, SessionOutcome> LocalCluster::RunEach(
+    const std::map<int, ev1::StartSession>& starts, DropRule drop) {
+  std::vector<int> nodes;
+  for (const auto& [i, s] : starts) nodes.push_back(i);
   struct Stream {
     std::unique_ptr<grpc::ClientContext> ctx;
     std::unique_ptr<
@@ -309,7 +319,7 @@ std::map<int, SessionOutcome> LocalCluster::Run(const std::vector<int>& nodes,
     Deadline(*st.ctx, absl::Minutes(10));
     st.rw = enclave(i).RunSession(st.ctx.get());
     ev1::SessionInput in;
-    *in.mutable_start() = start;
+    *in.mutable_start() = starts.at(i);
     st.rw->Write(in);
   }
   std::vector<std::thread> readers;

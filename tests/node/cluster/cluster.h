@@ -62,9 +62,12 @@ class LocalCluster {
   // Relays the three link steps among `nodes` (0-based). `key_id` empty:
   // a DKG link. Returns each node's FinishLink answer, or the first error
   // (with the node named).
+  // With a key, `policy` is the key's approval policy (required by the
+  // enclave for keys made with one).
   absl::StatusOr<std::map<int, enclave::v1::FinishLinkResponse>> Link(
       const std::vector<int>& nodes, const std::string& link_id,
-      const std::string& key_id);
+      const std::string& key_id,
+      const approval::v1::ApprovalPolicy* policy = nullptr);
 
   // Runs one session on `nodes` (all started with `start`), relaying every
   // envelope, until every node reported; then half-closes the streams.
@@ -74,11 +77,19 @@ class LocalCluster {
   std::map<int, SessionOutcome> Run(const std::vector<int>& nodes,
                                     const enclave::v1::StartSession& start,
                                     DropRule drop = nullptr);
+  // As Run, each node started with its own message (e.g. a node configured
+  // differently).
+  std::map<int, SessionOutcome> RunEach(
+      const std::map<int, enclave::v1::StartSession>& starts,
+      DropRule drop = nullptr);
 
   // The KMS key id sealing shares, and the local KMS.
   const std::string& kms_key_id() const { return kms_key_id_; }
   kms_local::testing::LocalKmsProcess& kms() { return *kms_; }
   std::string EnclaveLog(int i) const;
+  pid_t enclave_pid(int i) const {
+    return nodes_[i].enclave ? nodes_[i].enclave->pid() : -1;
+  }
   std::string HostLog(int i) const;
 
  private:

@@ -4,12 +4,16 @@
 #include "tests/node/cluster/cluster.h"
 
 #include <gtest/gtest.h>
+#include <openssl/sha.h>
+#include <sodium.h>
 
 #include <set>
 #include <thread>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "node/attestation/simulated_nsm.h"
+#include "tests/node/cluster/approvers.h"
 
 namespace nitro_tss::testing {
 namespace {
@@ -67,6 +71,7 @@ class ClusterTest : public ::testing::Test {
     ASSERT_TRUE(linked.ok()) << linked.status();
     ev1::StartSession start = Start("dkg-link-1", "dkg-session-0000001");
     start.mutable_keygen()->set_threshold(1);
+    *start.mutable_keygen()->mutable_approval_policy() = Policy();
     auto outcomes = cluster_->Run({0, 1, 2}, start);
     ExpectAllDone(outcomes, *cluster_);
     std::set<std::string> ids, pks;
@@ -102,6 +107,8 @@ class ClusterTest : public ::testing::Test {
     s.mutable_sign()->set_presignature_id(*ids.begin());
     s.mutable_sign()->set_message(message);
     s.mutable_sign()->set_hash(ev1::HASH_FUNCTION_SHA256);
+    *s.mutable_sign()->mutable_approvals() =
+        Approve({key_id, message, {}, 0, {&Approvers()[0], &Approvers()[2]}});
     auto signed_ = cluster_->Run(signers, s);
     ExpectAllDone(signed_, *cluster_);
     std::set<std::string> sigs;
@@ -138,7 +145,27 @@ class ClusterTest : public ::testing::Test {
     s.mutable_sign()->set_presignature_id(presignature_id);
     s.mutable_sign()->set_message("message " + session);
     s.mutable_sign()->set_hash(ev1::HASH_FUNCTION_SHA256);
+    *s.mutable_sign()->mutable_approvals() =
+        Approve({key_id_,
+                 "message " + session,
+                 {},
+                 0,
+                 {&Approvers()[0], &Approvers()[1]}});
     return s;
+  }
+
+  static const std::vector<Approver>& Approvers() {
+    static const auto* approvers = new std::vector<Approver>(3);
+    return *approvers;
+  }
+  static const approval::v1::ApprovalPolicy& Policy() {
+    static const auto* policy =
+        new approval::v1::ApprovalPolicy(PolicyOf(Approvers(), 2));
+    return *policy;
+  }
+  static absl::StatusOr<std::map<int, ev1::FinishLinkResponse>> KeyLink(
+      const std::vector<int>& nodes, const std::string& link) {
+    return cluster_->Link(nodes, link, key_id_, &Policy());
   }
 
   static LocalCluster* cluster_;
@@ -163,7 +190,7 @@ TEST_F(ClusterTest, DkgSealsRestartsUnsealsAndSignsVerifiedByOpenssl) {
     EXPECT_EQ(cluster_->StopEnclave(i), 0) << cluster_->EnclaveLog(i);
     ASSERT_TRUE(cluster_->StartEnclave(i).ok());
   }
-  auto linked = cluster_->Link({0, 2}, "sign-link-13", key_id);
+  auto linked = cluster_->Link({0, 2}, "sign-link-13", key_id, &Policy());
   ASSERT_TRUE(linked.ok()) << linked.status() << "\n"
                            << cluster_->EnclaveLog(0);
   // The peers each enclave attested are the key's parties, with the
@@ -183,7 +210,7 @@ TEST_F(ClusterTest, DkgSealsRestartsUnsealsAndSignsVerifiedByOpenssl) {
 
 TEST_F(ClusterTest, APresignatureIsNeverUsedTwice) {
   ASSERT_NO_FATAL_FAILURE(KeyId());
-  auto linked = cluster_->Link({0, 1}, "once-link", key_id_);
+  auto linked = KeyLink({0, 1}, "once-link");
   ASSERT_TRUE(linked.ok()) << linked.status();
   const std::string id = PresignOn({0, 1}, "once-link", "once-presign-00001");
   auto first =
@@ -230,7 +257,7 @@ TEST_F(ClusterTest, AnotherImageCannotUnsealNorJoin) {
   // Node 3's enclave restarts as another image (other PCR0).
   ASSERT_TRUE(cluster_->StartEnclave(2, LocalCluster::OtherPcr0()).ok());
   // KMS refuses it the data key: it cannot open its share.
-  auto linked = cluster_->Link({0, 2}, "other-image-link", key_id_);
+  auto linked = KeyLink({0, 2}, "other-image-link");
   ASSERT_FALSE(linked.ok());
   EXPECT_NE(linked.status().message().find("node 3 OpenLink"),
             std::string::npos)
@@ -246,13 +273,13 @@ TEST_F(ClusterTest, AnotherImageCannotUnsealNorJoin) {
       << dkg.status();
   // Back to the good image: it unseals and links again.
   ASSERT_TRUE(cluster_->StartEnclave(2).ok());
-  auto again = cluster_->Link({0, 2}, "good-image-link", key_id_);
+  auto again = KeyLink({0, 2}, "good-image-link");
   EXPECT_TRUE(again.ok()) << again.status();
 }
 
 TEST_F(ClusterTest, AKilledSignerIsNamedSilentAndItsSessionIsGoneAfterRestart) {
   ASSERT_NO_FATAL_FAILURE(KeyId());
-  auto linked = cluster_->Link({0, 1}, "kill-link", key_id_);
+  auto linked = KeyLink({0, 1}, "kill-link");
   ASSERT_TRUE(linked.ok()) << linked.status();
   ev1::StartSession s = Start("kill-link", "kill-presign-00001");
   s.mutable_presign();
@@ -281,6 +308,106 @@ TEST_F(ClusterTest, AKilledSignerIsNamedSilentAndItsSessionIsGoneAfterRestart) {
   auto stale = cluster_->Run({1}, s);
   EXPECT_NE(stale[1].stream_error.find("unknown link id"), std::string::npos)
       << stale[1].stream_error;
+}
+
+// The stream error of every node (they all refuse alike), or "" if one
+// signed.
+std::string RefusedBoth(const std::map<int, SessionOutcome>& outcomes) {
+  std::string first;
+  for (const auto& [node, o] : outcomes) {
+    if (o.done) return "";
+    if (first.empty()) first = o.stream_error;
+    // Same code at every node (messages may differ, e.g. each enclave's
+    // clock reading).
+    EXPECT_EQ(std::atoi(o.stream_error.c_str()), std::atoi(first.c_str()))
+        << o.stream_error << " vs " << first;
+  }
+  return first;
+}
+
+TEST_F(ClusterTest, SigningIsRefusedByTheEnclaveWithoutAValidQuorum) {
+  ASSERT_NO_FATAL_FAILURE(KeyId());
+  auto linked = KeyLink({1, 2}, "approval-link");
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  const std::string presig =
+      PresignOn({1, 2}, "approval-link", "approval-presign-01");
+  const auto& a = Approvers();
+  Approver outsider;
+  int n = 0;
+  auto attempt = [&](const std::string& message,
+                     const approval::v1::ApprovalBundle* bundle) {
+    ev1::StartSession s =
+        Start("approval-link", absl::StrCat("approval-sign-", ++n, "-pad"));
+    s.mutable_sign()->set_presignature_id(presig);
+    s.mutable_sign()->set_message(message);
+    s.mutable_sign()->set_hash(ev1::HASH_FUNCTION_SHA256);
+    if (bundle != nullptr) *s.mutable_sign()->mutable_approvals() = *bundle;
+    return cluster_->Run({1, 2}, s);
+  };
+  const std::string msg = "transfer 5 ETH to 0xabc";
+  const int kPermissionDenied = 7, kFailedPrecondition = 9, kAlreadyExists = 6;
+  auto code = [](const std::string& e) { return std::atoi(e.c_str()); };
+
+  std::string e = RefusedBoth(attempt(msg, nullptr));
+  EXPECT_EQ(code(e), kPermissionDenied) << e;
+  auto one = Approve({key_id_, msg, {}, 0, {&a[0]}});
+  e = RefusedBoth(attempt(msg, &one));
+  EXPECT_EQ(code(e), kPermissionDenied) << e;
+  auto with_outsider = Approve({key_id_, msg, {}, 0, {&a[0], &outsider}});
+  e = RefusedBoth(attempt(msg, &with_outsider));
+  EXPECT_EQ(code(e), kPermissionDenied) << e;
+  auto expired = Approve(
+      {key_id_, msg, {}, attestation::WallClockMs() - 1000, {&a[0], &a[1]}});
+  e = RefusedBoth(attempt(msg, &expired));
+  EXPECT_EQ(code(e), kFailedPrecondition) << e;
+  auto other_digest =
+      Approve({key_id_, "transfer 500 ETH to 0xabc", {}, 0, {&a[0], &a[1]}});
+  e = RefusedBoth(attempt(msg, &other_digest));
+  EXPECT_EQ(code(e), kPermissionDenied) << e;
+  auto other_key = Approve({std::string(64, '7'), msg, {}, 0, {&a[0], &a[1]}});
+  e = RefusedBoth(attempt(msg, &other_key));
+  EXPECT_EQ(code(e), kPermissionDenied) << e;
+  auto other_path = Approve({key_id_, msg, {44, 60}, 0, {&a[0], &a[1]}});
+  e = RefusedBoth(attempt(msg, &other_path));
+  EXPECT_EQ(code(e), kPermissionDenied) << e;
+
+  // None of that consumed the presignature: a valid quorum signs with it.
+  auto good = Approve({key_id_, msg, {}, 0, {&a[1], &a[2]}});
+  auto signed_ = attempt(msg, &good);
+  ExpectAllDone(signed_, *cluster_);
+  // The same approvals again (a replay, with a fresh presignature).
+  const std::string presig2 =
+      PresignOn({1, 2}, "approval-link", "approval-presign-02");
+  ev1::StartSession replay = Start("approval-link", "approval-sign-replay");
+  replay.mutable_sign()->set_presignature_id(presig2);
+  replay.mutable_sign()->set_message(msg);
+  replay.mutable_sign()->set_hash(ev1::HASH_FUNCTION_SHA256);
+  *replay.mutable_sign()->mutable_approvals() = good;
+  e = RefusedBoth(cluster_->Run({1, 2}, replay));
+  EXPECT_EQ(code(e), kAlreadyExists) << e;
+}
+
+TEST_F(ClusterTest, PolicyMismatchAtDkgStartAbortsTheDkg) {
+  auto linked = cluster_->Link({0, 1, 2}, "dkg-mismatch-link", "");
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  // Node 3 was given another policy (a different quorum).
+  std::vector<Approver> approvers(3);
+  ev1::StartSession start = Start("dkg-mismatch-link", "dkg-mismatch-000001");
+  start.mutable_keygen()->set_threshold(1);
+  std::map<int, SessionOutcome> outcomes;
+  // Run() starts every node with one message; give node 3 its own by
+  // running the mismatch through the enclave's config digest check.
+  *start.mutable_keygen()->mutable_approval_policy() = PolicyOf(approvers, 2);
+  ev1::StartSession other = start;
+  *other.mutable_keygen()->mutable_approval_policy() = PolicyOf(approvers, 3);
+  outcomes = cluster_->RunEach({{0, start}, {1, start}, {2, other}});
+  for (const auto& [node, o] : outcomes) {
+    EXPECT_FALSE(o.done) << "node " << node + 1;
+    EXPECT_TRUE(o.stream_error.empty()) << o.stream_error;
+    EXPECT_EQ(o.abort.culprits_size(), 0) << Culprits(o.abort);
+    EXPECT_NE(o.abort.cause().find("configur"), std::string::npos)
+        << Culprits(o.abort);
+  }
 }
 
 }  // namespace

@@ -56,6 +56,10 @@ struct MotoEnv {
   MotoServer* moto = nullptr;
   AwsCredentials creds;
 
+  static MotoEnv*& Started() {
+    static MotoEnv* started = nullptr;
+    return started;
+  }
   static MotoEnv& Get() {
     static MotoEnv* env = [] {
       auto* e = new MotoEnv();
@@ -79,6 +83,7 @@ struct MotoEnv {
       e->creds = *c;
       return e;
     }();
+    Started() = env;
     return *env;
   }
 };
@@ -87,9 +92,10 @@ struct MotoEnv {
 class MotoCleanup : public ::testing::Environment {
  public:
   void TearDown() override {
-    MotoEnv& e = MotoEnv::Get();
-    delete e.moto;
-    e.moto = nullptr;
+    if (MotoEnv* e = MotoEnv::Started()) {  // never starts moto itself
+      delete e->moto;
+      e->moto = nullptr;
+    }
   }
 };
 const ::testing::Environment* const kMotoCleanup =

@@ -53,6 +53,27 @@ KeyRecord MakeKey(const std::string& id, uint8_t fill) {
   return k;
 }
 
+// The local KMS's errors carry the same typed payload as the ones our KMS
+// client reads off the wire (node/kms/kms_api.h).
+TEST(AwsErrors, CarryTheSharedAwsErrorTypePayload) {
+  EXPECT_EQ(kms::AwsErrorTypeOf(InvalidCiphertext("x")),
+            "InvalidCiphertextException");
+  EXPECT_EQ(kms::AwsErrorTypeOf(AccessDenied("x")), "AccessDeniedException");
+  absl::Status s = AwsError(absl::StatusCode::kUnimplemented,
+                            "UnknownOperationException", "m");
+  EXPECT_EQ(kms::AwsErrorTypeOf(s), "UnknownOperationException");
+  EXPECT_EQ(AwsErrorType(s), "UnknownOperationException");
+  EXPECT_EQ(s.message(), "m");
+  // Without a payload the type follows from the code.
+  EXPECT_FALSE(kms::AwsErrorTypeOf(absl::NotFoundError("m")).has_value());
+  EXPECT_EQ(AwsErrorType(absl::NotFoundError("m")), "NotFoundException");
+  EXPECT_EQ(AwsErrorType(absl::InternalError("m")), "KMSInternalException");
+  // A malformed type is never attached (the code decides instead).
+  s = AwsError(absl::StatusCode::kPermissionDenied, "Access Denied", "m");
+  EXPECT_FALSE(kms::AwsErrorTypeOf(s).has_value());
+  EXPECT_EQ(AwsErrorType(s), "AccessDeniedException");
+}
+
 TEST(KeyStore, RoundTripPersistenceAndSealing) {
   const std::string path = TempPath("ks.db");
   std::filesystem::remove(path);

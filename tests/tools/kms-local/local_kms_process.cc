@@ -66,6 +66,9 @@ absl::StatusOr<std::unique_ptr<LocalKmsProcess>> LocalKmsProcess::Start(
   if (p->pid_ == 0) {
     FILE* f = std::freopen(log.c_str(), "w", stderr);
     (void)f;
+    // Not the caller's stdout: a pipe reader would wait for this server.
+    f = std::freopen("/dev/null", "w", stdout);
+    (void)f;
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -1,0 +1,300 @@
+#include "mpc/testing/gg20_cheats.h"
+
+#include <sodium.h>
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "mpc/gg20/codec.h"
+#include "mpc/gg20/keygen_state.h"
+#include "mpc/gg20/presign_state.h"
+#include "mpc/mta/mta.h"
+#include "mpc/testing/rules.h"
+#include "nitro_tss/mpc/v1/gg20.pb.h"
+
+namespace nitro_tss::mpc::gg20::testing {
+namespace {
+
+using round::Message;
+using round::PartyId;
+using round::RoundOutput;
+
+// Seed of the scratch source a round draws from when the rule redraws what
+// it computed (rules.h): its values are discarded.
+constexpr uint64_t kScratchSeed = 0x5c7a7c4;
+
+// The payload type of an outbound message: `round` is the number it is
+// stamped with, `next` the round that follows (the reveal rounds share
+// message numbers with the normal ones and are told apart by whether they
+// expect direct messages).
+using PayloadFactory = std::function<std::unique_ptr<google::protobuf::Message>(
+    uint32_t round, bool broadcast, const round::Round& next)>;
+
+template <typename T>
+std::unique_ptr<google::protobuf::Message> New() {
+  return std::make_unique<T>();
+}
+
+std::unique_ptr<google::protobuf::Message> KeygenPayload(uint32_t round,
+                                                         bool broadcast,
+                                                         const round::Round&) {
+  switch (round) {
+    case 1:
+      return New<v1::KeygenCommit>();
+    case 2:
+      return broadcast ? New<v1::KeygenDecommit>() : New<v1::KeygenShare>();
+    case 3:
+      return broadcast ? New<v1::KeygenShareProof>()
+                       : New<v1::KeygenFacProof>();
+    case 4:
+      return New<v1::KeygenConfirm>();
+  }
+  return nullptr;
+}
+
+std::unique_ptr<google::protobuf::Message> PresignPayload(
+    uint32_t round, bool broadcast, const round::Round& next) {
+  switch (round) {
+    case 1:
+      return broadcast ? New<v1::PresignRound1>()
+                       : New<v1::PresignRound1Direct>();
+    case 2:
+      return broadcast ? New<v1::PresignRound2>()
+                       : New<v1::PresignRound2Direct>();
+    case 3:
+      return New<v1::PresignRound3>();
+    case 4:  // round 4, or the δ reveal when round 3 finds δ = 0
+      if (!next.ExpectsDirect()) return New<v1::PresignReveal>();
+      return broadcast ? New<v1::PresignRound4>()
+                       : New<v1::PresignRound4Direct>();
+    case 5:  // the σ reveal (broadcast and direct) or the δ reveal
+      if (!next.ExpectsDirect()) return New<v1::PresignReveal>();
+      return broadcast ? New<v1::PresignSigmaReveal>()
+                       : New<v1::PresignSigmaRevealDirect>();
+  }
+  return nullptr;
+}
+
+absl::Status Internal(absl::string_view what) {
+  return absl::InternalError(absl::StrCat("cheat: ", what));
+}
+
+// Rewrites one outbound payload of type `T` through `f`.
+template <typename T, typename F>
+absl::Status RewritePayload(Message& m, F f) {
+  T pb;
+  if (!pb.ParseFromArray(m.payload.data(),
+                         static_cast<int>(m.payload.size()))) {
+    return Internal("own payload does not parse");
+  }
+  f(pb);
+  m.payload = SerializePayload(pb);
+  return absl::OkStatus();
+}
+
+// Applies `hook` to every outbound payload of `out` (except those `skip`
+// names), in order, as the rounds used to before serializing them.
+absl::Status TamperOutbound(const TamperHook& hook, RoundOutput& out,
+                            const PayloadFactory& payload,
+                            const std::function<bool(const Message&)>& skip) {
+  if (!hook || out.next == nullptr) return absl::OkStatus();
+  const uint32_t round = out.next->Number();
+  for (Message& m : out.outbound) {
+    if (skip && skip(m)) continue;
+    std::unique_ptr<google::protobuf::Message> pb =
+        payload(round, m.is_broadcast(), *out.next);
+    if (pb == nullptr ||
+        !pb->ParseFromArray(m.payload.data(),
+                            static_cast<int>(m.payload.size()))) {
+      return Internal(absl::StrCat("round-", round, " payload unknown"));
+    }
+    hook(round, m.to, *pb);
+    m.payload = SerializePayload(*pb);
+    // The parsed copy of a VSS share (a secret) is wiped, as the round
+    // wipes its own.
+    if (auto* share = dynamic_cast<v1::KeygenShare*>(pb.get())) {
+      sodium_memzero(share->mutable_share()->data(), share->share().size());
+    }
+  }
+  return absl::OkStatus();
+}
+
+// ------------------------------------------------------------------ keygen
+
+class KeygenCheatRule : public round::Rule {
+ public:
+  KeygenCheatRule(std::shared_ptr<keygen_detail::KeygenState> s,
+                  KeygenCheat cheat)
+      : s_(std::move(s)), cheat_(std::move(cheat)) {}
+
+  RandomSource& ModifyBefore(round::Round& r, RandomSource& rng) override {
+    if (r.Number() == 0) {
+      // Round 0 deals a polynomial of degree `threshold`.
+      s_->config.threshold += static_cast<uint32_t>(cheat_.extra_vss_degree);
+    }
+    return rng;
+  }
+
+  absl::Status ModifyAfter(round::Round& r, RoundOutput& out,
+                           RandomSource&) override {
+    if (r.Number() == 0) {
+      s_->config.threshold -= static_cast<uint32_t>(cheat_.extra_vss_degree);
+    }
+    if (out.abort.has_value()) return absl::OkStatus();
+    if (r.Number() == 0 && cheat_.tamper) {
+      // The decommitment (sent in round 2) is tampered with before this
+      // party commits to it in round 1.
+      cheat_.tamper(2, 0, s_->decommit);
+      const std::string bytes = SerializeEmbedded(s_->decommit);
+      std::array<uint8_t, 32> c = keygen_detail::CommitmentOf(
+          *s_, s_->config.self,
+          absl::Span<const uint8_t>(
+              reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+      v1::KeygenCommit commit;
+      commit.set_commitment(std::string(c.begin(), c.end()));
+      if (out.outbound.size() != 1) return Internal("keygen round 1 output");
+      out.outbound[0].payload = SerializePayload(commit);
+    }
+    return TamperOutbound(cheat_.tamper, out, KeygenPayload,
+                          [&r](const Message& m) {
+                            // Already tampered before its commitment.
+                            return r.Number() == 1 && m.is_broadcast();
+                          });
+  }
+
+ private:
+  std::shared_ptr<keygen_detail::KeygenState> s_;
+  KeygenCheat cheat_;
+};
+
+// ----------------------------------------------------------------- presign
+
+class PresignCheatRule : public round::Rule {
+ public:
+  PresignCheatRule(std::shared_ptr<presign_detail::PresignState> s,
+                   PresignCheat cheat)
+      : s_(std::move(s)), cheat_(std::move(cheat)), scratch_(kScratchSeed) {}
+
+  RandomSource& ModifyBefore(round::Round& r, RandomSource& rng) override {
+    switch (r.Number()) {
+      case 1:  // the MtA responses are redrawn
+        if (cheat_.mta_beta_extra_bits > 0) return scratch_;
+        break;
+      case 2:  // l_i and the PoK are redrawn for σ_i + 1
+        if (cheat_.wrong_sigma) return scratch_;
+        break;
+      case 3:  // R̄_i and its Πlog-rp for k_i + 1
+        if (cheat_.r_bar_with_other_k) s_->k = s_->k + Scalar::One();
+        break;
+    }
+    return rng;
+  }
+
+  absl::Status ModifyAfter(round::Round& r, RoundOutput& out,
+                           RandomSource& rng) override {
+    if (out.abort.has_value() || out.next == nullptr) return absl::OkStatus();
+    switch (r.Number()) {
+      case 1:
+        if (cheat_.mta_beta_extra_bits > 0) {
+          RETURN_IF_ERROR(OversizedMta(out, rng));
+        }
+        break;
+      case 2:
+        if (cheat_.wrong_sigma) RETURN_IF_ERROR(WrongSigma(out, rng));
+        if (cheat_.wrong_delta || cheat_.broadcast_delta.has_value()) {
+          RETURN_IF_ERROR(WrongDelta(out));
+        }
+        break;
+      case 3:
+        // k_i back, unless the round went to the δ reveal (k_i wiped).
+        if (cheat_.r_bar_with_other_k && out.next->ExpectsDirect()) {
+          s_->k = s_->k - Scalar::One();
+        }
+        break;
+    }
+    return TamperOutbound(cheat_.tamper, out, PresignPayload, nullptr);
+  }
+
+ private:
+  // Round 1: every MtA response redrawn from the session's randomness in
+  // the round's order, oversized towards the target(s).
+  absl::Status OversizedMta(RoundOutput& out, RandomSource& rng) {
+    presign_detail::PresignState& s = *s_;
+    for (Message& m : out.outbound) {
+      if (m.is_broadcast()) continue;
+      const PartyId j = m.to;
+      const bool target = !cheat_.mta_beta_extra_bits_only_to.has_value() ||
+                          *cheat_.mta_beta_extra_bits_only_to == j;
+      auto respond = [&](const Scalar& x) -> absl::StatusOr<mta::BobResult> {
+        if (!target) return presign_detail::BobMta(s, j, x, rng);
+        const PartyPublicInfo& alice = s.Info(j);
+        return mta::internal::BobRespondWithOversizedMask(
+            alice.paillier, alice.ring_pedersen, *s.ks->paillier,
+            s.peers.at(j).cap_k, x, Point::Generator(), s.Ctx(2, s.self, j),
+            rng, cheat_.mta_beta_extra_bits, s.Table(j), s.Pool(j));
+      };
+      ASSIGN_OR_RETURN(mta::BobResult gamma, respond(s.gamma));
+      ASSIGN_OR_RETURN(mta::BobResult w, respond(s.w));
+      v1::PresignRound2Direct d = presign_detail::KeepBobResponses(
+          s, j, std::move(gamma), std::move(w));
+      m.payload = SerializePayload(d);
+    }
+    return absl::OkStatus();
+  }
+
+  // Round 2: σ_i + 1 with T_i and its PoK made for it, as round 2 makes
+  // them for σ_i.
+  absl::Status WrongSigma(RoundOutput& out, RandomSource& rng) {
+    s_->sigma = s_->sigma + Scalar::One();
+    ASSIGN_OR_RETURN(PedersenPokProof pok,
+                     presign_detail::CommitSigma(*s_, rng));
+    return RewritePayload<v1::PresignRound3>(
+        out.outbound.at(0), [&](v1::PresignRound3& m) {
+          m.set_cap_t(EncodePt(s_->cap_t));
+          m.set_pedersen_pok(SerializeEmbedded(pok.ToProto()));
+        });
+  }
+
+  // Round 2: the δ_i broadcast, which round 3 also sums.
+  absl::Status WrongDelta(RoundOutput& out) {
+    if (cheat_.wrong_delta) s_->delta = s_->delta + Scalar::One();
+    if (cheat_.broadcast_delta.has_value()) s_->delta = *cheat_.broadcast_delta;
+    return RewritePayload<v1::PresignRound3>(
+        out.outbound.at(0),
+        [&](v1::PresignRound3& m) { m.set_delta(EncodeSc(s_->delta)); });
+  }
+
+  std::shared_ptr<presign_detail::PresignState> s_;
+  PresignCheat cheat_;
+  DeterministicRandom scratch_;
+};
+
+// The session of `parts` with its first round wrapped by a `RuleT` made
+// from the parts' state and `cheat`.
+template <typename RuleT, typename State, typename Cheat>
+absl::StatusOr<std::unique_ptr<round::Session>> CreateWithRule(
+    absl::StatusOr<SessionParts<State>> parts, const Cheat& cheat,
+    RandomSource& rng) {
+  if (!parts.ok()) return parts.status();
+  auto rule = std::make_shared<RuleT>(parts->state, cheat);
+  parts->first = round::WithRule(std::move(parts->first), std::move(rule));
+  return CreateSession(std::move(parts), rng);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<round::Session>> NewKeygenSessionWithCheat(
+    const KeygenConfig& config, const KeygenCheat& cheat, RandomSource& rng) {
+  return CreateWithRule<KeygenCheatRule>(
+      keygen_detail::NewKeygenSessionParts(config), cheat, rng);
+}
+
+absl::StatusOr<std::unique_ptr<round::Session>> NewPresignSessionWithCheat(
+    const PresignConfig& config, const PresignCheat& cheat, RandomSource& rng) {
+  return CreateWithRule<PresignCheatRule>(
+      presign_detail::NewPresignSessionParts(config), cheat, rng);
+}
+
+}  // namespace nitro_tss::mpc::gg20::testing

@@ -1,0 +1,92 @@
+// Cheating GG20 parties for the adversarial tests (tests/gg20/): the cheats
+// that used to be options inside the rounds (KeygenConfig::testing,
+// PresignConfig::testing), now test rules (rules.h) applied around the
+// cheater's rounds. A cheat never weakens a check; it only changes what the
+// cheater itself sends, exactly as the in-round options did (same messages
+// and the same draws from the session's randomness, so every adversarial
+// scenario is the run it was).
+//
+// How each cheat acts on the round (state through the internal headers
+// mpc/gg20/keygen_state.h and presign_state.h, which the production code
+// exposes to this test-only target):
+//   tamper                 rewrites each outbound payload after the round,
+//                          before the engine signs it; keygen's
+//                          decommitment is rewritten before the commitment
+//                          to it is computed (the commitment is recomputed
+//                          over the tampered bytes);
+//   extra_vss_degree       keygen round 0 runs with threshold t + extra
+//                          (its only use of t: the degree it deals);
+//   mta_beta_extra_bits    presign round 1's MtA responses are redrawn with
+//                          mpc/mta's test-only oversized-mask Bob;
+//   wrong_sigma            σ_i + 1 after round 2, committed to (T_i, PoK)
+//                          as round 2 commits to σ_i;
+//   wrong_delta,
+//   broadcast_delta        the δ_i round 2 broadcasts (and round 3 sums);
+//   r_bar_with_other_k     presign round 3 runs with k_i + 1 (R̄_i and its
+//                          Πlog-rp), k_i restored afterwards.
+//
+// Test-only (nitro_mpc_testing).
+#ifndef NITRO_TSS_MPC_TESTING_GG20_CHEATS_H_
+#define NITRO_TSS_MPC_TESTING_GG20_CHEATS_H_
+
+#include <google/protobuf/message.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "absl/status/statusor.h"
+#include "mpc/curve/secp256k1.h"
+#include "mpc/gg20/keygen.h"
+#include "mpc/gg20/presign.h"
+#include "mpc/math/random.h"
+#include "mpc/round/round.h"
+
+namespace nitro_tss::mpc::gg20::testing {
+
+// Called with every payload the cheater is about to send (before it is
+// signed; keygen's decommitment before it is committed to):
+// `message_round` is the round number the message is stamped with, `to`
+// the recipient (0 for broadcasts). The hook may modify the payload.
+using TamperHook = std::function<void(uint32_t message_round, uint32_t to,
+                                      google::protobuf::Message& payload)>;
+
+struct KeygenCheat {
+  TamperHook tamper;
+  // Deal a polynomial of degree t + extra_vss_degree (threshold raising).
+  size_t extra_vss_degree = 0;
+};
+
+struct PresignCheat {
+  TamperHook tamper;
+  // Bob's MtA mask y sampled 2^extra bits larger than ±2^ℓ' and proven with
+  // the unchecked prover (Alpha-Rays style out-of-range value), for k·γ and
+  // k·w.
+  size_t mta_beta_extra_bits = 0;
+  // If set, only the MtA towards this Alice gets the oversized mask.
+  std::optional<round::PartyId> mta_beta_extra_bits_only_to;
+  // Adds 1 to the broadcast δ_i (proofs stay valid: phase-5 check fails).
+  bool wrong_delta = false;
+  // Adds 1 to σ_i after the MtA (T_i, its proofs and S_i stay consistent
+  // with the wrong value: the Σ S_j = Y' check fails, round 5 reveals σ).
+  bool wrong_sigma = false;
+  // Broadcasts this δ_i instead of the computed one (e.g. one that makes
+  // Σ δ_j = 0).
+  std::optional<Scalar> broadcast_delta;
+  // Broadcasts R̄_i = (k_i + 1)·R and proves it with the honest Πlog-rp
+  // prover for k_i + 1 (and the μ of the round-1 Πenc), whose S still
+  // commits to k_i: every verifier's ring-Pedersen equation fails.
+  bool r_bar_with_other_k = false;
+};
+
+// NewKeygenSession / NewPresignSession for a party that cheats as `cheat`
+// says (same validation and errors).
+absl::StatusOr<std::unique_ptr<round::Session>> NewKeygenSessionWithCheat(
+    const KeygenConfig& config, const KeygenCheat& cheat, RandomSource& rng);
+absl::StatusOr<std::unique_ptr<round::Session>> NewPresignSessionWithCheat(
+    const PresignConfig& config, const PresignCheat& cheat, RandomSource& rng);
+
+}  // namespace nitro_tss::mpc::gg20::testing
+
+#endif  // NITRO_TSS_MPC_TESTING_GG20_CHEATS_H_
