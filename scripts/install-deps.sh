@@ -15,11 +15,16 @@ PACKAGES=(
   libcli11-dev
   # Parsing and transport (nlohmann-json: the parser behind common/json.h).
   nlohmann-json3-dev libcbor-dev libcurl4-openssl-dev libsqlite3-dev
+  # Prometheus metrics of tss-host (prometheus-cpp: registry + /metrics).
+  prometheus-cpp-dev
   # Tests, benchmarks, fuzzing.
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev
   # Interop tests: python3 for boto3-driven tests, Debian's AWS CLI;
   # python3-cryptography signs approvals independently (tests/node/approval).
   python3 awscli python3-cryptography
+  # promtool (from the prometheus package) lints tss-host's /metrics output
+  # in tests/node/host; the server it also ships is not used.
+  prometheus
 )
 
 missing=()

@@ -3,8 +3,12 @@
 //   tss-host --config FILE [--ready-file FILE] [--output json|text]
 //   tss-host --check-config --config FILE
 //
+// Serves the host service for its enclave, the inbound mTLS path from the
+// coordinator, the outbound proxies (KMS) and /metrics, as configured.
+//
 // Exit codes (common/cli.h): 0 clean shutdown on SIGTERM/SIGINT, 1 startup
-// failure, 2 usage or configuration error (the message names the field).
+// failure, 2 usage or configuration error (the message names the field;
+// this includes the inbound TLS files, which --check-config reads too).
 #include <grpcpp/grpcpp.h>
 
 #include <iostream>
@@ -13,6 +17,8 @@
 #include "common/process.h"
 #include "common/proto_config.h"
 #include "node/host/host_service.h"
+#include "node/host/metrics.h"
+#include "node/host/proxy_address.h"
 #include "node/host/setup.h"
 #include "node/vsock/grpc_fd.h"
 #include "node/vsock/socket.h"
@@ -36,7 +42,9 @@ int Run(int argc, char** argv) {
                 "nitro_tss.host.config.v1.HostConfig)")
       ->required();
   cli::AddValue(app, "--ready-file", &ready_file, "FILE",
-                "written ({\"enclave_service\": ADDRESS}) once serving");
+                "written once serving: {\"enclave_service\", \"inbound\"?, "
+                "\"metrics\"?, \"outbound\": {NAME: ADDRESS}} (bound "
+                "addresses)");
   cli::AddSwitch(app, "--check-config", &check_only,
                  "validate the configuration and exit");
   cli::AddOutputOption(app, &output, "log format: json (default) or text");
@@ -53,6 +61,16 @@ int Run(int argc, char** argv) {
   if (auto s = host::ValidateHostConfig(config); !s.ok()) {
     return cli::UsageError(std::cerr, "tss-host", std::string(s.message()));
   }
+  auto tls = host::LoadInboundTls(config);
+  if (!tls.ok()) {
+    if (absl::IsInvalidArgument(tls.status())) {
+      return cli::UsageError(std::cerr, "tss-host",
+                             std::string(tls.status().message()));
+    }
+    log.Error("startup_failed",
+              {{"error", Value::String(tls.status().ToString())}});
+    return cli::kExitFailure;
+  }
   if (check_only) return cli::kExitOk;
   (void)process::DisableCoreDumps();
   auto parts = host::BuildHost(config);
@@ -62,9 +80,15 @@ int Run(int argc, char** argv) {
     return cli::kExitFailure;
   }
   host::HostService service(parts->store.get(), parts->credentials, &log);
+  host::HostMetrics metrics;
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.RegisterService(&service);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(metrics.InterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.SetMaxReceiveMessageSize(2 << 20);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   auto address =
@@ -84,12 +108,46 @@ int Run(int argc, char** argv) {
     log.Error("startup_failed", {{"error", Value::String("acceptor")}});
     return cli::kExitFailure;
   }
+  auto proxies = host::StartProxies(config, *std::move(tls), &log);
+  if (!proxies.ok()) {
+    log.Error("startup_failed",
+              {{"error", Value::String(proxies.status().ToString())}});
+    return cli::kExitFailure;
+  }
+  if (proxies->inbound) metrics.AddProxy(*proxies->inbound);
+  for (const auto& p : proxies->outbound) metrics.AddProxy(*p);
+  std::string metrics_address;
+  if (!config.metrics_listen().empty()) {
+    auto listen = host::ParseListenAddress(config.metrics_listen());
+    auto served = listen.ok() ? metrics.Serve(*listen) : listen.status();
+    if (!served.ok()) {
+      log.Error("startup_failed",
+                {{"error", Value::String(served.status().ToString())}});
+      return cli::kExitFailure;
+    }
+    metrics_address = served->ToString();
+  }
+  Value outbound = Value::MakeObject();
+  for (int i = 0; i < config.outbound_proxies_size(); ++i) {
+    outbound.Set(config.outbound_proxies(i).name(),
+                 Value::String(proxies->outbound_addresses[i]));
+  }
+  Value ready = Value::MakeObject();
+  ready.Set("enclave_service", Value::String(bound->ToString()));
+  if (!proxies->inbound_address.empty()) {
+    ready.Set("inbound", Value::String(proxies->inbound_address));
+  }
+  if (!metrics_address.empty()) {
+    ready.Set("metrics", Value::String(metrics_address));
+  }
+  ready.Set("outbound", outbound);
   log.Info("serving",
            {{"enclave_service", Value::String(bound->ToString())},
+            {"inbound", Value::String(proxies->inbound_address)},
+            {"metrics", Value::String(metrics_address)},
+            {"outbound", outbound},
             {"blob_store", Value::String(parts->store->Describe())}});
   if (!ready_file.empty()) {
-    Value ready = Value::MakeObject();
-    ready.Set("enclave_service", Value::String(bound->ToString()));
     if (auto s = process::WriteReadyFile(ready_file, ready); !s.ok()) {
       log.Error("startup_failed", {{"error", Value::String(s.ToString())}});
       return cli::kExitFailure;
@@ -97,6 +155,8 @@ int Run(int argc, char** argv) {
   }
   int sig = process::WaitForTerminationSignal();
   log.Info("shutting_down", {{"signal", Value::Int(sig)}});
+  proxies->Stop();
+  metrics.Stop();
   (*acceptor)->Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   log.Info("stopped");
