@@ -155,10 +155,16 @@ LocalCluster::~LocalCluster() {
 
 absl::Status LocalCluster::StartHost(int i) {
   const std::string nd = NodeDir(i);
-  const std::string config =
-      absl::StrCat("enclave_service_listen: \"unix://", nd, "/host.sock\"\n",
-                   "blob_store { local { dir: \"", nd, "/disk\" } }\n",
-                   "credentials { file: \"", nd, "/aws-credentials.json\" }\n");
+  const std::string config = absl::StrCat(
+      "enclave_service_listen: \"unix://", nd, "/host.sock\"\n",
+      "blob_store { local { dir: \"", nd, "/disk\" } }\n",
+      "credentials { file: \"", nd, "/aws-credentials.json\" }\n",
+      // The enclave's only way to KMS: the host's outbound
+      // proxy to one allowlisted destination (as vsock-proxy to
+      // kms.<region> on AWS).
+      "outbound_proxies { name: \"kms\" listen: \"unix://", nd,
+      "/kms-proxy.sock\" destination: \"127.0.0.1:", kms_->port(), "\" }\n",
+      "outbound_allowlist: \"127.0.0.1:", kms_->port(), "\"\n");
   WriteFile(nd + "/host.conf", config);
   auto p = ChildProcess::Start(
       {BinaryDir() + "/node/host/tss-host", "--config", nd + "/host.conf",
@@ -190,7 +196,8 @@ absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex) {
       "/root.pem\" allowed_images { pcrs { key: 0 value: \"", GoodPcr0(),
       "\" } } }\n",
       "kms { region: \"us-east-1\" endpoint: \"http://127.0.0.1:", kms_->port(),
-      "\" key_id: \"", kms_key_id_, "\" }\n",
+      "\" key_id: \"", kms_key_id_, "\" proxy: \"unix://", nd,
+      "/kms-proxy.sock\" }\n",
       "limits { round_deadline_ms: ", options_.round_deadline_ms, " }\n",
       "keygen_material { share_ring_pedersen_modulus: ",
       options_.share_ring_pedersen_modulus ? "true" : "false", " }\n");
