@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/proto_config.h"
 
 namespace nitro_tss::process {
 namespace {
@@ -41,6 +42,35 @@ void Logger::Log(absl::string_view level, absl::string_view event,
   }
   std::lock_guard<std::mutex> lock(g_stderr_mu);
   std::cerr << line << "\n" << std::flush;
+}
+
+std::optional<int> ParseServiceCommandLine(
+    int argc, char** argv, const std::string& program,
+    const std::string& description, const std::string& schema,
+    const std::string& ready_contents, ServiceFlags* flags,
+    google::protobuf::Message* config,
+    const std::function<absl::Status(const google::protobuf::Message&)>&
+        validate) {
+  CLI::App app(program + ": " + description, program);
+  cli::AddValue(app, "--config", &flags->config_path, "FILE",
+                "configuration (text or JSON, schema " + schema + ")")
+      ->required();
+  cli::AddValue(app, "--ready-file", &flags->ready_file, "FILE",
+                "written once serving: " + ready_contents);
+  cli::AddSwitch(app, "--check-config", &flags->check_only,
+                 "validate the configuration and exit");
+  cli::AddOutputOption(app, &flags->output,
+                       "log format: json (default) or text");
+  cli::AddVersionFlag(app);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (auto code = cli::Parse(app, args, std::cout, std::cerr)) return *code;
+  if (auto s = config::LoadProtoConfig(flags->config_path, config); !s.ok()) {
+    return cli::UsageError(std::cerr, program, s.ToString());
+  }
+  if (auto s = validate(*config); !s.ok()) {
+    return cli::UsageError(std::cerr, program, std::string(s.message()));
+  }
+  return std::nullopt;
 }
 
 absl::Status DisableCoreDumps() {

@@ -4,8 +4,13 @@
 #ifndef NITRO_TSS_COMMON_PROCESS_H_
 #define NITRO_TSS_COMMON_PROCESS_H_
 
+#include <google/protobuf/message.h>
+
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -40,6 +45,30 @@ class Logger {
  private:
   cli::Output output_;
 };
+
+// The command line every service shares:
+//   <program> --config FILE [--ready-file FILE] [--check-config]
+//             [--output json|text] [--version] [--help]
+struct ServiceFlags {
+  std::string config_path;
+  std::string ready_file;
+  bool check_only = false;
+  cli::Output output = cli::Output::kJson;
+};
+
+// Parses `argv` for `program` (`schema` names the config's proto message,
+// `ready_contents` what the ready file holds, both for --help), then loads
+// the configuration file into `config` and runs `validate` on it. Returns
+// std::nullopt when the service should start, otherwise the exit code:
+// kExitOk after --help/--version, kExitUsage (message on stderr naming the
+// flag or field) for a usage or configuration error.
+std::optional<int> ParseServiceCommandLine(
+    int argc, char** argv, const std::string& program,
+    const std::string& description, const std::string& schema,
+    const std::string& ready_contents, ServiceFlags* flags,
+    google::protobuf::Message* config,
+    const std::function<absl::Status(const google::protobuf::Message&)>&
+        validate);
 
 // setrlimit(RLIMIT_CORE, 0) and PR_SET_DUMPABLE 0: no core file and no
 // ptrace attach by same-uid processes.

@@ -27,34 +27,21 @@ namespace enclave = nitro_tss::enclave;
 
 int Run(int argc, char** argv) {
   process::BlockTerminationSignals();
-  CLI::App app("tss-enclave: the enclave process of a nitro-tss node",
-               "tss-enclave");
-  std::string config_path, ready_file;
-  bool check_only = false;
-  cli::Output output = cli::Output::kJson;
-  cli::AddValue(app, "--config", &config_path, "FILE",
-                "configuration (text or JSON, schema "
-                "nitro_tss.enclave.config.v1.EnclaveConfig)")
-      ->required();
-  cli::AddValue(app, "--ready-file", &ready_file, "FILE",
-                "written ({\"listen\": ADDRESS}) once serving");
-  cli::AddSwitch(app, "--check-config", &check_only,
-                 "validate the configuration and exit");
-  cli::AddOutputOption(app, &output, "log format: json (default) or text");
-  cli::AddVersionFlag(app);
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (auto code = cli::Parse(app, args, std::cout, std::cerr)) return *code;
-  process::Logger log(output);
-
+  process::ServiceFlags flags;
   enclave::EnclaveConfig config;
-  if (auto s = nitro_tss::config::LoadProtoConfig(config_path, &config);
-      !s.ok()) {
-    return cli::UsageError(std::cerr, "tss-enclave", s.ToString());
+  if (auto code = process::ParseServiceCommandLine(
+          argc, argv, "tss-enclave", "the enclave process of a nitro-tss node",
+          "nitro_tss.enclave.config.v1.EnclaveConfig",
+          "{\"listen\": ADDRESS} (the bound address)", &flags, &config,
+          [](const google::protobuf::Message& m) {
+            return enclave::ValidateEnclaveConfig(
+                static_cast<const enclave::EnclaveConfig&>(m));
+          })) {
+    return *code;
   }
-  if (auto s = enclave::ValidateEnclaveConfig(config); !s.ok()) {
-    return cli::UsageError(std::cerr, "tss-enclave", std::string(s.message()));
-  }
-  if (check_only) return cli::kExitOk;
+  const std::string& ready_file = flags.ready_file;
+  process::Logger log(flags.output);
+  if (flags.check_only) return cli::kExitOk;
   if (auto s = process::DisableCoreDumps(); !s.ok()) {
     log.Error("startup_failed", {{"error", Value::String(s.ToString())}});
     return cli::kExitFailure;

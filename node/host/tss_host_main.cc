@@ -32,35 +32,23 @@ namespace host = nitro_tss::host;
 
 int Run(int argc, char** argv) {
   process::BlockTerminationSignals();
-  CLI::App app("tss-host: the parent-instance process of a nitro-tss node",
-               "tss-host");
-  std::string config_path, ready_file;
-  bool check_only = false;
-  cli::Output output = cli::Output::kJson;
-  cli::AddValue(app, "--config", &config_path, "FILE",
-                "configuration (text or JSON, schema "
-                "nitro_tss.host.config.v1.HostConfig)")
-      ->required();
-  cli::AddValue(app, "--ready-file", &ready_file, "FILE",
-                "written once serving: {\"enclave_service\", \"inbound\"?, "
-                "\"metrics\"?, \"outbound\": {NAME: ADDRESS}} (bound "
-                "addresses)");
-  cli::AddSwitch(app, "--check-config", &check_only,
-                 "validate the configuration and exit");
-  cli::AddOutputOption(app, &output, "log format: json (default) or text");
-  cli::AddVersionFlag(app);
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (auto code = cli::Parse(app, args, std::cout, std::cerr)) return *code;
-  process::Logger log(output);
-
+  process::ServiceFlags flags;
   host::HostConfig config;
-  if (auto s = nitro_tss::config::LoadProtoConfig(config_path, &config);
-      !s.ok()) {
-    return cli::UsageError(std::cerr, "tss-host", s.ToString());
+  if (auto code = process::ParseServiceCommandLine(
+          argc, argv, "tss-host",
+          "the parent-instance process of a nitro-tss node",
+          "nitro_tss.host.config.v1.HostConfig",
+          "{\"enclave_service\", \"inbound\"?, \"metrics\"?, \"outbound\": "
+          "{NAME: ADDRESS}} (bound addresses)",
+          &flags, &config, [](const google::protobuf::Message& m) {
+            return host::ValidateHostConfig(
+                static_cast<const host::HostConfig&>(m));
+          })) {
+    return *code;
   }
-  if (auto s = host::ValidateHostConfig(config); !s.ok()) {
-    return cli::UsageError(std::cerr, "tss-host", std::string(s.message()));
-  }
+  const std::string& ready_file = flags.ready_file;
+  const bool check_only = flags.check_only;
+  process::Logger log(flags.output);
   auto tls = host::LoadInboundTls(config);
   if (!tls.ok()) {
     if (absl::IsInvalidArgument(tls.status())) {
