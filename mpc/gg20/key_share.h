@@ -29,7 +29,7 @@
 #include "mpc/paillier/paillier.h"
 #include "mpc/ringpedersen/ring_pedersen.h"
 #include "mpc/round/identity.h"
-#include "mpc/zk/zk_params.h"
+#include "mpc/zk/ring_pedersen_table.h"
 #include "nitro_tss/mpc/v1/gg20.pb.h"
 
 namespace nitro_tss::mpc::gg20 {

@@ -47,7 +47,8 @@
 #include "mpc/curve/secp256k1.h"
 #include "mpc/gg20/key_share.h"
 #include "mpc/round/round.h"
-#include "mpc/zk/zk_params.h"
+#include "mpc/zk/nonce_pool.h"
+#include "mpc/zk/ring_pedersen_table.h"
 
 namespace nitro_tss::mpc::gg20 {
 

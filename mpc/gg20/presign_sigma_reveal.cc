@@ -13,12 +13,12 @@
 #include "mpc/gg20/presign_state.h"
 #include "mpc/round/typed_round.h"
 #include "mpc/zk/equality.h"
+#include "mpc/zk/params.h"
 #include "mpc/zk/pedersen_pok.h"
 #include "mpc/zk/pi_aff_g.h"
 #include "mpc/zk/pi_enc.h"
 #include "mpc/zk/pi_log_rp.h"
 #include "mpc/zk/pi_log_star.h"
-#include "mpc/zk/zk_params.h"
 #include "nitro_tss/mpc/v1/gg20.pb.h"
 
 namespace nitro_tss::mpc::gg20::presign_detail {

@@ -42,8 +42,9 @@
 #include "mpc/gg20/protocol_context.h"
 #include "mpc/mta/mta.h"
 #include "mpc/round/round.h"
+#include "mpc/zk/nonce_pool.h"
 #include "mpc/zk/pedersen_pok.h"
-#include "mpc/zk/zk_params.h"
+#include "mpc/zk/ring_pedersen_table.h"
 #include "nitro_tss/mpc/v1/gg20.pb.h"
 
 namespace nitro_tss::mpc::gg20::presign_detail {

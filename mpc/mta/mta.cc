@@ -4,7 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "mpc/curve/codec.h"
-#include "mpc/zk/zk_params.h"
+#include "mpc/zk/nonce_pool.h"
+#include "mpc/zk/params.h"
+#include "mpc/zk/ring_pedersen_table.h"
 
 namespace nitro_tss::mpc::mta {
 

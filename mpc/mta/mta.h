@@ -42,9 +42,11 @@
 #include "mpc/paillier/paillier.h"
 #include "mpc/ringpedersen/ring_pedersen.h"
 #include "mpc/transcript/transcript.h"
+#include "mpc/zk/nonce_pool.h"
+#include "mpc/zk/params.h"
 #include "mpc/zk/pi_aff_g.h"
 #include "mpc/zk/pi_enc.h"
-#include "mpc/zk/zk_params.h"
+#include "mpc/zk/ring_pedersen_table.h"
 #include "nitro_tss/mpc/v1/mta_proofs.pb.h"
 
 namespace nitro_tss::mpc::mta {

@@ -38,7 +38,9 @@
 #include "mpc/paillier/paillier.h"
 #include "mpc/ringpedersen/ring_pedersen.h"
 #include "mpc/transcript/transcript.h"
-#include "mpc/zk/zk_params.h"
+#include "mpc/zk/nonce_pool.h"
+#include "mpc/zk/params.h"
+#include "mpc/zk/ring_pedersen_table.h"
 #include "nitro_tss/mpc/v1/mta_proofs.pb.h"
 
 namespace nitro_tss::mpc::zk {
@@ -64,8 +66,8 @@ struct PiAffGWitness {
   // The prover's private key for N1 (optional): CRT for r_y^N1.
   const PaillierPrivateKey* own_key = nullptr;
   // Precomputation for the verifier's ring-Pedersen params (optional,
-  // RingPedersenTable in zk_params.h): faster constant-time commitments.
-  // Must be built for statement's ring-Pedersen params.
+  // RingPedersenTable in ring_pedersen_table.h): faster constant-time
+  // commitments. Must be built for statement's ring-Pedersen params.
   const RingPedersenTable* verifier_table = nullptr;
   // Precomputed randomizers under N0 (optional): r and r^N0 for A are taken
   // from it instead of computed (same distribution).

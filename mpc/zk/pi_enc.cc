@@ -3,7 +3,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "mpc/zk/zk_params.h"
+#include "mpc/zk/nonce_pool.h"
+#include "mpc/zk/params.h"
+#include "mpc/zk/ring_pedersen_table.h"
 
 namespace nitro_tss::mpc::zk {
 namespace {

@@ -26,7 +26,8 @@
 #include "mpc/paillier/paillier.h"
 #include "mpc/ringpedersen/ring_pedersen.h"
 #include "mpc/transcript/transcript.h"
-#include "mpc/zk/zk_params.h"
+#include "mpc/zk/params.h"
+#include "mpc/zk/ring_pedersen_table.h"
 #include "nitro_tss/mpc/v1/mta_proofs.pb.h"
 
 namespace nitro_tss::mpc::zk {
@@ -46,8 +47,8 @@ struct PiEncWitness {
   // r^N0 mod N0². Must match statement.paillier when given.
   const PaillierPrivateKey* own_key = nullptr;
   // Precomputation for the verifier's ring-Pedersen params (optional,
-  // RingPedersenTable in zk_params.h): faster constant-time commitments.
-  // Must be built for statement's ring-Pedersen params.
+  // RingPedersenTable in ring_pedersen_table.h): faster constant-time
+  // commitments. Must be built for statement's ring-Pedersen params.
   const RingPedersenTable* verifier_table = nullptr;
   // Optional output: when non-null, receives the randomness μ of the proof's
   // S = s^k t^μ mod N̂ (|μ| <= 2^ℓ·N̂), e.g. for a later Πlog-rp on that S

@@ -53,7 +53,8 @@
 #include "mpc/math/random.h"
 #include "mpc/ringpedersen/ring_pedersen.h"
 #include "mpc/transcript/transcript.h"
-#include "mpc/zk/zk_params.h"
+#include "mpc/zk/params.h"
+#include "mpc/zk/ring_pedersen_table.h"
 #include "nitro_tss/mpc/v1/mta_proofs.pb.h"
 
 namespace nitro_tss::mpc::zk {
@@ -71,8 +72,8 @@ struct PiLogRpWitness {
   const BigInt& x;   // in ±2^ℓ
   const BigInt& mu;  // randomness of S (|μ| <= 2^ℓ·N̂ for zero knowledge)
   // Precomputation for the verifier's ring-Pedersen params (optional,
-  // RingPedersenTable in zk_params.h): faster constant-time commitments.
-  // Must be built for statement's ring-Pedersen params.
+  // RingPedersenTable in ring_pedersen_table.h): faster constant-time
+  // commitments. Must be built for statement's ring-Pedersen params.
   const RingPedersenTable* verifier_table = nullptr;
 };
 

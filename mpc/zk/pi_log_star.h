@@ -34,7 +34,8 @@
 #include "mpc/paillier/paillier.h"
 #include "mpc/ringpedersen/ring_pedersen.h"
 #include "mpc/transcript/transcript.h"
-#include "mpc/zk/zk_params.h"
+#include "mpc/zk/params.h"
+#include "mpc/zk/ring_pedersen_table.h"
 #include "nitro_tss/mpc/v1/mta_proofs.pb.h"
 
 namespace nitro_tss::mpc::zk {
@@ -58,8 +59,8 @@ struct PiLogStarWitness {
   // The prover's private key for N0 (optional, CRT acceleration).
   const PaillierPrivateKey* own_key = nullptr;
   // Precomputation for the verifier's ring-Pedersen params (optional,
-  // RingPedersenTable in zk_params.h): faster constant-time commitments.
-  // Must be built for statement's ring-Pedersen params.
+  // RingPedersenTable in ring_pedersen_table.h): faster constant-time
+  // commitments. Must be built for statement's ring-Pedersen params.
   const RingPedersenTable* verifier_table = nullptr;
 };
 

@@ -12,7 +12,7 @@
 #include "mpc/math/bigint.h"
 #include "mpc/paillier/paillier.h"
 #include "mpc/transcript/transcript.h"
-#include "mpc/zk/zk_params.h"
+#include "mpc/zk/nonce_pool.h"
 
 namespace nitro_tss::mpc::zk::testutil {
 

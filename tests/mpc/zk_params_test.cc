@@ -1,11 +1,14 @@
-// mpc/zk/zk_params.h: range and membership helpers, CRT exponentiation
+// mpc/zk/params.h, crt.h, ring_pedersen_table.h and nonce_pool.h (formerly
+// zk_params.h): range and membership helpers, CRT exponentiation
 // against plain exponentiation, the verifier-side ring-Pedersen equation
 // with and without the owner's secret, and the wire helpers.
-#include "mpc/zk/zk_params.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "mpc/zk/crt.h"
+#include "mpc/zk/nonce_pool.h"
+#include "mpc/zk/params.h"
+#include "mpc/zk/ring_pedersen_table.h"
 #include "tests/fixtures/fixtures.h"
 #include "tests/mpc/pow_mod_counts.h"
 

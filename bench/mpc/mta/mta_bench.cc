@@ -10,11 +10,13 @@
 #include "mpc/math/bigint.h"
 #include "mpc/math/random.h"
 #include "mpc/mta/mta.h"
+#include "mpc/zk/nonce_pool.h"
+#include "mpc/zk/params.h"
 #include "mpc/zk/pi_aff_g.h"
 #include "mpc/zk/pi_enc.h"
 #include "mpc/zk/pi_log_rp.h"
 #include "mpc/zk/pi_log_star.h"
-#include "mpc/zk/zk_params.h"
+#include "mpc/zk/ring_pedersen_table.h"
 #include "tests/fixtures/fixtures.h"
 
 namespace nitro_tss::mpc {

@@ -10,10 +10,10 @@
 #include "mpc/paillier/paillier.h"
 #include "mpc/primes/safe_prime.h"
 #include "mpc/ringpedersen/ring_pedersen.h"
+#include "mpc/zk/crt.h"
 #include "mpc/zk/pi_fac.h"
 #include "mpc/zk/pi_mod.h"
 #include "mpc/zk/pi_prm.h"
-#include "mpc/zk/zk_params.h"
 #include "tests/fixtures/fixtures.h"
 
 namespace nitro_tss::mpc {

@@ -1,0 +1,78 @@
+#include "mpc/zk/nonce_pool.h"
+
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+
+namespace nitro_tss::mpc::zk {
+
+BigInt OnePlusNPow(const PaillierPublicKey& key, const BigInt& m) {
+  return BigInt::Mod(BigInt(1) + BigInt::Mod(m, key.n()) * key.n(),
+                     key.n_squared());
+}
+
+BigInt NthPower(const PaillierPublicKey& key, const BigInt& r,
+                const PaillierPrivateKey* own_key) {
+  if (own_key != nullptr) {
+    absl::StatusOr<BigInt> v = own_key->NonceToNthPower(r);
+    if (v.ok()) return *std::move(v);
+  }
+  return BigInt::PowMod(r, key.n(), key.n_squared());
+}
+
+absl::Status CheckOwnKey(const PaillierPublicKey& key,
+                         const PaillierPrivateKey& own_key,
+                         absl::string_view prefix, absl::string_view name) {
+  if (own_key.n() != key.n()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(prefix, ": private key does not match ", name));
+  }
+  return absl::OkStatus();
+}
+
+// ---- PaillierNoncePool ----
+
+PaillierNoncePool::PaillierNoncePool(const PaillierPublicKey& key)
+    : key_(key) {}
+
+void PaillierNoncePool::Fill(size_t count, RandomSource& rng) {
+  std::deque<PaillierNonce> fresh;
+  for (size_t i = 0; i < count; ++i) {
+    PaillierNonce nonce;
+    nonce.r = BigInt::RandomUnit(key_.n(), rng);
+    // Secret base r, public exponent and modulus.
+    nonce.r_to_n = BigInt::PowModConstTime(nonce.r, key_.n(), key_.n_squared(),
+                                           kPaillierModulusBits);
+    fresh.push_back(std::move(nonce));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (PaillierNonce& n : fresh) nonces_.push_back(std::move(n));
+}
+
+std::optional<PaillierNonce> PaillierNoncePool::Take() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (nonces_.empty()) return std::nullopt;
+  PaillierNonce out = std::move(nonces_.front());
+  nonces_.pop_front();
+  return out;
+}
+
+size_t PaillierNoncePool::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return nonces_.size();
+}
+
+PaillierNonce NextNonce(const PaillierPublicKey& key, PaillierNoncePool* pool,
+                        const PaillierPrivateKey* own_key, RandomSource& rng) {
+  if (pool != nullptr && pool->key() == key) {
+    std::optional<PaillierNonce> nonce = pool->Take();
+    if (nonce.has_value()) return *std::move(nonce);
+  }
+  PaillierNonce nonce;
+  nonce.r = BigInt::RandomUnit(key.n(), rng);
+  nonce.r_to_n = NthPower(key, nonce.r, own_key);
+  return nonce;
+}
+
+}  // namespace nitro_tss::mpc::zk

@@ -1,0 +1,76 @@
+// Paillier encryption arithmetic of the MtA zero-knowledge proofs (CGGMP21,
+// see params.h): the randomizer part of an encryption under a (typically a
+// peer's) key — PaillierNonce, PaillierNoncePool, NextNonce — together with
+// the plain Paillier helpers they and the proofs share: NthPower (r^N, by CRT
+// for the key's owner, with CheckOwnKey) and OnePlusNPow ((1 + N)^m). These
+// sit here rather than in crt.h because they depend on the Paillier keys,
+// not on CrtExponentiator.
+#ifndef NITRO_TSS_MPC_ZK_NONCE_POOL_H_
+#define NITRO_TSS_MPC_ZK_NONCE_POOL_H_
+
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <optional>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "mpc/math/bigint.h"
+#include "mpc/paillier/paillier.h"
+
+namespace nitro_tss::mpc::zk {
+
+// (1 + N)^m mod N² = 1 + (m mod N)·N for any integer m (no exponentiation).
+BigInt OnePlusNPow(const PaillierPublicKey& key, const BigInt& m);
+
+// r^N mod N² for r ∈ Z*_N: by CRT when `own_key` (the key's owner) is given
+// (it must be the private key of `key`), else a plain exponentiation.
+BigInt NthPower(const PaillierPublicKey& key, const BigInt& r,
+                const PaillierPrivateKey* own_key);
+
+// OK iff `own_key` is the private key of `key`;
+// else "<prefix>: private key does not match <name>".
+absl::Status CheckOwnKey(const PaillierPublicKey& key,
+                         const PaillierPrivateKey& own_key,
+                         absl::string_view prefix, absl::string_view name);
+
+// A Paillier randomizer r ∈ Z*_N with its N-th power r^N mod N² (the
+// expensive part of an encryption under someone else's key). Secret: wipe
+// (BigInt does on destruction) and never use one twice.
+struct PaillierNonce {
+  BigInt r;
+  BigInt r_to_n;
+};
+
+// Randomizers for encryptions under one (typically a peer's) Paillier key,
+// computed ahead of time (e.g. by an idle thread) so a protocol round does
+// not pay the full-size N-th powers: Πaff-g's r^N0 and the ρ^N0 of Bob's D.
+// Each nonce is handed out once (Take removes it). Thread-safe.
+class PaillierNoncePool {
+ public:
+  explicit PaillierNoncePool(const PaillierPublicKey& key);
+  PaillierNoncePool(const PaillierNoncePool&) = delete;
+  PaillierNoncePool& operator=(const PaillierNoncePool&) = delete;
+
+  const PaillierPublicKey& key() const { return key_; }
+  // Computes `count` fresh nonces (r uniform in Z*_N) outside the lock and
+  // adds them.
+  void Fill(size_t count, RandomSource& rng);
+  // Removes and returns one nonce, or nullopt when the pool is empty.
+  std::optional<PaillierNonce> Take();
+  size_t size() const;
+
+ private:
+  PaillierPublicKey key_;
+  mutable std::mutex mu_;
+  std::deque<PaillierNonce> nonces_;
+};
+
+// r and r^N mod N²: from `pool` when it is for `key` and not empty, else
+// freshly sampled and computed (CRT when `own_key` is key's private key).
+PaillierNonce NextNonce(const PaillierPublicKey& key, PaillierNoncePool* pool,
+                        const PaillierPrivateKey* own_key, RandomSource& rng);
+
+}  // namespace nitro_tss::mpc::zk
+
+#endif  // NITRO_TSS_MPC_ZK_NONCE_POOL_H_
