@@ -448,7 +448,9 @@ void EnclaveCore::AddPresignature(const std::string& /*link_id*/,
                                   std::shared_ptr<gg20::Presignature> p) {
   std::lock_guard<std::mutex> lock(mu_);
   if (presignatures_.size() >= deps_.limits.max_presignatures) {
-    presignatures_.erase(presignatures_.begin());  // the oldest id order
+    // Full: drop one (the lowest id, i.e. an arbitrary one). A dropped
+    // presignature is never used, which is always safe.
+    presignatures_.erase(presignatures_.begin());
   }
   presignatures_[Hex(p->public_data().id)] = std::move(p);
 }

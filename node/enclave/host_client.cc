@@ -2,18 +2,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "node/vsock/grpc_fd.h"
+#include "node/vsock/grpc_status.h"
 
 namespace nitro_tss::enclave {
-namespace {
-
-absl::Status FromGrpc(const grpc::Status& s, absl::string_view what) {
-  if (s.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                      absl::StrCat("host ", what, ": ", s.error_message()));
-}
-
-}  // namespace
-
 template <typename Call>
 absl::Status GrpcHostClient::WithStub(const Call& call) {
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -35,7 +26,7 @@ absl::Status GrpcHostClient::WithStub(const Call& call) {
       stub_.reset();
       continue;
     }
-    return FromGrpc(s, "call");
+    return vsock::FromGrpcStatus(s, "host call");
   }
   return absl::UnavailableError("host: unreachable");
 }

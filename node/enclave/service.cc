@@ -7,22 +7,17 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "node/vsock/grpc_status.h"
 
 namespace nitro_tss::enclave {
 
 using json::Value;
 
-grpc::Status ToGrpc(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
-}
-
 namespace {
 
 template <typename Resp>
 grpc::Status Answer(absl::StatusOr<Resp> result, Resp* out) {
-  if (!result.ok()) return ToGrpc(result.status());
+  if (!result.ok()) return vsock::ToGrpcStatus(result.status());
   *out = *std::move(result);
   return grpc::Status::OK;
 }
@@ -72,7 +67,7 @@ grpc::Status EnclaveService::FinishLink(grpc::ServerContext*,
 grpc::Status EnclaveService::CloseLink(grpc::ServerContext*,
                                        const v1::CloseLinkRequest* req,
                                        v1::CloseLinkResponse*) {
-  return ToGrpc(core_->CloseLink(*req));
+  return vsock::ToGrpcStatus(core_->CloseLink(*req));
 }
 
 grpc::Status EnclaveService::RunSession(
@@ -94,7 +89,7 @@ grpc::Status EnclaveService::RunSession(
     log_->Warn("session_refused",
                {{"session_id", Value::String(sid)},
                 {"status", Value::String(started.status().ToString())}});
-    return ToGrpc(started.status());
+    return vsock::ToGrpcStatus(started.status());
   }
   std::unique_ptr<SessionRunner> runner = *std::move(started);
   log_->Info("session_started",
@@ -216,7 +211,7 @@ grpc::Status EnclaveService::RunSession(
   }
   if (!reader_done) ctx->TryCancel();  // unblocks the reader's Read
   reader.join();
-  return ToGrpc(status);
+  return vsock::ToGrpcStatus(status);
 }
 
 }  // namespace nitro_tss::enclave

@@ -22,8 +22,6 @@ namespace nitro_tss::enclave {
 // Largest gRPC message the service accepts.
 inline constexpr int kMaxGrpcMessageBytes = 8 << 20;
 
-grpc::Status ToGrpc(const absl::Status& status);
-
 class EnclaveService final : public v1::Enclave::Service {
  public:
   EnclaveService(EnclaveCore* core, const process::Logger* log)

@@ -110,9 +110,9 @@ absl::Status ValidateEnclaveConfig(const EnclaveConfig& config) {
           PcrHex(absl::StrCat(field, "[", index, "]"), hex).status());
     }
   }
-  for (size_t i = 0; i < Policies(config).size(); ++i) {
-    if (auto s = attestation::CheckPolicyPinsImage(Policies(config)[i]);
-        !s.ok()) {
+  const std::vector<attestation::AttestationPolicy> policies = Policies(config);
+  for (size_t i = 0; i < policies.size(); ++i) {
+    if (auto s = attestation::CheckPolicyPinsImage(policies[i]); !s.ok()) {
       return FieldError(absl::StrCat("attestation.allowed_images[", i, "]"),
                         s.message());
     }

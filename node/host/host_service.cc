@@ -1,18 +1,13 @@
 #include "node/host/host_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "node/vsock/grpc_status.h"
 
 namespace nitro_tss::host {
 
 using json::Value;
 
 namespace {
-
-grpc::Status ToGrpc(const absl::Status& s) {
-  if (s.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(s.code()),
-                      std::string(s.message()));
-}
 
 absl::StatusOr<BlobKey> KeyOf(const v1::BlobName& name) {
   BlobKey key{name.key_id(), name.party_id()};
@@ -29,9 +24,9 @@ grpc::Status HostService::PutBlob(grpc::ServerContext*,
                                   const v1::PutBlobRequest* req,
                                   v1::PutBlobResponse*) {
   auto key = KeyOf(req->name());
-  if (!key.ok()) return ToGrpc(key.status());
+  if (!key.ok()) return vsock::ToGrpcStatus(key.status());
   if (req->blob().empty() || req->blob().size() > kMaxHostBlobBytes) {
-    return ToGrpc(absl::InvalidArgumentError(
+    return vsock::ToGrpcStatus(absl::InvalidArgumentError(
         absl::StrCat("blob: must be 1..", kMaxHostBlobBytes, " bytes")));
   }
   absl::Status s = store_->Put(
@@ -44,20 +39,20 @@ grpc::Status HostService::PutBlob(grpc::ServerContext*,
              {"epoch", Value::Int(static_cast<int64_t>(req->epoch()))},
              {"bytes", Value::Int(static_cast<int64_t>(req->blob().size()))},
              {"status", Value::String(s.ToString())}});
-  return ToGrpc(s);
+  return vsock::ToGrpcStatus(s);
 }
 
 grpc::Status HostService::GetBlob(grpc::ServerContext*,
                                   const v1::GetBlobRequest* req,
                                   v1::GetBlobResponse* resp) {
   auto key = KeyOf(req->name());
-  if (!key.ok()) return ToGrpc(key.status());
+  if (!key.ok()) return vsock::ToGrpcStatus(key.status());
   absl::StatusOr<Blob> blob = store_->Get(*key, 0);
   log_->Log(blob.ok() ? "info" : "warn", "get_blob",
             {{"key_id", Value::String(key->key_id)},
              {"party_id", Value::Int(key->party_id)},
              {"status", Value::String(blob.status().ToString())}});
-  if (!blob.ok()) return ToGrpc(blob.status());
+  if (!blob.ok()) return vsock::ToGrpcStatus(blob.status());
   resp->set_epoch(blob->epoch);
   resp->set_blob(std::string(blob->bytes.begin(), blob->bytes.end()));
   return grpc::Status::OK;
@@ -71,7 +66,7 @@ grpc::Status HostService::GetCredentials(grpc::ServerContext*,
     log_->Warn("get_credentials",
                {{"source", Value::String(credentials_->Name())},
                 {"status", Value::String(c.status().ToString())}});
-    return ToGrpc(c.status());
+    return vsock::ToGrpcStatus(c.status());
   }
   resp->set_access_key_id(c->access_key_id);
   resp->set_secret_access_key(c->secret_access_key);

@@ -17,6 +17,7 @@
 #include "node/kms/kms_client.h"
 #include "node/vsock/address.h"
 #include "node/vsock/grpc_fd.h"
+#include "node/vsock/grpc_status.h"
 
 namespace nitro_tss::testing {
 
@@ -238,9 +239,7 @@ std::string LocalCluster::HostLog(int i) const {
 namespace {
 
 absl::Status Named(int node, const grpc::Status& s, absl::string_view step) {
-  return absl::Status(
-      static_cast<absl::StatusCode>(s.error_code()),
-      absl::StrCat("node ", node + 1, " ", step, ": ", s.error_message()));
+  return vsock::FromGrpcStatus(s, absl::StrCat("node ", node + 1, " ", step));
 }
 
 void Deadline(grpc::ClientContext& ctx, absl::Duration d) {
