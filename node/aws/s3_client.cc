@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/http_syntax.h"
 #include "common/status_macros.h"
+#include "node/aws/curl_options.h"
 
 namespace nitro_tss::aws {
 namespace {
@@ -614,21 +615,10 @@ absl::Status S3Client::SendOnce(const S3Request& request,
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteCallback);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  SetAwsTransferOptions(curl, errbuf, config_.request_timeout, config_.ca_file);
   curl_easy_setopt(
       curl, CURLOPT_CONNECTTIMEOUT_MS,
       static_cast<long>(absl::ToInt64Milliseconds(config_.connect_timeout)));
-  curl_easy_setopt(
-      curl, CURLOPT_TIMEOUT_MS,
-      static_cast<long>(absl::ToInt64Milliseconds(config_.request_timeout)));
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!config_.ca_file.empty()) {
-    curl_easy_setopt(curl, CURLOPT_CAINFO, config_.ca_file.c_str());
-  }
   const CURLcode rc = curl_easy_perform(curl);
   long http_status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http_status);

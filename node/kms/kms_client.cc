@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/status_payload.h"
+#include "node/aws/curl_options.h"
 #include "node/kms/cms.h"
 
 namespace nitro_tss::kms {
@@ -478,18 +479,8 @@ absl::Status KmsClient::PostOnce(absl::string_view operation,
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteCallback);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, response);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(
-      curl, CURLOPT_TIMEOUT_MS,
-      static_cast<long>(absl::ToInt64Milliseconds(config_.request_timeout)));
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!config_.ca_file.empty()) {
-    curl_easy_setopt(curl, CURLOPT_CAINFO, config_.ca_file.c_str());
-  }
+  aws::SetAwsTransferOptions(curl, errbuf, config_.request_timeout,
+                             config_.ca_file);
   if (!config_.unix_socket_path.empty()) {
     curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH,
                      config_.unix_socket_path.c_str());
