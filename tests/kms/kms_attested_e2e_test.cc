@@ -28,7 +28,11 @@
 namespace nitro_tss::kms {
 namespace {
 
+using kms_local::testing::AwsPrincipal;
 using kms_local::testing::LocalKmsProcess;
+using kms_local::testing::PolicyActions;
+using kms_local::testing::PolicyCondition;
+using kms_local::testing::PolicyStatement;
 
 std::vector<uint8_t> ReadBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -43,40 +47,6 @@ std::string ReadText(const std::string& path) {
 }
 
 json::Value Str(const std::string& s) { return json::Value::String(s); }
-
-json::Value Statement(const std::string& sid, const std::string& effect,
-                      json::Value principal, json::Value actions,
-                      json::Value condition = json::Value()) {
-  json::Value st = json::Value::MakeObject();
-  st.Set("Sid", Str(sid));
-  st.Set("Effect", Str(effect));
-  st.Set("Principal", std::move(principal));
-  st.Set("Action", std::move(actions));
-  st.Set("Resource", Str("*"));
-  if (!condition.is_null()) st.Set("Condition", std::move(condition));
-  return st;
-}
-
-json::Value Aws(const std::string& arn) {
-  json::Value p = json::Value::MakeObject();
-  p.Set("AWS", Str(arn));
-  return p;
-}
-
-json::Value Actions(std::initializer_list<const char*> names) {
-  json::Value a = json::Value::MakeArray();
-  for (const char* n : names) a.Append(Str(n));
-  return a;
-}
-
-json::Value Condition(const std::string& op, const std::string& key,
-                      const std::string& value) {
-  json::Value inner = json::Value::MakeObject();
-  inner.Set(key, Str(value));
-  json::Value c = json::Value::MakeObject();
-  c.Set(op, std::move(inner));
-  return c;
-}
 
 class AttestedE2eTest : public ::testing::Test {
  protected:
@@ -110,19 +80,19 @@ class AttestedE2eTest : public ::testing::Test {
     const std::string pcr0 = ReadText(dir_ + "/pcr0.hex");
     const std::string parent_arn = "arn:aws:iam::111122223333:role/parent";
     json::Value statements = json::Value::MakeArray();
-    statements.Append(Statement("Admin", "Allow",
-                                Aws("arn:aws:iam::111122223333:role/admin"),
-                                Actions({"kms:*"})));
-    statements.Append(
-        Statement("EnclaveUnseal", "Allow", Aws(parent_arn),
-                  Actions({"kms:Decrypt", "kms:GenerateDataKey"}),
-                  Condition("StringEqualsIgnoreCase",
-                            "kms:RecipientAttestation:ImageSha384", pcr0)));
-    statements.Append(
-        Statement("DenyUnattested", "Deny", Str("*"),
-                  Actions({"kms:Decrypt", "kms:GenerateDataKey"}),
-                  Condition("StringNotEqualsIgnoreCase",
-                            "kms:RecipientAttestation:PCR0", pcr0)));
+    statements.Append(PolicyStatement(
+        "Admin", "Allow", AwsPrincipal("arn:aws:iam::111122223333:role/admin"),
+        PolicyActions({"kms:*"})));
+    statements.Append(PolicyStatement(
+        "EnclaveUnseal", "Allow", AwsPrincipal(parent_arn),
+        PolicyActions({"kms:Decrypt", "kms:GenerateDataKey"}),
+        PolicyCondition("StringEqualsIgnoreCase",
+                        "kms:RecipientAttestation:ImageSha384", pcr0)));
+    statements.Append(PolicyStatement(
+        "DenyUnattested", "Deny", Str("*"),
+        PolicyActions({"kms:Decrypt", "kms:GenerateDataKey"}),
+        PolicyCondition("StringNotEqualsIgnoreCase",
+                        "kms:RecipientAttestation:PCR0", pcr0)));
     json::Value policy = json::Value::MakeObject();
     policy.Set("Version", Str("2012-10-17"));
     policy.Set("Statement", std::move(statements));

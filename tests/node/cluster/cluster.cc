@@ -26,6 +26,11 @@ using json::Value;
 
 namespace {
 
+using kms_local::testing::AwsPrincipal;
+using kms_local::testing::PolicyActions;
+using kms_local::testing::PolicyCondition;
+using kms_local::testing::PolicyStatement;
+
 std::string Sha384Hex(const std::string& text) {
   unsigned char md[48];
   unsigned int len = 0;
@@ -35,39 +40,6 @@ std::string Sha384Hex(const std::string& text) {
 }
 
 Value Str(const std::string& s) { return Value::String(s); }
-
-Value Statement(const std::string& sid, const std::string& effect,
-                Value principal, Value actions, Value condition = Value()) {
-  Value st = Value::MakeObject();
-  st.Set("Sid", Str(sid));
-  st.Set("Effect", Str(effect));
-  st.Set("Principal", std::move(principal));
-  st.Set("Action", std::move(actions));
-  st.Set("Resource", Str("*"));
-  if (!condition.is_null()) st.Set("Condition", std::move(condition));
-  return st;
-}
-
-Value Aws(const std::string& arn) {
-  Value p = Value::MakeObject();
-  p.Set("AWS", Str(arn));
-  return p;
-}
-
-Value Actions(std::initializer_list<const char*> names) {
-  Value a = Value::MakeArray();
-  for (const char* n : names) a.Append(Str(n));
-  return a;
-}
-
-Value Condition(const std::string& op, const std::string& key,
-                const std::string& value) {
-  Value inner = Value::MakeObject();
-  inner.Set(key, Str(value));
-  Value c = Value::MakeObject();
-  c.Set(op, std::move(inner));
-  return c;
-}
 
 }  // namespace
 
@@ -114,14 +86,14 @@ absl::Status LocalCluster::Setup() {
   if (!admin.ok()) return admin.status();
   const std::string parent_arn = "arn:aws:iam::111122223333:role/parent";
   Value statements = Value::MakeArray();
-  statements.Append(Statement("Admin", "Allow",
-                              Aws("arn:aws:iam::111122223333:role/admin"),
-                              Actions({"kms:*"})));
-  statements.Append(
-      Statement("EnclaveUnseal", "Allow", Aws(parent_arn),
-                Actions({"kms:Decrypt", "kms:GenerateDataKey"}),
-                Condition("StringEqualsIgnoreCase",
-                          "kms:RecipientAttestation:ImageSha384", GoodPcr0())));
+  statements.Append(PolicyStatement(
+      "Admin", "Allow", AwsPrincipal("arn:aws:iam::111122223333:role/admin"),
+      PolicyActions({"kms:*"})));
+  statements.Append(PolicyStatement(
+      "EnclaveUnseal", "Allow", AwsPrincipal(parent_arn),
+      PolicyActions({"kms:Decrypt", "kms:GenerateDataKey"}),
+      PolicyCondition("StringEqualsIgnoreCase",
+                      "kms:RecipientAttestation:ImageSha384", GoodPcr0())));
   Value policy = Value::MakeObject();
   policy.Set("Version", Str("2012-10-17"));
   policy.Set("Statement", std::move(statements));

@@ -115,8 +115,9 @@ LocalKmsProcess::~LocalKmsProcess() {
 
 int RunPythonDriver(const std::string& script, int port,
                     const std::string& args, std::string* output) {
-  const std::string cmd = absl::StrCat("cd tests/tools/kms-local && python3 ", script,
-                                       " --port ", port, " ", args, " 2>&1");
+  const std::string cmd =
+      absl::StrCat("cd tests/tools/kms-local && python3 ", script, " --port ",
+                   port, " ", args, " 2>&1");
   FILE* pipe = popen(cmd.c_str(), "r");
   if (pipe == nullptr) return -1;
   std::array<char, 4096> buf;
@@ -141,6 +142,40 @@ std::string MissingBoto3(bool need_recipient) {
              ? "python3 has no boto3/botocore that knows KMS Recipient "
                "(needs botocore >= 1.33; the machine image has 1.43)"
              : "python3 has no boto3 (the machine image ships it via pip)";
+}
+
+json::Value PolicyStatement(const std::string& sid, const std::string& effect,
+                            json::Value principal, json::Value actions,
+                            json::Value condition) {
+  json::Value st = json::Value::MakeObject();
+  st.Set("Sid", json::Value::String(sid));
+  st.Set("Effect", json::Value::String(effect));
+  st.Set("Principal", std::move(principal));
+  st.Set("Action", std::move(actions));
+  st.Set("Resource", json::Value::String("*"));
+  if (!condition.is_null()) st.Set("Condition", std::move(condition));
+  return st;
+}
+
+json::Value AwsPrincipal(const std::string& arn) {
+  json::Value p = json::Value::MakeObject();
+  p.Set("AWS", json::Value::String(arn));
+  return p;
+}
+
+json::Value PolicyActions(std::initializer_list<const char*> names) {
+  json::Value a = json::Value::MakeArray();
+  for (const char* n : names) a.Append(json::Value::String(n));
+  return a;
+}
+
+json::Value PolicyCondition(const std::string& op, const std::string& key,
+                            const std::string& value) {
+  json::Value inner = json::Value::MakeObject();
+  inner.Set(key, json::Value::String(value));
+  json::Value c = json::Value::MakeObject();
+  c.Set(op, std::move(inner));
+  return c;
 }
 
 }  // namespace nitro_tss::kms_local::testing

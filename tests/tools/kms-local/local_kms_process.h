@@ -6,11 +6,13 @@
 
 #include <sys/types.h>
 
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/json.h"
 
 namespace nitro_tss::kms_local::testing {
 
@@ -34,6 +36,19 @@ class LocalKmsProcess {
   int port_ = 0;
   std::string dir_;
 };
+
+// Building blocks of key policies as terraform installs them:
+//   {"Sid", "Effect", "Principal", "Action", "Resource": "*", "Condition"?}
+json::Value PolicyStatement(const std::string& sid, const std::string& effect,
+                            json::Value principal, json::Value actions,
+                            json::Value condition = json::Value());
+// {"AWS": arn}
+json::Value AwsPrincipal(const std::string& arn);
+// ["kms:...", ...]
+json::Value PolicyActions(std::initializer_list<const char*> names);
+// {op: {key: value}}
+json::Value PolicyCondition(const std::string& op, const std::string& key,
+                            const std::string& value);
 
 // Runs `python3 tests/tools/kms-local/<script> --port <port> <args>` from the
 // repository root; returns its exit status and appends its output to
