@@ -781,6 +781,11 @@ absl::StatusOr<std::unique_ptr<SessionRunner>> EnclaveCore::StartSession(
       if (p.message().size() > gg20::kMaxSignMessageBytes) {
         return absl::InvalidArgumentError("sign.message: larger than 1 MiB");
       }
+      if (!p.digest().empty() &&
+          (!p.message().empty() || p.digest().size() != 32)) {
+        return absl::InvalidArgumentError(
+            "sign.digest: 32 bytes, and only without `message`");
+      }
       switch (p.hash()) {
         case v1::HASH_FUNCTION_SHA256:
           sign_request.algorithm = gg20::DigestAlgorithm::kSha256;
@@ -794,7 +799,14 @@ absl::StatusOr<std::unique_ptr<SessionRunner>> EnclaveCore::StartSession(
       }
       sign_request.key_id = link->key->share->key_id;
       sign_request.signers = link->parties;
-      sign_request.message.assign(p.message().begin(), p.message().end());
+      if (p.digest().empty()) {
+        sign_request.message.assign(p.message().begin(), p.message().end());
+      } else {
+        // The caller hashed (with `hash`, which the approvals name).
+        sign_request.algorithm = gg20::DigestAlgorithm::kRawDigest;
+        sign_request.allow_raw_digest = true;
+        sign_request.message.assign(p.digest().begin(), p.digest().end());
+      }
       // The presignature must exist and fit before approvals are spent on
       // it; approvals come before taking it, so a refused request consumes
       // no presignature. (Two requests racing for one presignature: only
