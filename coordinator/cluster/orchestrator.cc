@@ -67,6 +67,18 @@ absl::StatusOr<v1::Signature> CheckSignature(const ev1::Signature& sig,
   return out;
 }
 
+// The stream error that explains a failed run: the party whose stream
+// failed first-hand, not the peers the relay cancelled because of it.
+absl::Status RootStreamError(const std::map<uint32_t, SessionOutcome>& outcomes) {
+  absl::Status cancelled;
+  for (const auto& [party, o] : outcomes) {
+    if (o.stream_error.ok()) continue;
+    if (!absl::IsCancelled(o.stream_error)) return o.stream_error;
+    if (cancelled.ok()) cancelled = o.stream_error;
+  }
+  return cancelled;
+}
+
 bool IsUnknownLink(const absl::Status& s) {
   return absl::IsNotFound(s) && absl::StrContains(s.message(), "link");
 }
@@ -88,9 +100,10 @@ std::string Orchestrator::NewId(absl::string_view prefix) const {
                                   reinterpret_cast<char*>(b), sizeof b)));
 }
 
-RunOptions Orchestrator::Run(absl::Duration deadline) const {
+RunOptions Orchestrator::Run(absl::Duration deadline,
+                              absl::Duration round) const {
   RunOptions r;
-  r.round_deadline = options_.round_deadline;
+  r.round_deadline = round;
   r.run_deadline = deadline;
   r.filter = options_.filter;
   return r;
@@ -113,8 +126,7 @@ void Orchestrator::RecordCulprits(
     const NodeSpec* reporter = nodes_->FindParty(party);
     if (!o.stream_error.ok()) {
       if (absl::IsUnavailable(o.stream_error) ||
-          absl::IsDeadlineExceeded(o.stream_error) ||
-          absl::IsCancelled(o.stream_error)) {
+          absl::IsDeadlineExceeded(o.stream_error)) {
         if (reporter != nullptr) {
           avoid->insert(reporter->id);
           nodes_->ReportUnreachable(reporter->id,
@@ -187,7 +199,7 @@ absl::StatusOr<ev1::KeyInfo> Orchestrator::CreateKey(
   std::map<uint32_t, ev1::StartSession> starts;
   for (const auto& [party, stub] : enclaves) starts[party] = start;
   counters_.runs.fetch_add(1);
-  auto outcomes = RunSession(enclaves, starts, Run(options_.dkg_deadline));
+  auto outcomes = RunSession(enclaves, starts, Run(options_.dkg_deadline, options_.dkg_round_deadline));
   for (const auto& [party, stub] : enclaves) {
     ev1::CloseLinkRequest req;
     req.set_link_id(link_id);
@@ -201,8 +213,8 @@ absl::StatusOr<ev1::KeyInfo> Orchestrator::CreateKey(
   RecordCulprits("", outcomes, &named, &avoid);
   if (culprits != nullptr) *culprits = named;
   const ev1::KeyInfo* first = nullptr;
+  if (absl::Status root = RootStreamError(outcomes); !root.ok()) return root;
   for (const auto& [party, o] : outcomes) {
-    if (!o.stream_error.ok()) return o.stream_error;
     if (!o.done) {
       counters_.aborts.fetch_add(1);
       std::vector<std::string> names;
@@ -291,11 +303,11 @@ absl::StatusOr<std::string> Orchestrator::Presign(
   for (const auto& [party, stub] : enclaves) starts[party] = start;
   counters_.runs.fetch_add(1);
   counters_.presign_runs.fetch_add(1);
-  auto outcomes = RunSession(enclaves, starts, Run(options_.sign_deadline));
+  auto outcomes = RunSession(enclaves, starts, Run(options_.sign_deadline, options_.round_deadline));
   RecordCulprits(key.key_id, outcomes, culprits, avoid);
+  if (absl::Status root = RootStreamError(outcomes); !root.ok()) return root;
   std::string id;
   for (const auto& [party, o] : outcomes) {
-    if (!o.stream_error.ok()) return o.stream_error;
     if (!o.done) {
       counters_.aborts.fetch_add(1);
       return absl::AbortedError(absl::StrCat("presign aborted in round ",
@@ -388,16 +400,21 @@ absl::StatusOr<SignOutcome> Orchestrator::Sign(const KeyPlan& key,
     for (const auto& [party, stub] : enclaves) starts[party] = start;
     counters_.runs.fetch_add(1);
     ++outcome.runs;
-    auto outcomes = RunSession(enclaves, starts, Run(options_.sign_deadline));
+    auto outcomes = RunSession(enclaves, starts, Run(options_.sign_deadline, options_.round_deadline));
     RecordCulprits(key.key_id, outcomes, &outcome.culprits, &avoid);
     const ev1::Signature* sig = nullptr;
-    absl::Status failed;
+    absl::Status failed = RootStreamError(outcomes);
     for (const auto& [party, o] : outcomes) {
       if (!o.stream_error.ok()) {
         // Refused approvals or a malformed request: every signer refuses
         // the same way; never retried.
         if (absl::IsPermissionDenied(o.stream_error) ||
             absl::IsInvalidArgument(o.stream_error)) {
+          // The enclaves refuse before taking the presignature: it stays
+          // usable, so it goes (back) to the pool.
+          std::lock_guard<std::mutex> lock(mu_);
+          auto& l = links_[key.key_id][*signers];
+          if (l.id == *link) l.presignatures.push_front(presignature);
           return o.stream_error;
         }
         if (failed.ok()) failed = o.stream_error;
@@ -490,6 +507,13 @@ int Orchestrator::RefillPools() {
     }
   }
   return made;
+}
+
+std::vector<std::string> Orchestrator::KeyIds() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [id, k] : keys_) out.push_back(id);
+  return out;
 }
 
 size_t Orchestrator::PoolSize(const std::string& key_id) const {

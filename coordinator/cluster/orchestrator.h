@@ -47,6 +47,9 @@ namespace nitro_tss::coordinator {
 
 struct OrchestratorOptions {
   absl::Duration round_deadline = absl::Seconds(30);
+  // DKG rounds compute for long without sending (Paillier and ring-Pedersen
+  // proofs): their own, longer, no-progress deadline.
+  absl::Duration dkg_round_deadline = absl::Minutes(2);
   absl::Duration dkg_deadline = absl::Minutes(10);
   absl::Duration sign_deadline = absl::Minutes(2);
   absl::Duration link_rpc_timeout = absl::Seconds(60);
@@ -117,6 +120,8 @@ class Orchestrator {
   // presignatures made.
   int RefillPools();
   void RegisterKey(const KeyPlan& key);
+  // Ids of the keys registered (sorted).
+  std::vector<std::string> KeyIds() const;
   // Ready presignatures for `key_id` over all its signer sets.
   size_t PoolSize(const std::string& key_id) const;
 
@@ -160,7 +165,7 @@ class Orchestrator {
                       const std::map<uint32_t, SessionOutcome>& outcomes,
                       std::vector<CulpritRecord>* culprits,
                       std::set<std::string>* avoid);
-  RunOptions Run(absl::Duration deadline) const;
+  RunOptions Run(absl::Duration deadline, absl::Duration round) const;
 
   NodeSet* nodes_;
   OrchestratorOptions options_;

@@ -208,6 +208,11 @@ std::map<uint32_t, SessionOutcome> RunSession(
       }
       if (!done) {
         grpc::Status s = self.rw->Finish();
+        if (!s.ok() && options.cancel_on_stream_error) {
+          for (auto& [j, other] : streams) {
+            if (j != i && other.ctx) other.ctx->TryCancel();
+          }
+        }
         std::lock_guard<std::mutex> lock(mu);
         outcomes[i].stream_error =
             s.ok() ? absl::InternalError(absl::StrCat(

@@ -68,6 +68,11 @@ struct RunOptions {
   // The whole run: after it every stream is cancelled and enclaves that
   // have not reported get `stream_error` DEADLINE_EXCEEDED.
   absl::Duration run_deadline = absl::Minutes(10);
+  // When one enclave's stream fails (it died, or refused the start: an
+  // unknown link, refused approvals), the run cannot finish: cancel the
+  // other streams at once (their outcome: CANCELLED) instead of waiting
+  // for their round deadline to name the failed party silent.
+  bool cancel_on_stream_error = true;
   RelayFilter filter;  // tests only
 };
 
