@@ -15,6 +15,10 @@ PACKAGES=(
   libcli11-dev
   # Parsing and transport (nlohmann-json: the parser behind common/json.h).
   nlohmann-json3-dev libcbor-dev libcurl4-openssl-dev libsqlite3-dev
+  # Coordinator storage: libpq for the PostgreSQL backend; the PostgreSQL 15
+  # server binaries for its tests, which initdb and run their own throwaway
+  # server on a unix socket (the package's system cluster is never used).
+  libpq-dev postgresql-15
   # Prometheus metrics of tss-host (prometheus-cpp: registry + /metrics).
   prometheus-cpp-dev
   # Tests, benchmarks, fuzzing.
