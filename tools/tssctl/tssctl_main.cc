@@ -6,6 +6,7 @@
 #include "node/eif/eif_command.h"
 #include "tools/tssctl/attestation_command.h"
 #include "tools/tssctl/cli.h"
+#include "tools/tssctl/verify_command.h"
 
 namespace {
 
@@ -22,8 +23,7 @@ void AddEifGroup(CLI::App& tssctl,
 int main(int argc, char** argv) {
   using namespace nitro_tss::tssctl;
   const std::vector<GroupRegistrar> groups = {
-      AddAttestationCommands,
-      AddEifGroup,
+      AddAttestationCommands, AddEifGroup, AddVerifyCommand,
       // Other groups (kms, ...) are added here.
   };
   std::vector<std::string> args(argv + 1, argv + argc);
