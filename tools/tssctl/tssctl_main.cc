@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "node/eif/eif_command.h"
+#include "tools/tssctl/approve_command.h"
 #include "tools/tssctl/attestation_command.h"
 #include "tools/tssctl/cli.h"
 #include "tools/tssctl/verify_command.h"
@@ -23,7 +24,7 @@ void AddEifGroup(CLI::App& tssctl,
 int main(int argc, char** argv) {
   using namespace nitro_tss::tssctl;
   const std::vector<GroupRegistrar> groups = {
-      AddAttestationCommands, AddEifGroup, AddVerifyCommand,
+      AddAttestationCommands, AddEifGroup, AddVerifyCommand, AddApproveCommand,
       // Other groups (kms, ...) are added here.
   };
   std::vector<std::string> args(argv + 1, argv + argc);
