@@ -9,6 +9,9 @@ PACKAGES=(
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   # Crypto and math.
   libsodium-dev libgmp-dev libsecp256k1-dev libssl-dev openssl
+  # Crypto++: Keccak-256 with Ethereum's padding (common/keccak.h); OpenSSL
+  # 3.0 has only SHA3 and KECCAK-KMAC.
+  libcrypto++-dev
   # Abseil (Status/StatusOr, strings, flags).
   libabsl-dev
   # CLI11: command lines of tssctl and tss-kms-local (common/cli.h).

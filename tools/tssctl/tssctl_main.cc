@@ -4,8 +4,11 @@
 #include <vector>
 
 #include "node/eif/eif_command.h"
+#include "tools/tssctl/approve_command.h"
 #include "tools/tssctl/attestation_command.h"
 #include "tools/tssctl/cli.h"
+#include "tools/tssctl/dev_certs_command.h"
+#include "tools/tssctl/verify_command.h"
 
 namespace {
 
@@ -21,10 +24,13 @@ void AddEifGroup(CLI::App& tssctl,
 
 int main(int argc, char** argv) {
   using namespace nitro_tss::tssctl;
+  // Other groups (kms, ...) are added to this list.
   const std::vector<GroupRegistrar> groups = {
-      AddAttestationCommands,
-      AddEifGroup,
-      // Other groups (kms, ...) are added here.
+      AddAttestationCommands,  // attestation verify|dev-ca|simulate
+      AddEifGroup,             // eif pcrs|build
+      AddVerifyCommand,        // verify (offline ECDSA secp256k1)
+      AddApproveCommand,       // approve (offline approval signing)
+      AddDevCertsCommand,      // dev-certs (local cluster TLS)
   };
   std::vector<std::string> args(argv + 1, argv + argc);
   return RunTssctl(groups, args, std::cout, std::cerr);
