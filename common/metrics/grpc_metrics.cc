@@ -18,8 +18,8 @@
 #include <thread>
 
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace nitro_tss::metrics {
@@ -45,8 +45,7 @@ class TimingInterceptor final : public grpc::experimental::Interceptor {
       const double seconds = std::chrono::duration<double>(
                                  std::chrono::steady_clock::now() - start_)
                                  .count();
-      metrics_->Record(method_, methods->GetSendStatus().error_code(),
-                       seconds);
+      metrics_->Record(method_, methods->GetSendStatus().error_code(), seconds);
     }
     methods->Proceed();
   }
@@ -124,9 +123,9 @@ absl::StatusOr<std::string> MetricsServer::Serve(const std::string& listen) {
     return absl::InvalidArgumentError("metrics: HOST:PORT required");
   }
   try {
-    exposer_ = std::make_unique<prometheus::Exposer>(std::vector<std::string>{
-        "listening_ports", listen, "num_threads", "2", "request_timeout_ms",
-        "5000"});
+    exposer_ = std::make_unique<prometheus::Exposer>(
+        std::vector<std::string>{"listening_ports", listen, "num_threads", "2",
+                                 "request_timeout_ms", "5000"});
   } catch (const std::exception& e) {
     return absl::FailedPreconditionError(
         absl::StrCat("metrics: cannot serve on ", listen, ": ", e.what()));
@@ -189,7 +188,8 @@ std::string GrpcRequestMetrics::MethodLabel(
   if (absl::StartsWith(full_method, service_prefix_)) {
     absl::string_view m = full_method.substr(service_prefix_.size());
     bool ok = !m.empty() && m.size() <= 64;
-    for (char c : m) ok = ok && absl::ascii_isalnum(static_cast<unsigned char>(c));
+    for (char c : m)
+      ok = ok && absl::ascii_isalnum(static_cast<unsigned char>(c));
     if (ok) return std::string(m);
   }
   return "other";

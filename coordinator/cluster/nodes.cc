@@ -57,9 +57,10 @@ absl::StatusOr<std::unique_ptr<NodeSet>> NodeSet::Create(
       return absl::InvalidArgumentError(
           absl::StrCat(field, ".id: \"", n.id, "\" used twice"));
     }
-    if (n.party_id < 1 || n.party_id > 255 || !parties.insert(n.party_id).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, ".party_id: 1..255 and distinct across nodes"));
+    if (n.party_id < 1 || n.party_id > 255 ||
+        !parties.insert(n.party_id).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".party_id: 1..255 and distinct across nodes"));
     }
     auto e = std::make_unique<Entry>();
     e->spec = n;
@@ -68,18 +69,18 @@ absl::StatusOr<std::unique_ptr<NodeSet>> NodeSet::Create(
     args.SetMaxSendMessageSize(8 << 20);
     if (absl::StartsWith(n.address, "unix:///")) {
       // gRPC's own unix: target reconnects by itself.
-      e->channel = grpc::CreateCustomChannel(
-          absl::StrCat("unix:", n.address.substr(7)),
-          grpc::InsecureChannelCredentials(), args);
+      e->channel =
+          grpc::CreateCustomChannel(absl::StrCat("unix:", n.address.substr(7)),
+                                    grpc::InsecureChannelCredentials(), args);
     } else {
       if (n.address.empty() || n.address.find("://") != std::string::npos ||
           n.address.rfind(':') == std::string::npos) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            field, ".address: \"HOST:PORT\" or \"unix:///PATH\""));
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ".address: \"HOST:PORT\" or \"unix:///PATH\""));
       }
       if (tls == nullptr) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            field, ".address: a HOST:PORT node needs `node_tls`"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ".address: a HOST:PORT node needs `node_tls`"));
       }
       grpc::SslCredentialsOptions o;
       o.pem_root_certs = tls->ca_pem;
@@ -144,8 +145,7 @@ void NodeSet::Check(Entry& e, absl::Duration timeout) {
   policy.max_age_ms = 5 * 60 * 1000;
   auto doc = attestation::VerifyAttestationDocument(
       absl::Span<const uint8_t>(
-          reinterpret_cast<const uint8_t*>(doc_bytes.data()),
-          doc_bytes.size()),
+          reinterpret_cast<const uint8_t*>(doc_bytes.data()), doc_bytes.size()),
       options, policy);
   if (!doc.ok()) {
     st.set_health(v1::Node::ATTESTATION_FAILED);

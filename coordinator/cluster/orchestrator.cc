@@ -41,7 +41,8 @@ absl::StatusOr<v1::Signature> CheckSignature(const ev1::Signature& sig,
   secp256k1_pubkey pub;
   if (!secp256k1_ecdsa_signature_parse_compact(Ctx(), &parsed, compact) ||
       !secp256k1_ec_pubkey_parse(
-          Ctx(), &pub, reinterpret_cast<const unsigned char*>(public_key.data()),
+          Ctx(), &pub,
+          reinterpret_cast<const unsigned char*>(public_key.data()),
           public_key.size()) ||
       !secp256k1_ecdsa_verify(
           Ctx(), &parsed,
@@ -69,7 +70,8 @@ absl::StatusOr<v1::Signature> CheckSignature(const ev1::Signature& sig,
 
 // The stream error that explains a failed run: the party whose stream
 // failed first-hand, not the peers the relay cancelled because of it.
-absl::Status RootStreamError(const std::map<uint32_t, SessionOutcome>& outcomes) {
+absl::Status RootStreamError(
+    const std::map<uint32_t, SessionOutcome>& outcomes) {
   absl::Status cancelled;
   for (const auto& [party, o] : outcomes) {
     if (o.stream_error.ok()) continue;
@@ -101,7 +103,7 @@ std::string Orchestrator::NewId(absl::string_view prefix) const {
 }
 
 RunOptions Orchestrator::Run(absl::Duration deadline,
-                              absl::Duration round) const {
+                             absl::Duration round) const {
   RunOptions r;
   r.round_deadline = round;
   r.run_deadline = deadline;
@@ -199,7 +201,9 @@ absl::StatusOr<ev1::KeyInfo> Orchestrator::CreateKey(
   std::map<uint32_t, ev1::StartSession> starts;
   for (const auto& [party, stub] : enclaves) starts[party] = start;
   counters_.runs.fetch_add(1);
-  auto outcomes = RunSession(enclaves, starts, Run(options_.dkg_deadline, options_.dkg_round_deadline));
+  auto outcomes =
+      RunSession(enclaves, starts,
+                 Run(options_.dkg_deadline, options_.dkg_round_deadline));
   for (const auto& [party, stub] : enclaves) {
     ev1::CloseLinkRequest req;
     req.set_link_id(link_id);
@@ -276,9 +280,9 @@ absl::StatusOr<std::string> Orchestrator::EnsureLink(const KeyPlan& key,
   auto it = links.find(signers);
   if (it != links.end()) return it->second.id;
   const std::string link_id = NewId("key-");
-  auto linked = EstablishLink(EnclavesFor(signers), link_id,
-                              {key.key_id, &key.policy},
-                              options_.link_rpc_timeout);
+  auto linked =
+      EstablishLink(EnclavesFor(signers), link_id, {key.key_id, &key.policy},
+                    options_.link_rpc_timeout);
   counters_.links.fetch_add(1);
   if (!linked.ok()) return linked.status();
   links[signers].id = link_id;
@@ -303,19 +307,20 @@ absl::StatusOr<std::string> Orchestrator::Presign(
   for (const auto& [party, stub] : enclaves) starts[party] = start;
   counters_.runs.fetch_add(1);
   counters_.presign_runs.fetch_add(1);
-  auto outcomes = RunSession(enclaves, starts, Run(options_.sign_deadline, options_.round_deadline));
+  auto outcomes = RunSession(
+      enclaves, starts, Run(options_.sign_deadline, options_.round_deadline));
   RecordCulprits(key.key_id, outcomes, culprits, avoid);
   if (absl::Status root = RootStreamError(outcomes); !root.ok()) return root;
   std::string id;
   for (const auto& [party, o] : outcomes) {
     if (!o.done) {
       counters_.aborts.fetch_add(1);
-      return absl::AbortedError(absl::StrCat("presign aborted in round ",
-                                             o.abort.round(), ": ",
-                                             o.abort.cause()));
+      return absl::AbortedError(absl::StrCat(
+          "presign aborted in round ", o.abort.round(), ": ", o.abort.cause()));
     }
     if (!o.result.has_presignature()) {
-      return absl::InternalError("presign: an enclave reported no presignature");
+      return absl::InternalError(
+          "presign: an enclave reported no presignature");
     }
     const std::string& p = o.result.presignature().presignature_id();
     if (!id.empty() && p != id) {
@@ -350,9 +355,9 @@ absl::StatusOr<SignOutcome> Orchestrator::Sign(const KeyPlan& key,
       }
       // Which node failed is named in the message; avoid them all lightly.
       for (const auto& id : *signers) {
-        if (absl::StrContains(last.message(),
-                              absl::StrCat("party ", nodes_->Find(id)->party_id,
-                                           " "))) {
+        if (absl::StrContains(
+                last.message(),
+                absl::StrCat("party ", nodes_->Find(id)->party_id, " "))) {
           avoid.insert(id);
         }
       }
@@ -400,7 +405,8 @@ absl::StatusOr<SignOutcome> Orchestrator::Sign(const KeyPlan& key,
     for (const auto& [party, stub] : enclaves) starts[party] = start;
     counters_.runs.fetch_add(1);
     ++outcome.runs;
-    auto outcomes = RunSession(enclaves, starts, Run(options_.sign_deadline, options_.round_deadline));
+    auto outcomes = RunSession(
+        enclaves, starts, Run(options_.sign_deadline, options_.round_deadline));
     RecordCulprits(key.key_id, outcomes, &outcome.culprits, &avoid);
     const ev1::Signature* sig = nullptr;
     absl::Status failed = RootStreamError(outcomes);
@@ -423,9 +429,9 @@ absl::StatusOr<SignOutcome> Orchestrator::Sign(const KeyPlan& key,
       if (!o.done) {
         counters_.aborts.fetch_add(1);
         if (failed.ok()) {
-          failed = absl::AbortedError(absl::StrCat(
-              "sign aborted in round ", o.abort.round(), ": ",
-              o.abort.cause()));
+          failed = absl::AbortedError(absl::StrCat("sign aborted in round ",
+                                                   o.abort.round(), ": ",
+                                                   o.abort.cause()));
         }
         continue;
       }
@@ -463,7 +469,9 @@ absl::StatusOr<SignOutcome> Orchestrator::Sign(const KeyPlan& key,
   return absl::UnavailableError(absl::StrCat(
       "sign: no signer set finished after ", options_.max_attempts,
       " attempts; last: ", last.message(),
-      names.empty() ? "" : absl::StrCat("; culprits: ", absl::StrJoin(names, ", "))));
+      names.empty()
+          ? ""
+          : absl::StrCat("; culprits: ", absl::StrJoin(names, ", "))));
 }
 
 void Orchestrator::RegisterKey(const KeyPlan& key) {

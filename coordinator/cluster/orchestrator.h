@@ -139,8 +139,7 @@ class Orchestrator {
   };
   const Counters& counters() const { return counters_; }
   // Aborts by (culprit node, code), for metrics.
-  std::map<std::pair<std::string, std::string>, uint64_t> CulpritCounts()
-      const;
+  std::map<std::pair<std::string, std::string>, uint64_t> CulpritCounts() const;
 
  private:
   struct Link {
@@ -158,9 +157,11 @@ class Orchestrator {
   EnclaveSet EnclavesFor(const SignerSet& signers);
   std::string NewId(absl::string_view prefix) const;
   // Presign on a link; returns the presignature id.
-  absl::StatusOr<std::string> Presign(
-      const KeyPlan& key, const SignerSet& signers, const std::string& link,
-      std::vector<CulpritRecord>* culprits, std::set<std::string>* avoid);
+  absl::StatusOr<std::string> Presign(const KeyPlan& key,
+                                      const SignerSet& signers,
+                                      const std::string& link,
+                                      std::vector<CulpritRecord>* culprits,
+                                      std::set<std::string>* avoid);
   void RecordCulprits(const std::string& key_id,
                       const std::map<uint32_t, SessionOutcome>& outcomes,
                       std::vector<CulpritRecord>* culprits,

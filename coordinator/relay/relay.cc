@@ -114,7 +114,7 @@ std::map<uint32_t, SessionOutcome> RunSession(
                                                       ev1::SessionOutput>>
         rw;
     std::mutex write_mu;
-    bool reported = false;    // guarded by the run's mu
+    bool reported = false;     // guarded by the run's mu
     absl::Time last_activity;  // guarded by the run's mu
     uint32_t round = 1;        // of its latest envelope; guarded by mu
     uint32_t expired_round = 0;

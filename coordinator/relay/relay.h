@@ -101,9 +101,9 @@ std::map<uint32_t, SessionOutcome> RunSession(
 // Counters of the relay since process start (for metrics).
 struct RelayCounters {
   uint64_t envelopes_routed = 0;
-  uint64_t envelopes_dropped = 0;     // by a filter
-  uint64_t malformed_headers = 0;     // routed by `to` only
-  uint64_t rounds_expired = 0;        // ExpireRound sent
+  uint64_t envelopes_dropped = 0;  // by a filter
+  uint64_t malformed_headers = 0;  // routed by `to` only
+  uint64_t rounds_expired = 0;     // ExpireRound sent
 };
 RelayCounters GetRelayCounters();
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "node/eif/eif_command.h"
+#include "tools/tssctl/api_commands.h"
 #include "tools/tssctl/approve_command.h"
 #include "tools/tssctl/attestation_command.h"
 #include "tools/tssctl/cli.h"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
       AddVerifyCommand,        // verify (offline ECDSA secp256k1)
       AddApproveCommand,       // approve (offline approval signing)
       AddDevCertsCommand,      // dev-certs (local cluster TLS)
+      AddApiCommands,          // keys, sign, nodes, operations (the API)
   };
   std::vector<std::string> args(argv + 1, argv + argc);
   return RunTssctl(groups, args, std::cout, std::cerr);

@@ -42,8 +42,8 @@ class OrchestratorTest : public ::testing::Test {
     for (int i = 0; i < 3; ++i) {
       specs.push_back({absl::StrCat("node-", i + 1),
                        static_cast<uint32_t>(i + 1),
-                       absl::StrCat("unix://", cluster_->dir(), "/node-",
-                                    i + 1, "/enclave.sock"),
+                       absl::StrCat("unix://", cluster_->dir(), "/node-", i + 1,
+                                    "/enclave.sock"),
                        ""});
     }
     auto root = attestation::CertificatePemToDer(
@@ -73,8 +73,7 @@ class OrchestratorTest : public ::testing::Test {
       std::vector<v1::CreateKeyMetadata::Stage> stages;
       std::vector<CulpritRecord> culprits;
       auto key = orchestrator.CreateKey(
-          {"node-1", "node-2", "node-3"}, 1,
-          testing::PolicyOf(*approvers_, 2),
+          {"node-1", "node-2", "node-3"}, 1, testing::PolicyOf(*approvers_, 2),
           [&](v1::CreateKeyMetadata::Stage s) { stages.push_back(s); },
           &culprits);
       EXPECT_TRUE(key.ok()) << key.status();
@@ -83,7 +82,8 @@ class OrchestratorTest : public ::testing::Test {
                             v1::CreateKeyMetadata::LINKING,
                             v1::CreateKeyMetadata::GENERATING}));
       EXPECT_TRUE(culprits.empty());
-      key_ = new KeyPlan{key->key_id(), 1,
+      key_ = new KeyPlan{key->key_id(),
+                         1,
                          {"node-1", "node-2", "node-3"},
                          testing::PolicyOf(*approvers_, 2),
                          key->public_key()};
