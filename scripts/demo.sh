@@ -185,6 +185,16 @@ echo "API on $NITRO_TSS_SERVER; metrics on $(json_field "$DIR/coordinator.ready"
 say "tssctl nodes list"
 "$TSSCTL" --output text nodes list
 
+say "A client whose certificate is not from the cluster CA is refused"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+  -keyout "$DIR/intruder.key" -out "$DIR/intruder.pem" -days 1 \
+  -subj /CN=intruder 2>/dev/null
+if NITRO_TSS_TLS_CERT="$DIR/intruder.pem" NITRO_TSS_TLS_KEY="$DIR/intruder.key" \
+   "$TSSCTL" nodes list --timeout 5 >/dev/null 2>"$DIR/refused.txt"; then
+  die "a certificate from another CA was accepted"
+fi
+echo "refused: $(head -c 160 "$DIR/refused.txt")"
+
 say "Approvers (Ed25519 keys, as custody officers hold them) and the policy: 2 of 3 sign"
 POLICY_APPROVERS=""
 for who in alice bob carol; do

@@ -30,6 +30,10 @@ TEST(DemoTest, MakeDemoSignsAndTheSignatureVerifies) {
   EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << out;
   EXPECT_NE(out.find("verdict: valid"), std::string::npos) << out;
   EXPECT_NE(out.find("Verified OK"), std::string::npos) << out;
+  EXPECT_NE(out.find("refused: tssctl nodes list: UNAVAILABLE"),
+            std::string::npos)
+      << "a client certificate from another CA must be refused\n"
+      << out;
   EXPECT_NE(out.find("first_response: false"), std::string::npos)
       << "the second `tssctl sign` with the same request id is answered "
          "from the store\n"

@@ -487,10 +487,96 @@ void AddApiCommands(CLI::App& tssctl, const CommandContext& ctx) {
       *ctx.exit_code = kExitOk;
     });
   }
+  {
+    auto conn = std::make_shared<Connection>();
+    auto name = std::make_shared<std::string>();
+    CLI::App* c = nodes->add_subcommand("get", "One node");
+    AddConnectionFlags(*c, conn.get());
+    c->add_option("name", *name, "nodes/ID")->required();
+    c->callback([conn, name, ctx] {
+      auto stub = Connect(*conn);
+      if (!stub.ok()) {
+        *ctx.exit_code =
+            UsageError(ctx, "nodes get", std::string(stub.status().message()));
+        return;
+      }
+      v1::GetNodeRequest req;
+      req.set_name(absl::StartsWith(*name, "nodes/") ? *name
+                                                     : "nodes/" + *name);
+      v1::Node node;
+      grpc::ClientContext c;
+      SetDeadline(c, conn->timeout_s);
+      grpc::Status s = (*stub)->GetNode(&c, req, &node);
+      if (!s.ok()) {
+        *ctx.exit_code = ServerError(ctx, "nodes get", s);
+        return;
+      }
+      cli::PrintResult(NodeJson(node), *ctx.output, *ctx.out);
+      *ctx.exit_code = kExitOk;
+    });
+  }
   // operations
   CLI::App* ops =
       tssctl.add_subcommand("operations", "Long-running operations");
   ops->require_subcommand(1);
+  {
+    auto conn = std::make_shared<Connection>();
+    auto name = std::make_shared<std::string>();
+    CLI::App* c = ops->add_subcommand("get", "One operation (now)");
+    AddConnectionFlags(*c, conn.get());
+    c->add_option("name", *name, "operations/ID")->required();
+    c->callback([conn, name, ctx] {
+      auto stub = Connect(*conn);
+      if (!stub.ok()) {
+        *ctx.exit_code = UsageError(ctx, "operations get",
+                                    std::string(stub.status().message()));
+        return;
+      }
+      v1::GetOperationRequest req;
+      req.set_name(*name);
+      v1::Operation op;
+      grpc::ClientContext c;
+      SetDeadline(c, conn->timeout_s);
+      grpc::Status s = (*stub)->GetOperation(&c, req, &op);
+      if (!s.ok()) {
+        *ctx.exit_code = ServerError(ctx, "operations get", s);
+        return;
+      }
+      cli::PrintResult(OperationJson(op), *ctx.output, *ctx.out);
+      *ctx.exit_code = kExitOk;
+    });
+  }
+  {
+    auto conn = std::make_shared<Connection>();
+    CLI::App* c = ops->add_subcommand("list", "All operations");
+    AddConnectionFlags(*c, conn.get());
+    c->callback([conn, ctx] {
+      auto stub = Connect(*conn);
+      if (!stub.ok()) {
+        *ctx.exit_code = UsageError(ctx, "operations list",
+                                    std::string(stub.status().message()));
+        return;
+      }
+      Value all = Value::MakeArray();
+      v1::ListOperationsRequest req;
+      do {
+        v1::ListOperationsResponse resp;
+        grpc::ClientContext c;
+        SetDeadline(c, conn->timeout_s);
+        grpc::Status s = (*stub)->ListOperations(&c, req, &resp);
+        if (!s.ok()) {
+          *ctx.exit_code = ServerError(ctx, "operations list", s);
+          return;
+        }
+        for (const auto& op : resp.operations()) all.Append(OperationJson(op));
+        req.set_page_token(resp.next_page_token());
+      } while (!req.page_token().empty());
+      Value v = Value::MakeObject();
+      v.Set("operations", std::move(all));
+      cli::PrintResult(v, *ctx.output, *ctx.out);
+      *ctx.exit_code = kExitOk;
+    });
+  }
   {
     auto conn = std::make_shared<Connection>();
     auto name = std::make_shared<std::string>();

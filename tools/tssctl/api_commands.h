@@ -6,8 +6,8 @@
 //   tssctl keys get NAME | keys list
 //   tssctl sign --key NAME (--message TEXT | --message-file F | --digest HEX)
 //               --hash sha256|keccak256 --approvals FILE [--request-id ID]
-//   tssctl nodes list
-//   tssctl operations wait NAME [--wait-seconds S]
+//   tssctl nodes list | nodes get NAME
+//   tssctl operations get NAME | list | wait NAME [--wait-seconds S]
 //
 // Connection flags on every command: --server (unix:///PATH or HOST:PORT;
 // env NITRO_TSS_SERVER), and for HOST:PORT the client certificate

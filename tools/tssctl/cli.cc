@@ -11,8 +11,11 @@ namespace nitro_tss::tssctl {
 
 int RunTssctl(const std::vector<GroupRegistrar>& groups,
               const std::vector<std::string>& args, std::ostream& out,
-              std::ostream& err) {
-  CLI::App app("nitro-tss operator CLI. Results are JSON on stdout.", "tssctl");
+              std::ostream& err, cli::Output default_output) {
+  CLI::App app(
+      "nitro-tss operator CLI. Results on stdout: text on a terminal, JSON "
+      "otherwise (--output to choose).",
+      "tssctl");
   app.footer(
       "Exit codes: 0 success, 1 negative result, 2 usage error.\n"
       "Run 'tssctl <group> --help' for the commands of a group.");
@@ -20,8 +23,10 @@ int RunTssctl(const std::vector<GroupRegistrar>& groups,
   // Top-level options (--output) may also follow the subcommand's flags.
   app.fallthrough();
   cli::AddVersionFlag(app);
-  cli::Output output = cli::Output::kJson;
-  cli::AddOutputOption(app, &output);
+  cli::Output output = default_output;
+  cli::AddOutputOption(app, &output,
+                       "result format: text (default on a terminal) or json "
+                       "(default otherwise)");
   int exit_code = kExitOk;
   const CommandContext ctx{&out, &err, &output, &exit_code};
   for (const GroupRegistrar& group : groups) group(app, ctx);

@@ -1,4 +1,6 @@
 // tssctl entry point: registers the command groups and dispatches.
+#include <unistd.h>
+
 #include <iostream>
 #include <string>
 #include <vector>
@@ -35,5 +37,8 @@ int main(int argc, char** argv) {
       AddApiCommands,          // keys, sign, nodes, operations (the API)
   };
   std::vector<std::string> args(argv + 1, argv + argc);
-  return RunTssctl(groups, args, std::cout, std::cerr);
+  // Text for people at a terminal, JSON for scripts and pipes.
+  const auto output = ::isatty(STDOUT_FILENO) ? nitro_tss::cli::Output::kText
+                                              : nitro_tss::cli::Output::kJson;
+  return RunTssctl(groups, args, std::cout, std::cerr, output);
 }
