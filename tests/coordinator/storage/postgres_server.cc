@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -29,6 +30,32 @@ constexpr auto kInitdbDeadline = std::chrono::seconds(120);
 constexpr auto kReadyDeadline = std::chrono::seconds(60);
 constexpr auto kStopDeadline = std::chrono::seconds(20);
 constexpr auto kPollInterval = std::chrono::milliseconds(10);
+
+// The reaper: a shell (root, own session, survives the test process) that
+// blocks on a pipe from the test process. Line 1 is the postmaster's pid
+// (or "none"), line 2 "stopped" once the test process has stopped the
+// server and removed the directory itself. If the pipe ends without
+// "stopped" (the test process died: crash, SIGKILL by a timeout, SIGPIPE),
+// it stops the server (which PR_SET_PDEATHSIG has usually stopped already)
+// and removes the directory. $1 = the directory.
+constexpr char kReaperScript[] = R"sh(
+read -r pid <&3 || pid=none
+read -r state <&3 || state=
+[ "$state" = stopped ] && exit 0
+case "$pid" in
+  ''|*[!0-9]*) ;;
+  *)
+    kill -QUIT "$pid" 2>/dev/null
+    i=0
+    while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 200 ]; do
+      sleep 0.1
+      i=$((i + 1))
+    done
+    kill -KILL "$pid" 2>/dev/null
+    ;;
+esac
+rm -rf -- "$1"
+)sh";
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -68,16 +95,26 @@ absl::StatusOr<RunAs> ServerUser() {
   return who;
 }
 
-// Forks and execs argv as `who`, stdout+stderr appended to `log`. With
-// `die_with_parent` the child gets SIGQUIT when the calling thread exits.
-// Everything the child needs is prepared before fork (only async-signal-safe
-// calls after it).
+struct SpawnOptions {
+  RunAs who;
+  std::string log = "/dev/null";  // stdout + stderr, appended
+  // SIGQUIT to the child when the calling thread exits.
+  bool die_with_parent = false;
+  // Passed to the child as fd 3 (every other fd above 2 is closed).
+  int pass_fd = -1;
+  bool new_session = false;  // setsid(): not hit by the terminal's signals
+};
+
+// Forks and execs argv. Everything the child needs is prepared before fork
+// (only async-signal-safe calls after it). The child inherits no file
+// descriptor but 0-2 (and pass_fd as 3): a held pipe end would keep another
+// reader of this test waiting.
 absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args,
-                            const RunAs& who, const std::string& log,
-                            bool die_with_parent) {
+                            const SpawnOptions& o) {
   std::vector<char*> argv;
-  for (const std::string& a : args)
+  for (const std::string& a : args) {
     argv.push_back(const_cast<char*>(a.c_str()));
+  }
   argv.push_back(nullptr);
   static char kPathEnv[] = "PATH=/usr/bin:/bin";
   static char kLcAll[] = "LC_ALL=C";
@@ -87,31 +124,53 @@ absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args,
   const pid_t pid = fork();
   if (pid < 0) return absl::InternalError("fork failed");
   if (pid == 0) {
-    if (who.switch_user) {
-      if (setgroups(0, nullptr) != 0 || setgid(who.gid) != 0 ||
-          setuid(who.uid) != 0) {
+    if (o.new_session) setsid();
+    if (o.who.switch_user) {
+      if (setgroups(0, nullptr) != 0 || setgid(o.who.gid) != 0 ||
+          setuid(o.who.uid) != 0) {
         _exit(126);
       }
     }
     // After the uid change (which would clear it).
-    if (die_with_parent) {
+    if (o.die_with_parent) {
       prctl(PR_SET_PDEATHSIG, SIGQUIT);
       if (getppid() != parent) _exit(125);
     }
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    const int fd = open(o.log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     if (fd < 0) _exit(124);
     dup2(fd, STDOUT_FILENO);
     dup2(fd, STDERR_FILENO);
-    close(fd);
+    if (fd > STDERR_FILENO) close(fd);
     const int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) {
       dup2(devnull, STDIN_FILENO);
-      close(devnull);
+      if (devnull > STDERR_FILENO) close(devnull);
+    }
+    int first_closed = 3;
+    if (o.pass_fd >= 0) {
+      if (o.pass_fd == 3) {
+        fcntl(3, F_SETFD, 0);  // dup2 onto itself would keep FD_CLOEXEC
+      } else if (dup2(o.pass_fd, 3) != 3) {
+        _exit(123);
+      }
+      first_closed = 4;
+    }
+    if (close_range(first_closed, ~0U, 0) != 0) {
+      for (int i = first_closed; i < 65536; ++i) close(i);
     }
     execve(argv[0], argv.data(), envp);
     _exit(127);
   }
   return pid;
+}
+
+// initdb and postgres: as `who`, logging to `log`, stopped with the test.
+SpawnOptions ServerProcess(const RunAs& who, const std::string& log) {
+  SpawnOptions o;
+  o.who = who;
+  o.log = log;
+  o.die_with_parent = true;
+  return o;
 }
 
 // Waits for `pid` until `deadline`; the exit status, or nullopt if still
@@ -170,6 +229,23 @@ absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
   if (chmod(tmpl, 0700) != 0) {
     return absl::InternalError("cannot chmod the server directory");
   }
+  int reaper_pipe[2];
+  if (pipe2(reaper_pipe, O_CLOEXEC) != 0) {
+    return absl::InternalError("pipe2 failed");
+  }
+  SpawnOptions reaper_options;
+  reaper_options.pass_fd = reaper_pipe[0];
+  reaper_options.new_session = true;
+  absl::StatusOr<pid_t> reaper =
+      Spawn({"/bin/sh", "-c", kReaperScript, "nitro-pg-reaper", server->dir_},
+            reaper_options);
+  close(reaper_pipe[0]);
+  if (!reaper.ok()) {
+    close(reaper_pipe[1]);
+    return reaper.status();
+  }
+  server->reaper_pid_ = *reaper;
+  server->reaper_fd_ = reaper_pipe[1];
   const std::string bin = BinDir();
   const std::string data = server->dir_ + "/data";
   const std::string initdb_log = server->dir_ + "/initdb.log";
@@ -177,7 +253,7 @@ absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
   absl::StatusOr<pid_t> initdb =
       Spawn({bin + "/initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E",
              "UTF8", "--locale=C", "--no-sync", "--no-instructions"},
-            *who, initdb_log, /*die_with_parent=*/true);
+            ServerProcess(*who, initdb_log));
   if (!initdb.ok()) return initdb.status();
   const std::optional<int> initdb_status =
       WaitUntil(*initdb, std::chrono::steady_clock::now() + kInitdbDeadline);
@@ -218,9 +294,10 @@ absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
              "logging_collector=off",
              "-c",
              "log_min_messages=warning"},
-            *who, server->dir_ + "/postgres.log", /*die_with_parent=*/true);
+            ServerProcess(*who, server->dir_ + "/postgres.log"));
   if (!postgres.ok()) return postgres.status();
   server->pid_ = *postgres;
+  server->TellReaper(absl::StrCat(server->pid_, "\n"));
 
   const std::string ping = server->ConnInfo("postgres");
   const auto deadline = std::chrono::steady_clock::now() + kReadyDeadline;
@@ -258,6 +335,22 @@ PostgresServer::~PostgresServer() {
   if (!dir_.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
+  }
+  if (reaper_fd_ >= 0) {
+    if (!told_reaper_pid_) TellReaper("none\n");
+    TellReaper("stopped\n");
+    close(reaper_fd_);
+    waitpid(reaper_pid_, nullptr, 0);
+  }
+}
+
+void PostgresServer::TellReaper(absl::string_view line) {
+  told_reaper_pid_ = true;
+  while (!line.empty()) {
+    const ssize_t n = write(reaper_fd_, line.data(), line.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    line.remove_prefix(static_cast<size_t>(n));
   }
 }
 

@@ -15,7 +15,10 @@
 //     `pg_ctl stop -m immediate`; SIGKILL after a deadline) and remove the
 //     directory. The server also gets SIGQUIT if the test process dies
 //     (PR_SET_PDEATHSIG, set by the thread that called Start: call it from
-//     the test's main thread).
+//     the test's main thread), and a small reaper process then removes the
+//     directory;
+//   - the server and initdb inherit no file descriptor of the test process
+//     but stdin/stdout/stderr (which go to /dev/null and a log file).
 //
 // Usage in a gtest:
 //   if (std::string why = PostgresServer::UnavailableReason(); !why.empty())
@@ -90,10 +93,17 @@ class PostgresServer {
   static constexpr int kPort = 5432;  // only names the socket file
 
   PostgresServer() = default;
+  // Writes `line` to the reaper's pipe.
+  void TellReaper(absl::string_view line);
 
   std::string dir_;
   pid_t pid_ = -1;
   int next_db_ = 0;
+  // A process that removes dir_ if this process dies without the
+  // destructor running (see postgres_server.cc).
+  pid_t reaper_pid_ = -1;
+  int reaper_fd_ = -1;
+  bool told_reaper_pid_ = false;
 };
 
 // One server per test process: started on the first call (from the main
