@@ -14,6 +14,7 @@
 #include "common/ethereum.h"
 #include "common/json.h"
 #include "common/status_macros.h"
+#include "nitro_tss/coordinator/storage/v1/records.pb.h"
 #include "node/vsock/grpc_status.h"
 
 namespace nitro_tss::coordinator {
@@ -118,6 +119,12 @@ absl::StatusOr<std::string> Uncompressed(const std::string& compressed) {
   size_t len = sizeof out;
   secp256k1_ec_pubkey_serialize(ctx, out, &len, &pk, SECP256K1_EC_UNCOMPRESSED);
   return std::string(reinterpret_cast<char*>(out), len);
+}
+
+// Refusals that a retry of the same request would get again.
+bool IsFinalRefusal(const absl::Status& s) {
+  return absl::IsPermissionDenied(s) || absl::IsInvalidArgument(s) ||
+         absl::IsFailedPrecondition(s) || absl::IsNotFound(s);
 }
 
 v1::Status ToApiStatus(const absl::Status& s) {
@@ -478,7 +485,7 @@ grpc::Status CustodyService::ListKeys(grpc::ServerContext*,
 }
 
 absl::StatusOr<v1::SignResponse> CustodyService::DoSign(
-    const v1::SignRequest& req, const std::string& actor) {
+    const v1::SignRequest& req, absl::Time deadline, Value* audit) {
   RETURN_IF_ERROR(CheckRequestId(req.request_id()));
   RETURN_IF_ERROR(KeyIdOf(req.name()).status());
   if (req.hash() != v1::SHA256 && req.hash() != v1::KECCAK256) {
@@ -515,32 +522,66 @@ absl::StatusOr<v1::SignResponse> CustodyService::DoSign(
   record.key = req.name();
   record.request_digest = Sha256(Deterministic(canonical));
   record.create_time = absl::Now();
-  // Only the digest of the request is kept: the message may be large and is
-  // the caller's.
-  std::shared_ptr<std::condition_variable> waiting;
+  // Only the digest of the request is kept (the message may be large and is
+  // the caller's), with who signs it since when.
+  {
+    storage::v1::SignAttempt attempt;
+    attempt.set_replica_id(options_.replica_id);
+    attempt.set_started_unix_ms(absl::ToUnixMillis(absl::Now()));
+    record.data = Deterministic(attempt);
+  }
   for (;;) {
     ASSIGN_OR_RETURN(storage::PutSignRequestResult put,
                      storage_->PutSignRequestIfAbsent(record));
     if (put.record.completed) {
-      v1::SignResponse stored;
+      storage::v1::SignOutcome stored;
       if (!stored.ParseFromString(put.record.result)) {
         return absl::DataLossError(
             absl::StrCat("request ", req.request_id(), ": stored result"));
       }
-      stored.set_first_response(false);
       retries_.fetch_add(1);
-      return stored;
+      audit->Set("answered_from_store", Value::Bool(true));
+      if (stored.has_error()) {
+        return absl::Status(
+            static_cast<absl::StatusCode>(stored.error().code()),
+            stored.error().message());
+      }
+      v1::SignResponse r = stored.response();
+      r.set_first_response(false);
+      return r;
+    }
+    storage::v1::SignAttempt attempt;
+    if (!put.inserted && !attempt.ParseFromString(put.record.data)) {
+      return absl::DataLossError(
+          absl::StrCat("request ", req.request_id(), ": stored attempt"));
     }
     std::unique_lock<std::mutex> lock(mu_);
     auto it = in_flight_.find(req.request_id());
-    if (it == in_flight_.end()) {
+    if (it != in_flight_.end()) {
+      // The same request is being signed here: wait for its outcome.
+      auto cv = it->second;
+      cv->wait_for(lock, std::chrono::milliseconds(500));
+      continue;
+    }
+    const absl::Time abandoned =
+        absl::FromUnixMillis(attempt.started_unix_ms()) + options_.sign_window;
+    if (put.inserted || attempt.replica_id() == options_.replica_id ||
+        absl::Now() >= abandoned) {
+      // Ours: new, or an earlier attempt here ended without an outcome
+      // (a transient failure), or another replica's attempt outlived any
+      // run it could have made.
       in_flight_[req.request_id()] =
           std::make_shared<std::condition_variable>();
-      break;  // ours to sign
+      break;
     }
-    // The same request is being signed here: wait for its outcome.
-    auto cv = it->second;
-    cv->wait_for(lock, std::chrono::seconds(1));
+    // Another replica is signing it: wait for its outcome in the store.
+    lock.unlock();
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(
+          "sign: the request is being signed by another coordinator replica; "
+          "retry with the same request id");
+    }
+    absl::SleepFor(absl::Milliseconds(200));
   }
   SignInput input;
   if (req.data_case() == v1::SignRequest::kMessage) {
@@ -555,6 +596,13 @@ absl::StatusOr<v1::SignResponse> CustodyService::DoSign(
       absl::UnknownError("sign: no outcome");
   if (!outcome.ok()) {
     response = outcome.status();
+    // A final refusal is the answer to every retry of this request id.
+    if (IsFinalRefusal(outcome.status())) {
+      storage::v1::SignOutcome o;
+      *o.mutable_error() = ToApiStatus(outcome.status());
+      (void)storage_->CompleteSignRequest(req.request_id(), Deterministic(o),
+                                          absl::Now());
+    }
   } else {
     v1::SignResponse r;
     *r.mutable_signature() = outcome->signature;
@@ -562,8 +610,10 @@ absl::StatusOr<v1::SignResponse> CustodyService::DoSign(
       r.add_signers(absl::StrCat("nodes/", id));
     }
     r.set_first_response(true);
+    storage::v1::SignOutcome o;
+    *o.mutable_response() = r;
     auto completed = storage_->CompleteSignRequest(
-        req.request_id(), Deterministic(r), absl::Now());
+        req.request_id(), Deterministic(o), absl::Now());
     if (!completed.ok()) {
       // The signature exists; losing it from the idempotency record would
       // let a retry sign again. Fail loudly, return it anyway.
@@ -581,8 +631,7 @@ absl::StatusOr<v1::SignResponse> CustodyService::DoSign(
       in_flight_.erase(it);
     }
   }
-  Value payload = Value::MakeObject();
-  payload.Set("request_id", Value::String(req.request_id()));
+  Value& payload = *audit;
   payload.Set("request_sha256", Value::String(Hex(record.request_digest)));
   Value approvers = Value::MakeArray();
   for (const auto& a : req.approvals().approvals()) {
@@ -596,17 +645,12 @@ absl::StatusOr<v1::SignResponse> CustodyService::DoSign(
     Value signers = Value::MakeArray();
     for (const auto& id : outcome->signers) signers.Append(Value::String(id));
     payload.Set("signers", std::move(signers));
-  } else {
-    payload.Set("error", Value::String(outcome.status().ToString()));
-  }
-  Value culprits = Value::MakeArray();
-  if (outcome.ok()) {
+    Value culprits = Value::MakeArray();
     for (const auto& c : outcome->culprits) {
       culprits.Append(Value::String(absl::StrCat(c.node_id, ":", c.code)));
     }
+    payload.Set("culprits", std::move(culprits));
   }
-  payload.Set("culprits", std::move(culprits));
-  Audit(actor, "Sign", req.name(), outcome.status(), json::Serialize(payload));
   signs_.fetch_add(1);
   return response;
 }
@@ -614,7 +658,13 @@ absl::StatusOr<v1::SignResponse> CustodyService::DoSign(
 grpc::Status CustodyService::Sign(grpc::ServerContext* ctx,
                                   const v1::SignRequest* req,
                                   v1::SignResponse* resp) {
-  auto r = DoSign(*req, Actor(ctx));
+  Value audit = Value::MakeObject();
+  audit.Set("request_id", Value::String(req->request_id()));
+  auto r = DoSign(*req, absl::FromChrono(ctx->deadline()), &audit);
+  if (!r.ok()) audit.Set("error", Value::String(r.status().ToString()));
+  // Every request and its outcome, including retries answered from the
+  // store and requests refused before any run.
+  Audit(Actor(ctx), "Sign", req->name(), r.status(), json::Serialize(audit));
   if (!r.ok()) {
     log_->Warn("sign_failed",
                {{"request_id", Value::String(req->request_id())},

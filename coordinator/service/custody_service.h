@@ -13,9 +13,11 @@
 //    run. A retried request id with the same request returns the stored
 //    signature (first_response = false) and never signs again; a request id
 //    reused for another request is ALREADY_EXISTS. Two concurrent calls with
-//    one id: the second waits for the first. Refusals and failures are not
-//    stored as results (a retry tries again; the enclaves' approval replay
-//    cache refuses approvals they have already consumed).
+//    one id, on this replica or on two replicas sharing the database: the
+//    second waits for the first's outcome. A final refusal (approvals
+//    refused, bad request) is stored too and is every retry's answer;
+//    transient failures are not (a retry signs again; the enclaves' approval
+//    replay cache refuses approvals they have already consumed).
 //  - Every request and its outcome is appended to the hash-chained audit
 //    log: who asked (the client certificate's subject, or "unix" on a unix
 //    socket), what, which approvers, the result or error, culprits.
@@ -31,6 +33,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/json.h"
 #include "common/process.h"
 #include "coordinator/cluster/nodes.h"
 #include "coordinator/cluster/orchestrator.h"
@@ -40,9 +43,14 @@
 namespace nitro_tss::coordinator {
 
 struct CustodyOptions {
-  // This replica's name in operation leases.
+  // This replica's name in operation leases and sign attempts (unique
+  // among replicas sharing a database).
   std::string replica_id = "coordinator";
   absl::Duration lease = absl::Minutes(15);
+  // After this long, a sign request another replica started and never
+  // finished is treated as abandoned (a retry then signs): longer than the
+  // orchestrator's attempts can take.
+  absl::Duration sign_window = absl::Minutes(10);
 };
 
 class CustodyService final : public v1::Custody::Service {
@@ -97,8 +105,10 @@ class CustodyService final : public v1::Custody::Service {
   void Audit(const std::string& actor, const std::string& action,
              const std::string& resource, const absl::Status& outcome,
              const std::string& payload);
+  // Fills `audit` with what the audit entry records beyond the outcome.
   absl::StatusOr<v1::SignResponse> DoSign(const v1::SignRequest& req,
-                                          const std::string& actor);
+                                          absl::Time deadline,
+                                          json::Value* audit);
 
   storage::Storage* storage_;
   NodeSet* nodes_;

@@ -120,6 +120,15 @@ absl::Status ValidateCoordinatorConfig(const CoordinatorConfig& config) {
   if (d.round_ms() != 0 && d.round_ms() < 100) {
     return FieldError("deadlines.round_ms", "at least 100 (or 0: default)");
   }
+  if (config.replica_id().size() > 64) {
+    return FieldError("replica_id", "at most 64 characters");
+  }
+  for (char c : config.replica_id()) {
+    if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+          c == '_' || c == '-')) {
+      return FieldError("replica_id", "only A-Z a-z 0-9 . _ -");
+    }
+  }
   if (config.pools().target() > 1000) {
     return FieldError("pools.target", "at most 1000");
   }

@@ -10,6 +10,7 @@
 // --check-config reads too).
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -93,8 +94,18 @@ int Run(int argc, char** argv) {
 
   coordinator::Orchestrator orchestrator(parts->nodes.get(),
                                          parts->orchestrator);
+  coordinator::CustodyOptions custody;
+  custody.replica_id = config.replica_id();
+  if (custody.replica_id.empty()) {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    custody.replica_id = host[0] != 0 ? host : "coordinator";
+  }
+  custody.sign_window = parts->orchestrator.sign_deadline *
+                            (2 * parts->orchestrator.max_attempts) +
+                        absl::Minutes(1);
   coordinator::CustodyService service(parts->storage.get(), parts->nodes.get(),
-                                      &orchestrator, &log, {});
+                                      &orchestrator, &log, custody);
   const int serving = parts->nodes->CheckAll(absl::Seconds(10));
   log.Info("nodes_checked", {{"serving", Value::Int(serving)},
                              {"configured", Value::Int(config.nodes_size())}});
