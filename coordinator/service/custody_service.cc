@@ -1,5 +1,7 @@
 #include "coordinator/service/custody_service.h"
 
+#include "coordinator/service/requests.h"
+
 #include <grpcpp/grpcpp.h>
 #include <openssl/sha.h>
 #include <secp256k1.h>
@@ -23,8 +25,6 @@ using json::Value;
 
 namespace {
 
-constexpr size_t kMaxRequestIdBytes = 128;
-constexpr size_t kMaxSignMessageBytes = 1 << 20;
 constexpr absl::Duration kMaxWait = absl::Minutes(10);
 
 std::string Sha256(const std::string& data) {
@@ -51,45 +51,6 @@ google::protobuf::Timestamp Now() {
   ts.set_seconds(ns / 1000000000);
   ts.set_nanos(static_cast<int32_t>(ns % 1000000000));
   return ts;
-}
-
-absl::Status CheckRequestId(const std::string& id) {
-  if (id.empty() || id.size() > kMaxRequestIdBytes) {
-    return absl::InvalidArgumentError("request_id: 1..128 characters required");
-  }
-  for (char c : id) {
-    if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
-          c == '_' || c == '~' || c == '-')) {
-      return absl::InvalidArgumentError(
-          "request_id: only A-Z a-z 0-9 . _ ~ - (a UUID fits)");
-    }
-  }
-  return absl::OkStatus();
-}
-
-// "keys/<64 hex>" -> the hex id.
-absl::StatusOr<std::string> KeyIdOf(const std::string& name) {
-  if (!absl::StartsWith(name, "keys/") || name.size() != 5 + 64) {
-    return absl::InvalidArgumentError(
-        "name: \"keys/{64 hex digits}\" required");
-  }
-  const std::string id = name.substr(5);
-  for (char c : id) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return absl::InvalidArgumentError(
-          "name: the key id is 64 lowercase hex digits");
-    }
-  }
-  return id;
-}
-
-absl::StatusOr<std::string> NodeIdOf(const std::string& name,
-                                     const std::string& field) {
-  if (!absl::StartsWith(name, "nodes/") || name.size() <= 6) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": \"nodes/{node_id}\" required"));
-  }
-  return name.substr(6);
 }
 
 // The caller, for the audit log.
@@ -242,29 +203,11 @@ grpc::Status CustodyService::CreateKey(grpc::ServerContext* ctx,
     Audit(actor, "CreateKey", "", s, "");
     return ToGrpc(s);
   };
-  if (absl::Status s = CheckRequestId(req->request_id()); !s.ok()) {
+  if (absl::Status s = ValidateCreateKeyRequest(
+          *req,
+          [this](const std::string& id) { return nodes_->Find(id) != nullptr; });
+      !s.ok()) {
     return fail(s);
-  }
-  const v1::Key& key = req->key();
-  if (key.nodes_size() < 2 || key.nodes_size() > 255) {
-    return fail(absl::InvalidArgumentError("key.nodes: 2..255 nodes"));
-  }
-  for (int i = 0; i < key.nodes_size(); ++i) {
-    auto id = NodeIdOf(key.nodes(i), absl::StrCat("key.nodes[", i, "]"));
-    if (!id.ok()) return fail(id.status());
-    if (nodes_->Find(*id) == nullptr) {
-      return fail(absl::InvalidArgumentError(
-          absl::StrCat("key.nodes[", i, "]: no node \"", *id, "\"")));
-    }
-  }
-  if (key.threshold() < 1 ||
-      key.threshold() >= static_cast<uint32_t>(key.nodes_size())) {
-    return fail(absl::InvalidArgumentError(
-        "key.threshold: 1 <= threshold < number of nodes"));
-  }
-  if (!key.has_approval_policy()) {
-    return fail(absl::InvalidArgumentError(
-        "key.approval_policy: required (who approves signing)"));
   }
   v1::CreateKeyRequest canonical = *req;
   canonical.clear_request_id();
@@ -486,33 +429,7 @@ grpc::Status CustodyService::ListKeys(grpc::ServerContext*,
 
 absl::StatusOr<v1::SignResponse> CustodyService::DoSign(
     const v1::SignRequest& req, absl::Time deadline, Value* audit) {
-  RETURN_IF_ERROR(CheckRequestId(req.request_id()));
-  RETURN_IF_ERROR(KeyIdOf(req.name()).status());
-  if (req.hash() != v1::SHA256 && req.hash() != v1::KECCAK256) {
-    return absl::InvalidArgumentError("hash: SHA256 or KECCAK256 required");
-  }
-  switch (req.data_case()) {
-    case v1::SignRequest::kMessage:
-      if (req.message().size() > kMaxSignMessageBytes) {
-        return absl::InvalidArgumentError("message: at most 1 MiB");
-      }
-      break;
-    case v1::SignRequest::kDigest:
-      if (req.digest().size() != 32) {
-        return absl::InvalidArgumentError("digest: exactly 32 bytes");
-      }
-      break;
-    default:
-      return absl::InvalidArgumentError("message or digest: required");
-  }
-  if (!req.derivation_path().empty()) {
-    return absl::UnimplementedError(
-        "derivation_path: derived keys come with the key lifecycle (not yet)");
-  }
-  if (!req.has_approvals()) {
-    return absl::InvalidArgumentError(
-        "approvals: required (a quorum of the key's approvers)");
-  }
+  RETURN_IF_ERROR(ValidateSignRequest(req));
   ASSIGN_OR_RETURN(KeyPlan key, LoadKey(req.name()));
 
   v1::SignRequest canonical = req;
