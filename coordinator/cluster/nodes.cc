@@ -127,6 +127,9 @@ void NodeSet::Check(Entry& e, absl::Duration timeout) {
   req.set_nonce(reinterpret_cast<const char*>(nonce), sizeof nonce);
   ev1::GetInfoResponse resp;
   grpc::ClientContext ctx;
+  // Wait for a reconnecting channel (a restarted enclave) up to the timeout
+  // instead of failing at once in gRPC's reconnect backoff.
+  ctx.set_wait_for_ready(true);
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   grpc::Status s = e.stub->GetInfo(&ctx, req, &resp);
   std::lock_guard<std::mutex> lock(mu_);

@@ -289,6 +289,30 @@ absl::StatusOr<std::string> Orchestrator::EnsureLink(const KeyPlan& key,
   return link_id;
 }
 
+bool Orchestrator::LinkEstablishedAtAll(const SignerSet& signers,
+                                        const std::string& link_id) {
+  for (const auto& id : signers) {
+    ev1::ProbeLinksRequest req;
+    req.add_link_ids(link_id);
+    ev1::ProbeLinksResponse resp;
+    grpc::ClientContext ctx;
+    // A channel reconnecting after an enclave restart gets a moment.
+    ctx.set_wait_for_ready(true);
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
+    grpc::Status s = nodes_->Stub(id)->ProbeLinks(&ctx, req, &resp);
+    counters_.link_probes.fetch_add(1);
+    if (!s.ok()) {
+      nodes_->ReportUnreachable(
+          id, absl::StrCat("ProbeLinks: ", s.error_message()));
+      return false;
+    }
+    if (resp.established_size() != 1 || resp.established(0) != link_id) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void Orchestrator::DropLink(const std::string& key_id,
                             const SignerSet& signers) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -348,6 +372,12 @@ absl::StatusOr<SignOutcome> Orchestrator::Sign(const KeyPlan& key,
       return signers.status();
     }
     auto link = EnsureLink(key, *signers);
+    if (link.ok() && !LinkEstablishedAtAll(*signers, *link)) {
+      // An enclave of the set restarted since the link was made: replace
+      // the link before any signer sees (and consumes) the approvals.
+      DropLink(key.key_id, *signers);
+      link = EnsureLink(key, *signers);
+    }
     if (!link.ok()) {
       last = link.status();
       if (absl::IsPermissionDenied(last) || absl::IsInvalidArgument(last)) {

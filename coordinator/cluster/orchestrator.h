@@ -6,7 +6,11 @@
 //    reports. All must report the same key.
 //  - Sign: picks t+1 healthy nodes of the key, reuses (or establishes) an
 //    attested link for that signer set, takes a ready presignature from the
-//    set's pool or runs a presign, then the online signing run. The result
+//    set's pool or runs a presign, then the online signing run. Before the
+//    runs it asks the signers whether they still hold the link (ProbeLinks):
+//    a link lost in an enclave restart is replaced first, since a signing
+//    run on it would fail after the live signers had consumed the
+//    approvals (their replay cache). The result
 //    is checked (every signer reported the same signature, and it verifies
 //    under the key with libsecp256k1) before it is returned.
 //    On an abort it excludes culprits by their code's action: `exclude` (a
@@ -136,6 +140,7 @@ class Orchestrator {
     std::atomic<uint64_t> pool_misses{0};
     std::atomic<uint64_t> links{0};
     std::atomic<uint64_t> exclusions{0};
+    std::atomic<uint64_t> link_probes{0};
   };
   const Counters& counters() const { return counters_; }
   // Aborts by (culprit node, code), for metrics.
@@ -154,6 +159,10 @@ class Orchestrator {
   absl::StatusOr<std::string> EnsureLink(const KeyPlan& key,
                                          const SignerSet& signers);
   void DropLink(const std::string& key_id, const SignerSet& signers);
+  // Whether every signer still holds `link_id` (ProbeLinks; an RPC failure
+  // counts as no).
+  bool LinkEstablishedAtAll(const SignerSet& signers,
+                            const std::string& link_id);
   EnclaveSet EnclavesFor(const SignerSet& signers);
   std::string NewId(absl::string_view prefix) const;
   // Presign on a link; returns the presignature id.

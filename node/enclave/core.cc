@@ -325,6 +325,31 @@ absl::Status EnclaveCore::CloseLink(const v1::CloseLinkRequest& req) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<v1::ProbeLinksResponse> EnclaveCore::ProbeLinks(
+    const v1::ProbeLinksRequest& req) const {
+  if (req.link_ids_size() > 255) {
+    return absl::InvalidArgumentError("link_ids: at most 255");
+  }
+  std::vector<std::shared_ptr<Link>> found;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const std::string& id : req.link_ids()) {
+      if (id.empty() || id.size() > 64) {
+        return absl::InvalidArgumentError("link_ids: each 1..64 bytes");
+      }
+      auto it = links_.find(id);
+      found.push_back(it == links_.end() ? nullptr : it->second);
+    }
+  }
+  v1::ProbeLinksResponse resp;
+  for (size_t i = 0; i < found.size(); ++i) {
+    if (found[i] == nullptr) continue;
+    std::lock_guard<std::mutex> lock(found[i]->mu);
+    if (found[i]->session != nullptr) resp.add_established(req.link_ids(i));
+  }
+  return resp;
+}
+
 absl::StatusOr<std::vector<uint8_t>> EnclaveCore::RecipientDocument() {
   ASSIGN_OR_RETURN(std::vector<uint8_t> der, recipient_->PublicKeyDer());
   return deps_.nsm->GetAttestationDocument(std::nullopt, std::nullopt, der);

@@ -223,6 +223,31 @@ TEST_F(OrchestratorTest, ADeadEnclaveIsAvoidedAndARestartedOneRelinks) {
   ExpectOpensslVerifies(after->signature, "after the restart");
 }
 
+TEST_F(OrchestratorTest, APoolIsDroppedWhenAnEnclaveRestartsAndRefilled) {
+  OrchestratorOptions o = Options();
+  o.pool_target = 2;
+  Orchestrator orchestrator(nodes_, o);
+  orchestrator.RegisterKey(Key());
+  ASSERT_EQ(orchestrator.RefillPools(), 2);
+  // Node 1's enclave restarts: its presignatures and links are gone.
+  ASSERT_TRUE(cluster_->StartEnclave(0).ok());
+  ASSERT_EQ(nodes_->CheckAll(absl::Seconds(30)), 3);
+  auto s = orchestrator.Sign(Key(), Input("after losing the pool", false));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_FALSE(s->from_pool);  // fell back to presigning on a new link
+  EXPECT_EQ(s->signers, (std::vector<std::string>{"node-1", "node-2"}));
+  ExpectOpensslVerifies(s->signature, "after losing the pool");
+  EXPECT_EQ(orchestrator.PoolSize(Key().key_id), 0u);
+  EXPECT_EQ(orchestrator.RefillPools(), 2);  // refilled on the new link
+  auto pooled = orchestrator.Sign(Key(), Input("from the new pool", false));
+  ASSERT_TRUE(pooled.ok()) << pooled.status();
+  EXPECT_TRUE(pooled->from_pool)
+      << "runs " << pooled->runs << ", culprits " << pooled->culprits.size()
+      << (pooled->culprits.empty() ? "" : " " + pooled->culprits[0].reason);
+  EXPECT_EQ(pooled->runs, 1);
+  ExpectOpensslVerifies(pooled->signature, "from the new pool");
+}
+
 TEST_F(OrchestratorTest, BadPlansAreRefusedBeforeAnyRun) {
   Orchestrator orchestrator(nodes_, Options());
   std::vector<CulpritRecord> culprits;
