@@ -1,5 +1,8 @@
 #include "tools/tssctl/cli.h"
 
+#include <openssl/crypto.h>
+
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <iterator>
@@ -48,7 +51,19 @@ absl::StatusOr<std::vector<uint8_t>> ReadFileLimited(const std::string& path,
     return absl::InvalidArgumentError(absl::StrCat("cannot open '", path, "'"));
   }
   std::vector<uint8_t> data;
+  // Key files pass through here: reserve once (no reallocation leaves
+  // copies behind) and wipe the stack buffer on every return.
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size > 0)
+    data.reserve(std::min<size_t>(static_cast<size_t>(size), max_bytes) + 1);
   char buf[4096];
+  struct Wipe {
+    char* p;
+    size_t n;
+    ~Wipe() { OPENSSL_cleanse(p, n); }
+  } wipe{buf, sizeof(buf)};
   while (in) {
     in.read(buf, sizeof(buf));
     const size_t n = static_cast<size_t>(in.gcount());
