@@ -40,8 +40,10 @@ bool ValidNodeId(const std::string& id) {
 
 absl::StatusOr<std::unique_ptr<NodeSet>> NodeSet::Create(
     std::vector<NodeSpec> nodes, const NodeTlsMaterial* tls,
-    std::vector<uint8_t> attestation_root_der) {
+    std::vector<uint8_t> attestation_root_der,
+    std::vector<std::map<int, std::vector<uint8_t>>> allowed_images) {
   std::unique_ptr<NodeSet> set(new NodeSet());
+  set->allowed_images_ = std::move(allowed_images);
   set->root_der_ = attestation_root_der.empty()
                        ? attestation::AwsNitroRootG1Der()
                        : std::move(attestation_root_der);
@@ -132,11 +134,9 @@ void NodeSet::Check(Entry& e, absl::Duration timeout) {
   ctx.set_wait_for_ready(true);
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   grpc::Status s = e.stub->GetInfo(&ctx, req, &resp);
-  std::lock_guard<std::mutex> lock(mu_);
-  v1::Node& st = e.status;
   if (!s.ok()) {
-    st.set_health(v1::Node::UNREACHABLE);
-    st.set_last_error(absl::StrCat("GetInfo: ", s.error_message()));
+    SetHealth(e, v1::Node::UNREACHABLE,
+              absl::StrCat("GetInfo: ", s.error_message()));
     return;
   }
   const auto& doc_bytes = resp.attestation_document();
@@ -151,12 +151,38 @@ void NodeSet::Check(Entry& e, absl::Duration timeout) {
           reinterpret_cast<const uint8_t*>(doc_bytes.data()), doc_bytes.size()),
       options, policy);
   if (!doc.ok()) {
-    st.set_health(v1::Node::ATTESTATION_FAILED);
-    st.set_last_error(std::string(doc.status().message()));
+    SetHealth(e, v1::Node::ATTESTATION_FAILED,
+              std::string(doc.status().message()));
     return;
   }
-  st.set_health(v1::Node::SERVING);
-  st.clear_last_error();
+  if (!allowed_images_.empty()) {
+    bool allowed = false;
+    for (const auto& image : allowed_images_) {
+      bool match = true;
+      for (const auto& [index, value] : image) {
+        auto it = doc->pcrs.find(index);
+        match = match && it != doc->pcrs.end() && it->second == value;
+      }
+      allowed = allowed || match;
+    }
+    if (!allowed) {
+      auto pcr0 = doc->pcrs.find(0);
+      SetHealth(
+          e, v1::Node::ATTESTATION_FAILED,
+          absl::StrCat(
+              "attestation: PCR0 ",
+              pcr0 == doc->pcrs.end()
+                  ? std::string("(absent)")
+                  : absl::BytesToHexString(absl::string_view(
+                        reinterpret_cast<const char*>(pcr0->second.data()),
+                        pcr0->second.size())),
+              " is not an allowed image (allowed_images)"));
+      return;
+    }
+  }
+  SetHealth(e, v1::Node::SERVING, "");
+  std::lock_guard<std::mutex> lock(mu_);
+  v1::Node& st = e.status;
   st.set_module_id(doc->module_id);
   st.set_version(resp.version());
   st.mutable_pcrs()->clear();
@@ -190,13 +216,27 @@ int NodeSet::CheckAll(absl::Duration timeout) {
   return serving;
 }
 
+void NodeSet::SetHealth(Entry& e, v1::Node::Health health,
+                        const std::string& error) {
+  bool changed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    changed = e.status.health() != health;
+    e.status.set_health(health);
+    if (error.empty()) {
+      e.status.clear_last_error();
+    } else {
+      e.status.set_last_error(error);
+    }
+  }
+  if (changed && listener_) listener_(e.spec.id, health, error);
+}
+
 void NodeSet::ReportUnreachable(const std::string& id,
                                 const std::string& error) {
   auto it = entries_.find(id);
   if (it == entries_.end()) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  it->second->status.set_health(v1::Node::UNREACHABLE);
-  it->second->status.set_last_error(error);
+  SetHealth(*it->second, v1::Node::UNREACHABLE, error);
 }
 
 absl::StatusOr<v1::Node> NodeSet::Describe(const std::string& id) const {

@@ -12,6 +12,7 @@
 #include <grpcpp/channel.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,9 +48,21 @@ class NodeSet {
   // `tls` is required when any address is HOST:PORT. `attestation_root_der`
   // empty: the AWS Nitro root. InvalidArgument naming the node for a bad
   // address or duplicate id / party id.
+  // `allowed_images`: attested PCRs a node must match (one of the
+  // policies' expected_pcrs; empty: no image check).
   static absl::StatusOr<std::unique_ptr<NodeSet>> Create(
       std::vector<NodeSpec> nodes, const NodeTlsMaterial* tls,
-      std::vector<uint8_t> attestation_root_der);
+      std::vector<uint8_t> attestation_root_der,
+      std::vector<std::map<int, std::vector<uint8_t>>> allowed_images = {});
+
+  // Called (outside any lock, from the checking thread) when a node's
+  // health changes: node id, the new health, the reason (last_error).
+  using HealthListener =
+      std::function<void(const std::string& node, v1::Node::Health health,
+                         const std::string& reason)>;
+  void SetHealthListener(HealthListener listener) {
+    listener_ = std::move(listener);
+  }
 
   const std::vector<NodeSpec>& specs() const { return specs_; }
   // nullptr if unknown.
@@ -82,7 +95,11 @@ class NodeSet {
   void Check(Entry& e, absl::Duration timeout);
 
   std::vector<NodeSpec> specs_;
+  void SetHealth(Entry& e, v1::Node::Health health, const std::string& error);
+
   std::vector<uint8_t> root_der_;
+  std::vector<std::map<int, std::vector<uint8_t>>> allowed_images_;
+  HealthListener listener_;
   std::map<std::string, std::unique_ptr<Entry>> entries_;
   mutable std::mutex mu_;
 };

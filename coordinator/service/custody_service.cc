@@ -1,7 +1,5 @@
 #include "coordinator/service/custody_service.h"
 
-#include "coordinator/service/requests.h"
-
 #include <grpcpp/grpcpp.h>
 #include <openssl/sha.h>
 #include <secp256k1.h>
@@ -16,6 +14,7 @@
 #include "common/ethereum.h"
 #include "common/json.h"
 #include "common/status_macros.h"
+#include "coordinator/service/requests.h"
 #include "nitro_tss/coordinator/storage/v1/records.pb.h"
 #include "node/vsock/grpc_status.h"
 
@@ -138,6 +137,19 @@ void CustodyService::Audit(const std::string& actor, const std::string& action,
   }
 }
 
+void CustodyService::AuditNodeHealth(const std::string& node,
+                                     v1::Node::Health health,
+                                     const std::string& reason) {
+  Value payload = Value::MakeObject();
+  payload.Set("health", Value::String(v1::Node::Health_Name(health)));
+  payload.Set("reason", Value::String(reason));
+  Audit("coordinator", "NodeHealth", absl::StrCat("nodes/", node),
+        health == v1::Node::SERVING
+            ? absl::OkStatus()
+            : absl::UnavailableError(v1::Node::Health_Name(health)),
+        json::Serialize(payload));
+}
+
 absl::Status CustodyService::Recover() {
   storage::PageRequest page;
   page.page_size = storage::kMaxPageSize;
@@ -203,9 +215,11 @@ grpc::Status CustodyService::CreateKey(grpc::ServerContext* ctx,
     Audit(actor, "CreateKey", "", s, "");
     return ToGrpc(s);
   };
-  if (absl::Status s = ValidateCreateKeyRequest(
-          *req,
-          [this](const std::string& id) { return nodes_->Find(id) != nullptr; });
+  if (absl::Status s = ValidateCreateKeyRequest(*req,
+                                                [this](const std::string& id) {
+                                                  return nodes_->Find(id) !=
+                                                         nullptr;
+                                                });
       !s.ok()) {
     return fail(s);
   }

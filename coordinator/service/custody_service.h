@@ -92,6 +92,10 @@ class CustodyService final : public v1::Custody::Service {
                              const v1::WaitOperationRequest* req,
                              v1::Operation* resp) override;
 
+  // Appends a "NodeHealth" audit entry for a node's health change.
+  void AuditNodeHealth(const std::string& node, v1::Node::Health health,
+                       const std::string& reason);
+
   // Signs handled (for metrics): first responses and answered retries.
   uint64_t signs() const { return signs_.load(); }
   uint64_t sign_retries_answered() const { return retries_.load(); }

@@ -2,9 +2,11 @@
 
 #include <grpcpp/security/server_credentials.h>
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/file.h"
@@ -129,6 +131,26 @@ absl::Status ValidateCoordinatorConfig(const CoordinatorConfig& config) {
       return FieldError("replica_id", "only A-Z a-z 0-9 . _ -");
     }
   }
+  for (int i = 0; i < config.allowed_images_size(); ++i) {
+    const std::string field = absl::StrCat("allowed_images[", i, "].pcrs");
+    bool pins = false;
+    for (const auto& [index, hex] : config.allowed_images(i).pcrs()) {
+      if (index > 31) {
+        return FieldError(absl::StrCat(field, "[", index, "]"),
+                          "PCR index must be 0..31");
+      }
+      if (hex.size() != 96 || !std::all_of(hex.begin(), hex.end(), [](char c) {
+            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+          })) {
+        return FieldError(absl::StrCat(field, "[", index, "]"),
+                          "96 lowercase hex digits (SHA-384)");
+      }
+      pins = pins || index == 0 || index == 2 || index == 8;
+    }
+    if (!pins) {
+      return FieldError(field, "must pin PCR0, PCR2 or PCR8 (the image)");
+    }
+  }
   if (config.pools().target() > 1000) {
     return FieldError("pools.target", "at most 1000");
   }
@@ -188,9 +210,19 @@ absl::StatusOr<CoordinatorParts> BuildCoordinator(
   for (const auto& n : config.nodes()) {
     specs.push_back({n.id(), n.party_id(), n.address(), n.tls_server_name()});
   }
+  std::vector<std::map<int, std::vector<uint8_t>>> images;
+  for (const auto& image : config.allowed_images()) {
+    std::map<int, std::vector<uint8_t>> pcrs;
+    for (const auto& [index, hex] : image.pcrs()) {
+      const std::string bytes = absl::HexStringToBytes(hex);
+      pcrs[static_cast<int>(index)] =
+          std::vector<uint8_t>(bytes.begin(), bytes.end());
+    }
+    images.push_back(std::move(pcrs));
+  }
   ASSIGN_OR_RETURN(parts.nodes,
                    NodeSet::Create(std::move(specs), have_tls ? &tls : nullptr,
-                                   std::move(root)));
+                                   std::move(root), std::move(images)));
   if (config.storage().has_sqlite()) {
     ASSIGN_OR_RETURN(parts.storage, storage::OpenSqliteStorage(
                                         config.storage().sqlite().path()));

@@ -106,6 +106,18 @@ int Run(int argc, char** argv) {
                         absl::Minutes(1);
   coordinator::CustodyService service(parts->storage.get(), parts->nodes.get(),
                                       &orchestrator, &log, custody);
+  // Health changes are audited (an image refused by attestation is what an
+  // operator must find there).
+  parts->nodes->SetHealthListener([&](const std::string& node,
+                                      nitro_tss::v1::Node::Health health,
+                                      const std::string& reason) {
+    service.AuditNodeHealth(node, health, reason);
+    log.Log(
+        health == nitro_tss::v1::Node::SERVING ? "info" : "warn", "node_health",
+        {{"node", Value::String(node)},
+         {"health", Value::String(nitro_tss::v1::Node::Health_Name(health))},
+         {"reason", Value::String(reason)}});
+  });
   const int serving = parts->nodes->CheckAll(absl::Seconds(10));
   log.Info("nodes_checked", {{"serving", Value::Int(serving)},
                              {"configured", Value::Int(config.nodes_size())}});

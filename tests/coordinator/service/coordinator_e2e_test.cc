@@ -67,7 +67,9 @@ class CoordinatorE2eTest : public ::testing::Test {
         "listen: \"unix://", Dir(), "/api.sock\"\n", nodes,
         "storage { sqlite { path: \"", Dir(), "/coordinator.db\" } }\n",
         "metrics_listen: \"127.0.0.1:0\"\n", "attestation_root_pem_file: \"",
-        cluster_->dir(), "/root.pem\"\n", "deadlines { round_ms: 20000 }\n");
+        cluster_->dir(), "/root.pem\"\n", "deadlines { round_ms: 20000 }\n",
+        "health_interval_ms: 300\n", "allowed_images { pcrs { key: 0 value: \"",
+        LocalCluster::GoodPcr0(), "\" } }\n");
   }
 
   static void StartCoordinator() {
@@ -299,6 +301,83 @@ TEST_F(CoordinatorE2eTest, SignsVerifiedByOpensslAndARetryNeverSignsTwice) {
   EXPECT_TRUE(verified.ok()) << verified;
 }
 
+TEST_F(CoordinatorE2eTest, KeccakSignaturesRecoverTheKeysEthereumAddress) {
+  const std::string message = "ethereum: transfer 1 ETH";
+  v1::SignRequest req = SignRequestFor("sign-keccak-1", message);
+  req.set_hash(v1::KECCAK256);
+  *req.mutable_approvals() = Approve({Key().name().substr(5),
+                                      message,
+                                      {},
+                                      0,
+                                      {&(*approvers_)[0], &(*approvers_)[2]},
+                                      /*keccak=*/true});
+  v1::SignResponse resp;
+  grpc::Status s =
+      Call([&](grpc::ClientContext* c) { return stub_->Sign(c, req, &resp); });
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(resp.signature().compact().size(), 65u);
+  ASSERT_FALSE(Key().ethereum_address().empty());
+  // tssctl recovers the signer's address from (digest, r, s, v) offline and
+  // compares it with GetKey's EIP-55 address.
+  WriteFile(Dir() + "/eth.msg", message);
+  auto [code, out] = Shell(absl::StrCat(
+      BinaryDir(), "/tools/tssctl/tssctl --output text verify --address ",
+      Key().ethereum_address(), " --message-file ", Dir(),
+      "/eth.msg --hash keccak256 --signature ",
+      absl::BytesToHexString(resp.signature().compact())));
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("verdict: valid"), std::string::npos) << out;
+  // And another address is refused.
+  auto [bad_code, bad_out] = Shell(absl::StrCat(
+      BinaryDir(), "/tools/tssctl/tssctl --output text verify --address ",
+      "0x000000000000000000000000000000000000dEaD --message-file ", Dir(),
+      "/eth.msg --hash keccak256 --signature ",
+      absl::BytesToHexString(resp.signature().compact())));
+  EXPECT_EQ(bad_code, 1) << bad_out;
+}
+
+TEST_F(CoordinatorE2eTest, ANodeRunningAnotherImageIsExcludedWithAReason) {
+  ASSERT_FALSE(Key().name().empty());
+  ASSERT_TRUE(cluster_->StartEnclave(2, LocalCluster::OtherPcr0()).ok());
+  v1::GetNodeRequest get;
+  get.set_name("nodes/node-3");
+  v1::Node node;
+  const absl::Time end = absl::Now() + absl::Seconds(60);
+  for (;;) {  // the coordinator's next health check sees it
+    grpc::Status s = Call(
+        [&](grpc::ClientContext* c) { return stub_->GetNode(c, get, &node); });
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    if (node.health() == v1::Node::ATTESTATION_FAILED || absl::Now() > end) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(node.health(), v1::Node::ATTESTATION_FAILED);
+  EXPECT_NE(node.last_error().find("PCR0 " + LocalCluster::OtherPcr0() +
+                                   " is not an allowed image"),
+            std::string::npos)
+      << node.last_error();
+  // Node 3 is never chosen to sign meanwhile.
+  v1::SignResponse resp;
+  const v1::SignRequest sreq =
+      SignRequestFor("sign-while-node3-refused", "while node 3 is refused");
+  grpc::Status signed_ =
+      Call([&](grpc::ClientContext* c) { return stub_->Sign(c, sreq, &resp); });
+  ASSERT_TRUE(signed_.ok()) << signed_.error_message();
+  for (const auto& n : resp.signers()) EXPECT_NE(n, "nodes/node-3");
+  // Back to the released image.
+  ASSERT_TRUE(cluster_->StartEnclave(2).ok());
+  const absl::Time end2 = absl::Now() + absl::Seconds(60);
+  for (;;) {
+    grpc::Status s = Call(
+        [&](grpc::ClientContext* c) { return stub_->GetNode(c, get, &node); });
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    if (node.health() == v1::Node::SERVING || absl::Now() > end2) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(node.health(), v1::Node::SERVING) << node.last_error();
+}
+
 TEST_F(CoordinatorE2eTest, RefusedApprovalsAndBadRequestsSignNothing) {
   v1::SignRequest req = SignRequestFor("sign-0100", "approved message");
   req.set_message("another message");
@@ -403,6 +482,15 @@ TEST_F(CoordinatorE2eTest, ZRestartKeepsKeysAndTheAuditChainIsIntact) {
     }
     EXPECT_GE(signs_ok, 1);
     EXPECT_GE(refused, 1);
+    bool image_refused = false;
+    for (const auto& e : *entries) {
+      if (e.action == "NodeHealth" && e.resource == "nodes/node-3" &&
+          e.payload.find("ATTESTATION_FAILED") != std::string::npos &&
+          e.payload.find("is not an allowed image") != std::string::npos) {
+        image_refused = true;
+      }
+    }
+    EXPECT_TRUE(image_refused) << "the audit log names node 3's image";
   }
   delete coordinator_;
   coordinator_ = nullptr;
@@ -413,6 +501,16 @@ TEST_F(CoordinatorE2eTest, ZRestartKeepsKeysAndTheAuditChainIsIntact) {
   grpc::Status s =
       Call([&](grpc::ClientContext* c) { return stub_->GetKey(c, get, &got); });
   ASSERT_TRUE(s.ok()) << s.error_message();
+  // The operation that made the key is still there, done.
+  v1::GetOperationRequest get_op;
+  get_op.set_name(create_op_->name());
+  v1::Operation op;
+  s = Call([&](grpc::ClientContext* c) {
+    return stub_->GetOperation(c, get_op, &op);
+  });
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(op.done());
+  EXPECT_TRUE(op.has_response());
   const v1::SignRequest req =
       SignRequestFor("sign-after-restart", "after the restart");
   v1::SignResponse resp;

@@ -13,6 +13,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/keccak.h"
 #include "nitro_tss/approval/v1/approval.pb.h"
 #include "node/approval/policy.h"
 #include "node/approval/request.h"
@@ -59,6 +60,7 @@ struct ApprovalSpec {
   std::vector<uint32_t> path;
   int64_t expiry_ms = 0;  // 0: now + 1 hour
   std::vector<const Approver*> by;
+  bool keccak = false;  // the request hashes with Keccak-256 (else SHA-256)
 };
 
 inline approval::v1::ApprovalBundle Approve(const ApprovalSpec& spec) {
@@ -66,9 +68,17 @@ inline approval::v1::ApprovalBundle Approve(const ApprovalSpec& spec) {
   const std::string kid = absl::HexStringToBytes(spec.key_id_hex);
   std::copy(kid.begin(), kid.end(), req.key_id.begin());
   req.operation = approval::Operation::kSign;
-  req.hash_function = approval::HashFunction::kSha256;
-  SHA256(reinterpret_cast<const uint8_t*>(spec.message.data()),
-         spec.message.size(), req.message_digest.data());
+  if (spec.keccak) {
+    req.hash_function = approval::HashFunction::kKeccak256;
+    const auto d = keccak::Keccak256(absl::Span<const uint8_t>(
+        reinterpret_cast<const uint8_t*>(spec.message.data()),
+        spec.message.size()));
+    std::copy(d.begin(), d.end(), req.message_digest.begin());
+  } else {
+    req.hash_function = approval::HashFunction::kSha256;
+    SHA256(reinterpret_cast<const uint8_t*>(spec.message.data()),
+           spec.message.size(), req.message_digest.data());
+  }
   req.derivation_path = spec.path;
   req.expiry_unix_ms = static_cast<uint64_t>(
       spec.expiry_ms != 0 ? spec.expiry_ms
