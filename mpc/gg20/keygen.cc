@@ -62,16 +62,17 @@ absl::StatusOr<std::string> SchnorrBytes(const Point& x_point,
                                          const Scalar& witness,
                                          const ProofContext& ctx,
                                          RandomSource& rng) {
-  absl::StatusOr<SchnorrProof> p = SchnorrProof::Prove(
-      SchnorrStatement::ForGenerator(x_point), witness, ctx, rng);
+  absl::StatusOr<zk::SchnorrProof> p =
+      zk::ProveSchnorr(zk::SchnorrStatement::ForGenerator(x_point),
+                       zk::SchnorrWitness{witness}, ctx, rng);
   if (!p.ok()) return p.status();
-  return SerializeEmbedded(p->ToProto());
+  return SerializeEmbedded(zk::SchnorrProofToProto(*p));
 }
 
-absl::Status VerifySchnorr(const SchnorrProof& proof, const Point& x_point,
+absl::Status VerifySchnorr(const zk::SchnorrProof& proof, const Point& x_point,
                            const ProofContext& ctx, absl::string_view field) {
-  absl::Status st =
-      SchnorrProof::Verify(SchnorrStatement::ForGenerator(x_point), proof, ctx);
+  absl::Status st = zk::VerifySchnorr(
+      zk::SchnorrStatement::ForGenerator(x_point), proof, ctx);
   if (!st.ok()) {
     return WithCulpritCode(Bad(absl::StrCat(field, ": ", st.message())),
                            CulpritCode::kBadProof);

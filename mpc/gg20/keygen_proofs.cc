@@ -12,10 +12,11 @@ namespace nitro_tss::mpc::gg20 {
 absl::StatusOr<std::string> ProvePaillierBlum(const PaillierPrivateKey& key,
                                               const ProofContext& ctx,
                                               RandomSource& rng) {
-  absl::StatusOr<PiModProof> proof = ProvePiMod(
-      PiModStatement{key.n()}, PiModWitness{key.p(), key.q()}, ctx, rng);
+  absl::StatusOr<zk::PiModProof> proof =
+      zk::ProvePiMod(zk::PiModStatement{key.n()},
+                     zk::PiModWitness{key.p(), key.q()}, ctx, rng);
   if (!proof.ok()) return proof.status();
-  return SerializeEmbedded(PiModProofToProto(*proof));
+  return SerializeEmbedded(zk::PiModProofToProto(*proof));
 }
 
 absl::Status VerifyPaillierBlum(const PaillierPublicKey& key,
@@ -27,21 +28,24 @@ absl::Status VerifyPaillierBlum(const PaillierPublicKey& key,
       !st.ok()) {
     return st;
   }
-  absl::StatusOr<PiModProof> p = PiModProofFromProto(pb);
+  absl::StatusOr<zk::PiModProof> p = zk::PiModProofFromProto(pb);
   if (!p.ok()) return p.status();
   return VerifyPaillierBlum(key, *p, ctx);
 }
 
 absl::Status VerifyPaillierBlum(const PaillierPublicKey& key,
-                                const PiModProof& proof,
+                                const zk::PiModProof& proof,
                                 const ProofContext& ctx) {
-  return VerifyPiMod(PiModStatement{key.n()}, proof, ctx);
+  return zk::VerifyPiMod(zk::PiModStatement{key.n()}, proof, ctx);
 }
 
 absl::StatusOr<std::string> ProveRingPedersenParams(
     const RingPedersenSecret& secret, const ProofContext& ctx,
     RandomSource& rng) {
-  return SerializeEmbedded(PiPrmProofToProto(ProvePiPrm(secret, ctx, rng)));
+  absl::StatusOr<zk::PiPrmProof> proof = zk::ProvePiPrm(
+      zk::PiPrmStatement{secret.params()}, zk::PiPrmWitness{secret}, ctx, rng);
+  if (!proof.ok()) return proof.status();
+  return SerializeEmbedded(zk::PiPrmProofToProto(*proof));
 }
 
 absl::Status VerifyRingPedersenParams(const RingPedersenParams& params,
@@ -53,24 +57,25 @@ absl::Status VerifyRingPedersenParams(const RingPedersenParams& params,
       !st.ok()) {
     return st;
   }
-  absl::StatusOr<PiPrmProof> p = PiPrmProofFromProto(pb);
+  absl::StatusOr<zk::PiPrmProof> p = zk::PiPrmProofFromProto(pb);
   if (!p.ok()) return p.status();
   return VerifyRingPedersenParams(params, *p, ctx);
 }
 
 absl::Status VerifyRingPedersenParams(const RingPedersenParams& params,
-                                      const PiPrmProof& proof,
+                                      const zk::PiPrmProof& proof,
                                       const ProofContext& ctx) {
-  return VerifyPiPrm(params, proof, ctx);
+  return zk::VerifyPiPrm(zk::PiPrmStatement{params}, proof, ctx);
 }
 
 absl::StatusOr<std::string> ProveNoSmallFactor(
     const PaillierPrivateKey& key, const RingPedersenParams& verifier_params,
     const ProofContext& ctx, RandomSource& rng) {
-  absl::StatusOr<PiFacProof> proof = ProvePiFac(
-      key.n(), verifier_params, PiFacWitness{key.p(), key.q()}, ctx, rng);
+  absl::StatusOr<zk::PiFacProof> proof =
+      zk::ProvePiFac(zk::PiFacStatement{key.n(), verifier_params},
+                     zk::PiFacWitness{key.p(), key.q()}, ctx, rng);
   if (!proof.ok()) return proof.status();
-  return SerializeEmbedded(PiFacProofToProto(*proof));
+  return SerializeEmbedded(zk::PiFacProofToProto(*proof));
 }
 
 absl::Status VerifyNoSmallFactor(const PaillierPublicKey& key,
@@ -84,17 +89,18 @@ absl::Status VerifyNoSmallFactor(const PaillierPublicKey& key,
       !st.ok()) {
     return st;
   }
-  absl::StatusOr<PiFacProof> p = PiFacProofFromProto(pb);
+  absl::StatusOr<zk::PiFacProof> p = zk::PiFacProofFromProto(pb);
   if (!p.ok()) return p.status();
   return VerifyNoSmallFactor(key, verifier_params, *p, ctx, verifier_secret);
 }
 
 absl::Status VerifyNoSmallFactor(const PaillierPublicKey& key,
                                  const RingPedersenParams& verifier_params,
-                                 const PiFacProof& proof,
+                                 const zk::PiFacProof& proof,
                                  const ProofContext& ctx,
                                  const RingPedersenSecret*) {
-  return VerifyPiFac(key.n(), verifier_params, proof, ctx);
+  return zk::VerifyPiFac(zk::PiFacStatement{key.n(), verifier_params}, proof,
+                         ctx);
 }
 
 }  // namespace nitro_tss::mpc::gg20

@@ -30,7 +30,7 @@ absl::Status VerifyPaillierBlum(const PaillierPublicKey& key,
                                 const ProofContext& ctx);
 // The same for a proof already decoded (payloads.h).
 absl::Status VerifyPaillierBlum(const PaillierPublicKey& key,
-                                const PiModProof& proof,
+                                const zk::PiModProof& proof,
                                 const ProofContext& ctx);
 
 absl::StatusOr<std::string> ProveRingPedersenParams(
@@ -41,7 +41,7 @@ absl::Status VerifyRingPedersenParams(const RingPedersenParams& params,
                                       const std::string& proof,
                                       const ProofContext& ctx);
 absl::Status VerifyRingPedersenParams(const RingPedersenParams& params,
-                                      const PiPrmProof& proof,
+                                      const zk::PiPrmProof& proof,
                                       const ProofContext& ctx);
 
 absl::StatusOr<std::string> ProveNoSmallFactor(
@@ -57,7 +57,7 @@ absl::Status VerifyNoSmallFactor(const PaillierPublicKey& key,
                                  const RingPedersenSecret* verifier_secret);
 absl::Status VerifyNoSmallFactor(const PaillierPublicKey& key,
                                  const RingPedersenParams& verifier_params,
-                                 const PiFacProof& proof,
+                                 const zk::PiFacProof& proof,
                                  const ProofContext& ctx,
                                  const RingPedersenSecret* verifier_secret);
 

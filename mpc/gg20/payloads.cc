@@ -118,20 +118,20 @@ absl::StatusOr<KeygenDecommitPayload> DecodeKeygenDecommit(
     out.vss.push_back(*p);
   }
   NITRO_ASSIGN_OR_RETURN(
-      out.schnorr_u, (DecodeProof<v1::SchnorrProof, SchnorrProof>(
+      out.schnorr_u, (DecodeProof<v1::SchnorrProof, zk::SchnorrProof>(
                          pb.schnorr_u(), kMaxSchnorrBytes, kKeygen, "schnorr_u",
-                         SchnorrProof::FromProto)));
+                         zk::SchnorrProofFromProto)));
   NITRO_ASSIGN_OR_RETURN(out.paillier_n,
                          ModulusSized(pb.paillier_n(), kKeygen, "paillier_n"));
   NITRO_ASSIGN_OR_RETURN(out.rp_n, ModulusSized(pb.rp_n(), kKeygen, "rp_n"));
   NITRO_ASSIGN_OR_RETURN(out.rp_s, ModulusSized(pb.rp_s(), kKeygen, "rp_s"));
   NITRO_ASSIGN_OR_RETURN(out.rp_t, ModulusSized(pb.rp_t(), kKeygen, "rp_t"));
   NITRO_ASSIGN_OR_RETURN(out.pi_mod,
-                         (DecodeKeygenProof<v1::PiModProof, PiModProof>(
-                             pb.pi_mod(), "pi_mod", PiModProofFromProto)));
+                         (DecodeKeygenProof<v1::PiModProof, zk::PiModProof>(
+                             pb.pi_mod(), "pi_mod", zk::PiModProofFromProto)));
   NITRO_ASSIGN_OR_RETURN(out.pi_prm,
-                         (DecodeKeygenProof<v1::PiPrmProof, PiPrmProof>(
-                             pb.pi_prm(), "pi_prm", PiPrmProofFromProto)));
+                         (DecodeKeygenProof<v1::PiPrmProof, zk::PiPrmProof>(
+                             pb.pi_prm(), "pi_prm", zk::PiPrmProofFromProto)));
   return out;
 }
 
@@ -153,9 +153,9 @@ absl::StatusOr<KeygenShareProofPayload> DecodeKeygenShareProof(
   NITRO_RETURN_IF_ERROR(ParsePayload(bytes, pb, kKeygen));
   KeygenShareProofPayload out;
   NITRO_ASSIGN_OR_RETURN(
-      out.schnorr_x, (DecodeProof<v1::SchnorrProof, SchnorrProof>(
+      out.schnorr_x, (DecodeProof<v1::SchnorrProof, zk::SchnorrProof>(
                          pb.schnorr_x(), kMaxSchnorrBytes, kKeygen, "schnorr_x",
-                         SchnorrProof::FromProto)));
+                         zk::SchnorrProofFromProto)));
   return out;
 }
 
@@ -165,8 +165,8 @@ absl::StatusOr<KeygenFacProofPayload> DecodeKeygenFacProof(
   NITRO_RETURN_IF_ERROR(ParsePayload(bytes, pb, kKeygen));
   KeygenFacProofPayload out;
   NITRO_ASSIGN_OR_RETURN(out.pi_fac,
-                         (DecodeKeygenProof<v1::PiFacProof, PiFacProof>(
-                             pb.pi_fac(), "pi_fac", PiFacProofFromProto)));
+                         (DecodeKeygenProof<v1::PiFacProof, zk::PiFacProof>(
+                             pb.pi_fac(), "pi_fac", zk::PiFacProofFromProto)));
   return out;
 }
 
@@ -244,9 +244,9 @@ absl::StatusOr<PresignRound3Payload> DecodePresignRound3(
   NITRO_ASSIGN_OR_RETURN(out.delta, DecodeSc(pb.delta(), kPresign, "delta"));
   NITRO_ASSIGN_OR_RETURN(out.cap_t, DecodePt(pb.cap_t(), kPresign, "cap_t"));
   NITRO_ASSIGN_OR_RETURN(
-      out.pok, (DecodeProof<v1::PedersenPokProof, PedersenPokProof>(
+      out.pok, (DecodeProof<v1::PedersenPokProof, zk::PedersenPokProof>(
                    pb.pedersen_pok(), kMaxProofBytes, kPresign, "pedersen_pok",
-                   PedersenPokProof::FromProto)));
+                   zk::PedersenPokProofFromProto)));
   NITRO_ASSIGN_OR_RETURN(
       out.received_mta_digest,
       DecodeDigest(pb.received_mta_digest(), kPresign, "received_mta_digest"));
@@ -261,9 +261,9 @@ absl::StatusOr<PresignRound4Payload> DecodePresignRound4(
   NITRO_ASSIGN_OR_RETURN(out.r_bar, DecodePt(pb.r_bar(), kPresign, "r_bar"));
   NITRO_ASSIGN_OR_RETURN(out.cap_s, DecodePt(pb.cap_s(), kPresign, "cap_s"));
   NITRO_ASSIGN_OR_RETURN(
-      out.equality, (DecodeProof<v1::EqualityProof, EqualityProof>(
+      out.equality, (DecodeProof<v1::EqualityProof, zk::EqualityProof>(
                         pb.equality(), kMaxProofBytes, kPresign, "equality",
-                        EqualityProof::FromProto)));
+                        zk::EqualityProofFromProto)));
   return out;
 }
 

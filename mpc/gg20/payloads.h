@@ -53,19 +53,19 @@ struct KeygenCommitPayload {  // round 1, broadcast
 struct KeygenDecommitPayload {  // round 2, broadcast
   std::string salt;             // 32 bytes
   std::vector<Point> vss;       // exactly threshold + 1
-  SchnorrProof schnorr_u;
+  zk::SchnorrProof schnorr_u;
   BigInt paillier_n, rp_n, rp_s, rp_t;
-  PiModProof pi_mod;
-  PiPrmProof pi_prm;
+  zk::PiModProof pi_mod;
+  zk::PiPrmProof pi_prm;
 };
 struct KeygenSharePayload {  // round 2, direct (secret)
   Scalar share;
 };
 struct KeygenShareProofPayload {  // round 3, broadcast
-  SchnorrProof schnorr_x;
+  zk::SchnorrProof schnorr_x;
 };
 struct KeygenFacProofPayload {  // round 3, direct
-  PiFacProof pi_fac;
+  zk::PiFacProof pi_fac;
 };
 struct KeygenConfirmPayload {  // round 4, broadcast
   Digest32 key_id{};
@@ -112,12 +112,12 @@ struct PresignRound2DirectPayload {
 struct PresignRound3Payload {  // broadcast
   Scalar delta;
   Point cap_t;
-  PedersenPokProof pok;
+  zk::PedersenPokProof pok;
   Digest32 received_mta_digest{};
 };
 struct PresignRound4Payload {  // broadcast
   Point r_bar, cap_s;
-  EqualityProof equality;
+  zk::EqualityProof equality;
 };
 struct PresignRound4DirectPayload {
   zk::PiLogRpProof log_rp;

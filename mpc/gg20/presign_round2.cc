@@ -88,12 +88,12 @@ class PresignRound2 : public round::TypedRound<PresignRound2Payload,
     s.sigma = sigma;
     delta.Wipe();
     sigma.Wipe();
-    absl::StatusOr<PedersenPokProof> pok = CommitSigma(s, rng);
+    absl::StatusOr<zk::PedersenPokProof> pok = CommitSigma(s, rng);
     if (!pok.ok()) return pok.status();
     v1::PresignRound3 bc;
     bc.set_delta(EncodeSc(s.delta));
     bc.set_cap_t(EncodePt(s.cap_t));
-    bc.set_pedersen_pok(SerializeEmbedded(pok->ToProto()));
+    bc.set_pedersen_pok(SerializeEmbedded(zk::PedersenPokProofToProto(*pok)));
     std::array<uint8_t, 32> received_digest =
         ReceivedMtaDigestOf(s, s.self, s.received_gamma);
     bc.set_received_mta_digest(

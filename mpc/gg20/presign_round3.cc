@@ -53,15 +53,15 @@ class PresignRound3
     Point r_bar = s.big_r.Mul(s.k);
     s.own_r_bar = r_bar;
     Point cap_s = s.big_r.Mul(s.sigma);
-    absl::StatusOr<EqualityProof> eq = EqualityProof::Prove(
-        EqualityStatement{s.big_r, cap_s, s.cap_t},
-        PedersenPokWitness{s.sigma, s.l}, s.Ctx(4, s.self, 0), rng);
+    absl::StatusOr<zk::EqualityProof> eq = zk::ProveEquality(
+        zk::EqualityStatement{s.big_r, cap_s, s.cap_t},
+        zk::EqualityWitness{s.sigma, s.l}, s.Ctx(4, s.self, 0), rng);
     if (!eq.ok()) return eq.status();
     RoundOutput out;
     v1::PresignRound4 bc;
     bc.set_r_bar(EncodePt(r_bar));
     bc.set_cap_s(EncodePt(cap_s));
-    bc.set_equality(SerializeEmbedded(eq->ToProto()));
+    bc.set_equality(SerializeEmbedded(zk::EqualityProofToProto(*eq)));
     out.outbound.push_back(Message::Broadcast(SerializePayload(bc)));
     BigInt k_int = s.k.ToBigInt();
     for (PartyId j : s.signers) {
@@ -92,8 +92,8 @@ class PresignRound3
   }
   absl::Status CheckBroadcast(const Message& msg,
                               const PresignRound3Payload& v) const override {
-    if (absl::Status e = PedersenPokProof::Verify(
-            PedersenPokStatement{v.cap_t}, v.pok, s_->Ctx(3, msg.from, 0));
+    if (absl::Status e = zk::VerifyPedersenPok(
+            zk::PedersenPokStatement{v.cap_t}, v.pok, s_->Ctx(3, msg.from, 0));
         !e.ok()) {
       return WithCulpritCode(Prefixed(e), CulpritCode::kBadProof);
     }

@@ -98,9 +98,9 @@ class PresignRound4 : public round::TypedRound<PresignRound4Payload,
   }
   absl::Status CheckBroadcast(const Message& msg,
                               const PresignRound4Payload& v) const override {
-    EqualityStatement st{s_->big_r, v.cap_s, s_->peers.at(msg.from).cap_t};
+    zk::EqualityStatement st{s_->big_r, v.cap_s, s_->peers.at(msg.from).cap_t};
     if (absl::Status e =
-            EqualityProof::Verify(st, v.equality, s_->Ctx(4, msg.from, 0));
+            zk::VerifyEquality(st, v.equality, s_->Ctx(4, msg.from, 0));
         !e.ok()) {
       return WithCulpritCode(Prefixed(e), CulpritCode::kBadProof);
     }

@@ -157,13 +157,13 @@ v1::PresignRound2Direct KeepBobResponses(PresignState& s, PartyId j,
   return d;
 }
 
-absl::StatusOr<PedersenPokProof> CommitSigma(PresignState& s,
-                                             RandomSource& rng) {
+absl::StatusOr<zk::PedersenPokProof> CommitSigma(PresignState& s,
+                                                 RandomSource& rng) {
   s.l = Scalar::Random(rng);
-  s.cap_t = PedersenCommit(s.sigma, s.l);
-  return PedersenPokProof::Prove(PedersenPokStatement{s.cap_t},
-                                 PedersenPokWitness{s.sigma, s.l},
-                                 s.Ctx(3, s.self, 0), rng);
+  s.cap_t = zk::PedersenCommit(s.sigma, s.l);
+  return zk::ProvePedersenPok(zk::PedersenPokStatement{s.cap_t},
+                              zk::PedersenPokWitness{s.sigma, s.l},
+                              s.Ctx(3, s.self, 0), rng);
 }
 
 // ------------------------------------------------------- identification

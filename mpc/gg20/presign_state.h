@@ -269,8 +269,8 @@ v1::PresignRound2Direct KeepBobResponses(PresignState& s, PartyId j,
 
 // T_i = σ_i·G + l_i·H for a fresh l_i (kept in s) and its Pedersen PoK
 // (round 2, from s.sigma).
-absl::StatusOr<PedersenPokProof> CommitSigma(PresignState& s,
-                                             RandomSource& rng);
+absl::StatusOr<zk::PedersenPokProof> CommitSigma(PresignState& s,
+                                                 RandomSource& rng);
 
 // The rounds (each in its own file), in protocol order. Round 0 is the
 // session's first round; each later one is made by its predecessor.

@@ -248,12 +248,13 @@ class PresignCheatRule : public round::Rule {
   // them for σ_i.
   absl::Status WrongSigma(RoundOutput& out, RandomSource& rng) {
     s_->sigma = s_->sigma + Scalar::One();
-    ASSIGN_OR_RETURN(PedersenPokProof pok,
+    ASSIGN_OR_RETURN(zk::PedersenPokProof pok,
                      presign_detail::CommitSigma(*s_, rng));
     return RewritePayload<v1::PresignRound3>(
         out.outbound.at(0), [&](v1::PresignRound3& m) {
           m.set_cap_t(EncodePt(s_->cap_t));
-          m.set_pedersen_pok(SerializeEmbedded(pok.ToProto()));
+          m.set_pedersen_pok(
+              SerializeEmbedded(zk::PedersenPokProofToProto(pok)));
         });
   }
 

@@ -2,7 +2,7 @@
 
 #include "mpc/curve/codec.h"
 
-namespace nitro_tss::mpc {
+namespace nitro_tss::mpc::zk {
 namespace {
 
 constexpr char kCtx[] = "equality";
@@ -35,9 +35,10 @@ absl::Status CheckStatement(const EqualityStatement& st) {
 
 }  // namespace
 
-absl::StatusOr<EqualityProof> EqualityProof::Prove(
-    const EqualityStatement& statement, const PedersenPokWitness& witness,
-    const ProofContext& ctx, RandomSource& rng) {
+absl::StatusOr<EqualityProof> ProveEquality(const EqualityStatement& statement,
+                                            const EqualityWitness& witness,
+                                            const ProofContext& ctx,
+                                            RandomSource& rng) {
   if (absl::Status st = CheckStatement(statement); !st.ok()) return st;
   if (statement.r.Mul(witness.sigma) != statement.s ||
       PedersenCommit(witness.sigma, witness.l) != statement.t) {
@@ -55,9 +56,9 @@ absl::StatusOr<EqualityProof> EqualityProof::Prove(
   return proof;
 }
 
-absl::Status EqualityProof::Verify(const EqualityStatement& statement,
-                                   const EqualityProof& proof,
-                                   const ProofContext& ctx) {
+absl::Status VerifyEquality(const EqualityStatement& statement,
+                            const EqualityProof& proof,
+                            const ProofContext& ctx) {
   if (absl::Status st = CheckStatement(statement); !st.ok()) return st;
   if (proof.alpha.IsIdentity()) {
     return absl::InvalidArgumentError("equality: alpha is the identity");
@@ -76,17 +77,17 @@ absl::Status EqualityProof::Verify(const EqualityStatement& statement,
   return absl::OkStatus();
 }
 
-nitro_tss::mpc::v1::EqualityProof EqualityProof::ToProto() const {
-  nitro_tss::mpc::v1::EqualityProof p;
-  p.set_alpha(PointFieldBytes(alpha));
-  p.set_beta(PointFieldBytes(beta));
-  p.set_z_sigma(ScalarFieldBytes(z_sigma));
-  p.set_z_l(ScalarFieldBytes(z_l));
+v1::EqualityProof EqualityProofToProto(const EqualityProof& proof) {
+  v1::EqualityProof p;
+  p.set_alpha(PointFieldBytes(proof.alpha));
+  p.set_beta(PointFieldBytes(proof.beta));
+  p.set_z_sigma(ScalarFieldBytes(proof.z_sigma));
+  p.set_z_l(ScalarFieldBytes(proof.z_l));
   return p;
 }
 
-absl::StatusOr<EqualityProof> EqualityProof::FromProto(
-    const nitro_tss::mpc::v1::EqualityProof& proto) {
+absl::StatusOr<EqualityProof> EqualityProofFromProto(
+    const v1::EqualityProof& proto) {
   if (absl::Status st = RejectUnknownFields(proto, kCtx); !st.ok()) return st;
   absl::StatusOr<Point> alpha = DecodePointField(proto.alpha(), kCtx, "alpha");
   if (!alpha.ok()) return alpha.status();
@@ -105,4 +106,4 @@ absl::StatusOr<EqualityProof> EqualityProof::FromProto(
   return out;
 }
 
-}  // namespace nitro_tss::mpc
+}  // namespace nitro_tss::mpc::zk

@@ -63,6 +63,16 @@ size_t PaillierNoncePool::size() const {
   return nonces_.size();
 }
 
+bool PaillierEquationHolds(const PaillierPublicKey& key, const BigInt& m,
+                           const BigInt& rho, const BigInt& cap_a,
+                           const BigInt& cap_c, const BigInt& e) {
+  const BigInt& n_sq = key.n_squared();
+  BigInt lhs = BigInt::ModMul(OnePlusNPow(key, m),
+                              BigInt::PowMod(rho, key.n(), n_sq), n_sq);
+  BigInt rhs = BigInt::ModMul(cap_a, BigInt::PowMod(cap_c, e, n_sq), n_sq);
+  return lhs == rhs;
+}
+
 PaillierNonce NextNonce(const PaillierPublicKey& key, PaillierNoncePool* pool,
                         const PaillierPrivateKey* own_key, RandomSource& rng) {
   if (pool != nullptr && pool->key() == key) {

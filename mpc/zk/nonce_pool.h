@@ -4,7 +4,8 @@
 // the plain Paillier helpers they and the proofs share: NthPower (r^N, by CRT
 // for the key's owner, with CheckOwnKey) and OnePlusNPow ((1 + N)^m). These
 // sit here rather than in crt.h because they depend on the Paillier keys,
-// not on CrtExponentiator.
+// not on CrtExponentiator. Also the verifiers' Paillier equation
+// (PaillierEquationHolds).
 #ifndef NITRO_TSS_MPC_ZK_NONCE_POOL_H_
 #define NITRO_TSS_MPC_ZK_NONCE_POOL_H_
 
@@ -27,6 +28,15 @@ BigInt OnePlusNPow(const PaillierPublicKey& key, const BigInt& m);
 // (it must be the private key of `key`), else a plain exponentiation.
 BigInt NthPower(const PaillierPublicKey& key, const BigInt& r,
                 const PaillierPrivateKey* own_key);
+
+// The Paillier equation of the MtA verifiers: true iff
+//   (1 + N)^m · ρ^N == A · C^e  (mod N²)
+// (Πenc and Πlog*: m = z1, ρ = z2, C = the statement's ciphertext;
+// Πaff-g's N1 equation: m = z2, ρ = w_y, C = Y). Variable time: for public
+// proof values only; membership and range checks are the caller's.
+bool PaillierEquationHolds(const PaillierPublicKey& key, const BigInt& m,
+                           const BigInt& rho, const BigInt& cap_a,
+                           const BigInt& cap_c, const BigInt& e);
 
 // OK iff `own_key` is the private key of `key`;
 // else "<prefix>: private key does not match <name>".

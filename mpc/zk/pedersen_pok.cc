@@ -2,7 +2,7 @@
 
 #include "mpc/curve/codec.h"
 
-namespace nitro_tss::mpc {
+namespace nitro_tss::mpc::zk {
 namespace {
 
 constexpr char kCtx[] = "pedersen_pok";
@@ -23,7 +23,7 @@ Point PedersenCommit(const Scalar& sigma, const Scalar& l) {
   return Point::MulBase(sigma) + Point::H().Mul(l);
 }
 
-absl::StatusOr<PedersenPokProof> PedersenPokProof::Prove(
+absl::StatusOr<PedersenPokProof> ProvePedersenPok(
     const PedersenPokStatement& statement, const PedersenPokWitness& witness,
     const ProofContext& ctx, RandomSource& rng) {
   if (statement.commitment.IsIdentity()) {
@@ -43,9 +43,9 @@ absl::StatusOr<PedersenPokProof> PedersenPokProof::Prove(
   return proof;
 }
 
-absl::Status PedersenPokProof::Verify(const PedersenPokStatement& statement,
-                                      const PedersenPokProof& proof,
-                                      const ProofContext& ctx) {
+absl::Status VerifyPedersenPok(const PedersenPokStatement& statement,
+                               const PedersenPokProof& proof,
+                               const ProofContext& ctx) {
   if (statement.commitment.IsIdentity()) {
     return absl::InvalidArgumentError("pedersen_pok: T is the identity");
   }
@@ -63,16 +63,16 @@ absl::Status PedersenPokProof::Verify(const PedersenPokStatement& statement,
   return absl::OkStatus();
 }
 
-nitro_tss::mpc::v1::PedersenPokProof PedersenPokProof::ToProto() const {
-  nitro_tss::mpc::v1::PedersenPokProof p;
-  p.set_commitment(PointFieldBytes(commitment));
-  p.set_z_sigma(ScalarFieldBytes(z_sigma));
-  p.set_z_l(ScalarFieldBytes(z_l));
+v1::PedersenPokProof PedersenPokProofToProto(const PedersenPokProof& proof) {
+  v1::PedersenPokProof p;
+  p.set_commitment(PointFieldBytes(proof.commitment));
+  p.set_z_sigma(ScalarFieldBytes(proof.z_sigma));
+  p.set_z_l(ScalarFieldBytes(proof.z_l));
   return p;
 }
 
-absl::StatusOr<PedersenPokProof> PedersenPokProof::FromProto(
-    const nitro_tss::mpc::v1::PedersenPokProof& proto) {
+absl::StatusOr<PedersenPokProof> PedersenPokProofFromProto(
+    const v1::PedersenPokProof& proto) {
   if (absl::Status st = RejectUnknownFields(proto, kCtx); !st.ok()) return st;
   absl::StatusOr<Point> a =
       DecodePointField(proto.commitment(), kCtx, "commitment");
@@ -89,4 +89,4 @@ absl::StatusOr<PedersenPokProof> PedersenPokProof::FromProto(
   return out;
 }
 
-}  // namespace nitro_tss::mpc
+}  // namespace nitro_tss::mpc::zk

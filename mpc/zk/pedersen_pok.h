@@ -1,10 +1,14 @@
-// Proof of knowledge of the opening (sigma, l) of a Pedersen commitment
-// T = sigma * G + l * H over secp256k1 (GG20 signing phase 3: each party
-// broadcasts T_i = g^sigma_i h^l_i with this proof). H is Point::H().
+// Proof of knowledge of the opening (σ, l) of a Pedersen commitment
+// T = σ * G + l * H over secp256k1 (GG20 signing phase 3: each party
+// broadcasts T_i = g^σ_i h^l_i with this proof). H is Point::H().
 //
-// Prover: a, b fresh; A = a * G + b * H; e = H(ctx, G, H, T, A) in [0, n);
-// z_sigma = a + e * sigma, z_l = b + e * l. Verifier:
-// z_sigma * G + z_l * H == A + e * T.
+// Statement: T. Witness: σ, l with T = σ * G + l * H.
+//
+//   prover:    a, b ← [1, n), A = a * G + b * H
+//   challenge  e ∈ [0, n) from Transcript::ForProof("pedersen-pok/v1", ctx)
+//              over (G, H, T, A)
+//   response:  z_σ = a + e * σ, z_l = b + e * l (mod n)
+//   verifier:  z_σ * G + z_l * H == A + e * T
 #ifndef NITRO_TSS_MPC_ZK_PEDERSEN_POK_H_
 #define NITRO_TSS_MPC_ZK_PEDERSEN_POK_H_
 
@@ -15,11 +19,12 @@
 #include "mpc/transcript/transcript.h"
 #include "nitro_tss/mpc/v1/ec_proofs.pb.h"
 
-namespace nitro_tss::mpc {
+namespace nitro_tss::mpc::zk {
 
-// T = sigma * G + l * H.
+// T = sigma * G + l * H (never fails; the identity when sigma = l = 0).
 Point PedersenCommit(const Scalar& sigma, const Scalar& l);
 
+// By value, as every curve proof's statement and witness (schnorr.h).
 struct PedersenPokStatement {
   Point commitment;  // T
 };
@@ -30,32 +35,43 @@ struct PedersenPokWitness {
 };
 
 struct PedersenPokProof {
+  // Transcript name for Transcript::ForProof().
   static constexpr char kName[] = "pedersen-pok/v1";
 
   Point commitment;  // A
   Scalar z_sigma;
   Scalar z_l;
-
-  // Errors: "pedersen_pok: T is the identity", "pedersen_pok: witness does
-  // not match statement".
-  static absl::StatusOr<PedersenPokProof> Prove(
-      const PedersenPokStatement& statement, const PedersenPokWitness& witness,
-      const ProofContext& ctx, RandomSource& rng);
-
-  // Checks, in order:
-  //   "pedersen_pok: T is the identity"
-  //   "pedersen_pok: commitment is the identity"
-  //   "pedersen_pok: verification equation failed"
-  static absl::Status Verify(const PedersenPokStatement& statement,
-                             const PedersenPokProof& proof,
-                             const ProofContext& ctx);
-
-  nitro_tss::mpc::v1::PedersenPokProof ToProto() const;
-  // Strict decoding; errors start with "pedersen_pok: ".
-  static absl::StatusOr<PedersenPokProof> FromProto(
-      const nitro_tss::mpc::v1::PedersenPokProof& proto);
 };
 
-}  // namespace nitro_tss::mpc
+// Proves knowledge of (σ, l) with statement.commitment = PedersenCommit(σ, l).
+// Returns the proof, or InvalidArgument, checked in this order:
+//   "pedersen_pok: T is the identity"
+//   "pedersen_pok: witness does not match statement"
+absl::StatusOr<PedersenPokProof> ProvePedersenPok(
+    const PedersenPokStatement& statement, const PedersenPokWitness& witness,
+    const ProofContext& context, RandomSource& rng);
+
+// Verifies `proof` for `statement` in `context`. Returns OK, or
+// InvalidArgument with the first failing check, in this order:
+//   "pedersen_pok: T is the identity"
+//   "pedersen_pok: commitment is the identity"
+//   "pedersen_pok: verification equation failed"
+//     (z_σ * G + z_l * H != A + e * T; also any other context)
+absl::Status VerifyPedersenPok(const PedersenPokStatement& statement,
+                               const PedersenPokProof& proof,
+                               const ProofContext& context);
+
+// Wire encoding (A must not be the identity, as for every proof
+// ProvePedersenPok returns).
+v1::PedersenPokProof PedersenPokProofToProto(const PedersenPokProof& proof);
+// Strict decoding. Returns the proof, or InvalidArgument, in this order:
+//   "pedersen_pok: unknown fields present"
+//   "pedersen_pok: commitment missing" / "pedersen_pok: commitment: point: ..."
+//   "pedersen_pok: z_sigma missing" / "pedersen_pok: z_sigma: scalar: ..."
+//   "pedersen_pok: z_l missing" / "pedersen_pok: z_l: scalar: ..."
+absl::StatusOr<PedersenPokProof> PedersenPokProofFromProto(
+    const v1::PedersenPokProof& proto);
+
+}  // namespace nitro_tss::mpc::zk
 
 #endif  // NITRO_TSS_MPC_ZK_PEDERSEN_POK_H_

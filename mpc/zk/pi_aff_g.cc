@@ -197,11 +197,8 @@ absl::Status VerifyPiAffG(const PiAffGStatement& st, const PiAffGProof& p,
     return absl::InvalidArgumentError("pi_aff_g: N0 equation failed");
   }
   // (1+N1)^z2 · w_y^N1 == B_y · Y^e  (mod N1²)
-  BigInt lhs1 = BigInt::ModMul(OnePlusNPow(st.paillier1, p.z2),
-                               BigInt::PowMod(p.w_y, n1, n1_sq), n1_sq);
-  BigInt rhs1 =
-      BigInt::ModMul(p.cap_b_y, BigInt::PowMod(st.cap_y, e, n1_sq), n1_sq);
-  if (lhs1 != rhs1) {
+  if (!PaillierEquationHolds(st.paillier1, p.z2, p.w_y, p.cap_b_y, st.cap_y,
+                             e)) {
     return absl::InvalidArgumentError("pi_aff_g: N1 equation failed");
   }
   // z1·g == B_x + e·X

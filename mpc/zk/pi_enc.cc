@@ -121,11 +121,8 @@ absl::Status VerifyPiEnc(const PiEncStatement& st, const PiEncProof& proof,
   BigInt e = Challenge(st, ctx, proof.cap_s, proof.cap_a, proof.cap_c);
 
   // (1+N0)^z1 · z2^N0 == A · K^e  (mod N0²)
-  BigInt lhs = BigInt::ModMul(OnePlusNPow(st.paillier, proof.z1),
-                              BigInt::PowMod(proof.z2, n0, n0_sq), n0_sq);
-  BigInt rhs =
-      BigInt::ModMul(proof.cap_a, BigInt::PowMod(st.cap_k, e, n0_sq), n0_sq);
-  if (lhs != rhs) {
+  if (!PaillierEquationHolds(st.paillier, proof.z1, proof.z2, proof.cap_a,
+                             st.cap_k, e)) {
     return absl::InvalidArgumentError("pi_enc: paillier equation failed");
   }
   // s^z1 · t^z3 == C · S^e  (mod N̂)

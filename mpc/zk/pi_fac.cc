@@ -7,7 +7,7 @@
 #include "mpc/paillier/paillier.h"
 #include "mpc/paillier/wire.h"
 
-namespace nitro_tss::mpc {
+namespace nitro_tss::mpc::zk {
 namespace {
 
 constexpr const char kSecp256k1OrderHex[] =
@@ -63,18 +63,18 @@ absl::Status CheckN0(const BigInt& n0) {
 
 }  // namespace
 
-absl::StatusOr<PiFacProof> ProvePiFac(const BigInt& n0,
-                                      const RingPedersenParams& verifier_params,
+absl::StatusOr<PiFacProof> ProvePiFac(const PiFacStatement& statement,
                                       const PiFacWitness& witness,
                                       const ProofContext& ctx,
                                       RandomSource& rng) {
+  const BigInt& n0 = statement.n0;
   if (absl::Status s = CheckN0(n0); !s.ok()) return s;
   const BigInt& p = witness.p;
   const BigInt& q = witness.q;
   if (p <= BigInt(1) || q <= BigInt(1) || p * q != n0) {
     return Fail("witness does not factor N0");
   }
-  const RingPedersenParams& rp = verifier_params;
+  const RingPedersenParams& rp = statement.ring_pedersen;
   const BigInt& nhat = rp.n();
   const BigInt sqrt_n0 = BigInt::Sqrt(n0);
   const BigInt n0_nhat = n0 * nhat;
@@ -114,11 +114,11 @@ absl::StatusOr<PiFacProof> ProvePiFac(const BigInt& n0,
   return proof;
 }
 
-absl::Status VerifyPiFac(const BigInt& n0,
-                         const RingPedersenParams& verifier_params,
+absl::Status VerifyPiFac(const PiFacStatement& statement,
                          const PiFacProof& proof, const ProofContext& ctx) {
+  const BigInt& n0 = statement.n0;
   if (absl::Status s = CheckN0(n0); !s.ok()) return s;
-  const RingPedersenParams& rp = verifier_params;
+  const RingPedersenParams& rp = statement.ring_pedersen;
   const BigInt& nhat = rp.n();
   const struct {
     const char* name;
@@ -215,4 +215,4 @@ absl::StatusOr<PiFacProof> PiFacProofFromProto(const v1::PiFacProof& proto) {
   return proof;
 }
 
-}  // namespace nitro_tss::mpc
+}  // namespace nitro_tss::mpc::zk

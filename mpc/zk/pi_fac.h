@@ -13,7 +13,7 @@
 // s, t, P, Q, A, B, T, σ and yields e. Responses: z1 = α + e·p,
 // z2 = β + e·q, w1 = x + e·μ, w2 = y + e·ν, v = r + e·(σ − ν·p).
 //
-// Verifier checks, in order (errors "pi_fac: ..."):
+// Verifier checks, in order (InvalidArgument "pi_fac: ..."):
 //   "N0 has <k> bits, expected exactly 2048"
 //   "P not in Z*_Nhat" (likewise Q, A, B, T)
 //   "sigma out of range"          |σ| ≤ 2^ℓ·N0·N̂
@@ -39,14 +39,21 @@
 #include "mpc/transcript/transcript.h"
 #include "nitro_tss/mpc/v1/paillier_proofs.pb.h"
 
-namespace nitro_tss::mpc {
+namespace nitro_tss::mpc::zk {
 
 inline constexpr size_t kPiFacEll = 256;
 inline constexpr size_t kPiFacEpsilon = 512;
 
+// Statements and witnesses hold references, as the MtA proofs' do: the
+// referenced values must outlive them.
+struct PiFacStatement {
+  const BigInt& n0;                         // N0 (the prover's modulus)
+  const RingPedersenParams& ring_pedersen;  // (N̂, s, t) of the verifier
+};
+
 struct PiFacWitness {
-  BigInt p;
-  BigInt q;
+  const BigInt& p;
+  const BigInt& q;
 };
 
 struct PiFacProof {
@@ -55,25 +62,33 @@ struct PiFacProof {
   BigInt z1, z2, w1, w2, v;
 };
 
-// Proves that n0 = witness.p · witness.q has no small factor, under the
-// verifier's `verifier_params`. Only checks p·q = n0 and p, q > 1
-// ("pi_fac: witness does not factor N0"): a witness with a small factor
-// yields a proof the verifier rejects (z out of range).
-absl::StatusOr<PiFacProof> ProvePiFac(const BigInt& n0,
-                                      const RingPedersenParams& verifier_params,
+// Proves that N0 = p·q has no small factor, under the verifier's
+// ring-Pedersen parameters. Returns the proof, or InvalidArgument:
+//   "pi_fac: N0 has <k> bits, expected exactly 2048"
+//   "pi_fac: witness does not factor N0"   (p·q != N0, or p, q <= 1)
+// Nothing else is checked: a witness with a small factor yields a proof the
+// verifier rejects ("z1/z2 out of range").
+absl::StatusOr<PiFacProof> ProvePiFac(const PiFacStatement& statement,
                                       const PiFacWitness& witness,
-                                      const ProofContext& ctx,
+                                      const ProofContext& context,
                                       RandomSource& rng);
 
-absl::Status VerifyPiFac(const BigInt& n0,
-                         const RingPedersenParams& verifier_params,
-                         const PiFacProof& proof, const ProofContext& ctx);
+// Verifies `proof` for `statement` in `context`. Returns OK, or
+// InvalidArgument with the first failing check (the list in the file
+// comment, in that order; the first equation also fails in any other
+// context).
+absl::Status VerifyPiFac(const PiFacStatement& statement,
+                         const PiFacProof& proof, const ProofContext& context);
 
-// Wire encoding; FromProto requires every field, canonical, within the
-// per-field size limits implied by the bounds above.
+// Wire encoding.
 v1::PiFacProof PiFacProofToProto(const PiFacProof& proof);
+// Strict decoding. Returns the proof, or InvalidArgument, in this order:
+//   "pi_fac: unknown fields present"
+//   "pi_fac: field <F>: ..." for F = P, Q, A, B, T, sigma, z1, z2, w1, w2, v
+//   (missing, not canonical, or longer than the size limit implied by its
+//   bound above). Exact ranges and membership are VerifyPiFac's.
 absl::StatusOr<PiFacProof> PiFacProofFromProto(const v1::PiFacProof& proto);
 
-}  // namespace nitro_tss::mpc
+}  // namespace nitro_tss::mpc::zk
 
 #endif  // NITRO_TSS_MPC_ZK_PI_FAC_H_

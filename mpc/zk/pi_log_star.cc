@@ -141,11 +141,8 @@ absl::Status VerifyPiLogStar(const PiLogStarStatement& st,
       Challenge(st, ctx, proof.cap_s, proof.cap_a, proof.cap_y, proof.cap_d);
 
   // (1+N0)^z1 · z2^N0 == A · C^e  (mod N0²)
-  BigInt lhs = BigInt::ModMul(OnePlusNPow(st.paillier, proof.z1),
-                              BigInt::PowMod(proof.z2, n0, n0_sq), n0_sq);
-  BigInt rhs =
-      BigInt::ModMul(proof.cap_a, BigInt::PowMod(st.cap_c, e, n0_sq), n0_sq);
-  if (lhs != rhs) {
+  if (!PaillierEquationHolds(st.paillier, proof.z1, proof.z2, proof.cap_a,
+                             st.cap_c, e)) {
     return absl::InvalidArgumentError("pi_log_star: paillier equation failed");
   }
   // z1·g == Y + e·X

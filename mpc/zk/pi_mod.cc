@@ -9,7 +9,7 @@
 #include "mpc/paillier/paillier.h"
 #include "mpc/paillier/wire.h"
 
-namespace nitro_tss::mpc {
+namespace nitro_tss::mpc::zk {
 namespace {
 
 constexpr size_t kMaxIntBytes = kPaillierModulusBits / 8;
@@ -127,11 +127,16 @@ absl::StatusOr<PiModProof> ProvePiMod(const PiModStatement& statement,
   return ProveImpl(statement.n, witness.p, witness.q, ctx, rng);
 }
 
-absl::StatusOr<PiModProof> ProvePiModUncheckedForTesting(
-    const PiModStatement& statement, const PiModWitness& witness,
-    const ProofContext& ctx, RandomSource& rng) {
+namespace internal {
+
+absl::StatusOr<PiModProof> ProvePiModUnchecked(const PiModStatement& statement,
+                                               const PiModWitness& witness,
+                                               const ProofContext& ctx,
+                                               RandomSource& rng) {
   return ProveImpl(statement.n, witness.p, witness.q, ctx, rng);
 }
+
+}  // namespace internal
 
 absl::Status VerifyPiMod(const PiModStatement& statement,
                          const PiModProof& proof, const ProofContext& ctx) {
@@ -228,4 +233,4 @@ absl::StatusOr<PiModProof> PiModProofFromProto(const v1::PiModProof& proto) {
   return proof;
 }
 
-}  // namespace nitro_tss::mpc
+}  // namespace nitro_tss::mpc::zk

@@ -8,7 +8,7 @@
 #include "mpc/paillier/paillier.h"
 #include "mpc/paillier/wire.h"
 
-namespace nitro_tss::mpc {
+namespace nitro_tss::mpc::zk {
 namespace {
 
 constexpr size_t kMaxIntBytes = kPaillierModulusBits / 8;
@@ -83,8 +83,14 @@ class PublicFixedBaseExp {
 
 }  // namespace
 
-PiPrmProof ProvePiPrm(const RingPedersenSecret& secret, const ProofContext& ctx,
-                      RandomSource& rng) {
+absl::StatusOr<PiPrmProof> ProvePiPrm(const PiPrmStatement& statement,
+                                      const PiPrmWitness& witness,
+                                      const ProofContext& ctx,
+                                      RandomSource& rng) {
+  const RingPedersenSecret& secret = witness.secret;
+  if (!(secret.params() == statement.ring_pedersen)) {
+    return Fail("witness does not match statement");
+  }
   PiPrmProof proof;
   std::vector<BigInt> a(kPiPrmRepetitions);
   proof.commitments.reserve(kPiPrmRepetitions);
@@ -92,7 +98,8 @@ PiPrmProof ProvePiPrm(const RingPedersenSecret& secret, const ProofContext& ctx,
     a[i] = BigInt::RandomBelow(secret.phi(), rng);
     proof.commitments.push_back(secret.PowT(a[i]));
   }
-  std::vector<bool> e = Challenges(secret.params(), proof.commitments, ctx);
+  std::vector<bool> e =
+      Challenges(statement.ring_pedersen, proof.commitments, ctx);
   proof.responses.reserve(kPiPrmRepetitions);
   for (size_t i = 0; i < kPiPrmRepetitions; ++i) {
     if (e[i]) {
@@ -106,8 +113,9 @@ PiPrmProof ProvePiPrm(const RingPedersenSecret& secret, const ProofContext& ctx,
   return proof;
 }
 
-absl::Status VerifyPiPrm(const RingPedersenParams& params,
+absl::Status VerifyPiPrm(const PiPrmStatement& statement,
                          const PiPrmProof& proof, const ProofContext& ctx) {
+  const RingPedersenParams& params = statement.ring_pedersen;
   const BigInt& n = params.n();
   if (proof.commitments.size() != kPiPrmRepetitions) {
     return Fail(absl::StrCat("expected ", kPiPrmRepetitions,
@@ -177,4 +185,4 @@ absl::StatusOr<PiPrmProof> PiPrmProofFromProto(const v1::PiPrmProof& proto) {
   return proof;
 }
 
-}  // namespace nitro_tss::mpc
+}  // namespace nitro_tss::mpc::zk

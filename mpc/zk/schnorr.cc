@@ -2,7 +2,7 @@
 
 #include "mpc/curve/codec.h"
 
-namespace nitro_tss::mpc {
+namespace nitro_tss::mpc::zk {
 namespace {
 
 constexpr char kCtx[] = "schnorr";
@@ -35,11 +35,12 @@ SchnorrStatement SchnorrStatement::ForGenerator(const Point& public_point) {
   return st;
 }
 
-absl::StatusOr<SchnorrProof> SchnorrProof::Prove(
-    const SchnorrStatement& statement, const Scalar& witness,
-    const ProofContext& ctx, RandomSource& rng) {
+absl::StatusOr<SchnorrProof> ProveSchnorr(const SchnorrStatement& statement,
+                                          const SchnorrWitness& witness,
+                                          const ProofContext& ctx,
+                                          RandomSource& rng) {
   if (absl::Status st = CheckStatement(statement); !st.ok()) return st;
-  if (statement.base.Mul(witness) != statement.public_point) {
+  if (statement.base.Mul(witness.x) != statement.public_point) {
     return absl::InvalidArgumentError(
         "schnorr: witness does not match statement");
   }
@@ -47,13 +48,12 @@ absl::StatusOr<SchnorrProof> SchnorrProof::Prove(
   SchnorrProof proof;
   proof.commitment = statement.base.Mul(k);
   Scalar e = Challenge(statement, proof.commitment, ctx);
-  proof.response = k + e * witness;
+  proof.response = k + e * witness.x;
   return proof;
 }
 
-absl::Status SchnorrProof::Verify(const SchnorrStatement& statement,
-                                  const SchnorrProof& proof,
-                                  const ProofContext& ctx) {
+absl::Status VerifySchnorr(const SchnorrStatement& statement,
+                           const SchnorrProof& proof, const ProofContext& ctx) {
   if (absl::Status st = CheckStatement(statement); !st.ok()) return st;
   if (proof.commitment.IsIdentity()) {
     return absl::InvalidArgumentError("schnorr: commitment is the identity");
@@ -67,15 +67,15 @@ absl::Status SchnorrProof::Verify(const SchnorrStatement& statement,
   return absl::OkStatus();
 }
 
-nitro_tss::mpc::v1::SchnorrProof SchnorrProof::ToProto() const {
-  nitro_tss::mpc::v1::SchnorrProof p;
-  p.set_commitment(PointFieldBytes(commitment));
-  p.set_response(ScalarFieldBytes(response));
+v1::SchnorrProof SchnorrProofToProto(const SchnorrProof& proof) {
+  v1::SchnorrProof p;
+  p.set_commitment(PointFieldBytes(proof.commitment));
+  p.set_response(ScalarFieldBytes(proof.response));
   return p;
 }
 
-absl::StatusOr<SchnorrProof> SchnorrProof::FromProto(
-    const nitro_tss::mpc::v1::SchnorrProof& proto) {
+absl::StatusOr<SchnorrProof> SchnorrProofFromProto(
+    const v1::SchnorrProof& proto) {
   if (absl::Status st = RejectUnknownFields(proto, kCtx); !st.ok()) return st;
   SchnorrProof out;
   absl::StatusOr<Point> a =
@@ -89,4 +89,4 @@ absl::StatusOr<SchnorrProof> SchnorrProof::FromProto(
   return out;
 }
 
-}  // namespace nitro_tss::mpc
+}  // namespace nitro_tss::mpc::zk

@@ -287,10 +287,11 @@ TEST(KeygenCheater, SchnorrProofOfConstantTermReplayedFromOtherSession) {
     ctx.protocol = kKeygenProtocol;
     ctx.round = 2;
     ctx.prover = kCheater;
-    auto p = SchnorrProof::Prove(
-        SchnorrStatement::ForGenerator(Point::MulBase(other)), other, ctx, rng);
+    auto p = zk::ProveSchnorr(
+        zk::SchnorrStatement::ForGenerator(Point::MulBase(other)),
+        zk::SchnorrWitness{other}, ctx, rng);
     ASSERT_TRUE(p.ok());
-    d.set_schnorr_u(p->ToProto().SerializeAsString());
+    d.set_schnorr_u(zk::SchnorrProofToProto(*p).SerializeAsString());
   });
   ExpectBlamed(RunWithCheater(o), "schnorr_u: schnorr: verification equation");
 }
@@ -347,11 +348,11 @@ TEST(KeygenCheater, NonBlumModulusWithUncheckedProver) {
     ctx.protocol = kKeygenProtocol;
     ctx.round = 2;
     ctx.prover = kCheater;
-    auto proof = ProvePiModUncheckedForTesting(PiModStatement{n},
-                                               PiModWitness{p, q}, ctx, rng);
+    auto proof = zk::internal::ProvePiModUnchecked(
+        zk::PiModStatement{n}, zk::PiModWitness{p, q}, ctx, rng);
     ASSERT_TRUE(proof.ok()) << proof.status();
     d.set_paillier_n(EncodeInt(n));
-    d.set_pi_mod(PiModProofToProto(*proof).SerializeAsString());
+    d.set_pi_mod(zk::PiModProofToProto(*proof).SerializeAsString());
   });
   ExpectBlamed(RunWithCheater(o), "pi_mod:");
 }
@@ -381,12 +382,12 @@ TEST(KeygenCheater, BlumModulusWithSmallFactorCaughtByPiFac) {
     ctx.protocol = kKeygenProtocol;
     ctx.round = 2;
     ctx.prover = kCheater;
-    auto proof = ProvePiModUncheckedForTesting(PiModStatement{n},
-                                               PiModWitness{p, q}, ctx, rng);
+    auto proof = zk::internal::ProvePiModUnchecked(
+        zk::PiModStatement{n}, zk::PiModWitness{p, q}, ctx, rng);
     ASSERT_TRUE(proof.ok()) << proof.status();
-    ASSERT_TRUE(VerifyPiMod(PiModStatement{n}, *proof, ctx).ok());
+    ASSERT_TRUE(zk::VerifyPiMod(zk::PiModStatement{n}, *proof, ctx).ok());
     d.set_paillier_n(EncodeInt(n));
-    d.set_pi_mod(PiModProofToProto(*proof).SerializeAsString());
+    d.set_pi_mod(zk::PiModProofToProto(*proof).SerializeAsString());
   });
   ExpectBlamed(RunWithCheater(o), "pi_fac:");
 }

@@ -47,8 +47,9 @@ BigInt NextPrime(const BigInt& v) {
 TEST(AuditPiMod, PrimePowerModulusIsRejectedByName) {
   DeterministicRandom rng(7);
   const PaillierPrivateKey& key = FixturePaillierKey(0);
-  auto proof = ProvePiMod(PiModStatement{key.n()},
-                          PiModWitness{key.p(), key.q()}, AuditCtx(), rng);
+  auto proof =
+      zk::ProvePiMod(zk::PiModStatement{key.n()},
+                     zk::PiModWitness{key.p(), key.q()}, AuditCtx(), rng);
   ASSERT_TRUE(proof.ok()) << proof.status();
   // p^2 with p ≈ 1.5·2^1023: exactly 2048 bits, odd, composite.
   BigInt p2 = NextPrime(BigInt(3).ShiftLeft(1022));
@@ -57,12 +58,14 @@ TEST(AuditPiMod, PrimePowerModulusIsRejectedByName) {
       BigInt::FloorDiv(BigInt::PowerOfTwo(682) * BigInt(7), BigInt(5)));
   for (const BigInt& n : {p2 * p2, p3 * p3 * p3}) {
     ASSERT_EQ(n.BitLength(), kPaillierModulusBits);
-    absl::Status st = VerifyPiMod(PiModStatement{n}, *proof, AuditCtx());
+    absl::Status st =
+        zk::VerifyPiMod(zk::PiModStatement{n}, *proof, AuditCtx());
     EXPECT_THAT(std::string(st.message()),
                 HasSubstr("pi_mod: N is a perfect power"));
   }
   // The honest statement still verifies.
-  EXPECT_TRUE(VerifyPiMod(PiModStatement{key.n()}, *proof, AuditCtx()).ok());
+  EXPECT_TRUE(
+      zk::VerifyPiMod(zk::PiModStatement{key.n()}, *proof, AuditCtx()).ok());
 }
 
 // Adds field 999 (varint) to a decoded message: a field no schema defines.
@@ -79,31 +82,36 @@ TEST(AuditDecoders, PaillierProofDecodersRejectUnknownFields) {
   DeterministicRandom rng(8);
   const PaillierPrivateKey& key = FixturePaillierKey(0);
   const RingPedersenSecret& rp = FixtureRingPedersen(0);
-  auto mod = ProvePiMod(PiModStatement{key.n()}, PiModWitness{key.p(), key.q()},
-                        AuditCtx(), rng);
+  auto mod =
+      zk::ProvePiMod(zk::PiModStatement{key.n()},
+                     zk::PiModWitness{key.p(), key.q()}, AuditCtx(), rng);
   ASSERT_TRUE(mod.ok()) << mod.status();
-  v1::PiModProof mod_pb = PiModProofToProto(*mod);
-  ASSERT_TRUE(PiModProofFromProto(mod_pb).ok());
+  v1::PiModProof mod_pb = zk::PiModProofToProto(*mod);
+  ASSERT_TRUE(zk::PiModProofFromProto(mod_pb).ok());
   EXPECT_THAT(
       std::string(
-          PiModProofFromProto(WithUnknownField(mod_pb)).status().message()),
+          zk::PiModProofFromProto(WithUnknownField(mod_pb)).status().message()),
       HasSubstr("pi_mod: unknown fields present"));
 
-  v1::PiPrmProof prm_pb = PiPrmProofToProto(ProvePiPrm(rp, AuditCtx(), rng));
-  ASSERT_TRUE(PiPrmProofFromProto(prm_pb).ok());
+  auto prm = zk::ProvePiPrm(zk::PiPrmStatement{rp.params()},
+                            zk::PiPrmWitness{rp}, AuditCtx(), rng);
+  ASSERT_TRUE(prm.ok()) << prm.status();
+  v1::PiPrmProof prm_pb = zk::PiPrmProofToProto(*prm);
+  ASSERT_TRUE(zk::PiPrmProofFromProto(prm_pb).ok());
   EXPECT_THAT(
       std::string(
-          PiPrmProofFromProto(WithUnknownField(prm_pb)).status().message()),
+          zk::PiPrmProofFromProto(WithUnknownField(prm_pb)).status().message()),
       HasSubstr("pi_prm: unknown fields present"));
 
-  auto fac = ProvePiFac(key.n(), FixtureRingPedersen(1).params(),
-                        PiFacWitness{key.p(), key.q()}, AuditCtx(), rng);
+  auto fac = zk::ProvePiFac(
+      zk::PiFacStatement{key.n(), FixtureRingPedersen(1).params()},
+      zk::PiFacWitness{key.p(), key.q()}, AuditCtx(), rng);
   ASSERT_TRUE(fac.ok()) << fac.status();
-  v1::PiFacProof fac_pb = PiFacProofToProto(*fac);
-  ASSERT_TRUE(PiFacProofFromProto(fac_pb).ok());
+  v1::PiFacProof fac_pb = zk::PiFacProofToProto(*fac);
+  ASSERT_TRUE(zk::PiFacProofFromProto(fac_pb).ok());
   EXPECT_THAT(
       std::string(
-          PiFacProofFromProto(WithUnknownField(fac_pb)).status().message()),
+          zk::PiFacProofFromProto(WithUnknownField(fac_pb)).status().message()),
       HasSubstr("pi_fac: unknown fields present"));
 }
 

@@ -11,7 +11,7 @@
 #include "mpc/zk/pedersen_pok.h"
 #include "mpc/zk/schnorr.h"
 
-namespace nitro_tss::mpc {
+namespace nitro_tss::mpc::zk {
 namespace {
 
 using ::testing::HasSubstr;
@@ -61,7 +61,7 @@ class SchnorrTest : public ::testing::Test {
   void SetUp() override {
     x_ = Scalar::RandomNonZero(rng_);
     st_ = SchnorrStatement::ForGenerator(Point::MulBase(x_));
-    auto p = SchnorrProof::Prove(st_, x_, Ctx(), rng_);
+    auto p = ProveSchnorr(st_, SchnorrWitness{x_}, Ctx(), rng_);
     ASSERT_TRUE(p.ok()) << p.status();
     proof_ = *p;
   }
@@ -77,15 +77,15 @@ TEST_F(SchnorrTest, CompletenessOverRandomInstances) {
     // Generator base and an arbitrary base.
     for (const Point& base : {Point::Generator(), RandomPoint(rng_)}) {
       SchnorrStatement st{base, base.Mul(x)};
-      auto p = SchnorrProof::Prove(st, x, Ctx(), rng_);
+      auto p = ProveSchnorr(st, SchnorrWitness{x}, Ctx(), rng_);
       ASSERT_TRUE(p.ok());
-      EXPECT_TRUE(SchnorrProof::Verify(st, *p, Ctx()).ok());
+      EXPECT_TRUE(VerifySchnorr(st, *p, Ctx()).ok());
     }
   }
 }
 
 TEST_F(SchnorrTest, ProveRejectsWrongWitness) {
-  auto p = SchnorrProof::Prove(st_, x_ + Scalar::One(), Ctx(), rng_);
+  auto p = ProveSchnorr(st_, SchnorrWitness{x_ + Scalar::One()}, Ctx(), rng_);
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.status().message(), "schnorr: witness does not match statement");
 }
@@ -93,46 +93,47 @@ TEST_F(SchnorrTest, ProveRejectsWrongWitness) {
 TEST_F(SchnorrTest, RejectsIdentityBase) {
   SchnorrStatement st = st_;
   st.base = Point::Identity();
-  EXPECT_EQ(SchnorrProof::Verify(st, proof_, Ctx()).message(),
+  EXPECT_EQ(VerifySchnorr(st, proof_, Ctx()).message(),
             "schnorr: base is the identity");
 }
 
 TEST_F(SchnorrTest, RejectsIdentityPublicPoint) {
   SchnorrStatement st = st_;
   st.public_point = Point::Identity();
-  EXPECT_EQ(SchnorrProof::Verify(st, proof_, Ctx()).message(),
+  EXPECT_EQ(VerifySchnorr(st, proof_, Ctx()).message(),
             "schnorr: public point is the identity");
   // And the prover refuses x = 0.
-  EXPECT_EQ(
-      SchnorrProof::Prove(st, Scalar::Zero(), Ctx(), rng_).status().message(),
-      "schnorr: public point is the identity");
+  EXPECT_EQ(ProveSchnorr(st, SchnorrWitness{Scalar::Zero()}, Ctx(), rng_)
+                .status()
+                .message(),
+            "schnorr: public point is the identity");
 }
 
 TEST_F(SchnorrTest, RejectsIdentityCommitment) {
   SchnorrProof p = proof_;
   p.commitment = Point::Identity();
-  EXPECT_EQ(SchnorrProof::Verify(st_, p, Ctx()).message(),
+  EXPECT_EQ(VerifySchnorr(st_, p, Ctx()).message(),
             "schnorr: commitment is the identity");
 }
 
 TEST_F(SchnorrTest, RejectsTamperedCommitment) {
   SchnorrProof p = proof_;
   p.commitment = p.commitment + Point::Generator();
-  EXPECT_EQ(SchnorrProof::Verify(st_, p, Ctx()).message(),
+  EXPECT_EQ(VerifySchnorr(st_, p, Ctx()).message(),
             "schnorr: verification equation failed");
 }
 
 TEST_F(SchnorrTest, RejectsTamperedResponse) {
   SchnorrProof p = proof_;
   p.response = p.response + Scalar::One();
-  EXPECT_EQ(SchnorrProof::Verify(st_, p, Ctx()).message(),
+  EXPECT_EQ(VerifySchnorr(st_, p, Ctx()).message(),
             "schnorr: verification equation failed");
 }
 
 TEST_F(SchnorrTest, RejectsWrongPublicPoint) {
   SchnorrStatement st = st_;
   st.public_point = st.public_point + Point::Generator();
-  EXPECT_EQ(SchnorrProof::Verify(st, proof_, Ctx()).message(),
+  EXPECT_EQ(VerifySchnorr(st, proof_, Ctx()).message(),
             "schnorr: verification equation failed");
 }
 
@@ -140,70 +141,70 @@ TEST_F(SchnorrTest, RejectsWrongBase) {
   // A proof for X = x*G checked as X = x*H.
   SchnorrStatement st = st_;
   st.base = Point::H();
-  EXPECT_EQ(SchnorrProof::Verify(st, proof_, Ctx()).message(),
+  EXPECT_EQ(VerifySchnorr(st, proof_, Ctx()).message(),
             "schnorr: verification equation failed");
 }
 
 TEST_F(SchnorrTest, RejectsReplayInOtherContexts) {
   for (const auto& [what, ctx] : OtherContexts()) {
-    EXPECT_EQ(SchnorrProof::Verify(st_, proof_, ctx).message(),
+    EXPECT_EQ(VerifySchnorr(st_, proof_, ctx).message(),
               "schnorr: verification equation failed")
         << what;
   }
 }
 
 TEST_F(SchnorrTest, ProtoRoundTrip) {
-  auto p = SchnorrProof::FromProto(proof_.ToProto());
+  auto p = SchnorrProofFromProto(SchnorrProofToProto(proof_));
   ASSERT_TRUE(p.ok());
-  EXPECT_TRUE(SchnorrProof::Verify(st_, *p, Ctx()).ok());
-  std::string wire = proof_.ToProto().SerializeAsString();
+  EXPECT_TRUE(VerifySchnorr(st_, *p, Ctx()).ok());
+  std::string wire = SchnorrProofToProto(proof_).SerializeAsString();
   nitro_tss::mpc::v1::SchnorrProof parsed;
   ASSERT_TRUE(parsed.ParseFromString(wire));
-  EXPECT_TRUE(SchnorrProof::FromProto(parsed).ok());
+  EXPECT_TRUE(SchnorrProofFromProto(parsed).ok());
 }
 
 TEST_F(SchnorrTest, ProtoDecodingIsStrict) {
-  auto base = proof_.ToProto();
+  auto base = SchnorrProofToProto(proof_);
   {
     auto m = base;
     m.clear_commitment();
-    EXPECT_EQ(SchnorrProof::FromProto(m).status().message(),
+    EXPECT_EQ(SchnorrProofFromProto(m).status().message(),
               "schnorr: commitment missing");
   }
   {
     auto m = base;
     m.clear_response();
-    EXPECT_EQ(SchnorrProof::FromProto(m).status().message(),
+    EXPECT_EQ(SchnorrProofFromProto(m).status().message(),
               "schnorr: response missing");
   }
   {
     auto m = base;
     m.mutable_commitment()->push_back('\0');  // 34 bytes
-    EXPECT_THAT(std::string(SchnorrProof::FromProto(m).status().message()),
+    EXPECT_THAT(std::string(SchnorrProofFromProto(m).status().message()),
                 HasSubstr("schnorr: commitment: point: expected 33-byte"));
   }
   {
     auto m = base;
     (*m.mutable_commitment())[0] = 0x04;
-    EXPECT_THAT(std::string(SchnorrProof::FromProto(m).status().message()),
+    EXPECT_THAT(std::string(SchnorrProofFromProto(m).status().message()),
                 HasSubstr("schnorr: commitment: point: invalid prefix"));
   }
   {
     auto m = base;
     m.set_commitment(std::string(33, '\0'));  // "infinity"
-    EXPECT_THAT(std::string(SchnorrProof::FromProto(m).status().message()),
+    EXPECT_THAT(std::string(SchnorrProofFromProto(m).status().message()),
                 HasSubstr("schnorr: commitment: point: invalid prefix"));
   }
   {
     auto m = base;
     m.set_response(std::string(32, '\xff'));  // >= n
-    EXPECT_EQ(SchnorrProof::FromProto(m).status().message(),
+    EXPECT_EQ(SchnorrProofFromProto(m).status().message(),
               "schnorr: response: scalar: value >= group order");
   }
   {
     auto m = base;
     m.set_response(std::string(31, '\x01'));
-    EXPECT_EQ(SchnorrProof::FromProto(m).status().message(),
+    EXPECT_EQ(SchnorrProofFromProto(m).status().message(),
               "schnorr: response: scalar: expected 32 bytes, got 31");
   }
   {
@@ -212,7 +213,7 @@ TEST_F(SchnorrTest, ProtoDecodingIsStrict) {
     wire += std::string("\x7a\x01\x00", 3);
     nitro_tss::mpc::v1::SchnorrProof m;
     ASSERT_TRUE(m.ParseFromString(wire));
-    EXPECT_EQ(SchnorrProof::FromProto(m).status().message(),
+    EXPECT_EQ(SchnorrProofFromProto(m).status().message(),
               "schnorr: unknown fields present");
   }
 }
@@ -225,7 +226,7 @@ class PedersenPokTest : public ::testing::Test {
     w_.sigma = Scalar::RandomNonZero(rng_);
     w_.l = Scalar::RandomNonZero(rng_);
     st_.commitment = PedersenCommit(w_.sigma, w_.l);
-    auto p = PedersenPokProof::Prove(st_, w_, Ctx(), rng_);
+    auto p = ProvePedersenPok(st_, w_, Ctx(), rng_);
     ASSERT_TRUE(p.ok()) << p.status();
     proof_ = *p;
   }
@@ -239,29 +240,29 @@ TEST_F(PedersenPokTest, CompletenessOverRandomInstances) {
   for (int i = 0; i < 20; ++i) {
     PedersenPokWitness w{Scalar::Random(rng_), Scalar::Random(rng_)};
     PedersenPokStatement st{PedersenCommit(w.sigma, w.l)};
-    auto p = PedersenPokProof::Prove(st, w, Ctx(), rng_);
+    auto p = ProvePedersenPok(st, w, Ctx(), rng_);
     ASSERT_TRUE(p.ok());
-    EXPECT_TRUE(PedersenPokProof::Verify(st, *p, Ctx()).ok());
+    EXPECT_TRUE(VerifyPedersenPok(st, *p, Ctx()).ok());
   }
 }
 
 TEST_F(PedersenPokTest, ProveRejectsWrongWitness) {
   PedersenPokWitness w = w_;
   w.l = w.l + Scalar::One();
-  EXPECT_EQ(PedersenPokProof::Prove(st_, w, Ctx(), rng_).status().message(),
+  EXPECT_EQ(ProvePedersenPok(st_, w, Ctx(), rng_).status().message(),
             "pedersen_pok: witness does not match statement");
 }
 
 TEST_F(PedersenPokTest, RejectsIdentityT) {
   PedersenPokStatement st{Point::Identity()};
-  EXPECT_EQ(PedersenPokProof::Verify(st, proof_, Ctx()).message(),
+  EXPECT_EQ(VerifyPedersenPok(st, proof_, Ctx()).message(),
             "pedersen_pok: T is the identity");
 }
 
 TEST_F(PedersenPokTest, RejectsIdentityCommitment) {
   PedersenPokProof p = proof_;
   p.commitment = Point::Identity();
-  EXPECT_EQ(PedersenPokProof::Verify(st_, p, Ctx()).message(),
+  EXPECT_EQ(VerifyPedersenPok(st_, p, Ctx()).message(),
             "pedersen_pok: commitment is the identity");
 }
 
@@ -269,24 +270,24 @@ TEST_F(PedersenPokTest, RejectsEachTamperedField) {
   {
     PedersenPokProof p = proof_;
     p.commitment = p.commitment + Point::H();
-    EXPECT_EQ(PedersenPokProof::Verify(st_, p, Ctx()).message(),
+    EXPECT_EQ(VerifyPedersenPok(st_, p, Ctx()).message(),
               "pedersen_pok: verification equation failed");
   }
   {
     PedersenPokProof p = proof_;
     p.z_sigma = p.z_sigma + Scalar::One();
-    EXPECT_EQ(PedersenPokProof::Verify(st_, p, Ctx()).message(),
+    EXPECT_EQ(VerifyPedersenPok(st_, p, Ctx()).message(),
               "pedersen_pok: verification equation failed");
   }
   {
     PedersenPokProof p = proof_;
     p.z_l = p.z_l + Scalar::One();
-    EXPECT_EQ(PedersenPokProof::Verify(st_, p, Ctx()).message(),
+    EXPECT_EQ(VerifyPedersenPok(st_, p, Ctx()).message(),
               "pedersen_pok: verification equation failed");
   }
   {
     PedersenPokStatement st{st_.commitment + Point::Generator()};
-    EXPECT_EQ(PedersenPokProof::Verify(st, proof_, Ctx()).message(),
+    EXPECT_EQ(VerifyPedersenPok(st, proof_, Ctx()).message(),
               "pedersen_pok: verification equation failed");
   }
 }
@@ -297,50 +298,50 @@ TEST_F(PedersenPokTest, SwappedGeneratorsFail) {
   PedersenPokProof p = proof_;
   std::swap(p.z_sigma, p.z_l);
   PedersenPokStatement st{PedersenCommit(w_.l, w_.sigma)};
-  EXPECT_EQ(PedersenPokProof::Verify(st, p, Ctx()).message(),
+  EXPECT_EQ(VerifyPedersenPok(st, p, Ctx()).message(),
             "pedersen_pok: verification equation failed");
 }
 
 TEST_F(PedersenPokTest, RejectsReplayInOtherContexts) {
   for (const auto& [what, ctx] : OtherContexts()) {
-    EXPECT_EQ(PedersenPokProof::Verify(st_, proof_, ctx).message(),
+    EXPECT_EQ(VerifyPedersenPok(st_, proof_, ctx).message(),
               "pedersen_pok: verification equation failed")
         << what;
   }
 }
 
 TEST_F(PedersenPokTest, ProtoRoundTripAndStrictness) {
-  auto rt = PedersenPokProof::FromProto(proof_.ToProto());
+  auto rt = PedersenPokProofFromProto(PedersenPokProofToProto(proof_));
   ASSERT_TRUE(rt.ok());
-  EXPECT_TRUE(PedersenPokProof::Verify(st_, *rt, Ctx()).ok());
-  auto base = proof_.ToProto();
+  EXPECT_TRUE(VerifyPedersenPok(st_, *rt, Ctx()).ok());
+  auto base = PedersenPokProofToProto(proof_);
   auto m = base;
   m.clear_commitment();
-  EXPECT_EQ(PedersenPokProof::FromProto(m).status().message(),
+  EXPECT_EQ(PedersenPokProofFromProto(m).status().message(),
             "pedersen_pok: commitment missing");
   m = base;
   m.clear_z_sigma();
-  EXPECT_EQ(PedersenPokProof::FromProto(m).status().message(),
+  EXPECT_EQ(PedersenPokProofFromProto(m).status().message(),
             "pedersen_pok: z_sigma missing");
   m = base;
   m.clear_z_l();
-  EXPECT_EQ(PedersenPokProof::FromProto(m).status().message(),
+  EXPECT_EQ(PedersenPokProofFromProto(m).status().message(),
             "pedersen_pok: z_l missing");
   m = base;
   m.set_z_l(std::string(32, '\xff'));
-  EXPECT_EQ(PedersenPokProof::FromProto(m).status().message(),
+  EXPECT_EQ(PedersenPokProofFromProto(m).status().message(),
             "pedersen_pok: z_l: scalar: value >= group order");
   m = base;
   m.set_z_sigma(std::string(33, '\x00'));
-  EXPECT_EQ(PedersenPokProof::FromProto(m).status().message(),
+  EXPECT_EQ(PedersenPokProofFromProto(m).status().message(),
             "pedersen_pok: z_sigma: scalar: expected 32 bytes, got 33");
   m = base;
   (*m.mutable_commitment())[0] = 0x07;
-  EXPECT_THAT(std::string(PedersenPokProof::FromProto(m).status().message()),
+  EXPECT_THAT(std::string(PedersenPokProofFromProto(m).status().message()),
               HasSubstr("pedersen_pok: commitment: point: invalid prefix"));
   std::string wire = base.SerializeAsString() + std::string("\x7a\x00", 2);
   ASSERT_TRUE(m.ParseFromString(wire));
-  EXPECT_EQ(PedersenPokProof::FromProto(m).status().message(),
+  EXPECT_EQ(PedersenPokProofFromProto(m).status().message(),
             "pedersen_pok: unknown fields present");
 }
 
@@ -354,27 +355,26 @@ class EqualityTest : public ::testing::Test {
     st_.r = RandomPoint(rng_);
     st_.s = st_.r.Mul(w_.sigma);
     st_.t = PedersenCommit(w_.sigma, w_.l);
-    auto p = EqualityProof::Prove(st_, w_, Ctx(), rng_);
+    auto p = ProveEquality(st_, w_, Ctx(), rng_);
     ASSERT_TRUE(p.ok()) << p.status();
     proof_ = *p;
   }
   DeterministicRandom rng_{303};
-  PedersenPokWitness w_;
+  EqualityWitness w_;
   EqualityStatement st_;
   EqualityProof proof_;
 };
 
 TEST_F(EqualityTest, CompletenessOverRandomInstances) {
   for (int i = 0; i < 20; ++i) {
-    PedersenPokWitness w{Scalar::RandomNonZero(rng_),
-                         Scalar::RandomNonZero(rng_)};
+    EqualityWitness w{Scalar::RandomNonZero(rng_), Scalar::RandomNonZero(rng_)};
     EqualityStatement st;
     st.r = RandomPoint(rng_);
     st.s = st.r.Mul(w.sigma);
     st.t = PedersenCommit(w.sigma, w.l);
-    auto p = EqualityProof::Prove(st, w, Ctx(), rng_);
+    auto p = ProveEquality(st, w, Ctx(), rng_);
     ASSERT_TRUE(p.ok());
-    EXPECT_TRUE(EqualityProof::Verify(st, *p, Ctx()).ok());
+    EXPECT_TRUE(VerifyEquality(st, *p, Ctx()).ok());
   }
 }
 
@@ -383,33 +383,33 @@ TEST_F(EqualityTest, ProveRejectsInconsistentWitness) {
   // must catch.
   EqualityStatement st = st_;
   st.s = st.r.Mul(w_.sigma + Scalar::One());
-  EXPECT_EQ(EqualityProof::Prove(st, w_, Ctx(), rng_).status().message(),
+  EXPECT_EQ(ProveEquality(st, w_, Ctx(), rng_).status().message(),
             "equality: witness does not match statement");
 }
 
 TEST_F(EqualityTest, RejectsIdentityStatementPoints) {
   EqualityStatement st = st_;
   st.r = Point::Identity();
-  EXPECT_EQ(EqualityProof::Verify(st, proof_, Ctx()).message(),
+  EXPECT_EQ(VerifyEquality(st, proof_, Ctx()).message(),
             "equality: R is the identity");
   st = st_;
   st.s = Point::Identity();
-  EXPECT_EQ(EqualityProof::Verify(st, proof_, Ctx()).message(),
+  EXPECT_EQ(VerifyEquality(st, proof_, Ctx()).message(),
             "equality: S is the identity");
   st = st_;
   st.t = Point::Identity();
-  EXPECT_EQ(EqualityProof::Verify(st, proof_, Ctx()).message(),
+  EXPECT_EQ(VerifyEquality(st, proof_, Ctx()).message(),
             "equality: T is the identity");
 }
 
 TEST_F(EqualityTest, RejectsIdentityProofPoints) {
   EqualityProof p = proof_;
   p.alpha = Point::Identity();
-  EXPECT_EQ(EqualityProof::Verify(st_, p, Ctx()).message(),
+  EXPECT_EQ(VerifyEquality(st_, p, Ctx()).message(),
             "equality: alpha is the identity");
   p = proof_;
   p.beta = Point::Identity();
-  EXPECT_EQ(EqualityProof::Verify(st_, p, Ctx()).message(),
+  EXPECT_EQ(VerifyEquality(st_, p, Ctx()).message(),
             "equality: beta is the identity");
 }
 
@@ -417,21 +417,21 @@ TEST_F(EqualityTest, RejectsEachTamperedField) {
   EqualityProof p = proof_;
   p.alpha = p.alpha + Point::Generator();
   // alpha enters the challenge and the S equation.
-  EXPECT_EQ(EqualityProof::Verify(st_, p, Ctx()).message(),
+  EXPECT_EQ(VerifyEquality(st_, p, Ctx()).message(),
             "equality: S equation failed");
   p = proof_;
   p.beta = p.beta + Point::Generator();
   // beta changes the challenge, so the S equation already fails.
-  EXPECT_EQ(EqualityProof::Verify(st_, p, Ctx()).message(),
+  EXPECT_EQ(VerifyEquality(st_, p, Ctx()).message(),
             "equality: S equation failed");
   p = proof_;
   p.z_sigma = p.z_sigma + Scalar::One();
-  EXPECT_EQ(EqualityProof::Verify(st_, p, Ctx()).message(),
+  EXPECT_EQ(VerifyEquality(st_, p, Ctx()).message(),
             "equality: S equation failed");
   p = proof_;
   p.z_l = p.z_l + Scalar::One();
   // z_l only appears in the T equation.
-  EXPECT_EQ(EqualityProof::Verify(st_, p, Ctx()).message(),
+  EXPECT_EQ(VerifyEquality(st_, p, Ctx()).message(),
             "equality: T equation failed");
 }
 
@@ -461,68 +461,68 @@ TEST_F(EqualityTest, TEquationCheckedIndependently) {
   Scalar e = Scalar::FromBigIntReduce(t.ChallengeBelow("e", Scalar::Order()));
   p.z_sigma = a + e * w_.sigma;
   p.z_l = Scalar::RandomNonZero(rng_);
-  EXPECT_EQ(EqualityProof::Verify(st, p, Ctx()).message(),
+  EXPECT_EQ(VerifyEquality(st, p, Ctx()).message(),
             "equality: T equation failed");
 }
 
 TEST_F(EqualityTest, RejectsStatementSwaps) {
   EqualityStatement st = st_;
   st.r = RandomPoint(rng_);
-  EXPECT_EQ(EqualityProof::Verify(st, proof_, Ctx()).message(),
+  EXPECT_EQ(VerifyEquality(st, proof_, Ctx()).message(),
             "equality: S equation failed");
   st = st_;
   st.s = st.s + Point::Generator();
-  EXPECT_EQ(EqualityProof::Verify(st, proof_, Ctx()).message(),
+  EXPECT_EQ(VerifyEquality(st, proof_, Ctx()).message(),
             "equality: S equation failed");
   st = st_;
   st.t = st.t + Point::Generator();
   // T enters the challenge, so the S equation fails first.
-  EXPECT_EQ(EqualityProof::Verify(st, proof_, Ctx()).message(),
+  EXPECT_EQ(VerifyEquality(st, proof_, Ctx()).message(),
             "equality: S equation failed");
 }
 
 TEST_F(EqualityTest, RejectsReplayInOtherContexts) {
   for (const auto& [what, ctx] : OtherContexts()) {
-    EXPECT_EQ(EqualityProof::Verify(st_, proof_, ctx).message(),
+    EXPECT_EQ(VerifyEquality(st_, proof_, ctx).message(),
               "equality: S equation failed")
         << what;
   }
 }
 
 TEST_F(EqualityTest, ProtoRoundTripAndStrictness) {
-  auto rt = EqualityProof::FromProto(proof_.ToProto());
+  auto rt = EqualityProofFromProto(EqualityProofToProto(proof_));
   ASSERT_TRUE(rt.ok());
-  EXPECT_TRUE(EqualityProof::Verify(st_, *rt, Ctx()).ok());
-  auto base = proof_.ToProto();
+  EXPECT_TRUE(VerifyEquality(st_, *rt, Ctx()).ok());
+  auto base = EqualityProofToProto(proof_);
   auto m = base;
   m.clear_alpha();
-  EXPECT_EQ(EqualityProof::FromProto(m).status().message(),
+  EXPECT_EQ(EqualityProofFromProto(m).status().message(),
             "equality: alpha missing");
   m = base;
   m.clear_beta();
-  EXPECT_EQ(EqualityProof::FromProto(m).status().message(),
+  EXPECT_EQ(EqualityProofFromProto(m).status().message(),
             "equality: beta missing");
   m = base;
   m.clear_z_sigma();
-  EXPECT_EQ(EqualityProof::FromProto(m).status().message(),
+  EXPECT_EQ(EqualityProofFromProto(m).status().message(),
             "equality: z_sigma missing");
   m = base;
   m.clear_z_l();
-  EXPECT_EQ(EqualityProof::FromProto(m).status().message(),
+  EXPECT_EQ(EqualityProofFromProto(m).status().message(),
             "equality: z_l missing");
   m = base;
   m.set_beta(m.beta().substr(0, 32));
-  EXPECT_THAT(std::string(EqualityProof::FromProto(m).status().message()),
+  EXPECT_THAT(std::string(EqualityProofFromProto(m).status().message()),
               HasSubstr("equality: beta: point: expected 33-byte"));
   m = base;
   m.set_z_sigma(std::string(32, '\xff'));
-  EXPECT_EQ(EqualityProof::FromProto(m).status().message(),
+  EXPECT_EQ(EqualityProofFromProto(m).status().message(),
             "equality: z_sigma: scalar: value >= group order");
   std::string wire = base.SerializeAsString() + std::string("\x7a\x00", 2);
   ASSERT_TRUE(m.ParseFromString(wire));
-  EXPECT_EQ(EqualityProof::FromProto(m).status().message(),
+  EXPECT_EQ(EqualityProofFromProto(m).status().message(),
             "equality: unknown fields present");
 }
 
 }  // namespace
-}  // namespace nitro_tss::mpc
+}  // namespace nitro_tss::mpc::zk

@@ -12,7 +12,7 @@
 #include "mpc/zk/pi_prm.h"
 #include "tests/fixtures/fixtures.h"
 
-namespace nitro_tss::mpc {
+namespace nitro_tss::mpc::zk {
 namespace {
 
 using ::nitro_tss::testing::FixturePaillierKey;
@@ -131,13 +131,14 @@ TEST_F(PiModTest, NonBlumModulusIsRejected) {
   DeterministicRandom rng(103);
   BigInt p = PrimeCongruent(1024, 1, rng);  // p ≡ 1 (mod 4)
   const BigInt& q = FixturePrimePairs()[5].q;
-  PiModStatement st{p * q};
+  const BigInt n = p * q;
+  PiModStatement st{n};
   ASSERT_EQ(st.n.BitLength(), 2048u);
   EXPECT_THAT(
       Message(ProvePiMod(st, PiModWitness{p, q}, Ctx(), rng).status()),
       HasSubstr("pi_mod: witness: a factor is not congruent to 3 mod 4"));
   auto cheat =
-      ProvePiModUncheckedForTesting(st, PiModWitness{p, q}, Ctx(), rng);
+      internal::ProvePiModUnchecked(st, PiModWitness{p, q}, Ctx(), rng);
   ASSERT_TRUE(cheat.ok()) << cheat.status();
   EXPECT_THAT(Message(VerifyPiMod(st, *cheat, Ctx())),
               HasSubstr("]^4 != (-1)^a w^b y["));
@@ -239,11 +240,14 @@ class PiPrmTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     DeterministicRandom rng(200);
-    proof_ = new PiPrmProof(ProvePiPrm(Secret(), Ctx(), rng));
+    auto proof = ProvePiPrm(PiPrmStatement{Secret().params()},
+                            PiPrmWitness{Secret()}, Ctx(), rng);
+    ASSERT_TRUE(proof.ok()) << proof.status();
+    proof_ = new PiPrmProof(*std::move(proof));
   }
   static const RingPedersenSecret& Secret() { return FixtureRingPedersen(3); }
   static absl::Status Verify(const PiPrmProof& proof) {
-    return VerifyPiPrm(Secret().params(), proof, Ctx());
+    return VerifyPiPrm(PiPrmStatement{Secret().params()}, proof, Ctx());
   }
   static PiPrmProof* proof_;
 };
@@ -259,15 +263,17 @@ TEST_F(PiPrmTest, Completeness) {
 TEST_F(PiPrmTest, ReplayedInAnotherContextIsRejected) {
   for (const ProofContext& other : ReplayContexts()) {
     {
-      absl::Status s = VerifyPiPrm(Secret().params(), *proof_, other);
+      absl::Status s =
+          VerifyPiPrm(PiPrmStatement{Secret().params()}, *proof_, other);
       EXPECT_THAT(Message(s), HasSubstr("pi_prm: t^z["));
     }
   }
 }
 
 TEST_F(PiPrmTest, ProofForOtherParametersIsRejected) {
-  EXPECT_FALSE(
-      VerifyPiPrm(FixtureRingPedersen(4).params(), *proof_, Ctx()).ok());
+  EXPECT_FALSE(VerifyPiPrm(PiPrmStatement{FixtureRingPedersen(4).params()},
+                           *proof_, Ctx())
+                   .ok());
 }
 
 TEST_F(PiPrmTest, CountsAreExact) {
@@ -312,6 +318,15 @@ TEST_F(PiPrmTest, TamperedProofsAreRejected) {
   EXPECT_THAT(Message(Verify(bad_a)), HasSubstr("pi_prm: t^z["));
 }
 
+TEST_F(PiPrmTest, ProverRefusesATrapdoorOfOtherParameters) {
+  DeterministicRandom rng(202);
+  auto proof = ProvePiPrm(PiPrmStatement{FixtureRingPedersen(4).params()},
+                          PiPrmWitness{Secret()}, Ctx(), rng);
+  EXPECT_EQ(proof.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Message(proof.status()),
+            "pi_prm: witness does not match statement");
+}
+
 TEST_F(PiPrmTest, ProverWithoutLambdaIsCaught) {
   // A cheater that does not know λ prepares every repetition for e_i = 0
   // (A_i = t^{z_i}); it fails at the first repetition challenged with 1.
@@ -323,7 +338,7 @@ TEST_F(PiPrmTest, ProverWithoutLambdaIsCaught) {
     cheat.commitments.push_back(BigInt::PowMod(params.t(), z, params.n()));
     cheat.responses.push_back(z);
   }
-  EXPECT_THAT(Message(VerifyPiPrm(params, cheat, Ctx())),
+  EXPECT_THAT(Message(VerifyPiPrm(PiPrmStatement{params}, cheat, Ctx())),
               HasSubstr("pi_prm: t^z["));
 }
 
@@ -354,8 +369,8 @@ class PiFacTest : public ::testing::Test {
   static void SetUpTestSuite() {
     DeterministicRandom rng(300);
     const PaillierPrivateKey& key = FixturePaillierKey(2);
-    auto proof = ProvePiFac(key.n(), Params(), PiFacWitness{key.p(), key.q()},
-                            Ctx(), rng);
+    auto proof = ProvePiFac(PiFacStatement{key.n(), Params()},
+                            PiFacWitness{key.p(), key.q()}, Ctx(), rng);
     ASSERT_TRUE(proof.ok()) << proof.status();
     proof_ = new PiFacProof(*std::move(proof));
   }
@@ -364,7 +379,7 @@ class PiFacTest : public ::testing::Test {
     return FixtureRingPedersen(5).params();
   }
   static absl::Status Verify(const PiFacProof& proof) {
-    return VerifyPiFac(N0(), Params(), proof, Ctx());
+    return VerifyPiFac(PiFacStatement{N0(), Params()}, proof, Ctx());
   }
   static PiFacProof* proof_;
 };
@@ -378,12 +393,10 @@ TEST_F(PiFacTest, Completeness) {
   DeterministicRandom rng(301);
   for (size_t i : {0u, 4u}) {
     const PaillierPrivateKey& key = FixturePaillierKey(i);
-    auto proof = ProvePiFac(key.n(), FixtureRingPedersen(i).params(),
-                            PiFacWitness{key.q(), key.p()}, Ctx(), rng);
+    PiFacStatement st{key.n(), FixtureRingPedersen(i).params()};
+    auto proof = ProvePiFac(st, PiFacWitness{key.q(), key.p()}, Ctx(), rng);
     ASSERT_TRUE(proof.ok());
-    EXPECT_TRUE(
-        VerifyPiFac(key.n(), FixtureRingPedersen(i).params(), *proof, Ctx())
-            .ok());
+    EXPECT_TRUE(VerifyPiFac(st, *proof, Ctx()).ok());
   }
 }
 
@@ -401,9 +414,10 @@ TEST_F(PiFacTest, ModulusWithSmallFactorIsRejected) {
       mpz_setbit(big.get_mut(), 0);
       n = small * big;
     } while (n.BitLength() != 2048);
-    auto proof = ProvePiFac(n, Params(), PiFacWitness{small, big}, Ctx(), rng);
+    PiFacStatement st{n, Params()};
+    auto proof = ProvePiFac(st, PiFacWitness{small, big}, Ctx(), rng);
     ASSERT_TRUE(proof.ok()) << proof.status();
-    EXPECT_THAT(Message(VerifyPiFac(n, Params(), *proof, Ctx())),
+    EXPECT_THAT(Message(VerifyPiFac(st, *proof, Ctx())),
                 HasSubstr("pi_fac: z2 out of range"))
         << small_bits;
   }
@@ -412,36 +426,44 @@ TEST_F(PiFacTest, ModulusWithSmallFactorIsRejected) {
 TEST_F(PiFacTest, WitnessMustFactorN0) {
   DeterministicRandom rng(303);
   const PaillierPrivateKey& key = FixturePaillierKey(2);
-  EXPECT_THAT(Message(ProvePiFac(N0(), Params(), PiFacWitness{key.p(), key.p()},
-                                 Ctx(), rng)
-                          .status()),
-              HasSubstr("pi_fac: witness does not factor N0"));
-  EXPECT_THAT(Message(ProvePiFac(N0(), Params(), PiFacWitness{BigInt(1), N0()},
-                                 Ctx(), rng)
-                          .status()),
-              HasSubstr("pi_fac: witness does not factor N0"));
+  const PiFacStatement st{N0(), Params()};
+  EXPECT_THAT(
+      Message(
+          ProvePiFac(st, PiFacWitness{key.p(), key.p()}, Ctx(), rng).status()),
+      HasSubstr("pi_fac: witness does not factor N0"));
+  const BigInt one(1);
+  EXPECT_THAT(
+      Message(ProvePiFac(st, PiFacWitness{one, N0()}, Ctx(), rng).status()),
+      HasSubstr("pi_fac: witness does not factor N0"));
 }
 
 TEST_F(PiFacTest, ReplayedInAnotherContextIsRejected) {
   for (const ProofContext& other : ReplayContexts()) {
-    EXPECT_THAT(Message(VerifyPiFac(N0(), Params(), *proof_, other)),
-                HasSubstr("pi_fac: s^z1 t^w1 != A P^e mod Nhat"));
+    EXPECT_THAT(
+        Message(VerifyPiFac(PiFacStatement{N0(), Params()}, *proof_, other)),
+        HasSubstr("pi_fac: s^z1 t^w1 != A P^e mod Nhat"));
   }
 }
 
 TEST_F(PiFacTest, ProofAgainstOtherParametersOrModulusIsRejected) {
   EXPECT_FALSE(
-      VerifyPiFac(N0(), FixtureRingPedersen(6).params(), *proof_, Ctx()).ok());
-  EXPECT_FALSE(
-      VerifyPiFac(FixturePaillierKey(3).n(), Params(), *proof_, Ctx()).ok());
+      VerifyPiFac(PiFacStatement{N0(), FixtureRingPedersen(6).params()},
+                  *proof_, Ctx())
+          .ok());
+  EXPECT_FALSE(VerifyPiFac(PiFacStatement{FixturePaillierKey(3).n(), Params()},
+                           *proof_, Ctx())
+                   .ok());
 }
 
 TEST_F(PiFacTest, N0SizeIsExact) {
+  const BigInt shorter = N0().ShiftRight(1);
+  const BigInt longer = N0().ShiftLeft(1);
   EXPECT_THAT(
-      Message(VerifyPiFac(N0().ShiftRight(1), Params(), *proof_, Ctx())),
+      Message(VerifyPiFac(PiFacStatement{shorter, Params()}, *proof_, Ctx())),
       HasSubstr("pi_fac: N0 has 2047 bits, expected exactly 2048"));
-  EXPECT_THAT(Message(VerifyPiFac(N0().ShiftLeft(1), Params(), *proof_, Ctx())),
-              HasSubstr("pi_fac: N0 has 2049 bits"));
+  EXPECT_THAT(
+      Message(VerifyPiFac(PiFacStatement{longer, Params()}, *proof_, Ctx())),
+      HasSubstr("pi_fac: N0 has 2049 bits"));
 }
 
 TEST_F(PiFacTest, CommitmentsMustBeUnits) {
@@ -548,4 +570,4 @@ TEST_F(PiFacTest, DecoderIsStrict) {
 }
 
 }  // namespace
-}  // namespace nitro_tss::mpc
+}  // namespace nitro_tss::mpc::zk

@@ -103,6 +103,32 @@ TEST(ZkParams, NthPowerWithAndWithoutOwnKey) {
                            key.public_key().n_squared()));
 }
 
+TEST(ZkParams, PaillierEquationHoldsForExactlyItsEquation) {
+  const PaillierPublicKey& key = FixturePaillierKey(1).public_key();
+  const BigInt& n_sq = key.n_squared();
+  DeterministicRandom rng(4);
+  const BigInt m = BigInt::RandomSigned(768, rng);
+  const BigInt rho = BigInt::RandomUnit(key.n(), rng);
+  const BigInt e = BigInt::RandomSigned(256, rng);
+  const BigInt c = BigInt::RandomUnit(n_sq, rng);
+  // A = (1+N)^m · ρ^N · C^-e, so the equation holds.
+  const BigInt a =
+      BigInt::ModMul(BigInt::ModMul(OnePlusNPow(key, m),
+                                    BigInt::PowMod(rho, key.n(), n_sq), n_sq),
+                     BigInt::PowMod(c, -e, n_sq), n_sq);
+  EXPECT_TRUE(PaillierEquationHolds(key, m, rho, a, c, e));
+  const BigInt one(1);
+  EXPECT_FALSE(PaillierEquationHolds(key, m + one, rho, a, c, e));
+  EXPECT_FALSE(PaillierEquationHolds(key, m, rho + one, a, c, e));
+  EXPECT_FALSE(
+      PaillierEquationHolds(key, m, rho, BigInt::ModAdd(a, one, n_sq), c, e));
+  EXPECT_FALSE(
+      PaillierEquationHolds(key, m, rho, a, BigInt::ModAdd(c, one, n_sq), e));
+  EXPECT_FALSE(PaillierEquationHolds(key, m, rho, a, c, e + one));
+  // m only matters mod N: (1+N)^N = 1 mod N².
+  EXPECT_TRUE(PaillierEquationHolds(key, m + key.n(), rho, a, c, e));
+}
+
 // A ring-Pedersen equation s^a t^b = first · second^e that holds (first
 // chosen to make it hold), with verifier-sized a, b and e.
 struct RpEquation {
@@ -312,9 +338,8 @@ TEST(ZkParamsConstTime,
   auto [a, b, e, first, second] = HoldingRpEquation(rp, 81);
   bool holds = false;
   // Init-captures: clang 14 cannot capture structured bindings directly.
-  internal::PowModCallCounts calls =
-      CountPowMod([&holds, &rp, &a = a, &b = b, &e = e, &first = first,
-                   &second = second] {
+  internal::PowModCallCounts calls = CountPowMod(
+      [&holds, &rp, &a = a, &b = b, &e = e, &first = first, &second = second] {
         holds =
             RingPedersenEquationHolds(rp.params(), &rp, a, b, first, second, e);
       });

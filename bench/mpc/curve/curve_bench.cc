@@ -77,9 +77,10 @@ BENCHMARK(BM_Scalar_Inverse)->Unit(benchmark::kMicrosecond);
 void BM_Schnorr_Prove(benchmark::State& state) {
   DeterministicRandom rng(8);
   Scalar x = Scalar::RandomNonZero(rng);
-  auto st = SchnorrStatement::ForGenerator(Point::MulBase(x));
+  auto st = zk::SchnorrStatement::ForGenerator(Point::MulBase(x));
   for (auto _ : state) {
-    benchmark::DoNotOptimize(SchnorrProof::Prove(st, x, Ctx(), rng));
+    benchmark::DoNotOptimize(
+        zk::ProveSchnorr(st, zk::SchnorrWitness{x}, Ctx(), rng));
   }
 }
 BENCHMARK(BM_Schnorr_Prove)->Unit(benchmark::kMicrosecond);
@@ -87,62 +88,66 @@ BENCHMARK(BM_Schnorr_Prove)->Unit(benchmark::kMicrosecond);
 void BM_Schnorr_Verify(benchmark::State& state) {
   DeterministicRandom rng(9);
   Scalar x = Scalar::RandomNonZero(rng);
-  auto st = SchnorrStatement::ForGenerator(Point::MulBase(x));
-  SchnorrProof proof = *SchnorrProof::Prove(st, x, Ctx(), rng);
+  auto st = zk::SchnorrStatement::ForGenerator(Point::MulBase(x));
+  zk::SchnorrProof proof =
+      *zk::ProveSchnorr(st, zk::SchnorrWitness{x}, Ctx(), rng);
   for (auto _ : state) {
-    if (!SchnorrProof::Verify(st, proof, Ctx()).ok()) state.SkipWithError("");
+    if (!zk::VerifySchnorr(st, proof, Ctx()).ok()) state.SkipWithError("");
   }
 }
 BENCHMARK(BM_Schnorr_Verify)->Unit(benchmark::kMicrosecond);
 
 void BM_PedersenPok_Prove(benchmark::State& state) {
   DeterministicRandom rng(10);
-  PedersenPokWitness w{Scalar::RandomNonZero(rng), Scalar::RandomNonZero(rng)};
-  PedersenPokStatement st{PedersenCommit(w.sigma, w.l)};
+  zk::PedersenPokWitness w{Scalar::RandomNonZero(rng),
+                           Scalar::RandomNonZero(rng)};
+  zk::PedersenPokStatement st{zk::PedersenCommit(w.sigma, w.l)};
   for (auto _ : state) {
-    benchmark::DoNotOptimize(PedersenPokProof::Prove(st, w, Ctx(), rng));
+    benchmark::DoNotOptimize(zk::ProvePedersenPok(st, w, Ctx(), rng));
   }
 }
 BENCHMARK(BM_PedersenPok_Prove)->Unit(benchmark::kMicrosecond);
 
 void BM_PedersenPok_Verify(benchmark::State& state) {
   DeterministicRandom rng(11);
-  PedersenPokWitness w{Scalar::RandomNonZero(rng), Scalar::RandomNonZero(rng)};
-  PedersenPokStatement st{PedersenCommit(w.sigma, w.l)};
-  auto proof = *PedersenPokProof::Prove(st, w, Ctx(), rng);
+  zk::PedersenPokWitness w{Scalar::RandomNonZero(rng),
+                           Scalar::RandomNonZero(rng)};
+  zk::PedersenPokStatement st{zk::PedersenCommit(w.sigma, w.l)};
+  auto proof = *zk::ProvePedersenPok(st, w, Ctx(), rng);
   for (auto _ : state) {
-    if (!PedersenPokProof::Verify(st, proof, Ctx()).ok()) {
+    if (!zk::VerifyPedersenPok(st, proof, Ctx()).ok()) {
       state.SkipWithError("");
     }
   }
 }
 BENCHMARK(BM_PedersenPok_Verify)->Unit(benchmark::kMicrosecond);
 
-EqualityStatement MakeEquality(const PedersenPokWitness& w, RandomSource& rng) {
-  EqualityStatement st;
+zk::EqualityStatement MakeEquality(const zk::EqualityWitness& w,
+                                   RandomSource& rng) {
+  zk::EqualityStatement st;
   st.r = Point::MulBase(Scalar::RandomNonZero(rng));
   st.s = st.r.Mul(w.sigma);
-  st.t = PedersenCommit(w.sigma, w.l);
+  st.t = zk::PedersenCommit(w.sigma, w.l);
   return st;
 }
 
 void BM_Equality_Prove(benchmark::State& state) {
   DeterministicRandom rng(12);
-  PedersenPokWitness w{Scalar::RandomNonZero(rng), Scalar::RandomNonZero(rng)};
-  EqualityStatement st = MakeEquality(w, rng);
+  zk::EqualityWitness w{Scalar::RandomNonZero(rng), Scalar::RandomNonZero(rng)};
+  zk::EqualityStatement st = MakeEquality(w, rng);
   for (auto _ : state) {
-    benchmark::DoNotOptimize(EqualityProof::Prove(st, w, Ctx(), rng));
+    benchmark::DoNotOptimize(zk::ProveEquality(st, w, Ctx(), rng));
   }
 }
 BENCHMARK(BM_Equality_Prove)->Unit(benchmark::kMicrosecond);
 
 void BM_Equality_Verify(benchmark::State& state) {
   DeterministicRandom rng(13);
-  PedersenPokWitness w{Scalar::RandomNonZero(rng), Scalar::RandomNonZero(rng)};
-  EqualityStatement st = MakeEquality(w, rng);
-  auto proof = *EqualityProof::Prove(st, w, Ctx(), rng);
+  zk::EqualityWitness w{Scalar::RandomNonZero(rng), Scalar::RandomNonZero(rng)};
+  zk::EqualityStatement st = MakeEquality(w, rng);
+  auto proof = *zk::ProveEquality(st, w, Ctx(), rng);
   for (auto _ : state) {
-    if (!EqualityProof::Verify(st, proof, Ctx()).ok()) state.SkipWithError("");
+    if (!zk::VerifyEquality(st, proof, Ctx()).ok()) state.SkipWithError("");
   }
 }
 BENCHMARK(BM_Equality_Verify)->Unit(benchmark::kMicrosecond);

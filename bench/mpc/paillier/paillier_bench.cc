@@ -83,7 +83,7 @@ void BM_PiMod_Prove(benchmark::State& state) {
   const PaillierPrivateKey& key = FixturePaillierKey(0);
   for (auto _ : state) {
     benchmark::DoNotOptimize(
-        ProvePiMod({key.n()}, {key.p(), key.q()}, Ctx(), rng));
+        zk::ProvePiMod({key.n()}, {key.p(), key.q()}, Ctx(), rng));
   }
 }
 BENCHMARK(BM_PiMod_Prove)->Unit(benchmark::kMillisecond);
@@ -91,9 +91,10 @@ BENCHMARK(BM_PiMod_Prove)->Unit(benchmark::kMillisecond);
 void BM_PiMod_Verify(benchmark::State& state) {
   DeterministicRandom rng(8);
   const PaillierPrivateKey& key = FixturePaillierKey(0);
-  PiModProof proof = *ProvePiMod({key.n()}, {key.p(), key.q()}, Ctx(), rng);
+  zk::PiModProof proof =
+      *zk::ProvePiMod({key.n()}, {key.p(), key.q()}, Ctx(), rng);
   for (auto _ : state) {
-    absl::Status s = VerifyPiMod({key.n()}, proof, Ctx());
+    absl::Status s = zk::VerifyPiMod({key.n()}, proof, Ctx());
     if (!s.ok()) state.SkipWithError("verification failed");
   }
 }
@@ -105,7 +106,7 @@ void BM_PiFac_Prove(benchmark::State& state) {
   const RingPedersenParams& params = FixtureRingPedersen(1).params();
   for (auto _ : state) {
     benchmark::DoNotOptimize(
-        ProvePiFac(key.n(), params, {key.p(), key.q()}, Ctx(), rng));
+        zk::ProvePiFac({key.n(), params}, {key.p(), key.q()}, Ctx(), rng));
   }
 }
 BENCHMARK(BM_PiFac_Prove)->Unit(benchmark::kMillisecond);
@@ -114,10 +115,10 @@ void BM_PiFac_Verify(benchmark::State& state) {
   DeterministicRandom rng(10);
   const PaillierPrivateKey& key = FixturePaillierKey(0);
   const RingPedersenParams& params = FixtureRingPedersen(1).params();
-  PiFacProof proof =
-      *ProvePiFac(key.n(), params, {key.p(), key.q()}, Ctx(), rng);
+  zk::PiFacProof proof =
+      *zk::ProvePiFac({key.n(), params}, {key.p(), key.q()}, Ctx(), rng);
   for (auto _ : state) {
-    absl::Status s = VerifyPiFac(key.n(), params, proof, Ctx());
+    absl::Status s = zk::VerifyPiFac({key.n(), params}, proof, Ctx());
     if (!s.ok()) state.SkipWithError("verification failed");
   }
 }
@@ -127,7 +128,8 @@ void BM_PiPrm_Prove(benchmark::State& state) {
   DeterministicRandom rng(11);
   const RingPedersenSecret& secret = FixtureRingPedersen(0);
   for (auto _ : state) {
-    benchmark::DoNotOptimize(ProvePiPrm(secret, Ctx(), rng));
+    benchmark::DoNotOptimize(
+        zk::ProvePiPrm({secret.params()}, {secret}, Ctx(), rng));
   }
 }
 BENCHMARK(BM_PiPrm_Prove)->Unit(benchmark::kMillisecond);
@@ -135,9 +137,10 @@ BENCHMARK(BM_PiPrm_Prove)->Unit(benchmark::kMillisecond);
 void BM_PiPrm_Verify(benchmark::State& state) {
   DeterministicRandom rng(12);
   const RingPedersenSecret& secret = FixtureRingPedersen(0);
-  PiPrmProof proof = ProvePiPrm(secret, Ctx(), rng);
+  zk::PiPrmProof proof =
+      *zk::ProvePiPrm({secret.params()}, {secret}, Ctx(), rng);
   for (auto _ : state) {
-    absl::Status s = VerifyPiPrm(secret.params(), proof, Ctx());
+    absl::Status s = zk::VerifyPiPrm({secret.params()}, proof, Ctx());
     if (!s.ok()) state.SkipWithError("verification failed");
   }
 }

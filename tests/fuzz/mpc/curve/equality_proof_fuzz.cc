@@ -1,22 +1,24 @@
-// EqualityProof::FromProto on arbitrary wire bytes: decoding never crashes, and
+// EqualityProofFromProto on arbitrary wire bytes: decoding never crashes, and
 // whatever it accepts re-serializes to a message that decodes to the same
 // canonical bytes.
 #include "mpc/zk/equality.h"
 #include "tests/fuzz/mpc/curve/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using nitro_tss::mpc::EqualityProof;
+  using nitro_tss::mpc::zk::EqualityProof;
+  using nitro_tss::mpc::zk::EqualityProofFromProto;
+  using nitro_tss::mpc::zk::EqualityProofToProto;
   if (size > kMaxFuzzWireBytes) return 0;
   nitro_tss::mpc::v1::EqualityProof proto;
   if (!proto.ParseFromArray(data, static_cast<int>(size))) return 0;
-  absl::StatusOr<EqualityProof> proof = EqualityProof::FromProto(proto);
+  absl::StatusOr<EqualityProof> proof = EqualityProofFromProto(proto);
   if (!proof.ok()) return 0;
-  std::string wire = proof->ToProto().SerializeAsString();
+  std::string wire = EqualityProofToProto(*proof).SerializeAsString();
   nitro_tss::mpc::v1::EqualityProof again;
   FUZZ_CHECK(again.ParseFromString(wire));
-  absl::StatusOr<EqualityProof> proof2 = EqualityProof::FromProto(again);
+  absl::StatusOr<EqualityProof> proof2 = EqualityProofFromProto(again);
   FUZZ_CHECK(proof2.ok());
-  FUZZ_CHECK(proof2->ToProto().SerializeAsString() == wire);
+  FUZZ_CHECK(EqualityProofToProto(*proof2).SerializeAsString() == wire);
   // Canonical: the accepted message has no other representation of its
   // fields than the one we emit.
   FUZZ_CHECK(proto.SerializeAsString() == wire);

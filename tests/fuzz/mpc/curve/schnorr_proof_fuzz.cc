@@ -1,22 +1,24 @@
-// SchnorrProof::FromProto on arbitrary wire bytes: decoding never crashes, and
+// SchnorrProofFromProto on arbitrary wire bytes: decoding never crashes, and
 // whatever it accepts re-serializes to a message that decodes to the same
 // canonical bytes.
 #include "mpc/zk/schnorr.h"
 #include "tests/fuzz/mpc/curve/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using nitro_tss::mpc::SchnorrProof;
+  using nitro_tss::mpc::zk::SchnorrProof;
+  using nitro_tss::mpc::zk::SchnorrProofFromProto;
+  using nitro_tss::mpc::zk::SchnorrProofToProto;
   if (size > kMaxFuzzWireBytes) return 0;
   nitro_tss::mpc::v1::SchnorrProof proto;
   if (!proto.ParseFromArray(data, static_cast<int>(size))) return 0;
-  absl::StatusOr<SchnorrProof> proof = SchnorrProof::FromProto(proto);
+  absl::StatusOr<SchnorrProof> proof = SchnorrProofFromProto(proto);
   if (!proof.ok()) return 0;
-  std::string wire = proof->ToProto().SerializeAsString();
+  std::string wire = SchnorrProofToProto(*proof).SerializeAsString();
   nitro_tss::mpc::v1::SchnorrProof again;
   FUZZ_CHECK(again.ParseFromString(wire));
-  absl::StatusOr<SchnorrProof> proof2 = SchnorrProof::FromProto(again);
+  absl::StatusOr<SchnorrProof> proof2 = SchnorrProofFromProto(again);
   FUZZ_CHECK(proof2.ok());
-  FUZZ_CHECK(proof2->ToProto().SerializeAsString() == wire);
+  FUZZ_CHECK(SchnorrProofToProto(*proof2).SerializeAsString() == wire);
   // Canonical: the accepted message has no other representation of its
   // fields than the one we emit.
   FUZZ_CHECK(proto.SerializeAsString() == wire);

@@ -7,10 +7,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzRoundTrip<nitro_tss::mpc::v1::PiFacProof>(
       data, size,
       [](const nitro_tss::mpc::v1::PiFacProof& p) {
-        return nitro_tss::mpc::PiFacProofFromProto(p);
+        return nitro_tss::mpc::zk::PiFacProofFromProto(p);
       },
-      [](const nitro_tss::mpc::PiFacProof& proof) {
-        return nitro_tss::mpc::PiFacProofToProto(proof);
+      [](const nitro_tss::mpc::zk::PiFacProof& proof) {
+        return nitro_tss::mpc::zk::PiFacProofToProto(proof);
       });
   return 0;
 }

@@ -7,10 +7,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzRoundTrip<nitro_tss::mpc::v1::PiModProof>(
       data, size,
       [](const nitro_tss::mpc::v1::PiModProof& p) {
-        return nitro_tss::mpc::PiModProofFromProto(p);
+        return nitro_tss::mpc::zk::PiModProofFromProto(p);
       },
-      [](const nitro_tss::mpc::PiModProof& proof) {
-        return nitro_tss::mpc::PiModProofToProto(proof);
+      [](const nitro_tss::mpc::zk::PiModProof& proof) {
+        return nitro_tss::mpc::zk::PiModProofToProto(proof);
       });
   return 0;
 }

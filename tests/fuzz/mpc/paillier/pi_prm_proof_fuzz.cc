@@ -7,10 +7,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzRoundTrip<nitro_tss::mpc::v1::PiPrmProof>(
       data, size,
       [](const nitro_tss::mpc::v1::PiPrmProof& p) {
-        return nitro_tss::mpc::PiPrmProofFromProto(p);
+        return nitro_tss::mpc::zk::PiPrmProofFromProto(p);
       },
-      [](const nitro_tss::mpc::PiPrmProof& proof) {
-        return nitro_tss::mpc::PiPrmProofToProto(proof);
+      [](const nitro_tss::mpc::zk::PiPrmProof& proof) {
+        return nitro_tss::mpc::zk::PiPrmProofToProto(proof);
       });
   return 0;
 }
