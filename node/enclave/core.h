@@ -8,8 +8,10 @@
 //     derives its own session from its link (SecureSession::Derive), so its
 //     protocol session id is fresh per link and bound to the link's nonce;
 //   * keys: key shares unsealed or generated, each with the party identity
-//     key bound to its party id at DKG, in locked memory
-//     (PartyIdentityKey, sodium_malloc'd SecureBytes for records);
+//     key bound to its party id at DKG, in locked memory: the share's
+//     secrets in the locked arena (locked_share.h, mpc/math/locked_memory.h;
+//     the process initializes it at start), the identity key in its own
+//     sodium_malloc'd block (PartyIdentityKey);
 //   * presignatures: single-use, never persisted, bound to key, signer set
 //     and derivation; taken out of the table before their share is made, so
 //     two requests can never both use one.

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/proto_config.h"
 #include "common/status_macros.h"
+#include "mpc/math/locked_memory.h"
 #include "node/attestation/dev_ca.h"
 #include "node/attestation/measurement.h"
 #include "node/attestation/nsm_device.h"
@@ -15,6 +16,7 @@
 #include "node/attestation/verifier.h"
 #include "node/attestation/x509_util.h"
 #include "node/channel/attested.h"
+#include "node/enclave/locked_share.h"
 #include "node/vsock/socket.h"
 
 namespace nitro_tss::enclave {
@@ -137,11 +139,29 @@ absl::Status ValidateEnclaveConfig(const EnclaveConfig& config) {
   if (limits.round_deadline_ms() != 0 && limits.round_deadline_ms() < 100) {
     return FieldError("limits.round_deadline_ms", "at least 100");
   }
+  if (limits.locked_memory_bytes() != 0 &&
+      (limits.locked_memory_bytes() < (1ull << 20) ||
+       limits.locked_memory_bytes() > (16ull << 30))) {
+    return FieldError("limits.locked_memory_bytes",
+                      "must be 1048576 .. 17179869184 (or 0 for 4 MiB)");
+  }
   if (config.keygen_material().pool_size() > 16) {
     return FieldError("keygen_material.pool_size", "at most 16");
   }
   if (config.keygen_material().threads() > 64) {
     return FieldError("keygen_material.threads", "at most 64");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status InitializeLockedMemory(const EnclaveConfig& config) {
+  const uint64_t bytes = config.limits().locked_memory_bytes() != 0
+                             ? config.limits().locked_memory_bytes()
+                             : kDefaultLockedMemoryBytes;
+  absl::Status s = mpc::LockedMemory::Initialize(static_cast<size_t>(bytes));
+  if (!s.ok()) {
+    return absl::Status(s.code(), absl::StrCat("limits.locked_memory_bytes (",
+                                               bytes, "): ", s.message()));
   }
   return absl::OkStatus();
 }

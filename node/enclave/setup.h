@@ -35,6 +35,13 @@ struct EnclaveRuntime {
   std::unique_ptr<EnclaveCore> core;  // last: uses the others
 };
 
+// Reserves and locks the arena that holds key shares
+// (limits.locked_memory_bytes, default kDefaultLockedMemoryBytes) for the
+// whole process. RESOURCE_EXHAUSTED naming RLIMIT_MEMLOCK and the field when
+// it cannot be locked: tss-enclave refuses to start rather than keep shares
+// in memory that could be swapped out (see node/README.md).
+absl::Status InitializeLockedMemory(const EnclaveConfig& config);
+
 // Builds everything (reads the files the config names, asks the host for
 // credentials). The config must have passed ValidateEnclaveConfig.
 absl::StatusOr<std::unique_ptr<EnclaveRuntime>> BuildEnclave(

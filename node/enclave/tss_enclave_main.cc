@@ -46,6 +46,11 @@ int Run(int argc, char** argv) {
     log.Error("startup_failed", {{"error", Value::String(s.ToString())}});
     return cli::kExitFailure;
   }
+  // Before anything holds a secret: shares are kept only in locked memory.
+  if (auto s = enclave::InitializeLockedMemory(config); !s.ok()) {
+    log.Error("startup_failed", {{"error", Value::String(s.ToString())}});
+    return cli::kExitFailure;
+  }
   auto rt = enclave::BuildEnclave(config, cli::Version());
   if (!rt.ok()) {
     log.Error("startup_failed",

@@ -41,6 +41,14 @@ void ExpectAllDone(const std::map<int, SessionOutcome>& outcomes,
   }
 }
 
+// VmLck of process `pid` in kB (-1 if unreadable).
+int64_t VmLckKb(pid_t pid) {
+  const std::string status = ReadFile(absl::StrCat("/proc/", pid, "/status"));
+  const size_t at = status.find("VmLck:");
+  if (at == std::string::npos) return -1;
+  return std::atoll(status.c_str() + at + 6);
+}
+
 ev1::StartSession Start(const std::string& link, const std::string& session) {
   ev1::StartSession s;
   s.set_link_id(link);
@@ -206,6 +214,11 @@ TEST_F(ClusterTest, DkgSealsRestartsUnsealsAndSignsVerifiedByOpenssl) {
   absl::Status verified =
       VerifyWithOpenssl(cluster_->dir(), public_key, sig.r(), sig.s(), message);
   EXPECT_TRUE(verified.ok()) << verified;
+  // The signers hold their unsealed shares in their locked arenas (4 MiB by
+  // default, node/enclave/locked_share.h): the kernel counts them locked.
+  for (int i : {0, 2}) {
+    EXPECT_GE(VmLckKb(cluster_->enclave_pid(i)), 4096) << "node " << i + 1;
+  }
 }
 
 TEST_F(ClusterTest, APresignatureIsNeverUsedTwice) {
