@@ -3,9 +3,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/proto_config.h"
 #include "common/status_macros.h"
 #include "mpc/math/locked_memory.h"
@@ -61,6 +63,79 @@ std::vector<attestation::AttestationPolicy> Policies(
     out.push_back(std::move(p));
   }
   return out;
+}
+
+bool ValidRegion(const std::string& region) {
+  if (region.empty() || region.size() > 32) return false;
+  for (char c : region) {
+    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// R10 (docs/AUDIT.md): the enclave's KMS destination is pinned. Outside
+// local mode the endpoint is AWS KMS of the configured region over https
+// (TLS ends in the enclave and checks that host name, node/kms), verified
+// with the image's system CA bundle, reached only through the host's
+// proxy. Local mode (simulated NSM) may use http to tss-kms-local, a CA
+// bundle of its own and a direct connection.
+absl::Status ValidateKms(const config::v1::Kms& kms, bool local_mode) {
+  if (kms.region().empty()) return FieldError("kms.region", "required");
+  if (!ValidRegion(kms.region())) {
+    return FieldError("kms.region", "must be 1..32 of [a-z0-9-]");
+  }
+  if (kms.key_id().empty()) return FieldError("kms.key_id", "required");
+  if (!kms.endpoint().empty() &&
+      !absl::StartsWith(kms.endpoint(), "https://") &&
+      !absl::StartsWith(kms.endpoint(), "http://")) {
+    return FieldError("kms.endpoint", "must start with https:// or http://");
+  }
+  if (!kms.proxy().empty()) {
+    if (auto a = vsock::SocketAddress::Parse(kms.proxy()); !a.ok()) {
+      return FieldError("kms.proxy", a.status().message());
+    }
+  }
+  if (local_mode) return absl::OkStatus();
+  const std::string why = " outside local mode (nsm.simulated)";
+  if (absl::StartsWith(kms.endpoint(), "http://")) {
+    return FieldError("kms.endpoint",
+                      absl::StrCat("plain http:// is refused", why,
+                                   ": KMS is reached over https only"));
+  }
+  if (!kms.endpoint().empty()) {
+    absl::string_view host = kms.endpoint();
+    absl::ConsumePrefix(&host, "https://");
+    absl::ConsumeSuffix(&host, "/");
+    absl::ConsumeSuffix(&host, ":443");
+    bool aws = false;
+    for (const char* service : {"kms.", "kms-fips."}) {
+      for (const char* domain : {".amazonaws.com", ".amazonaws.com.cn"}) {
+        aws = aws || host == absl::StrCat(service, kms.region(), domain);
+      }
+    }
+    if (!aws) {
+      return FieldError(
+          "kms.endpoint",
+          absl::StrCat("must be https://kms.", kms.region(),
+                       ".amazonaws.com (or kms-fips., or .amazonaws.com.cn)",
+                       why, ": the only destination the enclave talks to"));
+    }
+  }
+  if (!kms.ca_file().empty()) {
+    return FieldError("kms.ca_file",
+                      absl::StrCat("must be empty", why,
+                                   ": KMS's certificate is checked against "
+                                   "the image's system CA bundle"));
+  }
+  if (kms.proxy().empty()) {
+    return FieldError("kms.proxy",
+                      absl::StrCat("required", why,
+                                   ": an enclave reaches KMS only through its "
+                                   "host's outbound proxy (vsock://3:PORT)"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -119,19 +194,7 @@ absl::Status ValidateEnclaveConfig(const EnclaveConfig& config) {
                         s.message());
     }
   }
-  const auto& kms = config.kms();
-  if (kms.region().empty()) return FieldError("kms.region", "required");
-  if (kms.key_id().empty()) return FieldError("kms.key_id", "required");
-  if (!kms.endpoint().empty() &&
-      !absl::StartsWith(kms.endpoint(), "https://") &&
-      !absl::StartsWith(kms.endpoint(), "http://")) {
-    return FieldError("kms.endpoint", "must start with https:// or http://");
-  }
-  if (!kms.proxy().empty()) {
-    if (auto a = vsock::SocketAddress::Parse(kms.proxy()); !a.ok()) {
-      return FieldError("kms.proxy", a.status().message());
-    }
-  }
+  RETURN_IF_ERROR(ValidateKms(config.kms(), config.nsm().has_simulated()));
   const auto& limits = config.limits();
   if (limits.max_sessions() > 4096) {
     return FieldError("limits.max_sessions", "at most 4096");
