@@ -273,7 +273,8 @@ absl::StatusOr<std::unique_ptr<EnclaveRuntime>> BuildEnclave(
   ASSIGN_OR_RETURN(vsock::SocketAddress host_address,
                    vsock::SocketAddress::Parse(config.host_service()));
   rt->host = std::make_unique<GrpcHostClient>(host_address);
-  ASSIGN_OR_RETURN(aws::AwsCredentials credentials, rt->host->GetCredentials());
+  ASSIGN_OR_RETURN(aws::ExpiringCredentials credentials,
+                   rt->host->GetCredentials());
 
   kms::KmsClientConfig kms_config;
   kms_config.region = config.kms().region();
@@ -287,8 +288,18 @@ absl::StatusOr<std::unique_ptr<EnclaveRuntime>> BuildEnclave(
       return fd.ok() ? fd->Release() : -1;
     };
   }
-  ASSIGN_OR_RETURN(rt->kms,
-                   kms::KmsClient::Create(kms_config, std::move(credentials)));
+  ASSIGN_OR_RETURN(
+      rt->kms_client,
+      kms::KmsClient::Create(kms_config, std::move(credentials.credentials)));
+  CredentialRefresh refresh;
+  GrpcHostClient* host = rt->host.get();
+  kms::KmsClient* client = rt->kms_client.get();
+  refresh.fetch = [host] { return host->GetCredentials(); };
+  refresh.install = [client](aws::AwsCredentials c) {
+    client->SetCredentials(std::move(c));
+  };
+  rt->kms = std::make_unique<RefreshingKms>(client, std::move(refresh),
+                                            credentials.expiration);
 
   MaterialPoolOptions pool;
   pool.size = config.keygen_material().pool_size() == 0

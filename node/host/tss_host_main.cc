@@ -13,6 +13,7 @@
 
 #include <iostream>
 
+#include "absl/time/time.h"
 #include "common/cli.h"
 #include "common/process.h"
 #include "common/proto_config.h"
@@ -66,6 +67,17 @@ int Run(int argc, char** argv) {
     log.Error("startup_failed",
               {{"error", Value::String(parts.status().ToString())}});
     return cli::kExitFailure;
+  }
+  // Once at start, for the operator: which source, and whether it answers
+  // now (IMDS may come up later: not fatal; every request asks again).
+  if (auto c = parts->credentials->GetExpiring(); c.ok()) {
+    log.Info("credentials",
+             {{"source", Value::String(parts->credentials->Name())},
+              {"expires", Value::String(absl::FormatTime(c->expiration))}});
+  } else {
+    log.Warn("credentials",
+             {{"source", Value::String(parts->credentials->Name())},
+              {"status", Value::String(c.status().ToString())}});
   }
   host::HostService service(parts->store.get(), parts->credentials, &log);
   host::HostMetrics metrics;
