@@ -157,6 +157,10 @@ absl::StatusOr<v1::GetInfoResponse> EnclaveCore::GetInfo(
   v1::GetInfoResponse resp;
   resp.set_attestation_document(std::string(doc.begin(), doc.end()));
   resp.set_version(deps_.version);
+  if (deps_.material_ready) {
+    resp.set_keygen_material_ready(
+        static_cast<uint32_t>(deps_.material_ready()));
+  }
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [id, key] : keys_) {
     v1::KeyInfo* k = resp.add_keys();

@@ -78,12 +78,13 @@ struct EnclaveLimits {
 };
 
 struct EnclaveDeps {
-  attestation::Nsm* nsm = nullptr;   // required, outlives the core
-  channel::VerifyFunction verify;    // peers' documents (allowlist)
-  kms::KmsInterface* kms = nullptr;  // required, outlives the core
-  std::string kms_key_id;            // wraps share data keys
-  BlobHost* host = nullptr;          // required, outlives the core
-  MaterialSource material;           // required for DKG
+  attestation::Nsm* nsm = nullptr;         // required, outlives the core
+  channel::VerifyFunction verify;          // peers' documents (allowlist)
+  kms::KmsInterface* kms = nullptr;        // required, outlives the core
+  std::string kms_key_id;                  // wraps share data keys
+  BlobHost* host = nullptr;                // required, outlives the core
+  MaterialSource material;                 // required for DKG
+  std::function<size_t()> material_ready;  // sets ready now (GetInfo)
   EnclaveLimits limits;
   std::string version;
 };

@@ -320,6 +320,7 @@ absl::StatusOr<std::unique_ptr<EnclaveRuntime>> BuildEnclave(
   deps.material = [material](absl::Time deadline) {
     return material->Take(deadline);
   };
+  deps.material_ready = [material] { return material->ready(); };
   const auto& l = config.limits();
   if (l.max_sessions() != 0) deps.limits.max_sessions = l.max_sessions();
   if (l.max_links() != 0) deps.limits.max_links = l.max_links();

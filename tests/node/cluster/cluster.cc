@@ -220,6 +220,28 @@ void Deadline(grpc::ClientContext& ctx, absl::Duration d) {
 
 }  // namespace
 
+absl::Status LocalCluster::WaitForKeygenMaterial(const std::vector<int>& nodes,
+                                                 absl::Duration timeout) {
+  const absl::Time until = absl::Now() + timeout;
+  for (int i : nodes) {
+    while (true) {
+      ev1::GetInfoResponse info;
+      grpc::ClientContext ctx;
+      Deadline(ctx, absl::Seconds(10));
+      grpc::Status s = enclave(i).GetInfo(&ctx, ev1::GetInfoRequest(), &info);
+      if (!s.ok()) return Named(i, s, "GetInfo");
+      if (info.keygen_material_ready() > 0) break;
+      if (absl::Now() >= until) {
+        return absl::DeadlineExceededError(
+            absl::StrCat("node ", i + 1, ": no keygen material after ",
+                         absl::FormatDuration(timeout)));
+      }
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::map<int, ev1::FinishLinkResponse>> LocalCluster::Link(
     const std::vector<int>& nodes, const std::string& link_id,
     const std::string& key_id, const approval::v1::ApprovalPolicy* policy) {

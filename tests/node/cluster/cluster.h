@@ -58,6 +58,13 @@ class LocalCluster {
   void WipeHostDisk(int i);
 
   enclave::v1::Enclave::Stub& enclave(int i);
+  // Waits until each of `nodes` has DKG material ready (GetInfo's
+  // keygen_material_ready), polling; DEADLINE_EXCEEDED naming the first node
+  // still without after `timeout`. The material is made from fresh safe
+  // primes after start; a DKG begun before it is ready may run into its
+  // round deadline on a loaded machine.
+  absl::Status WaitForKeygenMaterial(const std::vector<int>& nodes,
+                                     absl::Duration timeout);
 
   // Relays the three link steps among `nodes` (0-based). `key_id` empty:
   // a DKG link. Returns each node's FinishLink answer, or the first error

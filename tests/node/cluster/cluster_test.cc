@@ -75,6 +75,9 @@ class ClusterTest : public ::testing::Test {
 
   // DKG 2-of-3 over a DKG link; returns the key id (hex) and public key.
   static void Dkg(std::string* key_id, std::string* public_key) {
+    absl::Status material =
+        cluster_->WaitForKeygenMaterial({0, 1, 2}, absl::Minutes(5));
+    ASSERT_TRUE(material.ok()) << material;
     auto linked = cluster_->Link({0, 1, 2}, "dkg-link-1", "");
     ASSERT_TRUE(linked.ok()) << linked.status();
     ev1::StartSession start = Start("dkg-link-1", "dkg-session-0000001");
