@@ -381,6 +381,7 @@ absl::StatusOr<HostParts> BuildHost(const HostConfig& config) {
     sc.s3.bucket = config.blob_store().s3().bucket();
     sc.s3.region = config.blob_store().s3().region();
     sc.s3.endpoint = config.blob_store().s3().endpoint();
+    sc.s3.path_style = config.blob_store().s3().path_style();
     sc.prefix = config.blob_store().s3().prefix();
     ASSIGN_OR_RETURN(parts.store, S3BlobStore::Create(sc, parts.credentials));
   }

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -40,6 +41,16 @@ std::string Sha384Hex(const std::string& text) {
 }
 
 Value Str(const std::string& s) { return Value::String(s); }
+
+constexpr char kS3Bucket[] = "nitro-tss-sealed-shares";
+
+// The bucket's credentials for the harness's own client (moto checks none).
+aws::AwsCredentials S3Credentials() {
+  return aws::AwsCredentials("AKIDPARENT", "parent-secret");
+}
+
+// Each node's hosts share one prefix per node (a replaced host finds it).
+std::string S3Prefix(int i) { return absl::StrCat("node-", i + 1, "/"); }
 
 }  // namespace
 
@@ -106,6 +117,21 @@ absl::Status LocalCluster::Setup() {
   if (!key_id.ok()) return key_id.status();
   kms_key_id_ = *key_id;
 
+  if (!options_.s3_nodes.empty()) {
+    s3_unavailable_ = aws::testing::MissingMoto();
+    if (s3_unavailable_.empty()) {
+      auto moto = aws::testing::MotoServer::Start();
+      if (!moto.ok()) return moto.status();
+      moto_ = *std::move(moto);
+      if (auto s = moto_->CreateBucket(kS3Bucket, /*versioned=*/true,
+                                       S3Credentials());
+          !s.ok()) {
+        return absl::Status(s.code(), absl::StrCat("moto: ", s.message(), "\n",
+                                                   moto_->LogTail()));
+      }
+    }
+  }
+
   nodes_.resize(options_.nodes);
   for (int i = 0; i < options_.nodes; ++i) {
     std::filesystem::create_directories(NodeDir(i));
@@ -124,13 +150,43 @@ LocalCluster::~LocalCluster() {
     if (n.enclave) n.enclave->Stop(absl::Seconds(5));
     if (n.host) n.host->Stop(absl::Seconds(5));
   }
+  moto_.reset();  // after the hosts that used it
+}
+
+bool LocalCluster::OnS3(int i) const {
+  return moto_ != nullptr &&
+         std::find(options_.s3_nodes.begin(), options_.s3_nodes.end(), i) !=
+             options_.s3_nodes.end();
+}
+
+absl::StatusOr<std::string> LocalCluster::S3Blob(
+    int i, const std::string& key_id) const {
+  if (!OnS3(i)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("node ", i + 1, " is not on S3"));
+  }
+  auto client = moto_->Client(kS3Bucket, S3Credentials());
+  if (!client.ok()) return client.status();
+  auto object = (*client)->GetObject(
+      absl::StrCat(S3Prefix(i), key_id, "/party-", i + 1, ".blob"), 1 << 20);
+  if (!object.ok()) return object.status();
+  return object->body;
 }
 
 absl::Status LocalCluster::StartHost(int i) {
   const std::string nd = NodeDir(i);
+  // moto checks no signature here (its SigV4 check needs keys it made,
+  // which tss-kms-local would not know); blob_store_test runs the S3
+  // backend with signature checking on.
+  const std::string blob_store =
+      OnS3(i)
+          ? absl::StrCat("blob_store { s3 { bucket: \"", kS3Bucket,
+                         "\" prefix: \"", S3Prefix(i),
+                         "\" region: \"us-east-1\" endpoint: \"",
+                         moto_->endpoint(), "\" path_style: true } }\n")
+          : absl::StrCat("blob_store { local { dir: \"", nd, "/disk\" } }\n");
   const std::string config = absl::StrCat(
-      "enclave_service_listen: \"unix://", nd, "/host.sock\"\n",
-      "blob_store { local { dir: \"", nd, "/disk\" } }\n",
+      "enclave_service_listen: \"unix://", nd, "/host.sock\"\n", blob_store,
       "credentials { file: \"", nd, "/aws-credentials.json\" }\n",
       // The enclave's only way to KMS: the host's outbound
       // proxy to one allowlisted destination (as vsock-proxy to

@@ -7,6 +7,7 @@
 #include <openssl/sha.h>
 #include <sodium.h>
 
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -64,6 +65,9 @@ class ClusterTest : public ::testing::Test {
     // Short enough that the silent-party test ends soon, long enough for a
     // DKG round on this 2-core machine under load.
     options.round_deadline_ms = 20000;
+    // Node 2's host keeps sealed blobs in S3 (moto), the others on their
+    // local directory.
+    options.s3_nodes = {1};
     auto c = LocalCluster::Start(options);
     ASSERT_TRUE(c.ok()) << c.status();
     cluster_ = c->release();
@@ -222,6 +226,48 @@ TEST_F(ClusterTest, DkgSealsRestartsUnsealsAndSignsVerifiedByOpenssl) {
   for (int i : {0, 2}) {
     EXPECT_GE(VmLckKb(cluster_->enclave_pid(i)), 4096) << "node " << i + 1;
   }
+}
+
+// A node whose parent instance is replaced (its host process and disk are
+// gone; a new host with an empty disk, the same configuration and enclave
+// image) recovers its share from S3 through the processes and signs.
+TEST_F(ClusterTest, AReplacedParentRecoversItsShareFromS3AndSigns) {
+  if (!cluster_->OnS3(1)) GTEST_SKIP() << cluster_->s3_unavailable();
+  ASSERT_NO_FATAL_FAILURE(KeyId());
+  // Node 2's sealed share went to the bucket, nothing to the host's disk.
+  absl::StatusOr<std::string> stored = cluster_->S3Blob(1, key_id_);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_FALSE(stored->empty());
+  const std::string disk = cluster_->dir() + "/node-2/disk";
+  EXPECT_FALSE(std::filesystem::exists(disk));
+
+  // The parent instance is replaced.
+  EXPECT_EQ(cluster_->StopEnclave(1), 0) << cluster_->EnclaveLog(1);
+  EXPECT_EQ(cluster_->StopHost(1), 0) << cluster_->HostLog(1);
+  cluster_->WipeHostDisk(1);
+  ASSERT_TRUE(cluster_->StartHost(1).ok());
+  ASSERT_TRUE(cluster_->StartEnclave(1).ok());
+
+  // Its enclave has no share in memory: linking the key makes it fetch the
+  // sealed record through the new host (from S3) and unseal it through
+  // attested KMS Decrypt; then it signs with node 1.
+  auto linked = KeyLink({0, 1}, "replaced-parent-link");
+  ASSERT_TRUE(linked.ok()) << linked.status() << "\n"
+                           << cluster_->EnclaveLog(1) << "\n"
+                           << cluster_->HostLog(1);
+  const std::string message = "replaced parent: pay 2 BTC to cold storage";
+  ev1::Signature sig;
+  ASSERT_NO_FATAL_FAILURE(
+      PresignAndSign({0, 1}, key_id_, "replaced-parent-link", message, &sig));
+  EXPECT_EQ(sig.public_key(), public_key_);
+  absl::Status verified = VerifyWithOpenssl(cluster_->dir(), public_key_,
+                                            sig.r(), sig.s(), message);
+  EXPECT_TRUE(verified.ok()) << verified;
+  // The new host served the record from the bucket.
+  const std::string log = cluster_->HostLog(1);
+  EXPECT_NE(log.find(R"("event":"get_blob")"), std::string::npos) << log;
+  EXPECT_NE(log.find("s3://"), std::string::npos) << log;
+  EXPECT_FALSE(std::filesystem::exists(disk));
 }
 
 TEST_F(ClusterTest, APresignatureIsNeverUsedTwice) {
