@@ -59,6 +59,14 @@ absl::StatusOr<std::vector<uint8_t>> GrpcHostClient::Get(
   return std::vector<uint8_t>(resp.blob().begin(), resp.blob().end());
 }
 
+absl::Status GrpcHostClient::PutMetrics(
+    const host::v1::PutMetricsRequest& snapshot) {
+  host::v1::PutMetricsResponse resp;
+  return WithStub([&](host::v1::Host::Stub* stub, grpc::ClientContext* ctx) {
+    return stub->PutMetrics(ctx, snapshot, &resp);
+  });
+}
+
 absl::StatusOr<aws::ExpiringCredentials> GrpcHostClient::GetCredentials() {
   host::v1::GetCredentialsRequest req;
   host::v1::GetCredentialsResponse resp;

@@ -27,6 +27,8 @@ class GrpcHostClient final : public BlobHost {
   // AWS credentials for KMS and when they expire (InfiniteFuture when the
   // host does not say). Refused: an expiry that has already passed.
   absl::StatusOr<aws::ExpiringCredentials> GetCredentials();
+  // The enclave's metrics snapshot (node/enclave/metrics.h).
+  absl::Status PutMetrics(const host::v1::PutMetricsRequest& snapshot);
 
  private:
   template <typename Call>

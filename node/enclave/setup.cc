@@ -208,6 +208,12 @@ absl::Status ValidateEnclaveConfig(const EnclaveConfig& config) {
     return FieldError("limits.locked_memory_bytes",
                       "must be 1048576 .. 17179869184 (or 0 for 4 MiB)");
   }
+  if (config.metrics().push_interval_ms() != 0 &&
+      (config.metrics().push_interval_ms() < 100 ||
+       config.metrics().push_interval_ms() > 3600000)) {
+    return FieldError("metrics.push_interval_ms",
+                      "must be 100 .. 3600000 (or 0 for 10000)");
+  }
   if (config.keygen_material().pool_size() > 16) {
     return FieldError("keygen_material.pool_size", "at most 16");
   }
@@ -335,6 +341,11 @@ absl::StatusOr<std::unique_ptr<EnclaveRuntime>> BuildEnclave(
   }
   deps.version = version;
   ASSIGN_OR_RETURN(rt->core, EnclaveCore::Create(std::move(deps)));
+  rt->metrics = std::make_unique<EnclaveMetrics>();
+  if (config.metrics().push_interval_ms() != 0) {
+    rt->metrics_interval =
+        absl::Milliseconds(config.metrics().push_interval_ms());
+  }
   return rt;
 }
 

@@ -15,6 +15,7 @@
 #include "node/enclave/host_client.h"
 #include "node/enclave/kms_credentials.h"
 #include "node/enclave/material_pool.h"
+#include "node/enclave/metrics.h"
 #include "node/kms/kms_client.h"
 #include "node/vsock/address.h"
 
@@ -34,7 +35,9 @@ struct EnclaveRuntime {
   std::unique_ptr<kms::KmsClient> kms_client;
   std::unique_ptr<RefreshingKms> kms;  // kms_client, credentials kept fresh
   std::unique_ptr<MaterialPool> material;
-  std::unique_ptr<EnclaveCore> core;  // last: uses the others
+  std::unique_ptr<EnclaveCore> core;  // uses the others
+  std::unique_ptr<EnclaveMetrics> metrics;
+  absl::Duration metrics_interval = absl::Seconds(10);
 };
 
 // Reserves and locks the arena that holds key shares

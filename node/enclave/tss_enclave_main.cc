@@ -59,7 +59,21 @@ int Run(int argc, char** argv) {
                ? cli::kExitUsage
                : cli::kExitFailure;
   }
-  enclave::EnclaveService service((*rt)->core.get(), &log);
+  enclave::EnclaveService service((*rt)->core.get(), &log,
+                                  (*rt)->metrics.get());
+  // The enclave's metrics go out through its host; a change of outcome is
+  // logged (a host that is down shows once, not every interval).
+  enclave::GrpcHostClient* host = (*rt)->host.get();
+  enclave::MetricsPusher pusher(
+      (*rt)->metrics.get(),
+      [host](const nitro_tss::host::v1::PutMetricsRequest& m) {
+        return host->PutMetrics(m);
+      },
+      (*rt)->metrics_interval,
+      [&log](const absl::Status& s) {
+        log.Log(s.ok() ? "info" : "warn", "metrics_push",
+                {{"status", Value::String(s.ToString())}});
+      });
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.RegisterService(&service);

@@ -77,4 +77,18 @@ grpc::Status HostService::GetCredentials(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status HostService::PutMetrics(grpc::ServerContext*,
+                                     const v1::PutMetricsRequest* req,
+                                     v1::PutMetricsResponse*) {
+  if (metrics_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        "metrics: this host exposes no metrics");
+  }
+  absl::Status s = metrics_->SetEnclaveMetrics(*req);
+  if (!s.ok()) {
+    log_->Warn("put_metrics", {{"status", Value::String(s.ToString())}});
+  }
+  return vsock::ToGrpcStatus(s);
+}
+
 }  // namespace nitro_tss::host

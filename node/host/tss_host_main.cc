@@ -79,8 +79,9 @@ int Run(int argc, char** argv) {
              {{"source", Value::String(parts->credentials->Name())},
               {"status", Value::String(c.status().ToString())}});
   }
-  host::HostService service(parts->store.get(), parts->credentials, &log);
   host::HostMetrics metrics;
+  host::HostService service(parts->store.get(), parts->credentials, &log,
+                            &metrics);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.RegisterService(&service);

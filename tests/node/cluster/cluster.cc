@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/json.h"
@@ -193,7 +194,9 @@ absl::Status LocalCluster::StartHost(int i) {
       // kms.<region> on AWS).
       "outbound_proxies { name: \"kms\" listen: \"unix://", nd,
       "/kms-proxy.sock\" destination: \"127.0.0.1:", kms_->port(), "\" }\n",
-      "outbound_allowlist: \"127.0.0.1:", kms_->port(), "\"\n");
+      "outbound_allowlist: \"127.0.0.1:", kms_->port(), "\"\n",
+      // The host's metrics, and its enclave's (pushed through the host).
+      "metrics_listen: \"127.0.0.1:0\"\n");
   WriteFile(nd + "/host.conf", config);
   auto p = ChildProcess::Start(
       {BinaryDir() + "/node/host/tss-host", "--config", nd + "/host.conf",
@@ -229,7 +232,8 @@ absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex) {
       "/kms-proxy.sock\" }\n",
       "limits { round_deadline_ms: ", options_.round_deadline_ms, " }\n",
       "keygen_material { share_ring_pedersen_modulus: ",
-      options_.share_ring_pedersen_modulus ? "true" : "false", " }\n");
+      options_.share_ring_pedersen_modulus ? "true" : "false", " }\n",
+      "metrics { push_interval_ms: 200 }\n");
   WriteFile(nd + "/enclave.conf", config);
   nodes_[i].stub.reset();
   if (nodes_[i].enclave) nodes_[i].enclave->Stop();
@@ -260,6 +264,16 @@ ev1::Enclave::Stub& LocalCluster::enclave(int i) { return *nodes_[i].stub; }
 std::string LocalCluster::EnclaveLog(int i) const {
   return nodes_[i].enclave ? nodes_[i].enclave->Log() : "";
 }
+int LocalCluster::HostMetricsPort(int i) const {
+  if (!nodes_[i].host) return -1;
+  const json::Value* v = nodes_[i].host->ready().Find("metrics");
+  if (v == nullptr || !v->is_string()) return -1;
+  const std::string& a = v->AsString();
+  int port = -1;
+  if (!absl::SimpleAtoi(a.substr(a.rfind(':') + 1), &port)) return -1;
+  return port;
+}
+
 std::string LocalCluster::HostLog(int i) const {
   return nodes_[i].host ? nodes_[i].host->Log() : "";
 }

@@ -112,6 +112,9 @@ class LocalCluster {
     return nodes_[i].enclave ? nodes_[i].enclave->pid() : -1;
   }
   std::string HostLog(int i) const;
+  // The port of node i's host /metrics (its own and its enclave's), -1 if
+  // the host is not running.
+  int HostMetricsPort(int i) const;
 
  private:
   explicit LocalCluster(ClusterOptions options) : options_(options) {}

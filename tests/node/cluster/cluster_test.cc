@@ -15,6 +15,8 @@
 #include "absl/strings/str_cat.h"
 #include "node/attestation/simulated_nsm.h"
 #include "tests/node/cluster/approvers.h"
+#include "tests/node/host/promtool.h"
+#include "tests/node/host/tls_test_util.h"
 
 namespace nitro_tss::testing {
 namespace {
@@ -184,6 +186,7 @@ class ClusterTest : public ::testing::Test {
   }
 
   static LocalCluster* cluster_;
+  static bool killed_signer_ran_;
   static std::string key_id_;
   static std::string public_key_;
 };
@@ -192,6 +195,7 @@ std::string ClusterTest::key_id_;
 std::string ClusterTest::public_key_;
 
 LocalCluster* ClusterTest::cluster_ = nullptr;
+bool ClusterTest::killed_signer_ran_ = false;
 
 TEST_F(ClusterTest, DkgSealsRestartsUnsealsAndSignsVerifiedByOpenssl) {
   ASSERT_NO_FATAL_FAILURE(KeyId());
@@ -358,6 +362,7 @@ TEST_F(ClusterTest, AKilledSignerIsNamedSilentAndItsSessionIsGoneAfterRestart) {
     return false;
   });
   ASSERT_TRUE(killed);
+  killed_signer_ran_ = true;
   const SessionOutcome& survivor = outcomes[0];
   ASSERT_FALSE(survivor.done);
   ASSERT_TRUE(survivor.stream_error.empty()) << survivor.stream_error;
@@ -470,6 +475,91 @@ TEST_F(ClusterTest, PolicyMismatchAtDkgStartAbortsTheDkg) {
     EXPECT_NE(o.abort.cause().find("configur"), std::string::npos)
         << Culprits(o.abort);
   }
+}
+
+// The value of `name{...}` whose labels include all of `labels`; -1 if
+// none.
+double Sample(const std::string& text, const std::string& name,
+              const std::vector<std::string>& labels) {
+  size_t at = 0;
+  while ((at = text.find(name, at)) != std::string::npos) {
+    const size_t eol = text.find('\n', at);
+    const std::string line = text.substr(at, eol - at);
+    at = eol;
+    if (line.size() <= name.size() ||
+        (line[name.size()] != '{' && line[name.size()] != ' ')) {
+      continue;
+    }
+    bool all = true;
+    for (const std::string& l : labels) {
+      all = all && line.find(l) != std::string::npos;
+    }
+    if (all) return std::atof(line.c_str() + line.rfind(' ') + 1);
+  }
+  return -1;
+}
+
+// The enclave has no network: its metrics reach Prometheus through its
+// host's /metrics, pushed over the host service.
+TEST_F(ClusterTest, EnclaveMetricsReachTheHostAndPassPromtool) {
+  ASSERT_NO_FATAL_FAILURE(KeyId());
+  auto linked = KeyLink({0, 2}, "metrics-link");
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  const std::string presig =
+      PresignOn({0, 2}, "metrics-link", "metrics-presign-01");
+  ExpectAllDone(cluster_->Run({0, 2}, SignStart("metrics-link",
+                                                "metrics-sign-000001", presig)),
+                *cluster_);
+  // A sign without approvals: refused at the start.
+  const std::string presig2 =
+      PresignOn({0, 2}, "metrics-link", "metrics-presign-02");
+  ev1::StartSession refused =
+      SignStart("metrics-link", "metrics-sign-000002", presig2);
+  refused.mutable_sign()->clear_approvals();
+  for (const auto& [node, o] : cluster_->Run({0, 2}, refused)) {
+    EXPECT_FALSE(o.done);
+  }
+  // Node 1's host shows its enclave's counters once the next push arrived
+  // (every 200 ms here).
+  const int port = cluster_->HostMetricsPort(0);
+  ASSERT_GT(port, 0);
+  std::string m;
+  auto sessions = [&](const char* kind, const char* outcome) {
+    return Sample(m, "nitro_enclave_sessions_total",
+                  {absl::StrCat("kind=\"", kind, "\""),
+                   absl::StrCat("outcome=\"", outcome, "\"")});
+  };
+  const absl::Time until = absl::Now() + absl::Seconds(30);
+  while (true) {
+    absl::StatusOr<std::string> body = HttpGet(port, "/metrics");
+    ASSERT_TRUE(body.ok()) << body.status();
+    m = *body;
+    if (sessions("sign", "refused") >= 1 || absl::Now() > until) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_GE(sessions("presign", "done"), 2) << m;
+  EXPECT_GE(sessions("sign", "done"), 1) << m;
+  EXPECT_GE(sessions("sign", "refused"), 1) << m;
+  // Presign runs several rounds, each observed.
+  EXPECT_GE(Sample(m, "nitro_enclave_round_duration_seconds_count",
+                   {"kind=\"presign\""}),
+            2 * 3)
+      << m;
+  if (killed_signer_ran_) {
+    // Node 1 saw node 2 go silent mid-presign.
+    EXPECT_GE(Sample(m, "nitro_enclave_culprits_total", {"code=\"silent\""}), 1)
+        << m;
+  }
+  EXPECT_GE(Sample(m, "nitro_host_service_requests_total",
+                   {"method=\"PutMetrics\"", "code=\"OK\""}),
+            1)
+      << m;
+  if (!HavePromtool()) {
+    GTEST_SKIP() << "promtool missing (install the Debian package "
+                    "prometheus): exposition format not checked";
+  }
+  absl::Status lint = PromtoolCheck(cluster_->dir(), m);
+  EXPECT_TRUE(lint.ok()) << lint << "\n" << m;
 }
 
 }  // namespace
