@@ -9,6 +9,10 @@
 // Only the vector's own storage is covered: copies made elsewhere (a
 // std::string, a protobuf field) must be wiped by whoever makes them
 // (SecureWipe).
+//
+// Inside a LockedScope (locked_memory.h) WipingAllocator allocates in the
+// locked arena, so containers of secrets made there (and objects placed with
+// std::allocate_shared<T>(WipingAllocator<T>())) are locked too.
 #ifndef NITRO_TSS_MPC_MATH_SECURE_BYTES_H_
 #define NITRO_TSS_MPC_MATH_SECURE_BYTES_H_
 
@@ -17,6 +21,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "mpc/math/locked_memory.h"
 
 namespace nitro_tss::mpc {
 
@@ -41,21 +47,32 @@ void NotifyFree(const void* p, size_t n);
 }  // namespace secure_bytes_internal
 
 // An allocator that wipes each block (all n elements, not only the ones in
-// use) before returning it to std::allocator. Stateless: all instances are
+// use) before returning it to std::allocator, or to the locked arena for a
+// block allocated inside a LockedScope. Stateless: all instances are
 // interchangeable.
 template <class T>
 struct WipingAllocator {
   using value_type = T;
+  static_assert(alignof(T) <= LockedMemory::kAlignment);
 
   WipingAllocator() = default;
   template <class U>
   WipingAllocator(const WipingAllocator<U>&) noexcept {}  // NOLINT: rebind
 
-  T* allocate(size_t n) { return std::allocator<T>().allocate(n); }
+  T* allocate(size_t n) {
+    if (void* p = locked_memory_internal::AllocateInScope(n * sizeof(T))) {
+      return static_cast<T*>(p);
+    }
+    return std::allocator<T>().allocate(n);
+  }
   void deallocate(T* p, size_t n) noexcept {
     SecureWipe(p, n * sizeof(T));
     secure_bytes_internal::NotifyFree(p, n * sizeof(T));
-    std::allocator<T>().deallocate(p, n);
+    if (LockedMemory::Contains(p)) {
+      LockedMemory::Free(p);
+    } else {
+      std::allocator<T>().deallocate(p, n);
+    }
   }
 
   template <class U>

@@ -5,7 +5,8 @@
 namespace nitro_tss::mpc {
 namespace {
 
-void Wipe(std::vector<mp_limb_t>& v) {
+template <class Vector>
+void Wipe(Vector& v) {
   if (!v.empty()) sodium_memzero(v.data(), v.size() * sizeof(mp_limb_t));
 }
 

@@ -8,7 +8,8 @@
 // selecting T[column] with mpn_sec_tabselect: the sequence of operations and
 // memory accesses does not depend on e (nor on the base or modulus values).
 // The table is secret when the modulus is (p², q²) and is wiped on
-// destruction.
+// destruction (and locked when built inside a LockedScope,
+// mpc/math/locked_memory.h).
 #ifndef NITRO_TSS_MPC_PAILLIER_FIXED_BASE_H_
 #define NITRO_TSS_MPC_PAILLIER_FIXED_BASE_H_
 
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "mpc/math/bigint.h"
+#include "mpc/math/secure_bytes.h"
 
 namespace nitro_tss::mpc {
 
@@ -44,9 +46,11 @@ class FixedBaseExp {
   BigInt modulus_;
   BigInt base_;
   size_t max_exponent_bits_ = 0;
-  size_t block_bits_ = 0;         // a
-  mp_size_t limbs_ = 0;           // n = limbs of the modulus
-  std::vector<mp_limb_t> table_;  // 2^h entries of n limbs
+  size_t block_bits_ = 0;  // a
+  mp_size_t limbs_ = 0;    // n = limbs of the modulus
+  // 2^h entries of n limbs; WipingAllocator: wiped when freed, and in the
+  // locked arena when built inside a LockedScope (a key share being loaded).
+  std::vector<mp_limb_t, WipingAllocator<mp_limb_t>> table_;
 };
 
 }  // namespace nitro_tss::mpc

@@ -46,6 +46,14 @@ absl::Status ValidateCredentials(const AwsCredentials& c) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<ExpiringCredentials> CredentialSource::GetExpiring() {
+  absl::StatusOr<AwsCredentials> c = Get();
+  if (!c.ok()) return c.status();
+  ExpiringCredentials out;
+  out.credentials = *std::move(c);
+  return out;
+}
+
 StaticCredentialSource::StaticCredentialSource(AwsCredentials credentials)
     : credentials_(std::move(credentials)) {}
 

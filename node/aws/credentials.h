@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "node/aws/sigv4.h"
 
 namespace nitro_tss::aws {
@@ -30,12 +31,21 @@ inline constexpr size_t kMaxSessionTokenBytes = 8192;
 // characters without spaces.
 absl::Status ValidateCredentials(const AwsCredentials& credentials);
 
+// Credentials and when they stop working.
+struct ExpiringCredentials {
+  AwsCredentials credentials;
+  absl::Time expiration = absl::InfiniteFuture();  // never, unless known
+};
+
 class CredentialSource {
  public:
   virtual ~CredentialSource() = default;
   // The credentials to sign the next request with. Thread-safe.
   // Unauthenticated when the source has none (with the reason).
   virtual absl::StatusOr<AwsCredentials> Get() = 0;
+  // Get() with their expiration, for a source that knows it (temporary
+  // credentials); the default says they do not expire.
+  virtual absl::StatusOr<ExpiringCredentials> GetExpiring();
   // Human-readable name for error messages ("static", "environment").
   virtual std::string Name() const = 0;
 };

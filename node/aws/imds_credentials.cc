@@ -293,21 +293,27 @@ absl::Status ImdsCredentialSource::RefreshLocked() {
 }
 
 absl::StatusOr<AwsCredentials> ImdsCredentialSource::Get() {
+  ASSIGN_OR_RETURN(ExpiringCredentials c, GetExpiring());
+  return std::move(c.credentials);
+}
+
+absl::StatusOr<ExpiringCredentials> ImdsCredentialSource::GetExpiring() {
   absl::MutexLock lock(&mu_);
   const absl::Time now = config_.clock();
+  const ExpiringCredentials cached{cached_.credentials, cached_.expiration};
   if (have_credentials_ &&
       now < cached_.expiration - config_.refresh_before_expiry) {
-    return cached_.credentials;
+    return cached;
   }
   absl::Status refreshed = RefreshLocked();
   if (!refreshed.ok()) {
     // Still valid (inside the refresh window): keep serving them.
     if (have_credentials_ && config_.clock() < cached_.expiration) {
-      return cached_.credentials;
+      return cached;
     }
     return refreshed;
   }
-  return cached_.credentials;
+  return ExpiringCredentials{cached_.credentials, cached_.expiration};
 }
 
 }  // namespace nitro_tss::aws

@@ -60,6 +60,7 @@ class ImdsCredentialSource : public CredentialSource {
   static absl::StatusOr<std::unique_ptr<ImdsCredentialSource>> Create(
       ImdsConfig config);
   absl::StatusOr<AwsCredentials> Get() override;
+  absl::StatusOr<ExpiringCredentials> GetExpiring() override;
   std::string Name() const override { return "imds"; }
 
  private:

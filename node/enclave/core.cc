@@ -16,6 +16,7 @@
 #include "node/channel/attested.h"
 #include "node/channel/identity.h"
 #include "node/channel/session.h"
+#include "node/enclave/locked_share.h"
 #include "node/kms/sealed_share.h"
 
 namespace nitro_tss::enclave {
@@ -156,6 +157,10 @@ absl::StatusOr<v1::GetInfoResponse> EnclaveCore::GetInfo(
   v1::GetInfoResponse resp;
   resp.set_attestation_document(std::string(doc.begin(), doc.end()));
   resp.set_version(deps_.version);
+  if (deps_.material_ready) {
+    resp.set_keygen_material_ready(
+        static_cast<uint32_t>(deps_.material_ready()));
+  }
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [id, key] : keys_) {
     v1::KeyInfo* k = resp.add_keys();
@@ -376,7 +381,10 @@ absl::StatusOr<v1::KeyInfo> EnclaveCore::AdoptKey(
     std::shared_ptr<const gg20::KeyShare> share,
     std::shared_ptr<const round::PartyIdentityKey> identity) {
   auto key = std::make_shared<LoadedKey>();
-  key->share = std::move(share);
+  // The enclave keeps a copy in locked memory (locked_share.h); the DKG's
+  // own copy is wiped when the session that made it is destroyed.
+  ASSIGN_OR_RETURN(key->share, LockKeyShare(*share));
+  share.reset();
   key->identity = std::move(identity);
   key->epoch = kFirstEpoch;
   const std::string id = Hex(key->share->key_id);
@@ -444,12 +452,13 @@ absl::StatusOr<std::shared_ptr<EnclaveCore::LoadedKey>> EnclaveCore::LoadKey(
   kms::AttestedRecipient recipient{recipient_.get(), std::move(doc)};
   ASSIGN_OR_RETURN(kms::UnsealedShare opened,
                    kms::UnsealShare(*deps_.kms, expected, *blob, recipient));
-  ASSIGN_OR_RETURN(gg20::KeyShare share,
-                   gg20::KeyShare::FromRecordBytes(absl::MakeConstSpan(
+  // Decoded straight into locked memory (locked_share.h).
+  ASSIGN_OR_RETURN(std::shared_ptr<const gg20::KeyShare> share,
+                   LoadLockedKeyShare(absl::MakeConstSpan(
                        opened.share.data(), opened.share.size())));
-  auto pk = share.public_key.EncodeOrZeros();
-  const gg20::PartyPublicInfo* self_info = share.Party(party);
-  if (Hex(share.key_id) != key_id || share.self != party ||
+  auto pk = share->public_key.EncodeOrZeros();
+  const gg20::PartyPublicInfo* self_info = share->Party(party);
+  if (Hex(share->key_id) != key_id || share->self != party ||
       std::vector<uint8_t>(pk.begin(), pk.end()) !=
           header.context.group_public_key ||
       self_info == nullptr ||
@@ -459,7 +468,7 @@ absl::StatusOr<std::shared_ptr<EnclaveCore::LoadedKey>> EnclaveCore::LoadKey(
         ": the host served a sealed record of another key or party"));
   }
   auto key = std::make_shared<LoadedKey>();
-  key->share = std::make_shared<const gg20::KeyShare>(std::move(share));
+  key->share = std::move(share);
   key->identity = std::move(opened.identity);
   key->epoch = opened.context.epoch;
   key->share->BuildPeerTables();

@@ -8,8 +8,10 @@
 //     derives its own session from its link (SecureSession::Derive), so its
 //     protocol session id is fresh per link and bound to the link's nonce;
 //   * keys: key shares unsealed or generated, each with the party identity
-//     key bound to its party id at DKG, in locked memory
-//     (PartyIdentityKey, sodium_malloc'd SecureBytes for records);
+//     key bound to its party id at DKG, in locked memory: the share's
+//     secrets in the locked arena (locked_share.h, mpc/math/locked_memory.h;
+//     the process initializes it at start), the identity key in its own
+//     sodium_malloc'd block (PartyIdentityKey);
 //   * presignatures: single-use, never persisted, bound to key, signer set
 //     and derivation; taken out of the table before their share is made, so
 //     two requests can never both use one.
@@ -76,12 +78,13 @@ struct EnclaveLimits {
 };
 
 struct EnclaveDeps {
-  attestation::Nsm* nsm = nullptr;   // required, outlives the core
-  channel::VerifyFunction verify;    // peers' documents (allowlist)
-  kms::KmsInterface* kms = nullptr;  // required, outlives the core
-  std::string kms_key_id;            // wraps share data keys
-  BlobHost* host = nullptr;          // required, outlives the core
-  MaterialSource material;           // required for DKG
+  attestation::Nsm* nsm = nullptr;         // required, outlives the core
+  channel::VerifyFunction verify;          // peers' documents (allowlist)
+  kms::KmsInterface* kms = nullptr;        // required, outlives the core
+  std::string kms_key_id;                  // wraps share data keys
+  BlobHost* host = nullptr;                // required, outlives the core
+  MaterialSource material;                 // required for DKG
+  std::function<size_t()> material_ready;  // sets ready now (GetInfo)
   EnclaveLimits limits;
   std::string version;
 };

@@ -59,7 +59,15 @@ absl::StatusOr<std::vector<uint8_t>> GrpcHostClient::Get(
   return std::vector<uint8_t>(resp.blob().begin(), resp.blob().end());
 }
 
-absl::StatusOr<aws::AwsCredentials> GrpcHostClient::GetCredentials() {
+absl::Status GrpcHostClient::PutMetrics(
+    const host::v1::PutMetricsRequest& snapshot) {
+  host::v1::PutMetricsResponse resp;
+  return WithStub([&](host::v1::Host::Stub* stub, grpc::ClientContext* ctx) {
+    return stub->PutMetrics(ctx, snapshot, &resp);
+  });
+}
+
+absl::StatusOr<aws::ExpiringCredentials> GrpcHostClient::GetCredentials() {
   host::v1::GetCredentialsRequest req;
   host::v1::GetCredentialsResponse resp;
   absl::Status s =
@@ -71,8 +79,17 @@ absl::StatusOr<aws::AwsCredentials> GrpcHostClient::GetCredentials() {
     return absl::FailedPreconditionError(
         "host: credentials without access key id or secret");
   }
-  return aws::AwsCredentials(resp.access_key_id(), resp.secret_access_key(),
-                             resp.session_token());
+  aws::ExpiringCredentials out;
+  out.credentials = aws::AwsCredentials(
+      resp.access_key_id(), resp.secret_access_key(), resp.session_token());
+  if (resp.expiration_unix_ms() != 0) {
+    out.expiration = absl::FromUnixMillis(resp.expiration_unix_ms());
+    if (out.expiration <= absl::Now()) {
+      return absl::FailedPreconditionError(
+          "host: credentials that have already expired");
+    }
+  }
+  return out;
 }
 
 }  // namespace nitro_tss::enclave

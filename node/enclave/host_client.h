@@ -8,7 +8,7 @@
 #include <mutex>
 
 #include "nitro_tss/host/v1/host.grpc.pb.h"
-#include "node/aws/sigv4.h"
+#include "node/aws/credentials.h"
 #include "node/enclave/core.h"
 #include "node/vsock/address.h"
 
@@ -24,8 +24,11 @@ class GrpcHostClient final : public BlobHost {
                    uint64_t epoch, const std::vector<uint8_t>& blob) override;
   absl::StatusOr<std::vector<uint8_t>> Get(const std::string& key_id_hex,
                                            uint32_t party) override;
-  // Temporary AWS credentials for KMS.
-  absl::StatusOr<aws::AwsCredentials> GetCredentials();
+  // AWS credentials for KMS and when they expire (InfiniteFuture when the
+  // host does not say). Refused: an expiry that has already passed.
+  absl::StatusOr<aws::ExpiringCredentials> GetCredentials();
+  // The enclave's metrics snapshot (node/enclave/metrics.h).
+  absl::Status PutMetrics(const host::v1::PutMetricsRequest& snapshot);
 
  private:
   template <typename Call>

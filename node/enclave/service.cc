@@ -89,9 +89,13 @@ grpc::Status EnclaveService::RunSession(
                         "session: the first input must be `start`");
   }
   const std::string sid = IdText(first.start().session_id());
+  const host::v1::SessionKind kind = EnclaveMetrics::KindOf(first.start());
   absl::StatusOr<std::unique_ptr<SessionRunner>> started =
       core_->StartSession(first.start());
   if (!started.ok()) {
+    if (metrics_ != nullptr) {
+      metrics_->SessionEnded(kind, host::v1::SESSION_OUTCOME_REFUSED);
+    }
     log_->Warn("session_refused",
                {{"session_id", Value::String(sid)},
                 {"status", Value::String(started.status().ToString())}});
@@ -123,10 +127,27 @@ grpc::Status EnclaveService::RunSession(
     inbox.cv.notify_one();
   });
 
+  // Metrics: the outcome (the last result or abort), and the time each
+  // round took (until the round changes, or the session's first outcome).
+  host::v1::SessionOutcome outcome = host::v1::SESSION_OUTCOME_FAILED;
+  bool ended = false;
+  absl::Time round_started = absl::Now();
+  auto round_ended = [&] {
+    const absl::Time now = absl::Now();
+    if (metrics_ != nullptr) metrics_->RoundEnded(kind, now - round_started);
+    round_started = now;
+  };
   bool stream_ok = true;
   auto write = [&](const std::vector<v1::SessionOutput>& outs) {
     for (const v1::SessionOutput& o : outs) {
       if (stream_ok && !stream->Write(o)) stream_ok = false;
+      if (o.has_abort() || o.has_result()) {
+        if (!ended) round_ended();
+        ended = true;
+        outcome = o.has_abort() ? host::v1::SESSION_OUTCOME_ABORTED
+                                : host::v1::SESSION_OUTCOME_DONE;
+        if (o.has_abort() && metrics_ != nullptr) metrics_->Aborted(o.abort());
+      }
       if (o.has_abort()) {
         log_->Warn("session_aborted",
                    {{"session_id", Value::String(sid)},
@@ -204,6 +225,7 @@ grpc::Status EnclaveService::RunSession(
       break;
     }
     write(*step);
+    if (runner->current_round() != round && !ended) round_ended();
     if (runner->current_round() != round || !item.has_value()) {
       round = runner->current_round();
       deadline = absl::Now() + round_deadline;
@@ -217,6 +239,7 @@ grpc::Status EnclaveService::RunSession(
   }
   if (!reader_done) ctx->TryCancel();  // unblocks the reader's Read
   reader.join();
+  if (metrics_ != nullptr) metrics_->SessionEnded(kind, outcome);
   return vsock::ToGrpcStatus(status);
 }
 

@@ -16,6 +16,7 @@
 #include "common/process.h"
 #include "nitro_tss/enclave/v1/enclave.grpc.pb.h"
 #include "node/enclave/core.h"
+#include "node/enclave/metrics.h"
 
 namespace nitro_tss::enclave {
 
@@ -24,8 +25,11 @@ inline constexpr int kMaxGrpcMessageBytes = 8 << 20;
 
 class EnclaveService final : public v1::Enclave::Service {
  public:
-  EnclaveService(EnclaveCore* core, const process::Logger* log)
-      : core_(core), log_(log) {}
+  // `metrics` (optional, outlives the service) counts sessions, rounds and
+  // culprits.
+  EnclaveService(EnclaveCore* core, const process::Logger* log,
+                 EnclaveMetrics* metrics = nullptr)
+      : core_(core), log_(log), metrics_(metrics) {}
 
   grpc::Status GetInfo(grpc::ServerContext*, const v1::GetInfoRequest* req,
                        v1::GetInfoResponse* resp) override;
@@ -52,6 +56,7 @@ class EnclaveService final : public v1::Enclave::Service {
  private:
   EnclaveCore* core_;
   const process::Logger* log_;
+  EnclaveMetrics* metrics_;
   std::atomic<uint64_t> refused_{0};
 };
 

@@ -3,11 +3,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/proto_config.h"
 #include "common/status_macros.h"
+#include "mpc/math/locked_memory.h"
 #include "node/attestation/dev_ca.h"
 #include "node/attestation/measurement.h"
 #include "node/attestation/nsm_device.h"
@@ -15,6 +18,7 @@
 #include "node/attestation/verifier.h"
 #include "node/attestation/x509_util.h"
 #include "node/channel/attested.h"
+#include "node/enclave/locked_share.h"
 #include "node/vsock/socket.h"
 
 namespace nitro_tss::enclave {
@@ -59,6 +63,79 @@ std::vector<attestation::AttestationPolicy> Policies(
     out.push_back(std::move(p));
   }
   return out;
+}
+
+bool ValidRegion(const std::string& region) {
+  if (region.empty() || region.size() > 32) return false;
+  for (char c : region) {
+    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// R10 (docs/AUDIT.md): the enclave's KMS destination is pinned. Outside
+// local mode the endpoint is AWS KMS of the configured region over https
+// (TLS ends in the enclave and checks that host name, node/kms), verified
+// with the image's system CA bundle, reached only through the host's
+// proxy. Local mode (simulated NSM) may use http to tss-kms-local, a CA
+// bundle of its own and a direct connection.
+absl::Status ValidateKms(const config::v1::Kms& kms, bool local_mode) {
+  if (kms.region().empty()) return FieldError("kms.region", "required");
+  if (!ValidRegion(kms.region())) {
+    return FieldError("kms.region", "must be 1..32 of [a-z0-9-]");
+  }
+  if (kms.key_id().empty()) return FieldError("kms.key_id", "required");
+  if (!kms.endpoint().empty() &&
+      !absl::StartsWith(kms.endpoint(), "https://") &&
+      !absl::StartsWith(kms.endpoint(), "http://")) {
+    return FieldError("kms.endpoint", "must start with https:// or http://");
+  }
+  if (!kms.proxy().empty()) {
+    if (auto a = vsock::SocketAddress::Parse(kms.proxy()); !a.ok()) {
+      return FieldError("kms.proxy", a.status().message());
+    }
+  }
+  if (local_mode) return absl::OkStatus();
+  const std::string why = " outside local mode (nsm.simulated)";
+  if (absl::StartsWith(kms.endpoint(), "http://")) {
+    return FieldError("kms.endpoint",
+                      absl::StrCat("plain http:// is refused", why,
+                                   ": KMS is reached over https only"));
+  }
+  if (!kms.endpoint().empty()) {
+    absl::string_view host = kms.endpoint();
+    absl::ConsumePrefix(&host, "https://");
+    absl::ConsumeSuffix(&host, "/");
+    absl::ConsumeSuffix(&host, ":443");
+    bool aws = false;
+    for (const char* service : {"kms.", "kms-fips."}) {
+      for (const char* domain : {".amazonaws.com", ".amazonaws.com.cn"}) {
+        aws = aws || host == absl::StrCat(service, kms.region(), domain);
+      }
+    }
+    if (!aws) {
+      return FieldError(
+          "kms.endpoint",
+          absl::StrCat("must be https://kms.", kms.region(),
+                       ".amazonaws.com (or kms-fips., or .amazonaws.com.cn)",
+                       why, ": the only destination the enclave talks to"));
+    }
+  }
+  if (!kms.ca_file().empty()) {
+    return FieldError("kms.ca_file",
+                      absl::StrCat("must be empty", why,
+                                   ": KMS's certificate is checked against "
+                                   "the image's system CA bundle"));
+  }
+  if (kms.proxy().empty()) {
+    return FieldError("kms.proxy",
+                      absl::StrCat("required", why,
+                                   ": an enclave reaches KMS only through its "
+                                   "host's outbound proxy (vsock://3:PORT)"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -117,19 +194,7 @@ absl::Status ValidateEnclaveConfig(const EnclaveConfig& config) {
                         s.message());
     }
   }
-  const auto& kms = config.kms();
-  if (kms.region().empty()) return FieldError("kms.region", "required");
-  if (kms.key_id().empty()) return FieldError("kms.key_id", "required");
-  if (!kms.endpoint().empty() &&
-      !absl::StartsWith(kms.endpoint(), "https://") &&
-      !absl::StartsWith(kms.endpoint(), "http://")) {
-    return FieldError("kms.endpoint", "must start with https:// or http://");
-  }
-  if (!kms.proxy().empty()) {
-    if (auto a = vsock::SocketAddress::Parse(kms.proxy()); !a.ok()) {
-      return FieldError("kms.proxy", a.status().message());
-    }
-  }
+  RETURN_IF_ERROR(ValidateKms(config.kms(), config.nsm().has_simulated()));
   const auto& limits = config.limits();
   if (limits.max_sessions() > 4096) {
     return FieldError("limits.max_sessions", "at most 4096");
@@ -137,11 +202,35 @@ absl::Status ValidateEnclaveConfig(const EnclaveConfig& config) {
   if (limits.round_deadline_ms() != 0 && limits.round_deadline_ms() < 100) {
     return FieldError("limits.round_deadline_ms", "at least 100");
   }
+  if (limits.locked_memory_bytes() != 0 &&
+      (limits.locked_memory_bytes() < (1ull << 20) ||
+       limits.locked_memory_bytes() > (16ull << 30))) {
+    return FieldError("limits.locked_memory_bytes",
+                      "must be 1048576 .. 17179869184 (or 0 for 4 MiB)");
+  }
+  if (config.metrics().push_interval_ms() != 0 &&
+      (config.metrics().push_interval_ms() < 100 ||
+       config.metrics().push_interval_ms() > 3600000)) {
+    return FieldError("metrics.push_interval_ms",
+                      "must be 100 .. 3600000 (or 0 for 10000)");
+  }
   if (config.keygen_material().pool_size() > 16) {
     return FieldError("keygen_material.pool_size", "at most 16");
   }
   if (config.keygen_material().threads() > 64) {
     return FieldError("keygen_material.threads", "at most 64");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status InitializeLockedMemory(const EnclaveConfig& config) {
+  const uint64_t bytes = config.limits().locked_memory_bytes() != 0
+                             ? config.limits().locked_memory_bytes()
+                             : kDefaultLockedMemoryBytes;
+  absl::Status s = mpc::LockedMemory::Initialize(static_cast<size_t>(bytes));
+  if (!s.ok()) {
+    return absl::Status(s.code(), absl::StrCat("limits.locked_memory_bytes (",
+                                               bytes, "): ", s.message()));
   }
   return absl::OkStatus();
 }
@@ -190,7 +279,8 @@ absl::StatusOr<std::unique_ptr<EnclaveRuntime>> BuildEnclave(
   ASSIGN_OR_RETURN(vsock::SocketAddress host_address,
                    vsock::SocketAddress::Parse(config.host_service()));
   rt->host = std::make_unique<GrpcHostClient>(host_address);
-  ASSIGN_OR_RETURN(aws::AwsCredentials credentials, rt->host->GetCredentials());
+  ASSIGN_OR_RETURN(aws::ExpiringCredentials credentials,
+                   rt->host->GetCredentials());
 
   kms::KmsClientConfig kms_config;
   kms_config.region = config.kms().region();
@@ -204,8 +294,18 @@ absl::StatusOr<std::unique_ptr<EnclaveRuntime>> BuildEnclave(
       return fd.ok() ? fd->Release() : -1;
     };
   }
-  ASSIGN_OR_RETURN(rt->kms,
-                   kms::KmsClient::Create(kms_config, std::move(credentials)));
+  ASSIGN_OR_RETURN(
+      rt->kms_client,
+      kms::KmsClient::Create(kms_config, std::move(credentials.credentials)));
+  CredentialRefresh refresh;
+  GrpcHostClient* host = rt->host.get();
+  kms::KmsClient* client = rt->kms_client.get();
+  refresh.fetch = [host] { return host->GetCredentials(); };
+  refresh.install = [client](aws::AwsCredentials c) {
+    client->SetCredentials(std::move(c));
+  };
+  rt->kms = std::make_unique<RefreshingKms>(client, std::move(refresh),
+                                            credentials.expiration);
 
   MaterialPoolOptions pool;
   pool.size = config.keygen_material().pool_size() == 0
@@ -226,6 +326,7 @@ absl::StatusOr<std::unique_ptr<EnclaveRuntime>> BuildEnclave(
   deps.material = [material](absl::Time deadline) {
     return material->Take(deadline);
   };
+  deps.material_ready = [material] { return material->ready(); };
   const auto& l = config.limits();
   if (l.max_sessions() != 0) deps.limits.max_sessions = l.max_sessions();
   if (l.max_links() != 0) deps.limits.max_links = l.max_links();
@@ -240,6 +341,11 @@ absl::StatusOr<std::unique_ptr<EnclaveRuntime>> BuildEnclave(
   }
   deps.version = version;
   ASSIGN_OR_RETURN(rt->core, EnclaveCore::Create(std::move(deps)));
+  rt->metrics = std::make_unique<EnclaveMetrics>();
+  if (config.metrics().push_interval_ms() != 0) {
+    rt->metrics_interval =
+        absl::Milliseconds(config.metrics().push_interval_ms());
+  }
   return rt;
 }
 

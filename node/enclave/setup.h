@@ -1,7 +1,7 @@
 // From a validated EnclaveConfig to a running EnclaveCore: the NSM (device
 // or simulated), the peer allowlist verifier, the KMS client (credentials
-// from the host, traffic through the host's proxy), the host client and the
-// keygen material pool.
+// from the host, refreshed before they expire; traffic through the host's
+// proxy), the host client and the keygen material pool.
 #ifndef NITRO_TSS_NODE_ENCLAVE_SETUP_H_
 #define NITRO_TSS_NODE_ENCLAVE_SETUP_H_
 
@@ -13,7 +13,9 @@
 #include "node/attestation/nsm.h"
 #include "node/enclave/core.h"
 #include "node/enclave/host_client.h"
+#include "node/enclave/kms_credentials.h"
 #include "node/enclave/material_pool.h"
+#include "node/enclave/metrics.h"
 #include "node/kms/kms_client.h"
 #include "node/vsock/address.h"
 
@@ -30,10 +32,20 @@ struct EnclaveRuntime {
   vsock::SocketAddress listen;
   std::unique_ptr<attestation::Nsm> nsm;
   std::unique_ptr<GrpcHostClient> host;
-  std::unique_ptr<kms::KmsClient> kms;
+  std::unique_ptr<kms::KmsClient> kms_client;
+  std::unique_ptr<RefreshingKms> kms;  // kms_client, credentials kept fresh
   std::unique_ptr<MaterialPool> material;
-  std::unique_ptr<EnclaveCore> core;  // last: uses the others
+  std::unique_ptr<EnclaveCore> core;  // uses the others
+  std::unique_ptr<EnclaveMetrics> metrics;
+  absl::Duration metrics_interval = absl::Seconds(10);
 };
+
+// Reserves and locks the arena that holds key shares
+// (limits.locked_memory_bytes, default kDefaultLockedMemoryBytes) for the
+// whole process. RESOURCE_EXHAUSTED naming RLIMIT_MEMLOCK and the field when
+// it cannot be locked: tss-enclave refuses to start rather than keep shares
+// in memory that could be swapped out (see node/README.md).
+absl::Status InitializeLockedMemory(const EnclaveConfig& config);
 
 // Builds everything (reads the files the config names, asks the host for
 // credentials). The config must have passed ValidateEnclaveConfig.

@@ -46,6 +46,11 @@ int Run(int argc, char** argv) {
     log.Error("startup_failed", {{"error", Value::String(s.ToString())}});
     return cli::kExitFailure;
   }
+  // Before anything holds a secret: shares are kept only in locked memory.
+  if (auto s = enclave::InitializeLockedMemory(config); !s.ok()) {
+    log.Error("startup_failed", {{"error", Value::String(s.ToString())}});
+    return cli::kExitFailure;
+  }
   auto rt = enclave::BuildEnclave(config, cli::Version());
   if (!rt.ok()) {
     log.Error("startup_failed",
@@ -54,7 +59,21 @@ int Run(int argc, char** argv) {
                ? cli::kExitUsage
                : cli::kExitFailure;
   }
-  enclave::EnclaveService service((*rt)->core.get(), &log);
+  enclave::EnclaveService service((*rt)->core.get(), &log,
+                                  (*rt)->metrics.get());
+  // The enclave's metrics go out through its host; a change of outcome is
+  // logged (a host that is down shows once, not every interval).
+  enclave::GrpcHostClient* host = (*rt)->host.get();
+  enclave::MetricsPusher pusher(
+      (*rt)->metrics.get(),
+      [host](const nitro_tss::host::v1::PutMetricsRequest& m) {
+        return host->PutMetrics(m);
+      },
+      (*rt)->metrics_interval,
+      [&log](const absl::Status& s) {
+        log.Log(s.ok() ? "info" : "warn", "metrics_push",
+                {{"status", Value::String(s.ToString())}});
+      });
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.RegisterService(&service);

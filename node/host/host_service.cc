@@ -61,17 +61,34 @@ grpc::Status HostService::GetBlob(grpc::ServerContext*,
 grpc::Status HostService::GetCredentials(grpc::ServerContext*,
                                          const v1::GetCredentialsRequest*,
                                          v1::GetCredentialsResponse* resp) {
-  absl::StatusOr<aws::AwsCredentials> c = credentials_->Get();
+  absl::StatusOr<aws::ExpiringCredentials> c = credentials_->GetExpiring();
   if (!c.ok()) {
     log_->Warn("get_credentials",
                {{"source", Value::String(credentials_->Name())},
                 {"status", Value::String(c.status().ToString())}});
     return vsock::ToGrpcStatus(c.status());
   }
-  resp->set_access_key_id(c->access_key_id);
-  resp->set_secret_access_key(c->secret_access_key);
-  resp->set_session_token(c->session_token);
+  resp->set_access_key_id(c->credentials.access_key_id);
+  resp->set_secret_access_key(c->credentials.secret_access_key);
+  resp->set_session_token(c->credentials.session_token);
+  if (c->expiration != absl::InfiniteFuture()) {
+    resp->set_expiration_unix_ms(absl::ToUnixMillis(c->expiration));
+  }
   return grpc::Status::OK;
+}
+
+grpc::Status HostService::PutMetrics(grpc::ServerContext*,
+                                     const v1::PutMetricsRequest* req,
+                                     v1::PutMetricsResponse*) {
+  if (metrics_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        "metrics: this host exposes no metrics");
+  }
+  absl::Status s = metrics_->SetEnclaveMetrics(*req);
+  if (!s.ok()) {
+    log_->Warn("put_metrics", {{"status", Value::String(s.ToString())}});
+  }
+  return vsock::ToGrpcStatus(s);
 }
 
 }  // namespace nitro_tss::host

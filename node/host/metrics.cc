@@ -10,13 +10,17 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <exception>
+#include <limits>
+#include <set>
 #include <thread>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "node/host/proxy_socket.h"
 
 namespace nitro_tss::host {
@@ -108,6 +112,199 @@ class ProxyCollectable final : public prometheus::Collectable {
 
 namespace {
 
+const char* KindLabel(v1::SessionKind kind) {
+  switch (kind) {
+    case v1::SESSION_KIND_KEYGEN:
+      return "keygen";
+    case v1::SESSION_KIND_PRESIGN:
+      return "presign";
+    case v1::SESSION_KIND_SIGN:
+      return "sign";
+    default:
+      return nullptr;
+  }
+}
+
+const char* OutcomeLabel(v1::SessionOutcome outcome) {
+  switch (outcome) {
+    case v1::SESSION_OUTCOME_DONE:
+      return "done";
+    case v1::SESSION_OUTCOME_ABORTED:
+      return "aborted";
+    case v1::SESSION_OUTCOME_REFUSED:
+      return "refused";
+    case v1::SESSION_OUTCOME_FAILED:
+      return "failed";
+    default:
+      return nullptr;
+  }
+}
+
+absl::Status Bad(const std::string& field, absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
+}
+
+bool ValidCode(const std::string& code) {
+  if (code.empty() || code.size() > 32) return false;
+  for (char c : code) {
+    if (!((c >= 'a' && c <= 'z') || c == '_')) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::Status ValidateEnclaveMetrics(const v1::PutMetricsRequest& m) {
+  if (m.sessions_size() > kMaxSessionCounts) {
+    return Bad("sessions", absl::StrCat("at most ", kMaxSessionCounts));
+  }
+  std::set<std::pair<int, int>> sessions;
+  for (int i = 0; i < m.sessions_size(); ++i) {
+    const v1::SessionCount& s = m.sessions(i);
+    const std::string f = absl::StrCat("sessions[", i, "]");
+    if (KindLabel(s.kind()) == nullptr) return Bad(f + ".kind", "unknown");
+    if (OutcomeLabel(s.outcome()) == nullptr) {
+      return Bad(f + ".outcome", "unknown");
+    }
+    if (!sessions.insert({s.kind(), s.outcome()}).second) {
+      return Bad(f, "duplicate (kind, outcome)");
+    }
+  }
+  if (m.round_latency_size() > kMaxRoundLatencies) {
+    return Bad("round_latency", absl::StrCat("at most ", kMaxRoundLatencies));
+  }
+  std::set<int> kinds;
+  for (int i = 0; i < m.round_latency_size(); ++i) {
+    const v1::RoundLatency& h = m.round_latency(i);
+    const std::string f = absl::StrCat("round_latency[", i, "]");
+    if (KindLabel(h.kind()) == nullptr) return Bad(f + ".kind", "unknown");
+    if (!kinds.insert(h.kind()).second) return Bad(f + ".kind", "duplicate");
+    if (h.upper_bounds_seconds_size() > kMaxHistogramBuckets) {
+      return Bad(f + ".upper_bounds_seconds",
+                 absl::StrCat("at most ", kMaxHistogramBuckets));
+    }
+    double previous = 0;
+    for (double b : h.upper_bounds_seconds()) {
+      if (!std::isfinite(b) || b <= previous) {
+        return Bad(f + ".upper_bounds_seconds",
+                   "must be finite, positive and increasing");
+      }
+      previous = b;
+    }
+    if (h.bucket_counts_size() != h.upper_bounds_seconds_size()) {
+      return Bad(f + ".bucket_counts", "one per bound");
+    }
+    uint64_t total = 0;
+    for (uint64_t c : h.bucket_counts()) {
+      if (c > h.count() - total) {
+        return Bad(f + ".bucket_counts", "more than count");
+      }
+      total += c;
+    }
+    if (!std::isfinite(h.sum_seconds()) || h.sum_seconds() < 0) {
+      return Bad(f + ".sum_seconds", "must be finite and >= 0");
+    }
+  }
+  if (m.culprits_size() > kMaxCulpritCodes) {
+    return Bad("culprits", absl::StrCat("at most ", kMaxCulpritCodes));
+  }
+  std::set<std::string> codes;
+  for (int i = 0; i < m.culprits_size(); ++i) {
+    const std::string f = absl::StrCat("culprits[", i, "].code");
+    if (!ValidCode(m.culprits(i).code())) {
+      return Bad(f, "must be 1..32 of [a-z_]");
+    }
+    if (!codes.insert(m.culprits(i).code()).second) {
+      return Bad(f, "duplicate");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The enclave's latest snapshot, rendered at scrape time.
+class EnclaveCollectable final : public prometheus::Collectable {
+ public:
+  void Set(const v1::PutMetricsRequest& snapshot) {
+    absl::MutexLock lock(&mu_);
+    snapshot_ = snapshot;
+    received_ = absl::Now();
+  }
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    using prometheus::ClientMetric;
+    using prometheus::MetricFamily;
+    using prometheus::MetricType;
+    absl::MutexLock lock(&mu_);
+    if (received_ == absl::InfinitePast()) return {};
+    MetricFamily sessions{
+        "nitro_enclave_sessions_total",
+        "Protocol sessions the enclave ran, by protocol and outcome "
+        "(reported by the enclave).",
+        MetricType::Counter,
+        {}};
+    for (const v1::SessionCount& s : snapshot_.sessions()) {
+      ClientMetric m;
+      m.label = {{"kind", KindLabel(s.kind())},
+                 {"outcome", OutcomeLabel(s.outcome())}};
+      m.counter.value = static_cast<double>(s.count());
+      sessions.metric.push_back(m);
+    }
+    MetricFamily rounds{
+        "nitro_enclave_round_duration_seconds",
+        "Time from the start of a protocol round to the start of the next "
+        "(reported by the enclave).",
+        MetricType::Histogram,
+        {}};
+    for (const v1::RoundLatency& h : snapshot_.round_latency()) {
+      ClientMetric m;
+      m.label = {{"kind", KindLabel(h.kind())}};
+      m.histogram.sample_count = h.count();
+      m.histogram.sample_sum = h.sum_seconds();
+      uint64_t cumulative = 0;
+      for (int i = 0; i < h.bucket_counts_size(); ++i) {
+        cumulative += h.bucket_counts(i);
+        m.histogram.bucket.push_back({cumulative, h.upper_bounds_seconds(i)});
+      }
+      m.histogram.bucket.push_back(
+          {h.count(), std::numeric_limits<double>::infinity()});
+      rounds.metric.push_back(m);
+    }
+    MetricFamily culprits{
+        "nitro_enclave_culprits_total",
+        "Parties named in the enclave's session aborts, by culprit code "
+        "(\"none\": aborts naming no one).",
+        MetricType::Counter,
+        {}};
+    for (const v1::CulpritCount& c : snapshot_.culprits()) {
+      ClientMetric m;
+      m.label = {{"code", c.code()}};
+      m.counter.value = static_cast<double>(c.count());
+      culprits.metric.push_back(m);
+    }
+    MetricFamily received{
+        "nitro_enclave_metrics_received_timestamp_seconds",
+        "When the host received the enclave's latest metrics (Unix time).",
+        MetricType::Gauge,
+        {}};
+    ClientMetric r;
+    r.gauge.value = absl::ToDoubleSeconds(received_ - absl::UnixEpoch());
+    received.metric.push_back(r);
+    std::vector<MetricFamily> out;
+    for (MetricFamily* f : {&sessions, &rounds, &culprits}) {
+      if (!f->metric.empty()) out.push_back(std::move(*f));
+    }
+    out.push_back(std::move(received));
+    return out;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  v1::PutMetricsRequest snapshot_ ABSL_GUARDED_BY(mu_);
+  absl::Time received_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
+namespace {
+
 class CountingInterceptor final : public grpc::experimental::Interceptor {
  public:
   CountingInterceptor(HostMetrics* metrics, std::string method)
@@ -152,7 +349,8 @@ std::string MethodLabel(absl::string_view full_method) {
   static constexpr absl::string_view kHost = "/nitro_tss.host.v1.Host/";
   if (absl::StartsWith(full_method, kHost)) {
     absl::string_view m = full_method.substr(kHost.size());
-    if (m == "PutBlob" || m == "GetBlob" || m == "GetCredentials") {
+    if (m == "PutBlob" || m == "GetBlob" || m == "GetCredentials" ||
+        m == "PutMetrics") {
       return std::string(m);
     }
   }
@@ -166,7 +364,8 @@ HostMetrics::HostMetrics()
                      .Help("Requests to the host service (for the enclave) "
                            "by method and gRPC status code.")
                      .Register(*registry_)),
-      proxies_(std::make_shared<ProxyCollectable>()) {}
+      proxies_(std::make_shared<ProxyCollectable>()),
+      enclave_(std::make_shared<EnclaveCollectable>()) {}
 
 HostMetrics::~HostMetrics() { Stop(); }
 
@@ -187,10 +386,21 @@ void HostMetrics::AddProxy(const Proxy& proxy) {
                  proxy.options().name, proxy.counters()});
 }
 
+absl::Status HostMetrics::SetEnclaveMetrics(
+    const v1::PutMetricsRequest& snapshot) {
+  if (absl::Status s = ValidateEnclaveMetrics(snapshot); !s.ok()) return s;
+  enclave_->Set(snapshot);
+  return absl::OkStatus();
+}
+
 std::string HostMetrics::Render() const {
   std::vector<prometheus::MetricFamily> all = registry_->Collect();
-  std::vector<prometheus::MetricFamily> more = proxies_->Collect();
-  all.insert(all.end(), more.begin(), more.end());
+  for (const prometheus::Collectable* c :
+       {static_cast<const prometheus::Collectable*>(proxies_.get()),
+        static_cast<const prometheus::Collectable*>(enclave_.get())}) {
+    std::vector<prometheus::MetricFamily> more = c->Collect();
+    all.insert(all.end(), more.begin(), more.end());
+  }
   return prometheus::TextSerializer().Serialize(all);
 }
 
@@ -208,6 +418,7 @@ absl::StatusOr<HostPort> HostMetrics::Serve(const HostPort& listen) {
   }
   exposer_->RegisterCollectable(registry_);
   exposer_->RegisterCollectable(proxies_);
+  exposer_->RegisterCollectable(enclave_);
   std::vector<int> ports = exposer_->GetListeningPorts();
   if (ports.empty()) {
     exposer_.reset();

@@ -8,6 +8,7 @@
 #include "common/json.h"
 #include "common/proto_config.h"
 #include "common/status_macros.h"
+#include "node/aws/imds_credentials.h"
 #include "node/host/local_blob_store.h"
 #include "node/host/proxy_address.h"
 #include "node/host/proxy_socket.h"
@@ -140,6 +141,39 @@ absl::Status ValidateOutbound(const HostConfig& config) {
   return absl::OkStatus();
 }
 
+// The IMDS source's settings from a config (defaults applied).
+aws::ImdsConfig ImdsSettings(const config::v1::ImdsCredentials& c) {
+  aws::ImdsConfig out;
+  if (!c.endpoint().empty()) out.endpoint = c.endpoint();
+  out.role = c.role();
+  if (c.refresh_before_expiry_s() != 0) {
+    out.refresh_before_expiry = absl::Seconds(c.refresh_before_expiry_s());
+  }
+  if (c.timeout_ms() != 0) out.timeout = absl::Milliseconds(c.timeout_ms());
+  if (c.token_ttl_s() != 0) out.token_ttl = absl::Seconds(c.token_ttl_s());
+  return out;
+}
+
+absl::Status ValidateImds(const config::v1::ImdsCredentials& c) {
+  const std::string f = "credentials.imds";
+  RETURN_IF_ERROR(CheckRange(f + ".refresh_before_expiry_s",
+                             c.refresh_before_expiry_s(), 10, 3600));
+  RETURN_IF_ERROR(CheckRange(f + ".timeout_ms", c.timeout_ms(), 100, 60000));
+  RETURN_IF_ERROR(CheckRange(f + ".token_ttl_s", c.token_ttl_s(), 60, 21600));
+  // The source's own rules (it reads nothing when created), field by field.
+  aws::ImdsConfig endpoint_only;
+  if (!c.endpoint().empty()) endpoint_only.endpoint = c.endpoint();
+  if (auto s = aws::ImdsCredentialSource::Create(endpoint_only); !s.ok()) {
+    return FieldError(f + ".endpoint", s.status().message());
+  }
+  aws::ImdsConfig role_only;
+  role_only.role = c.role();
+  if (auto s = aws::ImdsCredentialSource::Create(role_only); !s.ok()) {
+    return FieldError(f + ".role", s.status().message());
+  }
+  return absl::OkStatus();
+}
+
 template <typename T>
 ProxySettings SettingsOf(const T& c) {
   ProxySettings s;
@@ -200,10 +234,12 @@ absl::Status ValidateHostConfig(const HostConfig& config) {
       }
       break;
     case config::v1::Credentials::kImds:
-      return FieldError("credentials.imds",
-                        "not supported yet (use credentials.file)");
+      RETURN_IF_ERROR(ValidateImds(config.credentials().imds()));
+      break;
+    case config::v1::Credentials::kEnvironment:
+      break;
     default:
-      return FieldError("credentials", "file or imds is required");
+      return FieldError("credentials", "file, imds or environment is required");
   }
   if (config.has_inbound()) RETURN_IF_ERROR(ValidateInbound(config.inbound()));
   RETURN_IF_ERROR(ValidateOutbound(config));
@@ -320,8 +356,22 @@ absl::StatusOr<aws::AwsCredentials> FileCredentialSource::Get() {
 
 absl::StatusOr<HostParts> BuildHost(const HostConfig& config) {
   HostParts parts;
-  parts.credentials =
-      std::make_shared<FileCredentialSource>(config.credentials().file());
+  switch (config.credentials().source_case()) {
+    case config::v1::Credentials::kImds: {
+      ASSIGN_OR_RETURN(std::unique_ptr<aws::ImdsCredentialSource> imds,
+                       aws::ImdsCredentialSource::Create(
+                           ImdsSettings(config.credentials().imds())));
+      parts.credentials = std::move(imds);
+      break;
+    }
+    case config::v1::Credentials::kEnvironment:
+      parts.credentials = std::make_shared<aws::EnvCredentialSource>();
+      break;
+    default:
+      parts.credentials =
+          std::make_shared<FileCredentialSource>(config.credentials().file());
+      break;
+  }
   if (config.blob_store().has_local()) {
     LocalBlobStoreConfig lc;
     lc.root = config.blob_store().local().dir();
@@ -331,6 +381,7 @@ absl::StatusOr<HostParts> BuildHost(const HostConfig& config) {
     sc.s3.bucket = config.blob_store().s3().bucket();
     sc.s3.region = config.blob_store().s3().region();
     sc.s3.endpoint = config.blob_store().s3().endpoint();
+    sc.s3.path_style = config.blob_store().s3().path_style();
     sc.prefix = config.blob_store().s3().prefix();
     ASSIGN_OR_RETURN(parts.store, S3BlobStore::Create(sc, parts.credentials));
   }

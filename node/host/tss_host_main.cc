@@ -13,6 +13,7 @@
 
 #include <iostream>
 
+#include "absl/time/time.h"
 #include "common/cli.h"
 #include "common/process.h"
 #include "common/proto_config.h"
@@ -67,8 +68,20 @@ int Run(int argc, char** argv) {
               {{"error", Value::String(parts.status().ToString())}});
     return cli::kExitFailure;
   }
-  host::HostService service(parts->store.get(), parts->credentials, &log);
+  // Once at start, for the operator: which source, and whether it answers
+  // now (IMDS may come up later: not fatal; every request asks again).
+  if (auto c = parts->credentials->GetExpiring(); c.ok()) {
+    log.Info("credentials",
+             {{"source", Value::String(parts->credentials->Name())},
+              {"expires", Value::String(absl::FormatTime(c->expiration))}});
+  } else {
+    log.Warn("credentials",
+             {{"source", Value::String(parts->credentials->Name())},
+              {"status", Value::String(c.status().ToString())}});
+  }
   host::HostMetrics metrics;
+  host::HostService service(parts->store.get(), parts->credentials, &log,
+                            &metrics);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.RegisterService(&service);

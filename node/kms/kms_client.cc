@@ -548,6 +548,15 @@ absl::StatusOr<json::Value> KmsClient::Call(absl::string_view operation,
       }
       return doc;
     }
+    if (http_status >= 300 && http_status < 400) {
+      // Never followed (curl_options.h): the client talks to its configured
+      // endpoint only, whatever a server or a relay answers.
+      Wipe(&response);
+      last = absl::FailedPreconditionError(
+          absl::StrCat("kms: HTTP ", http_status, " redirect from ", url_,
+                       " refused (redirects are never followed)"));
+      break;
+    }
     last = MapKmsError(http_status, response);
     Wipe(&response);
     if (!IsRetryableKmsError(last)) break;

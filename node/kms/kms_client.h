@@ -28,7 +28,10 @@
 //                                                 -> Unavailable
 // Another type, or a body that is not a well-formed error (then no payload),
 // is mapped by HTTP status: 429 -> ResourceExhausted, 5xx -> Unavailable,
-// else Unknown. Transport errors are Unavailable (no payload).
+// else Unknown. Transport errors are Unavailable (no payload). A redirect
+// (3xx) is never followed and is FailedPrecondition (Call, not retried):
+// the client talks to its configured endpoint only, and with https it
+// verifies that the server's certificate names that endpoint's host.
 // ResourceExhausted and Unavailable are the retryable failures
 // (IsRetryableKmsError in kms_api.h): Call retries them with backoff and
 // every other failure is returned after one attempt.

@@ -31,6 +31,7 @@ namespace nitro_tss::kms {
 namespace {
 
 using testing::ScriptedHttpServer;
+using testing::ScriptedResponse;
 
 const char kSecret[] = "test-secret-key";
 
@@ -622,6 +623,71 @@ TEST(KmsClientTransport, HttpsThroughConnectHookVerifiesTheServer) {
   SSL_CTX_free(unused);
   std::remove(ca.c_str());
   std::remove(other_ca.c_str());
+}
+
+// R10 (docs/AUDIT.md): the enclave's KMS destination is pinned. TLS ends in
+// the client and checks the endpoint's host name, so a relay (the parent's
+// proxy) that sends the connection elsewhere is refused even when the other
+// server's certificate chains to a trusted CA.
+TEST(KmsClientTransport, HttpsRefusesACertificateForAnotherHostName) {
+  const std::string dir = ::testing::TempDir();
+  const std::string ca = absl::StrCat(dir, "/kms-tls-name-", getpid(), ".pem");
+  // A certificate the client trusts, but for another name.
+  SSL_CTX* tls = MakeTlsServer("kms.attacker.example", ca);
+  {
+    ScriptedHttpServer server("", tls);
+    const int port = server.port();
+    for (int i = 0; i < 2; ++i) {
+      server.Push(200, absl::StrCat(R"({"Plaintext":")", B64("abcd"), R"("})"));
+    }
+    KmsClientConfig c;
+    c.endpoint = "https://kms.us-east-1.amazonaws.com";
+    c.ca_file = ca;
+    c.retry.max_attempts = 1;
+    c.connect_hook = [port] { return ConnectLoopback(port); };
+    auto client = *KmsClient::Create(c, AwsCredentials("a", "b"));
+    absl::Status s = client->GenerateRandom({4, {}}).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+    EXPECT_TRUE(absl::StrContains(s.message(), "kms.us-east-1.amazonaws.com"))
+        << s;
+    EXPECT_TRUE(absl::StrContains(s.message(), "name")) << s;
+
+    // The same server under its own name is accepted: only the name
+    // differed.
+    c.endpoint = absl::StrCat("https://kms.attacker.example:", port);
+    auto named = *KmsClient::Create(c, AwsCredentials("a", "b"));
+    absl::Status ok = named->GenerateRandom({4, {}}).status();
+    EXPECT_TRUE(ok.ok()) << ok;
+  }
+  SSL_CTX_free(tls);
+  std::remove(ca.c_str());
+}
+
+TEST(KmsClientTransport, ARedirectIsNeverFollowed) {
+  ScriptedHttpServer elsewhere;
+  elsewhere.Push(200, absl::StrCat(R"({"Plaintext":")", B64("abcd"), R"("})"));
+  ScriptedHttpServer server;
+  for (int status : {301, 302, 307, 308}) {
+    server.Push(ScriptedResponse{status, "",
+                                 absl::StrCat("Location: http://127.0.0.1:",
+                                              elsewhere.port(), "/\r\n")});
+  }
+  KmsClientConfig c;
+  c.endpoint = absl::StrCat("http://127.0.0.1:", server.port());
+  c.retry.max_attempts = 3;
+  c.sleep = [](absl::Duration) {};
+  auto client = *KmsClient::Create(c, AwsCredentials("a", "b"));
+  for (int status : {301, 302, 307, 308}) {
+    absl::Status s = client->GenerateRandom({4, {}}).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+    EXPECT_TRUE(absl::StrContains(s.message(),
+                                  absl::StrCat("HTTP ", status, " redirect")))
+        << s;
+  }
+  // One attempt each (not retried), and nothing went elsewhere.
+  EXPECT_EQ(client->attempts(), 4);
+  EXPECT_EQ(server.requests().size(), 4u);
+  EXPECT_TRUE(elsewhere.requests().empty());
 }
 
 }  // namespace

@@ -51,8 +51,12 @@ ScriptedHttpServer::~ScriptedHttpServer() {
 }
 
 void ScriptedHttpServer::Push(int status, std::string body) {
+  Push(ScriptedResponse{status, std::move(body)});
+}
+
+void ScriptedHttpServer::Push(ScriptedResponse response) {
   absl::MutexLock lock(&mu_);
-  script_.push_back({status, std::move(body)});
+  script_.push_back(std::move(response));
 }
 
 std::vector<HttpRequest> ScriptedHttpServer::requests() {
@@ -135,11 +139,12 @@ void ScriptedHttpServer::Serve() {
         script_.pop_front();
       }
     }
-    std::string out = absl::StrCat(
-        "HTTP/1.1 ", resp.status,
-        " X\r\nContent-Type: "
-        "application/x-amz-json-1.1\r\nContent-Length: ",
-        resp.body.size(), "\r\nConnection: close\r\n\r\n", resp.body);
+    std::string out =
+        absl::StrCat("HTTP/1.1 ", resp.status,
+                     " X\r\nContent-Type: "
+                     "application/x-amz-json-1.1\r\nContent-Length: ",
+                     resp.body.size(), "\r\n", resp.extra_headers,
+                     "Connection: close\r\n\r\n", resp.body);
     if (ssl != nullptr) {
       SSL_write(ssl, out.data(), static_cast<int>(out.size()));
       SSL_shutdown(ssl);

@@ -19,6 +19,7 @@ namespace nitro_tss::kms::testing {
 struct ScriptedResponse {
   int status = 200;
   std::string body;
+  std::string extra_headers = {};  // "Name: value\r\n" lines, may be empty
 };
 
 class ScriptedHttpServer {
@@ -30,6 +31,7 @@ class ScriptedHttpServer {
   ~ScriptedHttpServer();
 
   void Push(int status, std::string body);
+  void Push(ScriptedResponse response);
   int port() const { return port_; }
   std::vector<HttpRequest> requests();
 

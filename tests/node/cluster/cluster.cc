@@ -3,9 +3,12 @@
 #include <openssl/evp.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <condition_variable>
 #include <filesystem>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/json.h"
@@ -37,6 +40,16 @@ std::string Sha384Hex(const std::string& text) {
 }
 
 Value Str(const std::string& s) { return Value::String(s); }
+
+constexpr char kS3Bucket[] = "nitro-tss-sealed-shares";
+
+// The bucket's credentials for the harness's own client (moto checks none).
+aws::AwsCredentials S3Credentials() {
+  return aws::AwsCredentials("AKIDPARENT", "parent-secret");
+}
+
+// Each node's hosts share one prefix per node (a replaced host finds it).
+std::string S3Prefix(int i) { return absl::StrCat("node-", i + 1, "/"); }
 
 }  // namespace
 
@@ -103,6 +116,21 @@ absl::Status LocalCluster::Setup() {
   if (!key_id.ok()) return key_id.status();
   kms_key_id_ = *key_id;
 
+  if (!options_.s3_nodes.empty()) {
+    s3_unavailable_ = aws::testing::MissingMoto();
+    if (s3_unavailable_.empty()) {
+      auto moto = aws::testing::MotoServer::Start();
+      if (!moto.ok()) return moto.status();
+      moto_ = *std::move(moto);
+      if (auto s = moto_->CreateBucket(kS3Bucket, /*versioned=*/true,
+                                       S3Credentials());
+          !s.ok()) {
+        return absl::Status(s.code(), absl::StrCat("moto: ", s.message(), "\n",
+                                                   moto_->LogTail()));
+      }
+    }
+  }
+
   nodes_.resize(options_.nodes);
   for (int i = 0; i < options_.nodes; ++i) {
     std::filesystem::create_directories(NodeDir(i));
@@ -121,20 +149,52 @@ LocalCluster::~LocalCluster() {
     if (n.enclave) n.enclave->Stop(absl::Seconds(5));
     if (n.host) n.host->Stop(absl::Seconds(5));
   }
+  moto_.reset();  // after the hosts that used it
+}
+
+bool LocalCluster::OnS3(int i) const {
+  return moto_ != nullptr &&
+         std::find(options_.s3_nodes.begin(), options_.s3_nodes.end(), i) !=
+             options_.s3_nodes.end();
+}
+
+absl::StatusOr<std::string> LocalCluster::S3Blob(
+    int i, const std::string& key_id) const {
+  if (!OnS3(i)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("node ", i + 1, " is not on S3"));
+  }
+  auto client = moto_->Client(kS3Bucket, S3Credentials());
+  if (!client.ok()) return client.status();
+  auto object = (*client)->GetObject(
+      absl::StrCat(S3Prefix(i), key_id, "/party-", i + 1, ".blob"), 1 << 20);
+  if (!object.ok()) return object.status();
+  return object->body;
 }
 
 absl::Status LocalCluster::StartHost(int i) {
   const std::string nd = NodeDir(i);
+  // moto checks no signature here (its SigV4 check needs keys it made,
+  // which tss-kms-local would not know); blob_store_test runs the S3
+  // backend with signature checking on.
+  const std::string blob_store =
+      OnS3(i)
+          ? absl::StrCat("blob_store { s3 { bucket: \"", kS3Bucket,
+                         "\" prefix: \"", S3Prefix(i),
+                         "\" region: \"us-east-1\" endpoint: \"",
+                         moto_->endpoint(), "\" path_style: true } }\n")
+          : absl::StrCat("blob_store { local { dir: \"", nd, "/disk\" } }\n");
   const std::string config = absl::StrCat(
-      "enclave_service_listen: \"unix://", nd, "/host.sock\"\n",
-      "blob_store { local { dir: \"", nd, "/disk\" } }\n",
+      "enclave_service_listen: \"unix://", nd, "/host.sock\"\n", blob_store,
       "credentials { file: \"", nd, "/aws-credentials.json\" }\n",
       // The enclave's only way to KMS: the host's outbound
       // proxy to one allowlisted destination (as vsock-proxy to
       // kms.<region> on AWS).
       "outbound_proxies { name: \"kms\" listen: \"unix://", nd,
       "/kms-proxy.sock\" destination: \"127.0.0.1:", kms_->port(), "\" }\n",
-      "outbound_allowlist: \"127.0.0.1:", kms_->port(), "\"\n");
+      "outbound_allowlist: \"127.0.0.1:", kms_->port(), "\"\n",
+      // The host's metrics, and its enclave's (pushed through the host).
+      "metrics_listen: \"127.0.0.1:0\"\n");
   WriteFile(nd + "/host.conf", config);
   auto p = ChildProcess::Start(
       {BinaryDir() + "/node/host/tss-host", "--config", nd + "/host.conf",
@@ -170,7 +230,8 @@ absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex) {
       "/kms-proxy.sock\" }\n",
       "limits { round_deadline_ms: ", options_.round_deadline_ms, " }\n",
       "keygen_material { share_ring_pedersen_modulus: ",
-      options_.share_ring_pedersen_modulus ? "true" : "false", " }\n");
+      options_.share_ring_pedersen_modulus ? "true" : "false", " }\n",
+      "metrics { push_interval_ms: 200 }\n");
   WriteFile(nd + "/enclave.conf", config);
   nodes_[i].stub.reset();
   if (nodes_[i].enclave) nodes_[i].enclave->Stop();
@@ -201,6 +262,16 @@ ev1::Enclave::Stub& LocalCluster::enclave(int i) { return *nodes_[i].stub; }
 std::string LocalCluster::EnclaveLog(int i) const {
   return nodes_[i].enclave ? nodes_[i].enclave->Log() : "";
 }
+int LocalCluster::HostMetricsPort(int i) const {
+  if (!nodes_[i].host) return -1;
+  const json::Value* v = nodes_[i].host->ready().Find("metrics");
+  if (v == nullptr || !v->is_string()) return -1;
+  const std::string& a = v->AsString();
+  int port = -1;
+  if (!absl::SimpleAtoi(a.substr(a.rfind(':') + 1), &port)) return -1;
+  return port;
+}
+
 std::string LocalCluster::HostLog(int i) const {
   return nodes_[i].host ? nodes_[i].host->Log() : "";
 }
@@ -215,6 +286,28 @@ coordinator::EnclaveSet EnclavesOf(LocalCluster& c,
 }
 
 }  // namespace
+
+absl::Status LocalCluster::WaitForKeygenMaterial(const std::vector<int>& nodes,
+                                                 absl::Duration timeout) {
+  const absl::Time until = absl::Now() + timeout;
+  for (int i : nodes) {
+    while (true) {
+      ev1::GetInfoResponse info;
+      grpc::ClientContext ctx;
+      Deadline(ctx, absl::Seconds(10));
+      grpc::Status s = enclave(i).GetInfo(&ctx, ev1::GetInfoRequest(), &info);
+      if (!s.ok()) return Named(i, s, "GetInfo");
+      if (info.keygen_material_ready() > 0) break;
+      if (absl::Now() >= until) {
+        return absl::DeadlineExceededError(
+            absl::StrCat("node ", i + 1, ": no keygen material after ",
+                         absl::FormatDuration(timeout)));
+      }
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::map<int, ev1::FinishLinkResponse>> LocalCluster::Link(
     const std::vector<int>& nodes, const std::string& link_id,

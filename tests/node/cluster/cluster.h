@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "nitro_tss/enclave/v1/enclave.grpc.pb.h"
+#include "tests/node/aws/moto_server.h"
 #include "tests/node/cluster/child_process.h"
 #include "tests/tools/kms-local/local_kms_process.h"
 
@@ -24,6 +25,12 @@ struct ClusterOptions {
   int nodes = 3;
   uint64_t round_deadline_ms = 60000;
   bool share_ring_pedersen_modulus = true;  // halves the prime search
+  // Nodes (0-based) whose host keeps sealed blobs in S3 instead of its
+  // local directory: a versioned bucket on moto's S3 server (python3 -m
+  // moto.server), which the harness starts on an ephemeral loopback port
+  // and stops with the cluster. If python3 cannot run moto they stay on the
+  // local directory and s3_unavailable() says why.
+  std::vector<int> s3_nodes = {};
 };
 
 // What one enclave reported for a session.
@@ -56,8 +63,22 @@ class LocalCluster {
   int StopHost(int i);
   // Removes node i's host disk (a replaced parent instance).
   void WipeHostDisk(int i);
+  // Whether node i's host runs on the S3 backend; why the S3 nodes do not
+  // ("" when they do, or when none were asked for).
+  bool OnS3(int i) const;
+  const std::string& s3_unavailable() const { return s3_unavailable_; }
+  // The object holding node i's sealed blob of `key_id` in the bucket
+  // (body as stored), read with a client of the harness's own.
+  absl::StatusOr<std::string> S3Blob(int i, const std::string& key_id) const;
 
   enclave::v1::Enclave::Stub& enclave(int i);
+  // Waits until each of `nodes` has DKG material ready (GetInfo's
+  // keygen_material_ready), polling; DEADLINE_EXCEEDED naming the first node
+  // still without after `timeout`. The material is made from fresh safe
+  // primes after start; a DKG begun before it is ready may run into its
+  // round deadline on a loaded machine.
+  absl::Status WaitForKeygenMaterial(const std::vector<int>& nodes,
+                                     absl::Duration timeout);
 
   // Relays the three link steps among `nodes` (0-based). `key_id` empty:
   // a DKG link. Returns each node's FinishLink answer, or the first error
@@ -91,6 +112,9 @@ class LocalCluster {
     return nodes_[i].enclave ? nodes_[i].enclave->pid() : -1;
   }
   std::string HostLog(int i) const;
+  // The port of node i's host /metrics (its own and its enclave's), -1 if
+  // the host is not running.
+  int HostMetricsPort(int i) const;
 
  private:
   explicit LocalCluster(ClusterOptions options) : options_(options) {}
@@ -99,6 +123,8 @@ class LocalCluster {
 
   ClusterOptions options_;
   TempDir dir_;
+  std::unique_ptr<aws::testing::MotoServer> moto_;  // with s3_nodes
+  std::string s3_unavailable_;
   std::unique_ptr<kms_local::testing::LocalKmsProcess> kms_;
   std::string kms_key_id_;
   struct Node {

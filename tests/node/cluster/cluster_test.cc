@@ -7,6 +7,7 @@
 #include <openssl/sha.h>
 #include <sodium.h>
 
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -14,6 +15,8 @@
 #include "absl/strings/str_cat.h"
 #include "node/attestation/simulated_nsm.h"
 #include "tests/node/cluster/approvers.h"
+#include "tests/node/host/promtool.h"
+#include "tests/node/host/tls_test_util.h"
 
 namespace nitro_tss::testing {
 namespace {
@@ -41,6 +44,14 @@ void ExpectAllDone(const std::map<int, SessionOutcome>& outcomes,
   }
 }
 
+// VmLck of process `pid` in kB (-1 if unreadable).
+int64_t VmLckKb(pid_t pid) {
+  const std::string status = ReadFile(absl::StrCat("/proc/", pid, "/status"));
+  const size_t at = status.find("VmLck:");
+  if (at == std::string::npos) return -1;
+  return std::atoll(status.c_str() + at + 6);
+}
+
 ev1::StartSession Start(const std::string& link, const std::string& session) {
   ev1::StartSession s;
   s.set_link_id(link);
@@ -56,6 +67,9 @@ class ClusterTest : public ::testing::Test {
     // Short enough that the silent-party test ends soon, long enough for a
     // DKG round on this 2-core machine under load.
     options.round_deadline_ms = 20000;
+    // Node 2's host keeps sealed blobs in S3 (moto), the others on their
+    // local directory.
+    options.s3_nodes = {1};
     auto c = LocalCluster::Start(options);
     ASSERT_TRUE(c.ok()) << c.status();
     cluster_ = c->release();
@@ -67,6 +81,9 @@ class ClusterTest : public ::testing::Test {
 
   // DKG 2-of-3 over a DKG link; returns the key id (hex) and public key.
   static void Dkg(std::string* key_id, std::string* public_key) {
+    absl::Status material =
+        cluster_->WaitForKeygenMaterial({0, 1, 2}, absl::Minutes(5));
+    ASSERT_TRUE(material.ok()) << material;
     auto linked = cluster_->Link({0, 1, 2}, "dkg-link-1", "");
     ASSERT_TRUE(linked.ok()) << linked.status();
     ev1::StartSession start = Start("dkg-link-1", "dkg-session-0000001");
@@ -169,6 +186,7 @@ class ClusterTest : public ::testing::Test {
   }
 
   static LocalCluster* cluster_;
+  static bool killed_signer_ran_;
   static std::string key_id_;
   static std::string public_key_;
 };
@@ -177,6 +195,7 @@ std::string ClusterTest::key_id_;
 std::string ClusterTest::public_key_;
 
 LocalCluster* ClusterTest::cluster_ = nullptr;
+bool ClusterTest::killed_signer_ran_ = false;
 
 TEST_F(ClusterTest, DkgSealsRestartsUnsealsAndSignsVerifiedByOpenssl) {
   ASSERT_NO_FATAL_FAILURE(KeyId());
@@ -206,6 +225,53 @@ TEST_F(ClusterTest, DkgSealsRestartsUnsealsAndSignsVerifiedByOpenssl) {
   absl::Status verified =
       VerifyWithOpenssl(cluster_->dir(), public_key, sig.r(), sig.s(), message);
   EXPECT_TRUE(verified.ok()) << verified;
+  // The signers hold their unsealed shares in their locked arenas (4 MiB by
+  // default, node/enclave/locked_share.h): the kernel counts them locked.
+  for (int i : {0, 2}) {
+    EXPECT_GE(VmLckKb(cluster_->enclave_pid(i)), 4096) << "node " << i + 1;
+  }
+}
+
+// A node whose parent instance is replaced (its host process and disk are
+// gone; a new host with an empty disk, the same configuration and enclave
+// image) recovers its share from S3 through the processes and signs.
+TEST_F(ClusterTest, AReplacedParentRecoversItsShareFromS3AndSigns) {
+  if (!cluster_->OnS3(1)) GTEST_SKIP() << cluster_->s3_unavailable();
+  ASSERT_NO_FATAL_FAILURE(KeyId());
+  // Node 2's sealed share went to the bucket, nothing to the host's disk.
+  absl::StatusOr<std::string> stored = cluster_->S3Blob(1, key_id_);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_FALSE(stored->empty());
+  const std::string disk = cluster_->dir() + "/node-2/disk";
+  EXPECT_FALSE(std::filesystem::exists(disk));
+
+  // The parent instance is replaced.
+  EXPECT_EQ(cluster_->StopEnclave(1), 0) << cluster_->EnclaveLog(1);
+  EXPECT_EQ(cluster_->StopHost(1), 0) << cluster_->HostLog(1);
+  cluster_->WipeHostDisk(1);
+  ASSERT_TRUE(cluster_->StartHost(1).ok());
+  ASSERT_TRUE(cluster_->StartEnclave(1).ok());
+
+  // Its enclave has no share in memory: linking the key makes it fetch the
+  // sealed record through the new host (from S3) and unseal it through
+  // attested KMS Decrypt; then it signs with node 1.
+  auto linked = KeyLink({0, 1}, "replaced-parent-link");
+  ASSERT_TRUE(linked.ok()) << linked.status() << "\n"
+                           << cluster_->EnclaveLog(1) << "\n"
+                           << cluster_->HostLog(1);
+  const std::string message = "replaced parent: pay 2 BTC to cold storage";
+  ev1::Signature sig;
+  ASSERT_NO_FATAL_FAILURE(
+      PresignAndSign({0, 1}, key_id_, "replaced-parent-link", message, &sig));
+  EXPECT_EQ(sig.public_key(), public_key_);
+  absl::Status verified = VerifyWithOpenssl(cluster_->dir(), public_key_,
+                                            sig.r(), sig.s(), message);
+  EXPECT_TRUE(verified.ok()) << verified;
+  // The new host served the record from the bucket.
+  const std::string log = cluster_->HostLog(1);
+  EXPECT_NE(log.find(R"("event":"get_blob")"), std::string::npos) << log;
+  EXPECT_NE(log.find("s3://"), std::string::npos) << log;
+  EXPECT_FALSE(std::filesystem::exists(disk));
 }
 
 TEST_F(ClusterTest, APresignatureIsNeverUsedTwice) {
@@ -296,6 +362,7 @@ TEST_F(ClusterTest, AKilledSignerIsNamedSilentAndItsSessionIsGoneAfterRestart) {
     return false;
   });
   ASSERT_TRUE(killed);
+  killed_signer_ran_ = true;
   const SessionOutcome& survivor = outcomes[0];
   ASSERT_FALSE(survivor.done);
   ASSERT_TRUE(survivor.stream_error.empty()) << survivor.stream_error;
@@ -408,6 +475,91 @@ TEST_F(ClusterTest, PolicyMismatchAtDkgStartAbortsTheDkg) {
     EXPECT_NE(o.abort.cause().find("configur"), std::string::npos)
         << Culprits(o.abort);
   }
+}
+
+// The value of `name{...}` whose labels include all of `labels`; -1 if
+// none.
+double Sample(const std::string& text, const std::string& name,
+              const std::vector<std::string>& labels) {
+  size_t at = 0;
+  while ((at = text.find(name, at)) != std::string::npos) {
+    const size_t eol = text.find('\n', at);
+    const std::string line = text.substr(at, eol - at);
+    at = eol;
+    if (line.size() <= name.size() ||
+        (line[name.size()] != '{' && line[name.size()] != ' ')) {
+      continue;
+    }
+    bool all = true;
+    for (const std::string& l : labels) {
+      all = all && line.find(l) != std::string::npos;
+    }
+    if (all) return std::atof(line.c_str() + line.rfind(' ') + 1);
+  }
+  return -1;
+}
+
+// The enclave has no network: its metrics reach Prometheus through its
+// host's /metrics, pushed over the host service.
+TEST_F(ClusterTest, EnclaveMetricsReachTheHostAndPassPromtool) {
+  ASSERT_NO_FATAL_FAILURE(KeyId());
+  auto linked = KeyLink({0, 2}, "metrics-link");
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  const std::string presig =
+      PresignOn({0, 2}, "metrics-link", "metrics-presign-01");
+  ExpectAllDone(cluster_->Run({0, 2}, SignStart("metrics-link",
+                                                "metrics-sign-000001", presig)),
+                *cluster_);
+  // A sign without approvals: refused at the start.
+  const std::string presig2 =
+      PresignOn({0, 2}, "metrics-link", "metrics-presign-02");
+  ev1::StartSession refused =
+      SignStart("metrics-link", "metrics-sign-000002", presig2);
+  refused.mutable_sign()->clear_approvals();
+  for (const auto& [node, o] : cluster_->Run({0, 2}, refused)) {
+    EXPECT_FALSE(o.done);
+  }
+  // Node 1's host shows its enclave's counters once the next push arrived
+  // (every 200 ms here).
+  const int port = cluster_->HostMetricsPort(0);
+  ASSERT_GT(port, 0);
+  std::string m;
+  auto sessions = [&](const char* kind, const char* outcome) {
+    return Sample(m, "nitro_enclave_sessions_total",
+                  {absl::StrCat("kind=\"", kind, "\""),
+                   absl::StrCat("outcome=\"", outcome, "\"")});
+  };
+  const absl::Time until = absl::Now() + absl::Seconds(30);
+  while (true) {
+    absl::StatusOr<std::string> body = HttpGet(port, "/metrics");
+    ASSERT_TRUE(body.ok()) << body.status();
+    m = *body;
+    if (sessions("sign", "refused") >= 1 || absl::Now() > until) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_GE(sessions("presign", "done"), 2) << m;
+  EXPECT_GE(sessions("sign", "done"), 1) << m;
+  EXPECT_GE(sessions("sign", "refused"), 1) << m;
+  // Presign runs several rounds, each observed.
+  EXPECT_GE(Sample(m, "nitro_enclave_round_duration_seconds_count",
+                   {"kind=\"presign\""}),
+            2 * 3)
+      << m;
+  if (killed_signer_ran_) {
+    // Node 1 saw node 2 go silent mid-presign.
+    EXPECT_GE(Sample(m, "nitro_enclave_culprits_total", {"code=\"silent\""}), 1)
+        << m;
+  }
+  EXPECT_GE(Sample(m, "nitro_host_service_requests_total",
+                   {"method=\"PutMetrics\"", "code=\"OK\""}),
+            1)
+      << m;
+  if (!HavePromtool()) {
+    GTEST_SKIP() << "promtool missing (install the Debian package "
+                    "prometheus): exposition format not checked";
+  }
+  absl::Status lint = PromtoolCheck(cluster_->dir(), m);
+  EXPECT_TRUE(lint.ok()) << lint << "\n" << m;
 }
 
 }  // namespace

@@ -27,6 +27,7 @@
 #include "node/vsock/grpc_fd.h"
 #include "node/vsock/socket.h"
 #include "tests/node/cluster/child_process.h"
+#include "tests/node/host/promtool.h"
 #include "tests/node/host/tls_test_util.h"
 
 namespace nitro_tss::testing {
@@ -633,6 +634,123 @@ TEST_F(TssHostProxyTest, MetricsPassPromtoolAndShutdownIsClean) {
     GTEST_SKIP() << "promtool missing (install the Debian package "
                     "prometheus): exposition format not checked";
   }
+}
+
+// ---- the enclave's metrics, received through the host service ----
+
+TEST_F(TssHostProxyTest, EnclaveMetricsAreExposedStrictlyAndPassPromtool) {
+  StartHost(BaseConfig() + "metrics_listen: \"127.0.0.1:0\"\n");
+  EXPECT_FALSE(absl::StrContains(Metrics(), "nitro_enclave_"));
+  auto channel = vsock::DialGrpc(vsock::SocketAddress::Unix(Path("host.sock")),
+                                 absl::Seconds(5));
+  ASSERT_TRUE(channel.ok());
+  auto stub = hv1::Host::NewStub(*channel);
+  auto put = [&](const hv1::PutMetricsRequest& m) {
+    hv1::PutMetricsResponse resp;
+    grpc::ClientContext ctx;
+    return stub->PutMetrics(&ctx, m, &resp);
+  };
+  // What an enclave sends (node/enclave/metrics.h).
+  hv1::PutMetricsRequest good;
+  auto session = [&](hv1::SessionKind k, hv1::SessionOutcome o, uint64_t n) {
+    hv1::SessionCount* s = good.add_sessions();
+    s->set_kind(k);
+    s->set_outcome(o);
+    s->set_count(n);
+  };
+  session(hv1::SESSION_KIND_KEYGEN, hv1::SESSION_OUTCOME_DONE, 1);
+  session(hv1::SESSION_KIND_PRESIGN, hv1::SESSION_OUTCOME_ABORTED, 1);
+  session(hv1::SESSION_KIND_SIGN, hv1::SESSION_OUTCOME_REFUSED, 2);
+  hv1::RoundLatency* r = good.add_round_latency();
+  r->set_kind(hv1::SESSION_KIND_PRESIGN);
+  for (double b : {0.01, 0.1, 1.0}) r->add_upper_bounds_seconds(b);
+  for (uint64_t c : {3, 2, 1}) r->add_bucket_counts(c);
+  r->set_sum_seconds(1.5);
+  r->set_count(7);  // one round over 1 s
+  hv1::CulpritCount* c = good.add_culprits();
+  c->set_code("silent");
+  c->set_count(1);
+  c = good.add_culprits();
+  c->set_code("none");
+  c->set_count(1);
+  grpc::Status s = put(good);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  std::string m = Metrics();
+  EXPECT_EQ(Sample(m, "nitro_enclave_sessions_total",
+                   {"kind=\"sign\"", "outcome=\"refused\""}),
+            2);
+  EXPECT_EQ(Sample(m, "nitro_enclave_sessions_total",
+                   {"kind=\"keygen\"", "outcome=\"done\""}),
+            1);
+  EXPECT_EQ(Sample(m, "nitro_enclave_round_duration_seconds_bucket",
+                   {"kind=\"presign\"", "le=\"0.1\""}),
+            5);  // cumulative
+  EXPECT_EQ(Sample(m, "nitro_enclave_round_duration_seconds_bucket",
+                   {"kind=\"presign\"", "le=\"+Inf\""}),
+            7);
+  EXPECT_EQ(Sample(m, "nitro_enclave_round_duration_seconds_sum",
+                   {"kind=\"presign\""}),
+            1.5);
+  EXPECT_EQ(Sample(m, "nitro_enclave_culprits_total", {"code=\"silent\""}), 1);
+  EXPECT_NEAR(Sample(m, "nitro_enclave_metrics_received_timestamp_seconds", {}),
+              absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch()), 60);
+  if (HavePromtool()) {
+    absl::Status lint = PromtoolCheck(dir_.path(), m);
+    EXPECT_TRUE(lint.ok()) << lint << "\n" << m;
+  }
+
+  // Refused, naming the field; the exposed snapshot stays as it was.
+  struct Case {
+    std::function<void(hv1::PutMetricsRequest&)> spoil;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {[](auto& x) {
+         x.mutable_sessions(0)->set_kind(hv1::SESSION_KIND_UNSPECIFIED);
+       },
+       "sessions[0].kind"},
+      {[](auto& x) {
+         x.mutable_sessions(0)->set_kind(static_cast<hv1::SessionKind>(99));
+       },
+       "sessions[0].kind"},
+      {[](auto& x) { *x.add_sessions() = x.sessions(0); }, "sessions[3]"},
+      {[](auto& x) {
+         x.mutable_round_latency(0)->set_upper_bounds_seconds(1, 0.001);
+       },
+       "round_latency[0].upper_bounds_seconds"},
+      {[](auto& x) { x.mutable_round_latency(0)->set_count(5); },
+       "round_latency[0].bucket_counts"},
+      {[](auto& x) {
+         x.mutable_round_latency(0)->set_sum_seconds(std::nan(""));
+       },
+       "round_latency[0].sum_seconds"},
+      {[](auto& x) { x.mutable_culprits(0)->set_code("Bad-Code"); },
+       "culprits[0].code"},
+      {[](auto& x) {
+         for (int i = 0; i < 40; ++i) {
+           x.add_culprits()->set_code(std::string(1 + i % 26, 'a' + i % 26));
+         }
+       },
+       "culprits"},
+  };
+  for (const Case& k : cases) {
+    hv1::PutMetricsRequest bad = good;
+    k.spoil(bad);
+    grpc::Status refused = put(bad);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << k.field;
+    EXPECT_TRUE(absl::StartsWith(refused.error_message(), k.field + ":"))
+        << refused.error_message();
+  }
+  const std::string after = Metrics();
+  EXPECT_EQ(Sample(after, "nitro_enclave_sessions_total",
+                   {"kind=\"sign\"", "outcome=\"refused\""}),
+            2);
+  EXPECT_EQ(Sample(after, "nitro_host_service_requests_total",
+                   {"method=\"PutMetrics\"", "code=\"INVALID_ARGUMENT\""}),
+            static_cast<double>(cases.size()));
+  stub.reset();
+  channel->reset();
 }
 
 }  // namespace
