@@ -18,6 +18,7 @@
 #include "node/kms/kms_client.h"
 #include "node/vsock/address.h"
 #include "node/vsock/grpc_fd.h"
+#include "node/vsock/grpc_status.h"
 
 namespace nitro_tss::testing {
 
@@ -294,9 +295,11 @@ absl::Status LocalCluster::WaitForKeygenMaterial(const std::vector<int>& nodes,
     while (true) {
       ev1::GetInfoResponse info;
       grpc::ClientContext ctx;
-      Deadline(ctx, absl::Seconds(10));
+      ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
       grpc::Status s = enclave(i).GetInfo(&ctx, ev1::GetInfoRequest(), &info);
-      if (!s.ok()) return Named(i, s, "GetInfo");
+      if (!s.ok()) {
+        return vsock::FromGrpcStatus(s, absl::StrCat("node ", i + 1, " GetInfo"));
+      }
       if (info.keygen_material_ready() > 0) break;
       if (absl::Now() >= until) {
         return absl::DeadlineExceededError(
