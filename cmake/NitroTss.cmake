@@ -21,6 +21,12 @@ function(nitro_tss_library name)
   cmake_parse_arguments(ARG "" "DIR" "DEPS" ${ARGN})
   file(GLOB_RECURSE _srcs CONFIGURE_DEPENDS ${ARG_DIR}/*.cc)
   list(FILTER _srcs EXCLUDE REGEX "(_test|_fuzz|_main)\\.cc$")
+  # A subfolder with its own CMakeLists.txt is its own target.
+  file(GLOB_RECURSE _subtargets CONFIGURE_DEPENDS ${ARG_DIR}/*/CMakeLists.txt)
+  foreach(_sub ${_subtargets})
+    get_filename_component(_subdir ${_sub} DIRECTORY)
+    list(FILTER _srcs EXCLUDE REGEX "^${_subdir}/")
+  endforeach()
   if(NOT _srcs)
     # Nothing to compile yet: a header-only interface library.
     add_library(${name} INTERFACE)

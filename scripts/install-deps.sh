@@ -9,12 +9,19 @@ PACKAGES=(
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   # Crypto and math.
   libsodium-dev libgmp-dev libsecp256k1-dev libssl-dev openssl
+  # Crypto++: Keccak-256 with Ethereum's padding (common/keccak.h); OpenSSL
+  # 3.0 has only SHA3 and KECCAK-KMAC.
+  libcrypto++-dev
   # Abseil (Status/StatusOr, strings, flags).
   libabsl-dev
   # CLI11: command lines of tssctl and tss-kms-local (common/cli.h).
   libcli11-dev
   # Parsing and transport (nlohmann-json: the parser behind common/json.h).
   nlohmann-json3-dev libcbor-dev libcurl4-openssl-dev libsqlite3-dev
+  # Coordinator storage: libpq for the PostgreSQL backend; the PostgreSQL 15
+  # server binaries for its tests, which initdb and run their own throwaway
+  # server on a unix socket (the package's system cluster is never used).
+  libpq-dev postgresql-15
   # Prometheus metrics of tss-host (prometheus-cpp: registry + /metrics).
   prometheus-cpp-dev
   # Tests, benchmarks, fuzzing.

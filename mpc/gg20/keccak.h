@@ -12,7 +12,8 @@
 namespace nitro_tss::mpc::gg20 {
 
 // Keccak-256 of `data` (rate 136 bytes, capacity 512 bits, pad10*1 with
-// domain byte 0x01). Thread-safe, no allocation.
+// domain byte 0x01): common/keccak.h (Crypto++), the one implementation.
+// Thread-safe.
 std::array<uint8_t, 32> Keccak256(absl::Span<const uint8_t> data);
 
 // SHA-256 of `data` (libsodium).

@@ -330,6 +330,31 @@ absl::Status EnclaveCore::CloseLink(const v1::CloseLinkRequest& req) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<v1::ProbeLinksResponse> EnclaveCore::ProbeLinks(
+    const v1::ProbeLinksRequest& req) const {
+  if (req.link_ids_size() > 255) {
+    return absl::InvalidArgumentError("link_ids: at most 255");
+  }
+  std::vector<std::shared_ptr<Link>> found;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const std::string& id : req.link_ids()) {
+      if (id.empty() || id.size() > 64) {
+        return absl::InvalidArgumentError("link_ids: each 1..64 bytes");
+      }
+      auto it = links_.find(id);
+      found.push_back(it == links_.end() ? nullptr : it->second);
+    }
+  }
+  v1::ProbeLinksResponse resp;
+  for (size_t i = 0; i < found.size(); ++i) {
+    if (found[i] == nullptr) continue;
+    std::lock_guard<std::mutex> lock(found[i]->mu);
+    if (found[i]->session != nullptr) resp.add_established(req.link_ids(i));
+  }
+  return resp;
+}
+
 absl::StatusOr<std::vector<uint8_t>> EnclaveCore::RecipientDocument() {
   ASSIGN_OR_RETURN(std::vector<uint8_t> der, recipient_->PublicKeyDer());
   return deps_.nsm->GetAttestationDocument(std::nullopt, std::nullopt, der);
@@ -790,6 +815,11 @@ absl::StatusOr<std::unique_ptr<SessionRunner>> EnclaveCore::StartSession(
       if (p.message().size() > gg20::kMaxSignMessageBytes) {
         return absl::InvalidArgumentError("sign.message: larger than 1 MiB");
       }
+      if (!p.digest().empty() &&
+          (!p.message().empty() || p.digest().size() != 32)) {
+        return absl::InvalidArgumentError(
+            "sign.digest: 32 bytes, and only without `message`");
+      }
       switch (p.hash()) {
         case v1::HASH_FUNCTION_SHA256:
           sign_request.algorithm = gg20::DigestAlgorithm::kSha256;
@@ -803,7 +833,14 @@ absl::StatusOr<std::unique_ptr<SessionRunner>> EnclaveCore::StartSession(
       }
       sign_request.key_id = link->key->share->key_id;
       sign_request.signers = link->parties;
-      sign_request.message.assign(p.message().begin(), p.message().end());
+      if (p.digest().empty()) {
+        sign_request.message.assign(p.message().begin(), p.message().end());
+      } else {
+        // The caller hashed (with `hash`, which the approvals name).
+        sign_request.algorithm = gg20::DigestAlgorithm::kRawDigest;
+        sign_request.allow_raw_digest = true;
+        sign_request.message.assign(p.digest().begin(), p.digest().end());
+      }
       // The presignature must exist and fit before approvals are spent on
       // it; approvals come before taking it, so a refused request consumes
       // no presignature. (Two requests racing for one presignature: only

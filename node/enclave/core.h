@@ -103,6 +103,10 @@ class EnclaveCore {
   absl::StatusOr<v1::FinishLinkResponse> FinishLink(
       const v1::FinishLinkRequest& req);
   absl::Status CloseLink(const v1::CloseLinkRequest& req);
+  // The subset of req.link_ids established here. INVALID_ARGUMENT for more
+  // than 255 ids or an id outside 1..64 bytes.
+  absl::StatusOr<v1::ProbeLinksResponse> ProbeLinks(
+      const v1::ProbeLinksRequest& req) const;
 
   // A protocol run (see SessionRunner). Errors: NOT_FOUND (link, key or
   // presignature), FAILED_PRECONDITION (link not established, or of the

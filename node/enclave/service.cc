@@ -70,6 +70,12 @@ grpc::Status EnclaveService::CloseLink(grpc::ServerContext*,
   return vsock::ToGrpcStatus(core_->CloseLink(*req));
 }
 
+grpc::Status EnclaveService::ProbeLinks(grpc::ServerContext*,
+                                        const v1::ProbeLinksRequest* req,
+                                        v1::ProbeLinksResponse* resp) {
+  return Answer(core_->ProbeLinks(*req), resp);
+}
+
 grpc::Status EnclaveService::RunSession(
     grpc::ServerContext* ctx,
     grpc::ServerReaderWriter<v1::SessionOutput, v1::SessionInput>* stream) {

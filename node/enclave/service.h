@@ -43,6 +43,9 @@ class EnclaveService final : public v1::Enclave::Service {
                           v1::FinishLinkResponse* resp) override;
   grpc::Status CloseLink(grpc::ServerContext*, const v1::CloseLinkRequest* req,
                          v1::CloseLinkResponse* resp) override;
+  grpc::Status ProbeLinks(grpc::ServerContext*,
+                          const v1::ProbeLinksRequest* req,
+                          v1::ProbeLinksResponse* resp) override;
   grpc::Status RunSession(
       grpc::ServerContext* ctx,
       grpc::ServerReaderWriter<v1::SessionOutput, v1::SessionInput>* stream)

@@ -1,5 +1,8 @@
 #include "tools/tssctl/cli.h"
 
+#include <openssl/crypto.h>
+
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <iterator>
@@ -11,8 +14,11 @@ namespace nitro_tss::tssctl {
 
 int RunTssctl(const std::vector<GroupRegistrar>& groups,
               const std::vector<std::string>& args, std::ostream& out,
-              std::ostream& err) {
-  CLI::App app("nitro-tss operator CLI. Results are JSON on stdout.", "tssctl");
+              std::ostream& err, cli::Output default_output) {
+  CLI::App app(
+      "nitro-tss operator CLI. Results on stdout: text on a terminal, JSON "
+      "otherwise (--output to choose).",
+      "tssctl");
   app.footer(
       "Exit codes: 0 success, 1 negative result, 2 usage error.\n"
       "Run 'tssctl <group> --help' for the commands of a group.");
@@ -20,8 +26,10 @@ int RunTssctl(const std::vector<GroupRegistrar>& groups,
   // Top-level options (--output) may also follow the subcommand's flags.
   app.fallthrough();
   cli::AddVersionFlag(app);
-  cli::Output output = cli::Output::kJson;
-  cli::AddOutputOption(app, &output);
+  cli::Output output = default_output;
+  cli::AddOutputOption(app, &output,
+                       "result format: text (default on a terminal) or json "
+                       "(default otherwise)");
   int exit_code = kExitOk;
   const CommandContext ctx{&out, &err, &output, &exit_code};
   for (const GroupRegistrar& group : groups) group(app, ctx);
@@ -43,7 +51,19 @@ absl::StatusOr<std::vector<uint8_t>> ReadFileLimited(const std::string& path,
     return absl::InvalidArgumentError(absl::StrCat("cannot open '", path, "'"));
   }
   std::vector<uint8_t> data;
+  // Key files pass through here: reserve once (no reallocation leaves
+  // copies behind) and wipe the stack buffer on every return.
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size > 0)
+    data.reserve(std::min<size_t>(static_cast<size_t>(size), max_bytes) + 1);
   char buf[4096];
+  struct Wipe {
+    char* p;
+    size_t n;
+    ~Wipe() { OPENSSL_cleanse(p, n); }
+  } wipe{buf, sizeof(buf)};
   while (in) {
     in.read(buf, sizeof(buf));
     const size_t n = static_cast<size_t>(in.gcount());

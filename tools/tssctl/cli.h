@@ -40,9 +40,12 @@ using GroupRegistrar =
 // Parses `args` (argv without the program name) and runs the selected
 // command. Prints usage for `--help` at any level (exit 0), the version for
 // `--version` (exit 0) and usage errors naming the flag (exit 2).
+// `default_output` applies without --output (tssctl_main: text when stdout
+// is a terminal, JSON otherwise).
 int RunTssctl(const std::vector<GroupRegistrar>& groups,
               const std::vector<std::string>& args, std::ostream& out,
-              std::ostream& err);
+              std::ostream& err,
+              cli::Output default_output = cli::Output::kJson);
 
 // Prints "<command path>: <message>" and the --help hint to *ctx.err;
 // returns kExitUsage.

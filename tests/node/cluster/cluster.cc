@@ -4,16 +4,14 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <filesystem>
-#include <mutex>
-#include <thread>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/json.h"
+#include "coordinator/relay/relay.h"
 #include "node/attestation/dev_ca.h"
 #include "node/attestation/simulated_nsm.h"
 #include "node/kms/kms_client.h"
@@ -280,12 +278,11 @@ std::string LocalCluster::HostLog(int i) const {
 
 namespace {
 
-absl::Status Named(int node, const grpc::Status& s, absl::string_view step) {
-  return vsock::FromGrpcStatus(s, absl::StrCat("node ", node + 1, " ", step));
-}
-
-void Deadline(grpc::ClientContext& ctx, absl::Duration d) {
-  ctx.set_deadline(absl::ToChronoTime(absl::Now() + d));
+coordinator::EnclaveSet EnclavesOf(LocalCluster& c,
+                                   const std::vector<int>& nodes) {
+  coordinator::EnclaveSet set;
+  for (int i : nodes) set[i + 1] = &c.enclave(i);
+  return set;
 }
 
 }  // namespace
@@ -297,9 +294,12 @@ absl::Status LocalCluster::WaitForKeygenMaterial(const std::vector<int>& nodes,
     while (true) {
       ev1::GetInfoResponse info;
       grpc::ClientContext ctx;
-      Deadline(ctx, absl::Seconds(10));
+      ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
       grpc::Status s = enclave(i).GetInfo(&ctx, ev1::GetInfoRequest(), &info);
-      if (!s.ok()) return Named(i, s, "GetInfo");
+      if (!s.ok()) {
+        return vsock::FromGrpcStatus(s,
+                                     absl::StrCat("node ", i + 1, " GetInfo"));
+      }
       if (info.keygen_material_ready() > 0) break;
       if (absl::Now() >= until) {
         return absl::DeadlineExceededError(
@@ -315,46 +315,11 @@ absl::Status LocalCluster::WaitForKeygenMaterial(const std::vector<int>& nodes,
 absl::StatusOr<std::map<int, ev1::FinishLinkResponse>> LocalCluster::Link(
     const std::vector<int>& nodes, const std::string& link_id,
     const std::string& key_id, const approval::v1::ApprovalPolicy* policy) {
-  std::vector<std::string> hellos, attestations;
-  for (int i : nodes) {
-    ev1::OpenLinkRequest req;
-    req.set_link_id(link_id);
-    req.set_self(i + 1);
-    for (int j : nodes) req.add_parties(j + 1);
-    if (key_id.empty()) {
-      req.mutable_dkg();
-    } else {
-      req.set_key_id(key_id);
-      if (policy != nullptr) *req.mutable_approval_policy() = *policy;
-    }
-    ev1::OpenLinkResponse resp;
-    grpc::ClientContext ctx;
-    Deadline(ctx, absl::Seconds(60));
-    grpc::Status s = enclave(i).OpenLink(&ctx, req, &resp);
-    if (!s.ok()) return Named(i, s, "OpenLink");
-    hellos.push_back(resp.hello());
-  }
-  for (int i : nodes) {
-    ev1::AttestLinkRequest req;
-    req.set_link_id(link_id);
-    for (const auto& h : hellos) req.add_hellos(h);
-    ev1::AttestLinkResponse resp;
-    grpc::ClientContext ctx;
-    Deadline(ctx, absl::Seconds(30));
-    grpc::Status s = enclave(i).AttestLink(&ctx, req, &resp);
-    if (!s.ok()) return Named(i, s, "AttestLink");
-    attestations.push_back(resp.attestation());
-  }
+  auto linked = coordinator::EstablishLink(EnclavesOf(*this, nodes), link_id,
+                                           {key_id, policy});
+  if (!linked.ok()) return linked.status();
   std::map<int, ev1::FinishLinkResponse> out;
-  for (int i : nodes) {
-    ev1::FinishLinkRequest req;
-    req.set_link_id(link_id);
-    for (const auto& a : attestations) req.add_attestations(a);
-    grpc::ClientContext ctx;
-    Deadline(ctx, absl::Seconds(30));
-    grpc::Status s = enclave(i).FinishLink(&ctx, req, &out[i]);
-    if (!s.ok()) return Named(i, s, "FinishLink");
-  }
+  for (auto& [party, resp] : *linked) out[party - 1] = std::move(resp);
   return out;
 }
 
@@ -369,89 +334,37 @@ std::map<int, SessionOutcome> LocalCluster::Run(const std::vector<int>& nodes,
 std::map<int, SessionOutcome> LocalCluster::RunEach(
     const std::map<int, ev1::StartSession>& starts, DropRule drop) {
   std::vector<int> nodes;
-  for (const auto& [i, s] : starts) nodes.push_back(i);
-  struct Stream {
-    std::unique_ptr<grpc::ClientContext> ctx;
-    std::unique_ptr<
-        grpc::ClientReaderWriter<ev1::SessionInput, ev1::SessionOutput>>
-        rw;
-    std::mutex write_mu;
-  };
-  std::map<int, Stream> streams;
-  std::map<int, SessionOutcome> outcomes;
-  std::mutex mu;
-  std::condition_variable cv;
-  size_t reported = 0;
-  std::map<std::pair<int, int>, int> counts;
-  for (int i : nodes) {
-    Stream& st = streams[i];
-    st.ctx = std::make_unique<grpc::ClientContext>();
-    Deadline(*st.ctx, absl::Minutes(10));
-    st.rw = enclave(i).RunSession(st.ctx.get());
-    ev1::SessionInput in;
-    *in.mutable_start() = starts.at(i);
-    st.rw->Write(in);
+  std::map<uint32_t, ev1::StartSession> by_party;
+  for (const auto& [i, s] : starts) {
+    nodes.push_back(i);
+    by_party[i + 1] = s;
   }
-  std::vector<std::thread> readers;
-  for (int i : nodes) {
-    readers.emplace_back([&, i] {
-      ev1::SessionOutput out;
-      bool done = false;
-      while (streams[i].rw->Read(&out)) {
-        if (out.has_envelope()) {
-          const uint32_t to = out.envelope().to();
-          for (int j : nodes) {
-            if (j == i || (to != 0 && static_cast<uint32_t>(j + 1) != to)) {
-              continue;
-            }
-            int index;
-            {
-              std::lock_guard<std::mutex> lock(mu);
-              index = counts[{i, j}]++;
-            }
-            if (drop && drop(i, j, index)) continue;
-            ev1::SessionInput in;
-            in.set_envelope(out.envelope().envelope());
-            std::lock_guard<std::mutex> lock(streams[j].write_mu);
-            streams[j].rw->Write(in);
-          }
-        } else if (!done) {
-          done = true;
-          std::lock_guard<std::mutex> lock(mu);
-          SessionOutcome& o = outcomes[i];
-          if (out.has_result()) {
-            o.done = true;
-            o.result = out.result();
-          } else {
-            o.abort = out.abort();
-          }
-          ++reported;
-          cv.notify_all();
-        }
-      }
-      if (!done) {
-        grpc::Status s = streams[i].rw->Finish();
-        std::lock_guard<std::mutex> lock(mu);
-        outcomes[i].stream_error =
-            absl::StrCat(s.error_code(), ": ", s.error_message());
-        ++reported;
-        cv.notify_all();
-      }
-    });
+  coordinator::RunOptions options;
+  // The enclaves' own round deadline decides (the harness's tests time
+  // rounds through the enclave configuration).
+  options.round_deadline =
+      absl::Milliseconds(options_.round_deadline_ms) + absl::Minutes(10);
+  // A dead party is named silent by its peers' aborts (the tests look).
+  options.cancel_on_stream_error = false;
+  if (drop) {
+    options.filter = [drop](uint32_t from, uint32_t to, int index) {
+      return !drop(static_cast<int>(from) - 1, static_cast<int>(to) - 1, index);
+    };
   }
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return reported == nodes.size(); });
+  auto outcomes =
+      coordinator::RunSession(EnclavesOf(*this, nodes), by_party, options);
+  std::map<int, SessionOutcome> out;
+  for (auto& [party, o] : outcomes) {
+    SessionOutcome& r = out[party - 1];
+    r.done = o.done;
+    r.result = std::move(o.result);
+    r.abort = std::move(o.abort);
+    if (!o.stream_error.ok()) {
+      r.stream_error = absl::StrCat(static_cast<int>(o.stream_error.code()),
+                                    ": ", o.stream_error.message());
+    }
   }
-  for (int i : nodes) {
-    std::lock_guard<std::mutex> lock(streams[i].write_mu);
-    streams[i].rw->WritesDone();
-  }
-  for (auto& t : readers) t.join();
-  for (int i : nodes) {
-    if (outcomes[i].stream_error.empty()) streams[i].rw->Finish();
-  }
-  return outcomes;
+  return out;
 }
 
 namespace {

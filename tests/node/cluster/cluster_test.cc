@@ -325,7 +325,7 @@ TEST_F(ClusterTest, AnotherImageCannotUnsealNorJoin) {
   // KMS refuses it the data key: it cannot open its share.
   auto linked = KeyLink({0, 2}, "other-image-link");
   ASSERT_FALSE(linked.ok());
-  EXPECT_NE(linked.status().message().find("node 3 OpenLink"),
+  EXPECT_NE(linked.status().message().find("party 3 OpenLink"),
             std::string::npos)
       << linked.status();
   EXPECT_NE(linked.status().message().find("AccessDenied"), std::string::npos)
@@ -333,7 +333,7 @@ TEST_F(ClusterTest, AnotherImageCannotUnsealNorJoin) {
   // Its peers refuse it on a link (a DKG link needs no share), naming it.
   auto dkg = cluster_->Link({0, 1, 2}, "other-image-dkg", "");
   ASSERT_FALSE(dkg.ok());
-  EXPECT_NE(dkg.status().message().find("node 1 FinishLink"), std::string::npos)
+  EXPECT_NE(dkg.status().message().find("party 1 FinishLink"), std::string::npos)
       << dkg.status();
   EXPECT_NE(dkg.status().message().find("party 3"), std::string::npos)
       << dkg.status();

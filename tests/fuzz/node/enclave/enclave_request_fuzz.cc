@@ -1,7 +1,7 @@
 // Every request decoder of tss-enclave's service, on the production
 // EnclaveCore: byte 0 picks the RPC (GetInfo, OpenLink, AttestLink,
-// FinishLink, CloseLink, RunSession's start), the rest is the request's
-// protobuf bytes as gRPC would hand them over. The core runs with a
+// FinishLink, CloseLink, ProbeLinks, RunSession's start), the rest is the
+// request's protobuf bytes as gRPC would hand them over. The core runs with a
 // simulated NSM, the real allowlist verifier, no KMS answer and an empty
 // host; it must refuse bad input with a status and never crash.
 #include <cstdint>
@@ -107,7 +107,7 @@ bool Parse(const uint8_t* data, size_t size, Request* out) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1 || size > (1 << 16)) return 0;
   World& w = TheWorld();
-  const uint8_t which = data[0] % 6;
+  const uint8_t which = data[0] % 7;
   ++data;
   --size;
   namespace ev1 = enclave::v1;
@@ -135,6 +135,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 4: {
       ev1::CloseLinkRequest r;
       if (Parse(data, size, &r)) (void)w.core->CloseLink(r);
+      break;
+    }
+    case 5: {
+      ev1::ProbeLinksRequest r;
+      if (Parse(data, size, &r)) (void)w.core->ProbeLinks(r);
       break;
     }
     default: {

@@ -1,0 +1,192 @@
+// Orchestration: what the coordinator does with the nodes' enclaves to make
+// a key or a signature, through the relay (coordinator/relay).
+//
+//  - CreateKey: an attested DKG link among the key's nodes, one DKG run;
+//    every enclave seals its share (KMS) and its host stores it before it
+//    reports. All must report the same key.
+//  - Sign: picks t+1 healthy nodes of the key, reuses (or establishes) an
+//    attested link for that signer set, takes a ready presignature from the
+//    set's pool or runs a presign, then the online signing run. Before the
+//    runs it asks the signers whether they still hold the link (ProbeLinks):
+//    a link lost in an enclave restart is replaced first, since a signing
+//    run on it would fail after the live signers had consumed the
+//    approvals (their replay cache). The result
+//    is checked (every signer reported the same signature, and it verifies
+//    under the key with libsecp256k1) before it is returned.
+//    On an abort it excludes culprits by their code's action: `exclude` (a
+//    bad proof, equivocation, ...) takes the node out of this key's signer
+//    sets until an operator clears it (and counts an alert); `retry` (a
+//    silent party) avoids it for this request. Then it retries with another
+//    signer set (at most `max_attempts` runs). Refused approvals
+//    (PERMISSION_DENIED) are never retried.
+//  - Presignature pools per (key, signer set): `RefillPools` tops every
+//    pool up to its target; a presignature is handed to exactly one Sign.
+//    A pool whose enclave restarted loses its presignatures (the enclave
+//    answers "no such presignature"): the pool is emptied and the Sign
+//    falls back to presigning.
+//
+// Nothing here can sign: the coordinator only sees public keys, opaque
+// envelopes and results.
+#ifndef NITRO_TSS_COORDINATOR_CLUSTER_ORCHESTRATOR_H_
+#define NITRO_TSS_COORDINATOR_CLUSTER_ORCHESTRATOR_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "coordinator/cluster/nodes.h"
+#include "coordinator/relay/relay.h"
+#include "nitro_tss/approval/v1/approval.pb.h"
+#include "nitro_tss/v1/custody.pb.h"
+
+namespace nitro_tss::coordinator {
+
+struct OrchestratorOptions {
+  absl::Duration round_deadline = absl::Seconds(30);
+  // DKG rounds compute for long without sending (Paillier and ring-Pedersen
+  // proofs): their own, longer, no-progress deadline.
+  absl::Duration dkg_round_deadline = absl::Minutes(2);
+  absl::Duration dkg_deadline = absl::Minutes(10);
+  absl::Duration sign_deadline = absl::Minutes(2);
+  absl::Duration link_rpc_timeout = absl::Seconds(60);
+  int max_attempts = 3;
+  // Presignatures kept ready per (key, signer set); 0: no pools.
+  uint32_t pool_target = 0;
+  RelayFilter filter;  // tests only (fault injection)
+};
+
+// What the orchestrator needs to know of a key.
+struct KeyPlan {
+  std::string key_id;  // hex
+  uint32_t threshold = 0;
+  std::vector<std::string> node_ids;  // party order
+  approval::v1::ApprovalPolicy policy;
+  std::string public_key;  // compressed, 33 bytes
+};
+
+// A culprit named by an abort, by node.
+struct CulpritRecord {
+  std::string node_id;
+  std::string code;
+  std::string action;
+  std::string reason;
+};
+
+struct SignInput {
+  std::string message;  // or
+  std::string digest;   // 32 bytes
+  v1::HashFunction hash = v1::HASH_FUNCTION_UNSPECIFIED;
+  approval::v1::ApprovalBundle approvals;
+};
+
+struct SignOutcome {
+  v1::Signature signature;
+  std::vector<std::string> signers;  // node ids
+  int runs = 0;                      // protocol runs it took
+  bool from_pool = false;
+  std::vector<CulpritRecord> culprits;  // of failed attempts
+};
+
+// Stage callback for CreateKey (LINKING, GENERATING).
+using ProgressFn = std::function<void(v1::CreateKeyMetadata::Stage)>;
+
+class Orchestrator {
+ public:
+  Orchestrator(NodeSet* nodes, OrchestratorOptions options);
+
+  // Runs a DKG among `node_ids` (2..255 known nodes) with threshold `t`
+  // (1 <= t < n). Returns the key every enclave reported. Errors:
+  // InvalidArgument (bad plan), FailedPrecondition (a node unhealthy),
+  // Aborted with the culprits in `culprits` (a DKG abort), Unavailable (a
+  // node unreachable), Internal (enclaves disagree on the key).
+  absl::StatusOr<enclave::v1::KeyInfo> CreateKey(
+      const std::vector<std::string>& node_ids, uint32_t threshold,
+      const approval::v1::ApprovalPolicy& policy, const ProgressFn& progress,
+      std::vector<CulpritRecord>* culprits);
+
+  // Signs `input` with `key` (see the file comment). Errors:
+  // PermissionDenied (approvals refused, nothing signed), FailedPrecondition
+  // (fewer than t+1 usable nodes), InvalidArgument (the enclaves refused
+  // the request as malformed), Unavailable (every attempt failed; culprits
+  // in the status message).
+  absl::StatusOr<SignOutcome> Sign(const KeyPlan& key, const SignInput& input);
+
+  // Tops up every known key's preferred signer set pool to the target
+  // (keys are registered by Sign and by RegisterKey). Returns the number of
+  // presignatures made.
+  int RefillPools();
+  void RegisterKey(const KeyPlan& key);
+  // Ids of the keys registered (sorted).
+  std::vector<std::string> KeyIds() const;
+  // Ready presignatures for `key_id` over all its signer sets.
+  size_t PoolSize(const std::string& key_id) const;
+
+  // Nodes excluded from a key after a culprit with action `exclude`.
+  std::set<std::string> Excluded(const std::string& key_id) const;
+
+  struct Counters {
+    std::atomic<uint64_t> runs{0};
+    std::atomic<uint64_t> aborts{0};
+    std::atomic<uint64_t> presign_runs{0};
+    std::atomic<uint64_t> pool_hits{0};
+    std::atomic<uint64_t> pool_misses{0};
+    std::atomic<uint64_t> links{0};
+    std::atomic<uint64_t> exclusions{0};
+    std::atomic<uint64_t> link_probes{0};
+  };
+  const Counters& counters() const { return counters_; }
+  // Aborts by (culprit node, code), for metrics.
+  std::map<std::pair<std::string, std::string>, uint64_t> CulpritCounts() const;
+
+ private:
+  struct Link {
+    std::string id;
+    std::deque<std::string> presignatures;  // ready, on this link
+  };
+  // key id -> signer set (sorted node ids) -> link
+  using SignerSet = std::vector<std::string>;
+
+  absl::StatusOr<std::vector<std::string>> ChooseSigners(
+      const KeyPlan& key, const std::set<std::string>& avoid) const;
+  absl::StatusOr<std::string> EnsureLink(const KeyPlan& key,
+                                         const SignerSet& signers);
+  void DropLink(const std::string& key_id, const SignerSet& signers);
+  // Whether every signer still holds `link_id` (ProbeLinks; an RPC failure
+  // counts as no).
+  bool LinkEstablishedAtAll(const SignerSet& signers,
+                            const std::string& link_id);
+  EnclaveSet EnclavesFor(const SignerSet& signers);
+  std::string NewId(absl::string_view prefix) const;
+  // Presign on a link; returns the presignature id.
+  absl::StatusOr<std::string> Presign(const KeyPlan& key,
+                                      const SignerSet& signers,
+                                      const std::string& link,
+                                      std::vector<CulpritRecord>* culprits,
+                                      std::set<std::string>* avoid);
+  void RecordCulprits(const std::string& key_id,
+                      const std::map<uint32_t, SessionOutcome>& outcomes,
+                      std::vector<CulpritRecord>* culprits,
+                      std::set<std::string>* avoid);
+  RunOptions Run(absl::Duration deadline, absl::Duration round) const;
+
+  NodeSet* nodes_;
+  OrchestratorOptions options_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::map<SignerSet, Link>> links_;
+  std::map<std::string, KeyPlan> keys_;
+  std::map<std::string, std::set<std::string>> excluded_;
+  std::map<std::pair<std::string, std::string>, uint64_t> culprit_counts_;
+  Counters counters_;
+};
+
+}  // namespace nitro_tss::coordinator
+
+#endif  // NITRO_TSS_COORDINATOR_CLUSTER_ORCHESTRATOR_H_

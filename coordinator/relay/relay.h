@@ -1,0 +1,112 @@
+// The coordinator's relay: how it drives enclaves through their gRPC
+// service (protos/nitro_tss/enclave/v1) without reading anything secret.
+//
+//  - EstablishLink relays the three link steps (OpenLink, AttestLink,
+//    FinishLink) among a set of enclaves.
+//  - RunSession opens one RunSession stream per enclave, routes every
+//    outbound envelope to its receiver(s) and collects each enclave's
+//    result or abort. It owns the per-round deadline: when an enclave makes
+//    no progress for `round_deadline`, it sends that enclave ExpireRound for
+//    the round it is in (read from the clear header of the enclave's own
+//    envelopes), so the enclave ends the round and names who was silent.
+//
+// Envelopes are opaque to the relay: it parses only their clear header
+// (channel.v1.Envelope: round, receiver), size-limited and strictly, to
+// route and to time rounds; a malformed header is counted and the envelope
+// is routed by the enclave's `to` field alone.
+//
+// Test harnesses inject faults through `RelayFilter` (drop an envelope);
+// production passes none.
+#ifndef NITRO_TSS_COORDINATOR_RELAY_RELAY_H_
+#define NITRO_TSS_COORDINATOR_RELAY_RELAY_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "nitro_tss/approval/v1/approval.pb.h"
+#include "nitro_tss/enclave/v1/enclave.grpc.pb.h"
+
+namespace nitro_tss::coordinator {
+
+// The enclaves taking part, by party id (>= 1). Not owned; they outlive the
+// call.
+using EnclaveSet = std::map<uint32_t, enclave::v1::Enclave::StubInterface*>;
+
+// What a link is for: a DKG (empty key_id) or a key the enclaves hold.
+struct LinkPurpose {
+  std::string key_id;  // hex key id; empty: DKG
+  // With a key: its approval policy (the enclaves check its digest against
+  // the one bound at DKG). Not owned; may be null for a DKG.
+  const approval::v1::ApprovalPolicy* approval_policy = nullptr;
+};
+
+// Relays OpenLink → AttestLink → FinishLink among `enclaves` for
+// `link_id` (1..64 bytes). Each RPC is bounded by `rpc_timeout`.
+// Returns every party's FinishLink answer (the peers it attested), or the
+// first error, its message naming the party and the step, its code the
+// enclave's (e.g. PERMISSION_DENIED for a peer refused by attestation,
+// NOT_FOUND for a key the enclave does not hold, UNAVAILABLE when the
+// enclave is unreachable).
+absl::StatusOr<std::map<uint32_t, enclave::v1::FinishLinkResponse>>
+EstablishLink(const EnclaveSet& enclaves, const std::string& link_id,
+              const LinkPurpose& purpose,
+              absl::Duration rpc_timeout = absl::Seconds(60));
+
+// Fault injection for tests: called for every (sender, receiver) delivery;
+// `index` counts deliveries from `from` to `to` in this run, from 0.
+// Returns false to drop the envelope.
+using RelayFilter = std::function<bool(uint32_t from, uint32_t to, int index)>;
+
+struct RunOptions {
+  // No progress (no envelope out of an enclave, none into it) for this
+  // long: the relay expires the enclave's current round.
+  absl::Duration round_deadline = absl::Seconds(60);
+  // The whole run: after it every stream is cancelled and enclaves that
+  // have not reported get `stream_error` DEADLINE_EXCEEDED.
+  absl::Duration run_deadline = absl::Minutes(10);
+  // When one enclave's stream fails (it died, or refused the start: an
+  // unknown link, refused approvals), the run cannot finish: cancel the
+  // other streams at once (their outcome: CANCELLED) instead of waiting
+  // for their round deadline to name the failed party silent.
+  bool cancel_on_stream_error = true;
+  RelayFilter filter;  // tests only
+};
+
+// What one enclave reported for a session.
+struct SessionOutcome {
+  bool done = false;  // a result (else an abort, or a stream error)
+  enclave::v1::SessionResult result;
+  enclave::v1::SessionAbort abort;
+  // Set when the stream ended without result or abort: the gRPC status
+  // (e.g. PERMISSION_DENIED for refused approvals, UNAVAILABLE for an
+  // enclave that died).
+  absl::Status stream_error;
+  bool aborted() const { return !done && stream_error.ok(); }
+};
+
+// Runs one session: starts `starts[party]` on each enclave, relays until
+// every enclave has reported (result, abort or stream end), then half-closes
+// every stream and waits for its end. Never fails as a whole: each party's
+// outcome says what happened to it. `enclaves` must hold every party of
+// `starts`.
+std::map<uint32_t, SessionOutcome> RunSession(
+    const EnclaveSet& enclaves,
+    const std::map<uint32_t, enclave::v1::StartSession>& starts,
+    const RunOptions& options = {});
+
+// Counters of the relay since process start (for metrics).
+struct RelayCounters {
+  uint64_t envelopes_routed = 0;
+  uint64_t envelopes_dropped = 0;  // by a filter
+  uint64_t malformed_headers = 0;  // routed by `to` only
+  uint64_t rounds_expired = 0;     // ExpireRound sent
+};
+RelayCounters GetRelayCounters();
+
+}  // namespace nitro_tss::coordinator
+
+#endif  // NITRO_TSS_COORDINATOR_RELAY_RELAY_H_

@@ -1,0 +1,278 @@
+// The coordinator's orchestration against a 2-of-3 cluster of real node
+// processes (tss-kms-local; per node tss-host and tss-enclave with a
+// simulated NSM): DKG, signing by message and by digest (checked by
+// OpenSSL's command line), presignature pools, and what happens when a
+// node dies, stays silent, or the approvals are refused.
+#include "coordinator/cluster/orchestrator.h"
+
+#include <gtest/gtest.h>
+#include <openssl/sha.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "coordinator/cluster/nodes.h"
+#include "node/attestation/x509_util.h"
+#include "tests/node/cluster/approvers.h"
+#include "tests/node/cluster/cluster.h"
+
+namespace nitro_tss::coordinator {
+namespace {
+
+using testing::Approve;
+using testing::Approver;
+using testing::LocalCluster;
+
+std::string Sha256(const std::string& m) {
+  unsigned char d[32];
+  SHA256(reinterpret_cast<const unsigned char*>(m.data()), m.size(), d);
+  return std::string(reinterpret_cast<char*>(d), 32);
+}
+
+class OrchestratorTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    testing::ClusterOptions options;
+    options.nodes = 3;
+    options.round_deadline_ms = 60000;  // the coordinator's is shorter
+    auto c = LocalCluster::Start(options);
+    ASSERT_TRUE(c.ok()) << c.status();
+    cluster_ = c->release();
+    approvers_ = new std::vector<Approver>(3);
+    std::vector<NodeSpec> specs;
+    for (int i = 0; i < 3; ++i) {
+      specs.push_back({absl::StrCat("node-", i + 1),
+                       static_cast<uint32_t>(i + 1),
+                       absl::StrCat("unix://", cluster_->dir(), "/node-", i + 1,
+                                    "/enclave.sock"),
+                       ""});
+    }
+    auto root = attestation::CertificatePemToDer(
+        testing::ReadFile(cluster_->dir() + "/root.pem"));
+    ASSERT_TRUE(root.ok()) << root.status();
+    auto nodes = NodeSet::Create(specs, nullptr, *root);
+    ASSERT_TRUE(nodes.ok()) << nodes.status();
+    nodes_ = nodes->release();
+    ASSERT_EQ(nodes_->CheckAll(absl::Seconds(30)), 3);
+  }
+  static void TearDownTestSuite() {
+    delete nodes_;
+    delete cluster_;
+    delete approvers_;
+  }
+
+  static OrchestratorOptions Options() {
+    OrchestratorOptions o;
+    o.round_deadline = absl::Seconds(5);
+    return o;
+  }
+
+  // The suite's key (made once, by the first test that needs it).
+  static const KeyPlan& Key() {
+    if (key_ == nullptr) {
+      Orchestrator orchestrator(nodes_, Options());
+      std::vector<v1::CreateKeyMetadata::Stage> stages;
+      std::vector<CulpritRecord> culprits;
+      auto key = orchestrator.CreateKey(
+          {"node-1", "node-2", "node-3"}, 1, testing::PolicyOf(*approvers_, 2),
+          [&](v1::CreateKeyMetadata::Stage s) { stages.push_back(s); },
+          &culprits);
+      EXPECT_TRUE(key.ok()) << key.status();
+      if (!key.ok()) return *(key_ = new KeyPlan());
+      EXPECT_EQ(stages, (std::vector<v1::CreateKeyMetadata::Stage>{
+                            v1::CreateKeyMetadata::LINKING,
+                            v1::CreateKeyMetadata::GENERATING}));
+      EXPECT_TRUE(culprits.empty());
+      key_ = new KeyPlan{key->key_id(),
+                         1,
+                         {"node-1", "node-2", "node-3"},
+                         testing::PolicyOf(*approvers_, 2),
+                         key->public_key()};
+    }
+    return *key_;
+  }
+
+  static SignInput Input(const std::string& message, bool by_digest) {
+    SignInput in;
+    if (by_digest) {
+      in.digest = Sha256(message);
+    } else {
+      in.message = message;
+    }
+    in.hash = v1::SHA256;
+    in.approvals = Approve(
+        {Key().key_id, message, {}, 0, {&(*approvers_)[0], &(*approvers_)[1]}});
+    return in;
+  }
+
+  static void ExpectOpensslVerifies(const v1::Signature& sig,
+                                    const std::string& message) {
+    auto v = testing::VerifyWithOpenssl(cluster_->dir(), Key().public_key,
+                                        sig.r(), sig.s(), message);
+    EXPECT_TRUE(v.ok()) << v;
+  }
+
+  static LocalCluster* cluster_;
+  static NodeSet* nodes_;
+  static std::vector<Approver>* approvers_;
+  static KeyPlan* key_;
+};
+
+LocalCluster* OrchestratorTest::cluster_ = nullptr;
+NodeSet* OrchestratorTest::nodes_ = nullptr;
+std::vector<Approver>* OrchestratorTest::approvers_ = nullptr;
+KeyPlan* OrchestratorTest::key_ = nullptr;
+
+TEST_F(OrchestratorTest, MakesAKeyAndSignsByMessageAndByDigest) {
+  ASSERT_FALSE(Key().key_id.empty());
+  ASSERT_EQ(Key().public_key.size(), 33u);
+  Orchestrator orchestrator(nodes_, Options());
+  auto by_message = orchestrator.Sign(Key(), Input("pay 1 BTC to bob", false));
+  ASSERT_TRUE(by_message.ok()) << by_message.status();
+  EXPECT_EQ(by_message->signers,
+            (std::vector<std::string>{"node-1", "node-2"}));
+  EXPECT_EQ(by_message->runs, 2);  // presign + sign
+  EXPECT_FALSE(by_message->from_pool);
+  ExpectOpensslVerifies(by_message->signature, "pay 1 BTC to bob");
+  EXPECT_EQ(by_message->signature.digest(), Sha256("pay 1 BTC to bob"));
+  EXPECT_EQ(by_message->signature.compact().size(), 65u);
+  EXPECT_EQ(by_message->signature.ethereum_v(),
+            27 + by_message->signature.recovery_id());
+
+  auto by_digest = orchestrator.Sign(Key(), Input("pay 2 BTC to carol", true));
+  ASSERT_TRUE(by_digest.ok()) << by_digest.status();
+  ExpectOpensslVerifies(by_digest->signature, "pay 2 BTC to carol");
+  EXPECT_EQ(orchestrator.counters().links.load(), 1u);  // the link is reused
+}
+
+TEST_F(OrchestratorTest, PoolsServeSignaturesAndRefusedApprovalsKeepThem) {
+  OrchestratorOptions o = Options();
+  o.pool_target = 2;
+  Orchestrator orchestrator(nodes_, o);
+  orchestrator.RegisterKey(Key());
+  EXPECT_EQ(orchestrator.RefillPools(), 2);
+  EXPECT_EQ(orchestrator.PoolSize(Key().key_id), 2u);
+  EXPECT_EQ(orchestrator.RefillPools(), 0);  // full
+
+  auto s = orchestrator.Sign(Key(), Input("from the pool", false));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_TRUE(s->from_pool);
+  EXPECT_EQ(s->runs, 1);  // the online run only
+  ExpectOpensslVerifies(s->signature, "from the pool");
+  EXPECT_EQ(orchestrator.PoolSize(Key().key_id), 1u);
+
+  // Approvals for another message: refused by the enclaves, not retried,
+  // and the presignature goes back to the pool.
+  SignInput bad = Input("approved text", false);
+  bad.message = "something else";
+  auto refused = orchestrator.Sign(Key(), bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied)
+      << refused.status();
+  EXPECT_EQ(orchestrator.PoolSize(Key().key_id), 1u);
+  auto again = orchestrator.Sign(Key(), Input("still usable", false));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->from_pool);
+  ExpectOpensslVerifies(again->signature, "still usable");
+}
+
+TEST_F(OrchestratorTest, ASilentSignerIsNamedAndTheSignRetriesWithoutIt) {
+  OrchestratorOptions o = Options();
+  o.round_deadline = absl::Seconds(3);
+  // The relay never delivers anything node 2 (party 2) sends.
+  o.filter = [](uint32_t from, uint32_t, int) { return from != 2; };
+  Orchestrator orchestrator(nodes_, o);
+  auto s = orchestrator.Sign(Key(), Input("despite a silent node", false));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->signers, (std::vector<std::string>{"node-1", "node-3"}));
+  // Node 1 names node 2 silent (node 2, starved of node 1's later rounds,
+  // names node 1 too: with two signers silence is symmetric, which is why
+  // `silent` only means "retry elsewhere").
+  bool named = false;
+  for (const auto& c : s->culprits) {
+    EXPECT_EQ(c.code, "silent") << c.node_id << ": " << c.reason;
+    EXPECT_EQ(c.action, "retry");
+    named = named || c.node_id == "node-2";
+  }
+  EXPECT_TRUE(named);
+  // Silence is not proof of cheating: node 2 is not excluded from the key.
+  EXPECT_TRUE(orchestrator.Excluded(Key().key_id).empty());
+  ExpectOpensslVerifies(s->signature, "despite a silent node");
+}
+
+TEST_F(OrchestratorTest, ADeadEnclaveIsAvoidedAndARestartedOneRelinks) {
+  Orchestrator orchestrator(nodes_, Options());
+  auto first = orchestrator.Sign(Key(), Input("before the crash", false));
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->signers, (std::vector<std::string>{"node-1", "node-2"}));
+
+  // Node 1's enclave crashes; the coordinator still believes it healthy.
+  cluster_->KillEnclave(0);
+  auto during = orchestrator.Sign(Key(), Input("during the crash", false));
+  ASSERT_TRUE(during.ok()) << during.status();
+  EXPECT_EQ(during->signers, (std::vector<std::string>{"node-2", "node-3"}));
+  EXPECT_FALSE(nodes_->Healthy("node-1"));
+  ExpectOpensslVerifies(during->signature, "during the crash");
+
+  // It comes back (and unseals on the next link); the stale link is
+  // replaced.
+  ASSERT_TRUE(cluster_->StartEnclave(0).ok());
+  EXPECT_EQ(nodes_->CheckAll(absl::Seconds(30)), 3);
+  auto after = orchestrator.Sign(Key(), Input("after the restart", false));
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->signers, (std::vector<std::string>{"node-1", "node-2"}));
+  ExpectOpensslVerifies(after->signature, "after the restart");
+}
+
+TEST_F(OrchestratorTest, APoolIsDroppedWhenAnEnclaveRestartsAndRefilled) {
+  OrchestratorOptions o = Options();
+  o.pool_target = 2;
+  Orchestrator orchestrator(nodes_, o);
+  orchestrator.RegisterKey(Key());
+  ASSERT_EQ(orchestrator.RefillPools(), 2);
+  // Node 1's enclave restarts: its presignatures and links are gone.
+  ASSERT_TRUE(cluster_->StartEnclave(0).ok());
+  ASSERT_EQ(nodes_->CheckAll(absl::Seconds(30)), 3);
+  auto s = orchestrator.Sign(Key(), Input("after losing the pool", false));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_FALSE(s->from_pool);  // fell back to presigning on a new link
+  EXPECT_EQ(s->signers, (std::vector<std::string>{"node-1", "node-2"}));
+  ExpectOpensslVerifies(s->signature, "after losing the pool");
+  EXPECT_EQ(orchestrator.PoolSize(Key().key_id), 0u);
+  EXPECT_EQ(orchestrator.RefillPools(), 2);  // refilled on the new link
+  auto pooled = orchestrator.Sign(Key(), Input("from the new pool", false));
+  ASSERT_TRUE(pooled.ok()) << pooled.status();
+  EXPECT_TRUE(pooled->from_pool)
+      << "runs " << pooled->runs << ", culprits " << pooled->culprits.size()
+      << (pooled->culprits.empty() ? "" : " " + pooled->culprits[0].reason);
+  EXPECT_EQ(pooled->runs, 1);
+  ExpectOpensslVerifies(pooled->signature, "from the new pool");
+}
+
+TEST_F(OrchestratorTest, BadPlansAreRefusedBeforeAnyRun) {
+  Orchestrator orchestrator(nodes_, Options());
+  std::vector<CulpritRecord> culprits;
+  auto policy = testing::PolicyOf(*approvers_, 2);
+  EXPECT_EQ(orchestrator.CreateKey({"node-1"}, 1, policy, nullptr, &culprits)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(orchestrator
+                .CreateKey({"node-1", "node-2"}, 2, policy, nullptr, &culprits)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(orchestrator
+                .CreateKey({"node-1", "node-1"}, 1, policy, nullptr, &culprits)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(orchestrator
+                .CreateKey({"node-1", "node-9"}, 1, policy, nullptr, &culprits)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(orchestrator.counters().runs.load(), 0u);
+}
+
+}  // namespace
+}  // namespace nitro_tss::coordinator

@@ -1,0 +1,439 @@
+// tss-coordinator as a real process in front of a 2-of-3 cluster of real
+// node processes (tss-kms-local; per node tss-host and tss-enclave with a
+// simulated NSM), driven through the public gRPC API (nitro_tss.v1.Custody)
+// as a custody platform would: nodes, CreateKey as a long-running
+// operation, GetKey/ListKeys, Sign (idempotent by request id) verified by
+// OpenSSL's command line, refused approvals, metrics checked by promtool,
+// the audit chain, and a restart that keeps every key.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <openssl/sha.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "coordinator/storage/storage.h"
+#include "nitro_tss/v1/custody.grpc.pb.h"
+#include "tests/node/cluster/approvers.h"
+#include "tests/node/cluster/cluster.h"
+
+namespace nitro_tss::testing {
+namespace {
+
+std::pair<int, std::string> Shell(const std::string& cmd) {
+  FILE* f = ::popen((cmd + " 2>&1").c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  const int st = ::pclose(f);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+class CoordinatorE2eTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ClusterOptions options;
+    options.nodes = 3;
+    options.round_deadline_ms = 60000;
+    auto c = LocalCluster::Start(options);
+    ASSERT_TRUE(c.ok()) << c.status();
+    cluster_ = c->release();
+    approvers_ = new std::vector<Approver>(3);
+    ASSERT_NO_FATAL_FAILURE(StartCoordinator());
+  }
+  static void TearDownTestSuite() {
+    stub_.reset();
+    delete coordinator_;
+    coordinator_ = nullptr;
+    delete cluster_;
+    delete approvers_;
+  }
+
+  static std::string Dir() { return cluster_->dir() + "/coordinator"; }
+
+  static std::string Config() {
+    std::string nodes;
+    for (int i = 0; i < 3; ++i) {
+      absl::StrAppend(&nodes, "nodes { id: \"node-", i + 1,
+                      "\" party_id: ", i + 1, " address: \"unix://",
+                      cluster_->dir(), "/node-", i + 1, "/enclave.sock\" }\n");
+    }
+    return absl::StrCat(
+        "listen: \"unix://", Dir(), "/api.sock\"\n", nodes,
+        "storage { sqlite { path: \"", Dir(), "/coordinator.db\" } }\n",
+        "metrics_listen: \"127.0.0.1:0\"\n", "attestation_root_pem_file: \"",
+        cluster_->dir(), "/root.pem\"\n", "deadlines { round_ms: 20000 }\n");
+  }
+
+  static void StartCoordinator() {
+    ::mkdir(Dir().c_str(), 0700);
+    WriteFile(Dir() + "/coordinator.conf", Config());
+    auto p = ChildProcess::Start(
+        {BinaryDir() + "/coordinator/service/tss-coordinator", "--config",
+         Dir() + "/coordinator.conf", "--ready-file", Dir() + "/ready"},
+        Dir() + "/coordinator.log", Dir() + "/ready", absl::Seconds(60));
+    ASSERT_TRUE(p.ok()) << p.status();
+    coordinator_ = p->release();
+    auto listen = coordinator_->ready().StringField("listen");
+    ASSERT_TRUE(listen.ok()) << listen.status();
+    auto metrics = coordinator_->ready().StringField("metrics");
+    ASSERT_TRUE(metrics.ok()) << metrics.status();
+    *metrics_address_ = *metrics;
+    stub_ = v1::Custody::NewStub(grpc::CreateChannel(
+        "unix:" + listen->substr(7), grpc::InsecureChannelCredentials()));
+  }
+
+  static grpc::Status Call(
+      const std::function<grpc::Status(grpc::ClientContext*)>& f) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::minutes(5));
+    return f(&ctx);
+  }
+
+  // The suite's key, made through CreateKey + WaitOperation.
+  static const v1::Key& Key() {
+    if (key_ == nullptr) {
+      v1::CreateKeyRequest req;
+      req.set_request_id("create-key-0001");
+      req.mutable_key()->set_threshold(1);
+      for (int i = 1; i <= 3; ++i) {
+        req.mutable_key()->add_nodes(absl::StrCat("nodes/node-", i));
+      }
+      *req.mutable_key()->mutable_approval_policy() = PolicyOf(*approvers_, 2);
+      v1::Operation op;
+      grpc::Status s = Call([&](grpc::ClientContext* c) {
+        return stub_->CreateKey(c, req, &op);
+      });
+      EXPECT_TRUE(s.ok()) << s.error_message();
+      EXPECT_FALSE(op.name().empty());
+      v1::WaitOperationRequest wait;
+      wait.set_name(op.name());
+      wait.mutable_timeout()->set_seconds(300);
+      s = Call([&](grpc::ClientContext* c) {
+        return stub_->WaitOperation(c, wait, &op);
+      });
+      EXPECT_TRUE(s.ok()) << s.error_message();
+      EXPECT_TRUE(op.done());
+      EXPECT_TRUE(op.has_response()) << op.error().message();
+      key_ = new v1::Key();
+      op.response().UnpackTo(key_);
+      create_op_ = new v1::Operation(op);
+    }
+    return *key_;
+  }
+
+  static v1::SignRequest SignRequestFor(const std::string& request_id,
+                                        const std::string& message) {
+    v1::SignRequest req;
+    req.set_name(Key().name());
+    req.set_message(message);
+    req.set_hash(v1::SHA256);
+    req.set_request_id(request_id);
+    *req.mutable_approvals() =
+        Approve({Key().name().substr(5),
+                 message,
+                 {},
+                 0,
+                 {&(*approvers_)[1], &(*approvers_)[2]}});
+    return req;
+  }
+
+  static LocalCluster* cluster_;
+  static ChildProcess* coordinator_;
+  static std::unique_ptr<v1::Custody::Stub> stub_;
+  static std::vector<Approver>* approvers_;
+  static v1::Key* key_;
+  static v1::Operation* create_op_;
+  static std::string* metrics_address_;
+  static v1::SignRequest* first_request_;
+  static v1::SignResponse* first_response_;
+};
+
+LocalCluster* CoordinatorE2eTest::cluster_ = nullptr;
+ChildProcess* CoordinatorE2eTest::coordinator_ = nullptr;
+std::unique_ptr<v1::Custody::Stub> CoordinatorE2eTest::stub_;
+std::vector<Approver>* CoordinatorE2eTest::approvers_ = nullptr;
+v1::Key* CoordinatorE2eTest::key_ = nullptr;
+v1::Operation* CoordinatorE2eTest::create_op_ = nullptr;
+std::string* CoordinatorE2eTest::metrics_address_ = new std::string();
+v1::SignRequest* CoordinatorE2eTest::first_request_ = new v1::SignRequest();
+v1::SignResponse* CoordinatorE2eTest::first_response_ = new v1::SignResponse();
+
+TEST_F(CoordinatorE2eTest, ListsTheNodesWithTheirAttestedImage) {
+  v1::ListNodesResponse nodes;
+  grpc::Status s = Call([&](grpc::ClientContext* c) {
+    return stub_->ListNodes(c, v1::ListNodesRequest(), &nodes);
+  });
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(nodes.nodes_size(), 3);
+  for (int i = 0; i < 3; ++i) {
+    const v1::Node& n = nodes.nodes(i);
+    EXPECT_EQ(n.name(), absl::StrCat("nodes/node-", i + 1));
+    EXPECT_EQ(n.party_id(), static_cast<uint32_t>(i + 1));
+    EXPECT_EQ(n.health(), v1::Node::SERVING) << n.last_error();
+    EXPECT_EQ(n.pcrs().at(0), LocalCluster::GoodPcr0());
+    EXPECT_TRUE(n.has_last_attestation_time());
+  }
+  v1::GetNodeRequest get;
+  get.set_name("nodes/node-9");
+  v1::Node node;
+  s = Call(
+      [&](grpc::ClientContext* c) { return stub_->GetNode(c, get, &node); });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(CoordinatorE2eTest, CreateKeyIsALongRunningOperationAndIdempotent) {
+  const v1::Key& key = Key();
+  ASSERT_EQ(key.state(), v1::Key::ACTIVE);
+  ASSERT_EQ(key.public_key().size(), 33u);
+  ASSERT_EQ(key.public_key_uncompressed().size(), 65u);
+  EXPECT_EQ(key.name().size(), 5u + 64u);
+  EXPECT_EQ(key.parties_size(), 3);
+  v1::CreateKeyMetadata meta;
+  ASSERT_TRUE(create_op_->metadata().UnpackTo(&meta));
+  EXPECT_EQ(meta.stage(), v1::CreateKeyMetadata::DONE);
+  EXPECT_EQ(meta.progress_percent(), 100u);
+  EXPECT_EQ(meta.key(), key.name());
+
+  // The same request again: the same operation, no second DKG.
+  v1::CreateKeyRequest req;
+  req.set_request_id("create-key-0001");
+  req.mutable_key()->set_threshold(1);
+  for (int i = 1; i <= 3; ++i) {
+    req.mutable_key()->add_nodes(absl::StrCat("nodes/node-", i));
+  }
+  *req.mutable_key()->mutable_approval_policy() = PolicyOf(*approvers_, 2);
+  v1::Operation op;
+  grpc::Status s = Call(
+      [&](grpc::ClientContext* c) { return stub_->CreateKey(c, req, &op); });
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(op.name(), create_op_->name());
+  EXPECT_TRUE(op.done());
+  // The same request id for another request.
+  req.mutable_key()->set_threshold(2);
+  s = Call(
+      [&](grpc::ClientContext* c) { return stub_->CreateKey(c, req, &op); });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS)
+      << s.error_message();
+  // Bad requests name the field.
+  req.set_request_id("create-key-0002");
+  req.mutable_key()->set_threshold(3);
+  s = Call(
+      [&](grpc::ClientContext* c) { return stub_->CreateKey(c, req, &op); });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("key.threshold"), std::string::npos);
+
+  v1::GetKeyRequest get;
+  get.set_name(key.name());
+  v1::Key got;
+  s = Call([&](grpc::ClientContext* c) { return stub_->GetKey(c, get, &got); });
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(got.public_key(), key.public_key());
+  v1::ListKeysResponse list;
+  s = Call([&](grpc::ClientContext* c) {
+    return stub_->ListKeys(c, v1::ListKeysRequest(), &list);
+  });
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(list.keys_size(), 1);
+  EXPECT_EQ(list.keys(0).name(), key.name());
+  get.set_name("keys/" + std::string(64, 'a'));
+  s = Call([&](grpc::ClientContext* c) { return stub_->GetKey(c, get, &got); });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(CoordinatorE2eTest, SignsVerifiedByOpensslAndARetryNeverSignsTwice) {
+  const v1::SignRequest req = SignRequestFor("sign-0001", "pay 3 BTC to dan");
+  v1::SignResponse first;
+  grpc::Status s =
+      Call([&](grpc::ClientContext* c) { return stub_->Sign(c, req, &first); });
+  ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << coordinator_->Log();
+  EXPECT_TRUE(first.first_response());
+  EXPECT_EQ(first.signers_size(), 2);
+  *first_request_ = req;
+  *first_response_ = first;
+  auto verified = VerifyWithOpenssl(cluster_->dir(), Key().public_key(),
+                                    first.signature().r(),
+                                    first.signature().s(), "pay 3 BTC to dan");
+  EXPECT_TRUE(verified.ok()) << verified;
+  // The DER the API returns is what OpenSSL checks too.
+  WriteFile(cluster_->dir() + "/api.der", first.signature().der());
+  auto [code, out] =
+      Shell(absl::StrCat("openssl dgst -sha256 -verify ", cluster_->dir(),
+                         "/verify.pub.pem -signature ", cluster_->dir(),
+                         "/api.der ", cluster_->dir(), "/verify.msg"));
+  EXPECT_EQ(code, 0) << out;
+
+  // A retry: the same signature, not a second one.
+  v1::SignResponse again;
+  s = Call([&](grpc::ClientContext* c) { return stub_->Sign(c, req, &again); });
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_FALSE(again.first_response());
+  EXPECT_EQ(again.signature().r(), first.signature().r());
+  EXPECT_EQ(again.signature().s(), first.signature().s());
+  // The same request id for another message.
+  v1::SignRequest other = SignRequestFor("sign-0001", "pay 4 BTC to eve");
+  s = Call(
+      [&](grpc::ClientContext* c) { return stub_->Sign(c, other, &again); });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS)
+      << s.error_message();
+
+  // By digest (SHA-256 computed by the caller).
+  v1::SignRequest by_digest = SignRequestFor("sign-0002", "pay 5 BTC to fay");
+  unsigned char d[32];
+  SHA256(reinterpret_cast<const unsigned char*>("pay 5 BTC to fay"), 16, d);
+  by_digest.set_digest(std::string(reinterpret_cast<char*>(d), 32));
+  v1::SignResponse digest_signed;
+  s = Call([&](grpc::ClientContext* c) {
+    return stub_->Sign(c, by_digest, &digest_signed);
+  });
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  verified = VerifyWithOpenssl(
+      cluster_->dir(), Key().public_key(), digest_signed.signature().r(),
+      digest_signed.signature().s(), "pay 5 BTC to fay");
+  EXPECT_TRUE(verified.ok()) << verified;
+}
+
+TEST_F(CoordinatorE2eTest, RefusedApprovalsAndBadRequestsSignNothing) {
+  v1::SignRequest req = SignRequestFor("sign-0100", "approved message");
+  req.set_message("another message");
+  v1::SignResponse resp;
+  grpc::Status s =
+      Call([&](grpc::ClientContext* c) { return stub_->Sign(c, req, &resp); });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << s.error_message();
+  req = SignRequestFor("sign-0101", "one approver only");
+  req.mutable_approvals()->mutable_approvals()->RemoveLast();
+  s = Call([&](grpc::ClientContext* c) { return stub_->Sign(c, req, &resp); });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << s.error_message();
+  req = SignRequestFor("", "no request id");
+  s = Call([&](grpc::ClientContext* c) { return stub_->Sign(c, req, &resp); });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("request_id"), std::string::npos);
+  req = SignRequestFor("sign-0102", "x");
+  req.set_hash(v1::HASH_FUNCTION_UNSPECIFIED);
+  s = Call([&](grpc::ClientContext* c) { return stub_->Sign(c, req, &resp); });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  req = SignRequestFor("sign-0103", "x");
+  req.set_name("keys/" + std::string(64, 'b'));
+  s = Call([&](grpc::ClientContext* c) { return stub_->Sign(c, req, &resp); });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(CoordinatorE2eTest, MetricsPassPromtool) {
+  ASSERT_FALSE(Key().name().empty());
+  auto [code, metrics] = Shell(absl::StrCat(
+      "python3 -c \"import urllib.request,sys; "
+      "sys.stdout.write(urllib.request.urlopen('http://",
+      *metrics_address_, "/metrics', timeout=10).read().decode())\""));
+  ASSERT_EQ(code, 0) << metrics;
+  EXPECT_NE(metrics.find("nitro_coordinator_node_up{node=\"node-1\"} 1"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("nitro_coordinator_requests_total{"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("nitro_coordinator_presignatures_ready{key=\"" +
+                         Key().name().substr(5) + "\"}"),
+            std::string::npos);
+  // Every metric the alerting rules and the dashboard name exists here.
+  for (const char* file : {"coordinator/monitoring/alerts.yml",
+                           "coordinator/monitoring/dashboard.json"}) {
+    const std::string text = ReadFile(file);
+    ASSERT_FALSE(text.empty()) << file;
+    int named = 0;
+    for (size_t at = text.find("nitro_coordinator_"); at != std::string::npos;
+         at = text.find("nitro_coordinator_", at + 1)) {
+      size_t end = at;
+      while (end < text.size() &&
+             (absl::ascii_islower(static_cast<unsigned char>(text[end])) ||
+              text[end] == '_')) {
+        ++end;
+      }
+      std::string name = text.substr(at, end - at);
+      for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+        if (absl::EndsWith(name, suffix) &&
+            metrics.find("# TYPE " + name + " ") == std::string::npos) {
+          name = name.substr(0, name.size() - strlen(suffix));
+        }
+      }
+      ++named;
+      EXPECT_NE(metrics.find("# TYPE " + name + " "), std::string::npos)
+          << file << " names " << name << ", which the coordinator does not "
+          << "export";
+    }
+    EXPECT_GE(named, 7) << file;
+  }
+  WriteFile(Dir() + "/metrics.txt", metrics);
+  if (::access("/usr/bin/promtool", X_OK) != 0) {
+    std::cerr << "*** promtool (Debian package prometheus) is missing: the "
+                 "exposition format is NOT checked; run "
+                 "scripts/install-deps.sh ***\n";
+    return;
+  }
+  auto [lint_code, lint] =
+      Shell("/usr/bin/promtool check metrics < '" + Dir() + "/metrics.txt'");
+  EXPECT_EQ(lint_code, 0) << lint << "\n" << metrics;
+}
+
+// Last: stops the coordinator.
+TEST_F(CoordinatorE2eTest, ZRestartKeepsKeysAndTheAuditChainIsIntact) {
+  ASSERT_FALSE(Key().name().empty());
+  EXPECT_EQ(coordinator_->Stop(), 0) << coordinator_->Log();
+  {
+    auto db =
+        coordinator::storage::OpenSqliteStorage(Dir() + "/coordinator.db");
+    ASSERT_TRUE(db.ok()) << db.status();
+    auto check = (*db)->VerifyAuditChain();
+    ASSERT_TRUE(check.ok()) << check.status();
+    EXPECT_TRUE(check->intact()) << check->problem;
+    auto entries = (*db)->ListAudit(1, 1000);
+    ASSERT_TRUE(entries.ok());
+    int signs_ok = 0, refused = 0;
+    for (const auto& e : *entries) {
+      if (e.action == "Sign" && e.outcome == "OK") ++signs_ok;
+      if (e.action == "Sign" && e.outcome == "PERMISSION_DENIED") ++refused;
+      EXPECT_EQ(e.payload.find("pay 3 BTC"), std::string::npos)
+          << "the audit log keeps digests, not messages";
+    }
+    EXPECT_GE(signs_ok, 1);
+    EXPECT_GE(refused, 1);
+  }
+  delete coordinator_;
+  coordinator_ = nullptr;
+  ASSERT_NO_FATAL_FAILURE(StartCoordinator());
+  v1::GetKeyRequest get;
+  get.set_name(Key().name());
+  v1::Key got;
+  grpc::Status s =
+      Call([&](grpc::ClientContext* c) { return stub_->GetKey(c, get, &got); });
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  const v1::SignRequest req =
+      SignRequestFor("sign-after-restart", "after the restart");
+  v1::SignResponse resp;
+  s = Call([&](grpc::ClientContext* c) { return stub_->Sign(c, req, &resp); });
+  ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << coordinator_->Log();
+  auto verified = VerifyWithOpenssl(cluster_->dir(), Key().public_key(),
+                                    resp.signature().r(), resp.signature().s(),
+                                    "after the restart");
+  EXPECT_TRUE(verified.ok()) << verified;
+  // The retry of a request answered before the restart is answered from
+  // the store: the same signature, not a second one.
+  if (!first_request_->request_id().empty()) {
+    s = Call([&](grpc::ClientContext* c) {
+      return stub_->Sign(c, *first_request_, &resp);
+    });
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_FALSE(resp.first_response());
+    EXPECT_EQ(resp.signature().r(), first_response_->signature().r());
+    EXPECT_EQ(resp.signature().s(), first_response_->signature().s());
+  }
+}
+
+}  // namespace
+}  // namespace nitro_tss::testing
