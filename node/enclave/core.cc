@@ -381,16 +381,18 @@ absl::StatusOr<v1::KeyInfo> EnclaveCore::AdoptKey(
     std::shared_ptr<const gg20::KeyShare> share,
     std::shared_ptr<const round::PartyIdentityKey> identity) {
   auto key = std::make_shared<LoadedKey>();
+  key->identity = std::move(identity);
+  key->epoch = kFirstEpoch;
+  const std::string id = Hex(share->key_id);
+  // Sealed and stored first: a share that then does not fit the locked
+  // arena is not lost (it loads on first use once there is room).
+  ASSIGN_OR_RETURN(std::vector<uint8_t> blob,
+                   Seal(*share, *key->identity, key->epoch));
+  RETURN_IF_ERROR(deps_.host->Put(id, share->self, key->epoch, blob));
   // The enclave keeps a copy in locked memory (locked_share.h); the DKG's
   // own copy is wiped when the session that made it is destroyed.
   ASSIGN_OR_RETURN(key->share, LockKeyShare(*share));
   share.reset();
-  key->identity = std::move(identity);
-  key->epoch = kFirstEpoch;
-  const std::string id = Hex(key->share->key_id);
-  ASSIGN_OR_RETURN(std::vector<uint8_t> blob,
-                   Seal(*key->share, *key->identity, key->epoch));
-  RETURN_IF_ERROR(deps_.host->Put(id, key->share->self, key->epoch, blob));
   key->accelerators = gg20::BuildPresignAccelerators(*key->share);
   v1::KeyInfo info;
   info.set_key_id(id);
