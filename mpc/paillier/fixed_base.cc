@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+
 namespace nitro_tss::mpc {
 namespace {
 
@@ -28,6 +30,8 @@ FixedBaseExp::FixedBaseExp(const BigInt& base, const BigInt& modulus,
   constexpr int h = kCombBlocks;
   block_bits_ = (max_exponent_bits_ + h - 1) / h;
   limbs_ = static_cast<mp_size_t>(mpz_size(modulus_.get()));
+  if (!modulus_.IsOdd()) return;  // Pow always falls back
+  montgomery_.emplace(modulus_);
   // G_i = base^(2^(i·a)).
   std::vector<BigInt> g(h);
   BigInt x = base_;
@@ -41,8 +45,15 @@ FixedBaseExp::FixedBaseExp(const BigInt& base, const BigInt& modulus,
     for (int i = 0; i < h; ++i) {
       if ((j >> i) & 1) e = BigInt::ModMul(e, g[i], modulus_);
     }
-    ToLimbs(e, &table_[j * static_cast<size_t>(limbs_)], limbs_);
+    std::vector<mp_limb_t> m = montgomery_->ToMontgomery(e);
+    std::copy(m.begin(), m.end(),
+              table_.begin() +
+                  static_cast<std::ptrdiff_t>(j * static_cast<size_t>(limbs_)));
+    Wipe(m);
+    e.Wipe();
   }
+  for (BigInt& v : g) v.Wipe();
+  x.Wipe();
 }
 
 FixedBaseExp::~FixedBaseExp() { Wipe(table_); }
@@ -66,32 +77,23 @@ BigInt FixedBaseExp::Pow(const BigInt& e) const {
   auto bit = [&](size_t i) -> size_t {
     return static_cast<size_t>((exp[i / 64] >> (i % 64)) & 1);
   };
-  mp_size_t itch = mpn_sec_mul_itch(n, n);
-  if (mpn_sec_sqr_itch(n) > itch) itch = mpn_sec_sqr_itch(n);
-  if (mpn_sec_div_r_itch(2 * n, n) > itch) itch = mpn_sec_div_r_itch(2 * n, n);
-  std::vector<mp_limb_t> acc(2 * n, 0), prod(2 * n, 0), entry(n, 0),
-      scratch(static_cast<size_t>(itch), 0);
-  const mp_limb_t* mod = modulus_.get()->_mp_d;
-  // acc = 1 mod m (T[0] holds exactly that).
-  for (mp_size_t i = 0; i < n; ++i) acc[i] = table_[i];
+  const Montgomery& mont = *montgomery_;
+  Montgomery::Workspace ws(mont);
+  std::vector<mp_limb_t> acc(table_.begin(), table_.begin() + n),
+      entry(static_cast<size_t>(n), 0);
+  // acc = T[0] = 1 in Montgomery form.
   for (size_t col = block_bits_; col-- > 0;) {
-    mpn_sec_sqr(prod.data(), acc.data(), n, scratch.data());
-    mpn_sec_div_r(prod.data(), 2 * n, mod, n, scratch.data());
+    mont.Sqr(acc.data(), acc.data(), ws);
     size_t index = 0;
     for (int i = 0; i < h; ++i) index |= bit(i * block_bits_ + col) << i;
     mpn_sec_tabselect(entry.data(), table_.data(), n, mp_size_t{1} << h,
                       static_cast<mp_size_t>(index));
-    mpn_sec_mul(acc.data(), prod.data(), n, entry.data(), n, scratch.data());
-    mpn_sec_div_r(acc.data(), 2 * n, mod, n, scratch.data());
+    mont.Mul(acc.data(), acc.data(), entry.data(), ws);
   }
-  BigInt out;
-  mpz_import(out.get_mut(), static_cast<size_t>(n), -1, sizeof(mp_limb_t), 0, 0,
-             acc.data());
+  BigInt out = mont.FromMontgomery(acc.data(), ws);
   Wipe(exp);
   Wipe(acc);
-  Wipe(prod);
   Wipe(entry);
-  Wipe(scratch);
   return out;
 }
 

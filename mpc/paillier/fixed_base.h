@@ -3,27 +3,32 @@
 // and many secret exponents e.
 //
 // Precomputation: with h blocks of a = ceil(max_exponent_bits / h) bits,
-// T[j] = Π_{i: bit i of j} base^(2^(i·a)) mod m for j < 2^h. Pow(e) then
-// does a squarings and a multiplications, each reduced with mpn_sec_div_r,
-// selecting T[column] with mpn_sec_tabselect: the sequence of operations and
-// memory accesses does not depend on e (nor on the base or modulus values).
-// The table is secret when the modulus is (p², q²) and is wiped on
-// destruction.
+// T[j] = Π_{i: bit i of j} base^(2^(i·a)) mod m for j < 2^h, kept in
+// Montgomery form. Pow(e) then does a squarings and a multiplications in
+// Montgomery form (mpc/math/montgomery.h: mpn_sec_mul / mpn_sec_sqr and
+// REDC), selecting T[column] with mpn_sec_tabselect: the sequence of
+// operations and memory accesses does not depend on e (nor on the base or
+// modulus values). The table is secret when the modulus is (p², q²) and is
+// wiped on destruction.
 #ifndef NITRO_TSS_MPC_PAILLIER_FIXED_BASE_H_
 #define NITRO_TSS_MPC_PAILLIER_FIXED_BASE_H_
 
 #include <gmp.h>
 
 #include <cstddef>
+#include <optional>
 #include <vector>
 
 #include "mpc/math/bigint.h"
+#include "mpc/math/montgomery.h"
 
 namespace nitro_tss::mpc {
 
 class FixedBaseExp {
  public:
-  // `modulus` odd or even, > 1; `max_exponent_bits` >= 1; h = kCombBlocks.
+  // `modulus` odd or even, > 1 (an even one is public and only ever uses
+  // the variable-time fallback of Pow); `max_exponent_bits` >= 1;
+  // h = kCombBlocks.
   FixedBaseExp(const BigInt& base, const BigInt& modulus,
                size_t max_exponent_bits);
   ~FixedBaseExp();
@@ -44,9 +49,10 @@ class FixedBaseExp {
   BigInt modulus_;
   BigInt base_;
   size_t max_exponent_bits_ = 0;
-  size_t block_bits_ = 0;         // a
-  mp_size_t limbs_ = 0;           // n = limbs of the modulus
-  std::vector<mp_limb_t> table_;  // 2^h entries of n limbs
+  size_t block_bits_ = 0;                 // a
+  mp_size_t limbs_ = 0;                   // n = limbs of the modulus
+  std::optional<Montgomery> montgomery_;  // odd modulus only
+  std::vector<mp_limb_t> table_;  // 2^h entries of n limbs (Montgomery form)
 };
 
 }  // namespace nitro_tss::mpc
