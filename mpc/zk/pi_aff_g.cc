@@ -45,7 +45,6 @@ PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& st,
   const BigInt& n0 = st.paillier0.n();
   const BigInt& n0_sq = st.paillier0.n_squared();
   const BigInt& n1 = st.paillier1.n();
-  const BigInt& n1_sq = st.paillier1.n_squared();
   const BigInt& nhat = st.ring_pedersen.n();
   const size_t nhat_bits = nhat.BitLength();
 
@@ -53,7 +52,6 @@ PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& st,
   BigInt beta = BigInt::RandomSigned(kEllPrime + kEpsilon, rng);
   PaillierNonce nonce0 = NextNonce(st.paillier0, w.n0_nonces, nullptr, rng);
   BigInt& r = nonce0.r;
-  BigInt r_y = BigInt::RandomUnit(n1, rng);
   BigInt gamma = RandomSignedTimes(kEll + kEpsilon, nhat, rng);
   BigInt delta = RandomSignedTimes(kEll + kEpsilon, nhat, rng);
   BigInt m = RandomSignedTimes(kEll, nhat, rng);
@@ -68,8 +66,10 @@ PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& st,
   Scalar alpha_mod_q = Scalar::FromBigIntReduce(alpha);
   p.cap_b_x = st.base.Mul(alpha_mod_q);
   alpha_mod_q.Wipe();
-  p.cap_b_y = BigInt::ModMul(OnePlusNPow(st.paillier1, beta),
-                             NthPower(st.paillier1, r_y, w.own_key), n1_sq);
+  // B_y = (1+N1)^β · r_y^N1 for a fresh r_y (the owner's comb when given).
+  PaillierEncryption b_y = FreshEncryption(st.paillier1, beta, w.own_key, rng);
+  BigInt& r_y = b_y.nonce;
+  p.cap_b_y = std::move(b_y.ciphertext);
   p.cap_e = ProverCommit(st.ring_pedersen, w.verifier_table, alpha,
                          kEll + kEpsilon, gamma, kEll + kEpsilon + nhat_bits);
   p.cap_s = ProverCommit(st.ring_pedersen, w.verifier_table, w.x, kEll, m,

@@ -63,7 +63,8 @@ struct PiAffGWitness {
   const BigInt& y;      // in ±2^ℓ'
   const BigInt& rho;    // nonce of the enc_N0(y) part of D, in Z*_{N0}
   const BigInt& rho_y;  // nonce of Y, in Z*_{N1}
-  // The prover's private key for N1 (optional): CRT for r_y^N1.
+  // The prover's private key for N1 (optional): B_y by its fixed-base
+  // encryption (FreshEncryption in nonce_pool.h).
   const PaillierPrivateKey* own_key = nullptr;
   // Precomputation for the verifier's ring-Pedersen params (optional,
   // RingPedersenTable in ring_pedersen_table.h): faster constant-time
