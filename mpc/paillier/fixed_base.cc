@@ -32,34 +32,36 @@ FixedBaseExp::FixedBaseExp(const BigInt& base, const BigInt& modulus,
   limbs_ = static_cast<mp_size_t>(mpz_size(modulus_.get()));
   if (!modulus_.IsOdd()) return;  // Pow always falls back
   montgomery_.emplace(modulus_);
-  // G_i = base^(2^(i·a)).
-  std::vector<BigInt> g(h);
-  BigInt x = base_;
+  const Montgomery& mont = *montgomery_;
+  const size_t n = static_cast<size_t>(limbs_);
+  Montgomery::Workspace ws(mont);
+  // G_i = base^(2^(i·a)) in Montgomery form, by squarings; T[j] for j with
+  // top bit i is T[j - 2^i] · G_i.
+  std::vector<mp_limb_t> g(h * n), x = mont.ToMontgomery(base_);
   for (int i = 0; i < h; ++i) {
-    g[i] = x;
-    for (size_t s = 0; s < block_bits_; ++s) x = BigInt::ModMul(x, x, modulus_);
+    std::copy(x.begin(), x.end(),
+              g.begin() + static_cast<std::ptrdiff_t>(i * n));
+    // The last block's squarings are not needed.
+    if (i + 1 == h) break;
+    for (size_t s = 0; s < block_bits_; ++s) mont.Sqr(x.data(), x.data(), ws);
   }
-  table_.assign((size_t{1} << h) * static_cast<size_t>(limbs_), 0);
-  for (size_t j = 0; j < (size_t{1} << h); ++j) {
-    BigInt e = BigInt::Mod(BigInt(1), modulus_);
-    for (int i = 0; i < h; ++i) {
-      if ((j >> i) & 1) e = BigInt::ModMul(e, g[i], modulus_);
-    }
-    std::vector<mp_limb_t> m = montgomery_->ToMontgomery(e);
-    std::copy(m.begin(), m.end(),
-              table_.begin() +
-                  static_cast<std::ptrdiff_t>(j * static_cast<size_t>(limbs_)));
-    Wipe(m);
-    e.Wipe();
+  table_.assign((size_t{1} << h) * n, 0);
+  std::vector<mp_limb_t> one = mont.ToMontgomery(BigInt(1));
+  std::copy(one.begin(), one.end(), table_.begin());
+  for (size_t j = 1; j < (size_t{1} << h); ++j) {
+    int top = 0;
+    while ((j >> (top + 1)) != 0) ++top;
+    const size_t rest = j - (size_t{1} << top);
+    mont.Mul(&table_[j * n], &table_[rest * n],
+             &g[static_cast<size_t>(top) * n], ws);
   }
-  for (BigInt& v : g) v.Wipe();
-  x.Wipe();
+  Wipe(g);
+  Wipe(x);
 }
 
 FixedBaseExp::~FixedBaseExp() { Wipe(table_); }
 
 BigInt FixedBaseExp::Pow(const BigInt& e) const {
-  constexpr int h = kCombBlocks;
   if (e.IsNegative() || e.BitLength() > max_exponent_bits_ || limbs_ == 0 ||
       !modulus_.IsOdd()) {
     // Out of the table's range (never for the Paillier key's own exponents,
@@ -70,6 +72,18 @@ BigInt FixedBaseExp::Pow(const BigInt& e) const {
     if (e.IsNegative()) return BigInt::PowModSecret(base_, e, modulus_);
     return BigInt::PowModConstTime(base_, e, modulus_, max_exponent_bits_);
   }
+  const Montgomery& mont = *montgomery_;
+  Montgomery::Workspace ws(mont);
+  std::vector<mp_limb_t> acc(static_cast<size_t>(limbs_));
+  PowInto(e, acc.data(), ws);
+  BigInt out = mont.FromMontgomery(acc.data(), ws);
+  Wipe(acc);
+  return out;
+}
+
+void FixedBaseExp::PowInto(const BigInt& e, mp_limb_t* acc_out,
+                           Montgomery::Workspace& ws) const {
+  constexpr int h = kCombBlocks;
   const mp_size_t n = limbs_;
   const size_t total_bits = block_bits_ * h;
   std::vector<mp_limb_t> exp((total_bits + 63) / 64 + 1, 0);
@@ -78,23 +92,19 @@ BigInt FixedBaseExp::Pow(const BigInt& e) const {
     return static_cast<size_t>((exp[i / 64] >> (i % 64)) & 1);
   };
   const Montgomery& mont = *montgomery_;
-  Montgomery::Workspace ws(mont);
-  std::vector<mp_limb_t> acc(table_.begin(), table_.begin() + n),
-      entry(static_cast<size_t>(n), 0);
+  std::vector<mp_limb_t> entry(static_cast<size_t>(n), 0);
   // acc = T[0] = 1 in Montgomery form.
+  std::copy(table_.begin(), table_.begin() + n, acc_out);
   for (size_t col = block_bits_; col-- > 0;) {
-    mont.Sqr(acc.data(), acc.data(), ws);
+    mont.Sqr(acc_out, acc_out, ws);
     size_t index = 0;
     for (int i = 0; i < h; ++i) index |= bit(i * block_bits_ + col) << i;
     mpn_sec_tabselect(entry.data(), table_.data(), n, mp_size_t{1} << h,
                       static_cast<mp_size_t>(index));
-    mont.Mul(acc.data(), acc.data(), entry.data(), ws);
+    mont.Mul(acc_out, acc_out, entry.data(), ws);
   }
-  BigInt out = mont.FromMontgomery(acc.data(), ws);
   Wipe(exp);
-  Wipe(acc);
   Wipe(entry);
-  return out;
 }
 
 }  // namespace nitro_tss::mpc

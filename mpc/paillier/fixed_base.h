@@ -28,7 +28,8 @@ class FixedBaseExp {
  public:
   // `modulus` odd or even, > 1 (an even one is public and only ever uses
   // the variable-time fallback of Pow); `max_exponent_bits` >= 1;
-  // h = kCombBlocks.
+  // h = kCombBlocks. The precomputation ((h-1)·a squarings, 2^h products)
+  // runs in Montgomery form, constant time, for an odd modulus.
   FixedBaseExp(const BigInt& base, const BigInt& modulus,
                size_t max_exponent_bits);
   ~FixedBaseExp();
@@ -46,6 +47,10 @@ class FixedBaseExp {
   static constexpr int kCombBlocks = 6;
 
  private:
+  // acc (n limbs, Montgomery form) = base^e for 0 <= e < 2^(h·a).
+  void PowInto(const BigInt& e, mp_limb_t* acc,
+               Montgomery::Workspace& ws) const;
+
   BigInt modulus_;
   BigInt base_;
   size_t max_exponent_bits_ = 0;
