@@ -50,35 +50,38 @@ class PresignRound2 : public round::TypedRound<PresignRound2Payload,
   absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
     PresignState& s = *s_;
     const PaillierPrivateKey& sk = *s.ks->paillier;
-    zk::PiAffGVerifierSecrets secrets{&sk, s.ks->ring_pedersen.get()};
+    // The plaintext of K_i (k_i) lets each Πaff-g check its N0 equation by
+    // halves, which decrypts D: the check hands out α (no second
+    // decryption).
+    BigInt k_int = s.k.ToBigInt();
+    zk::PiAffGVerifierSecrets secrets{&sk, s.ks->ring_pedersen.get(), &k_int};
     Scalar delta = s.k * s.gamma;
     Scalar sigma = s.k * s.w;
     for (auto& [j, peer] : s.peers) {
       const PresignRound2DirectPayload& p = directs().at(j);
-      if (absl::Status v = CheckRound2Responses(s, j, s.self, s.cap_k,
-                                                peer.gamma, p, secrets);
+      BigInt alpha_g, alpha_w;  // α of each MtA: Dec(D), centered
+      if (absl::Status v =
+              CheckRound2Responses(s, j, s.self, s.cap_k, peer.gamma, p,
+                                   secrets, &alpha_g, &alpha_w);
           !v.ok()) {
         return DirectAbortOutput(j, CulpritCode::kBadProof, v.message());
       }
-      absl::StatusOr<BigInt> alpha_g = mta::AliceDecrypt(sk, p.d_gamma);
-      if (!alpha_g.ok()) return alpha_g.status();
-      absl::StatusOr<BigInt> alpha_w = mta::AliceDecrypt(sk, p.d_w);
-      if (!alpha_w.ok()) return alpha_w.status();
-      if (!mta::AlphaInRange(*alpha_g)) {
-        return DirectAbortOutput(
-            j, CulpritCode::kBadShare, "presign: mta alpha out of range",
-            MtaOpeningEvidence(sk, 1, p.d_gamma, *alpha_g));
-      }
-      if (!mta::AlphaInRange(*alpha_w)) {
+      if (!mta::AlphaInRange(alpha_g)) {
         return DirectAbortOutput(j, CulpritCode::kBadShare,
                                  "presign: mta alpha out of range",
-                                 MtaOpeningEvidence(sk, 2, p.d_w, *alpha_w));
+                                 MtaOpeningEvidence(sk, 1, p.d_gamma, alpha_g));
+      }
+      if (!mta::AlphaInRange(alpha_w)) {
+        return DirectAbortOutput(j, CulpritCode::kBadShare,
+                                 "presign: mta alpha out of range",
+                                 MtaOpeningEvidence(sk, 2, p.d_w, alpha_w));
       }
       // α + β = k·x (mod q) for each MtA, Alice's and Bob's sides.
       const MtaBob& bob = s.bob.at(j);
-      delta = delta + Scalar::FromBigIntReduce(*alpha_g) + bob.beta_gamma;
-      sigma = sigma + Scalar::FromBigIntReduce(*alpha_w) + bob.beta_w;
+      delta = delta + Scalar::FromBigIntReduce(alpha_g) + bob.beta_gamma;
+      sigma = sigma + Scalar::FromBigIntReduce(alpha_w) + bob.beta_w;
     }
+    k_int.Wipe();
     // y_w (and F_w's nonce) stay until round 4: the σ reveal needs them.
     for (auto& [j, bob] : s.bob) {
       bob.beta_gamma.Wipe();

@@ -102,15 +102,20 @@ absl::Status CheckRound2Direct(const PresignState& s, const Message& msg,
 absl::Status CheckRound2Responses(
     const PresignState& s, PartyId bob, PartyId alice, const BigInt& alice_k,
     const Point& bob_gamma, const PresignRound2DirectPayload& v,
-    const zk::PiAffGVerifierSecrets& alice_secrets) {
+    const zk::PiAffGVerifierSecrets& alice_secrets, BigInt* alpha_gamma,
+    BigInt* alpha_w) {
   const PartyPublicInfo& a = s.Info(alice);
   const PaillierPublicKey& bob_key = s.Info(bob).paillier;
   const Point g = Point::Generator();
   const ProofContext ctx = s.Ctx(2, bob, alice);
+  zk::PiAffGVerifierSecrets gamma_secrets = alice_secrets;
+  gamma_secrets.d_plaintext_out = alpha_gamma;
+  zk::PiAffGVerifierSecrets w_secrets = alice_secrets;
+  w_secrets.d_plaintext_out = alpha_w;
   if (absl::Status st = mta::VerifyResponse(
           mta::ResponseStatement{a.paillier, a.ring_pedersen, bob_key, alice_k,
                                  g, bob_gamma},
-          v.d_gamma, v.f_gamma, v.aff_gamma, ctx, alice_secrets);
+          v.d_gamma, v.f_gamma, v.aff_gamma, ctx, gamma_secrets);
       !st.ok()) {
     return WithCulpritCode(Bad(absl::StrCat("mta gamma: ", st.message())),
                            CulpritCode::kBadProof);
@@ -118,7 +123,7 @@ absl::Status CheckRound2Responses(
   if (absl::Status st = mta::VerifyResponse(
           mta::ResponseStatement{a.paillier, a.ring_pedersen, bob_key, alice_k,
                                  g, s.w_points.at(bob)},
-          v.d_w, v.f_w, v.aff_w, ctx, alice_secrets);
+          v.d_w, v.f_w, v.aff_w, ctx, w_secrets);
       !st.ok()) {
     return WithCulpritCode(Bad(absl::StrCat("mta w: ", st.message())),
                            CulpritCode::kBadProof);

@@ -214,11 +214,16 @@ absl::Status CheckRound2Direct(const PresignState& s, const Message& msg,
 // (mta::VerifyResponse) against Alice's K (`alice_k`) and the point Bob
 // binds: Γ_bob (`bob_gamma`; "presign: mta gamma: ...") and W_bob
 // ("presign: mta w: ..."), code kBadProof. `alice_secrets`: Alice's own
-// (CRT) in the round, none when judging a complaint.
+// (CRT, and the plaintext k of her K) in the round, none when judging a
+// complaint. With the plaintext of K, `alpha_gamma` / `alpha_w` (optional)
+// receive Dec(D) of each response (centered: α before the range check), which
+// the verification computes (zk::PiAffGVerifierSecrets); they are set only
+// when this returns OK.
 absl::Status CheckRound2Responses(
     const PresignState& s, PartyId bob, PartyId alice, const BigInt& alice_k,
     const Point& bob_gamma, const PresignRound2DirectPayload& v,
-    const zk::PiAffGVerifierSecrets& alice_secrets);
+    const zk::PiAffGVerifierSecrets& alice_secrets,
+    BigInt* alpha_gamma = nullptr, BigInt* alpha_w = nullptr);
 
 // A revealed Paillier opening under `key`: the centered plaintext
 // (|m| < N/2, else "<plain_field> out of range (|m| >= N/2)") and a nonce in

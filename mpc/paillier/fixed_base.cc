@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+
 namespace nitro_tss::mpc {
 namespace {
 
@@ -29,27 +31,38 @@ FixedBaseExp::FixedBaseExp(const BigInt& base, const BigInt& modulus,
   constexpr int h = kCombBlocks;
   block_bits_ = (max_exponent_bits_ + h - 1) / h;
   limbs_ = static_cast<mp_size_t>(mpz_size(modulus_.get()));
-  // G_i = base^(2^(i·a)).
-  std::vector<BigInt> g(h);
-  BigInt x = base_;
+  if (!modulus_.IsOdd()) return;  // Pow always falls back
+  montgomery_.emplace(modulus_);
+  const Montgomery& mont = *montgomery_;
+  const size_t n = static_cast<size_t>(limbs_);
+  Montgomery::Workspace ws(mont);
+  // G_i = base^(2^(i·a)) in Montgomery form, by squarings; T[j] for j with
+  // top bit i is T[j - 2^i] · G_i.
+  std::vector<mp_limb_t> g(h * n), x = mont.ToMontgomery(base_);
   for (int i = 0; i < h; ++i) {
-    g[i] = x;
-    for (size_t s = 0; s < block_bits_; ++s) x = BigInt::ModMul(x, x, modulus_);
+    std::copy(x.begin(), x.end(),
+              g.begin() + static_cast<std::ptrdiff_t>(i * n));
+    // The last block's squarings are not needed.
+    if (i + 1 == h) break;
+    for (size_t s = 0; s < block_bits_; ++s) mont.Sqr(x.data(), x.data(), ws);
   }
-  table_.assign((size_t{1} << h) * static_cast<size_t>(limbs_), 0);
-  for (size_t j = 0; j < (size_t{1} << h); ++j) {
-    BigInt e = BigInt::Mod(BigInt(1), modulus_);
-    for (int i = 0; i < h; ++i) {
-      if ((j >> i) & 1) e = BigInt::ModMul(e, g[i], modulus_);
-    }
-    ToLimbs(e, &table_[j * static_cast<size_t>(limbs_)], limbs_);
+  table_.assign((size_t{1} << h) * n, 0);
+  std::vector<mp_limb_t> one = mont.ToMontgomery(BigInt(1));
+  std::copy(one.begin(), one.end(), table_.begin());
+  for (size_t j = 1; j < (size_t{1} << h); ++j) {
+    int top = 0;
+    while ((j >> (top + 1)) != 0) ++top;
+    const size_t rest = j - (size_t{1} << top);
+    mont.Mul(&table_[j * n], &table_[rest * n],
+             &g[static_cast<size_t>(top) * n], ws);
   }
+  Wipe(g);
+  Wipe(x);
 }
 
 FixedBaseExp::~FixedBaseExp() { Wipe(table_); }
 
 BigInt FixedBaseExp::Pow(const BigInt& e) const {
-  constexpr int h = kCombBlocks;
   if (e.IsNegative() || e.BitLength() > max_exponent_bits_ || limbs_ == 0 ||
       !modulus_.IsOdd()) {
     // Out of the table's range (never for the Paillier key's own exponents,
@@ -60,6 +73,18 @@ BigInt FixedBaseExp::Pow(const BigInt& e) const {
     if (e.IsNegative()) return BigInt::PowModSecret(base_, e, modulus_);
     return BigInt::PowModConstTime(base_, e, modulus_, max_exponent_bits_);
   }
+  const Montgomery& mont = *montgomery_;
+  Montgomery::Workspace ws(mont);
+  std::vector<mp_limb_t> acc(static_cast<size_t>(limbs_));
+  PowInto(e, acc.data(), ws);
+  BigInt out = mont.FromMontgomery(acc.data(), ws);
+  Wipe(acc);
+  return out;
+}
+
+void FixedBaseExp::PowInto(const BigInt& e, mp_limb_t* acc_out,
+                           Montgomery::Workspace& ws) const {
+  constexpr int h = kCombBlocks;
   const mp_size_t n = limbs_;
   const size_t total_bits = block_bits_ * h;
   std::vector<mp_limb_t> exp((total_bits + 63) / 64 + 1, 0);
@@ -67,33 +92,20 @@ BigInt FixedBaseExp::Pow(const BigInt& e) const {
   auto bit = [&](size_t i) -> size_t {
     return static_cast<size_t>((exp[i / 64] >> (i % 64)) & 1);
   };
-  mp_size_t itch = mpn_sec_mul_itch(n, n);
-  if (mpn_sec_sqr_itch(n) > itch) itch = mpn_sec_sqr_itch(n);
-  if (mpn_sec_div_r_itch(2 * n, n) > itch) itch = mpn_sec_div_r_itch(2 * n, n);
-  std::vector<mp_limb_t> acc(2 * n, 0), prod(2 * n, 0), entry(n, 0),
-      scratch(static_cast<size_t>(itch), 0);
-  const mp_limb_t* mod = modulus_.get()->_mp_d;
-  // acc = 1 mod m (T[0] holds exactly that).
-  for (mp_size_t i = 0; i < n; ++i) acc[i] = table_[i];
+  const Montgomery& mont = *montgomery_;
+  std::vector<mp_limb_t> entry(static_cast<size_t>(n), 0);
+  // acc = T[0] = 1 in Montgomery form.
+  std::copy(table_.begin(), table_.begin() + n, acc_out);
   for (size_t col = block_bits_; col-- > 0;) {
-    mpn_sec_sqr(prod.data(), acc.data(), n, scratch.data());
-    mpn_sec_div_r(prod.data(), 2 * n, mod, n, scratch.data());
+    mont.Sqr(acc_out, acc_out, ws);
     size_t index = 0;
     for (int i = 0; i < h; ++i) index |= bit(i * block_bits_ + col) << i;
     mpn_sec_tabselect(entry.data(), table_.data(), n, mp_size_t{1} << h,
                       static_cast<mp_size_t>(index));
-    mpn_sec_mul(acc.data(), prod.data(), n, entry.data(), n, scratch.data());
-    mpn_sec_div_r(acc.data(), 2 * n, mod, n, scratch.data());
+    mont.Mul(acc_out, acc_out, entry.data(), ws);
   }
-  BigInt out;
-  mpz_import(out.get_mut(), static_cast<size_t>(n), -1, sizeof(mp_limb_t), 0, 0,
-             acc.data());
   Wipe(exp);
-  Wipe(acc);
-  Wipe(prod);
   Wipe(entry);
-  Wipe(scratch);
-  return out;
 }
 
 }  // namespace nitro_tss::mpc

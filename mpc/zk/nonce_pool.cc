@@ -21,6 +21,24 @@ BigInt NthPower(const PaillierPublicKey& key, const BigInt& r,
   return BigInt::PowMod(r, key.n(), key.n_squared());
 }
 
+PaillierEncryption FreshEncryption(const PaillierPublicKey& key,
+                                   const BigInt& m,
+                                   const PaillierPrivateKey* own_key,
+                                   RandomSource& rng) {
+  const PaillierPrivateKey* own =
+      own_key != nullptr && own_key->n() == key.n() ? own_key : nullptr;
+  if (own != nullptr) {
+    absl::StatusOr<PaillierEncryption> enc = own->Encrypt(m, rng);
+    if (enc.ok()) return *std::move(enc);
+  }
+  PaillierEncryption out;
+  out.nonce = BigInt::RandomUnit(key.n(), rng);
+  BigInt r_to_n = NthPower(key, out.nonce, own);
+  out.ciphertext = BigInt::ModMul(OnePlusNPow(key, m), r_to_n, key.n_squared());
+  r_to_n.Wipe();
+  return out;
+}
+
 absl::Status CheckOwnKey(const PaillierPublicKey& key,
                          const PaillierPrivateKey& own_key,
                          absl::string_view prefix, absl::string_view name) {

@@ -29,6 +29,18 @@ BigInt OnePlusNPow(const PaillierPublicKey& key, const BigInt& m);
 BigInt NthPower(const PaillierPublicKey& key, const BigInt& r,
                 const PaillierPrivateKey* own_key);
 
+// (1 + N)^m · r^N mod N² for a fresh r uniform in Z*_N, with r: a prover's
+// commitment (Πenc's A, Πaff-g's B_y, Πlog*'s A). For the key's owner
+// (`own_key` the private key of `key`) it is the owner's encryption of m
+// (PaillierPrivateKey::Encrypt: r drawn as CRT(g_p^k_p, g_q^k_q), uniform
+// in Z*_N, and r^N by the constant-time fixed-base combs); otherwise, or if
+// m is not a valid plaintext, r = BigInt::RandomUnit and NthPower. Same
+// distribution of (value, r) either way.
+PaillierEncryption FreshEncryption(const PaillierPublicKey& key,
+                                   const BigInt& m,
+                                   const PaillierPrivateKey* own_key,
+                                   RandomSource& rng);
+
 // The Paillier equation of the MtA verifiers: true iff
 //   (1 + N)^m · ρ^N == A · C^e  (mod N²)
 // (Πenc and Πlog*: m = z1, ρ = z2, C = the statement's ciphertext;

@@ -35,6 +35,66 @@ BigInt Challenge(const PiAffGStatement& st, const ProofContext& ctx,
   return ChallengeE(t);
 }
 
+// C^z1 · (1+N0)^z2 · w^N0 == A · D^e (mod N0²) computed as such: by CRT
+// mod p², q² with the verifier's key (`own`), else with public
+// exponentiations.
+absl::Status N0Equation(const PiAffGStatement& st, const PiAffGProof& p,
+                        const BigInt& e, const PaillierPrivateKey* own) {
+  const BigInt& n0 = st.paillier0.n();
+  const BigInt& n0_sq = st.paillier0.n_squared();
+  BigInt lhs0, rhs0;
+  if (own != nullptr) {
+    CrtExponentiator crt =
+        CrtExponentiator::ForPaillierSquare(own->p(), own->q());
+    lhs0 = BigInt::ModMul(crt.Pow(st.cap_c, p.z1),
+                          NthPower(st.paillier0, p.w, own), n0_sq);
+    rhs0 = BigInt::ModMul(p.cap_a, crt.Pow(st.cap_d, e), n0_sq);
+  } else {
+    lhs0 = BigInt::ModMul(BigInt::PowMod(st.cap_c, p.z1, n0_sq),
+                          BigInt::PowMod(p.w, n0, n0_sq), n0_sq);
+    rhs0 = BigInt::ModMul(p.cap_a, BigInt::PowMod(st.cap_d, e, n0_sq), n0_sq);
+  }
+  lhs0 = BigInt::ModMul(lhs0, OnePlusNPow(st.paillier0, p.z2), n0_sq);
+  if (lhs0 != rhs0) {
+    return absl::InvalidArgumentError("pi_aff_g: N0 equation failed");
+  }
+  return absl::OkStatus();
+}
+
+// The same equation as its two halves (PiAffGVerifierSecrets): modulo N0 by
+// CRT mod p, q, and the plaintexts, with Dec(C) = c_plaintext. C, D, A and w
+// are units (checked before). `d_plaintext` receives Dec(D), centered. An
+// error only if a decryption fails (it cannot for units).
+absl::StatusOr<bool> N0EquationByHalves(const PaillierPrivateKey& own,
+                                        const PiAffGStatement& st,
+                                        const PiAffGProof& p, const BigInt& e,
+                                        const BigInt& c_plaintext,
+                                        BigInt& d_plaintext) {
+  const BigInt& n0 = own.n();
+  // C^z1 · w^N0 ≡ A · D^e (mod N0), (1+N0)^z2 ≡ 1: exponents on the
+  // 1024-bit halves, the bases reduced inside PowModConstTime.
+  CrtExponentiator crt = CrtExponentiator::ForPrimes(own.p(), own.q());
+  BigInt lhs = BigInt::ModMul(crt.Pow(st.cap_c, p.z1), crt.Pow(p.w, n0), n0);
+  BigInt rhs = BigInt::ModMul(p.cap_a, crt.Pow(st.cap_d, e), n0);
+  const bool residues_match = lhs == rhs;
+  // z1·Dec(C) + z2 ≡ Dec(A) + e·Dec(D) (mod N0). Dec(D) is the verifier's
+  // secret share and Dec(C) its secret k: reduced in constant time, the
+  // comparison's outcome is public.
+  absl::StatusOr<BigInt> dec_a = own.Decrypt(p.cap_a);
+  if (!dec_a.ok()) return dec_a.status();
+  absl::StatusOr<BigInt> dec_d = own.Decrypt(st.cap_d);
+  if (!dec_d.ok()) return dec_d.status();
+  BigInt diff = p.z1 * c_plaintext + p.z2 - *dec_a - e * *dec_d;
+  BigInt reduced = BigInt::ModConstTime(diff, n0);
+  const bool plaintexts_match = reduced.IsZero();
+  diff.Wipe();
+  reduced.Wipe();
+  // Centered as DecryptSigned: m > N/2 <=> 2m > N.
+  d_plaintext = dec_d->ShiftLeft(1) > n0 ? *dec_d - n0 : *dec_d;
+  dec_d->Wipe();
+  return residues_match && plaintexts_match;
+}
+
 }  // namespace
 
 namespace internal {
@@ -45,7 +105,6 @@ PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& st,
   const BigInt& n0 = st.paillier0.n();
   const BigInt& n0_sq = st.paillier0.n_squared();
   const BigInt& n1 = st.paillier1.n();
-  const BigInt& n1_sq = st.paillier1.n_squared();
   const BigInt& nhat = st.ring_pedersen.n();
   const size_t nhat_bits = nhat.BitLength();
 
@@ -53,7 +112,6 @@ PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& st,
   BigInt beta = BigInt::RandomSigned(kEllPrime + kEpsilon, rng);
   PaillierNonce nonce0 = NextNonce(st.paillier0, w.n0_nonces, nullptr, rng);
   BigInt& r = nonce0.r;
-  BigInt r_y = BigInt::RandomUnit(n1, rng);
   BigInt gamma = RandomSignedTimes(kEll + kEpsilon, nhat, rng);
   BigInt delta = RandomSignedTimes(kEll + kEpsilon, nhat, rng);
   BigInt m = RandomSignedTimes(kEll, nhat, rng);
@@ -68,8 +126,10 @@ PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& st,
   Scalar alpha_mod_q = Scalar::FromBigIntReduce(alpha);
   p.cap_b_x = st.base.Mul(alpha_mod_q);
   alpha_mod_q.Wipe();
-  p.cap_b_y = BigInt::ModMul(OnePlusNPow(st.paillier1, beta),
-                             NthPower(st.paillier1, r_y, w.own_key), n1_sq);
+  // B_y = (1+N1)^β · r_y^N1 for a fresh r_y (the owner's comb when given).
+  PaillierEncryption b_y = FreshEncryption(st.paillier1, beta, w.own_key, rng);
+  BigInt& r_y = b_y.nonce;
+  p.cap_b_y = std::move(b_y.ciphertext);
   p.cap_e = ProverCommit(st.ring_pedersen, w.verifier_table, alpha,
                          kEll + kEpsilon, gamma, kEll + kEpsilon + nhat_bits);
   p.cap_s = ProverCommit(st.ring_pedersen, w.verifier_table, w.x, kEll, m,
@@ -180,22 +240,18 @@ absl::Status VerifyPiAffG(const PiAffGStatement& st, const PiAffGProof& p,
   BigInt e = Challenge(st, ctx, p);
 
   // C^z1 · (1+N0)^z2 · w^N0 == A · D^e  (mod N0²)
-  BigInt lhs0, rhs0;
-  if (secrets.paillier != nullptr) {
-    CrtExponentiator crt = CrtExponentiator::ForPaillierSquare(
-        secrets.paillier->p(), secrets.paillier->q());
-    lhs0 = BigInt::ModMul(crt.Pow(st.cap_c, p.z1),
-                          NthPower(st.paillier0, p.w, secrets.paillier), n0_sq);
-    rhs0 = BigInt::ModMul(p.cap_a, crt.Pow(st.cap_d, e), n0_sq);
-  } else {
-    lhs0 = BigInt::ModMul(BigInt::PowMod(st.cap_c, p.z1, n0_sq),
-                          BigInt::PowMod(p.w, n0, n0_sq), n0_sq);
-    rhs0 = BigInt::ModMul(p.cap_a, BigInt::PowMod(st.cap_d, e, n0_sq), n0_sq);
+  BigInt d_plaintext;
+  if (secrets.paillier != nullptr && secrets.c_plaintext != nullptr) {
+    absl::StatusOr<bool> holds = N0EquationByHalves(
+        *secrets.paillier, st, p, e, *secrets.c_plaintext, d_plaintext);
+    if (!holds.ok()) return holds.status();
+    if (!*holds) {
+      return absl::InvalidArgumentError("pi_aff_g: N0 equation failed");
+    }
+  } else if (absl::Status s = N0Equation(st, p, e, secrets.paillier); !s.ok()) {
+    return s;
   }
-  lhs0 = BigInt::ModMul(lhs0, OnePlusNPow(st.paillier0, p.z2), n0_sq);
-  if (lhs0 != rhs0) {
-    return absl::InvalidArgumentError("pi_aff_g: N0 equation failed");
-  }
+
   // (1+N1)^z2 · w_y^N1 == B_y · Y^e  (mod N1²)
   if (!PaillierEquationHolds(st.paillier1, p.z2, p.w_y, p.cap_b_y, st.cap_y,
                              e)) {
@@ -217,6 +273,10 @@ absl::Status VerifyPiAffG(const PiAffGStatement& st, const PiAffGProof& p,
                                  p.z4, p.cap_f, p.cap_t, e)) {
     return absl::InvalidArgumentError(
         "pi_aff_g: ring-pedersen y equation failed");
+  }
+  if (secrets.d_plaintext_out != nullptr && secrets.c_plaintext != nullptr &&
+      secrets.paillier != nullptr) {
+    *secrets.d_plaintext_out = std::move(d_plaintext);
   }
   return absl::OkStatus();
 }

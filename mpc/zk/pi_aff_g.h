@@ -63,7 +63,8 @@ struct PiAffGWitness {
   const BigInt& y;      // in ±2^ℓ'
   const BigInt& rho;    // nonce of the enc_N0(y) part of D, in Z*_{N0}
   const BigInt& rho_y;  // nonce of Y, in Z*_{N1}
-  // The prover's private key for N1 (optional): CRT for r_y^N1.
+  // The prover's private key for N1 (optional): B_y by its fixed-base
+  // encryption (FreshEncryption in nonce_pool.h).
   const PaillierPrivateKey* own_key = nullptr;
   // Precomputation for the verifier's ring-Pedersen params (optional,
   // RingPedersenTable in ring_pedersen_table.h): faster constant-time
@@ -97,9 +98,27 @@ absl::StatusOr<PiAffGProof> ProvePiAffG(const PiAffGStatement& statement,
 // by CRT mod p², q²) and its ring-Pedersen secret (both ring-Pedersen
 // equations by CRT mod p̂, q̂, using s = t^λ). Each must match the statement
 // (else "pi_aff_g: ... does not match ...").
+//
+// With the key, `c_plaintext` (the plaintext of C under N0, as an integer:
+// in GG20 the k inside the verifier's own K) lets the verifier check the N0
+// equation X = Y, X = C^z1 (1+N0)^z2 w^N0, Y = A·D^e, as its two halves:
+//   X ≡ Y (mod N0), i.e. C^z1 · w^N0 ≡ A · D^e (mod N0), by CRT mod p, q;
+//   Dec(X) = Dec(Y), i.e. z1·Dec(C) + z2 ≡ Dec(A) + e·Dec(D) (mod N0).
+// This is the same decision: x ↦ (x mod N0, Dec(x)) is injective on
+// Z*_{N0²} (x = (1+N0)^m r^N0 with m = Dec(x) and x ≡ r^N0 mod N0, and
+// r ↦ r^N0 is a bijection of Z*_{N0} since gcd(N0, φ(N0)) = 1), and Dec is
+// a homomorphism with Dec((1+N0)^m) = m, Dec(w^N0) = 0. It costs two
+// decryptions (A, D) and exponentiations modulo the 1024-bit primes,
+// against an N-th power and two exponentiations modulo p², q²; D's
+// plaintext is what the verifier decrypts anyway (its MtA share α), and is
+// handed out in `d_plaintext_out` (centered, as
+// PaillierPrivateKey::DecryptSigned) when verification succeeds. A wrong
+// c_plaintext makes verification wrong: pass only Dec(C).
 struct PiAffGVerifierSecrets {
   const PaillierPrivateKey* paillier = nullptr;
   const RingPedersenSecret* ring_pedersen = nullptr;
+  const BigInt* c_plaintext = nullptr;  // needs `paillier`
+  BigInt* d_plaintext_out = nullptr;    // set on success with c_plaintext
 };
 
 // Verifies a proof. Checks in this order, each with its own error

@@ -39,20 +39,20 @@ namespace internal {
 PiEncProof ProvePiEncUnchecked(const PiEncStatement& st, const PiEncWitness& w,
                                const ProofContext& ctx, RandomSource& rng) {
   const BigInt& n0 = st.paillier.n();
-  const BigInt& n0_sq = st.paillier.n_squared();
   const BigInt& nhat = st.ring_pedersen.n();
   const size_t nhat_bits = nhat.BitLength();
 
   BigInt alpha = BigInt::RandomSigned(kEll + kEpsilon, rng);
   BigInt mu = RandomSignedTimes(kEll, nhat, rng);
-  BigInt r = BigInt::RandomUnit(n0, rng);
+  // A = (1+N0)^α · r^N0 for a fresh r (the owner's comb when given).
+  PaillierEncryption a = FreshEncryption(st.paillier, alpha, w.own_key, rng);
+  BigInt& r = a.nonce;
   BigInt gamma = RandomSignedTimes(kEll + kEpsilon, nhat, rng);
 
   PiEncProof proof;
   proof.cap_s = ProverCommit(st.ring_pedersen, w.verifier_table, w.k, kEll, mu,
                              kEll + nhat_bits);
-  proof.cap_a = BigInt::ModMul(OnePlusNPow(st.paillier, alpha),
-                               NthPower(st.paillier, r, w.own_key), n0_sq);
+  proof.cap_a = std::move(a.ciphertext);
   proof.cap_c =
       ProverCommit(st.ring_pedersen, w.verifier_table, alpha, kEll + kEpsilon,
                    gamma, kEll + kEpsilon + nhat_bits);

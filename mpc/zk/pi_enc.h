@@ -43,8 +43,9 @@ struct PiEncStatement {
 struct PiEncWitness {
   const BigInt& k;    // plaintext, in ±2^ℓ
   const BigInt& rho;  // nonce of K, in Z*_{N0}
-  // The prover's own private key for N0 (optional): enables CRT for
-  // r^N0 mod N0². Must match statement.paillier when given.
+  // The prover's own private key for N0 (optional): A by its fixed-base
+  // encryption (FreshEncryption in nonce_pool.h). Must match
+  // statement.paillier when given.
   const PaillierPrivateKey* own_key = nullptr;
   // Precomputation for the verifier's ring-Pedersen params (optional,
   // RingPedersenTable in ring_pedersen_table.h): faster constant-time

@@ -51,15 +51,15 @@ PiLogStarProof ProvePiLogStarUnchecked(const PiLogStarStatement& st,
 
   BigInt alpha = BigInt::RandomSigned(st.ell + kEpsilon, rng);
   BigInt mu = RandomSignedTimes(kEll, nhat, rng);
-  BigInt r = BigInt::RandomUnit(n0, rng);
+  // A = (1+N0)^α · r^N0 for a fresh r (the owner's comb when given).
+  PaillierEncryption a = FreshEncryption(st.paillier, alpha, w.own_key, rng);
+  BigInt& r = a.nonce;
   BigInt gamma = RandomSignedTimes(kEll + kEpsilon, nhat, rng);
 
   PiLogStarProof proof;
   proof.cap_s = ProverCommit(st.ring_pedersen, w.verifier_table, w.x, st.ell,
                              mu, kEll + nhat_bits);
-  proof.cap_a = BigInt::ModMul(OnePlusNPow(st.paillier, alpha),
-                               NthPower(st.paillier, r, w.own_key),
-                               st.paillier.n_squared());
+  proof.cap_a = std::move(a.ciphertext);
   Scalar alpha_mod_q = Scalar::FromBigIntReduce(alpha);
   proof.cap_y = st.base.Mul(alpha_mod_q);
   alpha_mod_q.Wipe();

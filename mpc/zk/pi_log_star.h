@@ -56,7 +56,8 @@ struct PiLogStarStatement {
 struct PiLogStarWitness {
   const BigInt& x;    // in ±2^L (statement.ell)
   const BigInt& rho;  // nonce of C, in Z*_{N0}
-  // The prover's private key for N0 (optional, CRT acceleration).
+  // The prover's private key for N0 (optional): A by its fixed-base
+  // encryption (FreshEncryption in nonce_pool.h).
   const PaillierPrivateKey* own_key = nullptr;
   // Precomputation for the verifier's ring-Pedersen params (optional,
   // RingPedersenTable in ring_pedersen_table.h): faster constant-time

@@ -87,43 +87,21 @@ std::vector<mp_limb_t> BuildTable(const BigInt& base, const BigInt& n,
 }  // namespace
 
 RingPedersenTable::RingPedersenTable(const RingPedersenParams& params)
-    : params_(params) {
+    : params_(params), montgomery_(params.n()) {
   const BigInt& n = params_.n();
-  limbs_ = static_cast<size_t>(mpz_size(n.get()));
+  limbs_ = montgomery_.limbs();
   // Masks reach 2^(ℓ+ε)·N̂ < 2^(ℓ+ε+|N̂|); the shifted exponent needs two
   // more bits.
   size_t needed = kEll + kEpsilon + n.BitLength() + 2;
   windows_ = (needed + kWindowBits - 1) / kWindowBits;
   max_bits_ = windows_ * kWindowBits - 2;
-  modulus_.resize(limbs_);
-  ToLimbs(n, limbs_, modulus_.data());
-  // Montgomery constants: n' = -n^-1 mod R, R^-1 mod n.
-  BigInt r = BigInt::PowerOfTwo(64 * limbs_);
-  absl::StatusOr<BigInt> n_inv = BigInt::ModInverse(n, r);
-  absl::StatusOr<BigInt> r_inv = BigInt::ModInverse(r, n);
-  if (!n_inv.ok() || !r_inv.ok()) __builtin_trap();  // N̂ is odd
-  n_prime_.resize(limbs_);
-  ToLimbs(r - *n_inv, limbs_, n_prime_.data());
+  // R^-1 mod n (R = 2^(64·limbs)).
+  absl::StatusOr<BigInt> r_inv =
+      BigInt::ModInverse(BigInt::PowerOfTwo(64 * limbs_), n);
+  if (!r_inv.ok()) __builtin_trap();  // N̂ is odd
   r_inverse_ = *std::move(r_inv);
   s_table_ = BuildTable(params_.s(), n, r_inverse_, windows_, limbs_);
   t_table_ = BuildTable(params_.t(), n, r_inverse_, windows_, limbs_);
-}
-
-void RingPedersenTable::MontgomeryMul(mp_limb_t* out, const mp_limb_t* a,
-                                      const mp_limb_t* b, Workspace& ws) const {
-  // out = a·b·R^-1 mod n for a, b < n, in constant time: T = a·b,
-  // m = (T mod R)·n' mod R, U = T + m·n (divisible by R), t = U / R < 2n,
-  // then one conditional subtraction.
-  const mp_size_t n = static_cast<mp_size_t>(limbs_);
-  mpn_sec_mul(ws.t.data(), a, n, b, n, ws.scratch.data());
-  mpn_sec_mul(ws.m.data(), ws.t.data(), n, n_prime_.data(), n,
-              ws.scratch.data());
-  mpn_sec_mul(ws.u.data(), ws.m.data(), n, modulus_.data(), n,
-              ws.scratch.data());
-  mp_limb_t carry = mpn_add_n(ws.u.data(), ws.u.data(), ws.t.data(), 2 * n);
-  mp_limb_t borrow = mpn_sub_n(out, ws.u.data() + n, modulus_.data(), n);
-  // Keep t - n unless t < n (borrow and no carry): then add n back.
-  mpn_cnd_add_n(borrow & (carry ^ 1), out, out, modulus_.data(), n);
 }
 
 BigInt RingPedersenTable::PowerOfTwoPower(const std::vector<mp_limb_t>& table,
@@ -137,7 +115,8 @@ BigInt RingPedersenTable::PowerOfTwoPower(const std::vector<mp_limb_t>& table,
 
 void RingPedersenTable::MulPowShifted(const std::vector<mp_limb_t>& table,
                                       const BigInt& e, size_t bits,
-                                      mp_limb_t* acc, Workspace& ws) const {
+                                      mp_limb_t* acc, mp_limb_t* selected,
+                                      Montgomery::Workspace& ws) const {
   // e' = e + 2^bits in [0, 2^(bits+1)]: bits + 2 bits, a public length.
   BigInt shifted = e + BigInt::PowerOfTwo(bits);
   const size_t windows = (bits + 2 + kWindowBits - 1) / kWindowBits;
@@ -148,10 +127,10 @@ void RingPedersenTable::MulPowShifted(const std::vector<mp_limb_t>& table,
   for (size_t i = 0; i < windows; ++i) {
     size_t bit = i * kWindowBits;
     size_t digit = (exp[bit / 64] >> (bit % 64)) & (kDigits - 1);
-    mpn_sec_tabselect(ws.selected.data(), table.data() + i * kDigits * limbs_,
-                      n, static_cast<mp_size_t>(kDigits),
+    mpn_sec_tabselect(selected, table.data() + i * kDigits * limbs_, n,
+                      static_cast<mp_size_t>(kDigits),
                       static_cast<mp_size_t>(digit));
-    MontgomeryMul(acc, acc, ws.selected.data(), ws);
+    montgomery_.Mul(acc, acc, selected, ws);
   }
   sodium_memzero(exp.data(), exp.size() * sizeof(mp_limb_t));
   shifted.Wipe();
@@ -165,22 +144,13 @@ absl::StatusOr<BigInt> RingPedersenTable::Commit(const BigInt& a, size_t a_bits,
     return absl::InvalidArgumentError(
         "ring_pedersen_table: exponent exceeds its bound");
   }
-  const mp_size_t n = static_cast<mp_size_t>(limbs_);
-  Workspace ws;
-  ws.t.resize(2 * limbs_);
-  ws.m.resize(2 * limbs_);
-  ws.u.resize(2 * limbs_);
-  ws.selected.resize(limbs_);
-  ws.scratch.resize(static_cast<size_t>(mpn_sec_mul_itch(n, n)));
+  Montgomery::Workspace ws(montgomery_);
+  std::vector<mp_limb_t> selected(limbs_, 0);
   // acc = 1 in Montgomery form: the digit-0 entry of any window.
-  std::vector<mp_limb_t> acc(s_table_.begin(), s_table_.begin() + n);
-  MulPowShifted(s_table_, a, a_bits, acc.data(), ws);
-  MulPowShifted(t_table_, b, b_bits, acc.data(), ws);
-  // Leave Montgomery form: multiply by the plain 1.
-  std::vector<mp_limb_t> one(limbs_, 0);
-  one[0] = 1;
-  MontgomeryMul(acc.data(), acc.data(), one.data(), ws);
-  BigInt shifted_commit = FromLimbs(acc.data(), limbs_);
+  std::vector<mp_limb_t> acc(s_table_.begin(), s_table_.begin() + limbs_);
+  MulPowShifted(s_table_, a, a_bits, acc.data(), selected.data(), ws);
+  MulPowShifted(t_table_, b, b_bits, acc.data(), selected.data(), ws);
+  BigInt shifted_commit = montgomery_.FromMontgomery(acc.data(), ws);
   // Undo the shifts: multiply by (s^(2^a_bits) · t^(2^b_bits))^-1 (public).
   BigInt correction =
       BigInt::ModMul(PowerOfTwoPower(s_table_, a_bits),
@@ -189,8 +159,7 @@ absl::StatusOr<BigInt> RingPedersenTable::Commit(const BigInt& a, size_t a_bits,
   if (!inv.ok()) return inv.status();  // unreachable: s, t are units
   BigInt out = BigInt::ModMul(shifted_commit, *inv, params_.n());
   shifted_commit.Wipe();
-  for (std::vector<mp_limb_t>* v :
-       {&acc, &ws.t, &ws.m, &ws.u, &ws.selected, &ws.scratch}) {
+  for (std::vector<mp_limb_t>* v : {&acc, &selected}) {
     sodium_memzero(v->data(), v->size() * sizeof(mp_limb_t));
   }
   return out;

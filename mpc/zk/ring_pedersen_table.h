@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "mpc/math/bigint.h"
+#include "mpc/math/montgomery.h"
 #include "mpc/ringpedersen/ring_pedersen.h"
 
 namespace nitro_tss::mpc::zk {
@@ -45,8 +46,8 @@ absl::Status CheckOwnerSecret(const RingPedersenParams& params,
 // and no squarings. Secret exponents stay constant time: the exponent is
 // shifted to a non-negative value of a fixed (public) bit length, each
 // window's entry is read with mpn_sec_tabselect (all entries touched) and
-// multiplied in Montgomery form with mpn_sec_mul and a masked final
-// subtraction (mpn_cnd_add_n). Thread-safe (immutable).
+// multiplied in Montgomery form (mpc/math/montgomery.h: mpn_sec_mul, REDC
+// by mpn_addmul_1, masked final subtraction). Thread-safe (immutable).
 class RingPedersenTable {
  public:
   explicit RingPedersenTable(const RingPedersenParams& params);
@@ -65,17 +66,11 @@ class RingPedersenTable {
                                 size_t b_bits) const;
 
  private:
-  // Scratch buffers of one Commit call (secret contents, wiped after use).
-  struct Workspace {
-    std::vector<mp_limb_t> t, m, u, selected, scratch;
-  };
-  // out = a·b·R^-1 mod N̂ (Montgomery product, R = 2^(64·limbs)), constant
-  // time; out may alias a.
-  void MontgomeryMul(mp_limb_t* out, const mp_limb_t* a, const mp_limb_t* b,
-                     Workspace& ws) const;
-  // acc ← acc · base^(e + 2^bits) (Montgomery form) for |e| <= 2^bits.
+  // acc ← acc · base^(e + 2^bits) (Montgomery form) for |e| <= 2^bits;
+  // `selected` is limbs_ limbs of scratch.
   void MulPowShifted(const std::vector<mp_limb_t>& table, const BigInt& e,
-                     size_t bits, mp_limb_t* acc, Workspace& ws) const;
+                     size_t bits, mp_limb_t* acc, mp_limb_t* selected,
+                     Montgomery::Workspace& ws) const;
   // base^(2^bits) as a plain BigInt (public), from the table.
   BigInt PowerOfTwoPower(const std::vector<mp_limb_t>& table,
                          size_t bits) const;
@@ -86,8 +81,8 @@ class RingPedersenTable {
   size_t max_bits_;  // windows_ * 4 - 2
   // [window][digit][limb], entries in Montgomery form.
   std::vector<mp_limb_t> s_table_, t_table_;
-  std::vector<mp_limb_t> modulus_, n_prime_;  // N̂, -N̂^-1 mod R
-  BigInt r_inverse_;                          // R^-1 mod N̂
+  Montgomery montgomery_;  // modulo N̂
+  BigInt r_inverse_;       // R^-1 mod N̂
 };
 
 // s^a t^b mod N̂ for the prover: with `table` (which must be for `params`)

@@ -1,9 +1,10 @@
 // Πaff-g (CGGMP21 Fig. 15): completeness with x, y at the range edges (both
 // signs), one negative test per verifier check, replay and wrong-statement
 // rejection, Alpha-Rays (a Bob with x or y out of range: the honest prover
-// refuses, a cheating prover is caught by the range checks), all four
+// refuses, a cheating prover is caught by the range checks), all
 // verification paths (with/without the verifier's Paillier key and
-// ring-Pedersen secret) agreeing, and strict decoding.
+// ring-Pedersen secret, and the N0 equation by halves with C's plaintext)
+// agreeing, and strict decoding.
 #include "mpc/zk/pi_aff_g.h"
 
 #include <gmock/gmock.h>
@@ -96,9 +97,28 @@ const Instance& Valid() {
   return *instance;
 }
 
-// Verifies on all four paths, which must agree.
+// Verifies on all paths, which must agree: with/without the verifier's
+// Paillier key and ring-Pedersen secret, and with the key and C's plaintext
+// (the N0 equation by halves), which must also hand out D's plaintext.
 absl::Status Verify(const PiAffGStatement& st, const PiAffGProof& proof,
                     const ProofContext& ctx = Context(kBob, kAlice)) {
+  absl::StatusOr<BigInt> c_plain = Alice().Decrypt(st.cap_c);
+  BigInt d_out;
+  auto by_halves = [&](const RingPedersenSecret* rp) {
+    d_out = BigInt(-1);
+    absl::Status s =
+        VerifyPiAffG(st, proof, ctx, {&Alice(), rp, &*c_plain, &d_out});
+    if (s.ok()) {
+      absl::StatusOr<BigInt> d = Alice().DecryptSigned(st.cap_d);
+      EXPECT_TRUE(d.ok());
+      if (d.ok()) {
+        EXPECT_EQ(d_out, *d) << "D's plaintext handed out";
+      }
+    } else {
+      EXPECT_EQ(d_out, BigInt(-1)) << "no plaintext on failure";
+    }
+    return s;
+  };
   std::vector<std::function<absl::Status()>> paths = {
       [&] { return VerifyPiAffG(st, proof, ctx); },
       [&] {
@@ -111,6 +131,10 @@ absl::Status Verify(const PiAffGStatement& st, const PiAffGProof& proof,
         return VerifyPiAffG(st, proof, ctx, {&Alice(), &AliceRp()});
       },
   };
+  if (c_plain.ok() && st.paillier0 == Alice().public_key()) {
+    paths.push_back([&] { return by_halves(nullptr); });
+    paths.push_back([&] { return by_halves(&AliceRp()); });
+  }
   return testutil::AllPathsAgree(paths);
 }
 absl::Status Verify(const PiAffGProof& proof) {
@@ -424,6 +448,47 @@ TEST(PiAffG, EachEquationIsCheckedOnItsOwn) {
   p = internal::ProvePiAffGUnchecked(st_d, v.Witness(), Context(kBob, kAlice),
                                      rng);
   ExpectRejected(Verify(st_d, p), "pi_aff_g: N0 equation failed");
+}
+
+TEST(PiAffG, N0EquationByHalvesCatchesEachHalf) {
+  // Statements false in exactly one half of the N0 equation, with proofs
+  // consistent with them (unchecked prover): D·(1+N0) has the same residue
+  // mod N0 but another plaintext; D·u^N0 the same plaintext but another
+  // residue. Every path rejects both, the path by halves included.
+  const Instance& v = Valid();
+  DeterministicRandom rng(8);
+  PiAffGStatement st = v.Statement();
+  const BigInt& n0_sq = Alice().public_key().n_squared();
+  BigInt u = BigInt::RandomUnit(Alice().n(), rng);
+  for (const BigInt& factor :
+       {BigInt(1) + Alice().n(), BigInt::PowMod(u, Alice().n(), n0_sq)}) {
+    BigInt wrong_d = BigInt::ModMul(v.cap_d, factor, n0_sq);
+    PiAffGStatement st_d{st.paillier0, st.paillier1, st.ring_pedersen,
+                         st.cap_c,     wrong_d,      st.cap_y,
+                         st.base,      st.cap_x};
+    PiAffGProof p = internal::ProvePiAffGUnchecked(st_d, v.Witness(),
+                                                   Context(kBob, kAlice), rng);
+    ExpectRejected(Verify(st_d, p), "pi_aff_g: N0 equation failed");
+  }
+}
+
+TEST(PiAffG, N0EquationByHalvesNeedsTheRightPlaintextOfC) {
+  // The plaintext of C is a precondition, not something the verifier can
+  // check: a wrong one rejects an honest proof (and says so as the N0
+  // equation), and no plaintext of D is handed out.
+  const Instance& v = Valid();
+  BigInt wrong = v.k + BigInt(1);
+  BigInt d_out(-1);
+  ExpectRejected(VerifyPiAffG(v.Statement(), v.proof, Context(kBob, kAlice),
+                              {&Alice(), &AliceRp(), &wrong, &d_out}),
+                 "pi_aff_g: N0 equation failed");
+  EXPECT_EQ(d_out, BigInt(-1));
+  // The right one (k itself, or any value congruent mod N0) verifies.
+  BigInt congruent = v.k + Alice().n();
+  EXPECT_TRUE(VerifyPiAffG(v.Statement(), v.proof, Context(kBob, kAlice),
+                           {&Alice(), nullptr, &congruent, &d_out})
+                  .ok());
+  EXPECT_EQ(d_out, *Alice().DecryptSigned(v.cap_d));
 }
 
 TEST(PiAffG, ReplayInAnotherContextIsRejected) {

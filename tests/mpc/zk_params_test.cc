@@ -103,6 +103,30 @@ TEST(ZkParams, NthPowerWithAndWithoutOwnKey) {
                            key.public_key().n_squared()));
 }
 
+TEST(ZkParams, FreshEncryptionIsAnEncryptionWithItsNonceOnEveryPath) {
+  const PaillierPrivateKey& key = FixturePaillierKey(1);
+  const PaillierPrivateKey& other = FixturePaillierKey(2);
+  DeterministicRandom rng(5);
+  for (const BigInt& m : {BigInt::RandomSigned(1792, rng), BigInt(0),
+                          BigInt(-1), key.n() - BigInt(1)}) {
+    // The owner's comb, no key, and a key of another modulus (ignored: the
+    // generic path) all give (1+N)^m · r^N with a fresh unit r.
+    std::vector<PaillierEncryption> encs;
+    for (const PaillierPrivateKey* own :
+         {&key, (const PaillierPrivateKey*)nullptr, &other}) {
+      PaillierEncryption enc = FreshEncryption(key.public_key(), m, own, rng);
+      EXPECT_TRUE(key.public_key().ValidateNonce(enc.nonce).ok());
+      EXPECT_EQ(enc.ciphertext,
+                BigInt::ModMul(OnePlusNPow(key.public_key(), m),
+                               BigInt::PowMod(enc.nonce, key.n(),
+                                              key.public_key().n_squared()),
+                               key.public_key().n_squared()));
+      encs.push_back(std::move(enc));
+    }
+    EXPECT_NE(encs[0].nonce, encs[1].nonce);
+  }
+}
+
 TEST(ZkParams, PaillierEquationHoldsForExactlyItsEquation) {
   const PaillierPublicKey& key = FixturePaillierKey(1).public_key();
   const BigInt& n_sq = key.n_squared();

@@ -1,0 +1,79 @@
+// Constant-time Montgomery multiplication modulo a fixed odd modulus, on raw
+// limb arrays, for the fixed-base exponentiations that keep their values in
+// Montgomery form across many multiplications (mpc/paillier/fixed_base.h,
+// mpc/zk/ring_pedersen_table.h).
+//
+// With n = the limb count of m and R = 2^(64·n), Mul computes a·b·R^-1 mod m
+// as GMP's own side-channel-silent exponentiation (mpn_sec_powm) does: the
+// product by mpn_sec_mul (basecase), then word-by-word reduction (REDC: n
+// rounds of mpn_addmul_1, whose carry chain does not depend on the values),
+// and one masked subtraction (mpn_cnd_sub_n). About 2·n² limb
+// multiplications, against 3·n² for a reduction done with two more full
+// products and n² + the division for mpn_sec_div_r. The sequence of
+// operations and memory accesses depends only on n, never on a, b or m, so
+// the modulus may be secret (p², q²) as well as the operands.
+#ifndef NITRO_TSS_MPC_MATH_MONTGOMERY_H_
+#define NITRO_TSS_MPC_MATH_MONTGOMERY_H_
+
+#include <gmp.h>
+
+#include <cstddef>
+#include <vector>
+
+#include "mpc/math/bigint.h"
+
+namespace nitro_tss::mpc {
+
+class Montgomery {
+ public:
+  // Scratch space of one caller (a thread's exponentiation): the 2n-limb
+  // product and GMP's scratch. Its contents are secret when the operands
+  // are; wiped on destruction.
+  class Workspace {
+   public:
+    explicit Workspace(const Montgomery& m);
+    ~Workspace();
+    Workspace(const Workspace&) = delete;
+    Workspace& operator=(const Workspace&) = delete;
+
+   private:
+    friend class Montgomery;
+    std::vector<mp_limb_t> product_, scratch_;
+  };
+
+  // `modulus` odd and > 1 (traps otherwise: a programming error). The
+  // constructor's inverse of the lowest limb is a fixed computation on the
+  // modulus (same steps for every odd value).
+  explicit Montgomery(const BigInt& modulus);
+  ~Montgomery();
+  Montgomery(const Montgomery&) = default;
+  Montgomery& operator=(const Montgomery&) = default;
+
+  size_t limbs() const { return limbs_; }
+  const BigInt& modulus() const { return modulus_; }
+
+  // out = a·b·R^-1 mod m for a, b < m given as exactly limbs() limbs; out
+  // (limbs() limbs) may alias a or b. Constant time.
+  void Mul(mp_limb_t* out, const mp_limb_t* a, const mp_limb_t* b,
+           Workspace& ws) const;
+  // out = a²·R^-1 mod m (mpn_sec_sqr, then the same reduction).
+  void Sqr(mp_limb_t* out, const mp_limb_t* a, Workspace& ws) const;
+
+  // x·R mod m as limbs() limbs (into Montgomery form), for any x >= 0 (the
+  // reduction is BigInt::ModConstTime: x and m may be secret).
+  std::vector<mp_limb_t> ToMontgomery(const BigInt& x) const;
+  // a·R^-1 mod m as a BigInt (out of Montgomery form), constant time.
+  BigInt FromMontgomery(const mp_limb_t* a, Workspace& ws) const;
+
+ private:
+  // out = t·R^-1 mod m for t < m·R held in ws.product_ (2n limbs; destroyed).
+  void Reduce(mp_limb_t* out, Workspace& ws) const;
+
+  BigInt modulus_;
+  size_t limbs_ = 0;
+  mp_limb_t minv_ = 0;  // -m^-1 mod 2^64
+};
+
+}  // namespace nitro_tss::mpc
+
+#endif  // NITRO_TSS_MPC_MATH_MONTGOMERY_H_

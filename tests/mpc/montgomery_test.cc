@@ -1,0 +1,102 @@
+#include "mpc/math/montgomery.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "mpc/math/random.h"
+
+namespace nitro_tss::mpc {
+namespace {
+
+std::vector<mp_limb_t> Limbs(const BigInt& v, size_t n) {
+  std::vector<mp_limb_t> out(n, 0);
+  for (size_t i = 0; i < mpz_size(v.get()) && i < n; ++i) {
+    out[i] = mpz_getlimbn(v.get(), static_cast<mp_size_t>(i));
+  }
+  return out;
+}
+
+BigInt FromLimbs(const std::vector<mp_limb_t>& v) {
+  BigInt r;
+  mpz_import(r.get_mut(), v.size(), -1, sizeof(mp_limb_t), 0, 0, v.data());
+  return r;
+}
+
+// Moduli of several shapes: one limb, a small top limb (2^(64k) + 1), all
+// ones (2^(64k) - 1), and random odd ones of the sizes the callers use
+// (p: 16 limbs, p² / N̂: 32, N²: 64).
+std::vector<BigInt> Moduli(RandomSource& rng) {
+  std::vector<BigInt> out = {BigInt(3), BigInt::FromU64(0xffffffffffffffc5u),
+                             BigInt::PowerOfTwo(128) + BigInt(1),
+                             BigInt::PowerOfTwo(256) - BigInt(1)};
+  for (size_t bits : {1024, 2048, 4096}) {
+    BigInt m = BigInt::RandomBits(bits, rng) + BigInt::PowerOfTwo(bits - 1);
+    if (!m.IsOdd()) m = m + BigInt(1);
+    out.push_back(m);
+  }
+  return out;
+}
+
+TEST(Montgomery, MulSqrAndConversionsMatchModularArithmetic) {
+  DeterministicRandom rng(71);
+  for (const BigInt& m : Moduli(rng)) {
+    SCOPED_TRACE(m.BitLength());
+    Montgomery mont(m);
+    Montgomery::Workspace ws(mont);
+    const size_t n = mont.limbs();
+    ASSERT_EQ(n, mpz_size(m.get()));
+    const BigInt r = BigInt::PowerOfTwo(64 * n);
+    const BigInt r_inv = *BigInt::ModInverse(r, m);
+    std::vector<BigInt> values = {BigInt(0), BigInt(1), m - BigInt(1),
+                                  m - BigInt(2)};
+    for (int i = 0; i < 20; ++i) values.push_back(BigInt::RandomBelow(m, rng));
+    for (const BigInt& a : values) {
+      // To / from Montgomery form.
+      std::vector<mp_limb_t> am = mont.ToMontgomery(a);
+      EXPECT_EQ(FromLimbs(am), BigInt::ModMul(a, r, m));
+      EXPECT_EQ(mont.FromMontgomery(am.data(), ws), a);
+      std::vector<mp_limb_t> sq(n);
+      mont.Sqr(sq.data(), Limbs(a, n).data(), ws);
+      EXPECT_EQ(FromLimbs(sq),
+                BigInt::ModMul(BigInt::ModMul(a, a, m), r_inv, m));
+      for (const BigInt& b : {values[2], values[5], values[11]}) {
+        std::vector<mp_limb_t> out(n);
+        mont.Mul(out.data(), Limbs(a, n).data(), Limbs(b, n).data(), ws);
+        EXPECT_EQ(FromLimbs(out),
+                  BigInt::ModMul(BigInt::ModMul(a, b, m), r_inv, m));
+        // In place (out aliases a).
+        std::vector<mp_limb_t> acc = Limbs(a, n);
+        mont.Mul(acc.data(), acc.data(), Limbs(b, n).data(), ws);
+        EXPECT_EQ(acc, out);
+      }
+    }
+  }
+}
+
+TEST(Montgomery, ProductsInMontgomeryFormChainLikeExponentiation) {
+  DeterministicRandom rng(72);
+  BigInt mod = BigInt::RandomBits(4095, rng) + BigInt::PowerOfTwo(4095);
+  if (!mod.IsOdd()) mod = mod + BigInt(1);
+  Montgomery mont(mod);
+  Montgomery::Workspace ws(mont);
+  const BigInt base = BigInt::RandomBelow(mod, rng);
+  const BigInt e = BigInt::RandomBits(300, rng);
+  // Left-to-right square-and-multiply entirely in Montgomery form.
+  std::vector<mp_limb_t> acc = mont.ToMontgomery(BigInt(1));
+  std::vector<mp_limb_t> b = mont.ToMontgomery(base);
+  for (size_t i = e.BitLength(); i-- > 0;) {
+    mont.Sqr(acc.data(), acc.data(), ws);
+    if (e.TestBit(i)) mont.Mul(acc.data(), acc.data(), b.data(), ws);
+  }
+  EXPECT_EQ(mont.FromMontgomery(acc.data(), ws), BigInt::PowMod(base, e, mod));
+}
+
+TEST(MontgomeryDeathTest, RejectsEvenOrTrivialModulus) {
+  EXPECT_DEATH({ Montgomery m(BigInt(1)); }, "");
+  EXPECT_DEATH({ Montgomery m(BigInt(10)); }, "");
+  EXPECT_DEATH({ Montgomery m(BigInt(-7)); }, "");
+}
+
+}  // namespace
+}  // namespace nitro_tss::mpc
