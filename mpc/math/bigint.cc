@@ -28,6 +28,7 @@ thread_local internal::PowModCallCounts tl_pow_calls;
 
 namespace internal {
 PowModCallCounts PowModCalls() { return tl_pow_calls; }
+void CountConstTimePow() { ++tl_pow_calls.const_time; }
 }  // namespace internal
 
 BigInt::BigInt() { mpz_init(value_); }

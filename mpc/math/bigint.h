@@ -177,7 +177,8 @@ class BigInt {
 namespace internal {
 
 // Exponentiations made on the calling thread since it started: const_time
-// counts PowModConstTime (and so PowModSecret), variable_time counts PowMod.
+// counts PowModConstTime (and so PowModSecret) and the secret-base
+// Montgomery::PowPublicExponent, variable_time counts PowMod.
 // Always on (two thread-local increments per call); tests use the difference
 // of two snapshots to check that a secret computation used only the
 // constant-time path.
@@ -186,6 +187,8 @@ struct PowModCallCounts {
   uint64_t variable_time = 0;
 };
 PowModCallCounts PowModCalls();
+// Adds one to this thread's const_time count (Montgomery::PowPublicExponent).
+void CountConstTimePow();
 
 }  // namespace internal
 }  // namespace nitro_tss::mpc

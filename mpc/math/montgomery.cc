@@ -99,4 +99,83 @@ BigInt Montgomery::FromMontgomery(const mp_limb_t* a, Workspace& ws) const {
   return r;
 }
 
+BigInt Montgomery::PowPublicExponent(const BigInt& base,
+                                     const BigInt& exp) const {
+  internal::CountConstTimePow();
+  const size_t n = limbs_;
+  const BigInt magnitude = exp.Abs();
+  const size_t bits = magnitude.BitLength();
+  Workspace ws(*this);
+  std::vector<mp_limb_t> acc = ToMontgomery(BigInt(1));
+  if (bits > 0) {
+    // Window width by exponent size (as GMP's mpz_powm chooses); odd powers
+    // b, b^3, ..., b^(2^w - 1) in Montgomery form.
+    const size_t w = bits > 1500 ? 6 : bits > 500 ? 5 : bits > 100 ? 4 : 2;
+    const size_t entries = size_t{1} << (w - 1);
+    std::vector<mp_limb_t> table(entries * n, 0), b2(n, 0);
+    {
+      std::vector<mp_limb_t> b = ToMontgomery(base);
+      std::copy(b.begin(), b.end(), table.begin());
+      WipeLimbs(b);
+    }
+    Sqr(b2.data(), table.data(), ws);
+    for (size_t i = 1; i < entries; ++i) {
+      Mul(&table[i * n], &table[(i - 1) * n], b2.data(), ws);
+    }
+    WipeLimbs(b2);
+    // Left to right: a window is the longest run of <= w bits starting at a
+    // set bit and ending at a set bit.
+    bool started = false;
+    size_t i = bits;
+    while (i > 0) {
+      if (!magnitude.TestBit(i - 1)) {
+        if (started) Sqr(acc.data(), acc.data(), ws);
+        --i;
+        continue;
+      }
+      size_t len = std::min(w, i);
+      while (!magnitude.TestBit(i - len)) --len;  // end the window at a 1
+      size_t value = 0;
+      for (size_t k = 0; k < len; ++k) {
+        value = (value << 1) | (magnitude.TestBit(i - 1 - k) ? 1 : 0);
+      }
+      const mp_limb_t* entry = &table[(value >> 1) * n];
+      if (started) {
+        for (size_t k = 0; k < len; ++k) Sqr(acc.data(), acc.data(), ws);
+        Mul(acc.data(), acc.data(), entry, ws);
+      } else {
+        std::copy(entry, entry + n, acc.begin());
+        started = true;
+      }
+      i -= len;
+    }
+    WipeLimbs(table);
+  }
+  BigInt out = FromMontgomery(acc.data(), ws);
+  WipeLimbs(acc);
+  if (!exp.IsNegative()) return out;
+  // out^-1 mod m by mpn_sec_invert: n limbs in (out < m), bit count bound
+  // 2·64·n as GMP requires (>= bits(out) + bits(m)).
+  const mp_size_t ln = static_cast<mp_size_t>(n);
+  std::vector<mp_limb_t> a(n, 0), inv(n, 0);
+  const size_t size = mpz_size(out.get());
+  for (size_t k = 0; k < size && k < n; ++k) {
+    a[k] = mpz_getlimbn(out.get(), static_cast<mp_size_t>(k));
+  }
+  std::vector<mp_limb_t> scratch(static_cast<size_t>(mpn_sec_invert_itch(ln)),
+                                 0);
+  const int ok =
+      mpn_sec_invert(inv.data(), a.data(), mpz_limbs_read(modulus_.get()), ln,
+                     2 * 64 * ln, scratch.data());
+  // Not a unit: 0 (selected without a branch on the secret outcome).
+  for (mp_limb_t& limb : inv) limb &= 0 - static_cast<mp_limb_t>(ok);
+  BigInt r;
+  mpz_import(r.get_mut(), n, -1, sizeof(mp_limb_t), 0, 0, inv.data());
+  WipeLimbs(a);
+  WipeLimbs(inv);
+  WipeLimbs(scratch);
+  out.Wipe();
+  return r;
+}
+
 }  // namespace nitro_tss::mpc

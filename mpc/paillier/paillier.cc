@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "mpc/math/montgomery.h"
 #include "mpc/paillier/fixed_base.h"
 #include "mpc/primes/safe_prime.h"
 
@@ -98,9 +99,9 @@ absl::StatusOr<BigInt> PaillierPublicKey::EncryptWithNonce(
   if (absl::Status s = ValidateNonce(r); !s.ok()) return s;
   // (1 + N)^m = 1 + (m mod N)·N (mod N²).
   BigInt gm = BigInt(1) + BigInt::Mod(m, n_) * n_;
-  // The exponent N is public but the base r is a secret nonce: use the
-  // side-channel-silent exponentiation.
-  BigInt rn = BigInt::PowModConstTime(r, n_, n_squared_, kPaillierModulusBits);
+  // The exponent N is public but the base r is a secret nonce: constant
+  // time in r (schedule from the public N).
+  BigInt rn = Montgomery(n_squared_).PowPublicExponent(r, n_);
   return BigInt::ModMul(gm, rn, n_squared_);
 }
 

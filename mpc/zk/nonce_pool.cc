@@ -4,6 +4,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "mpc/math/montgomery.h"
 
 namespace nitro_tss::mpc::zk {
 
@@ -18,7 +19,10 @@ BigInt NthPower(const PaillierPublicKey& key, const BigInt& r,
     absl::StatusOr<BigInt> v = own_key->NonceToNthPower(r);
     if (v.ok()) return *std::move(v);
   }
-  return BigInt::PowMod(r, key.n(), key.n_squared());
+  // A peer's key: r is a secret nonce, N and N² are public. The
+  // exponentiation hides r (constant-time products on a schedule derived
+  // from the public N), as the pool's Fill does with mpn_sec_powm.
+  return Montgomery(key.n_squared()).PowPublicExponent(r, key.n());
 }
 
 PaillierEncryption FreshEncryption(const PaillierPublicKey& key,
@@ -60,8 +64,8 @@ void PaillierNoncePool::Fill(size_t count, RandomSource& rng) {
     PaillierNonce nonce;
     nonce.r = BigInt::RandomUnit(key_.n(), rng);
     // Secret base r, public exponent and modulus.
-    nonce.r_to_n = BigInt::PowModConstTime(nonce.r, key_.n(), key_.n_squared(),
-                                           kPaillierModulusBits);
+    nonce.r_to_n =
+        Montgomery(key_.n_squared()).PowPublicExponent(nonce.r, key_.n());
     fresh.push_back(std::move(nonce));
   }
   std::lock_guard<std::mutex> lock(mu_);

@@ -24,8 +24,11 @@ namespace nitro_tss::mpc::zk {
 // (1 + N)^m mod N² = 1 + (m mod N)·N for any integer m (no exponentiation).
 BigInt OnePlusNPow(const PaillierPublicKey& key, const BigInt& m);
 
-// r^N mod N² for r ∈ Z*_N: by CRT when `own_key` (the key's owner) is given
-// (it must be the private key of `key`), else a plain exponentiation.
+// r^N mod N² for a secret r ∈ Z*_N: by CRT when `own_key` (the key's owner)
+// is given (it must be the private key of `key`), else
+// Montgomery::PowPublicExponent (constant time in r; N is public). Never a
+// variable-time exponentiation: r is a nonce whose knowledge opens the
+// ciphertext it randomizes.
 BigInt NthPower(const PaillierPublicKey& key, const BigInt& r,
                 const PaillierPrivateKey* own_key);
 

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "mpc/math/montgomery.h"
 #include "mpc/zk/crt.h"
 #include "mpc/zk/nonce_pool.h"
 #include "mpc/zk/params.h"
@@ -145,8 +146,9 @@ PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& st,
   p.z2 = beta + e * w.y;
   p.z3 = gamma + e * m;
   p.z4 = delta + e * mu;
-  p.w = BigInt::ModMul(r, BigInt::PowMod(w.rho, e, n0), n0);
-  p.w_y = BigInt::ModMul(r_y, BigInt::PowMod(w.rho_y, e, n1), n1);
+  // ρ, ρ_y secret nonces, e public: constant time in the base.
+  p.w = BigInt::ModMul(r, Montgomery(n0).PowPublicExponent(w.rho, e), n0);
+  p.w_y = BigInt::ModMul(r_y, Montgomery(n1).PowPublicExponent(w.rho_y, e), n1);
 
   for (BigInt* v : {&alpha, &beta, &nonce0.r, &nonce0.r_to_n, &r_y, &gamma,
                     &delta, &m, &mu}) {

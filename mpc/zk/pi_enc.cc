@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "mpc/math/montgomery.h"
 #include "mpc/zk/nonce_pool.h"
 #include "mpc/zk/params.h"
 #include "mpc/zk/ring_pedersen_table.h"
@@ -59,7 +60,7 @@ PiEncProof ProvePiEncUnchecked(const PiEncStatement& st, const PiEncWitness& w,
 
   BigInt e = Challenge(st, ctx, proof.cap_s, proof.cap_a, proof.cap_c);
   proof.z1 = alpha + e * w.k;
-  proof.z2 = BigInt::ModMul(r, BigInt::PowMod(w.rho, e, n0), n0);
+  proof.z2 = BigInt::ModMul(r, Montgomery(n0).PowPublicExponent(w.rho, e), n0);
   proof.z3 = gamma + e * mu;
   if (w.mu_out != nullptr) *w.mu_out = mu;
 

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "mpc/math/montgomery.h"
 #include "mpc/zk/nonce_pool.h"
 #include "mpc/zk/params.h"
 #include "mpc/zk/ring_pedersen_table.h"
@@ -70,7 +71,7 @@ PiLogStarProof ProvePiLogStarUnchecked(const PiLogStarStatement& st,
   BigInt e =
       Challenge(st, ctx, proof.cap_s, proof.cap_a, proof.cap_y, proof.cap_d);
   proof.z1 = alpha + e * w.x;
-  proof.z2 = BigInt::ModMul(r, BigInt::PowMod(w.rho, e, n0), n0);
+  proof.z2 = BigInt::ModMul(r, Montgomery(n0).PowPublicExponent(w.rho, e), n0);
   proof.z3 = gamma + e * mu;
 
   alpha.Wipe();

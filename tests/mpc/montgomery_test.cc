@@ -92,6 +92,67 @@ TEST(Montgomery, ProductsInMontgomeryFormChainLikeExponentiation) {
   EXPECT_EQ(mont.FromMontgomery(acc.data(), ws), BigInt::PowMod(base, e, mod));
 }
 
+TEST(Montgomery, PowPublicExponentMatchesPowMod) {
+  DeterministicRandom rng(72);
+  for (const BigInt& m : Moduli(rng)) {
+    SCOPED_TRACE(m.BitLength());
+    Montgomery mont(m);
+    // Exponents of every window width's range and the edge patterns: 0, 1,
+    // 2, all ones, a single high bit, alternating bits, random ones.
+    std::vector<BigInt> exps = {BigInt(0),
+                                BigInt(1),
+                                BigInt(2),
+                                BigInt(3),
+                                BigInt::PowerOfTwo(64),
+                                BigInt::PowerOfTwo(101) - BigInt(1),
+                                BigInt::PowerOfTwo(2047),
+                                BigInt::FromU64(0xaaaaaaaaaaaaaaaau)};
+    for (size_t bits : {5, 99, 101, 256, 501, 1024, 1501, 2048}) {
+      exps.push_back(BigInt::RandomBits(bits, rng));
+    }
+    std::vector<BigInt> bases = {BigInt(0), BigInt(1), m - BigInt(1),
+                                 BigInt::RandomBelow(m, rng),
+                                 // more limbs than m: reduced first
+                                 m * m + BigInt(5)};
+    for (const BigInt& e : exps) {
+      for (const BigInt& b : bases) {
+        EXPECT_EQ(mont.PowPublicExponent(b, e),
+                  BigInt::PowMod(BigInt::Mod(b, m), e, m))
+            << "exponent bits " << e.BitLength();
+      }
+      // A negative exponent: the inverse of the power, for units.
+      if (e.Sign() == 0) continue;
+      for (int k = 0; k < 2; ++k) {
+        const BigInt b = BigInt::RandomUnit(m, rng);
+        EXPECT_EQ(mont.PowPublicExponent(b, -e), BigInt::PowMod(b, -e, m))
+            << "exponent bits " << e.BitLength();
+      }
+    }
+  }
+}
+
+TEST(Montgomery, PowPublicExponentOfANonUnitToANegativePowerIsZero) {
+  // m = 15: 3 and 5 are not units; 0 neither.
+  Montgomery mont(BigInt(15));
+  EXPECT_EQ(mont.PowPublicExponent(BigInt(3), BigInt(-1)), BigInt(0));
+  EXPECT_EQ(mont.PowPublicExponent(BigInt(5), BigInt(-3)), BigInt(0));
+  EXPECT_EQ(mont.PowPublicExponent(BigInt(0), BigInt(-2)), BigInt(0));
+  EXPECT_EQ(mont.PowPublicExponent(BigInt(2), BigInt(-1)), BigInt(8));
+}
+
+TEST(Montgomery, PowPublicExponentCountsAsConstantTime) {
+  DeterministicRandom rng(73);
+  const BigInt m = BigInt::RandomBits(4095, rng) + BigInt::PowerOfTwo(4095);
+  const BigInt odd = m.IsOdd() ? m : m + BigInt(1);
+  Montgomery mont(odd);
+  const internal::PowModCallCounts before = internal::PowModCalls();
+  (void)mont.PowPublicExponent(BigInt::RandomBelow(odd, rng),
+                               BigInt::RandomBits(2048, rng));
+  const internal::PowModCallCounts after = internal::PowModCalls();
+  EXPECT_EQ(after.const_time - before.const_time, 1u);
+  EXPECT_EQ(after.variable_time, before.variable_time);
+}
+
 TEST(MontgomeryDeathTest, RejectsEvenOrTrivialModulus) {
   EXPECT_DEATH({ Montgomery m(BigInt(1)); }, "");
   EXPECT_DEATH({ Montgomery m(BigInt(10)); }, "");

@@ -384,5 +384,23 @@ TEST(ZkParamsConstTime, OwnKeyNthPowerUsesOnlyConstantTimeExponentiation) {
   EXPECT_EQ(got, BigInt::PowMod(r, key.n(), key.public_key().n_squared()));
 }
 
+// Bob's ρ^N0 under Alice's key (MtA's D, Πaff-g's A) when no nonce pool has
+// one ready: r is secret, so no variable-time exponentiation (it was one
+// mpz_powm before).
+TEST(ZkParamsConstTime, ForeignKeyNthPowerUsesOnlyConstantTimeExponentiation) {
+  const PaillierPublicKey& peer = FixturePaillierKey(4).public_key();
+  DeterministicRandom rng(83);
+  const BigInt r = BigInt::RandomUnit(peer.n(), rng);
+  BigInt got;
+  internal::PowModCallCounts calls =
+      CountPowMod([&] { got = NthPower(peer, r, nullptr); });
+  EXPECT_EQ(calls.variable_time, 0u);
+  EXPECT_EQ(calls.const_time, 1u);
+  EXPECT_EQ(got, BigInt::PowMod(r, peer.n(), peer.n_squared()));
+  // The same through a public-key encryption with a given nonce.
+  calls = CountPowMod([&] { (void)peer.EncryptWithNonce(BigInt(7), r); });
+  EXPECT_EQ(calls.variable_time, 0u);
+}
+
 }  // namespace
 }  // namespace nitro_tss::mpc::zk

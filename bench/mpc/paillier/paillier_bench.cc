@@ -11,6 +11,7 @@
 #include "mpc/primes/safe_prime.h"
 #include "mpc/ringpedersen/ring_pedersen.h"
 #include "mpc/zk/crt.h"
+#include "mpc/zk/nonce_pool.h"
 #include "mpc/zk/pi_fac.h"
 #include "mpc/zk/pi_mod.h"
 #include "mpc/zk/pi_prm.h"
@@ -238,6 +239,40 @@ void BM_PowModConstTime_P2(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_PowModConstTime_P2)->Unit(benchmark::kMillisecond);
+// r^N mod N² for a secret nonce r under a peer's key (public N): the
+// variable-time mpz_powm that NthPower used to make, GMP's mpn_sec_powm
+// (PowModConstTime), and the public-exponent Montgomery ladder NthPower now
+// uses (constant time in r, schedule from the public N).
+void BM_NthPowerForeign_VariableTime(benchmark::State& state) {
+  DeterministicRandom rng(17);
+  const PaillierPublicKey& pk = FixturePaillierKey(1).public_key();
+  const BigInt r = BigInt::RandomUnit(pk.n(), rng);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(BigInt::PowMod(r, pk.n(), pk.n_squared()));
+  }
+}
+BENCHMARK(BM_NthPowerForeign_VariableTime)->Unit(benchmark::kMillisecond);
+
+void BM_NthPowerForeign_SecPowm(benchmark::State& state) {
+  DeterministicRandom rng(17);
+  const PaillierPublicKey& pk = FixturePaillierKey(1).public_key();
+  const BigInt r = BigInt::RandomUnit(pk.n(), rng);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(BigInt::PowModConstTime(r, pk.n(), pk.n_squared(),
+                                                     kPaillierModulusBits));
+  }
+}
+BENCHMARK(BM_NthPowerForeign_SecPowm)->Unit(benchmark::kMillisecond);
+
+void BM_NthPowerForeign_PublicExponent(benchmark::State& state) {
+  DeterministicRandom rng(17);
+  const PaillierPublicKey& pk = FixturePaillierKey(1).public_key();
+  const BigInt r = BigInt::RandomUnit(pk.n(), rng);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(zk::NthPower(pk, r, nullptr));
+  }
+}
+BENCHMARK(BM_NthPowerForeign_PublicExponent)->Unit(benchmark::kMillisecond);
 // End of the helper-vs-variable-time rows.
 
 // One 1024-bit safe prime per iteration; the search time is highly
