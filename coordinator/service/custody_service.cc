@@ -762,10 +762,16 @@ grpc::Status CustodyService::ReadmitNode(grpc::ServerContext* ctx,
                                          v1::Key* resp) {
   std::string code;
   auto key = DoReadmitNode(*req, &code);
+  // What the caller sent is recorded only once it passed validation (the
+  // reason is then printable ASCII, the node a configured one).
   Value payload = Value::MakeObject();
-  payload.Set("node", Value::String(req->node().substr(0, 70)));
-  payload.Set("reason",
-              Value::String(req->reason().substr(0, kMaxReadmitReasonBytes)));
+  if (ValidateReadmitNodeRequest(*req).ok()) {
+    auto node = NodeIdOf(req->node(), "node");
+    if (node.ok() && nodes_->Find(*node) != nullptr) {
+      payload.Set("node", Value::String(req->node()));
+    }
+    payload.Set("reason", Value::String(req->reason()));
+  }
   if (!code.empty()) payload.Set("excluded_for", Value::String(code));
   if (!key.ok()) payload.Set("error", Value::String(key.status().ToString()));
   Audit(Actor(ctx), "ReadmitNode", KeyIdOf(req->name()).ok() ? req->name() : "",
