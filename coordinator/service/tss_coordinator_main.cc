@@ -169,8 +169,11 @@ int Run(int argc, char** argv) {
   });
   std::unique_ptr<Ticker> refill;
   if (parts->orchestrator.pool_target > 0) {
-    refill = std::make_unique<Ticker>(absl::Milliseconds(500),
-                                      [&] { orchestrator.RefillPools(); });
+    // A refill's presign can name a culprit too: its exclusion is stored.
+    refill = std::make_unique<Ticker>(absl::Milliseconds(500), [&] {
+      orchestrator.RefillPools();
+      service.PersistExclusions();
+    });
   }
   Value ready = Value::MakeObject();
   ready.Set("listen", Value::String(bound));
