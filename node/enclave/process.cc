@@ -37,21 +37,15 @@ int RunEnclaveProcess(int argc, char** argv, SessionFactories sessions) {
   process::Logger log(flags.output);
   if (flags.check_only) return cli::kExitOk;
   if (auto s = process::DisableCoreDumps(); !s.ok()) {
-    log.Error("startup_failed", {{"error", Value::String(s.ToString())}});
-    return cli::kExitFailure;
+    return log.StartupFailed(s.ToString());
   }
   // Before anything holds a secret: shares are kept only in locked memory.
   if (auto s = InitializeLockedMemory(config); !s.ok()) {
-    log.Error("startup_failed", {{"error", Value::String(s.ToString())}});
-    return cli::kExitFailure;
+    return log.StartupFailed(s.ToString());
   }
   auto rt = BuildEnclave(config, cli::Version(), std::move(sessions));
   if (!rt.ok()) {
-    log.Error("startup_failed",
-              {{"error", Value::String(rt.status().ToString())}});
-    return rt.status().code() == absl::StatusCode::kInvalidArgument
-               ? cli::kExitUsage
-               : cli::kExitFailure;
+    return log.StartupFailed("tss-enclave", rt.status());
   }
   EnclaveService service((*rt)->core.get(), &log, (*rt)->metrics.get());
   // The enclave's metrics go out through its host; a change of outcome is
@@ -73,29 +67,24 @@ int RunEnclaveProcess(int argc, char** argv, SessionFactories sessions) {
   builder.SetMaxSendMessageSize(kMaxGrpcMessageBytes);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) {
-    log.Error("startup_failed", {{"error", Value::String("gRPC server")}});
-    return cli::kExitFailure;
+    return log.StartupFailed("gRPC server");
   }
   auto listener = nitro_tss::vsock::Listen((*rt)->listen);
   if (!listener.ok()) {
-    log.Error("startup_failed",
-              {{"error", Value::String(listener.status().ToString())}});
-    return cli::kExitFailure;
+    return log.StartupFailed(listener.status().ToString());
   }
   auto bound = nitro_tss::vsock::BoundAddress(listener->get(), (*rt)->listen);
   auto acceptor = nitro_tss::vsock::GrpcFdAcceptor::Start(server.get(),
                                                           *std::move(listener));
   if (!acceptor.ok() || !bound.ok()) {
-    log.Error("startup_failed", {{"error", Value::String("acceptor")}});
-    return cli::kExitFailure;
+    return log.StartupFailed("acceptor");
   }
   log.Info("serving", {{"listen", Value::String(bound->ToString())}});
   if (!ready_file.empty()) {
     Value ready = Value::MakeObject();
     ready.Set("listen", Value::String(bound->ToString()));
     if (auto s = process::WriteReadyFile(ready_file, ready); !s.ok()) {
-      log.Error("startup_failed", {{"error", Value::String(s.ToString())}});
-      return cli::kExitFailure;
+      return log.StartupFailed(s.ToString());
     }
   }
   int sig = process::WaitForTerminationSignal();
