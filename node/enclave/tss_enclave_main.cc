@@ -43,21 +43,15 @@ int Run(int argc, char** argv) {
   process::Logger log(flags.output);
   if (flags.check_only) return cli::kExitOk;
   if (auto s = process::DisableCoreDumps(); !s.ok()) {
-    log.Error("startup_failed", {{"error", Value::String(s.ToString())}});
-    return cli::kExitFailure;
+    return log.StartupFailed(s.ToString());
   }
   // Before anything holds a secret: shares are kept only in locked memory.
   if (auto s = enclave::InitializeLockedMemory(config); !s.ok()) {
-    log.Error("startup_failed", {{"error", Value::String(s.ToString())}});
-    return cli::kExitFailure;
+    return log.StartupFailed(s.ToString());
   }
   auto rt = enclave::BuildEnclave(config, cli::Version());
   if (!rt.ok()) {
-    log.Error("startup_failed",
-              {{"error", Value::String(rt.status().ToString())}});
-    return rt.status().code() == absl::StatusCode::kInvalidArgument
-               ? cli::kExitUsage
-               : cli::kExitFailure;
+    return log.StartupFailed("tss-enclave", rt.status());
   }
   enclave::EnclaveService service((*rt)->core.get(), &log,
                                   (*rt)->metrics.get());
@@ -81,29 +75,24 @@ int Run(int argc, char** argv) {
   builder.SetMaxSendMessageSize(enclave::kMaxGrpcMessageBytes);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) {
-    log.Error("startup_failed", {{"error", Value::String("gRPC server")}});
-    return cli::kExitFailure;
+    return log.StartupFailed("gRPC server");
   }
   auto listener = nitro_tss::vsock::Listen((*rt)->listen);
   if (!listener.ok()) {
-    log.Error("startup_failed",
-              {{"error", Value::String(listener.status().ToString())}});
-    return cli::kExitFailure;
+    return log.StartupFailed(listener.status().ToString());
   }
   auto bound = nitro_tss::vsock::BoundAddress(listener->get(), (*rt)->listen);
   auto acceptor = nitro_tss::vsock::GrpcFdAcceptor::Start(server.get(),
                                                           *std::move(listener));
   if (!acceptor.ok() || !bound.ok()) {
-    log.Error("startup_failed", {{"error", Value::String("acceptor")}});
-    return cli::kExitFailure;
+    return log.StartupFailed("acceptor");
   }
   log.Info("serving", {{"listen", Value::String(bound->ToString())}});
   if (!ready_file.empty()) {
     Value ready = Value::MakeObject();
     ready.Set("listen", Value::String(bound->ToString()));
     if (auto s = process::WriteReadyFile(ready_file, ready); !s.ok()) {
-      log.Error("startup_failed", {{"error", Value::String(s.ToString())}});
-      return cli::kExitFailure;
+      return log.StartupFailed(s.ToString());
     }
   }
   int sig = process::WaitForTerminationSignal();
