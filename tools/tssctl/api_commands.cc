@@ -93,7 +93,8 @@ int ServerError(const CommandContext& ctx, const std::string& command,
   *ctx.err << "tssctl " << command << ": "
            << absl::StatusCodeToString(
                   static_cast<absl::StatusCode>(s.error_code()))
-           << ": " << s.error_message() << "\n";
+           << ": " << s.error_message() << "\n"
+           << DescribeErrorDetails(s.error_details());
   return kExitFailure;
 }
 
@@ -113,12 +114,6 @@ Value KeyJson(const v1::Key& k) {
   }
   v.Set("epoch", Value::Int(static_cast<int64_t>(k.epoch())));
   v.Set("create_time", Value::Int(k.create_time().seconds()));
-  return v;
-}
-
-// KeyJson with the nodes excluded from the key.
-Value KeyWithExclusionsJson(const v1::Key& k) {
-  Value v = KeyJson(k);
   Value excluded = Value::MakeArray();
   for (const auto& e : k.excluded_nodes()) {
     Value x = Value::MakeObject();
@@ -349,6 +344,23 @@ int RunSign(const SignFlags& f, const CommandContext& ctx) {
 
 }  // namespace
 
+std::string DescribeErrorDetails(const std::string& error_details) {
+  constexpr size_t kMaxDetailsBytes = 64 * 1024;
+  if (error_details.empty() || error_details.size() > kMaxDetailsBytes) {
+    return "";
+  }
+  v1::Status status;
+  if (!status.ParseFromString(error_details)) return "";
+  std::string out;
+  for (const auto& detail : status.details()) {
+    v1::CulpritInfo culprit;
+    if (!detail.UnpackTo(&culprit)) continue;
+    absl::StrAppend(&out, "  culprit ", culprit.node(), ": ", culprit.code(),
+                    ", ", culprit.action(), ": ", culprit.reason(), "\n");
+  }
+  return out;
+}
+
 void AddApiCommands(CLI::App& tssctl, const CommandContext& ctx) {
   // keys
   CLI::App* keys = tssctl.add_subcommand(
@@ -477,7 +489,7 @@ void AddApiCommands(CLI::App& tssctl, const CommandContext& ctx) {
         *ctx.exit_code = ServerError(ctx, "keys readmit-node", s);
         return;
       }
-      cli::PrintResult(KeyWithExclusionsJson(key), *ctx.output, *ctx.out);
+      cli::PrintResult(KeyJson(key), *ctx.output, *ctx.out);
       *ctx.exit_code = kExitOk;
     });
   }
