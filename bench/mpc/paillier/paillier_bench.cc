@@ -273,6 +273,37 @@ BENCHMARK_CAPTURE(BM_NthPowerForeign, PublicExponent,
     ->Unit(benchmark::kMillisecond);
 // End of the helper-vs-variable-time rows.
 
+// Issue 16, simultaneous exponentiation. Bob's C^s · r^N mod N0² for a fresh
+// nonce r and a secret s (x: 256 bits, α: 769 bits): separately
+// (PowModSecret, i.e. mpn_sec_powm, and NthPower) against
+// zk::NextNonceTimesPower (one Montgomery::PowPublicTimesSecret).
+void BM_NonceTimesPower(benchmark::State& state, bool simultaneous) {
+  DeterministicRandom rng(19);
+  const PaillierPublicKey& pk = FixturePaillierKey(1).public_key();
+  const BigInt c = BigInt::RandomUnit(pk.n_squared(), rng);
+  const size_t bits = static_cast<size_t>(state.range(0));
+  const BigInt s = -BigInt::RandomBits(bits - 1, rng);
+  for (auto _ : state) {
+    if (simultaneous) {
+      benchmark::DoNotOptimize(
+          zk::NextNonceTimesPower(pk, nullptr, c, s, bits, rng));
+    } else {
+      zk::PaillierNonce nonce = zk::NextNonce(pk, nullptr, nullptr, rng);
+      benchmark::DoNotOptimize(
+          BigInt::ModMul(BigInt::PowModSecret(c, s, pk.n_squared()),
+                         nonce.r_to_n, pk.n_squared()));
+    }
+  }
+}
+BENCHMARK_CAPTURE(BM_NonceTimesPower, Separate, false)
+    ->Arg(256)
+    ->Arg(769)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_NonceTimesPower, Simultaneous, true)
+    ->Arg(256)
+    ->Arg(769)
+    ->Unit(benchmark::kMillisecond);
+
 // One 1024-bit safe prime per iteration; the search time is highly
 // variable, so run 25 repetitions and read the median. CPU time is the
 // whole process's (all worker threads), so on a machine shared with other
