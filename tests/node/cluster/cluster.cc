@@ -1,5 +1,7 @@
 #include "tests/node/cluster/cluster.h"
 
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
 
@@ -19,6 +21,7 @@
 #include "node/vsock/address.h"
 #include "node/vsock/grpc_fd.h"
 #include "node/vsock/grpc_status.h"
+#include "tests/node/host/tls_test_util.h"
 
 namespace nitro_tss::testing {
 
@@ -51,6 +54,18 @@ aws::AwsCredentials S3Credentials() {
 
 // Each node's hosts share one prefix per node (a replaced host finds it).
 std::string S3Prefix(int i) { return absl::StrCat("node-", i + 1, "/"); }
+
+const char* TapFile(TapPath path) {
+  switch (path) {
+    case TapPath::kInbound:
+      return "tap-enclave.sock";
+    case TapPath::kHostService:
+      return "tap-host.sock";
+    case TapPath::kKmsProxy:
+      return "tap-kms.sock";
+  }
+  return "";
+}
 
 }  // namespace
 
@@ -133,6 +148,35 @@ absl::Status LocalCluster::Setup() {
   }
 
   nodes_.resize(options_.nodes);
+  if (options_.tap) {
+    // The coordinator's side of the inbound path: a CA of the harness's,
+    // each host's server certificate, the harness's client certificate.
+    TestCa ca("nitro-tss cluster harness CA");
+    ca_pem_ = ca.cert_pem();
+    KeyAndCert client = ca.IssueClient("coordinator");
+    client_cert_pem_ = client.cert_pem;
+    client_key_pem_ = client.key_pem;
+    WriteFile(d + "/client-ca.pem", ca_pem_);
+    for (int i = 0; i < options_.nodes; ++i) {
+      const std::string nd = NodeDir(i);
+      std::filesystem::create_directories(nd);
+      KeyAndCert server = ca.IssueServer(absl::StrCat("node-", i + 1));
+      WriteFile(nd + "/inbound.crt", server.cert_pem);
+      WriteFile(nd + "/inbound.key", server.key_pem);
+      const std::pair<TapPath, std::string> taps[] = {
+          {TapPath::kInbound, nd + "/enclave.sock"},
+          {TapPath::kHostService, nd + "/host.sock"},
+          {TapPath::kKmsProxy, nd + "/kms-proxy.sock"}};
+      for (const auto& [path, upstream] : taps) {
+        static const char* kNames[] = {"inbound", "host-service", "kms-proxy"};
+        auto tap = ByteTap::Start(
+            absl::StrCat("node-", i + 1, " ", kNames[static_cast<int>(path)]),
+            TapSocket(i, path), upstream);
+        if (!tap.ok()) return tap.status();
+        nodes_[i].taps.push_back(*std::move(tap));
+      }
+    }
+  }
   for (int i = 0; i < options_.nodes; ++i) {
     std::filesystem::create_directories(NodeDir(i));
     WriteFile(NodeDir(i) + "/aws-credentials.json",
@@ -149,6 +193,7 @@ LocalCluster::~LocalCluster() {
     n.stub.reset();
     if (n.enclave) n.enclave->Stop(absl::Seconds(5));
     if (n.host) n.host->Stop(absl::Seconds(5));
+    n.taps.clear();
   }
   moto_.reset();  // after the hosts that used it
 }
@@ -195,7 +240,17 @@ absl::Status LocalCluster::StartHost(int i) {
       "/kms-proxy.sock\" destination: \"127.0.0.1:", kms_->port(), "\" }\n",
       "outbound_allowlist: \"127.0.0.1:", kms_->port(), "\"\n",
       // The host's metrics, and its enclave's (pushed through the host).
-      "metrics_listen: \"127.0.0.1:0\"\n");
+      "metrics_listen: \"127.0.0.1:0\"\n",
+      // The coordinator's way in (mutual TLS), relayed through the tap.
+      options_.tap
+          ? absl::StrCat("inbound { listen: \"127.0.0.1:0\" enclave_service: "
+                         "\"unix://",
+                         TapSocket(i, TapPath::kInbound),
+                         "\" server_certificate_file: \"", nd,
+                         "/inbound.crt\" server_private_key_file: \"", nd,
+                         "/inbound.key\" client_ca_file: \"", dir_.path(),
+                         "/client-ca.pem\" }\n")
+          : "");
   WriteFile(nd + "/host.conf", config);
   auto p = ChildProcess::Start(
       {BinaryDir() + "/node/host/tss-host", "--config", nd + "/host.conf",
@@ -203,6 +258,10 @@ absl::Status LocalCluster::StartHost(int i) {
       nd + "/host.log", nd + "/host.ready", absl::Seconds(30));
   if (!p.ok()) return p.status();
   nodes_[i].host = *std::move(p);
+  // A new host listens on a new inbound port.
+  if (options_.tap && nodes_[i].enclave && nodes_[i].enclave->running()) {
+    return Dial(i);
+  }
   return absl::OkStatus();
 }
 
@@ -217,9 +276,13 @@ void LocalCluster::WipeHostDisk(int i) {
 
 absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex) {
   const std::string nd = NodeDir(i);
+  const std::string host_service =
+      options_.tap ? TapSocket(i, TapPath::kHostService) : nd + "/host.sock";
+  const std::string kms_proxy =
+      options_.tap ? TapSocket(i, TapPath::kKmsProxy) : nd + "/kms-proxy.sock";
   const std::string config = absl::StrCat(
       "listen: \"unix://", nd, "/enclave.sock\"\n", "host_service: \"unix://",
-      nd, "/host.sock\"\n", "nsm { simulated { dev_ca_dir: \"", dir_.path(),
+      host_service, "\"\n", "nsm { simulated { dev_ca_dir: \"", dir_.path(),
       "/dev-ca\" pcr0: \"", pcr0_hex, "\" pcr1: \"", Sha384Hex("kernel"),
       "\" pcr2: \"", Sha384Hex("application"),
       "\" instance_id: \"i-0000000000000000", i + 1, "\" } }\n",
@@ -227,8 +290,7 @@ absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex) {
       "/root.pem\" allowed_images { pcrs { key: 0 value: \"", GoodPcr0(),
       "\" } } }\n",
       "kms { region: \"us-east-1\" endpoint: \"http://127.0.0.1:", kms_->port(),
-      "\" key_id: \"", kms_key_id_, "\" proxy: \"unix://", nd,
-      "/kms-proxy.sock\" }\n",
+      "\" key_id: \"", kms_key_id_, "\" proxy: \"unix://", kms_proxy, "\" }\n",
       "limits { round_deadline_ms: ", options_.round_deadline_ms, " }\n",
       "keygen_material { share_ring_pedersen_modulus: ",
       options_.share_ring_pedersen_modulus ? "true" : "false", " }\n",
@@ -242,11 +304,64 @@ absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex) {
       nd + "/enclave.log", nd + "/enclave.ready", absl::Seconds(30));
   if (!p.ok()) return p.status();
   nodes_[i].enclave = *std::move(p);
-  auto channel = vsock::DialGrpc(
-      vsock::SocketAddress::Unix(nd + "/enclave.sock"), absl::Seconds(5));
-  if (!channel.ok()) return channel.status();
-  nodes_[i].stub = ev1::Enclave::NewStub(*channel);
+  return Dial(i);
+}
+
+absl::Status LocalCluster::Dial(int i) {
+  nodes_[i].stub.reset();
+  if (!options_.tap) {
+    auto channel = vsock::DialGrpc(
+        vsock::SocketAddress::Unix(NodeDir(i) + "/enclave.sock"),
+        absl::Seconds(5));
+    if (!channel.ok()) return channel.status();
+    nodes_[i].stub = ev1::Enclave::NewStub(*channel);
+    return absl::OkStatus();
+  }
+  // As the coordinator: TCP with mutual TLS to the host's inbound
+  // listener, which relays to the enclave's service (through the tap).
+  const json::Value* inbound =
+      nodes_[i].host ? nodes_[i].host->ready().Find("inbound") : nullptr;
+  if (inbound == nullptr || !inbound->is_string()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("node ", i + 1, ": the host reports no inbound address"));
+  }
+  grpc::SslCredentialsOptions o;
+  o.pem_root_certs = ca_pem_;
+  o.pem_cert_chain = client_cert_pem_;
+  o.pem_private_key = client_key_pem_;
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(16 << 20);
+  args.SetMaxSendMessageSize(16 << 20);
+  auto channel = grpc::CreateCustomChannel(inbound->AsString(),
+                                           grpc::SslCredentials(o), args);
+  if (!channel->WaitForConnected(
+          absl::ToChronoTime(absl::Now() + absl::Seconds(10)))) {
+    return absl::UnavailableError(absl::StrCat(
+        "node ", i + 1, ": no TLS connection to the host's inbound ",
+        inbound->AsString()));
+  }
+  nodes_[i].stub = ev1::Enclave::NewStub(channel);
   return absl::OkStatus();
+}
+
+std::vector<ByteTap::Stream> LocalCluster::TapStreams() const {
+  std::vector<ByteTap::Stream> out;
+  for (const Node& n : nodes_) {
+    for (const auto& tap : n.taps) {
+      auto s = tap->Streams();
+      out.insert(out.end(), std::make_move_iterator(s.begin()),
+                 std::make_move_iterator(s.end()));
+    }
+  }
+  return out;
+}
+
+std::string LocalCluster::TapSocket(int i, TapPath path) const {
+  return absl::StrCat(NodeDir(i), "/", TapFile(path));
+}
+
+std::string LocalCluster::HostServiceSocket(int i) const {
+  return NodeDir(i) + "/host.sock";
 }
 
 int LocalCluster::StopEnclave(int i) {
@@ -298,7 +413,8 @@ absl::Status LocalCluster::WaitForKeygenMaterial(const std::vector<int>& nodes,
       ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
       grpc::Status s = enclave(i).GetInfo(&ctx, ev1::GetInfoRequest(), &info);
       if (!s.ok()) {
-        return vsock::FromGrpcStatus(s, absl::StrCat("node ", i + 1, " GetInfo"));
+        return vsock::FromGrpcStatus(s,
+                                     absl::StrCat("node ", i + 1, " GetInfo"));
       }
       if (info.keygen_material_ready() > 0) break;
       if (absl::Now() >= until) {
@@ -348,8 +464,7 @@ std::map<int, SessionOutcome> LocalCluster::RunEach(
   options.cancel_on_stream_error = false;
   if (drop) {
     options.filter = [drop](uint32_t from, uint32_t to, int index) {
-      return !drop(static_cast<int>(from) - 1, static_cast<int>(to) - 1,
-                   index);
+      return !drop(static_cast<int>(from) - 1, static_cast<int>(to) - 1, index);
     };
   }
   auto outcomes =

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "nitro_tss/enclave/v1/enclave.grpc.pb.h"
 #include "tests/node/aws/moto_server.h"
+#include "tests/node/cluster/byte_tap.h"
 #include "tests/node/cluster/child_process.h"
 #include "tests/tools/kms-local/local_kms_process.h"
 
@@ -31,7 +32,19 @@ struct ClusterOptions {
   // and stops with the cluster. If python3 cannot run moto they stay on the
   // local directory and s3_unavailable() says why.
   std::vector<int> s3_nodes = {};
+  // The production paths through each host, with a recording relay
+  // (byte_tap.h) on every one that crosses it: the harness reaches each
+  // enclave through its host's inbound listener (TCP, mutual TLS with
+  // certificates the harness makes, as the coordinator does), and the tap
+  // sits between the host and the enclave's service, where the host has the
+  // stream in clear; the enclave's host service and its KMS proxy (the
+  // host's outbound listener) are reached through taps too. Without `tap`
+  // the harness talks to the enclaves' sockets directly.
+  bool tap = false;
 };
+
+// The paths a tap records (ClusterOptions::tap).
+enum class TapPath { kInbound, kHostService, kKmsProxy };
 
 // What one enclave reported for a session.
 struct SessionOutcome {
@@ -116,10 +129,21 @@ class LocalCluster {
   // the host is not running.
   int HostMetricsPort(int i) const;
 
+  // With ClusterOptions::tap: everything recorded so far on every node's
+  // taps; the socket a tap listens on (the enclave, or the host, connects
+  // there); node i's host service socket itself (not tapped).
+  std::vector<ByteTap::Stream> TapStreams() const;
+  std::string TapSocket(int i, TapPath path) const;
+  std::string HostServiceSocket(int i) const;
+  std::string NodeDirectory(int i) const { return NodeDir(i); }
+
  private:
   explicit LocalCluster(ClusterOptions options) : options_(options) {}
   std::string NodeDir(int i) const;
   absl::Status Setup();
+  // Connects the harness's stub to node i's enclave (through the host's
+  // inbound path with `tap`).
+  absl::Status Dial(int i);
 
   ClusterOptions options_;
   TempDir dir_;
@@ -131,7 +155,10 @@ class LocalCluster {
     std::unique_ptr<ChildProcess> host;
     std::unique_ptr<ChildProcess> enclave;
     std::unique_ptr<enclave::v1::Enclave::Stub> stub;
+    std::vector<std::unique_ptr<ByteTap>> taps;  // by TapPath
   };
+  // With `tap`: the inbound path's certificates (PEM).
+  std::string ca_pem_, client_cert_pem_, client_key_pem_;
   std::vector<Node> nodes_;
 };
 

@@ -70,6 +70,9 @@ class ClusterTest : public ::testing::Test {
     // Node 2's host keeps sealed blobs in S3 (moto), the others on their
     // local directory.
     options.s3_nodes = {1};
+    // Through the hosts' inbound paths (mutual TLS), with every path that
+    // crosses a host recorded (ByteTapFindsNoSecretCrossingAnyHost).
+    options.tap = true;
     auto c = LocalCluster::Start(options);
     ASSERT_TRUE(c.ok()) << c.status();
     cluster_ = c->release();
@@ -333,7 +336,8 @@ TEST_F(ClusterTest, AnotherImageCannotUnsealNorJoin) {
   // Its peers refuse it on a link (a DKG link needs no share), naming it.
   auto dkg = cluster_->Link({0, 1, 2}, "other-image-dkg", "");
   ASSERT_FALSE(dkg.ok());
-  EXPECT_NE(dkg.status().message().find("party 1 FinishLink"), std::string::npos)
+  EXPECT_NE(dkg.status().message().find("party 1 FinishLink"),
+            std::string::npos)
       << dkg.status();
   EXPECT_NE(dkg.status().message().find("party 3"), std::string::npos)
       << dkg.status();
