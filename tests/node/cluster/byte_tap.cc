@@ -169,8 +169,7 @@ bool IsBase64Char(char c) {
          (c >= '0' && c <= '9') || c == '+' || c == '/';
 }
 
-// Every run of at least 24 base64 characters, decoded (runs padded to a
-// multiple of 4 where the text omitted the padding).
+// Every run of at least 24 base64 characters, decoded.
 std::string DecodedBase64Runs(const std::string& bytes) {
   std::string out;
   size_t i = 0;
@@ -183,9 +182,14 @@ std::string DecodedBase64Runs(const std::string& bytes) {
     while (j < bytes.size() && IsBase64Char(bytes[j])) ++j;
     if (j - i >= 24) {
       std::string run = bytes.substr(i, j - i);
-      run.resize(run.size() - run.size() % 4);
       std::string decoded;
-      if (absl::Base64Unescape(run, &decoded)) {
+      // Unpadded (the '=' ends the run), or cut to whole quanta.
+      bool ok = absl::Base64Unescape(run, &decoded);
+      if (!ok) {
+        run.resize(run.size() - run.size() % 4);
+        ok = absl::Base64Unescape(run, &decoded);
+      }
+      if (ok) {
         out += decoded;
         out += std::string(8, '\0');  // no needle spans two runs
       }

@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "common/json.h"
 #include "coordinator/relay/relay.h"
+#include "nitro_tss/host/v1/host.grpc.pb.h"
 #include "node/attestation/dev_ca.h"
 #include "node/attestation/simulated_nsm.h"
 #include "node/kms/kms_client.h"
@@ -26,6 +27,7 @@
 namespace nitro_tss::testing {
 
 namespace ev1 = enclave::v1;
+namespace hv1 = host::v1;
 using json::Value;
 
 namespace {
@@ -342,6 +344,123 @@ absl::Status LocalCluster::Dial(int i) {
   }
   nodes_[i].stub = ev1::Enclave::NewStub(channel);
   return absl::OkStatus();
+}
+
+absl::Status LocalCluster::MakeTestEnclave() {
+  if (test_kms_ != nullptr) return absl::OkStatus();
+  auto ca = attestation::DevCa::LoadFromDirectory(dir_.path() + "/dev-ca");
+  if (!ca.ok()) return ca.status();
+  attestation::SimulatedNsmConfig config;
+  attestation::BootMeasurements m;
+  auto pcr = [](const std::string& hex) {
+    const std::string b = absl::HexStringToBytes(hex);
+    return std::vector<uint8_t>(b.begin(), b.end());
+  };
+  m.pcr0 = pcr(GoodPcr0());
+  m.pcr1 = pcr(Sha384Hex("kernel"));
+  m.pcr2 = pcr(Sha384Hex("application"));
+  config.measurements = m;
+  config.instance_id = "i-000000000000000ff";
+  auto nsm = attestation::SimulatedNsm::Boot(*ca, config);
+  if (!nsm.ok()) return nsm.status();
+  auto recipient = kms::RecipientKey::Generate();
+  if (!recipient.ok()) return recipient.status();
+  kms::KmsClientConfig kc;
+  kc.region = "us-east-1";
+  kc.endpoint = absl::StrCat("http://127.0.0.1:", kms_->port());
+  kc.retry.max_attempts = 1;
+  auto client = kms::KmsClient::Create(
+      kc, aws::AwsCredentials("AKIDPARENT", "parent-secret"));
+  if (!client.ok()) return client.status();
+  test_nsm_ = *std::move(nsm);
+  test_recipient_ = std::make_unique<kms::RecipientKey>(*std::move(recipient));
+  test_kms_ = *std::move(client);
+  return absl::OkStatus();
+}
+
+namespace {
+
+absl::StatusOr<std::unique_ptr<hv1::Host::Stub>> HostStub(
+    const std::string& socket) {
+  auto channel =
+      vsock::DialGrpc(vsock::SocketAddress::Unix(socket), absl::Seconds(5));
+  if (!channel.ok()) return channel.status();
+  return hv1::Host::NewStub(*channel);
+}
+
+}  // namespace
+
+absl::StatusOr<LocalCluster::StoredShare> LocalCluster::UnsealStoredShare(
+    int i, const std::string& key_id, uint64_t min_epoch) {
+  if (auto s = MakeTestEnclave(); !s.ok()) return s;
+  auto stub = HostStub(HostServiceSocket(i));
+  if (!stub.ok()) return stub.status();
+  hv1::GetBlobRequest req;
+  req.mutable_name()->set_key_id(key_id);
+  req.mutable_name()->set_party_id(i + 1);
+  hv1::GetBlobResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  grpc::Status got = (*stub)->GetBlob(&ctx, req, &resp);
+  if (!got.ok()) return vsock::FromGrpcStatus(got, "GetBlob");
+  const auto* bytes = reinterpret_cast<const uint8_t*>(resp.blob().data());
+  auto header =
+      kms::DecodeSealedShare(absl::MakeConstSpan(bytes, resp.blob().size()));
+  if (!header.ok()) return header.status();
+  auto der = test_recipient_->PublicKeyDer();
+  if (!der.ok()) return der.status();
+  auto doc =
+      test_nsm_->GetAttestationDocument(std::nullopt, std::nullopt, *der);
+  if (!doc.ok()) return doc.status();
+  kms::UnsealExpectation expected;
+  expected.kms_key_id = kms_key_id_;
+  expected.party_id = i + 1;
+  expected.group_public_key = header->context.group_public_key;
+  expected.min_epoch = min_epoch;
+  kms::AttestedRecipient recipient{test_recipient_.get(), *std::move(doc)};
+  auto opened = kms::UnsealShare(*test_kms_, expected,
+                                 absl::MakeConstSpan(bytes, resp.blob().size()),
+                                 recipient);
+  if (!opened.ok()) return opened.status();
+  StoredShare out;
+  out.blob = resp.blob();
+  out.epoch = resp.epoch();
+  out.opened = *std::move(opened);
+  return out;
+}
+
+absl::StatusOr<std::string> LocalCluster::Reseal(
+    const kms::UnsealedShare& opened, uint64_t epoch) {
+  if (auto s = MakeTestEnclave(); !s.ok()) return s;
+  auto der = test_recipient_->PublicKeyDer();
+  if (!der.ok()) return der.status();
+  auto doc =
+      test_nsm_->GetAttestationDocument(std::nullopt, std::nullopt, *der);
+  if (!doc.ok()) return doc.status();
+  kms::ShareContext context = opened.context;
+  context.epoch = epoch;
+  kms::AttestedRecipient recipient{test_recipient_.get(), *std::move(doc)};
+  auto sealed = kms::SealShare(
+      *test_kms_, context, *opened.identity,
+      absl::MakeConstSpan(opened.share.data(), opened.share.size()), recipient);
+  if (!sealed.ok()) return sealed.status();
+  return std::string(sealed->begin(), sealed->end());
+}
+
+absl::Status LocalCluster::PutBlobAsHost(int i, const std::string& key_id,
+                                         uint64_t epoch,
+                                         const std::string& blob) {
+  auto stub = HostStub(HostServiceSocket(i));
+  if (!stub.ok()) return stub.status();
+  hv1::PutBlobRequest req;
+  req.mutable_name()->set_key_id(key_id);
+  req.mutable_name()->set_party_id(i + 1);
+  req.set_epoch(epoch);
+  req.set_blob(blob);
+  hv1::PutBlobResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  return vsock::FromGrpcStatus((*stub)->PutBlob(&ctx, req, &resp), "PutBlob");
 }
 
 std::vector<ByteTap::Stream> LocalCluster::TapStreams() const {

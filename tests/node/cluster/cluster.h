@@ -15,6 +15,10 @@
 
 #include "absl/status/statusor.h"
 #include "nitro_tss/enclave/v1/enclave.grpc.pb.h"
+#include "node/attestation/simulated_nsm.h"
+#include "node/kms/kms_client.h"
+#include "node/kms/recipient_key.h"
+#include "node/kms/sealed_share.h"
 #include "tests/node/aws/moto_server.h"
 #include "tests/node/cluster/byte_tap.h"
 #include "tests/node/cluster/child_process.h"
@@ -137,6 +141,29 @@ class LocalCluster {
   std::string HostServiceSocket(int i) const;
   std::string NodeDirectory(int i) const { return NodeDir(i); }
 
+  // What a test can do because it holds the development CA and the KMS
+  // key's policy admits the good image: be an enclave of that image.
+  // Node i's sealed record of `key_id` as its host serves it (asked on the
+  // host's service socket directly, not through a tap), and its contents
+  // unsealed through KMS for the harness's own attested recipient key (the
+  // production UnsealShare, trusting epoch `min_epoch`).
+  struct StoredShare {
+    std::string blob;
+    uint64_t epoch = 0;  // as the host reports it
+    kms::UnsealedShare opened;
+  };
+  absl::StatusOr<StoredShare> UnsealStoredShare(int i,
+                                                const std::string& key_id,
+                                                uint64_t min_epoch = 0);
+  // `opened` sealed again (production SealShare, fresh data key) as a
+  // record of `epoch`.
+  absl::StatusOr<std::string> Reseal(const kms::UnsealedShare& opened,
+                                     uint64_t epoch);
+  // Host.PutBlob on node i's host service socket, as the host itself (or
+  // anything on the parent) could: the status of the call.
+  absl::Status PutBlobAsHost(int i, const std::string& key_id, uint64_t epoch,
+                             const std::string& blob);
+
  private:
   explicit LocalCluster(ClusterOptions options) : options_(options) {}
   std::string NodeDir(int i) const;
@@ -157,6 +184,11 @@ class LocalCluster {
     std::unique_ptr<enclave::v1::Enclave::Stub> stub;
     std::vector<std::unique_ptr<ByteTap>> taps;  // by TapPath
   };
+  // The harness's own "enclave" of the good image (UnsealStoredShare).
+  absl::Status MakeTestEnclave();
+  std::unique_ptr<attestation::SimulatedNsm> test_nsm_;
+  std::unique_ptr<kms::RecipientKey> test_recipient_;
+  std::unique_ptr<kms::KmsClient> test_kms_;
   // With `tap`: the inbound path's certificates (PEM).
   std::string ca_pem_, client_cert_pem_, client_key_pem_;
   std::vector<Node> nodes_;

@@ -6,14 +6,26 @@
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 #include <sodium.h>
+#include <sys/socket.h>
 
 #include <filesystem>
+#include <iostream>
 #include <set>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "mpc/curve/secp256k1.h"
+#include "mpc/gg20/key_share.h"
+#include "mpc/gg20/keygen.h"
+#include "mpc/gg20/presign.h"
+#include "nitro_tss/host/v1/host.grpc.pb.h"
+#include "nitro_tss/mpc/v1/gg20.pb.h"
 #include "node/attestation/simulated_nsm.h"
+#include "node/vsock/address.h"
+#include "node/vsock/grpc_fd.h"
+#include "node/vsock/socket.h"
 #include "tests/node/cluster/approvers.h"
 #include "tests/node/host/promtool.h"
 #include "tests/node/host/tls_test_util.h"
@@ -22,6 +34,10 @@ namespace nitro_tss::testing {
 namespace {
 
 namespace ev1 = enclave::v1;
+
+std::string Bytes32(const std::array<uint8_t, 33>& a) {
+  return std::string(a.begin(), a.end());
+}
 
 std::string Culprits(const ev1::SessionAbort& a) {
   std::string out =
@@ -564,6 +580,275 @@ TEST_F(ClusterTest, EnclaveMetricsReachTheHostAndPassPromtool) {
   }
   absl::Status lint = PromtoolCheck(cluster_->dir(), m);
   EXPECT_TRUE(lint.ok()) << lint << "\n" << m;
+}
+
+// ---- the byte tap: nothing secret crosses a host ----
+
+struct Needle {
+  std::string what;
+  std::string bytes;
+};
+
+std::string Reversed(std::string s) {
+  std::reverse(s.begin(), s.end());
+  return s;
+}
+
+// A value in every form a leak could take: big-endian as held,
+// little-endian (GMP limbs, a memcpy of a scalar), and hex (a log line).
+// Base64 (JSON) is decoded by the search (TapCorpus).
+void AddValue(std::vector<Needle>* out, const std::string& what,
+              const std::string& be) {
+  ASSERT_GE(be.size(), 16u) << what;  // no accidental matches
+  out->push_back({what + " (big-endian)", be});
+  out->push_back({what + " (little-endian)", Reversed(be)});
+  out->push_back({what + " (hex)", absl::BytesToHexString(be)});
+  out->push_back(
+      {what + " (HEX)", absl::AsciiStrToUpper(absl::BytesToHexString(be))});
+}
+
+std::string Bytes(const std::array<uint8_t, 32>& a) {
+  return std::string(a.begin(), a.end());
+}
+
+// The encoded header of a point-to-point round message (mpc::round::
+// EncodeMessage, RoundMessage fields 2..5: protocol, round, from, to): the
+// plaintext of a direct peer message starts its fields this way, and only a
+// direct message has field 5 (a broadcast, to = 0, omits it). Broadcasts
+// travel signed in the clear by design (node/channel/session.h): public
+// values every party and the coordinator see.
+std::string DirectMessageMarker(const std::string& protocol, uint32_t round,
+                                uint32_t from, uint32_t to) {
+  std::string m;
+  m += '\x12';
+  m += static_cast<char>(protocol.size());
+  m += protocol;
+  m += '\x18';
+  m += static_cast<char>(round);
+  m += '\x20';
+  m += static_cast<char>(from);
+  m += '\x28';
+  m += static_cast<char>(to);
+  return m;
+}
+
+// Every byte that crossed each host during the suite (the DKG, every
+// presign and sign, restarts, unseals, replaced parent) went through a
+// recording relay (ClusterOptions::tap): the host's inbound path to its
+// enclave, where TLS has ended and the host holds the stream in clear; the
+// host service the enclave calls (sealed blobs, credentials, metrics); the
+// outbound proxy to KMS. The test learns the secrets as only the owner of
+// the development CA and the KMS key's policy can (it unseals every stored
+// record as an enclave of the good image would), reconstructs the key and
+// the nonce of a signature it made, and searches every capture, the hosts'
+// /metrics and every log for them. Controls: each value planted into each
+// tapped path is found, so the search can fail.
+TEST_F(ClusterTest, ByteTapFindsNoSecretCrossingAnyHost) {
+  ASSERT_NO_FATAL_FAILURE(KeyId());
+  // A presign and a sign of this test's own, so that it knows the nonce.
+  auto linked = KeyLink({0, 1}, "tap-link");
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  const std::string message = "tap: pay 3 BTC to the custody cold wallet";
+  ev1::Signature sig;
+  ASSERT_NO_FATAL_FAILURE(
+      PresignAndSign({0, 1}, key_id_, "tap-link", message, &sig));
+  ASSERT_TRUE(
+      VerifyWithOpenssl(cluster_->dir(), public_key_, sig.r(), sig.s(), message)
+          .ok());
+
+  // The secrets, from the sealed records.
+  std::vector<Needle> needles;
+  std::vector<std::string> blobs, wrapped_keys;
+  std::map<uint32_t, mpc::Scalar> shares;
+  for (int i = 0; i < 3; ++i) {
+    auto stored = cluster_->UnsealStoredShare(i, key_id_);
+    ASSERT_TRUE(stored.ok()) << "node " << i + 1 << ": " << stored.status();
+    blobs.push_back(stored->blob);
+    auto header = kms::DecodeSealedShare(absl::MakeConstSpan(
+        reinterpret_cast<const uint8_t*>(stored->blob.data()),
+        stored->blob.size()));
+    ASSERT_TRUE(header.ok());
+    wrapped_keys.emplace_back(header->wrapped_data_key.begin(),
+                              header->wrapped_data_key.end());
+    mpc::v1::KeyShareRecord record;
+    ASSERT_TRUE(record.ParseFromArray(stored->opened.share.data(),
+                                      stored->opened.share.size()));
+    const std::string who = absl::StrCat("party ", i + 1, " ");
+    ASSERT_EQ(record.secret_share().size(), 32u);
+    AddValue(&needles, who + "share x_i", record.secret_share());
+    AddValue(&needles, who + "Paillier p", record.paillier_p());
+    AddValue(&needles, who + "Paillier q", record.paillier_q());
+    AddValue(&needles, who + "ring-Pedersen p", record.rp_p());
+    AddValue(&needles, who + "ring-Pedersen q", record.rp_q());
+    AddValue(&needles, who + "ring-Pedersen tau", record.rp_tau());
+    AddValue(&needles, who + "ring-Pedersen lambda", record.rp_lambda());
+    std::array<uint8_t, 32> seed{};
+    stored->opened.identity->ExportSeedForSealing(absl::MakeSpan(seed));
+    AddValue(&needles, who + "identity key seed", Bytes(seed));
+    sodium_memzero(seed.data(), seed.size());
+    auto x = mpc::Scalar::FromBytes(absl::MakeConstSpan(
+        reinterpret_cast<const uint8_t*>(record.secret_share().data()), 32));
+    ASSERT_TRUE(x.ok());
+    shares[i + 1] = *x;
+    mpc::gg20::KeyShare::WipeSecrets(record);
+  }
+  // The whole key (Lagrange at 0 over parties 1 and 2: 2·x1 − x2), checked
+  // against the public key, and the signature's nonce k = s⁻¹(z + r·x)
+  // (either sign: low-s), checked against r.
+  const mpc::Scalar key = mpc::Scalar::FromU64(2) * shares[1] - shares[2];
+  ASSERT_EQ(Bytes32(mpc::Point::MulBase(key).EncodeOrZeros()), public_key_);
+  AddValue(&needles, "the private key x", Bytes(key.ToBytes()));
+  unsigned char z[32];
+  SHA256(reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+         z);
+  auto zs = mpc::Scalar::FromBytes(absl::MakeConstSpan(z, 32));
+  auto rs = mpc::Scalar::FromBytes(absl::MakeConstSpan(
+      reinterpret_cast<const uint8_t*>(sig.r().data()), 32));
+  auto ss = mpc::Scalar::FromBytes(absl::MakeConstSpan(
+      reinterpret_cast<const uint8_t*>(sig.s().data()), 32));
+  ASSERT_TRUE(zs.ok() && rs.ok() && ss.ok());
+  auto s_inv = ss->Inverse();
+  ASSERT_TRUE(s_inv.ok());
+  const mpc::Scalar k = *s_inv * (*zs + *rs * key);
+  ASSERT_EQ(Bytes32(mpc::Point::MulBase(k).EncodeOrZeros()).substr(1), sig.r());
+  AddValue(&needles, "the signature's nonce k", Bytes(k.ToBytes()));
+  AddValue(&needles, "the signature's nonce -k", Bytes((-k).ToBytes()));
+  auto k_inv = k.Inverse();
+  ASSERT_TRUE(k_inv.ok());
+  AddValue(&needles, "k^-1", Bytes(k_inv->ToBytes()));
+  // Plaintext point-to-point peer messages of every protocol run.
+  for (const char* protocol :
+       {mpc::gg20::kKeygenProtocol, mpc::gg20::kPresignProtocol}) {
+    for (uint32_t round = 1; round <= 8; ++round) {
+      for (uint32_t from = 1; from <= 3; ++from) {
+        for (uint32_t to = 1; to <= 3; ++to) {
+          if (from == to) continue;
+          needles.push_back(
+              {absl::StrCat("plaintext direct message ", protocol, " round ",
+                            round, " ", from, "->", to),
+               DirectMessageMarker(protocol, round, from, to)});
+        }
+      }
+    }
+  }
+
+  // Everything recorded, plus what else leaves the hosts: /metrics and the
+  // logs (the enclaves' too: in local mode their stderr is a file).
+  auto captured = [&] {
+    std::vector<ByteTap::Stream> streams = cluster_->TapStreams();
+    for (int i = 0; i < 3; ++i) {
+      const std::string node = absl::StrCat("node-", i + 1);
+      auto metrics = HttpGet(cluster_->HostMetricsPort(i), "/metrics");
+      EXPECT_TRUE(metrics.ok()) << metrics.status();
+      streams.push_back({node + " /metrics", 1, false, metrics.value_or("")});
+      streams.push_back({node + " host log", 1, false, cluster_->HostLog(i)});
+      streams.push_back(
+          {node + " enclave log", 1, false, cluster_->EnclaveLog(i)});
+    }
+    return streams;
+  };
+  {
+    const absl::Time t0 = absl::Now();
+    const TapCorpus corpus(captured());
+    uint64_t recorded = 0;
+    for (const ByteTap::Stream& st : cluster_->TapStreams()) {
+      recorded += st.bytes.size();
+    }
+    for (const Needle& n : needles) {
+      for (const TapHit& hit : corpus.Find(n.bytes)) {
+        ADD_FAILURE() << n.what << " found in " << hit.where << " at "
+                      << hit.offset;
+      }
+    }
+    std::cout << "byte tap: " << recorded << " bytes recorded on "
+              << cluster_->TapStreams().size() << " streams, " << corpus.views()
+              << " views, " << needles.size() << " needles, searched in "
+              << absl::FormatDuration(absl::Now() - t0) << "\n";
+    for (int i = 0; i < 3; ++i) {
+      const std::string node = absl::StrCat("node-", i + 1, " ");
+      // Each tap recorded the real traffic of its path: the sealed record
+      // crossed the host service, its wrapped data key went to KMS (base64
+      // in a JSON body), the session traffic crossed the inbound path.
+      EXPECT_GT(corpus.BytesOf(node + "inbound"), 100000u) << node;
+      EXPECT_FALSE(corpus.Find(blobs[i]).empty()) << node << "sealed record";
+      EXPECT_FALSE(corpus.Find(wrapped_keys[i]).empty())
+          << node << "wrapped data key";
+    }
+    EXPECT_FALSE(corpus.Find("X-Amz-Target: TrentService.").empty());
+    EXPECT_FALSE(corpus.Find(sig.r()).empty());
+  }
+
+  // Controls: every value planted into each tapped path of node 1 is found
+  // there. Inbound: a session start whose message carries them (refused,
+  // but it crossed the host); host service: a PutBlob carrying them (the
+  // host refuses the name); KMS proxy: a KMS request with them base64'd in
+  // its JSON body.
+  std::string planted = RandomBytes(20000);
+  for (const Needle& n : needles) planted += RandomBytes(7) + n.bytes;
+  {
+    grpc::ClientContext ctx;
+    auto stream = cluster_->enclave(0).RunSession(&ctx);
+    ev1::SessionInput in;
+    ev1::StartSession* start = in.mutable_start();
+    start->set_link_id("tap-control-link");
+    start->set_session_id("tap-control-session-1");
+    start->mutable_sign()->set_message(planted);
+    start->mutable_sign()->set_hash(ev1::HASH_FUNCTION_SHA256);
+    stream->Write(in);
+    stream->WritesDone();
+    ev1::SessionOutput out;
+    while (stream->Read(&out)) {
+    }
+    EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+  }
+  {
+    auto channel =
+        vsock::DialGrpc(vsock::SocketAddress::Unix(
+                            cluster_->TapSocket(0, TapPath::kHostService)),
+                        absl::Seconds(5));
+    ASSERT_TRUE(channel.ok());
+    auto host = host::v1::Host::NewStub(*channel);
+    host::v1::PutBlobRequest req;
+    req.mutable_name()->set_key_id("tap-control");
+    req.mutable_name()->set_party_id(1);
+    req.set_epoch(1);
+    req.set_blob(planted.substr(0, 200000));
+    host::v1::PutBlobResponse resp;
+    grpc::ClientContext ctx;
+    grpc::Status put = host->PutBlob(&ctx, req, &resp);
+    EXPECT_NE(put.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << put.error_message();
+  }
+  {
+    auto fd = vsock::Connect(
+        vsock::SocketAddress::Unix(cluster_->TapSocket(0, TapPath::kKmsProxy)),
+        absl::Seconds(5));
+    ASSERT_TRUE(fd.ok());
+    const std::string body = absl::StrCat(R"({"CiphertextBlob":")",
+                                          absl::Base64Escape(planted), "\"}");
+    const std::string request = absl::StrCat(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/x-amz-json-1.1\r\n"
+        "X-Amz-Target: TrentService.Decrypt\r\nContent-Length: ",
+        body.size(), "\r\nConnection: close\r\n\r\n", body);
+    ASSERT_TRUE(SendAll(fd->get(), request).ok());
+    // KMS answers (an error: no such ciphertext) and closes.
+    auto answer = RecvExactly(fd->get(), 12, absl::Seconds(10));
+    ASSERT_TRUE(answer.ok()) << answer.status();
+    EXPECT_EQ(answer->substr(0, 9), "HTTP/1.1 ");
+  }
+  const TapCorpus after(captured());
+  for (const Needle& n : needles) {
+    std::set<std::string> paths;
+    for (const TapHit& hit : after.Find(n.bytes)) {
+      for (const char* path :
+           {"node-1 inbound", "node-1 host-service", "node-1 kms-proxy"}) {
+        if (hit.where.rfind(path, 0) == 0) paths.insert(path);
+      }
+    }
+    EXPECT_EQ(paths.size(), 3u) << n.what << " planted, found only in "
+                                << paths.size() << " of the 3 tapped paths";
+  }
 }
 
 }  // namespace
