@@ -582,6 +582,68 @@ TEST_F(ClusterTest, EnclaveMetricsReachTheHostAndPassPromtool) {
   EXPECT_TRUE(lint.ok()) << lint << "\n" << m;
 }
 
+// A sealed share rolled back to an older epoch. The record is genuine in
+// every other respect (the test re-seals node 3's own share through KMS as
+// an enclave of the good image would, under the same KMS key, AEAD and
+// encryption context) but for an epoch older than the one the enclave
+// trusts. The host refuses to store it over the newer one; a host that
+// serves it anyway (a new parent with an empty disk, or a tampered one) gets
+// it refused by the enclave, which names both epochs. Until refresh exists
+// the trusted epoch is the first (1), so the older record is epoch 0
+// (node/enclave/README.md).
+TEST_F(ClusterTest, ASealedShareRolledBackToAnOlderEpochIsRefused) {
+  ASSERT_NO_FATAL_FAILURE(KeyId());
+  auto stored = cluster_->UnsealStoredShare(2, key_id_);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_EQ(stored->epoch, 1u);
+  ASSERT_EQ(stored->opened.context.epoch, 1u);
+  auto older = cluster_->Reseal(stored->opened, 0);
+  ASSERT_TRUE(older.ok()) << older.status();
+
+  // The host's own first line: it will not store an older epoch.
+  absl::Status put = cluster_->PutBlobAsHost(2, key_id_, 0, *older);
+  EXPECT_EQ(put.code(), absl::StatusCode::kFailedPrecondition) << put;
+  EXPECT_NE(put.message().find("older epoch 0"), std::string::npos) << put;
+
+  // A parent that serves the older record anyway: node 3's host restarts
+  // with a disk holding only the epoch-0 record.
+  EXPECT_EQ(cluster_->StopEnclave(2), 0) << cluster_->EnclaveLog(2);
+  EXPECT_EQ(cluster_->StopHost(2), 0) << cluster_->HostLog(2);
+  cluster_->WipeHostDisk(2);
+  ASSERT_TRUE(cluster_->StartHost(2).ok());
+  put = cluster_->PutBlobAsHost(2, key_id_, 0, *older);
+  ASSERT_TRUE(put.ok()) << put;
+  ASSERT_TRUE(cluster_->StartEnclave(2).ok());
+  auto linked = KeyLink({0, 2}, "rollback-link");
+  ASSERT_FALSE(linked.ok());
+  EXPECT_EQ(linked.status().code(), absl::StatusCode::kFailedPrecondition)
+      << linked.status();
+  EXPECT_NE(linked.status().message().find("party 3 OpenLink"),
+            std::string::npos)
+      << linked.status();
+  EXPECT_NE(linked.status().message().find(
+                "sealed share epoch 0 is older than the trusted epoch 1"),
+            std::string::npos)
+      << linked.status();
+  // Nothing was loaded: the enclave holds no key.
+  ev1::GetInfoResponse info;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(
+      cluster_->enclave(2).GetInfo(&ctx, ev1::GetInfoRequest(), &info).ok());
+  EXPECT_EQ(info.keys_size(), 0);
+
+  // The current record back: node 3 links and signs again.
+  EXPECT_EQ(cluster_->StopEnclave(2), 0) << cluster_->EnclaveLog(2);
+  EXPECT_EQ(cluster_->StopHost(2), 0) << cluster_->HostLog(2);
+  cluster_->WipeHostDisk(2);
+  ASSERT_TRUE(cluster_->StartHost(2).ok());
+  put = cluster_->PutBlobAsHost(2, key_id_, 1, stored->blob);
+  ASSERT_TRUE(put.ok()) << put;
+  ASSERT_TRUE(cluster_->StartEnclave(2).ok());
+  auto again = KeyLink({0, 2}, "rollback-restored-link");
+  ASSERT_TRUE(again.ok()) << again.status();
+}
+
 // ---- the byte tap: nothing secret crosses a host ----
 
 struct Needle {
