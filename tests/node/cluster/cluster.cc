@@ -8,6 +8,9 @@
 #include <algorithm>
 #include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -597,6 +600,114 @@ std::map<int, SessionOutcome> LocalCluster::RunEach(
     if (!o.stream_error.ok()) {
       r.stream_error = absl::StrCat(static_cast<int>(o.stream_error.code()),
                                     ": ", o.stream_error.message());
+    }
+  }
+  return out;
+}
+
+std::map<int, SessionOutcome> LocalCluster::RunInjecting(
+    const std::vector<int>& nodes, const ev1::StartSession& start,
+    Inject inject) {
+  struct Peer {
+    grpc::ClientContext ctx;
+    std::unique_ptr<
+        grpc::ClientReaderWriter<ev1::SessionInput, ev1::SessionOutput>>
+        stream;
+    std::mutex write_mu;
+    bool writes_done = false;
+    std::thread reader;
+  };
+  std::map<int, std::unique_ptr<Peer>> peers;
+  std::map<int, SessionOutcome> out;
+  std::mutex mu;  // out, reported, counts
+  std::condition_variable cv;
+  std::set<int> reported, aborted;
+  std::map<std::pair<int, int>, int> counts;
+  for (int i : nodes) {
+    auto p = std::make_unique<Peer>();
+    p->ctx.set_deadline(absl::ToChronoTime(
+        absl::Now() + absl::Milliseconds(options_.round_deadline_ms) +
+        absl::Minutes(5)));
+    p->stream = enclave(i).RunSession(&p->ctx);
+    ev1::SessionInput in;
+    *in.mutable_start() = start;
+    p->stream->Write(in);
+    peers[i] = std::move(p);
+    out[i];
+  }
+  auto deliver = [&](int to, const std::string& envelope) {
+    Peer& p = *peers[to];
+    std::lock_guard<std::mutex> lock(p.write_mu);
+    if (p.writes_done) return;
+    ev1::SessionInput in;
+    in.set_envelope(envelope);
+    p.stream->Write(in);
+  };
+  for (int i : nodes) {
+    peers[i]->reader = std::thread([&, i] {
+      Peer& p = *peers[i];
+      ev1::SessionOutput o;
+      bool saw_outcome = false;
+      while (p.stream->Read(&o)) {
+        if (o.has_envelope()) {
+          std::vector<int> targets;
+          for (int j : nodes) {
+            if (j != i && (o.envelope().to() == 0 ||
+                           static_cast<int>(o.envelope().to()) == j + 1)) {
+              targets.push_back(j);
+            }
+          }
+          for (int j : targets) {
+            int index;
+            {
+              std::lock_guard<std::mutex> lock(mu);
+              index = counts[{i, j}]++;
+            }
+            if (inject) {
+              for (const std::string& e :
+                   inject(i, j, index, o.envelope().envelope())) {
+                deliver(j, e);
+              }
+            }
+            deliver(j, o.envelope().envelope());
+          }
+        } else if (o.has_result() || o.has_abort()) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (o.has_result()) {
+            out[i].done = true;
+            out[i].result = o.result();
+          } else {
+            out[i].abort = o.abort();
+            aborted.insert(i);
+          }
+          saw_outcome = true;
+          reported.insert(i);
+          cv.notify_all();
+        }
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      if (!saw_outcome) {
+        // The stream's status comes with Finish, below.
+        reported.insert(i);
+        cv.notify_all();
+      }
+    });
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return reported.size() == nodes.size(); });
+  }
+  for (auto& [i, p] : peers) {
+    std::lock_guard<std::mutex> lock(p->write_mu);
+    p->writes_done = true;
+    p->stream->WritesDone();
+  }
+  for (auto& [i, p] : peers) {
+    p->reader.join();
+    grpc::Status s = p->stream->Finish();
+    if (!s.ok() && !out[i].done && aborted.count(i) == 0) {
+      out[i].stream_error = absl::StrCat(static_cast<int>(s.error_code()), ": ",
+                                         s.error_message());
     }
   }
   return out;

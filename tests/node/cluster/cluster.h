@@ -121,6 +121,18 @@ class LocalCluster {
       const std::map<int, enclave::v1::StartSession>& starts,
       DropRule drop = nullptr);
 
+  // A relay of the harness's own (not the coordinator's), for a test that
+  // plays a malicious coordinator: before each envelope it relays from node
+  // `from` to node `to` (the `index`-th on that path in this run, from 0),
+  // it delivers the envelopes `inject` returns. Every node is started with
+  // `start`; ends when each reported (or its stream ended), then
+  // half-closes the streams. Each node's own deadline times its rounds.
+  using Inject = std::function<std::vector<std::string>(
+      int from, int to, int index, const std::string& envelope)>;
+  std::map<int, SessionOutcome> RunInjecting(
+      const std::vector<int>& nodes, const enclave::v1::StartSession& start,
+      Inject inject);
+
   // The KMS key id sealing shares, and the local KMS.
   const std::string& kms_key_id() const { return kms_key_id_; }
   kms_local::testing::LocalKmsProcess& kms() { return *kms_; }
