@@ -279,7 +279,8 @@ void LocalCluster::WipeHostDisk(int i) {
   std::filesystem::remove_all(NodeDir(i) + "/disk", ec);
 }
 
-absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex) {
+absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex,
+                                        uint64_t link_max_age_ms) {
   const std::string nd = NodeDir(i);
   const std::string host_service =
       options_.tap ? TapSocket(i, TapPath::kHostService) : nd + "/host.sock";
@@ -293,7 +294,7 @@ absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex) {
       "\" instance_id: \"i-0000000000000000", i + 1, "\" } }\n",
       "attestation { root_pem_file: \"", dir_.path(),
       "/root.pem\" allowed_images { pcrs { key: 0 value: \"", GoodPcr0(),
-      "\" } } }\n",
+      "\" } } link_max_age_ms: ", link_max_age_ms, " }\n",
       "kms { region: \"us-east-1\" endpoint: \"http://127.0.0.1:", kms_->port(),
       "\" key_id: \"", kms_key_id_, "\" proxy: \"unix://", kms_proxy, "\" }\n",
       "limits { round_deadline_ms: ", options_.round_deadline_ms, " }\n",

@@ -71,8 +71,10 @@ class LocalCluster {
   static std::string GoodPcr0();
   static std::string OtherPcr0();
 
-  // Starts (or restarts) node i's enclave, measured as `pcr0_hex`.
-  absl::Status StartEnclave(int i, const std::string& pcr0_hex = GoodPcr0());
+  // Starts (or restarts) node i's enclave, measured as `pcr0_hex`, with
+  // attestation.link_max_age_ms = `link_max_age_ms` (0: the default).
+  absl::Status StartEnclave(int i, const std::string& pcr0_hex = GoodPcr0(),
+                            uint64_t link_max_age_ms = 0);
   // SIGTERM (graceful) / SIGKILL (crash).
   int StopEnclave(int i);
   void KillEnclave(int i);

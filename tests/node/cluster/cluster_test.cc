@@ -798,6 +798,77 @@ TEST_F(ClusterTest, AnEnvelopeFromAnotherSessionOrAnEarlierRoundIsRefused) {
       << refused[1];
 }
 
+// Peer links are re-attested at the configured interval
+// (attestation.link_max_age_ms): node 3's enclave restarts with links good
+// for 3 s. A link it holds is used, then ages out: node 3 stops listing it
+// (ProbeLinks; node 1 still does, and the coordinator re-links when any
+// signer does not), refuses a new session on it naming the field, and a new
+// link (a fresh handshake: new nonces, the documents verified again) carries
+// the sessions on: a presignature made on the old link signs on the new one
+// (OpenSSL verifies), and a new presign runs.
+TEST_F(ClusterTest, LinksAreReattestedAtTheConfiguredInterval) {
+  ASSERT_NO_FATAL_FAILURE(KeyId());
+  ASSERT_TRUE(cluster_->StartEnclave(2, LocalCluster::GoodPcr0(), 3000).ok());
+  auto linked = KeyLink({0, 2}, "reattest-link-1");
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  const std::string presig =
+      PresignOn({0, 2}, "reattest-link-1", "reattest-presign-001");
+  ASSERT_FALSE(presig.empty());
+  auto established = [&](int node, const std::string& link) {
+    ev1::ProbeLinksRequest req;
+    req.add_link_ids(link);
+    ev1::ProbeLinksResponse resp;
+    grpc::ClientContext ctx;
+    grpc::Status s = cluster_->enclave(node).ProbeLinks(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.established_size() == 1;
+  };
+  // Waits for the link's age to pass (a deadline, not a fixed sleep).
+  const absl::Time until = absl::Now() + absl::Seconds(30);
+  while (established(2, "reattest-link-1") && absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_FALSE(established(2, "reattest-link-1"));
+  EXPECT_TRUE(established(0, "reattest-link-1"));  // default: 1 hour
+  ev1::StartSession old = Start("reattest-link-1", "reattest-presign-002");
+  old.mutable_presign();
+  auto refused = cluster_->Run({2}, old);
+  EXPECT_NE(refused[2].stream_error.find("attestation.link_max_age_ms"),
+            std::string::npos)
+      << refused[2].stream_error;
+  EXPECT_EQ(std::atoi(refused[2].stream_error.c_str()),
+            static_cast<int>(grpc::StatusCode::FAILED_PRECONDITION))
+      << refused[2].stream_error;
+
+  // Re-linked as the coordinator does (a new link id): a fresh attested
+  // handshake, and the sessions go on.
+  auto relinked = KeyLink({0, 2}, "reattest-link-2");
+  ASSERT_TRUE(relinked.ok()) << relinked.status();
+  EXPECT_EQ((*relinked)[0].peers(0).party_id(), 3u);
+  auto signed_ = cluster_->Run(
+      {0, 2}, SignStart("reattest-link-2", "reattest-sign-00001", presig));
+  ExpectAllDone(signed_, *cluster_);
+  const ev1::Signature& sig = signed_[0].result.signature();
+  absl::Status verified =
+      VerifyWithOpenssl(cluster_->dir(), public_key_, sig.r(), sig.s(),
+                        "message reattest-sign-00001");
+  EXPECT_TRUE(verified.ok()) << verified;
+  EXPECT_FALSE(
+      PresignOn({0, 2}, "reattest-link-2", "reattest-presign-003").empty());
+  // Node 3 attested for each link (two handshakes), each in its log.
+  const std::string log = cluster_->EnclaveLog(2);
+  for (const char* link : {"reattest-link-1", "reattest-link-2"}) {
+    EXPECT_NE(log.find(absl::StrCat(R"("event":"finish_link","link_id":")",
+                                    absl::BytesToHexString(link),
+                                    R"(","status":"OK")")),
+              std::string::npos)
+        << link << "\n"
+        << log;
+  }
+  // Back to the default interval for the tests that follow.
+  ASSERT_TRUE(cluster_->StartEnclave(2).ok());
+}
+
 // ---- the byte tap: nothing secret crosses a host ----
 
 struct Needle {
