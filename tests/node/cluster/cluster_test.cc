@@ -869,6 +869,144 @@ TEST_F(ClusterTest, LinksAreReattestedAtTheConfiguredInterval) {
   ASSERT_TRUE(cluster_->StartEnclave(2).ok());
 }
 
+// A presignature lives only in its enclave's memory: after a signer's
+// enclave restarts, a signing request for it is refused (it is gone), and
+// a new presign on a new link signs.
+TEST_F(ClusterTest, APresignatureIsGoneAfterAnEnclaveRestart) {
+  ASSERT_NO_FATAL_FAILURE(KeyId());
+  auto linked = KeyLink({0, 1}, "gone-link-1");
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  const std::string id = PresignOn({0, 1}, "gone-link-1", "gone-presign-0001");
+  EXPECT_EQ(cluster_->StopEnclave(1), 0) << cluster_->EnclaveLog(1);
+  ASSERT_TRUE(cluster_->StartEnclave(1).ok());
+  auto relinked = KeyLink({0, 1}, "gone-link-2");
+  ASSERT_TRUE(relinked.ok()) << relinked.status();
+  auto refused =
+      cluster_->Run({1}, SignStart("gone-link-2", "gone-sign-00000001", id));
+  EXPECT_FALSE(refused[1].done);
+  EXPECT_EQ(std::atoi(refused[1].stream_error.c_str()),
+            static_cast<int>(grpc::StatusCode::NOT_FOUND))
+      << refused[1].stream_error;
+  EXPECT_NE(refused[1].stream_error.find("lost in an enclave restart"),
+            std::string::npos)
+      << refused[1].stream_error;
+  const std::string fresh =
+      PresignOn({0, 1}, "gone-link-2", "gone-presign-0002");
+  ExpectAllDone(cluster_->Run({0, 1}, SignStart("gone-link-2",
+                                                "gone-sign-00000002", fresh)),
+                *cluster_);
+}
+
+// The enclave's service (through the host's inbound path, as the
+// coordinator reaches it) and the host's service (as the enclave reaches
+// it) refuse oversized and malformed requests with status codes a caller
+// can act on, and keep serving.
+TEST_F(ClusterTest, TheServicesRefuseOversizedAndMalformedRequests) {
+  ev1::Enclave::Stub& enclave = cluster_->enclave(0);
+  auto call_info = [&](const std::string& nonce) {
+    ev1::GetInfoRequest req;
+    req.set_nonce(nonce);
+    ev1::GetInfoResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    return enclave.GetInfo(&ctx, req, &resp);
+  };
+  // Beyond the enclave's 8 MiB per message.
+  grpc::Status s = call_info(std::string(9 << 20, 'x'));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << s.error_message();
+  s = call_info(std::string(65, 'x'));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << s.error_message();
+  EXPECT_NE(s.error_message().find("nonce"), std::string::npos)
+      << s.error_message();
+  {
+    ev1::OpenLinkRequest req;  // no link id, no parties
+    ev1::OpenLinkResponse resp;
+    grpc::ClientContext ctx;
+    s = enclave.OpenLink(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << s.error_message();
+    EXPECT_NE(s.error_message().find("link_id"), std::string::npos)
+        << s.error_message();
+  }
+  {
+    grpc::ClientContext ctx;
+    auto stream = enclave.RunSession(&ctx);
+    ev1::SessionInput in;
+    in.set_envelope("not a start");
+    stream->Write(in);
+    stream->WritesDone();
+    ev1::SessionOutput out;
+    while (stream->Read(&out)) {
+    }
+    s = stream->Finish();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+        << s.error_message();
+  }
+  {
+    // A start whose session id is too short: refused before any state.
+    grpc::ClientContext ctx;
+    auto stream = enclave.RunSession(&ctx);
+    ev1::SessionInput in;
+    in.mutable_start()->set_link_id("some-link");
+    in.mutable_start()->set_session_id("short");
+    stream->Write(in);
+    stream->WritesDone();
+    ev1::SessionOutput out;
+    while (stream->Read(&out)) {
+    }
+    s = stream->Finish();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << s.error_message();
+  }
+  EXPECT_TRUE(call_info("still serving").ok());
+
+  // The host's service, as the enclave calls it.
+  auto channel = vsock::DialGrpc(
+      vsock::SocketAddress::Unix(cluster_->HostServiceSocket(0)),
+      absl::Seconds(5));
+  ASSERT_TRUE(channel.ok()) << channel.status();
+  auto host = host::v1::Host::NewStub(*channel);
+  auto put = [&](const std::string& key_id, const std::string& blob) {
+    host::v1::PutBlobRequest req;
+    req.mutable_name()->set_key_id(key_id);
+    req.mutable_name()->set_party_id(1);
+    req.set_epoch(1);
+    req.set_blob(blob);
+    host::v1::PutBlobResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    return host->PutBlob(&ctx, req, &resp);
+  };
+  const std::string key(64, 'e');
+  s = put(key, std::string(3 << 20, 'x'));  // beyond its 2 MiB per message
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << s.error_message();
+  s = put(key, std::string(256 * 1024 + 1, 'x'));  // beyond a blob's limit
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << s.error_message();
+  EXPECT_NE(s.error_message().find("blob"), std::string::npos)
+      << s.error_message();
+  s = put(key, "");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << s.error_message();
+  {
+    host::v1::GetBlobRequest req;  // no name
+    host::v1::GetBlobResponse resp;
+    grpc::ClientContext ctx;
+    s = host->GetBlob(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << s.error_message();
+  }
+  {
+    host::v1::GetCredentialsRequest req;
+    host::v1::GetCredentialsResponse resp;
+    grpc::ClientContext ctx;
+    EXPECT_TRUE(host->GetCredentials(&ctx, req, &resp).ok());
+  }
+}
+
 // ---- the byte tap: nothing secret crosses a host ----
 
 struct Needle {
