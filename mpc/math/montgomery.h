@@ -79,7 +79,7 @@ class Montgomery {
   // GMP's variable-time mpz_powm here and about 1.5 times faster than
   // mpn_sec_powm with the same exponent, which must scan its whole table in
   // constant time for a secret index (docs/BENCHMARKS.md,
-  // BM_NthPowerForeign_*). Counted in internal::PowModCalls().const_time.
+  // BM_NthPowerForeign/*). Counted in internal::PowModCalls().const_time.
   BigInt PowPublicExponent(const BigInt& base, const BigInt& exp) const;
 
  private:

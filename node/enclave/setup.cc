@@ -241,7 +241,8 @@ absl::Status InitializeLockedMemory(const EnclaveConfig& config) {
 }
 
 absl::StatusOr<std::unique_ptr<EnclaveRuntime>> BuildEnclave(
-    const EnclaveConfig& config, const std::string& version) {
+    const EnclaveConfig& config, const std::string& version,
+    SessionFactories sessions) {
   auto rt = std::make_unique<EnclaveRuntime>();
   ASSIGN_OR_RETURN(rt->listen, vsock::SocketAddress::Parse(config.listen()));
 
@@ -349,6 +350,7 @@ absl::StatusOr<std::unique_ptr<EnclaveRuntime>> BuildEnclave(
         absl::Milliseconds(config.attestation().link_max_age_ms());
   }
   deps.version = version;
+  deps.sessions = std::move(sessions);
   ASSIGN_OR_RETURN(rt->core, EnclaveCore::Create(std::move(deps)));
   rt->metrics = std::make_unique<EnclaveMetrics>();
   if (config.metrics().push_interval_ms() != 0) {

@@ -243,36 +243,34 @@ BENCHMARK(BM_PowModConstTime_P2)->Unit(benchmark::kMillisecond);
 // variable-time mpz_powm that NthPower used to make, GMP's mpn_sec_powm
 // (PowModConstTime), and the public-exponent Montgomery ladder NthPower now
 // uses (constant time in r, schedule from the public N).
-void BM_NthPowerForeign_VariableTime(benchmark::State& state) {
-  DeterministicRandom rng(17);
-  const PaillierPublicKey& pk = FixturePaillierKey(1).public_key();
-  const BigInt r = BigInt::RandomUnit(pk.n(), rng);
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(BigInt::PowMod(r, pk.n(), pk.n_squared()));
-  }
-}
-BENCHMARK(BM_NthPowerForeign_VariableTime)->Unit(benchmark::kMillisecond);
+enum class NthPowerPath { kVariableTime, kSecPowm, kPublicExponent };
 
-void BM_NthPowerForeign_SecPowm(benchmark::State& state) {
+void BM_NthPowerForeign(benchmark::State& state, NthPowerPath path) {
   DeterministicRandom rng(17);
   const PaillierPublicKey& pk = FixturePaillierKey(1).public_key();
   const BigInt r = BigInt::RandomUnit(pk.n(), rng);
   for (auto _ : state) {
-    benchmark::DoNotOptimize(BigInt::PowModConstTime(r, pk.n(), pk.n_squared(),
-                                                     kPaillierModulusBits));
+    switch (path) {
+      case NthPowerPath::kVariableTime:
+        benchmark::DoNotOptimize(BigInt::PowMod(r, pk.n(), pk.n_squared()));
+        break;
+      case NthPowerPath::kSecPowm:
+        benchmark::DoNotOptimize(BigInt::PowModConstTime(
+            r, pk.n(), pk.n_squared(), kPaillierModulusBits));
+        break;
+      case NthPowerPath::kPublicExponent:
+        benchmark::DoNotOptimize(zk::NthPower(pk, r, nullptr));
+        break;
+    }
   }
 }
-BENCHMARK(BM_NthPowerForeign_SecPowm)->Unit(benchmark::kMillisecond);
-
-void BM_NthPowerForeign_PublicExponent(benchmark::State& state) {
-  DeterministicRandom rng(17);
-  const PaillierPublicKey& pk = FixturePaillierKey(1).public_key();
-  const BigInt r = BigInt::RandomUnit(pk.n(), rng);
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(zk::NthPower(pk, r, nullptr));
-  }
-}
-BENCHMARK(BM_NthPowerForeign_PublicExponent)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_NthPowerForeign, VariableTime, NthPowerPath::kVariableTime)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_NthPowerForeign, SecPowm, NthPowerPath::kSecPowm)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_NthPowerForeign, PublicExponent,
+                  NthPowerPath::kPublicExponent)
+    ->Unit(benchmark::kMillisecond);
 // End of the helper-vs-variable-time rows.
 
 // One 1024-bit safe prime per iteration; the search time is highly

@@ -304,10 +304,16 @@ absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex,
   WriteFile(nd + "/enclave.conf", config);
   nodes_[i].stub.reset();
   if (nodes_[i].enclave) nodes_[i].enclave->Stop();
-  auto p = ChildProcess::Start(
-      {BinaryDir() + "/node/enclave/tss-enclave", "--config",
-       nd + "/enclave.conf", "--ready-file", nd + "/enclave.ready"},
-      nd + "/enclave.log", nd + "/enclave.ready", absl::Seconds(30));
+  std::vector<std::string> argv = {BinaryDir() + "/node/enclave/tss-enclave"};
+  if (auto cheat = options_.cheaters.find(i);
+      cheat != options_.cheaters.end()) {
+    argv = {BinaryDir() + "/tests/node/cheating_enclave/tss-cheating-enclave",
+            "--cheat", cheat->second};
+  }
+  argv.insert(argv.end(), {"--config", nd + "/enclave.conf", "--ready-file",
+                           nd + "/enclave.ready"});
+  auto p = ChildProcess::Start(argv, nd + "/enclave.log", nd + "/enclave.ready",
+                               absl::Seconds(30));
   if (!p.ok()) return p.status();
   nodes_[i].enclave = *std::move(p);
   return Dial(i);
@@ -485,6 +491,14 @@ std::string LocalCluster::TapSocket(int i, TapPath path) const {
 
 std::string LocalCluster::HostServiceSocket(int i) const {
   return NodeDir(i) + "/host.sock";
+}
+
+void LocalCluster::SetCheat(int i, const std::string& cheat) {
+  if (cheat.empty()) {
+    options_.cheaters.erase(i);
+  } else {
+    options_.cheaters[i] = cheat;
+  }
 }
 
 int LocalCluster::StopEnclave(int i) {

@@ -45,6 +45,11 @@ struct ClusterOptions {
   // host's outbound listener) are reached through taps too. Without `tap`
   // the harness talks to the enclaves' sockets directly.
   bool tap = false;
+  // Nodes (0-based) whose enclave is the test-only cheating enclave
+  // (tests/node/cheating_enclave: tss-enclave with a cheat of
+  // mpc/testing/gg20_cheats.h in its presign runs), with the cheat's name
+  // (its --cheat flag). It attests as the image StartEnclave is given.
+  std::map<int, std::string> cheaters = {};
 };
 
 // The paths a tap records (ClusterOptions::tap).
@@ -71,10 +76,14 @@ class LocalCluster {
   static std::string GoodPcr0();
   static std::string OtherPcr0();
 
-  // Starts (or restarts) node i's enclave, measured as `pcr0_hex`, with
+  // Starts (or restarts) node i's enclave, measured as `pcr0_hex`: the
+  // cheating enclave if options.cheaters names node i; with
   // attestation.link_max_age_ms = `link_max_age_ms` (0: the default).
   absl::Status StartEnclave(int i, const std::string& pcr0_hex = GoodPcr0(),
                             uint64_t link_max_age_ms = 0);
+  // Node i's enclave cheats as `cheat` from its next StartEnclave on (""
+  // makes it the honest tss-enclave again).
+  void SetCheat(int i, const std::string& cheat);
   // SIGTERM (graceful) / SIGKILL (crash).
   int StopEnclave(int i);
   void KillEnclave(int i);
