@@ -1,6 +1,8 @@
 #include "node/enclave/core.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <set>
 
 #include "absl/strings/escaping.h"
@@ -121,7 +123,51 @@ struct EnclaveCore::Link {
   std::unique_ptr<channel::Handshake> handshake;
   std::string own_attestation;
   std::unique_ptr<channel::SecureSession> session;  // once established
+  // When it was established (steady clock, ns; 0 before): read without
+  // `mu` by the expiry checks.
+  std::atomic<int64_t> established_ns{0};
 };
+
+namespace {
+
+int64_t SteadyNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+bool EnclaveCore::Expired(const Link& link) const {
+  const int64_t at = link.established_ns.load();
+  return at != 0 && SteadyNowNs() - at >
+                        absl::ToInt64Nanoseconds(deps_.limits.link_max_age);
+}
+
+void EnclaveCore::DropExpiredLinksLocked() {
+  for (auto it = links_.begin(); it != links_.end();) {
+    if (!Expired(*it->second)) {
+      ++it;
+      continue;
+    }
+    if (expired_ids_.insert(it->first).second) {
+      expired_order_.push_back(it->first);
+      if (expired_order_.size() > 256) {
+        expired_ids_.erase(expired_order_.front());
+        expired_order_.pop_front();
+      }
+    }
+    it = links_.erase(it);
+  }
+}
+
+absl::Status EnclaveCore::ExpiredLinkError() const {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "link: established more than attestation.link_max_age_ms (",
+      absl::ToInt64Milliseconds(deps_.limits.link_max_age),
+      " ms) ago, so it was dropped; establish a new link (a fresh attested "
+      "handshake)"));
+}
 
 EnclaveCore::EnclaveCore(EnclaveDeps deps) : deps_(std::move(deps)) {}
 EnclaveCore::~EnclaveCore() = default;
@@ -184,6 +230,7 @@ absl::StatusOr<std::shared_ptr<EnclaveCore::Link>> EnclaveCore::FindLink(
   std::lock_guard<std::mutex> lock(mu_);
   auto it = links_.find(id);
   if (it == links_.end()) {
+    if (expired_ids_.count(id) != 0) return ExpiredLinkError();
     return absl::NotFoundError(
         "link: unknown link id (never opened here, "
         "closed, or lost in an enclave restart)");
@@ -255,6 +302,7 @@ absl::StatusOr<v1::OpenLinkResponse> EnclaveCore::OpenLink(
   v1::OpenLinkResponse resp;
   resp.set_hello(link->handshake->hello());
   std::lock_guard<std::mutex> lock(mu_);
+  DropExpiredLinksLocked();
   if (links_.count(link->id) != 0) {
     return absl::AlreadyExistsError("link_id: a link with this id exists");
   }
@@ -309,6 +357,7 @@ absl::StatusOr<v1::FinishLinkResponse> EnclaveCore::FinishLink(
   if (!session.ok()) return session.status();
   link->session = *std::move(session);
   link->handshake.reset();
+  link->established_ns.store(SteadyNowNs());
   v1::FinishLinkResponse resp;
   for (uint32_t p : link->session->peers()) {
     const channel::AttestedPeer* peer = link->session->peer(p);
@@ -333,13 +382,15 @@ absl::Status EnclaveCore::CloseLink(const v1::CloseLinkRequest& req) {
 }
 
 absl::StatusOr<v1::ProbeLinksResponse> EnclaveCore::ProbeLinks(
-    const v1::ProbeLinksRequest& req) const {
+    const v1::ProbeLinksRequest& req) {
   if (req.link_ids_size() > 255) {
     return absl::InvalidArgumentError("link_ids: at most 255");
   }
   std::vector<std::shared_ptr<Link>> found;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // An expired link is not listed: the coordinator re-links.
+    DropExpiredLinksLocked();
     for (const std::string& id : req.link_ids()) {
       if (id.empty() || id.size() > 64) {
         return absl::InvalidArgumentError("link_ids: each 1..64 bytes");
@@ -765,6 +816,11 @@ absl::StatusOr<std::unique_ptr<SessionRunner>> EnclaveCore::StartSession(
     return absl::InvalidArgumentError("session_id: must be 16..64 bytes");
   }
   ASSIGN_OR_RETURN(std::shared_ptr<Link> link, FindLink(start.link_id()));
+  if (Expired(*link)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    DropExpiredLinksLocked();
+    return ExpiredLinkError();
+  }
   std::unique_lock<std::mutex> link_lock(link->mu);
   if (link->session == nullptr) {
     return absl::FailedPreconditionError("link: not established yet");

@@ -25,11 +25,13 @@
 #define NITRO_TSS_NODE_ENCLAVE_CORE_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -77,6 +79,9 @@ struct EnclaveLimits {
   size_t replay_cache_capacity = approval::ReplayCache::kDefaultCapacity;
   uint64_t max_approval_validity_ms = 24ull * 60 * 60 * 1000;
   absl::Duration round_deadline = absl::Seconds(60);
+  // How long an established link takes new sessions (re-attestation, see
+  // attestation.link_max_age_ms in the enclave configuration).
+  absl::Duration link_max_age = absl::Hours(1);
 };
 
 // How the enclave makes the round-engine session of a DKG or presign run.
@@ -121,14 +126,16 @@ class EnclaveCore {
   absl::StatusOr<v1::FinishLinkResponse> FinishLink(
       const v1::FinishLinkRequest& req);
   absl::Status CloseLink(const v1::CloseLinkRequest& req);
-  // The subset of req.link_ids established here. INVALID_ARGUMENT for more
-  // than 255 ids or an id outside 1..64 bytes.
+  // The subset of req.link_ids established here and younger than
+  // limits.link_max_age (older links are dropped). INVALID_ARGUMENT for
+  // more than 255 ids or an id outside 1..64 bytes.
   absl::StatusOr<v1::ProbeLinksResponse> ProbeLinks(
-      const v1::ProbeLinksRequest& req) const;
+      const v1::ProbeLinksRequest& req);
 
   // A protocol run (see SessionRunner). Errors: NOT_FOUND (link, key or
-  // presignature), FAILED_PRECONDITION (link not established, or of the
-  // wrong purpose), ALREADY_EXISTS (session id reused on the link),
+  // presignature), FAILED_PRECONDITION (link not established, older than
+  // limits.link_max_age (it is dropped: re-link), or of the wrong
+  // purpose), ALREADY_EXISTS (session id reused on the link),
   // RESOURCE_EXHAUSTED (max_sessions), INVALID_ARGUMENT.
   absl::StatusOr<std::unique_ptr<SessionRunner>> StartSession(
       const v1::StartSession& start);
@@ -146,6 +153,11 @@ class EnclaveCore {
 
   explicit EnclaveCore(EnclaveDeps deps);
   absl::StatusOr<std::shared_ptr<Link>> FindLink(const std::string& id) const;
+  // Whether `link` was established longer than limits.link_max_age ago.
+  bool Expired(const Link& link) const;
+  // Drops expired links, remembering their ids (mu_ held).
+  void DropExpiredLinksLocked();
+  absl::Status ExpiredLinkError() const;
   // The key in memory, or fetched from the host and unsealed.
   absl::StatusOr<std::shared_ptr<LoadedKey>> LoadKey(const std::string& key_id,
                                                      uint32_t party);
@@ -169,6 +181,10 @@ class EnclaveCore {
   std::unique_ptr<kms::RecipientKey> recipient_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Link>> links_;
+  // Ids of links dropped for their age (the last 256), so that a session
+  // started on one is told why (FAILED_PRECONDITION) rather than NOT_FOUND.
+  std::set<std::string> expired_ids_;
+  std::deque<std::string> expired_order_;
   std::map<std::string, std::shared_ptr<LoadedKey>> keys_;  // by key id hex
   std::map<std::string, std::shared_ptr<mpc::gg20::Presignature>>
       presignatures_;  // by id hex

@@ -194,6 +194,11 @@ absl::Status ValidateEnclaveConfig(const EnclaveConfig& config) {
                         s.message());
     }
   }
+  if (att.link_max_age_ms() != 0 &&
+      (att.link_max_age_ms() < 1000 || att.link_max_age_ms() > 604800000)) {
+    return FieldError("attestation.link_max_age_ms",
+                      "must be 1000 .. 604800000 (or 0 for 3600000)");
+  }
   RETURN_IF_ERROR(ValidateKms(config.kms(), config.nsm().has_simulated()));
   const auto& limits = config.limits();
   if (limits.max_sessions() > 4096) {
@@ -339,6 +344,10 @@ absl::StatusOr<std::unique_ptr<EnclaveRuntime>> BuildEnclave(
   }
   if (l.max_presignatures() != 0) {
     deps.limits.max_presignatures = l.max_presignatures();
+  }
+  if (config.attestation().link_max_age_ms() != 0) {
+    deps.limits.link_max_age =
+        absl::Milliseconds(config.attestation().link_max_age_ms());
   }
   deps.version = version;
   deps.sessions = std::move(sessions);

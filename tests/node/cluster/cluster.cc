@@ -1,11 +1,16 @@
 #include "tests/node/cluster/cluster.h"
 
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -13,16 +18,19 @@
 #include "absl/strings/str_join.h"
 #include "common/json.h"
 #include "coordinator/relay/relay.h"
+#include "nitro_tss/host/v1/host.grpc.pb.h"
 #include "node/attestation/dev_ca.h"
 #include "node/attestation/simulated_nsm.h"
 #include "node/kms/kms_client.h"
 #include "node/vsock/address.h"
 #include "node/vsock/grpc_fd.h"
 #include "node/vsock/grpc_status.h"
+#include "tests/node/host/tls_test_util.h"
 
 namespace nitro_tss::testing {
 
 namespace ev1 = enclave::v1;
+namespace hv1 = host::v1;
 using json::Value;
 
 namespace {
@@ -51,6 +59,18 @@ aws::AwsCredentials S3Credentials() {
 
 // Each node's hosts share one prefix per node (a replaced host finds it).
 std::string S3Prefix(int i) { return absl::StrCat("node-", i + 1, "/"); }
+
+const char* TapFile(TapPath path) {
+  switch (path) {
+    case TapPath::kInbound:
+      return "tap-enclave.sock";
+    case TapPath::kHostService:
+      return "tap-host.sock";
+    case TapPath::kKmsProxy:
+      return "tap-kms.sock";
+  }
+  return "";
+}
 
 }  // namespace
 
@@ -133,6 +153,35 @@ absl::Status LocalCluster::Setup() {
   }
 
   nodes_.resize(options_.nodes);
+  if (options_.tap) {
+    // The coordinator's side of the inbound path: a CA of the harness's,
+    // each host's server certificate, the harness's client certificate.
+    TestCa ca("nitro-tss cluster harness CA");
+    ca_pem_ = ca.cert_pem();
+    KeyAndCert client = ca.IssueClient("coordinator");
+    client_cert_pem_ = client.cert_pem;
+    client_key_pem_ = client.key_pem;
+    WriteFile(d + "/client-ca.pem", ca_pem_);
+    for (int i = 0; i < options_.nodes; ++i) {
+      const std::string nd = NodeDir(i);
+      std::filesystem::create_directories(nd);
+      KeyAndCert server = ca.IssueServer(absl::StrCat("node-", i + 1));
+      WriteFile(nd + "/inbound.crt", server.cert_pem);
+      WriteFile(nd + "/inbound.key", server.key_pem);
+      const std::pair<TapPath, std::string> taps[] = {
+          {TapPath::kInbound, nd + "/enclave.sock"},
+          {TapPath::kHostService, nd + "/host.sock"},
+          {TapPath::kKmsProxy, nd + "/kms-proxy.sock"}};
+      for (const auto& [path, upstream] : taps) {
+        static const char* kNames[] = {"inbound", "host-service", "kms-proxy"};
+        auto tap = ByteTap::Start(
+            absl::StrCat("node-", i + 1, " ", kNames[static_cast<int>(path)]),
+            TapSocket(i, path), upstream);
+        if (!tap.ok()) return tap.status();
+        nodes_[i].taps.push_back(*std::move(tap));
+      }
+    }
+  }
   for (int i = 0; i < options_.nodes; ++i) {
     std::filesystem::create_directories(NodeDir(i));
     WriteFile(NodeDir(i) + "/aws-credentials.json",
@@ -149,6 +198,7 @@ LocalCluster::~LocalCluster() {
     n.stub.reset();
     if (n.enclave) n.enclave->Stop(absl::Seconds(5));
     if (n.host) n.host->Stop(absl::Seconds(5));
+    n.taps.clear();
   }
   moto_.reset();  // after the hosts that used it
 }
@@ -195,7 +245,17 @@ absl::Status LocalCluster::StartHost(int i) {
       "/kms-proxy.sock\" destination: \"127.0.0.1:", kms_->port(), "\" }\n",
       "outbound_allowlist: \"127.0.0.1:", kms_->port(), "\"\n",
       // The host's metrics, and its enclave's (pushed through the host).
-      "metrics_listen: \"127.0.0.1:0\"\n");
+      "metrics_listen: \"127.0.0.1:0\"\n",
+      // The coordinator's way in (mutual TLS), relayed through the tap.
+      options_.tap
+          ? absl::StrCat("inbound { listen: \"127.0.0.1:0\" enclave_service: "
+                         "\"unix://",
+                         TapSocket(i, TapPath::kInbound),
+                         "\" server_certificate_file: \"", nd,
+                         "/inbound.crt\" server_private_key_file: \"", nd,
+                         "/inbound.key\" client_ca_file: \"", dir_.path(),
+                         "/client-ca.pem\" }\n")
+          : "");
   WriteFile(nd + "/host.conf", config);
   auto p = ChildProcess::Start(
       {BinaryDir() + "/node/host/tss-host", "--config", nd + "/host.conf",
@@ -203,6 +263,10 @@ absl::Status LocalCluster::StartHost(int i) {
       nd + "/host.log", nd + "/host.ready", absl::Seconds(30));
   if (!p.ok()) return p.status();
   nodes_[i].host = *std::move(p);
+  // A new host listens on a new inbound port.
+  if (options_.tap && nodes_[i].enclave && nodes_[i].enclave->running()) {
+    return Dial(i);
+  }
   return absl::OkStatus();
 }
 
@@ -215,20 +279,24 @@ void LocalCluster::WipeHostDisk(int i) {
   std::filesystem::remove_all(NodeDir(i) + "/disk", ec);
 }
 
-absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex) {
+absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex,
+                                        uint64_t link_max_age_ms) {
   const std::string nd = NodeDir(i);
+  const std::string host_service =
+      options_.tap ? TapSocket(i, TapPath::kHostService) : nd + "/host.sock";
+  const std::string kms_proxy =
+      options_.tap ? TapSocket(i, TapPath::kKmsProxy) : nd + "/kms-proxy.sock";
   const std::string config = absl::StrCat(
       "listen: \"unix://", nd, "/enclave.sock\"\n", "host_service: \"unix://",
-      nd, "/host.sock\"\n", "nsm { simulated { dev_ca_dir: \"", dir_.path(),
+      host_service, "\"\n", "nsm { simulated { dev_ca_dir: \"", dir_.path(),
       "/dev-ca\" pcr0: \"", pcr0_hex, "\" pcr1: \"", Sha384Hex("kernel"),
       "\" pcr2: \"", Sha384Hex("application"),
       "\" instance_id: \"i-0000000000000000", i + 1, "\" } }\n",
       "attestation { root_pem_file: \"", dir_.path(),
       "/root.pem\" allowed_images { pcrs { key: 0 value: \"", GoodPcr0(),
-      "\" } } }\n",
+      "\" } } link_max_age_ms: ", link_max_age_ms, " }\n",
       "kms { region: \"us-east-1\" endpoint: \"http://127.0.0.1:", kms_->port(),
-      "\" key_id: \"", kms_key_id_, "\" proxy: \"unix://", nd,
-      "/kms-proxy.sock\" }\n",
+      "\" key_id: \"", kms_key_id_, "\" proxy: \"unix://", kms_proxy, "\" }\n",
       "limits { round_deadline_ms: ", options_.round_deadline_ms, " }\n",
       "keygen_material { share_ring_pedersen_modulus: ",
       options_.share_ring_pedersen_modulus ? "true" : "false", " }\n",
@@ -248,11 +316,181 @@ absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex) {
                                absl::Seconds(30));
   if (!p.ok()) return p.status();
   nodes_[i].enclave = *std::move(p);
-  auto channel = vsock::DialGrpc(
-      vsock::SocketAddress::Unix(nd + "/enclave.sock"), absl::Seconds(5));
-  if (!channel.ok()) return channel.status();
-  nodes_[i].stub = ev1::Enclave::NewStub(*channel);
+  return Dial(i);
+}
+
+absl::Status LocalCluster::Dial(int i) {
+  nodes_[i].stub.reset();
+  if (!options_.tap) {
+    auto channel = vsock::DialGrpc(
+        vsock::SocketAddress::Unix(NodeDir(i) + "/enclave.sock"),
+        absl::Seconds(5));
+    if (!channel.ok()) return channel.status();
+    nodes_[i].stub = ev1::Enclave::NewStub(*channel);
+    return absl::OkStatus();
+  }
+  // As the coordinator: TCP with mutual TLS to the host's inbound
+  // listener, which relays to the enclave's service (through the tap).
+  const json::Value* inbound =
+      nodes_[i].host ? nodes_[i].host->ready().Find("inbound") : nullptr;
+  if (inbound == nullptr || !inbound->is_string()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("node ", i + 1, ": the host reports no inbound address"));
+  }
+  grpc::SslCredentialsOptions o;
+  o.pem_root_certs = ca_pem_;
+  o.pem_cert_chain = client_cert_pem_;
+  o.pem_private_key = client_key_pem_;
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(16 << 20);
+  args.SetMaxSendMessageSize(16 << 20);
+  auto channel = grpc::CreateCustomChannel(inbound->AsString(),
+                                           grpc::SslCredentials(o), args);
+  if (!channel->WaitForConnected(
+          absl::ToChronoTime(absl::Now() + absl::Seconds(10)))) {
+    return absl::UnavailableError(absl::StrCat(
+        "node ", i + 1, ": no TLS connection to the host's inbound ",
+        inbound->AsString()));
+  }
+  nodes_[i].stub = ev1::Enclave::NewStub(channel);
   return absl::OkStatus();
+}
+
+absl::Status LocalCluster::MakeTestEnclave() {
+  if (test_kms_ != nullptr) return absl::OkStatus();
+  auto ca = attestation::DevCa::LoadFromDirectory(dir_.path() + "/dev-ca");
+  if (!ca.ok()) return ca.status();
+  attestation::SimulatedNsmConfig config;
+  attestation::BootMeasurements m;
+  auto pcr = [](const std::string& hex) {
+    const std::string b = absl::HexStringToBytes(hex);
+    return std::vector<uint8_t>(b.begin(), b.end());
+  };
+  m.pcr0 = pcr(GoodPcr0());
+  m.pcr1 = pcr(Sha384Hex("kernel"));
+  m.pcr2 = pcr(Sha384Hex("application"));
+  config.measurements = m;
+  config.instance_id = "i-000000000000000ff";
+  auto nsm = attestation::SimulatedNsm::Boot(*ca, config);
+  if (!nsm.ok()) return nsm.status();
+  auto recipient = kms::RecipientKey::Generate();
+  if (!recipient.ok()) return recipient.status();
+  kms::KmsClientConfig kc;
+  kc.region = "us-east-1";
+  kc.endpoint = absl::StrCat("http://127.0.0.1:", kms_->port());
+  kc.retry.max_attempts = 1;
+  auto client = kms::KmsClient::Create(
+      kc, aws::AwsCredentials("AKIDPARENT", "parent-secret"));
+  if (!client.ok()) return client.status();
+  test_nsm_ = *std::move(nsm);
+  test_recipient_ = std::make_unique<kms::RecipientKey>(*std::move(recipient));
+  test_kms_ = *std::move(client);
+  return absl::OkStatus();
+}
+
+namespace {
+
+absl::StatusOr<std::unique_ptr<hv1::Host::Stub>> HostStub(
+    const std::string& socket) {
+  auto channel =
+      vsock::DialGrpc(vsock::SocketAddress::Unix(socket), absl::Seconds(5));
+  if (!channel.ok()) return channel.status();
+  return hv1::Host::NewStub(*channel);
+}
+
+}  // namespace
+
+absl::StatusOr<LocalCluster::StoredShare> LocalCluster::UnsealStoredShare(
+    int i, const std::string& key_id, uint64_t min_epoch) {
+  if (auto s = MakeTestEnclave(); !s.ok()) return s;
+  auto stub = HostStub(HostServiceSocket(i));
+  if (!stub.ok()) return stub.status();
+  hv1::GetBlobRequest req;
+  req.mutable_name()->set_key_id(key_id);
+  req.mutable_name()->set_party_id(i + 1);
+  hv1::GetBlobResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  grpc::Status got = (*stub)->GetBlob(&ctx, req, &resp);
+  if (!got.ok()) return vsock::FromGrpcStatus(got, "GetBlob");
+  const auto* bytes = reinterpret_cast<const uint8_t*>(resp.blob().data());
+  auto header =
+      kms::DecodeSealedShare(absl::MakeConstSpan(bytes, resp.blob().size()));
+  if (!header.ok()) return header.status();
+  auto der = test_recipient_->PublicKeyDer();
+  if (!der.ok()) return der.status();
+  auto doc =
+      test_nsm_->GetAttestationDocument(std::nullopt, std::nullopt, *der);
+  if (!doc.ok()) return doc.status();
+  kms::UnsealExpectation expected;
+  expected.kms_key_id = kms_key_id_;
+  expected.party_id = i + 1;
+  expected.group_public_key = header->context.group_public_key;
+  expected.min_epoch = min_epoch;
+  kms::AttestedRecipient recipient{test_recipient_.get(), *std::move(doc)};
+  auto opened = kms::UnsealShare(*test_kms_, expected,
+                                 absl::MakeConstSpan(bytes, resp.blob().size()),
+                                 recipient);
+  if (!opened.ok()) return opened.status();
+  StoredShare out;
+  out.blob = resp.blob();
+  out.epoch = resp.epoch();
+  out.opened = *std::move(opened);
+  return out;
+}
+
+absl::StatusOr<std::string> LocalCluster::Reseal(
+    const kms::UnsealedShare& opened, uint64_t epoch) {
+  if (auto s = MakeTestEnclave(); !s.ok()) return s;
+  auto der = test_recipient_->PublicKeyDer();
+  if (!der.ok()) return der.status();
+  auto doc =
+      test_nsm_->GetAttestationDocument(std::nullopt, std::nullopt, *der);
+  if (!doc.ok()) return doc.status();
+  kms::ShareContext context = opened.context;
+  context.epoch = epoch;
+  kms::AttestedRecipient recipient{test_recipient_.get(), *std::move(doc)};
+  auto sealed = kms::SealShare(
+      *test_kms_, context, *opened.identity,
+      absl::MakeConstSpan(opened.share.data(), opened.share.size()), recipient);
+  if (!sealed.ok()) return sealed.status();
+  return std::string(sealed->begin(), sealed->end());
+}
+
+absl::Status LocalCluster::PutBlobAsHost(int i, const std::string& key_id,
+                                         uint64_t epoch,
+                                         const std::string& blob) {
+  auto stub = HostStub(HostServiceSocket(i));
+  if (!stub.ok()) return stub.status();
+  hv1::PutBlobRequest req;
+  req.mutable_name()->set_key_id(key_id);
+  req.mutable_name()->set_party_id(i + 1);
+  req.set_epoch(epoch);
+  req.set_blob(blob);
+  hv1::PutBlobResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  return vsock::FromGrpcStatus((*stub)->PutBlob(&ctx, req, &resp), "PutBlob");
+}
+
+std::vector<ByteTap::Stream> LocalCluster::TapStreams() const {
+  std::vector<ByteTap::Stream> out;
+  for (const Node& n : nodes_) {
+    for (const auto& tap : n.taps) {
+      auto s = tap->Streams();
+      out.insert(out.end(), std::make_move_iterator(s.begin()),
+                 std::make_move_iterator(s.end()));
+    }
+  }
+  return out;
+}
+
+std::string LocalCluster::TapSocket(int i, TapPath path) const {
+  return absl::StrCat(NodeDir(i), "/", TapFile(path));
+}
+
+std::string LocalCluster::HostServiceSocket(int i) const {
+  return NodeDir(i) + "/host.sock";
 }
 
 void LocalCluster::SetCheat(int i, const std::string& cheat) {
@@ -312,7 +550,8 @@ absl::Status LocalCluster::WaitForKeygenMaterial(const std::vector<int>& nodes,
       ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
       grpc::Status s = enclave(i).GetInfo(&ctx, ev1::GetInfoRequest(), &info);
       if (!s.ok()) {
-        return vsock::FromGrpcStatus(s, absl::StrCat("node ", i + 1, " GetInfo"));
+        return vsock::FromGrpcStatus(s,
+                                     absl::StrCat("node ", i + 1, " GetInfo"));
       }
       if (info.keygen_material_ready() > 0) break;
       if (absl::Now() >= until) {
@@ -362,8 +601,7 @@ std::map<int, SessionOutcome> LocalCluster::RunEach(
   options.cancel_on_stream_error = false;
   if (drop) {
     options.filter = [drop](uint32_t from, uint32_t to, int index) {
-      return !drop(static_cast<int>(from) - 1, static_cast<int>(to) - 1,
-                   index);
+      return !drop(static_cast<int>(from) - 1, static_cast<int>(to) - 1, index);
     };
   }
   auto outcomes =
@@ -377,6 +615,114 @@ std::map<int, SessionOutcome> LocalCluster::RunEach(
     if (!o.stream_error.ok()) {
       r.stream_error = absl::StrCat(static_cast<int>(o.stream_error.code()),
                                     ": ", o.stream_error.message());
+    }
+  }
+  return out;
+}
+
+std::map<int, SessionOutcome> LocalCluster::RunInjecting(
+    const std::vector<int>& nodes, const ev1::StartSession& start,
+    Inject inject) {
+  struct Peer {
+    grpc::ClientContext ctx;
+    std::unique_ptr<
+        grpc::ClientReaderWriter<ev1::SessionInput, ev1::SessionOutput>>
+        stream;
+    std::mutex write_mu;
+    bool writes_done = false;
+    std::thread reader;
+  };
+  std::map<int, std::unique_ptr<Peer>> peers;
+  std::map<int, SessionOutcome> out;
+  std::mutex mu;  // out, reported, counts
+  std::condition_variable cv;
+  std::set<int> reported, aborted;
+  std::map<std::pair<int, int>, int> counts;
+  for (int i : nodes) {
+    auto p = std::make_unique<Peer>();
+    p->ctx.set_deadline(absl::ToChronoTime(
+        absl::Now() + absl::Milliseconds(options_.round_deadline_ms) +
+        absl::Minutes(5)));
+    p->stream = enclave(i).RunSession(&p->ctx);
+    ev1::SessionInput in;
+    *in.mutable_start() = start;
+    p->stream->Write(in);
+    peers[i] = std::move(p);
+    out[i];
+  }
+  auto deliver = [&](int to, const std::string& envelope) {
+    Peer& p = *peers[to];
+    std::lock_guard<std::mutex> lock(p.write_mu);
+    if (p.writes_done) return;
+    ev1::SessionInput in;
+    in.set_envelope(envelope);
+    p.stream->Write(in);
+  };
+  for (int i : nodes) {
+    peers[i]->reader = std::thread([&, i] {
+      Peer& p = *peers[i];
+      ev1::SessionOutput o;
+      bool saw_outcome = false;
+      while (p.stream->Read(&o)) {
+        if (o.has_envelope()) {
+          std::vector<int> targets;
+          for (int j : nodes) {
+            if (j != i && (o.envelope().to() == 0 ||
+                           static_cast<int>(o.envelope().to()) == j + 1)) {
+              targets.push_back(j);
+            }
+          }
+          for (int j : targets) {
+            int index;
+            {
+              std::lock_guard<std::mutex> lock(mu);
+              index = counts[{i, j}]++;
+            }
+            if (inject) {
+              for (const std::string& e :
+                   inject(i, j, index, o.envelope().envelope())) {
+                deliver(j, e);
+              }
+            }
+            deliver(j, o.envelope().envelope());
+          }
+        } else if (o.has_result() || o.has_abort()) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (o.has_result()) {
+            out[i].done = true;
+            out[i].result = o.result();
+          } else {
+            out[i].abort = o.abort();
+            aborted.insert(i);
+          }
+          saw_outcome = true;
+          reported.insert(i);
+          cv.notify_all();
+        }
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      if (!saw_outcome) {
+        // The stream's status comes with Finish, below.
+        reported.insert(i);
+        cv.notify_all();
+      }
+    });
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return reported.size() == nodes.size(); });
+  }
+  for (auto& [i, p] : peers) {
+    std::lock_guard<std::mutex> lock(p->write_mu);
+    p->writes_done = true;
+    p->stream->WritesDone();
+  }
+  for (auto& [i, p] : peers) {
+    p->reader.join();
+    grpc::Status s = p->stream->Finish();
+    if (!s.ok() && !out[i].done && aborted.count(i) == 0) {
+      out[i].stream_error = absl::StrCat(static_cast<int>(s.error_code()), ": ",
+                                         s.error_message());
     }
   }
   return out;

@@ -15,7 +15,12 @@
 
 #include "absl/status/statusor.h"
 #include "nitro_tss/enclave/v1/enclave.grpc.pb.h"
+#include "node/attestation/simulated_nsm.h"
+#include "node/kms/kms_client.h"
+#include "node/kms/recipient_key.h"
+#include "node/kms/sealed_share.h"
 #include "tests/node/aws/moto_server.h"
+#include "tests/node/cluster/byte_tap.h"
 #include "tests/node/cluster/child_process.h"
 #include "tests/tools/kms-local/local_kms_process.h"
 
@@ -31,12 +36,24 @@ struct ClusterOptions {
   // and stops with the cluster. If python3 cannot run moto they stay on the
   // local directory and s3_unavailable() says why.
   std::vector<int> s3_nodes = {};
+  // The production paths through each host, with a recording relay
+  // (byte_tap.h) on every one that crosses it: the harness reaches each
+  // enclave through its host's inbound listener (TCP, mutual TLS with
+  // certificates the harness makes, as the coordinator does), and the tap
+  // sits between the host and the enclave's service, where the host has the
+  // stream in clear; the enclave's host service and its KMS proxy (the
+  // host's outbound listener) are reached through taps too. Without `tap`
+  // the harness talks to the enclaves' sockets directly.
+  bool tap = false;
   // Nodes (0-based) whose enclave is the test-only cheating enclave
   // (tests/node/cheating_enclave: tss-enclave with a cheat of
   // mpc/testing/gg20_cheats.h in its presign runs), with the cheat's name
   // (its --cheat flag). It attests as the image StartEnclave is given.
   std::map<int, std::string> cheaters = {};
 };
+
+// The paths a tap records (ClusterOptions::tap).
+enum class TapPath { kInbound, kHostService, kKmsProxy };
 
 // What one enclave reported for a session.
 struct SessionOutcome {
@@ -60,8 +77,10 @@ class LocalCluster {
   static std::string OtherPcr0();
 
   // Starts (or restarts) node i's enclave, measured as `pcr0_hex`: the
-  // cheating enclave if options.cheaters names node i.
-  absl::Status StartEnclave(int i, const std::string& pcr0_hex = GoodPcr0());
+  // cheating enclave if options.cheaters names node i; with
+  // attestation.link_max_age_ms = `link_max_age_ms` (0: the default).
+  absl::Status StartEnclave(int i, const std::string& pcr0_hex = GoodPcr0(),
+                            uint64_t link_max_age_ms = 0);
   // Node i's enclave cheats as `cheat` from its next StartEnclave on (""
   // makes it the honest tss-enclave again).
   void SetCheat(int i, const std::string& cheat);
@@ -113,6 +132,18 @@ class LocalCluster {
       const std::map<int, enclave::v1::StartSession>& starts,
       DropRule drop = nullptr);
 
+  // A relay of the harness's own (not the coordinator's), for a test that
+  // plays a malicious coordinator: before each envelope it relays from node
+  // `from` to node `to` (the `index`-th on that path in this run, from 0),
+  // it delivers the envelopes `inject` returns. Every node is started with
+  // `start`; ends when each reported (or its stream ended), then
+  // half-closes the streams. Each node's own deadline times its rounds.
+  using Inject = std::function<std::vector<std::string>(
+      int from, int to, int index, const std::string& envelope)>;
+  std::map<int, SessionOutcome> RunInjecting(
+      const std::vector<int>& nodes, const enclave::v1::StartSession& start,
+      Inject inject);
+
   // The KMS key id sealing shares, and the local KMS.
   const std::string& kms_key_id() const { return kms_key_id_; }
   kms_local::testing::LocalKmsProcess& kms() { return *kms_; }
@@ -125,10 +156,44 @@ class LocalCluster {
   // the host is not running.
   int HostMetricsPort(int i) const;
 
+  // With ClusterOptions::tap: everything recorded so far on every node's
+  // taps; the socket a tap listens on (the enclave, or the host, connects
+  // there); node i's host service socket itself (not tapped).
+  std::vector<ByteTap::Stream> TapStreams() const;
+  std::string TapSocket(int i, TapPath path) const;
+  std::string HostServiceSocket(int i) const;
+  std::string NodeDirectory(int i) const { return NodeDir(i); }
+
+  // What a test can do because it holds the development CA and the KMS
+  // key's policy admits the good image: be an enclave of that image.
+  // Node i's sealed record of `key_id` as its host serves it (asked on the
+  // host's service socket directly, not through a tap), and its contents
+  // unsealed through KMS for the harness's own attested recipient key (the
+  // production UnsealShare, trusting epoch `min_epoch`).
+  struct StoredShare {
+    std::string blob;
+    uint64_t epoch = 0;  // as the host reports it
+    kms::UnsealedShare opened;
+  };
+  absl::StatusOr<StoredShare> UnsealStoredShare(int i,
+                                                const std::string& key_id,
+                                                uint64_t min_epoch = 0);
+  // `opened` sealed again (production SealShare, fresh data key) as a
+  // record of `epoch`.
+  absl::StatusOr<std::string> Reseal(const kms::UnsealedShare& opened,
+                                     uint64_t epoch);
+  // Host.PutBlob on node i's host service socket, as the host itself (or
+  // anything on the parent) could: the status of the call.
+  absl::Status PutBlobAsHost(int i, const std::string& key_id, uint64_t epoch,
+                             const std::string& blob);
+
  private:
   explicit LocalCluster(ClusterOptions options) : options_(options) {}
   std::string NodeDir(int i) const;
   absl::Status Setup();
+  // Connects the harness's stub to node i's enclave (through the host's
+  // inbound path with `tap`).
+  absl::Status Dial(int i);
 
   ClusterOptions options_;
   TempDir dir_;
@@ -140,7 +205,15 @@ class LocalCluster {
     std::unique_ptr<ChildProcess> host;
     std::unique_ptr<ChildProcess> enclave;
     std::unique_ptr<enclave::v1::Enclave::Stub> stub;
+    std::vector<std::unique_ptr<ByteTap>> taps;  // by TapPath
   };
+  // The harness's own "enclave" of the good image (UnsealStoredShare).
+  absl::Status MakeTestEnclave();
+  std::unique_ptr<attestation::SimulatedNsm> test_nsm_;
+  std::unique_ptr<kms::RecipientKey> test_recipient_;
+  std::unique_ptr<kms::KmsClient> test_kms_;
+  // With `tap`: the inbound path's certificates (PEM).
+  std::string ca_pem_, client_cert_pem_, client_key_pem_;
   std::vector<Node> nodes_;
 };
 

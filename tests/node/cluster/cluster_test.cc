@@ -6,14 +6,27 @@
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 #include <sodium.h>
+#include <sys/socket.h>
 
 #include <filesystem>
+#include <iostream>
 #include <set>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "mpc/curve/secp256k1.h"
+#include "mpc/gg20/key_share.h"
+#include "mpc/gg20/keygen.h"
+#include "mpc/gg20/presign.h"
+#include "nitro_tss/channel/v1/channel.pb.h"
+#include "nitro_tss/host/v1/host.grpc.pb.h"
+#include "nitro_tss/mpc/v1/gg20.pb.h"
 #include "node/attestation/simulated_nsm.h"
+#include "node/vsock/address.h"
+#include "node/vsock/grpc_fd.h"
+#include "node/vsock/socket.h"
 #include "tests/node/cluster/approvers.h"
 #include "tests/node/host/promtool.h"
 #include "tests/node/host/tls_test_util.h"
@@ -22,6 +35,10 @@ namespace nitro_tss::testing {
 namespace {
 
 namespace ev1 = enclave::v1;
+
+std::string Bytes32(const std::array<uint8_t, 33>& a) {
+  return std::string(a.begin(), a.end());
+}
 
 std::string Culprits(const ev1::SessionAbort& a) {
   std::string out =
@@ -70,6 +87,9 @@ class ClusterTest : public ::testing::Test {
     // Node 2's host keeps sealed blobs in S3 (moto), the others on their
     // local directory.
     options.s3_nodes = {1};
+    // Through the hosts' inbound paths (mutual TLS), with every path that
+    // crosses a host recorded (ByteTapFindsNoSecretCrossingAnyHost).
+    options.tap = true;
     auto c = LocalCluster::Start(options);
     ASSERT_TRUE(c.ok()) << c.status();
     cluster_ = c->release();
@@ -333,7 +353,8 @@ TEST_F(ClusterTest, AnotherImageCannotUnsealNorJoin) {
   // Its peers refuse it on a link (a DKG link needs no share), naming it.
   auto dkg = cluster_->Link({0, 1, 2}, "other-image-dkg", "");
   ASSERT_FALSE(dkg.ok());
-  EXPECT_NE(dkg.status().message().find("party 1 FinishLink"), std::string::npos)
+  EXPECT_NE(dkg.status().message().find("party 1 FinishLink"),
+            std::string::npos)
       << dkg.status();
   EXPECT_NE(dkg.status().message().find("party 3"), std::string::npos)
       << dkg.status();
@@ -560,6 +581,699 @@ TEST_F(ClusterTest, EnclaveMetricsReachTheHostAndPassPromtool) {
   }
   absl::Status lint = PromtoolCheck(cluster_->dir(), m);
   EXPECT_TRUE(lint.ok()) << lint << "\n" << m;
+}
+
+// A sealed share rolled back to an older epoch. The record is genuine in
+// every other respect (the test re-seals node 3's own share through KMS as
+// an enclave of the good image would, under the same KMS key, AEAD and
+// encryption context) but for an epoch older than the one the enclave
+// trusts. The host refuses to store it over the newer one; a host that
+// serves it anyway (a new parent with an empty disk, or a tampered one) gets
+// it refused by the enclave, which names both epochs. Until refresh exists
+// the trusted epoch is the first (1), so the older record is epoch 0
+// (node/enclave/README.md).
+TEST_F(ClusterTest, ASealedShareRolledBackToAnOlderEpochIsRefused) {
+  ASSERT_NO_FATAL_FAILURE(KeyId());
+  auto stored = cluster_->UnsealStoredShare(2, key_id_);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_EQ(stored->epoch, 1u);
+  ASSERT_EQ(stored->opened.context.epoch, 1u);
+  auto older = cluster_->Reseal(stored->opened, 0);
+  ASSERT_TRUE(older.ok()) << older.status();
+
+  // The host's own first line: it will not store an older epoch.
+  absl::Status put = cluster_->PutBlobAsHost(2, key_id_, 0, *older);
+  EXPECT_EQ(put.code(), absl::StatusCode::kFailedPrecondition) << put;
+  EXPECT_NE(put.message().find("older epoch 0"), std::string::npos) << put;
+
+  // A parent that serves the older record anyway: node 3's host restarts
+  // with a disk holding only the epoch-0 record.
+  EXPECT_EQ(cluster_->StopEnclave(2), 0) << cluster_->EnclaveLog(2);
+  EXPECT_EQ(cluster_->StopHost(2), 0) << cluster_->HostLog(2);
+  cluster_->WipeHostDisk(2);
+  ASSERT_TRUE(cluster_->StartHost(2).ok());
+  put = cluster_->PutBlobAsHost(2, key_id_, 0, *older);
+  ASSERT_TRUE(put.ok()) << put;
+  ASSERT_TRUE(cluster_->StartEnclave(2).ok());
+  auto linked = KeyLink({0, 2}, "rollback-link");
+  ASSERT_FALSE(linked.ok());
+  EXPECT_EQ(linked.status().code(), absl::StatusCode::kFailedPrecondition)
+      << linked.status();
+  EXPECT_NE(linked.status().message().find("party 3 OpenLink"),
+            std::string::npos)
+      << linked.status();
+  EXPECT_NE(linked.status().message().find(
+                "sealed share epoch 0 is older than the trusted epoch 1"),
+            std::string::npos)
+      << linked.status();
+  // Nothing was loaded: the enclave holds no key.
+  ev1::GetInfoResponse info;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(
+      cluster_->enclave(2).GetInfo(&ctx, ev1::GetInfoRequest(), &info).ok());
+  EXPECT_EQ(info.keys_size(), 0);
+
+  // The current record back: node 3 links and signs again.
+  EXPECT_EQ(cluster_->StopEnclave(2), 0) << cluster_->EnclaveLog(2);
+  EXPECT_EQ(cluster_->StopHost(2), 0) << cluster_->HostLog(2);
+  cluster_->WipeHostDisk(2);
+  ASSERT_TRUE(cluster_->StartHost(2).ok());
+  put = cluster_->PutBlobAsHost(2, key_id_, 1, stored->blob);
+  ASSERT_TRUE(put.ok()) << put;
+  ASSERT_TRUE(cluster_->StartEnclave(2).ok());
+  auto again = KeyLink({0, 2}, "rollback-restored-link");
+  ASSERT_TRUE(again.ok()) << again.status();
+}
+
+// Many sessions at once: 16 presigns run concurrently on the three nodes
+// (over the links of the three pairs of signers, five or six at once on each
+// link, every node in ten or eleven), then 16 signatures at once. Nothing
+// mixes: every run ends with one presignature agreed by its signers, all 16
+// are distinct, and each signature verifies (OpenSSL) over its own message.
+TEST_F(ClusterTest, SixteenConcurrentPresignsOnThreeNodesDoNotMix) {
+  ASSERT_NO_FATAL_FAILURE(KeyId());
+  const std::vector<std::vector<int>> pairs = {{0, 1}, {0, 2}, {1, 2}};
+  std::vector<std::string> links;
+  for (const auto& pair : pairs) {
+    links.push_back(absl::StrCat("many-link-", pair[0] + 1, pair[1] + 1));
+    auto linked = KeyLink(pair, links.back());
+    ASSERT_TRUE(linked.ok()) << linked.status();
+  }
+  constexpr int kSessions = 16;
+  auto session = [](const char* what, int n) {
+    return absl::StrCat("many-", what, "-", n, "-0000000000");
+  };
+  std::vector<std::map<int, SessionOutcome>> presigned(kSessions);
+  {
+    std::vector<std::thread> threads;
+    for (int n = 0; n < kSessions; ++n) {
+      threads.emplace_back([&, n] {
+        ev1::StartSession s = Start(links[n % 3], session("presign", n));
+        s.mutable_presign();
+        presigned[n] = cluster_->Run(pairs[n % 3], s);
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+  std::set<std::string> ids, points;
+  std::vector<std::string> id_of(kSessions);
+  for (int n = 0; n < kSessions; ++n) {
+    ExpectAllDone(presigned[n], *cluster_);
+    std::set<std::string> agreed;
+    for (const auto& [node, o] : presigned[n]) {
+      agreed.insert(o.result.presignature().presignature_id());
+      points.insert(o.result.presignature().r_point());
+    }
+    ASSERT_EQ(agreed.size(), 1u) << "session " << n;
+    id_of[n] = *agreed.begin();
+    ids.insert(id_of[n]);
+  }
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kSessions));
+  EXPECT_EQ(points.size(), static_cast<size_t>(kSessions));
+
+  std::vector<std::map<int, SessionOutcome>> signed_(kSessions);
+  {
+    std::vector<std::thread> threads;
+    for (int n = 0; n < kSessions; ++n) {
+      threads.emplace_back([&, n] {
+        signed_[n] = cluster_->Run(
+            pairs[n % 3],
+            SignStart(links[n % 3], session("sign", n), id_of[n]));
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+  for (int n = 0; n < kSessions; ++n) {
+    ExpectAllDone(signed_[n], *cluster_);
+    std::set<std::string> sigs;
+    for (const auto& [node, o] : signed_[n]) {
+      sigs.insert(o.result.signature().r() + o.result.signature().s());
+    }
+    ASSERT_EQ(sigs.size(), 1u) << "session " << n;
+    const ev1::Signature& sig = signed_[n].begin()->second.result.signature();
+    EXPECT_EQ(sig.public_key(), public_key_);
+    absl::Status verified =
+        VerifyWithOpenssl(cluster_->dir(), public_key_, sig.r(), sig.s(),
+                          "message " + session("sign", n));
+    EXPECT_TRUE(verified.ok()) << "session " << n << ": " << verified;
+  }
+}
+
+uint32_t EnvelopeRound(const std::string& envelope) {
+  channel::v1::Envelope e;
+  return e.ParseFromString(envelope) ? e.round() : 0;
+}
+
+// The coordinator (here the harness's own relay, playing a malicious one)
+// replays into a presign session an envelope of another session on the same
+// link, and one of the session's own from an earlier round. The receiving
+// enclave refuses each (logged with the channel's reason, nothing changed:
+// no culprit, since no honest party sent it) and the session ends with the
+// presignature both signers agree on.
+TEST_F(ClusterTest, AnEnvelopeFromAnotherSessionOrAnEarlierRoundIsRefused) {
+  ASSERT_NO_FATAL_FAILURE(KeyId());
+  auto linked = KeyLink({0, 1}, "replay-link");
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  ev1::StartSession a = Start("replay-link", "replay-session-a-0001");
+  a.mutable_presign();
+  std::vector<std::string> from_a;  // node 1 -> node 2, in order
+  auto first = cluster_->RunInjecting(
+      {0, 1}, a,
+      [&](int from, int, int,
+          const std::string& e) -> std::vector<std::string> {
+        if (from == 0) from_a.push_back(e);
+        return {};
+      });
+  ExpectAllDone(first, *cluster_);
+  ASSERT_FALSE(from_a.empty());
+
+  ev1::StartSession b = Start("replay-link", "replay-session-b-0001");
+  b.mutable_presign();
+  std::string b_first;
+  int injected_other = 0, injected_earlier = 0;
+  auto second = cluster_->RunInjecting(
+      {0, 1}, b,
+      [&](int from, int, int index,
+          const std::string& e) -> std::vector<std::string> {
+        if (from != 0) return {};
+        if (index == 0) {
+          b_first = e;
+          ++injected_other;
+          return {from_a[0]};  // another session's, same round and sender
+        }
+        if (injected_earlier == 0 &&
+            EnvelopeRound(e) > EnvelopeRound(b_first)) {
+          ++injected_earlier;
+          return {b_first};  // this session's own, from an earlier round
+        }
+        return {};
+      });
+  ASSERT_EQ(injected_other, 1);
+  ASSERT_EQ(injected_earlier, 1);
+  ExpectAllDone(second, *cluster_);
+  std::set<std::string> agreed;
+  for (const auto& [node, o] : second) {
+    EXPECT_EQ(o.abort.culprits_size(), 0);
+    agreed.insert(o.result.presignature().presignature_id());
+  }
+  EXPECT_EQ(agreed.size(), 1u);
+  EXPECT_NE(*agreed.begin(), first[0].result.presignature().presignature_id());
+  // Node 2 refused both, with the channel's reason.
+  const std::string log = cluster_->EnclaveLog(1);
+  std::vector<std::string> refused;
+  for (size_t at = log.find("envelope_refused"); at != std::string::npos;
+       at = log.find("envelope_refused", at + 1)) {
+    const std::string line = log.substr(at, log.find('\n', at) - at);
+    // Session ids are logged in hex.
+    if (line.find(absl::BytesToHexString("replay-session-b-0001")) !=
+        std::string::npos) {
+      refused.push_back(line);
+    }
+  }
+  ASSERT_EQ(refused.size(), 2u) << log;
+  EXPECT_NE(refused[0].find("message belongs to another session"),
+            std::string::npos)
+      << refused[0];
+  EXPECT_NE(refused[1].find("was already received"), std::string::npos)
+      << refused[1];
+}
+
+// Peer links are re-attested at the configured interval
+// (attestation.link_max_age_ms): node 3's enclave restarts with links good
+// for 3 s. A link it holds is used, then ages out: node 3 stops listing it
+// (ProbeLinks; node 1 still does, and the coordinator re-links when any
+// signer does not), refuses a new session on it naming the field, and a new
+// link (a fresh handshake: new nonces, the documents verified again) carries
+// the sessions on: a presignature made on the old link signs on the new one
+// (OpenSSL verifies), and a new presign runs.
+TEST_F(ClusterTest, LinksAreReattestedAtTheConfiguredInterval) {
+  ASSERT_NO_FATAL_FAILURE(KeyId());
+  ASSERT_TRUE(cluster_->StartEnclave(2, LocalCluster::GoodPcr0(), 3000).ok());
+  auto linked = KeyLink({0, 2}, "reattest-link-1");
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  const std::string presig =
+      PresignOn({0, 2}, "reattest-link-1", "reattest-presign-001");
+  ASSERT_FALSE(presig.empty());
+  auto established = [&](int node, const std::string& link) {
+    ev1::ProbeLinksRequest req;
+    req.add_link_ids(link);
+    ev1::ProbeLinksResponse resp;
+    grpc::ClientContext ctx;
+    grpc::Status s = cluster_->enclave(node).ProbeLinks(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.established_size() == 1;
+  };
+  // Waits for the link's age to pass (a deadline, not a fixed sleep).
+  const absl::Time until = absl::Now() + absl::Seconds(30);
+  while (established(2, "reattest-link-1") && absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_FALSE(established(2, "reattest-link-1"));
+  EXPECT_TRUE(established(0, "reattest-link-1"));  // default: 1 hour
+  ev1::StartSession old = Start("reattest-link-1", "reattest-presign-002");
+  old.mutable_presign();
+  auto refused = cluster_->Run({2}, old);
+  EXPECT_NE(refused[2].stream_error.find("attestation.link_max_age_ms"),
+            std::string::npos)
+      << refused[2].stream_error;
+  EXPECT_EQ(std::atoi(refused[2].stream_error.c_str()),
+            static_cast<int>(grpc::StatusCode::FAILED_PRECONDITION))
+      << refused[2].stream_error;
+
+  // Re-linked as the coordinator does (a new link id): a fresh attested
+  // handshake, and the sessions go on.
+  auto relinked = KeyLink({0, 2}, "reattest-link-2");
+  ASSERT_TRUE(relinked.ok()) << relinked.status();
+  EXPECT_EQ((*relinked)[0].peers(0).party_id(), 3u);
+  auto signed_ = cluster_->Run(
+      {0, 2}, SignStart("reattest-link-2", "reattest-sign-00001", presig));
+  ExpectAllDone(signed_, *cluster_);
+  const ev1::Signature& sig = signed_[0].result.signature();
+  absl::Status verified =
+      VerifyWithOpenssl(cluster_->dir(), public_key_, sig.r(), sig.s(),
+                        "message reattest-sign-00001");
+  EXPECT_TRUE(verified.ok()) << verified;
+  EXPECT_FALSE(
+      PresignOn({0, 2}, "reattest-link-2", "reattest-presign-003").empty());
+  // Node 3 attested for each link (two handshakes), each in its log.
+  const std::string log = cluster_->EnclaveLog(2);
+  for (const char* link : {"reattest-link-1", "reattest-link-2"}) {
+    EXPECT_NE(log.find(absl::StrCat(R"("event":"finish_link","link_id":")",
+                                    absl::BytesToHexString(link),
+                                    R"(","status":"OK")")),
+              std::string::npos)
+        << link << "\n"
+        << log;
+  }
+  // Back to the default interval for the tests that follow.
+  ASSERT_TRUE(cluster_->StartEnclave(2).ok());
+}
+
+// A presignature lives only in its enclave's memory: after a signer's
+// enclave restarts, a signing request for it is refused (it is gone), and
+// a new presign on a new link signs.
+TEST_F(ClusterTest, APresignatureIsGoneAfterAnEnclaveRestart) {
+  ASSERT_NO_FATAL_FAILURE(KeyId());
+  auto linked = KeyLink({0, 1}, "gone-link-1");
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  const std::string id = PresignOn({0, 1}, "gone-link-1", "gone-presign-0001");
+  EXPECT_EQ(cluster_->StopEnclave(1), 0) << cluster_->EnclaveLog(1);
+  ASSERT_TRUE(cluster_->StartEnclave(1).ok());
+  auto relinked = KeyLink({0, 1}, "gone-link-2");
+  ASSERT_TRUE(relinked.ok()) << relinked.status();
+  auto refused =
+      cluster_->Run({1}, SignStart("gone-link-2", "gone-sign-00000001", id));
+  EXPECT_FALSE(refused[1].done);
+  EXPECT_EQ(std::atoi(refused[1].stream_error.c_str()),
+            static_cast<int>(grpc::StatusCode::NOT_FOUND))
+      << refused[1].stream_error;
+  EXPECT_NE(refused[1].stream_error.find("lost in an enclave restart"),
+            std::string::npos)
+      << refused[1].stream_error;
+  const std::string fresh =
+      PresignOn({0, 1}, "gone-link-2", "gone-presign-0002");
+  ExpectAllDone(cluster_->Run({0, 1}, SignStart("gone-link-2",
+                                                "gone-sign-00000002", fresh)),
+                *cluster_);
+}
+
+// The enclave's service (through the host's inbound path, as the
+// coordinator reaches it) and the host's service (as the enclave reaches
+// it) refuse oversized and malformed requests with status codes a caller
+// can act on, and keep serving.
+TEST_F(ClusterTest, TheServicesRefuseOversizedAndMalformedRequests) {
+  ev1::Enclave::Stub& enclave = cluster_->enclave(0);
+  auto call_info = [&](const std::string& nonce) {
+    ev1::GetInfoRequest req;
+    req.set_nonce(nonce);
+    ev1::GetInfoResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    return enclave.GetInfo(&ctx, req, &resp);
+  };
+  // Beyond the enclave's 8 MiB per message.
+  grpc::Status s = call_info(std::string(9 << 20, 'x'));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << s.error_message();
+  s = call_info(std::string(65, 'x'));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << s.error_message();
+  EXPECT_NE(s.error_message().find("nonce"), std::string::npos)
+      << s.error_message();
+  {
+    ev1::OpenLinkRequest req;  // no link id, no parties
+    ev1::OpenLinkResponse resp;
+    grpc::ClientContext ctx;
+    s = enclave.OpenLink(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << s.error_message();
+    EXPECT_NE(s.error_message().find("link_id"), std::string::npos)
+        << s.error_message();
+  }
+  {
+    grpc::ClientContext ctx;
+    auto stream = enclave.RunSession(&ctx);
+    ev1::SessionInput in;
+    in.set_envelope("not a start");
+    stream->Write(in);
+    stream->WritesDone();
+    ev1::SessionOutput out;
+    while (stream->Read(&out)) {
+    }
+    s = stream->Finish();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+        << s.error_message();
+  }
+  {
+    // A start whose session id is too short: refused before any state.
+    grpc::ClientContext ctx;
+    auto stream = enclave.RunSession(&ctx);
+    ev1::SessionInput in;
+    in.mutable_start()->set_link_id("some-link");
+    in.mutable_start()->set_session_id("short");
+    stream->Write(in);
+    stream->WritesDone();
+    ev1::SessionOutput out;
+    while (stream->Read(&out)) {
+    }
+    s = stream->Finish();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << s.error_message();
+  }
+  EXPECT_TRUE(call_info("still serving").ok());
+
+  // The host's service, as the enclave calls it.
+  auto channel = vsock::DialGrpc(
+      vsock::SocketAddress::Unix(cluster_->HostServiceSocket(0)),
+      absl::Seconds(5));
+  ASSERT_TRUE(channel.ok()) << channel.status();
+  auto host = host::v1::Host::NewStub(*channel);
+  auto put = [&](const std::string& key_id, const std::string& blob) {
+    host::v1::PutBlobRequest req;
+    req.mutable_name()->set_key_id(key_id);
+    req.mutable_name()->set_party_id(1);
+    req.set_epoch(1);
+    req.set_blob(blob);
+    host::v1::PutBlobResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    return host->PutBlob(&ctx, req, &resp);
+  };
+  const std::string key(64, 'e');
+  s = put(key, std::string(3 << 20, 'x'));  // beyond its 2 MiB per message
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << s.error_message();
+  s = put(key, std::string(256 * 1024 + 1, 'x'));  // beyond a blob's limit
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << s.error_message();
+  EXPECT_NE(s.error_message().find("blob"), std::string::npos)
+      << s.error_message();
+  s = put(key, "");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << s.error_message();
+  {
+    host::v1::GetBlobRequest req;  // no name
+    host::v1::GetBlobResponse resp;
+    grpc::ClientContext ctx;
+    s = host->GetBlob(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << s.error_message();
+  }
+  {
+    host::v1::GetCredentialsRequest req;
+    host::v1::GetCredentialsResponse resp;
+    grpc::ClientContext ctx;
+    EXPECT_TRUE(host->GetCredentials(&ctx, req, &resp).ok());
+  }
+}
+
+// ---- the byte tap: nothing secret crosses a host ----
+
+struct Needle {
+  std::string what;
+  std::string bytes;
+};
+
+std::string Reversed(std::string s) {
+  std::reverse(s.begin(), s.end());
+  return s;
+}
+
+// A value in every form a leak could take: big-endian as held,
+// little-endian (GMP limbs, a memcpy of a scalar), and hex (a log line).
+// Base64 (JSON) is decoded by the search (TapCorpus).
+void AddValue(std::vector<Needle>* out, const std::string& what,
+              const std::string& be) {
+  ASSERT_GE(be.size(), 16u) << what;  // no accidental matches
+  out->push_back({what + " (big-endian)", be});
+  out->push_back({what + " (little-endian)", Reversed(be)});
+  out->push_back({what + " (hex)", absl::BytesToHexString(be)});
+  out->push_back(
+      {what + " (HEX)", absl::AsciiStrToUpper(absl::BytesToHexString(be))});
+}
+
+std::string Bytes(const std::array<uint8_t, 32>& a) {
+  return std::string(a.begin(), a.end());
+}
+
+// The encoded header of a point-to-point round message (mpc::round::
+// EncodeMessage, RoundMessage fields 2..5: protocol, round, from, to): the
+// plaintext of a direct peer message starts its fields this way, and only a
+// direct message has field 5 (a broadcast, to = 0, omits it). Broadcasts
+// travel signed in the clear by design (node/channel/session.h): public
+// values every party and the coordinator see.
+std::string DirectMessageMarker(const std::string& protocol, uint32_t round,
+                                uint32_t from, uint32_t to) {
+  std::string m;
+  m += '\x12';
+  m += static_cast<char>(protocol.size());
+  m += protocol;
+  m += '\x18';
+  m += static_cast<char>(round);
+  m += '\x20';
+  m += static_cast<char>(from);
+  m += '\x28';
+  m += static_cast<char>(to);
+  return m;
+}
+
+// Every byte that crossed each host during the suite (the DKG, every
+// presign and sign, restarts, unseals, replaced parent) went through a
+// recording relay (ClusterOptions::tap): the host's inbound path to its
+// enclave, where TLS has ended and the host holds the stream in clear; the
+// host service the enclave calls (sealed blobs, credentials, metrics); the
+// outbound proxy to KMS. The test learns the secrets as only the owner of
+// the development CA and the KMS key's policy can (it unseals every stored
+// record as an enclave of the good image would), reconstructs the key and
+// the nonce of a signature it made, and searches every capture, the hosts'
+// /metrics and every log for them. Controls: each value planted into each
+// tapped path is found, so the search can fail.
+TEST_F(ClusterTest, ByteTapFindsNoSecretCrossingAnyHost) {
+  ASSERT_NO_FATAL_FAILURE(KeyId());
+  // A presign and a sign of this test's own, so that it knows the nonce.
+  auto linked = KeyLink({0, 1}, "tap-link");
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  const std::string message = "tap: pay 3 BTC to the custody cold wallet";
+  ev1::Signature sig;
+  ASSERT_NO_FATAL_FAILURE(
+      PresignAndSign({0, 1}, key_id_, "tap-link", message, &sig));
+  ASSERT_TRUE(
+      VerifyWithOpenssl(cluster_->dir(), public_key_, sig.r(), sig.s(), message)
+          .ok());
+
+  // The secrets, from the sealed records.
+  std::vector<Needle> needles;
+  std::vector<std::string> blobs, wrapped_keys;
+  std::map<uint32_t, mpc::Scalar> shares;
+  for (int i = 0; i < 3; ++i) {
+    auto stored = cluster_->UnsealStoredShare(i, key_id_);
+    ASSERT_TRUE(stored.ok()) << "node " << i + 1 << ": " << stored.status();
+    blobs.push_back(stored->blob);
+    auto header = kms::DecodeSealedShare(absl::MakeConstSpan(
+        reinterpret_cast<const uint8_t*>(stored->blob.data()),
+        stored->blob.size()));
+    ASSERT_TRUE(header.ok());
+    wrapped_keys.emplace_back(header->wrapped_data_key.begin(),
+                              header->wrapped_data_key.end());
+    mpc::v1::KeyShareRecord record;
+    ASSERT_TRUE(record.ParseFromArray(stored->opened.share.data(),
+                                      stored->opened.share.size()));
+    const std::string who = absl::StrCat("party ", i + 1, " ");
+    ASSERT_EQ(record.secret_share().size(), 32u);
+    AddValue(&needles, who + "share x_i", record.secret_share());
+    AddValue(&needles, who + "Paillier p", record.paillier_p());
+    AddValue(&needles, who + "Paillier q", record.paillier_q());
+    AddValue(&needles, who + "ring-Pedersen p", record.rp_p());
+    AddValue(&needles, who + "ring-Pedersen q", record.rp_q());
+    AddValue(&needles, who + "ring-Pedersen tau", record.rp_tau());
+    AddValue(&needles, who + "ring-Pedersen lambda", record.rp_lambda());
+    std::array<uint8_t, 32> seed{};
+    stored->opened.identity->ExportSeedForSealing(absl::MakeSpan(seed));
+    AddValue(&needles, who + "identity key seed", Bytes(seed));
+    sodium_memzero(seed.data(), seed.size());
+    auto x = mpc::Scalar::FromBytes(absl::MakeConstSpan(
+        reinterpret_cast<const uint8_t*>(record.secret_share().data()), 32));
+    ASSERT_TRUE(x.ok());
+    shares[i + 1] = *x;
+    mpc::gg20::KeyShare::WipeSecrets(record);
+  }
+  // The whole key (Lagrange at 0 over parties 1 and 2: 2·x1 − x2), checked
+  // against the public key, and the signature's nonce k = s⁻¹(z + r·x)
+  // (either sign: low-s), checked against r.
+  const mpc::Scalar key = mpc::Scalar::FromU64(2) * shares[1] - shares[2];
+  ASSERT_EQ(Bytes32(mpc::Point::MulBase(key).EncodeOrZeros()), public_key_);
+  AddValue(&needles, "the private key x", Bytes(key.ToBytes()));
+  unsigned char z[32];
+  SHA256(reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+         z);
+  auto zs = mpc::Scalar::FromBytes(absl::MakeConstSpan(z, 32));
+  auto rs = mpc::Scalar::FromBytes(absl::MakeConstSpan(
+      reinterpret_cast<const uint8_t*>(sig.r().data()), 32));
+  auto ss = mpc::Scalar::FromBytes(absl::MakeConstSpan(
+      reinterpret_cast<const uint8_t*>(sig.s().data()), 32));
+  ASSERT_TRUE(zs.ok() && rs.ok() && ss.ok());
+  auto s_inv = ss->Inverse();
+  ASSERT_TRUE(s_inv.ok());
+  const mpc::Scalar k = *s_inv * (*zs + *rs * key);
+  ASSERT_EQ(Bytes32(mpc::Point::MulBase(k).EncodeOrZeros()).substr(1), sig.r());
+  AddValue(&needles, "the signature's nonce k", Bytes(k.ToBytes()));
+  AddValue(&needles, "the signature's nonce -k", Bytes((-k).ToBytes()));
+  auto k_inv = k.Inverse();
+  ASSERT_TRUE(k_inv.ok());
+  AddValue(&needles, "k^-1", Bytes(k_inv->ToBytes()));
+  // Plaintext point-to-point peer messages of every protocol run.
+  for (const char* protocol :
+       {mpc::gg20::kKeygenProtocol, mpc::gg20::kPresignProtocol}) {
+    for (uint32_t round = 1; round <= 8; ++round) {
+      for (uint32_t from = 1; from <= 3; ++from) {
+        for (uint32_t to = 1; to <= 3; ++to) {
+          if (from == to) continue;
+          needles.push_back(
+              {absl::StrCat("plaintext direct message ", protocol, " round ",
+                            round, " ", from, "->", to),
+               DirectMessageMarker(protocol, round, from, to)});
+        }
+      }
+    }
+  }
+
+  // Everything recorded, plus what else leaves the hosts: /metrics and the
+  // logs (the enclaves' too: in local mode their stderr is a file).
+  auto captured = [&] {
+    std::vector<ByteTap::Stream> streams = cluster_->TapStreams();
+    for (int i = 0; i < 3; ++i) {
+      const std::string node = absl::StrCat("node-", i + 1);
+      auto metrics = HttpGet(cluster_->HostMetricsPort(i), "/metrics");
+      EXPECT_TRUE(metrics.ok()) << metrics.status();
+      streams.push_back({node + " /metrics", 1, false, metrics.value_or("")});
+      streams.push_back({node + " host log", 1, false, cluster_->HostLog(i)});
+      streams.push_back(
+          {node + " enclave log", 1, false, cluster_->EnclaveLog(i)});
+    }
+    return streams;
+  };
+  {
+    const absl::Time t0 = absl::Now();
+    const TapCorpus corpus(captured());
+    uint64_t recorded = 0;
+    for (const ByteTap::Stream& st : cluster_->TapStreams()) {
+      recorded += st.bytes.size();
+    }
+    for (const Needle& n : needles) {
+      for (const TapHit& hit : corpus.Find(n.bytes)) {
+        ADD_FAILURE() << n.what << " found in " << hit.where << " at "
+                      << hit.offset;
+      }
+    }
+    std::cout << "byte tap: " << recorded << " bytes recorded on "
+              << cluster_->TapStreams().size() << " streams, " << corpus.views()
+              << " views, " << needles.size() << " needles, searched in "
+              << absl::FormatDuration(absl::Now() - t0) << "\n";
+    for (int i = 0; i < 3; ++i) {
+      const std::string node = absl::StrCat("node-", i + 1, " ");
+      // Each tap recorded the real traffic of its path: the sealed record
+      // crossed the host service, its wrapped data key went to KMS (base64
+      // in a JSON body), the session traffic crossed the inbound path.
+      EXPECT_GT(corpus.BytesOf(node + "inbound"), 100000u) << node;
+      EXPECT_FALSE(corpus.Find(blobs[i]).empty()) << node << "sealed record";
+      EXPECT_FALSE(corpus.Find(wrapped_keys[i]).empty())
+          << node << "wrapped data key";
+    }
+    EXPECT_FALSE(corpus.Find("X-Amz-Target: TrentService.").empty());
+    EXPECT_FALSE(corpus.Find(sig.r()).empty());
+  }
+
+  // Controls: every value planted into each tapped path of node 1 is found
+  // there. Inbound: a session start whose message carries them (refused,
+  // but it crossed the host); host service: a PutBlob carrying them (the
+  // host refuses the name); KMS proxy: a KMS request with them base64'd in
+  // its JSON body.
+  std::string planted = RandomBytes(20000);
+  for (const Needle& n : needles) planted += RandomBytes(7) + n.bytes;
+  {
+    grpc::ClientContext ctx;
+    auto stream = cluster_->enclave(0).RunSession(&ctx);
+    ev1::SessionInput in;
+    ev1::StartSession* start = in.mutable_start();
+    start->set_link_id("tap-control-link");
+    start->set_session_id("tap-control-session-1");
+    start->mutable_sign()->set_message(planted);
+    start->mutable_sign()->set_hash(ev1::HASH_FUNCTION_SHA256);
+    stream->Write(in);
+    stream->WritesDone();
+    ev1::SessionOutput out;
+    while (stream->Read(&out)) {
+    }
+    EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+  }
+  {
+    auto channel =
+        vsock::DialGrpc(vsock::SocketAddress::Unix(
+                            cluster_->TapSocket(0, TapPath::kHostService)),
+                        absl::Seconds(5));
+    ASSERT_TRUE(channel.ok());
+    auto host = host::v1::Host::NewStub(*channel);
+    host::v1::PutBlobRequest req;
+    req.mutable_name()->set_key_id("tap-control");
+    req.mutable_name()->set_party_id(1);
+    req.set_epoch(1);
+    req.set_blob(planted.substr(0, 200000));
+    host::v1::PutBlobResponse resp;
+    grpc::ClientContext ctx;
+    grpc::Status put = host->PutBlob(&ctx, req, &resp);
+    EXPECT_NE(put.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << put.error_message();
+  }
+  {
+    auto fd = vsock::Connect(
+        vsock::SocketAddress::Unix(cluster_->TapSocket(0, TapPath::kKmsProxy)),
+        absl::Seconds(5));
+    ASSERT_TRUE(fd.ok());
+    const std::string body = absl::StrCat(R"({"CiphertextBlob":")",
+                                          absl::Base64Escape(planted), "\"}");
+    const std::string request = absl::StrCat(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/x-amz-json-1.1\r\n"
+        "X-Amz-Target: TrentService.Decrypt\r\nContent-Length: ",
+        body.size(), "\r\nConnection: close\r\n\r\n", body);
+    ASSERT_TRUE(SendAll(fd->get(), request).ok());
+    // KMS answers (an error: no such ciphertext) and closes.
+    auto answer = RecvExactly(fd->get(), 12, absl::Seconds(10));
+    ASSERT_TRUE(answer.ok()) << answer.status();
+    EXPECT_EQ(answer->substr(0, 9), "HTTP/1.1 ");
+  }
+  const TapCorpus after(captured());
+  for (const Needle& n : needles) {
+    std::set<std::string> paths;
+    for (const TapHit& hit : after.Find(n.bytes)) {
+      for (const char* path :
+           {"node-1 inbound", "node-1 host-service", "node-1 kms-proxy"}) {
+        if (hit.where.rfind(path, 0) == 0) paths.insert(path);
+      }
+    }
+    EXPECT_EQ(paths.size(), 3u) << n.what << " planted, found only in "
+                                << paths.size() << " of the 3 tapped paths";
+  }
 }
 
 }  // namespace

@@ -73,6 +73,20 @@ TEST(EnclaveConfig, LockedMemorySizeIsBounded) {
   EXPECT_TRUE(ValidateEnclaveConfig(c).ok());
 }
 
+TEST(EnclaveConfig, LinkMaxAgeIsBounded) {
+  EnclaveConfig c = LocalConfig();
+  c.mutable_attestation()->set_link_max_age_ms(999);
+  EXPECT_TRUE(
+      NamesField(ValidateEnclaveConfig(c), "attestation.link_max_age_ms"));
+  c.mutable_attestation()->set_link_max_age_ms(604800001);
+  EXPECT_TRUE(
+      NamesField(ValidateEnclaveConfig(c), "attestation.link_max_age_ms"));
+  for (uint64_t ok : {uint64_t{0}, uint64_t{1000}, uint64_t{604800000}}) {
+    c.mutable_attestation()->set_link_max_age_ms(ok);
+    EXPECT_TRUE(ValidateEnclaveConfig(c).ok()) << ok;
+  }
+}
+
 TEST(EnclaveConfig, AwsConfigIsValid) {
   EnclaveConfig c = AwsConfig();
   EXPECT_TRUE(ValidateEnclaveConfig(c).ok()) << ValidateEnclaveConfig(c);
