@@ -510,7 +510,7 @@ void Orchestrator::RegisterKey(const KeyPlan& key) {
 }
 
 int Orchestrator::RefillPools() {
-  if (options_.pool_target == 0) return 0;
+  if (options_.pool_target == 0 || refills_stopped_.load()) return 0;
   std::vector<KeyPlan> keys;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -524,6 +524,7 @@ int Orchestrator::RefillPools() {
     auto link = EnsureLink(key, *signers);
     if (!link.ok()) continue;
     for (;;) {
+      if (refills_stopped_.load()) return made;
       {
         std::lock_guard<std::mutex> lock(mu_);
         if (links_[key.key_id][*signers].presignatures.size() >=

@@ -20,7 +20,8 @@
 //    signer set (at most `max_attempts` runs). Refused approvals
 //    (PERMISSION_DENIED) are never retried.
 //  - Presignature pools per (key, signer set): `RefillPools` tops every
-//    pool up to its target; a presignature is handed to exactly one Sign.
+//    pool up to its target, one presign run at a time, until
+//    `StopRefills`; a presignature is handed to exactly one Sign.
 //    A pool whose enclave restarted loses its presignatures (the enclave
 //    answers "no such presignature"): the pool is emptied and the Sign
 //    falls back to presigning.
@@ -123,6 +124,9 @@ class Orchestrator {
   // (keys are registered by Sign and by RegisterKey). Returns the number of
   // presignatures made.
   int RefillPools();
+  // Ends refills for good (shutdown): a RefillPools running now returns
+  // after the presign run it is in, later ones return 0 at once.
+  void StopRefills() { refills_stopped_.store(true); }
   void RegisterKey(const KeyPlan& key);
   // Ids of the keys registered (sorted).
   std::vector<std::string> KeyIds() const;
@@ -185,6 +189,7 @@ class Orchestrator {
   std::map<std::string, std::set<std::string>> excluded_;
   std::map<std::pair<std::string, std::string>, uint64_t> culprit_counts_;
   Counters counters_;
+  std::atomic<bool> refills_stopped_{false};
 };
 
 }  // namespace nitro_tss::coordinator
