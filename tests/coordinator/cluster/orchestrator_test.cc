@@ -147,6 +147,20 @@ TEST_F(OrchestratorTest, MakesAKeyAndSignsByMessageAndByDigest) {
   EXPECT_EQ(orchestrator.counters().links.load(), 1u);  // the link is reused
 }
 
+// The signers are asked whether they still hold the link only when a
+// connection changed since they last said so.
+TEST_F(OrchestratorTest, AnUnchangedLinkIsNotProbedAgain) {
+  Orchestrator orchestrator(nodes_, Options());
+  auto first = orchestrator.Sign(Key(), Input("probed once", false));
+  ASSERT_TRUE(first.ok()) << first.status();
+  const uint64_t probes = orchestrator.counters().link_probes.load();
+  EXPECT_GE(probes, 2u);  // the new link, confirmed by both signers
+  auto second = orchestrator.Sign(Key(), Input("not probed again", false));
+  ASSERT_TRUE(second.ok()) << second.status();
+  ExpectOpensslVerifies(second->signature, "not probed again");
+  EXPECT_EQ(orchestrator.counters().link_probes.load(), probes);
+}
+
 TEST_F(OrchestratorTest, PoolsServeSignaturesAndRefusedApprovalsKeepThem) {
   OrchestratorOptions o = Options();
   o.pool_target = 2;
