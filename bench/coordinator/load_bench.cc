@@ -254,7 +254,9 @@ class Load {
     }
     // The first Sign after a start links the signer set (attestation):
     // not part of any measured run.
-    Sign(Request("warm-up", absl::StrCat("warm-up ", ++warmups_)));
+    ++warmups_;
+    Sign(Request(absl::StrCat("warm-up-", warmups_),
+                 absl::StrCat("warm-up ", warmups_)));
   }
 
   uint32_t pool_target() const { return pool_target_; }
