@@ -21,6 +21,20 @@ namespace {
 std::mutex g_stderr_mu;
 }  // namespace
 
+int Logger::StartupFailed(absl::string_view error) const {
+  Error("startup_failed", {{"error", json::Value::String(std::string(error))}});
+  return cli::kExitFailure;
+}
+
+int Logger::StartupFailed(absl::string_view program,
+                          const absl::Status& status) const {
+  if (absl::IsInvalidArgument(status)) {
+    return cli::UsageError(std::cerr, std::string(program),
+                           std::string(status.message()));
+  }
+  return StartupFailed(status.ToString());
+}
+
 void Logger::Log(absl::string_view level, absl::string_view event,
                  std::map<std::string, json::Value> fields) const {
   const std::string ts =

@@ -41,6 +41,14 @@ class Logger {
              std::map<std::string, json::Value> fields = {}) const {
     Log("error", event, std::move(fields));
   }
+  // A service that cannot start: logs {"event": "startup_failed", "error":
+  // error} and returns cli::kExitFailure, for `return log.StartupFailed(..)`.
+  int StartupFailed(absl::string_view error) const;
+  // The same for a status, except that InvalidArgument (a configuration the
+  // operator must fix) is a usage error: "<program>: <message>" on stderr,
+  // cli::kExitUsage.
+  int StartupFailed(absl::string_view program,
+                    const absl::Status& status) const;
 
  private:
   cli::Output output_;

@@ -32,6 +32,9 @@ PACKAGES=(
   # promtool (from the prometheus package) lints tss-host's /metrics output
   # in tests/node/host; the server it also ships is not used.
   prometheus
+  # callgrind counts the instructions of one presignature's exponentiations
+  # for bench/gg20/presign_profile.py (docs/BENCHMARKS.md, issue 16).
+  valgrind
 )
 
 missing=()

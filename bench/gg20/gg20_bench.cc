@@ -166,8 +166,9 @@ void BM_BuildPeerTables3(benchmark::State& state) {
 BENCHMARK(BM_BuildPeerTables3)->Unit(benchmark::kMillisecond)->Iterations(2);
 
 std::map<PartyId, std::shared_ptr<Presignature>> Presign(
-    size_t signers, uint64_t tag, bool with_tables = false) {
+    size_t signers, uint64_t tag, bool with_tables = false, int threads = 1) {
   PresignRun run;
+  run.threads = threads;
   run.shares = with_tables ? SharesWithTables(signers) : Shares(signers);
   run.signers =
       signers == 2 ? std::vector<PartyId>{1, 2} : std::vector<PartyId>{1, 2, 3};
@@ -316,6 +317,33 @@ BENCHMARK(BM_FullSign)
     ->Args({2, 1})
     ->Args({3, 1})
     ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);
+
+// Latency of one presignature (steady state, key loaded with its tables)
+// with state.range(1) threads per party (PresignConfig::threads: the
+// per-peer work of rounds 0-2 in parallel). Wall-clock time: the simulator
+// runs the parties one after another on this thread, so the time is the sum
+// of every party's rounds; in a cluster the parties run at once, and a
+// round takes about one party's share (this time / signers) plus the
+// network. CPU time is the calling thread's only (the workers' CPU is not
+// in it), so read the wall time.
+void BM_PresignLatency(benchmark::State& state) {
+  const size_t signers = static_cast<size_t>(state.range(0));
+  const int threads = static_cast<int>(state.range(1));
+  uint64_t tag = 15000 + 100 * static_cast<uint64_t>(threads);
+  SharesWithTables(signers);  // built once, untimed
+  for (auto _ : state) {
+    auto p = Presign(signers, ++tag, /*with_tables=*/true, threads);
+    if (p.size() != signers) state.SkipWithError("presign failed");
+  }
+}
+BENCHMARK(BM_PresignLatency)
+    ->Args({2, 1})
+    ->Args({2, 2})
+    ->Args({3, 1})
+    ->Args({3, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
     ->Iterations(3);
 
 }  // namespace

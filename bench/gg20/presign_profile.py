@@ -86,6 +86,10 @@ RULES = [
 
 # Other work (not exponentiations): functions whose inclusive cost is shown.
 OTHER_FUNCTIONS = [
+    # Exponentiations that do not go through mpz_powm / mpn_sec_powm (the
+    # wrappers cannot see them): the constant-time Montgomery code.
+    ("NextNonceTimesPower", "Bob: K^x·ρ^N0 (D) and K^α·r^N0 (Πaff-g's A) mod foreign N0², one simultaneous exponentiation each (floor + secret power)"),
+    ("Montgomery::PowPublicExponent", "other secret-base powers with a public exponent (Montgomery::PowPublicExponent: provers' ρ^e, foreign r^N)"),
     ("RingPedersenTable::Commit", "prover ring-Pedersen commitments (per-peer tables)"),
     ("FixedBaseExp::Pow", "own-key encryptions (fixed-base comb)"),
     ("__gmpz_gcd", "gcd (unit checks of ciphertexts and proof values)"),

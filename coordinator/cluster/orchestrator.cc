@@ -133,6 +133,19 @@ void Orchestrator::RecordCulprits(
           avoid->insert(reporter->id);
           nodes_->ReportUnreachable(reporter->id,
                                     std::string(o.stream_error.message()));
+          // Its peers would name it silent at their round deadline; the
+          // relay cancelled them at once instead, so the orchestrator says
+          // it: retry elsewhere, never exclude (a crash is not cheating).
+          if (seen.insert({reporter->id, "silent"}).second) {
+            culprits->push_back(
+                {reporter->id, "silent", "retry",
+                 absl::StrCat("its enclave's stream ended during the run (",
+                              absl::StatusCodeToString(o.stream_error.code()),
+                              ": ", o.stream_error.message(),
+                              "): the enclave died or became unreachable")});
+            std::lock_guard<std::mutex> lock(mu_);
+            ++culprit_counts_[{reporter->id, "silent"}];
+          }
         }
       }
       continue;
@@ -147,8 +160,10 @@ void Orchestrator::RecordCulprits(
       std::lock_guard<std::mutex> lock(mu_);
       ++culprit_counts_[{node->id, c.code()}];
       if (c.action() == "exclude" && !key_id.empty()) {
-        if (excluded_[key_id].insert(node->id).second) {
+        Exclusion e{key_id, node->id, c.code(), c.reason(), absl::Now()};
+        if (excluded_[key_id].emplace(node->id, e).second) {
           counters_.exclusions.fetch_add(1);
+          pending_exclusions_.push_back(std::move(e));
         }
       }
     }
@@ -245,12 +260,7 @@ absl::StatusOr<ev1::KeyInfo> Orchestrator::CreateKey(
 
 absl::StatusOr<std::vector<std::string>> Orchestrator::ChooseSigners(
     const KeyPlan& key, const std::set<std::string>& avoid) const {
-  std::set<std::string> excluded;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = excluded_.find(key.key_id);
-    if (it != excluded_.end()) excluded = it->second;
-  }
+  const std::set<std::string> excluded = Excluded(key.key_id);
   std::vector<std::string> chosen;
   // Healthy and not avoided first; then healthy avoided ones (a silent
   // party may have recovered), never excluded or unhealthy ones.
@@ -378,10 +388,19 @@ absl::StatusOr<std::string> Orchestrator::Presign(
   return id;
 }
 
-absl::StatusOr<SignOutcome> Orchestrator::Sign(const KeyPlan& key,
-                                               const SignInput& input) {
+absl::StatusOr<SignOutcome> Orchestrator::Sign(
+    const KeyPlan& key, const SignInput& input,
+    std::vector<CulpritRecord>* culprits) {
   RegisterKey(key);
   SignOutcome outcome;
+  absl::StatusOr<SignOutcome> r = SignAttempts(key, input, outcome);
+  if (culprits != nullptr) *culprits = outcome.culprits;
+  return r;
+}
+
+absl::StatusOr<SignOutcome> Orchestrator::SignAttempts(const KeyPlan& key,
+                                                       const SignInput& input,
+                                                       SignOutcome& outcome) {
   std::set<std::string> avoid;
   absl::Status last = absl::UnavailableError("sign: no attempt made");
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
@@ -529,6 +548,12 @@ absl::StatusOr<SignOutcome> Orchestrator::Sign(const KeyPlan& key,
 void Orchestrator::RegisterKey(const KeyPlan& key) {
   std::lock_guard<std::mutex> lock(mu_);
   keys_[key.key_id] = key;
+  std::map<std::string, Exclusion>& excluded = excluded_[key.key_id];
+  excluded.clear();
+  for (const Exclusion& e : key.excluded) excluded[e.node_id] = e;
+  for (const Exclusion& e : pending_exclusions_) {
+    if (e.key_id == key.key_id) excluded.emplace(e.node_id, e);
+  }
 }
 
 int Orchestrator::RefillPools() {
@@ -588,8 +613,53 @@ size_t Orchestrator::PoolSize(const std::string& key_id) const {
 
 std::set<std::string> Orchestrator::Excluded(const std::string& key_id) const {
   std::lock_guard<std::mutex> lock(mu_);
+  std::set<std::string> out;
   auto it = excluded_.find(key_id);
-  return it == excluded_.end() ? std::set<std::string>{} : it->second;
+  if (it == excluded_.end()) return out;
+  for (const auto& [node, e] : it->second) out.insert(node);
+  return out;
+}
+
+std::map<std::string, Exclusion> Orchestrator::Exclusions(
+    const std::string& key_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = excluded_.find(key_id);
+  return it == excluded_.end() ? std::map<std::string, Exclusion>{}
+                               : it->second;
+}
+
+std::vector<Exclusion> Orchestrator::ExclusionsOfNode(
+    const std::string& node_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Exclusion> out;
+  for (const auto& [key, nodes] : excluded_) {
+    auto it = nodes.find(node_id);
+    if (it != nodes.end()) out.push_back(it->second);
+  }
+  return out;
+}
+
+std::vector<Exclusion> Orchestrator::PendingExclusions() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return pending_exclusions_;
+}
+
+void Orchestrator::ExclusionStored(const std::string& key_id,
+                                   const std::string& node_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::erase_if(pending_exclusions_, [&](const Exclusion& e) {
+    return e.key_id == key_id && e.node_id == node_id;
+  });
+}
+
+bool Orchestrator::Readmit(const std::string& key_id,
+                           const std::string& node_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::erase_if(pending_exclusions_, [&](const Exclusion& e) {
+    return e.key_id == key_id && e.node_id == node_id;
+  });
+  auto it = excluded_.find(key_id);
+  return it != excluded_.end() && it->second.erase(node_id) > 0;
 }
 
 std::map<std::pair<std::string, std::string>, uint64_t>

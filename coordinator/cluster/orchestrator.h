@@ -17,10 +17,20 @@
 //    under the key with libsecp256k1) before it is returned.
 //    On an abort it excludes culprits by their code's action: `exclude` (a
 //    bad proof, equivocation, ...) takes the node out of this key's signer
-//    sets until an operator clears it (and counts an alert); `retry` (a
-//    silent party) avoids it for this request. Then it retries with another
-//    signer set (at most `max_attempts` runs). Refused approvals
+//    sets until an operator readmits it (Readmit; counts an alert);
+//    `retry` (a silent party) avoids it for this request. A party whose
+//    stream died during a run (its enclave crashed or became unreachable)
+//    is named `silent` with action `retry` by the orchestrator itself: the
+//    relay cancels the other streams at once instead of waiting for their
+//    round deadline to say the same. Then it retries with another signer
+//    set (at most `max_attempts` runs). Refused approvals
 //    (PERMISSION_DENIED) are never retried.
+//  - Exclusions are per key. The durable copy is the caller's (the service
+//    keeps them in the key's record and hands them back in KeyPlan):
+//    RegisterKey / Sign take the plan's list, plus the exclusions made here
+//    that the caller has not yet confirmed stored (PendingExclusions,
+//    ExclusionStored), so a concurrent Sign with an older plan cannot
+//    readmit a node by accident.
 //  - Presignature pools per (key, signer set): `RefillPools` tops every
 //    pool up to its target, one presign run at a time, until
 //    `StopRefills`; a presignature is handed to exactly one Sign.
@@ -66,6 +76,16 @@ struct OrchestratorOptions {
   RelayFilter filter;  // tests only (fault injection)
 };
 
+// A node taken out of a key's signer sets after a culprit with action
+// `exclude` named it.
+struct Exclusion {
+  std::string key_id;  // hex
+  std::string node_id;
+  std::string code;    // the culprit code, e.g. "bad_proof"
+  std::string reason;  // the reporting enclave's reason
+  absl::Time time = absl::UnixEpoch();
+};
+
 // What the orchestrator needs to know of a key.
 struct KeyPlan {
   std::string key_id;  // hex
@@ -73,6 +93,8 @@ struct KeyPlan {
   std::vector<std::string> node_ids;  // party order
   approval::v1::ApprovalPolicy policy;
   std::string public_key;  // compressed, 33 bytes
+  // Nodes excluded from the key, as stored (never chosen to sign).
+  std::vector<Exclusion> excluded = {};
 };
 
 // A culprit named by an abort, by node.
@@ -119,8 +141,11 @@ class Orchestrator {
   // PermissionDenied (approvals refused, nothing signed), FailedPrecondition
   // (fewer than t+1 usable nodes), InvalidArgument (the enclaves refused
   // the request as malformed), Unavailable (every attempt failed; culprits
-  // in the status message).
-  absl::StatusOr<SignOutcome> Sign(const KeyPlan& key, const SignInput& input);
+  // in the status message). `culprits` (optional) receives every culprit
+  // the attempts named, also when the Sign fails.
+  absl::StatusOr<SignOutcome> Sign(
+      const KeyPlan& key, const SignInput& input,
+      std::vector<CulpritRecord>* culprits = nullptr);
 
   // Tops up every known key's preferred signer set pool to the target
   // (keys are registered by Sign and by RegisterKey). Returns the number of
@@ -129,6 +154,7 @@ class Orchestrator {
   // Ends refills for good (shutdown): a RefillPools running now returns
   // after the presign run it is in, later ones return 0 at once.
   void StopRefills() { refills_stopped_.store(true); }
+  // Remembers `key` (for pools) and takes its exclusions (see above).
   void RegisterKey(const KeyPlan& key);
   // Ids of the keys registered (sorted).
   std::vector<std::string> KeyIds() const;
@@ -137,6 +163,17 @@ class Orchestrator {
 
   // Nodes excluded from a key after a culprit with action `exclude`.
   std::set<std::string> Excluded(const std::string& key_id) const;
+  // The same with why and when, by node id.
+  std::map<std::string, Exclusion> Exclusions(const std::string& key_id) const;
+  // Every key's exclusion of `node_id` (for GetNode), by key id.
+  std::vector<Exclusion> ExclusionsOfNode(const std::string& node_id) const;
+  // Exclusions made here that the caller has not yet stored, oldest first;
+  // ExclusionStored(key, node) drops one once stored.
+  std::vector<Exclusion> PendingExclusions() const;
+  void ExclusionStored(const std::string& key_id, const std::string& node_id);
+  // Takes `node_id` back into the key's signer sets. Returns whether it was
+  // excluded here.
+  bool Readmit(const std::string& key_id, const std::string& node_id);
 
   struct Counters {
     std::atomic<uint64_t> runs{0};
@@ -163,6 +200,9 @@ class Orchestrator {
   // key id -> signer set (sorted node ids) -> link
   using SignerSet = std::vector<std::string>;
 
+  absl::StatusOr<SignOutcome> SignAttempts(const KeyPlan& key,
+                                           const SignInput& input,
+                                           SignOutcome& outcome);
   absl::StatusOr<std::vector<std::string>> ChooseSigners(
       const KeyPlan& key, const std::set<std::string>& avoid) const;
   absl::StatusOr<std::string> EnsureLink(const KeyPlan& key,
@@ -197,7 +237,9 @@ class Orchestrator {
   mutable std::mutex mu_;
   std::map<std::string, std::map<SignerSet, Link>> links_;
   std::map<std::string, KeyPlan> keys_;
-  std::map<std::string, std::set<std::string>> excluded_;
+  // key id -> node id -> why
+  std::map<std::string, std::map<std::string, Exclusion>> excluded_;
+  std::vector<Exclusion> pending_exclusions_;  // not yet stored by the caller
   std::map<std::pair<std::string, std::string>, uint64_t> culprit_counts_;
   Counters counters_;
   std::atomic<bool> refills_stopped_{false};

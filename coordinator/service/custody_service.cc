@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "common/ethereum.h"
 #include "common/json.h"
 #include "common/status_macros.h"
@@ -92,6 +93,47 @@ v1::Status ToApiStatus(const absl::Status& s) {
   out.set_code(static_cast<int32_t>(s.code()));
   out.set_message(std::string(s.message()));
   return out;
+}
+
+v1::CulpritInfo CulpritInfoOf(const CulpritRecord& c) {
+  v1::CulpritInfo ci;
+  ci.set_node(absl::StrCat("nodes/", c.node_id));
+  ci.set_code(c.code);
+  ci.set_action(c.action);
+  ci.set_reason(c.reason);
+  return ci;
+}
+
+// An enclave's reason, as kept in records and the audit log.
+constexpr size_t kMaxReasonBytes = 1024;
+std::string Bounded(const std::string& reason) {
+  return reason.substr(0, kMaxReasonBytes);
+}
+
+google::protobuf::Timestamp TimestampOf(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  const int64_t ns = absl::ToUnixNanos(t);
+  ts.set_seconds(ns / 1000000000);
+  ts.set_nanos(static_cast<int32_t>(ns % 1000000000));
+  return ts;
+}
+
+v1::NodeExclusion ExclusionToProto(const Exclusion& e) {
+  v1::NodeExclusion out;
+  out.set_key(absl::StrCat("keys/", e.key_id));
+  out.set_node(absl::StrCat("nodes/", e.node_id));
+  out.set_code(e.code);
+  out.set_reason(Bounded(e.reason));
+  *out.mutable_exclude_time() = TimestampOf(e.time);
+  return out;
+}
+
+Value CulpritsJson(const std::vector<CulpritRecord>& culprits) {
+  Value names = Value::MakeArray();
+  for (const auto& c : culprits) {
+    names.Append(Value::String(absl::StrCat(c.node_id, ":", c.code)));
+  }
+  return names;
 }
 
 }  // namespace
@@ -352,11 +394,7 @@ void CustodyService::RunCreateKey(std::string op_name, v1::CreateKeyRequest req,
       v1::Status* err = op.mutable_error();
       *err = ToApiStatus(outcome);
       for (const auto& c : culprits) {
-        v1::CulpritInfo ci;
-        ci.set_node(absl::StrCat("nodes/", c.node_id));
-        ci.set_code(c.code);
-        ci.set_action(c.action);
-        ci.set_reason(c.reason);
+        const v1::CulpritInfo ci = CulpritInfoOf(c);
         err->add_details()->PackFrom(ci);
         *meta.add_culprits() = ci;
       }
@@ -401,7 +439,75 @@ absl::StatusOr<KeyPlan> CustodyService::LoadKey(const std::string& name) {
   for (const auto& n : key.nodes()) plan.node_ids.push_back(n.substr(6));
   plan.policy = key.approval_policy();
   plan.public_key = key.public_key();
+  for (const v1::NodeExclusion& e : key.excluded_nodes()) {
+    Exclusion x;
+    x.key_id = id;
+    x.node_id = std::string(absl::StripPrefix(e.node(), "nodes/"));
+    x.code = e.code();
+    x.reason = e.reason();
+    x.time = absl::FromUnixSeconds(e.exclude_time().seconds()) +
+             absl::Nanoseconds(e.exclude_time().nanos());
+    plan.excluded.push_back(std::move(x));
+  }
   return plan;
+}
+
+absl::StatusOr<v1::Key> CustodyService::UpdateKey(
+    const std::string& name, const std::function<absl::Status(v1::Key&)>& f) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    ASSIGN_OR_RETURN(storage::KeyRecord rec, storage_->GetKey(name));
+    v1::Key key;
+    if (!key.ParseFromString(rec.data)) {
+      return absl::DataLossError(absl::StrCat(name, ": stored data"));
+    }
+    RETURN_IF_ERROR(f(key));
+    rec.data = Deterministic(key);
+    rec.update_time = absl::Now();
+    auto updated = storage_->UpdateKey(rec, rec.version);
+    if (updated.ok()) return key;
+    if (!absl::IsAborted(updated.status())) return updated.status();
+  }
+  return absl::AbortedError(
+      absl::StrCat(name, ": too many concurrent updates"));
+}
+
+void CustodyService::PersistExclusions() {
+  std::lock_guard<std::mutex> persist(persist_mu_);
+  for (const Exclusion& e : orchestrator_->PendingExclusions()) {
+    const std::string key_name = absl::StrCat("keys/", e.key_id);
+    const std::string node_name = absl::StrCat("nodes/", e.node_id);
+    bool added = false;
+    auto stored = UpdateKey(key_name, [&](v1::Key& key) {
+      added = false;
+      for (const auto& x : key.excluded_nodes()) {
+        if (x.node() == node_name) return absl::OkStatus();
+      }
+      *key.add_excluded_nodes() = ExclusionToProto(e);
+      added = true;
+      return absl::OkStatus();
+    });
+    if (!stored.ok()) {
+      log_->Error("exclusion_not_stored",
+                  {{"key", Value::String(key_name)},
+                   {"node", Value::String(node_name)},
+                   {"error", Value::String(stored.status().ToString())}});
+      continue;
+    }
+    orchestrator_->ExclusionStored(e.key_id, e.node_id);
+    if (!added) continue;
+    Value payload = Value::MakeObject();
+    payload.Set("node", Value::String(node_name));
+    payload.Set("code", Value::String(e.code));
+    payload.Set("reason", Value::String(Bounded(e.reason)));
+    Audit("coordinator", "ExcludeNode", key_name, absl::OkStatus(),
+          json::Serialize(payload));
+    // An alert: a node was caught misbehaving (alerts.yml pages on
+    // nitro_coordinator_nodes_excluded too).
+    log_->Warn("node_excluded", {{"key", Value::String(key_name)},
+                                 {"node", Value::String(node_name)},
+                                 {"code", Value::String(e.code)},
+                                 {"reason", Value::String(Bounded(e.reason))}});
+  }
 }
 
 grpc::Status CustodyService::GetKey(grpc::ServerContext*,
@@ -442,7 +548,8 @@ grpc::Status CustodyService::ListKeys(grpc::ServerContext*,
 }
 
 absl::StatusOr<v1::SignResponse> CustodyService::DoSign(
-    const v1::SignRequest& req, absl::Time deadline, Value* audit) {
+    const v1::SignRequest& req, absl::Time deadline, Value* audit,
+    std::vector<CulpritRecord>* culprits) {
   RETURN_IF_ERROR(ValidateSignRequest(req));
   ASSIGN_OR_RETURN(KeyPlan key, LoadKey(req.name()));
 
@@ -522,7 +629,9 @@ absl::StatusOr<v1::SignResponse> CustodyService::DoSign(
   }
   input.hash = req.hash();
   input.approvals = req.approvals();
-  absl::StatusOr<SignOutcome> outcome = orchestrator_->Sign(key, input);
+  absl::StatusOr<SignOutcome> outcome =
+      orchestrator_->Sign(key, input, culprits);
+  PersistExclusions();
   absl::StatusOr<v1::SignResponse> response =
       absl::UnknownError("sign: no outcome");
   if (!outcome.ok()) {
@@ -576,12 +685,8 @@ absl::StatusOr<v1::SignResponse> CustodyService::DoSign(
     Value signers = Value::MakeArray();
     for (const auto& id : outcome->signers) signers.Append(Value::String(id));
     payload.Set("signers", std::move(signers));
-    Value culprits = Value::MakeArray();
-    for (const auto& c : outcome->culprits) {
-      culprits.Append(Value::String(absl::StrCat(c.node_id, ":", c.code)));
-    }
-    payload.Set("culprits", std::move(culprits));
   }
+  payload.Set("culprits", CulpritsJson(*culprits));
   signs_.fetch_add(1);
   return response;
 }
@@ -591,22 +696,91 @@ grpc::Status CustodyService::Sign(grpc::ServerContext* ctx,
                                   v1::SignResponse* resp) {
   Value audit = Value::MakeObject();
   audit.Set("request_id", Value::String(req->request_id()));
-  auto r = DoSign(*req, absl::FromChrono(ctx->deadline()), &audit);
+  std::vector<CulpritRecord> culprits;
+  auto r = DoSign(*req, absl::FromChrono(ctx->deadline()), &audit, &culprits);
   if (!r.ok()) audit.Set("error", Value::String(r.status().ToString()));
   // Every request and its outcome, including retries answered from the
   // store and requests refused before any run.
   Audit(Actor(ctx), "Sign", req->name(), r.status(), json::Serialize(audit));
   if (!r.ok()) {
-    log_->Warn("sign_failed",
-               {{"request_id", Value::String(req->request_id())},
-                {"key", Value::String(req->name())},
-                {"status", Value::String(r.status().ToString())}});
-    return ToGrpc(r.status());
+    log_->Warn("sign_failed", {{"request_id", Value::String(req->request_id())},
+                               {"key", Value::String(req->name())},
+                               {"status", Value::String(r.status().ToString())},
+                               {"culprits", CulpritsJson(culprits)}});
+    grpc::Status g = ToGrpc(r.status());
+    if (culprits.empty()) return g;
+    // Who the runs named, as google.rpc.Status details.
+    v1::Status details = ToApiStatus(r.status());
+    details.set_code(static_cast<int32_t>(g.error_code()));
+    for (const auto& c : culprits) {
+      details.add_details()->PackFrom(CulpritInfoOf(c));
+    }
+    return grpc::Status(g.error_code(), g.error_message(),
+                        details.SerializeAsString());
   }
   log_->Info("signed", {{"request_id", Value::String(req->request_id())},
                         {"key", Value::String(req->name())},
                         {"first_response", Value::Bool(r->first_response())}});
   *resp = *std::move(r);
+  return grpc::Status::OK;
+}
+
+absl::StatusOr<v1::Key> CustodyService::DoReadmitNode(
+    const v1::ReadmitNodeRequest& req, std::string* code) {
+  RETURN_IF_ERROR(ValidateReadmitNodeRequest(req));
+  ASSIGN_OR_RETURN(std::string key_id, KeyIdOf(req.name()));
+  ASSIGN_OR_RETURN(std::string node_id, NodeIdOf(req.node(), "node"));
+  if (nodes_->Find(node_id) == nullptr) {
+    return absl::NotFoundError(absl::StrCat(req.node(), ": no such node"));
+  }
+  // Excluded here but not stored yet: stored first, then readmitted.
+  PersistExclusions();
+  auto updated = UpdateKey(req.name(), [&](v1::Key& key) {
+    auto* list = key.mutable_excluded_nodes();
+    for (int i = 0; i < list->size(); ++i) {
+      if (list->Get(i).node() == req.node()) {
+        *code = list->Get(i).code();
+        list->DeleteSubrange(i, 1);
+        return absl::OkStatus();
+      }
+    }
+    return absl::FailedPreconditionError(
+        absl::StrCat(req.node(), " is not excluded from ", req.name()));
+  });
+  if (!updated.ok()) {
+    if (absl::IsNotFound(updated.status())) {
+      return absl::NotFoundError(absl::StrCat(req.name(), ": no such key"));
+    }
+    return updated.status();
+  }
+  orchestrator_->Readmit(key_id, node_id);
+  return updated;
+}
+
+grpc::Status CustodyService::ReadmitNode(grpc::ServerContext* ctx,
+                                         const v1::ReadmitNodeRequest* req,
+                                         v1::Key* resp) {
+  std::string code;
+  auto key = DoReadmitNode(*req, &code);
+  // What the caller sent is recorded only once it passed validation (the
+  // reason is then printable ASCII, the node a configured one).
+  Value payload = Value::MakeObject();
+  if (ValidateReadmitNodeRequest(*req).ok()) {
+    auto node = NodeIdOf(req->node(), "node");
+    if (node.ok() && nodes_->Find(*node) != nullptr) {
+      payload.Set("node", Value::String(req->node()));
+    }
+    payload.Set("reason", Value::String(req->reason()));
+  }
+  if (!code.empty()) payload.Set("excluded_for", Value::String(code));
+  if (!key.ok()) payload.Set("error", Value::String(key.status().ToString()));
+  Audit(Actor(ctx), "ReadmitNode", KeyIdOf(req->name()).ok() ? req->name() : "",
+        key.status(), json::Serialize(payload));
+  if (!key.ok()) return ToGrpc(key.status());
+  log_->Warn("node_readmitted", {{"key", Value::String(req->name())},
+                                 {"node", Value::String(req->node())},
+                                 {"excluded_for", Value::String(code)}});
+  *resp = *std::move(key);
   return grpc::Status::OK;
 }
 
@@ -618,13 +792,23 @@ grpc::Status CustodyService::GetNode(grpc::ServerContext*,
   auto node = nodes_->Describe(*id);
   if (!node.ok()) return ToGrpc(node.status());
   *resp = *std::move(node);
+  for (const Exclusion& e : orchestrator_->ExclusionsOfNode(*id)) {
+    *resp->add_exclusions() = ExclusionToProto(e);
+  }
   return grpc::Status::OK;
 }
 
 grpc::Status CustodyService::ListNodes(grpc::ServerContext*,
                                        const v1::ListNodesRequest*,
                                        v1::ListNodesResponse* resp) {
-  for (auto& n : nodes_->DescribeAll()) *resp->add_nodes() = std::move(n);
+  for (auto& n : nodes_->DescribeAll()) {
+    v1::Node* out = resp->add_nodes();
+    *out = std::move(n);
+    const std::string id(absl::StripPrefix(out->name(), "nodes/"));
+    for (const Exclusion& e : orchestrator_->ExclusionsOfNode(id)) {
+      *out->add_exclusions() = ExclusionToProto(e);
+    }
+  }
   return grpc::Status::OK;
 }
 

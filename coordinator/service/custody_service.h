@@ -18,6 +18,14 @@
 //    refused, bad request) is stored too and is every retry's answer;
 //    transient failures are not (a retry signs again; the enclaves' approval
 //    replay cache refuses approvals they have already consumed).
+//    A Sign that fails after runs named culprits returns them as gRPC error
+//    details (a google.rpc.Status of CulpritInfo).
+//  - Exclusions (a node a run named with action `exclude`) are kept in the
+//    key's record (Key.excluded_nodes, shown by GetKey and by GetNode's
+//    `exclusions`), stored after every Sign and pool refill
+//    (PersistExclusions), audited ("ExcludeNode") and logged as an alert;
+//    every Sign loads them with the key, so replicas sharing the database
+//    share them. ReadmitNode takes a node back (audited with the reason).
 //  - Every request and its outcome is appended to the hash-chained audit
 //    log: who asked (the client certificate's subject, or "unix" on a unix
 //    socket), what, which approvers, the result or error, culprits.
@@ -77,6 +85,9 @@ class CustodyService final : public v1::Custody::Service {
                         v1::ListKeysResponse* resp) override;
   grpc::Status Sign(grpc::ServerContext* ctx, const v1::SignRequest* req,
                     v1::SignResponse* resp) override;
+  grpc::Status ReadmitNode(grpc::ServerContext* ctx,
+                           const v1::ReadmitNodeRequest* req,
+                           v1::Key* resp) override;
   grpc::Status GetNode(grpc::ServerContext* ctx, const v1::GetNodeRequest* req,
                        v1::Node* resp) override;
   grpc::Status ListNodes(grpc::ServerContext* ctx,
@@ -91,6 +102,11 @@ class CustodyService final : public v1::Custody::Service {
   grpc::Status WaitOperation(grpc::ServerContext* ctx,
                              const v1::WaitOperationRequest* req,
                              v1::Operation* resp) override;
+
+  // Stores the exclusions the orchestrator made and has not stored yet
+  // (each in its key's record), audits and logs each; what fails to store
+  // stays pending for the next call.
+  void PersistExclusions();
 
   // Appends a "NodeHealth" audit entry for a node's health change.
   void AuditNodeHealth(const std::string& node, v1::Node::Health health,
@@ -110,9 +126,16 @@ class CustodyService final : public v1::Custody::Service {
              const std::string& resource, const absl::Status& outcome,
              const std::string& payload);
   // Fills `audit` with what the audit entry records beyond the outcome.
+  // `culprits`: what the protocol runs named (also when the Sign fails).
   absl::StatusOr<v1::SignResponse> DoSign(const v1::SignRequest& req,
                                           absl::Time deadline,
-                                          json::Value* audit);
+                                          json::Value* audit,
+                                          std::vector<CulpritRecord>* culprits);
+  absl::StatusOr<v1::Key> DoReadmitNode(const v1::ReadmitNodeRequest& req,
+                                        std::string* code);
+  // Applies `f` to the stored key `name` (compare-and-set, retried).
+  absl::StatusOr<v1::Key> UpdateKey(
+      const std::string& name, const std::function<absl::Status(v1::Key&)>& f);
 
   storage::Storage* storage_;
   NodeSet* nodes_;
@@ -126,6 +149,7 @@ class CustodyService final : public v1::Custody::Service {
   std::vector<std::thread> workers_;
   // Sign request ids being signed in this process.
   std::map<std::string, std::shared_ptr<std::condition_variable>> in_flight_;
+  std::mutex persist_mu_;  // one PersistExclusions at a time
   std::atomic<uint64_t> signs_{0};
   std::atomic<uint64_t> retries_{0};
 };

@@ -118,4 +118,19 @@ absl::Status ValidateSignRequest(const v1::SignRequest& req) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateReadmitNodeRequest(const v1::ReadmitNodeRequest& req) {
+  RETURN_IF_ERROR(KeyIdOf(req.name()).status());
+  RETURN_IF_ERROR(NodeIdOf(req.node(), "node").status());
+  if (req.reason().empty() || req.reason().size() > kMaxReadmitReasonBytes) {
+    return absl::InvalidArgumentError("reason: 1..512 characters required");
+  }
+  for (char c : req.reason()) {
+    if (c < 0x20 || c > 0x7e) {
+      return absl::InvalidArgumentError(
+          "reason: printable ASCII characters only");
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace nitro_tss::coordinator

@@ -39,6 +39,12 @@ absl::Status ValidateCreateKeyRequest(
 // approvals present (their signatures are the enclaves' to check).
 absl::Status ValidateSignRequest(const v1::SignRequest& req);
 
+inline constexpr size_t kMaxReadmitReasonBytes = 512;
+
+// name ("keys/{id}"); node ("nodes/{id}"); reason (1..512 printable ASCII
+// characters, for the audit log).
+absl::Status ValidateReadmitNodeRequest(const v1::ReadmitNodeRequest& req);
+
 }  // namespace nitro_tss::coordinator
 
 #endif  // NITRO_TSS_COORDINATOR_SERVICE_REQUESTS_H_

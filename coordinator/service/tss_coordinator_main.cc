@@ -81,13 +81,7 @@ int Run(int argc, char** argv) {
   process::Logger log(flags.output);
   auto parts = coordinator::BuildCoordinator(config);
   if (!parts.ok()) {
-    if (absl::IsInvalidArgument(parts.status())) {
-      return cli::UsageError(std::cerr, "tss-coordinator",
-                             std::string(parts.status().message()));
-    }
-    log.Error("startup_failed",
-              {{"error", Value::String(parts.status().ToString())}});
-    return cli::kExitFailure;
+    return log.StartupFailed("tss-coordinator", parts.status());
   }
   if (flags.check_only) return cli::kExitOk;
   (void)process::DisableCoreDumps();
@@ -122,8 +116,7 @@ int Run(int argc, char** argv) {
   log.Info("nodes_checked", {{"serving", Value::Int(serving)},
                              {"configured", Value::Int(config.nodes_size())}});
   if (auto s = service.Recover(); !s.ok()) {
-    log.Error("startup_failed", {{"error", Value::String(s.ToString())}});
-    return cli::kExitFailure;
+    return log.StartupFailed(s.ToString());
   }
   coordinator::CoordinatorMetrics metrics(parts->nodes.get(), &orchestrator,
                                           parts->orchestrator.pool_target);
@@ -144,10 +137,8 @@ int Run(int argc, char** argv) {
   builder.SetMaxReceiveMessageSize(2 << 20);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || (!unix_socket && port == 0)) {
-    log.Error("startup_failed",
-              {{"error", Value::String(absl::StrCat("cannot listen on ",
-                                                    config.listen()))}});
-    return cli::kExitFailure;
+    return log.StartupFailed(
+        absl::StrCat("cannot listen on ", config.listen()));
   }
   std::string bound = config.listen();
   if (!unix_socket) {
@@ -158,9 +149,7 @@ int Run(int argc, char** argv) {
   if (!config.metrics_listen().empty()) {
     auto served = metrics.Serve(config.metrics_listen());
     if (!served.ok()) {
-      log.Error("startup_failed",
-                {{"error", Value::String(served.status().ToString())}});
-      return cli::kExitFailure;
+      return log.StartupFailed(served.status().ToString());
     }
     metrics_address = *served;
   }
@@ -169,8 +158,11 @@ int Run(int argc, char** argv) {
   });
   std::unique_ptr<Ticker> refill;
   if (parts->orchestrator.pool_target > 0) {
-    refill = std::make_unique<Ticker>(absl::Milliseconds(500),
-                                      [&] { orchestrator.RefillPools(); });
+    // A refill's presign can name a culprit too: its exclusion is stored.
+    refill = std::make_unique<Ticker>(absl::Milliseconds(500), [&] {
+      orchestrator.RefillPools();
+      service.PersistExclusions();
+    });
   }
   Value ready = Value::MakeObject();
   ready.Set("listen", Value::String(bound));
@@ -184,8 +176,7 @@ int Run(int argc, char** argv) {
        {"storage", Value::String(std::string(parts->storage->backend()))}});
   if (!flags.ready_file.empty()) {
     if (auto s = process::WriteReadyFile(flags.ready_file, ready); !s.ok()) {
-      log.Error("startup_failed", {{"error", Value::String(s.ToString())}});
-      return cli::kExitFailure;
+      return log.StartupFailed(s.ToString());
     }
   }
   int sig = process::WaitForTerminationSignal();

@@ -118,6 +118,10 @@ presign_detail::NewPresignSessionParts(const PresignConfig& config) {
   if (!std::binary_search(signers.begin(), signers.end(), ks.self)) {
     return Bad("self is not in the signer set");
   }
+  if (config.threads < 1 || config.threads > kMaxPresignThreads) {
+    return Bad(absl::StrCat("threads must be in [1, ", kMaxPresignThreads,
+                            "], got ", config.threads));
+  }
   if (config.identity == nullptr) return Bad("identity key missing");
   if (config.identity->public_key() != ks.Party(ks.self)->identity_key) {
     return Bad("identity key is not the one the key share binds to this party");

@@ -124,6 +124,14 @@ struct PresignConfig {
   // key share binds to this party). Every message is signed with it; the
   // co-signers' keys come from the key share.
   std::shared_ptr<const round::PartyIdentityKey> identity;
+  // Threads for the per-peer work of a round (Πenc proofs in round 0, the
+  // Πenc checks and MtA responses in round 1, the Πaff-g checks in round 2),
+  // the calling thread included: 1..16. With more than one, each peer's
+  // proofs draw from their own RandomSource::Fork() of the round's source
+  // (taken in signer order before any work starts), so the messages differ
+  // from a 1-thread run with the same source but are equally distributed;
+  // results are used in signer order, so an abort names the same peer.
+  int threads = 1;
 };
 
 // What the signers of one presign session must agree on besides its id:
@@ -131,6 +139,9 @@ struct PresignConfig {
 // and the tweak. A peer configured differently aborts the session naming no
 // one.
 std::vector<uint8_t> PresignConfigDigest(const PresignConfig& config);
+
+// The largest PresignConfig::threads.
+inline constexpr int kMaxPresignThreads = 16;
 
 // Validates the configuration and creates the session. Errors start
 // "presign: " (e.g. "presign: signer set has 2 parties, threshold 2 needs

@@ -42,13 +42,26 @@ class PresignRound0 : public round::FirstRound {
         GammaCommitment(s, s.self, s.gamma_point, s.gamma_salt);
     bc.set_gamma_commitment(std::string(c.begin(), c.end()));
     out.outbound.push_back(Message::Broadcast(SerializePayload(bc)));
+    // Πenc of K against each peer's ring-Pedersen parameters (per-peer
+    // work, on config.threads threads); the μ of its S is kept for the
+    // round-4 Πlog-rp to that peer.
+    std::vector<PartyId> others;
     for (PartyId j : s.signers) {
-      if (j == s.self) continue;
-      // Πenc of K against j's ring-Pedersen parameters; the μ of its S is
-      // kept for the round-4 Πlog-rp to j.
-      absl::StatusOr<mta::MtaRequest> request =
-          mta::AliceRequest(*s.ks->paillier, *enc, s.k, s.Info(j).ring_pedersen,
-                            s.Ctx(1, s.self, j), rng, s.Table(j), &s.enc_mu[j]);
+      if (j != s.self) others.push_back(j);
+    }
+    std::vector<absl::StatusOr<mta::MtaRequest>> requests(others.size());
+    std::vector<BigInt> mus(others.size());
+    PeerRandom peer_rng(rng, others.size(), s.config.threads);
+    ForEachPeerTask(others.size(), s.config.threads, [&](size_t i) {
+      const PartyId j = others[i];
+      requests[i] = mta::AliceRequest(
+          *s.ks->paillier, *enc, s.k, s.Info(j).ring_pedersen,
+          s.Ctx(1, s.self, j), peer_rng[i], s.Table(j), &mus[i]);
+    });
+    for (size_t i = 0; i < others.size(); ++i) {
+      const PartyId j = others[i];
+      s.enc_mu[j] = std::move(mus[i]);
+      absl::StatusOr<mta::MtaRequest>& request = requests[i];
       if (!request.ok()) return request.status();
       s.own_pi_enc_s[j] = request->enc_proof.cap_s;
       v1::PresignRound1Direct d;

@@ -27,13 +27,23 @@ class PresignRound1 : public round::TypedRound<PresignRound1Payload,
       : TypedRound(1), s_(std::move(s)) {}
   absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
     PresignState& s = *s_;
-    for (auto& [j, p] : s.peers) {
-      absl::Status v = mta::BobVerifyRequest(
-          s.Info(j).paillier, s.OwnRp(), s.ks->ring_pedersen.get(), p.cap_k,
-          directs().at(j).pi_enc, s.Ctx(1, j, s.self));
-      if (!v.ok()) {
-        return DirectAbortOutput(j, CulpritCode::kBadProof,
-                                 absl::StrCat("presign: ", v.message()));
+    const int threads = s.config.threads;
+    // Per-peer work on `threads` threads; results are used in signer order,
+    // so the first failing peer is named as in a sequential run.
+    std::vector<PartyId> others;
+    for (auto& [j, p] : s.peers) others.push_back(j);
+    std::vector<absl::Status> checks(others.size());
+    ForEachPeerTask(others.size(), threads, [&](size_t i) {
+      const PartyId j = others[i];
+      checks[i] = mta::BobVerifyRequest(
+          s.Info(j).paillier, s.OwnRp(), s.ks->ring_pedersen.get(),
+          s.peers.at(j).cap_k, directs().at(j).pi_enc, s.Ctx(1, j, s.self));
+    });
+    for (size_t i = 0; i < others.size(); ++i) {
+      if (!checks[i].ok()) {
+        return DirectAbortOutput(
+            others[i], CulpritCode::kBadProof,
+            absl::StrCat("presign: ", checks[i].message()));
       }
     }
     RoundOutput out;
@@ -41,15 +51,23 @@ class PresignRound1 : public round::TypedRound<PresignRound1Payload,
     bc.set_gamma_point(EncodePt(s.gamma_point));
     bc.set_salt(s.gamma_salt);
     out.outbound.push_back(Message::Broadcast(SerializePayload(bc)));
+    std::vector<PartyId> bobs_to;  // the Alices, in signer order
     for (PartyId j : s.signers) {
-      if (j == s.self) continue;
-      absl::StatusOr<mta::BobResult> gamma = BobMta(s, j, s.gamma, rng);
-      if (!gamma.ok()) return gamma.status();
-      absl::StatusOr<mta::BobResult> w = BobMta(s, j, s.w, rng);
-      if (!w.ok()) return w.status();
-      v1::PresignRound2Direct d =
-          KeepBobResponses(s, j, *std::move(gamma), *std::move(w));
-      out.outbound.push_back(Message::Direct(j, SerializePayload(d)));
+      if (j != s.self) bobs_to.push_back(j);
+    }
+    std::vector<absl::StatusOr<mta::BobResult>> gammas(bobs_to.size()),
+        ws(bobs_to.size());
+    PeerRandom peer_rng(rng, bobs_to.size(), threads);
+    ForEachPeerTask(bobs_to.size(), threads, [&](size_t i) {
+      gammas[i] = BobMta(s, bobs_to[i], s.gamma, peer_rng[i]);
+      if (gammas[i].ok()) ws[i] = BobMta(s, bobs_to[i], s.w, peer_rng[i]);
+    });
+    for (size_t i = 0; i < bobs_to.size(); ++i) {
+      if (!gammas[i].ok()) return gammas[i].status();
+      if (!ws[i].ok()) return ws[i].status();
+      v1::PresignRound2Direct d = KeepBobResponses(
+          s, bobs_to[i], *std::move(gammas[i]), *std::move(ws[i]));
+      out.outbound.push_back(Message::Direct(bobs_to[i], SerializePayload(d)));
     }
     out.next = NewPresignRound2(s_);
     return out;

@@ -57,14 +57,27 @@ class PresignRound2 : public round::TypedRound<PresignRound2Payload,
     zk::PiAffGVerifierSecrets secrets{&sk, s.ks->ring_pedersen.get(), &k_int};
     Scalar delta = s.k * s.gamma;
     Scalar sigma = s.k * s.w;
-    for (auto& [j, peer] : s.peers) {
+    // Each peer's two Πaff-g checks on config.threads threads; results are
+    // used in signer order (the first failing peer is named, as in a
+    // sequential run).
+    std::vector<PartyId> others;
+    for (auto& [j, peer] : s.peers) others.push_back(j);
+    std::vector<absl::Status> checks(others.size());
+    std::vector<BigInt> alphas_g(others.size()), alphas_w(others.size());
+    ForEachPeerTask(others.size(), s.config.threads, [&](size_t i) {
+      const PartyId j = others[i];
+      checks[i] = CheckRound2Responses(s, j, s.self, s.cap_k,
+                                       s.peers.at(j).gamma, directs().at(j),
+                                       secrets, &alphas_g[i], &alphas_w[i]);
+    });
+    for (size_t i = 0; i < others.size(); ++i) {
+      const PartyId j = others[i];
       const PresignRound2DirectPayload& p = directs().at(j);
-      BigInt alpha_g, alpha_w;  // α of each MtA: Dec(D), centered
-      if (absl::Status v =
-              CheckRound2Responses(s, j, s.self, s.cap_k, peer.gamma, p,
-                                   secrets, &alpha_g, &alpha_w);
-          !v.ok()) {
-        return DirectAbortOutput(j, CulpritCode::kBadProof, v.message());
+      BigInt& alpha_g = alphas_g[i];  // α of each MtA: Dec(D), centered
+      BigInt& alpha_w = alphas_w[i];
+      if (!checks[i].ok()) {
+        return DirectAbortOutput(j, CulpritCode::kBadProof,
+                                 checks[i].message());
       }
       if (!mta::AlphaInRange(alpha_g)) {
         return DirectAbortOutput(j, CulpritCode::kBadShare,

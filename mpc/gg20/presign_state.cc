@@ -3,6 +3,9 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
+#include <vector>
 
 #include "mpc/gg20/codec.h"
 #include "mpc/gg20/presign_internal.h"
@@ -97,6 +100,33 @@ absl::Status CheckRound2Direct(const PresignState& s, const Message& msg,
     return st;
   }
   return CheckCiphertext(v.f_w, bob, "f_w");
+}
+
+void ForEachPeerTask(size_t count, int threads,
+                     const std::function<void(size_t)>& task) {
+  const size_t workers =
+      std::min(count, static_cast<size_t>(std::max(threads, 1)));
+  if (workers <= 1) {
+    for (size_t i = 0; i < count; ++i) task(i);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next.fetch_add(1); i < count; i = next.fetch_add(1)) {
+      task(i);
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(workers - 1);
+  for (size_t t = 1; t < workers; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+}
+
+PeerRandom::PeerRandom(RandomSource& rng, size_t count, int threads)
+    : rng_(rng) {
+  if (threads <= 1 || count <= 1) return;
+  for (size_t i = 0; i < count; ++i) forks_.push_back(rng.Fork());
 }
 
 absl::Status CheckRound2Responses(

@@ -28,6 +28,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -103,6 +104,29 @@ struct PeerPresign {
   // Round 3: digest of the MtA(k·γ) responses this peer received in round 2.
   std::array<uint8_t, 32> received_mta_digest{};
   Point r_bar, cap_s;
+};
+
+// Runs task(0), ..., task(count - 1) on up to `threads` threads, the
+// calling thread included, and returns when all are done. A task may only
+// write what its index owns (a slot of a vector sized before the call) and
+// read shared state that no task writes. With threads <= 1 or count <= 1 the
+// tasks run in index order on the calling thread.
+void ForEachPeerTask(size_t count, int threads,
+                     const std::function<void(size_t)>& task);
+
+// One RandomSource per task for ForEachPeerTask: with threads <= 1 every
+// entry is `rng` itself (the draws stay in the order of a sequential run);
+// otherwise rng.Fork() for each index, in index order.
+class PeerRandom {
+ public:
+  PeerRandom(RandomSource& rng, size_t count, int threads);
+  RandomSource& operator[](size_t i) {
+    return forks_.empty() ? rng_ : *forks_[i];
+  }
+
+ private:
+  RandomSource& rng_;
+  std::vector<std::unique_ptr<RandomSource>> forks_;
 };
 
 struct PresignState {

@@ -99,68 +99,92 @@ BigInt Montgomery::FromMontgomery(const mp_limb_t* a, Workspace& ws) const {
   return r;
 }
 
-BigInt Montgomery::PowPublicExponent(const BigInt& base,
-                                     const BigInt& exp) const {
-  internal::CountConstTimePow();
-  const size_t n = limbs_;
-  const BigInt magnitude = exp.Abs();
+namespace {
+
+// Window width of a public exponent's sliding window (as GMP's mpz_powm
+// chooses by exponent size): odd powers up to 2^w - 1.
+size_t PublicWindow(size_t bits) {
+  return bits > 1500 ? 6 : bits > 500 ? 5 : bits > 100 ? 4 : 2;
+}
+
+// Window width of a secret exponent's fixed windows: each window costs one
+// product and a scan of 2^w table entries, the table 2^w products.
+size_t SecretWindow(size_t bits) {
+  return bits > 1800 ? 6 : bits > 600 ? 5 : bits > 160 ? 4 : bits > 40 ? 3 : 2;
+}
+
+// Sliding-window schedule of a public exponent: for each bit position j,
+// the odd-table index to multiply by after the squaring at j, or -1. A
+// window is the longest run of <= w bits starting at a set bit and ending at
+// a set bit.
+std::vector<int> PublicSchedule(const BigInt& magnitude, size_t w) {
   const size_t bits = magnitude.BitLength();
-  Workspace ws(*this);
-  std::vector<mp_limb_t> acc = ToMontgomery(BigInt(1));
-  if (bits > 0) {
-    // Window width by exponent size (as GMP's mpz_powm chooses); odd powers
-    // b, b^3, ..., b^(2^w - 1) in Montgomery form.
-    const size_t w = bits > 1500 ? 6 : bits > 500 ? 5 : bits > 100 ? 4 : 2;
-    const size_t entries = size_t{1} << (w - 1);
-    std::vector<mp_limb_t> table(entries * n, 0), b2(n, 0);
-    {
-      std::vector<mp_limb_t> b = ToMontgomery(base);
-      std::copy(b.begin(), b.end(), table.begin());
-      WipeLimbs(b);
+  std::vector<int> at(bits, -1);
+  size_t i = bits;
+  while (i > 0) {
+    if (!magnitude.TestBit(i - 1)) {
+      --i;
+      continue;
     }
-    Sqr(b2.data(), table.data(), ws);
-    for (size_t i = 1; i < entries; ++i) {
-      Mul(&table[i * n], &table[(i - 1) * n], b2.data(), ws);
+    size_t len = std::min(w, i);
+    while (!magnitude.TestBit(i - len)) --len;  // end the window at a 1
+    size_t value = 0;
+    for (size_t k = 0; k < len; ++k) {
+      value = (value << 1) | (magnitude.TestBit(i - 1 - k) ? 1 : 0);
     }
-    WipeLimbs(b2);
-    // Left to right: a window is the longest run of <= w bits starting at a
-    // set bit and ending at a set bit.
-    bool started = false;
-    size_t i = bits;
-    while (i > 0) {
-      if (!magnitude.TestBit(i - 1)) {
-        if (started) Sqr(acc.data(), acc.data(), ws);
-        --i;
-        continue;
-      }
-      size_t len = std::min(w, i);
-      while (!magnitude.TestBit(i - len)) --len;  // end the window at a 1
-      size_t value = 0;
-      for (size_t k = 0; k < len; ++k) {
-        value = (value << 1) | (magnitude.TestBit(i - 1 - k) ? 1 : 0);
-      }
-      const mp_limb_t* entry = &table[(value >> 1) * n];
-      if (started) {
-        for (size_t k = 0; k < len; ++k) Sqr(acc.data(), acc.data(), ws);
-        Mul(acc.data(), acc.data(), entry, ws);
-      } else {
-        std::copy(entry, entry + n, acc.begin());
-        started = true;
-      }
-      i -= len;
-    }
-    WipeLimbs(table);
+    at[i - len] = static_cast<int>(value >> 1);
+    i -= len;
   }
-  BigInt out = FromMontgomery(acc.data(), ws);
-  WipeLimbs(acc);
-  if (!exp.IsNegative()) return out;
-  // out^-1 mod m by mpn_sec_invert: n limbs in (out < m), bit count bound
-  // 2·64·n as GMP requires (>= bits(out) + bits(m)).
+  return at;
+}
+
+}  // namespace
+
+std::vector<mp_limb_t> Montgomery::OddTable(const BigInt& b, size_t w,
+                                            Workspace& ws) const {
+  const size_t n = limbs_;
+  const size_t entries = size_t{1} << (w - 1);
+  std::vector<mp_limb_t> table(entries * n, 0), b2(n, 0);
+  {
+    std::vector<mp_limb_t> m = ToMontgomery(b);
+    std::copy(m.begin(), m.end(), table.begin());
+    WipeLimbs(m);
+  }
+  Sqr(b2.data(), table.data(), ws);
+  for (size_t i = 1; i < entries; ++i) {
+    Mul(&table[i * n], &table[(i - 1) * n], b2.data(), ws);
+  }
+  WipeLimbs(b2);
+  return table;
+}
+
+std::vector<mp_limb_t> Montgomery::FullTable(const BigInt& b, size_t w,
+                                             Workspace& ws) const {
+  const size_t n = limbs_;
+  const size_t entries = size_t{1} << w;
+  std::vector<mp_limb_t> table(entries * n, 0);
+  {
+    std::vector<mp_limb_t> one = ToMontgomery(BigInt(1));
+    std::copy(one.begin(), one.end(), table.begin());
+    std::vector<mp_limb_t> m = ToMontgomery(b);
+    std::copy(m.begin(), m.end(), table.begin() + n);
+    WipeLimbs(m);
+  }
+  for (size_t i = 2; i < entries; ++i) {
+    Mul(&table[i * n], &table[(i - 1) * n], &table[n], ws);
+  }
+  return table;
+}
+
+BigInt Montgomery::InvertConstTime(BigInt a_in) const {
+  // a^-1 mod m by mpn_sec_invert: n limbs in (a < m), bit count bound
+  // 2·64·n as GMP requires (>= bits(a) + bits(m)).
+  const size_t n = limbs_;
   const mp_size_t ln = static_cast<mp_size_t>(n);
   std::vector<mp_limb_t> a(n, 0), inv(n, 0);
-  const size_t size = mpz_size(out.get());
+  const size_t size = mpz_size(a_in.get());
   for (size_t k = 0; k < size && k < n; ++k) {
-    a[k] = mpz_getlimbn(out.get(), static_cast<mp_size_t>(k));
+    a[k] = mpz_getlimbn(a_in.get(), static_cast<mp_size_t>(k));
   }
   std::vector<mp_limb_t> scratch(static_cast<size_t>(mpn_sec_invert_itch(ln)),
                                  0);
@@ -174,8 +198,97 @@ BigInt Montgomery::PowPublicExponent(const BigInt& base,
   WipeLimbs(a);
   WipeLimbs(inv);
   WipeLimbs(scratch);
-  out.Wipe();
+  a_in.Wipe();
   return r;
+}
+
+BigInt Montgomery::Joint(const BigInt* a, const BigInt& e, const BigInt* b,
+                         const BigInt& s, size_t s_bits) const {
+  const size_t n = limbs_;
+  Workspace ws(*this);
+  // Public part: a^e by a sliding window whose schedule comes from e.
+  const size_t e_bits = a != nullptr ? e.BitLength() : 0;
+  std::vector<int> e_at;
+  std::vector<mp_limb_t> e_table;
+  if (e_bits > 0) {
+    const size_t w = PublicWindow(e_bits);
+    e_at = PublicSchedule(e, w);
+    e_table = OddTable(*a, w, ws);
+  }
+  // Secret part: b^s in fixed windows of sw bits, digit k multiplied after
+  // the squaring at bit k·sw.
+  size_t s_windows = 0, sw = 0;
+  std::vector<mp_limb_t> s_table, s_limbs, selected;
+  if (b != nullptr && s_bits > 0) {
+    sw = SecretWindow(s_bits);
+    s_windows = (s_bits + sw - 1) / sw;
+    s_table = FullTable(*b, sw, ws);
+    // s in exactly enough limbs for every window (zero-padded).
+    const size_t limbs = (s_windows * sw + 63) / 64 + 1;
+    s_limbs.assign(limbs, 0);
+    // Every limb up to the public bound (mpz_getlimbn gives 0 beyond the
+    // value's size), so the loop does not depend on s's length.
+    for (size_t k = 0; k < limbs; ++k) {
+      s_limbs[k] = mpz_getlimbn(s.get(), static_cast<mp_size_t>(k));
+    }
+    selected.assign(n, 0);
+  }
+  const size_t top = std::max(e_bits, s_windows * sw);
+  std::vector<mp_limb_t> acc;
+  bool started = false;  // depends on public positions only
+  const auto multiply = [&](const mp_limb_t* entry) {
+    if (started) {
+      Mul(acc.data(), acc.data(), entry, ws);
+    } else {
+      acc.assign(entry, entry + n);
+      started = true;
+    }
+  };
+  for (size_t j = top; j-- > 0;) {
+    if (started) Sqr(acc.data(), acc.data(), ws);
+    if (j < e_bits && e_at[j] >= 0) {
+      multiply(&e_table[static_cast<size_t>(e_at[j]) * n]);
+    }
+    if (sw != 0 && j % sw == 0 && j / sw < s_windows) {
+      // Digit k = bits [k·sw, k·sw + sw) of s; it may straddle two limbs.
+      const size_t bit = j;
+      const size_t limb = bit / 64, off = bit % 64;
+      mp_limb_t v = s_limbs[limb] >> off;
+      if (off + sw > 64) v |= s_limbs[limb + 1] << (64 - off);
+      const mp_limb_t digit = v & ((mp_limb_t{1} << sw) - 1);
+      mpn_sec_tabselect(selected.data(), s_table.data(),
+                        static_cast<mp_size_t>(n),
+                        static_cast<mp_size_t>(size_t{1} << sw),
+                        static_cast<mp_size_t>(digit));
+      multiply(selected.data());
+    }
+  }
+  if (!started) acc = ToMontgomery(BigInt(1));
+  BigInt out = FromMontgomery(acc.data(), ws);
+  for (std::vector<mp_limb_t>* v :
+       {&acc, &e_table, &s_table, &s_limbs, &selected}) {
+    WipeLimbs(*v);
+  }
+  return out;
+}
+
+BigInt Montgomery::PowPublicExponent(const BigInt& base,
+                                     const BigInt& exp) const {
+  internal::CountConstTimePow();
+  const BigInt magnitude = exp.Abs();
+  BigInt out = Joint(&base, magnitude, nullptr, BigInt(), 0);
+  if (!exp.IsNegative()) return out;
+  return InvertConstTime(std::move(out));
+}
+
+BigInt Montgomery::PowPublicTimesSecret(const BigInt& a, const BigInt& e,
+                                        const BigInt& b, const BigInt& s,
+                                        size_t s_bits) const {
+  internal::CountConstTimePow();
+  if (e.IsNegative() || s.IsNegative() || s.BitLength() > s_bits) {
+    __builtin_trap();
+  }
+  return Joint(&a, e, &b, s, s_bits);
 }
 
 }  // namespace nitro_tss::mpc

@@ -79,12 +79,39 @@ class Montgomery {
   // GMP's variable-time mpz_powm here and about 1.5 times faster than
   // mpn_sec_powm with the same exponent, which must scan its whole table in
   // constant time for a secret index (docs/BENCHMARKS.md,
-  // BM_NthPowerForeign_*). Counted in internal::PowModCalls().const_time.
+  // BM_NthPowerForeign/*). Counted in internal::PowModCalls().const_time.
   BigInt PowPublicExponent(const BigInt& base, const BigInt& exp) const;
+
+  // a^e · b^s mod m in one pass (simultaneous exponentiation): e a PUBLIC
+  // exponent >= 0 (its sliding-window schedule is public, as in
+  // PowPublicExponent), s a SECRET exponent 0 <= s < 2^s_bits handled in
+  // fixed windows with constant-time table reads (mpn_sec_tabselect over every
+  // entry); both bases may be secret. The squarings are shared: when s_bits <=
+  // bits(e) the cost is about that of a^e alone plus s_bits/w products. Time
+  // and memory accesses depend on e, s_bits and m's limb count only. Counted as
+  // one constant-time exponentiation. Used for a Paillier nonce's r^N times a
+  // power of a ciphertext with a secret exponent (Bob's D = K^x·(1+N)^β·ρ^N,
+  // Πaff-g's A = C^α·(1+N)^β·r^N), and with s public too for the verifiers'
+  // ρ^N·C^e.
+  BigInt PowPublicTimesSecret(const BigInt& a, const BigInt& e, const BigInt& b,
+                              const BigInt& s, size_t s_bits) const;
 
  private:
   // out = t·R^-1 mod m for t < m·R held in ws.product_ (2n limbs; destroyed).
   void Reduce(mp_limb_t* out, Workspace& ws) const;
+  // Table of b^0, b^1, ..., b^(2^w - 1) in Montgomery form (2^w · limbs()).
+  std::vector<mp_limb_t> FullTable(const BigInt& b, size_t w,
+                                   Workspace& ws) const;
+  // Odd powers b, b^3, ..., b^(2^w - 1) in Montgomery form (2^(w-1) entries).
+  std::vector<mp_limb_t> OddTable(const BigInt& b, size_t w,
+                                  Workspace& ws) const;
+  // out = a^-1 mod m (public-shape, constant time: mpn_sec_invert), 0 when
+  // a is not a unit. Wipes a.
+  BigInt InvertConstTime(BigInt a) const;
+  // a^e · b^s with either part absent (a or b null): the shared loop of the
+  // three exponentiations above. e >= 0 public, s secret < 2^s_bits.
+  BigInt Joint(const BigInt* a, const BigInt& e, const BigInt* b,
+               const BigInt& s, size_t s_bits) const;
 
   BigInt modulus_;
   size_t limbs_ = 0;

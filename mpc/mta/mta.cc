@@ -65,15 +65,13 @@ absl::StatusOr<BobResult> Respond(
   BigInt x_int = x.ToBigInt();
   BigInt y = BigInt::RandomSigned(y_bits, rng);
 
-  // D = K^x · enc_N0(y; ρ)
-  absl::StatusOr<BigInt> k_pow_x = alice_key.MulScalar(cap_k, x_int);
-  if (!k_pow_x.ok()) return k_pow_x.status();
-  zk::PaillierNonce nonce =
-      zk::NextNonce(alice_key, alice_nonces, nullptr, rng);
+  // D = K^x · (1+N0)^y · ρ^N0: K^x · ρ^N0 in one simultaneous
+  // exponentiation (x secret, 0 < x < q < 2^ℓ; K validated above).
+  zk::NonceTimesPower nonce = zk::NextNonceTimesPower(
+      alice_key, alice_nonces, cap_k, x_int, zk::kEll, rng);
   BigInt& rho = nonce.r;
-  BigInt enc_y = BigInt::ModMul(zk::OnePlusNPow(alice_key, y), nonce.r_to_n,
+  BigInt cap_d = BigInt::ModMul(nonce.product, zk::OnePlusNPow(alice_key, y),
                                 alice_key.n_squared());
-  BigInt cap_d = BigInt::ModMul(*k_pow_x, enc_y, alice_key.n_squared());
   // F = Y = enc_N1(y; ρ_y) under Bob's own key (CRT).
   absl::StatusOr<PaillierEncryption> cap_f = bob_key.Encrypt(y, rng);
   if (!cap_f.ok()) return cap_f.status();
@@ -89,8 +87,7 @@ absl::StatusOr<BobResult> Respond(
   Scalar beta = Scalar::FromBigIntReduce(-y);
   x_int.Wipe();
   rho.Wipe();
-  nonce.r_to_n.Wipe();
-  enc_y.Wipe();
+  nonce.product.Wipe();
   if (!proof.ok()) {
     y.Wipe();
     cap_f->nonce.Wipe();

@@ -1,6 +1,9 @@
 #include "mpc/zk/nonce_pool.h"
 
+#include <sodium.h>
+
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -105,6 +108,48 @@ PaillierNonce NextNonce(const PaillierPublicKey& key, PaillierNoncePool* pool,
   nonce.r = BigInt::RandomUnit(key.n(), rng);
   nonce.r_to_n = NthPower(key, nonce.r, own_key);
   return nonce;
+}
+
+NonceTimesPower NextNonceTimesPower(const PaillierPublicKey& key,
+                                    PaillierNoncePool* pool, const BigInt& c,
+                                    const BigInt& s, size_t s_bits,
+                                    RandomSource& rng) {
+  const BigInt& n_sq = key.n_squared();
+  NonceTimesPower out;
+  if (pool != nullptr && pool->key() == key) {
+    std::optional<PaillierNonce> nonce = pool->Take();
+    if (nonce.has_value()) {
+      BigInt c_pow = BigInt::PowModSecret(c, s, n_sq);
+      out.product = BigInt::ModMul(c_pow, nonce->r_to_n, n_sq);
+      out.r = std::move(nonce->r);
+      c_pow.Wipe();
+      nonce->r_to_n.Wipe();
+      return out;
+    }
+  }
+  out.r = BigInt::RandomUnit(key.n(), rng);
+  // c or c^-1 (both public), picked without a branch on s's sign, as
+  // BigInt::PowModSecret does.
+  const BigInt b = BigInt::Mod(c, n_sq);
+  absl::StatusOr<BigInt> inv = BigInt::ModInverse(b, n_sq);
+  const BigInt& other = inv.ok() ? *inv : b;  // callers pass units
+  const size_t limbs = mpz_size(n_sq.get());
+  std::vector<mp_limb_t> chosen(limbs, 0), alt(limbs, 0);
+  for (size_t i = 0; i < limbs; ++i) {
+    chosen[i] = mpz_getlimbn(b.get(), static_cast<mp_size_t>(i));
+    alt[i] = mpz_getlimbn(other.get(), static_cast<mp_size_t>(i));
+  }
+  const mp_limb_t mask = 0 - static_cast<mp_limb_t>(s.get()->_mp_size < 0);
+  for (size_t i = 0; i < limbs; ++i) chosen[i] ^= mask & (chosen[i] ^ alt[i]);
+  BigInt base;
+  mpz_import(base.get_mut(), limbs, -1, sizeof(mp_limb_t), 0, 0, chosen.data());
+  sodium_memzero(chosen.data(), chosen.size() * sizeof(mp_limb_t));
+  BigInt magnitude = s.Abs();
+  out.product = Montgomery(n_sq).PowPublicTimesSecret(out.r, key.n(), base,
+                                                      magnitude, s_bits);
+  magnitude.Wipe();
+  base.Wipe();
+  return out;
 }
 
 }  // namespace nitro_tss::mpc::zk

@@ -111,7 +111,11 @@ PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& st,
 
   BigInt alpha = BigInt::RandomSigned(kEll + kEpsilon, rng);
   BigInt beta = BigInt::RandomSigned(kEllPrime + kEpsilon, rng);
-  PaillierNonce nonce0 = NextNonce(st.paillier0, w.n0_nonces, nullptr, rng);
+  // C^α · r^N0 mod N0² (α secret, r a fresh nonce): one simultaneous
+  // exponentiation, constant time in α and r (or the pool's r^N0 times
+  // PowModSecret(C, α)).
+  NonceTimesPower nonce0 = NextNonceTimesPower(
+      st.paillier0, w.n0_nonces, st.cap_c, alpha, kEll + kEpsilon + 1, rng);
   BigInt& r = nonce0.r;
   BigInt gamma = RandomSignedTimes(kEll + kEpsilon, nhat, rng);
   BigInt delta = RandomSignedTimes(kEll + kEpsilon, nhat, rng);
@@ -119,11 +123,9 @@ PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& st,
   BigInt mu = RandomSignedTimes(kEll, nhat, rng);
 
   PiAffGProof p;
-  // A = C^α · (1+N0)^β · r^N0 mod N0² (α secret: constant-time powm).
-  p.cap_a = BigInt::ModMul(
-      BigInt::ModMul(BigInt::PowModSecret(st.cap_c, alpha, n0_sq),
-                     OnePlusNPow(st.paillier0, beta), n0_sq),
-      nonce0.r_to_n, n0_sq);
+  // A = C^α · (1+N0)^β · r^N0 mod N0².
+  p.cap_a =
+      BigInt::ModMul(nonce0.product, OnePlusNPow(st.paillier0, beta), n0_sq);
   Scalar alpha_mod_q = Scalar::FromBigIntReduce(alpha);
   p.cap_b_x = st.base.Mul(alpha_mod_q);
   alpha_mod_q.Wipe();
@@ -150,7 +152,7 @@ PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& st,
   p.w = BigInt::ModMul(r, Montgomery(n0).PowPublicExponent(w.rho, e), n0);
   p.w_y = BigInt::ModMul(r_y, Montgomery(n1).PowPublicExponent(w.rho_y, e), n1);
 
-  for (BigInt* v : {&alpha, &beta, &nonce0.r, &nonce0.r_to_n, &r_y, &gamma,
+  for (BigInt* v : {&alpha, &beta, &nonce0.r, &nonce0.product, &r_y, &gamma,
                     &delta, &m, &mu}) {
     v->Wipe();
   }

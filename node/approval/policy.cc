@@ -20,6 +20,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "node/approval/pem.h"
 
 namespace nitro_tss::approval {
 namespace {
@@ -35,9 +36,6 @@ struct EvpMdCtxFree {
 };
 struct BnFree {
   void operator()(BIGNUM* p) const { BN_free(p); }
-};
-struct BioFree {
-  void operator()(BIO* p) const { BIO_free(p); }
 };
 struct EcdsaSigFree {
   void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
@@ -124,37 +122,12 @@ absl::StatusOr<EvpPkeyPtr> ParseSpki(absl::Span<const uint8_t> der) {
 
 // PEM "PUBLIC KEY" -> DER; nothing but whitespace may follow the block.
 absl::StatusOr<std::vector<uint8_t>> PemToDer(absl::Span<const uint8_t> pem) {
-  std::unique_ptr<BIO, BioFree> bio(
-      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (bio == nullptr) return absl::InternalError("BIO_new_mem_buf failed");
-  char* name = nullptr;
-  char* header = nullptr;
-  unsigned char* data = nullptr;
-  long len = 0;
-  if (PEM_read_bio(bio.get(), &name, &header, &data, &len) != 1) {
-    return KeyError("malformed PEM");
-  }
-  const bool is_public_key = std::strcmp(name, "PUBLIC KEY") == 0;
-  const bool has_header = header[0] != '\0';
-  std::vector<uint8_t> der(data, data + len);
-  OPENSSL_free(name);
-  OPENSSL_free(header);
-  OPENSSL_free(data);
-  if (!is_public_key || has_header) {
+  absl::StatusOr<PemBlock> block = ReadSinglePemBlock(pem);
+  if (!block.ok()) return KeyError(block.status().message());
+  if (block->label != "PUBLIC KEY" || block->has_headers) {
     return KeyError("PEM block is not a plain PUBLIC KEY");
   }
-  char rest[64];
-  int n;
-  while ((n = BIO_read(bio.get(), rest, sizeof(rest))) > 0) {
-    for (int i = 0; i < n; ++i) {
-      if (rest[i] != '\n' && rest[i] != '\r' && rest[i] != ' ' &&
-          rest[i] != '\t') {
-        return KeyError("bytes after the PEM block");
-      }
-    }
-  }
-  ERR_clear_error();
-  return der;
+  return std::move(block->der);
 }
 
 absl::StatusOr<std::vector<uint8_t>> Ed25519Raw(

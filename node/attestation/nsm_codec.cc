@@ -36,33 +36,13 @@ std::vector<uint8_t> ToVector(absl::Span<const uint8_t> s) {
   return std::vector<uint8_t>(s.begin(), s.end());
 }
 
-const char* OperationName(NsmOperation op) {
-  switch (op) {
-    case NsmOperation::kAttestation:
-      return "Attestation";
-    case NsmOperation::kDescribePcr:
-      return "DescribePCR";
-    case NsmOperation::kExtendPcr:
-      return "ExtendPCR";
-    case NsmOperation::kLockPcr:
-      return "LockPCR";
-    case NsmOperation::kLockPcrs:
-      return "LockPCRs";
-    case NsmOperation::kDescribeNsm:
-      return "DescribeNSM";
-    case NsmOperation::kGetRandom:
-      return "GetRandom";
-  }
-  return "?";
-}
-
 bool OperationFromName(const std::string& name, NsmOperation* op) {
   for (NsmOperation candidate :
        {NsmOperation::kAttestation, NsmOperation::kDescribePcr,
         NsmOperation::kExtendPcr, NsmOperation::kLockPcr,
         NsmOperation::kLockPcrs, NsmOperation::kDescribeNsm,
         NsmOperation::kGetRandom}) {
-    if (name == OperationName(candidate)) {
+    if (name == NsmOperationName(candidate)) {
       *op = candidate;
       return true;
     }
@@ -133,9 +113,29 @@ absl::Status ReadBlob(cbor::Reader& r, const char* what,
 
 }  // namespace
 
+const char* NsmOperationName(NsmOperation op) {
+  switch (op) {
+    case NsmOperation::kAttestation:
+      return "Attestation";
+    case NsmOperation::kDescribePcr:
+      return "DescribePCR";
+    case NsmOperation::kExtendPcr:
+      return "ExtendPCR";
+    case NsmOperation::kLockPcr:
+      return "LockPCR";
+    case NsmOperation::kLockPcrs:
+      return "LockPCRs";
+    case NsmOperation::kDescribeNsm:
+      return "DescribeNSM";
+    case NsmOperation::kGetRandom:
+      return "GetRandom";
+  }
+  return "?";
+}
+
 std::vector<uint8_t> EncodeNsmRequest(const NsmRequest& request) {
   cbor::Writer w;
-  const char* name = OperationName(request.operation);
+  const char* name = NsmOperationName(request.operation);
   switch (request.operation) {
     case NsmOperation::kDescribeNsm:
     case NsmOperation::kGetRandom:
@@ -269,7 +269,7 @@ std::vector<uint8_t> EncodeNsmResponse(const NsmResponse& response) {
     w.AppendText(NsmErrorCodeName(response.error));
     return w.Take();
   }
-  const char* name = OperationName(response.operation);
+  const char* name = NsmOperationName(response.operation);
   if (response.operation == NsmOperation::kLockPcr ||
       response.operation == NsmOperation::kLockPcrs) {
     w.AppendText(name);

@@ -43,6 +43,10 @@ enum class NsmOperation {
   kGetRandom,
 };
 
+// The operation's name on the wire ("Attestation", "DescribePCR", ...), as
+// the Nitro NSM API spells it; "?" for a value outside the enum.
+const char* NsmOperationName(NsmOperation op);
+
 struct NsmRequest {
   NsmOperation operation = NsmOperation::kDescribeNsm;
   uint16_t index = 0;         // DescribePCR, ExtendPCR, LockPCR

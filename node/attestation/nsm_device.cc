@@ -21,26 +21,6 @@ struct NsmIoctlMessage {
 
 constexpr unsigned long kNsmIoctl = _IOWR(0x0A, 0, NsmIoctlMessage);
 
-const char* OperationLabel(NsmOperation op) {
-  switch (op) {
-    case NsmOperation::kAttestation:
-      return "Attestation";
-    case NsmOperation::kDescribePcr:
-      return "DescribePCR";
-    case NsmOperation::kExtendPcr:
-      return "ExtendPCR";
-    case NsmOperation::kLockPcr:
-      return "LockPCR";
-    case NsmOperation::kLockPcrs:
-      return "LockPCRs";
-    case NsmOperation::kDescribeNsm:
-      return "DescribeNSM";
-    case NsmOperation::kGetRandom:
-      return "GetRandom";
-  }
-  return "?";
-}
-
 }  // namespace
 
 unsigned long NsmIoctlRequestNumber() { return kNsmIoctl; }
@@ -85,7 +65,7 @@ NsmDevice::~NsmDevice() {
 
 absl::StatusOr<NsmResponse> NsmDevice::Call(const NsmRequest& request) {
   const std::vector<uint8_t> encoded = EncodeNsmRequest(request);
-  const char* label = OperationLabel(request.operation);
+  const char* label = NsmOperationName(request.operation);
   if (encoded.size() > kNsmMaxRequestBytes) {
     return absl::ResourceExhaustedError(
         absl::StrCat("nsm: ", label, " request of ", encoded.size(),
@@ -103,7 +83,7 @@ absl::StatusOr<NsmResponse> NsmDevice::Call(const NsmRequest& request) {
   if (response->operation != request.operation) {
     return absl::InternalError(
         absl::StrCat("nsm: ", label, " answered with ",
-                     OperationLabel(response->operation)));
+                     NsmOperationName(response->operation)));
   }
   return response;
 }

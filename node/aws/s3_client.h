@@ -36,6 +36,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "node/aws/credentials.h"
+#include "node/aws/retry.h"
 #include "node/aws/sigv4.h"
 
 namespace nitro_tss::aws {
@@ -90,11 +91,7 @@ absl::Status ValidateETag(absl::string_view etag);
 // objects written while versioning was off). InvalidArgument otherwise.
 absl::Status ValidateVersionId(absl::string_view version_id);
 
-struct S3RetryPolicy {
-  int max_attempts = 4;  // total attempts, >= 1
-  absl::Duration initial_backoff = absl::Milliseconds(100);
-  absl::Duration max_backoff = absl::Seconds(5);
-};
+using S3RetryPolicy = RetryPolicy;  // node/aws/retry.h
 
 struct S3ClientConfig {
   std::string region = "us-east-1";

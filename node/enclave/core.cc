@@ -133,6 +133,8 @@ absl::StatusOr<std::unique_ptr<EnclaveCore>> EnclaveCore::Create(
     return absl::InvalidArgumentError(
         "enclave: needs an NSM, a peer verifier, KMS with a key id and a host");
   }
+  if (!deps.sessions.keygen) deps.sessions.keygen = gg20::NewKeygenSession;
+  if (!deps.sessions.presign) deps.sessions.presign = gg20::NewPresignSession;
   std::unique_ptr<EnclaveCore> core(new EnclaveCore(std::move(deps)));
   ASSIGN_OR_RETURN(core->channel_identity_,
                    channel::ChannelIdentity::Generate());
@@ -943,7 +945,7 @@ absl::StatusOr<std::unique_ptr<SessionRunner>> EnclaveCore::StartSession(
       config.identity_keys = (*derived)->identity_keys();
       config.policy_digest = policy_digest;
       absl::StatusOr<std::unique_ptr<round::Session>> session =
-          gg20::NewKeygenSession(config, mpc::SystemRandom());
+          deps_.sessions.keygen(config, mpc::SystemRandom());
       if (!session.ok()) return fail(session.status());
       auto identity = link->identity;
       return std::unique_ptr<SessionRunner>(new RoundRunner(
@@ -967,7 +969,7 @@ absl::StatusOr<std::unique_ptr<SessionRunner>> EnclaveCore::StartSession(
       config.accelerators = link->key->accelerators;
       config.identity = link->key->identity;
       absl::StatusOr<std::unique_ptr<round::Session>> session =
-          gg20::NewPresignSession(config, mpc::SystemRandom());
+          deps_.sessions.presign(config, mpc::SystemRandom());
       if (!session.ok()) return fail(session.status());
       auto made = std::make_shared<std::string>();
       const std::string link_id = link->id;

@@ -37,6 +37,8 @@
 #include "absl/time/time.h"
 #include "mpc/gg20/keygen.h"
 #include "mpc/gg20/presign.h"
+#include "mpc/math/random.h"
+#include "mpc/round/round.h"
 #include "nitro_tss/enclave/v1/enclave.pb.h"
 #include "node/approval/policy.h"
 #include "node/approval/replay_cache.h"
@@ -77,6 +79,21 @@ struct EnclaveLimits {
   absl::Duration round_deadline = absl::Seconds(60);
 };
 
+// How the enclave makes the round-engine session of a DKG or presign run.
+// Empty members mean the production constructors (gg20::NewKeygenSession,
+// gg20::NewPresignSession), which is what tss-enclave always uses. The
+// test-only cheating enclave (tests/node/cheating_enclave) sets them to play
+// a compromised enclave through this very process; the rounds themselves
+// carry no test option or hook.
+struct SessionFactories {
+  std::function<absl::StatusOr<std::unique_ptr<mpc::round::Session>>(
+      const mpc::gg20::KeygenConfig&, mpc::RandomSource&)>
+      keygen;
+  std::function<absl::StatusOr<std::unique_ptr<mpc::round::Session>>(
+      const mpc::gg20::PresignConfig&, mpc::RandomSource&)>
+      presign;
+};
+
 struct EnclaveDeps {
   attestation::Nsm* nsm = nullptr;         // required, outlives the core
   channel::VerifyFunction verify;          // peers' documents (allowlist)
@@ -87,6 +104,7 @@ struct EnclaveDeps {
   std::function<size_t()> material_ready;  // sets ready now (GetInfo)
   EnclaveLimits limits;
   std::string version;
+  SessionFactories sessions;  // empty: the production constructors
 };
 
 class SessionRunner;

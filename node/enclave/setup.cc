@@ -236,7 +236,8 @@ absl::Status InitializeLockedMemory(const EnclaveConfig& config) {
 }
 
 absl::StatusOr<std::unique_ptr<EnclaveRuntime>> BuildEnclave(
-    const EnclaveConfig& config, const std::string& version) {
+    const EnclaveConfig& config, const std::string& version,
+    SessionFactories sessions) {
   auto rt = std::make_unique<EnclaveRuntime>();
   ASSIGN_OR_RETURN(rt->listen, vsock::SocketAddress::Parse(config.listen()));
 
@@ -340,6 +341,7 @@ absl::StatusOr<std::unique_ptr<EnclaveRuntime>> BuildEnclave(
     deps.limits.max_presignatures = l.max_presignatures();
   }
   deps.version = version;
+  deps.sessions = std::move(sessions);
   ASSIGN_OR_RETURN(rt->core, EnclaveCore::Create(std::move(deps)));
   rt->metrics = std::make_unique<EnclaveMetrics>();
   if (config.metrics().push_interval_ms() != 0) {

@@ -49,8 +49,10 @@ absl::Status InitializeLockedMemory(const EnclaveConfig& config);
 
 // Builds everything (reads the files the config names, asks the host for
 // credentials). The config must have passed ValidateEnclaveConfig.
+// `sessions`: empty for tss-enclave (see core.h, SessionFactories).
 absl::StatusOr<std::unique_ptr<EnclaveRuntime>> BuildEnclave(
-    const EnclaveConfig& config, const std::string& version);
+    const EnclaveConfig& config, const std::string& version,
+    SessionFactories sessions = {});
 
 }  // namespace nitro_tss::enclave
 

@@ -52,21 +52,13 @@ int Run(int argc, char** argv) {
   process::Logger log(flags.output);
   auto tls = host::LoadInboundTls(config);
   if (!tls.ok()) {
-    if (absl::IsInvalidArgument(tls.status())) {
-      return cli::UsageError(std::cerr, "tss-host",
-                             std::string(tls.status().message()));
-    }
-    log.Error("startup_failed",
-              {{"error", Value::String(tls.status().ToString())}});
-    return cli::kExitFailure;
+    return log.StartupFailed("tss-host", tls.status());
   }
   if (check_only) return cli::kExitOk;
   (void)process::DisableCoreDumps();
   auto parts = host::BuildHost(config);
   if (!parts.ok()) {
-    log.Error("startup_failed",
-              {{"error", Value::String(parts.status().ToString())}});
-    return cli::kExitFailure;
+    return log.StartupFailed(parts.status().ToString());
   }
   // Once at start, for the operator: which source, and whether it answers
   // now (IMDS may come up later: not fatal; every request asks again).
@@ -96,24 +88,18 @@ int Run(int argc, char** argv) {
       nitro_tss::vsock::SocketAddress::Parse(config.enclave_service_listen());
   auto listener = nitro_tss::vsock::Listen(*address);
   if (server == nullptr || !listener.ok()) {
-    log.Error("startup_failed",
-              {{"error",
-                Value::String(listener.ok() ? "gRPC server"
-                                            : listener.status().ToString())}});
-    return cli::kExitFailure;
+    return log.StartupFailed(listener.ok() ? "gRPC server"
+                                           : listener.status().ToString());
   }
   auto bound = nitro_tss::vsock::BoundAddress(listener->get(), *address);
   auto acceptor = nitro_tss::vsock::GrpcFdAcceptor::Start(server.get(),
                                                           *std::move(listener));
   if (!acceptor.ok() || !bound.ok()) {
-    log.Error("startup_failed", {{"error", Value::String("acceptor")}});
-    return cli::kExitFailure;
+    return log.StartupFailed("acceptor");
   }
   auto proxies = host::StartProxies(config, *std::move(tls), &log);
   if (!proxies.ok()) {
-    log.Error("startup_failed",
-              {{"error", Value::String(proxies.status().ToString())}});
-    return cli::kExitFailure;
+    return log.StartupFailed(proxies.status().ToString());
   }
   if (proxies->inbound) metrics.AddProxy(*proxies->inbound);
   for (const auto& p : proxies->outbound) metrics.AddProxy(*p);
@@ -122,9 +108,7 @@ int Run(int argc, char** argv) {
     auto listen = host::ParseListenAddress(config.metrics_listen());
     auto served = listen.ok() ? metrics.Serve(*listen) : listen.status();
     if (!served.ok()) {
-      log.Error("startup_failed",
-                {{"error", Value::String(served.status().ToString())}});
-      return cli::kExitFailure;
+      return log.StartupFailed(served.status().ToString());
     }
     metrics_address = served->ToString();
   }
@@ -150,8 +134,7 @@ int Run(int argc, char** argv) {
             {"blob_store", Value::String(parts->store->Describe())}});
   if (!ready_file.empty()) {
     if (auto s = process::WriteReadyFile(ready_file, ready); !s.ok()) {
-      log.Error("startup_failed", {{"error", Value::String(s.ToString())}});
-      return cli::kExitFailure;
+      return log.StartupFailed(s.ToString());
     }
   }
   int sig = process::WaitForTerminationSignal();

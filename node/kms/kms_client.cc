@@ -514,14 +514,7 @@ absl::StatusOr<json::Value> KmsClient::Call(absl::string_view operation,
   absl::Status last;
   for (int attempt = 0; attempt < config_.retry.max_attempts; ++attempt) {
     if (attempt > 0) {
-      absl::Duration cap =
-          config_.retry.initial_backoff * (1 << std::min(attempt - 1, 20));
-      cap = std::min(cap, config_.retry.max_backoff);
-      const int64_t cap_us = absl::ToInt64Microseconds(cap);
-      config_.sleep(absl::Microseconds(
-          cap_us > 0
-              ? absl::Uniform<int64_t>(absl::IntervalClosed, rng, 0, cap_us)
-              : 0));
+      config_.sleep(aws::BackoffBeforeAttempt(config_.retry, attempt, rng));
     }
     long http_status = 0;
     std::string response;

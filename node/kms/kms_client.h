@@ -48,6 +48,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/json.h"
+#include "node/aws/retry.h"
 #include "node/aws/sigv4.h"
 #include "node/kms/kms_api.h"
 #include "node/kms/socket_bridge.h"
@@ -64,11 +65,7 @@ inline constexpr size_t kMaxKmsErrorBodyBytes = 16 * 1024;
 inline constexpr size_t kMaxKmsErrorTypeBytes = 512;
 inline constexpr size_t kMaxKmsErrorMessageBytes = 1024;
 
-struct RetryPolicy {
-  int max_attempts = 4;  // total attempts, >= 1
-  absl::Duration initial_backoff = absl::Milliseconds(100);
-  absl::Duration max_backoff = absl::Seconds(5);
-};
+using RetryPolicy = aws::RetryPolicy;  // node/aws/retry.h
 
 // Returns a connected socket file descriptor (the client owns and closes
 // it), or -1 with errno set. Used to reach KMS through something other than

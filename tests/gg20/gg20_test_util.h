@@ -103,6 +103,7 @@ struct PresignRun {
   std::map<PartyId, std::shared_ptr<PresignAccelerators>> accelerators;
   bool expire_stalled = false;  // see Drive
   bool resign_tampered = true;  // see Drive
+  int threads = 1;              // PresignConfig::threads of every party
 };
 RunResult RunPresign(const PresignRun& run);
 std::map<PartyId, std::shared_ptr<Presignature>> PresignaturesOf(

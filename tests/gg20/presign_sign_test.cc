@@ -245,6 +245,44 @@ TEST(Gg20Signing, TPartiesCannotStartSigning) {
               HasSubstr("duplicate signer"));
 }
 
+TEST(Gg20Signing, ThreadsOutsideOneToSixteenAreRefused) {
+  auto ks = DealKeyShares(1, 3, 5);
+  DeterministicRandom rng(1);
+  PresignConfig cfg;
+  cfg.session_id = SessionId(1);
+  cfg.key_share = ks[0];
+  cfg.signers = {1, 2};
+  cfg.identity = TestIdentity(1);
+  for (int threads : {0, -1, 17}) {
+    cfg.threads = threads;
+    absl::StatusOr<std::unique_ptr<round::Session>> s =
+        NewPresignSession(cfg, rng);
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(s.status().message(), HasSubstr("threads must be in [1, 16]"));
+  }
+  cfg.threads = 16;
+  EXPECT_TRUE(NewPresignSession(cfg, rng).ok());
+}
+
+TEST(Gg20Signing, TwoThreadsPerPartyProduceAValidSignature) {
+  auto ks = DealKeyShares(2, 3, 9);
+  PresignRun run;
+  run.shares = ks;
+  run.signers = {1, 2, 3};
+  run.session_tag = 72;
+  run.threads = 2;
+  RunResult r = RunPresign(run);
+  ASSERT_TRUE(r.all_done);
+  auto presigs = PresignaturesOf(r);
+  SignRequest req =
+      RequestFor(presigs.begin()->second->public_data(), Msg("two threads"));
+  std::vector<round::Culprit> culprits;
+  auto sig = SignAll(presigs, req, &culprits);
+  ASSERT_TRUE(sig.ok()) << sig.status();
+  auto digest = RequestDigest(req);
+  EXPECT_TRUE(VerifyRecoverableEcdsa(ks[0]->public_key, *digest, *sig).ok());
+}
+
 class PresignatureUse : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -418,8 +456,10 @@ class PresignCheater : public ::testing::Test {
     run.session_tag = 300;
     run.cheats[kCheater] = std::move(opts);
     run.hook = std::move(hook);
+    run.threads = threads_;
     return RunPresign(run);
   }
+  int threads_ = 1;  // PresignConfig::threads of every party
   static void ExpectBlamed(const RunResult& r, absl::string_view reason) {
     EXPECT_FALSE(r.all_done);
     EXPECT_EQ(r.AgreedCulprits({1, 3}), std::set<PartyId>{kCheater});
@@ -513,6 +553,43 @@ TEST_F(PresignCheater, MtaCiphertextTampered) {
         m.set_d_w(EncodeInt(*d + BigInt(1)));
       });
   ExpectBlamed(Run(o), "mta w: pi_aff_g:");
+}
+
+// The per-peer work of rounds 0-2 on two threads per party: the same
+// culprits and reasons as the sequential runs above.
+TEST_F(PresignCheater, OnTwoThreadsHonestRunCompletes) {
+  threads_ = 2;
+  EXPECT_TRUE(Run({}).all_done);
+}
+
+TEST_F(PresignCheater, OnTwoThreadsCiphertextKNotMatchingRangeProof) {
+  threads_ = 2;
+  PresignCheat o;
+  o.tamper = TamperAt<v1::PresignRound1>(1, [](v1::PresignRound1& m) {
+    auto k = DecodeInt(m.cap_k(), 512, "t", "k");
+    ASSERT_TRUE(k.ok());
+    m.set_cap_k(EncodeInt(*k + BigInt(2)));
+  });
+  ExpectBlamed(Run(o), "pi_enc:");
+}
+
+TEST_F(PresignCheater, OnTwoThreadsMtaCiphertextTampered) {
+  threads_ = 2;
+  PresignCheat o;
+  o.tamper =
+      TamperAt<v1::PresignRound2Direct>(2, [](v1::PresignRound2Direct& m) {
+        auto d = DecodeInt(m.d_w(), 512, "t", "d");
+        ASSERT_TRUE(d.ok());
+        m.set_d_w(EncodeInt(*d + BigInt(1)));
+      });
+  ExpectBlamed(Run(o), "mta w: pi_aff_g:");
+}
+
+TEST_F(PresignCheater, OnTwoThreadsOutOfRangeMtaValue) {
+  threads_ = 2;
+  PresignCheat o;
+  o.mta_beta_extra_bits = 260;
+  ExpectBlamed(Run(o), "pi_aff_g: z2 out of range");
 }
 
 TEST_F(PresignCheater, MtaWithWrongShareBehindW) {

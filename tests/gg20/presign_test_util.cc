@@ -16,6 +16,7 @@ RunResult RunPresign(const PresignRun& run) {
     cfg.signers = run.signers;
     cfg.tweak = run.tweak;
     cfg.identity = TestIdentity(id);
+    cfg.threads = run.threads;
     auto acc = run.accelerators.find(id);
     if (acc != run.accelerators.end()) cfg.accelerators = acc->second;
     auto it = run.cheats.find(id);

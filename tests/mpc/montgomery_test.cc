@@ -153,6 +153,80 @@ TEST(Montgomery, PowPublicExponentCountsAsConstantTime) {
   EXPECT_EQ(after.variable_time, before.variable_time);
 }
 
+TEST(Montgomery, PowPublicTimesSecretMatchesTheProductOfTwoPowers) {
+  DeterministicRandom rng(74);
+  for (const BigInt& m : Moduli(rng)) {
+    SCOPED_TRACE(m.BitLength());
+    Montgomery mont(m);
+    // Public exponents shorter, equal and longer than the secret bound;
+    // secret exponents with zero digits, all ones, the top bit of the bound
+    // set, and 0; bounds that are and are not multiples of the window.
+    std::vector<BigInt> pub = {BigInt(0), BigInt(1), BigInt(6),
+                               BigInt::RandomBits(257, rng)};
+    for (size_t s_bits : {1, 3, 41, 160, 257, 601, 769, 1801}) {
+      std::vector<BigInt> secrets = {
+          BigInt(0), BigInt(1), BigInt::PowerOfTwo(s_bits) - BigInt(1),
+          BigInt::PowerOfTwo(s_bits - 1), BigInt::RandomBits(s_bits, rng)};
+      const BigInt a = BigInt::RandomBelow(m, rng);
+      const BigInt b = BigInt::RandomBelow(m, rng);
+      for (const BigInt& e : pub) {
+        for (const BigInt& s : secrets) {
+          EXPECT_EQ(mont.PowPublicTimesSecret(a, e, b, s, s_bits),
+                    BigInt::ModMul(BigInt::PowMod(a, e, m),
+                                   BigInt::PowMod(b, s, m), m))
+              << "public bits " << e.BitLength() << ", secret bound " << s_bits
+              << ", secret bits " << s.BitLength();
+        }
+      }
+    }
+    // The sizes of presigning: N (2048 bits) with a 256- and a 769-bit
+    // secret.
+    for (size_t s_bits : {256, 769}) {
+      const BigInt a = BigInt::RandomBelow(m, rng);
+      const BigInt b = BigInt::RandomBelow(m, rng);
+      const BigInt e = BigInt::RandomBits(2048, rng);
+      const BigInt s = BigInt::RandomBits(s_bits, rng);
+      EXPECT_EQ(
+          mont.PowPublicTimesSecret(a, e, b, s, s_bits),
+          BigInt::ModMul(BigInt::PowMod(a, e, m), BigInt::PowMod(b, s, m), m));
+    }
+    // Bases with more limbs than m are reduced first; no secret part.
+    const BigInt big = m * m + BigInt(7);
+    const BigInt e = BigInt::RandomBits(500, rng);
+    EXPECT_EQ(mont.PowPublicTimesSecret(big, e, big, BigInt(0), 0),
+              BigInt::PowMod(BigInt::Mod(big, m), e, m));
+    EXPECT_EQ(mont.PowPublicTimesSecret(big, BigInt(0), big, e, 500),
+              BigInt::PowMod(BigInt::Mod(big, m), e, m));
+  }
+}
+
+TEST(Montgomery, PowPublicTimesSecretCountsAsConstantTime) {
+  DeterministicRandom rng(75);
+  const BigInt m = BigInt::RandomBits(4095, rng) + BigInt::PowerOfTwo(4095);
+  const BigInt odd = m.IsOdd() ? m : m + BigInt(1);
+  Montgomery mont(odd);
+  const internal::PowModCallCounts before = internal::PowModCalls();
+  (void)mont.PowPublicTimesSecret(
+      BigInt::RandomBelow(odd, rng), BigInt::RandomBits(2048, rng),
+      BigInt::RandomBelow(odd, rng), BigInt::RandomBits(769, rng), 769);
+  const internal::PowModCallCounts after = internal::PowModCalls();
+  EXPECT_EQ(after.const_time - before.const_time, 1u);
+  EXPECT_EQ(after.variable_time, before.variable_time);
+}
+
+TEST(MontgomeryDeathTest, PowPublicTimesSecretRefusesASecretBeyondItsBound) {
+  Montgomery mont(BigInt(1000003));
+  EXPECT_DEATH((void)mont.PowPublicTimesSecret(BigInt(2), BigInt(3), BigInt(5),
+                                               BigInt(16), 4),
+               "");
+  EXPECT_DEATH((void)mont.PowPublicTimesSecret(BigInt(2), BigInt(3), BigInt(5),
+                                               BigInt(-1), 4),
+               "");
+  EXPECT_DEATH((void)mont.PowPublicTimesSecret(BigInt(2), BigInt(-3), BigInt(5),
+                                               BigInt(1), 4),
+               "");
+}
+
 TEST(MontgomeryDeathTest, RejectsEvenOrTrivialModulus) {
   EXPECT_DEATH({ Montgomery m(BigInt(1)); }, "");
   EXPECT_DEATH({ Montgomery m(BigInt(10)); }, "");

@@ -151,6 +151,46 @@ TEST(ZkParams, PaillierEquationHoldsForExactlyItsEquation) {
   EXPECT_FALSE(PaillierEquationHolds(key, m, rho, a, c, e + one));
   // m only matters mod N: (1+N)^N = 1 mod N².
   EXPECT_TRUE(PaillierEquationHolds(key, m + key.n(), rho, a, c, e));
+  // Both signs of e and e = 0.
+  for (const BigInt& f : {-e, BigInt(0), BigInt(1), BigInt(-1)}) {
+    const BigInt af =
+        BigInt::ModMul(BigInt::ModMul(OnePlusNPow(key, m),
+                                      BigInt::PowMod(rho, key.n(), n_sq), n_sq),
+                       BigInt::PowMod(c, -f, n_sq), n_sq);
+    EXPECT_TRUE(PaillierEquationHolds(key, m, rho, af, c, f));
+    EXPECT_FALSE(PaillierEquationHolds(key, m, rho, af, c, f + one));
+  }
+}
+
+TEST(ZkParams, NextNonceTimesPowerIsTheProductOfBothPowersOnEveryPath) {
+  const PaillierPublicKey& key = FixturePaillierKey(0).public_key();
+  const BigInt& n_sq = key.n_squared();
+  DeterministicRandom rng(7);
+  const BigInt c = BigInt::RandomUnit(n_sq, rng);
+  PaillierNoncePool pool(key);
+  for (size_t bits : {size_t{256}, size_t{769}}) {
+    std::vector<BigInt> exps = {
+        BigInt::RandomBits(bits, rng), -BigInt::RandomBits(bits, rng),
+        BigInt(0), BigInt::PowerOfTwo(bits - 1), -BigInt::PowerOfTwo(bits - 1)};
+    for (const BigInt& s : exps) {
+      SCOPED_TRACE(s.BitLength());
+      // Fresh: the same draw as NextNonce from the same state.
+      DeterministicRandom r1(11), r2(11);
+      NonceTimesPower got = NextNonceTimesPower(key, nullptr, c, s, bits, r1);
+      PaillierNonce want = NextNonce(key, nullptr, nullptr, r2);
+      EXPECT_EQ(got.r, want.r);
+      EXPECT_EQ(got.product,
+                BigInt::ModMul(BigInt::PowMod(c, s, n_sq), want.r_to_n, n_sq));
+      // From the pool while it has one (the pool's nonce is used).
+      pool.Fill(1, rng);
+      NonceTimesPower pooled = NextNonceTimesPower(key, &pool, c, s, bits, rng);
+      EXPECT_EQ(pool.size(), 0u);
+      EXPECT_EQ(pooled.product,
+                BigInt::ModMul(BigInt::PowMod(c, s, n_sq),
+                               BigInt::PowMod(pooled.r, key.n(), n_sq), n_sq));
+      EXPECT_NE(pooled.r, got.r);
+    }
+  }
 }
 
 // A ring-Pedersen equation s^a t^b = first · second^e that holds (first
@@ -400,6 +440,26 @@ TEST(ZkParamsConstTime, ForeignKeyNthPowerUsesOnlyConstantTimeExponentiation) {
   // The same through a public-key encryption with a given nonce.
   calls = CountPowMod([&] { (void)peer.EncryptWithNonce(BigInt(7), r); });
   EXPECT_EQ(calls.variable_time, 0u);
+}
+
+// Bob's K^x · ρ^N0 and Πaff-g's C^α · r^N0 (secret x, α, r) in one
+// simultaneous exponentiation: constant time on both paths (fresh nonce;
+// a pool's nonce with PowModSecret).
+TEST(ZkParamsConstTime, NonceTimesPowerUsesOnlyConstantTimeExponentiation) {
+  const PaillierPublicKey& peer = FixturePaillierKey(4).public_key();
+  DeterministicRandom rng(84);
+  const BigInt c = BigInt::RandomUnit(peer.n_squared(), rng);
+  const BigInt alpha = -BigInt::RandomBits(768, rng);
+  internal::PowModCallCounts calls = CountPowMod(
+      [&] { (void)NextNonceTimesPower(peer, nullptr, c, alpha, 769, rng); });
+  EXPECT_EQ(calls.variable_time, 0u);
+  EXPECT_EQ(calls.const_time, 1u);
+  PaillierNoncePool pool(peer);
+  pool.Fill(1, rng);
+  calls = CountPowMod(
+      [&] { (void)NextNonceTimesPower(peer, &pool, c, alpha, 769, rng); });
+  EXPECT_EQ(calls.variable_time, 0u);
+  EXPECT_EQ(calls.const_time, 1u);
 }
 
 }  // namespace

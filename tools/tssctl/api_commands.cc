@@ -93,7 +93,8 @@ int ServerError(const CommandContext& ctx, const std::string& command,
   *ctx.err << "tssctl " << command << ": "
            << absl::StatusCodeToString(
                   static_cast<absl::StatusCode>(s.error_code()))
-           << ": " << s.error_message() << "\n";
+           << ": " << s.error_message() << "\n"
+           << DescribeErrorDetails(s.error_details());
   return kExitFailure;
 }
 
@@ -113,6 +114,16 @@ Value KeyJson(const v1::Key& k) {
   }
   v.Set("epoch", Value::Int(static_cast<int64_t>(k.epoch())));
   v.Set("create_time", Value::Int(k.create_time().seconds()));
+  Value excluded = Value::MakeArray();
+  for (const auto& e : k.excluded_nodes()) {
+    Value x = Value::MakeObject();
+    x.Set("node", Value::String(e.node()));
+    x.Set("code", Value::String(e.code()));
+    x.Set("reason", Value::String(e.reason()));
+    x.Set("exclude_time", Value::Int(e.exclude_time().seconds()));
+    excluded.Append(std::move(x));
+  }
+  v.Set("excluded_nodes", std::move(excluded));
   return v;
 }
 
@@ -333,6 +344,23 @@ int RunSign(const SignFlags& f, const CommandContext& ctx) {
 
 }  // namespace
 
+std::string DescribeErrorDetails(const std::string& error_details) {
+  constexpr size_t kMaxDetailsBytes = 64 * 1024;
+  if (error_details.empty() || error_details.size() > kMaxDetailsBytes) {
+    return "";
+  }
+  v1::Status status;
+  if (!status.ParseFromString(error_details)) return "";
+  std::string out;
+  for (const auto& detail : status.details()) {
+    v1::CulpritInfo culprit;
+    if (!detail.UnpackTo(&culprit)) continue;
+    absl::StrAppend(&out, "  culprit ", culprit.node(), ": ", culprit.code(),
+                    ", ", culprit.action(), ": ", culprit.reason(), "\n");
+  }
+  return out;
+}
+
 void AddApiCommands(CLI::App& tssctl, const CommandContext& ctx) {
   // keys
   CLI::App* keys = tssctl.add_subcommand(
@@ -420,6 +448,48 @@ void AddApiCommands(CLI::App& tssctl, const CommandContext& ctx) {
       Value v = Value::MakeObject();
       v.Set("keys", std::move(all));
       cli::PrintResult(v, *ctx.output, *ctx.out);
+      *ctx.exit_code = kExitOk;
+    });
+  }
+  {
+    auto conn = std::make_shared<Connection>();
+    auto name = std::make_shared<std::string>();
+    auto node = std::make_shared<std::string>();
+    auto reason = std::make_shared<std::string>();
+    CLI::App* c = keys->add_subcommand(
+        "readmit-node",
+        "Takes a node back into a key's signer sets after it was excluded "
+        "(ReadmitNode; audited with --reason) and prints the key");
+    AddConnectionFlags(*c, conn.get());
+    c->add_option("name", *name, "keys/ID")->required();
+    c->add_option("--node", *node, "the excluded node (nodes/ID or ID)")
+        ->required()
+        ->option_text("NODE");
+    c->add_option("--reason", *reason,
+                  "why it is readmitted (for the audit log)")
+        ->required()
+        ->option_text("TEXT");
+    c->callback([conn, name, node, reason, ctx] {
+      auto stub = Connect(*conn);
+      if (!stub.ok()) {
+        *ctx.exit_code = UsageError(ctx, "keys readmit-node",
+                                    std::string(stub.status().message()));
+        return;
+      }
+      v1::ReadmitNodeRequest req;
+      req.set_name(absl::StartsWith(*name, "keys/") ? *name : "keys/" + *name);
+      req.set_node(absl::StartsWith(*node, "nodes/") ? *node
+                                                     : "nodes/" + *node);
+      req.set_reason(*reason);
+      v1::Key key;
+      grpc::ClientContext c;
+      SetDeadline(c, conn->timeout_s);
+      grpc::Status s = (*stub)->ReadmitNode(&c, req, &key);
+      if (!s.ok()) {
+        *ctx.exit_code = ServerError(ctx, "keys readmit-node", s);
+        return;
+      }
+      cli::PrintResult(KeyJson(key), *ctx.output, *ctx.out);
       *ctx.exit_code = kExitOk;
     });
   }

@@ -22,12 +22,22 @@
 #ifndef NITRO_TSS_TOOLS_TSSCTL_API_COMMANDS_H_
 #define NITRO_TSS_TOOLS_TSSCTL_API_COMMANDS_H_
 
+#include <string>
+
 #include "tools/tssctl/cli.h"
 
 namespace nitro_tss::tssctl {
 
 // Adds `keys`, `sign`, `nodes` and `operations` to `tssctl`.
 void AddApiCommands(CLI::App& tssctl, const CommandContext& ctx);
+
+// The server's gRPC error details (a serialized google.rpc.Status,
+// nitro_tss.v1.Status) as lines for stderr: one
+//   "  culprit nodes/ID: CODE, ACTION: REASON"
+// per CulpritInfo (who a failed run named, custody.proto). Details that do
+// not parse, are larger than 64 KiB, or hold other types add nothing: they
+// come from the server and never make tssctl fail differently.
+std::string DescribeErrorDetails(const std::string& error_details);
 
 }  // namespace nitro_tss::tssctl
 

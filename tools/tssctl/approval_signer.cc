@@ -20,13 +20,11 @@
 #include "absl/strings/str_split.h"
 #include "common/proto_config.h"
 #include "common/status_macros.h"
+#include "node/approval/pem.h"
 
 namespace nitro_tss::tssctl {
 namespace {
 
-struct BioFree {
-  void operator()(BIO* p) const { BIO_free(p); }
-};
 struct EvpMdCtxFree {
   void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
 };
@@ -39,32 +37,15 @@ absl::Status KeyError(absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat("approver key file: ", what));
 }
 
-bool IsWhitespace(char c) {
-  return c == '\n' || c == '\r' || c == ' ' || c == '\t';
-}
-
 // The DER of the one PEM block of `pem`, which must be labelled "PRIVATE
 // KEY"; wiped by the caller.
 absl::StatusOr<std::vector<uint8_t>> PemPrivateKeyToDer(
     absl::Span<const uint8_t> pem) {
-  std::unique_ptr<BIO, BioFree> bio(
-      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (bio == nullptr) return absl::InternalError("BIO_new_mem_buf failed");
-  char* name = nullptr;
-  char* header = nullptr;
-  unsigned char* data = nullptr;
-  long len = 0;
-  if (PEM_read_bio(bio.get(), &name, &header, &data, &len) != 1) {
-    return KeyError("not PEM");
-  }
-  const std::string label = name;
-  const bool has_header = header[0] != '\0';
-  std::vector<uint8_t> der(data, data + len);
-  OPENSSL_free(name);
-  OPENSSL_free(header);
-  OPENSSL_clear_free(data, static_cast<size_t>(len));
-  if (label != "PRIVATE KEY" || has_header) {
-    OPENSSL_cleanse(der.data(), der.size());
+  absl::StatusOr<approval::PemBlock> block = approval::ReadSinglePemBlock(pem);
+  if (!block.ok()) return KeyError(block.status().message());
+  if (block->label != "PRIVATE KEY" || block->has_headers) {
+    OPENSSL_cleanse(block->der.data(), block->der.size());
+    const std::string& label = block->label;
     if (label == "ENCRYPTED PRIVATE KEY") {
       return KeyError(
           "encrypted PKCS#8 is not supported; decrypt it with `openssl pkcs8 "
@@ -79,20 +60,7 @@ absl::StatusOr<std::vector<uint8_t>> PemPrivateKeyToDer(
                                  "\", not an unencrypted PKCS#8 \"PRIVATE "
                                  "KEY\""));
   }
-  char rest[256];
-  int n;
-  while ((n = BIO_read(bio.get(), rest, sizeof(rest))) > 0) {
-    for (int i = 0; i < n; ++i) {
-      if (!IsWhitespace(rest[i])) {
-        OPENSSL_cleanse(der.data(), der.size());
-        OPENSSL_cleanse(rest, sizeof(rest));
-        return KeyError("bytes after the PEM block");
-      }
-    }
-  }
-  OPENSSL_cleanse(rest, sizeof(rest));
-  ERR_clear_error();
-  return der;
+  return std::move(block->der);
 }
 
 }  // namespace

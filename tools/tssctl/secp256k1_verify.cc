@@ -15,15 +15,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "node/approval/pem.h"
 
 namespace nitro_tss::tssctl {
 namespace {
 
 struct EvpPkeyFree {
   void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct BioFree {
-  void operator()(BIO* p) const { BIO_free(p); }
 };
 using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyFree>;
 
@@ -38,42 +36,16 @@ absl::Status SignatureError(absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat("signature: ", what));
 }
 
-bool IsWhitespace(char c) {
-  return c == '\n' || c == '\r' || c == ' ' || c == '\t';
-}
-
 // PEM "PUBLIC KEY" -> DER: one block, no headers, only whitespace after it.
 absl::StatusOr<std::vector<uint8_t>> PemPublicKeyToDer(
     absl::Span<const uint8_t> pem) {
-  std::unique_ptr<BIO, BioFree> bio(
-      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (bio == nullptr) return absl::InternalError("BIO_new_mem_buf failed");
-  char* name = nullptr;
-  char* header = nullptr;
-  unsigned char* data = nullptr;
-  long len = 0;
-  if (PEM_read_bio(bio.get(), &name, &header, &data, &len) != 1) {
-    return KeyError("malformed PEM");
-  }
-  const bool is_public_key = std::strcmp(name, "PUBLIC KEY") == 0;
-  const bool has_header = header[0] != '\0';
-  std::vector<uint8_t> der(data, data + len);
-  OPENSSL_free(name);
-  OPENSSL_free(header);
-  OPENSSL_free(data);
-  if (!is_public_key || has_header) {
+  absl::StatusOr<approval::PemBlock> block = approval::ReadSinglePemBlock(pem);
+  if (!block.ok()) return KeyError(block.status().message());
+  if (block->label != "PUBLIC KEY" || block->has_headers) {
     return KeyError(
         "the PEM block is not a plain \"PUBLIC KEY\" (SubjectPublicKeyInfo)");
   }
-  char rest[256];
-  int n;
-  while ((n = BIO_read(bio.get(), rest, sizeof(rest))) > 0) {
-    for (int i = 0; i < n; ++i) {
-      if (!IsWhitespace(rest[i])) return KeyError("bytes after the PEM block");
-    }
-  }
-  ERR_clear_error();
-  return der;
+  return std::move(block->der);
 }
 
 std::array<uint8_t, 64> Compact(const mpc::Scalar& r, const mpc::Scalar& s) {

@@ -243,37 +243,66 @@ BENCHMARK(BM_PowModConstTime_P2)->Unit(benchmark::kMillisecond);
 // variable-time mpz_powm that NthPower used to make, GMP's mpn_sec_powm
 // (PowModConstTime), and the public-exponent Montgomery ladder NthPower now
 // uses (constant time in r, schedule from the public N).
-void BM_NthPowerForeign_VariableTime(benchmark::State& state) {
-  DeterministicRandom rng(17);
-  const PaillierPublicKey& pk = FixturePaillierKey(1).public_key();
-  const BigInt r = BigInt::RandomUnit(pk.n(), rng);
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(BigInt::PowMod(r, pk.n(), pk.n_squared()));
-  }
-}
-BENCHMARK(BM_NthPowerForeign_VariableTime)->Unit(benchmark::kMillisecond);
+enum class NthPowerPath { kVariableTime, kSecPowm, kPublicExponent };
 
-void BM_NthPowerForeign_SecPowm(benchmark::State& state) {
+void BM_NthPowerForeign(benchmark::State& state, NthPowerPath path) {
   DeterministicRandom rng(17);
   const PaillierPublicKey& pk = FixturePaillierKey(1).public_key();
   const BigInt r = BigInt::RandomUnit(pk.n(), rng);
   for (auto _ : state) {
-    benchmark::DoNotOptimize(BigInt::PowModConstTime(r, pk.n(), pk.n_squared(),
-                                                     kPaillierModulusBits));
+    switch (path) {
+      case NthPowerPath::kVariableTime:
+        benchmark::DoNotOptimize(BigInt::PowMod(r, pk.n(), pk.n_squared()));
+        break;
+      case NthPowerPath::kSecPowm:
+        benchmark::DoNotOptimize(BigInt::PowModConstTime(
+            r, pk.n(), pk.n_squared(), kPaillierModulusBits));
+        break;
+      case NthPowerPath::kPublicExponent:
+        benchmark::DoNotOptimize(zk::NthPower(pk, r, nullptr));
+        break;
+    }
   }
 }
-BENCHMARK(BM_NthPowerForeign_SecPowm)->Unit(benchmark::kMillisecond);
-
-void BM_NthPowerForeign_PublicExponent(benchmark::State& state) {
-  DeterministicRandom rng(17);
-  const PaillierPublicKey& pk = FixturePaillierKey(1).public_key();
-  const BigInt r = BigInt::RandomUnit(pk.n(), rng);
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(zk::NthPower(pk, r, nullptr));
-  }
-}
-BENCHMARK(BM_NthPowerForeign_PublicExponent)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_NthPowerForeign, VariableTime, NthPowerPath::kVariableTime)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_NthPowerForeign, SecPowm, NthPowerPath::kSecPowm)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_NthPowerForeign, PublicExponent,
+                  NthPowerPath::kPublicExponent)
+    ->Unit(benchmark::kMillisecond);
 // End of the helper-vs-variable-time rows.
+
+// Issue 16, simultaneous exponentiation. Bob's C^s · r^N mod N0² for a fresh
+// nonce r and a secret s (x: 256 bits, α: 769 bits): separately
+// (PowModSecret, i.e. mpn_sec_powm, and NthPower) against
+// zk::NextNonceTimesPower (one Montgomery::PowPublicTimesSecret).
+void BM_NonceTimesPower(benchmark::State& state, bool simultaneous) {
+  DeterministicRandom rng(19);
+  const PaillierPublicKey& pk = FixturePaillierKey(1).public_key();
+  const BigInt c = BigInt::RandomUnit(pk.n_squared(), rng);
+  const size_t bits = static_cast<size_t>(state.range(0));
+  const BigInt s = -BigInt::RandomBits(bits - 1, rng);
+  for (auto _ : state) {
+    if (simultaneous) {
+      benchmark::DoNotOptimize(
+          zk::NextNonceTimesPower(pk, nullptr, c, s, bits, rng));
+    } else {
+      zk::PaillierNonce nonce = zk::NextNonce(pk, nullptr, nullptr, rng);
+      benchmark::DoNotOptimize(
+          BigInt::ModMul(BigInt::PowModSecret(c, s, pk.n_squared()),
+                         nonce.r_to_n, pk.n_squared()));
+    }
+  }
+}
+BENCHMARK_CAPTURE(BM_NonceTimesPower, Separate, false)
+    ->Arg(256)
+    ->Arg(769)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_NonceTimesPower, Simultaneous, true)
+    ->Arg(256)
+    ->Arg(769)
+    ->Unit(benchmark::kMillisecond);
 
 // One 1024-bit safe prime per iteration; the search time is highly
 // variable, so run 25 repetitions and read the median. CPU time is the

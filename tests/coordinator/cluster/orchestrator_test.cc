@@ -2,7 +2,9 @@
 // processes (tss-kms-local; per node tss-host and tss-enclave with a
 // simulated NSM): DKG, signing by message and by digest (checked by
 // OpenSSL's command line), presignature pools, and what happens when a
-// node dies, stays silent, or the approvals are refused.
+// node dies (also in the middle of a presign run), stays silent, cheats
+// (the test-only cheating enclave: excluded for the key), or the approvals
+// are refused.
 #include "coordinator/cluster/orchestrator.h"
 
 #include <gtest/gtest.h>
@@ -92,6 +94,21 @@ class OrchestratorTest : public ::testing::Test {
                          key->public_key()};
     }
     return *key_;
+  }
+
+  // After an enclave restart: checks every node until all three are
+  // healthy. A check right after the restart can fail once on the channel's
+  // stale connection to the old process; the next one reconnects.
+  static void ExpectAllHealthy() {
+    int healthy = 0;
+    for (int i = 0; i < 5 && healthy != 3; ++i) {
+      healthy = nodes_->CheckAll(absl::Seconds(30));
+    }
+    std::string errors;
+    for (const auto& n : nodes_->DescribeAll()) {
+      absl::StrAppend(&errors, n.name(), ": ", n.last_error(), "\n");
+    }
+    EXPECT_EQ(healthy, 3) << errors;
   }
 
   static SignInput Input(const std::string& message, bool by_digest) {
@@ -262,6 +279,117 @@ TEST_F(OrchestratorTest, ADeadEnclaveIsAvoidedAndARestartedOneRelinks) {
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_EQ(after->signers, (std::vector<std::string>{"node-1", "node-2"}));
   ExpectOpensslVerifies(after->signature, "after the restart");
+}
+
+TEST_F(OrchestratorTest, AnEnclaveKilledDuringPresigningIsNamedSilent) {
+  ASSERT_FALSE(Key().key_id.empty());
+  ASSERT_NO_FATAL_FAILURE(ExpectAllHealthy());
+  // The relay's filter is the fault injector: when party 2's round-2
+  // message is on its way to party 1 (both have sent round 1: the presign
+  // run is under way), node 1's enclave is killed (SIGKILL, a crash).
+  std::atomic<bool> killed{false};
+  OrchestratorOptions o = Options();
+  o.round_deadline = absl::Seconds(30);
+  o.filter = [&killed](uint32_t from, uint32_t to, int index) {
+    if (from == 2 && to == 1 && index == 2 && !killed.exchange(true)) {
+      cluster_->KillEnclave(0);
+    }
+    return true;
+  };
+  Orchestrator orchestrator(nodes_, o);
+  const absl::Time start = absl::Now();
+  std::vector<CulpritRecord> culprits;
+  auto s = orchestrator.Sign(Key(), Input("despite a crash mid-presign", false),
+                             &culprits);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_TRUE(killed.load()) << "the filter never saw round 2";
+  EXPECT_EQ(s->signers, (std::vector<std::string>{"node-2", "node-3"}));
+  EXPECT_EQ(s->runs, 3);  // the presign that died, then presign + sign
+  ExpectOpensslVerifies(s->signature, "despite a crash mid-presign");
+  // Node 1 is named silent (retry elsewhere), by the orchestrator which saw
+  // its stream end; no one else is named and nobody is excluded.
+  ASSERT_EQ(s->culprits.size(), 1u);
+  EXPECT_EQ(s->culprits[0].node_id, "node-1");
+  EXPECT_EQ(s->culprits[0].code, "silent");
+  EXPECT_EQ(s->culprits[0].action, "retry");
+  EXPECT_NE(s->culprits[0].reason.find("stream ended during the run"),
+            std::string::npos)
+      << s->culprits[0].reason;
+  EXPECT_EQ(culprits.size(), 1u);
+  EXPECT_TRUE(orchestrator.Excluded(Key().key_id).empty());
+  EXPECT_TRUE(orchestrator.PendingExclusions().empty());
+  EXPECT_EQ((orchestrator.CulpritCounts()[{"node-1", "silent"}]), 1u);
+  EXPECT_FALSE(nodes_->Healthy("node-1"));
+  // No run waited for a round deadline: the dead stream ended the run.
+  EXPECT_LT(absl::Now() - start, o.round_deadline);
+  ASSERT_TRUE(cluster_->StartEnclave(0).ok());
+  ExpectAllHealthy();
+}
+
+TEST_F(OrchestratorTest, ACheatingEnclaveIsExcludedForTheKeyByItsPeers) {
+  ASSERT_FALSE(Key().key_id.empty());
+  // Node 2 runs the test-only cheating enclave (same process, presign
+  // sessions from mpc/testing/gg20_cheats.h), one cheat after the other.
+  const std::vector<std::pair<std::string, std::string>> cheats = {
+      {"presign-bad-pi-enc", "pi_enc:"},
+      {"presign-bad-pi-aff-g", "pi_aff_g:"},
+      {"presign-mta-oversized", "pi_aff_g: z2 out of range"}};
+  for (const auto& [cheat, reason] : cheats) {
+    SCOPED_TRACE(cheat);
+    cluster_->SetCheat(1, cheat);
+    // Killed, not stopped: a graceful stop waits for the enclave's
+    // background prime search, and its share is sealed at its host anyway.
+    cluster_->KillEnclave(1);
+    ASSERT_TRUE(cluster_->StartEnclave(1).ok());
+    ASSERT_NO_FATAL_FAILURE(ExpectAllHealthy());
+    Orchestrator orchestrator(nodes_, Options());
+    auto s = orchestrator.Sign(Key(), Input("despite " + cheat, false));
+    ASSERT_TRUE(s.ok()) << s.status();
+    EXPECT_EQ(s->signers, (std::vector<std::string>{"node-1", "node-3"}));
+    ExpectOpensslVerifies(s->signature, "despite " + cheat);
+    // Named by node 1 (whose check failed) and by the cheater itself once
+    // it judged node 1's complaint: one culprit, node 2; never node 1/3.
+    ASSERT_EQ(s->culprits.size(), 1u);
+    EXPECT_EQ(s->culprits[0].node_id, "node-2");
+    EXPECT_EQ(s->culprits[0].code, "bad_proof");
+    EXPECT_EQ(s->culprits[0].action, "exclude");
+    EXPECT_NE(s->culprits[0].reason.find(reason), std::string::npos)
+        << s->culprits[0].reason;
+    EXPECT_EQ(orchestrator.Excluded(Key().key_id),
+              std::set<std::string>{"node-2"});
+    // Until the caller stores it, the exclusion is pending, and a plan
+    // without it (an older copy of the key) does not readmit the node.
+    ASSERT_EQ(orchestrator.PendingExclusions().size(), 1u);
+    EXPECT_EQ(orchestrator.PendingExclusions()[0].code, "bad_proof");
+    orchestrator.RegisterKey(Key());
+    EXPECT_EQ(orchestrator.Excluded(Key().key_id),
+              std::set<std::string>{"node-2"});
+    orchestrator.ExclusionStored(Key().key_id, "node-2");
+    EXPECT_TRUE(orchestrator.PendingExclusions().empty());
+    EXPECT_EQ((orchestrator.CulpritCounts()[{"node-2", "bad_proof"}]), 1u);
+    EXPECT_EQ(orchestrator.ExclusionsOfNode("node-2").size(), 1u);
+    EXPECT_TRUE(orchestrator.ExclusionsOfNode("node-1").empty());
+  }
+  cluster_->SetCheat(1, "");
+  cluster_->KillEnclave(1);
+  ASSERT_TRUE(cluster_->StartEnclave(1).ok());
+  ASSERT_NO_FATAL_FAILURE(ExpectAllHealthy());
+
+  // A stored exclusion (KeyPlan::excluded) keeps a node out of every
+  // signer set until it is readmitted; then it is chosen again.
+  KeyPlan plan = Key();
+  plan.excluded.push_back({plan.key_id, "node-1", "bad_proof", "stored", {}});
+  Orchestrator orchestrator(nodes_, Options());
+  auto without = orchestrator.Sign(plan, Input("node 1 excluded", false));
+  ASSERT_TRUE(without.ok()) << without.status();
+  EXPECT_EQ(without->signers, (std::vector<std::string>{"node-2", "node-3"}));
+  EXPECT_TRUE(without->culprits.empty());
+  EXPECT_TRUE(orchestrator.Readmit(plan.key_id, "node-1"));
+  EXPECT_FALSE(orchestrator.Readmit(plan.key_id, "node-1"));
+  auto with = orchestrator.Sign(Key(), Input("node 1 readmitted", false));
+  ASSERT_TRUE(with.ok()) << with.status();
+  EXPECT_EQ(with->signers, (std::vector<std::string>{"node-1", "node-2"}));
+  ExpectOpensslVerifies(with->signature, "node 1 readmitted");
 }
 
 TEST_F(OrchestratorTest, APoolIsDroppedWhenAnEnclaveRestartsAndRefilled) {

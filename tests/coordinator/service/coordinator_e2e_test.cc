@@ -3,8 +3,11 @@
 // simulated NSM), driven through the public gRPC API (nitro_tss.v1.Custody)
 // as a custody platform would: nodes, CreateKey as a long-running
 // operation, GetKey/ListKeys, Sign (idempotent by request id) verified by
-// OpenSSL's command line, refused approvals, metrics checked by promtool,
-// the audit chain, and a restart that keeps every key.
+// OpenSSL's command line, refused approvals, a cheating enclave caught by
+// its peers (excluded for the key, named in GetKey/GetNode, the audit log,
+// the metrics and a failed Sign's error details) and readmitted with
+// tssctl, metrics checked by promtool, the audit chain, and a restart that
+// keeps every key.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
@@ -118,6 +121,95 @@ class CoordinatorE2eTest : public ::testing::Test {
       create_op_ = new v1::Operation(op);
     }
     return *key_;
+  }
+
+  // Waits (polling GetNode) until the coordinator's health checks see
+  // `node` as `health`.
+  static void WaitForHealth(const std::string& node, v1::Node::Health health) {
+    v1::GetNodeRequest get;
+    get.set_name(node);
+    v1::Node got;
+    const absl::Time end = absl::Now() + absl::Seconds(60);
+    for (;;) {
+      grpc::Status s = Call(
+          [&](grpc::ClientContext* c) { return stub_->GetNode(c, get, &got); });
+      ASSERT_TRUE(s.ok()) << s.error_message();
+      if (got.health() == health) return;
+      ASSERT_LT(absl::Now(), end)
+          << node << " is " << v1::Node::Health_Name(got.health()) << ": "
+          << got.last_error();
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
+
+  static std::string Metrics() {
+    auto [code, metrics] = Shell(absl::StrCat(
+        "python3 -c \"import urllib.request,sys; "
+        "sys.stdout.write(urllib.request.urlopen('http://",
+        *metrics_address_, "/metrics', timeout=10).read().decode())\""));
+    EXPECT_EQ(code, 0) << metrics;
+    return metrics;
+  }
+
+  // The value of the first sample of `name` whose labels include every one
+  // of `labels`; -1 if there is none.
+  static double MetricValue(const std::string& metrics, const std::string& name,
+                            const std::vector<std::string>& labels) {
+    size_t at = 0;
+    while ((at = metrics.find(name + "{", at)) != std::string::npos) {
+      const size_t end = metrics.find('\n', at);
+      const std::string line = metrics.substr(at, end - at);
+      at = end;
+      bool all = true;
+      for (const auto& l : labels) all = all && line.find(l) != line.npos;
+      if (all) return std::stod(line.substr(line.rfind(' ') + 1));
+    }
+    return -1;
+  }
+
+  static std::vector<coordinator::storage::AuditEntry> AuditEntries() {
+    auto db =
+        coordinator::storage::OpenSqliteStorage(Dir() + "/coordinator.db");
+    EXPECT_TRUE(db.ok()) << db.status();
+    if (!db.ok()) return {};
+    auto entries = (*db)->ListAudit(1, 10000);
+    EXPECT_TRUE(entries.ok()) << entries.status();
+    return entries.ok() ? *entries
+                        : std::vector<coordinator::storage::AuditEntry>{};
+  }
+
+  // GetKey and GetNode show node 2 excluded from the key for a bad Πaff-g
+  // proof; nodes 1 and 3 are excluded from nothing.
+  static void ExpectExcludedForBadProof() {
+    v1::GetKeyRequest get;
+    get.set_name(Key().name());
+    v1::Key key;
+    grpc::Status s = Call(
+        [&](grpc::ClientContext* c) { return stub_->GetKey(c, get, &key); });
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    ASSERT_EQ(key.excluded_nodes_size(), 1) << key.DebugString();
+    const v1::NodeExclusion& e = key.excluded_nodes(0);
+    EXPECT_EQ(e.node(), "nodes/node-2");
+    EXPECT_EQ(e.key(), Key().name());
+    EXPECT_EQ(e.code(), "bad_proof");
+    EXPECT_NE(e.reason().find("pi_aff_g"), std::string::npos) << e.reason();
+    EXPECT_GT(e.exclude_time().seconds(), 0);
+    for (int i = 1; i <= 3; ++i) {
+      v1::GetNodeRequest node_req;
+      node_req.set_name(absl::StrCat("nodes/node-", i));
+      v1::Node node;
+      s = Call([&](grpc::ClientContext* c) {
+        return stub_->GetNode(c, node_req, &node);
+      });
+      ASSERT_TRUE(s.ok()) << s.error_message();
+      if (i != 2) {
+        EXPECT_EQ(node.exclusions_size(), 0) << node.DebugString();
+        continue;
+      }
+      ASSERT_EQ(node.exclusions_size(), 1) << node.DebugString();
+      EXPECT_EQ(node.exclusions(0).key(), Key().name());
+      EXPECT_EQ(node.exclusions(0).code(), "bad_proof");
+    }
   }
 
   static v1::SignRequest SignRequestFor(const std::string& request_id,
@@ -393,6 +485,211 @@ TEST_F(CoordinatorE2eTest, RefusedApprovalsAndBadRequestsSignNothing) {
   req.set_name("keys/" + std::string(64, 'b'));
   s = Call([&](grpc::ClientContext* c) { return stub_->Sign(c, req, &resp); });
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+// ---- identifiable abort through the real processes (issues 14/15) ----
+
+// Node 2's enclave turns into the test-only cheating enclave
+// (tests/node/cheating_enclave), which attests as the released image but
+// sends every presign peer an MtA response whose Πaff-g proof does not
+// verify.
+constexpr char kCheat[] = "presign-bad-pi-aff-g";
+
+TEST_F(CoordinatorE2eTest, ACheatingEnclaveIsExcludedAndAnotherSetSigns) {
+  ASSERT_FALSE(Key().name().empty());
+  cluster_->SetCheat(1, kCheat);
+  // Killed, not stopped (a graceful stop waits for the enclave's background
+  // prime search); its share is sealed at its host.
+  cluster_->KillEnclave(1);
+  ASSERT_TRUE(cluster_->StartEnclave(1).ok());
+  ASSERT_NO_FATAL_FAILURE(WaitForHealth("nodes/node-2", v1::Node::SERVING));
+  ASSERT_NO_FATAL_FAILURE(WaitForHealth("nodes/node-3", v1::Node::SERVING));
+
+  // Node 2 is in the first signer set (node 1, node 2); its bad proof
+  // aborts the presign run, and the Sign comes back through node 1, node 3.
+  const std::string message = "pay 6 BTC despite a cheater";
+  const v1::SignRequest req = SignRequestFor("sign-cheat-0001", message);
+  v1::SignResponse resp;
+  grpc::Status s =
+      Call([&](grpc::ClientContext* c) { return stub_->Sign(c, req, &resp); });
+  ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << coordinator_->Log();
+  EXPECT_EQ(
+      std::vector<std::string>(resp.signers().begin(), resp.signers().end()),
+      (std::vector<std::string>{"nodes/node-1", "nodes/node-3"}));
+  auto verified =
+      VerifyWithOpenssl(cluster_->dir(), Key().public_key(),
+                        resp.signature().r(), resp.signature().s(), message);
+  EXPECT_TRUE(verified.ok()) << verified;
+
+  // Excluded from this key, with the culprit code and the verifier's reason.
+  ASSERT_NO_FATAL_FAILURE(ExpectExcludedForBadProof());
+
+  // The metric of aborts by culprit and code counts it; honest nodes are
+  // never named.
+  const std::string metrics = Metrics();
+  EXPECT_EQ(MetricValue(metrics, "nitro_coordinator_culprits_total",
+                        {"node=\"node-2\"", "code=\"bad_proof\""}),
+            1)
+      << metrics;
+  EXPECT_EQ(MetricValue(metrics, "nitro_coordinator_nodes_excluded",
+                        {"key=\"" + Key().name().substr(5) + "\""}),
+            1);
+  for (const char* honest : {"node=\"node-1\"", "node=\"node-3\""}) {
+    EXPECT_EQ(
+        MetricValue(metrics, "nitro_coordinator_culprits_total", {honest}), -1)
+        << honest << " named:\n"
+        << metrics;
+  }
+
+  // The audit log names it with the code: in the Sign entry and in an
+  // ExcludeNode entry; nobody else is named.
+  bool sign_names_it = false, exclusion_audited = false;
+  for (const auto& e : AuditEntries()) {
+    if (e.action == "Sign" &&
+        e.payload.find("sign-cheat-0001") != std::string::npos) {
+      sign_names_it =
+          e.outcome == "OK" &&
+          e.payload.find("\"node-2:bad_proof\"") != std::string::npos;
+    }
+    if (e.action == "ExcludeNode" && e.resource == Key().name() &&
+        e.payload.find("\"nodes/node-2\"") != std::string::npos &&
+        e.payload.find("\"bad_proof\"") != std::string::npos) {
+      exclusion_audited = true;
+    }
+    EXPECT_EQ(e.payload.find("node-1:"), std::string::npos) << e.payload;
+    EXPECT_EQ(e.payload.find("node-3:"), std::string::npos) << e.payload;
+  }
+  EXPECT_TRUE(sign_names_it);
+  EXPECT_TRUE(exclusion_audited);
+
+  // The exclusion is durable: a restarted coordinator still has it (and
+  // signs without trying node 2).
+  EXPECT_EQ(coordinator_->Stop(), 0) << coordinator_->Log();
+  delete coordinator_;
+  coordinator_ = nullptr;
+  ASSERT_NO_FATAL_FAILURE(StartCoordinator());
+  ASSERT_NO_FATAL_FAILURE(ExpectExcludedForBadProof());
+  const v1::SignRequest after =
+      SignRequestFor("sign-cheat-0002", "after a restart, node 2 excluded");
+  s = Call(
+      [&](grpc::ClientContext* c) { return stub_->Sign(c, after, &resp); });
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(
+      std::vector<std::string>(resp.signers().begin(), resp.signers().end()),
+      (std::vector<std::string>{"nodes/node-1", "nodes/node-3"}));
+  EXPECT_EQ(MetricValue(Metrics(), "nitro_coordinator_culprits_total",
+                        {"node=\"node-2\""}),
+            -1)
+      << "node 2 was tried again";
+}
+
+TEST_F(CoordinatorE2eTest, AReadmittedNodeIsChosenAgainAndCulpritsAreDetails) {
+  ASSERT_FALSE(Key().name().empty());
+  cluster_->SetCheat(1, kCheat);  // (if run alone)
+  // An operator readmits node 2 with tssctl (ReadmitNode), audited.
+  const std::string tssctl = absl::StrCat(
+      BinaryDir(), "/tools/tssctl/tssctl --output json keys readmit-node ",
+      Key().name(), " --server unix://", Dir(), "/api.sock --node node-2 ");
+  auto [code, out] = Shell(tssctl + "--reason 'host re-imaged, ticket 42'");
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("\"excluded_nodes\":[]"), std::string::npos) << out;
+  // Not excluded any more: readmitting again is refused.
+  auto [again_code, again_out] = Shell(tssctl + "--reason again");
+  EXPECT_EQ(again_code, 1) << again_out;
+  EXPECT_NE(again_out.find("FAILED_PRECONDITION"), std::string::npos)
+      << again_out;
+  EXPECT_NE(again_out.find("is not excluded"), std::string::npos) << again_out;
+  // Bad requests name the field.
+  v1::ReadmitNodeRequest bad;
+  bad.set_name(Key().name());
+  bad.set_node("nodes/node-2");
+  v1::Key key;
+  grpc::Status s = Call(
+      [&](grpc::ClientContext* c) { return stub_->ReadmitNode(c, bad, &key); });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("reason"), std::string::npos);
+  bad.set_reason("x");
+  bad.set_node("nodes/node-9");
+  s = Call(
+      [&](grpc::ClientContext* c) { return stub_->ReadmitNode(c, bad, &key); });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
+  bad.set_node("nodes/node-2");
+  bad.set_name("keys/" + std::string(64, 'c'));
+  s = Call(
+      [&](grpc::ClientContext* c) { return stub_->ReadmitNode(c, bad, &key); });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
+
+  // Node 3's enclave is down: once node 2 is caught again no signer set can
+  // finish, and the Sign fails with the culprits as error details.
+  cluster_->KillEnclave(2);
+  ASSERT_NO_FATAL_FAILURE(WaitForHealth("nodes/node-3", v1::Node::UNREACHABLE));
+  const std::string message = "pay 7 BTC, node 2 readmitted";
+  const v1::SignRequest req = SignRequestFor("sign-cheat-0003", message);
+  v1::SignResponse resp;
+  s = Call([&](grpc::ClientContext* c) { return stub_->Sign(c, req, &resp); });
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  v1::Status details;
+  ASSERT_TRUE(details.ParseFromString(s.error_details()))
+      << "no google.rpc.Status in the error details";
+  EXPECT_EQ(details.code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(details.message(), s.error_message());
+  // Node 2 was chosen again after its readmission, and named again.
+  ASSERT_EQ(details.details_size(), 1) << details.DebugString();
+  v1::CulpritInfo culprit;
+  ASSERT_TRUE(details.details(0).UnpackTo(&culprit)) << details.DebugString();
+  EXPECT_EQ(culprit.node(), "nodes/node-2");
+  EXPECT_EQ(culprit.code(), "bad_proof");
+  EXPECT_EQ(culprit.action(), "exclude");
+  EXPECT_NE(culprit.reason().find("pi_aff_g"), std::string::npos)
+      << culprit.reason();
+  ASSERT_NO_FATAL_FAILURE(ExpectExcludedForBadProof());
+
+  // Node 3 is back: the same request (its failure was not final) signs
+  // through node 1 and node 3.
+  ASSERT_TRUE(cluster_->StartEnclave(2).ok());
+  ASSERT_NO_FATAL_FAILURE(WaitForHealth("nodes/node-3", v1::Node::SERVING));
+  s = Call([&](grpc::ClientContext* c) { return stub_->Sign(c, req, &resp); });
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(resp.first_response());
+  EXPECT_EQ(
+      std::vector<std::string>(resp.signers().begin(), resp.signers().end()),
+      (std::vector<std::string>{"nodes/node-1", "nodes/node-3"}));
+  auto verified =
+      VerifyWithOpenssl(cluster_->dir(), Key().public_key(),
+                        resp.signature().r(), resp.signature().s(), message);
+  EXPECT_TRUE(verified.ok()) << verified;
+
+  bool readmission_audited = false, failure_names_it = false;
+  for (const auto& e : AuditEntries()) {
+    if (e.action == "ReadmitNode" && e.resource == Key().name() &&
+        e.outcome == "OK" && e.actor == "unix" &&
+        e.payload.find("host re-imaged, ticket 42") != std::string::npos &&
+        e.payload.find("\"excluded_for\":\"bad_proof\"") != std::string::npos) {
+      readmission_audited = true;
+    }
+    if (e.action == "Sign" && e.outcome == "UNAVAILABLE" &&
+        e.payload.find("sign-cheat-0003") != std::string::npos &&
+        e.payload.find("\"node-2:bad_proof\"") != std::string::npos) {
+      failure_names_it = true;
+    }
+  }
+  EXPECT_TRUE(readmission_audited);
+  EXPECT_TRUE(failure_names_it);
+
+  // Node 2 honest again and readmitted, for the tests that follow.
+  cluster_->SetCheat(1, "");
+  cluster_->KillEnclave(1);
+  ASSERT_TRUE(cluster_->StartEnclave(1).ok());
+  v1::ReadmitNodeRequest readmit;
+  readmit.set_name(Key().name());
+  readmit.set_node("nodes/node-2");
+  readmit.set_reason("the test's cheat is over");
+  s = Call([&](grpc::ClientContext* c) {
+    return stub_->ReadmitNode(c, readmit, &key);
+  });
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(key.excluded_nodes_size(), 0);
+  ASSERT_NO_FATAL_FAILURE(WaitForHealth("nodes/node-2", v1::Node::SERVING));
 }
 
 TEST_F(CoordinatorE2eTest, MetricsPassPromtool) {

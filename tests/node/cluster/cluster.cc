@@ -236,10 +236,16 @@ absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex) {
   WriteFile(nd + "/enclave.conf", config);
   nodes_[i].stub.reset();
   if (nodes_[i].enclave) nodes_[i].enclave->Stop();
-  auto p = ChildProcess::Start(
-      {BinaryDir() + "/node/enclave/tss-enclave", "--config",
-       nd + "/enclave.conf", "--ready-file", nd + "/enclave.ready"},
-      nd + "/enclave.log", nd + "/enclave.ready", absl::Seconds(30));
+  std::vector<std::string> argv = {BinaryDir() + "/node/enclave/tss-enclave"};
+  if (auto cheat = options_.cheaters.find(i);
+      cheat != options_.cheaters.end()) {
+    argv = {BinaryDir() + "/tests/node/cheating_enclave/tss-cheating-enclave",
+            "--cheat", cheat->second};
+  }
+  argv.insert(argv.end(), {"--config", nd + "/enclave.conf", "--ready-file",
+                           nd + "/enclave.ready"});
+  auto p = ChildProcess::Start(argv, nd + "/enclave.log", nd + "/enclave.ready",
+                               absl::Seconds(30));
   if (!p.ok()) return p.status();
   nodes_[i].enclave = *std::move(p);
   auto channel = vsock::DialGrpc(
@@ -247,6 +253,14 @@ absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex) {
   if (!channel.ok()) return channel.status();
   nodes_[i].stub = ev1::Enclave::NewStub(*channel);
   return absl::OkStatus();
+}
+
+void LocalCluster::SetCheat(int i, const std::string& cheat) {
+  if (cheat.empty()) {
+    options_.cheaters.erase(i);
+  } else {
+    options_.cheaters[i] = cheat;
+  }
 }
 
 int LocalCluster::StopEnclave(int i) {

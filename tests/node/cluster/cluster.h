@@ -31,6 +31,11 @@ struct ClusterOptions {
   // and stops with the cluster. If python3 cannot run moto they stay on the
   // local directory and s3_unavailable() says why.
   std::vector<int> s3_nodes = {};
+  // Nodes (0-based) whose enclave is the test-only cheating enclave
+  // (tests/node/cheating_enclave: tss-enclave with a cheat of
+  // mpc/testing/gg20_cheats.h in its presign runs), with the cheat's name
+  // (its --cheat flag). It attests as the image StartEnclave is given.
+  std::map<int, std::string> cheaters = {};
 };
 
 // What one enclave reported for a session.
@@ -54,8 +59,12 @@ class LocalCluster {
   static std::string GoodPcr0();
   static std::string OtherPcr0();
 
-  // Starts (or restarts) node i's enclave, measured as `pcr0_hex`.
+  // Starts (or restarts) node i's enclave, measured as `pcr0_hex`: the
+  // cheating enclave if options.cheaters names node i.
   absl::Status StartEnclave(int i, const std::string& pcr0_hex = GoodPcr0());
+  // Node i's enclave cheats as `cheat` from its next StartEnclave on (""
+  // makes it the honest tss-enclave again).
+  void SetCheat(int i, const std::string& cheat);
   // SIGTERM (graceful) / SIGKILL (crash).
   int StopEnclave(int i);
   void KillEnclave(int i);

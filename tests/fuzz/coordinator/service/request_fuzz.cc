@@ -1,6 +1,6 @@
-// What API clients send tss-coordinator: bytes parsed as a CreateKeyRequest
-// and a SignRequest (as gRPC delivers them) and checked by
-// coordinator/service/requests.h. Must never crash; refusals are
+// What API clients send tss-coordinator: bytes parsed as a CreateKeyRequest,
+// a SignRequest and a ReadmitNodeRequest (as gRPC delivers them) and checked
+// by coordinator/service/requests.h. Must never crash; refusals are
 // INVALID_ARGUMENT (UNIMPLEMENTED for a derivation path).
 #include <cstdint>
 #include <cstdlib>
@@ -26,6 +26,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     absl::Status s = nitro_tss::coordinator::ValidateSignRequest(sign);
     if (!s.ok() && s.code() != absl::StatusCode::kInvalidArgument &&
         s.code() != absl::StatusCode::kUnimplemented) {
+      std::abort();
+    }
+  }
+  nitro_tss::v1::ReadmitNodeRequest readmit;
+  if (readmit.ParseFromString(bytes)) {
+    absl::Status s =
+        nitro_tss::coordinator::ValidateReadmitNodeRequest(readmit);
+    if (!s.ok() && s.code() != absl::StatusCode::kInvalidArgument) {
       std::abort();
     }
   }

@@ -1,0 +1,100 @@
+#include "node/enclave/process.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <iostream>
+
+#include "common/cli.h"
+#include "common/process.h"
+#include "common/proto_config.h"
+#include "node/enclave/service.h"
+#include "node/enclave/setup.h"
+#include "node/vsock/grpc_fd.h"
+#include "node/vsock/socket.h"
+
+namespace nitro_tss::enclave {
+
+namespace {
+using nitro_tss::json::Value;
+namespace cli = nitro_tss::cli;
+namespace process = nitro_tss::process;
+}  // namespace
+
+int RunEnclaveProcess(int argc, char** argv, SessionFactories sessions) {
+  process::BlockTerminationSignals();
+  process::ServiceFlags flags;
+  EnclaveConfig config;
+  if (auto code = process::ParseServiceCommandLine(
+          argc, argv, "tss-enclave", "the enclave process of a nitro-tss node",
+          "nitro_tss.enclave.config.v1.EnclaveConfig",
+          "{\"listen\": ADDRESS} (the bound address)", &flags, &config,
+          [](const google::protobuf::Message& m) {
+            return ValidateEnclaveConfig(static_cast<const EnclaveConfig&>(m));
+          })) {
+    return *code;
+  }
+  const std::string& ready_file = flags.ready_file;
+  process::Logger log(flags.output);
+  if (flags.check_only) return cli::kExitOk;
+  if (auto s = process::DisableCoreDumps(); !s.ok()) {
+    return log.StartupFailed(s.ToString());
+  }
+  // Before anything holds a secret: shares are kept only in locked memory.
+  if (auto s = InitializeLockedMemory(config); !s.ok()) {
+    return log.StartupFailed(s.ToString());
+  }
+  auto rt = BuildEnclave(config, cli::Version(), std::move(sessions));
+  if (!rt.ok()) {
+    return log.StartupFailed("tss-enclave", rt.status());
+  }
+  EnclaveService service((*rt)->core.get(), &log, (*rt)->metrics.get());
+  // The enclave's metrics go out through its host; a change of outcome is
+  // logged (a host that is down shows once, not every interval).
+  GrpcHostClient* host = (*rt)->host.get();
+  MetricsPusher pusher((*rt)->metrics.get(),
+                       [host](const nitro_tss::host::v1::PutMetricsRequest& m) {
+                         return host->PutMetrics(m);
+                       },
+                       (*rt)->metrics_interval,
+                       [&log](const absl::Status& s) {
+                         log.Log(s.ok() ? "info" : "warn", "metrics_push",
+                                 {{"status", Value::String(s.ToString())}});
+                       });
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  builder.RegisterService(&service);
+  builder.SetMaxReceiveMessageSize(kMaxGrpcMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxGrpcMessageBytes);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr) {
+    return log.StartupFailed("gRPC server");
+  }
+  auto listener = nitro_tss::vsock::Listen((*rt)->listen);
+  if (!listener.ok()) {
+    return log.StartupFailed(listener.status().ToString());
+  }
+  auto bound = nitro_tss::vsock::BoundAddress(listener->get(), (*rt)->listen);
+  auto acceptor = nitro_tss::vsock::GrpcFdAcceptor::Start(server.get(),
+                                                          *std::move(listener));
+  if (!acceptor.ok() || !bound.ok()) {
+    return log.StartupFailed("acceptor");
+  }
+  log.Info("serving", {{"listen", Value::String(bound->ToString())}});
+  if (!ready_file.empty()) {
+    Value ready = Value::MakeObject();
+    ready.Set("listen", Value::String(bound->ToString()));
+    if (auto s = process::WriteReadyFile(ready_file, ready); !s.ok()) {
+      return log.StartupFailed(s.ToString());
+    }
+  }
+  int sig = process::WaitForTerminationSignal();
+  log.Info("shutting_down", {{"signal", Value::Int(sig)}});
+  (*acceptor)->Stop();
+  // In-flight sessions get a grace period, then are cancelled (their peers
+  // see this party as silent at the round deadline).
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  log.Info("stopped");
+  return cli::kExitOk;
+}
+
+}  // namespace nitro_tss::enclave
