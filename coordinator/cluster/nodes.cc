@@ -102,7 +102,43 @@ absl::StatusOr<std::unique_ptr<NodeSet>> NodeSet::Create(
     set->specs_.push_back(n);
     set->entries_[n.id] = std::move(e);
   }
+  for (auto& [id, e] : set->entries_) {
+    NodeSet* self = set.get();
+    Entry* entry = e.get();
+    set->watchers_.emplace_back([self, entry] { self->Watch(*entry); });
+  }
   return set;
+}
+
+NodeSet::~NodeSet() {
+  stopping_.store(true);
+  for (auto& t : watchers_) t.join();
+}
+
+void NodeSet::Watch(Entry& e) {
+  grpc_connectivity_state last = e.channel->GetState(false);
+  while (!stopping_.load()) {
+    // Returns at once if the state is no longer `last`; the deadline only
+    // bounds how long a stop waits.
+    if (e.channel->WaitForStateChange(
+            last, absl::ToChronoTime(absl::Now() + absl::Milliseconds(200)))) {
+      e.epoch.fetch_add(1);
+      last = e.channel->GetState(false);
+    }
+  }
+}
+
+uint64_t NodeSet::ConnectionEpoch(const std::string& id, bool* ready) const {
+  auto it = entries_.find(id);
+  if (it == entries_.end()) {
+    *ready = false;
+    return 0;
+  }
+  // The epoch first: a change after it is read shows as not ready or as a
+  // later epoch next time.
+  const uint64_t epoch = it->second->epoch.load();
+  *ready = it->second->channel->GetState(false) == GRPC_CHANNEL_READY;
+  return epoch;
 }
 
 const NodeSpec* NodeSet::Find(const std::string& id) const {

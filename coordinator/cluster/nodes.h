@@ -11,12 +11,14 @@
 
 #include <grpcpp/channel.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -64,7 +66,17 @@ class NodeSet {
     listener_ = std::move(listener);
   }
 
+  ~NodeSet();
+
   const std::vector<NodeSpec>& specs() const { return specs_; }
+  // The connection epoch of node `id`: it changes whenever the node's
+  // channel changes connectivity state (a watcher thread per node counts
+  // the changes); `*ready` says whether the channel is connected now. The
+  // coordinator's connection to an enclave (direct, or through its host,
+  // which relays each connection byte for byte to one enclave connection)
+  // ends when the enclave process ends, so an enclave that restarted since
+  // an epoch was read has a later one. 0 for an unknown id.
+  uint64_t ConnectionEpoch(const std::string& id, bool* ready) const;
   // nullptr if unknown.
   const NodeSpec* Find(const std::string& id) const;
   const NodeSpec* FindParty(uint32_t party_id) const;
@@ -90,9 +102,11 @@ class NodeSet {
     std::shared_ptr<grpc::Channel> channel;
     std::unique_ptr<enclave::v1::Enclave::Stub> stub;
     v1::Node status;  // guarded by mu_
+    std::atomic<uint64_t> epoch{1};
   };
   NodeSet() = default;
   void Check(Entry& e, absl::Duration timeout);
+  void Watch(Entry& e);
 
   std::vector<NodeSpec> specs_;
   void SetHealth(Entry& e, v1::Node::Health health, const std::string& error);
@@ -102,6 +116,8 @@ class NodeSet {
   HealthListener listener_;
   std::map<std::string, std::unique_ptr<Entry>> entries_;
   mutable std::mutex mu_;
+  std::atomic<bool> stopping_{false};
+  std::vector<std::thread> watchers_;
 };
 
 }  // namespace nitro_tss::coordinator

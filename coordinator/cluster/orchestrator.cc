@@ -323,6 +323,28 @@ bool Orchestrator::LinkEstablishedAtAll(const SignerSet& signers,
   return true;
 }
 
+bool Orchestrator::LinkStillHeld(const std::string& key_id,
+                                 const SignerSet& signers,
+                                 const std::string& link_id) {
+  std::map<std::string, uint64_t> epochs;
+  bool all_ready = true;
+  for (const auto& id : signers) {
+    bool ready = false;
+    epochs[id] = nodes_->ConnectionEpoch(id, &ready);
+    all_ready = all_ready && ready;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const Link& l = links_[key_id][signers];
+    if (all_ready && l.id == link_id && l.epochs == epochs) return true;
+  }
+  if (!LinkEstablishedAtAll(signers, link_id)) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  Link& l = links_[key_id][signers];
+  if (l.id == link_id) l.epochs = epochs;  // read before the probe
+  return true;
+}
+
 void Orchestrator::DropLink(const std::string& key_id,
                             const SignerSet& signers) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -391,7 +413,7 @@ absl::StatusOr<SignOutcome> Orchestrator::SignAttempts(const KeyPlan& key,
       return signers.status();
     }
     auto link = EnsureLink(key, *signers);
-    if (link.ok() && !LinkEstablishedAtAll(*signers, *link)) {
+    if (link.ok() && !LinkStillHeld(key.key_id, *signers, *link)) {
       // An enclave of the set restarted since the link was made: replace
       // the link before any signer sees (and consumes) the approvals.
       DropLink(key.key_id, *signers);
@@ -535,7 +557,7 @@ void Orchestrator::RegisterKey(const KeyPlan& key) {
 }
 
 int Orchestrator::RefillPools() {
-  if (options_.pool_target == 0) return 0;
+  if (options_.pool_target == 0 || refills_stopped_.load()) return 0;
   std::vector<KeyPlan> keys;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -549,6 +571,7 @@ int Orchestrator::RefillPools() {
     auto link = EnsureLink(key, *signers);
     if (!link.ok()) continue;
     for (;;) {
+      if (refills_stopped_.load()) return made;
       {
         std::lock_guard<std::mutex> lock(mu_);
         if (links_[key.key_id][*signers].presignatures.size() >=

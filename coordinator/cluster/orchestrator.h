@@ -7,10 +7,12 @@
 //  - Sign: picks t+1 healthy nodes of the key, reuses (or establishes) an
 //    attested link for that signer set, takes a ready presignature from the
 //    set's pool or runs a presign, then the online signing run. Before the
-//    runs it asks the signers whether they still hold the link (ProbeLinks):
-//    a link lost in an enclave restart is replaced first, since a signing
-//    run on it would fail after the live signers had consumed the
-//    approvals (their replay cache). The result
+//    runs it makes sure the signers still hold the link: a link lost in an
+//    enclave restart is replaced first, since a signing run on it would
+//    fail after the live signers had consumed the approvals (their replay
+//    cache). It asks them (ProbeLinks) unless every signer's connection
+//    stayed up since they last confirmed it (a restart ends the
+//    connection: NodeSet::ConnectionEpoch). The result
 //    is checked (every signer reported the same signature, and it verifies
 //    under the key with libsecp256k1) before it is returned.
 //    On an abort it excludes culprits by their code's action: `exclude` (a
@@ -30,7 +32,8 @@
 //    ExclusionStored), so a concurrent Sign with an older plan cannot
 //    readmit a node by accident.
 //  - Presignature pools per (key, signer set): `RefillPools` tops every
-//    pool up to its target; a presignature is handed to exactly one Sign.
+//    pool up to its target, one presign run at a time, until
+//    `StopRefills`; a presignature is handed to exactly one Sign.
 //    A pool whose enclave restarted loses its presignatures (the enclave
 //    answers "no such presignature"): the pool is emptied and the Sign
 //    falls back to presigning.
@@ -148,6 +151,9 @@ class Orchestrator {
   // (keys are registered by Sign and by RegisterKey). Returns the number of
   // presignatures made.
   int RefillPools();
+  // Ends refills for good (shutdown): a RefillPools running now returns
+  // after the presign run it is in, later ones return 0 at once.
+  void StopRefills() { refills_stopped_.store(true); }
   // Remembers `key` (for pools) and takes its exclusions (see above).
   void RegisterKey(const KeyPlan& key);
   // Ids of the keys registered (sorted).
@@ -187,6 +193,9 @@ class Orchestrator {
   struct Link {
     std::string id;
     std::deque<std::string> presignatures;  // ready, on this link
+    // The signers' connection epochs (NodeSet::ConnectionEpoch) when every
+    // signer was last seen holding the link; empty: never confirmed.
+    std::map<std::string, uint64_t> epochs;
   };
   // key id -> signer set (sorted node ids) -> link
   using SignerSet = std::vector<std::string>;
@@ -203,6 +212,12 @@ class Orchestrator {
   // counts as no).
   bool LinkEstablishedAtAll(const SignerSet& signers,
                             const std::string& link_id);
+  // Whether the signers still hold the link: without asking when every
+  // signer's connection stayed up since they were last seen holding it (a
+  // restarted enclave lost its links, and its connection with them),
+  // else by ProbeLinks.
+  bool LinkStillHeld(const std::string& key_id, const SignerSet& signers,
+                     const std::string& link_id);
   EnclaveSet EnclavesFor(const SignerSet& signers);
   std::string NewId(absl::string_view prefix) const;
   // Presign on a link; returns the presignature id.
@@ -227,6 +242,7 @@ class Orchestrator {
   std::vector<Exclusion> pending_exclusions_;  // not yet stored by the caller
   std::map<std::pair<std::string, std::string>, uint64_t> culprit_counts_;
   Counters counters_;
+  std::atomic<bool> refills_stopped_{false};
 };
 
 }  // namespace nitro_tss::coordinator

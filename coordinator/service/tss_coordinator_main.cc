@@ -182,6 +182,7 @@ int Run(int argc, char** argv) {
   int sig = process::WaitForTerminationSignal();
   log.Info("shutting_down", {{"signal", Value::Int(sig)}});
   // In-flight RPCs get a grace period; CreateKey workers finish their DKG.
+  orchestrator.StopRefills();  // a refill ends after its current run
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(30));
   if (refill) refill->Stop();
   health.Stop();

@@ -289,13 +289,13 @@ class SqlStorage final : public Storage {
     RETURN_IF_ERROR(ValidateKey(key));
     ASSIGN_OR_RETURN(
         std::vector<SqlRow> rows,
-        Run(absl::StrCat("INSERT INTO keys (", kKeyCols,
-                         ") VALUES ($1, $2, $3, $4, $4, 1) "
-                         "ON CONFLICT (name) DO NOTHING RETURNING ",
-                         kKeyCols),
-            {SqlParam::Text(key.name), SqlParam::Text(key.state),
-             SqlParam::Blob(key.data),
-             SqlParam::Int(Micros(key.create_time))}));
+        RunWrite(absl::StrCat("INSERT INTO keys (", kKeyCols,
+                              ") VALUES ($1, $2, $3, $4, $4, 1) "
+                              "ON CONFLICT (name) DO NOTHING RETURNING ",
+                              kKeyCols),
+                 {SqlParam::Text(key.name), SqlParam::Text(key.state),
+                  SqlParam::Blob(key.data),
+                  SqlParam::Int(Micros(key.create_time))}));
     if (rows.empty()) {
       return absl::AlreadyExistsError(
           absl::StrCat("key ", key.name, " already exists"));
@@ -309,7 +309,8 @@ class SqlStorage final : public Storage {
     RETURN_IF_ERROR(CheckExpectedVersion(expected_version));
     ASSIGN_OR_RETURN(
         std::vector<SqlRow> rows,
-        Run(absl::StrCat("UPDATE keys SET state = $2, data = $3, "
+        RunWrite(
+            absl::StrCat("UPDATE keys SET state = $2, data = $3, "
                          "update_time = $4, version = version + 1 "
                          "WHERE name = $1 AND version = $5 RETURNING ",
                          kKeyCols),
@@ -349,7 +350,8 @@ class SqlStorage final : public Storage {
     RETURN_IF_ERROR(ValidateNode(node));
     ASSIGN_OR_RETURN(
         std::vector<SqlRow> rows,
-        Run(absl::StrCat(
+        RunWrite(
+            absl::StrCat(
                 "INSERT INTO nodes (", kNodeCols,
                 ") VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET "
                 "data = excluded.data, update_time = excluded.update_time "
@@ -391,13 +393,13 @@ class SqlStorage final : public Storage {
     RETURN_IF_ERROR(ValidateOperation(op));
     ASSIGN_OR_RETURN(
         std::vector<SqlRow> rows,
-        Run(absl::StrCat("INSERT INTO operations (", kOperationCols,
-                         ") VALUES ($1, $2, $3, $4, $4, 1, $5, 0) "
-                         "ON CONFLICT (name) DO NOTHING RETURNING ",
-                         kOperationCols),
-            {SqlParam::Text(op.name), SqlParam::Int(op.done ? 1 : 0),
-             SqlParam::Blob(op.data), SqlParam::Int(Micros(op.create_time)),
-             SqlParam::Text("")}));
+        RunWrite(absl::StrCat("INSERT INTO operations (", kOperationCols,
+                              ") VALUES ($1, $2, $3, $4, $4, 1, $5, 0) "
+                              "ON CONFLICT (name) DO NOTHING RETURNING ",
+                              kOperationCols),
+                 {SqlParam::Text(op.name), SqlParam::Int(op.done ? 1 : 0),
+                  SqlParam::Blob(op.data),
+                  SqlParam::Int(Micros(op.create_time)), SqlParam::Text("")}));
     if (rows.empty()) {
       return absl::AlreadyExistsError(
           absl::StrCat("operation ", op.name, " already exists"));
@@ -448,7 +450,8 @@ class SqlStorage final : public Storage {
     RETURN_IF_ERROR(CheckExpectedVersion(expected_version));
     ASSIGN_OR_RETURN(
         std::vector<SqlRow> rows,
-        Run(absl::StrCat("UPDATE operations SET done = $2, data = $3, "
+        RunWrite(
+            absl::StrCat("UPDATE operations SET done = $2, data = $3, "
                          "update_time = $4, version = version + 1 "
                          "WHERE name = $1 AND version = $5 AND done = 0 "
                          "RETURNING ",
@@ -477,15 +480,15 @@ class SqlStorage final : public Storage {
     RETURN_IF_ERROR(ValidateTime("lease_until", lease_until));
     ASSIGN_OR_RETURN(
         std::vector<SqlRow> rows,
-        Run(absl::StrCat("UPDATE operations SET lease_owner = $2, "
-                         "lease_until = $3, version = version + 1 "
-                         "WHERE name = $1 AND done = 0 AND (lease_owner = "
-                         "$5 OR lease_owner = $2 OR lease_until <= $4) "
-                         "RETURNING ",
-                         kOperationCols),
-            {SqlParam::Text(name), SqlParam::Text(owner),
-             SqlParam::Int(Micros(lease_until)), SqlParam::Int(Micros(now)),
-             SqlParam::Text("")}));
+        RunWrite(absl::StrCat("UPDATE operations SET lease_owner = $2, "
+                              "lease_until = $3, version = version + 1 "
+                              "WHERE name = $1 AND done = 0 AND (lease_owner = "
+                              "$5 OR lease_owner = $2 OR lease_until <= $4) "
+                              "RETURNING ",
+                              kOperationCols),
+                 {SqlParam::Text(name), SqlParam::Text(owner),
+                  SqlParam::Int(Micros(lease_until)),
+                  SqlParam::Int(Micros(now)), SqlParam::Text("")}));
     if (!rows.empty()) return DecodeOperation(rows[0]);
     ASSIGN_OR_RETURN(OperationRecord current, GetOperation(name));
     if (current.done) {
@@ -504,7 +507,8 @@ class SqlStorage final : public Storage {
     RETURN_IF_ERROR(ValidateSignRequest(request));
     ASSIGN_OR_RETURN(
         std::vector<SqlRow> rows,
-        Run(absl::StrCat("INSERT INTO sign_requests (", kSignCols,
+        RunWrite(
+            absl::StrCat("INSERT INTO sign_requests (", kSignCols,
                          ") VALUES ($1, $2, $3, $4, $5, 0, $6, 0) "
                          "ON CONFLICT (request_id) DO NOTHING RETURNING ",
                          kSignCols),
@@ -551,7 +555,8 @@ class SqlStorage final : public Storage {
     RETURN_IF_ERROR(ValidateTime("complete_time", complete_time));
     ASSIGN_OR_RETURN(
         std::vector<SqlRow> rows,
-        Run(absl::StrCat("UPDATE sign_requests SET completed = 1, "
+        RunWrite(
+            absl::StrCat("UPDATE sign_requests SET completed = 1, "
                          "result = $2, complete_time = $3 "
                          "WHERE request_id = $1 AND completed = 0 RETURNING ",
                          kSignCols),
@@ -574,8 +579,7 @@ class SqlStorage final : public Storage {
     entry.resource = event.resource;
     entry.outcome = event.outcome;
     entry.payload = event.payload;
-    ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
-    RETURN_IF_ERROR(InTransaction(*conn, [&](SqlConnection& c) -> absl::Status {
+    RETURN_IF_ERROR(Write([&](SqlConnection& c) -> absl::Status {
       // The head row is the lock that serialises appenders.
       ASSIGN_OR_RETURN(
           std::vector<SqlRow> head_rows,
@@ -694,6 +698,106 @@ class SqlStorage final : public Storage {
         sql, absl::Span<const SqlParam>(params.begin(), params.size()));
   }
 
+  // One statement that writes: as Run, or through Write with group commit.
+  absl::StatusOr<std::vector<SqlRow>> RunWrite(
+      absl::string_view sql, std::initializer_list<SqlParam> params) {
+    if (!dialect_.group_commit) return Run(sql, params);
+    std::vector<SqlRow> rows;
+    RETURN_IF_ERROR(Write([&](SqlConnection& c) -> absl::Status {
+      ASSIGN_OR_RETURN(rows, c.Query(sql, absl::Span<const SqlParam>(
+                                              params.begin(), params.size())));
+      return absl::OkStatus();
+    }));
+    return rows;
+  }
+
+  using WriteBody = std::function<absl::Status(SqlConnection&)>;
+
+  // Runs `body` as one atomic write, committed (durable) when this returns.
+  // With group commit, writes that arrive while a commit is under way wait
+  // and go together into the next transaction: each in its own savepoint
+  // (a body that fails is rolled back alone, and only it fails), one
+  // COMMIT for all of them. If that COMMIT fails, every write of the batch
+  // fails with its error.
+  absl::Status Write(const WriteBody& body) {
+    if (!dialect_.group_commit) {
+      ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+      return InTransaction(*conn, body);
+    }
+    PendingWrite mine{&body};
+    std::unique_lock<std::mutex> lock(batch_mu_);
+    batch_queue_.push_back(&mine);
+    while (!mine.done) {
+      if (batch_leader_) {
+        batch_cv_.wait(lock);
+        continue;
+      }
+      // No commit under way: this thread commits every queued write.
+      batch_leader_ = true;
+      std::vector<PendingWrite*> batch;
+      batch.swap(batch_queue_);
+      lock.unlock();
+      CommitBatch(batch);
+      lock.lock();
+      for (PendingWrite* w : batch) w->done = true;
+      batch_leader_ = false;
+      batch_cv_.notify_all();
+    }
+    return mine.status;
+  }
+
+  struct PendingWrite {
+    const WriteBody* body;
+    absl::Status status = absl::OkStatus();
+    bool done = false;  // guarded by batch_mu_
+  };
+
+  void CommitBatch(const std::vector<PendingWrite*>& batch) {
+    auto conn = pool_.Acquire();
+    if (!conn.ok()) {
+      for (PendingWrite* w : batch) w->status = conn.status();
+      return;
+    }
+    SqlConnection& c = **conn;
+    if (batch.size() == 1) {
+      batch[0]->status = InTransaction(c, *batch[0]->body);
+      return;
+    }
+    if (absl::Status begun = c.BeginWrite(); !begun.ok()) {
+      for (PendingWrite* w : batch) w->status = begun;
+      return;
+    }
+    absl::Status broken = absl::OkStatus();  // the transaction is lost
+    for (PendingWrite* w : batch) {
+      if (!broken.ok()) {
+        w->status = broken;
+        continue;
+      }
+      absl::Status s = c.ExecScript("SAVEPOINT batched_write");
+      if (!s.ok()) {
+        broken = s;
+        w->status = s;
+        continue;
+      }
+      w->status = (*w->body)(c);
+      if (!w->status.ok()) {
+        s = c.ExecScript("ROLLBACK TO SAVEPOINT batched_write");
+        if (!s.ok()) broken = s;
+      }
+      if (broken.ok()) {
+        s = c.ExecScript("RELEASE SAVEPOINT batched_write");
+        if (!s.ok()) broken = s;
+      }
+    }
+    absl::Status committed = broken.ok() ? c.Commit() : broken;
+    if (!committed.ok()) {
+      c.Rollback();
+      for (PendingWrite* w : batch) {
+        if (w->status.ok()) w->status = committed;
+      }
+    }
+  }
+
   // Runs `body` in a write transaction on `conn`; rolls back on error.
   template <typename Body>
   static absl::Status InTransaction(SqlConnection& conn, Body body) {
@@ -801,6 +905,12 @@ class SqlStorage final : public Storage {
 
   const SqlDialect dialect_;
   ConnectionPool pool_;
+  // Group commit (dialect_.group_commit): the writes waiting for the next
+  // transaction, and whether a thread is committing one.
+  std::mutex batch_mu_;
+  std::condition_variable batch_cv_;
+  std::vector<PendingWrite*> batch_queue_;
+  bool batch_leader_ = false;
 };
 
 }  // namespace

@@ -85,6 +85,11 @@ struct SqlDialect {
   // migrations[v] takes the schema from version v to v + 1 (a script for
   // ExecScript); size() == kSchemaVersion.
   std::vector<std::string> migrations;
+  // Group commit: writes from concurrent callers share one transaction and
+  // one COMMIT (one fsync), each in its own savepoint, so a failing write
+  // changes nothing and fails alone. For SQLite, which runs one writer at
+  // a time anyway.
+  bool group_commit = false;
 };
 
 // Opens one connection, creates or migrates the schema, and returns the

@@ -310,6 +310,7 @@ absl::StatusOr<std::unique_ptr<Storage>> OpenSqliteStorage(
       "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
       "name = 'schema_version'";
   dialect.migrations = {kSchemaV1};
+  dialect.group_commit = true;
   return internal::OpenSqlStorage(
       std::move(dialect),
       [path, options]() { return SqliteConnection::Open(path, options); },

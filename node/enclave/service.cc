@@ -1,5 +1,8 @@
 #include "node/enclave/service.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -23,6 +26,10 @@ grpc::Status Answer(absl::StatusOr<Resp> result, Resp* out) {
 }
 
 std::string IdText(const std::string& id) { return absl::BytesToHexString(id); }
+
+// Nice value of presigning threads (0 is the default; weight ~1/10 of a
+// default thread's when both want a core).
+constexpr int kPresignNice = 10;
 
 }  // namespace
 
@@ -106,7 +113,27 @@ grpc::Status EnclaveService::RunSession(
              {{"session_id", Value::String(sid)},
               {"link_id", Value::String(IdText(first.start().link_id()))},
               {"protocol", Value::Int(first.start().protocol_case())}});
+  if (!first.start().has_presign()) {
+    return Serve(ctx, stream, sid, kind, runner.get());
+  }
+  // Presigning fills pools in the background: its rounds run on a thread
+  // of lower CPU priority, so the online signatures it is made for (and
+  // DKGs) get the cores first. A thread of its own, because a thread may
+  // lower its priority but not raise it again, and gRPC reuses this one.
+  grpc::Status result;
+  std::thread background([&] {
+    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()),
+                        kPresignNice);
+    result = Serve(ctx, stream, sid, kind, runner.get());
+  });
+  background.join();
+  return result;
+}
 
+grpc::Status EnclaveService::Serve(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<v1::SessionOutput, v1::SessionInput>* stream,
+    const std::string& sid, host::v1::SessionKind kind, SessionRunner* runner) {
   // Inputs arrive on a reader thread; this thread owns the runner.
   struct Inbox {
     std::mutex mu;

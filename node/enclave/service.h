@@ -1,7 +1,9 @@
 // The gRPC face of EnclaveCore (nitro_tss.enclave.v1.Enclave).
 //
 // RunSession: a reader thread queues the coordinator's inputs; the handler
-// feeds them to the SessionRunner and writes its outputs. A round that sees
+// feeds them to the SessionRunner and writes its outputs (for a presign
+// session, from a thread of lower CPU priority: pools are filled in the
+// background, online signing and DKG come first). A round that sees
 // no progress for `limits.round_deadline` (or an `expire_round` input)
 // expires through SessionRunner::ExpireRound, so no session waits forever.
 // After its result, a session keeps judging complaints until the
@@ -54,6 +56,13 @@ class EnclaveService final : public v1::Enclave::Service {
   uint64_t refused_envelopes() const { return refused_.load(); }
 
  private:
+  // The session after its start: inputs in, outputs out, until it ends.
+  grpc::Status Serve(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<v1::SessionOutput, v1::SessionInput>* stream,
+      const std::string& sid, host::v1::SessionKind kind,
+      SessionRunner* runner);
+
   EnclaveCore* core_;
   const process::Logger* log_;
   EnclaveMetrics* metrics_;

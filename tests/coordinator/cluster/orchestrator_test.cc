@@ -11,6 +11,7 @@
 #include <openssl/sha.h>
 
 #include <atomic>
+#include <thread>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -163,6 +164,20 @@ TEST_F(OrchestratorTest, MakesAKeyAndSignsByMessageAndByDigest) {
   EXPECT_EQ(orchestrator.counters().links.load(), 1u);  // the link is reused
 }
 
+// The signers are asked whether they still hold the link only when a
+// connection changed since they last said so.
+TEST_F(OrchestratorTest, AnUnchangedLinkIsNotProbedAgain) {
+  Orchestrator orchestrator(nodes_, Options());
+  auto first = orchestrator.Sign(Key(), Input("probed once", false));
+  ASSERT_TRUE(first.ok()) << first.status();
+  const uint64_t probes = orchestrator.counters().link_probes.load();
+  EXPECT_GE(probes, 2u);  // the new link, confirmed by both signers
+  auto second = orchestrator.Sign(Key(), Input("not probed again", false));
+  ASSERT_TRUE(second.ok()) << second.status();
+  ExpectOpensslVerifies(second->signature, "not probed again");
+  EXPECT_EQ(orchestrator.counters().link_probes.load(), probes);
+}
+
 TEST_F(OrchestratorTest, PoolsServeSignaturesAndRefusedApprovalsKeepThem) {
   OrchestratorOptions o = Options();
   o.pool_target = 2;
@@ -192,6 +207,30 @@ TEST_F(OrchestratorTest, PoolsServeSignaturesAndRefusedApprovalsKeepThem) {
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE(again->from_pool);
   ExpectOpensslVerifies(again->signature, "still usable");
+}
+
+// Shutdown: a refill towards a large target stops after the run it is in,
+// instead of holding the process until the pool is full.
+TEST_F(OrchestratorTest, StopRefillsEndsARunningRefill) {
+  OrchestratorOptions o = Options();
+  o.pool_target = 1000;
+  Orchestrator orchestrator(nodes_, o);
+  orchestrator.RegisterKey(Key());
+  std::atomic<int> made{-1};
+  std::thread refill([&] { made.store(orchestrator.RefillPools()); });
+  const absl::Time end = absl::Now() + absl::Minutes(2);
+  while (orchestrator.PoolSize(Key().key_id) == 0 && absl::Now() < end) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  orchestrator.StopRefills();
+  refill.join();
+  EXPECT_GE(made.load(), 1);
+  EXPECT_LT(made.load(), 1000);
+  EXPECT_EQ(orchestrator.PoolSize(Key().key_id),
+            static_cast<size_t>(made.load()));
+  EXPECT_EQ(orchestrator.RefillPools(), 0);  // stopped for good
+  EXPECT_EQ(orchestrator.PoolSize(Key().key_id),
+            static_cast<size_t>(made.load()));
 }
 
 TEST_F(OrchestratorTest, ASilentSignerIsNamedAndTheSignRetriesWithoutIt) {

@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "coordinator/storage/storage.h"
 #include "nitro_tss/v1/custody.grpc.pb.h"
+#include "tests/coordinator/service/coordinator_process.h"
 #include "tests/node/cluster/approvers.h"
 #include "tests/node/cluster/cluster.h"
 
@@ -60,28 +61,17 @@ class CoordinatorE2eTest : public ::testing::Test {
   static std::string Dir() { return cluster_->dir() + "/coordinator"; }
 
   static std::string Config() {
-    std::string nodes;
-    for (int i = 0; i < 3; ++i) {
-      absl::StrAppend(&nodes, "nodes { id: \"node-", i + 1,
-                      "\" party_id: ", i + 1, " address: \"unix://",
-                      cluster_->dir(), "/node-", i + 1, "/enclave.sock\" }\n");
-    }
     return absl::StrCat(
-        "listen: \"unix://", Dir(), "/api.sock\"\n", nodes,
-        "storage { sqlite { path: \"", Dir(), "/coordinator.db\" } }\n",
-        "metrics_listen: \"127.0.0.1:0\"\n", "attestation_root_pem_file: \"",
-        cluster_->dir(), "/root.pem\"\n", "deadlines { round_ms: 20000 }\n",
-        "health_interval_ms: 300\n", "allowed_images { pcrs { key: 0 value: \"",
-        LocalCluster::GoodPcr0(), "\" } }\n");
+        CoordinatorNodesConfig(*cluster_), "storage { sqlite { path: \"", Dir(),
+        "/coordinator.db\" } }\n", "metrics_listen: \"127.0.0.1:0\"\n",
+        "attestation_root_pem_file: \"", cluster_->dir(), "/root.pem\"\n",
+        "deadlines { round_ms: 20000 }\n", "health_interval_ms: 300\n",
+        "allowed_images { pcrs { key: 0 value: \"", LocalCluster::GoodPcr0(),
+        "\" } }\n");
   }
 
   static void StartCoordinator() {
-    ::mkdir(Dir().c_str(), 0700);
-    WriteFile(Dir() + "/coordinator.conf", Config());
-    auto p = ChildProcess::Start(
-        {BinaryDir() + "/coordinator/service/tss-coordinator", "--config",
-         Dir() + "/coordinator.conf", "--ready-file", Dir() + "/ready"},
-        Dir() + "/coordinator.log", Dir() + "/ready", absl::Seconds(60));
+    auto p = StartCoordinatorProcess(Dir(), Config());
     ASSERT_TRUE(p.ok()) << p.status();
     coordinator_ = p->release();
     auto listen = coordinator_->ready().StringField("listen");
