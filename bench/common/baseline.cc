@@ -4,30 +4,19 @@
 //   2048-bit N (odd, top bit set), base < N² and a 2048-bit exponent, i.e.
 //   one full-size Paillier exponentiation.
 // Figures in docs/BENCHMARKS.md are ratios to it (scripts/bench_ratios.py).
+#include "bench/common/baseline.h"
+
 #include <benchmark/benchmark.h>
 #include <gmp.h>
 
 namespace {
 
 void BM_Baseline_PaillierPowm(benchmark::State& state) {
-  gmp_randstate_t rng;
-  gmp_randinit_default(rng);
-  gmp_randseed_ui(rng, 424242);
-  mpz_t n, n2, e, base, r;
-  mpz_inits(n, n2, e, base, r, nullptr);
-  mpz_urandomb(n, rng, 2048);
-  mpz_setbit(n, 2047);
-  mpz_setbit(n, 0);
-  mpz_mul(n2, n, n);
-  mpz_urandomb(e, rng, 2048);
-  mpz_setbit(e, 2047);
-  mpz_urandomm(base, rng, n2);
+  nitro_tss::bench::BaselineOperands operands;
   for (auto _ : state) {
-    mpz_powm(r, base, e, n2);
-    benchmark::DoNotOptimize(r);
+    operands.Run();
+    benchmark::DoNotOptimize(operands.result());
   }
-  mpz_clears(n, n2, e, base, r, nullptr);
-  gmp_randclear(rng);
 }
 BENCHMARK(BM_Baseline_PaillierPowm)->Unit(benchmark::kMillisecond);
 

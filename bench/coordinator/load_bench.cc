@@ -49,6 +49,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "bench/common/process_cpu.h"
 #include "nitro_tss/v1/custody.grpc.pb.h"
 #include "tests/coordinator/service/coordinator_process.h"
 #include "tests/node/cluster/approvers.h"
@@ -77,34 +78,10 @@ double LoadAverage1() {
   return l;
 }
 
-struct Cpu {
-  double user_ms = 0;
-  double system_ms = 0;
-  double total() const { return user_ms + system_ms; }
-  Cpu& operator+=(const Cpu& o) {
-    user_ms += o.user_ms;
-    system_ms += o.system_ms;
-    return *this;
-  }
-};
+using Cpu = bench::ProcessCpuTime;
 
 // CPU (all threads) of `pid`; false when it is gone.
-bool ProcessCpu(pid_t pid, Cpu* out) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-  std::string line;
-  if (!std::getline(in, line)) return false;
-  std::istringstream rest(line.substr(line.rfind(')') + 2));
-  std::string field;
-  long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::stol(field);
-    if (i == 15) stime = std::stol(field);
-  }
-  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
-  out->user_ms = 1000.0 * static_cast<double>(utime) / tick;
-  out->system_ms = 1000.0 * static_cast<double>(stime) / tick;
-  return true;
-}
+bool ProcessCpu(pid_t pid, Cpu* out) { return bench::ReadProcessCpu(pid, out); }
 
 // CPU ms by process kind: this process ("client") and its children by
 // their command name (tss-coordinator, tss-enclave, tss-host,
@@ -497,6 +474,13 @@ void RunLoad(benchmark::State& state, Load& load, const std::string& tag,
   state.counters["cpu_cores_busy"] = total / 1000.0 / wall_s;
 }
 
+// Concurrency 1, 8 and 32; one iteration each (a run is many requests),
+// timed by the run itself.
+void ConcurrencyRuns(benchmark::internal::Benchmark* b) {
+  b->Arg(1)->Arg(8)->Arg(32)->Iterations(1)->UseManualTime()->Unit(
+      benchmark::kMillisecond);
+}
+
 void BM_PoolSign(benchmark::State& state) {
   Load& load = TheLoad();
   const int concurrency = static_cast<int>(state.range(0));
@@ -512,13 +496,7 @@ void BM_PoolSign(benchmark::State& state) {
     RunLoad(state, load, "pool", concurrency, n);
   }
 }
-BENCHMARK(BM_PoolSign)
-    ->Arg(1)
-    ->Arg(8)
-    ->Arg(32)
-    ->Iterations(1)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PoolSign)->Apply(ConcurrencyRuns);
 
 void BM_FullSign(benchmark::State& state) {
   Load& load = TheLoad();
@@ -531,13 +509,7 @@ void BM_FullSign(benchmark::State& state) {
             g_flags.full_requests[concurrency]);
   }
 }
-BENCHMARK(BM_FullSign)
-    ->Arg(1)
-    ->Arg(8)
-    ->Arg(32)
-    ->Iterations(1)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FullSign)->Apply(ConcurrencyRuns);
 
 std::map<int, int> ParseCounts(absl::string_view text) {
   std::vector<std::string> parts = absl::StrSplit(text, ',');

@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/common/baseline.h"
 #include "mpc/gg20/key_share.h"
 #include "mpc/gg20/presign.h"
 #include "mpc/round/round.h"
@@ -224,18 +225,7 @@ void RegisterModuli(const std::vector<std::shared_ptr<const KeyShare>>& ks) {
 
 // The same baseline as bench/common/baseline.cc (one unit).
 void RunBaseline() {
-  gmp_randstate_t rng;
-  gmp_randinit_default(rng);
-  gmp_randseed_ui(rng, 424242);
-  mpz_t n, n2, e, base, r;
-  mpz_inits(n, n2, e, base, r, nullptr);
-  mpz_urandomb(n, rng, 2048);
-  mpz_setbit(n, 2047);
-  mpz_setbit(n, 0);
-  mpz_mul(n2, n, n);
-  mpz_urandomb(e, rng, 2048);
-  mpz_setbit(e, 2047);
-  mpz_urandomm(base, rng, n2);
+  bench::BaselineOperands operands;
   // Everything before (fixtures, tables, the warm-up presignature) goes
   // into a setup segment that the script ignores.
   Record setup;
@@ -245,11 +235,9 @@ void RunBaseline() {
   g_party = 0;
   g_baseline = true;
   g_recording = true;
-  mpz_powm(r, base, e, n2);
+  operands.Run();
   g_recording = false;
   g_baseline = false;
-  mpz_clears(n, n2, e, base, r, nullptr);
-  gmp_randclear(rng);
 }
 
 // One presignature, every party on this thread; g_party says whose session

@@ -497,14 +497,32 @@ TEST_F(PresignCheater, CiphertextKNotAUnit) {
   ExpectBlamed(Run(o), "not a unit");
 }
 
-TEST_F(PresignCheater, CiphertextKNotMatchingRangeProof) {
+// Party 1's K made inconsistent with its Πenc (K + 2), and party 2's MtA
+// ciphertext D_w made inconsistent with its Πaff-g (D + 1): run on one and
+// on two threads per party below.
+PresignCheat CiphertextKPlusTwo() {
   PresignCheat o;
   o.tamper = TamperAt<v1::PresignRound1>(1, [](v1::PresignRound1& m) {
     auto k = DecodeInt(m.cap_k(), 512, "t", "k");
     ASSERT_TRUE(k.ok());
     m.set_cap_k(EncodeInt(*k + BigInt(2)));
   });
-  ExpectBlamed(Run(o), "pi_enc:");
+  return o;
+}
+
+PresignCheat MtaCiphertextPlusOne() {
+  PresignCheat o;
+  o.tamper =
+      TamperAt<v1::PresignRound2Direct>(2, [](v1::PresignRound2Direct& m) {
+        auto d = DecodeInt(m.d_w(), 512, "t", "d");
+        ASSERT_TRUE(d.ok());
+        m.set_d_w(EncodeInt(*d + BigInt(1)));
+      });
+  return o;
+}
+
+TEST_F(PresignCheater, CiphertextKNotMatchingRangeProof) {
+  ExpectBlamed(Run(CiphertextKPlusTwo()), "pi_enc:");
 }
 
 TEST_F(PresignCheater, MissingEncRangeProof) {
@@ -545,14 +563,7 @@ TEST_F(PresignCheater, OversizedMtaValueRejectedByDecoder) {
 }
 
 TEST_F(PresignCheater, MtaCiphertextTampered) {
-  PresignCheat o;
-  o.tamper =
-      TamperAt<v1::PresignRound2Direct>(2, [](v1::PresignRound2Direct& m) {
-        auto d = DecodeInt(m.d_w(), 512, "t", "d");
-        ASSERT_TRUE(d.ok());
-        m.set_d_w(EncodeInt(*d + BigInt(1)));
-      });
-  ExpectBlamed(Run(o), "mta w: pi_aff_g:");
+  ExpectBlamed(Run(MtaCiphertextPlusOne()), "mta w: pi_aff_g:");
 }
 
 // The per-peer work of rounds 0-2 on two threads per party: the same
@@ -564,25 +575,12 @@ TEST_F(PresignCheater, OnTwoThreadsHonestRunCompletes) {
 
 TEST_F(PresignCheater, OnTwoThreadsCiphertextKNotMatchingRangeProof) {
   threads_ = 2;
-  PresignCheat o;
-  o.tamper = TamperAt<v1::PresignRound1>(1, [](v1::PresignRound1& m) {
-    auto k = DecodeInt(m.cap_k(), 512, "t", "k");
-    ASSERT_TRUE(k.ok());
-    m.set_cap_k(EncodeInt(*k + BigInt(2)));
-  });
-  ExpectBlamed(Run(o), "pi_enc:");
+  ExpectBlamed(Run(CiphertextKPlusTwo()), "pi_enc:");
 }
 
 TEST_F(PresignCheater, OnTwoThreadsMtaCiphertextTampered) {
   threads_ = 2;
-  PresignCheat o;
-  o.tamper =
-      TamperAt<v1::PresignRound2Direct>(2, [](v1::PresignRound2Direct& m) {
-        auto d = DecodeInt(m.d_w(), 512, "t", "d");
-        ASSERT_TRUE(d.ok());
-        m.set_d_w(EncodeInt(*d + BigInt(1)));
-      });
-  ExpectBlamed(Run(o), "mta w: pi_aff_g:");
+  ExpectBlamed(Run(MtaCiphertextPlusOne()), "mta w: pi_aff_g:");
 }
 
 TEST_F(PresignCheater, OnTwoThreadsOutOfRangeMtaValue) {

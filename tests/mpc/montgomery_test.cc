@@ -38,6 +38,12 @@ std::vector<BigInt> Moduli(RandomSource& rng) {
   return out;
 }
 
+// A random odd 4096-bit modulus (N²'s size).
+BigInt RandomOdd4096(RandomSource& rng) {
+  const BigInt m = BigInt::RandomBits(4095, rng) + BigInt::PowerOfTwo(4095);
+  return m.IsOdd() ? m : m + BigInt(1);
+}
+
 TEST(Montgomery, MulSqrAndConversionsMatchModularArithmetic) {
   DeterministicRandom rng(71);
   for (const BigInt& m : Moduli(rng)) {
@@ -142,8 +148,7 @@ TEST(Montgomery, PowPublicExponentOfANonUnitToANegativePowerIsZero) {
 
 TEST(Montgomery, PowPublicExponentCountsAsConstantTime) {
   DeterministicRandom rng(73);
-  const BigInt m = BigInt::RandomBits(4095, rng) + BigInt::PowerOfTwo(4095);
-  const BigInt odd = m.IsOdd() ? m : m + BigInt(1);
+  const BigInt odd = RandomOdd4096(rng);
   Montgomery mont(odd);
   const internal::PowModCallCounts before = internal::PowModCalls();
   (void)mont.PowPublicExponent(BigInt::RandomBelow(odd, rng),
@@ -202,8 +207,7 @@ TEST(Montgomery, PowPublicTimesSecretMatchesTheProductOfTwoPowers) {
 
 TEST(Montgomery, PowPublicTimesSecretCountsAsConstantTime) {
   DeterministicRandom rng(75);
-  const BigInt m = BigInt::RandomBits(4095, rng) + BigInt::PowerOfTwo(4095);
-  const BigInt odd = m.IsOdd() ? m : m + BigInt(1);
+  const BigInt odd = RandomOdd4096(rng);
   Montgomery mont(odd);
   const internal::PowModCallCounts before = internal::PowModCalls();
   (void)mont.PowPublicTimesSecret(

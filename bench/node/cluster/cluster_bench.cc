@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "bench/common/process_cpu.h"
 #include "tests/node/cluster/approvers.h"
 #include "tests/node/cluster/cluster.h"
 
@@ -27,19 +28,9 @@ namespace {
 namespace ev1 = enclave::v1;
 
 double ProcessCpuMs(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-  std::string line;
-  std::getline(in, line);
-  // Fields after the command name (which ends with ')'): 14 utime, 15 stime.
-  std::istringstream rest(line.substr(line.rfind(')') + 2));
-  std::string field;
-  long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::stol(field);
-    if (i == 15) stime = std::stol(field);
-  }
-  return 1000.0 * static_cast<double>(utime + stime) /
-         static_cast<double>(sysconf(_SC_CLK_TCK));
+  bench::ProcessCpuTime cpu;
+  bench::ReadProcessCpu(pid, &cpu);
+  return cpu.total();
 }
 
 struct Bench {

@@ -178,6 +178,19 @@ class CoordinatorE2eTest : public ::testing::Test {
                         : std::vector<coordinator::storage::AuditEntry>{};
   }
 
+  // `resp` was signed by nodes 1 and 3 (node 2 cheats), and openssl
+  // verifies its signature of `message` under the key.
+  static void ExpectSignedByNodes1And3(const v1::SignResponse& resp,
+                                       const std::string& message) {
+    EXPECT_EQ(
+        std::vector<std::string>(resp.signers().begin(), resp.signers().end()),
+        (std::vector<std::string>{"nodes/node-1", "nodes/node-3"}));
+    auto verified =
+        VerifyWithOpenssl(cluster_->dir(), Key().public_key(),
+                          resp.signature().r(), resp.signature().s(), message);
+    EXPECT_TRUE(verified.ok()) << verified;
+  }
+
   // GetKey and GetNode show node 2 excluded from the key for a bad Πaff-g
   // proof; nodes 1 and 3 are excluded from nothing.
   static void ExpectExcludedForBadProof() {
@@ -513,13 +526,7 @@ TEST_F(CoordinatorE2eTest, ACheatingEnclaveIsExcludedAndAnotherSetSigns) {
   grpc::Status s =
       Call([&](grpc::ClientContext* c) { return stub_->Sign(c, req, &resp); });
   ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << coordinator_->Log();
-  EXPECT_EQ(
-      std::vector<std::string>(resp.signers().begin(), resp.signers().end()),
-      (std::vector<std::string>{"nodes/node-1", "nodes/node-3"}));
-  auto verified =
-      VerifyWithOpenssl(cluster_->dir(), Key().public_key(),
-                        resp.signature().r(), resp.signature().s(), message);
-  EXPECT_TRUE(verified.ok()) << verified;
+  ExpectSignedByNodes1And3(resp, message);
 
   // Excluded from this key, with the culprit code and the verifier's reason.
   ASSERT_NO_FATAL_FAILURE(ExpectExcludedForBadProof());
@@ -651,13 +658,7 @@ TEST_F(CoordinatorE2eTest, AReadmittedNodeIsChosenAgainAndCulpritsAreDetails) {
   s = Call([&](grpc::ClientContext* c) { return stub_->Sign(c, req, &resp); });
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_TRUE(resp.first_response());
-  EXPECT_EQ(
-      std::vector<std::string>(resp.signers().begin(), resp.signers().end()),
-      (std::vector<std::string>{"nodes/node-1", "nodes/node-3"}));
-  auto verified =
-      VerifyWithOpenssl(cluster_->dir(), Key().public_key(),
-                        resp.signature().r(), resp.signature().s(), message);
-  EXPECT_TRUE(verified.ok()) << verified;
+  ExpectSignedByNodes1And3(resp, message);
 
   bool readmission_audited = false, failure_names_it = false;
   for (const auto& e : AuditEntries()) {
