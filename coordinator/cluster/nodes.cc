@@ -1,5 +1,6 @@
 #include "coordinator/cluster/nodes.h"
 
+#include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <sodium.h>
 
@@ -17,14 +18,6 @@ namespace nitro_tss::coordinator {
 namespace ev1 = enclave::v1;
 
 namespace {
-
-google::protobuf::Timestamp ToProtoTime(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t ns = absl::ToUnixNanos(t);
-  ts.set_seconds(ns / 1000000000);
-  ts.set_nanos(static_cast<int32_t>(ns % 1000000000));
-  return ts;
-}
 
 bool ValidNodeId(const std::string& id) {
   if (id.empty() || id.size() > 63) return false;
@@ -230,7 +223,9 @@ void NodeSet::Check(Entry& e, absl::Duration timeout) {
     (*st.mutable_pcrs())[index] = absl::BytesToHexString(absl::string_view(
         reinterpret_cast<const char*>(value.data()), value.size()));
   }
-  *st.mutable_last_attestation_time() = ToProtoTime(absl::Now());
+  *st.mutable_last_attestation_time() =
+      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+          absl::ToUnixNanos(absl::Now()));
   st.clear_loaded_keys();
   for (const auto& k : resp.keys()) {
     st.add_loaded_keys(absl::StrCat("keys/", k.key_id()));

@@ -1,5 +1,6 @@
 #include "coordinator/service/custody_service.h"
 
+#include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <openssl/sha.h>
 #include <secp256k1.h>
@@ -45,13 +46,12 @@ std::string Deterministic(const google::protobuf::Message& m) {
   return out;
 }
 
-google::protobuf::Timestamp Now() {
-  google::protobuf::Timestamp ts;
-  const int64_t ns = absl::ToUnixNanos(absl::Now());
-  ts.set_seconds(ns / 1000000000);
-  ts.set_nanos(static_cast<int32_t>(ns % 1000000000));
-  return ts;
+google::protobuf::Timestamp TimestampOf(absl::Time t) {
+  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+      absl::ToUnixNanos(t));
 }
+
+google::protobuf::Timestamp Now() { return TimestampOf(absl::Now()); }
 
 // The caller, for the audit log.
 std::string Actor(const grpc::ServerContext* ctx) {
@@ -108,14 +108,6 @@ v1::CulpritInfo CulpritInfoOf(const CulpritRecord& c) {
 constexpr size_t kMaxReasonBytes = 1024;
 std::string Bounded(const std::string& reason) {
   return reason.substr(0, kMaxReasonBytes);
-}
-
-google::protobuf::Timestamp TimestampOf(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t ns = absl::ToUnixNanos(t);
-  ts.set_seconds(ns / 1000000000);
-  ts.set_nanos(static_cast<int32_t>(ns % 1000000000));
-  return ts;
 }
 
 v1::NodeExclusion ExclusionToProto(const Exclusion& e) {
