@@ -134,21 +134,31 @@ TEST(HttpParse, ConnectionClose) {
   EXPECT_EQ(r.request.body, "");
 }
 
-std::string Exchange(uint16_t port, const std::string& request) {
+int ConnectTcp(uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
   EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  EXPECT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL),
-            static_cast<ssize_t>(request.size()));
+  return fd;
+}
+
+// Everything the peer sends until it closes; then closes fd.
+std::string ReadToEndAndClose(int fd) {
   std::string out;
   char buf[4096];
   ssize_t n;
   while ((n = ::recv(fd, buf, sizeof(buf), 0)) > 0) out.append(buf, n);
   ::close(fd);
   return out;
+}
+
+std::string Exchange(uint16_t port, const std::string& request) {
+  const int fd = ConnectTcp(port);
+  EXPECT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(request.size()));
+  return ReadToEndAndClose(fd);
 }
 
 TEST(HttpServer, ServesKeepAliveAndRejectsOversizedBodies) {
@@ -183,12 +193,8 @@ TEST(HttpServer, ShutdownClosesIdleConnections) {
     return HttpResponseMessage();
   });
   ASSERT_TRUE(server.Start().ok());
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(server.port());
-  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const int fd = ConnectTcp(server.port());
+  ASSERT_GE(fd, 0);
   ::send(fd, "POST / HT", 9, MSG_NOSIGNAL);  // a partial request, then idle
   ::usleep(100000);
   server.Shutdown();  // must not hang on the idle connection
@@ -203,12 +209,8 @@ TEST(HttpServer, SlowRequestsTimeOut) {
   HttpServer server(
       opts, [](const HttpRequestMessage&) { return HttpResponseMessage(); });
   ASSERT_TRUE(server.Start().ok());
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(server.port());
-  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const int fd = ConnectTcp(server.port());
+  ASSERT_GE(fd, 0);
   // Trickle one byte every 100 ms (never idle for long, never complete), then
   // stop sending and wait: the request deadline, not the 30 s idle timeout,
   // closes the connection.
@@ -218,11 +220,7 @@ TEST(HttpServer, SlowRequestsTimeOut) {
     ::send(fd, &req[i], 1, MSG_NOSIGNAL);
     ::usleep(100000);
   }
-  std::string out;
-  char buf[512];
-  ssize_t n;
-  while ((n = ::recv(fd, buf, sizeof(buf), 0)) > 0) out.append(buf, n);
-  ::close(fd);
+  const std::string out = ReadToEndAndClose(fd);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   EXPECT_EQ(out.rfind("HTTP/1.1 408 Request Timeout\r\n", 0), 0u) << out;
 }
@@ -233,12 +231,8 @@ TEST(HttpServer, TheDeadlineCoversTheBody) {
   HttpServer server(
       opts, [](const HttpRequestMessage&) { return HttpResponseMessage(); });
   ASSERT_TRUE(server.Start().ok());
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(server.port());
-  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const int fd = ConnectTcp(server.port());
+  ASSERT_GE(fd, 0);
   // Complete headers at once, then two body bytes 100 ms apart and nothing
   // more: only the request deadline (not the 30 s idle timeout) can end it.
   const std::string head =
@@ -249,11 +243,7 @@ TEST(HttpServer, TheDeadlineCoversTheBody) {
     ::send(fd, "b", 1, MSG_NOSIGNAL);
     ::usleep(100000);
   }
-  std::string out;
-  char buf[512];
-  ssize_t n;
-  while ((n = ::recv(fd, buf, sizeof(buf), 0)) > 0) out.append(buf, n);
-  ::close(fd);
+  const std::string out = ReadToEndAndClose(fd);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   EXPECT_EQ(out.rfind("HTTP/1.1 408 Request Timeout\r\n", 0), 0u) << out;
 }
@@ -281,11 +271,7 @@ TEST(HttpServer, ServesOnAUnixSocket) {
       "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: "
       "close\r\n\r\nok";
   ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
-  std::string out;
-  char buf[512];
-  ssize_t n;
-  while ((n = ::recv(fd, buf, sizeof(buf), 0)) > 0) out.append(buf, n);
-  ::close(fd);
+  const std::string out = ReadToEndAndClose(fd);
   EXPECT_NE(out.find("\r\n\r\nunix:ok"), std::string::npos) << out;
   server.Shutdown();
   EXPECT_NE(::stat(opts.unix_socket_path.c_str(), &st), 0);  // removed
@@ -295,16 +281,6 @@ TEST(HttpServer, ServesOnAUnixSocket) {
     return HttpResponseMessage();
   });
   EXPECT_EQ(bad.Start().code(), absl::StatusCode::kInvalidArgument);
-}
-
-int ConnectTcp(uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  return fd;
 }
 
 TEST(HttpServer, LimitsConcurrentConnections) {
@@ -331,11 +307,10 @@ TEST(HttpServer, LimitsConcurrentConnections) {
     const int fd = ConnectTcp(server.port());
     if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) ==
         static_cast<ssize_t>(req.size())) {
-      char buf[512];
-      ssize_t n;
-      while ((n = ::recv(fd, buf, sizeof(buf), 0)) > 0) out.append(buf, n);
+      out = ReadToEndAndClose(fd);
+    } else {
+      ::close(fd);
     }
-    ::close(fd);
   }
   EXPECT_EQ(out.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << out;
 }
