@@ -91,6 +91,7 @@ absl::StatusOr<bool> N0PlaintextsMatch(const PaillierPrivateKey& own,
   const bool match = reduced.IsZero();
   diff.Wipe();
   reduced.Wipe();
+  dec_a->Wipe();  // with Dec(D) and the public values it gives k
   return match;
 }
 
@@ -268,6 +269,7 @@ absl::StatusOr<bool> CombinedPlaintextsMatch(
   const bool match = reduced.IsZero();
   diff.Wipe();
   reduced.Wipe();
+  dec_a->Wipe();
   return match;
 }
 
