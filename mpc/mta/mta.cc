@@ -133,6 +133,23 @@ absl::Status VerifyResponse(const ResponseStatement& statement,
   return zk::VerifyPiAffG(st, proof, context, alice_secrets);
 }
 
+zk::PiAffGPairResult VerifyResponses(
+    const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
+    const PaillierPublicKey& bob_key, const BigInt& cap_k, const Point& base,
+    const ResponseToCheck& first, const ResponseToCheck& second,
+    const ProofContext& context,
+    const zk::PiAffGVerifierSecrets& alice_secrets) {
+  zk::PiAffGStatement st1{alice_key,   bob_key,     alice_params, cap_k,
+                          first.cap_d, first.cap_f, base,         first.cap_x};
+  zk::PiAffGStatement st2{alice_key, bob_key,      alice_params,
+                          cap_k,     second.cap_d, second.cap_f,
+                          base,      second.cap_x};
+  return zk::VerifyPiAffGPair(
+      zk::PiAffGPairEntry{st1, first.proof, context, first.d_plaintext_out},
+      zk::PiAffGPairEntry{st2, second.proof, context, second.d_plaintext_out},
+      alice_secrets);
+}
+
 absl::StatusOr<BigInt> AliceDecrypt(const PaillierPrivateKey& alice_key,
                                     const BigInt& cap_d) {
   return alice_key.DecryptSigned(cap_d);

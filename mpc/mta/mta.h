@@ -145,6 +145,30 @@ absl::Status VerifyResponse(
     const ProofContext& context,
     const zk::PiAffGVerifierSecrets& alice_secrets = {});
 
+// One of a Bob's two responses to the same Alice and K (GG20: the MtA for γ
+// and the MtAwc for w), for VerifyResponses.
+struct ResponseToCheck {
+  const BigInt& cap_d;
+  const BigInt& cap_f;
+  const zk::PiAffGProof& proof;
+  const Point& cap_x;  // X that Bob binds (Γ or W)
+  // Dec(D), centered, as PiAffGVerifierSecrets::d_plaintext_out.
+  BigInt* d_plaintext_out = nullptr;
+};
+
+// Both responses of one Bob against Alice's K (zk::VerifyPiAffGPair, with
+// one context for both): the decision and the errors of VerifyResponse on
+// `first`, then on `second` (`failed` says which one failed); with Alice's
+// key and the plaintext of K the two Πaff-g plaintext checks are one
+// (mpc/zk/pi_aff_g.h), without secrets (a complaint judge) it is exactly
+// the two VerifyResponse calls.
+zk::PiAffGPairResult VerifyResponses(
+    const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
+    const PaillierPublicKey& bob_key, const BigInt& cap_k, const Point& base,
+    const ResponseToCheck& first, const ResponseToCheck& second,
+    const ProofContext& context,
+    const zk::PiAffGVerifierSecrets& alice_secrets = {});
+
 // Alice's decryption of D, centered: α = k·x + y over the integers for a
 // response whose Πaff-g verified.
 absl::StatusOr<BigInt> AliceDecrypt(const PaillierPrivateKey& alice_key,

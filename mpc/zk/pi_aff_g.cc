@@ -62,38 +62,215 @@ absl::Status N0Equation(const PiAffGStatement& st, const PiAffGProof& p,
   return absl::OkStatus();
 }
 
-// The same equation as its two halves (PiAffGVerifierSecrets): modulo N0 by
-// CRT mod p, q, and the plaintexts, with Dec(C) = c_plaintext. C, D, A and w
-// are units (checked before). `d_plaintext` receives Dec(D), centered. An
-// error only if a decryption fails (it cannot for units).
-absl::StatusOr<bool> N0EquationByHalves(const PaillierPrivateKey& own,
-                                        const PiAffGStatement& st,
-                                        const PiAffGProof& p, const BigInt& e,
-                                        const BigInt& c_plaintext,
-                                        BigInt& d_plaintext) {
+// The same equation as its two halves (PiAffGVerifierSecrets). The first:
+// C^z1 · w^N0 ≡ A · D^e (mod N0), by CRT mod p, q ((1+N0)^z2 ≡ 1):
+// exponents on the 1024-bit halves, the bases reduced inside
+// PowModConstTime. C, D, A and w are units (checked before).
+bool N0ResiduesMatch(const PaillierPrivateKey& own, const PiAffGStatement& st,
+                     const PiAffGProof& p, const BigInt& e) {
   const BigInt& n0 = own.n();
-  // C^z1 · w^N0 ≡ A · D^e (mod N0), (1+N0)^z2 ≡ 1: exponents on the
-  // 1024-bit halves, the bases reduced inside PowModConstTime.
   CrtExponentiator crt = CrtExponentiator::ForPrimes(own.p(), own.q());
   BigInt lhs = BigInt::ModMul(crt.Pow(st.cap_c, p.z1), crt.Pow(p.w, n0), n0);
   BigInt rhs = BigInt::ModMul(p.cap_a, crt.Pow(st.cap_d, e), n0);
-  const bool residues_match = lhs == rhs;
-  // z1·Dec(C) + z2 ≡ Dec(A) + e·Dec(D) (mod N0). Dec(D) is the verifier's
-  // secret share and Dec(C) its secret k: reduced in constant time, the
-  // comparison's outcome is public.
+  return lhs == rhs;
+}
+
+// The second half: z1·Dec(C) + z2 ≡ Dec(A) + e·Dec(D) (mod N0), with
+// Dec(C) = c_plaintext and Dec(D) = dec_d (in [0, N0)). Dec(D) is the
+// verifier's secret share and Dec(C) its secret k: reduced in constant
+// time, the comparison's outcome is public. An error only if the
+// decryption of A fails (it cannot for a unit).
+absl::StatusOr<bool> N0PlaintextsMatch(const PaillierPrivateKey& own,
+                                       const PiAffGProof& p, const BigInt& e,
+                                       const BigInt& c_plaintext,
+                                       const BigInt& dec_d) {
   absl::StatusOr<BigInt> dec_a = own.Decrypt(p.cap_a);
   if (!dec_a.ok()) return dec_a.status();
-  absl::StatusOr<BigInt> dec_d = own.Decrypt(st.cap_d);
-  if (!dec_d.ok()) return dec_d.status();
-  BigInt diff = p.z1 * c_plaintext + p.z2 - *dec_a - e * *dec_d;
-  BigInt reduced = BigInt::ModConstTime(diff, n0);
-  const bool plaintexts_match = reduced.IsZero();
+  BigInt diff = p.z1 * c_plaintext + p.z2 - *dec_a - e * dec_d;
+  BigInt reduced = BigInt::ModConstTime(diff, own.n());
+  const bool match = reduced.IsZero();
   diff.Wipe();
   reduced.Wipe();
-  // Centered as DecryptSigned: m > N/2 <=> 2m > N.
-  d_plaintext = dec_d->ShiftLeft(1) > n0 ? *dec_d - n0 : *dec_d;
-  dec_d->Wipe();
-  return residues_match && plaintexts_match;
+  dec_a->Wipe();  // with Dec(D) and the public values it gives k
+  return match;
+}
+
+// Dec(D) in [0, N0) → centered as DecryptSigned (m > N/2 <=> 2m > N).
+BigInt Centered(const BigInt& m, const BigInt& n) {
+  return m.ShiftLeft(1) > n ? m - n : m;
+}
+
+// What VerifyPiAffG checks, in its order, with its errors. With
+// `defer_plaintext` (only meaningful with the verifier's key and
+// c_plaintext) the plaintext half of the N0 equation is left to the caller
+// (VerifyPiAffGPair checks the two proofs' halves as one). `e_out`
+// receives the challenge; with the key and c_plaintext, `dec_d_out`
+// receives Dec(D) in [0, N0) (a secret: the caller wipes it).
+absl::Status VerifyCore(const PiAffGStatement& st, const PiAffGProof& p,
+                        const ProofContext& ctx,
+                        const PiAffGVerifierSecrets& secrets,
+                        bool defer_plaintext, BigInt& e_out,
+                        BigInt& dec_d_out) {
+  const BigInt& n0 = st.paillier0.n();
+  const BigInt& n0_sq = st.paillier0.n_squared();
+  const BigInt& n1 = st.paillier1.n();
+  const BigInt& n1_sq = st.paillier1.n_squared();
+  const BigInt& nhat = st.ring_pedersen.n();
+  if (secrets.paillier != nullptr) {
+    absl::Status s =
+        CheckOwnKey(st.paillier0, *secrets.paillier, kPrefix, "N0");
+    if (!s.ok()) return s;
+  }
+  if (secrets.ring_pedersen != nullptr) {
+    absl::Status s =
+        CheckOwnerSecret(st.ring_pedersen, *secrets.ring_pedersen, kPrefix);
+    if (!s.ok()) return s;
+  }
+  for (absl::Status s : {
+           CheckNotIdentity(st.base, kPrefix, "g"),
+           CheckNotIdentity(st.cap_x, kPrefix, "X"),
+           CheckNotIdentity(p.cap_b_x, kPrefix, "B_x"),
+           CheckUnit(st.cap_c, n0_sq, kPrefix, "C", "{N0^2}"),
+           CheckUnit(st.cap_d, n0_sq, kPrefix, "D", "{N0^2}"),
+           CheckUnit(st.cap_y, n1_sq, kPrefix, "Y", "{N1^2}"),
+           CheckUnit(p.cap_s, nhat, kPrefix, "S", "{Nhat}"),
+           CheckUnit(p.cap_t, nhat, kPrefix, "T", "{Nhat}"),
+           CheckUnit(p.cap_e, nhat, kPrefix, "E", "{Nhat}"),
+           CheckUnit(p.cap_f, nhat, kPrefix, "F", "{Nhat}"),
+           CheckUnit(p.cap_a, n0_sq, kPrefix, "A", "{N0^2}"),
+           CheckUnit(p.cap_b_y, n1_sq, kPrefix, "B_y", "{N1^2}"),
+           CheckUnit(p.w, n0, kPrefix, "w", "{N0}"),
+           CheckUnit(p.w_y, n1, kPrefix, "w_y", "{N1}"),
+           CheckSignedRange(p.z1, kEll + kEpsilon, kPrefix, "z1"),
+           CheckSignedRange(p.z2, kEllPrime + kEpsilon, kPrefix, "z2"),
+           CheckSignedRangeTimesModulus(p.z3, kEll + kEpsilon + 1, nhat,
+                                        kPrefix, "z3"),
+           CheckSignedRangeTimesModulus(p.z4, kEll + kEpsilon + 1, nhat,
+                                        kPrefix, "z4"),
+       }) {
+    if (!s.ok()) return s;
+  }
+
+  e_out = Challenge(st, ctx, p);
+  const BigInt& e = e_out;
+
+  // C^z1 · (1+N0)^z2 · w^N0 == A · D^e  (mod N0²)
+  if (secrets.paillier != nullptr && secrets.c_plaintext != nullptr) {
+    const PaillierPrivateKey& own = *secrets.paillier;
+    const bool residues_match = N0ResiduesMatch(own, st, p, e);
+    absl::StatusOr<BigInt> dec_d = own.Decrypt(st.cap_d);
+    if (!dec_d.ok()) return dec_d.status();
+    dec_d_out = *std::move(dec_d);
+    bool plaintexts_match = true;
+    if (!defer_plaintext) {
+      absl::StatusOr<bool> m =
+          N0PlaintextsMatch(own, p, e, *secrets.c_plaintext, dec_d_out);
+      if (!m.ok()) return m.status();
+      plaintexts_match = *m;
+    }
+    if (!residues_match || !plaintexts_match) {
+      return absl::InvalidArgumentError("pi_aff_g: N0 equation failed");
+    }
+  } else if (absl::Status s = N0Equation(st, p, e, secrets.paillier); !s.ok()) {
+    return s;
+  }
+
+  // (1+N1)^z2 · w_y^N1 == B_y · Y^e  (mod N1²)
+  if (!PaillierEquationHolds(st.paillier1, p.z2, p.w_y, p.cap_b_y, st.cap_y,
+                             e)) {
+    return absl::InvalidArgumentError("pi_aff_g: N1 equation failed");
+  }
+  // z1·g == B_x + e·X
+  if (absl::Status g =
+          CheckGroupEquation(st.base, p.z1, p.cap_b_x, st.cap_x, e, kPrefix);
+      !g.ok()) {
+    return g;
+  }
+  // s^z1 t^z3 == E · S^e,  s^z2 t^z4 == F · T^e  (mod N̂)
+  if (!RingPedersenEquationHolds(st.ring_pedersen, secrets.ring_pedersen, p.z1,
+                                 p.z3, p.cap_e, p.cap_s, e)) {
+    return absl::InvalidArgumentError(
+        "pi_aff_g: ring-pedersen x equation failed");
+  }
+  if (!RingPedersenEquationHolds(st.ring_pedersen, secrets.ring_pedersen, p.z2,
+                                 p.z4, p.cap_f, p.cap_t, e)) {
+    return absl::InvalidArgumentError(
+        "pi_aff_g: ring-pedersen y equation failed");
+  }
+  return absl::OkStatus();
+}
+
+// Everything a proof's N0 equation depends on, and the proof itself, for
+// the pair's combiner.
+void AppendForBatch(Transcript& t, const PiAffGStatement& st,
+                    const ProofContext& ctx, const PiAffGProof& p) {
+  t.AppendBytes("session_id", ctx.session_id);
+  t.AppendString("protocol", ctx.protocol);
+  t.AppendU64("round", ctx.round);
+  t.AppendU64("prover", ctx.prover);
+  t.AppendU64("verifier", ctx.verifier);
+  AppendRangeParameters(t, kEll);
+  AppendPaillier(t, "N0", st.paillier0);
+  AppendPaillier(t, "N1", st.paillier1);
+  AppendRingPedersen(t, st.ring_pedersen);
+  t.AppendBigInt("C", st.cap_c);
+  t.AppendBigInt("D", st.cap_d);
+  t.AppendBigInt("Y", st.cap_y);
+  AppendPoint(t, "X", st.cap_x);
+  AppendPoint(t, "g", st.base);
+  t.AppendBigInt("S", p.cap_s);
+  t.AppendBigInt("T", p.cap_t);
+  t.AppendBigInt("A", p.cap_a);
+  AppendPoint(t, "B_x", p.cap_b_x);
+  t.AppendBigInt("B_y", p.cap_b_y);
+  t.AppendBigInt("E", p.cap_e);
+  t.AppendBigInt("F", p.cap_f);
+  t.AppendBigInt("z1", p.z1);
+  t.AppendBigInt("z2", p.z2);
+  t.AppendBigInt("z3", p.z3);
+  t.AppendBigInt("z4", p.z4);
+  t.AppendBigInt("w", p.w);
+  t.AppendBigInt("w_y", p.w_y);
+}
+
+}  // namespace
+
+BigInt PiAffGPairCombiner(const PiAffGStatement& first_statement,
+                          const PiAffGProof& first_proof,
+                          const ProofContext& first_context,
+                          const PiAffGStatement& second_statement,
+                          const PiAffGProof& second_proof,
+                          const ProofContext& second_context) {
+  Transcript t("nitro-tss/pi_aff_g/pair-combiner/v1");
+  AppendForBatch(t, first_statement, first_context, first_proof);
+  AppendForBatch(t, second_statement, second_context, second_proof);
+  return t.ChallengeBelow("c", BigInt::PowerOfTwo(kPiAffGCombinerBits));
+}
+
+namespace {
+
+// z1·k + z2 − Dec(A) − e·Dec(D) + c·(z1'·k + z2' − Dec(A') − e'·Dec(D'))
+// ≡ 0 (mod N0), with Dec(A) + c·Dec(A') = Dec(A·A'^c) (one decryption).
+// A'^c: public base, exponent and modulus (variable time). k, Dec(D),
+// Dec(D') secret: the sum is reduced in constant time; its being zero is
+// the (public) outcome.
+absl::StatusOr<bool> CombinedPlaintextsMatch(
+    const PaillierPrivateKey& own, const PiAffGProof& p1, const BigInt& e1,
+    const BigInt& dec_d1, const PiAffGProof& p2, const BigInt& e2,
+    const BigInt& dec_d2, const BigInt& c, const BigInt& k) {
+  const BigInt& n0_sq = own.public_key().n_squared();
+  BigInt a =
+      BigInt::ModMul(p1.cap_a, BigInt::PowMod(p2.cap_a, c, n0_sq), n0_sq);
+  absl::StatusOr<BigInt> dec_a = own.Decrypt(a);
+  if (!dec_a.ok()) return dec_a.status();
+  BigInt diff = (p1.z1 + c * p2.z1) * k + (p1.z2 + c * p2.z2) - *dec_a -
+                e1 * dec_d1 - c * e2 * dec_d2;
+  BigInt reduced = BigInt::ModConstTime(diff, own.n());
+  const bool match = reduced.IsZero();
+  diff.Wipe();
+  reduced.Wipe();
+  dec_a->Wipe();
+  return match;
 }
 
 }  // namespace
@@ -201,88 +378,69 @@ absl::StatusOr<PiAffGProof> ProvePiAffG(const PiAffGStatement& st,
 absl::Status VerifyPiAffG(const PiAffGStatement& st, const PiAffGProof& p,
                           const ProofContext& ctx,
                           const PiAffGVerifierSecrets& secrets) {
-  const BigInt& n0 = st.paillier0.n();
-  const BigInt& n0_sq = st.paillier0.n_squared();
-  const BigInt& n1 = st.paillier1.n();
-  const BigInt& n1_sq = st.paillier1.n_squared();
-  const BigInt& nhat = st.ring_pedersen.n();
-  if (secrets.paillier != nullptr) {
-    absl::Status s =
-        CheckOwnKey(st.paillier0, *secrets.paillier, kPrefix, "N0");
-    if (!s.ok()) return s;
+  BigInt e, dec_d;
+  absl::Status s =
+      VerifyCore(st, p, ctx, secrets, /*defer_plaintext=*/false, e, dec_d);
+  if (s.ok() && secrets.d_plaintext_out != nullptr &&
+      secrets.c_plaintext != nullptr && secrets.paillier != nullptr) {
+    *secrets.d_plaintext_out = Centered(dec_d, st.paillier0.n());
   }
-  if (secrets.ring_pedersen != nullptr) {
-    absl::Status s =
-        CheckOwnerSecret(st.ring_pedersen, *secrets.ring_pedersen, kPrefix);
-    if (!s.ok()) return s;
-  }
-  for (absl::Status s : {
-           CheckNotIdentity(st.base, kPrefix, "g"),
-           CheckNotIdentity(st.cap_x, kPrefix, "X"),
-           CheckNotIdentity(p.cap_b_x, kPrefix, "B_x"),
-           CheckUnit(st.cap_c, n0_sq, kPrefix, "C", "{N0^2}"),
-           CheckUnit(st.cap_d, n0_sq, kPrefix, "D", "{N0^2}"),
-           CheckUnit(st.cap_y, n1_sq, kPrefix, "Y", "{N1^2}"),
-           CheckUnit(p.cap_s, nhat, kPrefix, "S", "{Nhat}"),
-           CheckUnit(p.cap_t, nhat, kPrefix, "T", "{Nhat}"),
-           CheckUnit(p.cap_e, nhat, kPrefix, "E", "{Nhat}"),
-           CheckUnit(p.cap_f, nhat, kPrefix, "F", "{Nhat}"),
-           CheckUnit(p.cap_a, n0_sq, kPrefix, "A", "{N0^2}"),
-           CheckUnit(p.cap_b_y, n1_sq, kPrefix, "B_y", "{N1^2}"),
-           CheckUnit(p.w, n0, kPrefix, "w", "{N0}"),
-           CheckUnit(p.w_y, n1, kPrefix, "w_y", "{N1}"),
-           CheckSignedRange(p.z1, kEll + kEpsilon, kPrefix, "z1"),
-           CheckSignedRange(p.z2, kEllPrime + kEpsilon, kPrefix, "z2"),
-           CheckSignedRangeTimesModulus(p.z3, kEll + kEpsilon + 1, nhat,
-                                        kPrefix, "z3"),
-           CheckSignedRangeTimesModulus(p.z4, kEll + kEpsilon + 1, nhat,
-                                        kPrefix, "z4"),
-       }) {
-    if (!s.ok()) return s;
-  }
+  dec_d.Wipe();
+  return s;
+}
 
-  BigInt e = Challenge(st, ctx, p);
-
-  // C^z1 · (1+N0)^z2 · w^N0 == A · D^e  (mod N0²)
-  BigInt d_plaintext;
-  if (secrets.paillier != nullptr && secrets.c_plaintext != nullptr) {
-    absl::StatusOr<bool> holds = N0EquationByHalves(
-        *secrets.paillier, st, p, e, *secrets.c_plaintext, d_plaintext);
-    if (!holds.ok()) return holds.status();
-    if (!*holds) {
-      return absl::InvalidArgumentError("pi_aff_g: N0 equation failed");
+PiAffGPairResult VerifyPiAffGPair(const PiAffGPairEntry& first,
+                                  const PiAffGPairEntry& second,
+                                  const PiAffGVerifierSecrets& secrets) {
+  const PiAffGStatement& st1 = first.statement;
+  const PiAffGStatement& st2 = second.statement;
+  const bool batch =
+      secrets.paillier != nullptr && secrets.c_plaintext != nullptr &&
+      st1.paillier0.n() == st2.paillier0.n() && st1.cap_c == st2.cap_c;
+  if (batch) {
+    const PaillierPrivateKey& own = *secrets.paillier;
+    BigInt e1, e2, dec_d1, dec_d2;
+    bool ok = VerifyCore(st1, first.proof, first.context, secrets,
+                         /*defer_plaintext=*/true, e1, dec_d1)
+                  .ok() &&
+              VerifyCore(st2, second.proof, second.context, secrets,
+                         /*defer_plaintext=*/true, e2, dec_d2)
+                  .ok();
+    if (ok) {
+      BigInt c = PiAffGPairCombiner(st1, first.proof, first.context, st2,
+                                    second.proof, second.context);
+      absl::StatusOr<bool> match =
+          CombinedPlaintextsMatch(own, first.proof, e1, dec_d1, second.proof,
+                                  e2, dec_d2, c, *secrets.c_plaintext);
+      ok = match.ok() && *match;
     }
-  } else if (absl::Status s = N0Equation(st, p, e, secrets.paillier); !s.ok()) {
-    return s;
+    if (ok) {
+      if (first.d_plaintext_out != nullptr) {
+        *first.d_plaintext_out = Centered(dec_d1, own.n());
+      }
+      if (second.d_plaintext_out != nullptr) {
+        *second.d_plaintext_out = Centered(dec_d2, own.n());
+      }
+    }
+    dec_d1.Wipe();
+    dec_d2.Wipe();
+    if (ok) return PiAffGPairResult{};
+    // Fall through: the checks one by one, as VerifyPiAffG, name the
+    // failing proof and the reason.
   }
-
-  // (1+N1)^z2 · w_y^N1 == B_y · Y^e  (mod N1²)
-  if (!PaillierEquationHolds(st.paillier1, p.z2, p.w_y, p.cap_b_y, st.cap_y,
-                             e)) {
-    return absl::InvalidArgumentError("pi_aff_g: N1 equation failed");
+  PiAffGVerifierSecrets s1 = secrets;
+  s1.d_plaintext_out = first.d_plaintext_out;
+  if (absl::Status s = VerifyPiAffG(st1, first.proof, first.context, s1);
+      !s.ok()) {
+    return PiAffGPairResult{s, 0};
   }
-  // z1·g == B_x + e·X
-  if (absl::Status g =
-          CheckGroupEquation(st.base, p.z1, p.cap_b_x, st.cap_x, e, kPrefix);
-      !g.ok()) {
-    return g;
+  PiAffGVerifierSecrets s2 = secrets;
+  s2.d_plaintext_out = second.d_plaintext_out;
+  if (absl::Status s = VerifyPiAffG(st2, second.proof, second.context, s2);
+      !s.ok()) {
+    return PiAffGPairResult{s, 1};
   }
-  // s^z1 t^z3 == E · S^e,  s^z2 t^z4 == F · T^e  (mod N̂)
-  if (!RingPedersenEquationHolds(st.ring_pedersen, secrets.ring_pedersen, p.z1,
-                                 p.z3, p.cap_e, p.cap_s, e)) {
-    return absl::InvalidArgumentError(
-        "pi_aff_g: ring-pedersen x equation failed");
-  }
-  if (!RingPedersenEquationHolds(st.ring_pedersen, secrets.ring_pedersen, p.z2,
-                                 p.z4, p.cap_f, p.cap_t, e)) {
-    return absl::InvalidArgumentError(
-        "pi_aff_g: ring-pedersen y equation failed");
-  }
-  if (secrets.d_plaintext_out != nullptr && secrets.c_plaintext != nullptr &&
-      secrets.paillier != nullptr) {
-    *secrets.d_plaintext_out = std::move(d_plaintext);
-  }
-  return absl::OkStatus();
+  return PiAffGPairResult{};
 }
 
 v1::PiAffGProof PiAffGProofToProto(const PiAffGProof& p) {

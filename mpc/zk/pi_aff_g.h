@@ -133,6 +133,108 @@ absl::Status VerifyPiAffG(const PiAffGStatement& statement,
                           const PiAffGProof& proof, const ProofContext& context,
                           const PiAffGVerifierSecrets& secrets = {});
 
+// ---------------------------------------------------------------------
+// Two proofs by one prover to one verifier, checked together
+// (VerifyPiAffGPair: GG20's Alice checking Bob's MtA for γ and MtAwc for w,
+// issue 16).
+//
+// Both statements have the verifier's key N0 and the same C (Alice's K).
+// With the verifier's key and Dec(C) (PiAffGVerifierSecrets::c_plaintext),
+// each proof's N0 equation is checked by halves (above); the pair checks
+// everything of each proof exactly as VerifyPiAffG (membership, ranges,
+// the residue half of N0 mod p, q, N1, group, ring-Pedersen) except the
+// plaintext halves, which it checks as ONE equation with a combiner c:
+//
+//   (z1 + c·z1')·k + (z2 + c·z2') ≡ Dec(A·A'^c) + e·Dec(D) + c·e'·Dec(D')
+//                                                           (mod N0)
+//
+// (k = Dec(C); Dec is a homomorphism, so Dec(A·A'^c) = Dec(A) + c·Dec(A')
+// mod N0): one decryption (of A·A'^c) instead of two (A, A'); Dec(D) and
+// Dec(D') are the MtA shares and are needed anyway. c is uniform in
+// [0, 2^128) from a transcript (PiAffGPairCombiner) over both contexts, both
+// statements and both complete proofs (including the responses), so every
+// value the equation depends on except k is fixed before c.
+//
+// Soundness (the decision is the one of two VerifyPiAffG calls except with
+// probability ≤ Q·2^-128 for a prover making Q hash queries): let
+// a_i = z1_i·k + z2_i − Dec(A_i) − e_i·Dec(D_i) mod N0 (proof i's
+// plaintext half holds iff a_i ≡ 0). The pair's equation is
+// a_1 + c·a_2 ≡ 0 (mod N0). If both halves hold it holds for every c, so the
+// pair never rejects an honest pair. If a_2 ≢ 0, let g = gcd(a_2, N0) ≠ N0;
+// then c·a_2 ≡ −a_1 (mod N0) forces c to one residue modulo N0/g > 1, a
+// divisor of N0 = p·q, hence ≥ min(p, q) > 2^1023 > 2^128: at most one
+// c ∈ [0, 2^128) passes, and each hash query hits it with probability
+// 2^-128 (random oracle; k enters a_i but is fixed before c as well, and
+// the bound holds for every a_1, a_2). If a_2 ≡ 0 the equation says
+// a_1 ≡ 0. Z_N0 has no small subgroups (its prime factors are the
+// verifier's own 1024-bit primes), so there is no small-order escape here.
+//
+// Not combined, on purpose (each stays per proof, as in VerifyPiAffG):
+// the residue half of N0 (mod p, q) and the N1 equation. Combining them as
+// u1·u2^c = 1 (u_i each equation's ratio lhs/rhs) is *sound*: in
+// Z*_{N²} ≅ ⟨1+N⟩ × {r^N} (gcd(N, φ(N)) = 1: Πmod) write u = (1+N)^a·v^N;
+// the plaintext parts give a_1 + c·a_2 ≡ 0 (mod N), so as above a_1 ≡ a_2 ≡ 0
+// except with probability ≤ 2^-128 (N1's factors are > 2^128 by Πfac), and
+// then u_i = v_i^N and the nonce w_y/v_i (w/v_i) makes each proof's equation
+// hold with every other value unchanged, so each proof's extraction (x, y
+// from z1, z2) is as before. But it is not the same *decision*: elements of
+// small order in Z*_{N²} have order coprime to N and are N-th residues (e.g.
+// −1 = (−1)^N), so v1·v2^c = 1 can hold with v_i ≠ 1; a prover who replaces
+// w_y by −w_y in both proofs passes a combined N1 check whenever c is odd
+// (probability 1/2; −w in N0's residue half likewise, and the prover owns
+// N1's factorization, so it can use any small order of Z*_{N1}), although
+// each proof fails VerifyPiAffG. GG20's identification needs the same
+// decision everywhere: the δ and σ reveal rounds re-publish the responses
+// Alice received and every party re-checks each one alone with
+// VerifyPiAffG (no secret); one that fails names Alice, who reported it
+// (mpc/gg20/README.md, audit finding 4). A Bob whose −w_y trick passed
+// Alice's combined check and who then forces a reveal (a wrong δ_j) would
+// get the honest Alice named with him. So only the plaintext halves, where
+// the combined decision equals the individual one, are combined
+// (docs/AUDIT.md, "Batched Πaff-g checks").
+//
+// Fallback: if anything of the pair fails, both proofs are verified again
+// one by one with VerifyPiAffG, in order, and the first failure is
+// returned with its index: the same proof and the same error as two
+// VerifyPiAffG calls. Without the key or c_plaintext, or when the two
+// statements do not share N0 and C, VerifyPiAffGPair is exactly those two
+// calls.
+inline constexpr size_t kPiAffGCombinerBits = 128;
+
+struct PiAffGPairEntry {
+  const PiAffGStatement& statement;
+  const PiAffGProof& proof;
+  const ProofContext& context;
+  // Receives Dec(D), centered, as PiAffGVerifierSecrets::d_plaintext_out
+  // (only with the key and c_plaintext; set when this entry verified, so
+  // on failure only the failing entry's and later ones are unset).
+  BigInt* d_plaintext_out = nullptr;
+};
+
+// OK, or the failing proof (0 = first, 1 = second) and VerifyPiAffG's
+// error for it.
+struct PiAffGPairResult {
+  absl::Status status;
+  size_t failed = 0;
+};
+
+// Verifies both proofs (same decision and errors as VerifyPiAffG on the
+// first, then on the second; see above). `secrets.d_plaintext_out` is not
+// used: each entry has its own.
+PiAffGPairResult VerifyPiAffGPair(const PiAffGPairEntry& first,
+                                  const PiAffGPairEntry& second,
+                                  const PiAffGVerifierSecrets& secrets);
+
+// The combiner c ∈ [0, 2^kPiAffGCombinerBits) of VerifyPiAffGPair
+// (exposed for tests): Transcript "nitro-tss/pi_aff_g/pair-combiner/v1"
+// over each entry's context, statement and complete proof, in order.
+BigInt PiAffGPairCombiner(const PiAffGStatement& first_statement,
+                          const PiAffGProof& first_proof,
+                          const ProofContext& first_context,
+                          const PiAffGStatement& second_statement,
+                          const PiAffGProof& second_proof,
+                          const ProofContext& second_context);
+
 v1::PiAffGProof PiAffGProofToProto(const PiAffGProof& proof);
 // Strict decoding: every field present and canonical; elements of Z_N̂ and
 // Z_N at most kMaxModulusBytes, of Z_{N²} at most kMaxModulusSquaredBytes,

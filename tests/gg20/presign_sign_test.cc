@@ -472,6 +472,11 @@ class PresignCheater : public ::testing::Test {
     }
   }
   static std::vector<std::shared_ptr<const KeyShare>>* shares_;
+
+ public:
+  static const std::vector<std::shared_ptr<const KeyShare>>* Shares() {
+    return shares_;
+  }
 };
 std::vector<std::shared_ptr<const KeyShare>>* PresignCheater::shares_;
 
@@ -564,6 +569,76 @@ TEST_F(PresignCheater, OversizedMtaValueRejectedByDecoder) {
 
 TEST_F(PresignCheater, MtaCiphertextTampered) {
   ExpectBlamed(Run(MtaCiphertextPlusOne()), "mta w: pi_aff_g:");
+}
+
+// Alice checks a Bob's two Πaff-g together (their N0 plaintext halves as
+// one random linear combination, mpc/zk/pi_aff_g.h), falling back to the
+// checks one by one when anything fails: a cheat in the γ proof, the w
+// proof or both names Bob with the reason of the first failing proof.
+PresignCheat MtaCiphertextsPlusOne(bool gamma, bool w) {
+  PresignCheat o;
+  o.tamper = TamperAt<v1::PresignRound2Direct>(
+      2, [gamma, w](v1::PresignRound2Direct& m) {
+        for (auto [tamper, field] :
+             std::initializer_list<std::pair<bool, std::string*>>{
+                 {gamma, m.mutable_d_gamma()}, {w, m.mutable_d_w()}}) {
+          if (!tamper) continue;
+          auto d = DecodeInt(*field, 512, "t", "d");
+          ASSERT_TRUE(d.ok());
+          *field = EncodeInt(*d + BigInt(1));
+        }
+      });
+  return o;
+}
+
+TEST_F(PresignCheater, MtaCiphertextOfEitherOrBothProofsNamesTheFirstFailing) {
+  ExpectBlamed(Run(MtaCiphertextsPlusOne(true, false)),
+               "mta gamma: pi_aff_g: N0 equation failed");
+  ExpectBlamed(Run(MtaCiphertextsPlusOne(false, true)),
+               "mta w: pi_aff_g: N0 equation failed");
+  ExpectBlamed(Run(MtaCiphertextsPlusOne(true, true)),
+               "mta gamma: pi_aff_g: N0 equation failed");
+}
+
+// The nonces of Bob's proofs negated: (−w_y)^N1 = −w_y^N1, so each N1
+// equation's ratio is −1, an element of order 2 that a combined check
+// u1·u2^c = 1 would let through for odd c. Those equations stay per proof
+// (the reveal rounds re-check each response alone): Bob is named.
+PresignCheat MtaNoncesNegated(bool gamma, bool w, bool n1_nonce) {
+  PresignCheat o;
+  o.tamper = [gamma, w, n1_nonce](uint32_t round, uint32_t to,
+                                  google::protobuf::Message& m) {
+    auto* d = dynamic_cast<v1::PresignRound2Direct*>(&m);
+    if (round != 2 || d == nullptr) return;
+    // w_y is under the cheater's N1, w under the recipient's N0.
+    const BigInt n =
+        (*PresignCheater::Shares())[n1_nonce ? kCheater - 1 : to - 1]
+            ->paillier->n();
+    for (auto [tamper, field] :
+         std::initializer_list<std::pair<bool, std::string*>>{
+             {gamma, d->mutable_pi_aff_gamma()}, {w, d->mutable_pi_aff_w()}}) {
+      if (!tamper) continue;
+      v1::PiAffGProof pb;
+      ASSERT_TRUE(pb.ParseFromString(*field));
+      std::string* nonce = n1_nonce ? pb.mutable_w_y() : pb.mutable_w();
+      auto v = DecodeInt(*nonce, 512, "t", "w");
+      ASSERT_TRUE(v.ok());
+      *nonce = EncodeInt(n - *v);
+      *field = SerializeEmbedded(pb);
+    }
+  };
+  return o;
+}
+
+TEST_F(PresignCheater, MtaNonceNegatedInEitherOrBothProofsIsNamed) {
+  ExpectBlamed(Run(MtaNoncesNegated(true, true, /*n1_nonce=*/true)),
+               "mta gamma: pi_aff_g: N1 equation failed");
+  ExpectBlamed(Run(MtaNoncesNegated(false, true, /*n1_nonce=*/true)),
+               "mta w: pi_aff_g: N1 equation failed");
+  ExpectBlamed(Run(MtaNoncesNegated(true, true, /*n1_nonce=*/false)),
+               "mta gamma: pi_aff_g: N0 equation failed");
+  ExpectBlamed(Run(MtaNoncesNegated(false, true, /*n1_nonce=*/false)),
+               "mta w: pi_aff_g: N0 equation failed");
 }
 
 // The per-peer work of rounds 0-2 on two threads per party: the same

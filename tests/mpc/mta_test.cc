@@ -338,6 +338,61 @@ TEST(Mta, ThirdPartyVerifyResponseAgreesWithAlice) {
   EXPECT_FALSE(both(run.bob.response, x_point + Point::Generator()).ok());
 }
 
+TEST(Mta, VerifyResponsesChecksABobsTwoResponsesAsOneByOne) {
+  // GG20 round 2: one Bob's MtA (x = γ) and MtAwc (x = w) responses to the
+  // same K, checked together with Alice's key and k (the plaintext checks
+  // combined) and without secrets (a judge): both hand out Dec(D) and
+  // decide, with the same error and index, as VerifyResponse on each.
+  const MtaRun& run = SharedRun();
+  DeterministicRandom rng(91);
+  const Scalar x2 = Scalar::Random(rng);
+  absl::StatusOr<BobResult> second = BobRespond(
+      AliceKey().public_key(), AliceRp().params(), BobKey(), run.request.cap_k,
+      x2, Point::Generator(), Context(kBob, kAlice), rng);
+  ASSERT_TRUE(second.ok()) << second.status();
+  const Point x1_point = Point::MulBase(run.x), x2_point = Point::MulBase(x2);
+  BigInt k_int = run.k.ToBigInt();
+  zk::PiAffGVerifierSecrets secrets{&AliceKey(), &AliceRp(), &k_int};
+  auto check = [&](const MtaResponse& r1, const MtaResponse& r2,
+                   const zk::PiAffGVerifierSecrets& s, BigInt* a1, BigInt* a2) {
+    return VerifyResponses(
+        AliceKey().public_key(), AliceRp().params(), BobKey().public_key(),
+        run.request.cap_k, Point::Generator(),
+        ResponseToCheck{r1.cap_d, r1.cap_f, r1.aff_g_proof, x1_point, a1},
+        ResponseToCheck{r2.cap_d, r2.cap_f, r2.aff_g_proof, x2_point, a2},
+        Context(kBob, kAlice), s);
+  };
+  BigInt a1, a2;
+  zk::PiAffGPairResult ok =
+      check(run.bob.response, second->response, secrets, &a1, &a2);
+  ASSERT_TRUE(ok.status.ok()) << ok.status;
+  EXPECT_TRUE(Scalar::FromBigIntReduce(a1) + run.bob.beta == run.k * run.x);
+  EXPECT_TRUE(Scalar::FromBigIntReduce(a2) + second->beta == run.k * x2);
+  EXPECT_TRUE(check(run.bob.response, second->response, {}, nullptr, nullptr)
+                  .status.ok());
+  // D of the second response with another plaintext: the second is named,
+  // as VerifyResponse names it, on both paths.
+  MtaResponse bad = second->response;
+  bad.cap_d = BigInt::ModMul(bad.cap_d, BigInt(1) + AliceKey().n(),
+                             AliceKey().public_key().n_squared());
+  absl::Status alone =
+      VerifyResponse(SharedStatement(x2_point), bad.cap_d, bad.cap_f,
+                     bad.aff_g_proof, Context(kBob, kAlice), secrets);
+  EXPECT_THAT(std::string(alone.message()),
+              HasSubstr("pi_aff_g: N0 equation failed"));
+  for (const zk::PiAffGVerifierSecrets& s :
+       {secrets, zk::PiAffGVerifierSecrets{}}) {
+    zk::PiAffGPairResult r = check(run.bob.response, bad, s, nullptr, nullptr);
+    EXPECT_EQ(r.status, alone);
+    EXPECT_EQ(r.failed, 1u);
+    // Swapped: the first is named.
+    r = check(bad, run.bob.response, s, nullptr, nullptr);
+    EXPECT_FALSE(r.status.ok());
+    EXPECT_EQ(r.failed, 0u);
+  }
+  k_int.Wipe();
+}
+
 TEST(Mta, BobResultCarriesTheOpeningOfF) {
   // GG20's σ reveal proves y·G against F with (y, ρ_y): F = enc_N1(y; ρ_y),
   // |y| <= 2^ℓ', β = −y mod q.

@@ -1,0 +1,351 @@
+// VerifyPiAffGPair (mpc/zk/pi_aff_g.h): one prover's two Πaff-g to the same
+// verifier and C (GG20's MtA for γ and MtAwc for w), their N0 plaintext
+// checks combined by a 128-bit Fiat–Shamir combiner. The pair must decide
+// exactly as VerifyPiAffG on the first proof and then on the second, with
+// the same error and the index of the failing proof: on honest pairs, on
+// every tampered field and on statements false in exactly one relation, in
+// the first proof, the second and both. The −1 nonce cases show why the N1
+// equation and the residue half of N0 are not combined.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mpc/zk/pi_aff_g.h"
+#include "tests/fixtures/fixtures.h"
+#include "tests/mpc/mta_test_util.h"
+
+namespace nitro_tss::mpc::zk {
+namespace {
+
+using ::nitro_tss::testing::FixturePaillierKey;
+using ::nitro_tss::testing::FixtureRingPedersen;
+using testutil::Context;
+using testutil::MulInt;
+
+constexpr uint32_t kAlice = 1;  // verifier: owns N0 and the ring-Pedersen
+constexpr uint32_t kBob = 2;    // prover: owns N1
+
+const PaillierPrivateKey& Alice() { return FixturePaillierKey(0); }
+const PaillierPrivateKey& Bob() { return FixturePaillierKey(1); }
+const RingPedersenSecret& AliceRp() { return FixtureRingPedersen(0); }
+const BigInt& N0() { return Alice().n(); }
+const BigInt& N0Sq() { return Alice().public_key().n_squared(); }
+const BigInt& N1() { return Bob().n(); }
+const BigInt& N1Sq() { return Bob().public_key().n_squared(); }
+
+// One of Bob's two responses to Alice's C = enc(k): the statement's values,
+// the witness and the proof.
+struct Half {
+  BigInt x, y, rho, rho_y;
+  BigInt cap_d, cap_y;
+  Point cap_x;
+  PiAffGProof proof;
+};
+
+// Two responses to the same C (all values owned here: statements hold
+// references).
+struct Pair {
+  BigInt k, cap_c;
+  Point base = Point::Generator();
+  ProofContext ctx = Context(kBob, kAlice);
+  Half h[2];
+  PiAffGStatement Statement(int i) const {
+    return PiAffGStatement{Alice().public_key(),
+                           Bob().public_key(),
+                           AliceRp().params(),
+                           cap_c,
+                           h[i].cap_d,
+                           h[i].cap_y,
+                           base,
+                           h[i].cap_x};
+  }
+  // (Re)proves half i for its current statement (the unchecked prover: a
+  // statement may have been made false on purpose).
+  void Prove(int i, RandomSource& rng) {
+    PiAffGWitness w{h[i].x, h[i].y, h[i].rho, h[i].rho_y, &Bob()};
+    h[i].proof = internal::ProvePiAffGUnchecked(Statement(i), w, ctx, rng);
+  }
+};
+
+std::unique_ptr<Pair> MakePair(uint64_t seed) {
+  DeterministicRandom rng(seed);
+  auto p = std::make_unique<Pair>();
+  p->k = Scalar::Random(rng).ToBigInt();
+  p->cap_c = Alice().Encrypt(p->k, rng)->ciphertext;
+  for (int i = 0; i < 2; ++i) {
+    Half& h = p->h[i];
+    h.x = Scalar::Random(rng).ToBigInt();
+    h.y = BigInt::RandomSigned(kEllPrime, rng);
+    h.rho = BigInt::RandomUnit(N0(), rng);
+    h.cap_d = testutil::AffineCiphertext(Alice().public_key(), p->cap_c, h.x,
+                                         h.y, h.rho);
+    absl::StatusOr<PaillierEncryption> yy =
+        Bob().Encrypt(BigInt::Mod(h.y, N1()), rng);
+    h.cap_y = yy->ciphertext;
+    h.rho_y = yy->nonce;
+    h.cap_x = MulInt(p->base, h.x);
+    p->Prove(i, rng);
+  }
+  return p;
+}
+
+// What the pair must decide: VerifyPiAffG on the first, then the second.
+PiAffGPairResult OneByOne(const Pair& p, const PiAffGVerifierSecrets& s) {
+  for (size_t i = 0; i < 2; ++i) {
+    absl::Status st = VerifyPiAffG(p.Statement(i), p.h[i].proof, p.ctx, s);
+    if (!st.ok()) return PiAffGPairResult{st, i};
+  }
+  return PiAffGPairResult{};
+}
+
+// Runs the pair with Alice's secrets (the combined path) and, with
+// `also_public`, without (the judge's path: two N-th powers per proof, so
+// not for every case), checks both against OneByOne and the handed-out
+// plaintexts of D; returns the combined path's result.
+PiAffGPairResult CheckPair(const Pair& p, bool also_public = false) {
+  const PiAffGStatement st0 = p.Statement(0), st1 = p.Statement(1);
+  BigInt d0(-7), d1(-7);
+  PiAffGVerifierSecrets secrets{&Alice(), &AliceRp(), &p.k};
+  PiAffGPairResult r =
+      VerifyPiAffGPair(PiAffGPairEntry{st0, p.h[0].proof, p.ctx, &d0},
+                       PiAffGPairEntry{st1, p.h[1].proof, p.ctx, &d1}, secrets);
+  PiAffGPairResult expected = OneByOne(p, secrets);
+  EXPECT_EQ(r.status, expected.status);
+  if (!r.status.ok()) {
+    EXPECT_EQ(r.failed, expected.failed);
+  }
+  if (r.status.ok()) {
+    EXPECT_EQ(d0, *Alice().DecryptSigned(p.h[0].cap_d));
+    EXPECT_EQ(d1, *Alice().DecryptSigned(p.h[1].cap_d));
+  } else if (r.failed == 0) {
+    EXPECT_EQ(d0, BigInt(-7)) << "no plaintext for a failing entry";
+  }
+  if (!also_public) return r;
+  // No secrets: exactly the two public checks.
+  PiAffGPairResult pub =
+      VerifyPiAffGPair(PiAffGPairEntry{st0, p.h[0].proof, p.ctx},
+                       PiAffGPairEntry{st1, p.h[1].proof, p.ctx}, {});
+  PiAffGPairResult pub_expected = OneByOne(p, {});
+  EXPECT_EQ(pub.status, pub_expected.status);
+  if (!pub.status.ok()) {
+    EXPECT_EQ(pub.failed, pub_expected.failed);
+  }
+  EXPECT_EQ(r.status.ok(), pub.status.ok());
+  return r;
+}
+
+void ExpectFails(const PiAffGPairResult& r, size_t failed,
+                 const std::string& message) {
+  EXPECT_EQ(r.status.code(), absl::StatusCode::kInvalidArgument) << r.status;
+  EXPECT_THAT(std::string(r.status.message()), ::testing::StartsWith(message));
+  EXPECT_EQ(r.failed, failed);
+}
+
+const Pair& Valid() {
+  static const Pair* pair = MakePair(11).release();
+  return *pair;
+}
+
+TEST(PiAffGPair, AcceptsExactlyWhatBothChecksAcceptOnHonestPairs) {
+  for (uint64_t seed : {21, 22, 23}) {
+    SCOPED_TRACE(seed);
+    std::unique_ptr<Pair> p = MakePair(seed);
+    EXPECT_TRUE(CheckPair(*p, /*also_public=*/true).status.ok());
+  }
+}
+
+TEST(PiAffGPair, EachTamperedFieldNamesTheProofAndTheReason) {
+  const std::string n0 = "pi_aff_g: N0 equation failed";
+  struct Case {
+    const char* name;
+    std::function<void(PiAffGProof&)> tamper;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {"A", [](PiAffGProof& p) { p.cap_a = p.cap_a + BigInt(1); }, n0},
+      {"A·(1+N0)",
+       [](PiAffGProof& p) {
+         p.cap_a = BigInt::ModMul(p.cap_a, BigInt(1) + N0(), N0Sq());
+       },
+       n0},
+      {"z1", [](PiAffGProof& p) { p.z1 = p.z1 + BigInt(1); }, n0},
+      {"z2", [](PiAffGProof& p) { p.z2 = p.z2 + BigInt(1); }, n0},
+      {"z2+N0", [](PiAffGProof& p) { p.z2 = p.z2 + N0(); },
+       "pi_aff_g: z2 out of range"},
+      {"w", [](PiAffGProof& p) { p.w = p.w + BigInt(1); }, n0},
+      {"w_y", [](PiAffGProof& p) { p.w_y = p.w_y + BigInt(1); },
+       "pi_aff_g: N1 equation failed"},
+      {"z3", [](PiAffGProof& p) { p.z3 = p.z3 + BigInt(1); },
+       "pi_aff_g: ring-pedersen x equation failed"},
+      {"z4", [](PiAffGProof& p) { p.z4 = p.z4 + BigInt(1); },
+       "pi_aff_g: ring-pedersen y equation failed"},
+      {"w not a unit", [](PiAffGProof& p) { p.w = N0(); },
+       "pi_aff_g: w not in Z*_{N0}"},
+  };
+  for (const Case& c : cases) {
+    for (int which : {0, 1, 2}) {  // first, second, both
+      SCOPED_TRACE(std::string(c.name) + " in " +
+                   (which == 0   ? "first"
+                    : which == 1 ? "second"
+                                 : "both"));
+      Pair p = Valid();
+      if (which != 1) c.tamper(p.h[0].proof);
+      if (which != 0) c.tamper(p.h[1].proof);
+      ExpectFails(CheckPair(p), which == 1 ? 1 : 0, c.error);
+    }
+  }
+}
+
+TEST(PiAffGPair, StatementFalseInExactlyOneRelationIsNamed) {
+  // Proofs consistent with a false statement (unchecked prover), false in
+  // one relation only: D·(1+N0) (another plaintext, the same residue mod
+  // N0: exactly the combined plaintext half fails), D·u^N0 (the residue
+  // half), Y·(2+N1) (N1), X + G (the group equation).
+  struct Case {
+    const char* name;
+    std::function<void(Half&)> falsify;
+    std::string error;
+  };
+  DeterministicRandom urng(5);
+  const BigInt u_n0 =
+      BigInt::PowMod(BigInt::RandomUnit(N0(), urng), N0(), N0Sq());
+  const std::vector<Case> cases = {
+      {"D plaintext",
+       [](Half& h) {
+         h.cap_d = BigInt::ModMul(h.cap_d, BigInt(1) + N0(), N0Sq());
+       },
+       "pi_aff_g: N0 equation failed"},
+      {"D residue",
+       [&](Half& h) { h.cap_d = BigInt::ModMul(h.cap_d, u_n0, N0Sq()); },
+       "pi_aff_g: N0 equation failed"},
+      {"Y",
+       [](Half& h) {
+         h.cap_y = BigInt::ModMul(h.cap_y, BigInt(2) + N1(), N1Sq());
+       },
+       "pi_aff_g: N1 equation failed"},
+      {"X", [](Half& h) { h.cap_x = h.cap_x + Point::Generator(); },
+       "pi_aff_g: group equation failed"},
+  };
+  for (const Case& c : cases) {
+    for (int which : {0, 1, 2}) {
+      SCOPED_TRACE(std::string(c.name) + " in " +
+                   (which == 0   ? "first"
+                    : which == 1 ? "second"
+                                 : "both"));
+      Pair p = Valid();
+      DeterministicRandom rng(40 + which);
+      for (int i = 0; i < 2; ++i) {
+        if ((which == 0 && i == 1) || (which == 1 && i == 0)) continue;
+        c.falsify(p.h[i]);
+        p.Prove(i, rng);
+      }
+      ExpectFails(CheckPair(p, /*also_public=*/true), which == 1 ? 1 : 0,
+                  c.error);
+    }
+  }
+}
+
+TEST(PiAffGPair, CombinerBindsBothProofsStatementsAndContexts) {
+  const Pair& v = Valid();
+  auto combiner = [](const Pair& p) {
+    return PiAffGPairCombiner(p.Statement(0), p.h[0].proof, p.ctx,
+                              p.Statement(1), p.h[1].proof, p.ctx);
+  };
+  const BigInt c = combiner(v);
+  EXPECT_FALSE(c.IsNegative());
+  EXPECT_LT(c, BigInt::PowerOfTwo(kPiAffGCombinerBits));
+  EXPECT_EQ(combiner(v), c) << "deterministic";
+  std::vector<std::function<void(Pair&)>> changes = {
+      [](Pair& p) { p.h[0].proof.z1 = p.h[0].proof.z1 + BigInt(1); },
+      [](Pair& p) { p.h[1].proof.z2 = p.h[1].proof.z2 + BigInt(1); },
+      [](Pair& p) { p.h[0].proof.w = p.h[0].proof.w + BigInt(1); },
+      [](Pair& p) { p.h[1].proof.w_y = p.h[1].proof.w_y + BigInt(1); },
+      [](Pair& p) { p.h[1].proof.cap_a = p.h[1].proof.cap_a + BigInt(1); },
+      [](Pair& p) { p.h[0].cap_d = p.h[0].cap_d + BigInt(1); },
+      [](Pair& p) { p.h[1].cap_y = p.h[1].cap_y + BigInt(1); },
+      [](Pair& p) { p.cap_c = p.cap_c + BigInt(1); },
+      [](Pair& p) { p.ctx.verifier = 3; },
+      [](Pair& p) { std::swap(p.h[0], p.h[1]); },
+  };
+  for (size_t i = 0; i < changes.size(); ++i) {
+    Pair p = v;
+    changes[i](p);
+    EXPECT_NE(combiner(p), c) << "change " << i;
+  }
+}
+
+TEST(PiAffGPair, MinusOneNonceIsCaughtBecauseThoseEquationsAreNotCombined) {
+  // w_y → −w_y makes a proof's N1 ratio lhs/rhs exactly −1 = (−1)^N1, an
+  // N1-th residue of order 2 (N1 odd). Combined as u1·u2^c = 1, a Bob doing
+  // it in both proofs would pass whenever c is odd (probability 1/2) while
+  // each proof fails VerifyPiAffG; the δ/σ reveal rounds re-check each
+  // response alone and would then name the honest Alice who reported it.
+  // The pair keeps the N1 equation (and N0's residue half, where −w does
+  // the same) per proof: it names the first proof, as the checks one by one.
+  for (uint64_t seed : {31, 32}) {
+    SCOPED_TRACE(seed);
+    std::unique_ptr<Pair> honest = MakePair(seed);
+    Pair p = *honest;
+    for (int i = 0; i < 2; ++i) p.h[i].proof.w_y = N1() - p.h[i].proof.w_y;
+    // The ratio of each tampered N1 equation is −1: (−w_y)^N1 = −w_y^N1.
+    for (int i = 0; i < 2; ++i) {
+      BigInt honest_pow = BigInt::PowMod(honest->h[i].proof.w_y, N1(), N1Sq());
+      BigInt tampered_pow = BigInt::PowMod(p.h[i].proof.w_y, N1(), N1Sq());
+      EXPECT_EQ(BigInt::ModAdd(honest_pow, tampered_pow, N1Sq()), BigInt(0));
+    }
+    // So u1·u2^c = (−1)^(1+c): 1 for odd c. The combiner of this pair:
+    const BigInt c = PiAffGPairCombiner(p.Statement(0), p.h[0].proof, p.ctx,
+                                        p.Statement(1), p.h[1].proof, p.ctx);
+    const BigInt minus_one = N1Sq() - BigInt(1);
+    const BigInt combined =
+        BigInt::ModMul(minus_one, BigInt::PowMod(minus_one, c, N1Sq()), N1Sq());
+    EXPECT_EQ(combined == BigInt(1), c.IsOdd());
+    ExpectFails(CheckPair(p), 0, "pi_aff_g: N1 equation failed");
+    // Only the second: u1·u2^c = (−1)^c, 1 for even c; still named.
+    Pair q = *honest;
+    q.h[1].proof.w_y = N1() - q.h[1].proof.w_y;
+    ExpectFails(CheckPair(q), 1, "pi_aff_g: N1 equation failed");
+    // −w in N0's nonce: the residue half's ratio is −1 mod N0.
+    Pair r = *honest;
+    for (int i = 0; i < 2; ++i) r.h[i].proof.w = N0() - r.h[i].proof.w;
+    ExpectFails(CheckPair(r), 0, "pi_aff_g: N0 equation failed");
+    Pair t = *honest;
+    t.h[1].proof.w = N0() - t.h[1].proof.w;
+    ExpectFails(CheckPair(t), 1, "pi_aff_g: N0 equation failed");
+  }
+}
+
+TEST(PiAffGPair, WrongPlaintextOfCRejectsTheFirstProofAsOneByOne) {
+  const Pair& v = Valid();
+  const PiAffGStatement st0 = v.Statement(0), st1 = v.Statement(1);
+  BigInt wrong = v.k + BigInt(1);
+  PiAffGPairResult r = VerifyPiAffGPair(
+      PiAffGPairEntry{st0, v.h[0].proof, v.ctx},
+      PiAffGPairEntry{st1, v.h[1].proof, v.ctx}, {&Alice(), nullptr, &wrong});
+  ExpectFails(r, 0, "pi_aff_g: N0 equation failed");
+}
+
+TEST(PiAffGPair, StatementsWithDifferentCAreCheckedOneByOne) {
+  // Not a pair in the GG20 sense (another C): no combination, the same
+  // decisions as VerifyPiAffG (each with its own plaintext of C is not
+  // expressible: one c_plaintext, so the second fails as it would alone).
+  std::unique_ptr<Pair> a = MakePair(61), b = MakePair(62);
+  const PiAffGStatement st0 = a->Statement(0), st1 = b->Statement(1);
+  PiAffGVerifierSecrets s{&Alice(), &AliceRp(), &a->k};
+  PiAffGPairResult r =
+      VerifyPiAffGPair(PiAffGPairEntry{st0, a->h[0].proof, a->ctx},
+                       PiAffGPairEntry{st1, b->h[1].proof, b->ctx}, s);
+  EXPECT_EQ(r.status, VerifyPiAffG(st1, b->h[1].proof, b->ctx, s));
+  EXPECT_EQ(r.failed, 1u);
+  PiAffGPairResult pub =
+      VerifyPiAffGPair(PiAffGPairEntry{st0, a->h[0].proof, a->ctx},
+                       PiAffGPairEntry{st1, b->h[1].proof, b->ctx}, {});
+  EXPECT_TRUE(pub.status.ok()) << pub.status;
+}
+
+}  // namespace
+}  // namespace nitro_tss::mpc::zk
