@@ -1024,6 +1024,7 @@ absl::StatusOr<std::unique_ptr<SessionRunner>> EnclaveCore::StartSession(
       config.signers = link->parties;
       config.accelerators = link->key->accelerators;
       config.identity = link->key->identity;
+      config.threads = deps_.limits.presign_threads;
       absl::StatusOr<std::unique_ptr<round::Session>> session =
           deps_.sessions.presign(config, mpc::SystemRandom());
       if (!session.ok()) return fail(session.status());

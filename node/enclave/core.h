@@ -74,6 +74,9 @@ struct EnclaveLimits {
   size_t max_sessions = 64;
   size_t max_sessions_per_link = 100000;
   size_t max_presignatures = 4096;
+  // Threads per presign run (PresignConfig::threads; presign.threads in the
+  // enclave configuration).
+  int presign_threads = 2;
   // Approvals: remembered nonces (refused beyond, see ReplayCache) and the
   // longest validity of a request (which bounds replay after a restart).
   size_t replay_cache_capacity = approval::ReplayCache::kDefaultCapacity;

@@ -225,6 +225,9 @@ absl::Status ValidateEnclaveConfig(const EnclaveConfig& config) {
   if (config.keygen_material().threads() > 64) {
     return FieldError("keygen_material.threads", "at most 64");
   }
+  if (config.presign().threads() > 16) {
+    return FieldError("presign.threads", "must be 1 .. 16 (or 0 for 2)");
+  }
   return absl::OkStatus();
 }
 
@@ -344,6 +347,9 @@ absl::StatusOr<std::unique_ptr<EnclaveRuntime>> BuildEnclave(
   }
   if (l.max_presignatures() != 0) {
     deps.limits.max_presignatures = l.max_presignatures();
+  }
+  if (config.presign().threads() != 0) {
+    deps.limits.presign_threads = static_cast<int>(config.presign().threads());
   }
   if (config.attestation().link_max_age_ms() != 0) {
     deps.limits.link_max_age =

@@ -87,6 +87,16 @@ TEST(EnclaveConfig, LinkMaxAgeIsBounded) {
   }
 }
 
+TEST(EnclaveConfig, PresignThreadsAreBounded) {
+  EnclaveConfig c = LocalConfig();
+  c.mutable_presign()->set_threads(17);
+  EXPECT_TRUE(NamesField(ValidateEnclaveConfig(c), "presign.threads"));
+  for (uint32_t ok : {0u, 1u, 2u, 16u}) {
+    c.mutable_presign()->set_threads(ok);
+    EXPECT_TRUE(ValidateEnclaveConfig(c).ok()) << ok;
+  }
+}
+
 TEST(EnclaveConfig, AwsConfigIsValid) {
   EnclaveConfig c = AwsConfig();
   EXPECT_TRUE(ValidateEnclaveConfig(c).ok()) << ValidateEnclaveConfig(c);
