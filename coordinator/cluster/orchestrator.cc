@@ -399,6 +399,7 @@ absl::StatusOr<SignOutcome> Orchestrator::Sign(
   }
   absl::Cleanup done = [this] {
     std::lock_guard<std::mutex> lock(signing_mu_);
+    last_sign_end_ = absl::Now();
     if (--signs_in_flight_ == 0) signing_cv_.notify_all();
   };
   SignOutcome outcome;
@@ -418,7 +419,11 @@ void Orchestrator::DeferToSigns(const std::string& key_id,
   const size_t low_water = options_.pool_target / 4;
   std::unique_lock<std::mutex> lock(signing_mu_);
   bool counted = false;
-  while (signs_in_flight_ > 0 && !refills_stopped_.load()) {
+  while (!refills_stopped_.load()) {
+    const absl::Time now = absl::Now();
+    if (signs_in_flight_ == 0 && now - last_sign_end_ >= kRefillQuietTime) {
+      return;
+    }
     {
       std::lock_guard<std::mutex> pools(mu_);
       if (links_[key_id][signers].presignatures.size() <= low_water) return;
@@ -427,9 +432,13 @@ void Orchestrator::DeferToSigns(const std::string& key_id,
       counters_.refill_deferrals.fetch_add(1);
       counted = true;
     }
-    // Woken when the last Sign in flight ends; the pool level is checked
-    // again at least every 50 ms.
-    signing_cv_.wait_for(lock, std::chrono::milliseconds(50));
+    // Woken when the last Sign in flight ends; conditions checked again at
+    // least every 50 ms.
+    absl::Duration wait = absl::Milliseconds(50);
+    if (signs_in_flight_ == 0) {
+      wait = std::min(wait, last_sign_end_ + kRefillQuietTime - now);
+    }
+    signing_cv_.wait_for(lock, absl::ToChronoNanoseconds(wait));
   }
 }
 

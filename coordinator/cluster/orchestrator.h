@@ -36,16 +36,17 @@
 //    `StopRefills`; a presignature is handed to exactly one Sign.
 //    The refill yields to signing: it starts no presign run while a Sign
 //    is in flight and the pool still holds more than a quarter of its
-//    target (the low-water mark); it waits until no Sign is in flight or
-//    the pool is down to the mark. Why this is sound: a presign run costs
+//    target (the low-water mark); it waits until no Sign has been in
+//    flight for 100 ms (kRefillQuietTime: a client signing one request
+//    after another leaves sub-millisecond gaps, which are no pause) or the
+//    pool is down to the mark. Why this is sound: a presign run costs
 //    about as much CPU as 100 pool signatures, so during a burst the
 //    refill cannot keep up anyway (it adds a few presignatures a second
 //    while hundreds are taken) and only slows the Signs the pool exists
-//    for; between Signs (any moment with none in flight) it runs as
-//    before; and a load that keeps a Sign in flight at every moment
-//    (hundreds a second) empties any pool within seconds whatever the
-//    refill does, so the mark only decides when the refill starts
-//    competing, and at or below it it runs regardless (no starvation).
+//    for; in a pause of the load it runs as before; and a load that keeps a
+//    Sign in flight at every moment (hundreds a second) empties any pool within
+//    seconds whatever the refill does, so the mark only decides when the refill
+//    starts competing, and at or below it it runs regardless (no starvation).
 //    The enclaves also run presign rounds at a lower CPU priority.
 //    A pool whose enclave restarted loses its presignatures (the enclave
 //    answers "no such presignature"): the pool is emptied and the Sign
@@ -247,9 +248,10 @@ class Orchestrator {
                       std::vector<CulpritRecord>* culprits,
                       std::set<std::string>* avoid);
   RunOptions Run(absl::Duration deadline, absl::Duration round) const;
-  // Before a refill's presign run: waits while a Sign is in flight and the
-  // pool of (key, signers) holds more than a quarter of its target (see the
-  // file comment), or until refills stop.
+  // Before a refill's presign run: waits while a Sign is in flight (or
+  // ended less than kRefillQuietTime ago) and the pool of (key, signers)
+  // holds more than a quarter of its target (see the file comment), or
+  // until refills stop.
   void DeferToSigns(const std::string& key_id, const SignerSet& signers);
 
   NodeSet* nodes_;
@@ -267,7 +269,12 @@ class Orchestrator {
   // DeferToSigns). Lock order: signing_mu_ before mu_.
   std::mutex signing_mu_;
   std::condition_variable signing_cv_;
-  int signs_in_flight_ = 0;  // guarded by signing_mu_
+  int signs_in_flight_ = 0;                          // guarded by signing_mu_
+  absl::Time last_sign_end_ = absl::InfinitePast();  // guarded by signing_mu_
+  // How long no Sign must have been in flight before a refill's presign
+  // run starts above the mark: sequential Signs leave gaps of well under a
+  // millisecond between them, which are no pause in the load.
+  static constexpr absl::Duration kRefillQuietTime = absl::Milliseconds(100);
 };
 
 }  // namespace nitro_tss::coordinator

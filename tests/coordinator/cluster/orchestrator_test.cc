@@ -459,6 +459,7 @@ TEST_F(OrchestratorTest,
   ASSERT_EQ(orchestrator.RefillPools(), 4);
 
   absl::StatusOr<SignOutcome> held = absl::UnknownError("not run");
+  std::atomic<int64_t> held_returned_ns{0};
   auto hold_a_sign = [&](const std::string& message) {
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -468,6 +469,7 @@ TEST_F(OrchestratorTest,
     }
     std::thread t([&, message] {
       held = orchestrator.Sign(Key(), Input(message, false));
+      held_returned_ns.store(absl::GetCurrentTimeNanos());
     });
     std::unique_lock<std::mutex> lock(mu);
     EXPECT_TRUE(
@@ -505,6 +507,13 @@ TEST_F(OrchestratorTest,
   EXPECT_EQ(made.load(), -1);
   let_go();
   sign.join();
+  // The refill starts its run only after 100 ms without a Sign in flight.
+  while (orchestrator.counters().presign_runs.load() == presigns &&
+         absl::Now() < end) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  EXPECT_GE(absl::GetCurrentTimeNanos() - held_returned_ns.load(),
+            absl::ToInt64Nanoseconds(absl::Milliseconds(95)));
   refill.join();
   ASSERT_TRUE(held.ok()) << held.status();
   EXPECT_TRUE(held->from_pool);
