@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -392,10 +393,53 @@ absl::StatusOr<SignOutcome> Orchestrator::Sign(
     const KeyPlan& key, const SignInput& input,
     std::vector<CulpritRecord>* culprits) {
   RegisterKey(key);
+  {
+    std::lock_guard<std::mutex> lock(signing_mu_);
+    ++signs_in_flight_;
+  }
+  absl::Cleanup done = [this] {
+    std::lock_guard<std::mutex> lock(signing_mu_);
+    last_sign_end_ = absl::Now();
+    if (--signs_in_flight_ == 0) signing_cv_.notify_all();
+  };
   SignOutcome outcome;
   absl::StatusOr<SignOutcome> r = SignAttempts(key, input, outcome);
   if (culprits != nullptr) *culprits = outcome.culprits;
   return r;
+}
+
+void Orchestrator::StopRefills() {
+  refills_stopped_.store(true);
+  std::lock_guard<std::mutex> lock(signing_mu_);
+  signing_cv_.notify_all();
+}
+
+void Orchestrator::DeferToSigns(const std::string& key_id,
+                                const SignerSet& signers) {
+  const size_t low_water = options_.pool_target / 4;
+  std::unique_lock<std::mutex> lock(signing_mu_);
+  bool counted = false;
+  while (!refills_stopped_.load()) {
+    const absl::Time now = absl::Now();
+    if (signs_in_flight_ == 0 && now - last_sign_end_ >= kRefillQuietTime) {
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> pools(mu_);
+      if (links_[key_id][signers].presignatures.size() <= low_water) return;
+    }
+    if (!counted) {
+      counters_.refill_deferrals.fetch_add(1);
+      counted = true;
+    }
+    // Woken when the last Sign in flight ends; conditions checked again at
+    // least every 50 ms.
+    absl::Duration wait = absl::Milliseconds(50);
+    if (signs_in_flight_ == 0) {
+      wait = std::min(wait, last_sign_end_ + kRefillQuietTime - now);
+    }
+    signing_cv_.wait_for(lock, absl::ToChronoNanoseconds(wait));
+  }
 }
 
 absl::StatusOr<SignOutcome> Orchestrator::SignAttempts(const KeyPlan& key,
@@ -579,6 +623,8 @@ int Orchestrator::RefillPools() {
           break;
         }
       }
+      DeferToSigns(key.key_id, *signers);
+      if (refills_stopped_.load()) return made;
       std::vector<CulpritRecord> culprits;
       auto p = Presign(key, *signers, *link, &culprits, &avoid);
       if (!p.ok()) {

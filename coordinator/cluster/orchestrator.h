@@ -34,6 +34,20 @@
 //  - Presignature pools per (key, signer set): `RefillPools` tops every
 //    pool up to its target, one presign run at a time, until
 //    `StopRefills`; a presignature is handed to exactly one Sign.
+//    The refill yields to signing: it starts no presign run while a Sign
+//    is in flight and the pool still holds more than a quarter of its
+//    target (the low-water mark); it waits until no Sign has been in
+//    flight for 100 ms (kRefillQuietTime: a client signing one request
+//    after another leaves sub-millisecond gaps, which are no pause) or the
+//    pool is down to the mark. Why this is sound: a presign run costs
+//    about as much CPU as 100 pool signatures, so during a burst the
+//    refill cannot keep up anyway (it adds a few presignatures a second
+//    while hundreds are taken) and only slows the Signs the pool exists
+//    for; in a pause of the load it runs as before; and a load that keeps a
+//    Sign in flight at every moment (hundreds a second) empties any pool within
+//    seconds whatever the refill does, so the mark only decides when the refill
+//    starts competing, and at or below it it runs regardless (no starvation).
+//    The enclaves also run presign rounds at a lower CPU priority.
 //    A pool whose enclave restarted loses its presignatures (the enclave
 //    answers "no such presignature"): the pool is emptied and the Sign
 //    falls back to presigning.
@@ -44,6 +58,7 @@
 #define NITRO_TSS_COORDINATOR_CLUSTER_ORCHESTRATOR_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -153,7 +168,7 @@ class Orchestrator {
   int RefillPools();
   // Ends refills for good (shutdown): a RefillPools running now returns
   // after the presign run it is in, later ones return 0 at once.
-  void StopRefills() { refills_stopped_.store(true); }
+  void StopRefills();
   // Remembers `key` (for pools) and takes its exclusions (see above).
   void RegisterKey(const KeyPlan& key);
   // Ids of the keys registered (sorted).
@@ -184,6 +199,8 @@ class Orchestrator {
     std::atomic<uint64_t> links{0};
     std::atomic<uint64_t> exclusions{0};
     std::atomic<uint64_t> link_probes{0};
+    // Times a refill waited for in-flight Signs before a presign run.
+    std::atomic<uint64_t> refill_deferrals{0};
   };
   const Counters& counters() const { return counters_; }
   // Aborts by (culprit node, code), for metrics.
@@ -231,6 +248,11 @@ class Orchestrator {
                       std::vector<CulpritRecord>* culprits,
                       std::set<std::string>* avoid);
   RunOptions Run(absl::Duration deadline, absl::Duration round) const;
+  // Before a refill's presign run: waits while a Sign is in flight (or
+  // ended less than kRefillQuietTime ago) and the pool of (key, signers)
+  // holds more than a quarter of its target (see the file comment), or
+  // until refills stop.
+  void DeferToSigns(const std::string& key_id, const SignerSet& signers);
 
   NodeSet* nodes_;
   OrchestratorOptions options_;
@@ -243,6 +265,16 @@ class Orchestrator {
   std::map<std::pair<std::string, std::string>, uint64_t> culprit_counts_;
   Counters counters_;
   std::atomic<bool> refills_stopped_{false};
+  // Sign calls in flight; the refill waits on signing_cv_ (see
+  // DeferToSigns). Lock order: signing_mu_ before mu_.
+  std::mutex signing_mu_;
+  std::condition_variable signing_cv_;
+  int signs_in_flight_ = 0;                          // guarded by signing_mu_
+  absl::Time last_sign_end_ = absl::InfinitePast();  // guarded by signing_mu_
+  // How long no Sign must have been in flight before a refill's presign
+  // run starts above the mark: sequential Signs leave gaps of well under a
+  // millisecond between them, which are no pause in the load.
+  static constexpr absl::Duration kRefillQuietTime = absl::Milliseconds(100);
 };
 
 }  // namespace nitro_tss::coordinator

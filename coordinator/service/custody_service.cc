@@ -152,10 +152,10 @@ void CustodyService::Shutdown() {
   for (auto& t : workers) t.join();
 }
 
-void CustodyService::Audit(const std::string& actor, const std::string& action,
-                           const std::string& resource,
-                           const absl::Status& outcome,
-                           const std::string& payload) {
+storage::AuditEvent CustodyService::AuditEventOf(
+    const std::string& actor, const std::string& action,
+    const std::string& resource, const absl::Status& outcome,
+    const std::string& payload) const {
   storage::AuditEvent e;
   e.time = absl::Now();
   e.actor = actor.substr(0, storage::kMaxAuditFieldBytes);
@@ -163,7 +163,15 @@ void CustodyService::Audit(const std::string& actor, const std::string& action,
   e.resource = resource;
   e.outcome = outcome.ok() ? "OK" : absl::StatusCodeToString(outcome.code());
   e.payload = payload.substr(0, storage::kMaxAuditPayloadBytes);
-  auto appended = storage_->AppendAudit(e);
+  return e;
+}
+
+void CustodyService::Audit(const std::string& actor, const std::string& action,
+                           const std::string& resource,
+                           const absl::Status& outcome,
+                           const std::string& payload) {
+  auto appended = storage_->AppendAudit(
+      AuditEventOf(actor, action, resource, outcome, payload));
   if (!appended.ok()) {
     log_->Error("audit_append_failed",
                 {{"action", Value::String(action)},
@@ -541,7 +549,7 @@ grpc::Status CustodyService::ListKeys(grpc::ServerContext*,
 
 absl::StatusOr<v1::SignResponse> CustodyService::DoSign(
     const v1::SignRequest& req, absl::Time deadline, Value* audit,
-    std::vector<CulpritRecord>* culprits) {
+    std::vector<CulpritRecord>* culprits, SignCompletion* completion) {
   RETURN_IF_ERROR(ValidateSignRequest(req));
   ASSIGN_OR_RETURN(KeyPlan key, LoadKey(req.name()));
 
@@ -602,6 +610,7 @@ absl::StatusOr<v1::SignResponse> CustodyService::DoSign(
       // run it could have made.
       in_flight_[req.request_id()] =
           std::make_shared<std::condition_variable>();
+      completion->in_flight = true;
       break;
     }
     // Another replica is signing it: wait for its outcome in the store.
@@ -628,12 +637,13 @@ absl::StatusOr<v1::SignResponse> CustodyService::DoSign(
       absl::UnknownError("sign: no outcome");
   if (!outcome.ok()) {
     response = outcome.status();
-    // A final refusal is the answer to every retry of this request id.
+    // A final refusal is the answer to every retry of this request id
+    // (stored by the caller, with the audit entry).
     if (IsFinalRefusal(outcome.status())) {
       storage::v1::SignOutcome o;
       *o.mutable_error() = ToApiStatus(outcome.status());
-      (void)storage_->CompleteSignRequest(req.request_id(), Deterministic(o),
-                                          absl::Now());
+      completion->store = true;
+      completion->outcome = Deterministic(o);
     }
   } else {
     v1::SignResponse r;
@@ -644,24 +654,9 @@ absl::StatusOr<v1::SignResponse> CustodyService::DoSign(
     r.set_first_response(true);
     storage::v1::SignOutcome o;
     *o.mutable_response() = r;
-    auto completed = storage_->CompleteSignRequest(
-        req.request_id(), Deterministic(o), absl::Now());
-    if (!completed.ok()) {
-      // The signature exists; losing it from the idempotency record would
-      // let a retry sign again. Fail loudly, return it anyway.
-      log_->Error("sign_result_not_stored",
-                  {{"request_id", Value::String(req.request_id())},
-                   {"error", Value::String(completed.status().ToString())}});
-    }
+    completion->store = true;
+    completion->outcome = Deterministic(o);
     response = r;
-  }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = in_flight_.find(req.request_id());
-    if (it != in_flight_.end()) {
-      it->second->notify_all();
-      in_flight_.erase(it);
-    }
   }
   Value& payload = *audit;
   payload.Set("request_sha256", Value::String(Hex(record.request_digest)));
@@ -689,11 +684,38 @@ grpc::Status CustodyService::Sign(grpc::ServerContext* ctx,
   Value audit = Value::MakeObject();
   audit.Set("request_id", Value::String(req->request_id()));
   std::vector<CulpritRecord> culprits;
-  auto r = DoSign(*req, absl::FromChrono(ctx->deadline()), &audit, &culprits);
+  SignCompletion completion;
+  auto r = DoSign(*req, absl::FromChrono(ctx->deadline()), &audit, &culprits,
+                  &completion);
   if (!r.ok()) audit.Set("error", Value::String(r.status().ToString()));
   // Every request and its outcome, including retries answered from the
-  // store and requests refused before any run.
-  Audit(Actor(ctx), "Sign", req->name(), r.status(), json::Serialize(audit));
+  // store and requests refused before any run. A final outcome is stored
+  // with its audit entry in one write (both or neither).
+  const std::string payload = json::Serialize(audit);
+  if (completion.store) {
+    auto stored = storage_->CompleteSignRequestWithAudit(
+        req->request_id(), completion.outcome, absl::Now(),
+        AuditEventOf(Actor(ctx), "Sign", req->name(), r.status(), payload));
+    if (!stored.ok()) {
+      // The outcome exists (a signature, or a final refusal); losing it
+      // from the idempotency record would let a retry sign again. Fail
+      // loudly, return it anyway; the audit entry is appended on its own.
+      log_->Error("sign_result_not_stored",
+                  {{"request_id", Value::String(req->request_id())},
+                   {"error", Value::String(stored.status().ToString())}});
+      Audit(Actor(ctx), "Sign", req->name(), r.status(), payload);
+    }
+  } else {
+    Audit(Actor(ctx), "Sign", req->name(), r.status(), payload);
+  }
+  if (completion.in_flight) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = in_flight_.find(req->request_id());
+    if (it != in_flight_.end()) {
+      it->second->notify_all();
+      in_flight_.erase(it);
+    }
+  }
   if (!r.ok()) {
     log_->Warn("sign_failed", {{"request_id", Value::String(req->request_id())},
                                {"key", Value::String(req->name())},

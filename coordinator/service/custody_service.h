@@ -125,12 +125,25 @@ class CustodyService final : public v1::Custody::Service {
   void Audit(const std::string& actor, const std::string& action,
              const std::string& resource, const absl::Status& outcome,
              const std::string& payload);
+  storage::AuditEvent AuditEventOf(const std::string& actor,
+                                   const std::string& action,
+                                   const std::string& resource,
+                                   const absl::Status& outcome,
+                                   const std::string& payload) const;
+  // What DoSign leaves to its caller: the outcome to store with the audit
+  // entry (one write), and the in-flight mark to clear after it.
+  struct SignCompletion {
+    bool in_flight = false;    // this call marked request_id in flight
+    bool store = false;        // `outcome` is the request's final outcome
+    std::string outcome = {};  // serialized storage::v1::SignOutcome
+  };
   // Fills `audit` with what the audit entry records beyond the outcome.
   // `culprits`: what the protocol runs named (also when the Sign fails).
   absl::StatusOr<v1::SignResponse> DoSign(const v1::SignRequest& req,
                                           absl::Time deadline,
                                           json::Value* audit,
-                                          std::vector<CulpritRecord>* culprits);
+                                          std::vector<CulpritRecord>* culprits,
+                                          SignCompletion* completion);
   absl::StatusOr<v1::Key> DoReadmitNode(const v1::ReadmitNodeRequest& req,
                                         std::string* code);
   // Applies `f` to the stored key `name` (compare-and-set, retried).

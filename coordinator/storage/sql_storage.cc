@@ -550,59 +550,60 @@ class SqlStorage final : public Storage {
   absl::StatusOr<SignRequestRecord> CompleteSignRequest(
       absl::string_view request_id, absl::string_view result,
       absl::Time complete_time) override {
-    RETURN_IF_ERROR(ValidateId("request_id", request_id, kMaxRequestIdBytes));
-    RETURN_IF_ERROR(ValidateBlob("result", result, kMaxDataBytes));
-    RETURN_IF_ERROR(ValidateTime("complete_time", complete_time));
+    RETURN_IF_ERROR(ValidateCompletion(request_id, result, complete_time));
     ASSIGN_OR_RETURN(
         std::vector<SqlRow> rows,
-        RunWrite(
-            absl::StrCat("UPDATE sign_requests SET completed = 1, "
-                         "result = $2, complete_time = $3 "
-                         "WHERE request_id = $1 AND completed = 0 RETURNING ",
-                         kSignCols),
-            {SqlParam::Text(request_id), SqlParam::Blob(result),
-             SqlParam::Int(Micros(complete_time))}));
+        RunWrite(CompleteSql(),
+                 {SqlParam::Text(request_id), SqlParam::Blob(result),
+                  SqlParam::Int(Micros(complete_time))}));
     if (!rows.empty()) return DecodeSignRequest(rows[0]);
     RETURN_IF_ERROR(GetSignRequest(request_id).status());  // NOT_FOUND
-    return absl::FailedPreconditionError(
-        absl::StrCat("sign request ", request_id, " is already completed"));
+    return NotCompletedAgain(request_id);
+  }
+
+  absl::StatusOr<std::pair<SignRequestRecord, AuditEntry>>
+  CompleteSignRequestWithAudit(absl::string_view request_id,
+                               absl::string_view result,
+                               absl::Time complete_time,
+                               const AuditEvent& audit) override {
+    RETURN_IF_ERROR(ValidateCompletion(request_id, result, complete_time));
+    RETURN_IF_ERROR(ValidateAuditEvent(audit));
+    std::pair<SignRequestRecord, AuditEntry> out;
+    RETURN_IF_ERROR(Write([&](SqlConnection& c) -> absl::Status {
+      // The audit entry first: a completion refused below rolls it back
+      // with the rest of this write (its savepoint under group commit).
+      out.second = EntryOf(audit);
+      RETURN_IF_ERROR(AppendAuditOn(c, out.second));
+      ASSIGN_OR_RETURN(
+          std::vector<SqlRow> rows,
+          c.Query(CompleteSql(),
+                  {SqlParam::Text(request_id), SqlParam::Blob(result),
+                   SqlParam::Int(Micros(complete_time))}));
+      if (rows.empty()) {
+        ASSIGN_OR_RETURN(
+            std::vector<SqlRow> existing,
+            c.Query(absl::StrCat("SELECT ", kSignCols,
+                                 " FROM sign_requests WHERE request_id = $1"),
+                    {SqlParam::Text(request_id)}));
+        if (existing.empty()) {
+          return absl::NotFoundError(
+              absl::StrCat("sign request ", request_id, " not found"));
+        }
+        return NotCompletedAgain(request_id);
+      }
+      ASSIGN_OR_RETURN(out.first, DecodeSignRequest(rows[0]));
+      return absl::OkStatus();
+    }));
+    return out;
   }
 
   // ---- Audit log ----
 
   absl::StatusOr<AuditEntry> AppendAudit(const AuditEvent& event) override {
     RETURN_IF_ERROR(ValidateAuditEvent(event));
-    AuditEntry entry;
-    entry.time = event.time;
-    entry.actor = event.actor;
-    entry.action = event.action;
-    entry.resource = event.resource;
-    entry.outcome = event.outcome;
-    entry.payload = event.payload;
+    AuditEntry entry = EntryOf(event);
     RETURN_IF_ERROR(Write([&](SqlConnection& c) -> absl::Status {
-      // The head row is the lock that serialises appenders.
-      ASSIGN_OR_RETURN(
-          std::vector<SqlRow> head_rows,
-          c.Query(absl::StrCat("SELECT seq, hash FROM audit_head WHERE id = 1",
-                               dialect_.for_update),
-                  {}));
-      ASSIGN_OR_RETURN(AuditHead head, DecodeAuditHead(head_rows));
-      entry.seq = head.seq + 1;
-      entry.prev_hash = head.hash;
-      entry.hash = ComputeAuditHash(entry);
-      RETURN_IF_ERROR(
-          c.Query(absl::StrCat("INSERT INTO audit_log (", kAuditCols,
-                               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"),
-                  {SqlParam::Int(entry.seq), SqlParam::Int(Micros(entry.time)),
-                   SqlParam::Text(entry.actor), SqlParam::Text(entry.action),
-                   SqlParam::Text(entry.resource),
-                   SqlParam::Text(entry.outcome), SqlParam::Blob(entry.payload),
-                   SqlParam::Blob(entry.prev_hash), SqlParam::Blob(entry.hash)})
-              .status());
-      return c
-          .Query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
-                 {SqlParam::Int(entry.seq), SqlParam::Blob(entry.hash)})
-          .status();
+      return AppendAuditOn(c, entry);
     }));
     return entry;
   }
@@ -688,6 +689,64 @@ class SqlStorage final : public Storage {
       return absl::InvalidArgumentError("expected_version: must be >= 1");
     }
     return absl::OkStatus();
+  }
+
+  static absl::Status ValidateCompletion(absl::string_view request_id,
+                                         absl::string_view result,
+                                         absl::Time complete_time) {
+    RETURN_IF_ERROR(ValidateId("request_id", request_id, kMaxRequestIdBytes));
+    RETURN_IF_ERROR(ValidateBlob("result", result, kMaxDataBytes));
+    return ValidateTime("complete_time", complete_time);
+  }
+  static std::string CompleteSql() {
+    return absl::StrCat(
+        "UPDATE sign_requests SET completed = 1, result = $2, "
+        "complete_time = $3 WHERE request_id = $1 AND completed = 0 "
+        "RETURNING ",
+        kSignCols);
+  }
+  static absl::Status NotCompletedAgain(absl::string_view request_id) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("sign request ", request_id, " is already completed"));
+  }
+
+  static AuditEntry EntryOf(const AuditEvent& event) {
+    AuditEntry entry;
+    entry.time = event.time;
+    entry.actor = event.actor;
+    entry.action = event.action;
+    entry.resource = event.resource;
+    entry.outcome = event.outcome;
+    entry.payload = event.payload;
+    return entry;
+  }
+
+  // Appends `entry` (time..payload set) inside the write on `c`: sets seq,
+  // prev_hash and hash.
+  absl::Status AppendAuditOn(SqlConnection& c, AuditEntry& entry) {
+    // The head row is the lock that serialises appenders.
+    ASSIGN_OR_RETURN(
+        std::vector<SqlRow> head_rows,
+        c.Query(absl::StrCat("SELECT seq, hash FROM audit_head WHERE id = 1",
+                             dialect_.for_update),
+                {}));
+    ASSIGN_OR_RETURN(AuditHead head, DecodeAuditHead(head_rows));
+    entry.seq = head.seq + 1;
+    entry.prev_hash = head.hash;
+    entry.hash = ComputeAuditHash(entry);
+    RETURN_IF_ERROR(
+        c.Query(absl::StrCat("INSERT INTO audit_log (", kAuditCols,
+                             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"),
+                {SqlParam::Int(entry.seq), SqlParam::Int(Micros(entry.time)),
+                 SqlParam::Text(entry.actor), SqlParam::Text(entry.action),
+                 SqlParam::Text(entry.resource), SqlParam::Text(entry.outcome),
+                 SqlParam::Blob(entry.payload), SqlParam::Blob(entry.prev_hash),
+                 SqlParam::Blob(entry.hash)})
+            .status());
+    return c
+        .Query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
+               {SqlParam::Int(entry.seq), SqlParam::Blob(entry.hash)})
+        .status();
   }
 
   // One statement on a pooled connection (autocommit).

@@ -51,6 +51,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -263,6 +264,15 @@ class Storage {
   virtual absl::StatusOr<SignRequestRecord> CompleteSignRequest(
       absl::string_view request_id, absl::string_view result,
       absl::Time complete_time) = 0;
+  // CompleteSignRequest and AppendAudit(`audit`) as one atomic write: both
+  // are stored or neither (one commit, one fsync, instead of two). Errors:
+  // those of either; on any error nothing is stored. Returns the completed
+  // record and the appended entry.
+  virtual absl::StatusOr<std::pair<SignRequestRecord, AuditEntry>>
+  CompleteSignRequestWithAudit(absl::string_view request_id,
+                               absl::string_view result,
+                               absl::Time complete_time,
+                               const AuditEvent& audit) = 0;
 
   // ---- Audit log ----
 

@@ -11,6 +11,8 @@
 #include <openssl/sha.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "absl/cleanup/cleanup.h"
@@ -428,6 +430,126 @@ TEST_F(OrchestratorTest, APoolIsDroppedWhenAnEnclaveRestartsAndRefilled) {
       << (pooled->culprits.empty() ? "" : " " + pooled->culprits[0].reason);
   EXPECT_EQ(pooled->runs, 1);
   ExpectOpensslVerifies(pooled->signature, "from the new pool");
+}
+
+// The refill yields to signing: while a Sign is in flight and the pool holds
+// more than a quarter of its target it starts no presign run; it does once
+// the Sign ends, and at or below a quarter it runs while Signs are in flight.
+TEST_F(OrchestratorTest,
+       TheRefillYieldsToSignsInFlightAboveAQuarterOfTheTarget) {
+  OrchestratorOptions o = Options();
+  o.round_deadline = absl::Seconds(60);  // a held Sign is not expired
+  o.pool_target = 4;                     // the mark: 1
+  // Holds the first delivery after `armed` until `release` (a Sign in
+  // flight); every other delivery passes.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool armed = false, holding = false, release = false;
+  o.filter = [&](uint32_t, uint32_t, int) {
+    std::unique_lock<std::mutex> lock(mu);
+    if (!armed) return true;
+    armed = false;
+    holding = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    return true;
+  };
+  Orchestrator orchestrator(nodes_, o);
+  orchestrator.RegisterKey(Key());
+  ASSERT_EQ(orchestrator.RefillPools(), 4);
+
+  absl::StatusOr<SignOutcome> held = absl::UnknownError("not run");
+  std::atomic<int64_t> held_returned_ns{0};
+  auto hold_a_sign = [&](const std::string& message) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      armed = true;
+      holding = false;
+      release = false;
+    }
+    std::thread t([&, message] {
+      held = orchestrator.Sign(Key(), Input(message, false));
+      held_returned_ns.store(absl::GetCurrentTimeNanos());
+    });
+    std::unique_lock<std::mutex> lock(mu);
+    EXPECT_TRUE(
+        cv.wait_for(lock, std::chrono::seconds(60), [&] { return holding; }));
+    return t;
+  };
+  auto let_go = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+    cv.notify_all();
+  };
+
+  // Above the mark (3 of 4 left): the refill waits for the Sign.
+  std::thread sign = hold_a_sign("held while the refill waits");
+  absl::Cleanup unblock = [&] {
+    let_go();
+    if (sign.joinable()) sign.join();
+  };
+  ASSERT_EQ(orchestrator.PoolSize(Key().key_id), 3u);
+  const uint64_t presigns = orchestrator.counters().presign_runs.load();
+  std::atomic<int> made{-1};
+  std::thread refill([&] { made.store(orchestrator.RefillPools()); });
+  absl::Cleanup join_refill = [&] {
+    let_go();
+    if (refill.joinable()) refill.join();
+  };
+  const absl::Time end = absl::Now() + absl::Seconds(60);
+  while (orchestrator.counters().refill_deferrals.load() == 0 &&
+         absl::Now() < end) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_EQ(orchestrator.counters().refill_deferrals.load(), 1u);
+  absl::SleepFor(absl::Milliseconds(200));  // it stays waiting
+  EXPECT_EQ(orchestrator.counters().presign_runs.load(), presigns);
+  EXPECT_EQ(made.load(), -1);
+  let_go();
+  sign.join();
+  // The refill starts its run only after 100 ms without a Sign in flight.
+  while (orchestrator.counters().presign_runs.load() == presigns &&
+         absl::Now() < end) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  EXPECT_GE(absl::GetCurrentTimeNanos() - held_returned_ns.load(),
+            absl::ToInt64Nanoseconds(absl::Milliseconds(95)));
+  refill.join();
+  ASSERT_TRUE(held.ok()) << held.status();
+  EXPECT_TRUE(held->from_pool);
+  ExpectOpensslVerifies(held->signature, "held while the refill waits");
+  EXPECT_EQ(made.load(), 1);
+  EXPECT_EQ(orchestrator.PoolSize(Key().key_id), 4u);
+
+  // At or below the mark the refill runs although a Sign is in flight,
+  // up to just above the mark; then it waits again.
+  for (const char* m : {"first of three", "second of three", "third"}) {
+    auto s = orchestrator.Sign(Key(), Input(m, false));
+    ASSERT_TRUE(s.ok()) << s.status();
+  }
+  ASSERT_EQ(orchestrator.PoolSize(Key().key_id), 1u);
+  sign = hold_a_sign("held while the refill runs");
+  ASSERT_EQ(orchestrator.PoolSize(Key().key_id), 0u);
+  const uint64_t presigns_before = orchestrator.counters().presign_runs.load();
+  made.store(-1);
+  refill = std::thread([&] { made.store(orchestrator.RefillPools()); });
+  const absl::Time end2 = absl::Now() + absl::Seconds(120);
+  while (orchestrator.counters().refill_deferrals.load() < 2 &&
+         absl::Now() < end2) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_EQ(orchestrator.counters().refill_deferrals.load(), 2u);
+  EXPECT_EQ(orchestrator.counters().presign_runs.load(), presigns_before + 2);
+  EXPECT_EQ(orchestrator.PoolSize(Key().key_id), 2u);  // 0 -> 1 -> 2: waits
+  EXPECT_EQ(made.load(), -1);
+  let_go();
+  sign.join();
+  refill.join();
+  ASSERT_TRUE(held.ok()) << held.status();
+  EXPECT_TRUE(held->from_pool);
+  ExpectOpensslVerifies(held->signature, "held while the refill runs");
+  EXPECT_EQ(made.load(), 4);
+  EXPECT_EQ(orchestrator.PoolSize(Key().key_id), 4u);
 }
 
 TEST_F(OrchestratorTest, BadPlansAreRefusedBeforeAnyRun) {

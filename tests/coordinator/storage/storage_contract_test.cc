@@ -22,7 +22,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "coordinator/storage/audit_hash.h"
 #include "coordinator/storage/storage.h"
 #include "tests/coordinator/storage/postgres_server.h"
@@ -514,6 +516,129 @@ TEST_P(StorageContractTest, SignRequestIsIdempotentByRequestId) {
   EXPECT_CODE(storage_->PutSignRequestIfAbsent(short_digest), kInvalidArgument);
   EXPECT_CODE(storage_->PutSignRequestIfAbsent(Sign("bad id")),
               kInvalidArgument);
+}
+
+TEST_P(StorageContractTest, CompletionWithAuditStoresBothOrNeither) {
+  ASSERT_OK(storage_->AppendAudit(Event(1)));
+  ASSERT_OK(storage_->PutSignRequestIfAbsent(Sign("req-1")));
+  ASSERT_OK_AND_ASSIGN(auto done, storage_->CompleteSignRequestWithAudit(
+                                      "req-1", "sig", T(9), Event(2)));
+  EXPECT_TRUE(done.first.completed);
+  EXPECT_EQ(done.first.result, "sig");
+  EXPECT_EQ(done.first.complete_time, T(9));
+  EXPECT_EQ(done.second.seq, 2);
+  EXPECT_EQ(done.second.payload, Event(2).payload);
+  EXPECT_EQ(done.second.hash, ComputeAuditHash(done.second));
+
+  // Completing again: refused after its audit entry was written in the
+  // same write, which is rolled back with it.
+  EXPECT_CODE(storage_->CompleteSignRequestWithAudit("req-1", "second", T(10),
+                                                     Event(3)),
+              kFailedPrecondition);
+  EXPECT_CODE(storage_->CompleteSignRequestWithAudit("req-absent", "r", T(10),
+                                                     Event(3)),
+              kNotFound);
+  ASSERT_OK_AND_ASSIGN(SignRequestRecord got,
+                       storage_->GetSignRequest("req-1"));
+  EXPECT_EQ(got.result, "sig");
+  ASSERT_OK_AND_ASSIGN(AuditChainCheck check, storage_->VerifyAuditChain());
+  EXPECT_TRUE(check.intact()) << check.problem;
+  EXPECT_EQ(check.head_seq, 2);
+
+  // An audit append that fails (the head tampered to an existing seq: the
+  // INSERT collides) leaves the request uncompleted.
+  ASSERT_OK(storage_->PutSignRequestIfAbsent(Sign("req-2")));
+  ASSERT_OK(backend_->RawTamper("UPDATE audit_head SET seq = 1 WHERE id = 1"));
+  EXPECT_FALSE(
+      storage_->CompleteSignRequestWithAudit("req-2", "sig", T(11), Event(4))
+          .ok());
+  ASSERT_OK_AND_ASSIGN(got, storage_->GetSignRequest("req-2"));
+  EXPECT_FALSE(got.completed);
+  EXPECT_EQ(got.result, "");
+
+  // Limits are checked before anything is written.
+  AuditEvent no_actor = Event(5);
+  no_actor.actor = "";
+  EXPECT_CODE(
+      storage_->CompleteSignRequestWithAudit("req-2", "sig", T(11), no_actor),
+      kInvalidArgument);
+  EXPECT_CODE(
+      storage_->CompleteSignRequestWithAudit(
+          "req-2", std::string(kMaxDataBytes + 1, 'x'), T(11), Event(5)),
+      kInvalidArgument);
+}
+
+// Concurrent completions with audit entries (group-committed on SQLite: each
+// write in its own savepoint of a shared transaction). Every other one
+// completes a request that is already completed: its audit entry, written
+// first, is rolled back alone; the others commit, and the chain has no gap.
+TEST_P(StorageContractTest,
+       ConcurrentCompletionsWithAuditRollBackOnlyTheFailed) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 10;
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      const std::string id = absl::StrCat("req-", t, "-", i);
+      ASSERT_OK(storage_->PutSignRequestIfAbsent(Sign(id)));
+      if (t % 2 == 1) {
+        ASSERT_OK(storage_->CompleteSignRequest(id, "earlier", T(5)));
+      }
+    }
+  }
+  std::latch start(kThreads);
+  std::vector<std::string> errors(kThreads);
+  std::vector<std::set<int64_t>> seqs(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();
+      for (int i = 0; i < kPerThread; ++i) {
+        AuditEvent e = Event(i);
+        e.actor = absl::StrCat("thread-", t);
+        auto r = storage_->CompleteSignRequestWithAudit(
+            absl::StrCat("req-", t, "-", i), absl::StrCat("sig-", t), T(10), e);
+        const bool expect_ok = t % 2 == 0;
+        if (r.ok() != expect_ok ||
+            (!r.ok() &&
+             r.status().code() != absl::StatusCode::kFailedPrecondition)) {
+          errors[t] = r.status().ToString();
+          return;
+        }
+        if (r.ok()) seqs[t].insert(r->second.seq);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<int64_t> all;
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(errors[t], "") << "thread " << t;
+    all.insert(seqs[t].begin(), seqs[t].end());
+  }
+  constexpr int kCommitted = kThreads / 2 * kPerThread;
+  ASSERT_EQ(all.size(), static_cast<size_t>(kCommitted));
+  EXPECT_EQ(*all.rbegin(), kCommitted);
+  ASSERT_OK_AND_ASSIGN(AuditChainCheck check, storage_->VerifyAuditChain());
+  EXPECT_TRUE(check.intact())
+      << check.first_broken_seq << ": " << check.problem;
+  EXPECT_EQ(check.head_seq, kCommitted);
+  ASSERT_OK_AND_ASSIGN(std::vector<AuditEntry> entries,
+                       storage_->ListAudit(1, kCommitted + 1));
+  ASSERT_EQ(entries.size(), static_cast<size_t>(kCommitted));
+  for (const AuditEntry& e : entries) {
+    // Only the threads whose completions succeeded are in the log.
+    int t = -1;
+    ASSERT_TRUE(absl::SimpleAtoi(absl::StripPrefix(e.actor, "thread-"), &t))
+        << e.actor;
+    EXPECT_EQ(t % 2, 0) << e.actor;
+  }
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      ASSERT_OK_AND_ASSIGN(
+          SignRequestRecord rec,
+          storage_->GetSignRequest(absl::StrCat("req-", t, "-", i)));
+      EXPECT_EQ(rec.result, t % 2 == 0 ? absl::StrCat("sig-", t) : "earlier");
+    }
+  }
 }
 
 // ---- Audit log ----
