@@ -14,9 +14,10 @@ namespace {
 
 constexpr char kPrefix[] = "pi_aff_g";
 
-BigInt Challenge(const PiAffGStatement& st, const ProofContext& ctx,
-                 const PiAffGProof& p) {
-  Transcript t = Transcript::ForProof("cggmp21/pi_aff_g", ctx);
+// The range parameters, the statement and the prover's commitments, in the
+// challenge's order (also absorbed by the pair combiner, AppendForBatch).
+void AppendStatementAndCommitments(Transcript& t, const PiAffGStatement& st,
+                                   const PiAffGProof& p) {
   AppendRangeParameters(t, kEll);
   AppendPaillier(t, "N0", st.paillier0);
   AppendPaillier(t, "N1", st.paillier1);
@@ -33,6 +34,12 @@ BigInt Challenge(const PiAffGStatement& st, const ProofContext& ctx,
   t.AppendBigInt("B_y", p.cap_b_y);
   t.AppendBigInt("E", p.cap_e);
   t.AppendBigInt("F", p.cap_f);
+}
+
+BigInt Challenge(const PiAffGStatement& st, const ProofContext& ctx,
+                 const PiAffGProof& p) {
+  Transcript t = Transcript::ForProof("cggmp21/pi_aff_g", ctx);
+  AppendStatementAndCommitments(t, st, p);
   return ChallengeE(t);
 }
 
@@ -209,22 +216,7 @@ void AppendForBatch(Transcript& t, const PiAffGStatement& st,
   t.AppendU64("round", ctx.round);
   t.AppendU64("prover", ctx.prover);
   t.AppendU64("verifier", ctx.verifier);
-  AppendRangeParameters(t, kEll);
-  AppendPaillier(t, "N0", st.paillier0);
-  AppendPaillier(t, "N1", st.paillier1);
-  AppendRingPedersen(t, st.ring_pedersen);
-  t.AppendBigInt("C", st.cap_c);
-  t.AppendBigInt("D", st.cap_d);
-  t.AppendBigInt("Y", st.cap_y);
-  AppendPoint(t, "X", st.cap_x);
-  AppendPoint(t, "g", st.base);
-  t.AppendBigInt("S", p.cap_s);
-  t.AppendBigInt("T", p.cap_t);
-  t.AppendBigInt("A", p.cap_a);
-  AppendPoint(t, "B_x", p.cap_b_x);
-  t.AppendBigInt("B_y", p.cap_b_y);
-  t.AppendBigInt("E", p.cap_e);
-  t.AppendBigInt("F", p.cap_f);
+  AppendStatementAndCommitments(t, st, p);
   t.AppendBigInt("z1", p.z1);
   t.AppendBigInt("z2", p.z2);
   t.AppendBigInt("z3", p.z3);
