@@ -128,6 +128,25 @@ Value CulpritsJson(const std::vector<CulpritRecord>& culprits) {
   return names;
 }
 
+// The answer to a retry of a Sign whose final outcome (a serialized
+// storage::v1::SignOutcome) is stored or kept: the same signature with
+// first_response false, or the same final refusal.
+absl::StatusOr<v1::SignResponse> AnswerOfStoredOutcome(
+    const std::string& request_id, const std::string& serialized) {
+  storage::v1::SignOutcome stored;
+  if (!stored.ParseFromString(serialized)) {
+    return absl::DataLossError(
+        absl::StrCat("request ", request_id, ": stored result"));
+  }
+  if (stored.has_error()) {
+    return absl::Status(static_cast<absl::StatusCode>(stored.error().code()),
+                        stored.error().message());
+  }
+  v1::SignResponse r = stored.response();
+  r.set_first_response(false);
+  return r;
+}
+
 }  // namespace
 
 CustodyService::CustodyService(storage::Storage* storage, NodeSet* nodes,
@@ -547,6 +566,57 @@ grpc::Status CustodyService::ListKeys(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+absl::StatusOr<v1::SignResponse> CustodyService::AfterCombinedWriteFailed(
+    const std::string& actor, const v1::SignRequest& req,
+    const std::string& outcome, absl::StatusOr<v1::SignResponse> response,
+    const std::string& audit_payload, const absl::Status& error) {
+  const std::string& id = req.request_id();
+  log_->Warn("sign_outcome_with_audit_not_stored",
+             {{"request_id", Value::String(id)},
+              {"error", Value::String(error.ToString())}});
+  absl::Status last = error;
+  constexpr int kAttempts = 3;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    if (attempt > 0) absl::SleepFor(absl::Milliseconds(20 * attempt));
+    absl::StatusOr<storage::SignRequestRecord> current =
+        storage_->GetSignRequest(id);
+    if (current.ok() && current->completed) {
+      if (current->result == outcome) return response;  // it did commit
+      // Completed by another replica first: its outcome is the answer.
+      log_->Warn("sign_outcome_stored_by_another_replica",
+                 {{"request_id", Value::String(id)}});
+      absl::StatusOr<v1::SignResponse> stored =
+          AnswerOfStoredOutcome(id, current->result);
+      Audit(actor, "Sign", req.name(), stored.status(), audit_payload);
+      return stored;
+    }
+    absl::StatusOr<storage::SignRequestRecord> alone =
+        storage_->CompleteSignRequest(id, outcome, absl::Now());
+    if (alone.ok()) {
+      Audit(actor, "Sign", req.name(), response.status(), audit_payload);
+      return response;
+    }
+    last = alone.status();
+  }
+  // Not stored: kept here so that no retry reaching this process signs
+  // again. Loud: the operator must repair the store.
+  log_->Error("sign_result_not_stored",
+              {{"request_id", Value::String(id)},
+               {"error", Value::String(last.ToString())}});
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (unstored_outcomes_.size() >= kMaxUnstoredOutcomes) {
+      log_->Error(
+          "unstored_sign_outcome_dropped",
+          {{"request_id", Value::String(unstored_outcomes_.begin()->first)}});
+      unstored_outcomes_.erase(unstored_outcomes_.begin());
+    }
+    unstored_outcomes_[id] = outcome;
+  }
+  Audit(actor, "Sign", req.name(), response.status(), audit_payload);
+  return response;
+}
+
 absl::StatusOr<v1::SignResponse> CustodyService::DoSign(
     const v1::SignRequest& req, absl::Time deadline, Value* audit,
     std::vector<CulpritRecord>* culprits, SignCompletion* completion) {
@@ -572,21 +642,9 @@ absl::StatusOr<v1::SignResponse> CustodyService::DoSign(
     ASSIGN_OR_RETURN(storage::PutSignRequestResult put,
                      storage_->PutSignRequestIfAbsent(record));
     if (put.record.completed) {
-      storage::v1::SignOutcome stored;
-      if (!stored.ParseFromString(put.record.result)) {
-        return absl::DataLossError(
-            absl::StrCat("request ", req.request_id(), ": stored result"));
-      }
       retries_.fetch_add(1);
       audit->Set("answered_from_store", Value::Bool(true));
-      if (stored.has_error()) {
-        return absl::Status(
-            static_cast<absl::StatusCode>(stored.error().code()),
-            stored.error().message());
-      }
-      v1::SignResponse r = stored.response();
-      r.set_first_response(false);
-      return r;
+      return AnswerOfStoredOutcome(req.request_id(), put.record.result);
     }
     storage::v1::SignAttempt attempt;
     if (!put.inserted && !attempt.ParseFromString(put.record.data)) {
@@ -594,6 +652,15 @@ absl::StatusOr<v1::SignResponse> CustodyService::DoSign(
           absl::StrCat("request ", req.request_id(), ": stored attempt"));
     }
     std::unique_lock<std::mutex> lock(mu_);
+    if (auto kept = unstored_outcomes_.find(req.request_id());
+        kept != unstored_outcomes_.end()) {
+      // Signed here, but the outcome could not be stored: the same answer.
+      const std::string outcome = kept->second;
+      lock.unlock();
+      retries_.fetch_add(1);
+      audit->Set("answered_from_memory", Value::Bool(true));
+      return AnswerOfStoredOutcome(req.request_id(), outcome);
+    }
     auto it = in_flight_.find(req.request_id());
     if (it != in_flight_.end()) {
       // The same request is being signed here: wait for its outcome.
@@ -697,13 +764,8 @@ grpc::Status CustodyService::Sign(grpc::ServerContext* ctx,
         req->request_id(), completion.outcome, absl::Now(),
         AuditEventOf(Actor(ctx), "Sign", req->name(), r.status(), payload));
     if (!stored.ok()) {
-      // The outcome exists (a signature, or a final refusal); losing it
-      // from the idempotency record would let a retry sign again. Fail
-      // loudly, return it anyway; the audit entry is appended on its own.
-      log_->Error("sign_result_not_stored",
-                  {{"request_id", Value::String(req->request_id())},
-                   {"error", Value::String(stored.status().ToString())}});
-      Audit(Actor(ctx), "Sign", req->name(), r.status(), payload);
+      r = AfterCombinedWriteFailed(Actor(ctx), *req, completion.outcome,
+                                   std::move(r), payload, stored.status());
     }
   } else {
     Audit(Actor(ctx), "Sign", req->name(), r.status(), payload);

@@ -144,6 +144,20 @@ class CustodyService final : public v1::Custody::Service {
                                           json::Value* audit,
                                           std::vector<CulpritRecord>* culprits,
                                           SignCompletion* completion);
+  // Called when a Sign's final outcome could not be stored with its audit
+  // entry in one write (`error`). The outcome must still be what every
+  // retry of the request id gets, never a second signature:
+  //  - the record is already completed (the write committed although it
+  //    reported an error, or another replica completed it first): the
+  //    stored outcome is the answer, returned instead of `response`;
+  //  - else the outcome is stored alone (a few attempts), then the audit
+  //    entry is appended alone;
+  //  - if it cannot be stored, it is kept in memory (unstored_outcomes_)
+  //    and answers every retry reaching this process.
+  absl::StatusOr<v1::SignResponse> AfterCombinedWriteFailed(
+      const std::string& actor, const v1::SignRequest& req,
+      const std::string& outcome, absl::StatusOr<v1::SignResponse> response,
+      const std::string& audit_payload, const absl::Status& error);
   absl::StatusOr<v1::Key> DoReadmitNode(const v1::ReadmitNodeRequest& req,
                                         std::string* code);
   // Applies `f` to the stored key `name` (compare-and-set, retried).
@@ -162,6 +176,11 @@ class CustodyService final : public v1::Custody::Service {
   std::vector<std::thread> workers_;
   // Sign request ids being signed in this process.
   std::map<std::string, std::shared_ptr<std::condition_variable>> in_flight_;
+  // Final Sign outcomes (serialized storage::v1::SignOutcome) that could not
+  // be stored, by request id: answers to retries here (see
+  // AfterCombinedWriteFailed). At most kMaxUnstoredOutcomes; under mu_.
+  static constexpr size_t kMaxUnstoredOutcomes = 65536;
+  std::map<std::string, std::string> unstored_outcomes_;
   std::mutex persist_mu_;  // one PersistExclusions at a time
   std::atomic<uint64_t> signs_{0};
   std::atomic<uint64_t> retries_{0};

@@ -11,10 +11,12 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <cstdio>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -36,6 +38,34 @@ std::pair<int, std::string> Shell(const std::string& cmd) {
   while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
   const int st = ::pclose(f);
   return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+// Runs `sql` on the SQLite database at `path` (beside the running
+// coordinator, as an operator's tool would); the first column of the last
+// row, if any, goes to *value.
+absl::Status SqliteExec(const std::string& path, const std::string& sql,
+                        std::string* value = nullptr) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
+    sqlite3_close(db);
+    return absl::InternalError(absl::StrCat("open ", path));
+  }
+  sqlite3_busy_timeout(db, 10000);
+  char* err = nullptr;
+  auto row = [](void* out, int n, char** values, char**) {
+    if (out != nullptr && n > 0 && values[0] != nullptr) {
+      *static_cast<std::string*>(out) = values[0];
+    }
+    return 0;
+  };
+  const int rc = sqlite3_exec(db, sql.c_str(), row, value, &err);
+  absl::Status s =
+      rc == SQLITE_OK
+          ? absl::OkStatus()
+          : absl::InternalError(absl::StrCat(sql, ": ", err ? err : "failed"));
+  sqlite3_free(err);
+  sqlite3_close(db);
+  return s;
 }
 
 class CoordinatorE2eTest : public ::testing::Test {
@@ -749,6 +779,64 @@ TEST_F(CoordinatorE2eTest, MetricsPassPromtool) {
 }
 
 // Last: stops the coordinator.
+TEST_F(CoordinatorE2eTest, ADamagedAuditLogNeverMakesARetrySignAgain) {
+  ASSERT_FALSE(Key().name().empty());
+  // The audit head is damaged while the coordinator runs (its size check
+  // fails: DATA_LOSS on every append), so a Sign's outcome cannot be
+  // stored together with its audit entry. The outcome must still be stored
+  // (alone): the retry gets the same signature, not a second one.
+  const std::string db = Dir() + "/coordinator.db";
+  std::string trigger, head;
+  ASSERT_TRUE(SqliteExec(db,
+                         "SELECT sql FROM sqlite_master WHERE type = "
+                         "'trigger' AND name = 'audit_head_forward'",
+                         &trigger)
+                  .ok());
+  ASSERT_FALSE(trigger.empty());
+  ASSERT_TRUE(
+      SqliteExec(db, "SELECT hex(hash) FROM audit_head WHERE id = 1", &head)
+          .ok());
+  ASSERT_EQ(head.size(), 64u);
+  ASSERT_TRUE(SqliteExec(db,
+                         "DROP TRIGGER audit_head_forward; UPDATE audit_head "
+                         "SET hash = x'00' WHERE id = 1")
+                  .ok());
+  absl::Cleanup repair = [&] {
+    EXPECT_TRUE(
+        SqliteExec(db, absl::StrCat("UPDATE audit_head SET hash = x'", head,
+                                    "' WHERE id = 1; ", trigger, ";"))
+            .ok());
+  };
+  const v1::SignRequest req =
+      SignRequestFor("sign-damaged-audit", "while the audit log is damaged");
+  v1::SignResponse first, again;
+  grpc::Status s =
+      Call([&](grpc::ClientContext* c) { return stub_->Sign(c, req, &first); });
+  ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << coordinator_->Log();
+  EXPECT_TRUE(first.first_response());
+  s = Call([&](grpc::ClientContext* c) { return stub_->Sign(c, req, &again); });
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_FALSE(again.first_response());
+  EXPECT_EQ(again.signature().r(), first.signature().r());
+  EXPECT_EQ(again.signature().s(), first.signature().s());
+  std::string completed;
+  ASSERT_TRUE(SqliteExec(db,
+                         "SELECT count(*) FROM sign_requests WHERE request_id "
+                         "= 'sign-damaged-audit' AND completed = 1",
+                         &completed)
+                  .ok());
+  EXPECT_EQ(completed, "1");
+  const std::string log = coordinator_->Log();
+  EXPECT_TRUE(absl::StrContains(log, "sign_outcome_with_audit_not_stored"))
+      << log;
+  EXPECT_FALSE(absl::StrContains(log, "sign_result_not_stored")) << log;
+  std::move(repair).Invoke();
+  auto verified = VerifyWithOpenssl(
+      cluster_->dir(), Key().public_key(), first.signature().r(),
+      first.signature().s(), "while the audit log is damaged");
+  EXPECT_TRUE(verified.ok()) << verified;
+}
+
 TEST_F(CoordinatorE2eTest, ZRestartKeepsKeysAndTheAuditChainIsIntact) {
   ASSERT_FALSE(Key().name().empty());
   EXPECT_EQ(coordinator_->Stop(), 0) << coordinator_->Log();
