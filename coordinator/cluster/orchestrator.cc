@@ -399,8 +399,8 @@ absl::StatusOr<SignOutcome> Orchestrator::Sign(
   }
   absl::Cleanup done = [this] {
     std::lock_guard<std::mutex> lock(signing_mu_);
-    last_sign_end_ = absl::Now();
-    if (--signs_in_flight_ == 0) signing_cv_.notify_all();
+    last_sign_end_ = std::chrono::steady_clock::now();
+    --signs_in_flight_;
   };
   SignOutcome outcome;
   absl::StatusOr<SignOutcome> r = SignAttempts(key, input, outcome);
@@ -408,38 +408,25 @@ absl::StatusOr<SignOutcome> Orchestrator::Sign(
   return r;
 }
 
-void Orchestrator::StopRefills() {
-  refills_stopped_.store(true);
-  std::lock_guard<std::mutex> lock(signing_mu_);
-  signing_cv_.notify_all();
-}
+void Orchestrator::StopRefills() { refills_stopped_.store(true); }
 
-void Orchestrator::DeferToSigns(const std::string& key_id,
-                                const SignerSet& signers) {
-  const size_t low_water = options_.pool_target / 4;
-  std::unique_lock<std::mutex> lock(signing_mu_);
-  bool counted = false;
-  while (!refills_stopped_.load()) {
-    const absl::Time now = absl::Now();
-    if (signs_in_flight_ == 0 && now - last_sign_end_ >= kRefillQuietTime) {
-      return;
-    }
-    {
-      std::lock_guard<std::mutex> pools(mu_);
-      if (links_[key_id][signers].presignatures.size() <= low_water) return;
-    }
-    if (!counted) {
-      counters_.refill_deferrals.fetch_add(1);
-      counted = true;
-    }
-    // Woken when the last Sign in flight ends; conditions checked again at
-    // least every 50 ms.
-    absl::Duration wait = absl::Milliseconds(50);
-    if (signs_in_flight_ == 0) {
-      wait = std::min(wait, last_sign_end_ + kRefillQuietTime - now);
-    }
-    signing_cv_.wait_for(lock, absl::ToChronoNanoseconds(wait));
+bool Orchestrator::YieldsToSigns(const std::string& key_id,
+                                 const SignerSet& signers) {
+  size_t pool = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pool = links_[key_id][signers].presignatures.size();
   }
+  if (pool <= options_.pool_target / 4) return false;
+  {
+    std::lock_guard<std::mutex> lock(signing_mu_);
+    if (signs_in_flight_ == 0 &&
+        std::chrono::steady_clock::now() - last_sign_end_ >= kRefillQuietTime) {
+      return false;
+    }
+  }
+  counters_.refill_deferrals.fetch_add(1);
+  return true;
 }
 
 absl::StatusOr<SignOutcome> Orchestrator::SignAttempts(const KeyPlan& key,
@@ -623,8 +610,8 @@ int Orchestrator::RefillPools() {
           break;
         }
       }
-      DeferToSigns(key.key_id, *signers);
-      if (refills_stopped_.load()) return made;
+      // Signs first: this pool again at the next call.
+      if (YieldsToSigns(key.key_id, *signers)) break;
       std::vector<CulpritRecord> culprits;
       auto p = Presign(key, *signers, *link, &culprits, &avoid);
       if (!p.ok()) {

@@ -34,15 +34,17 @@
 //  - Presignature pools per (key, signer set): `RefillPools` tops every
 //    pool up to its target, one presign run at a time, until
 //    `StopRefills`; a presignature is handed to exactly one Sign.
-//    The refill yields to signing: it starts no presign run while a Sign
-//    is in flight and the pool still holds more than a quarter of its
-//    target (the low-water mark); it waits until no Sign has been in
-//    flight for 100 ms (kRefillQuietTime: a client signing one request
-//    after another leaves sub-millisecond gaps, which are no pause) or the
-//    pool is down to the mark. Why this is sound: a presign run costs
-//    about as much CPU as 100 pool signatures, so during a burst the
-//    refill cannot keep up anyway (it adds a few presignatures a second
-//    while hundreds are taken) and only slows the Signs the pool exists
+//    The refill yields to signing: it starts no presign run for a pool
+//    while a Sign is in flight, or ended less than 100 ms ago
+//    (kRefillQuietTime: a client signing one request after another leaves
+//    sub-millisecond gaps, which are no pause), and the pool still holds
+//    more than a quarter of its target (the low-water mark). It never waits
+//    for that: it moves on to the next pool and looks again at its next
+//    call (tss-coordinator calls RefillPools every 500 ms), so a pool that
+//    no Sign drains cannot hold back another key's. Why this is sound: a
+//    presign run costs about as much CPU as 100 pool signatures, so during a
+//    burst the refill cannot keep up anyway (it adds a few presignatures a
+//    second while hundreds are taken) and only slows the Signs the pool exists
 //    for; in a pause of the load it runs as before; and a load that keeps a
 //    Sign in flight at every moment (hundreds a second) empties any pool within
 //    seconds whatever the refill does, so the mark only decides when the refill
@@ -58,6 +60,7 @@
 #define NITRO_TSS_COORDINATOR_CLUSTER_ORCHESTRATOR_H_
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -199,7 +202,8 @@ class Orchestrator {
     std::atomic<uint64_t> links{0};
     std::atomic<uint64_t> exclusions{0};
     std::atomic<uint64_t> link_probes{0};
-    // Times a refill waited for in-flight Signs before a presign run.
+    // Times a refill left a pool for its next call because Signs were in
+    // flight (YieldsToSigns).
     std::atomic<uint64_t> refill_deferrals{0};
   };
   const Counters& counters() const { return counters_; }
@@ -248,11 +252,11 @@ class Orchestrator {
                       std::vector<CulpritRecord>* culprits,
                       std::set<std::string>* avoid);
   RunOptions Run(absl::Duration deadline, absl::Duration round) const;
-  // Before a refill's presign run: waits while a Sign is in flight (or
-  // ended less than kRefillQuietTime ago) and the pool of (key, signers)
-  // holds more than a quarter of its target (see the file comment), or
-  // until refills stop.
-  void DeferToSigns(const std::string& key_id, const SignerSet& signers);
+  // Before a refill's presign run for (key, signers): true (and counted in
+  // refill_deferrals) when a Sign is in flight or ended less than
+  // kRefillQuietTime ago and that pool holds more than a quarter of its
+  // target (see the file comment). Never blocks.
+  bool YieldsToSigns(const std::string& key_id, const SignerSet& signers);
 
   NodeSet* nodes_;
   OrchestratorOptions options_;
@@ -265,16 +269,15 @@ class Orchestrator {
   std::map<std::pair<std::string, std::string>, uint64_t> culprit_counts_;
   Counters counters_;
   std::atomic<bool> refills_stopped_{false};
-  // Sign calls in flight; the refill waits on signing_cv_ (see
-  // DeferToSigns). Lock order: signing_mu_ before mu_.
+  // Sign calls in flight and when the last one ended (a monotonic clock), for
+  // YieldsToSigns. Never held together with mu_.
   std::mutex signing_mu_;
-  std::condition_variable signing_cv_;
-  int signs_in_flight_ = 0;                          // guarded by signing_mu_
-  absl::Time last_sign_end_ = absl::InfinitePast();  // guarded by signing_mu_
+  int signs_in_flight_ = 0;  // guarded by signing_mu_
+  std::chrono::steady_clock::time_point last_sign_end_ = {};  // signing_mu_
   // How long no Sign must have been in flight before a refill's presign
   // run starts above the mark: sequential Signs leave gaps of well under a
   // millisecond between them, which are no pause in the load.
-  static constexpr absl::Duration kRefillQuietTime = absl::Milliseconds(100);
+  static constexpr std::chrono::milliseconds kRefillQuietTime{100};
 };
 
 }  // namespace nitro_tss::coordinator

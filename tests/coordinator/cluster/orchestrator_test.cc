@@ -459,7 +459,6 @@ TEST_F(OrchestratorTest,
   ASSERT_EQ(orchestrator.RefillPools(), 4);
 
   absl::StatusOr<SignOutcome> held = absl::UnknownError("not run");
-  std::atomic<int64_t> held_returned_ns{0};
   auto hold_a_sign = [&](const std::string& message) {
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -469,7 +468,6 @@ TEST_F(OrchestratorTest,
     }
     std::thread t([&, message] {
       held = orchestrator.Sign(Key(), Input(message, false));
-      held_returned_ns.store(absl::GetCurrentTimeNanos());
     });
     std::unique_lock<std::mutex> lock(mu);
     EXPECT_TRUE(
@@ -482,47 +480,41 @@ TEST_F(OrchestratorTest,
     cv.notify_all();
   };
 
-  // Above the mark (3 of 4 left): the refill waits for the Sign.
-  std::thread sign = hold_a_sign("held while the refill waits");
+  // Above the mark (3 of 4 left), a Sign in flight: the refill leaves the
+  // pool for its next call, at once.
+  std::thread sign = hold_a_sign("held while the refill yields");
   absl::Cleanup unblock = [&] {
     let_go();
     if (sign.joinable()) sign.join();
   };
   ASSERT_EQ(orchestrator.PoolSize(Key().key_id), 3u);
   const uint64_t presigns = orchestrator.counters().presign_runs.load();
-  std::atomic<int> made{-1};
-  std::thread refill([&] { made.store(orchestrator.RefillPools()); });
-  absl::Cleanup join_refill = [&] {
-    let_go();
-    if (refill.joinable()) refill.join();
-  };
-  const absl::Time end = absl::Now() + absl::Seconds(60);
-  while (orchestrator.counters().refill_deferrals.load() == 0 &&
-         absl::Now() < end) {
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  ASSERT_EQ(orchestrator.counters().refill_deferrals.load(), 1u);
-  absl::SleepFor(absl::Milliseconds(200));  // it stays waiting
+  EXPECT_EQ(orchestrator.RefillPools(), 0);
+  EXPECT_EQ(orchestrator.counters().refill_deferrals.load(), 1u);
   EXPECT_EQ(orchestrator.counters().presign_runs.load(), presigns);
-  EXPECT_EQ(made.load(), -1);
+  EXPECT_EQ(orchestrator.PoolSize(Key().key_id), 3u);
+  // The Sign ends: the refill runs again only once no Sign has been in
+  // flight for 100 ms (kRefillQuietTime). The Sign ends after let_go, so a
+  // refill that ran returned at least 100 ms after it.
+  const auto released = std::chrono::steady_clock::now();
   let_go();
   sign.join();
-  // The refill starts its run only after 100 ms without a Sign in flight.
-  while (orchestrator.counters().presign_runs.load() == presigns &&
-         absl::Now() < end) {
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  EXPECT_GE(absl::GetCurrentTimeNanos() - held_returned_ns.load(),
-            absl::ToInt64Nanoseconds(absl::Milliseconds(95)));
-  refill.join();
   ASSERT_TRUE(held.ok()) << held.status();
   EXPECT_TRUE(held->from_pool);
-  ExpectOpensslVerifies(held->signature, "held while the refill waits");
-  EXPECT_EQ(made.load(), 1);
+  ExpectOpensslVerifies(held->signature, "held while the refill yields");
+  int made = 0;
+  const absl::Time end = absl::Now() + absl::Seconds(60);
+  while (made == 0 && absl::Now() < end) {
+    made = orchestrator.RefillPools();
+    if (made == 0) absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_GE(std::chrono::steady_clock::now() - released,
+            std::chrono::milliseconds(100));
+  EXPECT_EQ(made, 1);  // the one the held Sign took
   EXPECT_EQ(orchestrator.PoolSize(Key().key_id), 4u);
 
-  // At or below the mark the refill runs although a Sign is in flight,
-  // up to just above the mark; then it waits again.
+  // At or below the mark the refill runs although a Sign is in flight, up
+  // to just above the mark; then it yields again.
   for (const char* m : {"first of three", "second of three", "third"}) {
     auto s = orchestrator.Sign(Key(), Input(m, false));
     ASSERT_TRUE(s.ok()) << s.status();
@@ -531,25 +523,18 @@ TEST_F(OrchestratorTest,
   sign = hold_a_sign("held while the refill runs");
   ASSERT_EQ(orchestrator.PoolSize(Key().key_id), 0u);
   const uint64_t presigns_before = orchestrator.counters().presign_runs.load();
-  made.store(-1);
-  refill = std::thread([&] { made.store(orchestrator.RefillPools()); });
-  const absl::Time end2 = absl::Now() + absl::Seconds(120);
-  while (orchestrator.counters().refill_deferrals.load() < 2 &&
-         absl::Now() < end2) {
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  ASSERT_EQ(orchestrator.counters().refill_deferrals.load(), 2u);
+  const uint64_t deferrals_before =
+      orchestrator.counters().refill_deferrals.load();
+  EXPECT_EQ(orchestrator.RefillPools(), 2);  // 0 -> 1 -> 2, then yields
   EXPECT_EQ(orchestrator.counters().presign_runs.load(), presigns_before + 2);
-  EXPECT_EQ(orchestrator.PoolSize(Key().key_id), 2u);  // 0 -> 1 -> 2: waits
-  EXPECT_EQ(made.load(), -1);
+  EXPECT_EQ(orchestrator.counters().refill_deferrals.load(),
+            deferrals_before + 1);
+  EXPECT_EQ(orchestrator.PoolSize(Key().key_id), 2u);
   let_go();
   sign.join();
-  refill.join();
   ASSERT_TRUE(held.ok()) << held.status();
   EXPECT_TRUE(held->from_pool);
   ExpectOpensslVerifies(held->signature, "held while the refill runs");
-  EXPECT_EQ(made.load(), 4);
-  EXPECT_EQ(orchestrator.PoolSize(Key().key_id), 4u);
 }
 
 TEST_F(OrchestratorTest, BadPlansAreRefusedBeforeAnyRun) {
