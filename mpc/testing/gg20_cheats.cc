@@ -12,6 +12,7 @@
 #include "mpc/gg20/presign_state.h"
 #include "mpc/mta/mta.h"
 #include "mpc/testing/rules.h"
+#include "mpc/zk/params.h"
 #include "nitro_tss/mpc/v1/gg20.pb.h"
 
 namespace nitro_tss::mpc::gg20::testing {
@@ -230,10 +231,22 @@ class PresignCheatRule : public round::Rule {
       auto respond = [&](const Scalar& x) -> absl::StatusOr<mta::BobResult> {
         if (!target) return presign_detail::BobMta(s, j, x, rng);
         const PartyPublicInfo& alice = s.Info(j);
-        return mta::internal::BobRespondWithOversizedMask(
-            alice.paillier, alice.ring_pedersen, *s.ks->paillier,
-            s.peers.at(j).cap_k, x, Point::Generator(), s.Ctx(2, s.self, j),
-            rng, cheat_.mta_beta_extra_bits, s.Table(j), s.Pool(j));
+        for (int draw = 1;; ++draw) {
+          ASSIGN_OR_RETURN(
+              mta::BobResult r,
+              mta::internal::BobRespondWithOversizedMask(
+                  alice.paillier, alice.ring_pedersen, *s.ks->paillier,
+                  s.peers.at(j).cap_k, x, Point::Generator(),
+                  s.Ctx(2, s.self, j), rng, cheat_.mta_beta_extra_bits,
+                  s.Table(j), s.Pool(j)));
+          const size_t bits = r.response.aff_g_proof.z2.BitLength();
+          const bool in_window =
+              bits > zk::kEllPrime + zk::kEpsilon + 1 &&
+              bits <= 8 * zk::BytesForBits(zk::kEllPrime + zk::kEpsilon);
+          if (!cheat_.mta_beta_until_out_of_range || in_window || draw == 64) {
+            return r;
+          }
+        }
       };
       ASSIGN_OR_RETURN(mta::BobResult gamma, respond(s.gamma));
       ASSIGN_OR_RETURN(mta::BobResult w, respond(s.w));

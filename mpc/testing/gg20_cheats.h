@@ -66,6 +66,13 @@ struct PresignCheat {
   size_t mta_beta_extra_bits = 0;
   // If set, only the MtA towards this Alice gets the oversized mask.
   std::optional<round::PartyId> mta_beta_extra_bits_only_to;
+  // With mta_beta_extra_bits: each oversized response is drawn again (up to
+  // 64 times) until its Πaff-g z2 lands where only the exact range check
+  // can catch it, 2^(ℓ'+ε+1) < |z2| < 2^(8·BytesForBits(ℓ'+ε)) (past the
+  // bound, within the decoder's size limit). A cheater may send whatever
+  // it likes; this one makes every run a test of that check (without it a
+  // small challenge e leaves z2 in range now and then).
+  bool mta_beta_until_out_of_range = false;
   // Adds 1 to the broadcast δ_i (proofs stay valid: phase-5 check fails).
   bool wrong_delta = false;
   // Adds 1 to σ_i after the MtA (T_i, its proofs and S_i stay consistent

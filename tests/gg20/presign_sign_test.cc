@@ -561,6 +561,15 @@ TEST_F(PresignCheater, OutOfRangeMtaValue) {
   ExpectBlamed(Run(o), "pi_aff_g: z2 out of range");
 }
 
+TEST_F(PresignCheater, OutOfRangeMtaValueDrawnUntilPastTheBound) {
+  // What the cluster's cheating enclave sends: every response drawn again
+  // until its z2 is past 2^(ℓ'+ε) yet within the decoder's limit.
+  PresignCheat o;
+  o.mta_beta_extra_bits = 262;
+  o.mta_beta_until_out_of_range = true;
+  ExpectBlamed(Run(o), "pi_aff_g: z2 out of range");
+}
+
 TEST_F(PresignCheater, OversizedMtaValueRejectedByDecoder) {
   PresignCheat o;
   o.mta_beta_extra_bits = 600;

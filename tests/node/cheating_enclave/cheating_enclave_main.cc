@@ -16,12 +16,12 @@
 //                         with z3 + 1, towards every peer
 //   presign-bad-pi-aff-g  round 2: each MtAwc response D_w + 1, so its
 //                         Πaff-g proof does not verify, towards every peer
-//   presign-mta-oversized round 2: Bob's MtA masks 2^300 times too large,
-//                         proven with the unchecked prover (Alpha-Rays);
-//                         z2 = β' + e·y is then past 2^(ℓ'+ε) unless
-//                         |e·y| < 2^-36 of its range (probability ~1e-10
-//                         per MtA), so every run is caught. mpc's seeded
-//                         tests cover the narrower 2^260 case.
+//   presign-mta-oversized round 2: Bob's MtA masks 2^262 times too large,
+//                         proven with the unchecked prover (Alpha-Rays),
+//                         each drawn again until its z2 is past Πaff-g's
+//                         range bound (a small challenge can leave it in
+//                         range): every run is caught by the exact range
+//                         check
 //
 // Exit codes as tss-enclave; 2 for a missing or unknown --cheat.
 #include <cstdio>
@@ -73,7 +73,8 @@ bool CheatNamed(const std::string& name, PresignCheat* cheat) {
     return true;
   }
   if (name == "presign-mta-oversized") {
-    cheat->mta_beta_extra_bits = 300;
+    cheat->mta_beta_extra_bits = 262;
+    cheat->mta_beta_until_out_of_range = true;
     return true;
   }
   return false;
