@@ -98,6 +98,10 @@ class ClusterCollectable final : public prometheus::Collectable {
            "Signatures that had to presign first.", c.pool_misses.load());
     simple("nitro_coordinator_links_total",
            "Attested links established among enclaves.", c.links.load());
+    simple("nitro_coordinator_pool_refill_deferrals_total",
+           "Times the pool refill left a pool for its next call because "
+           "Signs were in flight.",
+           c.refill_deferrals.load());
     const RelayCounters r = GetRelayCounters();
     simple("nitro_coordinator_relay_envelopes_total",
            "Envelopes relayed between enclaves.", r.envelopes_routed);

@@ -10,6 +10,7 @@
 #include "absl/strings/strip.h"
 #include "common/proto_config.h"
 #include "common/status_macros.h"
+#include "mpc/gg20/presign.h"
 #include "mpc/math/locked_memory.h"
 #include "node/attestation/dev_ca.h"
 #include "node/attestation/measurement.h"
@@ -225,8 +226,11 @@ absl::Status ValidateEnclaveConfig(const EnclaveConfig& config) {
   if (config.keygen_material().threads() > 64) {
     return FieldError("keygen_material.threads", "at most 64");
   }
-  if (config.presign().threads() > 16) {
-    return FieldError("presign.threads", "must be 1 .. 16 (or 0 for 2)");
+  if (config.presign().threads() > mpc::gg20::kMaxPresignThreads) {
+    return FieldError(
+        "presign.threads",
+        absl::StrCat("must be 1 .. ", mpc::gg20::kMaxPresignThreads,
+                     " (or 0 for 2)"));
   }
   return absl::OkStatus();
 }
