@@ -574,36 +574,36 @@ absl::StatusOr<v1::SignResponse> CustodyService::AfterCombinedWriteFailed(
   log_->Warn("sign_outcome_with_audit_not_stored",
              {{"request_id", Value::String(id)},
               {"error", Value::String(error.ToString())}});
+  // What this call answers: `response`, unless another replica's stored
+  // outcome came first. Audited once, below.
+  absl::StatusOr<v1::SignResponse> answer = std::move(response);
   absl::Status last = error;
+  bool stored = false;
   constexpr int kAttempts = 3;
-  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+  for (int attempt = 0; attempt < kAttempts && !stored; ++attempt) {
     if (attempt > 0) absl::SleepFor(absl::Milliseconds(20 * attempt));
     absl::StatusOr<storage::SignRequestRecord> current =
         storage_->GetSignRequest(id);
     if (current.ok() && current->completed) {
-      if (current->result == outcome) return response;  // it did commit
+      if (current->result == outcome) return answer;  // it did commit
       // Completed by another replica first: its outcome is the answer.
       log_->Warn("sign_outcome_stored_by_another_replica",
                  {{"request_id", Value::String(id)}});
-      absl::StatusOr<v1::SignResponse> stored =
-          AnswerOfStoredOutcome(id, current->result);
-      Audit(actor, "Sign", req.name(), stored.status(), audit_payload);
-      return stored;
+      answer = AnswerOfStoredOutcome(id, current->result);
+      stored = true;
+      break;
     }
     absl::StatusOr<storage::SignRequestRecord> alone =
         storage_->CompleteSignRequest(id, outcome, absl::Now());
-    if (alone.ok()) {
-      Audit(actor, "Sign", req.name(), response.status(), audit_payload);
-      return response;
-    }
-    last = alone.status();
+    stored = alone.ok();
+    if (!stored) last = alone.status();
   }
-  // Not stored: kept here so that no retry reaching this process signs
-  // again. Loud: the operator must repair the store.
-  log_->Error("sign_result_not_stored",
-              {{"request_id", Value::String(id)},
-               {"error", Value::String(last.ToString())}});
-  {
+  if (!stored) {
+    // Kept here so that no retry reaching this process signs again. Loud:
+    // the operator must repair the store.
+    log_->Error("sign_result_not_stored",
+                {{"request_id", Value::String(id)},
+                 {"error", Value::String(last.ToString())}});
     std::lock_guard<std::mutex> lock(mu_);
     if (unstored_outcomes_.size() >= kMaxUnstoredOutcomes) {
       log_->Error(
@@ -613,8 +613,8 @@ absl::StatusOr<v1::SignResponse> CustodyService::AfterCombinedWriteFailed(
     }
     unstored_outcomes_[id] = outcome;
   }
-  Audit(actor, "Sign", req.name(), response.status(), audit_payload);
-  return response;
+  Audit(actor, "Sign", req.name(), answer.status(), audit_payload);
+  return answer;
 }
 
 absl::StatusOr<v1::SignResponse> CustodyService::DoSign(

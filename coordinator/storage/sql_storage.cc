@@ -535,15 +535,9 @@ class SqlStorage final : public Storage {
   absl::StatusOr<SignRequestRecord> GetSignRequest(
       absl::string_view request_id) override {
     RETURN_IF_ERROR(ValidateId("request_id", request_id, kMaxRequestIdBytes));
-    ASSIGN_OR_RETURN(
-        std::vector<SqlRow> rows,
-        Run(absl::StrCat("SELECT ", kSignCols,
-                         " FROM sign_requests WHERE request_id = $1"),
-            {SqlParam::Text(request_id)}));
-    if (rows.empty()) {
-      return absl::NotFoundError(
-          absl::StrCat("sign request ", request_id, " not found"));
-    }
+    ASSIGN_OR_RETURN(std::vector<SqlRow> rows,
+                     Run(SelectSignRequestSql(), {SqlParam::Text(request_id)}));
+    if (rows.empty()) return SignRequestNotFound(request_id);
     return DecodeSignRequest(rows[0]);
   }
 
@@ -551,14 +545,12 @@ class SqlStorage final : public Storage {
       absl::string_view request_id, absl::string_view result,
       absl::Time complete_time) override {
     RETURN_IF_ERROR(ValidateCompletion(request_id, result, complete_time));
-    ASSIGN_OR_RETURN(
-        std::vector<SqlRow> rows,
-        RunWrite(CompleteSql(),
-                 {SqlParam::Text(request_id), SqlParam::Blob(result),
-                  SqlParam::Int(Micros(complete_time))}));
-    if (!rows.empty()) return DecodeSignRequest(rows[0]);
-    RETURN_IF_ERROR(GetSignRequest(request_id).status());  // NOT_FOUND
-    return NotCompletedAgain(request_id);
+    SignRequestRecord out;
+    RETURN_IF_ERROR(Write([&](SqlConnection& c) -> absl::Status {
+      ASSIGN_OR_RETURN(out, CompleteOn(c, request_id, result, complete_time));
+      return absl::OkStatus();
+    }));
+    return out;
   }
 
   absl::StatusOr<std::pair<SignRequestRecord, AuditEntry>>
@@ -574,24 +566,8 @@ class SqlStorage final : public Storage {
       // with the rest of this write (its savepoint under group commit).
       out.second = EntryOf(audit);
       RETURN_IF_ERROR(AppendAuditOn(c, out.second));
-      ASSIGN_OR_RETURN(
-          std::vector<SqlRow> rows,
-          c.Query(CompleteSql(),
-                  {SqlParam::Text(request_id), SqlParam::Blob(result),
-                   SqlParam::Int(Micros(complete_time))}));
-      if (rows.empty()) {
-        ASSIGN_OR_RETURN(
-            std::vector<SqlRow> existing,
-            c.Query(absl::StrCat("SELECT ", kSignCols,
-                                 " FROM sign_requests WHERE request_id = $1"),
-                    {SqlParam::Text(request_id)}));
-        if (existing.empty()) {
-          return absl::NotFoundError(
-              absl::StrCat("sign request ", request_id, " not found"));
-        }
-        return NotCompletedAgain(request_id);
-      }
-      ASSIGN_OR_RETURN(out.first, DecodeSignRequest(rows[0]));
+      ASSIGN_OR_RETURN(out.first,
+                       CompleteOn(c, request_id, result, complete_time));
       return absl::OkStatus();
     }));
     return out;
@@ -698,14 +674,35 @@ class SqlStorage final : public Storage {
     RETURN_IF_ERROR(ValidateBlob("result", result, kMaxDataBytes));
     return ValidateTime("complete_time", complete_time);
   }
-  static std::string CompleteSql() {
-    return absl::StrCat(
-        "UPDATE sign_requests SET completed = 1, result = $2, "
-        "complete_time = $3 WHERE request_id = $1 AND completed = 0 "
-        "RETURNING ",
-        kSignCols);
+  static std::string SelectSignRequestSql() {
+    return absl::StrCat("SELECT ", kSignCols,
+                        " FROM sign_requests WHERE request_id = $1");
   }
-  static absl::Status NotCompletedAgain(absl::string_view request_id) {
+  static absl::Status SignRequestNotFound(absl::string_view request_id) {
+    return absl::NotFoundError(
+        absl::StrCat("sign request ", request_id, " not found"));
+  }
+
+  // Records the result of an open request inside the write on `c`:
+  // NOT_FOUND, or FAILED_PRECONDITION when it is already completed.
+  absl::StatusOr<SignRequestRecord> CompleteOn(SqlConnection& c,
+                                               absl::string_view request_id,
+                                               absl::string_view result,
+                                               absl::Time complete_time) {
+    ASSIGN_OR_RETURN(
+        std::vector<SqlRow> rows,
+        c.Query(absl::StrCat("UPDATE sign_requests SET completed = 1, "
+                             "result = $2, complete_time = $3 "
+                             "WHERE request_id = $1 AND completed = 0 "
+                             "RETURNING ",
+                             kSignCols),
+                {SqlParam::Text(request_id), SqlParam::Blob(result),
+                 SqlParam::Int(Micros(complete_time))}));
+    if (!rows.empty()) return DecodeSignRequest(rows[0]);
+    ASSIGN_OR_RETURN(
+        std::vector<SqlRow> existing,
+        c.Query(SelectSignRequestSql(), {SqlParam::Text(request_id)}));
+    if (existing.empty()) return SignRequestNotFound(request_id);
     return absl::FailedPreconditionError(
         absl::StrCat("sign request ", request_id, " is already completed"));
   }
