@@ -306,9 +306,12 @@ absl::StatusOr<BigInt> PaillierPrivateKey::DecryptSigned(
     const BigInt& c) const {
   absl::StatusOr<BigInt> m = Decrypt(c);
   if (!m.ok()) return m;
+  return CenteredPlaintext(*m, n());
+}
+
+BigInt CenteredPlaintext(const BigInt& m, const BigInt& n) {
   // m > N/2  <=>  2m > N.
-  if (m->ShiftLeft(1) > n()) return *m - n();
-  return m;
+  return m.ShiftLeft(1) > n ? m - n : m;
 }
 
 absl::StatusOr<BigInt> PaillierPrivateKey::DecryptWithoutCrt(

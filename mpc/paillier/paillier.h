@@ -182,6 +182,10 @@ class PaillierPrivateKey {
   std::shared_ptr<const EncryptionTables> tables_;
 };
 
+// A plaintext m in [0, N) mapped to the centered range (-N/2, N/2] (what
+// DecryptSigned returns): m - N when 2m > N, else m.
+BigInt CenteredPlaintext(const BigInt& m, const BigInt& n);
+
 }  // namespace nitro_tss::mpc
 
 #endif  // NITRO_TSS_MPC_PAILLIER_PAILLIER_H_

@@ -102,11 +102,6 @@ absl::StatusOr<bool> N0PlaintextsMatch(const PaillierPrivateKey& own,
   return match;
 }
 
-// Dec(D) in [0, N0) → centered as DecryptSigned (m > N/2 <=> 2m > N).
-BigInt Centered(const BigInt& m, const BigInt& n) {
-  return m.ShiftLeft(1) > n ? m - n : m;
-}
-
 // What VerifyPiAffG checks, in its order, with its errors. With
 // `defer_plaintext` (only meaningful with the verifier's key and
 // c_plaintext) the plaintext half of the N0 equation is left to the caller
@@ -375,7 +370,7 @@ absl::Status VerifyPiAffG(const PiAffGStatement& st, const PiAffGProof& p,
       VerifyCore(st, p, ctx, secrets, /*defer_plaintext=*/false, e, dec_d);
   if (s.ok() && secrets.d_plaintext_out != nullptr &&
       secrets.c_plaintext != nullptr && secrets.paillier != nullptr) {
-    *secrets.d_plaintext_out = Centered(dec_d, st.paillier0.n());
+    *secrets.d_plaintext_out = CenteredPlaintext(dec_d, st.paillier0.n());
   }
   dec_d.Wipe();
   return s;
@@ -408,10 +403,10 @@ PiAffGPairResult VerifyPiAffGPair(const PiAffGPairEntry& first,
     }
     if (ok) {
       if (first.d_plaintext_out != nullptr) {
-        *first.d_plaintext_out = Centered(dec_d1, own.n());
+        *first.d_plaintext_out = CenteredPlaintext(dec_d1, own.n());
       }
       if (second.d_plaintext_out != nullptr) {
-        *second.d_plaintext_out = Centered(dec_d2, own.n());
+        *second.d_plaintext_out = CenteredPlaintext(dec_d2, own.n());
       }
     }
     dec_d1.Wipe();
