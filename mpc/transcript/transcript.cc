@@ -30,12 +30,16 @@ Transcript Transcript::ForProof(absl::string_view proof_name,
                                 const ProofContext& ctx) {
   Transcript t("nitro-tss/proof/v1");
   t.AppendString("proof", proof_name);
-  t.AppendBytes("session_id", ctx.session_id);
-  t.AppendString("protocol", ctx.protocol);
-  t.AppendU64("round", ctx.round);
-  t.AppendU64("prover", ctx.prover);
-  t.AppendU64("verifier", ctx.verifier);
+  t.AppendProofContext(ctx);
   return t;
+}
+
+void Transcript::AppendProofContext(const ProofContext& ctx) {
+  AppendBytes("session_id", ctx.session_id);
+  AppendString("protocol", ctx.protocol);
+  AppendU64("round", ctx.round);
+  AppendU64("prover", ctx.prover);
+  AppendU64("verifier", ctx.verifier);
 }
 
 void Transcript::Absorb(Tag tag, absl::string_view label,

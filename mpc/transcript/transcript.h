@@ -51,6 +51,9 @@ class Transcript {
   void AppendU64(absl::string_view label, uint64_t v);
   // Appends the canonical signed encoding of v.
   void AppendBigInt(absl::string_view label, const BigInt& v);
+  // Every field of `ctx` (session id, protocol, round, prover, verifier), as
+  // ForProof absorbs them.
+  void AppendProofContext(const ProofContext& ctx);
 
   // An independent copy that has additionally absorbed `label`; the parent
   // is unchanged. Use it to derive per-repetition or per-sub-proof

@@ -206,11 +206,7 @@ absl::Status VerifyCore(const PiAffGStatement& st, const PiAffGProof& p,
 // the pair's combiner.
 void AppendForBatch(Transcript& t, const PiAffGStatement& st,
                     const ProofContext& ctx, const PiAffGProof& p) {
-  t.AppendBytes("session_id", ctx.session_id);
-  t.AppendString("protocol", ctx.protocol);
-  t.AppendU64("round", ctx.round);
-  t.AppendU64("prover", ctx.prover);
-  t.AppendU64("verifier", ctx.verifier);
+  t.AppendProofContext(ctx);
   AppendStatementAndCommitments(t, st, p);
   t.AppendBigInt("z1", p.z1);
   t.AppendBigInt("z2", p.z2);
