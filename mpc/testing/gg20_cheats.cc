@@ -239,10 +239,12 @@ class PresignCheatRule : public round::Rule {
                   s.peers.at(j).cap_k, x, Point::Generator(),
                   s.Ctx(2, s.self, j), rng, cheat_.mta_beta_extra_bits,
                   s.Table(j), s.Pool(j)));
-          const size_t bits = r.response.aff_g_proof.z2.BitLength();
+          // Past the verifier's bound, within the decoder's byte limit.
+          const BigInt& z2 = r.response.aff_g_proof.z2;
           const bool in_window =
-              bits > zk::kEllPrime + zk::kEpsilon + 1 &&
-              bits <= 8 * zk::BytesForBits(zk::kEllPrime + zk::kEpsilon);
+              !zk::InSignedRange(z2, zk::kEllPrime + zk::kEpsilon) &&
+              z2.BitLength() <=
+                  8 * zk::BytesForBits(zk::kEllPrime + zk::kEpsilon);
           if (!cheat_.mta_beta_until_out_of_range || in_window || draw == 64) {
             return r;
           }
