@@ -11,7 +11,6 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -24,6 +23,7 @@
 #include "coordinator/storage/storage.h"
 #include "nitro_tss/v1/custody.grpc.pb.h"
 #include "tests/coordinator/service/coordinator_process.h"
+#include "tests/coordinator/storage/sqlite_exec.h"
 #include "tests/node/cluster/approvers.h"
 #include "tests/node/cluster/cluster.h"
 
@@ -38,34 +38,6 @@ std::pair<int, std::string> Shell(const std::string& cmd) {
   while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
   const int st = ::pclose(f);
   return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
-
-// Runs `sql` on the SQLite database at `path` (beside the running
-// coordinator, as an operator's tool would); the first column of the last
-// row, if any, goes to *value.
-absl::Status SqliteExec(const std::string& path, const std::string& sql,
-                        std::string* value = nullptr) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
-    sqlite3_close(db);
-    return absl::InternalError(absl::StrCat("open ", path));
-  }
-  sqlite3_busy_timeout(db, 10000);
-  char* err = nullptr;
-  auto row = [](void* out, int n, char** values, char**) {
-    if (out != nullptr && n > 0 && values[0] != nullptr) {
-      *static_cast<std::string*>(out) = values[0];
-    }
-    return 0;
-  };
-  const int rc = sqlite3_exec(db, sql.c_str(), row, value, &err);
-  absl::Status s =
-      rc == SQLITE_OK
-          ? absl::OkStatus()
-          : absl::InternalError(absl::StrCat(sql, ": ", err ? err : "failed"));
-  sqlite3_free(err);
-  sqlite3_close(db);
-  return s;
 }
 
 class CoordinatorE2eTest : public ::testing::Test {

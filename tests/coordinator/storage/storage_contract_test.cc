@@ -6,7 +6,6 @@
 // replicas in the concurrency tests; raw SQL from the test plays the
 // attacker who edits the audit log.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <atomic>
@@ -28,6 +27,7 @@
 #include "coordinator/storage/audit_hash.h"
 #include "coordinator/storage/storage.h"
 #include "tests/coordinator/storage/postgres_server.h"
+#include "tests/coordinator/storage/sqlite_exec.h"
 
 namespace nitro_tss::coordinator::storage {
 namespace {
@@ -112,20 +112,7 @@ class SqliteBackend : public Backend {
     return OpenSqliteStorage(path_);
   }
   absl::Status RawExec(const std::string& sql) override {
-    sqlite3* db = nullptr;
-    if (sqlite3_open(path_.c_str(), &db) != SQLITE_OK) {
-      sqlite3_close(db);
-      return absl::InternalError("open");
-    }
-    sqlite3_busy_timeout(db, 10000);
-    char* err = nullptr;
-    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-    absl::Status s = rc == SQLITE_OK
-                         ? absl::OkStatus()
-                         : absl::InternalError(err ? err : "exec failed");
-    sqlite3_free(err);
-    sqlite3_close(db);
-    return s;
+    return ::nitro_tss::testing::SqliteExec(path_, sql);
   }
   absl::Status RawTamper(const std::string& sql) override {
     return RawExec(
