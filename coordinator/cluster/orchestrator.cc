@@ -4,12 +4,14 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "coordinator/cluster/refill_order.h"
 
 namespace nitro_tss::coordinator {
 
@@ -594,38 +596,59 @@ int Orchestrator::RefillPools() {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [id, k] : keys_) keys.push_back(k);
   }
-  int made = 0;
+  // Every key's pool for its current signer set, in key order.
+  struct Pool {
+    KeyPlan key;
+    SignerSet signers;
+    std::string link;
+    std::set<std::string> avoid;
+  };
+  std::vector<Pool> pools;
   for (const KeyPlan& key : keys) {
     std::set<std::string> avoid;
     auto signers = ChooseSigners(key, avoid);
     if (!signers.ok()) continue;
     auto link = EnsureLink(key, *signers);
     if (!link.ok()) continue;
-    for (;;) {
-      if (refills_stopped_.load()) return made;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (links_[key.key_id][*signers].presignatures.size() >=
-            options_.pool_target) {
-          break;
-        }
-      }
-      // Signs first: this pool again at the next call.
-      if (YieldsToSigns(key.key_id, *signers)) break;
-      std::vector<CulpritRecord> culprits;
-      auto p = Presign(key, *signers, *link, &culprits, &avoid);
-      if (!p.ok()) {
-        if (IsUnknownLink(p.status())) DropLink(key.key_id, *signers);
-        break;
-      }
-      std::lock_guard<std::mutex> lock(mu_);
-      auto& l = links_[key.key_id][*signers];
-      if (l.id != *link) break;  // the link was replaced meanwhile
-      l.presignatures.push_back(*p);
-      ++made;
-    }
+    pools.push_back({key, *std::move(signers), *std::move(link), {}});
   }
-  return made;
+  std::vector<PoolFill> fills(pools.size());
+  int made = 0;
+  for (;;) {
+    if (refills_stopped_.load()) return made;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (size_t i = 0; i < pools.size(); ++i) {
+        const Link& l = links_[pools[i].key.key_id][pools[i].signers];
+        if (l.id != pools[i].link) fills[i].skip = true;  // replaced
+        fills[i].size = l.presignatures.size();
+      }
+    }
+    // The emptiest pool first (refill_order.h).
+    std::optional<size_t> next = NextPoolToRefill(fills, options_.pool_target);
+    if (!next.has_value()) return made;
+    Pool& pool = pools[*next];
+    // Signs first: this pool again at the next call.
+    if (YieldsToSigns(pool.key.key_id, pool.signers)) {
+      fills[*next].skip = true;
+      continue;
+    }
+    std::vector<CulpritRecord> culprits;
+    auto p = Presign(pool.key, pool.signers, pool.link, &culprits, &pool.avoid);
+    if (!p.ok()) {
+      if (IsUnknownLink(p.status())) DropLink(pool.key.key_id, pool.signers);
+      fills[*next].skip = true;
+      continue;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& l = links_[pool.key.key_id][pool.signers];
+    if (l.id != pool.link) {  // the link was replaced meanwhile
+      fills[*next].skip = true;
+      continue;
+    }
+    l.presignatures.push_back(*p);
+    ++made;
+  }
 }
 
 std::vector<std::string> Orchestrator::KeyIds() const {

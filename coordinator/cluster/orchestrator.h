@@ -32,8 +32,10 @@
 //    ExclusionStored), so a concurrent Sign with an older plan cannot
 //    readmit a node by accident.
 //  - Presignature pools per (key, signer set): `RefillPools` tops every
-//    pool up to its target, one presign run at a time, until
-//    `StopRefills`; a presignature is handed to exactly one Sign.
+//    pool up to its target, one presign run at a time and always for the
+//    emptiest pool (refill_order.h: a pool drained by a burst comes before
+//    another key's top-up), until `StopRefills`; a presignature is handed
+//    to exactly one Sign.
 //    The refill yields to signing: it starts no presign run for a pool
 //    while a Sign is in flight, or ended less than 100 ms ago
 //    (kRefillQuietTime: a client signing one request after another leaves
