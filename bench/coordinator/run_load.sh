@@ -10,6 +10,7 @@ mkdir -p "$OUT"
 echo "== $(date -u) $(uptime)"
 "$BUILD/bench/gg20/gg20_bench" \
   --benchmark_filter='Baseline|OnlineSign/2|FullSign/2/1' \
+  --benchmark_repetitions=3 \
   --benchmark_out="$OUT/gg20_bench.load.json" --benchmark_out_format=json
 echo "== $(date -u) $(uptime)"
 NITRO_TSS_BINARY_DIR="$(cd "$BUILD" && pwd)" \
