@@ -258,16 +258,20 @@ absl::Status CheckOpening(const BigInt& plain, const BigInt& nonce,
                           absl::string_view nonce_field);
 
 // An MtA response that Alice `alice` reports having received from Bob `bob`
-// in round 2 (`kind` "gamma" or "w": fields d_<kind>, f_<kind>): D under
-// N_alice, F under N_bob and Bob's Πaff-g for x_point = x·G against
-// K_alice, with its round-2 context. Only Bob can have made a valid one (the
-// proof shows knowledge of x). Error: "revealed <label> response of <bob>
-// does not verify: ..." for the proof.
-absl::Status VerifyReportedResponse(const PresignState& s, PartyId alice,
-                                    PartyId bob, absl::string_view kind,
-                                    absl::string_view label,
-                                    const RevealedMtaResponse& r,
-                                    const Point& x_point);
+// in round 2, with the same Bob's other response (`r.other`): the MtA(k·γ)
+// response (`reported_w` false, the δ reveal; its MtAwc partner in
+// r.other) or the MtAwc one (`reported_w`, the σ reveal). D under N_alice,
+// F under N_bob ("presign: d_gamma: ...", "f_w: ...": the reported
+// response's fields first), and Bob's two Πaff-g for Γ_bob and W_bob against
+// K_alice, with their round-2 context, checked as a pair exactly as Alice
+// checked them in round 2 (mta::VerifyResponses: the same decision, by
+// construction). Only Bob can have made a valid pair (the proofs show
+// knowledge of γ_bob and w_bob). Error, when the pair fails: "revealed
+// <MtA|MtAwc> response of <bob> does not verify: ..." for the reported
+// response if it fails alone, else for its partner.
+absl::Status VerifyReportedResponses(const PresignState& s, PartyId alice,
+                                     PartyId bob, const RevealedMtaResponse& r,
+                                     bool reported_w);
 
 // The entry of `list` (in signer order, without `owner`) for signer `m`.
 template <typename T>
