@@ -138,9 +138,10 @@ absl::Status CheckRound2Responses(
   const PaillierPublicKey& bob_key = s.Info(bob).paillier;
   const Point g = Point::Generator();
   const ProofContext ctx = s.Ctx(2, bob, alice);
-  // One Bob's two Πaff-g together (their plaintext checks combined when
-  // Alice passes her secrets; mpc/zk/pi_aff_g.h), with the errors of the
-  // checks one by one: the γ response first.
+  // One Bob's two Πaff-g together (their Paillier equations combined,
+  // mpc/zk/pi_aff_g.h: the same decision with Alice's secrets, for the
+  // judge and in the reveal rounds, VerifyReportedResponses), with the
+  // errors of the checks one by one: the γ response first.
   zk::PiAffGPairResult r = mta::VerifyResponses(
       a.paillier, a.ring_pedersen, bob_key, alice_k, g,
       mta::ResponseToCheck{v.d_gamma, v.f_gamma, v.aff_gamma, bob_gamma,

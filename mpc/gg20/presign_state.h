@@ -234,15 +234,16 @@ absl::Status CheckRound2(const PresignState& s, PartyId from,
 absl::Status CheckRound2Direct(const PresignState& s, const Message& msg,
                                const PresignRound2DirectPayload& v);
 
-// Round 2 direct: Bob's two MtA responses to Alice, each Πaff-g
-// (mta::VerifyResponse) against Alice's K (`alice_k`) and the point Bob
-// binds: Γ_bob (`bob_gamma`; "presign: mta gamma: ...") and W_bob
-// ("presign: mta w: ..."), code kBadProof. `alice_secrets`: Alice's own
-// (CRT, and the plaintext k of her K) in the round, none when judging a
-// complaint. With the plaintext of K, `alpha_gamma` / `alpha_w` (optional)
-// receive Dec(D) of each response (centered: α before the range check), which
-// the verification computes (zk::PiAffGVerifierSecrets); they are set only
-// when this returns OK.
+// Round 2 direct: Bob's two MtA responses to Alice, their Πaff-g checked as
+// a pair (mta::VerifyResponses: the decision does not depend on the secrets
+// passed, so the judge and the reveal rounds reach Alice's) against Alice's
+// K (`alice_k`) and the points Bob binds: Γ_bob (`bob_gamma`; "presign: mta
+// gamma: ...") and W_bob ("presign: mta w: ..."), code kBadProof.
+// `alice_secrets`: Alice's own (CRT, and the plaintext k of her K) in the
+// round, none when judging a complaint. With the plaintext of K, `alpha_gamma`
+// / `alpha_w` (optional) receive Dec(D) of each response (centered: α before
+// the range check), which the verification computes
+// (zk::PiAffGVerifierSecrets); they are set only when this returns OK.
 absl::Status CheckRound2Responses(
     const PresignState& s, PartyId bob, PartyId alice, const BigInt& alice_k,
     const Point& bob_gamma, const PresignRound2DirectPayload& v,
