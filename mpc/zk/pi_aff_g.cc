@@ -201,8 +201,8 @@ absl::Status VerifyCore(const PiAffGStatement& st, const PiAffGProof& p,
   return absl::OkStatus();
 }
 
-// Everything a proof's N0 equation depends on, and the proof itself, for
-// the pair's combiner.
+// Everything a proof's Paillier equations depend on, and the proof itself,
+// for the pair's combiner.
 void AppendForBatch(Transcript& t, const PiAffGStatement& st,
                     const ProofContext& ctx, const PiAffGProof& p) {
   t.AppendProofContext(ctx);

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
+#include <type_traits>
 
 #include "mpc/gg20/codec.h"
 #include "mpc/gg20/keccak.h"
@@ -992,21 +993,30 @@ TEST_F(PresignCheater, SigmaRevealWithReceivedResponseOfAnotherBob) {
 // The reveals carry each Bob's other round-2 response too (the pair is
 // re-checked as Alice checked it): a misreported partner names the reporter
 // with the partner's label, the reported response's own errors come first.
-absl::StatusOr<std::string> PlusOneCiphertext(const std::string& bytes) {
-  auto d = DecodeInt(bytes, 512, "t", "d");
-  if (!d.ok()) return d.status();
-  return EncodeInt(*d + BigInt(1));
+// A wrong δ_i (δ reveal) or σ_i (σ reveal) and, in the reveal, the named
+// ciphertext fields of the first reported entry plus one.
+template <typename Reveal>
+PresignCheat FirstReportedPlusOne(std::vector<std::string> fields) {
+  PresignCheat o;
+  o.wrong_delta = std::is_same_v<Reveal, v1::PresignReveal>;
+  o.wrong_sigma = !o.wrong_delta;
+  o.tamper = TamperAt<Reveal>(5, [fields](Reveal& m) {
+    google::protobuf::Message* e = m.mutable_received(0);
+    const google::protobuf::Reflection* refl = e->GetReflection();
+    for (const std::string& name : fields) {
+      const google::protobuf::FieldDescriptor* fd =
+          e->GetDescriptor()->FindFieldByName(name);
+      ASSERT_NE(fd, nullptr) << name;
+      auto d = DecodeInt(refl->GetString(*e, fd), 512, "t", "d");
+      ASSERT_TRUE(d.ok());
+      refl->SetString(e, fd, EncodeInt(*d + BigInt(1)));
+    }
+  });
+  return o;
 }
 
 TEST_F(PresignCheater, DeltaRevealWithTamperedPartnerResponse) {
-  PresignCheat o;
-  o.wrong_delta = true;
-  o.tamper = TamperAt<v1::PresignReveal>(5, [](v1::PresignReveal& m) {
-    auto d = PlusOneCiphertext(m.received(0).d_w());
-    ASSERT_TRUE(d.ok());
-    m.mutable_received(0)->set_d_w(*d);
-  });
-  ExpectBlamed(Run(o),
+  ExpectBlamed(Run(FirstReportedPlusOne<v1::PresignReveal>({"d_w"})),
                "revealed MtAwc response of 1 does not verify: pi_aff_g:");
 }
 
@@ -1033,29 +1043,15 @@ TEST_F(PresignCheater, DeltaRevealPartnerOfAnotherBob) {
 }
 
 TEST_F(PresignCheater, SigmaRevealWithTamperedPartnerResponse) {
-  PresignCheat o;
-  o.wrong_sigma = true;
-  o.tamper = TamperAt<v1::PresignSigmaReveal>(5, [](v1::PresignSigmaReveal& m) {
-    auto d = PlusOneCiphertext(m.received(0).d_gamma());
-    ASSERT_TRUE(d.ok());
-    m.mutable_received(0)->set_d_gamma(*d);
-  });
-  ExpectBlamed(Run(o), "revealed MtA response of 1 does not verify: pi_aff_g:");
+  ExpectBlamed(Run(FirstReportedPlusOne<v1::PresignSigmaReveal>({"d_gamma"})),
+               "revealed MtA response of 1 does not verify: pi_aff_g:");
 }
 
 TEST_F(PresignCheater, SigmaRevealWithBothResponsesTamperedNamesTheReported) {
   // Both of the pair fail alone: the σ reveal's own (MtAwc) error first.
-  PresignCheat o;
-  o.wrong_sigma = true;
-  o.tamper = TamperAt<v1::PresignSigmaReveal>(5, [](v1::PresignSigmaReveal& m) {
-    auto g = PlusOneCiphertext(m.received(0).d_gamma());
-    auto w = PlusOneCiphertext(m.received(0).d_w());
-    ASSERT_TRUE(g.ok() && w.ok());
-    m.mutable_received(0)->set_d_gamma(*g);
-    m.mutable_received(0)->set_d_w(*w);
-  });
-  ExpectBlamed(Run(o),
-               "revealed MtAwc response of 1 does not verify: pi_aff_g:");
+  ExpectBlamed(
+      Run(FirstReportedPlusOne<v1::PresignSigmaReveal>({"d_gamma", "d_w"})),
+      "revealed MtAwc response of 1 does not verify: pi_aff_g:");
 }
 
 TEST_F(PresignCheater, SigmaRevealWithMissingMask) {
