@@ -160,8 +160,8 @@ absl::Status VerifyPiAffG(const PiAffGStatement& statement,
 // with one decryption (A·A'^c) where the proofs alone need two; Dec(D),
 // Dec(D') are the MtA shares, needed anyway. Without Dec(C) (a complaint
 // judge, a reveal round) the N0 equation is checked whole mod N0² (by CRT
-// with the key only). Either way it is the same decision: the pair's
-// outcome does not depend on who checks it. c is uniform in [0, 2^128)
+// mod p², q² if the key is given). Either way it is the same decision: the
+// pair's outcome does not depend on who checks it. c is uniform in [0, 2^128)
 // from a transcript (PiAffGPairCombiner) over both contexts, both
 // statements and both complete proofs (including the responses), so every
 // value the equations depend on is fixed before c.
