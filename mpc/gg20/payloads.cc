@@ -299,6 +299,9 @@ absl::StatusOr<PresignRevealPayload> DecodePresignReveal(
     NITRO_ASSIGN_OR_RETURN(r.f, Ciphertext(e.f_gamma(), "f_gamma"));
     NITRO_ASSIGN_OR_RETURN(r.proof, AffG(e.pi_aff_gamma(), "pi_aff_gamma"));
     r.bytes = MtaResponseBytes{e.d_gamma(), e.f_gamma(), e.pi_aff_gamma()};
+    NITRO_ASSIGN_OR_RETURN(r.other.d, Ciphertext(e.d_w(), "d_w"));
+    NITRO_ASSIGN_OR_RETURN(r.other.f, Ciphertext(e.f_w(), "f_w"));
+    NITRO_ASSIGN_OR_RETURN(r.other.proof, AffG(e.pi_aff_w(), "pi_aff_w"));
     out.received.push_back(std::move(r));
   }
   return out;
@@ -324,6 +327,10 @@ absl::StatusOr<PresignSigmaRevealPayload> DecodePresignSigmaReveal(
     NITRO_ASSIGN_OR_RETURN(r.f, Ciphertext(e.f_w(), "f_w"));
     NITRO_ASSIGN_OR_RETURN(r.proof, AffG(e.pi_aff_w(), "pi_aff_w"));
     r.bytes = MtaResponseBytes{e.d_w(), e.f_w(), e.pi_aff_w()};
+    NITRO_ASSIGN_OR_RETURN(r.other.d, Ciphertext(e.d_gamma(), "d_gamma"));
+    NITRO_ASSIGN_OR_RETURN(r.other.f, Ciphertext(e.f_gamma(), "f_gamma"));
+    NITRO_ASSIGN_OR_RETURN(r.other.proof,
+                           AffG(e.pi_aff_gamma(), "pi_aff_gamma"));
     out.received.push_back(std::move(r));
   }
   for (const v1::MtawcMaskPoint& m : pb.masks()) {

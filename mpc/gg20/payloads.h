@@ -122,12 +122,21 @@ struct PresignRound4Payload {  // broadcast
 struct PresignRound4DirectPayload {
   zk::PiLogRpProof log_rp;
 };
-// δ reveal (round 5, or 4 when round 3 finds δ = 0 / R = identity).
+// One MtA response's values (D, F, Πaff-g).
+struct MtaResponseValues {
+  BigInt d, f;
+  zk::PiAffGProof proof;
+};
+// δ reveal (round 5, or 4 when round 3 finds δ = 0 / R = identity): the
+// MtA(k·γ) responses; σ reveal: the MtAwc ones. Each with the same Bob's
+// other round-2 response (`other`: MtAwc in the δ reveal, MtA(k·γ) in the σ
+// reveal) for the re-check of the pair (zk::VerifyPiAffGPair).
 struct RevealedMtaResponse {
   round::PartyId from = 0;
   BigInt d, f;
   zk::PiAffGProof proof;
   MtaResponseBytes bytes;
+  MtaResponseValues other;
 };
 struct PresignRevealPayload {  // broadcast
   Scalar gamma;

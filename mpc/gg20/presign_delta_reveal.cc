@@ -89,9 +89,8 @@ class PresignDeltaReveal
       if (m == msg.from) continue;
       const RevealedMtaResponse& e = r.received[idx++];
       if (e.from != m) return Bad("reveal responses not in signer order");
-      const Point& gamma_m = m == s.self ? s.gamma_point : s.peers.at(m).gamma;
-      if (absl::Status st = VerifyReportedResponse(s, msg.from, m, "gamma",
-                                                   "MtA", e, gamma_m);
+      if (absl::Status st = VerifyReportedResponses(s, msg.from, m, e,
+                                                    /*reported_w=*/false);
           !st.ok()) {
         return st;
       }
@@ -133,6 +132,11 @@ absl::StatusOr<RoundOutput> DeltaRevealOutput(
     e->set_d_gamma(g.d);
     e->set_f_gamma(g.f);
     e->set_pi_aff_gamma(g.proof);
+    // The same Bob's MtAwc response: Alice checked the two together.
+    const ReceivedMtawc& w = s.received_w.at(m);
+    e->set_d_w(w.d);
+    e->set_f_w(w.f);
+    e->set_pi_aff_w(w.proof);
   }
   absl::StatusOr<BigInt> c = mta::ShareSumCiphertext(
       sk.public_key(), s.cap_k, s.gamma, d_received, f_sent);

@@ -150,8 +150,8 @@ class PresignSigmaReveal
         return Bad("sigma reveal entries not in signer order");
       }
       // Bob m's Πaff-g binds the report to W_m: only m could make it.
-      if (absl::Status st = VerifyReportedResponse(s, msg.from, m, "w", "MtAwc",
-                                                   e, s.w_points.at(m));
+      if (absl::Status st = VerifyReportedResponses(s, msg.from, m, e,
+                                                    /*reported_w=*/true);
           !st.ok()) {
         return st;
       }
@@ -208,6 +208,11 @@ absl::StatusOr<RoundOutput> SigmaRevealOutput(
     e->set_d_w(got.d);
     e->set_f_w(got.f);
     e->set_pi_aff_w(got.proof);
+    // The same Bob's MtA(k·γ) response: Alice checked the two together.
+    const ReceivedGamma& got_gamma = s.received_gamma.at(m);
+    e->set_d_gamma(got_gamma.d);
+    e->set_f_gamma(got_gamma.f);
+    e->set_pi_aff_gamma(got_gamma.proof);
     masks[m] = Point::MulBase(Scalar::FromBigIntReduce(s.bob.at(m).y_w));
     v1::MtawcMaskPoint* b = rev.add_masks();
     b->set_to(m);

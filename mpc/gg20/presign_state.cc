@@ -138,9 +138,10 @@ absl::Status CheckRound2Responses(
   const PaillierPublicKey& bob_key = s.Info(bob).paillier;
   const Point g = Point::Generator();
   const ProofContext ctx = s.Ctx(2, bob, alice);
-  // One Bob's two Πaff-g together (their plaintext checks combined when
-  // Alice passes her secrets; mpc/zk/pi_aff_g.h), with the errors of the
-  // checks one by one: the γ response first.
+  // One Bob's two Πaff-g together (their Paillier equations combined,
+  // mpc/zk/pi_aff_g.h: the same decision with Alice's secrets, for the
+  // judge and in the reveal rounds, VerifyReportedResponses), with the
+  // errors of the checks one by one: the γ response first.
   zk::PiAffGPairResult r = mta::VerifyResponses(
       a.paillier, a.ring_pedersen, bob_key, alice_k, g,
       mta::ResponseToCheck{v.d_gamma, v.f_gamma, v.aff_gamma, bob_gamma,
@@ -216,40 +217,84 @@ absl::Status CheckOpening(const BigInt& plain, const BigInt& nonce,
   return absl::OkStatus();
 }
 
-// An MtA response that Alice `alice` reports having received from Bob `bob`
-// in round 2 (`kind` "gamma" or "w": fields d_<kind>, f_<kind>): D under
-// N_alice, F under N_bob and Bob's Πaff-g for x_point = x·G against
-// K_alice, with its round-2 context. Only Bob can have made a valid one (the
-// proof shows knowledge of x). Error: "revealed <label> response of <bob>
-// does not verify: ..." for the proof.
-absl::Status VerifyReportedResponse(const PresignState& s, PartyId alice,
-                                    PartyId bob, absl::string_view kind,
-                                    absl::string_view label,
-                                    const RevealedMtaResponse& r,
-                                    const Point& x_point) {
+namespace {
+
+// One of the two responses of a report: its fields' names and label.
+struct ReportedKind {
+  const char* kind;   // "gamma" / "w": fields d_<kind>, f_<kind>
+  const char* label;  // "MtA" / "MtAwc"
+};
+constexpr ReportedKind kGammaKind{"gamma", "MtA"};
+constexpr ReportedKind kWKind{"w", "MtAwc"};
+
+absl::Status ReportedCiphertexts(const PresignState& s, PartyId alice,
+                                 PartyId bob, const BigInt& d, const BigInt& f,
+                                 const ReportedKind& k) {
+  if (absl::Status st = CheckCiphertext(d, s.Info(alice).paillier,
+                                        absl::StrCat("d_", k.kind));
+      !st.ok()) {
+    return st;
+  }
+  return CheckCiphertext(f, s.Info(bob).paillier, absl::StrCat("f_", k.kind));
+}
+
+absl::Status ReportedProofFailed(PartyId bob, const ReportedKind& k,
+                                 const absl::Status& v) {
+  return WithCulpritCode(
+      Bad(absl::StrCat("revealed ", k.label, " response of ", bob,
+                       " does not verify: ", v.message())),
+      CulpritCode::kBadProof);
+}
+
+}  // namespace
+
+absl::Status VerifyReportedResponses(const PresignState& s, PartyId alice,
+                                     PartyId bob, const RevealedMtaResponse& r,
+                                     bool reported_w) {
+  const ReportedKind& reported = reported_w ? kWKind : kGammaKind;
+  const ReportedKind& other = reported_w ? kGammaKind : kWKind;
+  if (absl::Status st = ReportedCiphertexts(s, alice, bob, r.d, r.f, reported);
+      !st.ok()) {
+    return st;
+  }
+  if (absl::Status st =
+          ReportedCiphertexts(s, alice, bob, r.other.d, r.other.f, other);
+      !st.ok()) {
+    return st;
+  }
+  const MtaResponseValues this_one{r.d, r.f, r.proof};
+  const MtaResponseValues& gamma = reported_w ? r.other : this_one;
+  const MtaResponseValues& w = reported_w ? this_one : r.other;
   const PartyPublicInfo& a = s.Info(alice);
-  if (absl::Status st =
-          CheckCiphertext(r.d, a.paillier, absl::StrCat("d_", kind));
-      !st.ok()) {
-    return st;
+  const PaillierPublicKey& bob_key = s.Info(bob).paillier;
+  const Point g = Point::Generator();
+  const Point& bob_gamma =
+      bob == s.self ? s.gamma_point : s.peers.at(bob).gamma;
+  const Point& bob_w = s.w_points.at(bob);
+  const BigInt& alice_k = s.peers.at(alice).cap_k;
+  const ProofContext ctx = s.Ctx(2, bob, alice);
+  // The pair as Alice checked it in round 2 (CheckRound2Responses: same
+  // statements, same context, so the same combiner and decision).
+  zk::PiAffGPairResult pair = mta::VerifyResponses(
+      a.paillier, a.ring_pedersen, bob_key, alice_k, g,
+      mta::ResponseToCheck{gamma.d, gamma.f, gamma.proof, bob_gamma},
+      mta::ResponseToCheck{w.d, w.f, w.proof, bob_w}, ctx);
+  if (pair.status.ok()) return absl::OkStatus();
+  // The failing response and reason, the reported one first (its error is
+  // the one a check of it alone gives).
+  const bool gamma_failed = pair.failed == 0;
+  if (gamma_failed == reported_w) {
+    // The pair names the other response; the reported one may fail too.
+    const mta::ResponseStatement st{a.paillier, a.ring_pedersen,
+                                    bob_key,    alice_k,
+                                    g,          reported_w ? bob_w : bob_gamma};
+    if (absl::Status v = mta::VerifyResponse(st, r.d, r.f, r.proof, ctx);
+        !v.ok()) {
+      return ReportedProofFailed(bob, reported, v);
+    }
   }
-  if (absl::Status st =
-          CheckCiphertext(r.f, s.Info(bob).paillier, absl::StrCat("f_", kind));
-      !st.ok()) {
-    return st;
-  }
-  if (absl::Status v = mta::VerifyResponse(
-          mta::ResponseStatement{a.paillier, a.ring_pedersen,
-                                 s.Info(bob).paillier, s.peers.at(alice).cap_k,
-                                 Point::Generator(), x_point},
-          r.d, r.f, r.proof, s.Ctx(2, bob, alice));
-      !v.ok()) {
-    return WithCulpritCode(
-        Bad(absl::StrCat("revealed ", label, " response of ", bob,
-                         " does not verify: ", v.message())),
-        CulpritCode::kBadProof);
-  }
-  return absl::OkStatus();
+  return ReportedProofFailed(bob, gamma_failed ? kGammaKind : kWKind,
+                             pair.status);
 }
 
 }  // namespace nitro_tss::mpc::gg20::presign_detail

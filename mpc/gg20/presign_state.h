@@ -234,15 +234,16 @@ absl::Status CheckRound2(const PresignState& s, PartyId from,
 absl::Status CheckRound2Direct(const PresignState& s, const Message& msg,
                                const PresignRound2DirectPayload& v);
 
-// Round 2 direct: Bob's two MtA responses to Alice, each Πaff-g
-// (mta::VerifyResponse) against Alice's K (`alice_k`) and the point Bob
-// binds: Γ_bob (`bob_gamma`; "presign: mta gamma: ...") and W_bob
-// ("presign: mta w: ..."), code kBadProof. `alice_secrets`: Alice's own
-// (CRT, and the plaintext k of her K) in the round, none when judging a
-// complaint. With the plaintext of K, `alpha_gamma` / `alpha_w` (optional)
-// receive Dec(D) of each response (centered: α before the range check), which
-// the verification computes (zk::PiAffGVerifierSecrets); they are set only
-// when this returns OK.
+// Round 2 direct: Bob's two MtA responses to Alice, their Πaff-g checked as
+// a pair (mta::VerifyResponses: the decision does not depend on the secrets
+// passed, so the judge and the reveal rounds reach Alice's) against Alice's
+// K (`alice_k`) and the points Bob binds: Γ_bob (`bob_gamma`; "presign: mta
+// gamma: ...") and W_bob ("presign: mta w: ..."), code kBadProof.
+// `alice_secrets`: Alice's own (CRT, and the plaintext k of her K) in the
+// round, none when judging a complaint. With the plaintext of K, `alpha_gamma`
+// / `alpha_w` (optional) receive Dec(D) of each response (centered: α before
+// the range check), which the verification computes
+// (zk::PiAffGVerifierSecrets); they are set only when this returns OK.
 absl::Status CheckRound2Responses(
     const PresignState& s, PartyId bob, PartyId alice, const BigInt& alice_k,
     const Point& bob_gamma, const PresignRound2DirectPayload& v,
@@ -258,16 +259,20 @@ absl::Status CheckOpening(const BigInt& plain, const BigInt& nonce,
                           absl::string_view nonce_field);
 
 // An MtA response that Alice `alice` reports having received from Bob `bob`
-// in round 2 (`kind` "gamma" or "w": fields d_<kind>, f_<kind>): D under
-// N_alice, F under N_bob and Bob's Πaff-g for x_point = x·G against
-// K_alice, with its round-2 context. Only Bob can have made a valid one (the
-// proof shows knowledge of x). Error: "revealed <label> response of <bob>
-// does not verify: ..." for the proof.
-absl::Status VerifyReportedResponse(const PresignState& s, PartyId alice,
-                                    PartyId bob, absl::string_view kind,
-                                    absl::string_view label,
-                                    const RevealedMtaResponse& r,
-                                    const Point& x_point);
+// in round 2, with the same Bob's other response (`r.other`): the MtA(k·γ)
+// response (`reported_w` false, the δ reveal; its MtAwc partner in
+// r.other) or the MtAwc one (`reported_w`, the σ reveal). D under N_alice,
+// F under N_bob ("presign: d_gamma: ...", "f_w: ...": the reported
+// response's fields first), and Bob's two Πaff-g for Γ_bob and W_bob against
+// K_alice, with their round-2 context, checked as a pair exactly as Alice
+// checked them in round 2 (mta::VerifyResponses: the same decision, by
+// construction). Only Bob can have made a valid pair (the proofs show
+// knowledge of γ_bob and w_bob). Error, when the pair fails: "revealed
+// <MtA|MtAwc> response of <bob> does not verify: ..." for the reported
+// response if it fails alone, else for its partner.
+absl::Status VerifyReportedResponses(const PresignState& s, PartyId alice,
+                                     PartyId bob, const RevealedMtaResponse& r,
+                                     bool reported_w);
 
 // The entry of `list` (in signer order, without `owner`) for signer `m`.
 template <typename T>

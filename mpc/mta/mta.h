@@ -157,11 +157,11 @@ struct ResponseToCheck {
 };
 
 // Both responses of one Bob against Alice's K (zk::VerifyPiAffGPair, with
-// one context for both): the decision and the errors of VerifyResponse on
-// `first`, then on `second` (`failed` says which one failed); with Alice's
-// key and the plaintext of K the two Πaff-g plaintext checks are one
-// (mpc/zk/pi_aff_g.h), without secrets (a complaint judge) it is exactly
-// the two VerifyResponse calls.
+// one context for both): each Πaff-g's Paillier equations combined with
+// the other's (mpc/zk/pi_aff_g.h), the same decision with Alice's secrets
+// (round 2) and without (a complaint judge, GG20's reveal rounds); on
+// rejection the errors of VerifyResponse on `first`, then on `second`
+// (`failed` says which one failed).
 zk::PiAffGPairResult VerifyResponses(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
     const PaillierPublicKey& bob_key, const BigInt& cap_k, const Point& base,

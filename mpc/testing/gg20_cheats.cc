@@ -13,6 +13,7 @@
 #include "mpc/mta/mta.h"
 #include "mpc/testing/rules.h"
 #include "mpc/zk/params.h"
+#include "mpc/zk/pi_aff_g.h"
 #include "nitro_tss/mpc/v1/gg20.pb.h"
 
 namespace nitro_tss::mpc::gg20::testing {
@@ -181,7 +182,7 @@ class PresignCheatRule : public round::Rule {
   RandomSource& ModifyBefore(round::Round& r, RandomSource& rng) override {
     switch (r.Number()) {
       case 1:  // the MtA responses are redrawn
-        if (cheat_.mta_beta_extra_bits > 0) return scratch_;
+        if (cheat_.mta_beta_extra_bits > 0 || NegatesNonces()) return scratch_;
         break;
       case 2:  // l_i and the PoK are redrawn for σ_i + 1
         if (cheat_.wrong_sigma) return scratch_;
@@ -200,6 +201,8 @@ class PresignCheatRule : public round::Rule {
       case 1:
         if (cheat_.mta_beta_extra_bits > 0) {
           RETURN_IF_ERROR(OversizedMta(out, rng));
+        } else if (NegatesNonces()) {
+          RETURN_IF_ERROR(NegatedNonceMta(out, rng));
         }
         break;
       case 2:
@@ -255,6 +258,63 @@ class PresignCheatRule : public round::Rule {
       v1::PresignRound2Direct d = presign_detail::KeepBobResponses(
           s, j, std::move(gamma), std::move(w));
       m.payload = SerializePayload(d);
+    }
+    return absl::OkStatus();
+  }
+
+  bool NegatesNonces() const {
+    return cheat_.mta_negate_gamma_nonce || cheat_.mta_negate_w_nonce;
+  }
+
+  // Round 1: every pair of MtA responses redrawn from the session's
+  // randomness in the round's order, with the chosen Πaff-g nonces negated,
+  // until the pair combiner has the requested parity.
+  absl::Status NegatedNonceMta(RoundOutput& out, RandomSource& rng) {
+    presign_detail::PresignState& s = *s_;
+    for (Message& m : out.outbound) {
+      if (m.is_broadcast()) continue;
+      const PartyId j = m.to;
+      const PartyPublicInfo& alice = s.Info(j);
+      const BigInt& n =
+          cheat_.mta_negate_n0_nonce ? alice.paillier.n() : s.ks->paillier->n();
+      for (int draw = 1;; ++draw) {
+        ASSIGN_OR_RETURN(mta::BobResult gamma,
+                         presign_detail::BobMta(s, j, s.gamma, rng));
+        ASSIGN_OR_RETURN(mta::BobResult w,
+                         presign_detail::BobMta(s, j, s.w, rng));
+        for (auto [negate, r] :
+             {std::pair{cheat_.mta_negate_gamma_nonce, &gamma},
+              std::pair{cheat_.mta_negate_w_nonce, &w}}) {
+          if (!negate) continue;
+          zk::PiAffGProof& p = r->response.aff_g_proof;
+          BigInt& nonce = cheat_.mta_negate_n0_nonce ? p.w : p.w_y;
+          nonce = n - nonce;
+        }
+        bool keep = !cheat_.mta_negated_combiner_odd.has_value() || draw == 64;
+        if (!keep) {
+          const mta::MtaResponse& g = gamma.response;
+          const mta::MtaResponse& x = w.response;
+          const BigInt& cap_k = s.peers.at(j).cap_k;
+          const Point base = Point::Generator();
+          const PaillierPublicKey& own = s.OwnPaillier();
+          zk::PiAffGStatement st_g{alice.paillier, own,     alice.ring_pedersen,
+                                   cap_k,          g.cap_d, g.cap_f,
+                                   base,           g.cap_x};
+          zk::PiAffGStatement st_w{alice.paillier, own,     alice.ring_pedersen,
+                                   cap_k,          x.cap_d, x.cap_f,
+                                   base,           x.cap_x};
+          const ProofContext ctx = s.Ctx(2, s.self, j);
+          const BigInt c = zk::PiAffGPairCombiner(st_g, g.aff_g_proof, ctx,
+                                                  st_w, x.aff_g_proof, ctx);
+          keep = c.IsOdd() == *cheat_.mta_negated_combiner_odd;
+        }
+        if (keep) {
+          v1::PresignRound2Direct d = presign_detail::KeepBobResponses(
+              s, j, std::move(gamma), std::move(w));
+          m.payload = SerializePayload(d);
+          break;
+        }
+      }
     }
     return absl::OkStatus();
   }

@@ -18,6 +18,8 @@
 //                          (its only use of t: the degree it deals);
 //   mta_beta_extra_bits    presign round 1's MtA responses are redrawn with
 //                          mpc/mta's test-only oversized-mask Bob;
+//   mta_negate_*_nonce     presign round 1's MtA responses are redrawn (for
+//                          a combiner parity) and a Πaff-g nonce negated;
 //   wrong_sigma            σ_i + 1 after round 2, committed to (T_i, PoK)
 //                          as round 2 commits to σ_i;
 //   wrong_delta,
@@ -73,6 +75,20 @@ struct PresignCheat {
   // it likes; this one makes every run a test of that check (without it a
   // small challenge e leaves z2 in range now and then).
   bool mta_beta_until_out_of_range = false;
+  // Bob's Πaff-g nonce negated towards every Alice: w_y (under the
+  // cheater's own N1) or, with mta_negate_n0_nonce, w (under Alice's N0),
+  // in the MtA(γ) proof, the MtAwc proof or both. Each negated equation's
+  // ratio is −1 = (−1)^N, an element of order 2: the pair's combined check
+  // u1·u2^c = 1 lets both-negated through iff the pair combiner c is odd,
+  // MtAwc-only iff c is even (zk::VerifyPiAffGPair). With
+  // mta_negated_combiner_odd, each pair is drawn again from the session's
+  // randomness (fresh responses, up to 64 times) until c has that parity
+  // towards that Alice; the draws replace round 1's (as with
+  // mta_beta_extra_bits).
+  bool mta_negate_gamma_nonce = false;
+  bool mta_negate_w_nonce = false;
+  bool mta_negate_n0_nonce = false;
+  std::optional<bool> mta_negated_combiner_odd;
   // Adds 1 to the broadcast δ_i (proofs stay valid: phase-5 check fails).
   bool wrong_delta = false;
   // Adds 1 to σ_i after the MtA (T_i, its proofs and S_i stay consistent

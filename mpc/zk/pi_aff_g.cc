@@ -103,16 +103,15 @@ absl::StatusOr<bool> N0PlaintextsMatch(const PaillierPrivateKey& own,
 }
 
 // What VerifyPiAffG checks, in its order, with its errors. With
-// `defer_plaintext` (only meaningful with the verifier's key and
-// c_plaintext) the plaintext half of the N0 equation is left to the caller
-// (VerifyPiAffGPair checks the two proofs' halves as one). `e_out`
-// receives the challenge; with the key and c_plaintext, `dec_d_out`
-// receives Dec(D) in [0, N0) (a secret: the caller wipes it).
+// `defer_paillier` the two Paillier equations (N0 and N1) are left to the
+// caller (VerifyPiAffGPair checks the two proofs' equations as one each);
+// everything else is checked here. `e_out` receives the challenge; with the
+// key and c_plaintext, `dec_d_out` receives Dec(D) in [0, N0) (a secret:
+// the caller wipes it).
 absl::Status VerifyCore(const PiAffGStatement& st, const PiAffGProof& p,
                         const ProofContext& ctx,
                         const PiAffGVerifierSecrets& secrets,
-                        bool defer_plaintext, BigInt& e_out,
-                        BigInt& dec_d_out) {
+                        bool defer_paillier, BigInt& e_out, BigInt& dec_d_out) {
   const BigInt& n0 = st.paillier0.n();
   const BigInt& n0_sq = st.paillier0.n_squared();
   const BigInt& n1 = st.paillier1.n();
@@ -159,27 +158,27 @@ absl::Status VerifyCore(const PiAffGStatement& st, const PiAffGProof& p,
   // C^z1 · (1+N0)^z2 · w^N0 == A · D^e  (mod N0²)
   if (secrets.paillier != nullptr && secrets.c_plaintext != nullptr) {
     const PaillierPrivateKey& own = *secrets.paillier;
-    const bool residues_match = N0ResiduesMatch(own, st, p, e);
     absl::StatusOr<BigInt> dec_d = own.Decrypt(st.cap_d);
     if (!dec_d.ok()) return dec_d.status();
     dec_d_out = *std::move(dec_d);
-    bool plaintexts_match = true;
-    if (!defer_plaintext) {
+    if (!defer_paillier) {
+      const bool residues_match = N0ResiduesMatch(own, st, p, e);
       absl::StatusOr<bool> m =
           N0PlaintextsMatch(own, p, e, *secrets.c_plaintext, dec_d_out);
       if (!m.ok()) return m.status();
-      plaintexts_match = *m;
+      if (!residues_match || !*m) {
+        return absl::InvalidArgumentError("pi_aff_g: N0 equation failed");
+      }
     }
-    if (!residues_match || !plaintexts_match) {
-      return absl::InvalidArgumentError("pi_aff_g: N0 equation failed");
+  } else if (!defer_paillier) {
+    if (absl::Status s = N0Equation(st, p, e, secrets.paillier); !s.ok()) {
+      return s;
     }
-  } else if (absl::Status s = N0Equation(st, p, e, secrets.paillier); !s.ok()) {
-    return s;
   }
 
   // (1+N1)^z2 · w_y^N1 == B_y · Y^e  (mod N1²)
-  if (!PaillierEquationHolds(st.paillier1, p.z2, p.w_y, p.cap_b_y, st.cap_y,
-                             e)) {
+  if (!defer_paillier && !PaillierEquationHolds(st.paillier1, p.z2, p.w_y,
+                                                p.cap_b_y, st.cap_y, e)) {
     return absl::InvalidArgumentError("pi_aff_g: N1 equation failed");
   }
   // z1·g == B_x + e·X
@@ -202,8 +201,8 @@ absl::Status VerifyCore(const PiAffGStatement& st, const PiAffGProof& p,
   return absl::OkStatus();
 }
 
-// Everything a proof's N0 equation depends on, and the proof itself, for
-// the pair's combiner.
+// Everything a proof's Paillier equations depend on, and the proof itself,
+// for the pair's combiner.
 void AppendForBatch(Transcript& t, const PiAffGStatement& st,
                     const ProofContext& ctx, const PiAffGProof& p) {
   t.AppendProofContext(ctx);
@@ -232,28 +231,89 @@ BigInt PiAffGPairCombiner(const PiAffGStatement& first_statement,
 
 namespace {
 
-// z1·k + z2 − Dec(A) − e·Dec(D) + c·(z1'·k + z2' − Dec(A') − e'·Dec(D'))
-// ≡ 0 (mod N0), with Dec(A) + c·Dec(A') = Dec(A·A'^c) (one decryption).
-// A'^c: public base, exponent and modulus (variable time). k, Dec(D),
-// Dec(D') secret: the sum is reduced in constant time; its being zero is
-// the (public) outcome.
-absl::StatusOr<bool> CombinedPlaintextsMatch(
-    const PaillierPrivateKey& own, const PiAffGProof& p1, const BigInt& e1,
-    const BigInt& dec_d1, const PiAffGProof& p2, const BigInt& e2,
-    const BigInt& dec_d2, const BigInt& c, const BigInt& k) {
-  const BigInt& n0_sq = own.public_key().n_squared();
-  BigInt a =
+// The pair's values combined with c, shaped as one proof against the first
+// statement: each Paillier equation of the first statement checked on these
+// is that equation of the first proof times the second proof's to the
+// power c (VerifyPiAffGPair). `cap_a` is A·A'^c mod N0² (the plaintext
+// half decrypts it; D'^(c·e') is multiplied in by the caller, modulo N0 or
+// N0²), `cap_b_y` is B_y·B_y'^c·Y'^(c·e') mod N1², the nonces are reduced
+// modulo N0 / N1 (x^N mod N² depends on x mod N only). Public values and
+// exponents only (variable time).
+PiAffGProof CombineResponses(const PiAffGStatement& st2, const PiAffGProof& p1,
+                             const PiAffGProof& p2, const BigInt& e2,
+                             const BigInt& c) {
+  const BigInt& n0 = st2.paillier0.n();
+  const BigInt& n0_sq = st2.paillier0.n_squared();
+  const BigInt& n1 = st2.paillier1.n();
+  const BigInt& n1_sq = st2.paillier1.n_squared();
+  PiAffGProof out;
+  out.z1 = p1.z1 + c * p2.z1;
+  out.z2 = p1.z2 + c * p2.z2;
+  out.w = BigInt::ModMul(p1.w, BigInt::PowMod(p2.w, c, n0), n0);
+  out.w_y = BigInt::ModMul(p1.w_y, BigInt::PowMod(p2.w_y, c, n1), n1);
+  out.cap_a =
       BigInt::ModMul(p1.cap_a, BigInt::PowMod(p2.cap_a, c, n0_sq), n0_sq);
-  absl::StatusOr<BigInt> dec_a = own.Decrypt(a);
+  // B_y'^c · Y'^(c·e') as (B_y' · Y'^e')^c: 256 + 128 squarings, not
+  // 128 + 384.
+  const BigInt rhs2 =
+      BigInt::ModMul(p2.cap_b_y, BigInt::PowMod(st2.cap_y, e2, n1_sq), n1_sq);
+  out.cap_b_y =
+      BigInt::ModMul(p1.cap_b_y, BigInt::PowMod(rhs2, c, n1_sq), n1_sq);
+  return out;
+}
+
+// z1·k + z2 − Dec(A) − e·Dec(D) + c·(z1'·k + z2' − Dec(A') − e'·Dec(D'))
+// ≡ 0 (mod N0), with `combined` from CombineResponses: Dec(A) + c·Dec(A')
+// = Dec(A·A'^c) (one decryption). k, Dec(D), Dec(D') secret: the sum is
+// reduced in constant time; its being zero is the (public) outcome.
+absl::StatusOr<bool> CombinedPlaintextsMatch(
+    const PaillierPrivateKey& own, const PiAffGProof& combined,
+    const BigInt& e1, const BigInt& dec_d1, const BigInt& e2,
+    const BigInt& dec_d2, const BigInt& c, const BigInt& k) {
+  absl::StatusOr<BigInt> dec_a = own.Decrypt(combined.cap_a);
   if (!dec_a.ok()) return dec_a.status();
-  BigInt diff = (p1.z1 + c * p2.z1) * k + (p1.z2 + c * p2.z2) - *dec_a -
-                e1 * dec_d1 - c * e2 * dec_d2;
+  BigInt diff =
+      combined.z1 * k + combined.z2 - *dec_a - e1 * dec_d1 - c * e2 * dec_d2;
   BigInt reduced = BigInt::ModConstTime(diff, own.n());
   const bool match = reduced.IsZero();
   diff.Wipe();
   reduced.Wipe();
   dec_a->Wipe();
   return match;
+}
+
+// Both Paillier equations of the pair, each as one combined equation
+// (VerifyPiAffGPair): N0 by halves with the key and Dec(C) (the residue
+// half mod p, q with D'^(c·e') mod N0; the plaintext half with one
+// decryption), else as one equation mod N0²; N1 as one equation mod N1².
+// `dec_d1`, `dec_d2`: Dec(D), Dec(D') (only with the key and Dec(C)).
+absl::StatusOr<bool> CombinedPaillierEquationsHold(
+    const PiAffGStatement& st1, const PiAffGStatement& st2,
+    const PiAffGProof& p1, const PiAffGProof& p2, const BigInt& e1,
+    const BigInt& e2, const BigInt& c, const PiAffGVerifierSecrets& secrets,
+    const BigInt& dec_d1, const BigInt& dec_d2) {
+  PiAffGProof combined = CombineResponses(st2, p1, p2, e2, c);
+  const BigInt ce2 = c * e2;
+  if (secrets.paillier != nullptr && secrets.c_plaintext != nullptr) {
+    const PaillierPrivateKey& own = *secrets.paillier;
+    absl::StatusOr<bool> plain = CombinedPlaintextsMatch(
+        own, combined, e1, dec_d1, e2, dec_d2, c, *secrets.c_plaintext);
+    if (!plain.ok()) return plain.status();
+    if (!*plain) return false;
+    // A·A'^c·D'^(c·e') mod N0: the residue half's right side, with D'^(c·e')
+    // by CRT mod p, q.
+    CrtExponentiator crt = CrtExponentiator::ForPrimes(own.p(), own.q());
+    combined.cap_a =
+        BigInt::ModMul(combined.cap_a, crt.Pow(st2.cap_d, ce2), own.n());
+    if (!N0ResiduesMatch(own, st1, combined, e1)) return false;
+  } else {
+    const BigInt& n0_sq = st1.paillier0.n_squared();
+    combined.cap_a = BigInt::ModMul(
+        combined.cap_a, BigInt::PowMod(st2.cap_d, ce2, n0_sq), n0_sq);
+    if (!N0Equation(st1, combined, e1, secrets.paillier).ok()) return false;
+  }
+  return PaillierEquationHolds(st1.paillier1, combined.z2, combined.w_y,
+                               combined.cap_b_y, st1.cap_y, e1);
 }
 
 }  // namespace
@@ -363,7 +423,7 @@ absl::Status VerifyPiAffG(const PiAffGStatement& st, const PiAffGProof& p,
                           const PiAffGVerifierSecrets& secrets) {
   BigInt e, dec_d;
   absl::Status s =
-      VerifyCore(st, p, ctx, secrets, /*defer_plaintext=*/false, e, dec_d);
+      VerifyCore(st, p, ctx, secrets, /*defer_paillier=*/false, e, dec_d);
   if (s.ok() && secrets.d_plaintext_out != nullptr &&
       secrets.c_plaintext != nullptr && secrets.paillier != nullptr) {
     *secrets.d_plaintext_out = CenteredPlaintext(dec_d, st.paillier0.n());
@@ -377,39 +437,42 @@ PiAffGPairResult VerifyPiAffGPair(const PiAffGPairEntry& first,
                                   const PiAffGVerifierSecrets& secrets) {
   const PiAffGStatement& st1 = first.statement;
   const PiAffGStatement& st2 = second.statement;
-  const bool batch =
-      secrets.paillier != nullptr && secrets.c_plaintext != nullptr &&
-      st1.paillier0.n() == st2.paillier0.n() && st1.cap_c == st2.cap_c;
+  const bool batch = st1.paillier0.n() == st2.paillier0.n() &&
+                     st1.paillier1.n() == st2.paillier1.n() &&
+                     st1.cap_c == st2.cap_c;
   if (batch) {
-    const PaillierPrivateKey& own = *secrets.paillier;
+    const bool with_plaintexts =
+        secrets.paillier != nullptr && secrets.c_plaintext != nullptr;
     BigInt e1, e2, dec_d1, dec_d2;
     bool ok = VerifyCore(st1, first.proof, first.context, secrets,
-                         /*defer_plaintext=*/true, e1, dec_d1)
+                         /*defer_paillier=*/true, e1, dec_d1)
                   .ok() &&
               VerifyCore(st2, second.proof, second.context, secrets,
-                         /*defer_plaintext=*/true, e2, dec_d2)
+                         /*defer_paillier=*/true, e2, dec_d2)
                   .ok();
     if (ok) {
       BigInt c = PiAffGPairCombiner(st1, first.proof, first.context, st2,
                                     second.proof, second.context);
-      absl::StatusOr<bool> match =
-          CombinedPlaintextsMatch(own, first.proof, e1, dec_d1, second.proof,
-                                  e2, dec_d2, c, *secrets.c_plaintext);
-      ok = match.ok() && *match;
+      absl::StatusOr<bool> hold =
+          CombinedPaillierEquationsHold(st1, st2, first.proof, second.proof, e1,
+                                        e2, c, secrets, dec_d1, dec_d2);
+      ok = hold.ok() && *hold;
     }
-    if (ok) {
+    if (ok && with_plaintexts) {
+      const BigInt& n0 = st1.paillier0.n();
       if (first.d_plaintext_out != nullptr) {
-        *first.d_plaintext_out = CenteredPlaintext(dec_d1, own.n());
+        *first.d_plaintext_out = CenteredPlaintext(dec_d1, n0);
       }
       if (second.d_plaintext_out != nullptr) {
-        *second.d_plaintext_out = CenteredPlaintext(dec_d2, own.n());
+        *second.d_plaintext_out = CenteredPlaintext(dec_d2, n0);
       }
     }
     dec_d1.Wipe();
     dec_d2.Wipe();
     if (ok) return PiAffGPairResult{};
     // Fall through: the checks one by one, as VerifyPiAffG, name the
-    // failing proof and the reason.
+    // failing proof and the reason (a failing combination implies that one
+    // of them fails: two holding equations hold combined for every c).
   }
   PiAffGVerifierSecrets s1 = secrets;
   s1.d_plaintext_out = first.d_plaintext_out;

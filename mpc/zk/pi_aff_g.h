@@ -136,69 +136,96 @@ absl::Status VerifyPiAffG(const PiAffGStatement& statement,
 // ---------------------------------------------------------------------
 // Two proofs by one prover to one verifier, checked together
 // (VerifyPiAffGPair: GG20's Alice checking Bob's MtA for γ and MtAwc for w,
-// issue 16).
+// and everyone re-checking the pair in presign's reveal rounds, issue 16).
 //
-// Both statements have the verifier's key N0 and the same C (Alice's K).
-// With the verifier's key and Dec(C) (PiAffGVerifierSecrets::c_plaintext),
-// each proof's N0 equation is checked by halves (above); the pair checks
-// everything of each proof exactly as VerifyPiAffG (membership, ranges,
-// the residue half of N0 mod p, q, N1, group, ring-Pedersen) except the
-// plaintext halves, which it checks as ONE equation with a combiner c:
+// Both statements have the verifier's key N0, the prover's key N1 and the
+// same C (Alice's K). The pair checks everything of each proof exactly as
+// VerifyPiAffG (membership, ranges, the group and both ring-Pedersen
+// equations) except the two Paillier equations, each of which it checks
+// ONCE for both proofs with a combiner c: with u_i = lhs_i / rhs_i the
+// ratio of proof i's equation,
 //
+//   N0:  u_N0,1 · u_N0,2^c = 1 (mod N0²), i.e.
+//        C^(z1+c·z1') (1+N0)^(z2+c·z2') (w·w'^c)^N0
+//                                     = A·A'^c · D^e · D'^(c·e')  (mod N0²)
+//   N1:  (1+N1)^(z2+c·z2') (w_y·w_y'^c)^N1
+//                                     = B_y·B_y'^c · Y^e · Y'^(c·e')  (mod N1²)
+//
+// (x^N mod N² depends on x mod N only, so w·w'^c is reduced mod N0). With
+// the verifier's key and Dec(C) = k the N0 equation is checked by its two
+// halves (above; the same decision): the residue half mod p, q and the
+// plaintext half
 //   (z1 + c·z1')·k + (z2 + c·z2') ≡ Dec(A·A'^c) + e·Dec(D) + c·e'·Dec(D')
-//                                                           (mod N0)
-//
-// (k = Dec(C); Dec is a homomorphism, so Dec(A·A'^c) = Dec(A) + c·Dec(A')
-// mod N0): one decryption (of A·A'^c) instead of two (A, A'); Dec(D) and
-// Dec(D') are the MtA shares and are needed anyway. c is uniform in
-// [0, 2^128) from a transcript (PiAffGPairCombiner) over both contexts, both
+//                                                              (mod N0)
+// with one decryption (A·A'^c) where the proofs alone need two; Dec(D),
+// Dec(D') are the MtA shares, needed anyway. Without Dec(C) (a complaint
+// judge, a reveal round) the N0 equation is checked whole mod N0² (by CRT
+// mod p², q² if the key is given). Either way it is the same decision: the
+// pair's outcome does not depend on who checks it. c is uniform in [0, 2^128)
+// from a transcript (PiAffGPairCombiner) over both contexts, both
 // statements and both complete proofs (including the responses), so every
-// value the equation depends on except k is fixed before c.
+// value the equations depend on is fixed before c.
 //
-// Soundness (the decision is the one of two VerifyPiAffG calls except with
-// probability ≤ Q·2^-128 for a prover making Q hash queries): let
-// a_i = z1_i·k + z2_i − Dec(A_i) − e_i·Dec(D_i) mod N0 (proof i's
-// plaintext half holds iff a_i ≡ 0). The pair's equation is
-// a_1 + c·a_2 ≡ 0 (mod N0). If both halves hold it holds for every c, so the
-// pair never rejects an honest pair. If a_2 ≢ 0, let g = gcd(a_2, N0) ≠ N0;
-// then c·a_2 ≡ −a_1 (mod N0) forces c to one residue modulo N0/g > 1, a
-// divisor of N0 = p·q, hence ≥ min(p, q) > 2^1023 > 2^128: at most one
-// c ∈ [0, 2^128) passes, and each hash query hits it with probability
-// 2^-128 (random oracle; k enters a_i but is fixed before c as well, and
-// the bound holds for every a_1, a_2). If a_2 ≡ 0 the equation says
-// a_1 ≡ 0. Z_N0 has no small subgroups (its prime factors are the
-// verifier's own 1024-bit primes), so there is no small-order escape here.
-//
-// Not combined, on purpose (each stays per proof, as in VerifyPiAffG):
-// the residue half of N0 (mod p, q) and the N1 equation. Combining them as
-// u1·u2^c = 1 (u_i each equation's ratio lhs/rhs) is *sound*: in
-// Z*_{N²} ≅ ⟨1+N⟩ × {r^N} (gcd(N, φ(N)) = 1: Πmod) write u = (1+N)^a·v^N;
-// the plaintext parts give a_1 + c·a_2 ≡ 0 (mod N), so as above a_1 ≡ a_2 ≡ 0
-// except with probability ≤ 2^-128 (N1's factors are > 2^128 by Πfac), and
-// then u_i = v_i^N and the nonce w_y/v_i (w/v_i) makes each proof's equation
-// hold with every other value unchanged, so each proof's extraction (x, y
-// from z1, z2) is as before. But it is not the same *decision*: elements of
-// small order in Z*_{N²} have order coprime to N and are N-th residues (e.g.
-// −1 = (−1)^N), so v1·v2^c = 1 can hold with v_i ≠ 1; a prover who replaces
-// w_y by −w_y in both proofs passes a combined N1 check whenever c is odd
-// (probability 1/2; −w in N0's residue half likewise, and the prover owns
-// N1's factorization, so it can use any small order of Z*_{N1}), although
-// each proof fails VerifyPiAffG. GG20's identification needs the same
-// decision everywhere: the δ and σ reveal rounds re-publish the responses
-// Alice received and every party re-checks each one alone with
-// VerifyPiAffG (no secret); one that fails names Alice, who reported it
-// (mpc/gg20/README.md, audit finding 4). A Bob whose −w_y trick passed
-// Alice's combined check and who then forces a reveal (a wrong δ_j) would
-// get the honest Alice named with him. So only the plaintext halves, where
-// the combined decision equals the individual one, are combined
-// (docs/AUDIT.md, "Batched Πaff-g checks").
+// Soundness. Z*_{N²} = ⟨1+N⟩ × R_N (R_N = {r^N} ≅ Z*_N, a direct product
+// because gcd(N, φ(N)) = 1: the verifier's own key for N0, Πmod for N1);
+// write u = (1+N)^a · v with a = Dec(u) ∈ Z_N and v ∈ R_N. A Paillier
+// equation of one proof holds iff a = 0 and v = 1; the combination holds
+// iff a_1 + c·a_2 ≡ 0 (mod N) and v_1·v_2^c = 1.
+// (a) Plaintext parts. If a_2 ≢ 0, let g = gcd(a_2, N) ≠ N; c·a_2 ≡ −a_1
+//     forces c to at most one residue modulo N/g ∈ {p, q, N}, at least the
+//     smallest prime factor of N: > 2^1023 for the verifier's N0, > 2^256
+//     for the prover's N1 by Πfac (mpc/zk/pi_fac.h). So at most one
+//     c ∈ [0, 2^128) passes, hit by each hash query with probability
+//     2^-128 (random oracle; the bound holds for every a_1, a_2, so the
+//     prover's choices do not help); if a_2 ≡ 0 the equation says a_1 ≡ 0.
+//     Z_N has no subgroup of order < 2^256: a passing pair has a_1 = a_2 = 0
+//     in both equations except with probability ≤ 2·Q·2^-128 over Q hash
+//     queries.
+// (b) Residue parts. These are where Z*_{N²} has its elements of small
+//     order (R_N ≅ Z*_N contains −1 = (−1)^N and, for the owner of the
+//     factorization, any order dividing p−1 or q−1), and where the
+//     combination is NOT the decision of the proofs one by one: −w_y in
+//     both proofs makes v_1 = v_2 = −1 and passes iff c is odd, −w_y in the
+//     second alone iff c is even (each proof alone fails). It does not need
+//     to be: the relation Πaff-g is used for in GG20 is
+//       R' = {(x, y): x ∈ ±2^(ℓ+ε), y ∈ ±2^(ℓ'+ε), X = x·g,
+//             Dec_N0(D) ≡ x·Dec_N0(C) + y (mod N0), Dec_N1(Y) ≡ y (mod N1)},
+//     which is Πaff-g's relation with the nonces ρ, ρ_y quantified away:
+//     by the decomposition every D with that plaintext is C^x (1+N0)^y ρ^N0
+//     for exactly one ρ ∈ Z*_N0 (and Y likewise), so the residue parts
+//     carry no information about x and y. Every value that GG20 takes
+//     from a response (Alice's α = Dec(D), Bob's β = −y, the F = Y that the
+//     σ reveal's Πlog* opens with Bob's own nonce, the D's summed into C_j in
+//     the δ reveal, opened with the owner's key) depends on the
+//     plaintexts only. The extraction of (x, y) — two accepting
+//     transcripts with the same first message and challenges e ≠ e' —
+//     uses the ring-Pedersen equations (z1 − z1', z2 − z2' divisible by
+//     e − e' over the integers, strong RSA in the verifier's N̂), the group
+//     equation and the plaintext parts of the Paillier equations (e − e' is
+//     invertible mod N0 and N1, whose factors exceed q), all of which the
+//     pair enforces per proof by (a). So a prover that passes the pair
+//     yields (x, y) ∈ R' for each statement with the knowledge error of a
+//     single proof plus ≤ 2·Q·2^-128, and the MtA it answers is correct
+//     (α + β ≡ k·x mod q, |α| bounded) whatever its residue parts are.
+// So the combination is sound against the relation actually needed; what
+// it changes is only whether a prover who plants elements of small order
+// in the nonces is caught. GG20's identification needs that decision to be
+// the same wherever it is made, and it is by construction: round 2 (Alice,
+// with her secrets), the complaint judge (no secrets) and the δ / σ reveal
+// rounds (everyone, no secrets: the reveals carry each Bob's two round-2
+// responses and re-check them with this function, hence the same c) all
+// call VerifyPiAffGPair on the same statements and proofs, and its
+// decision does not depend on the secrets passed (only its cost does). An
+// honest Alice who accepted a pair is never contradicted by a reveal, and
+// a pair she rejected is rejected by the judge.
 //
 // Fallback: if anything of the pair fails, both proofs are verified again
 // one by one with VerifyPiAffG, in order, and the first failure is
 // returned with its index: the same proof and the same error as two
-// VerifyPiAffG calls. Without the key or c_plaintext, or when the two
-// statements do not share N0 and C, VerifyPiAffGPair is exactly those two
-// calls.
+// VerifyPiAffG calls. (A failing combination implies that one of them
+// fails: two holding equations hold combined for every c.) When the two
+// statements do not share N0, N1 and C, VerifyPiAffGPair is exactly those
+// two calls.
 inline constexpr size_t kPiAffGCombinerBits = 128;
 
 struct PiAffGPairEntry {
@@ -218,9 +245,10 @@ struct PiAffGPairResult {
   size_t failed = 0;
 };
 
-// Verifies both proofs (same decision and errors as VerifyPiAffG on the
-// first, then on the second; see above). `secrets.d_plaintext_out` is not
-// used: each entry has its own.
+// Verifies both proofs (the combined decision above: the one of
+// VerifyPiAffG on the first, then on the second, but for elements of small
+// order in the nonces; on rejection VerifyPiAffG's error and index).
+// `secrets.d_plaintext_out` is not used: each entry has its own.
 PiAffGPairResult VerifyPiAffGPair(const PiAffGPairEntry& first,
                                   const PiAffGPairEntry& second,
                                   const PiAffGVerifierSecrets& secrets);

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
+#include <type_traits>
 
 #include "mpc/gg20/codec.h"
 #include "mpc/gg20/keccak.h"
@@ -610,44 +611,74 @@ TEST_F(PresignCheater, MtaCiphertextOfEitherOrBothProofsNamesTheFirstFailing) {
 }
 
 // The nonces of Bob's proofs negated: (−w_y)^N1 = −w_y^N1, so each N1
-// equation's ratio is −1, an element of order 2 that a combined check
-// u1·u2^c = 1 would let through for odd c. Those equations stay per proof
-// (the reveal rounds re-check each response alone): Bob is named.
-PresignCheat MtaNoncesNegated(bool gamma, bool w, bool n1_nonce) {
+// equation's ratio is −1, an element of order 2 (−w: the same in N0's
+// residue half). Alice checks a Bob's two Πaff-g with their Paillier
+// equations combined, u1·u2^c = 1: both negated pass iff the pair's
+// combiner c is odd, the MtAwc one alone iff c is even, the MtA(γ) one
+// alone never (the cheat redraws its responses until c has the parity
+// asked for, towards each Alice). Whatever round 2 decides, the reveal
+// rounds decide the same: they re-check each reported pair with the same
+// combiner. So either both Alices reject in round 2 and name Bob with the
+// reason of the checks one by one, or both accept and the reveal forced by
+// Bob's wrong δ_i (σ_i) names Bob alone, never the Alice who reports the
+// accepted pair.
+PresignCheat MtaNoncesNegated(bool gamma, bool w, bool n0_nonce,
+                              bool combiner_odd) {
   PresignCheat o;
-  o.tamper = [gamma, w, n1_nonce](uint32_t round, uint32_t to,
-                                  google::protobuf::Message& m) {
-    auto* d = dynamic_cast<v1::PresignRound2Direct*>(&m);
-    if (round != 2 || d == nullptr) return;
-    // w_y is under the cheater's N1, w under the recipient's N0.
-    const BigInt n =
-        (*PresignCheater::Shares())[n1_nonce ? kCheater - 1 : to - 1]
-            ->paillier->n();
-    for (auto [tamper, field] :
-         std::initializer_list<std::pair<bool, std::string*>>{
-             {gamma, d->mutable_pi_aff_gamma()}, {w, d->mutable_pi_aff_w()}}) {
-      if (!tamper) continue;
-      v1::PiAffGProof pb;
-      ASSERT_TRUE(pb.ParseFromString(*field));
-      std::string* nonce = n1_nonce ? pb.mutable_w_y() : pb.mutable_w();
-      auto v = DecodeInt(*nonce, 512, "t", "w");
-      ASSERT_TRUE(v.ok());
-      *nonce = EncodeInt(n - *v);
-      *field = SerializeEmbedded(pb);
-    }
-  };
+  o.mta_negate_gamma_nonce = gamma;
+  o.mta_negate_w_nonce = w;
+  o.mta_negate_n0_nonce = n0_nonce;
+  o.mta_negated_combiner_odd = combiner_odd;
   return o;
 }
 
-TEST_F(PresignCheater, MtaNonceNegatedInEitherOrBothProofsIsNamed) {
-  ExpectBlamed(Run(MtaNoncesNegated(true, true, /*n1_nonce=*/true)),
-               "mta gamma: pi_aff_g: N1 equation failed");
-  ExpectBlamed(Run(MtaNoncesNegated(false, true, /*n1_nonce=*/true)),
-               "mta w: pi_aff_g: N1 equation failed");
-  ExpectBlamed(Run(MtaNoncesNegated(true, true, /*n1_nonce=*/false)),
-               "mta gamma: pi_aff_g: N0 equation failed");
-  ExpectBlamed(Run(MtaNoncesNegated(false, true, /*n1_nonce=*/false)),
-               "mta w: pi_aff_g: N0 equation failed");
+void ExpectAbortRound(const RunResult& r, uint32_t round) {
+  for (PartyId h : {1u, 3u}) {
+    auto it = r.aborts.find(h);
+    ASSERT_NE(it, r.aborts.end()) << "party " << h << " did not abort";
+    EXPECT_EQ(it->second.round, round) << it->second.ToString();
+    EXPECT_EQ(it->second.CulpritIds(), std::set<PartyId>{kCheater})
+        << it->second.ToString();
+  }
+}
+
+TEST_F(PresignCheater, MtaNonceNegatedRejectedInRoundTwoNamesBob) {
+  // γ alone: u1 = −1, u2 = 1 for every c.
+  for (bool odd : {false, true}) {
+    RunResult r = Run(MtaNoncesNegated(true, false, false, odd));
+    ExpectBlamed(r, "mta gamma: pi_aff_g: N1 equation failed");
+    ExpectAbortRound(r, 2);
+  }
+  RunResult r = Run(MtaNoncesNegated(false, true, false, /*odd=*/true));
+  ExpectBlamed(r, "mta w: pi_aff_g: N1 equation failed");
+  ExpectAbortRound(r, 2);
+  r = Run(MtaNoncesNegated(true, true, false, /*odd=*/false));
+  ExpectBlamed(r, "mta gamma: pi_aff_g: N1 equation failed");
+  ExpectAbortRound(r, 2);
+  r = Run(MtaNoncesNegated(true, true, /*n0_nonce=*/true, /*odd=*/false));
+  ExpectBlamed(r, "mta gamma: pi_aff_g: N0 equation failed");
+  ExpectAbortRound(r, 2);
+}
+
+TEST_F(PresignCheater, MtaNonceNegatedAcceptedInRoundTwoIsAcceptedByReveals) {
+  struct Case {
+    bool gamma, w, n0, delta_reveal;
+  };
+  for (const Case& c :
+       {Case{true, true, false, true}, Case{true, true, false, false},
+        Case{false, true, false, true}, Case{true, true, true, false},
+        Case{false, true, true, true}}) {
+    SCOPED_TRACE(absl::StrCat(c.gamma, c.w, c.n0, c.delta_reveal));
+    // The parity that passes: odd for both, even for the MtAwc one alone.
+    PresignCheat o = MtaNoncesNegated(c.gamma, c.w, c.n0, c.gamma);
+    o.wrong_delta = c.delta_reveal;
+    o.wrong_sigma = !c.delta_reveal;
+    RunResult r = Run(o);
+    ExpectBlamed(r, c.delta_reveal
+                        ? "presign: broadcast delta differs from its MtA values"
+                        : "presign: sigma_i is not k_i*w_i plus its MtAwc");
+    ExpectAbortRound(r, 5);
+  }
 }
 
 // The per-peer work of rounds 0-2 on two threads per party: the same
@@ -957,6 +988,70 @@ TEST_F(PresignCheater, SigmaRevealWithReceivedResponseOfAnotherBob) {
     *m.mutable_received(0) = from3;
   });
   ExpectBlamed(Run(o), "revealed MtAwc response of 1 does not verify");
+}
+
+// The reveals carry each Bob's other round-2 response too (the pair is
+// re-checked as Alice checked it): a misreported partner names the reporter
+// with the partner's label, the reported response's own errors come first.
+// A wrong δ_i (δ reveal) or σ_i (σ reveal) and, in the reveal, the named
+// ciphertext fields of the first reported entry plus one.
+template <typename Reveal>
+PresignCheat FirstReportedPlusOne(std::vector<std::string> fields) {
+  PresignCheat o;
+  o.wrong_delta = std::is_same_v<Reveal, v1::PresignReveal>;
+  o.wrong_sigma = !o.wrong_delta;
+  o.tamper = TamperAt<Reveal>(5, [fields](Reveal& m) {
+    google::protobuf::Message* e = m.mutable_received(0);
+    const google::protobuf::Reflection* refl = e->GetReflection();
+    for (const std::string& name : fields) {
+      const google::protobuf::FieldDescriptor* fd =
+          e->GetDescriptor()->FindFieldByName(name);
+      ASSERT_NE(fd, nullptr) << name;
+      auto d = DecodeInt(refl->GetString(*e, fd), 512, "t", "d");
+      ASSERT_TRUE(d.ok());
+      refl->SetString(e, fd, EncodeInt(*d + BigInt(1)));
+    }
+  });
+  return o;
+}
+
+TEST_F(PresignCheater, DeltaRevealWithTamperedPartnerResponse) {
+  ExpectBlamed(Run(FirstReportedPlusOne<v1::PresignReveal>({"d_w"})),
+               "revealed MtAwc response of 1 does not verify: pi_aff_g:");
+}
+
+TEST_F(PresignCheater, DeltaRevealWithMissingPartnerResponse) {
+  PresignCheat o;
+  o.wrong_delta = true;
+  o.tamper = TamperAt<v1::PresignReveal>(
+      5, [](v1::PresignReveal& m) { m.mutable_received(1)->clear_pi_aff_w(); });
+  ExpectBlamed(Run(o), "pi_aff_w");
+}
+
+TEST_F(PresignCheater, DeltaRevealPartnerOfAnotherBob) {
+  // Bob 3's MtAwc response reported as Bob 1's partner: bound to W_3.
+  PresignCheat o;
+  o.wrong_delta = true;
+  o.tamper = TamperAt<v1::PresignReveal>(5, [](v1::PresignReveal& m) {
+    const v1::ReceivedMtaResponse from3 = m.received(1);
+    v1::ReceivedMtaResponse* e = m.mutable_received(0);
+    e->set_d_w(from3.d_w());
+    e->set_f_w(from3.f_w());
+    e->set_pi_aff_w(from3.pi_aff_w());
+  });
+  ExpectBlamed(Run(o), "revealed MtAwc response of 1 does not verify");
+}
+
+TEST_F(PresignCheater, SigmaRevealWithTamperedPartnerResponse) {
+  ExpectBlamed(Run(FirstReportedPlusOne<v1::PresignSigmaReveal>({"d_gamma"})),
+               "revealed MtA response of 1 does not verify: pi_aff_g:");
+}
+
+TEST_F(PresignCheater, SigmaRevealWithBothResponsesTamperedNamesTheReported) {
+  // Both of the pair fail alone: the σ reveal's own (MtAwc) error first.
+  ExpectBlamed(
+      Run(FirstReportedPlusOne<v1::PresignSigmaReveal>({"d_gamma", "d_w"})),
+      "revealed MtAwc response of 1 does not verify: pi_aff_g:");
 }
 
 TEST_F(PresignCheater, SigmaRevealWithMissingMask) {

@@ -340,9 +340,10 @@ TEST(Mta, ThirdPartyVerifyResponseAgreesWithAlice) {
 
 TEST(Mta, VerifyResponsesChecksABobsTwoResponsesAsOneByOne) {
   // GG20 round 2: one Bob's MtA (x = γ) and MtAwc (x = w) responses to the
-  // same K, checked together with Alice's key and k (the plaintext checks
-  // combined) and without secrets (a judge): both hand out Dec(D) and
-  // decide, with the same error and index, as VerifyResponse on each.
+  // same K, checked together (the Paillier equations combined) with
+  // Alice's key and k and without secrets (a judge, a reveal): the former
+  // hands out Dec(D); both decide, with the same error and index, as
+  // VerifyResponse on each.
   const MtaRun& run = SharedRun();
   DeterministicRandom rng(91);
   const Scalar x2 = Scalar::Random(rng);

@@ -4,13 +4,18 @@
 // exactly as VerifyPiAffG on the first proof and then on the second, with
 // the same error and the index of the failing proof: on honest pairs, on
 // every tampered field and on statements false in exactly one relation, in
-// the first proof, the second and both. The −1 nonce cases show why the N1
-// equation and the residue half of N0 are not combined.
+// the first proof, the second and both. The Paillier equations (N0, N1) are
+// combined as u1·u2^c = 1, a decision that differs from the checks one by
+// one only through elements of small order (the −1 nonce cases): there the
+// pair decides as the combined equation, the same with and without the
+// verifier's secrets (GG20's reveal rounds re-check the pair publicly).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -125,7 +130,7 @@ PiAffGPairResult CheckPair(const Pair& p, bool also_public = false) {
     EXPECT_EQ(d0, BigInt(-7)) << "no plaintext for a failing entry";
   }
   if (!also_public) return r;
-  // No secrets: exactly the two public checks.
+  // No secrets: the combined public check, same decisions.
   PiAffGPairResult pub =
       VerifyPiAffGPair(PiAffGPairEntry{st0, p.h[0].proof, p.ctx},
                        PiAffGPairEntry{st1, p.h[1].proof, p.ctx}, {});
@@ -278,44 +283,104 @@ TEST(PiAffGPair, CombinerBindsBothProofsStatementsAndContexts) {
   }
 }
 
-TEST(PiAffGPair, MinusOneNonceIsCaughtBecauseThoseEquationsAreNotCombined) {
-  // w_y → −w_y makes a proof's N1 ratio lhs/rhs exactly −1 = (−1)^N1, an
-  // N1-th residue of order 2 (N1 odd). Combined as u1·u2^c = 1, a Bob doing
-  // it in both proofs would pass whenever c is odd (probability 1/2) while
-  // each proof fails VerifyPiAffG; the δ/σ reveal rounds re-check each
-  // response alone and would then name the honest Alice who reported it.
-  // The pair keeps the N1 equation (and N0's residue half, where −w does
-  // the same) per proof: it names the first proof, as the checks one by one.
-  for (uint64_t seed : {31, 32}) {
-    SCOPED_TRACE(seed);
-    std::unique_ptr<Pair> honest = MakePair(seed);
-    Pair p = *honest;
-    for (int i = 0; i < 2; ++i) p.h[i].proof.w_y = N1() - p.h[i].proof.w_y;
-    // The ratio of each tampered N1 equation is −1: (−w_y)^N1 = −w_y^N1.
-    for (int i = 0; i < 2; ++i) {
-      BigInt honest_pow = BigInt::PowMod(honest->h[i].proof.w_y, N1(), N1Sq());
-      BigInt tampered_pow = BigInt::PowMod(p.h[i].proof.w_y, N1(), N1Sq());
-      EXPECT_EQ(BigInt::ModAdd(honest_pow, tampered_pow, N1Sq()), BigInt(0));
+// The pair's decision with Alice's secrets (round 2) and without (the
+// reveal rounds and the complaint judge): both must be the same, status,
+// message and index.
+PiAffGPairResult CheckSecretAndPublicAgree(const Pair& p) {
+  const PiAffGStatement st0 = p.Statement(0), st1 = p.Statement(1);
+  PiAffGVerifierSecrets secrets{&Alice(), &AliceRp(), &p.k};
+  PiAffGPairResult r =
+      VerifyPiAffGPair(PiAffGPairEntry{st0, p.h[0].proof, p.ctx},
+                       PiAffGPairEntry{st1, p.h[1].proof, p.ctx}, secrets);
+  PiAffGPairResult pub =
+      VerifyPiAffGPair(PiAffGPairEntry{st0, p.h[0].proof, p.ctx},
+                       PiAffGPairEntry{st1, p.h[1].proof, p.ctx}, {});
+  EXPECT_EQ(r.status, pub.status);
+  EXPECT_EQ(r.failed, pub.failed);
+  // Alice's key but no plaintext of C (CRT mod p², q²): the same again.
+  PiAffGPairResult crt = VerifyPiAffGPair(
+      PiAffGPairEntry{st0, p.h[0].proof, p.ctx},
+      PiAffGPairEntry{st1, p.h[1].proof, p.ctx}, {&Alice(), nullptr, nullptr});
+  EXPECT_EQ(r.status, crt.status);
+  EXPECT_EQ(r.failed, crt.failed);
+  return r;
+}
+
+// −w_y (−w) in a proof makes its N1 (N0 residue) ratio lhs/rhs exactly
+// −1 = (−1)^N, an N-th residue of order 2 (N odd). The pair checks those
+// equations combined, u1·u2^c = 1, so the decision is the combined one:
+// both proofs flipped pass iff c is odd ((−1)^(1+c)), only the second iff
+// c is even, only the first never. Whatever it is, it is the same with and
+// without Alice's secrets (so round 2 and the reveal rounds agree), and a
+// rejection names the proof and reason of the checks one by one.
+TEST(PiAffGPair, MinusOneNonceDecidesAsTheCombinedEquationEverywhere) {
+  struct Flip {
+    const char* name;
+    bool first, second;
+    bool n1;  // w_y (N1) or w (N0 residue half)
+  };
+  const std::vector<Flip> flips = {
+      {"w_y both", true, true, true},   {"w_y second", false, true, true},
+      {"w_y first", true, false, true}, {"w both", true, true, false},
+      {"w second", false, true, false}, {"w first", true, false, false},
+  };
+  // Each case runs over these seeds until it has met both parities of c.
+  std::map<std::string, std::set<bool>> parities;
+  std::vector<std::unique_ptr<Pair>> honest_pairs;
+  for (const Flip& f : flips) {
+    for (uint64_t seed = 31; seed < 37 && parities[f.name].size() < 2; ++seed) {
+      if (honest_pairs.size() <= seed - 31) {
+        honest_pairs.push_back(MakePair(seed));
+      }
+      const Pair* honest = honest_pairs[seed - 31].get();
+      SCOPED_TRACE(std::string(f.name) + " seed " + std::to_string(seed));
+      Pair p = *honest;
+      for (int i = 0; i < 2; ++i) {
+        if (!(i == 0 ? f.first : f.second)) continue;
+        BigInt& v = f.n1 ? p.h[i].proof.w_y : p.h[i].proof.w;
+        v = (f.n1 ? N1() : N0()) - v;
+      }
+      const BigInt c = PiAffGPairCombiner(p.Statement(0), p.h[0].proof, p.ctx,
+                                          p.Statement(1), p.h[1].proof, p.ctx);
+      parities[f.name].insert(c.IsOdd());
+      // The tampered ratio is −1: (−v)^N = −v^N mod N².
+      const BigInt& n = f.n1 ? N1() : N0();
+      const BigInt& n_sq = f.n1 ? N1Sq() : N0Sq();
+      const int i = f.first ? 0 : 1;
+      const BigInt& hv = f.n1 ? honest->h[i].proof.w_y : honest->h[i].proof.w;
+      const BigInt& tv = f.n1 ? p.h[i].proof.w_y : p.h[i].proof.w;
+      EXPECT_EQ(BigInt::ModAdd(BigInt::PowMod(hv, n, n_sq),
+                               BigInt::PowMod(tv, n, n_sq), n_sq),
+                BigInt(0));
+      const bool passes =
+          f.first ? (f.second && c.IsOdd()) : (f.second && !c.IsOdd());
+      PiAffGPairResult r = CheckSecretAndPublicAgree(p);
+      const PiAffGPairResult one_by_one =
+          OneByOne(p, PiAffGVerifierSecrets{&Alice(), &AliceRp(), &p.k});
+      // A flipped proof fails alone, as before (what the pair no longer
+      // decides on its own).
+      EXPECT_FALSE(one_by_one.status.ok());
+      if (passes) {
+        EXPECT_TRUE(r.status.ok()) << r.status;
+      } else {
+        ExpectFails(r, f.first ? 0 : 1,
+                    f.n1 ? "pi_aff_g: N1 equation failed"
+                         : "pi_aff_g: N0 equation failed");
+        // The reason is the one of the checks one by one.
+        EXPECT_EQ(r.status, one_by_one.status);
+        EXPECT_EQ(r.failed, one_by_one.failed);
+      }
     }
-    // So u1·u2^c = (−1)^(1+c): 1 for odd c. The combiner of this pair:
-    const BigInt c = PiAffGPairCombiner(p.Statement(0), p.h[0].proof, p.ctx,
-                                        p.Statement(1), p.h[1].proof, p.ctx);
-    const BigInt minus_one = N1Sq() - BigInt(1);
-    const BigInt combined =
-        BigInt::ModMul(minus_one, BigInt::PowMod(minus_one, c, N1Sq()), N1Sq());
-    EXPECT_EQ(combined == BigInt(1), c.IsOdd());
-    ExpectFails(CheckPair(p), 0, "pi_aff_g: N1 equation failed");
-    // Only the second: u1·u2^c = (−1)^c, 1 for even c; still named.
-    Pair q = *honest;
-    q.h[1].proof.w_y = N1() - q.h[1].proof.w_y;
-    ExpectFails(CheckPair(q), 1, "pi_aff_g: N1 equation failed");
-    // −w in N0's nonce: the residue half's ratio is −1 mod N0.
-    Pair r = *honest;
-    for (int i = 0; i < 2; ++i) r.h[i].proof.w = N0() - r.h[i].proof.w;
-    ExpectFails(CheckPair(r), 0, "pi_aff_g: N0 equation failed");
-    Pair t = *honest;
-    t.h[1].proof.w = N0() - t.h[1].proof.w;
-    ExpectFails(CheckPair(t), 1, "pi_aff_g: N0 equation failed");
+  }
+  for (const Flip& f : flips) {
+    EXPECT_EQ(parities[f.name].size(), 2u) << f.name;
+  }
+}
+
+TEST(PiAffGPair, HonestPairsPassWithAndWithoutSecrets) {
+  for (uint64_t seed : {21, 22}) {
+    std::unique_ptr<Pair> p = MakePair(seed);
+    EXPECT_TRUE(CheckSecretAndPublicAgree(*p).status.ok());
   }
 }
 
