@@ -681,6 +681,32 @@ TEST_F(PresignCheater, MtaNonceNegatedAcceptedInRoundTwoIsAcceptedByReveals) {
   }
 }
 
+// The relation the pair check decides (docs/AUDIT.md "Batched Πaff-g
+// checks, all Paillier equations"): a Bob whose only deviation is negated
+// nonces in both proofs, accepted for an odd combiner, changes no
+// plaintext, so the presignature completes at every party and signs
+// validly under the key.
+TEST_F(PresignCheater, MtaNonceNegatedAndAcceptedStillGivesAValidSignature) {
+  for (bool n0 : {false, true}) {
+    SCOPED_TRACE(n0 ? "w negated" : "w_y negated");
+    RunResult r = Run(MtaNoncesNegated(true, true, n0, true));
+    ASSERT_TRUE(r.all_done);
+    for (const auto& [id, a] : r.aborts) ADD_FAILURE() << a.ToString();
+    auto presigs = PresignaturesOf(r);
+    ASSERT_EQ(presigs.size(), 3u);
+    SignRequest req = RequestFor(presigs.begin()->second->public_data(),
+                                 Msg("negated nonces"));
+    std::vector<round::Culprit> culprits;
+    auto sig = SignAll(presigs, req, &culprits);
+    ASSERT_TRUE(sig.ok()) << sig.status();
+    EXPECT_TRUE(culprits.empty());
+    auto digest = RequestDigest(req);
+    ASSERT_TRUE(digest.ok());
+    EXPECT_TRUE(
+        VerifyRecoverableEcdsa((*shares_)[0]->public_key, *digest, *sig).ok());
+  }
+}
+
 // The per-peer work of rounds 0-2 on two threads per party: the same
 // culprits and reasons as the sequential runs above.
 TEST_F(PresignCheater, OnTwoThreadsHonestRunCompletes) {
