@@ -140,6 +140,14 @@ PiAffGPairResult CheckPair(const Pair& p, bool also_public = false) {
     EXPECT_EQ(pub.failed, pub_expected.failed);
   }
   EXPECT_EQ(r.status.ok(), pub.status.ok());
+  // Alice's key without k (the CRT path mod p², q²): same decisions.
+  PiAffGPairResult keyed = VerifyPiAffGPair(
+      PiAffGPairEntry{st0, p.h[0].proof, p.ctx},
+      PiAffGPairEntry{st1, p.h[1].proof, p.ctx}, {&Alice(), nullptr, nullptr});
+  EXPECT_EQ(keyed.status, pub.status);
+  if (!keyed.status.ok()) {
+    EXPECT_EQ(keyed.failed, pub.failed);
+  }
   return r;
 }
 
@@ -200,7 +208,9 @@ TEST(PiAffGPair, EachTamperedFieldNamesTheProofAndTheReason) {
       Pair p = Valid();
       if (which != 1) c.tamper(p.h[0].proof);
       if (which != 0) c.tamper(p.h[1].proof);
-      ExpectFails(CheckPair(p), which == 1 ? 1 : 0, c.error);
+      // Every path: with Alice's secrets, her key alone, and none.
+      ExpectFails(CheckPair(p, /*also_public=*/true), which == 1 ? 1 : 0,
+                  c.error);
     }
   }
 }
