@@ -27,6 +27,11 @@ std::atomic<uint64_t> g_expired{0};
 
 // The largest envelope an enclave sends (enclave.proto: 4 MiB + 64 KiB).
 constexpr size_t kMaxEnvelopeBytes = (4u << 20) + (64u << 10);
+// enclave.proto's limit on items per Sessions message.
+constexpr int kMaxItemsPerMessage = 64;
+// Queued items go into one message up to this many bytes (a message is at
+// most 8 MiB).
+constexpr size_t kMaxBatchBytes = 6 << 20;
 
 absl::Status Named(uint32_t party, const grpc::Status& s,
                    absl::string_view step) {
@@ -60,7 +65,7 @@ absl::StatusOr<std::map<uint32_t, ev1::FinishLinkResponse>> EstablishLink(
     return absl::InvalidArgumentError("link: at least 2 parties");
   }
   std::vector<std::string> hellos, attestations;
-  for (const auto& [party, stub] : enclaves) {
+  for (const auto& [party, conn] : enclaves) {
     ev1::OpenLinkRequest req;
     req.set_link_id(link_id);
     req.set_self(party);
@@ -76,206 +81,388 @@ absl::StatusOr<std::map<uint32_t, ev1::FinishLinkResponse>> EstablishLink(
     ev1::OpenLinkResponse resp;
     grpc::ClientContext ctx;
     SetDeadline(ctx, rpc_timeout);
-    grpc::Status s = stub->OpenLink(&ctx, req, &resp);
+    grpc::Status s = conn->stub()->OpenLink(&ctx, req, &resp);
     if (!s.ok()) return Named(party, s, "OpenLink");
     hellos.push_back(resp.hello());
   }
-  for (const auto& [party, stub] : enclaves) {
+  for (const auto& [party, conn] : enclaves) {
     ev1::AttestLinkRequest req;
     req.set_link_id(link_id);
     for (const auto& h : hellos) req.add_hellos(h);
     ev1::AttestLinkResponse resp;
     grpc::ClientContext ctx;
     SetDeadline(ctx, rpc_timeout);
-    grpc::Status s = stub->AttestLink(&ctx, req, &resp);
+    grpc::Status s = conn->stub()->AttestLink(&ctx, req, &resp);
     if (!s.ok()) return Named(party, s, "AttestLink");
     attestations.push_back(resp.attestation());
   }
   std::map<uint32_t, ev1::FinishLinkResponse> out;
-  for (const auto& [party, stub] : enclaves) {
+  for (const auto& [party, conn] : enclaves) {
     ev1::FinishLinkRequest req;
     req.set_link_id(link_id);
     for (const auto& a : attestations) req.add_attestations(a);
     grpc::ClientContext ctx;
     SetDeadline(ctx, rpc_timeout);
-    grpc::Status s = stub->FinishLink(&ctx, req, &out[party]);
+    grpc::Status s = conn->stub()->FinishLink(&ctx, req, &out[party]);
     if (!s.ok()) return Named(party, s, "FinishLink");
   }
   return out;
+}
+
+// One Sessions stream: its reader thread dispatches the enclave's items to
+// the open sessions' callbacks; writes are combined (whoever finds the
+// stream idle writes everything queued meanwhile, several items a message).
+class EnclaveConnection::Stream {
+ public:
+  explicit Stream(ev1::Enclave::Stub* stub)
+      : rw_(stub->Sessions(&ctx_)), reader_([this] { ReadLoop(); }) {}
+  ~Stream() {
+    ctx_.TryCancel();
+    reader_.join();
+  }
+
+  // Registers `callbacks` under `id`; false once the stream has ended.
+  bool Add(uint64_t id, Callbacks* callbacks) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (ended_) return false;
+    open_[id] = callbacks;
+    return true;
+  }
+  bool ended() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ended_;
+  }
+  void Forget(uint64_t id) {
+    std::lock_guard<std::mutex> dispatch(dispatch_mu_);
+    std::lock_guard<std::mutex> lock(mu_);
+    open_.erase(id);
+  }
+
+  void Enqueue(ev1::SessionsInputItem item) {
+    std::unique_lock<std::mutex> lock(write_mu_);
+    queue_.push_back(std::move(item));
+    if (writing_) return;  // the writing thread takes it
+    writing_ = true;
+    while (!queue_.empty()) {
+      ev1::SessionsInput msg;
+      size_t bytes = 0;
+      while (!queue_.empty() && msg.items_size() < kMaxItemsPerMessage) {
+        const size_t size = queue_.front().ByteSizeLong();
+        if (msg.items_size() > 0 && bytes + size > kMaxBatchBytes) break;
+        bytes += size;
+        *msg.add_items() = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      const bool broken = broken_;
+      lock.unlock();
+      // A failed write means the call is over: the reader sees it end.
+      const bool ok = !broken && rw_->Write(msg);
+      lock.lock();
+      if (!ok) broken_ = true;
+    }
+    writing_ = false;
+  }
+
+ private:
+  void ReadLoop() {
+    ev1::SessionsOutput msg;
+    while (rw_->Read(&msg)) {
+      for (ev1::SessionsOutputItem& item : *msg.mutable_items()) {
+        std::lock_guard<std::mutex> dispatch(dispatch_mu_);
+        Callbacks* callbacks = nullptr;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          auto it = open_.find(item.id());
+          if (it == open_.end()) continue;  // abandoned
+          callbacks = it->second;
+          if (item.has_end()) open_.erase(it);
+        }
+        if (item.has_output()) {
+          callbacks->output(std::move(*item.mutable_output()));
+        } else if (item.has_end()) {
+          callbacks->end(
+              absl::Status(static_cast<absl::StatusCode>(item.end().code()),
+                           item.end().message()));
+        }
+      }
+      msg.Clear();
+    }
+    const grpc::Status s = rw_->Finish();
+    const absl::Status error =
+        s.ok() ? absl::UnavailableError("the enclave ended the stream")
+               : absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                              s.error_message());
+    std::lock_guard<std::mutex> dispatch(dispatch_mu_);
+    std::map<uint64_t, Callbacks*> open;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ended_ = true;
+      open.swap(open_);
+    }
+    for (auto& [id, callbacks] : open) callbacks->end(error);
+  }
+
+  grpc::ClientContext ctx_;
+  std::unique_ptr<
+      grpc::ClientReaderWriter<ev1::SessionsInput, ev1::SessionsOutput>>
+      rw_;
+  // Held while a callback runs (Forget waits for it).
+  std::mutex dispatch_mu_;
+  std::mutex mu_;
+  std::map<uint64_t, Callbacks*> open_;  // guarded by mu_
+  bool ended_ = false;                   // guarded by mu_
+  std::mutex write_mu_;
+  std::deque<ev1::SessionsInputItem> queue_;  // guarded by write_mu_
+  bool writing_ = false;                      // guarded by write_mu_
+  bool broken_ = false;                       // guarded by write_mu_
+  std::thread reader_;
+};
+
+EnclaveConnection::EnclaveConnection(
+    std::shared_ptr<grpc::ChannelInterface> channel)
+    : channel_(std::move(channel)), stub_(ev1::Enclave::NewStub(channel_)) {}
+
+EnclaveConnection::~EnclaveConnection() = default;
+
+EnclaveConnection::Session EnclaveConnection::Open(Callbacks* callbacks) {
+  std::shared_ptr<Stream> stream, retired;
+  uint64_t id;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    id = ++next_id_;
+    while (stream_ == nullptr || !stream_->Add(id, callbacks)) {
+      retired = std::move(stream_);  // broken: its reader has ended
+      stream_ = std::make_shared<Stream>(stub_.get());
+      ++streams_opened_;
+    }
+    stream = stream_;
+  }
+  retired.reset();  // outside the lock: joins its (ended) reader
+  return Session(std::move(stream), id);
+}
+
+uint64_t EnclaveConnection::streams_opened() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return streams_opened_;
+}
+
+void EnclaveConnection::Session::Send(ev1::SessionInput input) const {
+  ev1::SessionsInputItem item;
+  item.set_id(id_);
+  *item.mutable_input() = std::move(input);
+  stream_->Enqueue(std::move(item));
+}
+
+void EnclaveConnection::Session::Close() const {
+  ev1::SessionsInputItem item;
+  item.set_id(id_);
+  item.mutable_close();
+  stream_->Enqueue(std::move(item));
+}
+
+void EnclaveConnection::Session::Cancel() const {
+  ev1::SessionsInputItem item;
+  item.set_id(id_);
+  item.mutable_close()->set_cancel(true);
+  stream_->Enqueue(std::move(item));
+}
+
+void EnclaveConnection::Session::Abandon() const {
+  stream_->Forget(id_);
+  Cancel();
 }
 
 std::map<uint32_t, SessionOutcome> RunSession(
     const EnclaveSet& enclaves,
     const std::map<uint32_t, ev1::StartSession>& starts,
     const RunOptions& options) {
-  struct Stream {
-    std::unique_ptr<grpc::ClientContext> ctx;
-    std::unique_ptr<grpc::ClientReaderWriterInterface<ev1::SessionInput,
-                                                      ev1::SessionOutput>>
-        rw;
-    std::mutex write_mu;
-    bool reported = false;     // guarded by the run's mu
-    absl::Time last_activity;  // guarded by the run's mu
-    uint32_t round = 1;        // of its latest envelope; guarded by mu
-    uint32_t expired_round = 0;
+  // The streams' reader threads only queue what they get for this run; this
+  // thread routes, times rounds and records outcomes (so a test's filter
+  // that blocks holds up this run only).
+  struct Event {
+    uint32_t party = 0;
+    bool end = false;
+    ev1::SessionOutput output;
+    absl::Status status;
   };
-  std::map<uint32_t, Stream> streams;
-  std::map<uint32_t, SessionOutcome> outcomes;
   std::mutex mu;
   std::condition_variable cv;
-  size_t reported = 0;
+  std::deque<Event> inbox;  // guarded by mu
+
+  struct Party {
+    EnclaveConnection::Callbacks callbacks;
+    EnclaveConnection::Session session;
+    bool open = false;      // a session was opened
+    bool reported = false;  // result, abort or error known
+    bool closed = false;    // half-closed or abandoned: nothing more to send
+    bool ended = false;     // its end arrived, or it was abandoned
+    absl::Time last_activity;
+    uint32_t round = 1;  // of its latest envelope
+    uint32_t expired_round = 0;
+  };
+  std::map<uint32_t, Party> parties;
+  std::map<uint32_t, SessionOutcome> outcomes;
+  size_t reported = 0, ended = 0;
   std::map<std::pair<uint32_t, uint32_t>, int> counts;
   const absl::Time run_end = absl::Now() + options.run_deadline;
 
   for (const auto& [party, start] : starts) {
+    Party& p = parties[party];
+    p.last_activity = absl::Now();
     auto it = enclaves.find(party);
-    Stream& st = streams[party];
-    st.last_activity = absl::Now();
     if (it == enclaves.end() || it->second == nullptr) {
       outcomes[party].stream_error = absl::InvalidArgumentError(
           absl::StrCat("party ", party, ": no enclave to run it on"));
-      st.reported = true;
+      p.reported = p.closed = p.ended = true;
       ++reported;
+      ++ended;
       continue;
     }
-    st.ctx = std::make_unique<grpc::ClientContext>();
-    st.ctx->set_deadline(absl::ToChronoTime(run_end));
-    st.rw = it->second->RunSession(st.ctx.get());
+    const uint32_t i = party;
+    p.callbacks.output = [&, i](ev1::SessionOutput out) {
+      std::lock_guard<std::mutex> lock(mu);
+      inbox.push_back({i, false, std::move(out), absl::OkStatus()});
+      cv.notify_one();
+    };
+    p.callbacks.end = [&, i](const absl::Status& status) {
+      std::lock_guard<std::mutex> lock(mu);
+      inbox.push_back({i, true, {}, status});
+      cv.notify_one();
+    };
+    p.session = it->second->Open(&p.callbacks);
+    p.open = true;
     ev1::SessionInput in;
     *in.mutable_start() = start;
-    st.rw->Write(in);
+    p.session.Send(std::move(in));
   }
 
   auto deliver = [&](uint32_t from, const std::string& envelope, uint32_t to) {
-    for (auto& [j, st] : streams) {
-      if (j == from || !st.rw || (to != 0 && j != to)) continue;
-      int index;
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        index = counts[{from, j}]++;
-      }
+    for (auto& [j, p] : parties) {
+      if (j == from || !p.open || (to != 0 && j != to)) continue;
+      const int index = counts[{from, j}]++;
       if (options.filter && !options.filter(from, j, index)) {
         g_dropped.fetch_add(1);
         continue;
       }
-      ev1::SessionInput in;
-      in.set_envelope(envelope);
-      {
-        std::lock_guard<std::mutex> lock(st.write_mu);
-        st.rw->Write(in);
+      std::vector<std::string> envelopes;
+      if (options.inject) envelopes = options.inject(from, j, index, envelope);
+      envelopes.push_back(envelope);
+      if (p.closed) continue;
+      for (std::string& e : envelopes) {
+        ev1::SessionInput in;
+        in.set_envelope(std::move(e));
+        p.session.Send(std::move(in));
       }
       g_routed.fetch_add(1);
-      std::lock_guard<std::mutex> lock(mu);
-      st.last_activity = absl::Now();
+      p.last_activity = absl::Now();
+    }
+  };
+  auto report = [&](Party& p) {
+    p.reported = true;
+    ++reported;
+  };
+  auto handle = [&](Event& e) {
+    Party& p = parties[e.party];
+    const uint32_t i = e.party;
+    if (e.end) {
+      if (!p.reported) {
+        if (!e.status.ok() && options.cancel_on_stream_error) {
+          for (auto& [j, other] : parties) {
+            if (j != i && !other.ended) other.session.Cancel();
+          }
+        }
+        outcomes[i].stream_error =
+            e.status.ok()
+                ? absl::InternalError(absl::StrCat(
+                      "party ", i, ": session ended without a result"))
+                : absl::Status(e.status.code(),
+                               absl::StrCat("party ", i,
+                                            " session: ", e.status.message()));
+        report(p);
+      }
+      p.closed = p.ended = true;
+      ++ended;
+    } else if (e.output.has_envelope()) {
+      const uint32_t round = HeaderRound(e.output.envelope().envelope());
+      p.last_activity = absl::Now();
+      if (round == 0) {
+        g_malformed.fetch_add(1);
+      } else {
+        p.round = std::max(p.round, round);
+      }
+      deliver(i, e.output.envelope().envelope(), e.output.envelope().to());
+    } else if (!p.reported && (e.output.has_result() || e.output.has_abort())) {
+      SessionOutcome& o = outcomes[i];
+      if (e.output.has_result()) {
+        o.done = true;
+        o.result = std::move(*e.output.mutable_result());
+      } else {
+        o.abort = std::move(*e.output.mutable_abort());
+      }
+      report(p);
+    }
+  };
+  // No callback of an abandoned session runs after this; one not reported
+  // gets DEADLINE_EXCEEDED.
+  auto abandon = [&](uint32_t i, Party& p) {
+    p.session.Abandon();
+    p.closed = p.ended = true;
+    ++ended;
+    if (!p.reported) {
+      outcomes[i].stream_error = absl::DeadlineExceededError(
+          absl::StrCat("party ", i, " session: the run deadline passed"));
+      report(p);
     }
   };
 
-  std::vector<std::thread> readers;
-  for (auto& [party, st] : streams) {
-    if (!st.rw) continue;
-    const uint32_t i = party;
-    readers.emplace_back([&, i] {
-      Stream& self = streams[i];
-      ev1::SessionOutput out;
-      bool done = false;
-      while (self.rw->Read(&out)) {
-        if (out.has_envelope()) {
-          const uint32_t round = HeaderRound(out.envelope().envelope());
-          {
-            std::lock_guard<std::mutex> lock(mu);
-            self.last_activity = absl::Now();
-            if (round == 0) {
-              g_malformed.fetch_add(1);
-            } else {
-              self.round = std::max(self.round, round);
-            }
-          }
-          deliver(i, out.envelope().envelope(), out.envelope().to());
-        } else if (!done && (out.has_result() || out.has_abort())) {
-          done = true;
-          std::lock_guard<std::mutex> lock(mu);
-          SessionOutcome& o = outcomes[i];
-          if (out.has_result()) {
-            o.done = true;
-            o.result = out.result();
-          } else {
-            o.abort = out.abort();
-          }
-          self.reported = true;
-          ++reported;
-          cv.notify_all();
-        }
+  // Relays until every party has reported; then half-closes every session
+  // (its enclave ends it once it has judged what is still in flight) and
+  // waits for the ends. The run deadline abandons what is left.
+  bool closing = false;
+  while (ended < parties.size()) {
+    absl::Time now = absl::Now();
+    if (now >= run_end) {
+      for (auto& [i, p] : parties) {
+        if (!p.ended) abandon(i, p);
       }
-      if (!done) {
-        grpc::Status s = self.rw->Finish();
-        if (!s.ok() && options.cancel_on_stream_error) {
-          for (auto& [j, other] : streams) {
-            if (j != i && other.ctx) other.ctx->TryCancel();
-          }
-        }
-        std::lock_guard<std::mutex> lock(mu);
-        outcomes[i].stream_error =
-            s.ok() ? absl::InternalError(absl::StrCat(
-                         "party ", i, ": stream ended without a result"))
-                   : Named(i, s, "RunSession");
-        self.reported = true;
-        ++reported;
-        cv.notify_all();
+      break;
+    }
+    absl::Time next = run_end;
+    if (!closing && reported == parties.size()) {
+      closing = true;
+      for (auto& [i, p] : parties) {
+        if (p.closed) continue;
+        p.closed = true;
+        p.session.Close();
       }
-    });
-  }
-
-  // The round watchdog: expire the round of an enclave that made no progress
-  // for a round deadline (once per round it is in).
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    while (reported < streams.size()) {
-      const absl::Time now = absl::Now();
-      if (now >= run_end) break;
-      absl::Time next = run_end;
-      std::vector<std::pair<uint32_t, uint32_t>> to_expire;
-      for (auto& [party, st] : streams) {
-        if (st.reported || !st.rw) continue;
-        const absl::Time due = st.last_activity + options.round_deadline;
-        if (due <= now && st.expired_round != st.round) {
-          st.expired_round = st.round;
-          st.last_activity = now;
-          to_expire.push_back({party, st.round});
+    }
+    if (!closing) {
+      // The round watchdog: expire the round of an enclave that made no
+      // progress for a round deadline (once per round it is in).
+      for (auto& [i, p] : parties) {
+        if (p.reported) continue;
+        const absl::Time due = p.last_activity + options.round_deadline;
+        if (due <= now && p.expired_round != p.round) {
+          p.expired_round = p.round;
+          p.last_activity = now;
+          ev1::SessionInput in;
+          in.mutable_expire_round()->set_round(p.round);
+          p.session.Send(std::move(in));
+          g_expired.fetch_add(1);
           next = std::min(next, now + options.round_deadline);
         } else {
           next = std::min(next, std::max(due, now + absl::Milliseconds(10)));
         }
       }
-      if (!to_expire.empty()) {
-        lock.unlock();
-        for (const auto& [party, round] : to_expire) {
-          ev1::SessionInput in;
-          in.mutable_expire_round()->set_round(round);
-          Stream& st = streams[party];
-          std::lock_guard<std::mutex> wl(st.write_mu);
-          st.rw->Write(in);
-          g_expired.fetch_add(1);
-        }
-        lock.lock();
-        continue;
-      }
-      cv.wait_until(lock, absl::ToChronoTime(next));
     }
-  }
-  for (auto& [party, st] : streams) {
-    if (!st.rw) continue;
-    bool was_reported;
+    std::deque<Event> events;
     {
-      std::lock_guard<std::mutex> lock(mu);
-      was_reported = st.reported;
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait_until(lock, absl::ToChronoTime(next),
+                    [&] { return !inbox.empty(); });
+      events.swap(inbox);
     }
-    if (!was_reported) st.ctx->TryCancel();  // the run deadline passed
-    std::lock_guard<std::mutex> wl(st.write_mu);
-    st.rw->WritesDone();
-  }
-  for (auto& t : readers) t.join();
-  for (auto& [party, st] : streams) {
-    if (st.rw && outcomes[party].stream_error.ok()) st.rw->Finish();
+    for (Event& e : events) handle(e);
   }
   return outcomes;
 }

@@ -1,19 +1,25 @@
 // The gRPC face of EnclaveCore (nitro_tss.enclave.v1.Enclave).
 //
-// RunSession: a reader thread queues the coordinator's inputs; the handler
-// feeds them to the SessionRunner and writes its outputs (for a presign
-// session, from a thread of lower CPU priority: pools are filled in the
-// background, online signing and DKG come first). A round that sees
-// no progress for `limits.round_deadline` (or an `expire_round` input)
-// expires through SessionRunner::ExpireRound, so no session waits forever.
-// After its result, a session keeps judging complaints until the
-// coordinator half-closes the stream (or one more round deadline passes).
-// Envelopes the runner refuses (wrong session, replay, bad tag) change
-// nothing; they are counted and logged with the session id.
+// Sessions: one long-lived stream per coordinator carries many sessions
+// (enclave.proto has the limits). The handler thread reads the stream and
+// hands each session's items, in order, to that session's strand: a queue
+// run by one thread of a bounded pool at a time, so one session's steps run
+// in order and different sessions run concurrently. Pools by protocol:
+// signing; presigning on threads of lower CPU priority (pools are filled in
+// the background, online signing and DKG come first); DKG on its own (its
+// start may wait for keygen material). One writer thread per stream sends
+// the sessions' outputs, several queued items in one message. A round that
+// sees no progress for `limits.round_deadline` (or an `expire_round` input)
+// expires through SessionRunner::ExpireRound (a timer thread wakes the
+// session), so no session waits forever. After its result, a session keeps
+// judging complaints until the coordinator closes it (or one more round
+// deadline passes). Envelopes the runner refuses (wrong session, replay,
+// bad tag) change nothing; they are counted and logged with the session id.
 #ifndef NITRO_TSS_NODE_ENCLAVE_SERVICE_H_
 #define NITRO_TSS_NODE_ENCLAVE_SERVICE_H_
 
 #include <atomic>
+#include <memory>
 
 #include "common/process.h"
 #include "nitro_tss/enclave/v1/enclave.grpc.pb.h"
@@ -25,13 +31,37 @@ namespace nitro_tss::enclave {
 // Largest gRPC message the service accepts.
 inline constexpr int kMaxGrpcMessageBytes = 8 << 20;
 
+// enclave.proto's limit on items per Sessions message (both directions).
+inline constexpr int kMaxSessionsItems = 64;
+
+// The checks of one Sessions message before any of its items is acted on
+// (enclave.proto's limits): INVALID_ARGUMENT naming what is wrong, which
+// ends the stream.
+absl::Status CheckSessionsInput(const v1::SessionsInput& msg);
+
+// What a Sessions stream does with one item (of a checked message), given
+// whether its id is open, the highest id seen so far and how many sessions
+// are open (limit `max_sessions`).
+struct SessionsItemRoute {
+  enum Action {
+    kToSession,  // an input or close for an open session
+    kIgnore,     // an id that has ended (or never opened): late
+    kOpen,       // a new session (the item is its start)
+    kRefuse,     // a new id refused at once (its end carries `refusal`)
+  } action = kIgnore;
+  absl::Status refusal = absl::OkStatus();
+};
+SessionsItemRoute RouteSessionsItem(const v1::SessionsInputItem& item,
+                                    bool open, uint64_t last_id,
+                                    size_t open_count, size_t max_sessions);
+
 class EnclaveService final : public v1::Enclave::Service {
  public:
   // `metrics` (optional, outlives the service) counts sessions, rounds and
   // culprits.
   EnclaveService(EnclaveCore* core, const process::Logger* log,
-                 EnclaveMetrics* metrics = nullptr)
-      : core_(core), log_(log), metrics_(metrics) {}
+                 EnclaveMetrics* metrics = nullptr);
+  ~EnclaveService() override;
 
   grpc::Status GetInfo(grpc::ServerContext*, const v1::GetInfoRequest* req,
                        v1::GetInfoResponse* resp) override;
@@ -48,25 +78,30 @@ class EnclaveService final : public v1::Enclave::Service {
   grpc::Status ProbeLinks(grpc::ServerContext*,
                           const v1::ProbeLinksRequest* req,
                           v1::ProbeLinksResponse* resp) override;
-  grpc::Status RunSession(
+  grpc::Status Sessions(
       grpc::ServerContext* ctx,
-      grpc::ServerReaderWriter<v1::SessionOutput, v1::SessionInput>* stream)
+      grpc::ServerReaderWriter<v1::SessionsOutput, v1::SessionsInput>* stream)
       override;
 
   uint64_t refused_envelopes() const { return refused_.load(); }
 
  private:
-  // The session after its start: inputs in, outputs out, until it ends.
-  grpc::Status Serve(
-      grpc::ServerContext* ctx,
-      grpc::ServerReaderWriter<v1::SessionOutput, v1::SessionInput>* stream,
-      const std::string& sid, host::v1::SessionKind kind,
-      SessionRunner* runner);
+  class Workers;  // the strands' thread pools and the round timer
+  class Stream;   // one Sessions call
+  class Session;  // one session on it
+
+  // Routes one item of a Sessions message to its session (a new one for a
+  // new id), or ends it at once (refused before it opens).
+  void Dispatch(Stream& stream, v1::SessionsInputItem& item);
+  // Logs and counts a session refused at its start.
+  void Refused(const std::string& sid, host::v1::SessionKind kind,
+               const absl::Status& status);
 
   EnclaveCore* core_;
   const process::Logger* log_;
   EnclaveMetrics* metrics_;
   std::atomic<uint64_t> refused_{0};
+  std::unique_ptr<Workers> workers_;
 };
 
 }  // namespace nitro_tss::enclave
