@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/proto_batch.h"
 #include "nitro_tss/channel/v1/channel.pb.h"
 #include "node/vsock/grpc_status.h"
 
@@ -27,10 +28,9 @@ std::atomic<uint64_t> g_expired{0};
 
 // The largest envelope an enclave sends (enclave.proto: 4 MiB + 64 KiB).
 constexpr size_t kMaxEnvelopeBytes = (4u << 20) + (64u << 10);
-// enclave.proto's limit on items per Sessions message.
+// enclave.proto's limit on items per Sessions message; queued items go into
+// one message up to this many bytes (a message is at most 8 MiB).
 constexpr int kMaxItemsPerMessage = 64;
-// Queued items go into one message up to this many bytes (a message is at
-// most 8 MiB).
 constexpr size_t kMaxBatchBytes = 6 << 20;
 
 absl::Status Named(uint32_t party, const grpc::Status& s,
@@ -145,14 +145,7 @@ class EnclaveConnection::Stream {
     writing_ = true;
     while (!queue_.empty()) {
       ev1::SessionsInput msg;
-      size_t bytes = 0;
-      while (!queue_.empty() && msg.items_size() < kMaxItemsPerMessage) {
-        const size_t size = queue_.front().ByteSizeLong();
-        if (msg.items_size() > 0 && bytes + size > kMaxBatchBytes) break;
-        bytes += size;
-        *msg.add_items() = std::move(queue_.front());
-        queue_.pop_front();
-      }
+      TakeProtoBatch(queue_, kMaxItemsPerMessage, kMaxBatchBytes, &msg);
       const bool broken = broken_;
       lock.unlock();
       // A failed write means the call is over: the reader sees it end.

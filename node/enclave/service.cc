@@ -14,6 +14,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/proto_batch.h"
 #include "node/vsock/grpc_status.h"
 
 namespace nitro_tss::enclave {
@@ -35,9 +36,6 @@ std::string IdText(const std::string& id) { return absl::BytesToHexString(id); }
 // default thread's when both want a core).
 constexpr int kPresignNice = 10;
 
-// The writer puts queued items into one message up to this many bytes (one
-// envelope is at most 4 MiB + 64 KiB; a message at most 8 MiB).
-constexpr size_t kMaxBatchBytes = 6 << 20;
 // Threads of the DKG pool: a DKG's start may wait for keygen material.
 constexpr int kKeygenThreads = 8;
 
@@ -321,14 +319,7 @@ class EnclaveService::Stream {
       cv_.wait(lock, [&] { return !out_.empty() || stop_; });
       if (out_.empty()) return;
       v1::SessionsOutput msg;
-      size_t bytes = 0;
-      while (!out_.empty() && msg.items_size() < kMaxSessionsItems) {
-        const size_t size = out_.front().ByteSizeLong();
-        if (msg.items_size() > 0 && bytes + size > kMaxBatchBytes) break;
-        bytes += size;
-        *msg.add_items() = std::move(out_.front());
-        out_.pop_front();
-      }
+      TakeProtoBatch(out_, kMaxSessionsItems, kMaxSessionsBatchBytes, &msg);
       lock.unlock();
       if (!broken && !rw_->Write(msg)) {
         broken = true;  // the call is over: the reader sees it end

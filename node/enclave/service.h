@@ -33,6 +33,9 @@ inline constexpr int kMaxGrpcMessageBytes = 8 << 20;
 
 // enclave.proto's limit on items per Sessions message (both directions).
 inline constexpr int kMaxSessionsItems = 64;
+// The writer puts queued outputs into one message up to this many bytes
+// (one envelope is at most 4 MiB + 64 KiB, a message at most 8 MiB).
+inline constexpr size_t kMaxSessionsBatchBytes = 6 << 20;
 
 // The checks of one Sessions message before any of its items is acted on
 // (enclave.proto's limits): INVALID_ARGUMENT naming what is wrong, which

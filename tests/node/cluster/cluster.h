@@ -127,7 +127,7 @@ class LocalCluster {
       const approval::v1::ApprovalPolicy* policy = nullptr);
 
   // Runs one session on `nodes` (all started with `start`), relaying every
-  // envelope, until every node reported; then half-closes the streams.
+  // envelope, until every node reported; then half-closes the sessions.
   // `drop` (optional) decides per (from node, to node, envelope) whether the
   // relay drops it.
   using DropRule = std::function<bool(int from, int to, int index)>;
