@@ -62,6 +62,7 @@ absl::StatusOr<std::unique_ptr<NodeSet>> NodeSet::Create(
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(8 << 20);
     args.SetMaxSendMessageSize(8 << 20);
+    SetSessionsKeepalive(&args);
     if (absl::StartsWith(n.address, "unix:///")) {
       // gRPC's own unix: target reconnects by itself.
       e->channel =

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -210,6 +211,13 @@ class EnclaveConnection::Stream {
   bool broken_ = false;                       // guarded by write_mu_
   std::thread reader_;
 };
+
+void SetSessionsKeepalive(grpc::ChannelArguments* args) {
+  args->SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+  args->SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  args->SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);  // no limit
+  args->SetInt(GRPC_ARG_HTTP2_MIN_SENT_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+}
 
 EnclaveConnection::EnclaveConnection(
     std::shared_ptr<grpc::ChannelInterface> channel)

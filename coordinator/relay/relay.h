@@ -22,14 +22,14 @@
 #ifndef NITRO_TSS_COORDINATOR_RELAY_RELAY_H_
 #define NITRO_TSS_COORDINATOR_RELAY_RELAY_H_
 
+#include <grpcpp/support/channel_arguments.h>
+
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -43,9 +43,10 @@ namespace nitro_tss::coordinator {
 // unary RPCs) and one long-lived Sessions stream (enclave.proto) that
 // carries every session the coordinator runs on it. The stream is opened by
 // the first session and opened again by the next session after it broke
-// (the enclave restarted): sessions open on a broken stream end with the
-// stream's error (UNAVAILABLE for an enclave that went away). Thread-safe.
-// Destroying it cancels the stream; no session may be open then.
+// (the enclave restarted, or its host closed the idle connection): sessions
+// open on a broken stream end with the stream's error (UNAVAILABLE for an
+// enclave that went away). Thread-safe. Destroying it cancels the stream
+// once no Session handle refers to it.
 class EnclaveConnection {
  public:
   explicit EnclaveConnection(std::shared_ptr<grpc::ChannelInterface> channel);
@@ -103,6 +104,14 @@ class EnclaveConnection {
   uint64_t next_id_ = 0;            // guarded by mu_
   uint64_t streams_opened_ = 0;     // guarded by mu_
 };
+
+// Keepalive pings for a channel that carries a Sessions stream (every 10 s
+// while a call is open, unanswered for 5 s: the connection is closed and the
+// stream breaks). An enclave that died behind its host's byte proxy is
+// otherwise only noticed when something is written to it or the host's
+// idle timeout closes the connection. The enclave's server accepts pings
+// this often (node/enclave/process.cc).
+void SetSessionsKeepalive(grpc::ChannelArguments* args);
 
 // The enclaves taking part, by party id (>= 1). Not owned; they outlive the
 // call.

@@ -65,6 +65,12 @@ int RunEnclaveProcess(int argc, char** argv, SessionFactories sessions) {
   builder.RegisterService(&service);
   builder.SetMaxReceiveMessageSize(kMaxGrpcMessageBytes);
   builder.SetMaxSendMessageSize(kMaxGrpcMessageBytes);
+  // The coordinator pings its long-lived Sessions stream every 10 s
+  // (coordinator/relay: SetSessionsKeepalive); accept pings that often,
+  // also while no data moves.
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) {
     return log.StartupFailed("gRPC server");

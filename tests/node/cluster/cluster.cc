@@ -345,6 +345,7 @@ absl::Status LocalCluster::Dial(int i) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(16 << 20);
   args.SetMaxSendMessageSize(16 << 20);
+  coordinator::SetSessionsKeepalive(&args);
   auto channel = grpc::CreateCustomChannel(inbound->AsString(),
                                            grpc::SslCredentials(o), args);
   if (!channel->WaitForConnected(
