@@ -140,9 +140,18 @@ class EnclaveConnection::Stream {
   }
 
   void Enqueue(ev1::SessionsInputItem item) {
-    std::unique_lock<std::mutex> lock(write_mu_);
+    Push(std::move(item));
+    Flush();
+  }
+  // Queues `item` (Flush sends it).
+  void Push(ev1::SessionsInputItem item) {
+    std::lock_guard<std::mutex> lock(write_mu_);
     queue_.push_back(std::move(item));
-    if (writing_) return;  // the writing thread takes it
+  }
+  // Writes what is queued, unless another thread is writing (it takes it).
+  void Flush() {
+    std::unique_lock<std::mutex> lock(write_mu_);
+    if (writing_) return;
     writing_ = true;
     while (!queue_.empty()) {
       ev1::SessionsInput msg;
@@ -225,7 +234,8 @@ EnclaveConnection::EnclaveConnection(
 
 EnclaveConnection::~EnclaveConnection() = default;
 
-EnclaveConnection::Session EnclaveConnection::Open(Callbacks* callbacks) {
+EnclaveConnection::Session EnclaveConnection::Open(
+    const ev1::StartSession& start, Callbacks* callbacks) {
   std::shared_ptr<Stream> stream, retired;
   uint64_t id;
   {
@@ -237,8 +247,16 @@ EnclaveConnection::Session EnclaveConnection::Open(Callbacks* callbacks) {
       ++streams_opened_;
     }
     stream = stream_;
+    // Queued under the lock that gave out the id: new sessions reach the
+    // enclave in the order of their ids (it takes a lower id than one it
+    // has seen for a late item of an ended session).
+    ev1::SessionsInputItem item;
+    item.set_id(id);
+    *item.mutable_input()->mutable_start() = start;
+    stream->Push(std::move(item));
   }
   retired.reset();  // outside the lock: joins its (ended) reader
+  stream->Flush();
   return Session(std::move(stream), id);
 }
 
@@ -330,11 +348,8 @@ std::map<uint32_t, SessionOutcome> RunSession(
       inbox.push_back({i, true, {}, status});
       cv.notify_one();
     };
-    p.session = it->second->Open(&p.callbacks);
+    p.session = it->second->Open(start, &p.callbacks);
     p.open = true;
-    ev1::SessionInput in;
-    *in.mutable_start() = start;
-    p.session.Send(std::move(in));
   }
 
   auto deliver = [&](uint32_t from, const std::string& envelope, uint32_t to) {

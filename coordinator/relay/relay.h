@@ -87,10 +87,10 @@ class EnclaveConnection {
     std::shared_ptr<Stream> stream_;
     uint64_t id_ = 0;
   };
-  // A new session; its first input must be `start` (Send). `callbacks`
-  // (not owned) must stay valid until `end` has returned or Abandon was
-  // called; `end` may come before any input was sent (a broken stream).
-  Session Open(Callbacks* callbacks);
+  // A new session, started with `start` (sent in the order of the
+  // connection's session ids, as enclave.proto requires). `callbacks` (not
+  // owned) must stay valid until `end` has returned or Abandon was called.
+  Session Open(const enclave::v1::StartSession& start, Callbacks* callbacks);
 
   // How many Sessions streams this connection has opened (1 while the
   // enclave stays up; one more after each break).

@@ -49,10 +49,7 @@ struct Probe {
     };
   }
   void Start(EnclaveConnection& conn, const ev1::StartSession& start) {
-    session = conn.Open(&callbacks);
-    ev1::SessionInput in;
-    *in.mutable_start() = start;
-    session.Send(std::move(in));
+    session = conn.Open(start, &callbacks);
   }
   bool WaitOutput() {
     std::unique_lock<std::mutex> lock(mu);
@@ -265,6 +262,28 @@ TEST_F(RelaySessionsTest, RefusedAndCancelledSessionsDoNotDisturbNeighbours) {
   EXPECT_FALSE(finished.load()) << "the presign ended before its neighbours";
   runner.join();
   ExpectDone(presign);
+}
+
+// Sessions opened from many threads at once on one connection reach the
+// enclave in the order of their ids (an id lower than one already seen is
+// taken for a late item and ignored): every one of them ends, here refused
+// at its start (NOT_FOUND).
+TEST_F(RelaySessionsTest, SessionsOpenedConcurrentlyAllReachTheEnclave) {
+  constexpr int kThreads = 8, kEach = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> not_found{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int n = 0; n < kEach; ++n) {
+        Probe p;
+        p.Start(*connections_[0],
+                Presign("no-such-link", SessionId("order", t * kEach + n)));
+        if (absl::IsNotFound(p.WaitEnd())) not_found.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(not_found.load(), kThreads * kEach);
 }
 
 // Messages outside enclave.proto's limits end their own stream
