@@ -110,28 +110,45 @@ absl::StatusOr<std::map<uint32_t, ev1::FinishLinkResponse>> EstablishLink(
   return out;
 }
 
-// One Sessions stream: its reader thread dispatches the enclave's items to
-// the open sessions' callbacks; writes are combined (whoever finds the
-// stream idle writes everything queued meanwhile, several items a message).
+// One Sessions stream. Its writer thread creates the call (which may wait
+// for the connection) and writes what callers queue (they never block);
+// its reader thread dispatches the enclave's items to the open sessions'
+// callbacks; its watchdog cancels the call when a write (or the call's
+// creation) has been pending longer than the write timeout. Cancelling the
+// call, or the queue outgrowing its byte budget, ends every session on the
+// stream UNAVAILABLE, and the next Open makes a new stream.
 class EnclaveConnection::Stream {
  public:
-  explicit Stream(ev1::Enclave::Stub* stub)
-      : rw_(stub->Sessions(&ctx_)), reader_([this] { ReadLoop(); }) {}
+  // `first` is registered before anything can end the stream, so it gets
+  // its end even when the call fails at once.
+  Stream(const std::shared_ptr<grpc::ChannelInterface>& channel,
+         const EnclaveConnectionOptions& options, uint64_t first_id,
+         Callbacks* first)
+      : stub_(ev1::Enclave::NewStub(channel)),
+        options_(options),
+        open_{{first_id, first}},
+        writer_([this] { WriteLoop(); }),
+        watchdog_([this] { WatchLoop(); }) {}
   ~Stream() {
+    {
+      std::lock_guard<std::mutex> lock(write_mu_);
+      stopping_ = true;
+    }
+    write_cv_.notify_all();
+    watch_cv_.notify_all();
     ctx_.TryCancel();
-    reader_.join();
+    writer_.join();
+    watchdog_.join();
+    reader_.join();  // started by the writer before it ends
   }
 
-  // Registers `callbacks` under `id`; false once the stream has ended.
+  // Registers `callbacks` under `id`; false once the stream has ended or
+  // is being cancelled.
   bool Add(uint64_t id, Callbacks* callbacks) {
     std::lock_guard<std::mutex> lock(mu_);
     if (ended_) return false;
     open_[id] = callbacks;
     return true;
-  }
-  bool ended() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return ended_;
   }
   void Forget(uint64_t id) {
     std::lock_guard<std::mutex> dispatch(dispatch_mu_);
@@ -139,34 +156,102 @@ class EnclaveConnection::Stream {
     open_.erase(id);
   }
 
+  // Queues `item` for the writer thread; never blocks on the stream. Beyond
+  // the byte budget the stream is cancelled (the enclave is not reading).
   void Enqueue(ev1::SessionsInputItem item) {
-    Push(std::move(item));
-    Flush();
-  }
-  // Queues `item` (Flush sends it).
-  void Push(ev1::SessionsInputItem item) {
-    std::lock_guard<std::mutex> lock(write_mu_);
-    queue_.push_back(std::move(item));
-  }
-  // Writes what is queued, unless another thread is writing (it takes it).
-  void Flush() {
-    std::unique_lock<std::mutex> lock(write_mu_);
-    if (writing_) return;
-    writing_ = true;
-    while (!queue_.empty()) {
-      ev1::SessionsInput msg;
-      TakeProtoBatch(queue_, kMaxItemsPerMessage, kMaxBatchBytes, &msg);
-      const bool broken = broken_;
-      lock.unlock();
-      // A failed write means the call is over: the reader sees it end.
-      const bool ok = !broken && rw_->Write(msg);
-      lock.lock();
-      if (!ok) broken_ = true;
+    const size_t size = item.ByteSizeLong();
+    size_t over = 0;
+    {
+      std::lock_guard<std::mutex> lock(write_mu_);
+      if (broken_) return;  // the reader ends the sessions
+      queued_bytes_ += size;
+      if (queued_bytes_ > options_.max_queued_bytes) {
+        over = queued_bytes_;
+        broken_ = true;
+        queue_.clear();
+        queued_bytes_ = 0;
+      } else {
+        queue_.push_back(std::move(item));
+      }
     }
-    writing_ = false;
+    if (over == 0) {
+      write_cv_.notify_one();
+      return;
+    }
+    Cancel(absl::UnavailableError(absl::StrCat(
+        "the enclave is not reading its Sessions stream: ", over,
+        " bytes queued (budget ", options_.max_queued_bytes, ")")));
   }
 
  private:
+  // Ends the stream with `why` (every open session's end).
+  void Cancel(absl::Status why) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!cancelled_.ok()) return;
+      cancelled_ = std::move(why);
+      ended_ = true;  // Open makes a new stream
+    }
+    ctx_.TryCancel();
+  }
+
+  void WriteLoop() {
+    {
+      std::lock_guard<std::mutex> lock(write_mu_);
+      pending_ = true;  // creating the call counts as a write
+      pending_since_ = absl::Now();
+    }
+    watch_cv_.notify_all();
+    rw_ = stub_->Sessions(&ctx_);
+    reader_ = std::thread([this] { ReadLoop(); });
+    std::unique_lock<std::mutex> lock(write_mu_);
+    pending_ = false;
+    for (;;) {
+      write_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      if (broken_) {
+        queue_.clear();
+        queued_bytes_ = 0;
+        continue;
+      }
+      ev1::SessionsInput msg;
+      TakeProtoBatch(queue_, kMaxItemsPerMessage, kMaxBatchBytes, &msg);
+      for (const auto& item : msg.items()) queued_bytes_ -= item.ByteSizeLong();
+      pending_ = true;
+      pending_since_ = absl::Now();
+      lock.unlock();
+      watch_cv_.notify_all();
+      // A failed write means the call is over: the reader sees it end.
+      const bool ok = rw_->Write(msg);
+      lock.lock();
+      pending_ = false;
+      if (!ok) broken_ = true;
+    }
+  }
+
+  void WatchLoop() {
+    std::unique_lock<std::mutex> lock(write_mu_);
+    while (!stopping_) {
+      if (!pending_) {
+        watch_cv_.wait(lock, [&] { return stopping_ || pending_; });
+        continue;
+      }
+      const absl::Time due = pending_since_ + options_.write_timeout;
+      if (absl::Now() < due) {
+        watch_cv_.wait_until(lock, absl::ToChronoTime(due));
+        continue;
+      }
+      broken_ = true;
+      lock.unlock();
+      Cancel(absl::UnavailableError(absl::StrCat(
+          "a write to the enclave's Sessions stream was pending for more "
+          "than ",
+          absl::FormatDuration(options_.write_timeout))));
+      lock.lock();
+      watch_cv_.wait(lock, [&] { return stopping_; });
+    }
+  }
+
   void ReadLoop() {
     ev1::SessionsOutput msg;
     while (rw_->Read(&msg)) {
@@ -183,15 +268,18 @@ class EnclaveConnection::Stream {
         if (item.has_output()) {
           callbacks->output(std::move(*item.mutable_output()));
         } else if (item.has_end()) {
-          callbacks->end(
-              absl::Status(static_cast<absl::StatusCode>(item.end().code()),
-                           item.end().message()));
+          // A code outside the canonical ones is not trusted as such.
+          const int code = item.end().code();
+          callbacks->end(absl::Status(code >= 0 && code <= 16
+                                          ? static_cast<absl::StatusCode>(code)
+                                          : absl::StatusCode::kUnknown,
+                                      item.end().message()));
         }
       }
       msg.Clear();
     }
     const grpc::Status s = rw_->Finish();
-    const absl::Status error =
+    absl::Status error =
         s.ok() ? absl::UnavailableError("the enclave ended the stream")
                : absl::Status(static_cast<absl::StatusCode>(s.error_code()),
                               s.error_message());
@@ -199,13 +287,17 @@ class EnclaveConnection::Stream {
     std::map<uint64_t, Callbacks*> open;
     {
       std::lock_guard<std::mutex> lock(mu_);
+      if (!cancelled_.ok()) error = cancelled_;
       ended_ = true;
       open.swap(open_);
     }
     for (auto& [id, callbacks] : open) callbacks->end(error);
   }
 
+  const std::unique_ptr<ev1::Enclave::Stub> stub_;
+  const EnclaveConnectionOptions options_;
   grpc::ClientContext ctx_;
+  // Set by the writer thread before it starts the reader.
   std::unique_ptr<
       grpc::ClientReaderWriter<ev1::SessionsInput, ev1::SessionsOutput>>
       rw_;
@@ -214,11 +306,19 @@ class EnclaveConnection::Stream {
   std::mutex mu_;
   std::map<uint64_t, Callbacks*> open_;  // guarded by mu_
   bool ended_ = false;                   // guarded by mu_
+  absl::Status cancelled_;               // guarded by mu_
   std::mutex write_mu_;
+  std::condition_variable write_cv_;          // queue_ or stopping_
+  std::condition_variable watch_cv_;          // pending_ or stopping_
   std::deque<ev1::SessionsInputItem> queue_;  // guarded by write_mu_
-  bool writing_ = false;                      // guarded by write_mu_
+  size_t queued_bytes_ = 0;                   // guarded by write_mu_
+  bool pending_ = false;                      // guarded by write_mu_
+  absl::Time pending_since_;                  // guarded by write_mu_
   bool broken_ = false;                       // guarded by write_mu_
-  std::thread reader_;
+  bool stopping_ = false;                     // guarded by write_mu_
+  std::thread reader_;                        // started by writer_
+  std::thread writer_;
+  std::thread watchdog_;
 };
 
 void SetSessionsKeepalive(grpc::ChannelArguments* args) {
@@ -229,8 +329,11 @@ void SetSessionsKeepalive(grpc::ChannelArguments* args) {
 }
 
 EnclaveConnection::EnclaveConnection(
-    std::shared_ptr<grpc::ChannelInterface> channel)
-    : channel_(std::move(channel)), stub_(ev1::Enclave::NewStub(channel_)) {}
+    std::shared_ptr<grpc::ChannelInterface> channel,
+    const EnclaveConnectionOptions& options)
+    : channel_(std::move(channel)),
+      stub_(ev1::Enclave::NewStub(channel_)),
+      options_(options) {}
 
 EnclaveConnection::~EnclaveConnection() = default;
 
@@ -241,9 +344,11 @@ EnclaveConnection::Session EnclaveConnection::Open(
   {
     std::lock_guard<std::mutex> lock(mu_);
     id = ++next_id_;
-    while (stream_ == nullptr || !stream_->Add(id, callbacks)) {
-      retired = std::move(stream_);  // broken: its reader has ended
-      stream_ = std::make_shared<Stream>(stub_.get());
+    if (stream_ == nullptr || !stream_->Add(id, callbacks)) {
+      // None yet, or it ended: a new one (its writer thread creates the
+      // call, so this waits for nothing).
+      retired = std::move(stream_);
+      stream_ = std::make_shared<Stream>(channel_, options_, id, callbacks);
       ++streams_opened_;
     }
     stream = stream_;
@@ -253,10 +358,9 @@ EnclaveConnection::Session EnclaveConnection::Open(
     ev1::SessionsInputItem item;
     item.set_id(id);
     *item.mutable_input()->mutable_start() = start;
-    stream->Push(std::move(item));
+    stream->Enqueue(std::move(item));
   }
-  retired.reset();  // outside the lock: joins its (ended) reader
-  stream->Flush();
+  retired.reset();  // outside the lock: joins its threads
   return Session(std::move(stream), id);
 }
 

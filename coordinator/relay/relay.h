@@ -24,6 +24,7 @@
 
 #include <grpcpp/support/channel_arguments.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -39,17 +40,33 @@
 
 namespace nitro_tss::coordinator {
 
+// Bounds on an EnclaveConnection's Sessions stream (an enclave that stops
+// reading must not hold up the coordinator or grow its memory).
+struct EnclaveConnectionOptions {
+  // A write to the stream (or the call's creation) pending this long: the
+  // stream is cancelled (its sessions end UNAVAILABLE).
+  absl::Duration write_timeout = absl::Seconds(30);
+  // Bytes queued for the stream's writer beyond this: the stream is
+  // cancelled likewise.
+  size_t max_queued_bytes = size_t{64} << 20;
+};
+
 // One enclave as the coordinator reaches it: the stub of its service (the
 // unary RPCs) and one long-lived Sessions stream (enclave.proto) that
 // carries every session the coordinator runs on it. The stream is opened by
 // the first session and opened again by the next session after it broke
 // (the enclave restarted, or its host closed the idle connection): sessions
 // open on a broken stream end with the stream's error (UNAVAILABLE for an
-// enclave that went away). Thread-safe. Destroying it cancels the stream
-// once no Session handle refers to it.
+// enclave that went away). Sending never blocks the caller: the stream's
+// writer thread writes, and a write pending longer than the options' write
+// timeout, or a queue beyond its byte budget, cancels the stream (every
+// session on it ends UNAVAILABLE; the next Open opens a new one).
+// Thread-safe. Destroying it cancels the stream once no Session handle
+// refers to it.
 class EnclaveConnection {
  public:
-  explicit EnclaveConnection(std::shared_ptr<grpc::ChannelInterface> channel);
+  explicit EnclaveConnection(std::shared_ptr<grpc::ChannelInterface> channel,
+                             const EnclaveConnectionOptions& options = {});
   ~EnclaveConnection();
   EnclaveConnection(const EnclaveConnection&) = delete;
   EnclaveConnection& operator=(const EnclaveConnection&) = delete;
@@ -99,6 +116,7 @@ class EnclaveConnection {
  private:
   std::shared_ptr<grpc::ChannelInterface> channel_;
   std::unique_ptr<enclave::v1::Enclave::Stub> stub_;
+  const EnclaveConnectionOptions options_;
   mutable std::mutex mu_;
   std::shared_ptr<Stream> stream_;  // guarded by mu_
   uint64_t next_id_ = 0;            // guarded by mu_
