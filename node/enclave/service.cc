@@ -39,6 +39,10 @@ constexpr int kPresignNice = 10;
 // Threads of the DKG pool: a DKG's start may wait for keygen material.
 constexpr int kKeygenThreads = 8;
 
+// A strand handles at most this many events before it re-posts itself (a
+// continuously fed session does not keep a pool thread).
+constexpr int kEventsPerRun = 16;
+
 // Runs tasks on at most `max_threads` threads, started when needed, each
 // at nice value `nice`.
 class TaskPool {
@@ -56,7 +60,10 @@ class TaskPool {
   void Post(std::function<void()> task) {
     std::lock_guard<std::mutex> lock(mu_);
     tasks_.push_back(std::move(task));
-    if (idle_ == 0 && static_cast<int>(threads_.size()) < max_threads_) {
+    // A thread more when the queued tasks outnumber the idle threads (a
+    // burst is spread at once instead of queuing behind one thread).
+    if (tasks_.size() > static_cast<size_t>(idle_) &&
+        static_cast<int>(threads_.size()) < max_threads_) {
       threads_.emplace_back([this] { Loop(); });
     } else {
       cv_.notify_one();
@@ -260,10 +267,12 @@ class EnclaveService::Workers {
 };
 
 EnclaveService::EnclaveService(EnclaveCore* core, const process::Logger* log,
-                               EnclaveMetrics* metrics)
+                               EnclaveMetrics* metrics,
+                               const SessionsLimits& limits)
     : core_(core),
       log_(log),
       metrics_(metrics),
+      limits_(limits),
       workers_(std::make_unique<Workers>()) {}
 
 EnclaveService::~EnclaveService() = default;
@@ -272,18 +281,45 @@ EnclaveService::~EnclaveService() = default;
 class EnclaveService::Stream {
  public:
   Stream(grpc::ServerContext* ctx,
-         grpc::ServerReaderWriter<v1::SessionsOutput, v1::SessionsInput>* rw)
-      : ctx_(ctx), rw_(rw), writer_([this] { WriteLoop(); }) {}
+         grpc::ServerReaderWriter<v1::SessionsOutput, v1::SessionsInput>* rw,
+         const SessionsLimits& limits)
+      : ctx_(ctx), rw_(rw), limits_(limits), writer_([this] { WriteLoop(); }) {}
 
-  // Queues a session's outputs.
+  const SessionsLimits& limits() const { return limits_; }
+
+  // Queues a session's outputs; waits while the queue is over its byte
+  // budget (the writer, which takes no other lock, drains it).
   void Emit(uint64_t id, std::vector<v1::SessionOutput> outs) {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
+    out_cv_.wait(lock,
+                 [&] { return out_bytes_ <= limits_.stream_output_bytes; });
     for (v1::SessionOutput& o : outs) {
       v1::SessionsOutputItem& item = out_.emplace_back();
       item.set_id(id);
       *item.mutable_output() = std::move(o);
+      out_bytes_ += item.ByteSizeLong();
     }
     cv_.notify_all();
+  }
+
+  // The sessions' queued inputs (bytes), against the stream's budget.
+  void HoldInput(size_t bytes) {
+    std::lock_guard<std::mutex> lock(in_mu_);
+    in_bytes_ += bytes;
+  }
+  void ReleaseInput(size_t bytes) {
+    if (bytes == 0) return;
+    std::lock_guard<std::mutex> lock(in_mu_);
+    in_bytes_ -= bytes;
+    if (in_bytes_ <= limits_.stream_pending_bytes) in_cv_.notify_all();
+  }
+  // The reader waits here before each Read while the queued inputs are
+  // over budget (strands release them without waiting for the reader).
+  void WaitInputBudget() {
+    std::unique_lock<std::mutex> lock(in_mu_);
+    while (in_bytes_ > limits_.stream_pending_bytes && !ctx_->IsCancelled()) {
+      in_cv_.wait_for(lock, std::chrono::seconds(1));
+    }
   }
   // Queues the session's end; it is no longer open (its last call here).
   void End(uint64_t id, const absl::Status& status) {
@@ -320,6 +356,10 @@ class EnclaveService::Stream {
       if (out_.empty()) return;
       v1::SessionsOutput msg;
       TakeProtoBatch(out_, kMaxSessionsItems, kMaxSessionsBatchBytes, &msg);
+      for (const auto& item : msg.items()) {
+        if (item.has_output()) out_bytes_ -= item.ByteSizeLong();
+      }
+      out_cv_.notify_all();
       lock.unlock();
       if (!broken && !rw_->Write(msg)) {
         broken = true;  // the call is over: the reader sees it end
@@ -331,9 +371,15 @@ class EnclaveService::Stream {
 
   grpc::ServerContext* ctx_;
   grpc::ServerReaderWriter<v1::SessionsOutput, v1::SessionsInput>* rw_;
+  const SessionsLimits limits_;
   std::condition_variable cv_;
+  std::condition_variable out_cv_;          // out_bytes_ went down
   std::deque<v1::SessionsOutputItem> out_;  // guarded by mu_
-  bool stop_ = false;                       // guarded by mu_
+  size_t out_bytes_ = 0;  // outputs (not ends) in out_; guarded by mu_
+  std::mutex in_mu_;
+  std::condition_variable in_cv_;
+  size_t in_bytes_ = 0;  // guarded by in_mu_
+  bool stop_ = false;    // guarded by mu_
   std::thread writer_;
 };
 
@@ -341,19 +387,36 @@ class EnclaveService::Stream {
 class EnclaveService::Session
     : public std::enable_shared_from_this<EnclaveService::Session> {
  public:
-  enum class Kind { kInput, kClose, kCancel, kTick };
+  enum class Kind { kInput, kClose, kCancel, kTick, kOverflow };
   struct Event {
     Kind kind = Kind::kInput;
     v1::SessionInput input = {};
+    size_t bytes = 0;  // of `input`, held against the budgets
   };
 
   Session(EnclaveService* service, Stream* stream, uint64_t id, TaskPool* pool)
-      : service_(service), stream_(stream), id_(id), pool_(pool) {}
+      : service_(service),
+        stream_(stream),
+        id_(id),
+        pool_(pool),
+        budget_(stream->limits()) {}
 
   void Post(Event e) {
+    if (e.kind == Kind::kInput) e.bytes = e.input.ByteSizeLong();
     std::lock_guard<std::mutex> lock(mu_);
-    if (done_) return;
-    events_.push_back(std::move(e));
+    if (done_ || overflowed_) return;
+    if (e.kind == Kind::kInput && !budget_.Admit(e.bytes)) {
+      // Its strand is behind by more than a session may queue: only this
+      // session ends (its queued inputs are dropped at once).
+      overflowed_ = true;
+      stream_->ReleaseInput(budget_.bytes());
+      budget_ = SessionInputBudget(stream_->limits());
+      events_.clear();
+      events_.push_back({Kind::kOverflow});
+    } else {
+      stream_->HoldInput(e.bytes);
+      events_.push_back(std::move(e));
+    }
     if (!scheduled_) {
       scheduled_ = true;
       pool_->Post([self = shared_from_this()] { self->Run(); });
@@ -362,17 +425,27 @@ class EnclaveService::Session
 
  private:
   void Run() {
-    while (true) {
+    for (int handled = 0;; ++handled) {
       Event e;
       {
         std::lock_guard<std::mutex> lock(mu_);
         if (events_.empty() || done_) {
           scheduled_ = false;
+          stream_->ReleaseInput(budget_.bytes());
+          budget_ = SessionInputBudget(stream_->limits());
           events_.clear();
+          return;
+        }
+        if (handled == kEventsPerRun) {  // let other strands run
+          pool_->Post([self = shared_from_this()] { self->Run(); });
           return;
         }
         e = std::move(events_.front());
         events_.pop_front();
+        if (e.kind == Kind::kInput) {
+          budget_.Release(e.bytes);
+          stream_->ReleaseInput(e.bytes);
+        }
       }
       Handle(e);
     }
@@ -406,6 +479,12 @@ class EnclaveService::Session
         return;
       case Kind::kCancel:
         Finish(absl::CancelledError("session: cancelled by the coordinator"));
+        return;
+      case Kind::kOverflow:
+        Finish(absl::ResourceExhaustedError(absl::StrCat(
+            "session: more inputs queued than a session may hold (",
+            stream_->limits().session_pending_items, " items, ",
+            stream_->limits().session_pending_bytes, " bytes)")));
         return;
     }
   }
@@ -543,9 +622,11 @@ class EnclaveService::Session
   const uint64_t id_;
   TaskPool* const pool_;
   std::mutex mu_;
-  std::deque<Event> events_;  // guarded by mu_
-  bool scheduled_ = false;    // guarded by mu_
-  bool done_ = false;         // guarded by mu_
+  std::deque<Event> events_;   // guarded by mu_
+  bool scheduled_ = false;     // guarded by mu_
+  bool done_ = false;          // guarded by mu_
+  bool overflowed_ = false;    // guarded by mu_
+  SessionInputBudget budget_;  // queued inputs; guarded by mu_
   // The strand's own (one thread at a time).
   std::unique_ptr<SessionRunner> runner_;
   std::string sid_;
@@ -569,10 +650,12 @@ void EnclaveService::Refused(const std::string& sid, host::v1::SessionKind kind,
 grpc::Status EnclaveService::Sessions(
     grpc::ServerContext* ctx,
     grpc::ServerReaderWriter<v1::SessionsOutput, v1::SessionsInput>* rw) {
-  Stream stream(ctx, rw);
+  Stream stream(ctx, rw, limits_);
   grpc::Status result = grpc::Status::OK;
   v1::SessionsInput in;
-  while (rw->Read(&in)) {
+  while (true) {
+    stream.WaitInputBudget();
+    if (!rw->Read(&in)) break;
     if (absl::Status checked = CheckSessionsInput(in); !checked.ok()) {
       result = vsock::ToGrpcStatus(checked);
       break;

@@ -37,6 +37,48 @@ inline constexpr int kMaxSessionsItems = 64;
 // (one envelope is at most 4 MiB + 64 KiB, a message at most 8 MiB).
 inline constexpr size_t kMaxSessionsBatchBytes = 6 << 20;
 
+// Bounds on a Sessions stream's memory (enclave.proto documents them).
+struct SessionsLimits {
+  // Inputs queued for one session (not yet handled by its strand): beyond
+  // either bound that session ends RESOURCE_EXHAUSTED, others go on.
+  size_t session_pending_items = 1024;
+  size_t session_pending_bytes = size_t{64} << 20;
+  // Inputs queued for all sessions of a stream: beyond it the stream's
+  // reader stops reading until the strands have caught up (flow control
+  // holds the coordinator; strands never wait for the reader).
+  size_t stream_pending_bytes = size_t{128} << 20;
+  // Outputs queued for the stream's writer: beyond it a session's strand
+  // waits before queuing more (its end is queued regardless).
+  size_t stream_output_bytes = size_t{32} << 20;
+};
+
+// One session's queued inputs against SessionsLimits: Admit (false: over
+// a bound, nothing counted) and Release as its strand takes them.
+class SessionInputBudget {
+ public:
+  explicit SessionInputBudget(const SessionsLimits& limits)
+      : max_items_(limits.session_pending_items),
+        max_bytes_(limits.session_pending_bytes) {}
+  bool Admit(size_t bytes) {
+    if (items_ + 1 > max_items_ || bytes > max_bytes_ - bytes_) return false;
+    ++items_;
+    bytes_ += bytes;
+    return true;
+  }
+  void Release(size_t bytes) {
+    --items_;
+    bytes_ -= bytes;
+  }
+  size_t items() const { return items_; }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  size_t max_items_;
+  size_t max_bytes_;
+  size_t items_ = 0;
+  size_t bytes_ = 0;
+};
+
 // The checks of one Sessions message before any of its items is acted on
 // (enclave.proto's limits): INVALID_ARGUMENT naming what is wrong, which
 // ends the stream.
@@ -63,7 +105,8 @@ class EnclaveService final : public v1::Enclave::Service {
   // `metrics` (optional, outlives the service) counts sessions, rounds and
   // culprits.
   EnclaveService(EnclaveCore* core, const process::Logger* log,
-                 EnclaveMetrics* metrics = nullptr);
+                 EnclaveMetrics* metrics = nullptr,
+                 const SessionsLimits& limits = {});
   ~EnclaveService() override;
 
   grpc::Status GetInfo(grpc::ServerContext*, const v1::GetInfoRequest* req,
@@ -103,6 +146,7 @@ class EnclaveService final : public v1::Enclave::Service {
   EnclaveCore* core_;
   const process::Logger* log_;
   EnclaveMetrics* metrics_;
+  const SessionsLimits limits_;
   std::atomic<uint64_t> refused_{0};
   std::unique_ptr<Workers> workers_;
 };
