@@ -30,9 +30,10 @@ std::atomic<uint64_t> g_expired{0};
 // The largest envelope an enclave sends (enclave.proto: 4 MiB + 64 KiB).
 constexpr size_t kMaxEnvelopeBytes = (4u << 20) + (64u << 10);
 // enclave.proto's limit on items per Sessions message; queued items go into
-// one message up to this many bytes (a message is at most 8 MiB).
+// one message up to this many bytes (beyond the first item), so a sign's
+// item waits behind at most about this much bulk (presign, DKG) traffic.
 constexpr int kMaxItemsPerMessage = 64;
-constexpr size_t kMaxBatchBytes = 6 << 20;
+constexpr size_t kMaxBatchBytes = 1 << 20;
 
 absl::Status Named(uint32_t party, const grpc::Status& s,
                    absl::string_view step) {
@@ -150,15 +151,31 @@ class EnclaveConnection::Stream {
     open_[id] = callbacks;
     return true;
   }
+  // Ends session `id` with `why` (its end from the enclave, after the
+  // cancel queued here, carries `why` instead).
+  void Fail(uint64_t id, bool urgent, absl::Status why) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (open_.count(id) == 0) return;
+      failed_.emplace(id, std::move(why));
+    }
+    ev1::SessionsInputItem item;
+    item.set_id(id);
+    item.mutable_close()->set_cancel(true);
+    Enqueue(std::move(item), urgent);
+  }
   void Forget(uint64_t id) {
     std::lock_guard<std::mutex> dispatch(dispatch_mu_);
     std::lock_guard<std::mutex> lock(mu_);
     open_.erase(id);
+    failed_.erase(id);
   }
 
   // Queues `item` for the writer thread; never blocks on the stream. Beyond
   // the byte budget the stream is cancelled (the enclave is not reading).
-  void Enqueue(ev1::SessionsInputItem item) {
+  // `urgent` items (sign sessions', and every start: starts must reach the
+  // enclave in id order) are written before any bulk item.
+  void Enqueue(ev1::SessionsInputItem item, bool urgent) {
     const size_t size = item.ByteSizeLong();
     size_t over = 0;
     {
@@ -168,10 +185,11 @@ class EnclaveConnection::Stream {
       if (queued_bytes_ > options_.max_queued_bytes) {
         over = queued_bytes_;
         broken_ = true;
-        queue_.clear();
+        urgent_.clear();
+        bulk_.clear();
         queued_bytes_ = 0;
       } else {
-        queue_.push_back(std::move(item));
+        (urgent ? urgent_ : bulk_).push_back(std::move(item));
       }
     }
     if (over == 0) {
@@ -207,15 +225,19 @@ class EnclaveConnection::Stream {
     std::unique_lock<std::mutex> lock(write_mu_);
     pending_ = false;
     for (;;) {
-      write_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      write_cv_.wait(lock, [&] {
+        return stopping_ || !urgent_.empty() || !bulk_.empty();
+      });
       if (stopping_) return;
       if (broken_) {
-        queue_.clear();
+        urgent_.clear();
+        bulk_.clear();
         queued_bytes_ = 0;
         continue;
       }
       ev1::SessionsInput msg;
-      TakeProtoBatch(queue_, kMaxItemsPerMessage, kMaxBatchBytes, &msg);
+      TakeProtoBatch(urgent_.empty() ? bulk_ : urgent_, kMaxItemsPerMessage,
+                     kMaxBatchBytes, &msg);
       for (const auto& item : msg.items()) queued_bytes_ -= item.ByteSizeLong();
       pending_ = true;
       pending_since_ = absl::Now();
@@ -258,15 +280,25 @@ class EnclaveConnection::Stream {
       for (ev1::SessionsOutputItem& item : *msg.mutable_items()) {
         std::lock_guard<std::mutex> dispatch(dispatch_mu_);
         Callbacks* callbacks = nullptr;
+        absl::Status failure;
         {
           std::lock_guard<std::mutex> lock(mu_);
           auto it = open_.find(item.id());
           if (it == open_.end()) continue;  // abandoned
           callbacks = it->second;
-          if (item.has_end()) open_.erase(it);
+          if (item.has_end()) {
+            open_.erase(it);
+            auto failed = failed_.find(item.id());
+            if (failed != failed_.end()) {
+              failure = std::move(failed->second);
+              failed_.erase(failed);
+            }
+          }
         }
         if (item.has_output()) {
           callbacks->output(std::move(*item.mutable_output()));
+        } else if (item.has_end() && !failure.ok()) {
+          callbacks->end(failure);
         } else if (item.has_end()) {
           // A code outside the canonical ones is not trusted as such.
           const int code = item.end().code();
@@ -304,19 +336,21 @@ class EnclaveConnection::Stream {
   // Held while a callback runs (Forget waits for it).
   std::mutex dispatch_mu_;
   std::mutex mu_;
-  std::map<uint64_t, Callbacks*> open_;  // guarded by mu_
-  bool ended_ = false;                   // guarded by mu_
-  absl::Status cancelled_;               // guarded by mu_
+  std::map<uint64_t, Callbacks*> open_;      // guarded by mu_
+  bool ended_ = false;                       // guarded by mu_
+  absl::Status cancelled_;                   // guarded by mu_
+  std::map<uint64_t, absl::Status> failed_;  // by Fail; guarded by mu_
   std::mutex write_mu_;
-  std::condition_variable write_cv_;          // queue_ or stopping_
-  std::condition_variable watch_cv_;          // pending_ or stopping_
-  std::deque<ev1::SessionsInputItem> queue_;  // guarded by write_mu_
-  size_t queued_bytes_ = 0;                   // guarded by write_mu_
-  bool pending_ = false;                      // guarded by write_mu_
-  absl::Time pending_since_;                  // guarded by write_mu_
-  bool broken_ = false;                       // guarded by write_mu_
-  bool stopping_ = false;                     // guarded by write_mu_
-  std::thread reader_;                        // started by writer_
+  std::condition_variable write_cv_;           // an item queued, or stopping_
+  std::condition_variable watch_cv_;           // pending_ or stopping_
+  std::deque<ev1::SessionsInputItem> urgent_;  // guarded by write_mu_
+  std::deque<ev1::SessionsInputItem> bulk_;    // guarded by write_mu_
+  size_t queued_bytes_ = 0;                    // guarded by write_mu_
+  bool pending_ = false;                       // guarded by write_mu_
+  absl::Time pending_since_;                   // guarded by write_mu_
+  bool broken_ = false;                        // guarded by write_mu_
+  bool stopping_ = false;                      // guarded by write_mu_
+  std::thread reader_;                         // started by writer_
   std::thread writer_;
   std::thread watchdog_;
 };
@@ -358,10 +392,10 @@ EnclaveConnection::Session EnclaveConnection::Open(
     ev1::SessionsInputItem item;
     item.set_id(id);
     *item.mutable_input()->mutable_start() = start;
-    stream->Enqueue(std::move(item));
+    stream->Enqueue(std::move(item), /*urgent=*/true);
   }
   retired.reset();  // outside the lock: joins its threads
-  return Session(std::move(stream), id);
+  return Session(std::move(stream), id, start.has_sign());
 }
 
 uint64_t EnclaveConnection::streams_opened() const {
@@ -370,24 +404,33 @@ uint64_t EnclaveConnection::streams_opened() const {
 }
 
 void EnclaveConnection::Session::Send(ev1::SessionInput input) const {
+  if (input.envelope().size() > kMaxEnvelopeBytes) {
+    // It would break the stream for every session (enclave.proto's limit):
+    // only this session ends.
+    stream_->Fail(id_, urgent_,
+                  absl::InvalidArgumentError(absl::StrCat(
+                      "session: an envelope of ", input.envelope().size(),
+                      " bytes (at most ", kMaxEnvelopeBytes, ")")));
+    return;
+  }
   ev1::SessionsInputItem item;
   item.set_id(id_);
   *item.mutable_input() = std::move(input);
-  stream_->Enqueue(std::move(item));
+  stream_->Enqueue(std::move(item), urgent_);
 }
 
 void EnclaveConnection::Session::Close() const {
   ev1::SessionsInputItem item;
   item.set_id(id_);
   item.mutable_close();
-  stream_->Enqueue(std::move(item));
+  stream_->Enqueue(std::move(item), urgent_);
 }
 
 void EnclaveConnection::Session::Cancel() const {
   ev1::SessionsInputItem item;
   item.set_id(id_);
   item.mutable_close()->set_cancel(true);
-  stream_->Enqueue(std::move(item));
+  stream_->Enqueue(std::move(item), urgent_);
 }
 
 void EnclaveConnection::Session::Abandon() const {

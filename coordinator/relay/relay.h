@@ -99,10 +99,11 @@ class EnclaveConnection {
 
    private:
     friend class EnclaveConnection;
-    Session(std::shared_ptr<Stream> stream, uint64_t id)
-        : stream_(std::move(stream)), id_(id) {}
+    Session(std::shared_ptr<Stream> stream, uint64_t id, bool urgent)
+        : stream_(std::move(stream)), id_(id), urgent_(urgent) {}
     std::shared_ptr<Stream> stream_;
     uint64_t id_ = 0;
+    bool urgent_ = false;  // a sign: its items go before bulk traffic
   };
   // A new session, started with `start` (sent in the order of the
   // connection's session ids, as enclave.proto requires). `callbacks` (not

@@ -289,12 +289,13 @@ class EnclaveService::Stream {
 
   // Queues a session's outputs; waits while the queue is over its byte
   // budget (the writer, which takes no other lock, drains it).
-  void Emit(uint64_t id, std::vector<v1::SessionOutput> outs) {
+  // `urgent`: a sign session's (written before any bulk item).
+  void Emit(uint64_t id, bool urgent, std::vector<v1::SessionOutput> outs) {
     std::unique_lock<std::mutex> lock(mu_);
     out_cv_.wait(lock,
                  [&] { return out_bytes_ <= limits_.stream_output_bytes; });
     for (v1::SessionOutput& o : outs) {
-      v1::SessionsOutputItem& item = out_.emplace_back();
+      v1::SessionsOutputItem& item = Queue(urgent).emplace_back();
       item.set_id(id);
       *item.mutable_output() = std::move(o);
       out_bytes_ += item.ByteSizeLong();
@@ -322,9 +323,9 @@ class EnclaveService::Stream {
     }
   }
   // Queues the session's end; it is no longer open (its last call here).
-  void End(uint64_t id, const absl::Status& status) {
+  void End(uint64_t id, bool urgent, const absl::Status& status) {
     std::lock_guard<std::mutex> lock(mu_);
-    v1::SessionsOutputItem& item = out_.emplace_back();
+    v1::SessionsOutputItem& item = Queue(urgent).emplace_back();
     item.set_id(id);
     item.mutable_end()->set_code(static_cast<int>(status.code()));
     item.mutable_end()->set_message(std::string(status.message()));
@@ -352,10 +353,12 @@ class EnclaveService::Stream {
     bool broken = false;
     std::unique_lock<std::mutex> lock(mu_);
     while (true) {
-      cv_.wait(lock, [&] { return !out_.empty() || stop_; });
-      if (out_.empty()) return;
+      cv_.wait(lock,
+               [&] { return !urgent_.empty() || !out_.empty() || stop_; });
+      if (urgent_.empty() && out_.empty()) return;
       v1::SessionsOutput msg;
-      TakeProtoBatch(out_, kMaxSessionsItems, kMaxSessionsBatchBytes, &msg);
+      TakeProtoBatch(urgent_.empty() ? out_ : urgent_, kMaxSessionsItems,
+                     kMaxSessionsBatchBytes, &msg);
       for (const auto& item : msg.items()) {
         if (item.has_output()) out_bytes_ -= item.ByteSizeLong();
       }
@@ -373,9 +376,14 @@ class EnclaveService::Stream {
   grpc::ServerReaderWriter<v1::SessionsOutput, v1::SessionsInput>* rw_;
   const SessionsLimits limits_;
   std::condition_variable cv_;
-  std::condition_variable out_cv_;          // out_bytes_ went down
+  std::condition_variable out_cv_;  // out_bytes_ went down
+  std::deque<v1::SessionsOutputItem>& Queue(bool urgent) {
+    return urgent ? urgent_ : out_;
+  }
+  // Sign sessions' items, and the bulk (presign, DKG); guarded by mu_.
+  std::deque<v1::SessionsOutputItem> urgent_;
   std::deque<v1::SessionsOutputItem> out_;  // guarded by mu_
-  size_t out_bytes_ = 0;  // outputs (not ends) in out_; guarded by mu_
+  size_t out_bytes_ = 0;  // outputs (not ends) queued; guarded by mu_
   std::mutex in_mu_;
   std::condition_variable in_cv_;
   size_t in_bytes_ = 0;  // guarded by in_mu_
@@ -392,13 +400,17 @@ class EnclaveService::Session
     Kind kind = Kind::kInput;
     v1::SessionInput input = {};
     size_t bytes = 0;  // of `input`, held against the budgets
+    // kCancel: why (empty: the coordinator cancelled the session).
+    std::string cause = {};
   };
 
-  Session(EnclaveService* service, Stream* stream, uint64_t id, TaskPool* pool)
+  Session(EnclaveService* service, Stream* stream, uint64_t id, TaskPool* pool,
+          bool urgent)
       : service_(service),
         stream_(stream),
         id_(id),
         pool_(pool),
+        urgent_(urgent),
         budget_(stream->limits()) {}
 
   void Post(Event e) {
@@ -478,7 +490,9 @@ class EnclaveService::Session
         }
         return;
       case Kind::kCancel:
-        Finish(absl::CancelledError("session: cancelled by the coordinator"));
+        Finish(absl::CancelledError(
+            e.cause.empty() ? "session: cancelled by the coordinator"
+                            : e.cause));
         return;
       case Kind::kOverflow:
         Finish(absl::ResourceExhaustedError(absl::StrCat(
@@ -600,7 +614,7 @@ class EnclaveService::Session
         log->Info("session_done", {{"session_id", Value::String(sid_)}});
       }
     }
-    if (!outs.empty()) stream_->Emit(id_, std::move(outs));
+    if (!outs.empty()) stream_->Emit(id_, urgent_, std::move(outs));
   }
 
   void Finish(const absl::Status& status) {
@@ -614,13 +628,14 @@ class EnclaveService::Session
       }
       runner_.reset();  // frees the enclave's session slot before the end
     }
-    stream_->End(id_, status);
+    stream_->End(id_, urgent_, status);
   }
 
   EnclaveService* const service_;
   Stream* const stream_;  // valid until End (the call waits for it)
   const uint64_t id_;
   TaskPool* const pool_;
+  const bool urgent_;  // a sign: its items go before bulk traffic
   std::mutex mu_;
   std::deque<Event> events_;   // guarded by mu_
   bool scheduled_ = false;     // guarded by mu_
@@ -668,13 +683,24 @@ grpc::Status EnclaveService::Sessions(
   // The end of the stream closes every open session; its cancellation (or
   // a malformed message) cancels them.
   const bool cancel = !result.ok() || ctx->IsCancelled();
+  const std::string cause =
+      !result.ok() ? absl::StrCat(
+                         "session: the stream ended on a malformed "
+                         "message: ",
+                         result.error_message())
+                   : "session: the stream was cancelled (the coordinator "
+                     "went away or gave up, a write failed, or the enclave "
+                     "is shutting down)";
   std::vector<std::shared_ptr<Session>> open;
   {
     std::lock_guard<std::mutex> lock(stream.mu_);
     for (auto& [id, session] : stream.open_) open.push_back(session);
   }
   for (auto& session : open) {
-    session->Post({cancel ? Session::Kind::kCancel : Session::Kind::kClose});
+    Session::Event e;
+    e.kind = cancel ? Session::Kind::kCancel : Session::Kind::kClose;
+    if (cancel) e.cause = cause;
+    session->Post(std::move(e));
   }
   stream.Drain();
   return result;
@@ -702,8 +728,9 @@ void EnclaveService::Dispatch(Stream& stream, v1::SessionsInputItem& item) {
         break;
       case SessionsItemRoute::kOpen:
         stream.last_id_ = id;
-        session = std::make_shared<Session>(
-            this, &stream, id, workers_->For(item.input().start()));
+        session = std::make_shared<Session>(this, &stream, id,
+                                            workers_->For(item.input().start()),
+                                            item.input().start().has_sign());
         stream.open_[id] = session;
         break;
     }
@@ -713,7 +740,7 @@ void EnclaveService::Dispatch(Stream& stream, v1::SessionsInputItem& item) {
       Refused(IdText(item.input().start().session_id()),
               EnclaveMetrics::KindOf(item.input().start()), refused);
     }
-    stream.End(id, refused);  // never open: its end goes out at once
+    stream.End(id, /*urgent=*/true, refused);  // never open: at once
     return;
   }
   Session::Event e;

@@ -8,7 +8,8 @@
 // signing; presigning on threads of lower CPU priority (pools are filled in
 // the background, online signing and DKG come first); DKG on its own (its
 // start may wait for keygen material). One writer thread per stream sends
-// the sessions' outputs, several queued items in one message. A round that
+// the sessions' outputs, several queued items in one message, sign
+// sessions' first. A round that
 // sees no progress for `limits.round_deadline` (or an `expire_round` input)
 // expires through SessionRunner::ExpireRound (a timer thread wakes the
 // session), so no session waits forever. After its result, a session keeps
@@ -34,8 +35,10 @@ inline constexpr int kMaxGrpcMessageBytes = 8 << 20;
 // enclave.proto's limit on items per Sessions message (both directions).
 inline constexpr int kMaxSessionsItems = 64;
 // The writer puts queued outputs into one message up to this many bytes
-// (one envelope is at most 4 MiB + 64 KiB, a message at most 8 MiB).
-inline constexpr size_t kMaxSessionsBatchBytes = 6 << 20;
+// beyond its first item (one envelope is at most 4 MiB + 64 KiB, a message
+// at most 8 MiB). Sign sessions' outputs are written before bulk (presign,
+// DKG) ones, so a sign's output waits behind about this much at most.
+inline constexpr size_t kMaxSessionsBatchBytes = 1 << 20;
 
 // Bounds on a Sessions stream's memory (enclave.proto documents them).
 struct SessionsLimits {

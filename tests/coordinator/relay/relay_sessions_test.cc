@@ -373,6 +373,27 @@ TEST_F(RelaySessionsTest, MalformedStreamMessagesAreRefusedWithACode) {
       Both(), Each(Presign("after-malformed-link", SessionId("after", 1)))));
 }
 
+// An envelope over enclave.proto's limit (4 MiB + 64 KiB) would break the
+// stream for every session: the relay ends only its session
+// (INVALID_ARGUMENT) and the stream goes on.
+TEST_F(RelaySessionsTest, AnOversizedEnvelopeEndsOnlyItsSession) {
+  ASSERT_NO_FATAL_FAILURE(Link("oversize-link"));
+  const uint64_t streams = connections_[0]->streams_opened();
+  Probe lone;
+  lone.Start(*connections_[0],
+             Presign("oversize-link", SessionId("oversize", 1)));
+  EXPECT_TRUE(lone.WaitOutput());
+  ev1::SessionInput in;
+  in.set_envelope(std::string((4 << 20) + (64 << 10) + 1, 'x'));
+  lone.session.Send(std::move(in));
+  const absl::Status end = lone.WaitEnd();
+  EXPECT_EQ(end.code(), absl::StatusCode::kInvalidArgument) << end;
+  EXPECT_NE(end.message().find("envelope of"), absl::string_view::npos) << end;
+  ExpectDone(RunSession(
+      Both(), Each(Presign("oversize-link", SessionId("oversize", 2)))));
+  EXPECT_EQ(connections_[0]->streams_opened(), std::max<uint64_t>(streams, 1));
+}
+
 // At most limits.max_sessions (64) sessions open on one stream: the next
 // one ends RESOURCE_EXHAUSTED and the open ones are untouched (each then
 // cancelled by hand ends CANCELLED).
