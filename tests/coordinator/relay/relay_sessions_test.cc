@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "coordinator/relay/relay.h"
+#include "tests/coordinator/relay/probe.h"
 #include "tests/node/cluster/approvers.h"
 #include "tests/node/cluster/cluster.h"
 
@@ -24,47 +25,6 @@ namespace {
 
 namespace ev1 = enclave::v1;
 using testing::LocalCluster;
-
-// One session driven by hand on a connection: records outputs and the end.
-struct Probe {
-  std::mutex mu;
-  std::condition_variable cv;
-  int outputs = 0;
-  bool ended = false;
-  absl::Status end;
-  EnclaveConnection::Callbacks callbacks;
-  EnclaveConnection::Session session;
-
-  Probe() {
-    callbacks.output = [this](ev1::SessionOutput) {
-      std::lock_guard<std::mutex> lock(mu);
-      ++outputs;
-      cv.notify_all();
-    };
-    callbacks.end = [this](const absl::Status& s) {
-      std::lock_guard<std::mutex> lock(mu);
-      ended = true;
-      end = s;
-      cv.notify_all();
-    };
-  }
-  void Start(EnclaveConnection& conn, const ev1::StartSession& start) {
-    session = conn.Open(start, &callbacks);
-  }
-  bool WaitOutput() {
-    std::unique_lock<std::mutex> lock(mu);
-    return cv.wait_for(lock, std::chrono::seconds(60), [&] {
-      return outputs > 0 || ended;
-    }) && outputs > 0;
-  }
-  absl::Status WaitEnd() {
-    std::unique_lock<std::mutex> lock(mu);
-    if (!cv.wait_for(lock, std::chrono::seconds(60), [&] { return ended; })) {
-      return absl::DeadlineExceededError("probe: no end");
-    }
-    return end;
-  }
-};
 
 class RelaySessionsTest : public ::testing::Test {
  protected:

@@ -13,6 +13,7 @@
 
 #include "absl/time/clock.h"
 #include "coordinator/relay/relay.h"
+#include "tests/coordinator/relay/probe.h"
 
 namespace nitro_tss::coordinator {
 namespace {
@@ -46,32 +47,6 @@ class StallingEnclave final : public ev1::Enclave::CallbackService {
   std::mutex mu_;
   std::condition_variable cv_;
   int calls_ = 0;
-};
-
-// One session driven by hand: records its end.
-struct Probe {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool ended = false;
-  absl::Status end;
-  EnclaveConnection::Callbacks callbacks;
-  EnclaveConnection::Session session;
-  Probe() {
-    callbacks.output = [](ev1::SessionOutput) {};
-    callbacks.end = [this](const absl::Status& s) {
-      std::lock_guard<std::mutex> lock(mu);
-      ended = true;
-      end = s;
-      cv.notify_all();
-    };
-  }
-  absl::Status WaitEnd() {
-    std::unique_lock<std::mutex> lock(mu);
-    if (!cv.wait_for(lock, std::chrono::seconds(30), [&] { return ended; })) {
-      return absl::DeadlineExceededError("probe: no end");
-    }
-    return end;
-  }
 };
 
 class RelayStallTest : public ::testing::Test {
