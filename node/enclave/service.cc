@@ -425,6 +425,14 @@ class EnclaveService::Session
       budget_ = SessionInputBudget(stream_->limits());
       events_.clear();
       events_.push_back({Kind::kOverflow});
+    } else if (e.kind == Kind::kCancel) {
+      // A cancel overtakes what is queued: a start the strand has not
+      // begun is never run (so it spends no approvals for a run the
+      // coordinator gave up on).
+      stream_->ReleaseInput(budget_.bytes());
+      budget_ = SessionInputBudget(stream_->limits());
+      events_.clear();
+      events_.push_back(std::move(e));
     } else {
       stream_->HoldInput(e.bytes);
       events_.push_back(std::move(e));
