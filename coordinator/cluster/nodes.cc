@@ -62,6 +62,7 @@ absl::StatusOr<std::unique_ptr<NodeSet>> NodeSet::Create(
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(8 << 20);
     args.SetMaxSendMessageSize(8 << 20);
+    SetSessionsKeepalive(&args);
     if (absl::StartsWith(n.address, "unix:///")) {
       // gRPC's own unix: target reconnects by itself.
       e->channel =
@@ -87,7 +88,7 @@ absl::StatusOr<std::unique_ptr<NodeSet>> NodeSet::Create(
       e->channel =
           grpc::CreateCustomChannel(n.address, grpc::SslCredentials(o), args);
     }
-    e->stub = ev1::Enclave::NewStub(e->channel);
+    e->connection = std::make_unique<EnclaveConnection>(e->channel);
     e->status.set_name(absl::StrCat("nodes/", n.id));
     e->status.set_party_id(n.party_id);
     e->status.set_address(n.address);
@@ -148,7 +149,12 @@ const NodeSpec* NodeSet::FindParty(uint32_t party_id) const {
 
 ev1::Enclave::StubInterface* NodeSet::Stub(const std::string& id) {
   auto it = entries_.find(id);
-  return it == entries_.end() ? nullptr : it->second->stub.get();
+  return it == entries_.end() ? nullptr : it->second->connection->stub();
+}
+
+EnclaveConnection* NodeSet::Connection(const std::string& id) {
+  auto it = entries_.find(id);
+  return it == entries_.end() ? nullptr : it->second->connection.get();
 }
 
 void NodeSet::Check(Entry& e, absl::Duration timeout) {
@@ -162,7 +168,7 @@ void NodeSet::Check(Entry& e, absl::Duration timeout) {
   // instead of failing at once in gRPC's reconnect backoff.
   ctx.set_wait_for_ready(true);
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  grpc::Status s = e.stub->GetInfo(&ctx, req, &resp);
+  grpc::Status s = e.connection->stub()->GetInfo(&ctx, req, &resp);
   if (!s.ok()) {
     SetHealth(e, v1::Node::UNREACHABLE,
               absl::StrCat("GetInfo: ", s.error_message()));

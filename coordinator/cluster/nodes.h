@@ -1,7 +1,9 @@
 // The coordinator's view of the cluster's nodes: one gRPC channel per
-// node's enclave service, and each node's health from periodic GetInfo
-// calls (a fresh nonce each time; the attestation document checked against
-// the configured root so that an operator sees the attested PCRs).
+// node's enclave service (its EnclaveConnection: the stub and the one
+// Sessions stream every session on the node shares), and each node's health
+// from periodic GetInfo calls (a fresh nonce each time; the attestation
+// document checked against the configured root so that an operator sees the
+// attested PCRs).
 //
 // The coordinator is untrusted: what it learns here is for routing and for
 // operators. The enclaves check each other's attestation themselves when
@@ -23,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "coordinator/relay/relay.h"
 #include "nitro_tss/coordinator/config/v1/config.pb.h"
 #include "nitro_tss/enclave/v1/enclave.grpc.pb.h"
 #include "nitro_tss/v1/custody.pb.h"
@@ -82,6 +85,8 @@ class NodeSet {
   const NodeSpec* FindParty(uint32_t party_id) const;
   // The enclave stub of node `id` (never null for a known id).
   enclave::v1::Enclave::StubInterface* Stub(const std::string& id);
+  // The connection to node `id`'s enclave (nullptr if unknown).
+  EnclaveConnection* Connection(const std::string& id);
 
   // Calls GetInfo on every node (bounded by `timeout` each, in parallel)
   // and records its health. Returns how many are SERVING.
@@ -100,7 +105,7 @@ class NodeSet {
   struct Entry {
     NodeSpec spec;
     std::shared_ptr<grpc::Channel> channel;
-    std::unique_ptr<enclave::v1::Enclave::Stub> stub;
+    std::unique_ptr<EnclaveConnection> connection;
     v1::Node status;  // guarded by mu_
     std::atomic<uint64_t> epoch{1};
   };

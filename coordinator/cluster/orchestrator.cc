@@ -117,7 +117,7 @@ RunOptions Orchestrator::Run(absl::Duration deadline,
 EnclaveSet Orchestrator::EnclavesFor(const SignerSet& signers) {
   EnclaveSet set;
   for (const auto& id : signers) {
-    set[nodes_->Find(id)->party_id] = nodes_->Stub(id);
+    set[nodes_->Find(id)->party_id] = nodes_->Connection(id);
   }
   return set;
 }
@@ -222,13 +222,13 @@ absl::StatusOr<ev1::KeyInfo> Orchestrator::CreateKey(
   auto outcomes =
       RunSession(enclaves, starts,
                  Run(options_.dkg_deadline, options_.dkg_round_deadline));
-  for (const auto& [party, stub] : enclaves) {
+  for (const auto& [party, conn] : enclaves) {
     ev1::CloseLinkRequest req;
     req.set_link_id(link_id);
     ev1::CloseLinkResponse resp;
     grpc::ClientContext ctx;
     ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-    (void)stub->CloseLink(&ctx, req, &resp);
+    (void)conn->stub()->CloseLink(&ctx, req, &resp);
   }
   std::set<std::string> avoid;
   std::vector<CulpritRecord> named;

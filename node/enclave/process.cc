@@ -65,6 +65,17 @@ int RunEnclaveProcess(int argc, char** argv, SessionFactories sessions) {
   builder.RegisterService(&service);
   builder.SetMaxReceiveMessageSize(kMaxGrpcMessageBytes);
   builder.SetMaxSendMessageSize(kMaxGrpcMessageBytes);
+  // The coordinator pings its long-lived Sessions stream every 10 s
+  // (coordinator/relay: SetSessionsKeepalive); accept pings that often,
+  // also while no data moves (more often still counts as a strike: the
+  // default two strikes close the connection).
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
+  // Our own keepalive: a coordinator that went away (its host's proxy still
+  // up) ends its Sessions stream, and so its sessions, within ~40 s.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) {
     return log.StartupFailed("gRPC server");

@@ -3,13 +3,18 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/proto_batch.h"
 #include "node/vsock/grpc_status.h"
 
 namespace nitro_tss::enclave {
@@ -30,6 +35,118 @@ std::string IdText(const std::string& id) { return absl::BytesToHexString(id); }
 // Nice value of presigning threads (0 is the default; weight ~1/10 of a
 // default thread's when both want a core).
 constexpr int kPresignNice = 10;
+
+// Threads of the DKG pool: a DKG's start may wait for keygen material.
+constexpr int kKeygenThreads = 8;
+
+// A strand handles at most this many events before it re-posts itself (a
+// continuously fed session does not keep a pool thread).
+constexpr int kEventsPerRun = 16;
+
+// Runs tasks on at most `max_threads` threads, started when needed, each
+// at nice value `nice`.
+class TaskPool {
+ public:
+  TaskPool(int max_threads, int nice)
+      : max_threads_(max_threads), nice_(nice) {}
+  ~TaskPool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+  void Post(std::function<void()> task) {
+    std::lock_guard<std::mutex> lock(mu_);
+    tasks_.push_back(std::move(task));
+    // A thread more when the queued tasks outnumber the idle threads (a
+    // burst is spread at once instead of queuing behind one thread).
+    if (tasks_.size() > static_cast<size_t>(idle_) &&
+        static_cast<int>(threads_.size()) < max_threads_) {
+      threads_.emplace_back([this] { Loop(); });
+    } else {
+      cv_.notify_one();
+    }
+  }
+
+ private:
+  void Loop() {
+    // A thread may lower its priority but not raise it again: the pool's
+    // threads are its own.
+    if (nice_ != 0) {
+      (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice_);
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      ++idle_;
+      cv_.wait(lock, [&] { return !tasks_.empty() || stop_; });
+      --idle_;
+      if (tasks_.empty()) return;
+      std::function<void()> task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+    }
+  }
+
+  const int max_threads_;
+  const int nice_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;
+  int idle_ = 0;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// Calls each function at (or soon after) its time, on one thread.
+class Timer {
+ public:
+  Timer() : thread_([this] { Loop(); }) {}
+  ~Timer() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  void At(absl::Time when, std::function<void()> f) {
+    std::lock_guard<std::mutex> lock(mu_);
+    const bool first = due_.empty() || when < due_.begin()->first;
+    due_.emplace(when, std::move(f));
+    if (first) cv_.notify_all();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      if (due_.empty()) {
+        cv_.wait(lock);
+        continue;
+      }
+      const absl::Time next = due_.begin()->first;
+      if (absl::Now() < next) {
+        cv_.wait_until(lock, absl::ToChronoTime(next));
+        continue;
+      }
+      std::function<void()> f = std::move(due_.begin()->second);
+      due_.erase(due_.begin());
+      lock.unlock();
+      f();
+      lock.lock();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::multimap<absl::Time, std::function<void()>> due_;
+  bool stop_ = false;
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -83,191 +200,565 @@ grpc::Status EnclaveService::ProbeLinks(grpc::ServerContext*,
   return Answer(core_->ProbeLinks(*req), resp);
 }
 
-grpc::Status EnclaveService::RunSession(
-    grpc::ServerContext* ctx,
-    grpc::ServerReaderWriter<v1::SessionOutput, v1::SessionInput>* stream) {
-  v1::SessionInput first;
-  if (!stream->Read(&first)) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "session: the stream ended before its start message");
+absl::Status CheckSessionsInput(const v1::SessionsInput& msg) {
+  if (msg.items_size() < 1 || msg.items_size() > kMaxSessionsItems) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("sessions stream: a message carries 1..",
+                     kMaxSessionsItems, " items, not ", msg.items_size()));
   }
-  if (!first.has_start()) {
-    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                        "session: the first input must be `start`");
-  }
-  const std::string sid = IdText(first.start().session_id());
-  const host::v1::SessionKind kind = EnclaveMetrics::KindOf(first.start());
-  absl::StatusOr<std::unique_ptr<SessionRunner>> started =
-      core_->StartSession(first.start());
-  if (!started.ok()) {
-    if (metrics_ != nullptr) {
-      metrics_->SessionEnded(kind, host::v1::SESSION_OUTCOME_REFUSED);
+  for (const v1::SessionsInputItem& item : msg.items()) {
+    if (item.id() == 0 ||
+        item.item_case() == v1::SessionsInputItem::ITEM_NOT_SET) {
+      return absl::InvalidArgumentError(
+          "sessions stream: an item needs an id >= 1 and an input or close");
     }
-    log_->Warn("session_refused",
-               {{"session_id", Value::String(sid)},
-                {"status", Value::String(started.status().ToString())}});
-    return vsock::ToGrpcStatus(started.status());
   }
-  std::unique_ptr<SessionRunner> runner = *std::move(started);
-  log_->Info("session_started",
-             {{"session_id", Value::String(sid)},
-              {"link_id", Value::String(IdText(first.start().link_id()))},
-              {"protocol", Value::Int(first.start().protocol_case())}});
-  if (!first.start().has_presign()) {
-    return Serve(ctx, stream, sid, kind, runner.get());
+  return absl::OkStatus();
+}
+
+SessionsItemRoute RouteSessionsItem(const v1::SessionsInputItem& item,
+                                    bool open, uint64_t last_id,
+                                    size_t open_count, size_t max_sessions) {
+  if (open) return {SessionsItemRoute::kToSession};
+  if (item.id() <= last_id) return {SessionsItemRoute::kIgnore};
+  if (item.has_close()) {
+    return {
+        SessionsItemRoute::kRefuse,
+        absl::InvalidArgumentError("session: closed before its start message")};
   }
-  // Presigning fills pools in the background: its rounds run on a thread
-  // of lower CPU priority, so the online signatures it is made for (and
-  // DKGs) get the cores first. A thread of its own, because a thread may
-  // lower its priority but not raise it again, and gRPC reuses this one.
-  grpc::Status result;
-  std::thread background([&] {
-    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()),
-                        kPresignNice);
-    result = Serve(ctx, stream, sid, kind, runner.get());
-  });
-  background.join();
+  if (!item.input().has_start()) {
+    return {SessionsItemRoute::kRefuse,
+            absl::FailedPreconditionError(
+                "session: the first input must be `start`")};
+  }
+  if (open_count >= max_sessions) {
+    return {SessionsItemRoute::kRefuse,
+            absl::ResourceExhaustedError(
+                "session: too many sessions open on this stream")};
+  }
+  return {SessionsItemRoute::kOpen};
+}
+
+class EnclaveService::Workers {
+ public:
+  Workers()
+      : sign(std::max(2, static_cast<int>(std::thread::hardware_concurrency())),
+             0),
+        presign(
+            std::max(2, static_cast<int>(std::thread::hardware_concurrency())),
+            kPresignNice),
+        keygen(kKeygenThreads, 0) {}
+  // Destroyed in reverse: the timer first (it posts to the pools).
+  TaskPool sign;
+  TaskPool presign;
+  TaskPool keygen;
+  Timer timer;
+
+  TaskPool* For(const v1::StartSession& start) {
+    switch (start.protocol_case()) {
+      case v1::StartSession::kPresign:
+        return &presign;
+      case v1::StartSession::kKeygen:
+        return &keygen;
+      default:
+        return &sign;
+    }
+  }
+};
+
+EnclaveService::EnclaveService(EnclaveCore* core, const process::Logger* log,
+                               EnclaveMetrics* metrics,
+                               const SessionsLimits& limits)
+    : core_(core),
+      log_(log),
+      metrics_(metrics),
+      limits_(limits),
+      workers_(std::make_unique<Workers>()) {}
+
+EnclaveService::~EnclaveService() = default;
+
+// One Sessions call: its open sessions and its writer's queue.
+class EnclaveService::Stream {
+ public:
+  Stream(grpc::ServerContext* ctx,
+         grpc::ServerReaderWriter<v1::SessionsOutput, v1::SessionsInput>* rw,
+         const SessionsLimits& limits)
+      : ctx_(ctx), rw_(rw), limits_(limits), writer_([this] { WriteLoop(); }) {}
+
+  const SessionsLimits& limits() const { return limits_; }
+
+  // Queues a session's outputs; waits while the queue is over its byte
+  // budget (the writer, which takes no other lock, drains it).
+  // `urgent`: a sign session's (written before any bulk item).
+  void Emit(uint64_t id, bool urgent, std::vector<v1::SessionOutput> outs) {
+    std::unique_lock<std::mutex> lock(mu_);
+    out_cv_.wait(lock,
+                 [&] { return out_bytes_ <= limits_.stream_output_bytes; });
+    for (v1::SessionOutput& o : outs) {
+      v1::SessionsOutputItem& item = Queue(urgent).emplace_back();
+      item.set_id(id);
+      *item.mutable_output() = std::move(o);
+      out_bytes_ += item.ByteSizeLong();
+    }
+    cv_.notify_all();
+  }
+
+  // The sessions' queued inputs (bytes), against the stream's budget.
+  void HoldInput(size_t bytes) {
+    std::lock_guard<std::mutex> lock(in_mu_);
+    in_bytes_ += bytes;
+  }
+  void ReleaseInput(size_t bytes) {
+    if (bytes == 0) return;
+    std::lock_guard<std::mutex> lock(in_mu_);
+    in_bytes_ -= bytes;
+    if (in_bytes_ <= limits_.stream_pending_bytes) in_cv_.notify_all();
+  }
+  // The reader waits here before each Read while the queued inputs are
+  // over budget (strands release them without waiting for the reader).
+  void WaitInputBudget() {
+    std::unique_lock<std::mutex> lock(in_mu_);
+    while (in_bytes_ > limits_.stream_pending_bytes && !ctx_->IsCancelled()) {
+      in_cv_.wait_for(lock, std::chrono::seconds(1));
+    }
+  }
+  // Queues the session's end; it is no longer open (its last call here).
+  void End(uint64_t id, bool urgent, const absl::Status& status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    v1::SessionsOutputItem& item = Queue(urgent).emplace_back();
+    item.set_id(id);
+    item.mutable_end()->set_code(static_cast<int>(status.code()));
+    item.mutable_end()->set_message(std::string(status.message()));
+    open_.erase(id);
+    cv_.notify_all();
+  }
+
+  std::mutex mu_;
+  std::map<uint64_t, std::shared_ptr<Session>> open_;  // guarded by mu_
+  uint64_t last_id_ = 0;                               // guarded by mu_
+
+  // Waits until every session has ended, then for the writer to send what
+  // is queued.
+  void Drain() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return open_.empty(); });
+    stop_ = true;
+    cv_.notify_all();
+    lock.unlock();
+    writer_.join();
+  }
+
+ private:
+  void WriteLoop() {
+    bool broken = false;
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      cv_.wait(lock,
+               [&] { return !urgent_.empty() || !out_.empty() || stop_; });
+      if (urgent_.empty() && out_.empty()) return;
+      v1::SessionsOutput msg;
+      TakeProtoBatch(urgent_.empty() ? out_ : urgent_, kMaxSessionsItems,
+                     kMaxSessionsBatchBytes, &msg);
+      for (const auto& item : msg.items()) {
+        if (item.has_output()) out_bytes_ -= item.ByteSizeLong();
+      }
+      out_cv_.notify_all();
+      lock.unlock();
+      if (!broken && !rw_->Write(msg)) {
+        broken = true;  // the call is over: the reader sees it end
+        ctx_->TryCancel();
+      }
+      lock.lock();
+    }
+  }
+
+  grpc::ServerContext* ctx_;
+  grpc::ServerReaderWriter<v1::SessionsOutput, v1::SessionsInput>* rw_;
+  const SessionsLimits limits_;
+  std::condition_variable cv_;
+  std::condition_variable out_cv_;  // out_bytes_ went down
+  std::deque<v1::SessionsOutputItem>& Queue(bool urgent) {
+    return urgent ? urgent_ : out_;
+  }
+  // Sign sessions' items, and the bulk (presign, DKG); guarded by mu_.
+  std::deque<v1::SessionsOutputItem> urgent_;
+  std::deque<v1::SessionsOutputItem> out_;  // guarded by mu_
+  size_t out_bytes_ = 0;  // outputs (not ends) queued; guarded by mu_
+  std::mutex in_mu_;
+  std::condition_variable in_cv_;
+  size_t in_bytes_ = 0;  // guarded by in_mu_
+  bool stop_ = false;    // guarded by mu_
+  std::thread writer_;
+};
+
+// One session: a strand of events run on its pool, in order.
+class EnclaveService::Session
+    : public std::enable_shared_from_this<EnclaveService::Session> {
+ public:
+  enum class Kind { kInput, kClose, kCancel, kTick, kOverflow };
+  struct Event {
+    Kind kind = Kind::kInput;
+    v1::SessionInput input = {};
+    size_t bytes = 0;  // of `input`, held against the budgets
+    // kCancel: why (empty: the coordinator cancelled the session).
+    std::string cause = {};
+  };
+
+  Session(EnclaveService* service, Stream* stream, uint64_t id, TaskPool* pool,
+          bool urgent)
+      : service_(service),
+        stream_(stream),
+        id_(id),
+        pool_(pool),
+        urgent_(urgent),
+        budget_(stream->limits()) {}
+
+  void Post(Event e) {
+    if (e.kind == Kind::kInput) e.bytes = e.input.ByteSizeLong();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (done_ || overflowed_) return;
+    if (e.kind == Kind::kInput && !budget_.Admit(e.bytes)) {
+      // Its strand is behind by more than a session may queue: only this
+      // session ends (its queued inputs are dropped at once).
+      overflowed_ = true;
+      stream_->ReleaseInput(budget_.bytes());
+      budget_ = SessionInputBudget(stream_->limits());
+      events_.clear();
+      events_.push_back({Kind::kOverflow});
+    } else if (e.kind == Kind::kCancel) {
+      // A cancel overtakes what is queued: a start the strand has not
+      // begun is never run (so it spends no approvals for a run the
+      // coordinator gave up on).
+      stream_->ReleaseInput(budget_.bytes());
+      budget_ = SessionInputBudget(stream_->limits());
+      events_.clear();
+      events_.push_back(std::move(e));
+    } else {
+      stream_->HoldInput(e.bytes);
+      events_.push_back(std::move(e));
+    }
+    if (!scheduled_) {
+      scheduled_ = true;
+      pool_->Post([self = shared_from_this()] { self->Run(); });
+    }
+  }
+
+ private:
+  void Run() {
+    for (int handled = 0;; ++handled) {
+      Event e;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (events_.empty() || done_) {
+          scheduled_ = false;
+          stream_->ReleaseInput(budget_.bytes());
+          budget_ = SessionInputBudget(stream_->limits());
+          events_.clear();
+          return;
+        }
+        if (handled == kEventsPerRun) {  // let other strands run
+          pool_->Post([self = shared_from_this()] { self->Run(); });
+          return;
+        }
+        e = std::move(events_.front());
+        events_.pop_front();
+        if (e.kind == Kind::kInput) {
+          budget_.Release(e.bytes);
+          stream_->ReleaseInput(e.bytes);
+        }
+      }
+      Handle(e);
+    }
+  }
+
+  void Handle(Event& e) {
+    switch (e.kind) {
+      case Kind::kInput:
+        if (runner_ == nullptr) {
+          Begin(e.input.start());  // the first input (Dispatch checked)
+          return;
+        }
+        Input(e.input);
+        return;
+      case Kind::kTick:
+        if (runner_ == nullptr || absl::Now() < deadline_) return;
+        if (runner_->finished()) {  // lingered one deadline after result
+          Finish(absl::OkStatus());
+          return;
+        }
+        Step(runner_->ExpireRound(), /*had_input=*/false);
+        return;
+      case Kind::kClose:
+        if (runner_ != nullptr && runner_->finished()) {
+          Finish(absl::OkStatus());
+        } else {
+          // The coordinator gave up on this run.
+          Finish(absl::CancelledError(
+              "session: the coordinator closed the stream before the end"));
+        }
+        return;
+      case Kind::kCancel:
+        Finish(absl::CancelledError(
+            e.cause.empty() ? "session: cancelled by the coordinator"
+                            : e.cause));
+        return;
+      case Kind::kOverflow:
+        Finish(absl::ResourceExhaustedError(absl::StrCat(
+            "session: more inputs queued than a session may hold (",
+            stream_->limits().session_pending_items, " items, ",
+            stream_->limits().session_pending_bytes, " bytes)")));
+        return;
+    }
+  }
+
+  void Begin(const v1::StartSession& start) {
+    sid_ = IdText(start.session_id());
+    kind_ = EnclaveMetrics::KindOf(start);
+    absl::StatusOr<std::unique_ptr<SessionRunner>> started =
+        service_->core_->StartSession(start);
+    if (!started.ok()) {
+      service_->Refused(sid_, kind_, started.status());
+      Finish(started.status());
+      return;
+    }
+    runner_ = *std::move(started);
+    service_->log_->Info("session_started",
+                         {{"session_id", Value::String(sid_)},
+                          {"link_id", Value::String(IdText(start.link_id()))},
+                          {"protocol", Value::Int(start.protocol_case())}});
+    round_started_ = absl::Now();
+    absl::StatusOr<std::vector<v1::SessionOutput>> outs = runner_->Start();
+    if (!outs.ok()) {
+      Finish(outs.status());
+      return;
+    }
+    Write(*std::move(outs));
+    round_ = runner_->current_round();
+    Arm();
+  }
+
+  void Input(const v1::SessionInput& in) {
+    absl::StatusOr<std::vector<v1::SessionOutput>> step =
+        std::vector<v1::SessionOutput>{};
+    switch (in.input_case()) {
+      case v1::SessionInput::kEnvelope:
+        step = runner_->Receive(in.envelope());
+        if (!step.ok()) {
+          service_->refused_.fetch_add(1);
+          service_->log_->Warn(
+              "envelope_refused",
+              {{"session_id", Value::String(sid_)},
+               {"status", Value::String(step.status().ToString())}});
+          step = std::vector<v1::SessionOutput>{};
+        }
+        break;
+      case v1::SessionInput::kExpireRound:
+        if (in.expire_round().round() == runner_->current_round() &&
+            !runner_->finished()) {
+          step = runner_->ExpireRound();
+        }
+        break;
+      default:
+        Finish(absl::FailedPreconditionError(
+            "session: `start` may only be the first input"));
+        return;
+    }
+    Step(std::move(step), /*had_input=*/true);
+  }
+
+  // After a step: its outputs out; a new round (or an expiry) gets a fresh
+  // deadline.
+  void Step(absl::StatusOr<std::vector<v1::SessionOutput>> step,
+            bool had_input) {
+    if (!step.ok()) {
+      Finish(step.status());
+      return;
+    }
+    Write(*std::move(step));
+    const uint32_t round = runner_->current_round();
+    if (round != round_ && !ended_) RoundEnded();
+    if (round != round_ || !had_input) {
+      round_ = round;
+      Arm();
+    }
+  }
+
+  void Arm() {
+    deadline_ = absl::Now() + service_->core_->limits().round_deadline;
+    std::weak_ptr<Session> weak = weak_from_this();
+    service_->workers_->timer.At(deadline_, [weak] {
+      if (auto self = weak.lock()) self->Post({Kind::kTick});
+    });
+  }
+
+  // Metrics: the time each round took (until the round changes, or the
+  // session's first outcome).
+  void RoundEnded() {
+    const absl::Time now = absl::Now();
+    if (service_->metrics_ != nullptr) {
+      service_->metrics_->RoundEnded(kind_, now - round_started_);
+    }
+    round_started_ = now;
+  }
+
+  void Write(std::vector<v1::SessionOutput> outs) {
+    const process::Logger* log = service_->log_;
+    EnclaveMetrics* metrics = service_->metrics_;
+    for (const v1::SessionOutput& o : outs) {
+      if (o.has_abort() || o.has_result()) {
+        if (!ended_) RoundEnded();
+        ended_ = true;
+        outcome_ = o.has_abort() ? host::v1::SESSION_OUTCOME_ABORTED
+                                 : host::v1::SESSION_OUTCOME_DONE;
+        if (o.has_abort() && metrics != nullptr) metrics->Aborted(o.abort());
+      }
+      if (o.has_abort()) {
+        log->Warn("session_aborted",
+                  {{"session_id", Value::String(sid_)},
+                   {"round", Value::Int(o.abort().round())},
+                   {"culprits", Value::Int(o.abort().culprits_size())},
+                   {"cause", Value::String(o.abort().cause())}});
+      } else if (o.has_result()) {
+        log->Info("session_done", {{"session_id", Value::String(sid_)}});
+      }
+    }
+    if (!outs.empty()) stream_->Emit(id_, urgent_, std::move(outs));
+  }
+
+  void Finish(const absl::Status& status) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    if (runner_ != nullptr) {
+      if (service_->metrics_ != nullptr) {
+        service_->metrics_->SessionEnded(kind_, outcome_);
+      }
+      runner_.reset();  // frees the enclave's session slot before the end
+    }
+    stream_->End(id_, urgent_, status);
+  }
+
+  EnclaveService* const service_;
+  Stream* const stream_;  // valid until End (the call waits for it)
+  const uint64_t id_;
+  TaskPool* const pool_;
+  const bool urgent_;  // a sign: its items go before bulk traffic
+  std::mutex mu_;
+  std::deque<Event> events_;   // guarded by mu_
+  bool scheduled_ = false;     // guarded by mu_
+  bool done_ = false;          // guarded by mu_
+  bool overflowed_ = false;    // guarded by mu_
+  SessionInputBudget budget_;  // queued inputs; guarded by mu_
+  // The strand's own (one thread at a time).
+  std::unique_ptr<SessionRunner> runner_;
+  std::string sid_;
+  host::v1::SessionKind kind_ = host::v1::SESSION_KIND_UNSPECIFIED;
+  host::v1::SessionOutcome outcome_ = host::v1::SESSION_OUTCOME_FAILED;
+  bool ended_ = false;  // a result or abort was written
+  absl::Time round_started_;
+  absl::Time deadline_;
+  uint32_t round_ = 0;
+};
+
+void EnclaveService::Refused(const std::string& sid, host::v1::SessionKind kind,
+                             const absl::Status& status) {
+  if (metrics_ != nullptr) {
+    metrics_->SessionEnded(kind, host::v1::SESSION_OUTCOME_REFUSED);
+  }
+  log_->Warn("session_refused", {{"session_id", Value::String(sid)},
+                                 {"status", Value::String(status.ToString())}});
+}
+
+grpc::Status EnclaveService::Sessions(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<v1::SessionsOutput, v1::SessionsInput>* rw) {
+  Stream stream(ctx, rw, limits_);
+  grpc::Status result = grpc::Status::OK;
+  v1::SessionsInput in;
+  while (true) {
+    stream.WaitInputBudget();
+    if (!rw->Read(&in)) break;
+    if (absl::Status checked = CheckSessionsInput(in); !checked.ok()) {
+      result = vsock::ToGrpcStatus(checked);
+      break;
+    }
+    for (v1::SessionsInputItem& item : *in.mutable_items()) {
+      Dispatch(stream, item);
+    }
+    in.Clear();
+  }
+  // The end of the stream closes every open session; its cancellation (or
+  // a malformed message) cancels them.
+  const bool cancel = !result.ok() || ctx->IsCancelled();
+  const std::string cause =
+      !result.ok() ? absl::StrCat(
+                         "session: the stream ended on a malformed "
+                         "message: ",
+                         result.error_message())
+                   : "session: the stream was cancelled (the coordinator "
+                     "went away or gave up, a write failed, or the enclave "
+                     "is shutting down)";
+  std::vector<std::shared_ptr<Session>> open;
+  {
+    std::lock_guard<std::mutex> lock(stream.mu_);
+    for (auto& [id, session] : stream.open_) open.push_back(session);
+  }
+  for (auto& session : open) {
+    Session::Event e;
+    e.kind = cancel ? Session::Kind::kCancel : Session::Kind::kClose;
+    if (cancel) e.cause = cause;
+    session->Post(std::move(e));
+  }
+  stream.Drain();
   return result;
 }
 
-grpc::Status EnclaveService::Serve(
-    grpc::ServerContext* ctx,
-    grpc::ServerReaderWriter<v1::SessionOutput, v1::SessionInput>* stream,
-    const std::string& sid, host::v1::SessionKind kind, SessionRunner* runner) {
-  // Inputs arrive on a reader thread; this thread owns the runner.
-  struct Inbox {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<v1::SessionInput> items;
-    bool closed = false;
-  } inbox;
-  std::thread reader([&] {
-    v1::SessionInput in;
-    while (stream->Read(&in)) {
-      std::lock_guard<std::mutex> lock(inbox.mu);
-      inbox.items.push_back(std::move(in));
-      inbox.cv.notify_one();
-      in.Clear();
-    }
-    std::lock_guard<std::mutex> lock(inbox.mu);
-    inbox.closed = true;
-    inbox.cv.notify_one();
-  });
-
-  // Metrics: the outcome (the last result or abort), and the time each
-  // round took (until the round changes, or the session's first outcome).
-  host::v1::SessionOutcome outcome = host::v1::SESSION_OUTCOME_FAILED;
-  bool ended = false;
-  absl::Time round_started = absl::Now();
-  auto round_ended = [&] {
-    const absl::Time now = absl::Now();
-    if (metrics_ != nullptr) metrics_->RoundEnded(kind, now - round_started);
-    round_started = now;
-  };
-  bool stream_ok = true;
-  auto write = [&](const std::vector<v1::SessionOutput>& outs) {
-    for (const v1::SessionOutput& o : outs) {
-      if (stream_ok && !stream->Write(o)) stream_ok = false;
-      if (o.has_abort() || o.has_result()) {
-        if (!ended) round_ended();
-        ended = true;
-        outcome = o.has_abort() ? host::v1::SESSION_OUTCOME_ABORTED
-                                : host::v1::SESSION_OUTCOME_DONE;
-        if (o.has_abort() && metrics_ != nullptr) metrics_->Aborted(o.abort());
-      }
-      if (o.has_abort()) {
-        log_->Warn("session_aborted",
-                   {{"session_id", Value::String(sid)},
-                    {"round", Value::Int(o.abort().round())},
-                    {"culprits", Value::Int(o.abort().culprits_size())},
-                    {"cause", Value::String(o.abort().cause())}});
-      } else if (o.has_result()) {
-        log_->Info("session_done", {{"session_id", Value::String(sid)}});
-      }
-    }
-  };
-
-  absl::Status status = absl::OkStatus();
-  auto outs = runner->Start();
-  if (!outs.ok()) {
-    status = outs.status();
-  } else {
-    write(*outs);
-  }
-  const absl::Duration round_deadline = core_->limits().round_deadline;
-  absl::Time deadline = absl::Now() + round_deadline;
-  uint32_t round = runner->current_round();
-  while (status.ok() && stream_ok) {
-    std::optional<v1::SessionInput> item;
-    bool closed = false;
-    {
-      std::unique_lock<std::mutex> lock(inbox.mu);
-      inbox.cv.wait_until(lock, absl::ToChronoTime(deadline),
-                          [&] { return !inbox.items.empty() || inbox.closed; });
-      if (!inbox.items.empty()) {
-        item = std::move(inbox.items.front());
-        inbox.items.pop_front();
-      }
-      closed = inbox.closed && inbox.items.empty();
-    }
-    if (ctx->IsCancelled()) break;
-    absl::StatusOr<std::vector<v1::SessionOutput>> step =
-        std::vector<v1::SessionOutput>{};
-    if (item.has_value()) {
-      switch (item->input_case()) {
-        case v1::SessionInput::kEnvelope:
-          step = runner->Receive(item->envelope());
-          if (!step.ok()) {
-            refused_.fetch_add(1);
-            log_->Warn("envelope_refused",
-                       {{"session_id", Value::String(sid)},
-                        {"status", Value::String(step.status().ToString())}});
-            step = std::vector<v1::SessionOutput>{};
-          }
-          break;
-        case v1::SessionInput::kExpireRound:
-          if (item->expire_round().round() == runner->current_round() &&
-              !runner->finished()) {
-            step = runner->ExpireRound();
-          }
-          break;
-        default:
-          status = absl::FailedPreconditionError(
-              "session: `start` may only be the first input");
-          continue;
-      }
-    } else if (absl::Now() >= deadline) {
-      if (runner->finished()) break;  // lingered one deadline after result
-      step = runner->ExpireRound();
-    } else if (closed) {
-      if (!runner->finished()) {
-        // The coordinator gave up on this run.
-        status = absl::CancelledError(
-            "session: the coordinator closed the stream before the end");
-      }
-      break;
-    }
-    if (!step.ok()) {
-      status = step.status();
-      break;
-    }
-    write(*step);
-    if (runner->current_round() != round && !ended) round_ended();
-    if (runner->current_round() != round || !item.has_value()) {
-      round = runner->current_round();
-      deadline = absl::Now() + round_deadline;
-    }
-    if (closed && runner->finished()) break;
-  }
-  bool reader_done;
+void EnclaveService::Dispatch(Stream& stream, v1::SessionsInputItem& item) {
+  const uint64_t id = item.id();
+  std::shared_ptr<Session> session;
+  absl::Status refused;
   {
-    std::lock_guard<std::mutex> lock(inbox.mu);
-    reader_done = inbox.closed;
+    std::lock_guard<std::mutex> lock(stream.mu_);
+    auto it = stream.open_.find(id);
+    const SessionsItemRoute route =
+        RouteSessionsItem(item, it != stream.open_.end(), stream.last_id_,
+                          stream.open_.size(), core_->limits().max_sessions);
+    switch (route.action) {
+      case SessionsItemRoute::kIgnore:
+        return;
+      case SessionsItemRoute::kToSession:
+        session = it->second;
+        break;
+      case SessionsItemRoute::kRefuse:
+        stream.last_id_ = id;
+        refused = route.refusal;
+        break;
+      case SessionsItemRoute::kOpen:
+        stream.last_id_ = id;
+        session = std::make_shared<Session>(this, &stream, id,
+                                            workers_->For(item.input().start()),
+                                            item.input().start().has_sign());
+        stream.open_[id] = session;
+        break;
+    }
   }
-  if (!reader_done) ctx->TryCancel();  // unblocks the reader's Read
-  reader.join();
-  if (metrics_ != nullptr) metrics_->SessionEnded(kind, outcome);
-  return vsock::ToGrpcStatus(status);
+  if (session == nullptr) {
+    if (absl::IsResourceExhausted(refused)) {
+      Refused(IdText(item.input().start().session_id()),
+              EnclaveMetrics::KindOf(item.input().start()), refused);
+    }
+    stream.End(id, /*urgent=*/true, refused);  // never open: at once
+    return;
+  }
+  Session::Event e;
+  if (item.has_close()) {
+    e.kind =
+        item.close().cancel() ? Session::Kind::kCancel : Session::Kind::kClose;
+  } else {
+    e.input = std::move(*item.mutable_input());
+  }
+  session->Post(std::move(e));
 }
 
 }  // namespace nitro_tss::enclave

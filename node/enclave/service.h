@@ -1,19 +1,26 @@
 // The gRPC face of EnclaveCore (nitro_tss.enclave.v1.Enclave).
 //
-// RunSession: a reader thread queues the coordinator's inputs; the handler
-// feeds them to the SessionRunner and writes its outputs (for a presign
-// session, from a thread of lower CPU priority: pools are filled in the
-// background, online signing and DKG come first). A round that sees
-// no progress for `limits.round_deadline` (or an `expire_round` input)
-// expires through SessionRunner::ExpireRound, so no session waits forever.
-// After its result, a session keeps judging complaints until the
-// coordinator half-closes the stream (or one more round deadline passes).
-// Envelopes the runner refuses (wrong session, replay, bad tag) change
-// nothing; they are counted and logged with the session id.
+// Sessions: one long-lived stream per coordinator carries many sessions
+// (enclave.proto has the limits). The handler thread reads the stream and
+// hands each session's items, in order, to that session's strand: a queue
+// run by one thread of a bounded pool at a time, so one session's steps run
+// in order and different sessions run concurrently. Pools by protocol:
+// signing; presigning on threads of lower CPU priority (pools are filled in
+// the background, online signing and DKG come first); DKG on its own (its
+// start may wait for keygen material). One writer thread per stream sends
+// the sessions' outputs, several queued items in one message, sign
+// sessions' first. A round that
+// sees no progress for `limits.round_deadline` (or an `expire_round` input)
+// expires through SessionRunner::ExpireRound (a timer thread wakes the
+// session), so no session waits forever. After its result, a session keeps
+// judging complaints until the coordinator closes it (or one more round
+// deadline passes). Envelopes the runner refuses (wrong session, replay,
+// bad tag) change nothing; they are counted and logged with the session id.
 #ifndef NITRO_TSS_NODE_ENCLAVE_SERVICE_H_
 #define NITRO_TSS_NODE_ENCLAVE_SERVICE_H_
 
 #include <atomic>
+#include <memory>
 
 #include "common/process.h"
 #include "nitro_tss/enclave/v1/enclave.grpc.pb.h"
@@ -25,13 +32,85 @@ namespace nitro_tss::enclave {
 // Largest gRPC message the service accepts.
 inline constexpr int kMaxGrpcMessageBytes = 8 << 20;
 
+// enclave.proto's limit on items per Sessions message (both directions).
+inline constexpr int kMaxSessionsItems = 64;
+// The writer puts queued outputs into one message up to this many bytes
+// beyond its first item (one envelope is at most 4 MiB + 64 KiB, a message
+// at most 8 MiB). Sign sessions' outputs are written before bulk (presign,
+// DKG) ones, so a sign's output waits behind about this much at most.
+inline constexpr size_t kMaxSessionsBatchBytes = 1 << 20;
+
+// Bounds on a Sessions stream's memory (enclave.proto documents them).
+struct SessionsLimits {
+  // Inputs queued for one session (not yet handled by its strand): beyond
+  // either bound that session ends RESOURCE_EXHAUSTED, others go on.
+  size_t session_pending_items = 1024;
+  size_t session_pending_bytes = size_t{64} << 20;
+  // Inputs queued for all sessions of a stream: beyond it the stream's
+  // reader stops reading until the strands have caught up (flow control
+  // holds the coordinator; strands never wait for the reader).
+  size_t stream_pending_bytes = size_t{128} << 20;
+  // Outputs queued for the stream's writer: beyond it a session's strand
+  // waits before queuing more (its end is queued regardless).
+  size_t stream_output_bytes = size_t{32} << 20;
+};
+
+// One session's queued inputs against SessionsLimits: Admit (false: over
+// a bound, nothing counted) and Release as its strand takes them.
+class SessionInputBudget {
+ public:
+  explicit SessionInputBudget(const SessionsLimits& limits)
+      : max_items_(limits.session_pending_items),
+        max_bytes_(limits.session_pending_bytes) {}
+  bool Admit(size_t bytes) {
+    if (items_ + 1 > max_items_ || bytes > max_bytes_ - bytes_) return false;
+    ++items_;
+    bytes_ += bytes;
+    return true;
+  }
+  void Release(size_t bytes) {
+    --items_;
+    bytes_ -= bytes;
+  }
+  size_t items() const { return items_; }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  size_t max_items_;
+  size_t max_bytes_;
+  size_t items_ = 0;
+  size_t bytes_ = 0;
+};
+
+// The checks of one Sessions message before any of its items is acted on
+// (enclave.proto's limits): INVALID_ARGUMENT naming what is wrong, which
+// ends the stream.
+absl::Status CheckSessionsInput(const v1::SessionsInput& msg);
+
+// What a Sessions stream does with one item (of a checked message), given
+// whether its id is open, the highest id seen so far and how many sessions
+// are open (limit `max_sessions`).
+struct SessionsItemRoute {
+  enum Action {
+    kToSession,  // an input or close for an open session
+    kIgnore,     // an id that has ended (or never opened): late
+    kOpen,       // a new session (the item is its start)
+    kRefuse,     // a new id refused at once (its end carries `refusal`)
+  } action = kIgnore;
+  absl::Status refusal = absl::OkStatus();
+};
+SessionsItemRoute RouteSessionsItem(const v1::SessionsInputItem& item,
+                                    bool open, uint64_t last_id,
+                                    size_t open_count, size_t max_sessions);
+
 class EnclaveService final : public v1::Enclave::Service {
  public:
   // `metrics` (optional, outlives the service) counts sessions, rounds and
   // culprits.
   EnclaveService(EnclaveCore* core, const process::Logger* log,
-                 EnclaveMetrics* metrics = nullptr)
-      : core_(core), log_(log), metrics_(metrics) {}
+                 EnclaveMetrics* metrics = nullptr,
+                 const SessionsLimits& limits = {});
+  ~EnclaveService() override;
 
   grpc::Status GetInfo(grpc::ServerContext*, const v1::GetInfoRequest* req,
                        v1::GetInfoResponse* resp) override;
@@ -48,25 +127,31 @@ class EnclaveService final : public v1::Enclave::Service {
   grpc::Status ProbeLinks(grpc::ServerContext*,
                           const v1::ProbeLinksRequest* req,
                           v1::ProbeLinksResponse* resp) override;
-  grpc::Status RunSession(
+  grpc::Status Sessions(
       grpc::ServerContext* ctx,
-      grpc::ServerReaderWriter<v1::SessionOutput, v1::SessionInput>* stream)
+      grpc::ServerReaderWriter<v1::SessionsOutput, v1::SessionsInput>* stream)
       override;
 
   uint64_t refused_envelopes() const { return refused_.load(); }
 
  private:
-  // The session after its start: inputs in, outputs out, until it ends.
-  grpc::Status Serve(
-      grpc::ServerContext* ctx,
-      grpc::ServerReaderWriter<v1::SessionOutput, v1::SessionInput>* stream,
-      const std::string& sid, host::v1::SessionKind kind,
-      SessionRunner* runner);
+  class Workers;  // the strands' thread pools and the round timer
+  class Stream;   // one Sessions call
+  class Session;  // one session on it
+
+  // Routes one item of a Sessions message to its session (a new one for a
+  // new id), or ends it at once (refused before it opens).
+  void Dispatch(Stream& stream, v1::SessionsInputItem& item);
+  // Logs and counts a session refused at its start.
+  void Refused(const std::string& sid, host::v1::SessionKind kind,
+               const absl::Status& status);
 
   EnclaveCore* core_;
   const process::Logger* log_;
   EnclaveMetrics* metrics_;
+  const SessionsLimits limits_;
   std::atomic<uint64_t> refused_{0};
+  std::unique_ptr<Workers> workers_;
 };
 
 }  // namespace nitro_tss::enclave

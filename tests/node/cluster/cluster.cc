@@ -195,7 +195,7 @@ absl::Status LocalCluster::Setup() {
 
 LocalCluster::~LocalCluster() {
   for (Node& n : nodes_) {
-    n.stub.reset();
+    n.connection.reset();
     if (n.enclave) n.enclave->Stop(absl::Seconds(5));
     if (n.host) n.host->Stop(absl::Seconds(5));
     n.taps.clear();
@@ -302,7 +302,7 @@ absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex,
       options_.share_ring_pedersen_modulus ? "true" : "false", " }\n",
       "metrics { push_interval_ms: 200 }\n");
   WriteFile(nd + "/enclave.conf", config);
-  nodes_[i].stub.reset();
+  nodes_[i].connection.reset();
   if (nodes_[i].enclave) nodes_[i].enclave->Stop();
   std::vector<std::string> argv = {BinaryDir() + "/node/enclave/tss-enclave"};
   if (auto cheat = options_.cheaters.find(i);
@@ -320,13 +320,14 @@ absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex,
 }
 
 absl::Status LocalCluster::Dial(int i) {
-  nodes_[i].stub.reset();
+  nodes_[i].connection.reset();
   if (!options_.tap) {
     auto channel = vsock::DialGrpc(
         vsock::SocketAddress::Unix(NodeDir(i) + "/enclave.sock"),
         absl::Seconds(5));
     if (!channel.ok()) return channel.status();
-    nodes_[i].stub = ev1::Enclave::NewStub(*channel);
+    nodes_[i].connection =
+        std::make_unique<coordinator::EnclaveConnection>(*channel);
     return absl::OkStatus();
   }
   // As the coordinator: TCP with mutual TLS to the host's inbound
@@ -344,6 +345,7 @@ absl::Status LocalCluster::Dial(int i) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(16 << 20);
   args.SetMaxSendMessageSize(16 << 20);
+  coordinator::SetSessionsKeepalive(&args);
   auto channel = grpc::CreateCustomChannel(inbound->AsString(),
                                            grpc::SslCredentials(o), args);
   if (!channel->WaitForConnected(
@@ -352,7 +354,8 @@ absl::Status LocalCluster::Dial(int i) {
         "node ", i + 1, ": no TLS connection to the host's inbound ",
         inbound->AsString()));
   }
-  nodes_[i].stub = ev1::Enclave::NewStub(channel);
+  nodes_[i].connection =
+      std::make_unique<coordinator::EnclaveConnection>(channel);
   return absl::OkStatus();
 }
 
@@ -502,7 +505,7 @@ void LocalCluster::SetCheat(int i, const std::string& cheat) {
 }
 
 int LocalCluster::StopEnclave(int i) {
-  nodes_[i].stub.reset();
+  nodes_[i].connection.reset();
   return nodes_[i].enclave ? nodes_[i].enclave->Stop() : -1;
 }
 
@@ -510,7 +513,45 @@ void LocalCluster::KillEnclave(int i) {
   if (nodes_[i].enclave) nodes_[i].enclave->Kill();
 }
 
-ev1::Enclave::Stub& LocalCluster::enclave(int i) { return *nodes_[i].stub; }
+ev1::Enclave::Stub& LocalCluster::enclave(int i) {
+  return *nodes_[i].connection->stub();
+}
+
+coordinator::EnclaveConnection& LocalCluster::connection(int i) {
+  return *nodes_[i].connection;
+}
+
+absl::Status LocalCluster::RawSession(
+    int i, const std::vector<ev1::SessionInput>& inputs) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(5)));
+  auto stream = enclave(i).Sessions(&ctx);
+  for (const ev1::SessionInput& in : inputs) {
+    ev1::SessionsInput msg;
+    ev1::SessionsInputItem* item = msg.add_items();
+    item->set_id(1);
+    *item->mutable_input() = in;
+    stream->Write(msg);
+  }
+  ev1::SessionsInput close;
+  close.add_items()->set_id(1);
+  close.mutable_items(0)->mutable_close();
+  stream->Write(close);
+  stream->WritesDone();
+  absl::Status end = absl::InternalError("raw session: no end");
+  ev1::SessionsOutput out;
+  while (stream->Read(&out)) {
+    for (const ev1::SessionsOutputItem& item : out.items()) {
+      if (item.id() == 1 && item.has_end()) {
+        end = absl::Status(static_cast<absl::StatusCode>(item.end().code()),
+                           item.end().message());
+      }
+    }
+  }
+  grpc::Status s = stream->Finish();
+  if (!s.ok()) return vsock::FromGrpcStatus(s, "raw session stream");
+  return end;
+}
 
 std::string LocalCluster::EnclaveLog(int i) const {
   return nodes_[i].enclave ? nodes_[i].enclave->Log() : "";
@@ -534,7 +575,7 @@ namespace {
 coordinator::EnclaveSet EnclavesOf(LocalCluster& c,
                                    const std::vector<int>& nodes) {
   coordinator::EnclaveSet set;
-  for (int i : nodes) set[i + 1] = &c.enclave(i);
+  for (int i : nodes) set[i + 1] = &c.connection(i);
   return set;
 }
 
@@ -586,24 +627,44 @@ std::map<int, SessionOutcome> LocalCluster::Run(const std::vector<int>& nodes,
 
 std::map<int, SessionOutcome> LocalCluster::RunEach(
     const std::map<int, ev1::StartSession>& starts, DropRule drop) {
+  coordinator::RunOptions options;
+  if (drop) {
+    options.filter = [drop](uint32_t from, uint32_t to, int index) {
+      return !drop(static_cast<int>(from) - 1, static_cast<int>(to) - 1, index);
+    };
+  }
+  return Relay(starts, std::move(options));
+}
+
+std::map<int, SessionOutcome> LocalCluster::RunInjecting(
+    const std::vector<int>& nodes, const ev1::StartSession& start,
+    Inject inject) {
+  std::map<int, ev1::StartSession> starts;
+  for (int i : nodes) starts[i] = start;
+  coordinator::RunOptions options;
+  options.inject = [inject](uint32_t from, uint32_t to, int index,
+                            const std::string& envelope) {
+    return inject(static_cast<int>(from) - 1, static_cast<int>(to) - 1, index,
+                  envelope);
+  };
+  return Relay(starts, std::move(options));
+}
+
+std::map<int, SessionOutcome> LocalCluster::Relay(
+    const std::map<int, ev1::StartSession>& starts,
+    coordinator::RunOptions options) {
   std::vector<int> nodes;
   std::map<uint32_t, ev1::StartSession> by_party;
   for (const auto& [i, s] : starts) {
     nodes.push_back(i);
     by_party[i + 1] = s;
   }
-  coordinator::RunOptions options;
   // The enclaves' own round deadline decides (the harness's tests time
   // rounds through the enclave configuration).
   options.round_deadline =
       absl::Milliseconds(options_.round_deadline_ms) + absl::Minutes(10);
   // A dead party is named silent by its peers' aborts (the tests look).
   options.cancel_on_stream_error = false;
-  if (drop) {
-    options.filter = [drop](uint32_t from, uint32_t to, int index) {
-      return !drop(static_cast<int>(from) - 1, static_cast<int>(to) - 1, index);
-    };
-  }
   auto outcomes =
       coordinator::RunSession(EnclavesOf(*this, nodes), by_party, options);
   std::map<int, SessionOutcome> out;
@@ -615,114 +676,6 @@ std::map<int, SessionOutcome> LocalCluster::RunEach(
     if (!o.stream_error.ok()) {
       r.stream_error = absl::StrCat(static_cast<int>(o.stream_error.code()),
                                     ": ", o.stream_error.message());
-    }
-  }
-  return out;
-}
-
-std::map<int, SessionOutcome> LocalCluster::RunInjecting(
-    const std::vector<int>& nodes, const ev1::StartSession& start,
-    Inject inject) {
-  struct Peer {
-    grpc::ClientContext ctx;
-    std::unique_ptr<
-        grpc::ClientReaderWriter<ev1::SessionInput, ev1::SessionOutput>>
-        stream;
-    std::mutex write_mu;
-    bool writes_done = false;
-    std::thread reader;
-  };
-  std::map<int, std::unique_ptr<Peer>> peers;
-  std::map<int, SessionOutcome> out;
-  std::mutex mu;  // out, reported, counts
-  std::condition_variable cv;
-  std::set<int> reported, aborted;
-  std::map<std::pair<int, int>, int> counts;
-  for (int i : nodes) {
-    auto p = std::make_unique<Peer>();
-    p->ctx.set_deadline(absl::ToChronoTime(
-        absl::Now() + absl::Milliseconds(options_.round_deadline_ms) +
-        absl::Minutes(5)));
-    p->stream = enclave(i).RunSession(&p->ctx);
-    ev1::SessionInput in;
-    *in.mutable_start() = start;
-    p->stream->Write(in);
-    peers[i] = std::move(p);
-    out[i];
-  }
-  auto deliver = [&](int to, const std::string& envelope) {
-    Peer& p = *peers[to];
-    std::lock_guard<std::mutex> lock(p.write_mu);
-    if (p.writes_done) return;
-    ev1::SessionInput in;
-    in.set_envelope(envelope);
-    p.stream->Write(in);
-  };
-  for (int i : nodes) {
-    peers[i]->reader = std::thread([&, i] {
-      Peer& p = *peers[i];
-      ev1::SessionOutput o;
-      bool saw_outcome = false;
-      while (p.stream->Read(&o)) {
-        if (o.has_envelope()) {
-          std::vector<int> targets;
-          for (int j : nodes) {
-            if (j != i && (o.envelope().to() == 0 ||
-                           static_cast<int>(o.envelope().to()) == j + 1)) {
-              targets.push_back(j);
-            }
-          }
-          for (int j : targets) {
-            int index;
-            {
-              std::lock_guard<std::mutex> lock(mu);
-              index = counts[{i, j}]++;
-            }
-            if (inject) {
-              for (const std::string& e :
-                   inject(i, j, index, o.envelope().envelope())) {
-                deliver(j, e);
-              }
-            }
-            deliver(j, o.envelope().envelope());
-          }
-        } else if (o.has_result() || o.has_abort()) {
-          std::lock_guard<std::mutex> lock(mu);
-          if (o.has_result()) {
-            out[i].done = true;
-            out[i].result = o.result();
-          } else {
-            out[i].abort = o.abort();
-            aborted.insert(i);
-          }
-          saw_outcome = true;
-          reported.insert(i);
-          cv.notify_all();
-        }
-      }
-      std::lock_guard<std::mutex> lock(mu);
-      if (!saw_outcome) {
-        // The stream's status comes with Finish, below.
-        reported.insert(i);
-        cv.notify_all();
-      }
-    });
-  }
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return reported.size() == nodes.size(); });
-  }
-  for (auto& [i, p] : peers) {
-    std::lock_guard<std::mutex> lock(p->write_mu);
-    p->writes_done = true;
-    p->stream->WritesDone();
-  }
-  for (auto& [i, p] : peers) {
-    p->reader.join();
-    grpc::Status s = p->stream->Finish();
-    if (!s.ok() && !out[i].done && aborted.count(i) == 0) {
-      out[i].stream_error = absl::StrCat(static_cast<int>(s.error_code()), ": ",
-                                         s.error_message());
     }
   }
   return out;

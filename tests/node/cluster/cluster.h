@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "coordinator/relay/relay.h"
 #include "nitro_tss/enclave/v1/enclave.grpc.pb.h"
 #include "node/attestation/simulated_nsm.h"
 #include "node/kms/kms_client.h"
@@ -100,6 +101,13 @@ class LocalCluster {
   absl::StatusOr<std::string> S3Blob(int i, const std::string& key_id) const;
 
   enclave::v1::Enclave::Stub& enclave(int i);
+  // The harness's connection to node i's enclave (its Sessions stream).
+  coordinator::EnclaveConnection& connection(int i);
+  // Runs one raw session item sequence on node i's Sessions stream (a
+  // stream of its own, id 1): `inputs` in order, then a half-close.
+  // Returns the session's end status (its outputs are dropped).
+  absl::Status RawSession(int i,
+                          const std::vector<enclave::v1::SessionInput>& inputs);
   // Waits until each of `nodes` has DKG material ready (GetInfo's
   // keygen_material_ready), polling; DEADLINE_EXCEEDED naming the first node
   // still without after `timeout`. The material is made from fresh safe
@@ -119,7 +127,7 @@ class LocalCluster {
       const approval::v1::ApprovalPolicy* policy = nullptr);
 
   // Runs one session on `nodes` (all started with `start`), relaying every
-  // envelope, until every node reported; then half-closes the streams.
+  // envelope, until every node reported; then half-closes the sessions.
   // `drop` (optional) decides per (from node, to node, envelope) whether the
   // relay drops it.
   using DropRule = std::function<bool(int from, int to, int index)>;
@@ -132,12 +140,11 @@ class LocalCluster {
       const std::map<int, enclave::v1::StartSession>& starts,
       DropRule drop = nullptr);
 
-  // A relay of the harness's own (not the coordinator's), for a test that
-  // plays a malicious coordinator: before each envelope it relays from node
-  // `from` to node `to` (the `index`-th on that path in this run, from 0),
-  // it delivers the envelopes `inject` returns. Every node is started with
-  // `start`; ends when each reported (or its stream ended), then
-  // half-closes the streams. Each node's own deadline times its rounds.
+  // For a test that plays a malicious coordinator: as Run, and before each
+  // envelope it relays from node `from` to node `to` (the `index`-th on
+  // that path in this run, from 0), the relay delivers the envelopes
+  // `inject` returns (RunOptions::inject). Each node's own deadline times
+  // its rounds.
   using Inject = std::function<std::vector<std::string>(
       int from, int to, int index, const std::string& envelope)>;
   std::map<int, SessionOutcome> RunInjecting(
@@ -191,6 +198,10 @@ class LocalCluster {
   explicit LocalCluster(ClusterOptions options) : options_(options) {}
   std::string NodeDir(int i) const;
   absl::Status Setup();
+  // Runs `starts` (by node) through the coordinator's relay.
+  std::map<int, SessionOutcome> Relay(
+      const std::map<int, enclave::v1::StartSession>& starts,
+      coordinator::RunOptions options);
   // Connects the harness's stub to node i's enclave (through the host's
   // inbound path with `tap`).
   absl::Status Dial(int i);
@@ -204,7 +215,7 @@ class LocalCluster {
   struct Node {
     std::unique_ptr<ChildProcess> host;
     std::unique_ptr<ChildProcess> enclave;
-    std::unique_ptr<enclave::v1::Enclave::Stub> stub;
+    std::unique_ptr<coordinator::EnclaveConnection> connection;
     std::vector<std::unique_ptr<ByteTap>> taps;  // by TapPath
   };
   // The harness's own "enclave" of the good image (UnsealStoredShare).

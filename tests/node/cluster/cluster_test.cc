@@ -931,34 +931,18 @@ TEST_F(ClusterTest, TheServicesRefuseOversizedAndMalformedRequests) {
         << s.error_message();
   }
   {
-    grpc::ClientContext ctx;
-    auto stream = enclave.RunSession(&ctx);
     ev1::SessionInput in;
     in.set_envelope("not a start");
-    stream->Write(in);
-    stream->WritesDone();
-    ev1::SessionOutput out;
-    while (stream->Read(&out)) {
-    }
-    s = stream->Finish();
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
-        << s.error_message();
+    absl::Status end = cluster_->RawSession(0, {in});
+    EXPECT_EQ(end.code(), absl::StatusCode::kFailedPrecondition) << end;
   }
   {
     // A start whose session id is too short: refused before any state.
-    grpc::ClientContext ctx;
-    auto stream = enclave.RunSession(&ctx);
     ev1::SessionInput in;
     in.mutable_start()->set_link_id("some-link");
     in.mutable_start()->set_session_id("short");
-    stream->Write(in);
-    stream->WritesDone();
-    ev1::SessionOutput out;
-    while (stream->Read(&out)) {
-    }
-    s = stream->Finish();
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
-        << s.error_message();
+    absl::Status end = cluster_->RawSession(0, {in});
+    EXPECT_EQ(end.code(), absl::StatusCode::kInvalidArgument) << end;
   }
   EXPECT_TRUE(call_info("still serving").ok());
 
@@ -1211,20 +1195,14 @@ TEST_F(ClusterTest, ByteTapFindsNoSecretCrossingAnyHost) {
   std::string planted = RandomBytes(20000);
   for (const Needle& n : needles) planted += RandomBytes(7) + n.bytes;
   {
-    grpc::ClientContext ctx;
-    auto stream = cluster_->enclave(0).RunSession(&ctx);
     ev1::SessionInput in;
     ev1::StartSession* start = in.mutable_start();
     start->set_link_id("tap-control-link");
     start->set_session_id("tap-control-session-1");
     start->mutable_sign()->set_message(planted);
     start->mutable_sign()->set_hash(ev1::HASH_FUNCTION_SHA256);
-    stream->Write(in);
-    stream->WritesDone();
-    ev1::SessionOutput out;
-    while (stream->Read(&out)) {
-    }
-    EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_EQ(cluster_->RawSession(0, {in}).code(),
+              absl::StatusCode::kNotFound);
   }
   {
     auto channel =

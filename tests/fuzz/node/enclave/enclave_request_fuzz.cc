@@ -1,8 +1,8 @@
 // Every request decoder of tss-enclave's service, on the production
 // EnclaveCore: byte 0 picks the RPC (GetInfo, OpenLink, AttestLink,
-// FinishLink, CloseLink, ProbeLinks, RunSession's start), the rest is the
-// request's protobuf bytes as gRPC would hand them over. The core runs with a
-// simulated NSM, the real allowlist verifier, no KMS answer and an empty
+// FinishLink, CloseLink, ProbeLinks, a Sessions stream's start), the rest is
+// the request's protobuf bytes as gRPC would hand them over. The core runs with
+// a simulated NSM, the real allowlist verifier, no KMS answer and an empty
 // host; it must refuse bad input with a status and never crash.
 #include <cstdint>
 #include <cstdlib>

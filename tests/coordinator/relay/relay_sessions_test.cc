@@ -1,0 +1,424 @@
+// The relay's sessions on one long-lived Sessions stream per enclave
+// (coordinator/relay/relay.h, node/enclave/service.h) against two real
+// node processes: many sessions at once on one stream, a session refused
+// or cancelled without disturbing its neighbours, malformed stream messages
+// refused with a clear code, the per-stream session limit, and an enclave
+// killed under open sessions (UNAVAILABLE) with the next session
+// reconnecting on the same connection.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "coordinator/relay/relay.h"
+#include "tests/coordinator/relay/probe.h"
+#include "tests/node/cluster/approvers.h"
+#include "tests/node/cluster/cluster.h"
+
+namespace nitro_tss::coordinator {
+namespace {
+
+namespace ev1 = enclave::v1;
+using testing::LocalCluster;
+
+class RelaySessionsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    testing::ClusterOptions options;
+    options.nodes = 2;
+    options.round_deadline_ms = 20000;
+    auto c = LocalCluster::Start(options);
+    ASSERT_TRUE(c.ok()) << c.status();
+    cluster_ = c->release();
+    ASSERT_TRUE(cluster_->WaitForKeygenMaterial({0, 1}, absl::Minutes(5)).ok());
+    auto linked = cluster_->Link({0, 1}, "dkg-link", "");
+    ASSERT_TRUE(linked.ok()) << linked.status();
+    ev1::StartSession start;
+    start.set_link_id("dkg-link");
+    start.set_session_id("dkg-session-000001");
+    start.mutable_keygen()->set_threshold(1);
+    *start.mutable_keygen()->mutable_approval_policy() = Policy();
+    auto outcomes = cluster_->Run({0, 1}, start);
+    for (const auto& [node, o] : outcomes) {
+      ASSERT_TRUE(o.done) << node << ": " << o.stream_error;
+      key_id_ = new std::string(o.result.key().key_id());
+    }
+    for (int i = 0; i < 2; ++i) Connect(i);
+  }
+  static void TearDownTestSuite() {
+    for (auto*& c : connections_) {
+      delete c;
+      c = nullptr;
+    }
+    delete cluster_;
+    delete key_id_;
+  }
+
+  // The test's own connections (as the coordinator's NodeSet makes them),
+  // kept across enclave restarts.
+  static void Connect(int i) {
+    connections_[i] = new EnclaveConnection(
+        grpc::CreateChannel(absl::StrCat("unix:", cluster_->dir(), "/node-",
+                                         i + 1, "/enclave.sock"),
+                            grpc::InsecureChannelCredentials()));
+  }
+  static EnclaveSet Both() {
+    return {{1, connections_[0]}, {2, connections_[1]}};
+  }
+  static const approval::v1::ApprovalPolicy& Policy() {
+    static const auto* policy =
+        new approval::v1::ApprovalPolicy(testing::PolicyOf(Approvers(), 2));
+    return *policy;
+  }
+  static const std::vector<testing::Approver>& Approvers() {
+    static const auto* approvers = new std::vector<testing::Approver>(2);
+    return *approvers;
+  }
+  static void Link(const std::string& link) {
+    auto linked = EstablishLink(Both(), link, {*key_id_, &Policy()});
+    ASSERT_TRUE(linked.ok()) << linked.status();
+  }
+  static ev1::StartSession Presign(const std::string& link,
+                                   const std::string& session) {
+    ev1::StartSession s;
+    s.set_link_id(link);
+    s.set_session_id(session);
+    s.mutable_presign();
+    return s;
+  }
+  static std::map<uint32_t, ev1::StartSession> Each(
+      const ev1::StartSession& s) {
+    return {{1, s}, {2, s}};
+  }
+  static void ExpectDone(const std::map<uint32_t, SessionOutcome>& outcomes) {
+    for (const auto& [party, o] : outcomes) {
+      EXPECT_TRUE(o.done) << "party " << party << ": " << o.stream_error
+                          << o.abort.cause();
+    }
+  }
+
+  static LocalCluster* cluster_;
+  static std::string* key_id_;
+  static EnclaveConnection* connections_[2];
+};
+
+LocalCluster* RelaySessionsTest::cluster_ = nullptr;
+std::string* RelaySessionsTest::key_id_ = nullptr;
+EnclaveConnection* RelaySessionsTest::connections_[2] = {nullptr, nullptr};
+
+std::string SessionId(const std::string& what, int n) {
+  return absl::StrCat(what, "-", n, "-000000000000");
+}
+
+// Twelve presigns, then twelve signs with them, all at once: every session
+// on the same two streams, their envelopes interleaved; each agrees on its
+// own result.
+TEST_F(RelaySessionsTest, ManySessionsShareOneStreamPerEnclave) {
+  ASSERT_NO_FATAL_FAILURE(Link("many-link"));
+  const uint64_t streams[2] = {connections_[0]->streams_opened(),
+                               connections_[1]->streams_opened()};
+  constexpr int kSessions = 12;
+  std::vector<std::map<uint32_t, SessionOutcome>> presigned(kSessions);
+  {
+    std::vector<std::thread> threads;
+    for (int n = 0; n < kSessions; ++n) {
+      threads.emplace_back([&, n] {
+        presigned[n] = RunSession(
+            Both(), Each(Presign("many-link", SessionId("presign", n))));
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+  std::set<std::string> ids;
+  std::vector<std::string> id_of(kSessions);
+  for (int n = 0; n < kSessions; ++n) {
+    ExpectDone(presigned[n]);
+    std::set<std::string> agreed;
+    for (const auto& [party, o] : presigned[n]) {
+      agreed.insert(o.result.presignature().presignature_id());
+    }
+    ASSERT_EQ(agreed.size(), 1u) << "session " << n;
+    id_of[n] = *agreed.begin();
+    ids.insert(id_of[n]);
+  }
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kSessions));
+  std::vector<std::map<uint32_t, SessionOutcome>> signed_(kSessions);
+  {
+    std::vector<std::thread> threads;
+    for (int n = 0; n < kSessions; ++n) {
+      threads.emplace_back([&, n] {
+        const std::string message = absl::StrCat("message ", n);
+        ev1::StartSession s;
+        s.set_link_id("many-link");
+        s.set_session_id(SessionId("sign", n));
+        s.mutable_sign()->set_presignature_id(id_of[n]);
+        s.mutable_sign()->set_message(message);
+        s.mutable_sign()->set_hash(ev1::HASH_FUNCTION_SHA256);
+        *s.mutable_sign()->mutable_approvals() = testing::Approve(
+            {*key_id_, message, {}, 0, {&Approvers()[0], &Approvers()[1]}});
+        signed_[n] = RunSession(Both(), Each(s));
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+  std::set<std::string> sigs;
+  for (int n = 0; n < kSessions; ++n) {
+    ExpectDone(signed_[n]);
+    std::set<std::string> agreed;
+    for (const auto& [party, o] : signed_[n]) {
+      agreed.insert(o.result.signature().r() + o.result.signature().s());
+    }
+    ASSERT_EQ(agreed.size(), 1u) << "session " << n;
+    sigs.insert(*agreed.begin());
+  }
+  EXPECT_EQ(sigs.size(), static_cast<size_t>(kSessions));
+  // One stream per enclave carried all of them (opened by the first
+  // session on the connection, if no earlier test had).
+  EXPECT_EQ(connections_[0]->streams_opened(),
+            std::max<uint64_t>(streams[0], 1));
+  EXPECT_EQ(connections_[1]->streams_opened(),
+            std::max<uint64_t>(streams[1], 1));
+}
+
+// While a presign runs, a session on an unknown link is refused at its
+// start (NOT_FOUND), and one started by hand is cancelled (CANCELLED): the
+// presign on the same streams finishes.
+TEST_F(RelaySessionsTest, RefusedAndCancelledSessionsDoNotDisturbNeighbours) {
+  ASSERT_NO_FATAL_FAILURE(Link("neighbour-link"));
+  std::mutex mu;
+  std::condition_variable cv;
+  bool in_flight = false, finished = false;  // guarded by mu
+  std::map<uint32_t, SessionOutcome> presign;
+  RunOptions options;
+  options.filter = [&](uint32_t, uint32_t, int) {
+    std::lock_guard<std::mutex> lock(mu);
+    in_flight = true;
+    cv.notify_all();
+    return true;
+  };
+  std::thread runner([&] {
+    auto outcomes = RunSession(
+        Both(), Each(Presign("neighbour-link", SessionId("neighbour", 1))),
+        options);
+    std::lock_guard<std::mutex> lock(mu);
+    presign = std::move(outcomes);
+    finished = true;
+    cv.notify_all();
+  });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return in_flight || finished; });
+  }
+  auto refused = RunSession(
+      Both(), Each(Presign("no-such-link", SessionId("refused", 1))));
+  for (const auto& [party, o] : refused) {
+    EXPECT_EQ(o.stream_error.code(), absl::StatusCode::kNotFound)
+        << o.stream_error;
+  }
+  // Node 1 alone on the link: it sends its first round, then is cancelled.
+  Probe lone;
+  lone.Start(*connections_[0],
+             Presign("neighbour-link", SessionId("cancelled", 1)));
+  EXPECT_TRUE(lone.WaitOutput());
+  lone.session.Cancel();
+  absl::Status end = lone.WaitEnd();
+  EXPECT_EQ(end.code(), absl::StatusCode::kCancelled) << end;
+  runner.join();
+  ExpectDone(presign);
+}
+
+// Sessions opened from many threads at once on one connection reach the
+// enclave in the order of their ids (an id lower than one already seen is
+// taken for a late item and ignored): every one of them ends, here refused
+// at its start (NOT_FOUND).
+TEST_F(RelaySessionsTest, SessionsOpenedConcurrentlyAllReachTheEnclave) {
+  constexpr int kThreads = 8, kEach = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> not_found{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int n = 0; n < kEach; ++n) {
+        Probe p;
+        p.Start(*connections_[0],
+                Presign("no-such-link", SessionId("order", t * kEach + n)));
+        if (absl::IsNotFound(p.WaitEnd())) not_found.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(not_found.load(), kThreads * kEach);
+}
+
+// Messages outside enclave.proto's limits end their own stream
+// INVALID_ARGUMENT (a message over 8 MiB: RESOURCE_EXHAUSTED); a session's
+// own mistakes end only that session; the relay's streams keep working.
+TEST_F(RelaySessionsTest, MalformedStreamMessagesAreRefusedWithACode) {
+  auto stream_status = [&](const ev1::SessionsInput& msg) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    auto stream = connections_[0]->stub()->Sessions(&ctx);
+    stream->Write(msg);
+    stream->WritesDone();
+    ev1::SessionsOutput out;
+    while (stream->Read(&out)) {
+    }
+    return stream->Finish();
+  };
+  ev1::SessionsInput empty;
+  EXPECT_EQ(stream_status(empty).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  ev1::SessionsInput too_many;
+  for (int i = 1; i <= 65; ++i) {
+    auto* item = too_many.add_items();
+    item->set_id(i);
+    item->mutable_close();
+  }
+  grpc::Status s = stream_status(too_many);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("1..64 items"), std::string::npos)
+      << s.error_message();
+  ev1::SessionsInput id_zero;
+  id_zero.add_items()->mutable_close();
+  EXPECT_EQ(stream_status(id_zero).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  ev1::SessionsInput no_item;
+  no_item.add_items()->set_id(1);
+  EXPECT_EQ(stream_status(no_item).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  ev1::SessionsInput huge;
+  auto* item = huge.add_items();
+  item->set_id(1);
+  item->mutable_input()->set_envelope(std::string(9 << 20, 'x'));
+  EXPECT_EQ(stream_status(huge).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  // Per session, on one stream: a first input that is not `start`, a close
+  // before `start`, and an id lower than one used before (ignored): each
+  // ends only its session, the stream ends OK.
+  grpc::ClientContext ctx;
+  auto stream = connections_[0]->stub()->Sessions(&ctx);
+  ev1::SessionsInput msg;
+  auto* a = msg.add_items();
+  a->set_id(5);
+  a->mutable_input()->set_envelope("not a start");
+  auto* b = msg.add_items();
+  b->set_id(6);
+  b->mutable_close();
+  auto* c = msg.add_items();
+  c->set_id(3);
+  c->mutable_input()->set_envelope("late");
+  stream->Write(msg);
+  stream->WritesDone();
+  std::map<uint64_t, ev1::SessionEnd> ends;
+  ev1::SessionsOutput out;
+  while (stream->Read(&out)) {
+    for (const auto& o : out.items()) {
+      if (o.has_end()) ends[o.id()] = o.end();
+    }
+  }
+  EXPECT_TRUE(stream->Finish().ok());
+  ASSERT_EQ(ends.size(), 2u);
+  EXPECT_EQ(ends[5].code(),
+            static_cast<int>(grpc::StatusCode::FAILED_PRECONDITION));
+  EXPECT_EQ(ends[6].code(),
+            static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+
+  ASSERT_NO_FATAL_FAILURE(Link("after-malformed-link"));
+  ExpectDone(RunSession(
+      Both(), Each(Presign("after-malformed-link", SessionId("after", 1)))));
+}
+
+// An envelope over enclave.proto's limit (4 MiB + 64 KiB) would break the
+// stream for every session: the relay ends only its session
+// (INVALID_ARGUMENT) and the stream goes on.
+TEST_F(RelaySessionsTest, AnOversizedEnvelopeEndsOnlyItsSession) {
+  ASSERT_NO_FATAL_FAILURE(Link("oversize-link"));
+  const uint64_t streams = connections_[0]->streams_opened();
+  Probe lone;
+  lone.Start(*connections_[0],
+             Presign("oversize-link", SessionId("oversize", 1)));
+  EXPECT_TRUE(lone.WaitOutput());
+  ev1::SessionInput in;
+  in.set_envelope(std::string((4 << 20) + (64 << 10) + 1, 'x'));
+  lone.session.Send(std::move(in));
+  const absl::Status end = lone.WaitEnd();
+  EXPECT_EQ(end.code(), absl::StatusCode::kInvalidArgument) << end;
+  EXPECT_NE(end.message().find("envelope of"), absl::string_view::npos) << end;
+  ExpectDone(RunSession(
+      Both(), Each(Presign("oversize-link", SessionId("oversize", 2)))));
+  EXPECT_EQ(connections_[0]->streams_opened(), std::max<uint64_t>(streams, 1));
+}
+
+// At most limits.max_sessions (64) sessions open on one stream: the next
+// one ends RESOURCE_EXHAUSTED and the open ones are untouched (each then
+// cancelled by hand ends CANCELLED).
+TEST_F(RelaySessionsTest, TooManySessionsOnAStreamRefuseOnlyTheExtraOne) {
+  ASSERT_NO_FATAL_FAILURE(Link("limit-link"));
+  constexpr int kLimit = 64;
+  std::vector<std::unique_ptr<Probe>> probes;
+  for (int n = 0; n <= kLimit; ++n) {
+    probes.push_back(std::make_unique<Probe>());
+    probes.back()->Start(*connections_[0],
+                         Presign("limit-link", SessionId("limit", n)));
+  }
+  absl::Status extra = probes.back()->WaitEnd();
+  EXPECT_EQ(extra.code(), absl::StatusCode::kResourceExhausted) << extra;
+  EXPECT_NE(extra.message().find("on this stream"), absl::string_view::npos)
+      << extra;
+  for (int n = 0; n < kLimit; ++n) {
+    EXPECT_TRUE(probes[n]->WaitOutput()) << n;
+    probes[n]->session.Cancel();
+  }
+  for (int n = 0; n < kLimit; ++n) {
+    absl::Status end = probes[n]->WaitEnd();
+    EXPECT_EQ(end.code(), absl::StatusCode::kCancelled) << n << ": " << end;
+  }
+}
+
+// Node 2's enclave killed under open sessions: they end UNAVAILABLE (as a
+// failed stream did); after its restart the next session on the same
+// connection opens a new stream and runs.
+TEST_F(RelaySessionsTest, AKilledEnclaveFailsOpenSessionsAndTheNextReconnects) {
+  ASSERT_NO_FATAL_FAILURE(Link("kill-link"));
+  Probe a, b;
+  a.Start(*connections_[1], Presign("kill-link", SessionId("killed", 1)));
+  b.Start(*connections_[1], Presign("kill-link", SessionId("killed", 2)));
+  // The stream a and b run on (whether or not an earlier test opened it).
+  const uint64_t before = connections_[1]->streams_opened();
+  ASSERT_TRUE(a.WaitOutput());
+  ASSERT_TRUE(b.WaitOutput());
+  cluster_->KillEnclave(1);
+  for (Probe* p : {&a, &b}) {
+    absl::Status end = p->WaitEnd();
+    EXPECT_EQ(end.code(), absl::StatusCode::kUnavailable) << end;
+  }
+  ASSERT_TRUE(cluster_->StartEnclave(1).ok());
+  // The channel reconnects to the restarted enclave (a call that waits for
+  // it to be ready; its answer does not matter), then a new link (the old
+  // one died with the enclave) and a presign.
+  {
+    grpc::ClientContext ctx;
+    ctx.set_wait_for_ready(true);
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    ev1::GetInfoRequest req;
+    ev1::GetInfoResponse resp;
+    const grpc::Status ready =
+        connections_[1]->stub()->GetInfo(&ctx, req, &resp);
+    ASSERT_NE(ready.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << ready.error_message();
+    ASSERT_NE(ready.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+        << ready.error_message();
+  }
+  ASSERT_NO_FATAL_FAILURE(Link("kill-link-2"));
+  ExpectDone(RunSession(
+      Both(), Each(Presign("kill-link-2", SessionId("reconnected", 1)))));
+  EXPECT_EQ(connections_[1]->streams_opened(), before + 1);
+}
+
+}  // namespace
+}  // namespace nitro_tss::coordinator
