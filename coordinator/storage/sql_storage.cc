@@ -249,16 +249,33 @@ absl::StatusOr<AuditHead> DecodeAuditHead(const std::vector<SqlRow>& rows) {
   return head;
 }
 
+// The entry an event becomes (seq and hashes are set when it is appended).
+AuditEntry EntryOf(const AuditEvent& event) {
+  AuditEntry entry;
+  entry.time = event.time;
+  entry.actor = event.actor;
+  entry.action = event.action;
+  entry.resource = event.resource;
+  entry.outcome = event.outcome;
+  entry.payload = event.payload;
+  return entry;
+}
+
+// The event an entry was made from.
+AuditEvent EventOf(const AuditEntry& entry) {
+  AuditEvent event;
+  event.time = entry.time;
+  event.actor = entry.actor;
+  event.action = entry.action;
+  event.resource = entry.resource;
+  event.outcome = entry.outcome;
+  event.payload = entry.payload;
+  return event;
+}
+
 // Checks one stored entry's fields (the limits AppendAudit enforced).
 absl::Status CheckStoredAuditFields(const AuditEntry& e) {
-  AuditEvent ev;
-  ev.time = e.time;
-  ev.actor = e.actor;
-  ev.action = e.action;
-  ev.resource = e.resource;
-  ev.outcome = e.outcome;
-  ev.payload = e.payload;
-  RETURN_IF_ERROR(ValidateAuditEvent(ev));
+  RETURN_IF_ERROR(ValidateAuditEvent(EventOf(e)));
   if (e.prev_hash.size() != kAuditHashBytes ||
       e.hash.size() != kAuditHashBytes) {
     return absl::InvalidArgumentError("a hash is not 32 bytes");
@@ -705,17 +722,6 @@ class SqlStorage final : public Storage {
     if (existing.empty()) return SignRequestNotFound(request_id);
     return absl::FailedPreconditionError(
         absl::StrCat("sign request ", request_id, " is already completed"));
-  }
-
-  static AuditEntry EntryOf(const AuditEvent& event) {
-    AuditEntry entry;
-    entry.time = event.time;
-    entry.actor = event.actor;
-    entry.action = event.action;
-    entry.resource = event.resource;
-    entry.outcome = event.outcome;
-    entry.payload = event.payload;
-    return entry;
   }
 
   // Appends `entry` (time..payload set) inside the write on `c`: sets seq,

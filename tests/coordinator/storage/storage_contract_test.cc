@@ -235,6 +235,12 @@ class StorageContractTest : public ::testing::TestWithParam<std::string> {
     e.payload = absl::StrCat("payload ", i, std::string(1, '\0'), "end");
     return e;
   }
+  // Event(i) as thread t of a concurrency test sends it.
+  static AuditEvent ThreadEvent(int i, int t) {
+    AuditEvent e = Event(i);
+    e.actor = absl::StrCat("thread-", t);
+    return e;
+  }
 
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<Storage> storage_;
@@ -580,8 +586,7 @@ TEST_P(StorageContractTest,
     threads.emplace_back([&, t] {
       start.arrive_and_wait();
       for (int i = 0; i < kPerThread; ++i) {
-        AuditEvent e = Event(i);
-        e.actor = absl::StrCat("thread-", t);
+        const AuditEvent e = ThreadEvent(i, t);
         auto r = storage_->CompleteSignRequestWithAudit(
             absl::StrCat("req-", t, "-", i), absl::StrCat("sig-", t), T(10), e);
         const bool expect_ok = t % 2 == 0;
@@ -1111,8 +1116,7 @@ TEST_P(StorageContractTest, ConcurrentAppendersMakeOneChain) {
     threads.emplace_back([&, t] {
       start.arrive_and_wait();
       for (int i = 0; i < kPerThread; ++i) {
-        AuditEvent e = Event(i);
-        e.actor = absl::StrCat("thread-", t);
+        const AuditEvent e = ThreadEvent(i, t);
         absl::StatusOr<AuditEntry> entry = replicas[t % 2]->AppendAudit(e);
         if (!entry.ok()) {
           errors[t] = entry.status().ToString();
