@@ -285,12 +285,21 @@ absl::StatusOr<PresignRevealPayload> DecodePresignReveal(
   NITRO_RETURN_IF_ERROR(ParsePayload(bytes, pb, kPresign));
   PresignRevealPayload out;
   NITRO_ASSIGN_OR_RETURN(out.gamma, DecodeSc(pb.gamma(), kPresign, "gamma"));
-  NITRO_ASSIGN_OR_RETURN(
-      out.delta_plain, ModulusSized(pb.delta_plain(), kPresign, "delta_plain"));
-  NITRO_ASSIGN_OR_RETURN(
-      out.delta_nonce, ModulusSized(pb.delta_nonce(), kPresign, "delta_nonce"));
-  if (pb.received_size() > kMaxPayloadListEntries) {
-    return Bad(kPresign, "too many MtA responses");
+  NITRO_ASSIGN_OR_RETURN(out.k_plain,
+                         ModulusSized(pb.k_plain(), kPresign, "k_plain"));
+  NITRO_ASSIGN_OR_RETURN(out.k_nonce,
+                         ModulusSized(pb.k_nonce(), kPresign, "k_nonce"));
+  if (pb.received_size() > kMaxPayloadListEntries ||
+      pb.masks_size() > kMaxPayloadListEntries) {
+    return Bad(kPresign, "too many MtA responses or mask openings");
+  }
+  for (const v1::MtaMaskOpening& e : pb.masks()) {
+    RevealedMaskOpening m;
+    m.to = e.to();
+    NITRO_ASSIGN_OR_RETURN(m.y, ModulusSized(e.y(), kPresign, "mask y"));
+    NITRO_ASSIGN_OR_RETURN(m.nonce,
+                           ModulusSized(e.nonce(), kPresign, "mask nonce"));
+    out.masks.push_back(std::move(m));
   }
   for (const v1::ReceivedMtaResponse& e : pb.received()) {
     RevealedMtaResponse r;

@@ -138,10 +138,16 @@ struct RevealedMtaResponse {
   MtaResponseBytes bytes;
   MtaResponseValues other;
 };
+// Bob's opening (y, nonce) of the F of his MtA(k·γ) response to `to`.
+struct RevealedMaskOpening {
+  round::PartyId to = 0;
+  BigInt y, nonce;
+};
 struct PresignRevealPayload {  // broadcast
   Scalar gamma;
-  BigInt delta_plain, delta_nonce;
+  BigInt k_plain, k_nonce;
   std::vector<RevealedMtaResponse> received;  // as listed
+  std::vector<RevealedMaskOpening> masks;     // as listed
 };
 // σ reveal (round 5).
 struct RevealedMask {

@@ -24,9 +24,14 @@
 // public key). The per-signer R̄_i, S_i let the online round identify a
 // wrong signature share.
 // Identification when a check fails (the presignature is discarded):
-//   5δ (broadcast, Σ R̄_i != G) PresignReveal: γ_i and the opening of the
-//     ciphertext of δ_i; names the party whose broadcast δ_i is wrong (sent
-//     as round 4 already when round 3 finds δ = 0 or R = identity);
+//   5δ (broadcast, Σ R̄_i != G) PresignReveal: γ_i, k_i with the nonce of
+//     K_i, the masks y_{i->j} of its MtA(k·γ) responses with the nonces of
+//     their F, and the responses received; names every i with
+//     δ_i != k_i·γ + Σ_j (y_{j->i} − y_{i->j}) (mod q) or whose openings
+//     fail (sent as round 4 already when round 3 finds δ = 0 or
+//     R = identity). Nothing in it rests on a range proof made for one
+//     verifier, so colluding parties are named too (presign_delta_reveal.cc,
+//     docs/AUDIT.md);
 //   5σ (Σ R̄_i = G, Σ S_i != Y') PresignSigmaReveal: k_i with the nonce of
 //     K_i, the MtAwc responses received (with their Πaff-g) and the mask
 //     points B_{i->j} = β_{i->j}·G; (direct) Πlog* (range ℓ') of each mask
@@ -52,7 +57,10 @@
 
 namespace nitro_tss::mpc::gg20 {
 
-inline constexpr char kPresignProtocol[] = "gg20/presign/v1";
+// v2: the δ reveal opens k_i and the MtA(k·γ) masks (v1 opened the
+// ciphertext of δ_i; docs/AUDIT.md). Peers of another version refuse each
+// other's messages (the envelope's protocol) and blame nobody.
+inline constexpr char kPresignProtocol[] = "gg20/presign/v2";
 
 using PresignatureId = std::array<uint8_t, 32>;
 

@@ -1,5 +1,34 @@
 // Identification of a wrong δ_j (round 5, or 4 when round 3 finds δ = 0
-// or R = identity): every signer opens γ_j and the decryption of C_j.
+// or R = identity): every signer opens γ_j, its k_j (K_j's plaintext and
+// nonce) and the masks of its MtA(k·γ) responses (each F's plaintext and
+// nonce), and reports the responses it received; everyone checks
+//   δ_j = k_j·γ + Σ_m (y_{m->j} − y_{j->m})   (mod q).
+//
+// Why this identifies (docs/AUDIT.md "Non-identifiable δ abort under
+// collusion", which the reveal of gg20/presign/v1 had):
+//  * An honest Alice j's α_{m->j} is k_j·γ_m + y_{m->j} over the integers,
+//    where y_{m->j} is the plaintext of the F_{m->j} she received: she
+//    checked Bob m's Πaff-g against her own ring-Pedersen parameters (whose
+//    trapdoor nobody else knows) and the range of α (round 2). An honest
+//    party's δ_j therefore satisfies the equation with the true k_j, γ's
+//    and masks.
+//  * What enters the equation is bound without any proof made for a single
+//    verifier: γ_m by Γ_m; k_j by the opening of K_j (the plaintext is
+//    unique below N_j/2); y_{m->j} by Bob m's opening of the F_{m->j} that
+//    Alice j reports, with |y| <= 2^ℓ' (unique below N_m/2, so it is the
+//    mask inside Alice's α when Alice is honest). Alice's report carries
+//    Bob m's Πaff-g for Γ_m and matches her round-3 digest, made before any
+//    γ was public: only Bob m could have made it (its proof of knowledge of
+//    γ_m holds whatever the ring-Pedersen parameters), so an honest Bob is
+//    never asked to open an F he did not send.
+//  * Hence an honest party fails no check; and if every party passes, the
+//    equations sum to Σ δ_j = k·γ with k = Σ k_j — the k whose R̄_j every
+//    honest party checked (Πlog-rp against its own parameters) — so
+//    Σ R̄_j = G, and round 3's δ and R were fine: the reveal would not have
+//    run. Some dishonest party is named whenever it runs.
+// A colluding Alice who shares her ring-Pedersen trapdoor with Bob voids
+// his Πaff-g's ranges towards her (and so the re-check of that proof here),
+// but not the opening of his F, which every party checks directly.
 #include <sodium.h>
 
 #include <map>
@@ -10,12 +39,19 @@
 #include "mpc/gg20/payloads.h"
 #include "mpc/gg20/presign_internal.h"
 #include "mpc/gg20/presign_state.h"
-#include "mpc/mta/mta.h"
 #include "mpc/round/typed_round.h"
+#include "mpc/zk/params.h"
 #include "nitro_tss/mpc/v1/gg20.pb.h"
 
 namespace nitro_tss::mpc::gg20::presign_detail {
 namespace {
+
+// What this party revealed (public once broadcast), for its own equation
+// and the others'.
+struct OwnDeltaReveal {
+  Scalar k, gamma;
+  std::map<PartyId, Scalar> y;  // y_{self->m} mod q
+};
 
 // ---------------------------------------------------------- δ reveal
 class PresignDeltaReveal
@@ -23,40 +59,67 @@ class PresignDeltaReveal
  public:
   // `number`: 5 after round 4 (Σ R̄_j != G), 4 when round 3 already finds
   // δ = Σ δ_j not invertible or R the identity.
-  PresignDeltaReveal(std::shared_ptr<PresignState> s, uint32_t number)
-      : TypedRound(number), s_(std::move(s)) {}
+  PresignDeltaReveal(std::shared_ptr<PresignState> s, uint32_t number,
+                     OwnDeltaReveal own)
+      : TypedRound(number), s_(std::move(s)), own_(std::move(own)) {}
 
   absl::StatusOr<RoundOutput> Finalize(RandomSource&) override {
     PresignState& s = *s_;
     std::vector<Culprit> culprits;
-    for (const auto& [j, rev] : broadcasts()) {
-      const PaillierPublicKey& nj = s.Info(j).paillier;
-      std::vector<BigInt> d_received, f_sent;
-      for (const RevealedMtaResponse& resp : rev.received) {
-        d_received.push_back(resp.d);
+    // 1. Every mask opening against the F its Alice reports (Alice j's
+    //    report carries Bob i's Πaff-g, so it is what Bob i sent).
+    std::map<PartyId, std::map<PartyId, Scalar>> y;  // [bob][alice]
+    std::map<PartyId, Scalar> k_of, gamma_of;
+    k_of[s.self] = own_.k;
+    gamma_of[s.self] = own_.gamma;
+    y[s.self] = own_.y;
+    for (const auto& [i, rev] : broadcasts()) {
+      k_of[i] = Scalar::FromBigIntReduce(rev.k_plain);
+      gamma_of[i] = rev.gamma;
+      const PaillierPublicKey& ni = s.Info(i).paillier;
+      for (const RevealedMaskOpening& o : rev.masks) {
+        const PartyId j = o.to;
+        const BigInt f =
+            j == s.self
+                ? OwnCiphertext(s.received_gamma.at(i).f)
+                : EntryFor(broadcasts().at(j).received, s.signers, j, i).f;
+        absl::StatusOr<BigInt> opened = ni.EncryptWithNonce(o.y, o.nonce);
+        if (!opened.ok() || !(*opened == f)) {
+          culprits.push_back(
+              {i, CulpritCode::kBadOpening,
+               absl::StrCat("presign: delta reveal: mask towards ", j,
+                            " does not open its F")});
+          break;
+        }
+        y[i][j] = Scalar::FromBigIntReduce(o.y);
       }
-      for (PartyId m : s.signers) {
-        if (m == j) continue;
-        f_sent.push_back(
-            m == s.self
-                ? OwnCiphertext(s.received_gamma.at(j).f)
-                : EntryFor(broadcasts().at(m).received, s.signers, m, j).f);
+    }
+    if (!culprits.empty()) return AbortOutput(std::move(culprits));
+
+    // 2. δ_i = k_i·γ + Σ_j (y_{j->i} − y_{i->j}) for every signer.
+    Scalar gamma = Scalar::Zero();
+    for (const auto& [i, g] : gamma_of) gamma = gamma + g;
+    for (PartyId i : s.signers) {
+      Scalar expected = k_of.at(i) * gamma;
+      for (PartyId j : s.signers) {
+        if (j == i) continue;
+        expected = expected + y.at(j).at(i) - y.at(i).at(j);
       }
-      absl::StatusOr<BigInt> c = mta::ShareSumCiphertext(
-          nj, s.peers.at(j).cap_k, rev.gamma, d_received, f_sent);
-      if (!c.ok()) return c.status();
-      absl::StatusOr<BigInt> opened =
-          nj.EncryptWithNonce(rev.delta_plain, rev.delta_nonce);
-      if (!opened.ok() || !(*opened == *c)) {
-        culprits.push_back({j, CulpritCode::kBadOpening,
-                            "presign: delta reveal does not open C_j"});
-        continue;
+      const Scalar& delta_i = i == s.self ? s.delta : s.peers.at(i).delta;
+      if (delta_i == expected) continue;
+      if (i == s.self) {
+        return absl::InternalError(
+            "presign: delta reveal: own delta check failed");
       }
-      if (Scalar::FromBigIntReduce(rev.delta_plain) != s.peers.at(j).delta) {
-        culprits.push_back(
-            {j, CulpritCode::kWrongValue,
-             "presign: broadcast delta differs from its MtA values"});
-      }
+      culprits.push_back(
+          {i, CulpritCode::kWrongValue,
+           "presign: broadcast delta differs from its MtA values "
+           "(delta_i != k_i*gamma + sum_j (y_ji - y_ij))"});
+    }
+    if (culprits.empty()) {
+      return absl::InternalError(
+          "presign: delta reveal found no culprit although delta != "
+          "k*gamma");
     }
     return AbortOutput(std::move(culprits));
   }
@@ -74,21 +137,42 @@ class PresignDeltaReveal
       return WithCulpritCode(Bad("revealed gamma does not match Gamma"),
                              CulpritCode::kBadOpening);
     }
-    if (absl::Status st =
-            CheckOpening(r.delta_plain, r.delta_nonce, info.paillier,
-                         "delta_plain", "delta_nonce");
+    if (absl::Status st = CheckOpening(r.k_plain, r.k_nonce, info.paillier,
+                                       "k_plain", "k_nonce");
         !st.ok()) {
       return st;
     }
-    if (r.received.size() != s.signers.size() - 1) {
+    absl::StatusOr<BigInt> opened =
+        info.paillier.EncryptWithNonce(r.k_plain, r.k_nonce);
+    if (!opened.ok() || !(*opened == s.peers.at(msg.from).cap_k)) {
+      return WithCulpritCode(Bad("revealed k does not open K_i"),
+                             CulpritCode::kBadOpening);
+    }
+    const size_t others = s.signers.size() - 1;
+    if (r.received.size() != others) {
       return Bad("reveal must list one MtA response per other signer");
+    }
+    if (r.masks.size() != others) {
+      return Bad("reveal must list one mask opening per other signer");
     }
     std::map<PartyId, ReceivedGamma> received;
     size_t idx = 0;
     for (PartyId m : s.signers) {
       if (m == msg.from) continue;
-      const RevealedMtaResponse& e = r.received[idx++];
+      const RevealedMtaResponse& e = r.received[idx];
+      const RevealedMaskOpening& o = r.masks[idx];
+      ++idx;
       if (e.from != m) return Bad("reveal responses not in signer order");
+      if (o.to != m) return Bad("reveal mask openings not in signer order");
+      if (!zk::InSignedRange(o.y, zk::kEllPrime)) {
+        return WithCulpritCode(
+            Bad(absl::StrCat("mask towards ", m,
+                             " out of range (|y| > 2^ell')")),
+            CulpritCode::kBadShare);
+      }
+      if (absl::Status st = info.paillier.ValidateNonce(o.nonce); !st.ok()) {
+        return Bad(absl::StrCat("mask nonce towards ", m, ": ", st.message()));
+      }
       if (absl::Status st = VerifyReportedResponses(s, msg.from, m, e,
                                                     /*reported_w=*/false);
           !st.ok()) {
@@ -111,22 +195,29 @@ class PresignDeltaReveal
   }
 
   std::shared_ptr<PresignState> s_;
+  OwnDeltaReveal own_;
 };
 
 }  // namespace
 
-// Own δ reveal: γ_i, the decryption of C_i and its nonce.
+// Own δ reveal: γ_i, k_i with the nonce of K_i, the opening of every F of
+// the own MtA(k·γ) responses and the responses received. The secrets are
+// wiped once the message is made (what it reveals is public from then on).
 absl::StatusOr<RoundOutput> DeltaRevealOutput(
     const std::shared_ptr<PresignState>& state, uint32_t round) {
   PresignState& s = *state;
-  const PaillierPrivateKey& sk = *s.ks->paillier;
-  std::vector<BigInt> d_received, f_sent;
   v1::PresignReveal rev;
+  OwnDeltaReveal own;
+  own.k = s.k;
+  own.gamma = s.gamma;
+  rev.set_gamma(EncodeSc(s.gamma));
+  BigInt k_int = s.k.ToBigInt();
+  rev.set_k_plain(EncodeInt(k_int));
+  rev.set_k_nonce(EncodeInt(s.rho));
+  k_int.Wipe();
   for (PartyId m : s.signers) {
     if (m == s.self) continue;
     const ReceivedGamma& g = s.received_gamma.at(m);
-    d_received.push_back(OwnCiphertext(g.d));
-    f_sent.push_back(OwnCiphertext(s.bob.at(m).f_gamma));
     v1::ReceivedMtaResponse* e = rev.add_received();
     e->set_from(m);
     e->set_d_gamma(g.d);
@@ -137,27 +228,18 @@ absl::StatusOr<RoundOutput> DeltaRevealOutput(
     e->set_d_w(w.d);
     e->set_f_w(w.f);
     e->set_pi_aff_w(w.proof);
+    const MtaBob& bob = s.bob.at(m);
+    v1::MtaMaskOpening* o = rev.add_masks();
+    o->set_to(m);
+    o->set_y(EncodeInt(bob.y_gamma));
+    o->set_nonce(EncodeInt(bob.f_gamma_nonce));
+    own.y[m] = Scalar::FromBigIntReduce(bob.y_gamma);
   }
-  absl::StatusOr<BigInt> c = mta::ShareSumCiphertext(
-      sk.public_key(), s.cap_k, s.gamma, d_received, f_sent);
-  if (!c.ok()) return c.status();
-  absl::StatusOr<BigInt> m = sk.DecryptSigned(*c);
-  if (!m.ok()) return m.status();
-  // r = (C·(1+N)^-m mod N)^(N^-1 mod φ(N)) mod N.
-  const BigInt& n = sk.n();
-  BigInt x = BigInt::ModMul(
-      *c, BigInt::Mod(BigInt(1) - *m * n, sk.public_key().n_squared()),
-      sk.public_key().n_squared());
-  absl::StatusOr<BigInt> n_inv = BigInt::ModInverse(n, sk.phi());
-  if (!n_inv.ok()) return n_inv.status();
-  // Secret exponent N^-1 mod φ(N), public modulus N.
-  BigInt r = BigInt::PowModConstTime(x, *n_inv, n, kPaillierModulusBits);
-  rev.set_gamma(EncodeSc(s.gamma));
-  rev.set_delta_plain(EncodeInt(*m));
-  rev.set_delta_nonce(EncodeInt(r));
+  s.WipeSecrets();
+  s.gamma.Wipe();
   RoundOutput out;
   out.outbound.push_back(round::Message::Broadcast(SerializePayload(rev)));
-  out.next = std::make_unique<PresignDeltaReveal>(state, round);
+  out.next = std::make_unique<PresignDeltaReveal>(state, round, std::move(own));
   return out;
 }
 

@@ -46,8 +46,8 @@ class PresignRound3
     if (!delta_inv.ok() || s.big_r.IsIdentity()) {
       // δ = 0 or Γ = Σ Γ_j the identity: with honest parties this has
       // negligible probability, so some δ_j does not match its MtA values
-      // (e.g. a rushing party cancelled the sum). Identify it at once.
-      s.WipeSecrets();
+      // (e.g. a rushing party cancelled the sum). Identify it at once (the
+      // reveal wipes the secrets once it has opened what it reveals).
       return DeltaRevealOutput(s_, 4);
     }
     Point r_bar = s.big_r.Mul(s.k);

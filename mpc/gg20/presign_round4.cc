@@ -59,8 +59,8 @@ class PresignRound4 : public round::TypedRound<PresignRound4Payload,
     if (sum_r_bar != Point::Generator()) {
       // Every R̄_j is proven against K_j, so δ = Σ δ_j is inconsistent with
       // k·γ: some party broadcast a wrong δ_j. Discard the presignature
-      // and identify the party in a reveal round.
-      s.WipeSecrets();
+      // and identify the party in a reveal round (which opens k_i, γ_i and
+      // the MtA(k·γ) masks, then wipes the secrets).
       return DeltaRevealOutput(s_, 5);
     }
     if (sum_s != s.public_key) {
@@ -72,6 +72,7 @@ class PresignRound4 : public round::TypedRound<PresignRound4Payload,
       s.w.Wipe();
       s.l.Wipe();
       s.gamma.Wipe();
+      for (auto& [j, bob] : s.bob) bob.WipeGammaMask();
       return SigmaRevealOutput(s_, rng);
     }
     pub.binding.key_id = s.ks->key_id;

@@ -181,6 +181,8 @@ v1::PresignRound2Direct KeepBobResponses(PresignState& s, PartyId j,
   MtaBob& bob = s.bob[j];
   bob.beta_gamma = gamma.beta;
   bob.f_gamma = d.f_gamma();
+  bob.y_gamma = std::move(gamma.y);
+  bob.f_gamma_nonce = std::move(gamma.f_nonce);
   bob.beta_w = w.beta;
   bob.f_w = d.f_w();
   bob.y_w = std::move(w.y);

@@ -72,15 +72,24 @@ inline absl::Status Prefixed(const absl::Status& st) {
 // of mpc/mta/mta.h: F = enc_i(y), Bob's share β = −y mod q).
 struct MtaBob {
   Scalar beta_gamma, beta_w;  // Bob's shares, wiped in round 2
-  std::string f_gamma;        // F sent with the k·γ response
+  // F = enc_i(y_gamma; f_gamma_nonce) sent with the k·γ response, kept with
+  // its opening until the presignature is produced or the σ reveal starts,
+  // for the δ reveal (which opens it).
+  std::string f_gamma;
+  BigInt y_gamma, f_gamma_nonce;
   // F = enc_i(y_w; f_w_nonce) sent with the k·w response, kept with its
   // opening until the presignature is produced, for the σ reveal round
   // (mask point y_w·G and its Πlog* against F).
   std::string f_w;
   BigInt y_w, f_w_nonce;
+  void WipeGammaMask() {
+    y_gamma.Wipe();
+    f_gamma_nonce.Wipe();
+  }
   void Wipe() {
     beta_gamma.Wipe();
     beta_w.Wipe();
+    WipeGammaMask();
     y_w.Wipe();
     f_w_nonce.Wipe();
   }
@@ -295,7 +304,7 @@ absl::StatusOr<mta::BobResult> BobMta(const PresignState& s, PartyId j,
                                       const Scalar& x, RandomSource& rng);
 
 // Keeps what this party needs of its two responses to j (s.bob[j]: the
-// shares β, the F's, y_w and F_w's nonce) and returns j's round-2 direct
+// shares β, the F's with their masks and nonces) and returns j's round-2 direct
 // payload carrying them (round 1).
 v1::PresignRound2Direct KeepBobResponses(PresignState& s, PartyId j,
                                          mta::BobResult gamma,
@@ -314,7 +323,8 @@ std::unique_ptr<round::Round> NewPresignRound2(std::shared_ptr<PresignState> s);
 std::unique_ptr<round::Round> NewPresignRound3(std::shared_ptr<PresignState> s);
 std::unique_ptr<round::Round> NewPresignRound4(std::shared_ptr<PresignState> s);
 // This party's δ reveal (message round `round`: 5, or 4 when round 3 finds
-// δ = 0 or R = identity) and the round that checks the others'.
+// δ = 0 or R = identity) and the round that checks the others'. Wipes the
+// state's secrets once the message is made (presign_delta_reveal.cc).
 absl::StatusOr<RoundOutput> DeltaRevealOutput(
     const std::shared_ptr<PresignState>& state, uint32_t round);
 // This party's σ reveal (message round 5) and the round that checks the

@@ -159,21 +159,6 @@ bool AlphaInRange(const BigInt& alpha) {
   return zk::InSignedRange(alpha, kAlphaBoundBits);
 }
 
-absl::StatusOr<BigInt> ShareSumCiphertext(const PaillierPublicKey& key,
-                                          const BigInt& cap_k, const Scalar& x,
-                                          const std::vector<BigInt>& d_received,
-                                          const std::vector<BigInt>& f_sent) {
-  const BigInt& n2 = key.n_squared();
-  BigInt c = BigInt::PowMod(cap_k, x.ToBigInt(), n2);
-  for (const BigInt& d : d_received) c = BigInt::ModMul(c, d, n2);
-  for (const BigInt& f : f_sent) {
-    absl::StatusOr<BigInt> inv = BigInt::ModInverse(f, n2);
-    if (!inv.ok()) return inv.status();
-    c = BigInt::ModMul(c, *inv, n2);
-  }
-  return c;
-}
-
 absl::StatusOr<AliceResult> AliceFinalize(
     const PaillierPrivateKey& alice_key, const RingPedersenParams& alice_params,
     const RingPedersenSecret* alice_secret, const PaillierPublicKey& bob_key,

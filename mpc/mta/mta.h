@@ -19,9 +19,8 @@
 //
 // Sign convention (also on GG20 presign's wire, protos gg20.proto): D and F
 // carry Bob's mask y itself (D = K^x·enc(y), F = enc(y)) and Bob's share is
-// β = −y; a party's sum of shares is therefore the plaintext of
-// K^x · Π D · Π F^-1 (ShareSumCiphertext), and a mask point revealed for
-// identification is y·G.
+// β = −y; a mask revealed for identification is y (the δ reveal opens F)
+// or y·G (the σ reveal).
 //
 // GG20 presigning (mpc/gg20/presign_round*.cc) runs every MtA through these
 // functions: its payloads carry the same values (K once per party; Πenc,
@@ -180,16 +179,6 @@ absl::StatusOr<BigInt> AliceDecrypt(const PaillierPrivateKey& alice_key,
 // parties, who apply the same bound.
 inline constexpr size_t kAlphaBoundBits = zk::kEllPrime + zk::kEpsilon + 1;
 bool AlphaInRange(const BigInt& alpha);
-
-// The ciphertext under a party's own key N of its shares of k·x summed over
-// its MtAs: K^x · Π D_m · Π F_m^-1 mod N², where K = enc_N(k) is its own,
-// D_m the responses it received as Alice (under N) and F_m = enc_N(y_m) the
-// ones it sent as Bob. Its plaintext is k·x + Σ α_m + Σ β_m over the
-// integers (β = −y), e.g. GG20's δ_i, which the δ reveal opens.
-absl::StatusOr<BigInt> ShareSumCiphertext(const PaillierPublicKey& key,
-                                          const BigInt& cap_k, const Scalar& x,
-                                          const std::vector<BigInt>& d_received,
-                                          const std::vector<BigInt>& f_sent);
 
 // Alice's finalization: verifies Πaff-g (with her Paillier key and, when
 // given, her ring-Pedersen secret for CRT), checks X against `expected_x`

@@ -184,8 +184,11 @@ class PresignCheatRule : public round::Rule {
       case 1:  // the MtA responses are redrawn
         if (cheat_.mta_beta_extra_bits > 0 || NegatesNonces()) return scratch_;
         break;
-      case 2:  // l_i and the PoK are redrawn for σ_i + 1
-        if (cheat_.wrong_sigma) return scratch_;
+      case 2:  // l_i and the PoK are redrawn for σ_i + 1, or made after an
+               // abort (accept_mta_from)
+        if (cheat_.wrong_sigma || cheat_.accept_mta_from.has_value()) {
+          return scratch_;
+        }
         break;
       case 3:  // R̄_i and its Πlog-rp for k_i + 1
         if (cheat_.r_bar_with_other_k) s_->k = s_->k + Scalar::One();
@@ -196,6 +199,9 @@ class PresignCheatRule : public round::Rule {
 
   absl::Status ModifyAfter(round::Round& r, RoundOutput& out,
                            RandomSource& rng) override {
+    if (r.Number() == 2 && cheat_.accept_mta_from.has_value()) {
+      RETURN_IF_ERROR(AcceptingRoundTwo(out, rng));
+    }
     if (out.abort.has_value() || out.next == nullptr) return absl::OkStatus();
     switch (r.Number()) {
       case 1:
@@ -204,9 +210,15 @@ class PresignCheatRule : public round::Rule {
         } else if (NegatesNonces()) {
           RETURN_IF_ERROR(NegatedNonceMta(out, rng));
         }
+        if (cheat_.mta_gamma_half_mask_to.has_value()) {
+          RETURN_IF_ERROR(HalfMaskMta(out, rng));
+        }
         break;
       case 2:
         if (cheat_.wrong_sigma) RETURN_IF_ERROR(WrongSigma(out, rng));
+        if (cheat_.delta_as_share_sum_decryption) {
+          RETURN_IF_ERROR(DeltaAsShareSumDecryption(out));
+        }
         if (cheat_.wrong_delta || cheat_.broadcast_delta.has_value()) {
           RETURN_IF_ERROR(WrongDelta(out));
         }
@@ -317,6 +329,160 @@ class PresignCheatRule : public round::Rule {
       }
     }
     return absl::OkStatus();
+  }
+
+  // Round 1 (collusion, Bob): the MtA(k·γ) (or, with mta_half_mask_w, the
+  // MtAwc) response towards the colluding Alice carries the mask y/2 with a
+  // Πaff-g made with her ring-Pedersen order (see
+  // PresignCheat::mta_gamma_half_mask_to).
+  absl::Status HalfMaskMta(RoundOutput& out, RandomSource& rng) {
+    const bool w = cheat_.mta_half_mask_w;
+    presign_detail::PresignState& s = *s_;
+    const PartyId j = *cheat_.mta_gamma_half_mask_to;
+    const PartyPublicInfo& alice = s.Info(j);
+    const PaillierPublicKey& n0 = alice.paillier;
+    const PaillierPublicKey& n1 = s.OwnPaillier();
+    const BigInt m = n0.n() * n1.n() * cheat_.colluding_alice_rp_order;
+    if (!m.IsOdd()) return Internal("half mask: M must be odd");
+    const BigInt half = (m + BigInt(1)).ShiftRight(1);  // 2^-1 mod M
+    // enc_N(v; r) for any integer v: (1 + (v mod N)·N) · r^N mod N².
+    auto enc = [](const PaillierPublicKey& pk, const BigInt& v,
+                  const BigInt& r) {
+      const BigInt& n2 = pk.n_squared();
+      return BigInt::ModMul(BigInt(1) + BigInt::Mod(v, pk.n()) * pk.n(),
+                            BigInt::PowMod(r, pk.n(), n2), n2);
+    };
+    const BigInt& cap_k = s.peers.at(j).cap_k;
+    const BigInt x = (w ? s.w : s.gamma).ToBigInt();
+    const Point base = Point::Generator();
+    const Point cap_x = w ? s.w_points.at(s.self) : Point::MulBase(s.gamma);
+    for (Message& msg : out.outbound) {
+      if (msg.is_broadcast() || msg.to != j) continue;
+      for (int draw = 1; draw <= 64; ++draw) {
+        // y odd and positive, below 2^(ℓ'-1).
+        const BigInt y =
+            BigInt::RandomBits(zk::kEllPrime - 2, rng).ShiftLeft(1) + BigInt(1);
+        const BigInt y_half = y * half;
+        const BigInt rho = BigInt::RandomUnit(n0.n(), rng);
+        const BigInt rho_y = BigInt::RandomUnit(n1.n(), rng);
+        const BigInt cap_d =
+            BigInt::ModMul(BigInt::PowMod(cap_k, x, n0.n_squared()),
+                           enc(n0, y_half, rho), n0.n_squared());
+        const BigInt cap_f = enc(n1, y_half, rho_y);
+        zk::PiAffGStatement st{
+            n0, n1, alice.ring_pedersen, cap_k, cap_d, cap_f, base, cap_x};
+        zk::PiAffGProof proof = zk::internal::ProvePiAffGUnchecked(
+            st, zk::PiAffGWitness{x, y_half, rho, rho_y}, s.Ctx(2, s.self, j),
+            rng);
+        // z2 = β + e·y/2 with |β| < y/2: e is z2 / (y/2) rounded.
+        const BigInt e = BigInt::FloorDiv(proof.z2.ShiftLeft(1) + y_half,
+                                          y_half.ShiftLeft(1));
+        if (e.IsOdd()) continue;
+        proof.z2 = proof.z2 - e.ShiftRight(1) * y * m;
+        if (!zk::InSignedRange(proof.z2, zk::kEllPrime + zk::kEpsilon)) {
+          continue;
+        }
+        v1::PresignRound2Direct d;
+        if (!d.ParseFromArray(msg.payload.data(),
+                              static_cast<int>(msg.payload.size()))) {
+          return Internal("own round-2 direct payload does not parse");
+        }
+        const std::string proof_bytes =
+            SerializeEmbedded(zk::PiAffGProofToProto(proof));
+        presign_detail::MtaBob& bob = s.bob.at(j);
+        // β = −Dec(F), centered, as an honest Bob's share.
+        BigInt dec_f = BigInt::Mod(y_half, n1.n());
+        if (dec_f.ShiftLeft(1) >= n1.n()) dec_f = dec_f - n1.n();
+        // What a reveal opens (the δ reveal F's plaintext, the σ reveal its
+        // point with a Πlog*): F's true plaintext, about N/2, or the small
+        // y he claims instead.
+        BigInt opened = cheat_.mta_half_mask_claims_small_y ? y : dec_f;
+        if (w) {
+          d.set_d_w(EncodeInt(cap_d));
+          d.set_f_w(EncodeInt(cap_f));
+          d.set_pi_aff_w(proof_bytes);
+          bob.f_w = d.f_w();
+          bob.beta_w = -Scalar::FromBigIntReduce(dec_f);
+          bob.y_w = std::move(opened);
+          bob.f_w_nonce = rho_y;
+        } else {
+          d.set_d_gamma(EncodeInt(cap_d));
+          d.set_f_gamma(EncodeInt(cap_f));
+          d.set_pi_aff_gamma(proof_bytes);
+          bob.f_gamma = d.f_gamma();
+          bob.beta_gamma = -Scalar::FromBigIntReduce(dec_f);
+          bob.y_gamma = std::move(opened);
+          bob.f_gamma_nonce = rho_y;
+        }
+        msg.payload = SerializePayload(d);
+        return absl::OkStatus();
+      }
+      return Internal("half mask: no even challenge in 64 draws");
+    }
+    return Internal("half mask: no round-2 message to the colluding Alice");
+  }
+
+  // Round 2 (collusion, Alice): the round aborted naming her colluding Bob
+  // (α out of range); she goes on with α = Dec(D) of every response.
+  absl::Status AcceptingRoundTwo(RoundOutput& out, RandomSource& rng) {
+    if (!out.abort.has_value()) return absl::OkStatus();
+    presign_detail::PresignState& s = *s_;
+    const PaillierPrivateKey& sk = *s.ks->paillier;
+    Scalar delta = s.k * s.gamma;
+    Scalar sigma = s.k * s.w;
+    for (const auto& [j, bob] : s.bob) {
+      ASSIGN_OR_RETURN(BigInt alpha_g,
+                       sk.DecryptSigned(presign_detail::OwnCiphertext(
+                           s.received_gamma.at(j).d)));
+      ASSIGN_OR_RETURN(BigInt alpha_w,
+                       sk.DecryptSigned(presign_detail::OwnCiphertext(
+                           s.received_w.at(j).d)));
+      delta = delta + Scalar::FromBigIntReduce(alpha_g) + bob.beta_gamma;
+      sigma = sigma + Scalar::FromBigIntReduce(alpha_w) + bob.beta_w;
+    }
+    s.delta = delta;
+    s.sigma = sigma;
+    ASSIGN_OR_RETURN(zk::PedersenPokProof pok,
+                     presign_detail::CommitSigma(s, rng));
+    v1::PresignRound3 bc;
+    bc.set_delta(EncodeSc(s.delta));
+    bc.set_cap_t(EncodePt(s.cap_t));
+    bc.set_pedersen_pok(SerializeEmbedded(zk::PedersenPokProofToProto(pok)));
+    std::array<uint8_t, 32> digest =
+        presign_detail::ReceivedMtaDigestOf(s, s.self, s.received_gamma);
+    bc.set_received_mta_digest(std::string(digest.begin(), digest.end()));
+    RoundOutput next;
+    next.outbound.push_back(Message::Broadcast(SerializePayload(bc)));
+    next.next = presign_detail::NewPresignRound3(s_);
+    out = std::move(next);
+    return absl::OkStatus();
+  }
+
+  // Round 2: δ_i = Dec(C_i) mod q (collusion: what the opening of C_i
+  // shows even when a share wrapped).
+  absl::Status DeltaAsShareSumDecryption(RoundOutput& out) {
+    presign_detail::PresignState& s = *s_;
+    const PaillierPrivateKey& sk = *s.ks->paillier;
+    std::vector<BigInt> d_received, f_sent;
+    for (PartyId m : s.signers) {
+      if (m == s.self) continue;
+      d_received.push_back(
+          presign_detail::OwnCiphertext(s.received_gamma.at(m).d));
+      f_sent.push_back(presign_detail::OwnCiphertext(s.bob.at(m).f_gamma));
+    }
+    // C_i = K_i^γ_i · Π D · Π F^-1 mod N_i².
+    const BigInt& n2 = sk.public_key().n_squared();
+    BigInt c = BigInt::PowMod(s.cap_k, s.gamma.ToBigInt(), n2);
+    for (const BigInt& d : d_received) c = BigInt::ModMul(c, d, n2);
+    for (const BigInt& f : f_sent) {
+      ASSIGN_OR_RETURN(BigInt inv, BigInt::ModInverse(f, n2));
+      c = BigInt::ModMul(c, inv, n2);
+    }
+    ASSIGN_OR_RETURN(BigInt plain, sk.DecryptSigned(c));
+    s.delta = Scalar::FromBigIntReduce(plain);
+    return RewritePayload<v1::PresignRound3>(
+        out.outbound.at(0),
+        [&](v1::PresignRound3& pb) { pb.set_delta(EncodeSc(s.delta)); });
   }
 
   // Round 2: σ_i + 1 with T_i and its PoK made for it, as round 2 makes

@@ -25,7 +25,15 @@
 //   wrong_delta,
 //   broadcast_delta        the δ_i round 2 broadcasts (and round 3 sums);
 //   r_bar_with_other_k     presign round 3 runs with k_i + 1 (R̄_i and its
-//                          Πlog-rp), k_i restored afterwards.
+//                          Πlog-rp), k_i restored afterwards;
+//   mta_gamma_half_mask_to presign round 1's MtA(k·γ) (or MtAwc) response
+//                          towards one Alice is replaced by a forged one
+//                          (collusion);
+//   accept_mta_from        presign round 2's abort naming that Bob is
+//                          replaced by the round's normal output, computed
+//                          from the unchecked decryptions (collusion);
+//   delta_as_share_sum_decryption
+//                          the δ_i round 2 broadcasts is Dec(C_i) mod q.
 //
 // Test-only (nitro_mpc_testing).
 #ifndef NITRO_TSS_MPC_TESTING_GG20_CHEATS_H_
@@ -101,6 +109,36 @@ struct PresignCheat {
   // prover for k_i + 1 (and the μ of the round-1 Πenc), whose S still
   // commits to k_i: every verifier's ring-Pedersen equation fails.
   bool r_bar_with_other_k = false;
+
+  // Collusion of an Alice and a Bob (possible when t >= 2; docs/AUDIT.md
+  // "Non-identifiable δ abort under collusion"). Bob's half: his MtA(k·γ)
+  // response towards Alice `mta_gamma_half_mask_to` carries the mask
+  // y/2 — y odd, small; y/2 the integer y·(M+1)/2 with
+  // M = N_alice·N_bob·ord(N̂_alice), which is y/2 modulo each of them — in
+  // D and F. Its Πaff-g is the honest prover's run for the mask y/2 whose
+  // z2 is then reduced by (e/2)·y·M (drawn again until the challenge e is
+  // even and z2 in range): every equation of the proof holds modulo the
+  // orders it lives in, so the proof verifies against Alice's ring-Pedersen
+  // parameters. That needs the order of her ring-Pedersen group
+  // (`colluding_alice_rp_order` = p'·q' for N̂ = (2p'+1)(2q'+1)): only a
+  // colluding Alice can give it. Dec(D) and Dec(F) are then about N/2: Alice's
+  // α wraps modulo her N, Bob's β modulo his.
+  std::optional<round::PartyId> mta_gamma_half_mask_to;
+  BigInt colluding_alice_rp_order;
+  // The same for the MtAwc response (k·w) instead of the MtA(k·γ) one.
+  bool mta_half_mask_w = false;
+  // What the reveal round opens for that mask: F's true plaintext (about
+  // N/2; false) or the small odd y the mask is half of (true), which does
+  // not open F.
+  bool mta_half_mask_claims_small_y = false;
+  // Collusion, Alice's half: when her round 2 aborts (naming this Bob for
+  // the α range), she goes on as if it had not: α = Dec(D) of every
+  // response, δ_i, σ_i, T_i and the round-3 broadcast as round 2 makes them.
+  std::optional<round::PartyId> accept_mta_from;
+  // Broadcasts δ_i = Dec(C_i) mod q (C_i = K_i^γ_i·Π D·Π F^-1, centered
+  // decryption) instead of the sum of the shares mod q: the two differ when
+  // a share wrapped modulo N_i.
+  bool delta_as_share_sum_decryption = false;
 };
 
 // NewKeygenSession / NewPresignSession for a party that cheats as `cheat`

@@ -31,15 +31,6 @@ BigInt Int(const std::string& bytes) {
   return *DecodeInt(bytes, 1 << 12, "audit", "int");
 }
 
-// The nonce of a ciphertext c with known plaintext m under sk.
-BigInt NonceOf(const PaillierPrivateKey& sk, const BigInt& c, const BigInt& m) {
-  const BigInt& n = sk.n();
-  const BigInt& n2 = sk.public_key().n_squared();
-  BigInt x = BigInt::ModMul(c, BigInt::Mod(BigInt(1) - m * n, n2), n2);
-  BigInt n_inv = *BigInt::ModInverse(n, sk.phi());
-  return BigInt::PowMod(BigInt::Mod(x, n), n_inv, n);
-}
-
 struct RushState {
   std::optional<BigInt> rusher_k;      // K of the rusher (round 1)
   std::optional<Scalar> victim_gamma;  // γ of the victim (its reveal)
@@ -92,15 +83,6 @@ TEST(AuditPresignReveal, RushingPartyCannotFrameHonestBob) {
       auto proof = zk::ProvePiAffG(
           aff, zk::PiAffGWitness{gamma_v, beta2, r, r_y, nullptr}, ctx, rng);
       EXPECT_TRUE(proof.ok()) << proof.status();
-      // The rusher's own C grows by exactly D'/D: reopen it.
-      const BigInt& n2 = sk.public_key().n_squared();
-      BigInt c =
-          *sk.EncryptWithNonce(Int(rev.delta_plain()), Int(rev.delta_nonce()));
-      c = BigInt::ModMul(BigInt::ModMul(c, d2, n2),
-                         *BigInt::ModInverse(d_real, n2), n2);
-      BigInt plain = Int(rev.delta_plain()) + BigInt(1);
-      rev.set_delta_plain(EncodeInt(plain));
-      rev.set_delta_nonce(EncodeInt(NonceOf(sk, c, plain)));
       e->set_d_gamma(EncodeInt(d2));
       e->set_f_gamma(EncodeInt(f2));
       e->set_pi_aff_gamma(SerializeEmbedded(zk::PiAffGProofToProto(*proof)));
@@ -164,6 +146,88 @@ TEST(AuditPresignReveal, RushingPartyCannotFrameHonestBob) {
   if (v != r.aborts.end()) {
     EXPECT_EQ(v->second.CulpritIds().count(kVictim), 0u);
   }
+}
+
+// --------------------------------------------------- collusion (t >= 2)
+// docs/AUDIT.md "Non-identifiable δ abort under collusion": Alice 1 gives
+// Bob 2 the order of her ring-Pedersen group, so his Πaff-g towards her
+// binds nothing about the size of his mask (PresignCheat::
+// mta_gamma_half_mask_to): D and F carry "y/2", Alice's α and Bob's β wrap
+// modulo their Paillier moduli, and both broadcast δ_i = Dec(C_i) mod q.
+// Σ δ_j != k·γ, so Σ R̄_j != G and the δ reveal runs. Every Πaff-g
+// verifies against Alice's parameters and every C_i opens to what was
+// broadcast, so a reveal that only re-checks those names nobody. The
+// honest party 3 must name a colluder, and only colluders.
+constexpr PartyId kColludingAlice = 1;
+constexpr PartyId kColludingBob = 2;
+constexpr PartyId kHonest = 3;
+
+struct Collusion {
+  bool mtawc = false;    // the forged response is the MtAwc one
+  bool small_y = false;  // Bob's reveal claims the small y
+};
+
+RunResult RunColludingPair(uint64_t tag, Collusion how) {
+  std::vector<std::shared_ptr<const KeyShare>> shares = DealKeyShares(2, 3, 21);
+  const RingPedersenSecret& rp = *shares[kColludingAlice - 1]->ring_pedersen;
+  const BigInt p_prime = (rp.p() - BigInt(1)).ShiftRight(1);
+  const BigInt q_prime = (rp.q() - BigInt(1)).ShiftRight(1);
+  PresignCheat bob;
+  bob.mta_gamma_half_mask_to = kColludingAlice;
+  bob.colluding_alice_rp_order = p_prime * q_prime;
+  bob.mta_half_mask_w = how.mtawc;
+  bob.mta_half_mask_claims_small_y = how.small_y;
+  bob.delta_as_share_sum_decryption = !how.mtawc;
+  PresignCheat alice;
+  alice.accept_mta_from = kColludingBob;
+  alice.delta_as_share_sum_decryption = !how.mtawc;
+  PresignRun run;
+  run.shares = shares;
+  run.signers = {1, 2, 3};
+  run.session_tag = tag;
+  run.cheats[kColludingBob] = bob;
+  run.cheats[kColludingAlice] = alice;
+  return RunPresign(run);
+}
+
+// The honest party's abort: in round 5 (a reveal), naming only Bob, first
+// reason `reason`.
+void ExpectColludingBobNamed(const RunResult& r, absl::string_view reason) {
+  EXPECT_FALSE(r.all_done);
+  auto it = r.aborts.find(kHonest);
+  ASSERT_NE(it, r.aborts.end()) << "the honest party did not abort";
+  const round::Abort& abort = it->second;
+  EXPECT_EQ(abort.round, 5u) << abort.ToString();
+  // Identifiable: somebody is named, and only colluders.
+  ASSERT_FALSE(abort.culprits.empty()) << abort.ToString();
+  for (PartyId c : abort.CulpritIds()) {
+    EXPECT_TRUE(c == kColludingAlice || c == kColludingBob) << abort.ToString();
+  }
+  EXPECT_EQ(abort.CulpritIds(), std::set<PartyId>{kColludingBob})
+      << abort.ToString();
+  EXPECT_THAT(abort.culprits[0].reason, ::testing::HasSubstr(reason))
+      << abort.ToString();
+}
+
+// With gg20/presign/v1's δ reveal (the opening of C_i) this run aborted
+// with an empty culprit list (verified before the fix).
+TEST(AuditPresignReveal, ColludingPairsHalfMaskIsNamedByTheDeltaReveal) {
+  ExpectColludingBobNamed(RunColludingPair(360, {}),
+                          "mask towards 1 out of range (|y| > 2^ell')");
+}
+
+TEST(AuditPresignReveal, ColludingPairsHalfMaskClaimedSmallDoesNotOpenF) {
+  ExpectColludingBobNamed(RunColludingPair(361, {.small_y = true}),
+                          "delta reveal: mask towards 1 does not open its F");
+}
+
+// The same forgery on the MtAwc: Σ S_j != Y', and the σ reveal's mask
+// proofs are made against each verifier's own ring-Pedersen parameters, so
+// the colluding Alice cannot void them.
+TEST(AuditPresignReveal, ColludingPairsHalfMaskOnMtawcIsNamedByTheSigmaReveal) {
+  ExpectColludingBobNamed(
+      RunColludingPair(362, {.mtawc = true, .small_y = true}),
+      "sigma reveal: mask towards 1 does not match its F: pi_log_star:");
 }
 
 // ------------------------------------------------- the round-3 digest check

@@ -840,23 +840,23 @@ TEST_F(PresignCheater, RevealWithMissingResponse) {
   ExpectBlamed(Run(o), "one MtA response per other signer");
 }
 
-TEST_F(PresignCheater, RevealWithNonCanonicalPlaintext) {
-  // m + N opens the same ciphertext but is outside (-N/2, N/2).
+TEST_F(PresignCheater, DeltaRevealWithNonCanonicalK) {
+  // k + N opens the same K but is outside (-N/2, N/2).
   PresignCheat o;
   o.wrong_delta = true;
   BigInt n = (*shares_)[1]->paillier->n();
   o.tamper = TamperAt<v1::PresignReveal>(5, [n](v1::PresignReveal& m) {
-    auto v = DecodeInt(m.delta_plain(), 256, "t", "m");
+    auto v = DecodeInt(m.k_plain(), 256, "t", "m");
     ASSERT_TRUE(v.ok());
-    m.set_delta_plain(EncodeInt(*v + n));
+    m.set_k_plain(EncodeInt(*v + n));
   });
-  ExpectBlamed(Run(o), "delta_plain");
+  ExpectBlamed(Run(o), "k_plain out of range");
 }
 
 TEST_F(PresignCheater, WrongDeltaIdentifiedInRevealRound) {
   // δ_i off by one with every proof valid: Σ R̄_j != G. The presignature is
-  // discarded, the parties open γ_j and the decryption of their δ_j
-  // ciphertext, and the cheater is named.
+  // discarded, the parties open γ_j, k_j and their MtA(k·γ) masks, and the
+  // cheater is named: its δ_j is not k_j·γ plus its shares.
   PresignCheat o;
   o.wrong_delta = true;
   ExpectBlamed(Run(o), "broadcast delta differs from its MtA values");
@@ -871,17 +871,84 @@ TEST_F(PresignCheater, WrongDeltaRevealWithWrongGamma) {
   ExpectBlamed(Run(o), "revealed gamma does not match Gamma");
 }
 
-TEST_F(PresignCheater, WrongDeltaRevealWithForgedPlaintext) {
-  // The cheater claims its (wrong) δ is the decryption: the nonce opening
-  // fails.
+TEST_F(PresignCheater, DeltaRevealWithKNotOpeningK) {
   PresignCheat o;
   o.wrong_delta = true;
   o.tamper = TamperAt<v1::PresignReveal>(5, [](v1::PresignReveal& m) {
-    auto v = DecodeInt(m.delta_plain(), 256, "t", "m");
+    auto v = DecodeInt(m.k_plain(), 256, "t", "m");
     ASSERT_TRUE(v.ok());
-    m.set_delta_plain(EncodeInt(*v + BigInt(1)));
+    m.set_k_plain(EncodeInt(*v + BigInt(1)));
   });
-  ExpectBlamed(Run(o), "delta reveal does not open C_j");
+  ExpectBlamed(Run(o), "revealed k does not open K_i");
+}
+
+TEST_F(PresignCheater, DeltaRevealWithInvalidKNonce) {
+  PresignCheat o;
+  o.wrong_delta = true;
+  o.tamper = TamperAt<v1::PresignReveal>(
+      5, [](v1::PresignReveal& m) { m.set_k_nonce(EncodeInt(BigInt(0))); });
+  ExpectBlamed(Run(o), "k_nonce: paillier: nonce not in (0, N)");
+}
+
+// The cheater's δ is right but it claims another mask towards Alice 1: its
+// opening does not open the F that Alice 1 reports (what it sent).
+TEST_F(PresignCheater, DeltaRevealWithMaskNotOpeningItsF) {
+  PresignCheat o;
+  o.wrong_delta = true;
+  o.tamper = TamperAt<v1::PresignReveal>(5, [](v1::PresignReveal& m) {
+    auto v = DecodeInt(m.masks(0).y(), 256, "t", "y");
+    ASSERT_TRUE(v.ok());
+    m.mutable_masks(0)->set_y(EncodeInt(*v + BigInt(1)));
+  });
+  ExpectBlamed(Run(o), "delta reveal: mask towards 1 does not open its F");
+}
+
+// y + N_2 opens the same F (with the same nonce) but is no mask an honest
+// Bob draws: the range check names the cheater before any opening.
+TEST_F(PresignCheater, DeltaRevealWithMaskOutOfRange) {
+  PresignCheat o;
+  o.wrong_delta = true;
+  BigInt n = (*shares_)[1]->paillier->n();
+  o.tamper = TamperAt<v1::PresignReveal>(5, [n](v1::PresignReveal& m) {
+    auto v = DecodeInt(m.masks(1).y(), 256, "t", "y");
+    ASSERT_TRUE(v.ok());
+    m.mutable_masks(1)->set_y(EncodeInt(*v + n));
+  });
+  ExpectBlamed(Run(o), "mask towards 3 out of range (|y| > 2^ell')");
+}
+
+TEST_F(PresignCheater, DeltaRevealWithInvalidMaskNonce) {
+  PresignCheat o;
+  o.wrong_delta = true;
+  o.tamper = TamperAt<v1::PresignReveal>(5, [](v1::PresignReveal& m) {
+    m.mutable_masks(0)->set_nonce(EncodeInt(BigInt(0)));
+  });
+  ExpectBlamed(Run(o), "mask nonce towards 1: paillier: nonce not in (0, N)");
+}
+
+TEST_F(PresignCheater, DeltaRevealWithMissingMask) {
+  PresignCheat o;
+  o.wrong_delta = true;
+  o.tamper = TamperAt<v1::PresignReveal>(
+      5, [](v1::PresignReveal& m) { m.mutable_masks()->RemoveLast(); });
+  ExpectBlamed(Run(o), "one mask opening per other signer");
+}
+
+TEST_F(PresignCheater, DeltaRevealMasksOutOfOrder) {
+  PresignCheat o;
+  o.wrong_delta = true;
+  o.tamper = TamperAt<v1::PresignReveal>(
+      5, [](v1::PresignReveal& m) { m.mutable_masks()->SwapElements(0, 1); });
+  ExpectBlamed(Run(o), "reveal mask openings not in signer order");
+}
+
+TEST_F(PresignCheater, DeltaRevealWithUndecodableMask) {
+  PresignCheat o;
+  o.wrong_delta = true;
+  o.tamper = TamperAt<v1::PresignReveal>(5, [](v1::PresignReveal& m) {
+    m.mutable_masks(0)->set_y(std::string(2048, '\x7f'));
+  });
+  ExpectBlamed(Run(o), "mask y");
 }
 
 TEST_F(PresignCheater, RevealWithTamperedReceivedResponse) {

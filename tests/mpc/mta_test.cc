@@ -3,7 +3,7 @@
 // range check, rejection of tampered / replayed messages, and the wire
 // format; and the steps GG20 presigning calls one by one (VerifyResponse
 // with and without secrets, AliceDecrypt, AlphaInRange, the opening of F
-// and the μ of Πenc's S that its reveal rounds use, ShareSumCiphertext).
+// and the μ of Πenc's S that its reveal rounds use).
 #include "mpc/mta/mta.h"
 
 #include <gmock/gmock.h>
@@ -420,55 +420,6 @@ TEST(Mta, AliceRequestHandsOutTheMuOfS) {
   EXPECT_FALSE(mu.IsZero());
   EXPECT_TRUE(BobRp().params().Commit(k.ToBigInt(), mu) ==
               req->enc_proof.cap_s);
-}
-
-TEST(Mta, ShareSumCiphertextOpensToTheShareSum) {
-  // Party P (Paillier key 0) with K = enc(k) and multiplicand x: as Alice it
-  // receives D from Bobs 1 and 2, as Bob it sends F to Alices 1 and 2. The
-  // combined ciphertext decrypts to k·x + Σα + Σβ (P's δ_i or σ_i).
-  DeterministicRandom rng(13);
-  const PaillierPrivateKey& p_key = FixturePaillierKey(0);
-  Scalar k = Scalar::RandomNonZero(rng), x = Scalar::RandomNonZero(rng);
-  absl::StatusOr<PaillierEncryption> enc = AliceEncrypt(p_key, k, rng);
-  ASSERT_TRUE(enc.ok());
-  Scalar expected = k * x;
-  std::vector<BigInt> d_received, f_sent;
-  for (size_t other : {1u, 2u}) {
-    const PaillierPrivateKey& o_key = FixturePaillierKey(other);
-    const RingPedersenSecret& o_rp = FixtureRingPedersen(other);
-    // P as Alice, the other party as Bob with its own x_o.
-    Scalar x_o = Scalar::RandomNonZero(rng);
-    absl::StatusOr<BobResult> in = BobRespond(
-        p_key.public_key(), AliceRp().params(), o_key, enc->ciphertext, x_o,
-        Point::Generator(), Context(kBob, kAlice), rng);
-    ASSERT_TRUE(in.ok()) << in.status();
-    absl::StatusOr<BigInt> alpha = AliceDecrypt(p_key, in->response.cap_d);
-    ASSERT_TRUE(alpha.ok());
-    expected = expected + Scalar::FromBigIntReduce(*alpha);
-    d_received.push_back(in->response.cap_d);
-    // P as Bob towards the other party's K_o.
-    absl::StatusOr<PaillierEncryption> k_o =
-        AliceEncrypt(o_key, Scalar::RandomNonZero(rng), rng);
-    ASSERT_TRUE(k_o.ok());
-    absl::StatusOr<BobResult> out =
-        BobRespond(o_key.public_key(), o_rp.params(), p_key, k_o->ciphertext, x,
-                   Point::Generator(), Context(kAlice, kBob), rng);
-    ASSERT_TRUE(out.ok()) << out.status();
-    expected = expected + out->beta;
-    f_sent.push_back(out->response.cap_f);
-  }
-  absl::StatusOr<BigInt> c = ShareSumCiphertext(
-      p_key.public_key(), enc->ciphertext, x, d_received, f_sent);
-  ASSERT_TRUE(c.ok()) << c.status();
-  absl::StatusOr<BigInt> plain = p_key.DecryptSigned(*c);
-  ASSERT_TRUE(plain.ok());
-  EXPECT_TRUE(Scalar::FromBigIntReduce(*plain) == expected);
-  // Without the F^-1 factors (Bob's shares β = −y) it does not.
-  absl::StatusOr<BigInt> wrong = ShareSumCiphertext(
-      p_key.public_key(), enc->ciphertext, x, d_received, {});
-  ASSERT_TRUE(wrong.ok());
-  EXPECT_FALSE(Scalar::FromBigIntReduce(*p_key.DecryptSigned(*wrong)) ==
-               expected);
 }
 
 TEST(Mta, WireFormatRoundTrip) {
