@@ -296,7 +296,9 @@ absl::StatusOr<PresignRevealPayload> DecodePresignReveal(
   for (const v1::MtaMaskOpening& e : pb.masks()) {
     RevealedMaskOpening m;
     m.to = e.to();
-    NITRO_ASSIGN_OR_RETURN(m.y, ModulusSized(e.y(), kPresign, "mask y"));
+    NITRO_ASSIGN_OR_RETURN(
+        m.y, DecodeInt(e.y(), zk::BytesForBits(zk::kEllPrime) + 1, kPresign,
+                       "mask y"));
     NITRO_ASSIGN_OR_RETURN(m.nonce,
                            ModulusSized(e.nonce(), kPresign, "mask nonce"));
     out.masks.push_back(std::move(m));

@@ -171,7 +171,9 @@ class PresignDeltaReveal
             CulpritCode::kBadShare);
       }
       if (absl::Status st = info.paillier.ValidateNonce(o.nonce); !st.ok()) {
-        return Bad(absl::StrCat("mask nonce towards ", m, ": ", st.message()));
+        return WithCulpritCode(
+            Bad(absl::StrCat("mask nonce towards ", m, ": ", st.message())),
+            CulpritCode::kBadOpening);
       }
       if (absl::Status st = VerifyReportedResponses(s, msg.from, m, e,
                                                     /*reported_w=*/false);

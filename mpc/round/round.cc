@@ -607,17 +607,6 @@ absl::Status Session::Receive(const Message& msg) {
   }
 
   const bool broadcast = msg.is_broadcast();
-  if ((broadcast && !round_->ExpectsBroadcast()) ||
-      (!broadcast && !round_->ExpectsDirect())) {
-    AbortWith(Abort{
-        config_.protocol,
-        current,
-        {Culprit{msg.from, CulpritCode::kBadMessage,
-                 absl::StrCat("unexpected ", broadcast ? "broadcast" : "direct",
-                              " message in round ", current)}},
-        {msg}});
-    return absl::OkStatus();
-  }
   std::map<PartyId, Message>& slot = broadcast ? broadcasts_ : directs_;
   if (auto it = slot.find(msg.from); it != slot.end()) {
     if (it->second == msg) {
@@ -680,6 +669,24 @@ absl::Status Session::Receive(const Message& msg) {
       AbortWith(Abort{config_.protocol, current, std::move(culprits), {msg}});
       return absl::OkStatus();
     }
+  }
+
+  // The kind after the echo: which round follows can depend on the
+  // previous round's broadcasts (GG20 presign goes to the δ reveal, which
+  // expects no direct message, when round 3's δ is 0). A party shown other
+  // broadcasts than ours took the other branch honestly: its echo names
+  // the equivocation (both as suspects) instead of the kind check naming
+  // it alone.
+  if ((broadcast && !round_->ExpectsBroadcast()) ||
+      (!broadcast && !round_->ExpectsDirect())) {
+    AbortWith(Abort{
+        config_.protocol,
+        current,
+        {Culprit{msg.from, CulpritCode::kBadMessage,
+                 absl::StrCat("unexpected ", broadcast ? "broadcast" : "direct",
+                              " message in round ", current)}},
+        {msg}});
+    return absl::OkStatus();
   }
 
   if (absl::Status v = round_->Verify(msg); !v.ok()) {

@@ -904,8 +904,10 @@ TEST_F(PresignCheater, DeltaRevealWithMaskNotOpeningItsF) {
 }
 
 // y + N_2 opens the same F (with the same nonce) but is no mask an honest
-// Bob draws: the range check names the cheater before any opening.
-TEST_F(PresignCheater, DeltaRevealWithMaskOutOfRange) {
+// Bob draws: the decoder's bound for a mask names the cheater before any
+// opening (a mask past 2^ℓ' but within the bound:
+// DeltaRevealNamesAMaskBeyondTheHonestRange).
+TEST_F(PresignCheater, DeltaRevealWithMaskOfModulusSize) {
   PresignCheat o;
   o.wrong_delta = true;
   BigInt n = (*shares_)[1]->paillier->n();
@@ -914,7 +916,7 @@ TEST_F(PresignCheater, DeltaRevealWithMaskOutOfRange) {
     ASSERT_TRUE(v.ok());
     m.mutable_masks(1)->set_y(EncodeInt(*v + n));
   });
-  ExpectBlamed(Run(o), "mask towards 3 out of range (|y| > 2^ell')");
+  ExpectBlamed(Run(o), "presign: mask y: bigint: magnitude of");
 }
 
 TEST_F(PresignCheater, DeltaRevealWithInvalidMaskNonce) {
@@ -940,6 +942,36 @@ TEST_F(PresignCheater, DeltaRevealMasksOutOfOrder) {
   o.tamper = TamperAt<v1::PresignReveal>(
       5, [](v1::PresignReveal& m) { m.mutable_masks()->SwapElements(0, 1); });
   ExpectBlamed(Run(o), "reveal mask openings not in signer order");
+}
+
+// A mask drawn 2^8 times larger than an honest Bob's, proven with the
+// unchecked prover: Πaff-g's slack (z2 up to 2^(ℓ'+ε)) lets Alice accept
+// it in round 2, but it is no mask an honest Bob draws, and the δ reveal
+// names him for it (here the same cheater also broadcasts a wrong δ).
+TEST_F(PresignCheater, DeltaRevealNamesAMaskBeyondTheHonestRange) {
+  PresignCheat o;
+  o.wrong_delta = true;
+  o.mta_beta_extra_bits = 8;
+  ExpectBlamed(Run(o), "out of range (|y| > 2^ell')");
+}
+
+TEST_F(PresignCheater, DeltaRevealWithMissingK) {
+  PresignCheat o;
+  o.wrong_delta = true;
+  o.tamper = TamperAt<v1::PresignReveal>(
+      5, [](v1::PresignReveal& m) { m.clear_k_plain(); });
+  ExpectBlamed(Run(o), "k_plain");
+}
+
+TEST_F(PresignCheater, DeltaRevealWithTooManyMasks) {
+  PresignCheat o;
+  o.wrong_delta = true;
+  o.tamper = TamperAt<v1::PresignReveal>(5, [](v1::PresignReveal& m) {
+    while (m.masks_size() <= kMaxPayloadListEntries) {
+      *m.add_masks() = m.masks(0);
+    }
+  });
+  ExpectBlamed(Run(o), "too many MtA responses or mask openings");
 }
 
 TEST_F(PresignCheater, DeltaRevealWithUndecodableMask) {
@@ -1266,6 +1298,65 @@ TEST_F(PresignCheater, DeltaSumCancelledToZeroIsIdentified) {
   EXPECT_THAT(r.aborts.at(1).culprits[0].reason,
               HasSubstr("broadcast delta differs from its MtA values"));
   EXPECT_EQ(r.aborts.at(1).round, 4u);
+}
+
+TEST_F(PresignCheater, DeltaZeroShownToOnePartyNamesNoHonestPartyAlone) {
+  // A rushing cheater shows party 1 a round-3 δ_2 that makes δ = 0 and
+  // party 3 the real one: party 1 goes to the δ reveal (as round 4, no
+  // direct messages), party 3 to round 4 and sends party 1 its Πlog-rp
+  // (a direct message). Delivered first, that direct message is of a kind
+  // party 1's round does not expect — but its echo shows that party 3 saw
+  // another round-3 broadcast of the cheater: the echo check must decide
+  // (both named as suspects), not the kind check (party 3 alone excluded).
+  PresignRun run;
+  run.shares = *shares_;
+  run.signers = {1, 2, 3};
+  run.session_tag = 341;
+  Scalar others = Scalar::Zero();
+  run.hook = [&others](const round::Delivery& d) {
+    if (d.message.round == 3 && d.message.from != kCheater &&
+        d.recipient == kCheater) {
+      v1::PresignRound3 pb;
+      EXPECT_TRUE(
+          pb.ParseFromArray(d.message.payload.data(),
+                            static_cast<int>(d.message.payload.size())));
+      others = others + *DecodeSc(pb.delta(), "t", "d");
+    }
+    return std::vector<round::Delivery>{d};
+  };
+  ASSERT_TRUE(RunPresign(run).all_done);
+  std::optional<round::Delivery> held;  // party 3's round-4 broadcast to 1
+  run.hook = [&](const round::Delivery& d) {
+    std::vector<round::Delivery> out{d};
+    const round::Message& m = d.message;
+    if (m.from == kCheater && m.round == 3 && d.recipient == 1) {
+      v1::PresignRound3 pb;
+      EXPECT_TRUE(pb.ParseFromArray(m.payload.data(),
+                                    static_cast<int>(m.payload.size())));
+      pb.set_delta(EncodeSc(-others));
+      std::string s = pb.SerializeAsString();
+      out[0].message.payload.assign(s.begin(), s.end());
+    }
+    if (m.from == 3 && m.round == 4 && d.recipient == 1) {
+      if (m.is_broadcast()) {
+        held = d;  // after the direct message
+        return std::vector<round::Delivery>{};
+      }
+      if (held) out.push_back(*held);
+    }
+    return out;
+  };
+  RunResult r = RunPresign(run);
+  EXPECT_FALSE(r.all_done);
+  auto it = r.aborts.find(1);
+  ASSERT_NE(it, r.aborts.end());
+  const round::Abort& a = it->second;
+  EXPECT_EQ(a.CulpritIds().count(kCheater), 1u) << a.ToString();
+  for (const round::Culprit& c : a.culprits) {
+    if (c.party == 3) {
+      EXPECT_EQ(c.code, round::CulpritCode::kSuspect) << a.ToString();
+    }
+  }
 }
 
 TEST_F(PresignCheater, WithheldRevealIsNamedWhenTheRoundExpires) {
