@@ -123,8 +123,8 @@ absl::Status SpentApprovalsError(SignRunApprovals approvals,
   }
   return absl::AbortedError(absl::StrCat(
       "sign: the signing run on ", absl::StrJoin(signers, ", "),
-      " failed after the enclaves had checked (and so consumed) this "
-      "request's approvals, so it is not retried with them (",
+      " failed after a signer had (or may have) checked this request's "
+      "approvals, which consumes them, so it is not retried with them (",
       failure.message(), "); ", kFresh, named));
 }
 
@@ -568,9 +568,9 @@ absl::StatusOr<SignOutcome> Orchestrator::SignAttempts(const KeyPlan& key,
       if (!o.done) {
         counters_.aborts.fetch_add(1);
         if (failed.ok()) {
-          failed = absl::AbortedError(absl::StrCat("sign aborted in round ",
-                                                   o.abort.round(), ": ",
-                                                   o.abort.cause()));
+          failed = absl::AbortedError(absl::StrCat(
+              "sign aborted in round ", o.abort.round(),
+              o.abort.cause().empty() ? "" : ": ", o.abort.cause()));
         }
         continue;
       }

@@ -292,8 +292,9 @@ TEST_F(OrchestratorTest, ASignRunThatFailsAfterTheApprovalsCheckIsNotRetried) {
   EXPECT_EQ(spent.status().code(), absl::StatusCode::kAborted)
       << spent.status();
   const std::string message(spent.status().message());
-  EXPECT_NE(message.find("node-1, node-2 failed after the enclaves had "
-                         "checked (and so consumed) this request's approvals"),
+  EXPECT_NE(message.find("node-1, node-2 failed after a signer had (or may "
+                         "have) checked this request's approvals, which "
+                         "consumes them, so it is not retried"),
             std::string::npos)
       << message;
   EXPECT_NE(message.find("fresh approvals"), std::string::npos) << message;
