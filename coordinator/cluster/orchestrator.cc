@@ -104,6 +104,7 @@ std::string CulpritNames(const std::vector<CulpritRecord>& culprits) {
 
 // The answer to a Sign whose approvals a failed run spent (or found used
 // before): ABORTED, since only fresh approvals (a new request) can sign.
+// `failure`: the run's; for already-used approvals, the refusal saying so.
 absl::Status SpentApprovalsError(SignRunApprovals approvals,
                                  const std::vector<std::string>& signers,
                                  const absl::Status& failure,
@@ -616,6 +617,11 @@ absl::StatusOr<SignOutcome> Orchestrator::SignAttempts(const KeyPlan& key,
         if (l != set->second.end() && l->second.id == *link) {
           l->second.presignatures.push_front(presignature);
         }
+      }
+    }
+    if (approvals == SignRunApprovals::kAlreadyUsed) {
+      for (const auto& [party, o] : outcomes) {
+        if (absl::IsAlreadyExists(o.stream_error)) last = o.stream_error;
       }
     }
     if (approvals != SignRunApprovals::kUnspent) {
