@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "coordinator/cluster/refill_order.h"
+#include "coordinator/cluster/spent_approvals.h"
 
 namespace nitro_tss::coordinator {
 
@@ -91,6 +92,41 @@ bool IsUnknownLink(const absl::Status& s) {
 bool IsLostPresignature(const absl::Status& s) {
   return absl::IsNotFound(s) &&
          absl::StrContains(s.message(), "no such presignature");
+}
+
+std::string CulpritNames(const std::vector<CulpritRecord>& culprits) {
+  std::vector<std::string> names;
+  for (const auto& c : culprits) {
+    names.push_back(absl::StrCat(c.node_id, " (", c.code, ")"));
+  }
+  return absl::StrJoin(names, ", ");
+}
+
+// The answer to a Sign whose approvals a failed run spent (or found used
+// before): ABORTED, since only fresh approvals (a new request) can sign.
+// `failure`: the run's; for already-used approvals, the refusal saying so.
+absl::Status SpentApprovalsError(SignRunApprovals approvals,
+                                 const std::vector<std::string>& signers,
+                                 const absl::Status& failure,
+                                 const std::vector<CulpritRecord>& culprits) {
+  const std::string culprit_names = CulpritNames(culprits);
+  const std::string named =
+      culprit_names.empty() ? "" : absl::StrCat("; culprits: ", culprit_names);
+  constexpr absl::string_view kFresh =
+      "approvals are single-use: no signature was returned; ask the approvers "
+      "for fresh approvals and send them in a new Sign request (a new "
+      "request id)";
+  if (approvals == SignRunApprovals::kAlreadyUsed) {
+    return absl::AbortedError(absl::StrCat(
+        "sign: the enclaves refused this request's approvals as already used "
+        "by an earlier signing run (",
+        failure.message(), "); ", kFresh, named));
+  }
+  return absl::AbortedError(absl::StrCat(
+      "sign: the signing run on ", absl::StrJoin(signers, ", "),
+      " failed after a signer had (or may have) checked this request's "
+      "approvals, which consumes them, so it is not retried with them (",
+      failure.message(), "); ", kFresh, named));
 }
 
 }  // namespace
@@ -533,9 +569,9 @@ absl::StatusOr<SignOutcome> Orchestrator::SignAttempts(const KeyPlan& key,
       if (!o.done) {
         counters_.aborts.fetch_add(1);
         if (failed.ok()) {
-          failed = absl::AbortedError(absl::StrCat("sign aborted in round ",
-                                                   o.abort.round(), ": ",
-                                                   o.abort.cause()));
+          failed = absl::AbortedError(absl::StrCat(
+              "sign aborted in round ", o.abort.round(),
+              o.abort.cause().empty() ? "" : ": ", o.abort.cause()));
         }
         continue;
       }
@@ -565,17 +601,38 @@ absl::StatusOr<SignOutcome> Orchestrator::SignAttempts(const KeyPlan& key,
       std::lock_guard<std::mutex> lock(mu_);
       links_[key.key_id][*signers].presignatures.clear();
     }
+    // Approvals are single-use: once an enclave got past its approvals
+    // check (its replay cache holds their nonce), a run with the same
+    // approvals would be refused ALREADY_EXISTS. Only a run that every
+    // signer refused before the check is retried (spent_approvals.h).
+    const SignRunApprovals approvals = ApprovalsAfterSignRun(outcomes);
+    if (EverySignerRefusedBeforeApprovalsCheck(outcomes) &&
+        !IsLostPresignature(last)) {
+      // Every signer refused before its approvals check, so before taking
+      // the presignature: it stays usable on its link (if still held).
+      std::lock_guard<std::mutex> lock(mu_);
+      auto set = links_.find(key.key_id);
+      if (set != links_.end()) {
+        auto l = set->second.find(*signers);
+        if (l != set->second.end() && l->second.id == *link) {
+          l->second.presignatures.push_front(presignature);
+        }
+      }
+    }
+    if (approvals == SignRunApprovals::kAlreadyUsed) {
+      for (const auto& [party, o] : outcomes) {
+        if (absl::IsAlreadyExists(o.stream_error)) last = o.stream_error;
+      }
+    }
+    if (approvals != SignRunApprovals::kUnspent) {
+      return SpentApprovalsError(approvals, *signers, last, outcome.culprits);
+    }
   }
-  std::vector<std::string> names;
-  for (const auto& c : outcome.culprits) {
-    names.push_back(absl::StrCat(c.node_id, " (", c.code, ")"));
-  }
-  return absl::UnavailableError(absl::StrCat(
-      "sign: no signer set finished after ", options_.max_attempts,
-      " attempts; last: ", last.message(),
-      names.empty()
-          ? ""
-          : absl::StrCat("; culprits: ", absl::StrJoin(names, ", "))));
+  const std::string names = CulpritNames(outcome.culprits);
+  return absl::UnavailableError(
+      absl::StrCat("sign: no signer set finished after ", options_.max_attempts,
+                   " attempts; last: ", last.message(),
+                   names.empty() ? "" : absl::StrCat("; culprits: ", names)));
 }
 
 void Orchestrator::RegisterKey(const KeyPlan& key) {

@@ -24,7 +24,15 @@
 //    relay cancels the other streams at once instead of waiting for their
 //    round deadline to say the same. Then it retries with another signer
 //    set (at most `max_attempts` runs). Refused approvals
-//    (PERMISSION_DENIED) are never retried.
+//    (PERMISSION_DENIED) are never retried. Approvals are single-use (each
+//    enclave records their nonce in its replay cache when they pass its
+//    check, at the start of the signing run): a failed signing run is
+//    retried with the same approvals only when every signer refused its
+//    start before that check; once any signer got (or may have got) past
+//    it, or refused the approvals as used before, the Sign ends ABORTED
+//    and asks for fresh approvals, naming the run's failure and the
+//    culprits (spent_approvals.h says how each session end is read). A
+//    failed presign run or link never saw the approvals: retried.
 //  - Exclusions are per key. The durable copy is the caller's (the service
 //    keeps them in the key's record and hands them back in KeyPlan):
 //    RegisterKey / Sign take the plan's list, plus the exclusions made here
@@ -160,9 +168,13 @@ class Orchestrator {
   // Signs `input` with `key` (see the file comment). Errors:
   // PermissionDenied (approvals refused, nothing signed), FailedPrecondition
   // (fewer than t+1 usable nodes), InvalidArgument (the enclaves refused
-  // the request as malformed), Unavailable (every attempt failed; culprits
-  // in the status message). `culprits` (optional) receives every culprit
-  // the attempts named, also when the Sign fails.
+  // the request as malformed), Aborted (a signing run failed after a signer
+  // had checked, and so consumed, the approvals, or the enclaves refused
+  // them as already used: no retry with them can sign; the message says
+  // fresh approvals are needed and names the run's failure and culprits),
+  // Unavailable (every attempt failed before the approvals were checked;
+  // culprits in the status message). `culprits` (optional) receives every
+  // culprit the attempts named, also when the Sign fails.
   absl::StatusOr<SignOutcome> Sign(
       const KeyPlan& key, const SignInput& input,
       std::vector<CulpritRecord>* culprits = nullptr);

@@ -82,10 +82,13 @@ absl::StatusOr<std::string> Uncompressed(const std::string& compressed) {
   return std::string(reinterpret_cast<char*>(out), len);
 }
 
-// Refusals that a retry of the same request would get again.
+// Refusals that a retry of the same request would get again. ABORTED: a
+// signing run spent the request's approvals (single-use), so no retry of
+// this request can sign; only fresh approvals in a new request can.
 bool IsFinalRefusal(const absl::Status& s) {
   return absl::IsPermissionDenied(s) || absl::IsInvalidArgument(s) ||
-         absl::IsFailedPrecondition(s) || absl::IsNotFound(s);
+         absl::IsFailedPrecondition(s) || absl::IsNotFound(s) ||
+         absl::IsAborted(s);
 }
 
 v1::Status ToApiStatus(const absl::Status& s) {

@@ -15,9 +15,11 @@
 //    reused for another request is ALREADY_EXISTS. Two concurrent calls with
 //    one id, on this replica or on two replicas sharing the database: the
 //    second waits for the first's outcome. A final refusal (approvals
-//    refused, bad request) is stored too and is every retry's answer;
-//    transient failures are not (a retry signs again; the enclaves' approval
-//    replay cache refuses approvals they have already consumed).
+//    refused, bad request, approvals spent by a failed signing run:
+//    ABORTED) is stored too and is every retry's answer; transient failures
+//    are not (a retry signs again; they are failures before any enclave
+//    checked the approvals, which the enclaves' replay cache would refuse
+//    once consumed).
 //    A Sign that fails after runs named culprits returns them as gRPC error
 //    details (a google.rpc.Status of CulpritInfo).
 //  - Exclusions (a node a run named with action `exclude`) are kept in the

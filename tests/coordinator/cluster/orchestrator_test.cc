@@ -260,6 +260,88 @@ TEST_F(OrchestratorTest, ASilentSignerIsNamedAndTheSignRetriesWithoutIt) {
   ExpectOpensslVerifies(s->signature, "despite a silent node");
 }
 
+// Approvals are single-use: a signing run that fails after the signers
+// checked (and consumed) the approvals is not retried with them, on this
+// set or another; the caller is told to get fresh approvals. The failure:
+// the relay delivers nothing of the signing run (the presignature comes
+// from the pool, so the Sign's only run is the signing run), both signers
+// name each other silent at the round deadline.
+TEST_F(OrchestratorTest, ASignRunThatFailsAfterTheApprovalsCheckIsNotRetried) {
+  ASSERT_NO_FATAL_FAILURE(ExpectAllHealthy());
+  OrchestratorOptions o = Options();
+  o.round_deadline = absl::Seconds(1);
+  o.pool_target = 1;
+  std::atomic<bool> drop{false};
+  std::atomic<int> dropped{0};
+  o.filter = [&](uint32_t, uint32_t, int) {
+    if (!drop.load()) return true;
+    dropped.fetch_add(1);
+    return false;
+  };
+  Orchestrator orchestrator(nodes_, o);
+  orchestrator.RegisterKey(Key());
+  ASSERT_EQ(orchestrator.RefillPools(), 1);
+  const uint64_t runs = orchestrator.counters().runs.load();
+
+  drop.store(true);
+  const SignInput input = Input("spent on a failed run", false);
+  std::vector<CulpritRecord> culprits;
+  auto spent = orchestrator.Sign(Key(), input, &culprits);
+  drop.store(false);
+  ASSERT_FALSE(spent.ok());
+  EXPECT_EQ(spent.status().code(), absl::StatusCode::kAborted)
+      << spent.status();
+  const std::string message(spent.status().message());
+  EXPECT_NE(message.find("node-1, node-2 failed after a signer had (or may "
+                         "have) checked this request's approvals, which "
+                         "consumes them, so it is not retried"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("fresh approvals"), std::string::npos) << message;
+  EXPECT_NE(message.find("culprits: node-"), std::string::npos) << message;
+  EXPECT_EQ(message.find("already used"), std::string::npos) << message;
+  EXPECT_GT(dropped.load(), 0);
+  // One run, the signing run: no retry (which the enclaves' replay caches
+  // would refuse), and no presign run for one.
+  EXPECT_EQ(orchestrator.counters().runs.load(), runs + 1);
+  EXPECT_EQ(orchestrator.counters().presign_runs.load(), 1u);
+  // The signers named each other silent (retry elsewhere, never exclude).
+  ASSERT_FALSE(culprits.empty());
+  for (const auto& c : culprits) {
+    EXPECT_EQ(c.code, "silent") << c.node_id << ": " << c.reason;
+    EXPECT_TRUE(c.node_id == "node-1" || c.node_id == "node-2") << c.node_id;
+  }
+  EXPECT_TRUE(orchestrator.Excluded(Key().key_id).empty());
+
+  // The same approvals again, the relay healthy: the enclaves refuse them
+  // as already used (before taking any presignature), not retried either.
+  const uint64_t before = orchestrator.counters().runs.load();
+  auto again = orchestrator.Sign(Key(), input);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kAborted)
+      << again.status();
+  EXPECT_NE(again.status().message().find("already used"),
+            absl::string_view::npos)
+      << again.status();
+  EXPECT_NE(again.status().message().find("fresh approvals"),
+            absl::string_view::npos)
+      << again.status();
+  EXPECT_EQ(orchestrator.counters().runs.load(), before + 2);  // presign+sign
+
+  // Fresh approvals of the same message sign, on the same signers.
+  auto fresh = orchestrator.Sign(Key(), Input("spent on a failed run", false));
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_EQ(fresh->signers, (std::vector<std::string>{"node-1", "node-2"}));
+  EXPECT_TRUE(fresh->culprits.empty());
+  ExpectOpensslVerifies(fresh->signature, "spent on a failed run");
+}
+
+// A failure before any signer saw the approvals (here a presign run whose
+// signer cheats, like ACheatingEnclaveIsExcludedForTheKeyByItsPeers, or a
+// silent one, like ASilentSignerIsNamedAndTheSignRetriesWithoutIt) is
+// retried with the same approvals; see those tests and SpentApprovals.*
+// for every signer refusing its start before the check.
+
 TEST_F(OrchestratorTest, ADeadEnclaveIsAvoidedAndARestartedOneRelinks) {
   Orchestrator orchestrator(nodes_, Options());
   auto first = orchestrator.Sign(Key(), Input("before the crash", false));

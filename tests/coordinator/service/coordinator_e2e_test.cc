@@ -502,6 +502,63 @@ TEST_F(CoordinatorE2eTest, RefusedApprovalsAndBadRequestsSignNothing) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+// Approvals are single-use: approvals a signing run already consumed (here
+// an earlier request's, which signed) are answered ABORTED, asking for
+// fresh ones; the answer is final for the request id (its retry is
+// answered from the store, no run); fresh approvals in a new request sign.
+// (A run that fails after the enclaves consumed the approvals gets the same
+// code: OrchestratorTest.ASignRunThatFailsAfterTheApprovalsCheckIsNotRetried.)
+TEST_F(CoordinatorE2eTest, SpentApprovalsAreAbortedForGoodAndFreshOnesSign) {
+  v1::SignResponse resp;
+  grpc::Status s;
+  if (first_request_->request_id().empty()) {  // (if run alone)
+    *first_request_ = SignRequestFor("sign-0200", "pay 3 BTC to dan");
+    s = Call([&](grpc::ClientContext* c) {
+      return stub_->Sign(c, *first_request_, &resp);
+    });
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  // The approvals of the request SignsVerifiedByOpensslAndARetryNeverSignsTwice
+  // signed, under a new request id.
+  const std::string message = first_request_->message();
+  v1::SignRequest reused = *first_request_;
+  reused.set_request_id("sign-0201");
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    SCOPED_TRACE(attempt);
+    s = Call(
+        [&](grpc::ClientContext* c) { return stub_->Sign(c, reused, &resp); });
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::ABORTED) << s.error_message();
+    EXPECT_NE(s.error_message().find("already used"), std::string::npos)
+        << s.error_message();
+    EXPECT_NE(s.error_message().find("fresh approvals"), std::string::npos)
+        << s.error_message();
+  }
+  int refusals = 0, from_store = 0;
+  for (const auto& e : AuditEntries()) {
+    if (e.action != "Sign" ||
+        e.payload.find("\"sign-0201\"") == std::string::npos) {
+      continue;
+    }
+    EXPECT_EQ(e.outcome, "ABORTED") << e.payload;
+    ++refusals;
+    if (e.payload.find("\"answered_from_store\":true") != std::string::npos) {
+      ++from_store;
+    }
+  }
+  EXPECT_EQ(refusals, 2);
+  EXPECT_EQ(from_store, 1);
+
+  const v1::SignRequest fresh = SignRequestFor("sign-0202", message);
+  s = Call(
+      [&](grpc::ClientContext* c) { return stub_->Sign(c, fresh, &resp); });
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(resp.first_response());
+  auto verified =
+      VerifyWithOpenssl(cluster_->dir(), Key().public_key(),
+                        resp.signature().r(), resp.signature().s(), message);
+  EXPECT_TRUE(verified.ok()) << verified;
+}
+
 // ---- identifiable abort through the real processes (issues 14/15) ----
 
 // Node 2's enclave turns into the test-only cheating enclave
