@@ -118,7 +118,6 @@ TEST(AuditDecoders, PaillierProofDecodersRejectUnknownFields) {
 TEST(AuditDecoders, MtaProofDecodersRejectUnknownFields) {
   DeterministicRandom rng(9);
   const PaillierPrivateKey& alice = FixturePaillierKey(0);
-  const PaillierPrivateKey& bob = FixturePaillierKey(1);
   const RingPedersenSecret& alice_rp = FixtureRingPedersen(0);
   const RingPedersenSecret& bob_rp = FixtureRingPedersen(1);
   Scalar k = Scalar::RandomNonZero(rng);
@@ -128,9 +127,9 @@ TEST(AuditDecoders, MtaProofDecodersRejectUnknownFields) {
   auto request = mta::AliceRequest(alice, *enc, k, bob_rp.params(), AuditCtx(),
                                    rng, nullptr);
   ASSERT_TRUE(request.ok()) << request.status();
-  auto response = mta::BobRespond(alice.public_key(), alice_rp.params(), bob,
-                                  enc->ciphertext, x, Point::Generator(),
-                                  AuditCtx(), rng, nullptr);
+  auto response =
+      mta::BobRespond(alice.public_key(), alice_rp.params(), enc->ciphertext,
+                      x, Point::Generator(), AuditCtx(), rng, nullptr);
   ASSERT_TRUE(response.ok()) << response.status();
 
   v1::MtaRequest req_pb = mta::MtaRequestToProto(*request);
