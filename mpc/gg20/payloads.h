@@ -33,7 +33,6 @@
 #include "mpc/zk/pi_enc.h"
 #include "mpc/zk/pi_fac.h"
 #include "mpc/zk/pi_log_rp.h"
-#include "mpc/zk/pi_log_star.h"
 #include "mpc/zk/pi_mod.h"
 #include "mpc/zk/pi_prm.h"
 #include "mpc/zk/schnorr.h"
