@@ -239,8 +239,7 @@ absl::Status VerifyReportedResponses(const PresignState& s, PartyId alice,
                                      bool reported_w) {
   const ReportedKind& reported = reported_w ? kWKind : kGammaKind;
   const ReportedKind& other = reported_w ? kGammaKind : kWKind;
-  if (absl::Status st = ReportedCiphertext(s, alice, r.d, reported);
-      !st.ok()) {
+  if (absl::Status st = ReportedCiphertext(s, alice, r.d, reported); !st.ok()) {
     return st;
   }
   if (absl::Status st = ReportedCiphertext(s, alice, r.other.d, other);

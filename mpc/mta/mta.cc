@@ -47,9 +47,9 @@ namespace {
 
 absl::StatusOr<BobResult> Respond(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
-    const BigInt& cap_k, const Scalar& x,
-    const Point& base, const ProofContext& context, RandomSource& rng,
-    size_t y_bits, bool unchecked, const zk::RingPedersenTable* alice_table,
+    const BigInt& cap_k, const Scalar& x, const Point& base,
+    const ProofContext& context, RandomSource& rng, size_t y_bits,
+    bool unchecked, const zk::RingPedersenTable* alice_table,
     zk::PaillierNoncePool* alice_nonces) {
   if (absl::Status s = alice_key.ValidateCiphertext(cap_k); !s.ok()) {
     return absl::InvalidArgumentError(
@@ -105,12 +105,14 @@ absl::StatusOr<BobResult> Respond(
 
 }  // namespace
 
-absl::StatusOr<BobResult> BobRespond(
-    const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
-    const BigInt& cap_k, const Scalar& x, const Point& base,
-    const ProofContext& context, RandomSource& rng,
-    const zk::RingPedersenTable* alice_table,
-    zk::PaillierNoncePool* alice_nonces) {
+absl::StatusOr<BobResult> BobRespond(const PaillierPublicKey& alice_key,
+                                     const RingPedersenParams& alice_params,
+                                     const BigInt& cap_k, const Scalar& x,
+                                     const Point& base,
+                                     const ProofContext& context,
+                                     RandomSource& rng,
+                                     const zk::RingPedersenTable* alice_table,
+                                     zk::PaillierNoncePool* alice_nonces) {
   return Respond(alice_key, alice_params, cap_k, x, base, context, rng,
                  zk::kEllPrime, /*unchecked=*/false, alice_table, alice_nonces);
 }
@@ -120,9 +122,12 @@ absl::Status VerifyResponse(const ResponseStatement& statement,
                             const zk::PiAffGProof& proof,
                             const ProofContext& context,
                             const zk::PiAffGVerifierSecrets& alice_secrets) {
-  zk::PiAffGStatement st{statement.alice_key, statement.alice_params,
-                         statement.cap_k,     cap_d,
-                         statement.base,      statement.cap_x,
+  zk::PiAffGStatement st{statement.alice_key,
+                         statement.alice_params,
+                         statement.cap_k,
+                         cap_d,
+                         statement.base,
+                         statement.cap_x,
                          cap_y};
   return zk::VerifyPiAffG(st, proof, context, alice_secrets);
 }
@@ -154,8 +159,8 @@ bool AlphaInRange(const BigInt& alpha) {
 absl::StatusOr<AliceResult> AliceFinalize(
     const PaillierPrivateKey& alice_key, const RingPedersenParams& alice_params,
     const RingPedersenSecret* alice_secret, const BigInt& cap_k,
-    const MtaResponse& response, const Point& base,
-    const Point* expected_x, const ProofContext& context) {
+    const MtaResponse& response, const Point& base, const Point* expected_x,
+    const ProofContext& context) {
   if (expected_x != nullptr && *expected_x != response.cap_x) {
     return absl::InvalidArgumentError(
         "mta: X does not match the expected point");

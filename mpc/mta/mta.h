@@ -137,9 +137,8 @@ struct ResponseStatement {
 // round re-checking what Alice reports) passes none. Errors are Πaff-g's
 // ("pi_aff_g: ...").
 absl::Status VerifyResponse(
-    const ResponseStatement& statement, const BigInt& cap_d,
-    const Point& cap_y, const zk::PiAffGProof& proof,
-    const ProofContext& context,
+    const ResponseStatement& statement, const BigInt& cap_d, const Point& cap_y,
+    const zk::PiAffGProof& proof, const ProofContext& context,
     const zk::PiAffGVerifierSecrets& alice_secrets = {});
 
 // One of a Bob's two responses to the same Alice and K (GG20: the MtA for γ
@@ -185,8 +184,8 @@ bool AlphaInRange(const BigInt& alpha);
 absl::StatusOr<AliceResult> AliceFinalize(
     const PaillierPrivateKey& alice_key, const RingPedersenParams& alice_params,
     const RingPedersenSecret* alice_secret, const BigInt& cap_k,
-    const MtaResponse& response, const Point& base,
-    const Point* expected_x, const ProofContext& context);
+    const MtaResponse& response, const Point& base, const Point* expected_x,
+    const ProofContext& context);
 
 // Wire format (strict decoding: "mta: ..." / the proofs' errors).
 v1::MtaRequest MtaRequestToProto(const MtaRequest& request);
@@ -203,7 +202,8 @@ namespace internal {
 absl::StatusOr<BobResult> BobRespondWithOversizedMask(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
     const BigInt& cap_k, const Scalar& x, const Point& base,
-    const ProofContext& context, RandomSource& rng, size_t extra_bits, const zk::RingPedersenTable* alice_table = nullptr,
+    const ProofContext& context, RandomSource& rng, size_t extra_bits,
+    const zk::RingPedersenTable* alice_table = nullptr,
     zk::PaillierNoncePool* alice_nonces = nullptr);
 
 // AliceFinalize's last step, exposed so tests can exercise the range check

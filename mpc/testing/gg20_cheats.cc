@@ -263,10 +263,9 @@ class PresignCheatRule : public round::Rule {
           ASSIGN_OR_RETURN(
               mta::BobResult r,
               mta::internal::BobRespondWithOversizedMask(
-                  alice.paillier, alice.ring_pedersen, s.peers.at(j).cap_k,
-                  x, Point::Generator(),
-                  s.Ctx(2, s.self, j), rng, cheat_.mta_beta_extra_bits,
-                  s.Table(j), s.Pool(j)));
+                  alice.paillier, alice.ring_pedersen, s.peers.at(j).cap_k, x,
+                  Point::Generator(), s.Ctx(2, s.self, j), rng,
+                  cheat_.mta_beta_extra_bits, s.Table(j), s.Pool(j)));
           // Past the verifier's bound, within the decoder's byte limit.
           const BigInt& z2 = r.response.aff_g_proof.z2;
           const bool in_window =
@@ -353,8 +352,7 @@ class PresignCheatRule : public round::Rule {
     const PartyId j = *cheat_.mta_gamma_half_mask_to;
     const PartyPublicInfo& alice = s.Info(j);
     const PaillierPublicKey& n0 = alice.paillier;
-    const BigInt m =
-        n0.n() * cheat_.colluding_alice_rp_order * Scalar::Order();
+    const BigInt m = n0.n() * cheat_.colluding_alice_rp_order * Scalar::Order();
     if (!m.IsOdd()) return Internal("half mask: M must be odd");
     const BigInt half = (m + BigInt(1)).ShiftRight(1);  // 2^-1 mod M
     const BigInt& cap_k = s.peers.at(j).cap_k;
@@ -378,8 +376,8 @@ class PresignCheatRule : public round::Rule {
             BigInt::PowMod(rho, n0.n(), n0_sq), n0_sq);
         const Scalar y_half_q = Scalar::FromBigIntReduce(y_half);
         const Point cap_y = Point::MulBase(y_half_q);
-        zk::PiAffGStatement st{n0,   alice.ring_pedersen, cap_k, cap_d,
-                               base, cap_x,               cap_y};
+        zk::PiAffGStatement st{
+            n0, alice.ring_pedersen, cap_k, cap_d, base, cap_x, cap_y};
         zk::PiAffGProof proof = zk::internal::ProvePiAffGUnchecked(
             st, zk::PiAffGWitness{x, y_half, rho}, s.Ctx(2, s.self, j), rng);
         // z2 = β + e·y/2 with |β| < y/2: e is z2 / (y/2) rounded.

@@ -352,8 +352,8 @@ PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& st,
   // ρ secret nonce, e public: constant time in the base.
   p.w = BigInt::ModMul(r, Montgomery(n0).PowPublicExponent(w.rho, e), n0);
 
-  for (BigInt* v : {&alpha, &beta, &nonce0.r, &nonce0.product, &gamma, &delta,
-                    &m, &mu}) {
+  for (BigInt* v :
+       {&alpha, &beta, &nonce0.r, &nonce0.product, &gamma, &delta, &m, &mu}) {
     v->Wipe();
   }
   return p;
@@ -418,8 +418,8 @@ PiAffGPairResult VerifyPiAffGPair(const PiAffGPairEntry& first,
                                   const PiAffGVerifierSecrets& secrets) {
   const PiAffGStatement& st1 = first.statement;
   const PiAffGStatement& st2 = second.statement;
-  const bool batch = st1.paillier0.n() == st2.paillier0.n() &&
-                     st1.cap_c == st2.cap_c;
+  const bool batch =
+      st1.paillier0.n() == st2.paillier0.n() && st1.cap_c == st2.cap_c;
   if (batch) {
     const bool with_plaintexts =
         secrets.paillier != nullptr && secrets.c_plaintext != nullptr;

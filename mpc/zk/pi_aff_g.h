@@ -74,9 +74,9 @@ struct PiAffGStatement {
 };
 
 struct PiAffGWitness {
-  const BigInt& x;      // in ±2^ℓ
-  const BigInt& y;      // in ±2^ℓ'
-  const BigInt& rho;    // nonce of the enc_N0(y) part of D, in Z*_{N0}
+  const BigInt& x;    // in ±2^ℓ
+  const BigInt& y;    // in ±2^ℓ'
+  const BigInt& rho;  // nonce of the enc_N0(y) part of D, in Z*_{N0}
   // Precomputation for the verifier's ring-Pedersen params (optional,
   // RingPedersenTable in ring_pedersen_table.h): faster constant-time
   // commitments. Must be built for statement's ring-Pedersen params.

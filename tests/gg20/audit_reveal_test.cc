@@ -78,8 +78,8 @@ TEST(AuditPresignReveal, RushingPartyCannotFrameHonestBob) {
       ctx.round = 2;
       ctx.prover = kVictim;
       ctx.verifier = kRusher;
-      auto proof = zk::ProvePiAffG(
-          aff, zk::PiAffGWitness{gamma_v, beta2, r}, ctx, rng);
+      auto proof =
+          zk::ProvePiAffG(aff, zk::PiAffGWitness{gamma_v, beta2, r}, ctx, rng);
       EXPECT_TRUE(proof.ok()) << proof.status();
       e->set_d_gamma(EncodeInt(d2));
       e->set_y_gamma(EncodePt(y2));

@@ -612,15 +612,15 @@ TEST_F(PresignCheater, MtaCiphertextOfEitherOrBothProofsNamesTheFirstFailing) {
 
 // The nonces of Bob's proofs negated: (−w)^N0 = −w^N0, so each N0
 // equation's ratio is −1, an element of order 2 in its residue half.
-// Alice checks a Bob's two Πaff-g with their Paillier equations combined, u1·u2^c = 1: both negated pass iff the pair's
-// combiner c is odd, the MtAwc one alone iff c is even, the MtA(γ) one
-// alone never (the cheat redraws its responses until c has the parity
-// asked for, towards each Alice). Whatever round 2 decides, the reveal
-// rounds decide the same: they re-check each reported pair with the same
-// combiner. So either both Alices reject in round 2 and name Bob with the
-// reason of the checks one by one, or both accept and the reveal forced by
-// Bob's wrong δ_i (σ_i) names Bob alone, never the Alice who reports the
-// accepted pair.
+// Alice checks a Bob's two Πaff-g with their Paillier equations combined,
+// u1·u2^c = 1: both negated pass iff the pair's combiner c is odd, the MtAwc
+// one alone iff c is even, the MtA(γ) one alone never (the cheat redraws its
+// responses until c has the parity asked for, towards each Alice). Whatever
+// round 2 decides, the reveal rounds decide the same: they re-check each
+// reported pair with the same combiner. So either both Alices reject in round 2
+// and name Bob with the reason of the checks one by one, or both accept and the
+// reveal forced by Bob's wrong δ_i (σ_i) names Bob alone, never the Alice who
+// reports the accepted pair.
 PresignCheat MtaNoncesNegated(bool gamma, bool w, bool combiner_odd) {
   PresignCheat o;
   o.mta_negate_gamma_nonce = gamma;
@@ -817,8 +817,8 @@ TEST_F(PresignCheater, LogRpProofReplayedToAnotherVerifier) {
 
 TEST_F(PresignCheater, MtaMaskPointNotOnTheCurve) {
   PresignCheat o;
-  o.tamper = TamperAt<v1::PresignRound2Direct>(
-      2, [](v1::PresignRound2Direct& m) {
+  o.tamper =
+      TamperAt<v1::PresignRound2Direct>(2, [](v1::PresignRound2Direct& m) {
         m.set_y_gamma(std::string(33, '\x07'));
       });
   ExpectBlamed(Run(o), "y_gamma");
@@ -827,8 +827,8 @@ TEST_F(PresignCheater, MtaMaskPointNotOnTheCurve) {
 // Bob's mask point moved: his proof (which binds Y) fails at Alice.
 TEST_F(PresignCheater, MtaMaskPointNotTheProvenOne) {
   PresignCheat o;
-  o.tamper = TamperAt<v1::PresignRound2Direct>(
-      2, [](v1::PresignRound2Direct& m) {
+  o.tamper =
+      TamperAt<v1::PresignRound2Direct>(2, [](v1::PresignRound2Direct& m) {
         auto y = DecodePt(m.y_w(), "t", "y");
         ASSERT_TRUE(y.ok());
         m.set_y_w(EncodePt(*y + Point::Generator()));
@@ -898,7 +898,8 @@ TEST_F(PresignCheater, DeltaRevealWithInvalidKNonce) {
 // unchecked prover: Πaff-g's slack (z2 up to 2^(ℓ'+ε)) lets Alice accept
 // it in round 2; it is still bound by its point Y (no plaintext wraps), so
 // the δ reveal names the cheater only for its wrong δ.
-TEST_F(PresignCheater, DeltaRevealWithAMaskBeyondTheHonestRangeNamesTheWrongDelta) {
+TEST_F(PresignCheater,
+       DeltaRevealWithAMaskBeyondTheHonestRangeNamesTheWrongDelta) {
   PresignCheat o;
   o.wrong_delta = true;
   o.mta_beta_extra_bits = 8;

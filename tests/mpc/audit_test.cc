@@ -127,8 +127,8 @@ TEST(AuditDecoders, MtaProofDecodersRejectUnknownFields) {
                                    rng, nullptr);
   ASSERT_TRUE(request.ok()) << request.status();
   auto response =
-      mta::BobRespond(alice.public_key(), alice_rp.params(), enc->ciphertext,
-                      x, Point::Generator(), AuditCtx(), rng, nullptr);
+      mta::BobRespond(alice.public_key(), alice_rp.params(), enc->ciphertext, x,
+                      Point::Generator(), AuditCtx(), rng, nullptr);
   ASSERT_TRUE(response.ok()) << response.status();
 
   v1::MtaRequest req_pb = mta::MtaRequestToProto(*request);
@@ -156,7 +156,6 @@ TEST(AuditDecoders, MtaProofDecodersRejectUnknownFields) {
                               .status()
                               .message()),
               HasSubstr("pi_aff_g: unknown fields present"));
-
 }
 
 }  // namespace

@@ -54,8 +54,8 @@ MtaRun RunUpToBob(const Scalar& k, const Scalar& x, const Point& base,
                                run.request.enc_proof, Context(kAlice, kBob))
                   .ok());
   absl::StatusOr<BobResult> bob =
-      BobRespond(AliceKey().public_key(), AliceRp().params(),
-                 run.request.cap_k, x, base, Context(kBob, kAlice), rng);
+      BobRespond(AliceKey().public_key(), AliceRp().params(), run.request.cap_k,
+                 x, base, Context(kBob, kAlice), rng);
   EXPECT_TRUE(bob.ok()) << bob.status();
   run.bob = *std::move(bob);
   return run;
@@ -65,10 +65,9 @@ absl::StatusOr<AliceResult> Finalize(
     const MtaRun& run, const Point& base, const Point* expected_x,
     const RingPedersenSecret* secret, const MtaResponse* response = nullptr,
     const ProofContext& ctx = Context(kBob, kAlice)) {
-  return AliceFinalize(AliceKey(), AliceRp().params(), secret,
-                       run.request.cap_k,
-                       response ? *response : run.bob.response, base,
-                       expected_x, ctx);
+  return AliceFinalize(
+      AliceKey(), AliceRp().params(), secret, run.request.cap_k,
+      response ? *response : run.bob.response, base, expected_x, ctx);
 }
 
 const MtaRun& SharedRun() {
@@ -119,15 +118,14 @@ TEST(Mta, WithProverTablesAndNoncePool) {
   zk::PaillierNoncePool alice_nonces(AliceKey().public_key());
   alice_nonces.Fill(3, rng);
   absl::StatusOr<BobResult> bob =
-      BobRespond(AliceKey().public_key(), AliceRp().params(),
-                 req->cap_k, x, Point::Generator(), Context(kBob, kAlice), rng,
-                 &alice_table, &alice_nonces);
+      BobRespond(AliceKey().public_key(), AliceRp().params(), req->cap_k, x,
+                 Point::Generator(), Context(kBob, kAlice), rng, &alice_table,
+                 &alice_nonces);
   EXPECT_EQ(alice_nonces.size(), 1u);  // ρ of D and r of Πaff-g's A
   ASSERT_TRUE(bob.ok()) << bob.status();
-  absl::StatusOr<AliceResult> alice =
-      AliceFinalize(AliceKey(), AliceRp().params(), &AliceRp(), req->cap_k,
-                    bob->response,
-                    Point::Generator(), nullptr, Context(kBob, kAlice));
+  absl::StatusOr<AliceResult> alice = AliceFinalize(
+      AliceKey(), AliceRp().params(), &AliceRp(), req->cap_k, bob->response,
+      Point::Generator(), nullptr, Context(kBob, kAlice));
   ASSERT_TRUE(alice.ok()) << alice.status();
   EXPECT_TRUE(alice->alpha + bob->beta == k * x);
 }
@@ -205,10 +203,10 @@ TEST(Mta, BobRejectsTamperedOrReplayedRequest) {
                    .ok());
   // Bob refuses a K that is not a ciphertext.
   DeterministicRandom rng(3);
-  absl::Status s = BobRespond(AliceKey().public_key(), AliceRp().params(),
-                 AliceKey().p(), run.x,
-                              Point::Generator(), Context(kBob, kAlice), rng)
-                       .status();
+  absl::Status s =
+      BobRespond(AliceKey().public_key(), AliceRp().params(), AliceKey().p(),
+                 run.x, Point::Generator(), Context(kBob, kAlice), rng)
+          .status();
   EXPECT_THAT(std::string(s.message()), HasSubstr("mta: K invalid"));
 }
 
@@ -221,9 +219,9 @@ TEST(Mta, AlphaRaysBobWithOversizedMaskIsRejected) {
     DeterministicRandom rng(5);
     if (accelerated) alice_nonces.Fill(2, rng);
     absl::StatusOr<BobResult> cheat = internal::BobRespondWithOversizedMask(
-        AliceKey().public_key(), AliceRp().params(),
-        run.request.cap_k, run.x, Point::Generator(), Context(kBob, kAlice),
-        rng, zk::kEpsilon + 2, accelerated ? &alice_table : nullptr,
+        AliceKey().public_key(), AliceRp().params(), run.request.cap_k, run.x,
+        Point::Generator(), Context(kBob, kAlice), rng, zk::kEpsilon + 2,
+        accelerated ? &alice_table : nullptr,
         accelerated ? &alice_nonces : nullptr);
     ASSERT_TRUE(cheat.ok()) << cheat.status();
     EXPECT_FALSE(zk::InSignedRange(cheat->y, zk::kEllPrime));
@@ -341,8 +339,9 @@ TEST(Mta, VerifyResponsesChecksABobsTwoResponsesAsOneByOne) {
   const MtaRun& run = SharedRun();
   DeterministicRandom rng(91);
   const Scalar x2 = Scalar::Random(rng);
-  absl::StatusOr<BobResult> second = BobRespond(AliceKey().public_key(), AliceRp().params(), run.request.cap_k,
-      x2, Point::Generator(), Context(kBob, kAlice), rng);
+  absl::StatusOr<BobResult> second =
+      BobRespond(AliceKey().public_key(), AliceRp().params(), run.request.cap_k,
+                 x2, Point::Generator(), Context(kBob, kAlice), rng);
   ASSERT_TRUE(second.ok()) << second.status();
   const Point x1_point = Point::MulBase(run.x), x2_point = Point::MulBase(x2);
   BigInt k_int = run.k.ToBigInt();

@@ -56,10 +56,9 @@ struct Pair {
   ProofContext ctx = Context(kBob, kAlice);
   Half h[2];
   PiAffGStatement Statement(int i) const {
-    return PiAffGStatement{Alice().public_key(), AliceRp().params(),
-                           cap_c,                h[i].cap_d,
-                           base,                 h[i].cap_x,
-                           h[i].cap_y};
+    return PiAffGStatement{
+        Alice().public_key(), AliceRp().params(), cap_c, h[i].cap_d, base,
+        h[i].cap_x,           h[i].cap_y};
   }
   // (Re)proves half i for its current statement (the unchecked prover: a
   // statement may have been made false on purpose).
@@ -181,8 +180,7 @@ TEST(PiAffGPair, EachTamperedFieldNamesTheProofAndTheReason) {
        "pi_aff_g: z2 out of range"},
       {"w", [](PiAffGProof& p) { p.w = p.w + BigInt(1); }, n0},
       {"B_y",
-       [](PiAffGProof& p) { p.cap_b_y = p.cap_b_y + Point::Generator(); },
-       n0},
+       [](PiAffGProof& p) { p.cap_b_y = p.cap_b_y + Point::Generator(); }, n0},
       {"z3", [](PiAffGProof& p) { p.z3 = p.z3 + BigInt(1); },
        "pi_aff_g: ring-pedersen x equation failed"},
       {"z4", [](PiAffGProof& p) { p.z4 = p.z4 + BigInt(1); },

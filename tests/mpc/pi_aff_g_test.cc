@@ -1,8 +1,8 @@
-// Πaff-g with a point-bound mask (CGGMP21 Fig. 15, Y = y·g): completeness with x, y at the range edges (both
-// signs), one negative test per verifier check, replay and wrong-statement
-// rejection, Alpha-Rays (a Bob with x or y out of range: the honest prover
-// refuses, a cheating prover is caught by the range checks), all
-// verification paths (with/without the verifier's Paillier key and
+// Πaff-g with a point-bound mask (CGGMP21 Fig. 15, Y = y·g): completeness with
+// x, y at the range edges (both signs), one negative test per verifier check,
+// replay and wrong-statement rejection, Alpha-Rays (a Bob with x or y out of
+// range: the honest prover refuses, a cheating prover is caught by the range
+// checks), all verification paths (with/without the verifier's Paillier key and
 // ring-Pedersen secret, and the N0 equation by halves with C's plaintext)
 // agreeing, and strict decoding.
 #include "mpc/zk/pi_aff_g.h"
@@ -40,11 +40,15 @@ struct Instance {
   Point base, cap_x, cap_y;
   PiAffGProof proof;
   PiAffGStatement Statement() const {
-    return PiAffGStatement{Alice().public_key(), AliceRp().params(), cap_c, cap_d, base, cap_x, cap_y};
+    return PiAffGStatement{Alice().public_key(),
+                           AliceRp().params(),
+                           cap_c,
+                           cap_d,
+                           base,
+                           cap_x,
+                           cap_y};
   }
-  PiAffGWitness Witness() const {
-    return PiAffGWitness{x, y, rho};
-  }
+  PiAffGWitness Witness() const { return PiAffGWitness{x, y, rho}; }
 };
 
 // Builds the statement for (x, y) with honest ciphertexts; proves with the
@@ -177,7 +181,8 @@ TEST(PiAffG, ArbitraryBasePoint) {
   // The same proof against G instead of H fails.
   PiAffGStatement st = inst->Statement();
   Point gen = Point::Generator();
-  PiAffGStatement other{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d, gen, st.cap_x, st.cap_y};
+  PiAffGStatement other{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d,
+                        gen,          st.cap_x,         st.cap_y};
   EXPECT_FALSE(Verify(other, inst->proof).ok());
 }
 
@@ -188,7 +193,8 @@ TEST(PiAffG, AlphaRaysHonestProverRefusesOutOfRange) {
   BigInt big_y = Pow2(kEllPrime) + BigInt(1);
   Point big_x_point = MulInt(Point::Generator(), big_x);
   PiAffGStatement st = v.Statement();
-  PiAffGStatement st_x{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d, st.base, big_x_point, st.cap_y};
+  PiAffGStatement st_x{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d,
+                       st.base,      big_x_point,      st.cap_y};
   ExpectRejected(ProvePiAffG(st_x, PiAffGWitness{big_x, v.y, v.rho},
                              Context(kBob, kAlice), rng)
                      .status(),
@@ -219,10 +225,10 @@ TEST(PiAffG, HonestProverRefusesInconsistentWitness) {
                      .status(),
                  "pi_aff_g: X != x*g");
   BigInt zero(0);
-  ExpectRejected(ProvePiAffG(st, PiAffGWitness{v.x, v.y, zero},
-                             Context(kBob, kAlice), rng)
-                     .status(),
-                 "pi_aff_g: witness rho not in Z*_N0");
+  ExpectRejected(
+      ProvePiAffG(st, PiAffGWitness{v.x, v.y, zero}, Context(kBob, kAlice), rng)
+          .status(),
+      "pi_aff_g: witness rho not in Z*_N0");
   // Y that is not y·g.
   Point wrong_y = v.cap_y + Point::Generator();
   PiAffGStatement st_y{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d,
@@ -232,14 +238,16 @@ TEST(PiAffG, HonestProverRefusesInconsistentWitness) {
       "pi_aff_g: Y != y·g");
   // y ≡ 0 (mod q): Y would be the identity, which no verifier accepts.
   BigInt zero_y = Scalar::Order() * BigInt(3);
-  PiAffGStatement st_inf{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d,
-                         st.base,      st.cap_x,         Point::Identity()};
+  PiAffGStatement st_inf{st.paillier0,     st.ring_pedersen, st.cap_c,
+                         st.cap_d,         st.base,          st.cap_x,
+                         Point::Identity()};
   ExpectRejected(ProvePiAffG(st_inf, PiAffGWitness{v.x, zero_y, v.rho},
                              Context(kBob, kAlice), rng)
                      .status(),
                  "pi_aff_g: Y is the point at infinity");
   BigInt bad_c = Alice().p();
-  PiAffGStatement st_c{st.paillier0, st.ring_pedersen, bad_c, st.cap_d, st.base, st.cap_x, st.cap_y};
+  PiAffGStatement st_c{st.paillier0, st.ring_pedersen, bad_c,   st.cap_d,
+                       st.base,      st.cap_x,         st.cap_y};
   ExpectRejected(
       ProvePiAffG(st_c, v.Witness(), Context(kBob, kAlice), rng).status(),
       "pi_aff_g: C not in Z*_{N0^2}");
@@ -298,10 +306,13 @@ TEST(PiAffG, PointsAtInfinityAreRejected) {
   const Instance& v = Valid();
   PiAffGStatement st = v.Statement();
   Point inf = Point::Identity();
-  PiAffGStatement no_base{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d, inf, st.cap_x, st.cap_y};
+  PiAffGStatement no_base{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d,
+                          inf,          st.cap_x,         st.cap_y};
   ExpectRejected(Verify(no_base, v.proof),
                  "pi_aff_g: g is the point at infinity");
-  PiAffGStatement no_x{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d, st.base, inf, st.cap_y};
+  PiAffGStatement no_x{st.paillier0, st.ring_pedersen, st.cap_c,
+                       st.cap_d,     st.base,          inf,
+                       st.cap_y};
   ExpectRejected(Verify(no_x, v.proof), "pi_aff_g: X is the point at infinity");
   PiAffGStatement no_y{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d,
                        st.base,      st.cap_x,         inf};
@@ -319,9 +330,11 @@ TEST(PiAffG, StatementCiphertextsNotInGroup) {
   PiAffGStatement st = v.Statement();
   const BigInt& n0_sq = Alice().public_key().n_squared();
   for (const BigInt& bad : {BigInt(0), n0_sq, Alice().p()}) {
-    PiAffGStatement c{st.paillier0, st.ring_pedersen, bad, st.cap_d, st.base, st.cap_x, st.cap_y};
+    PiAffGStatement c{st.paillier0, st.ring_pedersen, bad,     st.cap_d,
+                      st.base,      st.cap_x,         st.cap_y};
     ExpectRejected(Verify(c, v.proof), "pi_aff_g: C not in Z*_{N0^2}");
-    PiAffGStatement d{st.paillier0, st.ring_pedersen, st.cap_c, bad, st.base, st.cap_x, st.cap_y};
+    PiAffGStatement d{st.paillier0, st.ring_pedersen, st.cap_c, bad,
+                      st.base,      st.cap_x,         st.cap_y};
     ExpectRejected(Verify(d, v.proof), "pi_aff_g: D not in Z*_{N0^2}");
   }
 }
@@ -403,20 +416,23 @@ TEST(PiAffG, EachEquationIsCheckedOnItsOwn) {
   DeterministicRandom rng(6);
   PiAffGStatement st = v.Statement();
   Point wrong_x = v.cap_x + Point::Generator();
-  PiAffGStatement st_wrong{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d, st.base, wrong_x, st.cap_y};
+  PiAffGStatement st_wrong{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d,
+                           st.base,      wrong_x,          st.cap_y};
   PiAffGProof p = internal::ProvePiAffGUnchecked(st_wrong, v.Witness(),
                                                  Context(kBob, kAlice), rng);
   ExpectRejected(Verify(st_wrong, p), "pi_aff_g: group equation failed");
   // A Y that is not y·g: only the group y equation fails.
   Point wrong_y = v.cap_y + Point::Generator();
-  PiAffGStatement st_y{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d, st.base, st.cap_x, wrong_y};
+  PiAffGStatement st_y{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d,
+                       st.base,      st.cap_x,         wrong_y};
   p = internal::ProvePiAffGUnchecked(st_y, v.Witness(), Context(kBob, kAlice),
                                      rng);
   ExpectRejected(Verify(st_y, p), "pi_aff_g: group y equation failed");
   // A D that is not C^x·enc(y): only the N0 equation fails.
   BigInt wrong_d = BigInt::ModMul(v.cap_d, BigInt(1) + Alice().n(),
                                   Alice().public_key().n_squared());
-  PiAffGStatement st_d{st.paillier0, st.ring_pedersen, st.cap_c, wrong_d, st.base, st.cap_x, st.cap_y};
+  PiAffGStatement st_d{st.paillier0, st.ring_pedersen, st.cap_c, wrong_d,
+                       st.base,      st.cap_x,         st.cap_y};
   p = internal::ProvePiAffGUnchecked(st_d, v.Witness(), Context(kBob, kAlice),
                                      rng);
   ExpectRejected(Verify(st_d, p), "pi_aff_g: N0 equation failed");
@@ -435,7 +451,8 @@ TEST(PiAffG, N0EquationByHalvesCatchesEachHalf) {
   for (const BigInt& factor :
        {BigInt(1) + Alice().n(), BigInt::PowMod(u, Alice().n(), n0_sq)}) {
     BigInt wrong_d = BigInt::ModMul(v.cap_d, factor, n0_sq);
-    PiAffGStatement st_d{st.paillier0, st.ring_pedersen, st.cap_c, wrong_d, st.base, st.cap_x, st.cap_y};
+    PiAffGStatement st_d{st.paillier0, st.ring_pedersen, st.cap_c, wrong_d,
+                         st.base,      st.cap_x,         st.cap_y};
     PiAffGProof p = internal::ProvePiAffGUnchecked(st_d, v.Witness(),
                                                    Context(kBob, kAlice), rng);
     ExpectRejected(Verify(st_d, p), "pi_aff_g: N0 equation failed");
@@ -479,11 +496,15 @@ TEST(PiAffG, ProofForAnotherStatementIsRejected) {
   // Other C.
   absl::StatusOr<PaillierEncryption> c2 = Alice().Encrypt(v.k, rng);
   ASSERT_TRUE(c2.ok());
-  PiAffGStatement other_c{st.paillier0, st.ring_pedersen, c2->ciphertext, st.cap_d, st.base, st.cap_x, st.cap_y};
+  PiAffGStatement other_c{st.paillier0, st.ring_pedersen, c2->ciphertext,
+                          st.cap_d,     st.base,          st.cap_x,
+                          st.cap_y};
   ExpectRejected(Verify(other_c, v.proof), "pi_aff_g: N0 equation failed");
   // Other X.
   Point x2 = v.cap_x + v.cap_x;
-  PiAffGStatement other_x{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d, st.base, x2, st.cap_y};
+  PiAffGStatement other_x{st.paillier0, st.ring_pedersen, st.cap_c,
+                          st.cap_d,     st.base,          x2,
+                          st.cap_y};
   ExpectRejected(Verify(other_x, v.proof), "pi_aff_g: N0 equation failed");
   // Other Y.
   Point y2 = v.cap_y + v.cap_y;
@@ -492,10 +513,14 @@ TEST(PiAffG, ProofForAnotherStatementIsRejected) {
   ExpectRejected(Verify(other_y, v.proof), "pi_aff_g: N0 equation failed");
   const PaillierPublicKey& n2 = FixturePaillierKey(2).public_key();
   // Other N0 (only the plain path: the verifier's key belongs to N0).
-  PiAffGStatement other_n0{n2, st.ring_pedersen, st.cap_c, st.cap_d, st.base, st.cap_x, st.cap_y};
+  PiAffGStatement other_n0{n2,      st.ring_pedersen, st.cap_c, st.cap_d,
+                           st.base, st.cap_x,         st.cap_y};
   EXPECT_FALSE(VerifyPiAffG(other_n0, v.proof, Context(kBob, kAlice)).ok());
   // Other verifier ring-Pedersen parameters.
-  PiAffGStatement other_rp{st.paillier0, FixtureRingPedersen(2).params(), st.cap_c, st.cap_d, st.base, st.cap_x, st.cap_y};
+  PiAffGStatement other_rp{st.paillier0, FixtureRingPedersen(2).params(),
+                           st.cap_c,     st.cap_d,
+                           st.base,      st.cap_x,
+                           st.cap_y};
   EXPECT_FALSE(VerifyPiAffG(other_rp, v.proof, Context(kBob, kAlice)).ok());
 }
 

@@ -170,8 +170,13 @@ struct AffGFixture {
     proof = *zk::ProvePiAffG(Statement(), Witness(), Ctx(2, 1), rng);
   }
   zk::PiAffGStatement Statement() const {
-    return {Alice().public_key(), AliceRp().params(), cap_c.ciphertext, cap_d,
-            base,                 cap_x,              cap_y};
+    return {Alice().public_key(),
+            AliceRp().params(),
+            cap_c.ciphertext,
+            cap_d,
+            base,
+            cap_x,
+            cap_y};
   }
   zk::PiAffGWitness Witness(
       const zk::RingPedersenTable* table = nullptr) const {
