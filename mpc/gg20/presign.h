@@ -121,6 +121,10 @@ std::shared_ptr<PresignAccelerators> BuildPresignAccelerators(
     const KeyShare& key_share);
 
 struct PresignConfig {
+  // Never reused with the same key: every proof's Fiat–Shamir context and
+  // every envelope carry it, and the σ reveal's binding of a reported MtAwc
+  // response to its Bob relies on it (docs/AUDIT.md "Point-bound MtA
+  // masks"; the node derives a fresh one per run on each link).
   std::vector<uint8_t> session_id;
   std::shared_ptr<const KeyShare> key_share;
   std::vector<round::PartyId> signers;  // exactly t+1 parties of the key

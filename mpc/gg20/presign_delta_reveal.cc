@@ -63,24 +63,16 @@ class PresignDeltaReveal
       k_of[i] = Scalar::FromBigIntReduce(rev.k_plain);
       gamma_of[i] = rev.gamma;
     }
-    // Y[bob][alice] as Alice received it (her report; the own copy when
-    // this party is Alice).
-    std::map<PartyId, std::map<PartyId, Point>> y;
-    for (const auto& [bob, got] : s.received_gamma) {
-      y[bob][s.self] = OwnPoint(got.y);
-    }
-    for (const auto& [alice, rev] : broadcasts()) {
-      for (const RevealedMtaResponse& e : rev.received) y[e.from][alice] = e.y;
-    }
+    std::map<PartyId, const std::vector<RevealedMtaResponse>*> reports;
+    for (const auto& [alice, rev] : broadcasts())
+      reports[alice] = &rev.received;
+    const MaskPoints y = ReceivedMaskPoints(s, s.received_gamma, reports);
     Scalar gamma = Scalar::Zero();
     for (const auto& [i, g] : gamma_of) gamma = gamma + g;
     std::vector<Culprit> culprits;
     for (PartyId i : s.signers) {
-      Point expected = Point::MulBase(k_of.at(i) * gamma);
-      for (PartyId j : s.signers) {
-        if (j == i) continue;
-        expected = expected + y.at(j).at(i) - y.at(i).at(j);
-      }
+      const Point expected =
+          Point::MulBase(k_of.at(i) * gamma) + MaskBalance(s, y, i);
       const Scalar& delta_i = i == s.self ? s.delta : s.peers.at(i).delta;
       if (Point::MulBase(delta_i) == expected) continue;
       if (i == s.self) {

@@ -43,26 +43,16 @@ class PresignSigmaReveal
     for (const auto& [i, rev] : broadcasts()) {
       k_of[i] = Scalar::FromBigIntReduce(rev.k_plain);
     }
-    // Y^w[bob][alice] as Alice received it (her report; the own copy when
-    // this party is Alice).
-    std::map<PartyId, std::map<PartyId, Point>> mask;
-    for (const auto& [bob, got] : s.received_w) {
-      mask[bob][s.self] = OwnPoint(got.y);
-    }
-    for (const auto& [alice, rev] : broadcasts()) {
-      for (const RevealedMtaResponse& e : rev.received) {
-        mask[e.from][alice] = e.y;
-      }
-    }
+    std::map<PartyId, const std::vector<RevealedMtaResponse>*> reports;
+    for (const auto& [alice, rev] : broadcasts())
+      reports[alice] = &rev.received;
+    const MaskPoints mask = ReceivedMaskPoints(s, s.received_w, reports);
     Scalar k = Scalar::Zero();
     for (const auto& [i, ki] : k_of) k = k + ki;
     std::vector<Culprit> culprits;
     for (PartyId i : s.signers) {
-      Point expected = s.public_key.Mul(k_of.at(i));
-      for (PartyId j : s.signers) {
-        if (j == i) continue;
-        expected = expected + mask.at(j).at(i) - mask.at(i).at(j);
-      }
+      const Point expected =
+          s.public_key.Mul(k_of.at(i)) + MaskBalance(s, mask, i);
       const Point& cap_s = i == s.self ? s.own_cap_s : s.peers.at(i).cap_s;
       if (cap_s.Mul(k) == expected) continue;
       if (i == s.self) {

@@ -279,4 +279,25 @@ absl::Status VerifyReportedResponses(const PresignState& s, PartyId alice,
                              pair.status);
 }
 
+MaskPoints ReceivedMaskPoints(
+    const PresignState& s,
+    const std::map<PartyId, MtaResponseBytes>& own_received,
+    const std::map<PartyId, const std::vector<RevealedMtaResponse>*>& reports) {
+  MaskPoints y;
+  for (const auto& [bob, got] : own_received) y[bob][s.self] = OwnPoint(got.y);
+  for (const auto& [alice, received] : reports) {
+    for (const RevealedMtaResponse& e : *received) y[e.from][alice] = e.y;
+  }
+  return y;
+}
+
+Point MaskBalance(const PresignState& s, const MaskPoints& y, PartyId i) {
+  Point sum = Point::Identity();
+  for (PartyId j : s.signers) {
+    if (j == i) continue;
+    sum = sum + y.at(j).at(i) - y.at(i).at(j);
+  }
+  return sum;
+}
+
 }  // namespace nitro_tss::mpc::gg20::presign_detail

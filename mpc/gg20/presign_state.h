@@ -222,9 +222,8 @@ absl::Status CheckRound2(const PresignState& s, PartyId from,
                          const std::array<uint8_t, 32>& gamma_commitment,
                          const PresignRound2Payload& v);
 
-// Round 2 direct: D under the recipient's (Alice's) key, F under the
-// sender's (this party's own key in the round, the complainer's when
-// judging a complaint).
+// Round 2 direct: D under the recipient's (Alice's) key (the mask points Y
+// are checked by the proofs).
 absl::Status CheckRound2Direct(const PresignState& s, const Message& msg,
                                const PresignRound2DirectPayload& v);
 
@@ -267,6 +266,21 @@ absl::Status CheckOpening(const BigInt& plain, const BigInt& nonce,
 absl::Status VerifyReportedResponses(const PresignState& s, PartyId alice,
                                      PartyId bob, const RevealedMtaResponse& r,
                                      bool reported_w);
+
+// The mask points Y[bob][alice] of one kind of response (MtA(k·γ) in the δ
+// reveal, MtAwc in the σ reveal) as each Alice received them: this party's
+// own copies (`own_received`, by Bob) and the other parties' reports
+// (`reports`, by Alice, each entry bound to its Bob by his Πaff-g pair).
+using MaskPoints = std::map<PartyId, std::map<PartyId, Point>>;
+MaskPoints ReceivedMaskPoints(
+    const PresignState& s,
+    const std::map<PartyId, MtaResponseBytes>& own_received,
+    const std::map<PartyId, const std::vector<RevealedMtaResponse>*>& reports);
+
+// Σ_{j != i} (Y[j][i] − Y[i][j]) over the signers: party i's share of the
+// masks in the exponent (what it received as Alice minus what it sent as
+// Bob; β = −y).
+Point MaskBalance(const PresignState& s, const MaskPoints& y, PartyId i);
 
 // The entry of `list` (in signer order, without `owner`) for signer `m`.
 template <typename T>

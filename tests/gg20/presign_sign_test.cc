@@ -824,7 +824,26 @@ TEST_F(PresignCheater, MtaMaskPointNotOnTheCurve) {
   ExpectBlamed(Run(o), "y_gamma");
 }
 
-// Bob's mask point moved: his proof (which binds Y) fails at Alice.
+// Bob's mask point moved: his proof (which binds Y) fails at Alice, for
+// either response; an empty point does not decode.
+TEST_F(PresignCheater, MtaGammaMaskPointNotTheProvenOne) {
+  PresignCheat o;
+  o.tamper =
+      TamperAt<v1::PresignRound2Direct>(2, [](v1::PresignRound2Direct& m) {
+        auto y = DecodePt(m.y_gamma(), "t", "y");
+        ASSERT_TRUE(y.ok());
+        m.set_y_gamma(EncodePt(*y + Point::Generator()));
+      });
+  ExpectBlamed(Run(o), "mta gamma: pi_aff_g:");
+}
+
+TEST_F(PresignCheater, MtaMaskPointMissing) {
+  PresignCheat o;
+  o.tamper = TamperAt<v1::PresignRound2Direct>(
+      2, [](v1::PresignRound2Direct& m) { m.clear_y_w(); });
+  ExpectBlamed(Run(o), "y_w");
+}
+
 TEST_F(PresignCheater, MtaMaskPointNotTheProvenOne) {
   PresignCheat o;
   o.tamper =
@@ -1104,6 +1123,41 @@ PresignCheat FirstReportedPlusOne(std::vector<std::string> fields) {
   return o;
 }
 
+// A partner's mask point moved by G: its proof fails, naming the reporter.
+template <typename Reveal>
+PresignCheat FirstReportedPointPlusG(const std::string& field) {
+  PresignCheat o;
+  o.wrong_delta = std::is_same_v<Reveal, v1::PresignReveal>;
+  o.wrong_sigma = !o.wrong_delta;
+  o.tamper = TamperAt<Reveal>(5, [field](Reveal& m) {
+    google::protobuf::Message* e = m.mutable_received(0);
+    const google::protobuf::Reflection* refl = e->GetReflection();
+    const google::protobuf::FieldDescriptor* fd =
+        e->GetDescriptor()->FindFieldByName(field);
+    ASSERT_NE(fd, nullptr) << field;
+    auto y = DecodePt(refl->GetString(*e, fd), "t", "y");
+    ASSERT_TRUE(y.ok());
+    refl->SetString(e, fd, EncodePt(*y + Point::Generator()));
+  });
+  return o;
+}
+
+TEST_F(PresignCheater, RevealsWithAMovedPartnerMaskPointNameTheReporter) {
+  ExpectBlamed(Run(FirstReportedPointPlusG<v1::PresignReveal>("y_w")),
+               "revealed MtAwc response of 1 does not verify: pi_aff_g:");
+  ExpectBlamed(Run(FirstReportedPointPlusG<v1::PresignSigmaReveal>("y_gamma")),
+               "revealed MtA response of 1 does not verify: pi_aff_g:");
+}
+
+TEST_F(PresignCheater, DeltaRevealEntriesOutOfOrder) {
+  PresignCheat o;
+  o.wrong_delta = true;
+  o.tamper = TamperAt<v1::PresignReveal>(5, [](v1::PresignReveal& m) {
+    m.mutable_received()->SwapElements(0, 1);
+  });
+  ExpectBlamed(Run(o), "reveal responses not in signer order");
+}
+
 TEST_F(PresignCheater, DeltaRevealWithTamperedPartnerResponse) {
   ExpectBlamed(Run(FirstReportedPlusOne<v1::PresignReveal>({"d_w"})),
                "revealed MtAwc response of 1 does not verify: pi_aff_g:");
@@ -1169,15 +1223,19 @@ TEST_F(PresignCheater, SigmaRevealWithUndecodableMaskPoint) {
   ExpectBlamed(Run(o), "y_w");
 }
 
-TEST_F(PresignCheater, DeltaSumCancelledToZeroIsIdentified) {
-  // A rushing cheater that knows the others' δ_j broadcasts
-  // δ_2 = -(δ_1 + δ_3): δ = 0 has no inverse. Round 3 goes straight to the
-  // δ reveal (as round 4), which names it. The runs are deterministic, so a
-  // first honest run tells the test the honest δ_j.
+// An honest run of the cheater fixture's three signers.
+PresignRun HonestThreeSigners(uint64_t session_tag) {
   PresignRun run;
-  run.shares = *shares_;
+  run.shares = *PresignCheater::Shares();
   run.signers = {1, 2, 3};
-  run.session_tag = 340;
+  run.session_tag = session_tag;
+  return run;
+}
+
+// δ_1 + δ_3 of an honest run of `run` (deterministic, so a run that
+// repeats it with a cheating party 2 sees the same δ's): what a rushing
+// party 2 that cancels the sum needs. Leaves run.hook empty.
+Scalar OthersDeltaSum(PresignRun& run) {
   Scalar others = Scalar::Zero();
   run.hook = [&others](const round::Delivery& d) {
     if (d.message.round == 3 && d.message.from != kCheater &&
@@ -1190,8 +1248,19 @@ TEST_F(PresignCheater, DeltaSumCancelledToZeroIsIdentified) {
     }
     return std::vector<round::Delivery>{d};
   };
-  ASSERT_TRUE(RunPresign(run).all_done);
+  EXPECT_TRUE(RunPresign(run).all_done);
   run.hook = nullptr;
+  return others;
+}
+
+TEST_F(PresignCheater, DeltaSumCancelledToZeroIsIdentified) {
+  // A rushing cheater that knows the others' δ_j broadcasts
+  // δ_2 = -(δ_1 + δ_3): δ = 0 has no inverse. Round 3 goes straight to the
+  // δ reveal (as round 4), which names it. The runs are deterministic, so a
+  // first honest run tells the test the honest δ_j.
+  PresignRun run = HonestThreeSigners(340);
+  Scalar others;
+  ASSERT_NO_FATAL_FAILURE(others = OthersDeltaSum(run));
   run.cheats[kCheater].broadcast_delta = -others;
   bool reveal_in_round4 = false;
   run.cheats[kCheater].tamper = TamperAt<v1::PresignReveal>(
@@ -1213,23 +1282,9 @@ TEST_F(PresignCheater, DeltaZeroShownToOnePartyNamesNoHonestPartyAlone) {
   // party 1's round does not expect — but its echo shows that party 3 saw
   // another round-3 broadcast of the cheater: the echo check must decide
   // (both named as suspects), not the kind check (party 3 alone excluded).
-  PresignRun run;
-  run.shares = *shares_;
-  run.signers = {1, 2, 3};
-  run.session_tag = 341;
-  Scalar others = Scalar::Zero();
-  run.hook = [&others](const round::Delivery& d) {
-    if (d.message.round == 3 && d.message.from != kCheater &&
-        d.recipient == kCheater) {
-      v1::PresignRound3 pb;
-      EXPECT_TRUE(
-          pb.ParseFromArray(d.message.payload.data(),
-                            static_cast<int>(d.message.payload.size())));
-      others = others + *DecodeSc(pb.delta(), "t", "d");
-    }
-    return std::vector<round::Delivery>{d};
-  };
-  ASSERT_TRUE(RunPresign(run).all_done);
+  PresignRun run = HonestThreeSigners(341);
+  Scalar others;
+  ASSERT_NO_FATAL_FAILURE(others = OthersDeltaSum(run));
   std::optional<round::Delivery> held;  // party 3's round-4 broadcast to 1
   run.hook = [&](const round::Delivery& d) {
     std::vector<round::Delivery> out{d};

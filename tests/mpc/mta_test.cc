@@ -449,6 +449,14 @@ TEST(Mta, WireFormatRoundTrip) {
   no_x.clear_cap_x();
   EXPECT_THAT(std::string(MtaResponseFromProto(no_x).status().message()),
               HasSubstr("mta: missing X"));
+  v1::MtaResponse no_y = resp_wire;
+  no_y.clear_cap_y();
+  EXPECT_THAT(std::string(MtaResponseFromProto(no_y).status().message()),
+              HasSubstr("mta: missing Y"));
+  v1::MtaResponse bad_y = resp_wire;
+  bad_y.set_cap_y(std::string(33, '\x07'));
+  EXPECT_THAT(std::string(MtaResponseFromProto(bad_y).status().message()),
+              HasSubstr("mta: Y: point:"));
   v1::MtaResponse no_aff = resp_wire;
   no_aff.clear_aff_g_proof();
   EXPECT_THAT(std::string(MtaResponseFromProto(no_aff).status().message()),

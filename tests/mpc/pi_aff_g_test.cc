@@ -562,6 +562,12 @@ TEST(PiAffG, ProtoRoundTripAndStrictDecoding) {
   m.set_cap_b_x(wire.cap_b_x().substr(0, 32));
   ExpectRejected(PiAffGProofFromProto(m).status(), "pi_aff_g: B_x: point:");
   m = wire;
+  m.set_cap_b_y(std::string(33, '\0'));
+  ExpectRejected(PiAffGProofFromProto(m).status(), "pi_aff_g: B_y: point:");
+  m = wire;
+  m.set_cap_b_y(wire.cap_b_y().substr(0, 32));
+  ExpectRejected(PiAffGProofFromProto(m).status(), "pi_aff_g: B_y: point:");
+  m = wire;
   m.set_z2(std::string("\x00", 1) +
            std::string(BytesForBits(kEllPrime + kEpsilon) + 1, '\x11'));
   ExpectRejected(PiAffGProofFromProto(m).status(), "pi_aff_g: z2:");

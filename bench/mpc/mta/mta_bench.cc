@@ -1,4 +1,4 @@
-// MtA proof benchmarks (Πenc, Πaff-g, Πlog*, Πlog-rp: prove, verify plain,
+// MtA proof benchmarks (Πenc, Πaff-g, Πlog-rp: prove, verify plain,
 // verify with the verifier's CRT secrets) and one full MtA, each read as a
 // ratio to the same-run baseline BM_Baseline_PaillierPowm (one mpz_powm with a
 // 2048-bit exponent modulo N² of a 2048-bit fixture N = 1 unit).
