@@ -224,15 +224,16 @@ absl::StatusOr<PresignRound2DirectPayload> DecodePresignRound2Direct(
   NITRO_RETURN_IF_ERROR(ParsePayload(bytes, pb, kPresign));
   PresignRound2DirectPayload out;
   NITRO_ASSIGN_OR_RETURN(out.d_gamma, Ciphertext(pb.d_gamma(), "d_gamma"));
-  NITRO_ASSIGN_OR_RETURN(out.f_gamma, Ciphertext(pb.f_gamma(), "f_gamma"));
+  NITRO_ASSIGN_OR_RETURN(out.y_gamma,
+                         DecodePt(pb.y_gamma(), kPresign, "y_gamma"));
   NITRO_ASSIGN_OR_RETURN(out.d_w, Ciphertext(pb.d_w(), "d_w"));
-  NITRO_ASSIGN_OR_RETURN(out.f_w, Ciphertext(pb.f_w(), "f_w"));
+  NITRO_ASSIGN_OR_RETURN(out.y_w, DecodePt(pb.y_w(), kPresign, "y_w"));
   NITRO_ASSIGN_OR_RETURN(out.aff_gamma,
                          AffG(pb.pi_aff_gamma(), "pi_aff_gamma"));
   NITRO_ASSIGN_OR_RETURN(out.aff_w, AffG(pb.pi_aff_w(), "pi_aff_w"));
   out.gamma_bytes =
-      MtaResponseBytes{pb.d_gamma(), pb.f_gamma(), pb.pi_aff_gamma()};
-  out.w_bytes = MtaResponseBytes{pb.d_w(), pb.f_w(), pb.pi_aff_w()};
+      MtaResponseBytes{pb.d_gamma(), pb.y_gamma(), pb.pi_aff_gamma()};
+  out.w_bytes = MtaResponseBytes{pb.d_w(), pb.y_w(), pb.pi_aff_w()};
   return out;
 }
 
@@ -289,29 +290,18 @@ absl::StatusOr<PresignRevealPayload> DecodePresignReveal(
                          ModulusSized(pb.k_plain(), kPresign, "k_plain"));
   NITRO_ASSIGN_OR_RETURN(out.k_nonce,
                          ModulusSized(pb.k_nonce(), kPresign, "k_nonce"));
-  if (pb.received_size() > kMaxPayloadListEntries ||
-      pb.masks_size() > kMaxPayloadListEntries) {
-    return Bad(kPresign, "too many MtA responses or mask openings");
-  }
-  for (const v1::MtaMaskOpening& e : pb.masks()) {
-    RevealedMaskOpening m;
-    m.to = e.to();
-    NITRO_ASSIGN_OR_RETURN(
-        m.y, DecodeInt(e.y(), zk::BytesForBits(zk::kEllPrime) + 1, kPresign,
-                       "mask y"));
-    NITRO_ASSIGN_OR_RETURN(m.nonce,
-                           ModulusSized(e.nonce(), kPresign, "mask nonce"));
-    out.masks.push_back(std::move(m));
+  if (pb.received_size() > kMaxPayloadListEntries) {
+    return Bad(kPresign, "too many MtA responses");
   }
   for (const v1::ReceivedMtaResponse& e : pb.received()) {
     RevealedMtaResponse r;
     r.from = e.from();
     NITRO_ASSIGN_OR_RETURN(r.d, Ciphertext(e.d_gamma(), "d_gamma"));
-    NITRO_ASSIGN_OR_RETURN(r.f, Ciphertext(e.f_gamma(), "f_gamma"));
+    NITRO_ASSIGN_OR_RETURN(r.y, DecodePt(e.y_gamma(), kPresign, "y_gamma"));
     NITRO_ASSIGN_OR_RETURN(r.proof, AffG(e.pi_aff_gamma(), "pi_aff_gamma"));
-    r.bytes = MtaResponseBytes{e.d_gamma(), e.f_gamma(), e.pi_aff_gamma()};
+    r.bytes = MtaResponseBytes{e.d_gamma(), e.y_gamma(), e.pi_aff_gamma()};
     NITRO_ASSIGN_OR_RETURN(r.other.d, Ciphertext(e.d_w(), "d_w"));
-    NITRO_ASSIGN_OR_RETURN(r.other.f, Ciphertext(e.f_w(), "f_w"));
+    NITRO_ASSIGN_OR_RETURN(r.other.y, DecodePt(e.y_w(), kPresign, "y_w"));
     NITRO_ASSIGN_OR_RETURN(r.other.proof, AffG(e.pi_aff_w(), "pi_aff_w"));
     out.received.push_back(std::move(r));
   }
@@ -327,48 +317,22 @@ absl::StatusOr<PresignSigmaRevealPayload> DecodePresignSigmaReveal(
                          ModulusSized(pb.k_plain(), kPresign, "k_plain"));
   NITRO_ASSIGN_OR_RETURN(out.k_nonce,
                          ModulusSized(pb.k_nonce(), kPresign, "k_nonce"));
-  if (pb.received_size() > kMaxPayloadListEntries ||
-      pb.masks_size() > kMaxPayloadListEntries) {
-    return Bad(kPresign, "too many MtAwc responses or masks");
+  if (pb.received_size() > kMaxPayloadListEntries) {
+    return Bad(kPresign, "too many MtAwc responses");
   }
   for (const v1::ReceivedMtawcResponse& e : pb.received()) {
     RevealedMtaResponse r;
     r.from = e.from();
     NITRO_ASSIGN_OR_RETURN(r.d, Ciphertext(e.d_w(), "d_w"));
-    NITRO_ASSIGN_OR_RETURN(r.f, Ciphertext(e.f_w(), "f_w"));
+    NITRO_ASSIGN_OR_RETURN(r.y, DecodePt(e.y_w(), kPresign, "y_w"));
     NITRO_ASSIGN_OR_RETURN(r.proof, AffG(e.pi_aff_w(), "pi_aff_w"));
-    r.bytes = MtaResponseBytes{e.d_w(), e.f_w(), e.pi_aff_w()};
+    r.bytes = MtaResponseBytes{e.d_w(), e.y_w(), e.pi_aff_w()};
     NITRO_ASSIGN_OR_RETURN(r.other.d, Ciphertext(e.d_gamma(), "d_gamma"));
-    NITRO_ASSIGN_OR_RETURN(r.other.f, Ciphertext(e.f_gamma(), "f_gamma"));
+    NITRO_ASSIGN_OR_RETURN(r.other.y,
+                           DecodePt(e.y_gamma(), kPresign, "y_gamma"));
     NITRO_ASSIGN_OR_RETURN(r.other.proof,
                            AffG(e.pi_aff_gamma(), "pi_aff_gamma"));
     out.received.push_back(std::move(r));
-  }
-  for (const v1::MtawcMaskPoint& m : pb.masks()) {
-    RevealedMask b;
-    b.to = m.to();
-    NITRO_ASSIGN_OR_RETURN(b.point, DecodePt(m.point(), kPresign, "mask"));
-    out.masks.push_back(std::move(b));
-  }
-  return out;
-}
-
-absl::StatusOr<PresignSigmaRevealDirectPayload> DecodePresignSigmaRevealDirect(
-    absl::Span<const uint8_t> bytes) {
-  v1::PresignSigmaRevealDirect pb;
-  NITRO_RETURN_IF_ERROR(ParsePayload(bytes, pb, kPresign));
-  if (pb.proofs_size() > kMaxPayloadListEntries) {
-    return Bad(kPresign, "too many mask proofs");
-  }
-  PresignSigmaRevealDirectPayload out;
-  for (const v1::MtawcMaskProof& m : pb.proofs()) {
-    MaskProof p;
-    p.to = m.to();
-    NITRO_ASSIGN_OR_RETURN(
-        p.proof, (DecodeProof<v1::PiLogStarProof, zk::PiLogStarProof>(
-                     m.pi_log_star(), kMaxProofBytes, kPresign, "pi_log_star",
-                     zk::PiLogStarProofFromProto)));
-    out.proofs.push_back(std::move(p));
   }
   return out;
 }
@@ -411,8 +375,6 @@ absl::Status CheckPayloadSyntax(PayloadKind kind,
       return DecodePresignReveal(bytes).status();
     case PayloadKind::kPresignSigmaReveal:
       return DecodePresignSigmaReveal(bytes).status();
-    case PayloadKind::kPresignSigmaRevealDirect:
-      return DecodePresignSigmaRevealDirect(bytes).status();
     case PayloadKind::kCount:
       break;
   }

@@ -33,7 +33,6 @@
 #include "mpc/zk/pi_enc.h"
 #include "mpc/zk/pi_fac.h"
 #include "mpc/zk/pi_log_rp.h"
-#include "mpc/zk/pi_log_star.h"
 #include "mpc/zk/pi_mod.h"
 #include "mpc/zk/pi_prm.h"
 #include "mpc/zk/schnorr.h"
@@ -102,10 +101,11 @@ struct PresignRound2Payload {  // broadcast
 // One MtA response as sent (the exact bytes are what the round-3
 // received_mta_digest and the reveal rounds refer to).
 struct MtaResponseBytes {
-  std::string d, f, proof;
+  std::string d, y, proof;
 };
 struct PresignRound2DirectPayload {
-  BigInt d_gamma, f_gamma, d_w, f_w;
+  BigInt d_gamma, d_w;
+  Point y_gamma, y_w;  // the masks' points Y = y·G
   zk::PiAffGProof aff_gamma, aff_w;
   MtaResponseBytes gamma_bytes, w_bytes;
 };
@@ -122,9 +122,10 @@ struct PresignRound4Payload {  // broadcast
 struct PresignRound4DirectPayload {
   zk::PiLogRpProof log_rp;
 };
-// One MtA response's values (D, F, Πaff-g).
+// One MtA response's values (D, Y, Πaff-g).
 struct MtaResponseValues {
-  BigInt d, f;
+  BigInt d;
+  Point y;
   zk::PiAffGProof proof;
 };
 // δ reveal (round 5, or 4 when round 3 finds δ = 0 / R = identity): the
@@ -133,38 +134,21 @@ struct MtaResponseValues {
 // reveal) for the re-check of the pair (zk::VerifyPiAffGPair).
 struct RevealedMtaResponse {
   round::PartyId from = 0;
-  BigInt d, f;
+  BigInt d;
+  Point y;
   zk::PiAffGProof proof;
   MtaResponseBytes bytes;
   MtaResponseValues other;
-};
-// Bob's opening (y, nonce) of the F of his MtA(k·γ) response to `to`.
-struct RevealedMaskOpening {
-  round::PartyId to = 0;
-  BigInt y, nonce;
 };
 struct PresignRevealPayload {  // broadcast
   Scalar gamma;
   BigInt k_plain, k_nonce;
   std::vector<RevealedMtaResponse> received;  // as listed
-  std::vector<RevealedMaskOpening> masks;     // as listed
 };
 // σ reveal (round 5).
-struct RevealedMask {
-  round::PartyId to = 0;
-  Point point;
-};
 struct PresignSigmaRevealPayload {  // broadcast
   BigInt k_plain, k_nonce;
   std::vector<RevealedMtaResponse> received;  // MtAwc responses, as listed
-  std::vector<RevealedMask> masks;            // as listed
-};
-struct MaskProof {
-  round::PartyId to = 0;
-  zk::PiLogStarProof proof;
-};
-struct PresignSigmaRevealDirectPayload {
-  std::vector<MaskProof> proofs;  // as listed
 };
 
 absl::StatusOr<PresignRound1Payload> DecodePresignRound1(
@@ -184,8 +168,6 @@ absl::StatusOr<PresignRound4DirectPayload> DecodePresignRound4Direct(
 absl::StatusOr<PresignRevealPayload> DecodePresignReveal(
     absl::Span<const uint8_t> bytes);
 absl::StatusOr<PresignSigmaRevealPayload> DecodePresignSigmaReveal(
-    absl::Span<const uint8_t> bytes);
-absl::StatusOr<PresignSigmaRevealDirectPayload> DecodePresignSigmaRevealDirect(
     absl::Span<const uint8_t> bytes);
 
 // ------------------------------------------------------------ fuzz driver
@@ -209,7 +191,6 @@ enum class PayloadKind : uint8_t {
   kSignatureShare,
   kPresignReveal,
   kPresignSigmaReveal,
-  kPresignSigmaRevealDirect,
   kCount,
 };
 

@@ -43,14 +43,14 @@ std::vector<uint8_t> PresignConfigDigest(const PresignConfig& config) {
 std::array<uint8_t, 32> ReceivedMtaDigest(
     absl::Span<const uint8_t> session_id, PartyId receiver,
     absl::Span<const ReceivedMtaEntry> entries) {
-  Transcript t("nitro-tss/gg20/presign-received-mta/v1");
+  Transcript t("nitro-tss/gg20/presign-received-mta/v2");
   t.AppendBytes("session", session_id);
   t.AppendU64("receiver", receiver);
   t.AppendU64("count", entries.size());
   for (const ReceivedMtaEntry& e : entries) {
     t.AppendU64("from", e.from);
     t.AppendString("d_gamma", e.d_gamma);
-    t.AppendString("f_gamma", e.f_gamma);
+    t.AppendString("y_gamma", e.y_gamma);
     t.AppendString("pi_aff_gamma", e.pi_aff_gamma);
   }
   std::vector<uint8_t> c = t.ChallengeBytes("digest", 32);

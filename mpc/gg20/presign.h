@@ -6,9 +6,10 @@
 //     (direct) Πenc of K_i against the recipient's ring-Pedersen params;
 //   2 (broadcast) the opening of Γ_i; (direct to j) MtA for k_j·γ_i and
 //     MtAwc for k_j·w_i (w_i = λ_i·x_i, plus the derivation tweak at the
-//     lowest signer), each D = K_j^x·enc_j(y), F = enc_i(y) with Πaff-g
-//     against Γ_i resp. W_i = λ_i·X_i (computed by everyone from public
-//     data); Bob's share is β = −y. Every MtA step runs through
+//     lowest signer), each D = K_j^x·enc_j(y) and Y = y·G with Πaff-g
+//     (point-bound mask) against Γ_i resp. W_i = λ_i·X_i (computed by
+//     everyone from public data); Bob's share is β = −y mod q. Every MtA
+//     step runs through
 //     mpc/mta/mta.h (K and its Πenc, Bob's response, Alice's check and
 //     decryption, and the judge's and reveal rounds' re-checks);
 //   3 (broadcast) δ_i, T_i = σ_i·G + l_i·H with a Pedersen proof of
@@ -25,20 +26,18 @@
 // wrong signature share.
 // Identification when a check fails (the presignature is discarded):
 //   5δ (broadcast, Σ R̄_i != G) PresignReveal: γ_i, k_i with the nonce of
-//     K_i, the masks y_{i->j} of its MtA(k·γ) responses with the nonces of
-//     their F, and the responses received; names every i with
-//     δ_i != k_i·γ + Σ_j (y_{j->i} − y_{i->j}) (mod q) or whose openings
-//     fail (sent as round 4 already when round 3 finds δ = 0 or
-//     R = identity). Nothing in it rests on a range proof made for one
-//     verifier, so colluding parties are named too (presign_delta_reveal.cc,
-//     docs/AUDIT.md);
+//     K_i and the MtA responses received (with their Πaff-g and mask points
+//     Y); names every i with δ_i·G != k_i·γ·G + Σ_j (Y_{j->i} − Y_{i->j})
+//     (sent as round 4 already when round 3 finds δ = 0 or R = identity);
 //   5σ (Σ R̄_i = G, Σ S_i != Y') PresignSigmaReveal: k_i with the nonce of
-//     K_i, the MtAwc responses received (with their Πaff-g) and the mask
-//     points B_{i->j} = β_{i->j}·G; (direct) Πlog* (range ℓ') of each mask
-//     against the F_{i->j} that Alice j reports. Names every i with
-//     k·S_i != k_i·Y' + Σ_j (B_{j->i} - B_{i->j}), i.e. whose σ_i is not
-//     k_i·w_i plus its MtAwc shares. Only points of the masks and the
-//     discarded k_i become public.
+//     K_i and the MtAwc responses received (with their Πaff-g and mask
+//     points Y^w); names every i with
+//     k·S_i != k_i·Y' + Σ_j (Y^w_{j->i} − Y^w_{i->j}), i.e. whose σ_i is not
+//     k_i·w_i plus its MtAwc shares.
+//   Both decide in the exponent on values bound without a proof made for a
+//   single verifier, so colluding parties are named too
+//   (presign_delta_reveal.cc, docs/AUDIT.md). Only the discarded k_i, γ_i
+//   and the mask points become public.
 // The session's result is a std::shared_ptr<Presignature>.
 #ifndef NITRO_TSS_MPC_GG20_PRESIGN_H_
 #define NITRO_TSS_MPC_GG20_PRESIGN_H_
@@ -57,10 +56,12 @@
 
 namespace nitro_tss::mpc::gg20 {
 
-// v2: the δ reveal opens k_i and the MtA(k·γ) masks (v1 opened the
-// ciphertext of δ_i; docs/AUDIT.md). Peers of another version refuse each
-// other's messages (the envelope's protocol) and blame nobody.
-inline constexpr char kPresignProtocol[] = "gg20/presign/v2";
+// v3: the MtA masks are bound by points Y = y·G (v2: ciphertexts F under
+// Bob's key), and both reveals check shares in the exponent; v2's δ reveal
+// opened k_i and the masks, v1's the ciphertext of δ_i (docs/AUDIT.md).
+// Peers of another version refuse each other's messages (the envelope's
+// protocol) and blame nobody.
+inline constexpr char kPresignProtocol[] = "gg20/presign/v3";
 
 using PresignatureId = std::array<uint8_t, 32>;
 
@@ -120,6 +121,10 @@ std::shared_ptr<PresignAccelerators> BuildPresignAccelerators(
     const KeyShare& key_share);
 
 struct PresignConfig {
+  // Never reused with the same key: every proof's Fiat–Shamir context and
+  // every envelope carry it, and the σ reveal's binding of a reported MtAwc
+  // response to its Bob relies on it (docs/AUDIT.md "Point-bound MtA
+  // masks"; the node derives a fresh one per run on each link).
   std::vector<uint8_t> session_id;
   std::shared_ptr<const KeyShare> key_share;
   std::vector<round::PartyId> signers;  // exactly t+1 parties of the key

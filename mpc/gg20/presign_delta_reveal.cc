@@ -1,34 +1,29 @@
 // Identification of a wrong δ_j (round 5, or 4 when round 3 finds δ = 0
-// or R = identity): every signer opens γ_j, its k_j (K_j's plaintext and
-// nonce) and the masks of its MtA(k·γ) responses (each F's plaintext and
-// nonce), and reports the responses it received; everyone checks
-//   δ_j = k_j·γ + Σ_m (y_{m->j} − y_{j->m})   (mod q).
+// or R = identity): every signer opens γ_j and its k_j (K_j's plaintext and
+// nonce) and reports the responses it received; with Y_{m->j} the mask
+// point of Bob m's MtA(k·γ) response to Alice j, everyone checks
+//   δ_j·G = k_j·γ·G + Σ_m (Y_{m->j} − Y_{j->m}).
 //
-// Why this identifies (docs/AUDIT.md "Non-identifiable δ abort under
-// collusion", which the reveal of gg20/presign/v1 had):
-//  * An honest Alice j's α_{m->j} is k_j·γ_m + y_{m->j} over the integers,
-//    where y_{m->j} is the plaintext of the F_{m->j} she received: she
-//    checked Bob m's Πaff-g against her own ring-Pedersen parameters (whose
-//    trapdoor nobody else knows) and the range of α (round 2). An honest
-//    party's δ_j therefore satisfies the equation with the true k_j, γ's
-//    and masks.
+// Why this identifies, also when t ≥ 2 parties collude (docs/AUDIT.md
+// "Non-identifiable δ abort under collusion" and "Point-bound MtA masks"):
+//  * An honest Alice j's α_{m->j} is k_j·γ_m + y over the integers with
+//    y·G = Y_{m->j}: she checked Bob m's Πaff-g against her own
+//    ring-Pedersen parameters (whose trapdoor nobody else knows) and the
+//    range of α (round 2). Bob m's share is β = −y mod q. An honest party's
+//    δ_j therefore satisfies the equation.
 //  * What enters the equation is bound without any proof made for a single
 //    verifier: γ_m by Γ_m; k_j by the opening of K_j (the plaintext is
-//    unique below N_j/2); y_{m->j} by Bob m's opening of the F_{m->j} that
-//    Alice j reports, with |y| <= 2^ℓ' (unique below N_m/2, so it is the
-//    mask inside Alice's α when Alice is honest). Alice's report carries
-//    Bob m's Πaff-g for Γ_m and matches her round-3 digest, made before any
-//    γ was public: only Bob m could have made it (its proof of knowledge of
-//    γ_m holds whatever the ring-Pedersen parameters), so an honest Bob is
-//    never asked to open an F he did not send.
+//    unique below N_j/2); Y_{m->j} by Alice j's report, which carries Bob
+//    m's Πaff-g for Γ_m and matches her round-3 digest, made before any γ
+//    was public: only Bob m could have made it (its proof of knowledge of
+//    γ_m holds whatever the ring-Pedersen parameters), so an honest Bob's
+//    point is never replaced. Everything is modulo q, in the exponent: no
+//    range matters here.
 //  * Hence an honest party fails no check; and if every party passes, the
 //    equations sum to Σ δ_j = k·γ with k = Σ k_j — the k whose R̄_j every
 //    honest party checked (Πlog-rp against its own parameters) — so
 //    Σ R̄_j = G, and round 3's δ and R were fine: the reveal would not have
 //    run. Some dishonest party is named whenever it runs.
-// A colluding Alice who shares her ring-Pedersen trapdoor with Bob voids
-// his Πaff-g's ranges towards her (and so the re-check of that proof here),
-// but not the opening of his F, which every party checks directly.
 #include <sodium.h>
 
 #include <map>
@@ -40,73 +35,46 @@
 #include "mpc/gg20/presign_internal.h"
 #include "mpc/gg20/presign_state.h"
 #include "mpc/round/typed_round.h"
-#include "mpc/zk/params.h"
 #include "nitro_tss/mpc/v1/gg20.pb.h"
 
 namespace nitro_tss::mpc::gg20::presign_detail {
 namespace {
-
-// What this party revealed (public once broadcast), for its own equation
-// and the others'.
-struct OwnDeltaReveal {
-  Scalar k, gamma;
-  std::map<PartyId, Scalar> y;  // y_{self->m} mod q
-};
 
 // ---------------------------------------------------------- δ reveal
 class PresignDeltaReveal
     : public round::TypedRound<PresignRevealPayload, round::NoMessage> {
  public:
   // `number`: 5 after round 4 (Σ R̄_j != G), 4 when round 3 already finds
-  // δ = Σ δ_j not invertible or R the identity.
+  // δ = Σ δ_j not invertible or R the identity. `own_k`, `own_gamma`: what
+  // this party revealed (public from then on).
   PresignDeltaReveal(std::shared_ptr<PresignState> s, uint32_t number,
-                     OwnDeltaReveal own)
-      : TypedRound(number), s_(std::move(s)), own_(std::move(own)) {}
+                     Scalar own_k, Scalar own_gamma)
+      : TypedRound(number),
+        s_(std::move(s)),
+        own_k_(std::move(own_k)),
+        own_gamma_(std::move(own_gamma)) {}
 
   absl::StatusOr<RoundOutput> Finalize(RandomSource&) override {
     PresignState& s = *s_;
-    std::vector<Culprit> culprits;
-    // 1. Every mask opening against the F its Alice reports (Alice j's
-    //    report carries Bob i's Πaff-g, so it is what Bob i sent).
-    std::map<PartyId, std::map<PartyId, Scalar>> y;  // [bob][alice]
     std::map<PartyId, Scalar> k_of, gamma_of;
-    k_of[s.self] = own_.k;
-    gamma_of[s.self] = own_.gamma;
-    y[s.self] = own_.y;
+    k_of[s.self] = own_k_;
+    gamma_of[s.self] = own_gamma_;
     for (const auto& [i, rev] : broadcasts()) {
       k_of[i] = Scalar::FromBigIntReduce(rev.k_plain);
       gamma_of[i] = rev.gamma;
-      const PaillierPublicKey& ni = s.Info(i).paillier;
-      for (const RevealedMaskOpening& o : rev.masks) {
-        const PartyId j = o.to;
-        const BigInt f =
-            j == s.self
-                ? OwnCiphertext(s.received_gamma.at(i).f)
-                : EntryFor(broadcasts().at(j).received, s.signers, j, i).f;
-        absl::StatusOr<BigInt> opened = ni.EncryptWithNonce(o.y, o.nonce);
-        if (!opened.ok() || !(*opened == f)) {
-          culprits.push_back(
-              {i, CulpritCode::kBadOpening,
-               absl::StrCat("presign: delta reveal: mask towards ", j,
-                            " does not open its F")});
-          break;
-        }
-        y[i][j] = Scalar::FromBigIntReduce(o.y);
-      }
     }
-    if (!culprits.empty()) return AbortOutput(std::move(culprits));
-
-    // 2. δ_i = k_i·γ + Σ_j (y_{j->i} − y_{i->j}) for every signer.
+    std::map<PartyId, const std::vector<RevealedMtaResponse>*> reports;
+    for (const auto& [alice, rev] : broadcasts())
+      reports[alice] = &rev.received;
+    const MaskPoints y = ReceivedMaskPoints(s, s.received_gamma, reports);
     Scalar gamma = Scalar::Zero();
     for (const auto& [i, g] : gamma_of) gamma = gamma + g;
+    std::vector<Culprit> culprits;
     for (PartyId i : s.signers) {
-      Scalar expected = k_of.at(i) * gamma;
-      for (PartyId j : s.signers) {
-        if (j == i) continue;
-        expected = expected + y.at(j).at(i) - y.at(i).at(j);
-      }
+      const Point expected =
+          Point::MulBase(k_of.at(i) * gamma) + MaskBalance(s, y, i);
       const Scalar& delta_i = i == s.self ? s.delta : s.peers.at(i).delta;
-      if (delta_i == expected) continue;
+      if (Point::MulBase(delta_i) == expected) continue;
       if (i == s.self) {
         return absl::InternalError(
             "presign: delta reveal: own delta check failed");
@@ -114,7 +82,7 @@ class PresignDeltaReveal
       culprits.push_back(
           {i, CulpritCode::kWrongValue,
            "presign: broadcast delta differs from its MtA values "
-           "(delta_i != k_i*gamma + sum_j (y_ji - y_ij))"});
+           "(delta_i*G != k_i*gamma*G + sum_j (Y_ji - Y_ij))"});
     }
     if (culprits.empty()) {
       return absl::InternalError(
@@ -148,33 +116,15 @@ class PresignDeltaReveal
       return WithCulpritCode(Bad("revealed k does not open K_i"),
                              CulpritCode::kBadOpening);
     }
-    const size_t others = s.signers.size() - 1;
-    if (r.received.size() != others) {
+    if (r.received.size() != s.signers.size() - 1) {
       return Bad("reveal must list one MtA response per other signer");
-    }
-    if (r.masks.size() != others) {
-      return Bad("reveal must list one mask opening per other signer");
     }
     std::map<PartyId, ReceivedGamma> received;
     size_t idx = 0;
     for (PartyId m : s.signers) {
       if (m == msg.from) continue;
-      const RevealedMtaResponse& e = r.received[idx];
-      const RevealedMaskOpening& o = r.masks[idx];
-      ++idx;
+      const RevealedMtaResponse& e = r.received[idx++];
       if (e.from != m) return Bad("reveal responses not in signer order");
-      if (o.to != m) return Bad("reveal mask openings not in signer order");
-      if (!zk::InSignedRange(o.y, zk::kEllPrime)) {
-        return WithCulpritCode(
-            Bad(absl::StrCat("mask towards ", m,
-                             " out of range (|y| > 2^ell')")),
-            CulpritCode::kBadShare);
-      }
-      if (absl::Status st = info.paillier.ValidateNonce(o.nonce); !st.ok()) {
-        return WithCulpritCode(
-            Bad(absl::StrCat("mask nonce towards ", m, ": ", st.message())),
-            CulpritCode::kBadOpening);
-      }
       if (absl::Status st = VerifyReportedResponses(s, msg.from, m, e,
                                                     /*reported_w=*/false);
           !st.ok()) {
@@ -197,21 +147,19 @@ class PresignDeltaReveal
   }
 
   std::shared_ptr<PresignState> s_;
-  OwnDeltaReveal own_;
+  Scalar own_k_, own_gamma_;
 };
 
 }  // namespace
 
-// Own δ reveal: γ_i, k_i with the nonce of K_i, the opening of every F of
-// the own MtA(k·γ) responses and the responses received. The secrets are
-// wiped once the message is made (what it reveals is public from then on).
+// Own δ reveal: γ_i, k_i with the nonce of K_i and the responses received.
+// The secrets are wiped once the message is made (what it reveals is public
+// from then on).
 absl::StatusOr<RoundOutput> DeltaRevealOutput(
     const std::shared_ptr<PresignState>& state, uint32_t round) {
   PresignState& s = *state;
   v1::PresignReveal rev;
-  OwnDeltaReveal own;
-  own.k = s.k;
-  own.gamma = s.gamma;
+  Scalar own_k = s.k, own_gamma = s.gamma;
   rev.set_gamma(EncodeSc(s.gamma));
   BigInt k_int = s.k.ToBigInt();
   rev.set_k_plain(EncodeInt(k_int));
@@ -223,25 +171,20 @@ absl::StatusOr<RoundOutput> DeltaRevealOutput(
     v1::ReceivedMtaResponse* e = rev.add_received();
     e->set_from(m);
     e->set_d_gamma(g.d);
-    e->set_f_gamma(g.f);
+    e->set_y_gamma(g.y);
     e->set_pi_aff_gamma(g.proof);
     // The same Bob's MtAwc response: Alice checked the two together.
     const ReceivedMtawc& w = s.received_w.at(m);
     e->set_d_w(w.d);
-    e->set_f_w(w.f);
+    e->set_y_w(w.y);
     e->set_pi_aff_w(w.proof);
-    const MtaBob& bob = s.bob.at(m);
-    v1::MtaMaskOpening* o = rev.add_masks();
-    o->set_to(m);
-    o->set_y(EncodeInt(bob.y_gamma));
-    o->set_nonce(EncodeInt(bob.f_gamma_nonce));
-    own.y[m] = Scalar::FromBigIntReduce(bob.y_gamma);
   }
   s.WipeSecrets();
   s.gamma.Wipe();
   RoundOutput out;
   out.outbound.push_back(round::Message::Broadcast(SerializePayload(rev)));
-  out.next = std::make_unique<PresignDeltaReveal>(state, round, std::move(own));
+  out.next = std::make_unique<PresignDeltaReveal>(
+      state, round, std::move(own_k), std::move(own_gamma));
   return out;
 }
 

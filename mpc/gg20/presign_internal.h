@@ -15,16 +15,16 @@ PresignatureId ComputePresignatureId(const PresignaturePublic& pub,
                                      absl::Span<const uint8_t> session_id);
 
 // One MtA(k·γ) response as its Alice received it in presign round 2: the
-// Bob and the exact payload bytes of D, F and Πaff-g.
+// Bob and the exact payload bytes of D, Y and Πaff-g.
 struct ReceivedMtaEntry {
   round::PartyId from = 0;
-  std::string d_gamma, f_gamma, pi_aff_gamma;
+  std::string d_gamma, y_gamma, pi_aff_gamma;
 };
 
 // The commitment `receiver` broadcasts in PresignRound3.received_mta_digest
 // to the responses it received in round 2 (before any γ is opened); the
 // reveal round accepts a PresignReveal only if its entries hash to it.
-// BLAKE2b transcript "nitro-tss/gg20/presign-received-mta/v1", every field
+// BLAKE2b transcript "nitro-tss/gg20/presign-received-mta/v2", every field
 // length-prefixed and labelled. `entries`: one per other signer, in signer
 // order (the caller's order is hashed as given).
 std::array<uint8_t, 32> ReceivedMtaDigest(

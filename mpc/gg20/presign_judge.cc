@@ -22,8 +22,10 @@ namespace {
 // (Πenc of K_j to the complainer), round 2 (both Πaff-g, and an
 // out-of-range α shown by the complainer's opening of D), round 4 (Πlog-rp
 // against the S of the accused's round-1 Πenc to the complainer, which the
-// complaint carries). The reveal rounds' direct proofs are not judged
-// (undecidable: both parties are suspects).
+// complaint carries). No other round of presign has direct messages (the
+// reveal rounds are broadcast-only since gg20/presign/v3), so any other
+// round is undecidable (both parties are suspects) and cannot come from an
+// honest accused.
 class PresignJudge : public round::ComplaintJudge {
  public:
   explicit PresignJudge(std::shared_ptr<const PresignState> s)

@@ -95,8 +95,6 @@ class PresignRound2 : public round::TypedRound<PresignRound2Payload,
       sigma = sigma + Scalar::FromBigIntReduce(alpha_w) + bob.beta_w;
     }
     k_int.Wipe();
-    // The masks y_gamma, y_w and their F nonces stay until round 4: the δ
-    // and σ reveals open them.
     for (auto& [j, bob] : s.bob) {
       bob.beta_gamma.Wipe();
       bob.beta_w.Wipe();

@@ -17,7 +17,6 @@
 #include "mpc/zk/pi_aff_g.h"
 #include "mpc/zk/pi_enc.h"
 #include "mpc/zk/pi_log_rp.h"
-#include "mpc/zk/pi_log_star.h"
 #include "nitro_tss/mpc/v1/gg20.pb.h"
 
 namespace nitro_tss::mpc::gg20::presign_detail {
@@ -29,7 +28,7 @@ class PresignRound4 : public round::TypedRound<PresignRound4Payload,
  public:
   explicit PresignRound4(std::shared_ptr<PresignState> s)
       : TypedRound(4), s_(std::move(s)) {}
-  absl::StatusOr<RoundOutput> Finalize(RandomSource& rng) override {
+  absl::StatusOr<RoundOutput> Finalize(RandomSource&) override {
     PresignState& s = *s_;
     // Πlog-rp: R̄_j = k_j·R for the k_j committed in the S of j's round-1
     // Πenc to this party, which is the k_j inside K_j (Πenc binds both to
@@ -67,13 +66,13 @@ class PresignRound4 : public round::TypedRound<PresignRound4Payload,
       // Every S_j is tied to T_j, every R̄_j to K_j, and δ is consistent:
       // some party used a σ_j that is not k_j·w_j plus its MtAwc shares.
       // Discard the presignature and identify it in the σ reveal round
-      // (which still needs k_i, y_w and its F nonce).
+      // (which still needs k_i and the nonce of K_i).
       s.sigma.Wipe();
       s.w.Wipe();
       s.l.Wipe();
       s.gamma.Wipe();
-      for (auto& [j, bob] : s.bob) bob.WipeGammaMask();
-      return SigmaRevealOutput(s_, rng);
+      for (auto& [j, bob] : s.bob) bob.Wipe();
+      return SigmaRevealOutput(s_);
     }
     pub.binding.key_id = s.ks->key_id;
     pub.binding.signers = s.signers;

@@ -1,8 +1,18 @@
 // Identification of a wrong σ_j (round 5, when Σ R̄_j = G but
-// Σ S_j != Y'): k_j, the MtAwc responses received and the mask points
-// B_ji with a Πlog* per verifier.
-#include <sodium.h>
-
+// Σ S_j != Y'): every signer opens k_j and reports the MtAwc responses it
+// received (each with Bob's mask point Y^w, bound to Bob by his Πaff-g);
+// everyone checks k·S_j = k_j·Y' + Σ_m (Y^w_{m->j} − Y^w_{j->m}).
+//
+// Why this identifies: an honest Alice j's α^w_{m->j} is k_j·w_m + y with
+// y·G = Y^w_{m->j} (her round-2 check of Bob m's Πaff-g against her own
+// ring-Pedersen parameters), Bob m's share is β = −y mod q, so an honest
+// σ_j = k_j·w_j + Σ_m (α_{m->j} + β_{j->m}) gives
+// σ_j·G = k_j·Y' + Σ_m (Y^w_{m->j} − Y^w_{j->m}), and k·S_j = σ_j·G since
+// R = k^-1·G. The reported points are bound to their Bob (a valid Πaff-g
+// pair needs w_m and γ_m; w_m is never public) and k_j to K_j; every check
+// is in the exponent, so no range proof made for one verifier is relied on
+// (colluders cannot void it). If every party passes, Σ_j S_j = Y': the
+// reveal would not have run.
 #include <map>
 #include <memory>
 
@@ -12,13 +22,6 @@
 #include "mpc/gg20/presign_internal.h"
 #include "mpc/gg20/presign_state.h"
 #include "mpc/round/typed_round.h"
-#include "mpc/zk/equality.h"
-#include "mpc/zk/params.h"
-#include "mpc/zk/pedersen_pok.h"
-#include "mpc/zk/pi_aff_g.h"
-#include "mpc/zk/pi_enc.h"
-#include "mpc/zk/pi_log_rp.h"
-#include "mpc/zk/pi_log_star.h"
 #include "nitro_tss/mpc/v1/gg20.pb.h"
 
 namespace nitro_tss::mpc::gg20::presign_detail {
@@ -27,72 +30,29 @@ namespace {
 // ---------------------------------------------------------- σ reveal
 // Only reached when Σ R̄_j = G but Σ S_j != Y': identification of the party
 // whose σ_j is wrong (see PresignSigmaReveal in gg20.proto).
-
-// Context of Bob `prover`'s Πlog* for its mask towards Alice `alice`, sent to
-// `verifier`: one proof per (prover, verifier, alice).
-ProofContext MaskProofContext(const PresignState& s, PartyId prover,
-                              PartyId verifier, PartyId alice) {
-  ProofContext c = s.Ctx(5, prover, verifier);
-  c.protocol = absl::StrCat(kPresignProtocol, "/sigma-mask/alice=", alice);
-  return c;
-}
-
 class PresignSigmaReveal
-    : public round::TypedRound<PresignSigmaRevealPayload,
-                               PresignSigmaRevealDirectPayload> {
+    : public round::TypedRound<PresignSigmaRevealPayload, round::NoMessage> {
  public:
   explicit PresignSigmaReveal(std::shared_ptr<PresignState> s)
       : TypedRound(5), s_(std::move(s)) {}
 
   absl::StatusOr<RoundOutput> Finalize(RandomSource&) override {
     PresignState& s = *s_;
-    std::vector<Culprit> culprits;
-    // 1. Every mask point against the F its Alice reports (Alice j's
-    //    report carries Bob i's Πaff-g, so it is what Bob i sent).
-    for (const auto& [i, rev] : broadcasts()) {
-      for (PartyId j : s.signers) {
-        if (j == i) continue;
-        const BigInt f =
-            j == s.self
-                ? OwnCiphertext(s.received_w.at(i).f)
-                : EntryFor(broadcasts().at(j).received, s.signers, j, i).f;
-        const Point g = Point::Generator();
-        zk::PiLogStarStatement st{s.Info(i).paillier, s.OwnRp(), f, g,
-                                  EntryFor(rev.masks, s.signers, i, j).point};
-        st.ell = zk::kEllPrime;
-        absl::Status v = zk::VerifyPiLogStar(
-            st, EntryFor(directs().at(i).proofs, s.signers, i, j).proof,
-            MaskProofContext(s, i, s.self, j), s.ks->ring_pedersen.get());
-        if (!v.ok()) {
-          culprits.push_back(
-              {i, CulpritCode::kBadProof,
-               absl::StrCat("presign: sigma reveal: mask towards ", j,
-                            " does not match its F: ", v.message())});
-          break;
-        }
-      }
-    }
-    if (!culprits.empty()) return AbortOutput(std::move(culprits));
-
-    // 2. k·S_i = k_i·Y' + Σ_j (B_{j->i} - B_{i->j}) for every signer.
     std::map<PartyId, Scalar> k_of;
-    std::map<PartyId, std::map<PartyId, Point>> mask;  // [bob][alice]
     k_of[s.self] = s.k;
-    for (const auto& [j, bob] : s.bob) {
-      mask[s.self][j] = Point::MulBase(Scalar::FromBigIntReduce(bob.y_w));
-    }
     for (const auto& [i, rev] : broadcasts()) {
       k_of[i] = Scalar::FromBigIntReduce(rev.k_plain);
-      for (const RevealedMask& b : rev.masks) mask[i][b.to] = b.point;
     }
+    std::map<PartyId, const std::vector<RevealedMtaResponse>*> reports;
+    for (const auto& [alice, rev] : broadcasts())
+      reports[alice] = &rev.received;
+    const MaskPoints mask = ReceivedMaskPoints(s, s.received_w, reports);
     Scalar k = Scalar::Zero();
     for (const auto& [i, ki] : k_of) k = k + ki;
+    std::vector<Culprit> culprits;
     for (PartyId i : s.signers) {
-      Point expected = s.public_key.Mul(k_of.at(i));
-      for (PartyId j : s.signers) {
-        if (j == i) continue;
-        expected = expected + mask.at(j).at(i) - mask.at(i).at(j);
-      }
+      const Point expected =
+          s.public_key.Mul(k_of.at(i)) + MaskBalance(s, mask, i);
       const Point& cap_s = i == s.self ? s.own_cap_s : s.peers.at(i).cap_s;
       if (cap_s.Mul(k) == expected) continue;
       if (i == s.self) {
@@ -102,10 +62,9 @@ class PresignSigmaReveal
       culprits.push_back(
           {i, CulpritCode::kWrongValue,
            "presign: sigma_i is not k_i*w_i plus its MtAwc shares "
-           "(k*S_i != k_i*Y' + sum_j (B_ji - B_ij))"});
+           "(k*S_i != k_i*Y' + sum_j (Y_ji - Y_ij))"});
     }
-    // k and k_of wipe themselves; the state's own k and y_w are long-lived.
-    for (auto& [j, bob] : s.bob) bob.Wipe();
+    // k and k_of wipe themselves; the state's own k is long-lived.
     s.k.Wipe();
     if (culprits.empty()) {
       return absl::InternalError(
@@ -123,7 +82,6 @@ class PresignSigmaReveal
       const Message& msg, const PresignSigmaRevealPayload& r) const override {
     const PresignState& s = *s_;
     const PartyPublicInfo& info = s.Info(msg.from);
-    const size_t others = s.signers.size() - 1;
     if (absl::Status st = CheckOpening(r.k_plain, r.k_nonce, info.paillier,
                                        "k_plain", "k_nonce");
         !st.ok()) {
@@ -135,45 +93,20 @@ class PresignSigmaReveal
       return WithCulpritCode(Bad("revealed k does not open K_i"),
                              CulpritCode::kBadOpening);
     }
-    if (r.received.size() != others || r.masks.size() != others) {
-      return Bad(
-          "sigma reveal must list one MtAwc response and one mask per other "
-          "signer");
+    if (r.received.size() != s.signers.size() - 1) {
+      return Bad("sigma reveal must list one MtAwc response per other signer");
     }
     size_t idx = 0;
     for (PartyId m : s.signers) {
       if (m == msg.from) continue;
-      const RevealedMtaResponse& e = r.received[idx];
-      const RevealedMask& b = r.masks[idx];
-      ++idx;
-      if (e.from != m || b.to != m) {
-        return Bad("sigma reveal entries not in signer order");
-      }
-      // Bob m's Πaff-g binds the report to W_m: only m could make it.
+      const RevealedMtaResponse& e = r.received[idx++];
+      if (e.from != m) return Bad("sigma reveal entries not in signer order");
+      // Bob m's Πaff-g binds the report (and its Y^w) to W_m: only m could
+      // make it.
       if (absl::Status st = VerifyReportedResponses(s, msg.from, m, e,
                                                     /*reported_w=*/true);
           !st.ok()) {
         return st;
-      }
-    }
-    return absl::OkStatus();
-  }
-  absl::StatusOr<PresignSigmaRevealDirectPayload> DecodeDirect(
-      const Message& msg) const override {
-    return DecodePresignSigmaRevealDirect(msg.payload);
-  }
-  absl::Status CheckDirect(
-      const Message& msg,
-      const PresignSigmaRevealDirectPayload& r) const override {
-    const PresignState& s = *s_;
-    if (r.proofs.size() != s.signers.size() - 1) {
-      return Bad("sigma reveal must carry one mask proof per other signer");
-    }
-    size_t idx = 0;
-    for (PartyId j : s.signers) {
-      if (j == msg.from) continue;
-      if (r.proofs[idx++].to != j) {
-        return Bad("sigma reveal proofs not in signer order");
       }
     }
     return absl::OkStatus();
@@ -184,64 +117,31 @@ class PresignSigmaReveal
 
 }  // namespace
 
-// Own σ reveal: k_i with the nonce of K_i, the MtAwc responses received,
-// the mask points and their Πlog* proofs to every other signer.
+// Own σ reveal: k_i with the nonce of K_i and the MtAwc responses received.
 absl::StatusOr<RoundOutput> SigmaRevealOutput(
-    const std::shared_ptr<PresignState>& state, RandomSource& rng) {
+    const std::shared_ptr<PresignState>& state) {
   PresignState& s = *state;
   v1::PresignSigmaReveal rev;
   BigInt k_int = s.k.ToBigInt();
   rev.set_k_plain(EncodeInt(k_int));
   rev.set_k_nonce(EncodeInt(s.rho));
   k_int.Wipe();
-  std::map<PartyId, Point> masks;
-  std::map<PartyId, BigInt> f_sent;  // F_{self->m}, the statement of each proof
   for (PartyId m : s.signers) {
     if (m == s.self) continue;
-    absl::StatusOr<BigInt> f =
-        DecodeInt(s.bob.at(m).f_w, kMaxCiphertextMagnitudeBytes, kWhat, "f_w");
-    if (!f.ok()) return f.status();
-    f_sent[m] = *std::move(f);
     const ReceivedMtawc& got = s.received_w.at(m);
     v1::ReceivedMtawcResponse* e = rev.add_received();
     e->set_from(m);
     e->set_d_w(got.d);
-    e->set_f_w(got.f);
+    e->set_y_w(got.y);
     e->set_pi_aff_w(got.proof);
     // The same Bob's MtA(k·γ) response: Alice checked the two together.
     const ReceivedGamma& got_gamma = s.received_gamma.at(m);
     e->set_d_gamma(got_gamma.d);
-    e->set_f_gamma(got_gamma.f);
+    e->set_y_gamma(got_gamma.y);
     e->set_pi_aff_gamma(got_gamma.proof);
-    masks[m] = Point::MulBase(Scalar::FromBigIntReduce(s.bob.at(m).y_w));
-    v1::MtawcMaskPoint* b = rev.add_masks();
-    b->set_to(m);
-    b->set_point(EncodePt(masks[m]));
   }
   RoundOutput out;
   out.outbound.push_back(round::Message::Broadcast(SerializePayload(rev)));
-  const Point g = Point::Generator();
-  for (PartyId v : s.signers) {
-    if (v == s.self) continue;
-    v1::PresignSigmaRevealDirect d;
-    for (PartyId j : s.signers) {
-      if (j == s.self) continue;
-      const MtaBob& bob = s.bob.at(j);
-      zk::PiLogStarStatement st{s.OwnPaillier(), s.Info(v).ring_pedersen,
-                                f_sent.at(j), g, masks.at(j)};
-      st.ell = zk::kEllPrime;
-      absl::StatusOr<zk::PiLogStarProof> proof = zk::ProvePiLogStar(
-          st,
-          zk::PiLogStarWitness{bob.y_w, bob.f_w_nonce, s.ks->paillier.get(),
-                               s.Table(v)},
-          MaskProofContext(s, s.self, v, j), rng);
-      if (!proof.ok()) return proof.status();
-      v1::MtawcMaskProof* e = d.add_proofs();
-      e->set_to(j);
-      e->set_pi_log_star(SerializeEmbedded(zk::PiLogStarProofToProto(*proof)));
-    }
-    out.outbound.push_back(round::Message::Direct(v, SerializePayload(d)));
-  }
   out.next = std::make_unique<PresignSigmaReveal>(state);
   return out;
 }

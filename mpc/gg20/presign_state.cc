@@ -39,7 +39,7 @@ std::array<uint8_t, 32> ReceivedMtaDigestOf(
   std::vector<ReceivedMtaEntry> entries;
   entries.reserve(received.size());
   for (const auto& [from, e] : received) {
-    entries.push_back(ReceivedMtaEntry{from, e.d, e.f, e.proof});
+    entries.push_back(ReceivedMtaEntry{from, e.d, e.y, e.proof});
   }
   return ReceivedMtaDigest(s.config.session_id, receiver, entries);
 }
@@ -59,6 +59,11 @@ BigInt OwnCiphertext(const std::string& bytes) {
   absl::StatusOr<BigInt> c =
       DecodeInt(bytes, kMaxCiphertextMagnitudeBytes, kWhat, "ciphertext");
   return c.ok() ? *std::move(c) : BigInt();
+}
+
+Point OwnPoint(const std::string& bytes) {
+  absl::StatusOr<Point> p = DecodePt(bytes, kWhat, "point");
+  return p.ok() ? *std::move(p) : Point::Identity();
 }
 
 // Checks of each round's messages against the protocol state, shared by the
@@ -82,24 +87,16 @@ absl::Status CheckRound2(const PresignState& s, PartyId from,
   return absl::OkStatus();
 }
 
-// Round 2 direct: D under the recipient's (Alice's) key, F under the
-// sender's (this party's own key in the round, the complainer's when
-// judging a complaint).
+// Round 2 direct: D under the recipient's (Alice's) key (the Y points are
+// checked by the proofs: not the identity, bound by the group equation).
 absl::Status CheckRound2Direct(const PresignState& s, const Message& msg,
                                const PresignRound2DirectPayload& v) {
   const PaillierPublicKey& alice = s.Info(msg.to).paillier;
-  const PaillierPublicKey& bob = s.Info(msg.from).paillier;
   if (absl::Status st = CheckCiphertext(v.d_gamma, alice, "d_gamma");
       !st.ok()) {
     return st;
   }
-  if (absl::Status st = CheckCiphertext(v.f_gamma, bob, "f_gamma"); !st.ok()) {
-    return st;
-  }
-  if (absl::Status st = CheckCiphertext(v.d_w, alice, "d_w"); !st.ok()) {
-    return st;
-  }
-  return CheckCiphertext(v.f_w, bob, "f_w");
+  return CheckCiphertext(v.d_w, alice, "d_w");
 }
 
 void ForEachPeerTask(size_t count, int threads,
@@ -135,7 +132,6 @@ absl::Status CheckRound2Responses(
     const zk::PiAffGVerifierSecrets& alice_secrets, BigInt* alpha_gamma,
     BigInt* alpha_w) {
   const PartyPublicInfo& a = s.Info(alice);
-  const PaillierPublicKey& bob_key = s.Info(bob).paillier;
   const Point g = Point::Generator();
   const ProofContext ctx = s.Ctx(2, bob, alice);
   // One Bob's two Πaff-g together (their Paillier equations combined,
@@ -143,10 +139,10 @@ absl::Status CheckRound2Responses(
   // judge and in the reveal rounds, VerifyReportedResponses), with the
   // errors of the checks one by one: the γ response first.
   zk::PiAffGPairResult r = mta::VerifyResponses(
-      a.paillier, a.ring_pedersen, bob_key, alice_k, g,
-      mta::ResponseToCheck{v.d_gamma, v.f_gamma, v.aff_gamma, bob_gamma,
+      a.paillier, a.ring_pedersen, alice_k, g,
+      mta::ResponseToCheck{v.d_gamma, v.y_gamma, v.aff_gamma, bob_gamma,
                            alpha_gamma},
-      mta::ResponseToCheck{v.d_w, v.f_w, v.aff_w, s.w_points.at(bob), alpha_w},
+      mta::ResponseToCheck{v.d_w, v.y_w, v.aff_w, s.w_points.at(bob), alpha_w},
       ctx, alice_secrets);
   if (!r.status.ok()) {
     return WithCulpritCode(
@@ -160,7 +156,7 @@ absl::Status CheckRound2Responses(
 absl::StatusOr<mta::BobResult> BobMta(const PresignState& s, PartyId j,
                                       const Scalar& x, RandomSource& rng) {
   const PartyPublicInfo& alice = s.Info(j);
-  return mta::BobRespond(alice.paillier, alice.ring_pedersen, *s.ks->paillier,
+  return mta::BobRespond(alice.paillier, alice.ring_pedersen,
                          s.peers.at(j).cap_k, x, Point::Generator(),
                          s.Ctx(2, s.self, j), rng, s.Table(j), s.Pool(j));
 }
@@ -170,23 +166,17 @@ v1::PresignRound2Direct KeepBobResponses(PresignState& s, PartyId j,
                                          mta::BobResult w) {
   v1::PresignRound2Direct d;
   auto set = [](const mta::MtaResponse& r, std::string* d_out,
-                std::string* f_out, std::string* proof_out) {
+                std::string* y_out, std::string* proof_out) {
     *d_out = EncodeInt(r.cap_d);
-    *f_out = EncodeInt(r.cap_f);
+    *y_out = EncodePt(r.cap_y);
     *proof_out = SerializeEmbedded(zk::PiAffGProofToProto(r.aff_g_proof));
   };
-  set(gamma.response, d.mutable_d_gamma(), d.mutable_f_gamma(),
+  set(gamma.response, d.mutable_d_gamma(), d.mutable_y_gamma(),
       d.mutable_pi_aff_gamma());
-  set(w.response, d.mutable_d_w(), d.mutable_f_w(), d.mutable_pi_aff_w());
+  set(w.response, d.mutable_d_w(), d.mutable_y_w(), d.mutable_pi_aff_w());
   MtaBob& bob = s.bob[j];
   bob.beta_gamma = gamma.beta;
-  bob.f_gamma = d.f_gamma();
-  bob.y_gamma = std::move(gamma.y);
-  bob.f_gamma_nonce = std::move(gamma.f_nonce);
   bob.beta_w = w.beta;
-  bob.f_w = d.f_w();
-  bob.y_w = std::move(w.y);
-  bob.f_w_nonce = std::move(w.f_nonce);
   return d;
 }
 
@@ -223,21 +213,15 @@ namespace {
 
 // One of the two responses of a report: its fields' names and label.
 struct ReportedKind {
-  const char* kind;   // "gamma" / "w": fields d_<kind>, f_<kind>
+  const char* kind;   // "gamma" / "w": fields d_<kind>, y_<kind>
   const char* label;  // "MtA" / "MtAwc"
 };
 constexpr ReportedKind kGammaKind{"gamma", "MtA"};
 constexpr ReportedKind kWKind{"w", "MtAwc"};
 
-absl::Status ReportedCiphertexts(const PresignState& s, PartyId alice,
-                                 PartyId bob, const BigInt& d, const BigInt& f,
-                                 const ReportedKind& k) {
-  if (absl::Status st = CheckCiphertext(d, s.Info(alice).paillier,
-                                        absl::StrCat("d_", k.kind));
-      !st.ok()) {
-    return st;
-  }
-  return CheckCiphertext(f, s.Info(bob).paillier, absl::StrCat("f_", k.kind));
+absl::Status ReportedCiphertext(const PresignState& s, PartyId alice,
+                                const BigInt& d, const ReportedKind& k) {
+  return CheckCiphertext(d, s.Info(alice).paillier, absl::StrCat("d_", k.kind));
 }
 
 absl::Status ReportedProofFailed(PartyId bob, const ReportedKind& k,
@@ -255,20 +239,17 @@ absl::Status VerifyReportedResponses(const PresignState& s, PartyId alice,
                                      bool reported_w) {
   const ReportedKind& reported = reported_w ? kWKind : kGammaKind;
   const ReportedKind& other = reported_w ? kGammaKind : kWKind;
-  if (absl::Status st = ReportedCiphertexts(s, alice, bob, r.d, r.f, reported);
+  if (absl::Status st = ReportedCiphertext(s, alice, r.d, reported); !st.ok()) {
+    return st;
+  }
+  if (absl::Status st = ReportedCiphertext(s, alice, r.other.d, other);
       !st.ok()) {
     return st;
   }
-  if (absl::Status st =
-          ReportedCiphertexts(s, alice, bob, r.other.d, r.other.f, other);
-      !st.ok()) {
-    return st;
-  }
-  const MtaResponseValues this_one{r.d, r.f, r.proof};
+  const MtaResponseValues this_one{r.d, r.y, r.proof};
   const MtaResponseValues& gamma = reported_w ? r.other : this_one;
   const MtaResponseValues& w = reported_w ? this_one : r.other;
   const PartyPublicInfo& a = s.Info(alice);
-  const PaillierPublicKey& bob_key = s.Info(bob).paillier;
   const Point g = Point::Generator();
   const Point& bob_gamma =
       bob == s.self ? s.gamma_point : s.peers.at(bob).gamma;
@@ -278,25 +259,45 @@ absl::Status VerifyReportedResponses(const PresignState& s, PartyId alice,
   // The pair as Alice checked it in round 2 (CheckRound2Responses: same
   // statements, same context, so the same combiner and decision).
   zk::PiAffGPairResult pair = mta::VerifyResponses(
-      a.paillier, a.ring_pedersen, bob_key, alice_k, g,
-      mta::ResponseToCheck{gamma.d, gamma.f, gamma.proof, bob_gamma},
-      mta::ResponseToCheck{w.d, w.f, w.proof, bob_w}, ctx);
+      a.paillier, a.ring_pedersen, alice_k, g,
+      mta::ResponseToCheck{gamma.d, gamma.y, gamma.proof, bob_gamma},
+      mta::ResponseToCheck{w.d, w.y, w.proof, bob_w}, ctx);
   if (pair.status.ok()) return absl::OkStatus();
   // The failing response and reason, the reported one first (its error is
   // the one a check of it alone gives).
   const bool gamma_failed = pair.failed == 0;
   if (gamma_failed == reported_w) {
     // The pair names the other response; the reported one may fail too.
-    const mta::ResponseStatement st{a.paillier, a.ring_pedersen,
-                                    bob_key,    alice_k,
-                                    g,          reported_w ? bob_w : bob_gamma};
-    if (absl::Status v = mta::VerifyResponse(st, r.d, r.f, r.proof, ctx);
+    const mta::ResponseStatement st{a.paillier, a.ring_pedersen, alice_k, g,
+                                    reported_w ? bob_w : bob_gamma};
+    if (absl::Status v = mta::VerifyResponse(st, r.d, r.y, r.proof, ctx);
         !v.ok()) {
       return ReportedProofFailed(bob, reported, v);
     }
   }
   return ReportedProofFailed(bob, gamma_failed ? kGammaKind : kWKind,
                              pair.status);
+}
+
+MaskPoints ReceivedMaskPoints(
+    const PresignState& s,
+    const std::map<PartyId, MtaResponseBytes>& own_received,
+    const std::map<PartyId, const std::vector<RevealedMtaResponse>*>& reports) {
+  MaskPoints y;
+  for (const auto& [bob, got] : own_received) y[bob][s.self] = OwnPoint(got.y);
+  for (const auto& [alice, received] : reports) {
+    for (const RevealedMtaResponse& e : *received) y[e.from][alice] = e.y;
+  }
+  return y;
+}
+
+Point MaskBalance(const PresignState& s, const MaskPoints& y, PartyId i) {
+  Point sum = Point::Identity();
+  for (PartyId j : s.signers) {
+    if (j == i) continue;
+    sum = sum + y.at(j).at(i) - y.at(i).at(j);
+  }
+  return sum;
 }
 
 }  // namespace nitro_tss::mpc::gg20::presign_detail

@@ -17,7 +17,7 @@
 // round (mpc/testing/rules.h) and read or change this state around the
 // rounds; the rounds themselves carry no test hook.
 //
-// Secrets: the own k_i, γ_i, σ_i, l_i, w_i, ρ and Bob's β, y_w, F-nonce live in
+// Secrets: the own k_i, γ_i, σ_i, l_i, w_i, ρ and Bob's β live in
 // PresignState, which outlives the rounds (the judge holds it), so they are
 // wiped explicitly when the presignature is produced or discarded
 // (PresignState::WipeSecrets); a round's received values (decoded payloads)
@@ -69,29 +69,13 @@ inline absl::Status Prefixed(const absl::Status& st) {
 }
 
 // This party as Bob towards Alice j (mpc/mta BobRespond, sign convention
-// of mpc/mta/mta.h: F = enc_i(y), Bob's share β = −y mod q).
+// of mpc/mta/mta.h: Y = y·G, Bob's share β = −y mod q). The responses sent
+// (D, Y, Πaff-g) are public to their Alice, who reports them in a reveal.
 struct MtaBob {
   Scalar beta_gamma, beta_w;  // Bob's shares, wiped in round 2
-  // F = enc_i(y_gamma; f_gamma_nonce) sent with the k·γ response, kept with
-  // its opening until the presignature is produced or the σ reveal starts,
-  // for the δ reveal (which opens it).
-  std::string f_gamma;
-  BigInt y_gamma, f_gamma_nonce;
-  // F = enc_i(y_w; f_w_nonce) sent with the k·w response, kept with its
-  // opening until the presignature is produced, for the σ reveal round
-  // (mask point y_w·G and its Πlog* against F).
-  std::string f_w;
-  BigInt y_w, f_w_nonce;
-  void WipeGammaMask() {
-    y_gamma.Wipe();
-    f_gamma_nonce.Wipe();
-  }
   void Wipe() {
     beta_gamma.Wipe();
     beta_w.Wipe();
-    WipeGammaMask();
-    y_w.Wipe();
-    f_w_nonce.Wipe();
   }
 };
 
@@ -224,9 +208,10 @@ std::array<uint8_t, 32> ReceivedMtaDigestOf(
 absl::Status CheckCiphertext(const BigInt& c, const PaillierPublicKey& key,
                              absl::string_view field);
 
-// The own copy of a ciphertext this party sent or received (its bytes were
-// produced or decoded by this party: they decode).
+// The own copy of a ciphertext (point) this party sent or received (its
+// bytes were produced or decoded by this party: they decode).
 BigInt OwnCiphertext(const std::string& bytes);
+Point OwnPoint(const std::string& bytes);
 
 // Round 1 broadcast: K_j is a ciphertext under N_j.
 absl::Status CheckRound1(const PresignState& s, PartyId from,
@@ -237,9 +222,8 @@ absl::Status CheckRound2(const PresignState& s, PartyId from,
                          const std::array<uint8_t, 32>& gamma_commitment,
                          const PresignRound2Payload& v);
 
-// Round 2 direct: D under the recipient's (Alice's) key, F under the
-// sender's (this party's own key in the round, the complainer's when
-// judging a complaint).
+// Round 2 direct: D under the recipient's (Alice's) key (the mask points Y
+// are checked by the proofs).
 absl::Status CheckRound2Direct(const PresignState& s, const Message& msg,
                                const PresignRound2DirectPayload& v);
 
@@ -270,9 +254,9 @@ absl::Status CheckOpening(const BigInt& plain, const BigInt& nonce,
 // An MtA response that Alice `alice` reports having received from Bob `bob`
 // in round 2, with the same Bob's other response (`r.other`): the MtA(k·γ)
 // response (`reported_w` false, the δ reveal; its MtAwc partner in
-// r.other) or the MtAwc one (`reported_w`, the σ reveal). D under N_alice,
-// F under N_bob ("presign: d_gamma: ...", "f_w: ...": the reported
-// response's fields first), and Bob's two Πaff-g for Γ_bob and W_bob against
+// r.other) or the MtAwc one (`reported_w`, the σ reveal). D under N_alice
+// ("presign: d_gamma: ...", "d_w: ...": the reported response's first),
+// and Bob's two Πaff-g for Γ_bob and W_bob (and the mask points Y) against
 // K_alice, with their round-2 context, checked as a pair exactly as Alice
 // checked them in round 2 (mta::VerifyResponses: the same decision, by
 // construction). Only Bob can have made a valid pair (the proofs show
@@ -282,6 +266,21 @@ absl::Status CheckOpening(const BigInt& plain, const BigInt& nonce,
 absl::Status VerifyReportedResponses(const PresignState& s, PartyId alice,
                                      PartyId bob, const RevealedMtaResponse& r,
                                      bool reported_w);
+
+// The mask points Y[bob][alice] of one kind of response (MtA(k·γ) in the δ
+// reveal, MtAwc in the σ reveal) as each Alice received them: this party's
+// own copies (`own_received`, by Bob) and the other parties' reports
+// (`reports`, by Alice, each entry bound to its Bob by his Πaff-g pair).
+using MaskPoints = std::map<PartyId, std::map<PartyId, Point>>;
+MaskPoints ReceivedMaskPoints(
+    const PresignState& s,
+    const std::map<PartyId, MtaResponseBytes>& own_received,
+    const std::map<PartyId, const std::vector<RevealedMtaResponse>*>& reports);
+
+// Σ_{j != i} (Y[j][i] − Y[i][j]) over the signers: party i's share of the
+// masks in the exponent (what it received as Alice minus what it sent as
+// Bob; β = −y).
+Point MaskBalance(const PresignState& s, const MaskPoints& y, PartyId i);
 
 // The entry of `list` (in signer order, without `owner`) for signer `m`.
 template <typename T>
@@ -304,7 +303,7 @@ absl::StatusOr<mta::BobResult> BobMta(const PresignState& s, PartyId j,
                                       const Scalar& x, RandomSource& rng);
 
 // Keeps what this party needs of its two responses to j (s.bob[j]: the
-// shares β, the F's with their masks and nonces) and returns j's round-2 direct
+// shares β) and returns j's round-2 direct
 // payload carrying them (round 1).
 v1::PresignRound2Direct KeepBobResponses(PresignState& s, PartyId j,
                                          mta::BobResult gamma,
@@ -330,7 +329,7 @@ absl::StatusOr<RoundOutput> DeltaRevealOutput(
 // This party's σ reveal (message round 5) and the round that checks the
 // others'.
 absl::StatusOr<RoundOutput> SigmaRevealOutput(
-    const std::shared_ptr<PresignState>& state, RandomSource& rng);
+    const std::shared_ptr<PresignState>& state);
 std::shared_ptr<const round::ComplaintJudge> NewPresignJudge(
     std::shared_ptr<const PresignState> s);
 

@@ -47,9 +47,9 @@ namespace {
 
 absl::StatusOr<BobResult> Respond(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
-    const PaillierPrivateKey& bob_key, const BigInt& cap_k, const Scalar& x,
-    const Point& base, const ProofContext& context, RandomSource& rng,
-    size_t y_bits, bool unchecked, const zk::RingPedersenTable* alice_table,
+    const BigInt& cap_k, const Scalar& x, const Point& base,
+    const ProofContext& context, RandomSource& rng, size_t y_bits,
+    bool unchecked, const zk::RingPedersenTable* alice_table,
     zk::PaillierNoncePool* alice_nonces) {
   if (absl::Status s = alice_key.ValidateCiphertext(cap_k); !s.ok()) {
     return absl::InvalidArgumentError(
@@ -72,15 +72,15 @@ absl::StatusOr<BobResult> Respond(
   BigInt& rho = nonce.r;
   BigInt cap_d = BigInt::ModMul(nonce.product, zk::OnePlusNPow(alice_key, y),
                                 alice_key.n_squared());
-  // F = Y = enc_N1(y; ρ_y) under Bob's own key (CRT).
-  absl::StatusOr<PaillierEncryption> cap_f = bob_key.Encrypt(y, rng);
-  if (!cap_f.ok()) return cap_f.status();
+  // Y = y·base binds the mask (Bob's share is β = −y mod q).
+  Scalar y_mod_q = Scalar::FromBigIntReduce(y);
+  Point cap_y = base.Mul(y_mod_q);
+  y_mod_q.Wipe();
   Point cap_x = base.Mul(x);
 
-  zk::PiAffGStatement st{alice_key, bob_key.public_key(), alice_params, cap_k,
-                         cap_d,     cap_f->ciphertext,    base,         cap_x};
-  zk::PiAffGWitness w{x_int,    y,           rho,         cap_f->nonce,
-                      &bob_key, alice_table, alice_nonces};
+  zk::PiAffGStatement st{alice_key, alice_params, cap_k, cap_d,
+                         base,      cap_x,        cap_y};
+  zk::PiAffGWitness w{x_int, y, rho, alice_table, alice_nonces};
   absl::StatusOr<zk::PiAffGProof> proof =
       unchecked ? zk::internal::ProvePiAffGUnchecked(st, w, context, rng)
                 : zk::ProvePiAffG(st, w, context, rng);
@@ -90,60 +90,57 @@ absl::StatusOr<BobResult> Respond(
   nonce.product.Wipe();
   if (!proof.ok()) {
     y.Wipe();
-    cap_f->nonce.Wipe();
     return proof.status();
   }
 
   BobResult out;
   out.response.cap_d = std::move(cap_d);
-  out.response.cap_f = std::move(cap_f->ciphertext);
+  out.response.cap_y = cap_y;
   out.response.cap_x = cap_x;
   out.response.aff_g_proof = *std::move(proof);
   out.beta = std::move(beta);
   out.y = std::move(y);
-  out.f_nonce = std::move(cap_f->nonce);
   return out;
 }
 
 }  // namespace
 
-absl::StatusOr<BobResult> BobRespond(
-    const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
-    const PaillierPrivateKey& bob_key, const BigInt& cap_k, const Scalar& x,
-    const Point& base, const ProofContext& context, RandomSource& rng,
-    const zk::RingPedersenTable* alice_table,
-    zk::PaillierNoncePool* alice_nonces) {
-  return Respond(alice_key, alice_params, bob_key, cap_k, x, base, context, rng,
+absl::StatusOr<BobResult> BobRespond(const PaillierPublicKey& alice_key,
+                                     const RingPedersenParams& alice_params,
+                                     const BigInt& cap_k, const Scalar& x,
+                                     const Point& base,
+                                     const ProofContext& context,
+                                     RandomSource& rng,
+                                     const zk::RingPedersenTable* alice_table,
+                                     zk::PaillierNoncePool* alice_nonces) {
+  return Respond(alice_key, alice_params, cap_k, x, base, context, rng,
                  zk::kEllPrime, /*unchecked=*/false, alice_table, alice_nonces);
 }
 
 absl::Status VerifyResponse(const ResponseStatement& statement,
-                            const BigInt& cap_d, const BigInt& cap_f,
+                            const BigInt& cap_d, const Point& cap_y,
                             const zk::PiAffGProof& proof,
                             const ProofContext& context,
                             const zk::PiAffGVerifierSecrets& alice_secrets) {
   zk::PiAffGStatement st{statement.alice_key,
-                         statement.bob_key,
                          statement.alice_params,
                          statement.cap_k,
                          cap_d,
-                         cap_f,
                          statement.base,
-                         statement.cap_x};
+                         statement.cap_x,
+                         cap_y};
   return zk::VerifyPiAffG(st, proof, context, alice_secrets);
 }
 
 zk::PiAffGPairResult VerifyResponses(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
-    const PaillierPublicKey& bob_key, const BigInt& cap_k, const Point& base,
-    const ResponseToCheck& first, const ResponseToCheck& second,
-    const ProofContext& context,
+    const BigInt& cap_k, const Point& base, const ResponseToCheck& first,
+    const ResponseToCheck& second, const ProofContext& context,
     const zk::PiAffGVerifierSecrets& alice_secrets) {
-  zk::PiAffGStatement st1{alice_key,   bob_key,     alice_params, cap_k,
-                          first.cap_d, first.cap_f, base,         first.cap_x};
-  zk::PiAffGStatement st2{alice_key, bob_key,      alice_params,
-                          cap_k,     second.cap_d, second.cap_f,
-                          base,      second.cap_x};
+  zk::PiAffGStatement st1{alice_key, alice_params, cap_k,      first.cap_d,
+                          base,      first.cap_x,  first.cap_y};
+  zk::PiAffGStatement st2{alice_key, alice_params, cap_k,       second.cap_d,
+                          base,      second.cap_x, second.cap_y};
   return zk::VerifyPiAffGPair(
       zk::PiAffGPairEntry{st1, first.proof, context, first.d_plaintext_out},
       zk::PiAffGPairEntry{st2, second.proof, context, second.d_plaintext_out},
@@ -161,17 +158,17 @@ bool AlphaInRange(const BigInt& alpha) {
 
 absl::StatusOr<AliceResult> AliceFinalize(
     const PaillierPrivateKey& alice_key, const RingPedersenParams& alice_params,
-    const RingPedersenSecret* alice_secret, const PaillierPublicKey& bob_key,
-    const BigInt& cap_k, const MtaResponse& response, const Point& base,
-    const Point* expected_x, const ProofContext& context) {
+    const RingPedersenSecret* alice_secret, const BigInt& cap_k,
+    const MtaResponse& response, const Point& base, const Point* expected_x,
+    const ProofContext& context) {
   if (expected_x != nullptr && *expected_x != response.cap_x) {
     return absl::InvalidArgumentError(
         "mta: X does not match the expected point");
   }
   absl::Status verified = VerifyResponse(
-      ResponseStatement{alice_key.public_key(), alice_params, bob_key, cap_k,
-                        base, response.cap_x},
-      response.cap_d, response.cap_f, response.aff_g_proof, context,
+      ResponseStatement{alice_key.public_key(), alice_params, cap_k, base,
+                        response.cap_x},
+      response.cap_d, response.cap_y, response.aff_g_proof, context,
       zk::PiAffGVerifierSecrets{&alice_key, alice_secret});
   if (!verified.ok()) return verified;
 
@@ -188,11 +185,11 @@ namespace internal {
 
 absl::StatusOr<BobResult> BobRespondWithOversizedMask(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
-    const PaillierPrivateKey& bob_key, const BigInt& cap_k, const Scalar& x,
-    const Point& base, const ProofContext& context, RandomSource& rng,
-    size_t extra_bits, const zk::RingPedersenTable* alice_table,
+    const BigInt& cap_k, const Scalar& x, const Point& base,
+    const ProofContext& context, RandomSource& rng, size_t extra_bits,
+    const zk::RingPedersenTable* alice_table,
     zk::PaillierNoncePool* alice_nonces) {
-  return Respond(alice_key, alice_params, bob_key, cap_k, x, base, context, rng,
+  return Respond(alice_key, alice_params, cap_k, x, base, context, rng,
                  zk::kEllPrime + extra_bits, /*unchecked=*/true, alice_table,
                  alice_nonces);
 }
@@ -235,7 +232,7 @@ absl::StatusOr<MtaRequest> MtaRequestFromProto(const v1::MtaRequest& p) {
 v1::MtaResponse MtaResponseToProto(const MtaResponse& response) {
   v1::MtaResponse p;
   p.set_cap_d(zk::EncodeInteger(response.cap_d));
-  p.set_cap_f(zk::EncodeInteger(response.cap_f));
+  p.set_cap_y(zk::EncodePoint(response.cap_y));
   p.set_cap_x(zk::EncodePoint(response.cap_x));
   *p.mutable_aff_g_proof() = zk::PiAffGProofToProto(response.aff_g_proof);
   return p;
@@ -247,9 +244,8 @@ absl::StatusOr<MtaResponse> MtaResponseFromProto(const v1::MtaResponse& p) {
   absl::StatusOr<BigInt> d =
       zk::DecodeInteger(p.cap_d(), zk::kMaxModulusSquaredBytes, "mta", "D");
   if (!d.ok()) return d.status();
-  absl::StatusOr<BigInt> f =
-      zk::DecodeInteger(p.cap_f(), zk::kMaxModulusSquaredBytes, "mta", "F");
-  if (!f.ok()) return f.status();
+  absl::StatusOr<Point> y = zk::DecodePoint(p.cap_y(), "mta", "Y");
+  if (!y.ok()) return y.status();
   absl::StatusOr<Point> x = zk::DecodePoint(p.cap_x(), "mta", "X");
   if (!x.ok()) return x.status();
   if (!p.has_aff_g_proof()) {
@@ -259,7 +255,7 @@ absl::StatusOr<MtaResponse> MtaResponseFromProto(const v1::MtaResponse& p) {
       zk::PiAffGProofFromProto(p.aff_g_proof());
   if (!proof.ok()) return proof.status();
   out.cap_d = *std::move(d);
-  out.cap_f = *std::move(f);
+  out.cap_y = *std::move(y);
   out.cap_x = *std::move(x);
   out.aff_g_proof = *std::move(proof);
   return out;

@@ -5,8 +5,9 @@
 //              per Bob: MtaRequest{K, Πenc against Bob's ring-Pedersen}
 //                                                    (AliceRequest)
 //   2. Bob:    checks Πenc                           (BobVerifyRequest)
-//              y ← ±2^ℓ', D = K^x · enc_N0(y; ρ'), F = enc_N1(y; ρ_y),
-//              X = x·g, Πaff-g against Alice's ring-Pedersen params;
+//              y ← ±2^ℓ', D = K^x · enc_N0(y; ρ'), Y = y·g, X = x·g,
+//              Πaff-g (point-bound mask) against Alice's ring-Pedersen
+//              params;
 //              β = −y mod q                          (BobRespond)
 //   3. Alice:  checks Πaff-g (and X if she expects a specific point),
 //              α = dec(D) centered, |α| <= 2^(ℓ'+ε+1), α mod q
@@ -17,14 +18,14 @@
 // binds X = W = w·G (Alice passes the W she computed from public data as
 // `expected_x`). The base point g is G unless a caller needs another.
 //
-// Sign convention (also on GG20 presign's wire, protos gg20.proto): D and F
-// carry Bob's mask y itself (D = K^x·enc(y), F = enc(y)) and Bob's share is
-// β = −y; a mask revealed for identification is y (the δ reveal opens F)
-// or y·G (the σ reveal).
+// Sign convention (also on GG20 presign's wire, protos gg20.proto): D
+// carries Bob's mask y itself (D = K^x·enc(y)), Y = y·g binds it, and Bob's
+// share is β = −y mod q; identification checks shares in the exponent
+// against the Y's (no ciphertext under Bob's own key).
 //
 // GG20 presigning (mpc/gg20/presign_round*.cc) runs every MtA through these
 // functions: its payloads carry the same values (K once per party; Πenc,
-// D, F and Πaff-g per peer) in its own messages, so the standalone wire
+// D, Y and Πaff-g per peer) in its own messages, so the standalone wire
 // format below (MtaRequestToProto, ...) is not what presign sends.
 //
 // No I/O; randomness is injected. Secrets (k, x, y, nonces) are wiped.
@@ -59,20 +60,18 @@ struct MtaRequest {
 // Bob → Alice.
 struct MtaResponse {
   BigInt cap_d;  // D = K^x · enc_N0(y)
-  BigInt cap_f;  // F = enc_N1(y)
+  Point cap_y;   // Y = y·g
   Point cap_x;   // X = x·g
   zk::PiAffGProof aff_g_proof;
 };
 
-// Bob's output: the message for Alice, his additive share β = −y mod q,
-// and the opening (y, ρ_y) of F = enc_N1(y; ρ_y) for a caller that later
-// proves something about F (GG20's σ reveal: y·G with Πlog* against F).
-// y and ρ_y are secrets (BigInt wipes itself; drop them when not needed).
+// Bob's output: the message for Alice and his additive share β = −y mod q;
+// y itself (a secret: BigInt wipes itself; drop it when not needed) for
+// tests.
 struct BobResult {
   MtaResponse response;
   Scalar beta;
-  BigInt y;        // |y| <= 2^ℓ' (larger only from the test-only prover)
-  BigInt f_nonce;  // ρ_y
+  BigInt y;  // |y| <= 2^ℓ' (larger only from the test-only prover)
 };
 
 // Alice's output: her additive share α and the point X Bob bound.
@@ -117,8 +116,8 @@ absl::Status BobVerifyRequest(const PaillierPublicKey& alice_key,
 // context.prover = Bob, verifier = Alice.
 absl::StatusOr<BobResult> BobRespond(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
-    const PaillierPrivateKey& bob_key, const BigInt& cap_k, const Scalar& x,
-    const Point& base, const ProofContext& context, RandomSource& rng,
+    const BigInt& cap_k, const Scalar& x, const Point& base,
+    const ProofContext& context, RandomSource& rng,
     const zk::RingPedersenTable* alice_table = nullptr,
     zk::PaillierNoncePool* alice_nonces = nullptr);
 
@@ -127,28 +126,26 @@ absl::StatusOr<BobResult> BobRespond(
 struct ResponseStatement {
   const PaillierPublicKey& alice_key;      // N0
   const RingPedersenParams& alice_params;  // Alice's (N̂, s, t)
-  const PaillierPublicKey& bob_key;        // N1
   const BigInt& cap_k;                     // K under N0
   const Point& base;                       // g
   const Point& cap_x;                      // X
 };
 
-// Bob's Πaff-g for (D, F) against `statement` (context.prover = Bob,
+// Bob's Πaff-g for (D, Y) against `statement` (context.prover = Bob,
 // verifier = Alice): the part of Alice's check that needs no secret. Alice
 // passes her secrets for CRT; a third party (a complaint judge, a reveal
 // round re-checking what Alice reports) passes none. Errors are Πaff-g's
 // ("pi_aff_g: ...").
 absl::Status VerifyResponse(
-    const ResponseStatement& statement, const BigInt& cap_d,
-    const BigInt& cap_f, const zk::PiAffGProof& proof,
-    const ProofContext& context,
+    const ResponseStatement& statement, const BigInt& cap_d, const Point& cap_y,
+    const zk::PiAffGProof& proof, const ProofContext& context,
     const zk::PiAffGVerifierSecrets& alice_secrets = {});
 
 // One of a Bob's two responses to the same Alice and K (GG20: the MtA for γ
 // and the MtAwc for w), for VerifyResponses.
 struct ResponseToCheck {
   const BigInt& cap_d;
-  const BigInt& cap_f;
+  const Point& cap_y;  // Y = y·g that Bob binds his mask with
   const zk::PiAffGProof& proof;
   const Point& cap_x;  // X that Bob binds (Γ or W)
   // Dec(D), centered, as PiAffGVerifierSecrets::d_plaintext_out.
@@ -156,16 +153,15 @@ struct ResponseToCheck {
 };
 
 // Both responses of one Bob against Alice's K (zk::VerifyPiAffGPair, with
-// one context for both): each Πaff-g's Paillier equations combined with
+// one context for both): each Πaff-g's Paillier equation combined with
 // the other's (mpc/zk/pi_aff_g.h), the same decision with Alice's secrets
 // (round 2) and without (a complaint judge, GG20's reveal rounds); on
 // rejection the errors of VerifyResponse on `first`, then on `second`
 // (`failed` says which one failed).
 zk::PiAffGPairResult VerifyResponses(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
-    const PaillierPublicKey& bob_key, const BigInt& cap_k, const Point& base,
-    const ResponseToCheck& first, const ResponseToCheck& second,
-    const ProofContext& context,
+    const BigInt& cap_k, const Point& base, const ResponseToCheck& first,
+    const ResponseToCheck& second, const ProofContext& context,
     const zk::PiAffGVerifierSecrets& alice_secrets = {});
 
 // Alice's decryption of D, centered: α = k·x + y over the integers for a
@@ -187,9 +183,9 @@ bool AlphaInRange(const BigInt& alpha);
 // Bob can reach is |k·x + y| <= 2^(2ℓ+ε) + 2^(ℓ'+ε)), returns α mod q.
 absl::StatusOr<AliceResult> AliceFinalize(
     const PaillierPrivateKey& alice_key, const RingPedersenParams& alice_params,
-    const RingPedersenSecret* alice_secret, const PaillierPublicKey& bob_key,
-    const BigInt& cap_k, const MtaResponse& response, const Point& base,
-    const Point* expected_x, const ProofContext& context);
+    const RingPedersenSecret* alice_secret, const BigInt& cap_k,
+    const MtaResponse& response, const Point& base, const Point* expected_x,
+    const ProofContext& context);
 
 // Wire format (strict decoding: "mta: ..." / the proofs' errors).
 v1::MtaRequest MtaRequestToProto(const MtaRequest& request);
@@ -205,9 +201,9 @@ namespace internal {
 // once extra_bits >= ε + 2). Never call it in production code.
 absl::StatusOr<BobResult> BobRespondWithOversizedMask(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
-    const PaillierPrivateKey& bob_key, const BigInt& cap_k, const Scalar& x,
-    const Point& base, const ProofContext& context, RandomSource& rng,
-    size_t extra_bits, const zk::RingPedersenTable* alice_table = nullptr,
+    const BigInt& cap_k, const Scalar& x, const Point& base,
+    const ProofContext& context, RandomSource& rng, size_t extra_bits,
+    const zk::RingPedersenTable* alice_table = nullptr,
     zk::PaillierNoncePool* alice_nonces = nullptr);
 
 // AliceFinalize's last step, exposed so tests can exercise the range check

@@ -56,8 +56,12 @@ std::unique_ptr<google::protobuf::Message> KeygenPayload(uint32_t round,
   return nullptr;
 }
 
+// Presign's payload types; `sigma_reveal_next`: whether a round-5 message
+// belongs to the σ reveal (both reveals are broadcast-only: the caller
+// knows which one round 4 went to).
 std::unique_ptr<google::protobuf::Message> PresignPayload(
-    uint32_t round, bool broadcast, const round::Round& next) {
+    uint32_t round, bool broadcast, const round::Round& next,
+    bool sigma_reveal_next) {
   switch (round) {
     case 1:
       return broadcast ? New<v1::PresignRound1>()
@@ -71,10 +75,9 @@ std::unique_ptr<google::protobuf::Message> PresignPayload(
       if (!next.ExpectsDirect()) return New<v1::PresignReveal>();
       return broadcast ? New<v1::PresignRound4>()
                        : New<v1::PresignRound4Direct>();
-    case 5:  // the σ reveal (broadcast and direct) or the δ reveal
-      if (!next.ExpectsDirect()) return New<v1::PresignReveal>();
-      return broadcast ? New<v1::PresignSigmaReveal>()
-                       : New<v1::PresignSigmaRevealDirect>();
+    case 5:  // the σ reveal or the δ reveal
+      if (sigma_reveal_next) return New<v1::PresignSigmaReveal>();
+      return New<v1::PresignReveal>();
   }
   return nullptr;
 }
@@ -216,9 +219,6 @@ class PresignCheatRule : public round::Rule {
         break;
       case 2:
         if (cheat_.wrong_sigma) RETURN_IF_ERROR(WrongSigma(out, rng));
-        if (cheat_.delta_as_share_sum_decryption) {
-          RETURN_IF_ERROR(DeltaAsShareSumDecryption(out));
-        }
         if (cheat_.wrong_delta || cheat_.broadcast_delta.has_value()) {
           RETURN_IF_ERROR(WrongDelta(out));
         }
@@ -230,7 +230,20 @@ class PresignCheatRule : public round::Rule {
         }
         break;
     }
-    return TamperOutbound(cheat_.tamper, out, PresignPayload, nullptr);
+    // Round 4 goes to the σ reveal iff Σ R̄_j = G (presign_round4.cc).
+    bool sigma_reveal_next = false;
+    if (r.Number() == 4) {
+      Point sum_r_bar = s_->own_r_bar;
+      for (const auto& [j, p] : s_->peers) sum_r_bar = sum_r_bar + p.r_bar;
+      sigma_reveal_next = sum_r_bar == Point::Generator();
+    }
+    return TamperOutbound(
+        cheat_.tamper, out,
+        [sigma_reveal_next](uint32_t round, bool broadcast,
+                            const round::Round& next) {
+          return PresignPayload(round, broadcast, next, sigma_reveal_next);
+        },
+        nullptr);
   }
 
  private:
@@ -250,10 +263,9 @@ class PresignCheatRule : public round::Rule {
           ASSIGN_OR_RETURN(
               mta::BobResult r,
               mta::internal::BobRespondWithOversizedMask(
-                  alice.paillier, alice.ring_pedersen, *s.ks->paillier,
-                  s.peers.at(j).cap_k, x, Point::Generator(),
-                  s.Ctx(2, s.self, j), rng, cheat_.mta_beta_extra_bits,
-                  s.Table(j), s.Pool(j)));
+                  alice.paillier, alice.ring_pedersen, s.peers.at(j).cap_k, x,
+                  Point::Generator(), s.Ctx(2, s.self, j), rng,
+                  cheat_.mta_beta_extra_bits, s.Table(j), s.Pool(j)));
           // Past the verifier's bound, within the decoder's byte limit.
           const BigInt& z2 = r.response.aff_g_proof.z2;
           const bool in_window =
@@ -287,8 +299,7 @@ class PresignCheatRule : public round::Rule {
       if (m.is_broadcast()) continue;
       const PartyId j = m.to;
       const PartyPublicInfo& alice = s.Info(j);
-      const BigInt& n =
-          cheat_.mta_negate_n0_nonce ? alice.paillier.n() : s.ks->paillier->n();
+      const BigInt& n = alice.paillier.n();
       for (int draw = 1;; ++draw) {
         ASSIGN_OR_RETURN(mta::BobResult gamma,
                          presign_detail::BobMta(s, j, s.gamma, rng));
@@ -299,8 +310,7 @@ class PresignCheatRule : public round::Rule {
               std::pair{cheat_.mta_negate_w_nonce, &w}}) {
           if (!negate) continue;
           zk::PiAffGProof& p = r->response.aff_g_proof;
-          BigInt& nonce = cheat_.mta_negate_n0_nonce ? p.w : p.w_y;
-          nonce = n - nonce;
+          p.w = n - p.w;
         }
         bool keep = !cheat_.mta_negated_combiner_odd.has_value() || draw == 64;
         if (!keep) {
@@ -308,13 +318,14 @@ class PresignCheatRule : public round::Rule {
           const mta::MtaResponse& x = w.response;
           const BigInt& cap_k = s.peers.at(j).cap_k;
           const Point base = Point::Generator();
-          const PaillierPublicKey& own = s.OwnPaillier();
-          zk::PiAffGStatement st_g{alice.paillier, own,     alice.ring_pedersen,
-                                   cap_k,          g.cap_d, g.cap_f,
-                                   base,           g.cap_x};
-          zk::PiAffGStatement st_w{alice.paillier, own,     alice.ring_pedersen,
-                                   cap_k,          x.cap_d, x.cap_f,
-                                   base,           x.cap_x};
+          zk::PiAffGStatement st_g{alice.paillier, alice.ring_pedersen,
+                                   cap_k,          g.cap_d,
+                                   base,           g.cap_x,
+                                   g.cap_y};
+          zk::PiAffGStatement st_w{alice.paillier, alice.ring_pedersen,
+                                   cap_k,          x.cap_d,
+                                   base,           x.cap_x,
+                                   x.cap_y};
           const ProofContext ctx = s.Ctx(2, s.self, j);
           const BigInt c = zk::PiAffGPairCombiner(st_g, g.aff_g_proof, ctx,
                                                   st_w, x.aff_g_proof, ctx);
@@ -341,21 +352,14 @@ class PresignCheatRule : public round::Rule {
     const PartyId j = *cheat_.mta_gamma_half_mask_to;
     const PartyPublicInfo& alice = s.Info(j);
     const PaillierPublicKey& n0 = alice.paillier;
-    const PaillierPublicKey& n1 = s.OwnPaillier();
-    const BigInt m = n0.n() * n1.n() * cheat_.colluding_alice_rp_order;
+    const BigInt m = n0.n() * cheat_.colluding_alice_rp_order * Scalar::Order();
     if (!m.IsOdd()) return Internal("half mask: M must be odd");
     const BigInt half = (m + BigInt(1)).ShiftRight(1);  // 2^-1 mod M
-    // enc_N(v; r) for any integer v: (1 + (v mod N)·N) · r^N mod N².
-    auto enc = [](const PaillierPublicKey& pk, const BigInt& v,
-                  const BigInt& r) {
-      const BigInt& n2 = pk.n_squared();
-      return BigInt::ModMul(BigInt(1) + BigInt::Mod(v, pk.n()) * pk.n(),
-                            BigInt::PowMod(r, pk.n(), n2), n2);
-    };
     const BigInt& cap_k = s.peers.at(j).cap_k;
     const BigInt x = (w ? s.w : s.gamma).ToBigInt();
     const Point base = Point::Generator();
     const Point cap_x = w ? s.w_points.at(s.self) : Point::MulBase(s.gamma);
+    const BigInt& n0_sq = n0.n_squared();
     for (Message& msg : out.outbound) {
       if (msg.is_broadcast() || msg.to != j) continue;
       for (int draw = 1; draw <= 64; ++draw) {
@@ -364,16 +368,18 @@ class PresignCheatRule : public round::Rule {
             BigInt::RandomBits(zk::kEllPrime - 2, rng).ShiftLeft(1) + BigInt(1);
         const BigInt y_half = y * half;
         const BigInt rho = BigInt::RandomUnit(n0.n(), rng);
-        const BigInt rho_y = BigInt::RandomUnit(n1.n(), rng);
-        const BigInt cap_d =
-            BigInt::ModMul(BigInt::PowMod(cap_k, x, n0.n_squared()),
-                           enc(n0, y_half, rho), n0.n_squared());
-        const BigInt cap_f = enc(n1, y_half, rho_y);
+        // D = K^x · (1 + (y/2 mod N0)·N0) · ρ^N0 mod N0².
+        const BigInt cap_d = BigInt::ModMul(
+            BigInt::ModMul(BigInt::PowMod(cap_k, x, n0_sq),
+                           BigInt(1) + BigInt::Mod(y_half, n0.n()) * n0.n(),
+                           n0_sq),
+            BigInt::PowMod(rho, n0.n(), n0_sq), n0_sq);
+        const Scalar y_half_q = Scalar::FromBigIntReduce(y_half);
+        const Point cap_y = Point::MulBase(y_half_q);
         zk::PiAffGStatement st{
-            n0, n1, alice.ring_pedersen, cap_k, cap_d, cap_f, base, cap_x};
+            n0, alice.ring_pedersen, cap_k, cap_d, base, cap_x, cap_y};
         zk::PiAffGProof proof = zk::internal::ProvePiAffGUnchecked(
-            st, zk::PiAffGWitness{x, y_half, rho, rho_y}, s.Ctx(2, s.self, j),
-            rng);
+            st, zk::PiAffGWitness{x, y_half, rho}, s.Ctx(2, s.self, j), rng);
         // z2 = β + e·y/2 with |β| < y/2: e is z2 / (y/2) rounded.
         const BigInt e = BigInt::FloorDiv(proof.z2.ShiftLeft(1) + y_half,
                                           y_half.ShiftLeft(1));
@@ -390,29 +396,17 @@ class PresignCheatRule : public round::Rule {
         const std::string proof_bytes =
             SerializeEmbedded(zk::PiAffGProofToProto(proof));
         presign_detail::MtaBob& bob = s.bob.at(j);
-        // β = −Dec(F), centered, as an honest Bob's share.
-        BigInt dec_f = BigInt::Mod(y_half, n1.n());
-        if (dec_f.ShiftLeft(1) >= n1.n()) dec_f = dec_f - n1.n();
-        // What a reveal opens (the δ reveal F's plaintext, the σ reveal its
-        // point with a Πlog*): F's true plaintext, about N/2, or the small
-        // y he claims instead.
-        BigInt opened = cheat_.mta_half_mask_claims_small_y ? y : dec_f;
+        // β = −y/2 mod q, as an honest Bob's share for his Y.
         if (w) {
           d.set_d_w(EncodeInt(cap_d));
-          d.set_f_w(EncodeInt(cap_f));
+          d.set_y_w(EncodePt(cap_y));
           d.set_pi_aff_w(proof_bytes);
-          bob.f_w = d.f_w();
-          bob.beta_w = -Scalar::FromBigIntReduce(dec_f);
-          bob.y_w = std::move(opened);
-          bob.f_w_nonce = rho_y;
+          bob.beta_w = -y_half_q;
         } else {
           d.set_d_gamma(EncodeInt(cap_d));
-          d.set_f_gamma(EncodeInt(cap_f));
+          d.set_y_gamma(EncodePt(cap_y));
           d.set_pi_aff_gamma(proof_bytes);
-          bob.f_gamma = d.f_gamma();
-          bob.beta_gamma = -Scalar::FromBigIntReduce(dec_f);
-          bob.y_gamma = std::move(opened);
-          bob.f_gamma_nonce = rho_y;
+          bob.beta_gamma = -y_half_q;
         }
         msg.payload = SerializePayload(d);
         return absl::OkStatus();
@@ -456,33 +450,6 @@ class PresignCheatRule : public round::Rule {
     next.next = presign_detail::NewPresignRound3(s_);
     out = std::move(next);
     return absl::OkStatus();
-  }
-
-  // Round 2: δ_i = Dec(C_i) mod q (collusion: what the opening of C_i
-  // shows even when a share wrapped).
-  absl::Status DeltaAsShareSumDecryption(RoundOutput& out) {
-    presign_detail::PresignState& s = *s_;
-    const PaillierPrivateKey& sk = *s.ks->paillier;
-    std::vector<BigInt> d_received, f_sent;
-    for (PartyId m : s.signers) {
-      if (m == s.self) continue;
-      d_received.push_back(
-          presign_detail::OwnCiphertext(s.received_gamma.at(m).d));
-      f_sent.push_back(presign_detail::OwnCiphertext(s.bob.at(m).f_gamma));
-    }
-    // C_i = K_i^γ_i · Π D · Π F^-1 mod N_i².
-    const BigInt& n2 = sk.public_key().n_squared();
-    BigInt c = BigInt::PowMod(s.cap_k, s.gamma.ToBigInt(), n2);
-    for (const BigInt& d : d_received) c = BigInt::ModMul(c, d, n2);
-    for (const BigInt& f : f_sent) {
-      ASSIGN_OR_RETURN(BigInt inv, BigInt::ModInverse(f, n2));
-      c = BigInt::ModMul(c, inv, n2);
-    }
-    ASSIGN_OR_RETURN(BigInt plain, sk.DecryptSigned(c));
-    s.delta = Scalar::FromBigIntReduce(plain);
-    return RewritePayload<v1::PresignRound3>(
-        out.outbound.at(0),
-        [&](v1::PresignRound3& pb) { pb.set_delta(EncodeSc(s.delta)); });
   }
 
   // Round 2: σ_i + 1 with T_i and its PoK made for it, as round 2 makes

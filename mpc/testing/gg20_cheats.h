@@ -31,9 +31,7 @@
 //                          (collusion);
 //   accept_mta_from        presign round 2's abort naming that Bob is
 //                          replaced by the round's normal output, computed
-//                          from the unchecked decryptions (collusion);
-//   delta_as_share_sum_decryption
-//                          the δ_i round 2 broadcasts is Dec(C_i) mod q.
+//                          from the unchecked decryptions (collusion).
 //
 // Test-only (nitro_mpc_testing).
 #ifndef NITRO_TSS_MPC_TESTING_GG20_CHEATS_H_
@@ -83,10 +81,9 @@ struct PresignCheat {
   // it likes; this one makes every run a test of that check (without it a
   // small challenge e leaves z2 in range now and then).
   bool mta_beta_until_out_of_range = false;
-  // Bob's Πaff-g nonce negated towards every Alice: w_y (under the
-  // cheater's own N1) or, with mta_negate_n0_nonce, w (under Alice's N0),
+  // Bob's Πaff-g nonce w (under Alice's N0) negated towards every Alice,
   // in the MtA(γ) proof, the MtAwc proof or both. Each negated equation's
-  // ratio is −1 = (−1)^N, an element of order 2: the pair's combined check
+  // ratio is −1 = (−1)^N0, an element of order 2: the pair's combined check
   // u1·u2^c = 1 lets both-negated through iff the pair combiner c is odd,
   // MtAwc-only iff c is even (zk::VerifyPiAffGPair). With
   // mta_negated_combiner_odd, each pair is drawn again from the session's
@@ -95,7 +92,6 @@ struct PresignCheat {
   // mta_beta_extra_bits).
   bool mta_negate_gamma_nonce = false;
   bool mta_negate_w_nonce = false;
-  bool mta_negate_n0_nonce = false;
   std::optional<bool> mta_negated_combiner_odd;
   // Adds 1 to the broadcast δ_i (proofs stay valid: phase-5 check fails).
   bool wrong_delta = false;
@@ -112,33 +108,25 @@ struct PresignCheat {
 
   // Collusion of an Alice and a Bob (possible when t >= 2; docs/AUDIT.md
   // "Non-identifiable δ abort under collusion"). Bob's half: his MtA(k·γ)
-  // response towards Alice `mta_gamma_half_mask_to` carries the mask
-  // y/2 — y odd, small; y/2 the integer y·(M+1)/2 with
-  // M = N_alice·N_bob·ord(N̂_alice), which is y/2 modulo each of them — in
-  // D and F. Its Πaff-g is the honest prover's run for the mask y/2 whose
-  // z2 is then reduced by (e/2)·y·M (drawn again until the challenge e is
-  // even and z2 in range): every equation of the proof holds modulo the
-  // orders it lives in, so the proof verifies against Alice's ring-Pedersen
+  // (or, with mta_half_mask_w, MtAwc) response towards Alice
+  // `mta_gamma_half_mask_to` carries the mask "y/2" — y odd, small; y/2 the
+  // integer y·(M+1)/2 with M = N_alice·ord(N̂_alice)·q, which is y/2 modulo
+  // each of them — in D, and Y = (y/2 mod q)·G. Its Πaff-g is the honest
+  // prover's run for the mask y/2 whose z2 is then reduced by (e/2)·y·M
+  // (drawn again until the challenge e is even and z2 in range): every
+  // equation of the proof holds modulo the order it lives in (N0, the
+  // order of s, q), so the proof verifies against Alice's ring-Pedersen
   // parameters. That needs the order of her ring-Pedersen group
   // (`colluding_alice_rp_order` = p'·q' for N̂ = (2p'+1)(2q'+1)): only a
-  // colluding Alice can give it. Dec(D) and Dec(F) are then about N/2: Alice's
-  // α wraps modulo her N, Bob's β modulo his.
+  // colluding Alice can give it. Dec(D) is then about N/2: Alice's α wraps
+  // modulo her N (Bob's β = −y/2 mod q stays consistent with Y).
   std::optional<round::PartyId> mta_gamma_half_mask_to;
   BigInt colluding_alice_rp_order;
-  // The same for the MtAwc response (k·w) instead of the MtA(k·γ) one.
   bool mta_half_mask_w = false;
-  // What the reveal round opens for that mask: F's true plaintext (about
-  // N/2; false) or the small odd y the mask is half of (true), which does
-  // not open F.
-  bool mta_half_mask_claims_small_y = false;
   // Collusion, Alice's half: when her round 2 aborts (naming this Bob for
   // the α range), she goes on as if it had not: α = Dec(D) of every
   // response, δ_i, σ_i, T_i and the round-3 broadcast as round 2 makes them.
   std::optional<round::PartyId> accept_mta_from;
-  // Broadcasts δ_i = Dec(C_i) mod q (C_i = K_i^γ_i·Π D·Π F^-1, centered
-  // decryption) instead of the sum of the shares mod q: the two differ when
-  // a share wrapped modulo N_i.
-  bool delta_as_share_sum_decryption = false;
 };
 
 // NewKeygenSession / NewPresignSession for a party that cheats as `cheat`

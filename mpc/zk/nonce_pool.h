@@ -33,7 +33,7 @@ BigInt NthPower(const PaillierPublicKey& key, const BigInt& r,
                 const PaillierPrivateKey* own_key);
 
 // (1 + N)^m · r^N mod N² for a fresh r uniform in Z*_N, with r: a prover's
-// commitment (Πenc's A, Πaff-g's B_y, Πlog*'s A). For the key's owner
+// commitment (Πenc's A). For the key's owner
 // (`own_key` the private key of `key`) it is the owner's encryption of m
 // (PaillierPrivateKey::Encrypt: r drawn as CRT(g_p^k_p, g_q^k_q), uniform
 // in Z*_N, and r^N by the constant-time fixed-base combs); otherwise, or if
@@ -46,8 +46,8 @@ PaillierEncryption FreshEncryption(const PaillierPublicKey& key,
 
 // The Paillier equation of the MtA verifiers: true iff
 //   (1 + N)^m · ρ^N == A · C^e  (mod N²)
-// (Πenc and Πlog*: m = z1, ρ = z2, C = the statement's ciphertext;
-// Πaff-g's N1 equation: m = z2, ρ = w_y, C = Y). Variable time: for public
+// (Πenc: m = z1, ρ = z2, C = the statement's ciphertext). Variable time:
+// for public
 // proof values only; membership and range checks are the caller's.
 bool PaillierEquationHolds(const PaillierPublicKey& key, const BigInt& m,
                            const BigInt& rho, const BigInt& cap_a,

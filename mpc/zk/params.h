@@ -97,7 +97,7 @@ absl::Status CheckNotIdentity(const Point& point, absl::string_view prefix,
 BigInt RandomSignedTimes(size_t bits, const BigInt& modulus, RandomSource& rng);
 
 // Absorbs the range parameters a proof's soundness depends on: "L" (the
-// plaintext range of its witness: ℓ, or ℓ' for Πlog* of an MtA mask), "l'"
+// plaintext range of its witness: ℓ), "l'"
 // and "eps" (ℓ', ε). Every MtA proof calls it first, so a proof made under
 // other constants never verifies.
 void AppendRangeParameters(Transcript& transcript, size_t ell);

@@ -20,25 +20,24 @@ void AppendStatementAndCommitments(Transcript& t, const PiAffGStatement& st,
                                    const PiAffGProof& p) {
   AppendRangeParameters(t, kEll);
   AppendPaillier(t, "N0", st.paillier0);
-  AppendPaillier(t, "N1", st.paillier1);
   AppendRingPedersen(t, st.ring_pedersen);
   t.AppendBigInt("C", st.cap_c);
   t.AppendBigInt("D", st.cap_d);
-  t.AppendBigInt("Y", st.cap_y);
   AppendPoint(t, "X", st.cap_x);
+  AppendPoint(t, "Y", st.cap_y);
   AppendPoint(t, "g", st.base);
   t.AppendBigInt("S", p.cap_s);
   t.AppendBigInt("T", p.cap_t);
   t.AppendBigInt("A", p.cap_a);
   AppendPoint(t, "B_x", p.cap_b_x);
-  t.AppendBigInt("B_y", p.cap_b_y);
+  AppendPoint(t, "B_y", p.cap_b_y);
   t.AppendBigInt("E", p.cap_e);
   t.AppendBigInt("F", p.cap_f);
 }
 
 BigInt Challenge(const PiAffGStatement& st, const ProofContext& ctx,
                  const PiAffGProof& p) {
-  Transcript t = Transcript::ForProof("cggmp21/pi_aff_g", ctx);
+  Transcript t = Transcript::ForProof("nitro-tss/pi_aff_g_point", ctx);
   AppendStatementAndCommitments(t, st, p);
   return ChallengeE(t);
 }
@@ -103,8 +102,8 @@ absl::StatusOr<bool> N0PlaintextsMatch(const PaillierPrivateKey& own,
 }
 
 // What VerifyPiAffG checks, in its order, with its errors. With
-// `defer_paillier` the two Paillier equations (N0 and N1) are left to the
-// caller (VerifyPiAffGPair checks the two proofs' equations as one each);
+// `defer_paillier` the Paillier equation is left to the caller
+// (VerifyPiAffGPair checks the two proofs' equations as one);
 // everything else is checked here. `e_out` receives the challenge; with the
 // key and c_plaintext, `dec_d_out` receives Dec(D) in [0, N0) (a secret:
 // the caller wipes it).
@@ -114,8 +113,6 @@ absl::Status VerifyCore(const PiAffGStatement& st, const PiAffGProof& p,
                         bool defer_paillier, BigInt& e_out, BigInt& dec_d_out) {
   const BigInt& n0 = st.paillier0.n();
   const BigInt& n0_sq = st.paillier0.n_squared();
-  const BigInt& n1 = st.paillier1.n();
-  const BigInt& n1_sq = st.paillier1.n_squared();
   const BigInt& nhat = st.ring_pedersen.n();
   if (secrets.paillier != nullptr) {
     absl::Status s =
@@ -130,18 +127,17 @@ absl::Status VerifyCore(const PiAffGStatement& st, const PiAffGProof& p,
   for (absl::Status s : {
            CheckNotIdentity(st.base, kPrefix, "g"),
            CheckNotIdentity(st.cap_x, kPrefix, "X"),
+           CheckNotIdentity(st.cap_y, kPrefix, "Y"),
            CheckNotIdentity(p.cap_b_x, kPrefix, "B_x"),
+           CheckNotIdentity(p.cap_b_y, kPrefix, "B_y"),
            CheckUnit(st.cap_c, n0_sq, kPrefix, "C", "{N0^2}"),
            CheckUnit(st.cap_d, n0_sq, kPrefix, "D", "{N0^2}"),
-           CheckUnit(st.cap_y, n1_sq, kPrefix, "Y", "{N1^2}"),
            CheckUnit(p.cap_s, nhat, kPrefix, "S", "{Nhat}"),
            CheckUnit(p.cap_t, nhat, kPrefix, "T", "{Nhat}"),
            CheckUnit(p.cap_e, nhat, kPrefix, "E", "{Nhat}"),
            CheckUnit(p.cap_f, nhat, kPrefix, "F", "{Nhat}"),
            CheckUnit(p.cap_a, n0_sq, kPrefix, "A", "{N0^2}"),
-           CheckUnit(p.cap_b_y, n1_sq, kPrefix, "B_y", "{N1^2}"),
            CheckUnit(p.w, n0, kPrefix, "w", "{N0}"),
-           CheckUnit(p.w_y, n1, kPrefix, "w_y", "{N1}"),
            CheckSignedRange(p.z1, kEll + kEpsilon, kPrefix, "z1"),
            CheckSignedRange(p.z2, kEllPrime + kEpsilon, kPrefix, "z2"),
            CheckSignedRangeTimesModulus(p.z3, kEll + kEpsilon + 1, nhat,
@@ -176,16 +172,16 @@ absl::Status VerifyCore(const PiAffGStatement& st, const PiAffGProof& p,
     }
   }
 
-  // (1+N1)^z2 · w_y^N1 == B_y · Y^e  (mod N1²)
-  if (!defer_paillier && !PaillierEquationHolds(st.paillier1, p.z2, p.w_y,
-                                                p.cap_b_y, st.cap_y, e)) {
-    return absl::InvalidArgumentError("pi_aff_g: N1 equation failed");
-  }
   // z1·g == B_x + e·X
   if (absl::Status g =
           CheckGroupEquation(st.base, p.z1, p.cap_b_x, st.cap_x, e, kPrefix);
       !g.ok()) {
     return g;
+  }
+  // z2·g == B_y + e·Y
+  if (!CheckGroupEquation(st.base, p.z2, p.cap_b_y, st.cap_y, e, kPrefix)
+           .ok()) {
+    return absl::InvalidArgumentError("pi_aff_g: group y equation failed");
   }
   // s^z1 t^z3 == E · S^e,  s^z2 t^z4 == F · T^e  (mod N̂)
   if (!RingPedersenEquationHolds(st.ring_pedersen, secrets.ring_pedersen, p.z1,
@@ -212,7 +208,6 @@ void AppendForBatch(Transcript& t, const PiAffGStatement& st,
   t.AppendBigInt("z3", p.z3);
   t.AppendBigInt("z4", p.z4);
   t.AppendBigInt("w", p.w);
-  t.AppendBigInt("w_y", p.w_y);
 }
 
 }  // namespace
@@ -223,7 +218,7 @@ BigInt PiAffGPairCombiner(const PiAffGStatement& first_statement,
                           const PiAffGStatement& second_statement,
                           const PiAffGProof& second_proof,
                           const ProofContext& second_context) {
-  Transcript t("nitro-tss/pi_aff_g/pair-combiner/v1");
+  Transcript t("nitro-tss/pi_aff_g_point/pair-combiner/v1");
   AppendForBatch(t, first_statement, first_context, first_proof);
   AppendForBatch(t, second_statement, second_context, second_proof);
   return t.ChallengeBelow("c", BigInt::PowerOfTwo(kPiAffGCombinerBits));
@@ -232,33 +227,22 @@ BigInt PiAffGPairCombiner(const PiAffGStatement& first_statement,
 namespace {
 
 // The pair's values combined with c, shaped as one proof against the first
-// statement: each Paillier equation of the first statement checked on these
+// statement: the Paillier equation of the first statement checked on these
 // is that equation of the first proof times the second proof's to the
 // power c (VerifyPiAffGPair). `cap_a` is A·A'^c mod N0² (the plaintext
 // half decrypts it; D'^(c·e') is multiplied in by the caller, modulo N0 or
-// N0²), `cap_b_y` is B_y·B_y'^c·Y'^(c·e') mod N1², the nonces are reduced
-// modulo N0 / N1 (x^N mod N² depends on x mod N only). Public values and
-// exponents only (variable time).
+// N0²), the nonce is reduced modulo N0 (x^N mod N² depends on x mod N
+// only). Public values and exponents only (variable time).
 PiAffGProof CombineResponses(const PiAffGStatement& st2, const PiAffGProof& p1,
-                             const PiAffGProof& p2, const BigInt& e2,
-                             const BigInt& c) {
+                             const PiAffGProof& p2, const BigInt& c) {
   const BigInt& n0 = st2.paillier0.n();
   const BigInt& n0_sq = st2.paillier0.n_squared();
-  const BigInt& n1 = st2.paillier1.n();
-  const BigInt& n1_sq = st2.paillier1.n_squared();
   PiAffGProof out;
   out.z1 = p1.z1 + c * p2.z1;
   out.z2 = p1.z2 + c * p2.z2;
   out.w = BigInt::ModMul(p1.w, BigInt::PowMod(p2.w, c, n0), n0);
-  out.w_y = BigInt::ModMul(p1.w_y, BigInt::PowMod(p2.w_y, c, n1), n1);
   out.cap_a =
       BigInt::ModMul(p1.cap_a, BigInt::PowMod(p2.cap_a, c, n0_sq), n0_sq);
-  // B_y'^c · Y'^(c·e') as (B_y' · Y'^e')^c: 256 + 128 squarings, not
-  // 128 + 384.
-  const BigInt rhs2 =
-      BigInt::ModMul(p2.cap_b_y, BigInt::PowMod(st2.cap_y, e2, n1_sq), n1_sq);
-  out.cap_b_y =
-      BigInt::ModMul(p1.cap_b_y, BigInt::PowMod(rhs2, c, n1_sq), n1_sq);
   return out;
 }
 
@@ -282,17 +266,17 @@ absl::StatusOr<bool> CombinedPlaintextsMatch(
   return match;
 }
 
-// Both Paillier equations of the pair, each as one combined equation
-// (VerifyPiAffGPair): N0 by halves with the key and Dec(C) (the residue
-// half mod p, q with D'^(c·e') mod N0; the plaintext half with one
-// decryption), else as one equation mod N0²; N1 as one equation mod N1².
+// The pair's Paillier equation as one combined equation
+// (VerifyPiAffGPair): by halves with the key and Dec(C) (the residue half
+// mod p, q with D'^(c·e') mod N0; the plaintext half with one
+// decryption), else as one equation mod N0².
 // `dec_d1`, `dec_d2`: Dec(D), Dec(D') (only with the key and Dec(C)).
-absl::StatusOr<bool> CombinedPaillierEquationsHold(
+absl::StatusOr<bool> CombinedPaillierEquationHolds(
     const PiAffGStatement& st1, const PiAffGStatement& st2,
     const PiAffGProof& p1, const PiAffGProof& p2, const BigInt& e1,
     const BigInt& e2, const BigInt& c, const PiAffGVerifierSecrets& secrets,
     const BigInt& dec_d1, const BigInt& dec_d2) {
-  PiAffGProof combined = CombineResponses(st2, p1, p2, e2, c);
+  PiAffGProof combined = CombineResponses(st2, p1, p2, c);
   const BigInt ce2 = c * e2;
   if (secrets.paillier != nullptr && secrets.c_plaintext != nullptr) {
     const PaillierPrivateKey& own = *secrets.paillier;
@@ -312,8 +296,7 @@ absl::StatusOr<bool> CombinedPaillierEquationsHold(
         combined.cap_a, BigInt::PowMod(st2.cap_d, ce2, n0_sq), n0_sq);
     if (!N0Equation(st1, combined, e1, secrets.paillier).ok()) return false;
   }
-  return PaillierEquationHolds(st1.paillier1, combined.z2, combined.w_y,
-                               combined.cap_b_y, st1.cap_y, e1);
+  return true;
 }
 
 }  // namespace
@@ -325,7 +308,6 @@ PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& st,
                                  const ProofContext& ctx, RandomSource& rng) {
   const BigInt& n0 = st.paillier0.n();
   const BigInt& n0_sq = st.paillier0.n_squared();
-  const BigInt& n1 = st.paillier1.n();
   const BigInt& nhat = st.ring_pedersen.n();
   const size_t nhat_bits = nhat.BitLength();
 
@@ -349,10 +331,9 @@ PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& st,
   Scalar alpha_mod_q = Scalar::FromBigIntReduce(alpha);
   p.cap_b_x = st.base.Mul(alpha_mod_q);
   alpha_mod_q.Wipe();
-  // B_y = (1+N1)^β · r_y^N1 for a fresh r_y (the owner's comb when given).
-  PaillierEncryption b_y = FreshEncryption(st.paillier1, beta, w.own_key, rng);
-  BigInt& r_y = b_y.nonce;
-  p.cap_b_y = std::move(b_y.ciphertext);
+  Scalar beta_mod_q = Scalar::FromBigIntReduce(beta);
+  p.cap_b_y = st.base.Mul(beta_mod_q);
+  beta_mod_q.Wipe();
   p.cap_e = ProverCommit(st.ring_pedersen, w.verifier_table, alpha,
                          kEll + kEpsilon, gamma, kEll + kEpsilon + nhat_bits);
   p.cap_s = ProverCommit(st.ring_pedersen, w.verifier_table, w.x, kEll, m,
@@ -368,12 +349,11 @@ PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& st,
   p.z2 = beta + e * w.y;
   p.z3 = gamma + e * m;
   p.z4 = delta + e * mu;
-  // ρ, ρ_y secret nonces, e public: constant time in the base.
+  // ρ secret nonce, e public: constant time in the base.
   p.w = BigInt::ModMul(r, Montgomery(n0).PowPublicExponent(w.rho, e), n0);
-  p.w_y = BigInt::ModMul(r_y, Montgomery(n1).PowPublicExponent(w.rho_y, e), n1);
 
-  for (BigInt* v : {&alpha, &beta, &nonce0.r, &nonce0.product, &r_y, &gamma,
-                    &delta, &m, &mu}) {
+  for (BigInt* v :
+       {&alpha, &beta, &nonce0.r, &nonce0.product, &gamma, &delta, &m, &mu}) {
     v->Wipe();
   }
   return p;
@@ -389,10 +369,6 @@ absl::StatusOr<PiAffGProof> ProvePiAffG(const PiAffGStatement& st,
     absl::Status s = CheckTable(st.ring_pedersen, *w.verifier_table, kPrefix);
     if (!s.ok()) return s;
   }
-  if (w.own_key != nullptr) {
-    absl::Status s = CheckOwnKey(st.paillier1, *w.own_key, kPrefix, "N1");
-    if (!s.ok()) return s;
-  }
   if (!InSignedRange(w.x, kEll)) {
     return absl::InvalidArgumentError("pi_aff_g: witness x out of range");
   }
@@ -401,9 +377,6 @@ absl::StatusOr<PiAffGProof> ProvePiAffG(const PiAffGStatement& st,
   }
   if (!CheckUnit(w.rho, st.paillier0.n(), kPrefix, "rho", "N0").ok()) {
     return absl::InvalidArgumentError("pi_aff_g: witness rho not in Z*_N0");
-  }
-  if (!CheckUnit(w.rho_y, st.paillier1.n(), kPrefix, "rho_y", "N1").ok()) {
-    return absl::InvalidArgumentError("pi_aff_g: witness rho_y not in Z*_N1");
   }
   // C is raised to the secret α: it must be a unit (cheap gcd).
   if (absl::Status s =
@@ -414,6 +387,14 @@ absl::StatusOr<PiAffGProof> ProvePiAffG(const PiAffGStatement& st,
   if (absl::Status s = CheckDlogWitness(st.base, st.cap_x, w.x, kPrefix);
       !s.ok()) {
     return s;
+  }
+  if (st.cap_y.IsIdentity()) {
+    // y ≡ 0 (mod q): no verifier accepts Y at infinity (negligible for a
+    // random mask).
+    return absl::InvalidArgumentError("pi_aff_g: Y is the point at infinity");
+  }
+  if (st.base.Mul(Scalar::FromBigIntReduce(w.y)) != st.cap_y) {
+    return absl::InvalidArgumentError("pi_aff_g: Y != y·g");
   }
   return internal::ProvePiAffGUnchecked(st, w, ctx, rng);
 }
@@ -437,9 +418,8 @@ PiAffGPairResult VerifyPiAffGPair(const PiAffGPairEntry& first,
                                   const PiAffGVerifierSecrets& secrets) {
   const PiAffGStatement& st1 = first.statement;
   const PiAffGStatement& st2 = second.statement;
-  const bool batch = st1.paillier0.n() == st2.paillier0.n() &&
-                     st1.paillier1.n() == st2.paillier1.n() &&
-                     st1.cap_c == st2.cap_c;
+  const bool batch =
+      st1.paillier0.n() == st2.paillier0.n() && st1.cap_c == st2.cap_c;
   if (batch) {
     const bool with_plaintexts =
         secrets.paillier != nullptr && secrets.c_plaintext != nullptr;
@@ -454,7 +434,7 @@ PiAffGPairResult VerifyPiAffGPair(const PiAffGPairEntry& first,
       BigInt c = PiAffGPairCombiner(st1, first.proof, first.context, st2,
                                     second.proof, second.context);
       absl::StatusOr<bool> hold =
-          CombinedPaillierEquationsHold(st1, st2, first.proof, second.proof, e1,
+          CombinedPaillierEquationHolds(st1, st2, first.proof, second.proof, e1,
                                         e2, c, secrets, dec_d1, dec_d2);
       ok = hold.ok() && *hold;
     }
@@ -495,7 +475,7 @@ v1::PiAffGProof PiAffGProofToProto(const PiAffGProof& p) {
   out.set_cap_t(EncodeInteger(p.cap_t));
   out.set_cap_a(EncodeInteger(p.cap_a));
   out.set_cap_b_x(EncodePoint(p.cap_b_x));
-  out.set_cap_b_y(EncodeInteger(p.cap_b_y));
+  out.set_cap_b_y(EncodePoint(p.cap_b_y));
   out.set_cap_e(EncodeInteger(p.cap_e));
   out.set_cap_f(EncodeInteger(p.cap_f));
   out.set_z1(EncodeInteger(p.z1));
@@ -503,7 +483,6 @@ v1::PiAffGProof PiAffGProofToProto(const PiAffGProof& p) {
   out.set_z3(EncodeInteger(p.z3));
   out.set_z4(EncodeInteger(p.z4));
   out.set_w(EncodeInteger(p.w));
-  out.set_w_y(EncodeInteger(p.w_y));
   return out;
 }
 
@@ -517,8 +496,6 @@ absl::StatusOr<PiAffGProof> PiAffGProofFromProto(const v1::PiAffGProof& in) {
               IntegerField{in.cap_t(), kMaxModulusBytes, "T", &out.cap_t},
               IntegerField{in.cap_a(), kMaxModulusSquaredBytes, "A",
                            &out.cap_a},
-              IntegerField{in.cap_b_y(), kMaxModulusSquaredBytes, "B_y",
-                           &out.cap_b_y},
               IntegerField{in.cap_e(), kMaxModulusBytes, "E", &out.cap_e},
               IntegerField{in.cap_f(), kMaxModulusBytes, "F", &out.cap_f},
               IntegerField{in.z1(), BytesForBits(kEll + kEpsilon), "z1",
@@ -528,7 +505,6 @@ absl::StatusOr<PiAffGProof> PiAffGProofFromProto(const v1::PiAffGProof& in) {
               IntegerField{in.z3(), kMaxMaskedCommitmentBytes, "z3", &out.z3},
               IntegerField{in.z4(), kMaxMaskedCommitmentBytes, "z4", &out.z4},
               IntegerField{in.w(), kMaxModulusBytes, "w", &out.w},
-              IntegerField{in.w_y(), kMaxModulusBytes, "w_y", &out.w_y},
           },
           kPrefix);
       !st.ok()) {
@@ -537,6 +513,9 @@ absl::StatusOr<PiAffGProof> PiAffGProofFromProto(const v1::PiAffGProof& in) {
   absl::StatusOr<Point> b_x = DecodePoint(in.cap_b_x(), kPrefix, "B_x");
   if (!b_x.ok()) return b_x.status();
   out.cap_b_x = *std::move(b_x);
+  absl::StatusOr<Point> b_y = DecodePoint(in.cap_b_y(), kPrefix, "B_y");
+  if (!b_y.ok()) return b_y.status();
+  out.cap_b_y = *std::move(b_y);
   return out;
 }
 

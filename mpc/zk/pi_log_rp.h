@@ -111,7 +111,7 @@ absl::Status VerifyPiLogRp(const PiLogRpStatement& statement,
                            const RingPedersenSecret* verifier_secret = nullptr);
 
 v1::PiLogRpProof PiLogRpProofToProto(const PiLogRpProof& proof);
-// Strict decoding (limits as PiLogStarProofFromProto: D at most
+// Strict decoding (D at most
 // kMaxModulusBytes, z1 at most BytesForBits(ℓ+ε), z3 at most
 // kMaxMaskedCommitmentBytes magnitude bytes; Y a 33-byte compressed point,
 // never the identity; no unknown fields). Errors: "pi_log_rp: ...".

@@ -38,7 +38,7 @@ absl::Status CheckOwnerSecret(const RingPedersenParams& params,
                               absl::string_view prefix);
 
 // Fixed-base precomputation for a prover that commits many times under one
-// verifier's ring-Pedersen parameters (GG20: every Πenc / Πaff-g / Πlog*
+// verifier's ring-Pedersen parameters (GG20: every Πenc / Πaff-g / Πlog-rp
 // towards that verifier). Holds s^(d·16^i) and t^(d·16^i) for every 4-bit
 // window i up to 2^(ℓ+ε+|N̂|+2) and digit d (about 3 MB per base for a
 // 2048-bit N̂; building it costs about as much as 8 ring-Pedersen

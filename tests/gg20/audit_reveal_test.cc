@@ -43,7 +43,6 @@ TEST(AuditPresignReveal, RushingPartyCannotFrameHonestBob) {
   const KeyShare& rusher = *shares[kRusher - 1];
   ASSERT_EQ(rusher.self, kRusher);
   const PaillierPrivateKey& sk = *rusher.paillier;
-  const PaillierPublicKey& victim_pk = rusher.Party(kVictim)->paillier;
   auto st = std::make_shared<RushState>();
 
   // Rewrites the rusher's reveal once the victim's γ is known.
@@ -64,27 +63,26 @@ TEST(AuditPresignReveal, RushingPartyCannotFrameHonestBob) {
       BigInt d2 = *sk.public_key().Add(
           *sk.public_key().MulScalar(*st->rusher_k, gamma_v),
           *sk.public_key().EncryptWithNonce(beta2, r));
-      BigInt r_y = BigInt::RandomUnit(victim_pk.n(), rng);
-      BigInt f2 = *victim_pk.EncryptWithNonce(beta2, r_y);
+      const Point y2 = Point::MulBase(Scalar::FromBigIntReduce(beta2));
+      const Point victim_gamma_point = Point::MulBase(*st->victim_gamma);
       zk::PiAffGStatement aff{sk.public_key(),
-                              victim_pk,
                               rusher.ring_pedersen->params(),
                               *st->rusher_k,
                               d2,
-                              f2,
                               Point::Generator(),
-                              Point::MulBase(*st->victim_gamma)};
+                              victim_gamma_point,
+                              y2};
       ProofContext ctx;
       ctx.session_id = SessionId(300);
       ctx.protocol = kPresignProtocol;
       ctx.round = 2;
       ctx.prover = kVictim;
       ctx.verifier = kRusher;
-      auto proof = zk::ProvePiAffG(
-          aff, zk::PiAffGWitness{gamma_v, beta2, r, r_y, nullptr}, ctx, rng);
+      auto proof =
+          zk::ProvePiAffG(aff, zk::PiAffGWitness{gamma_v, beta2, r}, ctx, rng);
       EXPECT_TRUE(proof.ok()) << proof.status();
       e->set_d_gamma(EncodeInt(d2));
-      e->set_f_gamma(EncodeInt(f2));
+      e->set_y_gamma(EncodePt(y2));
       e->set_pi_aff_gamma(SerializeEmbedded(zk::PiAffGProofToProto(*proof)));
     }
     std::string s = rev.SerializeAsString();
@@ -152,22 +150,20 @@ TEST(AuditPresignReveal, RushingPartyCannotFrameHonestBob) {
 // docs/AUDIT.md "Non-identifiable δ abort under collusion": Alice 1 gives
 // Bob 2 the order of her ring-Pedersen group, so his Πaff-g towards her
 // binds nothing about the size of his mask (PresignCheat::
-// mta_gamma_half_mask_to): D and F carry "y/2", Alice's α and Bob's β wrap
-// modulo their Paillier moduli, and both broadcast δ_i = Dec(C_i) mod q.
-// Σ δ_j != k·γ, so Σ R̄_j != G and the δ reveal runs. Every Πaff-g
-// verifies against Alice's parameters and every C_i opens to what was
-// broadcast, so a reveal that only re-checks those names nobody. The
-// honest party 3 must name a colluder, and only colluders.
+// mta_gamma_half_mask_to): D carries "y/2", about N/2, so Alice's α wraps
+// modulo her N, while Y = (y/2 mod q)·G stays what Bob's share β is made
+// of. Alice accepts (accept_mta_from) and broadcasts her δ_1 (σ_1) with the
+// wrapped α: Σ δ_j != k·γ (Σ S_j != Y') and a reveal runs. Every Πaff-g
+// verifies against Alice's parameters, so a reveal that only re-checks
+// those names nobody (gg20/presign/v1 aborted with an empty culprit list);
+// the reveals' equations in the exponent name Alice, whose share is not
+// k_1·x plus the shares Y binds. The honest party 3 names a colluder, and
+// only colluders.
 constexpr PartyId kColludingAlice = 1;
 constexpr PartyId kColludingBob = 2;
 constexpr PartyId kHonest = 3;
 
-struct Collusion {
-  bool mtawc = false;    // the forged response is the MtAwc one
-  bool small_y = false;  // Bob's reveal claims the small y
-};
-
-RunResult RunColludingPair(uint64_t tag, Collusion how) {
+RunResult RunColludingPair(uint64_t tag, bool mtawc) {
   std::vector<std::shared_ptr<const KeyShare>> shares = DealKeyShares(2, 3, 21);
   const RingPedersenSecret& rp = *shares[kColludingAlice - 1]->ring_pedersen;
   const BigInt p_prime = (rp.p() - BigInt(1)).ShiftRight(1);
@@ -175,12 +171,9 @@ RunResult RunColludingPair(uint64_t tag, Collusion how) {
   PresignCheat bob;
   bob.mta_gamma_half_mask_to = kColludingAlice;
   bob.colluding_alice_rp_order = p_prime * q_prime;
-  bob.mta_half_mask_w = how.mtawc;
-  bob.mta_half_mask_claims_small_y = how.small_y;
-  bob.delta_as_share_sum_decryption = !how.mtawc;
+  bob.mta_half_mask_w = mtawc;
   PresignCheat alice;
   alice.accept_mta_from = kColludingBob;
-  alice.delta_as_share_sum_decryption = !how.mtawc;
   PresignRun run;
   run.shares = shares;
   run.signers = {1, 2, 3};
@@ -190,9 +183,9 @@ RunResult RunColludingPair(uint64_t tag, Collusion how) {
   return RunPresign(run);
 }
 
-// The honest party's abort: in round 5 (a reveal), naming only Bob, first
-// reason `reason`.
-void ExpectColludingBobNamed(const RunResult& r, absl::string_view reason) {
+// The honest party's abort: in round 5 (a reveal), naming only the
+// colluding Alice, first reason `reason`.
+void ExpectColludingAliceNamed(const RunResult& r, absl::string_view reason) {
   EXPECT_FALSE(r.all_done);
   auto it = r.aborts.find(kHonest);
   ASSERT_NE(it, r.aborts.end()) << "the honest party did not abort";
@@ -203,33 +196,20 @@ void ExpectColludingBobNamed(const RunResult& r, absl::string_view reason) {
   for (PartyId c : abort.CulpritIds()) {
     EXPECT_TRUE(c == kColludingAlice || c == kColludingBob) << abort.ToString();
   }
-  EXPECT_EQ(abort.CulpritIds(), std::set<PartyId>{kColludingBob})
+  EXPECT_EQ(abort.CulpritIds(), std::set<PartyId>{kColludingAlice})
       << abort.ToString();
   EXPECT_THAT(abort.culprits[0].reason, ::testing::HasSubstr(reason))
       << abort.ToString();
 }
 
-// With gg20/presign/v1's δ reveal (the opening of C_i) this run aborted
-// with an empty culprit list (verified before the fix).
 TEST(AuditPresignReveal, ColludingPairsHalfMaskIsNamedByTheDeltaReveal) {
-  // F's true plaintext is about N/2: past the decoder's bound for a mask
-  // (the range check behind it: PresignCheater.DeltaRevealNamesAMask*).
-  ExpectColludingBobNamed(RunColludingPair(360, {}),
-                          "presign: mask y: bigint: magnitude of");
+  ExpectColludingAliceNamed(RunColludingPair(360, /*mtawc=*/false),
+                            "broadcast delta differs from its MtA values");
 }
 
-TEST(AuditPresignReveal, ColludingPairsHalfMaskClaimedSmallDoesNotOpenF) {
-  ExpectColludingBobNamed(RunColludingPair(361, {.small_y = true}),
-                          "delta reveal: mask towards 1 does not open its F");
-}
-
-// The same forgery on the MtAwc: Σ S_j != Y', and the σ reveal's mask
-// proofs are made against each verifier's own ring-Pedersen parameters, so
-// the colluding Alice cannot void them.
 TEST(AuditPresignReveal, ColludingPairsHalfMaskOnMtawcIsNamedByTheSigmaReveal) {
-  ExpectColludingBobNamed(
-      RunColludingPair(362, {.mtawc = true, .small_y = true}),
-      "sigma reveal: mask towards 1 does not match its F: pi_log_star:");
+  ExpectColludingAliceNamed(RunColludingPair(362, /*mtawc=*/true),
+                            "sigma_i is not k_i*w_i plus its MtAwc shares");
 }
 
 // ------------------------------------------------- the round-3 digest check
@@ -349,7 +329,7 @@ TEST(AuditPresignReveal, ForgedEntryCommittedBeforeGammaIsOpenFailsItsProof) {
       EXPECT_TRUE(pb.ParseFromArray(m.payload.data(),
                                     static_cast<int>(m.payload.size())));
       seen->to_cheater[m.from] = ReceivedMtaEntry{
-          m.from, pb.d_gamma(), pb.f_gamma(), pb.pi_aff_gamma()};
+          m.from, pb.d_gamma(), pb.y_gamma(), pb.pi_aff_gamma()};
     }
     return std::vector<round::Delivery>{d};
   });

@@ -12,7 +12,6 @@
 #include "mpc/zk/pi_aff_g.h"
 #include "mpc/zk/pi_enc.h"
 #include "mpc/zk/pi_fac.h"
-#include "mpc/zk/pi_log_star.h"
 #include "mpc/zk/pi_mod.h"
 #include "mpc/zk/pi_prm.h"
 #include "tests/fixtures/fixtures.h"
@@ -118,7 +117,6 @@ TEST(AuditDecoders, PaillierProofDecodersRejectUnknownFields) {
 TEST(AuditDecoders, MtaProofDecodersRejectUnknownFields) {
   DeterministicRandom rng(9);
   const PaillierPrivateKey& alice = FixturePaillierKey(0);
-  const PaillierPrivateKey& bob = FixturePaillierKey(1);
   const RingPedersenSecret& alice_rp = FixtureRingPedersen(0);
   const RingPedersenSecret& bob_rp = FixtureRingPedersen(1);
   Scalar k = Scalar::RandomNonZero(rng);
@@ -128,9 +126,9 @@ TEST(AuditDecoders, MtaProofDecodersRejectUnknownFields) {
   auto request = mta::AliceRequest(alice, *enc, k, bob_rp.params(), AuditCtx(),
                                    rng, nullptr);
   ASSERT_TRUE(request.ok()) << request.status();
-  auto response = mta::BobRespond(alice.public_key(), alice_rp.params(), bob,
-                                  enc->ciphertext, x, Point::Generator(),
-                                  AuditCtx(), rng, nullptr);
+  auto response =
+      mta::BobRespond(alice.public_key(), alice_rp.params(), enc->ciphertext, x,
+                      Point::Generator(), AuditCtx(), rng, nullptr);
   ASSERT_TRUE(response.ok()) << response.status();
 
   v1::MtaRequest req_pb = mta::MtaRequestToProto(*request);
@@ -158,21 +156,6 @@ TEST(AuditDecoders, MtaProofDecodersRejectUnknownFields) {
                               .status()
                               .message()),
               HasSubstr("pi_aff_g: unknown fields present"));
-
-  // Πlog*: a real proof of R̄ = k·R against K.
-  Point base = Point::MulBase(Scalar::RandomNonZero(rng));
-  zk::PiLogStarStatement st{alice.public_key(), bob_rp.params(),
-                            enc->ciphertext, base, base.Mul(k)};
-  auto log_star = zk::ProvePiLogStar(
-      st, zk::PiLogStarWitness{k.ToBigInt(), enc->nonce, &alice}, AuditCtx(),
-      rng);
-  ASSERT_TRUE(log_star.ok()) << log_star.status();
-  v1::PiLogStarProof ls_pb = zk::PiLogStarProofToProto(*log_star);
-  ASSERT_TRUE(zk::PiLogStarProofFromProto(ls_pb).ok());
-  EXPECT_THAT(std::string(zk::PiLogStarProofFromProto(WithUnknownField(ls_pb))
-                              .status()
-                              .message()),
-              HasSubstr("pi_log_star: unknown fields present"));
 }
 
 }  // namespace

@@ -27,7 +27,6 @@ constexpr uint32_t kAlice = 1;
 constexpr uint32_t kBob = 2;
 
 const PaillierPrivateKey& AliceKey() { return FixturePaillierKey(0); }
-const PaillierPrivateKey& BobKey() { return FixturePaillierKey(1); }
 const RingPedersenSecret& AliceRp() { return FixtureRingPedersen(0); }
 const RingPedersenSecret& BobRp() { return FixtureRingPedersen(1); }
 
@@ -55,8 +54,8 @@ MtaRun RunUpToBob(const Scalar& k, const Scalar& x, const Point& base,
                                run.request.enc_proof, Context(kAlice, kBob))
                   .ok());
   absl::StatusOr<BobResult> bob =
-      BobRespond(AliceKey().public_key(), AliceRp().params(), BobKey(),
-                 run.request.cap_k, x, base, Context(kBob, kAlice), rng);
+      BobRespond(AliceKey().public_key(), AliceRp().params(), run.request.cap_k,
+                 x, base, Context(kBob, kAlice), rng);
   EXPECT_TRUE(bob.ok()) << bob.status();
   run.bob = *std::move(bob);
   return run;
@@ -66,10 +65,9 @@ absl::StatusOr<AliceResult> Finalize(
     const MtaRun& run, const Point& base, const Point* expected_x,
     const RingPedersenSecret* secret, const MtaResponse* response = nullptr,
     const ProofContext& ctx = Context(kBob, kAlice)) {
-  return AliceFinalize(AliceKey(), AliceRp().params(), secret,
-                       BobKey().public_key(), run.request.cap_k,
-                       response ? *response : run.bob.response, base,
-                       expected_x, ctx);
+  return AliceFinalize(
+      AliceKey(), AliceRp().params(), secret, run.request.cap_k,
+      response ? *response : run.bob.response, base, expected_x, ctx);
 }
 
 const MtaRun& SharedRun() {
@@ -120,15 +118,14 @@ TEST(Mta, WithProverTablesAndNoncePool) {
   zk::PaillierNoncePool alice_nonces(AliceKey().public_key());
   alice_nonces.Fill(3, rng);
   absl::StatusOr<BobResult> bob =
-      BobRespond(AliceKey().public_key(), AliceRp().params(), BobKey(),
-                 req->cap_k, x, Point::Generator(), Context(kBob, kAlice), rng,
-                 &alice_table, &alice_nonces);
+      BobRespond(AliceKey().public_key(), AliceRp().params(), req->cap_k, x,
+                 Point::Generator(), Context(kBob, kAlice), rng, &alice_table,
+                 &alice_nonces);
   EXPECT_EQ(alice_nonces.size(), 1u);  // ρ of D and r of Πaff-g's A
   ASSERT_TRUE(bob.ok()) << bob.status();
-  absl::StatusOr<AliceResult> alice =
-      AliceFinalize(AliceKey(), AliceRp().params(), &AliceRp(),
-                    BobKey().public_key(), req->cap_k, bob->response,
-                    Point::Generator(), nullptr, Context(kBob, kAlice));
+  absl::StatusOr<AliceResult> alice = AliceFinalize(
+      AliceKey(), AliceRp().params(), &AliceRp(), req->cap_k, bob->response,
+      Point::Generator(), nullptr, Context(kBob, kAlice));
   ASSERT_TRUE(alice.ok()) << alice.status();
   EXPECT_TRUE(alice->alpha + bob->beta == k * x);
 }
@@ -176,8 +173,7 @@ TEST(Mta, TamperedResponseIsRejected) {
                       .message()),
       HasSubstr("pi_aff_g: N0 equation failed"));
   r = run.bob.response;
-  r.cap_f = BigInt::ModMul(r.cap_f, BigInt(1) + BobKey().n(),
-                           BobKey().public_key().n_squared());
+  r.cap_y = r.cap_y + Point::Generator();
   EXPECT_THAT(
       std::string(Finalize(run, Point::Generator(), nullptr, &AliceRp(), &r)
                       .status()
@@ -207,10 +203,10 @@ TEST(Mta, BobRejectsTamperedOrReplayedRequest) {
                    .ok());
   // Bob refuses a K that is not a ciphertext.
   DeterministicRandom rng(3);
-  absl::Status s = BobRespond(AliceKey().public_key(), AliceRp().params(),
-                              BobKey(), AliceKey().p(), run.x,
-                              Point::Generator(), Context(kBob, kAlice), rng)
-                       .status();
+  absl::Status s =
+      BobRespond(AliceKey().public_key(), AliceRp().params(), AliceKey().p(),
+                 run.x, Point::Generator(), Context(kBob, kAlice), rng)
+          .status();
   EXPECT_THAT(std::string(s.message()), HasSubstr("mta: K invalid"));
 }
 
@@ -223,9 +219,9 @@ TEST(Mta, AlphaRaysBobWithOversizedMaskIsRejected) {
     DeterministicRandom rng(5);
     if (accelerated) alice_nonces.Fill(2, rng);
     absl::StatusOr<BobResult> cheat = internal::BobRespondWithOversizedMask(
-        AliceKey().public_key(), AliceRp().params(), BobKey(),
-        run.request.cap_k, run.x, Point::Generator(), Context(kBob, kAlice),
-        rng, zk::kEpsilon + 2, accelerated ? &alice_table : nullptr,
+        AliceKey().public_key(), AliceRp().params(), run.request.cap_k, run.x,
+        Point::Generator(), Context(kBob, kAlice), rng, zk::kEpsilon + 2,
+        accelerated ? &alice_table : nullptr,
         accelerated ? &alice_nonces : nullptr);
     ASSERT_TRUE(cheat.ok()) << cheat.status();
     EXPECT_FALSE(zk::InSignedRange(cheat->y, zk::kEllPrime));
@@ -280,12 +276,8 @@ TEST(Mta, AlphaInRangeBoundary) {
 // Alice's secrets for the CRT path.
 ResponseStatement SharedStatement(const Point& x_point) {
   static const Point* g = new Point(Point::Generator());
-  return ResponseStatement{AliceKey().public_key(),
-                           AliceRp().params(),
-                           BobKey().public_key(),
-                           SharedRun().request.cap_k,
-                           *g,
-                           x_point};
+  return ResponseStatement{AliceKey().public_key(), AliceRp().params(),
+                           SharedRun().request.cap_k, *g, x_point};
 }
 zk::PiAffGVerifierSecrets AliceSecrets() {
   return zk::PiAffGVerifierSecrets{&AliceKey(), &AliceRp()};
@@ -297,7 +289,7 @@ TEST(Mta, AliceStepsOneByOneMatchAliceFinalize) {
   const MtaRun& run = SharedRun();
   const Point x_point = Point::MulBase(run.x);
   const MtaResponse& r = run.bob.response;
-  ASSERT_TRUE(VerifyResponse(SharedStatement(x_point), r.cap_d, r.cap_f,
+  ASSERT_TRUE(VerifyResponse(SharedStatement(x_point), r.cap_d, r.cap_y,
                              r.aff_g_proof, Context(kBob, kAlice),
                              AliceSecrets())
                   .ok());
@@ -319,11 +311,11 @@ TEST(Mta, ThirdPartyVerifyResponseAgreesWithAlice) {
   auto both = [](const MtaResponse& r, const Point& x) {
     return zk::testutil::AllPathsAgree<std::function<absl::Status()>>(
         {[&] {
-           return VerifyResponse(SharedStatement(x), r.cap_d, r.cap_f,
+           return VerifyResponse(SharedStatement(x), r.cap_d, r.cap_y,
                                  r.aff_g_proof, Context(kBob, kAlice));
          },
          [&] {
-           return VerifyResponse(SharedStatement(x), r.cap_d, r.cap_f,
+           return VerifyResponse(SharedStatement(x), r.cap_d, r.cap_y,
                                  r.aff_g_proof, Context(kBob, kAlice),
                                  AliceSecrets());
          }});
@@ -347,9 +339,9 @@ TEST(Mta, VerifyResponsesChecksABobsTwoResponsesAsOneByOne) {
   const MtaRun& run = SharedRun();
   DeterministicRandom rng(91);
   const Scalar x2 = Scalar::Random(rng);
-  absl::StatusOr<BobResult> second = BobRespond(
-      AliceKey().public_key(), AliceRp().params(), BobKey(), run.request.cap_k,
-      x2, Point::Generator(), Context(kBob, kAlice), rng);
+  absl::StatusOr<BobResult> second =
+      BobRespond(AliceKey().public_key(), AliceRp().params(), run.request.cap_k,
+                 x2, Point::Generator(), Context(kBob, kAlice), rng);
   ASSERT_TRUE(second.ok()) << second.status();
   const Point x1_point = Point::MulBase(run.x), x2_point = Point::MulBase(x2);
   BigInt k_int = run.k.ToBigInt();
@@ -357,10 +349,10 @@ TEST(Mta, VerifyResponsesChecksABobsTwoResponsesAsOneByOne) {
   auto check = [&](const MtaResponse& r1, const MtaResponse& r2,
                    const zk::PiAffGVerifierSecrets& s, BigInt* a1, BigInt* a2) {
     return VerifyResponses(
-        AliceKey().public_key(), AliceRp().params(), BobKey().public_key(),
-        run.request.cap_k, Point::Generator(),
-        ResponseToCheck{r1.cap_d, r1.cap_f, r1.aff_g_proof, x1_point, a1},
-        ResponseToCheck{r2.cap_d, r2.cap_f, r2.aff_g_proof, x2_point, a2},
+        AliceKey().public_key(), AliceRp().params(), run.request.cap_k,
+        Point::Generator(),
+        ResponseToCheck{r1.cap_d, r1.cap_y, r1.aff_g_proof, x1_point, a1},
+        ResponseToCheck{r2.cap_d, r2.cap_y, r2.aff_g_proof, x2_point, a2},
         Context(kBob, kAlice), s);
   };
   BigInt a1, a2;
@@ -377,7 +369,7 @@ TEST(Mta, VerifyResponsesChecksABobsTwoResponsesAsOneByOne) {
   bad.cap_d = BigInt::ModMul(bad.cap_d, BigInt(1) + AliceKey().n(),
                              AliceKey().public_key().n_squared());
   absl::Status alone =
-      VerifyResponse(SharedStatement(x2_point), bad.cap_d, bad.cap_f,
+      VerifyResponse(SharedStatement(x2_point), bad.cap_d, bad.cap_y,
                      bad.aff_g_proof, Context(kBob, kAlice), secrets);
   EXPECT_THAT(std::string(alone.message()),
               HasSubstr("pi_aff_g: N0 equation failed"));
@@ -394,14 +386,12 @@ TEST(Mta, VerifyResponsesChecksABobsTwoResponsesAsOneByOne) {
   k_int.Wipe();
 }
 
-TEST(Mta, BobResultCarriesTheOpeningOfF) {
-  // GG20's σ reveal proves y·G against F with (y, ρ_y): F = enc_N1(y; ρ_y),
-  // |y| <= 2^ℓ', β = −y mod q.
+TEST(Mta, BobResultsMaskIsBoundByItsPoint) {
+  // GG20's reveal rounds check shares against Y: Y = y·G, |y| <= 2^ℓ',
+  // β = −y mod q.
   const MtaRun& run = SharedRun();
-  absl::StatusOr<BigInt> f =
-      BobKey().public_key().EncryptWithNonce(run.bob.y, run.bob.f_nonce);
-  ASSERT_TRUE(f.ok()) << f.status();
-  EXPECT_TRUE(*f == run.bob.response.cap_f);
+  EXPECT_TRUE(run.bob.response.cap_y ==
+              Point::MulBase(Scalar::FromBigIntReduce(run.bob.y)));
   EXPECT_TRUE(zk::InSignedRange(run.bob.y, zk::kEllPrime));
   EXPECT_TRUE(run.bob.beta == Scalar::FromBigIntReduce(-run.bob.y));
 }
@@ -459,6 +449,14 @@ TEST(Mta, WireFormatRoundTrip) {
   no_x.clear_cap_x();
   EXPECT_THAT(std::string(MtaResponseFromProto(no_x).status().message()),
               HasSubstr("mta: missing X"));
+  v1::MtaResponse no_y = resp_wire;
+  no_y.clear_cap_y();
+  EXPECT_THAT(std::string(MtaResponseFromProto(no_y).status().message()),
+              HasSubstr("mta: missing Y"));
+  v1::MtaResponse bad_y = resp_wire;
+  bad_y.set_cap_y(std::string(33, '\x07'));
+  EXPECT_THAT(std::string(MtaResponseFromProto(bad_y).status().message()),
+              HasSubstr("mta: Y: point:"));
   v1::MtaResponse no_aff = resp_wire;
   no_aff.clear_aff_g_proof();
   EXPECT_THAT(std::string(MtaResponseFromProto(no_aff).status().message()),

@@ -4,7 +4,7 @@
 // exactly as VerifyPiAffG on the first proof and then on the second, with
 // the same error and the index of the failing proof: on honest pairs, on
 // every tampered field and on statements false in exactly one relation, in
-// the first proof, the second and both. The Paillier equations (N0, N1) are
+// the first proof, the second and both. The Paillier equation (N0) is
 // combined as u1·u2^c = 1, a decision that differs from the checks one by
 // one only through elements of small order (the −1 nonce cases): there the
 // pair decides as the combined equation, the same with and without the
@@ -32,22 +32,19 @@ using testutil::Context;
 using testutil::MulInt;
 
 constexpr uint32_t kAlice = 1;  // verifier: owns N0 and the ring-Pedersen
-constexpr uint32_t kBob = 2;    // prover: owns N1
+constexpr uint32_t kBob = 2;    // prover
 
 const PaillierPrivateKey& Alice() { return FixturePaillierKey(0); }
-const PaillierPrivateKey& Bob() { return FixturePaillierKey(1); }
 const RingPedersenSecret& AliceRp() { return FixtureRingPedersen(0); }
 const BigInt& N0() { return Alice().n(); }
 const BigInt& N0Sq() { return Alice().public_key().n_squared(); }
-const BigInt& N1() { return Bob().n(); }
-const BigInt& N1Sq() { return Bob().public_key().n_squared(); }
 
 // One of Bob's two responses to Alice's C = enc(k): the statement's values,
 // the witness and the proof.
 struct Half {
-  BigInt x, y, rho, rho_y;
-  BigInt cap_d, cap_y;
-  Point cap_x;
+  BigInt x, y, rho;
+  BigInt cap_d;
+  Point cap_x, cap_y;
   PiAffGProof proof;
 };
 
@@ -59,19 +56,14 @@ struct Pair {
   ProofContext ctx = Context(kBob, kAlice);
   Half h[2];
   PiAffGStatement Statement(int i) const {
-    return PiAffGStatement{Alice().public_key(),
-                           Bob().public_key(),
-                           AliceRp().params(),
-                           cap_c,
-                           h[i].cap_d,
-                           h[i].cap_y,
-                           base,
-                           h[i].cap_x};
+    return PiAffGStatement{
+        Alice().public_key(), AliceRp().params(), cap_c, h[i].cap_d, base,
+        h[i].cap_x,           h[i].cap_y};
   }
   // (Re)proves half i for its current statement (the unchecked prover: a
   // statement may have been made false on purpose).
   void Prove(int i, RandomSource& rng) {
-    PiAffGWitness w{h[i].x, h[i].y, h[i].rho, h[i].rho_y, &Bob()};
+    PiAffGWitness w{h[i].x, h[i].y, h[i].rho};
     h[i].proof = internal::ProvePiAffGUnchecked(Statement(i), w, ctx, rng);
   }
 };
@@ -88,11 +80,8 @@ std::unique_ptr<Pair> MakePair(uint64_t seed) {
     h.rho = BigInt::RandomUnit(N0(), rng);
     h.cap_d = testutil::AffineCiphertext(Alice().public_key(), p->cap_c, h.x,
                                          h.y, h.rho);
-    absl::StatusOr<PaillierEncryption> yy =
-        Bob().Encrypt(BigInt::Mod(h.y, N1()), rng);
-    h.cap_y = yy->ciphertext;
-    h.rho_y = yy->nonce;
     h.cap_x = MulInt(p->base, h.x);
+    h.cap_y = MulInt(p->base, h.y);
     p->Prove(i, rng);
   }
   return p;
@@ -190,8 +179,8 @@ TEST(PiAffGPair, EachTamperedFieldNamesTheProofAndTheReason) {
       {"z2+N0", [](PiAffGProof& p) { p.z2 = p.z2 + N0(); },
        "pi_aff_g: z2 out of range"},
       {"w", [](PiAffGProof& p) { p.w = p.w + BigInt(1); }, n0},
-      {"w_y", [](PiAffGProof& p) { p.w_y = p.w_y + BigInt(1); },
-       "pi_aff_g: N1 equation failed"},
+      {"B_y",
+       [](PiAffGProof& p) { p.cap_b_y = p.cap_b_y + Point::Generator(); }, n0},
       {"z3", [](PiAffGProof& p) { p.z3 = p.z3 + BigInt(1); },
        "pi_aff_g: ring-pedersen x equation failed"},
       {"z4", [](PiAffGProof& p) { p.z4 = p.z4 + BigInt(1); },
@@ -219,7 +208,7 @@ TEST(PiAffGPair, StatementFalseInExactlyOneRelationIsNamed) {
   // Proofs consistent with a false statement (unchecked prover), false in
   // one relation only: D·(1+N0) (another plaintext, the same residue mod
   // N0: exactly the combined plaintext half fails), D·u^N0 (the residue
-  // half), Y·(2+N1) (N1), X + G (the group equation).
+  // half), Y + G (the group y equation), X + G (the group equation).
   struct Case {
     const char* name;
     std::function<void(Half&)> falsify;
@@ -237,11 +226,8 @@ TEST(PiAffGPair, StatementFalseInExactlyOneRelationIsNamed) {
       {"D residue",
        [&](Half& h) { h.cap_d = BigInt::ModMul(h.cap_d, u_n0, N0Sq()); },
        "pi_aff_g: N0 equation failed"},
-      {"Y",
-       [](Half& h) {
-         h.cap_y = BigInt::ModMul(h.cap_y, BigInt(2) + N1(), N1Sq());
-       },
-       "pi_aff_g: N1 equation failed"},
+      {"Y", [](Half& h) { h.cap_y = h.cap_y + Point::Generator(); },
+       "pi_aff_g: group y equation failed"},
       {"X", [](Half& h) { h.cap_x = h.cap_x + Point::Generator(); },
        "pi_aff_g: group equation failed"},
   };
@@ -278,10 +264,12 @@ TEST(PiAffGPair, CombinerBindsBothProofsStatementsAndContexts) {
       [](Pair& p) { p.h[0].proof.z1 = p.h[0].proof.z1 + BigInt(1); },
       [](Pair& p) { p.h[1].proof.z2 = p.h[1].proof.z2 + BigInt(1); },
       [](Pair& p) { p.h[0].proof.w = p.h[0].proof.w + BigInt(1); },
-      [](Pair& p) { p.h[1].proof.w_y = p.h[1].proof.w_y + BigInt(1); },
+      [](Pair& p) {
+        p.h[1].proof.cap_b_y = p.h[1].proof.cap_b_y + Point::Generator();
+      },
       [](Pair& p) { p.h[1].proof.cap_a = p.h[1].proof.cap_a + BigInt(1); },
       [](Pair& p) { p.h[0].cap_d = p.h[0].cap_d + BigInt(1); },
-      [](Pair& p) { p.h[1].cap_y = p.h[1].cap_y + BigInt(1); },
+      [](Pair& p) { p.h[1].cap_y = p.h[1].cap_y + Point::Generator(); },
       [](Pair& p) { p.cap_c = p.cap_c + BigInt(1); },
       [](Pair& p) { p.ctx.verifier = 3; },
       [](Pair& p) { std::swap(p.h[0], p.h[1]); },
@@ -316,9 +304,9 @@ PiAffGPairResult CheckSecretAndPublicAgree(const Pair& p) {
   return r;
 }
 
-// −w_y (−w) in a proof makes its N1 (N0 residue) ratio lhs/rhs exactly
-// −1 = (−1)^N, an N-th residue of order 2 (N odd). The pair checks those
-// equations combined, u1·u2^c = 1, so the decision is the combined one:
+// −w in a proof makes its N0 residue ratio lhs/rhs exactly −1 = (−1)^N0,
+// an N0-th residue of order 2 (N0 odd). The pair checks that equation
+// combined, u1·u2^c = 1, so the decision is the combined one:
 // both proofs flipped pass iff c is odd ((−1)^(1+c)), only the second iff
 // c is even, only the first never. Whatever it is, it is the same with and
 // without Alice's secrets (so round 2 and the reveal rounds agree), and a
@@ -327,12 +315,11 @@ TEST(PiAffGPair, MinusOneNonceDecidesAsTheCombinedEquationEverywhere) {
   struct Flip {
     const char* name;
     bool first, second;
-    bool n1;  // w_y (N1) or w (N0 residue half)
   };
   const std::vector<Flip> flips = {
-      {"w_y both", true, true, true},   {"w_y second", false, true, true},
-      {"w_y first", true, false, true}, {"w both", true, true, false},
-      {"w second", false, true, false}, {"w first", true, false, false},
+      {"w both", true, true},
+      {"w second", false, true},
+      {"w first", true, false},
   };
   // Each case runs over these seeds until it has met both parities of c.
   std::map<std::string, std::set<bool>> parities;
@@ -347,18 +334,18 @@ TEST(PiAffGPair, MinusOneNonceDecidesAsTheCombinedEquationEverywhere) {
       Pair p = *honest;
       for (int i = 0; i < 2; ++i) {
         if (!(i == 0 ? f.first : f.second)) continue;
-        BigInt& v = f.n1 ? p.h[i].proof.w_y : p.h[i].proof.w;
-        v = (f.n1 ? N1() : N0()) - v;
+        BigInt& v = p.h[i].proof.w;
+        v = N0() - v;
       }
       const BigInt c = PiAffGPairCombiner(p.Statement(0), p.h[0].proof, p.ctx,
                                           p.Statement(1), p.h[1].proof, p.ctx);
       parities[f.name].insert(c.IsOdd());
       // The tampered ratio is −1: (−v)^N = −v^N mod N².
-      const BigInt& n = f.n1 ? N1() : N0();
-      const BigInt& n_sq = f.n1 ? N1Sq() : N0Sq();
+      const BigInt& n = N0();
+      const BigInt& n_sq = N0Sq();
       const int i = f.first ? 0 : 1;
-      const BigInt& hv = f.n1 ? honest->h[i].proof.w_y : honest->h[i].proof.w;
-      const BigInt& tv = f.n1 ? p.h[i].proof.w_y : p.h[i].proof.w;
+      const BigInt& hv = honest->h[i].proof.w;
+      const BigInt& tv = p.h[i].proof.w;
       EXPECT_EQ(BigInt::ModAdd(BigInt::PowMod(hv, n, n_sq),
                                BigInt::PowMod(tv, n, n_sq), n_sq),
                 BigInt(0));
@@ -373,9 +360,7 @@ TEST(PiAffGPair, MinusOneNonceDecidesAsTheCombinedEquationEverywhere) {
       if (passes) {
         EXPECT_TRUE(r.status.ok()) << r.status;
       } else {
-        ExpectFails(r, f.first ? 0 : 1,
-                    f.n1 ? "pi_aff_g: N1 equation failed"
-                         : "pi_aff_g: N0 equation failed");
+        ExpectFails(r, f.first ? 0 : 1, "pi_aff_g: N0 equation failed");
         // The reason is the one of the checks one by one.
         EXPECT_EQ(r.status, one_by_one.status);
         EXPECT_EQ(r.failed, one_by_one.failed);

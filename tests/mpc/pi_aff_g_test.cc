@@ -1,8 +1,8 @@
-// Πaff-g (CGGMP21 Fig. 15): completeness with x, y at the range edges (both
-// signs), one negative test per verifier check, replay and wrong-statement
-// rejection, Alpha-Rays (a Bob with x or y out of range: the honest prover
-// refuses, a cheating prover is caught by the range checks), all
-// verification paths (with/without the verifier's Paillier key and
+// Πaff-g with a point-bound mask (CGGMP21 Fig. 15, Y = y·g): completeness with
+// x, y at the range edges (both signs), one negative test per verifier check,
+// replay and wrong-statement rejection, Alpha-Rays (a Bob with x or y out of
+// range: the honest prover refuses, a cheating prover is caught by the range
+// checks), all verification paths (with/without the verifier's Paillier key and
 // ring-Pedersen secret, and the N0 equation by halves with C's plaintext)
 // agreeing, and strict decoding.
 #include "mpc/zk/pi_aff_g.h"
@@ -27,32 +27,28 @@ using testutil::MulInt;
 using testutil::Pow2;
 
 constexpr uint32_t kAlice = 1;  // verifier: owns N0 and the ring-Pedersen
-constexpr uint32_t kBob = 2;    // prover: owns N1
+constexpr uint32_t kBob = 2;    // prover
 
 const PaillierPrivateKey& Alice() { return FixturePaillierKey(0); }
-const PaillierPrivateKey& Bob() { return FixturePaillierKey(1); }
 const RingPedersenSecret& AliceRp() { return FixtureRingPedersen(0); }
 
 // Every public and secret value of one Πaff-g instance.
 struct Instance {
   BigInt x, y, k;
-  BigInt cap_c, cap_d, cap_y;
-  BigInt rho, rho_y;
-  Point base, cap_x;
+  BigInt cap_c, cap_d;
+  BigInt rho;
+  Point base, cap_x, cap_y;
   PiAffGProof proof;
   PiAffGStatement Statement() const {
     return PiAffGStatement{Alice().public_key(),
-                           Bob().public_key(),
                            AliceRp().params(),
                            cap_c,
                            cap_d,
-                           cap_y,
                            base,
-                           cap_x};
+                           cap_x,
+                           cap_y};
   }
-  PiAffGWitness Witness() const {
-    return PiAffGWitness{x, y, rho, rho_y, &Bob()};
-  }
+  PiAffGWitness Witness() const { return PiAffGWitness{x, y, rho}; }
 };
 
 // Builds the statement for (x, y) with honest ciphertexts; proves with the
@@ -71,13 +67,9 @@ std::unique_ptr<Instance> MakeInstance(const BigInt& x, const BigInt& y,
   inst->rho = BigInt::RandomUnit(Alice().n(), rng);
   inst->cap_d = testutil::AffineCiphertext(Alice().public_key(), inst->cap_c, x,
                                            y, inst->rho);
-  absl::StatusOr<PaillierEncryption> yy = Bob().Encrypt(
-      BigInt::Mod(y, Bob().n()), rng);  // y mod N1 encrypts the same value
-  EXPECT_TRUE(yy.ok());
-  inst->cap_y = yy->ciphertext;
-  inst->rho_y = yy->nonce;
   inst->base = base;
   inst->cap_x = MulInt(base, x);
+  inst->cap_y = MulInt(base, y);
   ProofContext ctx = Context(kBob, kAlice);
   if (unchecked) {
     inst->proof = internal::ProvePiAffGUnchecked(inst->Statement(),
@@ -152,7 +144,7 @@ TEST(PiAffG, CompletenessIncludingRangeEdges) {
       {Pow2(kEll), Pow2(kEllPrime)},
       {-Pow2(kEll), -Pow2(kEllPrime)},
       {Pow2(kEll), -Pow2(kEllPrime)},
-      {BigInt(-1), BigInt(0)},
+      {BigInt(-1), BigInt(1)},
       {Scalar::Random(rng).ToBigInt(), BigInt::RandomSigned(kEllPrime, rng)},
       {BigInt::RandomSigned(kEll, rng), BigInt::RandomSigned(kEllPrime, rng)},
   };
@@ -169,13 +161,13 @@ TEST(PiAffG, ProverTableGivesValidProofsAndMustMatch) {
       new RingPedersenTable(AliceRp().params());
   const Instance& v = Valid();
   DeterministicRandom rng(8);
-  PiAffGWitness w{v.x, v.y, v.rho, v.rho_y, &Bob(), table};
+  PiAffGWitness w{v.x, v.y, v.rho, table};
   absl::StatusOr<PiAffGProof> proof =
       ProvePiAffG(v.Statement(), w, Context(kBob, kAlice), rng);
   ASSERT_TRUE(proof.ok()) << proof.status();
   EXPECT_TRUE(Verify(*proof).ok());
   RingPedersenTable other(FixtureRingPedersen(3).params());
-  PiAffGWitness bad{v.x, v.y, v.rho, v.rho_y, &Bob(), &other};
+  PiAffGWitness bad{v.x, v.y, v.rho, &other};
   ExpectRejected(
       ProvePiAffG(v.Statement(), bad, Context(kBob, kAlice), rng).status(),
       "pi_aff_g: ring-Pedersen table does not match");
@@ -189,9 +181,8 @@ TEST(PiAffG, ArbitraryBasePoint) {
   // The same proof against G instead of H fails.
   PiAffGStatement st = inst->Statement();
   Point gen = Point::Generator();
-  PiAffGStatement other{st.paillier0, st.paillier1, st.ring_pedersen,
-                        st.cap_c,     st.cap_d,     st.cap_y,
-                        gen,          st.cap_x};
+  PiAffGStatement other{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d,
+                        gen,          st.cap_x,         st.cap_y};
   EXPECT_FALSE(Verify(other, inst->proof).ok());
 }
 
@@ -202,24 +193,23 @@ TEST(PiAffG, AlphaRaysHonestProverRefusesOutOfRange) {
   BigInt big_y = Pow2(kEllPrime) + BigInt(1);
   Point big_x_point = MulInt(Point::Generator(), big_x);
   PiAffGStatement st = v.Statement();
-  PiAffGStatement st_x{st.paillier0, st.paillier1, st.ring_pedersen,
-                       st.cap_c,     st.cap_d,     st.cap_y,
-                       st.base,      big_x_point};
-  ExpectRejected(ProvePiAffG(st_x, PiAffGWitness{big_x, v.y, v.rho, v.rho_y},
+  PiAffGStatement st_x{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d,
+                       st.base,      big_x_point,      st.cap_y};
+  ExpectRejected(ProvePiAffG(st_x, PiAffGWitness{big_x, v.y, v.rho},
                              Context(kBob, kAlice), rng)
                      .status(),
                  "pi_aff_g: witness x out of range");
   BigInt neg_x = -big_x;
-  ExpectRejected(ProvePiAffG(st, PiAffGWitness{neg_x, v.y, v.rho, v.rho_y},
+  ExpectRejected(ProvePiAffG(st, PiAffGWitness{neg_x, v.y, v.rho},
                              Context(kBob, kAlice), rng)
                      .status(),
                  "pi_aff_g: witness x out of range");
-  ExpectRejected(ProvePiAffG(st, PiAffGWitness{v.x, big_y, v.rho, v.rho_y},
+  ExpectRejected(ProvePiAffG(st, PiAffGWitness{v.x, big_y, v.rho},
                              Context(kBob, kAlice), rng)
                      .status(),
                  "pi_aff_g: witness y out of range");
   BigInt neg_y = -big_y;
-  ExpectRejected(ProvePiAffG(st, PiAffGWitness{v.x, neg_y, v.rho, v.rho_y},
+  ExpectRejected(ProvePiAffG(st, PiAffGWitness{v.x, neg_y, v.rho},
                              Context(kBob, kAlice), rng)
                      .status(),
                  "pi_aff_g: witness y out of range");
@@ -230,30 +220,37 @@ TEST(PiAffG, HonestProverRefusesInconsistentWitness) {
   DeterministicRandom rng(5);
   PiAffGStatement st = v.Statement();
   BigInt other_x = v.x + BigInt(1);
-  ExpectRejected(ProvePiAffG(st, PiAffGWitness{other_x, v.y, v.rho, v.rho_y},
+  ExpectRejected(ProvePiAffG(st, PiAffGWitness{other_x, v.y, v.rho},
                              Context(kBob, kAlice), rng)
                      .status(),
                  "pi_aff_g: X != x*g");
   BigInt zero(0);
-  ExpectRejected(ProvePiAffG(st, PiAffGWitness{v.x, v.y, zero, v.rho_y},
+  ExpectRejected(
+      ProvePiAffG(st, PiAffGWitness{v.x, v.y, zero}, Context(kBob, kAlice), rng)
+          .status(),
+      "pi_aff_g: witness rho not in Z*_N0");
+  // Y that is not y·g.
+  Point wrong_y = v.cap_y + Point::Generator();
+  PiAffGStatement st_y{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d,
+                       st.base,      st.cap_x,         wrong_y};
+  ExpectRejected(
+      ProvePiAffG(st_y, v.Witness(), Context(kBob, kAlice), rng).status(),
+      "pi_aff_g: Y != y·g");
+  // y ≡ 0 (mod q): Y would be the identity, which no verifier accepts.
+  BigInt zero_y = Scalar::Order() * BigInt(3);
+  PiAffGStatement st_inf{st.paillier0,     st.ring_pedersen, st.cap_c,
+                         st.cap_d,         st.base,          st.cap_x,
+                         Point::Identity()};
+  ExpectRejected(ProvePiAffG(st_inf, PiAffGWitness{v.x, zero_y, v.rho},
                              Context(kBob, kAlice), rng)
                      .status(),
-                 "pi_aff_g: witness rho not in Z*_N0");
-  ExpectRejected(ProvePiAffG(st, PiAffGWitness{v.x, v.y, v.rho, zero},
-                             Context(kBob, kAlice), rng)
-                     .status(),
-                 "pi_aff_g: witness rho_y not in Z*_N1");
+                 "pi_aff_g: Y is the point at infinity");
   BigInt bad_c = Alice().p();
-  PiAffGStatement st_c{st.paillier0, st.paillier1, st.ring_pedersen, bad_c,
-                       st.cap_d,     st.cap_y,     st.base,          st.cap_x};
+  PiAffGStatement st_c{st.paillier0, st.ring_pedersen, bad_c,   st.cap_d,
+                       st.base,      st.cap_x,         st.cap_y};
   ExpectRejected(
       ProvePiAffG(st_c, v.Witness(), Context(kBob, kAlice), rng).status(),
       "pi_aff_g: C not in Z*_{N0^2}");
-  ExpectRejected(
-      ProvePiAffG(st, PiAffGWitness{v.x, v.y, v.rho, v.rho_y, &Alice()},
-                  Context(kBob, kAlice), rng)
-          .status(),
-      "pi_aff_g: private key does not match N1");
 }
 
 TEST(PiAffG, AlphaRaysCheatingProverIsCaughtByRangeChecks) {
@@ -309,36 +306,36 @@ TEST(PiAffG, PointsAtInfinityAreRejected) {
   const Instance& v = Valid();
   PiAffGStatement st = v.Statement();
   Point inf = Point::Identity();
-  PiAffGStatement no_base{st.paillier0, st.paillier1, st.ring_pedersen,
-                          st.cap_c,     st.cap_d,     st.cap_y,
-                          inf,          st.cap_x};
+  PiAffGStatement no_base{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d,
+                          inf,          st.cap_x,         st.cap_y};
   ExpectRejected(Verify(no_base, v.proof),
                  "pi_aff_g: g is the point at infinity");
-  PiAffGStatement no_x{st.paillier0, st.paillier1, st.ring_pedersen, st.cap_c,
-                       st.cap_d,     st.cap_y,     st.base,          inf};
+  PiAffGStatement no_x{st.paillier0, st.ring_pedersen, st.cap_c,
+                       st.cap_d,     st.base,          inf,
+                       st.cap_y};
   ExpectRejected(Verify(no_x, v.proof), "pi_aff_g: X is the point at infinity");
+  PiAffGStatement no_y{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d,
+                       st.base,      st.cap_x,         inf};
+  ExpectRejected(Verify(no_y, v.proof), "pi_aff_g: Y is the point at infinity");
   PiAffGProof p = v.proof;
   p.cap_b_x = inf;
   ExpectRejected(Verify(p), "pi_aff_g: B_x is the point at infinity");
+  p = v.proof;
+  p.cap_b_y = inf;
+  ExpectRejected(Verify(p), "pi_aff_g: B_y is the point at infinity");
 }
 
 TEST(PiAffG, StatementCiphertextsNotInGroup) {
   const Instance& v = Valid();
   PiAffGStatement st = v.Statement();
   const BigInt& n0_sq = Alice().public_key().n_squared();
-  const BigInt& n1_sq = Bob().public_key().n_squared();
   for (const BigInt& bad : {BigInt(0), n0_sq, Alice().p()}) {
-    PiAffGStatement c{st.paillier0, st.paillier1, st.ring_pedersen, bad,
-                      st.cap_d,     st.cap_y,     st.base,          st.cap_x};
+    PiAffGStatement c{st.paillier0, st.ring_pedersen, bad,     st.cap_d,
+                      st.base,      st.cap_x,         st.cap_y};
     ExpectRejected(Verify(c, v.proof), "pi_aff_g: C not in Z*_{N0^2}");
-    PiAffGStatement d{st.paillier0, st.paillier1, st.ring_pedersen, st.cap_c,
-                      bad,          st.cap_y,     st.base,          st.cap_x};
+    PiAffGStatement d{st.paillier0, st.ring_pedersen, st.cap_c, bad,
+                      st.base,      st.cap_x,         st.cap_y};
     ExpectRejected(Verify(d, v.proof), "pi_aff_g: D not in Z*_{N0^2}");
-  }
-  for (const BigInt& bad : {BigInt(0), n1_sq, Bob().q()}) {
-    PiAffGStatement y{st.paillier0, st.paillier1, st.ring_pedersen, st.cap_c,
-                      st.cap_d,     bad,          st.base,          st.cap_x};
-    ExpectRejected(Verify(y, v.proof), "pi_aff_g: Y not in Z*_{N1^2}");
   }
 }
 
@@ -346,7 +343,6 @@ TEST(PiAffG, ProofElementsNotInTheirGroups) {
   const Instance& v = Valid();
   const BigInt& nhat = AliceRp().params().n();
   const BigInt& n0 = Alice().n();
-  const BigInt& n1 = Bob().n();
   struct Case {
     BigInt PiAffGProof::*field;
     BigInt bad;
@@ -365,13 +361,8 @@ TEST(PiAffG, ProofElementsNotInTheirGroups) {
       {&PiAffGProof::cap_a, Alice().p(), "pi_aff_g: A not in Z*_{N0^2}"},
       {&PiAffGProof::cap_a, Alice().public_key().n_squared(),
        "pi_aff_g: A not in Z*_{N0^2}"},
-      {&PiAffGProof::cap_b_y, BigInt(0), "pi_aff_g: B_y not in Z*_{N1^2}"},
-      {&PiAffGProof::cap_b_y, Bob().q(), "pi_aff_g: B_y not in Z*_{N1^2}"},
       {&PiAffGProof::w, n0, "pi_aff_g: w not in Z*_{N0}"},
       {&PiAffGProof::w, Alice().q(), "pi_aff_g: w not in Z*_{N0}"},
-      {&PiAffGProof::w_y, BigInt(0), "pi_aff_g: w_y not in Z*_{N1}"},
-      {&PiAffGProof::w_y, Bob().p(), "pi_aff_g: w_y not in Z*_{N1}"},
-      {&PiAffGProof::w_y, n1 + BigInt(1), "pi_aff_g: w_y not in Z*_{N1}"},
   };
   for (const Case& c : cases) {
     PiAffGProof p = v.proof;
@@ -397,15 +388,14 @@ TEST(PiAffG, EachTamperedFieldFailsItsEquation) {
       {"B_x",
        [](PiAffGProof& p) { p.cap_b_x = p.cap_b_x + Point::Generator(); },
        n0_fail},
-      {"B_y", [](PiAffGProof& p) { p.cap_b_y = p.cap_b_y + BigInt(1); },
+      {"B_y",
+       [](PiAffGProof& p) { p.cap_b_y = p.cap_b_y + Point::Generator(); },
        n0_fail},
       {"E", [](PiAffGProof& p) { p.cap_e = p.cap_e + BigInt(1); }, n0_fail},
       {"F", [](PiAffGProof& p) { p.cap_f = p.cap_f + BigInt(1); }, n0_fail},
       {"z1", [](PiAffGProof& p) { p.z1 = p.z1 + BigInt(1); }, n0_fail},
       {"z2", [](PiAffGProof& p) { p.z2 = p.z2 + BigInt(1); }, n0_fail},
       {"w", [](PiAffGProof& p) { p.w = p.w + BigInt(1); }, n0_fail},
-      {"w_y", [](PiAffGProof& p) { p.w_y = p.w_y + BigInt(1); },
-       "pi_aff_g: N1 equation failed"},
       {"z3", [](PiAffGProof& p) { p.z3 = p.z3 + BigInt(1); },
        "pi_aff_g: ring-pedersen x equation failed"},
       {"z4", [](PiAffGProof& p) { p.z4 = p.z4 + BigInt(1); },
@@ -426,25 +416,23 @@ TEST(PiAffG, EachEquationIsCheckedOnItsOwn) {
   DeterministicRandom rng(6);
   PiAffGStatement st = v.Statement();
   Point wrong_x = v.cap_x + Point::Generator();
-  PiAffGStatement st_wrong{st.paillier0, st.paillier1, st.ring_pedersen,
-                           st.cap_c,     st.cap_d,     st.cap_y,
-                           st.base,      wrong_x};
+  PiAffGStatement st_wrong{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d,
+                           st.base,      wrong_x,          st.cap_y};
   PiAffGProof p = internal::ProvePiAffGUnchecked(st_wrong, v.Witness(),
                                                  Context(kBob, kAlice), rng);
   ExpectRejected(Verify(st_wrong, p), "pi_aff_g: group equation failed");
-  // A Y that does not encrypt y: only the N1 equation fails.
-  BigInt wrong_y = BigInt::ModMul(v.cap_y, BigInt::FromU64(2) + Bob().n(),
-                                  Bob().public_key().n_squared());
-  PiAffGStatement st_y{st.paillier0, st.paillier1, st.ring_pedersen, st.cap_c,
-                       st.cap_d,     wrong_y,      st.base,          st.cap_x};
+  // A Y that is not y·g: only the group y equation fails.
+  Point wrong_y = v.cap_y + Point::Generator();
+  PiAffGStatement st_y{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d,
+                       st.base,      st.cap_x,         wrong_y};
   p = internal::ProvePiAffGUnchecked(st_y, v.Witness(), Context(kBob, kAlice),
                                      rng);
-  ExpectRejected(Verify(st_y, p), "pi_aff_g: N1 equation failed");
+  ExpectRejected(Verify(st_y, p), "pi_aff_g: group y equation failed");
   // A D that is not C^x·enc(y): only the N0 equation fails.
   BigInt wrong_d = BigInt::ModMul(v.cap_d, BigInt(1) + Alice().n(),
                                   Alice().public_key().n_squared());
-  PiAffGStatement st_d{st.paillier0, st.paillier1, st.ring_pedersen, st.cap_c,
-                       wrong_d,      st.cap_y,     st.base,          st.cap_x};
+  PiAffGStatement st_d{st.paillier0, st.ring_pedersen, st.cap_c, wrong_d,
+                       st.base,      st.cap_x,         st.cap_y};
   p = internal::ProvePiAffGUnchecked(st_d, v.Witness(), Context(kBob, kAlice),
                                      rng);
   ExpectRejected(Verify(st_d, p), "pi_aff_g: N0 equation failed");
@@ -463,9 +451,8 @@ TEST(PiAffG, N0EquationByHalvesCatchesEachHalf) {
   for (const BigInt& factor :
        {BigInt(1) + Alice().n(), BigInt::PowMod(u, Alice().n(), n0_sq)}) {
     BigInt wrong_d = BigInt::ModMul(v.cap_d, factor, n0_sq);
-    PiAffGStatement st_d{st.paillier0, st.paillier1, st.ring_pedersen,
-                         st.cap_c,     wrong_d,      st.cap_y,
-                         st.base,      st.cap_x};
+    PiAffGStatement st_d{st.paillier0, st.ring_pedersen, st.cap_c, wrong_d,
+                         st.base,      st.cap_x,         st.cap_y};
     PiAffGProof p = internal::ProvePiAffGUnchecked(st_d, v.Witness(),
                                                    Context(kBob, kAlice), rng);
     ExpectRejected(Verify(st_d, p), "pi_aff_g: N0 equation failed");
@@ -509,30 +496,31 @@ TEST(PiAffG, ProofForAnotherStatementIsRejected) {
   // Other C.
   absl::StatusOr<PaillierEncryption> c2 = Alice().Encrypt(v.k, rng);
   ASSERT_TRUE(c2.ok());
-  PiAffGStatement other_c{st.paillier0,   st.paillier1, st.ring_pedersen,
-                          c2->ciphertext, st.cap_d,     st.cap_y,
-                          st.base,        st.cap_x};
+  PiAffGStatement other_c{st.paillier0, st.ring_pedersen, c2->ciphertext,
+                          st.cap_d,     st.base,          st.cap_x,
+                          st.cap_y};
   ExpectRejected(Verify(other_c, v.proof), "pi_aff_g: N0 equation failed");
   // Other X.
   Point x2 = v.cap_x + v.cap_x;
-  PiAffGStatement other_x{
-      st.paillier0, st.paillier1, st.ring_pedersen, st.cap_c,
-      st.cap_d,     st.cap_y,     st.base,          x2};
+  PiAffGStatement other_x{st.paillier0, st.ring_pedersen, st.cap_c,
+                          st.cap_d,     st.base,          x2,
+                          st.cap_y};
   ExpectRejected(Verify(other_x, v.proof), "pi_aff_g: N0 equation failed");
-  // Other N1 (Bob's key replaced).
+  // Other Y.
+  Point y2 = v.cap_y + v.cap_y;
+  PiAffGStatement other_y{st.paillier0, st.ring_pedersen, st.cap_c, st.cap_d,
+                          st.base,      st.cap_x,         y2};
+  ExpectRejected(Verify(other_y, v.proof), "pi_aff_g: N0 equation failed");
   const PaillierPublicKey& n2 = FixturePaillierKey(2).public_key();
-  PiAffGStatement other_n1{st.paillier0, n2,       st.ring_pedersen, st.cap_c,
-                           st.cap_d,     st.cap_y, st.base,          st.cap_x};
-  EXPECT_FALSE(Verify(other_n1, v.proof).ok());
   // Other N0 (only the plain path: the verifier's key belongs to N0).
-  PiAffGStatement other_n0{n2,       st.paillier1, st.ring_pedersen, st.cap_c,
-                           st.cap_d, st.cap_y,     st.base,          st.cap_x};
+  PiAffGStatement other_n0{n2,      st.ring_pedersen, st.cap_c, st.cap_d,
+                           st.base, st.cap_x,         st.cap_y};
   EXPECT_FALSE(VerifyPiAffG(other_n0, v.proof, Context(kBob, kAlice)).ok());
   // Other verifier ring-Pedersen parameters.
-  PiAffGStatement other_rp{
-      st.paillier0, st.paillier1, FixtureRingPedersen(2).params(),
-      st.cap_c,     st.cap_d,     st.cap_y,
-      st.base,      st.cap_x};
+  PiAffGStatement other_rp{st.paillier0, FixtureRingPedersen(2).params(),
+                           st.cap_c,     st.cap_d,
+                           st.base,      st.cap_x,
+                           st.cap_y};
   EXPECT_FALSE(VerifyPiAffG(other_rp, v.proof, Context(kBob, kAlice)).ok());
 }
 
@@ -559,8 +547,11 @@ TEST(PiAffG, ProtoRoundTripAndStrictDecoding) {
   EXPECT_TRUE(Verify(*back).ok());
 
   v1::PiAffGProof m = wire;
-  m.clear_w_y();
-  ExpectRejected(PiAffGProofFromProto(m).status(), "pi_aff_g: missing w_y");
+  m.clear_w();
+  ExpectRejected(PiAffGProofFromProto(m).status(), "pi_aff_g: missing w");
+  m = wire;
+  m.clear_cap_b_y();
+  ExpectRejected(PiAffGProofFromProto(m).status(), "pi_aff_g: missing B_y");
   m = wire;
   m.clear_cap_b_x();
   ExpectRejected(PiAffGProofFromProto(m).status(), "pi_aff_g: missing B_x");
@@ -570,6 +561,12 @@ TEST(PiAffG, ProtoRoundTripAndStrictDecoding) {
   m = wire;
   m.set_cap_b_x(wire.cap_b_x().substr(0, 32));
   ExpectRejected(PiAffGProofFromProto(m).status(), "pi_aff_g: B_x: point:");
+  m = wire;
+  m.set_cap_b_y(std::string(33, '\0'));
+  ExpectRejected(PiAffGProofFromProto(m).status(), "pi_aff_g: B_y: point:");
+  m = wire;
+  m.set_cap_b_y(wire.cap_b_y().substr(0, 32));
+  ExpectRejected(PiAffGProofFromProto(m).status(), "pi_aff_g: B_y: point:");
   m = wire;
   m.set_z2(std::string("\x00", 1) +
            std::string(BytesForBits(kEllPrime + kEpsilon) + 1, '\x11'));

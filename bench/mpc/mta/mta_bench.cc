@@ -1,4 +1,4 @@
-// MtA proof benchmarks (Πenc, Πaff-g, Πlog*, Πlog-rp: prove, verify plain,
+// MtA proof benchmarks (Πenc, Πaff-g, Πlog-rp: prove, verify plain,
 // verify with the verifier's CRT secrets) and one full MtA, each read as a
 // ratio to the same-run baseline BM_Baseline_PaillierPowm (one mpz_powm with a
 // 2048-bit exponent modulo N² of a 2048-bit fixture N = 1 unit).
@@ -15,7 +15,6 @@
 #include "mpc/zk/pi_aff_g.h"
 #include "mpc/zk/pi_enc.h"
 #include "mpc/zk/pi_log_rp.h"
-#include "mpc/zk/pi_log_star.h"
 #include "mpc/zk/ring_pedersen_table.h"
 #include "tests/fixtures/fixtures.h"
 
@@ -26,7 +25,6 @@ using ::nitro_tss::testing::FixturePaillierKey;
 using ::nitro_tss::testing::FixtureRingPedersen;
 
 const PaillierPrivateKey& Alice() { return FixturePaillierKey(0); }
-const PaillierPrivateKey& Bob() { return FixturePaillierKey(1); }
 const RingPedersenSecret& AliceRp() { return FixtureRingPedersen(0); }
 const RingPedersenSecret& BobRp() { return FixtureRingPedersen(1); }
 
@@ -150,12 +148,12 @@ BENCHMARK(BM_PiEnc_Verify)
     ->Arg(1)
     ->Unit(benchmark::kMillisecond);
 
-// ---- Πaff-g: Bob's D = K^x enc(y), Y = enc_N1(y), X = x·G, to Alice ----
+// ---- Πaff-g: Bob's D = K^x enc(y), Y = y·G, X = x·G, to Alice ----
 
 struct AffGFixture {
-  BigInt x, y, rho, rho_y, cap_d;
-  PaillierEncryption cap_c, cap_y;
-  Point base = Point::Generator(), cap_x;
+  BigInt x, y, rho, cap_d;
+  PaillierEncryption cap_c;
+  Point base = Point::Generator(), cap_x, cap_y;
   zk::PiAffGProof proof;
   AffGFixture() {
     DeterministicRandom rng(4);
@@ -167,24 +165,22 @@ struct AffGFixture {
     cap_d = BigInt::ModMul(*Alice().public_key().MulScalar(cap_c.ciphertext, x),
                            *Alice().public_key().EncryptWithNonce(y, rho),
                            Alice().public_key().n_squared());
-    cap_y = *Bob().Encrypt(y, rng);
-    rho_y = cap_y.nonce;
     cap_x = Point::MulBase(xs);
+    cap_y = Point::MulBase(Scalar::FromBigIntReduce(y));
     proof = *zk::ProvePiAffG(Statement(), Witness(), Ctx(2, 1), rng);
   }
   zk::PiAffGStatement Statement() const {
     return {Alice().public_key(),
-            Bob().public_key(),
             AliceRp().params(),
             cap_c.ciphertext,
             cap_d,
-            cap_y.ciphertext,
             base,
-            cap_x};
+            cap_x,
+            cap_y};
   }
   zk::PiAffGWitness Witness(
       const zk::RingPedersenTable* table = nullptr) const {
-    return {x, y, rho, rho_y, &Bob(), table};
+    return {x, y, rho, table};
   }
 };
 const AffGFixture& AffG() {
@@ -218,66 +214,6 @@ void BM_PiAffG_Verify(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_PiAffG_Verify)
-    ->ArgName("crt")
-    ->Arg(0)
-    ->Arg(1)
-    ->Unit(benchmark::kMillisecond);
-
-// ---- Πlog*: C = enc(x), X = x·R for a nonce point R ----
-
-struct LogStarFixture {
-  BigInt x;
-  PaillierEncryption enc;
-  Point base, cap_x;
-  zk::PiLogStarProof proof;
-  LogStarFixture() {
-    DeterministicRandom rng(6);
-    Scalar xs = Scalar::Random(rng);
-    x = xs.ToBigInt();
-    enc = *Alice().Encrypt(x, rng);
-    base = Point::MulBase(Scalar::Random(rng));
-    cap_x = base.Mul(xs);
-    proof = *zk::ProvePiLogStar(Statement(), Witness(), Ctx(1, 2), rng);
-  }
-  zk::PiLogStarStatement Statement() const {
-    return {Alice().public_key(), BobRp().params(), enc.ciphertext, base,
-            cap_x};
-  }
-  zk::PiLogStarWitness Witness(
-      const zk::RingPedersenTable* table = nullptr) const {
-    return {x, enc.nonce, &Alice(), table};
-  }
-};
-const LogStarFixture& LogStar() {
-  static const LogStarFixture* f = new LogStarFixture();
-  return *f;
-}
-
-void BM_PiLogStar_Prove(benchmark::State& state) {
-  DeterministicRandom rng(7);
-  const LogStarFixture& f = LogStar();
-  const zk::RingPedersenTable* table = state.range(0) ? &BobTable() : nullptr;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(
-        zk::ProvePiLogStar(f.Statement(), f.Witness(table), Ctx(1, 2), rng));
-  }
-}
-BENCHMARK(BM_PiLogStar_Prove)
-    ->ArgName("table")
-    ->Arg(0)
-    ->Arg(1)
-    ->Unit(benchmark::kMillisecond);
-
-void BM_PiLogStar_Verify(benchmark::State& state) {
-  const LogStarFixture& f = LogStar();
-  const RingPedersenSecret* secret = state.range(0) ? &BobRp() : nullptr;
-  for (auto _ : state) {
-    absl::Status s =
-        zk::VerifyPiLogStar(f.Statement(), f.proof, Ctx(1, 2), secret);
-    if (!s.ok()) state.SkipWithError("verification failed");
-  }
-}
-BENCHMARK(BM_PiLogStar_Verify)
     ->ArgName("crt")
     ->Arg(0)
     ->Arg(1)
@@ -372,12 +308,12 @@ void BM_Mta_Full(benchmark::State& state) {
     absl::Status s =
         mta::BobVerifyRequest(Alice().public_key(), BobRp().params(), &BobRp(),
                               req->cap_k, req->enc_proof, Ctx(1, 2));
-    auto bob = mta::BobRespond(Alice().public_key(), AliceRp().params(), Bob(),
+    auto bob = mta::BobRespond(Alice().public_key(), AliceRp().params(),
                                req->cap_k, x, Point::Generator(), Ctx(2, 1),
                                rng, alice_table, nonces);
-    auto alice = mta::AliceFinalize(
-        Alice(), AliceRp().params(), &AliceRp(), Bob().public_key(), req->cap_k,
-        bob->response, Point::Generator(), nullptr, Ctx(2, 1));
+    auto alice = mta::AliceFinalize(Alice(), AliceRp().params(), &AliceRp(),
+                                    req->cap_k, bob->response,
+                                    Point::Generator(), nullptr, Ctx(2, 1));
     if (!s.ok() || !alice.ok() || !(alice->alpha + bob->beta == k * x)) {
       state.SkipWithError("MtA failed");
     }

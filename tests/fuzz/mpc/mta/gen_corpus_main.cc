@@ -9,7 +9,6 @@
 
 #include "mpc/mta/mta.h"
 #include "mpc/zk/pi_log_rp.h"
-#include "mpc/zk/pi_log_star.h"
 #include "tests/fixtures/fixtures.h"
 
 namespace {
@@ -49,7 +48,6 @@ int main(int argc, char** argv) {
   const std::string dir = argv[1];
   DeterministicRandom rng(2024);
   const PaillierPrivateKey& alice = FixturePaillierKey(0);
-  const PaillierPrivateKey& bob = FixturePaillierKey(1);
   const RingPedersenSecret& alice_rp = FixtureRingPedersen(0);
   const RingPedersenSecret& bob_rp = FixtureRingPedersen(1);
   Scalar k = Scalar::Random(rng), x = Scalar::Random(rng);
@@ -57,15 +55,9 @@ int main(int argc, char** argv) {
   auto enc = mta::AliceEncrypt(alice, k, rng);
   auto req = mta::AliceRequest(alice, *enc, k, bob_rp.params(), Ctx(1, 2), rng);
   auto bob_out =
-      mta::BobRespond(alice.public_key(), alice_rp.params(), bob, req->cap_k, x,
+      mta::BobRespond(alice.public_key(), alice_rp.params(), req->cap_k, x,
                       Point::Generator(), Ctx(2, 1), rng);
-  zk::PiLogStarStatement ls{alice.public_key(), bob_rp.params(),
-                            enc->ciphertext, Point::Generator(),
-                            Point::MulBase(k)};
-  BigInt k_int = k.ToBigInt();
-  auto log_star = zk::ProvePiLogStar(
-      ls, zk::PiLogStarWitness{k_int, enc->nonce, &alice}, Ctx(1, 2), rng);
-  if (!req.ok() || !bob_out.ok() || !log_star.ok()) {
+  if (!req.ok() || !bob_out.ok()) {
     std::fprintf(stderr, "proof generation failed\n");
     return 1;
   }
@@ -87,21 +79,12 @@ int main(int argc, char** argv) {
   pa2.set_cap_b_x(zeros);
   ok &= Write(dir, "pi_aff_g_fuzz", "identity_bx", pa2.SerializeAsString());
   pa2 = pa;
-  pa2.clear_w_y();
-  ok &= Write(dir, "pi_aff_g_fuzz", "missing_wy", pa2.SerializeAsString());
-
-  v1::PiLogStarProof pl = zk::PiLogStarProofToProto(*log_star);
-  ok &= Write(dir, "pi_log_star_fuzz", "valid", pl.SerializeAsString());
-  v1::PiLogStarProof pl2 = pl;
-  pl2.set_cap_y(zeros);
-  ok &= Write(dir, "pi_log_star_fuzz", "identity_y", pl2.SerializeAsString());
-  pl2 = pl;
-  pl2.set_z3(std::string("\x01", 1));
-  ok &= Write(dir, "pi_log_star_fuzz", "negative_zero_z3",
-              pl2.SerializeAsString());
+  pa2.set_cap_b_y(zeros);
+  ok &= Write(dir, "pi_aff_g_fuzz", "identity_by", pa2.SerializeAsString());
 
   // Πlog-rp on a ring-Pedersen commitment S = s^k t^μ under Bob's params
   // (generated last so the other seeds do not depend on it).
+  BigInt k_int = k.ToBigInt();
   BigInt mu = zk::RandomSignedTimes(zk::kEll, bob_rp.params().n(), rng);
   BigInt cap_s = bob_rp.params().Commit(k_int, mu);
   Point cap_x = Point::MulBase(k);
