@@ -216,17 +216,10 @@ TEST_F(RelaySessionsTest, RefusedAndCancelledSessionsDoNotDisturbNeighbours) {
   }
   auto refused = RunSession(
       Both(), Each(Presign("no-such-link", SessionId("refused", 1))));
-  // The first refusal ends the run: the relay cancels the other session,
-  // and a cancel that overtakes a start the enclave has not run yet ends it
-  // CANCELLED (node/enclave/service.cc). At least one is refused.
-  int not_found = 0;
   for (const auto& [party, o] : refused) {
-    EXPECT_TRUE(o.stream_error.code() == absl::StatusCode::kNotFound ||
-                o.stream_error.code() == absl::StatusCode::kCancelled)
+    EXPECT_EQ(o.stream_error.code(), absl::StatusCode::kNotFound)
         << o.stream_error;
-    not_found += o.stream_error.code() == absl::StatusCode::kNotFound;
   }
-  EXPECT_GE(not_found, 1);
   // Node 1 alone on the link: it sends its first round, then is cancelled.
   Probe lone;
   lone.Start(*connections_[0],
