@@ -214,8 +214,13 @@ TEST_F(RelaySessionsTest, RefusedAndCancelledSessionsDoNotDisturbNeighbours) {
     std::unique_lock<std::mutex> lock(mu);
     cv.wait(lock, [&] { return in_flight || finished; });
   }
+  // Each party's own refusal (a party whose refusal arrives first would
+  // otherwise cancel the other, whose cancel may overtake its start).
+  RunOptions refuse_each;
+  refuse_each.cancel_on_stream_error = false;
   auto refused = RunSession(
-      Both(), Each(Presign("no-such-link", SessionId("refused", 1))));
+      Both(), Each(Presign("no-such-link", SessionId("refused", 1))),
+      refuse_each);
   for (const auto& [party, o] : refused) {
     EXPECT_EQ(o.stream_error.code(), absl::StatusCode::kNotFound)
         << o.stream_error;
