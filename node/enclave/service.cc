@@ -423,14 +423,17 @@ class EnclaveService::Stream {
       }
       out_cv_.notify_all();
       lock.unlock();
-      if (!broken && !rw_->Write(msg)) {
-        broken = true;  // the call is over: the reader sees it end
+      const bool failed = !broken && !rw_->Write(msg);
+      lock.lock();
+      if (failed) {
+        // The call is over: the reader sees it end (and why: the flag is
+        // set before the cancel that ends its Read).
+        broken = true;
+        write_failed_ = true;
+        lock.unlock();
         ctx_->TryCancel();
         lock.lock();
-        write_failed_ = true;
-        continue;
       }
-      lock.lock();
     }
   }
 
