@@ -89,12 +89,13 @@ class EnclaveConnection {
   // callback runs: they should only hand the item on.
   //
   // Re-entrancy: a callback may call Send, Close and Cancel of any session,
-  // and Abandon of sessions of its own connection (no callback of the
-  // abandoned session runs after Abandon returns, also within the message
-  // being dispatched). It must not call Abandon of another connection's
-  // session (that waits for the other stream's callbacks: two streams doing
-  // so deadlock) nor Open (which may have to join the very stream whose
-  // reader runs the callback); debug builds assert both.
+  // and Abandon of sessions on its own stream (its connection's sessions
+  // opened since the stream was: no callback of the abandoned session runs
+  // after Abandon returns, also within the message being dispatched). It
+  // must not call Abandon of a session on another stream (that waits for
+  // the other stream's callbacks: two streams doing so deadlock) nor Open
+  // (which may have to join the very stream whose reader runs the
+  // callback); debug builds assert both.
   struct Callbacks {
     std::function<void(enclave::v1::SessionOutput)> output;
     std::function<void(const absl::Status&)> end;
