@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -34,6 +35,10 @@ constexpr size_t kMaxEnvelopeBytes = (4u << 20) + (64u << 10);
 // item waits behind at most about this much bulk (presign, DKG) traffic.
 constexpr int kMaxItemsPerMessage = 64;
 constexpr size_t kMaxBatchBytes = 1 << 20;
+
+// The stream whose reader thread runs a callback on this thread, if any
+// (the re-entrancy rules of EnclaveConnection::Callbacks).
+thread_local const void* t_dispatching = nullptr;
 
 absl::Status Named(uint32_t party, const grpc::Status& s,
                    absl::string_view step) {
@@ -164,8 +169,13 @@ class EnclaveConnection::Stream {
     item.mutable_close()->set_cancel(true);
     Enqueue(std::move(item), urgent);
   }
+  // No callback of session `id` runs once this returns. From one of this
+  // stream's callbacks (its reader thread, which holds dispatch_mu_) it
+  // does not wait: the reader looks the session up again before each item.
   void Forget(uint64_t id) {
-    std::lock_guard<std::mutex> dispatch(dispatch_mu_);
+    assert(t_dispatching == nullptr || t_dispatching == this);
+    std::unique_lock<std::mutex> dispatch(dispatch_mu_, std::defer_lock);
+    if (t_dispatching != this) dispatch.lock();
     std::lock_guard<std::mutex> lock(mu_);
     open_.erase(id);
     failed_.erase(id);
@@ -275,6 +285,7 @@ class EnclaveConnection::Stream {
   }
 
   void ReadLoop() {
+    t_dispatching = this;
     ev1::SessionsOutput msg;
     while (rw_->Read(&msg)) {
       for (ev1::SessionsOutputItem& item : *msg.mutable_items()) {
@@ -316,14 +327,31 @@ class EnclaveConnection::Stream {
                : absl::Status(static_cast<absl::StatusCode>(s.error_code()),
                               s.error_message());
     std::lock_guard<std::mutex> dispatch(dispatch_mu_);
-    std::map<uint64_t, Callbacks*> open;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (!cancelled_.ok()) error = cancelled_;
+      if (!cancelled_.ok()) {
+        error = cancelled_;
+      } else if (absl::IsCancelled(error)) {
+        // Not our cancel: the enclave ended the call (it shuts down, or
+        // failed to write to us), or the connection went away.
+        error = absl::UnavailableError(absl::StrCat(
+            "the enclave ended the stream (", error.message(), ")"));
+      }
       ended_ = true;
-      open.swap(open_);
     }
-    for (auto& [id, callbacks] : open) callbacks->end(error);
+    // One at a time, looked up again each time: a callback may abandon
+    // another session of this stream.
+    for (;;) {
+      Callbacks* callbacks = nullptr;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (open_.empty()) break;
+        callbacks = open_.begin()->second;
+        open_.erase(open_.begin());
+      }
+      callbacks->end(error);
+    }
+    t_dispatching = nullptr;
   }
 
   const std::unique_ptr<ev1::Enclave::Stub> stub_;
@@ -355,11 +383,16 @@ class EnclaveConnection::Stream {
   std::thread watchdog_;
 };
 
-void SetSessionsKeepalive(grpc::ChannelArguments* args) {
-  args->SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
-  args->SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+void SetSessionsKeepalive(grpc::ChannelArguments* args,
+                          const EnclaveConnectionOptions& options) {
+  const int time_ms =
+      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time));
+  args->SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, time_ms);
+  args->SetInt(
+      GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
   args->SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);  // no limit
-  args->SetInt(GRPC_ARG_HTTP2_MIN_SENT_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  args->SetInt(GRPC_ARG_HTTP2_MIN_SENT_PING_INTERVAL_WITHOUT_DATA_MS, time_ms);
 }
 
 EnclaveConnection::EnclaveConnection(
@@ -373,6 +406,7 @@ EnclaveConnection::~EnclaveConnection() = default;
 
 EnclaveConnection::Session EnclaveConnection::Open(
     const ev1::StartSession& start, Callbacks* callbacks) {
+  assert(t_dispatching == nullptr);  // not from a callback (Callbacks)
   std::shared_ptr<Stream> stream, retired;
   uint64_t id;
   {

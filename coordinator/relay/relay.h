@@ -49,6 +49,13 @@ struct EnclaveConnectionOptions {
   // Bytes queued for the stream's writer beyond this: the stream is
   // cancelled likewise.
   size_t max_queued_bytes = size_t{64} << 20;
+  // Keepalive pings on the channel while the stream is open (applied by
+  // SetSessionsKeepalive to the channel's arguments, not by the
+  // connection): every `keepalive_time`, unanswered for `keepalive_timeout`
+  // the connection is closed and the stream breaks. The enclave accepts
+  // pings every 5 s or more (node/enclave/service.h SessionsKeepalive).
+  absl::Duration keepalive_time = absl::Seconds(10);
+  absl::Duration keepalive_timeout = absl::Seconds(5);
 };
 
 // One enclave as the coordinator reaches it: the stub of its service (the
@@ -77,8 +84,18 @@ class EnclaveConnection {
   // `output` for each of the enclave's outputs, then `end` exactly once —
   // the enclave's end of the session (OK after its result or abort, else
   // the code enclave.proto documents), or the stream's error when the
-  // stream broke first. Every session on the stream waits while one
+  // stream broke first (UNAVAILABLE also when the enclave ended the call:
+  // it went away or shut down). Every session on the stream waits while one
   // callback runs: they should only hand the item on.
+  //
+  // Re-entrancy: a callback may call Send, Close and Cancel of any session,
+  // and Abandon of sessions on its own stream (its connection's sessions
+  // opened since the stream was: no callback of the abandoned session runs
+  // after Abandon returns, also within the message being dispatched). It
+  // must not call Abandon of a session on another stream (that waits for
+  // the other stream's callbacks: two streams doing so deadlock) nor Open
+  // (which may have to join the very stream whose reader runs the
+  // callback); debug builds assert both.
   struct Callbacks {
     std::function<void(enclave::v1::SessionOutput)> output;
     std::function<void(const absl::Status&)> end;
@@ -124,13 +141,15 @@ class EnclaveConnection {
   uint64_t streams_opened_ = 0;     // guarded by mu_
 };
 
-// Keepalive pings for a channel that carries a Sessions stream (every 10 s
-// while a call is open, unanswered for 5 s: the connection is closed and the
-// stream breaks). An enclave that died behind its host's byte proxy is
-// otherwise only noticed when something is written to it or the host's
-// idle timeout closes the connection. The enclave's server accepts pings
-// this often (node/enclave/process.cc).
-void SetSessionsKeepalive(grpc::ChannelArguments* args);
+// Keepalive pings for a channel that carries a Sessions stream (by default
+// every 10 s while a call is open, unanswered for 5 s: the connection is
+// closed and the stream breaks; `options`' keepalive fields). An enclave
+// that died behind its host's byte proxy is otherwise only noticed when
+// something is written to it or the host's idle timeout closes the
+// connection. The enclave's server accepts pings this often
+// (node/enclave/service.h SetSessionsServerKeepalive).
+void SetSessionsKeepalive(grpc::ChannelArguments* args,
+                          const EnclaveConnectionOptions& options = {});
 
 // The enclaves taking part, by party id (>= 1). Not owned; they outlive the
 // call.

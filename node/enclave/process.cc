@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "common/cli.h"
@@ -66,16 +67,10 @@ int RunEnclaveProcess(int argc, char** argv, SessionFactories sessions) {
   builder.SetMaxReceiveMessageSize(kMaxGrpcMessageBytes);
   builder.SetMaxSendMessageSize(kMaxGrpcMessageBytes);
   // The coordinator pings its long-lived Sessions stream every 10 s
-  // (coordinator/relay: SetSessionsKeepalive); accept pings that often,
-  // also while no data moves (more often still counts as a strike: the
-  // default two strikes close the connection).
-  builder.AddChannelArgument(
-      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
-  // Our own keepalive: a coordinator that went away (its host's proxy still
-  // up) ends its Sessions stream, and so its sessions, within ~40 s.
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  // (coordinator/relay: SetSessionsKeepalive): accepted; our own pings end
+  // the stream of a coordinator that went away (its host's proxy still up)
+  // within ~40 s.
+  SetSessionsServerKeepalive(&builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) {
     return log.StartupFailed("gRPC server");
@@ -101,9 +96,14 @@ int RunEnclaveProcess(int argc, char** argv, SessionFactories sessions) {
   int sig = process::WaitForTerminationSignal();
   log.Info("shutting_down", {{"signal", Value::Int(sig)}});
   (*acceptor)->Stop();
-  // In-flight sessions get a grace period, then are cancelled (their peers
-  // see this party as silent at the round deadline).
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  // New sessions are refused (UNAVAILABLE); in-flight sessions get a grace
+  // period, then end UNAVAILABLE (their peers see this party as silent at
+  // the round deadline); each Sessions stream ends as soon as its sessions
+  // have, so an idle coordinator does not hold up the shutdown.
+  const absl::Time grace_end = absl::Now() + absl::Seconds(5);
+  service.Shutdown(grace_end);
+  server->Shutdown(
+      absl::ToChronoTime(std::max(grace_end, absl::Now() + absl::Seconds(1))));
   log.Info("stopped");
   return cli::kExitOk;
 }

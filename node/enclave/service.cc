@@ -101,54 +101,78 @@ class TaskPool {
   std::vector<std::thread> threads_;
 };
 
-// Calls each function at (or soon after) its time, on one thread.
-class Timer {
- public:
-  Timer() : thread_([this] { Loop(); }) {}
-  ~Timer() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-  void At(absl::Time when, std::function<void()> f) {
-    std::lock_guard<std::mutex> lock(mu_);
-    const bool first = due_.empty() || when < due_.begin()->first;
-    due_.emplace(when, std::move(f));
-    if (first) cv_.notify_all();
-  }
-
- private:
-  void Loop() {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!stop_) {
-      if (due_.empty()) {
-        cv_.wait(lock);
-        continue;
-      }
-      const absl::Time next = due_.begin()->first;
-      if (absl::Now() < next) {
-        cv_.wait_until(lock, absl::ToChronoTime(next));
-        continue;
-      }
-      std::function<void()> f = std::move(due_.begin()->second);
-      due_.erase(due_.begin());
-      lock.unlock();
-      f();
-      lock.lock();
-    }
-  }
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::multimap<absl::Time, std::function<void()>> due_;
-  bool stop_ = false;
-  std::thread thread_;
-};
-
 }  // namespace
+
+RoundTimer::RoundTimer() : thread_([this] { Loop(); }) {}
+
+RoundTimer::~RoundTimer() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void RoundTimer::Schedule(const void* key, absl::Time when,
+                          std::function<void()> f) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = by_key_.find(key); it != by_key_.end()) {
+    due_.erase(it->second);
+    by_key_.erase(it);
+  }
+  const bool first = due_.empty() || when < due_.begin()->first;
+  by_key_[key] = due_.emplace(when, std::make_pair(key, std::move(f)));
+  if (first) cv_.notify_all();
+}
+
+void RoundTimer::Cancel(const void* key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = by_key_.find(key); it != by_key_.end()) {
+    due_.erase(it->second);
+    by_key_.erase(it);
+  }
+}
+
+size_t RoundTimer::pending() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return due_.size();
+}
+
+void RoundTimer::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    if (due_.empty()) {
+      cv_.wait(lock);
+      continue;
+    }
+    const absl::Time next = due_.begin()->first;
+    if (absl::Now() < next) {
+      cv_.wait_until(lock, absl::ToChronoTime(next));
+      continue;
+    }
+    std::function<void()> f = std::move(due_.begin()->second.second);
+    by_key_.erase(due_.begin()->second.first);
+    due_.erase(due_.begin());
+    lock.unlock();
+    f();
+    lock.lock();
+  }
+}
+
+void SetSessionsServerKeepalive(grpc::ServerBuilder* builder,
+                                const SessionsKeepalive& keepalive) {
+  builder->AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(keepalive.min_ping_interval)));
+  builder->AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_TIME_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(keepalive.time)));
+  builder->AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(keepalive.timeout)));
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+}
 
 grpc::Status EnclaveService::GetInfo(grpc::ServerContext*,
                                      const v1::GetInfoRequest* req,
@@ -218,7 +242,8 @@ absl::Status CheckSessionsInput(const v1::SessionsInput& msg) {
 
 SessionsItemRoute RouteSessionsItem(const v1::SessionsInputItem& item,
                                     bool open, uint64_t last_id,
-                                    size_t open_count, size_t max_sessions) {
+                                    size_t open_count, size_t max_sessions,
+                                    bool shutting_down) {
   if (open) return {SessionsItemRoute::kToSession};
   if (item.id() <= last_id) return {SessionsItemRoute::kIgnore};
   if (item.has_close()) {
@@ -230,6 +255,10 @@ SessionsItemRoute RouteSessionsItem(const v1::SessionsInputItem& item,
     return {SessionsItemRoute::kRefuse,
             absl::FailedPreconditionError(
                 "session: the first input must be `start`")};
+  }
+  if (shutting_down) {
+    return {SessionsItemRoute::kRefuse,
+            absl::UnavailableError("session: the enclave is shutting down")};
   }
   if (open_count >= max_sessions) {
     return {SessionsItemRoute::kRefuse,
@@ -252,7 +281,7 @@ class EnclaveService::Workers {
   TaskPool sign;
   TaskPool presign;
   TaskPool keygen;
-  Timer timer;
+  RoundTimer timer;
 
   TaskPool* For(const v1::StartSession& start) {
     switch (start.protocol_case()) {
@@ -333,9 +362,27 @@ class EnclaveService::Stream {
     cv_.notify_all();
   }
 
+  // The enclave is shutting down: new ids are refused (Dispatch), and the
+  // writer ends the call once no session is open and all is written.
+  void BeginClosing() {
+    std::lock_guard<std::mutex> lock(mu_);
+    closing_ = true;
+    cv_.notify_all();
+  }
+  bool closing() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return closing_;
+  }
+  // A write to the coordinator failed (the call is over).
+  bool write_failed() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return write_failed_;
+  }
+
   std::mutex mu_;
   std::map<uint64_t, std::shared_ptr<Session>> open_;  // guarded by mu_
   uint64_t last_id_ = 0;                               // guarded by mu_
+  bool closing_ = false;                               // guarded by mu_
 
   // Waits until every session has ended, then for the writer to send what
   // is queued.
@@ -351,11 +398,23 @@ class EnclaveService::Stream {
  private:
   void WriteLoop() {
     bool broken = false;
+    bool ended = false;  // by the writer, at shutdown
     std::unique_lock<std::mutex> lock(mu_);
     while (true) {
-      cv_.wait(lock,
-               [&] { return !urgent_.empty() || !out_.empty() || stop_; });
-      if (urgent_.empty() && out_.empty()) return;
+      cv_.wait(lock, [&] {
+        return !urgent_.empty() || !out_.empty() || stop_ ||
+               (closing_ && open_.empty() && !ended);
+      });
+      if (urgent_.empty() && out_.empty()) {
+        if (stop_) return;
+        // Shutting down, no session open and everything written: the call
+        // ends (a sync handler's pending Read ends only by a cancel).
+        ended = true;
+        lock.unlock();
+        ctx_->TryCancel();
+        lock.lock();
+        continue;
+      }
       v1::SessionsOutput msg;
       TakeProtoBatch(urgent_.empty() ? out_ : urgent_, kMaxSessionsItems,
                      kMaxSessionsBatchBytes, &msg);
@@ -364,11 +423,17 @@ class EnclaveService::Stream {
       }
       out_cv_.notify_all();
       lock.unlock();
-      if (!broken && !rw_->Write(msg)) {
-        broken = true;  // the call is over: the reader sees it end
-        ctx_->TryCancel();
-      }
+      const bool failed = !broken && !rw_->Write(msg);
       lock.lock();
+      if (failed) {
+        // The call is over: the reader sees it end (and why: the flag is
+        // set before the cancel that ends its Read).
+        broken = true;
+        write_failed_ = true;
+        lock.unlock();
+        ctx_->TryCancel();
+        lock.lock();
+      }
     }
   }
 
@@ -386,8 +451,9 @@ class EnclaveService::Stream {
   size_t out_bytes_ = 0;  // outputs (not ends) queued; guarded by mu_
   std::mutex in_mu_;
   std::condition_variable in_cv_;
-  size_t in_bytes_ = 0;  // guarded by in_mu_
-  bool stop_ = false;    // guarded by mu_
+  size_t in_bytes_ = 0;        // guarded by in_mu_
+  bool stop_ = false;          // guarded by mu_
+  bool write_failed_ = false;  // guarded by mu_
   std::thread writer_;
 };
 
@@ -400,8 +466,8 @@ class EnclaveService::Session
     Kind kind = Kind::kInput;
     v1::SessionInput input = {};
     size_t bytes = 0;  // of `input`, held against the budgets
-    // kCancel: why (empty: the coordinator cancelled the session).
-    std::string cause = {};
+    // kCancel: the session's end (OK: the coordinator cancelled it).
+    absl::Status why = absl::OkStatus();
   };
 
   Session(EnclaveService* service, Stream* stream, uint64_t id, TaskPool* pool,
@@ -422,7 +488,7 @@ class EnclaveService::Session
       // session ends (its queued inputs are dropped at once).
       overflowed_ = true;
       stream_->ReleaseInput(budget_.bytes());
-      budget_ = SessionInputBudget(stream_->limits());
+      budget_.Clear();
       events_.clear();
       events_.push_back({Kind::kOverflow});
     } else if (e.kind == Kind::kCancel) {
@@ -430,7 +496,7 @@ class EnclaveService::Session
       // begun is never run (so it spends no approvals for a run the
       // coordinator gave up on).
       stream_->ReleaseInput(budget_.bytes());
-      budget_ = SessionInputBudget(stream_->limits());
+      budget_.Clear();
       events_.clear();
       events_.push_back(std::move(e));
     } else {
@@ -449,11 +515,10 @@ class EnclaveService::Session
       Event e;
       {
         std::lock_guard<std::mutex> lock(mu_);
+        // After Finish the stream may be gone: not touched again (Finish
+        // released what was still queued).
         if (events_.empty() || done_) {
           scheduled_ = false;
-          stream_->ReleaseInput(budget_.bytes());
-          budget_ = SessionInputBudget(stream_->limits());
-          events_.clear();
           return;
         }
         if (handled == kEventsPerRun) {  // let other strands run
@@ -498,9 +563,9 @@ class EnclaveService::Session
         }
         return;
       case Kind::kCancel:
-        Finish(absl::CancelledError(
-            e.cause.empty() ? "session: cancelled by the coordinator"
-                            : e.cause));
+        Finish(e.why.ok() ? absl::CancelledError(
+                                "session: cancelled by the coordinator")
+                          : e.why);
         return;
       case Kind::kOverflow:
         Finish(absl::ResourceExhaustedError(absl::StrCat(
@@ -583,10 +648,12 @@ class EnclaveService::Session
     }
   }
 
+  // The round deadline: one timer entry per session, replaced at each
+  // round (no pile-up), dropped when the session ends.
   void Arm() {
     deadline_ = absl::Now() + service_->core_->limits().round_deadline;
     std::weak_ptr<Session> weak = weak_from_this();
-    service_->workers_->timer.At(deadline_, [weak] {
+    service_->workers_->timer.Schedule(this, deadline_, [weak] {
       if (auto self = weak.lock()) self->Post({Kind::kTick});
     });
   }
@@ -625,11 +692,17 @@ class EnclaveService::Session
     if (!outs.empty()) stream_->Emit(id_, urgent_, std::move(outs));
   }
 
+  // The session's end; its last use of the stream (which may end at once
+  // after it: nothing here touches stream_ after End).
   void Finish(const absl::Status& status) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       done_ = true;
+      stream_->ReleaseInput(budget_.bytes());  // inputs it will not handle
+      budget_.Clear();
+      events_.clear();
     }
+    service_->workers_->timer.Cancel(this);
     if (runner_ != nullptr) {
       if (service_->metrics_ != nullptr) {
         service_->metrics_->SessionEnded(kind_, outcome_);
@@ -674,6 +747,11 @@ grpc::Status EnclaveService::Sessions(
     grpc::ServerContext* ctx,
     grpc::ServerReaderWriter<v1::SessionsOutput, v1::SessionsInput>* rw) {
   Stream stream(ctx, rw, limits_);
+  {
+    std::lock_guard<std::mutex> lock(streams_mu_);
+    streams_.insert(&stream);
+    if (shutting_down_) stream.BeginClosing();  // ends at once
+  }
   grpc::Status result = grpc::Status::OK;
   v1::SessionsInput in;
   while (true) {
@@ -688,17 +766,50 @@ grpc::Status EnclaveService::Sessions(
     }
     in.Clear();
   }
-  // The end of the stream closes every open session; its cancellation (or
-  // a malformed message) cancels them.
-  const bool cancel = !result.ok() || ctx->IsCancelled();
-  const std::string cause =
-      !result.ok() ? absl::StrCat(
-                         "session: the stream ended on a malformed "
-                         "message: ",
-                         result.error_message())
-                   : "session: the stream was cancelled (the coordinator "
-                     "went away or gave up, a write failed, or the enclave "
-                     "is shutting down)";
+  // The end of the stream closes every open session (the coordinator's
+  // half-close), or ends it with the stream's cause: a malformed message
+  // (INVALID_ARGUMENT, as the stream), the enclave shutting down or a
+  // failed write (UNAVAILABLE), the coordinator's cancel (CANCELLED).
+  absl::Status why;
+  if (!result.ok()) {
+    why = absl::InvalidArgumentError(
+        absl::StrCat("session: the stream ended on a malformed message: ",
+                     result.error_message()));
+  } else if (stream.closing()) {
+    why = absl::UnavailableError("session: the enclave is shutting down");
+  } else if (stream.write_failed()) {
+    why = absl::UnavailableError(
+        "session: a write to the coordinator failed (the stream is over)");
+  } else if (ctx->IsCancelled()) {
+    why = absl::CancelledError(
+        "session: the coordinator cancelled the stream (or went away)");
+  }
+  std::vector<std::shared_ptr<Session>> open;
+  {
+    std::lock_guard<std::mutex> lock(stream.mu_);
+    for (auto& [id, session] : stream.open_) open.push_back(session);
+  }
+  if (!open.empty()) {
+    log_->Log(why.ok() ? "info" : "warn", "sessions_stream_ended",
+              {{"open_sessions", Value::Int(static_cast<int64_t>(open.size()))},
+               {"status", Value::String(why.ToString())}});
+  }
+  for (auto& session : open) {
+    Session::Event e;
+    e.kind = why.ok() ? Session::Kind::kClose : Session::Kind::kCancel;
+    e.why = why;
+    session->Post(std::move(e));
+  }
+  stream.Drain();
+  {
+    std::lock_guard<std::mutex> lock(streams_mu_);
+    streams_.erase(&stream);
+  }
+  streams_cv_.notify_all();
+  return result;
+}
+
+void EnclaveService::CancelOpen(Stream& stream, const absl::Status& why) {
   std::vector<std::shared_ptr<Session>> open;
   {
     std::lock_guard<std::mutex> lock(stream.mu_);
@@ -706,12 +817,32 @@ grpc::Status EnclaveService::Sessions(
   }
   for (auto& session : open) {
     Session::Event e;
-    e.kind = cancel ? Session::Kind::kCancel : Session::Kind::kClose;
-    if (cancel) e.cause = cause;
+    e.kind = Session::Kind::kCancel;
+    e.why = why;
     session->Post(std::move(e));
   }
-  stream.Drain();
-  return result;
+}
+
+void EnclaveService::Shutdown(absl::Time grace_end) {
+  std::unique_lock<std::mutex> lock(streams_mu_);
+  shutting_down_ = true;
+  for (Stream* stream : streams_) stream->BeginClosing();
+  if (streams_cv_.wait_until(lock, absl::ToChronoTime(grace_end),
+                             [&] { return streams_.empty(); })) {
+    return;
+  }
+  log_->Warn("sessions_grace_ended",
+             {{"streams", Value::Int(static_cast<int64_t>(streams_.size()))}});
+  for (Stream* stream : streams_) {
+    CancelOpen(*stream,
+               absl::UnavailableError(
+                   "session: the enclave is shutting down (its grace period "
+                   "for running sessions ended)"));
+  }
+  // Each strand ends its session after the step it is in.
+  streams_cv_.wait_until(lock,
+                         absl::ToChronoTime(absl::Now() + absl::Seconds(2)),
+                         [&] { return streams_.empty(); });
 }
 
 void EnclaveService::Dispatch(Stream& stream, v1::SessionsInputItem& item) {
@@ -721,9 +852,9 @@ void EnclaveService::Dispatch(Stream& stream, v1::SessionsInputItem& item) {
   {
     std::lock_guard<std::mutex> lock(stream.mu_);
     auto it = stream.open_.find(id);
-    const SessionsItemRoute route =
-        RouteSessionsItem(item, it != stream.open_.end(), stream.last_id_,
-                          stream.open_.size(), core_->limits().max_sessions);
+    const SessionsItemRoute route = RouteSessionsItem(
+        item, it != stream.open_.end(), stream.last_id_, stream.open_.size(),
+        core_->limits().max_sessions, stream.closing_);
     switch (route.action) {
       case SessionsItemRoute::kIgnore:
         return;
@@ -744,7 +875,7 @@ void EnclaveService::Dispatch(Stream& stream, v1::SessionsInputItem& item) {
     }
   }
   if (session == nullptr) {
-    if (absl::IsResourceExhausted(refused)) {
+    if (absl::IsResourceExhausted(refused) || absl::IsUnavailable(refused)) {
       Refused(IdText(item.input().start().session_id()),
               EnclaveMetrics::KindOf(item.input().start()), refused);
     }

@@ -16,12 +16,27 @@
 // judging complaints until the coordinator closes it (or one more round
 // deadline passes). Envelopes the runner refuses (wrong session, replay,
 // bad tag) change nothing; they are counted and logged with the session id.
+// Shutdown (before grpc::Server's): new sessions are refused UNAVAILABLE, a
+// stream ends as soon as its sessions have, sessions still running at the
+// end of the grace period end UNAVAILABLE; a session ended by its stream's
+// end carries the cause (malformed message, cancel, failed write,
+// shutdown).
 #ifndef NITRO_TSS_NODE_ENCLAVE_SERVICE_H_
 #define NITRO_TSS_NODE_ENCLAVE_SERVICE_H_
 
-#include <atomic>
-#include <memory>
+#include <grpcpp/server_builder.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "absl/time/time.h"
 #include "common/process.h"
 #include "nitro_tss/enclave/v1/enclave.grpc.pb.h"
 #include "node/enclave/core.h"
@@ -55,6 +70,49 @@ struct SessionsLimits {
   size_t stream_output_bytes = size_t{32} << 20;
 };
 
+// The server's side of the keepalive of the coordinator's long-lived
+// Sessions stream. The coordinator pings every 10 s
+// (coordinator/relay SetSessionsKeepalive); pings at least
+// `min_ping_interval` apart are accepted also while no data moves (more
+// often counts as a strike: gRPC's default two strikes close the
+// connection). The enclave's own pings (`time`, unanswered for `timeout`:
+// the connection closes) end the stream of a coordinator that went away
+// behind its host's proxy.
+struct SessionsKeepalive {
+  absl::Duration min_ping_interval = absl::Seconds(5);
+  absl::Duration time = absl::Seconds(30);
+  absl::Duration timeout = absl::Seconds(10);
+};
+void SetSessionsServerKeepalive(grpc::ServerBuilder* builder,
+                                const SessionsKeepalive& keepalive = {});
+
+// Calls each scheduled function at (or soon after) its time, on one thread
+// of its own. At most one entry per key: scheduling a key again replaces its
+// pending entry (a session re-arms its round deadline at every round
+// without piling up entries), Cancel drops it.
+class RoundTimer {
+ public:
+  RoundTimer();
+  ~RoundTimer();
+  RoundTimer(const RoundTimer&) = delete;
+  RoundTimer& operator=(const RoundTimer&) = delete;
+  void Schedule(const void* key, absl::Time when, std::function<void()> f);
+  void Cancel(const void* key);
+  size_t pending() const;
+
+ private:
+  using Due =
+      std::multimap<absl::Time, std::pair<const void*, std::function<void()>>>;
+  void Loop();
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  Due due_;                                      // guarded by mu_
+  std::map<const void*, Due::iterator> by_key_;  // guarded by mu_
+  bool stop_ = false;                            // guarded by mu_
+  std::thread thread_;
+};
+
 // One session's queued inputs against SessionsLimits: Admit (false: over
 // a bound, nothing counted) and Release as its strand takes them.
 class SessionInputBudget {
@@ -72,6 +130,11 @@ class SessionInputBudget {
     --items_;
     bytes_ -= bytes;
   }
+  // Forgets everything counted (the session ended; its queue is dropped).
+  void Clear() {
+    items_ = 0;
+    bytes_ = 0;
+  }
   size_t items() const { return items_; }
   size_t bytes() const { return bytes_; }
 
@@ -88,8 +151,9 @@ class SessionInputBudget {
 absl::Status CheckSessionsInput(const v1::SessionsInput& msg);
 
 // What a Sessions stream does with one item (of a checked message), given
-// whether its id is open, the highest id seen so far and how many sessions
-// are open (limit `max_sessions`).
+// whether its id is open, the highest id seen so far, how many sessions
+// are open (limit `max_sessions`) and whether the enclave is shutting down
+// (a new id is then refused UNAVAILABLE).
 struct SessionsItemRoute {
   enum Action {
     kToSession,  // an input or close for an open session
@@ -101,7 +165,8 @@ struct SessionsItemRoute {
 };
 SessionsItemRoute RouteSessionsItem(const v1::SessionsInputItem& item,
                                     bool open, uint64_t last_id,
-                                    size_t open_count, size_t max_sessions);
+                                    size_t open_count, size_t max_sessions,
+                                    bool shutting_down);
 
 class EnclaveService final : public v1::Enclave::Service {
  public:
@@ -134,6 +199,14 @@ class EnclaveService final : public v1::Enclave::Service {
 
   uint64_t refused_envelopes() const { return refused_.load(); }
 
+  // Graceful shutdown of the Sessions streams (before grpc::Server's
+  // Shutdown): from now on new sessions are refused UNAVAILABLE ("the
+  // enclave is shutting down"); a stream ends as soon as it has no open
+  // session and its outputs are written (an idle stream at once); sessions
+  // still open at `grace_end` end UNAVAILABLE. Returns once every Sessions
+  // call has ended, or a little after `grace_end` at worst.
+  void Shutdown(absl::Time grace_end);
+
  private:
   class Workers;  // the strands' thread pools and the round timer
   class Stream;   // one Sessions call
@@ -145,6 +218,9 @@ class EnclaveService final : public v1::Enclave::Service {
   // Logs and counts a session refused at its start.
   void Refused(const std::string& sid, host::v1::SessionKind kind,
                const absl::Status& status);
+  // Ends every open session of `stream` with `why` (a cancel that overtakes
+  // their queued inputs).
+  static void CancelOpen(Stream& stream, const absl::Status& why);
 
   EnclaveCore* core_;
   const process::Logger* log_;
@@ -152,6 +228,11 @@ class EnclaveService final : public v1::Enclave::Service {
   const SessionsLimits limits_;
   std::atomic<uint64_t> refused_{0};
   std::unique_ptr<Workers> workers_;
+  // The Sessions calls in progress (for Shutdown).
+  std::mutex streams_mu_;
+  std::condition_variable streams_cv_;  // a call ended
+  std::set<Stream*> streams_;           // guarded by streams_mu_
+  bool shutting_down_ = false;          // guarded by streams_mu_
 };
 
 }  // namespace nitro_tss::enclave

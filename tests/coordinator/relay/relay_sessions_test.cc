@@ -10,6 +10,9 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <csignal>
+#include <functional>
+#include <iostream>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -67,6 +70,22 @@ class RelaySessionsTest : public ::testing::Test {
                                          i + 1, "/enclave.sock"),
                             grpc::InsecureChannelCredentials()));
   }
+  // Restarts node i's enclave; the test's connection reconnects to it (a
+  // call that waits for it to be ready; its answer does not matter).
+  static void Restart(int i) {
+    ASSERT_TRUE(cluster_->StartEnclave(i).ok());
+    grpc::ClientContext ctx;
+    ctx.set_wait_for_ready(true);
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    ev1::GetInfoRequest req;
+    ev1::GetInfoResponse resp;
+    const grpc::Status ready =
+        connections_[i]->stub()->GetInfo(&ctx, req, &resp);
+    ASSERT_NE(ready.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << ready.error_message();
+    ASSERT_NE(ready.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+        << ready.error_message();
+  }
   static EnclaveSet Both() {
     return {{1, connections_[0]}, {2, connections_[1]}};
   }
@@ -114,6 +133,56 @@ EnclaveConnection* RelaySessionsTest::connections_[2] = {nullptr, nullptr};
 std::string SessionId(const std::string& what, int n) {
   return absl::StrCat(what, "-", n, "-000000000000");
 }
+
+// A Sessions stream of the test's own on an enclave (not the connection's):
+// items written by hand; which ids had an output, and the ends, recorded.
+struct RawStream {
+  grpc::ClientContext ctx;
+  std::unique_ptr<
+      grpc::ClientReaderWriter<ev1::SessionsInput, ev1::SessionsOutput>>
+      rw;
+  std::set<uint64_t> outputs;
+  std::map<uint64_t, ev1::SessionEnd> ends;
+
+  explicit RawStream(EnclaveConnection& conn) {
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    rw = conn.stub()->Sessions(&ctx);
+  }
+  // Starts sessions `first`.. on `link`, all in one message.
+  bool Start(uint64_t first, const std::vector<ev1::StartSession>& starts) {
+    ev1::SessionsInput msg;
+    for (const ev1::StartSession& s : starts) {
+      ev1::SessionsInputItem* item = msg.add_items();
+      item->set_id(first++);
+      *item->mutable_input()->mutable_start() = s;
+    }
+    return rw->Write(msg);
+  }
+  // Reads until `done` holds; false when the stream ended first.
+  bool ReadUntil(const std::function<bool()>& done) {
+    ev1::SessionsOutput out;
+    while (!done()) {
+      if (!rw->Read(&out)) return false;
+      for (const ev1::SessionsOutputItem& item : out.items()) {
+        if (item.has_end()) {
+          ends[item.id()] = item.end();
+        } else {
+          outputs.insert(item.id());
+        }
+      }
+    }
+    return true;
+  }
+  // Reads until each of ids first..first+n-1 had an output or its end.
+  bool ReadFirstOutputs(uint64_t first, int n) {
+    return ReadUntil([&] {
+      for (uint64_t id = first; id < first + n; ++id) {
+        if (outputs.count(id) == 0 && ends.count(id) == 0) return false;
+      }
+      return true;
+    });
+  }
+};
 
 // Twelve presigns, then twelve signs with them, all at once: every session
 // on the same two streams, their envelopes interleaved; each agrees on its
@@ -214,8 +283,13 @@ TEST_F(RelaySessionsTest, RefusedAndCancelledSessionsDoNotDisturbNeighbours) {
     std::unique_lock<std::mutex> lock(mu);
     cv.wait(lock, [&] { return in_flight || finished; });
   }
-  auto refused = RunSession(
-      Both(), Each(Presign("no-such-link", SessionId("refused", 1))));
+  // Each party's own refusal (a party whose refusal arrives first would
+  // otherwise cancel the other, whose cancel may overtake its start).
+  RunOptions refuse_each;
+  refuse_each.cancel_on_stream_error = false;
+  auto refused =
+      RunSession(Both(), Each(Presign("no-such-link", SessionId("refused", 1))),
+                 refuse_each);
   for (const auto& [party, o] : refused) {
     EXPECT_EQ(o.stream_error.code(), absl::StatusCode::kNotFound)
         << o.stream_error;
@@ -397,28 +471,285 @@ TEST_F(RelaySessionsTest, AKilledEnclaveFailsOpenSessionsAndTheNextReconnects) {
     absl::Status end = p->WaitEnd();
     EXPECT_EQ(end.code(), absl::StatusCode::kUnavailable) << end;
   }
-  ASSERT_TRUE(cluster_->StartEnclave(1).ok());
-  // The channel reconnects to the restarted enclave (a call that waits for
-  // it to be ready; its answer does not matter), then a new link (the old
-  // one died with the enclave) and a presign.
-  {
-    grpc::ClientContext ctx;
-    ctx.set_wait_for_ready(true);
-    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
-    ev1::GetInfoRequest req;
-    ev1::GetInfoResponse resp;
-    const grpc::Status ready =
-        connections_[1]->stub()->GetInfo(&ctx, req, &resp);
-    ASSERT_NE(ready.error_code(), grpc::StatusCode::UNAVAILABLE)
-        << ready.error_message();
-    ASSERT_NE(ready.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
-        << ready.error_message();
-  }
+  ASSERT_NO_FATAL_FAILURE(Restart(1));
+  // A new link (the old one died with the enclave) and a presign.
   ASSERT_NO_FATAL_FAILURE(Link("kill-link-2"));
   ExpectDone(RunSession(
       Both(), Each(Presign("kill-link-2", SessionId("reconnected", 1)))));
   EXPECT_EQ(connections_[1]->streams_opened(), before + 1);
 }
 
+// A stream the coordinator drops (cancels) with limits.max_sessions (64)
+// sessions open: the enclave ends them and frees their slots, so 64 new
+// sessions on another stream all start. The slots are freed when the
+// enclave sees the cancel, which no message tells the coordinator: a new
+// session refused RESOURCE_EXHAUSTED before that is opened again, until a
+// deadline (a leaked slot fails the test).
+TEST_F(RelaySessionsTest, ADroppedStreamFreesItsSessionSlots) {
+  ASSERT_NO_FATAL_FAILURE(Link("dropped-link"));
+  constexpr int kLimit = 64;
+  {
+    RawStream dropped(*connections_[0]);
+    std::vector<ev1::StartSession> starts;
+    for (int n = 0; n < kLimit; ++n) {
+      starts.push_back(Presign("dropped-link", SessionId("dropped", n)));
+    }
+    ASSERT_TRUE(dropped.Start(1, starts));
+    ASSERT_TRUE(dropped.ReadFirstOutputs(1, kLimit));
+    ASSERT_TRUE(dropped.ends.empty()) << dropped.ends.begin()->second.message();
+    dropped.ctx.TryCancel();
+    EXPECT_EQ(dropped.rw->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  std::vector<std::unique_ptr<Probe>> fresh;
+  int refused = 0;
+  for (int n = 0; n < kLimit; ++n) {
+    for (int attempt = 0;; ++attempt) {
+      auto p = std::make_unique<Probe>();
+      p->Start(*connections_[0],
+               Presign("dropped-link",
+                       SessionId(absl::StrCat("freed-", n), attempt)));
+      if (p->WaitOutput()) {
+        fresh.push_back(std::move(p));
+        break;
+      }
+      const absl::Status end = p->WaitEnd();
+      ASSERT_TRUE(absl::IsResourceExhausted(end) && absl::Now() < deadline)
+          << "session " << n << ": " << end;
+      ++refused;
+    }
+  }
+  EXPECT_EQ(fresh.size(), static_cast<size_t>(kLimit));
+  for (auto& p : fresh) p->session.Cancel();
+  for (auto& p : fresh) {
+    const absl::Status end = p->WaitEnd();
+    EXPECT_EQ(end.code(), absl::StatusCode::kCancelled) << end;
+  }
+  std::cout << "refused while the enclave freed the slots: " << refused << "\n";
+}
+
+// One run abandoned at its run deadline (every envelope dropped) on the
+// streams another run is using: only its sessions end (DEADLINE_EXCEEDED),
+// the neighbour finishes, on the same streams.
+TEST_F(RelaySessionsTest, AnAbandonedRunLeavesItsNeighboursRunning) {
+  ASSERT_NO_FATAL_FAILURE(Link("abandon-link"));
+  std::mutex mu;
+  std::condition_variable cv;
+  bool in_flight = false, release = false;  // guarded by mu
+  RunOptions gated;
+  gated.filter = [&](uint32_t, uint32_t, int) {
+    std::unique_lock<std::mutex> lock(mu);
+    in_flight = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    return true;
+  };
+  std::map<uint32_t, SessionOutcome> neighbour;
+  std::thread runner([&] {
+    neighbour = RunSession(
+        Both(), Each(Presign("abandon-link", SessionId("neighbour", 2))),
+        gated);
+  });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return in_flight; });
+  }
+  const uint64_t streams[2] = {connections_[0]->streams_opened(),
+                               connections_[1]->streams_opened()};
+  RunOptions doomed;
+  doomed.run_deadline = absl::Milliseconds(300);
+  doomed.filter = [](uint32_t, uint32_t, int) { return false; };
+  const auto abandoned = RunSession(
+      Both(), Each(Presign("abandon-link", SessionId("abandoned", 1))), doomed);
+  for (const auto& [party, o] : abandoned) {
+    EXPECT_EQ(o.stream_error.code(), absl::StatusCode::kDeadlineExceeded)
+        << party << ": " << o.stream_error;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  runner.join();
+  ExpectDone(neighbour);
+  EXPECT_EQ(connections_[0]->streams_opened(), streams[0]);
+  EXPECT_EQ(connections_[1]->streams_opened(), streams[1]);
+}
+
+// The coordinator half-closes a stream (or closes one session) before the
+// sessions' results: each open session ends CANCELLED and the stream
+// ends OK.
+TEST_F(RelaySessionsTest, AHalfCloseBeforeTheResultCancelsOpenSessions) {
+  ASSERT_NO_FATAL_FAILURE(Link("half-close-link"));
+  RawStream raw(*connections_[0]);
+  ASSERT_TRUE(raw.Start(1, {Presign("half-close-link", SessionId("half", 1)),
+                            Presign("half-close-link", SessionId("half", 2))}));
+  ASSERT_TRUE(raw.ReadFirstOutputs(1, 2));
+  ASSERT_TRUE(raw.ends.empty());
+  ASSERT_TRUE(raw.rw->WritesDone());
+  EXPECT_TRUE(raw.ReadUntil([&] { return raw.ends.size() == 2; }));
+  for (uint64_t id : {1, 2}) {
+    EXPECT_EQ(raw.ends[id].code(),
+              static_cast<int>(grpc::StatusCode::CANCELLED))
+        << raw.ends[id].message();
+    EXPECT_NE(raw.ends[id].message().find("closed the stream"),
+              std::string::npos)
+        << raw.ends[id].message();
+  }
+  EXPECT_TRUE(raw.rw->Finish().ok());
+
+  Probe lone;
+  lone.Start(*connections_[0],
+             Presign("half-close-link", SessionId("half-session", 1)));
+  ASSERT_TRUE(lone.WaitOutput());
+  lone.session.Close();
+  const absl::Status end = lone.WaitEnd();
+  EXPECT_EQ(end.code(), absl::StatusCode::kCancelled) << end;
+}
+
+// A malformed message on a stream with open sessions: each ends with the
+// stream's code (INVALID_ARGUMENT) and a message saying why, then the
+// stream ends INVALID_ARGUMENT.
+TEST_F(RelaySessionsTest, AMalformedMessageEndsTheOpenSessionsWithItsCode) {
+  ASSERT_NO_FATAL_FAILURE(Link("malformed-open-link"));
+  RawStream raw(*connections_[0]);
+  ASSERT_TRUE(
+      raw.Start(1, {Presign("malformed-open-link", SessionId("open", 1)),
+                    Presign("malformed-open-link", SessionId("open", 2))}));
+  ASSERT_TRUE(raw.ReadFirstOutputs(1, 2));
+  ASSERT_TRUE(raw.ends.empty());
+  ev1::SessionsInput malformed;
+  malformed.add_items()->mutable_close();  // id 0
+  ASSERT_TRUE(raw.rw->Write(malformed));
+  EXPECT_TRUE(raw.ReadUntil([&] { return raw.ends.size() == 2; }));
+  for (uint64_t id : {1, 2}) {
+    EXPECT_EQ(raw.ends[id].code(),
+              static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT))
+        << raw.ends[id].message();
+    EXPECT_NE(raw.ends[id].message().find("malformed message"),
+              std::string::npos)
+        << raw.ends[id].message();
+  }
+  EXPECT_EQ(raw.rw->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// A callback that abandons its own session and another session of the
+// same stream (EnclaveConnection::Callbacks' re-entrancy rules): it does
+// not deadlock, neither session gets a callback afterwards, and the stream
+// goes on.
+TEST_F(RelaySessionsTest, ACallbackMayAbandonSessionsOfItsOwnStream) {
+  ASSERT_NO_FATAL_FAILURE(Link("reentrant-link"));
+  const uint64_t streams = connections_[0]->streams_opened();
+  Probe other;
+  other.Start(*connections_[0],
+              Presign("reentrant-link", SessionId("reentrant-other", 1)));
+  ASSERT_TRUE(other.WaitOutput());
+  std::mutex mu;
+  std::condition_variable cv;
+  int outputs = 0, ends = 0;  // guarded by mu
+  bool abandoned = false;     // guarded by mu
+  EnclaveConnection::Session self;
+  EnclaveConnection::Callbacks callbacks;
+  callbacks.output = [&](ev1::SessionOutput) {
+    std::lock_guard<std::mutex> lock(mu);  // `self` is set
+    ++outputs;
+    if (!abandoned) {
+      self.Abandon();
+      other.session.Abandon();
+      abandoned = true;
+      cv.notify_all();
+    }
+  };
+  callbacks.end = [&](const absl::Status&) {
+    std::lock_guard<std::mutex> lock(mu);
+    ++ends;
+  };
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    self = connections_[0]->Open(
+        Presign("reentrant-link", SessionId("reentrant-self", 1)), &callbacks);
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(
+        cv.wait_for(lock, std::chrono::seconds(30), [&] { return abandoned; }));
+  }
+  const int other_outputs = [&] {
+    std::lock_guard<std::mutex> lock(other.mu);
+    return other.outputs;
+  }();
+  // Both were cancelled on the enclave: their ends come back on the stream
+  // (dropped by the connection) while this run goes on.
+  ExpectDone(RunSession(
+      Both(),
+      Each(Presign("reentrant-link", SessionId("reentrant-after", 1)))));
+  EXPECT_EQ(connections_[0]->streams_opened(), std::max<uint64_t>(streams, 1));
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(outputs, 1);
+  EXPECT_EQ(ends, 0);
+  std::lock_guard<std::mutex> other_lock(other.mu);
+  EXPECT_EQ(other.outputs, other_outputs);
+  EXPECT_FALSE(other.ended) << other.end;
+}
+
+// Node 2's enclave told to shut down (SIGTERM) while a session is in
+// flight on the connection's stream: an idle stream ends at once, a new
+// session is refused UNAVAILABLE ("shutting down"), and the process exits
+// as soon as the in-flight session has ended (here: cancelled by the
+// coordinator), not after its 5 s grace period.
+TEST_F(RelaySessionsTest, AnEnclaveShuttingDownEndsWithItsLastSession) {
+  ASSERT_NO_FATAL_FAILURE(Link("shutdown-link"));
+  Probe in_flight;
+  in_flight.Start(*connections_[1],
+                  Presign("shutdown-link", SessionId("in-flight", 1)));
+  ASSERT_TRUE(in_flight.WaitOutput());
+  // An idle stream of its own, known to be served (a refusal came back).
+  RawStream idle(*connections_[1]);
+  ASSERT_TRUE(idle.Start(1, {Presign("no-such-link", SessionId("idle", 1))}));
+  ASSERT_TRUE(idle.ReadUntil([&] { return idle.ends.count(1) > 0; }));
+
+  const absl::Time t0 = absl::Now();
+  ASSERT_EQ(::kill(cluster_->enclave_pid(1), SIGTERM), 0);
+  EXPECT_FALSE(idle.ReadUntil([] { return false; }));  // ended by it
+  EXPECT_EQ(idle.rw->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_LT(absl::Now() - t0, absl::Seconds(3));
+
+  Probe late;
+  late.Start(*connections_[1], Presign("shutdown-link", SessionId("late", 1)));
+  const absl::Status refused = late.WaitEnd();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable) << refused;
+  EXPECT_NE(refused.message().find("shutting down"), absl::string_view::npos)
+      << refused;
+
+  in_flight.session.Cancel();
+  const absl::Status cancelled = in_flight.WaitEnd();
+  EXPECT_EQ(cancelled.code(), absl::StatusCode::kCancelled) << cancelled;
+  EXPECT_EQ(cluster_->StopEnclave(1), 0) << cluster_->EnclaveLog(1);
+  EXPECT_LT(absl::Now() - t0, absl::Seconds(4)) << "(grace period: 5 s)";
+  ASSERT_NO_FATAL_FAILURE(Restart(1));
+}
+
+// Sessions still running when the shutdown's grace period (5 s) ends: each
+// ends UNAVAILABLE saying so, and the process exits.
+TEST_F(RelaySessionsTest, AnEnclaveShuttingDownEndsItsSessionsAfterGrace) {
+  ASSERT_NO_FATAL_FAILURE(Link("grace-link"));
+  Probe a, b;
+  a.Start(*connections_[1], Presign("grace-link", SessionId("grace", 1)));
+  b.Start(*connections_[1], Presign("grace-link", SessionId("grace", 2)));
+  ASSERT_TRUE(a.WaitOutput());
+  ASSERT_TRUE(b.WaitOutput());
+  const absl::Time t0 = absl::Now();
+  ASSERT_EQ(::kill(cluster_->enclave_pid(1), SIGTERM), 0);
+  for (Probe* p : {&a, &b}) {
+    const absl::Status end = p->WaitEnd();
+    EXPECT_EQ(end.code(), absl::StatusCode::kUnavailable) << end;
+    EXPECT_NE(end.message().find("grace period"), absl::string_view::npos)
+        << end;
+  }
+  EXPECT_GE(absl::Now() - t0, absl::Seconds(4));
+  EXPECT_EQ(cluster_->StopEnclave(1), 0);
+  EXPECT_LT(absl::Now() - t0, absl::Seconds(8));
+  ASSERT_NO_FATAL_FAILURE(Restart(1));
+}
 }  // namespace
 }  // namespace nitro_tss::coordinator

@@ -52,6 +52,19 @@ TEST(SessionInputBudgetTest,
   EXPECT_TRUE(budget.Admit(100));
 }
 
+// A session that ends drops its queue: Clear forgets every count (its
+// bytes were handed back to the stream's budget).
+TEST(SessionInputBudgetTest, ClearForgetsEverything) {
+  SessionInputBudget budget(Small());
+  EXPECT_TRUE(budget.Admit(50));
+  EXPECT_TRUE(budget.Admit(50));
+  EXPECT_FALSE(budget.Admit(1));
+  budget.Clear();
+  EXPECT_EQ(budget.items(), 0u);
+  EXPECT_EQ(budget.bytes(), 0u);
+  EXPECT_TRUE(budget.Admit(100));
+}
+
 TEST(SessionInputBudgetTest, TheDefaultsHoldARoundOfTheLargestRun) {
   // 254 peers' envelopes of a round (at most 255 parties), twice over, fit.
   SessionInputBudget budget(SessionsLimits{});

@@ -2,7 +2,8 @@
 // SessionsInput message as gRPC hands them over (at most 8 MiB), checked by
 // CheckSessionsInput, then every item of an accepted message routed by
 // RouteSessionsItem against a simulated stream (open ids, the highest id,
-// the session limit), as the service does. It must refuse bad input with a
+// the session limit, shutting down or not: the low bit of the input's
+// length), as the service does. It must refuse bad input with a
 // status and never crash; the stream's invariants must hold (never more
 // open sessions than the limit, new ids only upwards, refusals with the
 // codes enclave.proto documents).
@@ -31,12 +32,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!absl::IsInvalidArgument(checked)) std::abort();
     return 0;
   }
+  const bool shutting_down = (size & 1) != 0;
   std::set<uint64_t> open;
   uint64_t last_id = 0;
   for (const ev1::SessionsInputItem& item : msg.items()) {
     const bool is_open = open.count(item.id()) > 0;
     const enclave::SessionsItemRoute route = enclave::RouteSessionsItem(
-        item, is_open, last_id, open.size(), kMaxSessions);
+        item, is_open, last_id, open.size(), kMaxSessions, shutting_down);
     switch (route.action) {
       case enclave::SessionsItemRoute::kToSession:
         if (!is_open) std::abort();
@@ -48,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       case enclave::SessionsItemRoute::kOpen:
         if (item.id() <= last_id || !item.input().has_start() ||
-            open.size() >= kMaxSessions) {
+            open.size() >= kMaxSessions || shutting_down) {
           std::abort();
         }
         last_id = item.id();
@@ -58,7 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (item.id() <= last_id || route.refusal.ok()) std::abort();
         if (!absl::IsInvalidArgument(route.refusal) &&
             !absl::IsFailedPrecondition(route.refusal) &&
-            !absl::IsResourceExhausted(route.refusal)) {
+            !absl::IsResourceExhausted(route.refusal) &&
+            !(shutting_down && absl::IsUnavailable(route.refusal))) {
           std::abort();
         }
         last_id = item.id();
