@@ -1,5 +1,6 @@
-// A session driven by hand on an EnclaveConnection, for the relay's tests
-// (header only): records its outputs and its end, and waits for them.
+// For the relay's tests (header only): a session driven by hand on an
+// EnclaveConnection (records its outputs and its end, and waits for them),
+// and an enclave whose Sessions calls never read.
 #ifndef NITRO_TSS_TESTS_COORDINATOR_RELAY_PROBE_H_
 #define NITRO_TSS_TESTS_COORDINATOR_RELAY_PROBE_H_
 
@@ -9,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "coordinator/relay/relay.h"
+#include "nitro_tss/enclave/v1/enclave.grpc.pb.h"
 
 namespace nitro_tss::coordinator {
 
@@ -51,6 +53,55 @@ struct Probe {
     }
     return end;
   }
+};
+
+// An enclave whose Sessions calls stay open and never read nor write (they
+// end when cancelled or when the connection closes): a stalled or an idle
+// enclave.
+class SilentEnclave final : public enclave::v1::Enclave::CallbackService {
+ public:
+  grpc::ServerBidiReactor<enclave::v1::SessionsInput,
+                          enclave::v1::SessionsOutput>*
+  Sessions(grpc::CallbackServerContext*) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++calls_;
+    }
+    cv_.notify_all();
+    return new Reactor(this);
+  }
+  bool WaitCalls(int n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(30),
+                        [&] { return calls_ >= n; });
+  }
+  int calls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return calls_;
+  }
+  int done() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return done_;
+  }
+
+ private:
+  struct Reactor : grpc::ServerBidiReactor<enclave::v1::SessionsInput,
+                                           enclave::v1::SessionsOutput> {
+    explicit Reactor(SilentEnclave* e) : enclave(e) {}
+    void OnCancel() override { Finish(grpc::Status::CANCELLED); }
+    void OnDone() override {
+      {
+        std::lock_guard<std::mutex> lock(enclave->mu_);
+        ++enclave->done_;
+      }
+      delete this;
+    }
+    SilentEnclave* enclave;
+  };
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int calls_ = 0;  // guarded by mu_
+  int done_ = 0;   // guarded by mu_
 };
 
 }  // namespace nitro_tss::coordinator

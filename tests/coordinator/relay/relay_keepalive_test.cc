@@ -23,53 +23,6 @@ namespace {
 
 namespace ev1 = enclave::v1;
 
-// An enclave whose Sessions calls stay open and silent (they end when
-// cancelled or when the connection closes).
-class SilentEnclave final : public ev1::Enclave::CallbackService {
- public:
-  grpc::ServerBidiReactor<ev1::SessionsInput, ev1::SessionsOutput>* Sessions(
-      grpc::CallbackServerContext*) override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++calls_;
-    }
-    cv_.notify_all();
-    return new Reactor(this);
-  }
-  bool WaitCalls(int n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, std::chrono::seconds(30),
-                        [&] { return calls_ >= n; });
-  }
-  int calls() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return calls_;
-  }
-  int done() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return done_;
-  }
-
- private:
-  struct Reactor
-      : grpc::ServerBidiReactor<ev1::SessionsInput, ev1::SessionsOutput> {
-    explicit Reactor(SilentEnclave* e) : enclave(e) {}
-    void OnCancel() override { Finish(grpc::Status::CANCELLED); }
-    void OnDone() override {
-      {
-        std::lock_guard<std::mutex> lock(enclave->mu_);
-        ++enclave->done_;
-      }
-      delete this;
-    }
-    SilentEnclave* enclave;
-  };
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int calls_ = 0;  // guarded by mu_
-  int done_ = 0;   // guarded by mu_
-};
-
 // Production's intervals / 10: the coordinator pings every 1 s (10 s),
 // the enclave accepts pings 500 ms apart (5 s).
 constexpr int kScale = 10;

@@ -24,35 +24,6 @@ namespace {
 
 namespace ev1 = enclave::v1;
 
-// An enclave whose Sessions calls never read (they end when cancelled).
-class StallingEnclave final : public ev1::Enclave::CallbackService {
- public:
-  grpc::ServerBidiReactor<ev1::SessionsInput, ev1::SessionsOutput>* Sessions(
-      grpc::CallbackServerContext*) override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++calls_;
-    }
-    cv_.notify_all();
-    return new Reactor;
-  }
-  bool WaitCalls(int n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, std::chrono::seconds(30),
-                        [&] { return calls_ >= n; });
-  }
-
- private:
-  struct Reactor
-      : grpc::ServerBidiReactor<ev1::SessionsInput, ev1::SessionsOutput> {
-    void OnCancel() override { Finish(grpc::Status::CANCELLED); }
-    void OnDone() override { delete this; }
-  };
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int calls_ = 0;
-};
-
 // An enclave whose Sessions call reads only once released, recording each
 // envelope it reads (the session id and the envelope).
 class GatedEnclave final : public ev1::Enclave::CallbackService {
@@ -157,7 +128,7 @@ class RelayStallTest : public ::testing::Test {
     }
   }
 
-  StallingEnclave enclave_;
+  SilentEnclave enclave_;
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
 };
