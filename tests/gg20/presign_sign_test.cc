@@ -824,19 +824,6 @@ TEST_F(PresignCheater, MtaMaskPointNotOnTheCurve) {
   ExpectBlamed(Run(o), "y_gamma");
 }
 
-// Bob's mask point moved: his proof (which binds Y) fails at Alice, for
-// either response; an empty point does not decode.
-TEST_F(PresignCheater, MtaGammaMaskPointNotTheProvenOne) {
-  PresignCheat o;
-  o.tamper =
-      TamperAt<v1::PresignRound2Direct>(2, [](v1::PresignRound2Direct& m) {
-        auto y = DecodePt(m.y_gamma(), "t", "y");
-        ASSERT_TRUE(y.ok());
-        m.set_y_gamma(EncodePt(*y + Point::Generator()));
-      });
-  ExpectBlamed(Run(o), "mta gamma: pi_aff_g:");
-}
-
 TEST_F(PresignCheater, MtaMaskPointMissing) {
   PresignCheat o;
   o.tamper = TamperAt<v1::PresignRound2Direct>(
@@ -844,15 +831,21 @@ TEST_F(PresignCheater, MtaMaskPointMissing) {
   ExpectBlamed(Run(o), "y_w");
 }
 
+// Bob's mask point moved: his proof (which binds Y) fails at Alice, for
+// either response.
 TEST_F(PresignCheater, MtaMaskPointNotTheProvenOne) {
-  PresignCheat o;
-  o.tamper =
-      TamperAt<v1::PresignRound2Direct>(2, [](v1::PresignRound2Direct& m) {
-        auto y = DecodePt(m.y_w(), "t", "y");
-        ASSERT_TRUE(y.ok());
-        m.set_y_w(EncodePt(*y + Point::Generator()));
-      });
-  ExpectBlamed(Run(o), "mta w: pi_aff_g:");
+  for (bool gamma : {true, false}) {
+    SCOPED_TRACE(gamma ? "y_gamma" : "y_w");
+    PresignCheat o;
+    o.tamper = TamperAt<v1::PresignRound2Direct>(
+        2, [gamma](v1::PresignRound2Direct& m) {
+          auto y = DecodePt(gamma ? m.y_gamma() : m.y_w(), "t", "y");
+          ASSERT_TRUE(y.ok());
+          const std::string moved = EncodePt(*y + Point::Generator());
+          gamma ? m.set_y_gamma(moved) : m.set_y_w(moved);
+        });
+    ExpectBlamed(Run(o), gamma ? "mta gamma: pi_aff_g:" : "mta w: pi_aff_g:");
+  }
 }
 
 TEST_F(PresignCheater, RevealWithMissingResponse) {
