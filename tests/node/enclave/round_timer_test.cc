@@ -39,6 +39,45 @@ struct Fired {
   }
 };
 
+// An entry that holds the timer's (single) thread until Open(): entries
+// scheduled meanwhile cannot fire before the test has set them all up,
+// however slowly the test's thread runs. Declare it after the timer (it is
+// destroyed first: it opens and waits until its entry has returned).
+class Gate {
+ public:
+  ~Gate() {
+    Open();
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return !entered_ || exited_; });
+  }
+  std::function<void()> Entry() {
+    return [this] {
+      std::unique_lock<std::mutex> lock(mu_);
+      entered_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return open_; });
+      exited_ = true;
+      cv_.notify_all();
+    };
+  }
+  // Schedules the entry now and waits until the timer's thread holds it.
+  void Close(RoundTimer& timer) {
+    timer.Schedule(this, absl::Now(), Entry());
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return entered_; });
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool entered_ = false, open_ = false, exited_ = false;  // guarded by mu_
+};
+
 TEST(RoundTimerTest, ReschedulingAKeyReplacesItsEntry) {
   RoundTimer timer;
   Fired fired;
@@ -60,8 +99,10 @@ TEST(RoundTimerTest, ReschedulingAKeyReplacesItsEntry) {
 
 TEST(RoundTimerTest, ACancelledEntryNeverFires) {
   RoundTimer timer;
+  Gate gate;
   Fired fired;
   const int cancelled = 0, sentinel = 0;
+  gate.Close(timer);
   timer.Schedule(&cancelled, absl::Now() + absl::Milliseconds(10),
                  fired.Record("cancelled"));
   timer.Cancel(&cancelled);
@@ -71,6 +112,7 @@ TEST(RoundTimerTest, ACancelledEntryNeverFires) {
   // cancelled one would have.
   timer.Schedule(&sentinel, absl::Now() + absl::Milliseconds(30),
                  fired.Record("sentinel"));
+  gate.Open();
   ASSERT_TRUE(fired.Wait("sentinel"));
   std::lock_guard<std::mutex> lock(fired.mu);
   EXPECT_EQ(fired.names, std::vector<std::string>{"sentinel"});
@@ -78,13 +120,16 @@ TEST(RoundTimerTest, ACancelledEntryNeverFires) {
 
 TEST(RoundTimerTest, KeysAreIndependentAndFireInTimeOrder) {
   RoundTimer timer;
+  Gate gate;
   Fired fired;
   const int a = 0, b = 0, c = 0;
+  gate.Close(timer);
   const absl::Time now = absl::Now();
   timer.Schedule(&c, now + absl::Milliseconds(30), fired.Record("c"));
   timer.Schedule(&a, now + absl::Milliseconds(10), fired.Record("a"));
   timer.Schedule(&b, now + absl::Milliseconds(20), fired.Record("b"));
   EXPECT_EQ(timer.pending(), 3u);
+  gate.Open();
   ASSERT_TRUE(fired.Wait("c"));
   std::lock_guard<std::mutex> lock(fired.mu);
   EXPECT_EQ(fired.names, (std::vector<std::string>{"a", "b", "c"}));
