@@ -95,7 +95,10 @@ class EnclaveConnection {
   // must not call Abandon of a session on another stream (that waits for
   // the other stream's callbacks: two streams doing so deadlock) nor Open
   // (which may have to join the very stream whose reader runs the
-  // callback); debug builds assert both.
+  // callback); debug builds assert both. Nor may it destroy the last
+  // Session handle of its stream (the stream would then join its own
+  // reader thread, which terminates the process): the owner of the
+  // handles drops them outside the callbacks.
   struct Callbacks {
     std::function<void(enclave::v1::SessionOutput)> output;
     std::function<void(const absl::Status&)> end;
