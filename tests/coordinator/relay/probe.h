@@ -1,11 +1,16 @@
 // For the relay's tests (header only): a session driven by hand on an
 // EnclaveConnection (records its outputs and its end, and waits for them),
-// and an enclave whose Sessions calls never read.
+// an enclave whose Sessions calls never read, and a loopback server for a
+// test enclave.
 #ifndef NITRO_TSS_TESTS_COORDINATOR_RELAY_PROBE_H_
 #define NITRO_TSS_TESTS_COORDINATOR_RELAY_PROBE_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <chrono>
 #include <condition_variable>
+#include <functional>
+#include <memory>
 #include <mutex>
 
 #include "absl/status/status.h"
@@ -13,6 +18,20 @@
 #include "nitro_tss/enclave/v1/enclave.grpc.pb.h"
 
 namespace nitro_tss::coordinator {
+
+// `service` served on 127.0.0.1 at an ephemeral port (written to `port`);
+// `configure` may set the builder's options first. Null if it did not
+// start.
+inline std::unique_ptr<grpc::Server> StartLoopbackServer(
+    grpc::Service* service, int* port,
+    const std::function<void(grpc::ServerBuilder&)>& configure = nullptr) {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           port);
+  if (configure) configure(builder);
+  builder.RegisterService(service);
+  return builder.BuildAndStart();
+}
 
 // One session driven by hand on a connection: records outputs and the end.
 struct Probe {

@@ -30,12 +30,10 @@ constexpr int kScale = 10;
 class RelayKeepaliveTest : public ::testing::Test {
  protected:
   void Serve(const enclave::SessionsKeepalive& keepalive) {
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port_);
-    enclave::SetSessionsServerKeepalive(&builder, keepalive);
-    builder.RegisterService(&enclave_);
-    server_ = builder.BuildAndStart();
+    server_ = StartLoopbackServer(
+        &enclave_, &port_, [&](grpc::ServerBuilder& builder) {
+          enclave::SetSessionsServerKeepalive(&builder, keepalive);
+        });
     ASSERT_NE(server_, nullptr);
     ASSERT_GT(port_, 0);
   }

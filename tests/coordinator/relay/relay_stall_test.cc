@@ -95,11 +95,7 @@ class GatedEnclave final : public ev1::Enclave::CallbackService {
 class RelayStallTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port_);
-    builder.RegisterService(&enclave_);
-    server_ = builder.BuildAndStart();
+    server_ = StartLoopbackServer(&enclave_, &port_);
     ASSERT_NE(server_, nullptr);
     ASSERT_GT(port_, 0);
   }
@@ -196,11 +192,7 @@ TEST_F(RelayStallTest, TheRunDeadlineHoldsWhenTheEnclaveStopsReading) {
 TEST(RelayPriorityTest, ASignEnvelopeOvertakesQueuedBulkEnvelopes) {
   GatedEnclave enclave;
   int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                           &port);
-  builder.RegisterService(&enclave);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  std::unique_ptr<grpc::Server> server = StartLoopbackServer(&enclave, &port);
   ASSERT_NE(server, nullptr);
   EnclaveConnectionOptions options;
   options.write_timeout = absl::Minutes(10);
