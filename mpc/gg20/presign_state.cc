@@ -53,14 +53,6 @@ absl::Status CheckCiphertext(const BigInt& c, const PaillierPublicKey& key,
   return absl::OkStatus();
 }
 
-// The own copy of a ciphertext this party sent or received (its bytes were
-// produced or decoded by this party: they decode).
-BigInt OwnCiphertext(const std::string& bytes) {
-  absl::StatusOr<BigInt> c =
-      DecodeInt(bytes, kMaxCiphertextMagnitudeBytes, kWhat, "ciphertext");
-  return c.ok() ? *std::move(c) : BigInt();
-}
-
 Point OwnPoint(const std::string& bytes) {
   absl::StatusOr<Point> p = DecodePt(bytes, kWhat, "point");
   return p.ok() ? *std::move(p) : Point::Identity();

@@ -208,9 +208,8 @@ std::array<uint8_t, 32> ReceivedMtaDigestOf(
 absl::Status CheckCiphertext(const BigInt& c, const PaillierPublicKey& key,
                              absl::string_view field);
 
-// The own copy of a ciphertext (point) this party sent or received (its
-// bytes were produced or decoded by this party: they decode).
-BigInt OwnCiphertext(const std::string& bytes);
+// The own copy of a point this party sent or received (its bytes were
+// produced or decoded by this party: they decode).
 Point OwnPoint(const std::string& bytes);
 
 // Round 1 broadcast: K_j is a ciphertext under N_j.

@@ -424,13 +424,15 @@ class PresignCheatRule : public round::Rule {
     const PaillierPrivateKey& sk = *s.ks->paillier;
     Scalar delta = s.k * s.gamma;
     Scalar sigma = s.k * s.w;
+    // α = Dec(D), centered, of a response as received (its bytes decoded).
+    auto alpha_of = [&](const std::string& d) -> absl::StatusOr<BigInt> {
+      ASSIGN_OR_RETURN(
+          BigInt c, DecodeInt(d, kMaxCiphertextMagnitudeBytes, "cheat", "d"));
+      return sk.DecryptSigned(c);
+    };
     for (const auto& [j, bob] : s.bob) {
-      ASSIGN_OR_RETURN(BigInt alpha_g,
-                       sk.DecryptSigned(presign_detail::OwnCiphertext(
-                           s.received_gamma.at(j).d)));
-      ASSIGN_OR_RETURN(BigInt alpha_w,
-                       sk.DecryptSigned(presign_detail::OwnCiphertext(
-                           s.received_w.at(j).d)));
+      ASSIGN_OR_RETURN(BigInt alpha_g, alpha_of(s.received_gamma.at(j).d));
+      ASSIGN_OR_RETURN(BigInt alpha_w, alpha_of(s.received_w.at(j).d));
       delta = delta + Scalar::FromBigIntReduce(alpha_g) + bob.beta_gamma;
       sigma = sigma + Scalar::FromBigIntReduce(alpha_w) + bob.beta_w;
     }
