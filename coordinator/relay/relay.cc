@@ -292,12 +292,16 @@ class EnclaveConnection::Stream {
         std::lock_guard<std::mutex> dispatch(dispatch_mu_);
         Callbacks* callbacks = nullptr;
         absl::Status failure;
+        std::optional<bool> consumed;
         {
           std::lock_guard<std::mutex> lock(mu_);
           auto it = open_.find(item.id());
           if (it == open_.end()) continue;  // abandoned
           callbacks = it->second;
           if (item.has_end()) {
+            if (item.end().has_approvals_consumed()) {
+              consumed = item.end().approvals_consumed();
+            }
             open_.erase(it);
             auto failed = failed_.find(item.id());
             if (failed != failed_.end()) {
@@ -309,14 +313,15 @@ class EnclaveConnection::Stream {
         if (item.has_output()) {
           callbacks->output(std::move(*item.mutable_output()));
         } else if (item.has_end() && !failure.ok()) {
-          callbacks->end(failure);
+          callbacks->end(failure, consumed);
         } else if (item.has_end()) {
           // A code outside the canonical ones is not trusted as such.
           const int code = item.end().code();
           callbacks->end(absl::Status(code >= 0 && code <= 16
                                           ? static_cast<absl::StatusCode>(code)
                                           : absl::StatusCode::kUnknown,
-                                      item.end().message()));
+                                      item.end().message()),
+                         consumed);
         }
       }
       msg.Clear();
@@ -349,7 +354,7 @@ class EnclaveConnection::Stream {
         callbacks = open_.begin()->second;
         open_.erase(open_.begin());
       }
-      callbacks->end(error);
+      callbacks->end(error, std::nullopt);  // the enclave did not say
     }
     t_dispatching = nullptr;
   }
@@ -484,6 +489,7 @@ std::map<uint32_t, SessionOutcome> RunSession(
     bool end = false;
     ev1::SessionOutput output;
     absl::Status status;
+    std::optional<bool> approvals_consumed;  // of an end
   };
   std::mutex mu;
   std::condition_variable cv;
@@ -521,12 +527,13 @@ std::map<uint32_t, SessionOutcome> RunSession(
     const uint32_t i = party;
     p.callbacks.output = [&, i](ev1::SessionOutput out) {
       std::lock_guard<std::mutex> lock(mu);
-      inbox.push_back({i, false, std::move(out), absl::OkStatus()});
+      inbox.push_back({i, false, std::move(out), absl::OkStatus(), {}});
       cv.notify_one();
     };
-    p.callbacks.end = [&, i](const absl::Status& status) {
+    p.callbacks.end = [&, i](const absl::Status& status,
+                             std::optional<bool> consumed) {
       std::lock_guard<std::mutex> lock(mu);
-      inbox.push_back({i, true, {}, status});
+      inbox.push_back({i, true, {}, status, consumed});
       cv.notify_one();
     };
     p.session = it->second->Open(start, &p.callbacks);
@@ -562,6 +569,7 @@ std::map<uint32_t, SessionOutcome> RunSession(
     Party& p = parties[e.party];
     const uint32_t i = e.party;
     if (e.end) {
+      outcomes[i].approvals_consumed = e.approvals_consumed;
       if (!p.reported) {
         if (!e.status.ok() && options.cancel_on_stream_error) {
           for (auto& [j, other] : parties) {

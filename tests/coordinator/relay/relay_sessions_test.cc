@@ -14,6 +14,7 @@
 #include <functional>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -633,6 +634,87 @@ TEST_F(RelaySessionsTest, AMalformedMessageEndsTheOpenSessionsWithItsCode) {
   EXPECT_EQ(raw.rw->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+// Every end of a sign session says whether its start consumed the
+// request's approvals (SessionEnd.approvals_consumed, handed on by the
+// relay): a run past the approvals check that aborts (every envelope
+// dropped, the round expired) says true; the same approvals again are
+// refused as already used and say false; a sign refused before the check
+// (no such presignature) says false; a sign whose start ran says true also
+// when the stream's half-close ends it CANCELLED; a presign says nothing.
+TEST_F(RelaySessionsTest, ASignsEndSaysWhetherItConsumedTheApprovals) {
+  ASSERT_NO_FATAL_FAILURE(Link("consumed-link"));
+  std::vector<std::string> presignatures;
+  for (int n = 0; n < 2; ++n) {
+    const auto presigned = RunSession(
+        Both(), Each(Presign("consumed-link", SessionId("consumed-pre", n))));
+    ExpectDone(presigned);
+    for (const auto& [party, o] : presigned) {
+      EXPECT_FALSE(o.approvals_consumed.has_value()) << party;
+    }
+    presignatures.push_back(
+        presigned.begin()->second.result.presignature().presignature_id());
+  }
+  auto sign = [&](const std::string& session, const std::string& presignature,
+                  const std::string& message) {
+    ev1::StartSession s;
+    s.set_link_id("consumed-link");
+    s.set_session_id(session);
+    s.mutable_sign()->set_presignature_id(presignature);
+    s.mutable_sign()->set_message(message);
+    s.mutable_sign()->set_hash(ev1::HASH_FUNCTION_SHA256);
+    *s.mutable_sign()->mutable_approvals() = testing::Approve(
+        {*key_id_, message, {}, 0, {&Approvers()[0], &Approvers()[1]}});
+    return s;
+  };
+
+  const ev1::StartSession spent =
+      sign(SessionId("consumed-sign", 1), presignatures[0], "spent");
+  RunOptions dropped;
+  dropped.round_deadline = absl::Milliseconds(300);
+  dropped.filter = [](uint32_t, uint32_t, int) { return false; };
+  for (const auto& [party, o] : RunSession(Both(), Each(spent), dropped)) {
+    EXPECT_TRUE(o.aborted()) << party << ": " << o.stream_error;
+    EXPECT_EQ(o.approvals_consumed, std::optional<bool>(true)) << party;
+  }
+
+  // The same approvals (and message) on the other presignature.
+  ev1::StartSession again = spent;
+  again.set_session_id(SessionId("consumed-sign", 2));
+  again.mutable_sign()->set_presignature_id(presignatures[1]);
+  RunOptions each;
+  each.cancel_on_stream_error = false;
+  for (const auto& [party, o] : RunSession(Both(), Each(again), each)) {
+    EXPECT_EQ(o.stream_error.code(), absl::StatusCode::kAlreadyExists)
+        << party << ": " << o.stream_error;
+    EXPECT_NE(o.stream_error.message().find("already used"),
+              absl::string_view::npos)
+        << o.stream_error;
+    EXPECT_EQ(o.approvals_consumed, std::optional<bool>(false)) << party;
+  }
+
+  // On node 1 alone, by hand: a sign refused before the check, and one on
+  // the untaken presignature whose start runs (its share comes out), ended
+  // by the stream's half-close.
+  RawStream raw(*connections_[0]);
+  ASSERT_TRUE(raw.Start(
+      1, {sign(SessionId("consumed-sign", 3), "no such presignature", "none"),
+          sign(SessionId("consumed-sign", 4), presignatures[1], "lone")}));
+  ASSERT_TRUE(raw.ReadFirstOutputs(1, 2));
+  ASSERT_EQ(raw.ends.count(1), 1u);
+  EXPECT_EQ(raw.ends[1].code(), static_cast<int>(grpc::StatusCode::NOT_FOUND))
+      << raw.ends[1].message();
+  EXPECT_TRUE(raw.ends[1].has_approvals_consumed());
+  EXPECT_FALSE(raw.ends[1].approvals_consumed());
+  ASSERT_EQ(raw.outputs.count(2), 1u) << raw.ends[2].message();
+  ASSERT_TRUE(raw.rw->WritesDone());
+  EXPECT_TRUE(raw.ReadUntil([&] { return raw.ends.count(2) > 0; }));
+  EXPECT_EQ(raw.ends[2].code(), static_cast<int>(grpc::StatusCode::CANCELLED))
+      << raw.ends[2].message();
+  EXPECT_TRUE(raw.ends[2].has_approvals_consumed());
+  EXPECT_TRUE(raw.ends[2].approvals_consumed());
+  EXPECT_TRUE(raw.rw->Finish().ok());
+}
+
 // A callback that abandons its own session and another session of the
 // same stream (EnclaveConnection::Callbacks' re-entrancy rules): it does
 // not deadlock, neither session gets a callback afterwards, and the stream
@@ -660,7 +742,7 @@ TEST_F(RelaySessionsTest, ACallbackMayAbandonSessionsOfItsOwnStream) {
       cv.notify_all();
     }
   };
-  callbacks.end = [&](const absl::Status&) {
+  callbacks.end = [&](const absl::Status&, std::optional<bool>) {
     std::lock_guard<std::mutex> lock(mu);
     ++ends;
   };
