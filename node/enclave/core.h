@@ -65,7 +65,8 @@ class BlobHost {
 };
 
 // Paillier / ring-Pedersen material for a DKG, waiting at most until
-// `deadline` (DEADLINE_EXCEEDED).
+// `deadline` (DEADLINE_EXCEEDED); tss-enclave's ends its waits when the
+// process shuts down (UNAVAILABLE, MaterialPool::EndTakes).
 using MaterialSource =
     std::function<absl::StatusOr<mpc::gg20::KeygenMaterial>(absl::Time)>;
 

@@ -779,22 +779,25 @@ grpc::Status EnclaveService::Sessions(
     in.Clear();
   }
   // The end of the stream closes every open session (the coordinator's
-  // half-close), or ends it with the stream's cause: a malformed message
-  // (INVALID_ARGUMENT, as the stream), the enclave shutting down or a
-  // failed write (UNAVAILABLE), the coordinator's cancel (CANCELLED).
+  // half-close, also while the enclave shuts down), or ends it with the
+  // stream's cause: a malformed message (INVALID_ARGUMENT, as the stream);
+  // once the call is cancelled, the enclave shutting down or a failed write
+  // (UNAVAILABLE), else the coordinator's cancel (CANCELLED).
   absl::Status why;
   if (!result.ok()) {
     why = absl::InvalidArgumentError(
         absl::StrCat("session: the stream ended on a malformed message: ",
                      result.error_message()));
-  } else if (stream.closing()) {
-    why = absl::UnavailableError("session: the enclave is shutting down");
-  } else if (stream.write_failed()) {
-    why = absl::UnavailableError(
-        "session: a write to the coordinator failed (the stream is over)");
   } else if (ctx->IsCancelled()) {
-    why = absl::CancelledError(
-        "session: the coordinator cancelled the stream (or went away)");
+    if (stream.closing()) {
+      why = absl::UnavailableError("session: the enclave is shutting down");
+    } else if (stream.write_failed()) {
+      why = absl::UnavailableError(
+          "session: a write to the coordinator failed (the stream is over)");
+    } else {
+      why = absl::CancelledError(
+          "session: the coordinator cancelled the stream (or went away)");
+    }
   }
   std::vector<std::shared_ptr<Session>> open;
   {

@@ -18,6 +18,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "coordinator/relay/relay.h"
 #include "tests/coordinator/relay/probe.h"
@@ -831,6 +832,91 @@ TEST_F(RelaySessionsTest, AnEnclaveShuttingDownEndsItsSessionsAfterGrace) {
   EXPECT_GE(absl::Now() - t0, absl::Seconds(4));
   EXPECT_EQ(cluster_->StopEnclave(1), 0);
   EXPECT_LT(absl::Now() - t0, absl::Seconds(8));
+  ASSERT_NO_FATAL_FAILURE(Restart(1));
+}
+
+// While the enclave shuts down, a stream the coordinator half-closes ends
+// its open sessions as a half-close does (CANCELLED, "closed the stream"),
+// not as the shutdown's end of a stream does (UNAVAILABLE).
+TEST_F(RelaySessionsTest, AHalfCloseDuringShutdownClosesItsSessions) {
+  ASSERT_NO_FATAL_FAILURE(Link("half-close-shutdown-link"));
+  RawStream raw(*connections_[1]);
+  ASSERT_TRUE(raw.Start(
+      1, {Presign("half-close-shutdown-link", SessionId("hc-shutdown", 1))}));
+  ASSERT_TRUE(raw.ReadFirstOutputs(1, 1));
+  ASSERT_TRUE(raw.ends.empty()) << raw.ends.begin()->second.message();
+  ASSERT_EQ(::kill(cluster_->enclave_pid(1), SIGTERM), 0);
+  // The stream is closing once it refuses a new session UNAVAILABLE (a
+  // start on an unknown link: NOT_FOUND before).
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  for (uint64_t id = 2;; ++id) {
+    ASSERT_TRUE(raw.Start(
+        id, {Presign("no-such-link", SessionId("hc-shutdown-probe", id))}));
+    ASSERT_TRUE(raw.ReadUntil([&] { return raw.ends.count(id) > 0; }));
+    if (raw.ends[id].code() ==
+        static_cast<int>(grpc::StatusCode::UNAVAILABLE)) {
+      break;
+    }
+    ASSERT_EQ(raw.ends[id].code(),
+              static_cast<int>(grpc::StatusCode::NOT_FOUND))
+        << raw.ends[id].message();
+    ASSERT_LT(absl::Now(), deadline);
+  }
+  ASSERT_TRUE(raw.rw->WritesDone());
+  EXPECT_TRUE(raw.ReadUntil([&] { return raw.ends.count(1) > 0; }));
+  EXPECT_EQ(raw.ends[1].code(), static_cast<int>(grpc::StatusCode::CANCELLED))
+      << raw.ends[1].message();
+  EXPECT_NE(raw.ends[1].message().find("closed the stream"), std::string::npos)
+      << raw.ends[1].message();
+  raw.rw->Finish();  // OK, or CANCELLED by the enclave's shutdown
+  EXPECT_EQ(cluster_->StopEnclave(1), 0) << cluster_->EnclaveLog(1);
+  ASSERT_NO_FATAL_FAILURE(Restart(1));
+}
+
+// A DKG start waiting for keygen material when the enclave shuts down ends
+// at once (UNAVAILABLE, saying so), not at its round deadline (20 s here)
+// after the shutdown's grace period. Node 2's pool holds at most one set
+// and makes the next one in a second or more (fresh safe primes): of four
+// DKG starts at once, some wait.
+TEST_F(RelaySessionsTest, ADkgWaitingForKeygenMaterialEndsAtShutdown) {
+  constexpr int kDkgs = 4;
+  std::vector<ev1::StartSession> starts;
+  for (int n = 1; n <= kDkgs; ++n) {
+    const std::string link = absl::StrCat("material-wait-link-", n);
+    auto linked = EstablishLink(Both(), link, {});
+    ASSERT_TRUE(linked.ok()) << linked.status();
+    ev1::StartSession& start = starts.emplace_back();
+    start.set_link_id(link);
+    start.set_session_id(SessionId("material-wait", n));
+    start.mutable_keygen()->set_threshold(1);
+    *start.mutable_keygen()->mutable_approval_policy() = Policy();
+  }
+  std::vector<std::unique_ptr<Probe>> dkgs;
+  for (const ev1::StartSession& start : starts) {
+    dkgs.push_back(std::make_unique<Probe>());
+    dkgs.back()->Start(*connections_[1], start);
+  }
+  // The starts are dispatched to their strands once a later session's
+  // refusal has come back on the same stream.
+  Probe later;
+  later.Start(*connections_[1], Presign("no-such-link", SessionId("later", 1)));
+  ASSERT_TRUE(absl::IsNotFound(later.WaitEnd()));
+  ASSERT_EQ(::kill(cluster_->enclave_pid(1), SIGTERM), 0);
+  int material_waits = 0;
+  std::string ends;
+  for (auto& dkg : dkgs) {
+    const absl::Status end = dkg->WaitEnd();
+    absl::StrAppend(&ends, "\n", end.ToString());
+    EXPECT_EQ(end.code(), absl::StatusCode::kUnavailable) << end;
+    if (absl::StrContains(end.message(),
+                          "keygen material: the enclave is shutting down")) {
+      ++material_waits;
+    }
+  }
+  EXPECT_GE(material_waits, 1) << ends;
+  // Its material pool may be searching for primes, which its exit waits
+  // for: not part of this test.
+  cluster_->KillEnclave(1);
   ASSERT_NO_FATAL_FAILURE(Restart(1));
 }
 }  // namespace
