@@ -27,6 +27,7 @@ std::atomic<uint64_t> g_routed{0};
 std::atomic<uint64_t> g_dropped{0};
 std::atomic<uint64_t> g_malformed{0};
 std::atomic<uint64_t> g_expired{0};
+std::atomic<uint64_t> g_late_ends{0};
 
 // The largest envelope an enclave sends (enclave.proto: 4 MiB + 64 KiB).
 constexpr size_t kMaxEnvelopeBytes = (4u << 20) + (64u << 10);
@@ -62,7 +63,7 @@ uint32_t HeaderRound(const std::string& envelope) {
 
 RelayCounters GetRelayCounters() {
   return {g_routed.load(), g_dropped.load(), g_malformed.load(),
-          g_expired.load()};
+          g_expired.load(), g_late_ends.load()};
 }
 
 absl::StatusOr<std::map<uint32_t, ev1::FinishLinkResponse>> EstablishLink(
@@ -122,7 +123,9 @@ absl::StatusOr<std::map<uint32_t, ev1::FinishLinkResponse>> EstablishLink(
 // callbacks; its watchdog cancels the call when a write (or the call's
 // creation) has been pending longer than the write timeout. Cancelling the
 // call, or the queue outgrowing its byte budget, ends every session on the
-// stream UNAVAILABLE, and the next Open makes a new stream.
+// stream UNAVAILABLE, and the next Open makes a new stream. Open gives it
+// DestroyStream as its deleter: a callback that drops the last reference
+// does not destroy it on its reader thread (which the destructor joins).
 class EnclaveConnection::Stream {
  public:
   // `first` is registered before anything can end the stream, so it gets
@@ -296,7 +299,10 @@ class EnclaveConnection::Stream {
         {
           std::lock_guard<std::mutex> lock(mu_);
           auto it = open_.find(item.id());
-          if (it == open_.end()) continue;  // abandoned
+          if (it == open_.end()) {  // abandoned
+            if (item.has_end()) g_late_ends.fetch_add(1);
+            continue;
+          }
           callbacks = it->second;
           if (item.has_end()) {
             if (item.end().has_approvals_consumed()) {
@@ -388,6 +394,22 @@ class EnclaveConnection::Stream {
   std::thread watchdog_;
 };
 
+namespace {
+
+// The deleter of a Stream (EnclaveConnection::Open). On its own reader
+// thread (a callback dropped the stream's last Session handle) the stream
+// is destroyed by a thread of its own, which joins the reader once the
+// callback has returned and the reader has ended the remaining sessions.
+void DestroyStream(EnclaveConnection::Stream* stream) {
+  if (t_dispatching == stream) {
+    std::thread([stream] { delete stream; }).detach();
+  } else {
+    delete stream;
+  }
+}
+
+}  // namespace
+
 void SetSessionsKeepalive(grpc::ChannelArguments* args,
                           const EnclaveConnectionOptions& options) {
   const int time_ms =
@@ -421,7 +443,8 @@ EnclaveConnection::Session EnclaveConnection::Open(
       // None yet, or it ended: a new one (its writer thread creates the
       // call, so this waits for nothing).
       retired = std::move(stream_);
-      stream_ = std::make_shared<Stream>(channel_, options_, id, callbacks);
+      stream_ = std::shared_ptr<Stream>(
+          new Stream(channel_, options_, id, callbacks), DestroyStream);
       ++streams_opened_;
     }
     stream = stream_;

@@ -98,10 +98,10 @@ class EnclaveConnection {
   // must not call Abandon of a session on another stream (that waits for
   // the other stream's callbacks: two streams doing so deadlock) nor Open
   // (which may have to join the very stream whose reader runs the
-  // callback); debug builds assert both. Nor may it destroy the last
-  // Session handle of its stream (the stream would then join its own
-  // reader thread, which terminates the process): the owner of the
-  // handles drops them outside the callbacks.
+  // callback); debug builds assert both. It may drop Session handles,
+  // also the stream's last one (the stream is then destroyed off its
+  // reader thread, after the callback: the stream's other open sessions
+  // still get their `end`).
   struct Callbacks {
     std::function<void(enclave::v1::SessionOutput)> output;
     std::function<void(const absl::Status&,
@@ -243,6 +243,8 @@ struct RelayCounters {
   uint64_t envelopes_dropped = 0;  // by a filter
   uint64_t malformed_headers = 0;  // routed by `to` only
   uint64_t rounds_expired = 0;     // ExpireRound sent
+  // Session ends that arrived after the session was abandoned (dropped).
+  uint64_t late_session_ends = 0;
 };
 RelayCounters GetRelayCounters();
 

@@ -718,8 +718,8 @@ TEST_F(RelaySessionsTest, ASignsEndSaysWhetherItConsumedTheApprovals) {
 
 // A callback that abandons its own session and another session of the
 // same stream (EnclaveConnection::Callbacks' re-entrancy rules): it does
-// not deadlock, neither session gets a callback afterwards, and the stream
-// goes on.
+// not deadlock, neither session gets a callback afterwards (their ends
+// arrive and are dropped), and the stream goes on.
 TEST_F(RelaySessionsTest, ACallbackMayAbandonSessionsOfItsOwnStream) {
   ASSERT_NO_FATAL_FAILURE(Link("reentrant-link"));
   const uint64_t streams = connections_[0]->streams_opened();
@@ -731,6 +731,7 @@ TEST_F(RelaySessionsTest, ACallbackMayAbandonSessionsOfItsOwnStream) {
   std::condition_variable cv;
   int outputs = 0, ends = 0;  // guarded by mu
   bool abandoned = false;     // guarded by mu
+  const uint64_t late_ends = GetRelayCounters().late_session_ends;
   EnclaveConnection::Session self;
   EnclaveConnection::Callbacks callbacks;
   callbacks.output = [&](ev1::SessionOutput) {
@@ -762,7 +763,14 @@ TEST_F(RelaySessionsTest, ACallbackMayAbandonSessionsOfItsOwnStream) {
     return other.outputs;
   }();
   // Both were cancelled on the enclave: their ends come back on the stream
-  // (dropped by the connection) while this run goes on.
+  // (dropped by the connection, counted).
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (GetRelayCounters().late_session_ends < late_ends + 2) {
+    ASSERT_LT(absl::Now(), deadline)
+        << "the abandoned sessions' ends did not arrive";
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  // The stream goes on.
   ExpectDone(RunSession(
       Both(),
       Each(Presign("reentrant-link", SessionId("reentrant-after", 1)))));
@@ -773,6 +781,58 @@ TEST_F(RelaySessionsTest, ACallbackMayAbandonSessionsOfItsOwnStream) {
   std::lock_guard<std::mutex> other_lock(other.mu);
   EXPECT_EQ(other.outputs, other_outputs);
   EXPECT_FALSE(other.ended) << other.end;
+}
+
+// A callback that drops the last handle of its stream (its connection is
+// gone, and the session's owner lets go of it from within the callback):
+// the stream is not destroyed on its own reader thread (which would join
+// itself and terminate the process) but after the callback, and the
+// session still gets its end.
+TEST_F(RelaySessionsTest, ACallbackMayDropTheLastHandleOfItsStream) {
+  ASSERT_NO_FATAL_FAILURE(Link("last-handle-link"));
+  auto conn = std::make_unique<EnclaveConnection>(grpc::CreateChannel(
+      absl::StrCat("unix:", cluster_->dir(), "/node-1/enclave.sock"),
+      grpc::InsecureChannelCredentials()));
+  std::mutex mu;
+  std::condition_variable cv;
+  bool connection_gone = false, dropped = false, ended = false;  // by mu
+  absl::Status end;                                              // by mu
+  EnclaveConnection::Session session;                            // by mu
+  EnclaveConnection::Callbacks callbacks;
+  callbacks.output = [&](ev1::SessionOutput) {
+    EnclaveConnection::Session last;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return connection_gone; });
+      if (dropped) return;
+      last = std::move(session);
+      dropped = true;
+    }
+    last = EnclaveConnection::Session();  // the stream's last reference
+    cv.notify_all();
+  };
+  callbacks.end = [&](const absl::Status& s, std::optional<bool>) {
+    std::lock_guard<std::mutex> lock(mu);
+    ended = true;
+    end = s;
+    cv.notify_all();
+  };
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    session = conn->Open(
+        Presign("last-handle-link", SessionId("last-handle", 1)), &callbacks);
+  }
+  conn.reset();  // its reference to the stream goes
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    connection_gone = true;
+  }
+  cv.notify_all();
+  std::unique_lock<std::mutex> lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60),
+                          [&] { return dropped && ended; }))
+      << "dropped " << dropped << ", ended " << ended;
+  EXPECT_FALSE(end.ok());
 }
 
 // Node 2's enclave told to shut down (SIGTERM) while a session is in
