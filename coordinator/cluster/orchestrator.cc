@@ -603,8 +603,8 @@ absl::StatusOr<SignOutcome> Orchestrator::SignAttempts(const KeyPlan& key,
     }
     // Approvals are single-use: once an enclave got past its approvals
     // check (its replay cache holds their nonce), a run with the same
-    // approvals would be refused ALREADY_EXISTS. Only a run that every
-    // signer refused before the check is retried (spent_approvals.h).
+    // approvals would be refused ALREADY_EXISTS. Only a run in which no
+    // signer got past the check is retried (spent_approvals.h).
     const SignRunApprovals approvals = ApprovalsAfterSignRun(outcomes);
     if (EverySignerRefusedBeforeApprovalsCheck(outcomes) &&
         !IsLostPresignature(last)) {

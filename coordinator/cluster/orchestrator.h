@@ -27,9 +27,11 @@
 //    (PERMISSION_DENIED) are never retried. Approvals are single-use (each
 //    enclave records their nonce in its replay cache when they pass its
 //    check, at the start of the signing run): a failed signing run is
-//    retried with the same approvals only when every signer refused its
-//    start before that check; once any signer got (or may have got) past
-//    it, or refused the approvals as used before, the Sign ends ABORTED
+//    retried with the same approvals only when no signer's start got past
+//    that check (each enclave's session end says so; an end that never
+//    came counts as past it unless its code is a refusal before it); once
+//    any signer got (or may have got) past it, or refused the approvals as
+//    used before, the Sign ends ABORTED
 //    and asks for fresh approvals, naming the run's failure and the
 //    culprits (spent_approvals.h says how each session end is read). A
 //    failed presign run or link never saw the approvals: retried.

@@ -16,12 +16,20 @@ bool RefusedBeforeApprovalsCheck(const absl::Status& end) {
   }
 }
 
+bool LeftApprovalsUnconsumed(const SessionOutcome& outcome) {
+  // A result or an abort: the enclave ran the protocol.
+  if (outcome.stream_error.ok()) return false;
+  // The enclave's own word, whatever the code.
+  if (outcome.approvals_consumed.has_value()) {
+    return !*outcome.approvals_consumed;
+  }
+  return RefusedBeforeApprovalsCheck(outcome.stream_error);
+}
+
 bool EverySignerRefusedBeforeApprovalsCheck(
     const std::map<uint32_t, SessionOutcome>& outcomes) {
   for (const auto& [party, o] : outcomes) {
-    // A result or an abort: the enclave ran the protocol.
-    if (o.stream_error.ok()) return false;
-    if (!RefusedBeforeApprovalsCheck(o.stream_error)) return false;
+    if (!LeftApprovalsUnconsumed(o)) return false;
   }
   return true;
 }
@@ -29,7 +37,9 @@ bool EverySignerRefusedBeforeApprovalsCheck(
 SignRunApprovals ApprovalsAfterSignRun(
     const std::map<uint32_t, SessionOutcome>& outcomes) {
   for (const auto& [party, o] : outcomes) {
-    if (absl::IsAlreadyExists(o.stream_error)) {
+    // Not when this very run consumed them there (a start that failed
+    // after the check, e.g. a session id reused on the link).
+    if (absl::IsAlreadyExists(o.stream_error) && o.approvals_consumed != true) {
       return SignRunApprovals::kAlreadyUsed;
     }
   }

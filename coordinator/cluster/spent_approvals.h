@@ -11,30 +11,31 @@
 // approvals only when no enclave got past its approvals check; otherwise
 // the caller needs fresh approvals (Orchestrator::Sign answers ABORTED).
 //
-// What each end says (enclave.proto, the Sessions rpc's end codes):
+// How each signer's outcome (SessionOutcome) is read:
 //  - a result or an abort: the enclave ran the protocol, so it had passed
 //    its approvals check: spent.
-//  - INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION,
-//    PERMISSION_DENIED, UNIMPLEMENTED: the start was refused before the
-//    approvals check (malformed request, unknown link or presignature, a
-//    reused session id or already-used approvals, an unusable link or
-//    expired approvals, refused approvals, a derivation path). Two refusals
-//    of these codes come after the check, NOT_FOUND for a presignature
-//    taken by a concurrent run and FAILED_PRECONDITION for a presignature
-//    of another signer set; this coordinator starts neither (a
-//    presignature is handed to one Sign, from its own link's pool). Should
-//    one happen anyway, a retry that reaches that enclave is refused
-//    ALREADY_EXISTS, which reads as already used (below): the caller gets
-//    the same answer.
-//  - anything else (CANCELLED: the relay cancels the other sessions once one
-//    fails, and a cancel may come before or after the start ran;
-//    UNAVAILABLE or DEADLINE_EXCEEDED: the stream broke or the run deadline
-//    passed; RESOURCE_EXHAUSTED: also after the check; ...): the enclave may
-//    have consumed the approvals, so they count as spent. This errs towards
-//    asking for fresh approvals, never towards a retry the enclaves refuse.
-//  - ALREADY_EXISTS from any signer: an earlier run consumed the approvals
-//    there (the relay then cancels the other sessions, whose ends say
-//    nothing more): read as already used, never retried.
+//  - an end from the enclave that says (SessionEnd.approvals_consumed, set
+//    on every end of a sign session): spent when it says true, not spent
+//    when it says false, whatever the end's code (a cancel that overtook
+//    the start, a start refused before or by the check, a session ended
+//    by the stream's end or the shutdown before its start ran; or a start
+//    that failed after the check, a session cancelled or ended UNAVAILABLE
+//    after its start ran).
+//  - no such word (the stream broke or the run deadline passed before the
+//    enclave's end arrived, or an enclave that does not report it): read
+//    from the code, conservatively. INVALID_ARGUMENT, NOT_FOUND,
+//    ALREADY_EXISTS, FAILED_PRECONDITION, PERMISSION_DENIED and
+//    UNIMPLEMENTED are the start's refusals before the check (malformed
+//    request, unknown link or presignature, already-used approvals, an
+//    unusable link or expired approvals, refused approvals, a derivation
+//    path): not spent. Anything else (CANCELLED, UNAVAILABLE,
+//    DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ...) may come after the check:
+//    spent. This errs towards asking for fresh approvals, never towards a
+//    retry the enclaves refuse.
+//  - ALREADY_EXISTS from any signer whose end does not say this run
+//    consumed the approvals there: an earlier run consumed them (the relay
+//    then cancels the other sessions): read as already used, never
+//    retried.
 #ifndef NITRO_TSS_COORDINATOR_CLUSTER_SPENT_APPROVALS_H_
 #define NITRO_TSS_COORDINATOR_CLUSTER_SPENT_APPROVALS_H_
 
@@ -59,13 +60,17 @@ enum class SignRunApprovals {
 };
 
 // Whether a sign session that ended with `end` (SessionOutcome::stream_error,
-// not OK) was refused before its enclave checked the approvals (see the file
-// comment).
+// not OK) was refused before its enclave checked the approvals, read from
+// the code alone (for an end that does not say; see the file comment).
 bool RefusedBeforeApprovalsCheck(const absl::Status& end);
 
+// Whether one signer's outcome of a failed sign run leaves the approvals
+// unconsumed there (see the file comment).
+bool LeftApprovalsUnconsumed(const SessionOutcome& outcome);
+
 // Whether every signer of a failed sign run (RunSession's outcomes, by
-// party) refused its start before its approvals check, so before taking the
-// presignature.
+// party) ended before consuming the approvals, so before taking the
+// presignature (LeftApprovalsUnconsumed).
 bool EverySignerRefusedBeforeApprovalsCheck(
     const std::map<uint32_t, SessionOutcome>& outcomes);
 

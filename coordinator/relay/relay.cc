@@ -27,6 +27,7 @@ std::atomic<uint64_t> g_routed{0};
 std::atomic<uint64_t> g_dropped{0};
 std::atomic<uint64_t> g_malformed{0};
 std::atomic<uint64_t> g_expired{0};
+std::atomic<uint64_t> g_late_ends{0};
 
 // The largest envelope an enclave sends (enclave.proto: 4 MiB + 64 KiB).
 constexpr size_t kMaxEnvelopeBytes = (4u << 20) + (64u << 10);
@@ -62,7 +63,7 @@ uint32_t HeaderRound(const std::string& envelope) {
 
 RelayCounters GetRelayCounters() {
   return {g_routed.load(), g_dropped.load(), g_malformed.load(),
-          g_expired.load()};
+          g_expired.load(), g_late_ends.load()};
 }
 
 absl::StatusOr<std::map<uint32_t, ev1::FinishLinkResponse>> EstablishLink(
@@ -122,7 +123,9 @@ absl::StatusOr<std::map<uint32_t, ev1::FinishLinkResponse>> EstablishLink(
 // callbacks; its watchdog cancels the call when a write (or the call's
 // creation) has been pending longer than the write timeout. Cancelling the
 // call, or the queue outgrowing its byte budget, ends every session on the
-// stream UNAVAILABLE, and the next Open makes a new stream.
+// stream UNAVAILABLE, and the next Open makes a new stream. Open gives it
+// DestroyStream as its deleter: a callback that drops the last reference
+// does not destroy it on its reader thread (which the destructor joins).
 class EnclaveConnection::Stream {
  public:
   // `first` is registered before anything can end the stream, so it gets
@@ -292,12 +295,19 @@ class EnclaveConnection::Stream {
         std::lock_guard<std::mutex> dispatch(dispatch_mu_);
         Callbacks* callbacks = nullptr;
         absl::Status failure;
+        std::optional<bool> consumed;
         {
           std::lock_guard<std::mutex> lock(mu_);
           auto it = open_.find(item.id());
-          if (it == open_.end()) continue;  // abandoned
+          if (it == open_.end()) {  // abandoned
+            if (item.has_end()) g_late_ends.fetch_add(1);
+            continue;
+          }
           callbacks = it->second;
           if (item.has_end()) {
+            if (item.end().has_approvals_consumed()) {
+              consumed = item.end().approvals_consumed();
+            }
             open_.erase(it);
             auto failed = failed_.find(item.id());
             if (failed != failed_.end()) {
@@ -309,14 +319,15 @@ class EnclaveConnection::Stream {
         if (item.has_output()) {
           callbacks->output(std::move(*item.mutable_output()));
         } else if (item.has_end() && !failure.ok()) {
-          callbacks->end(failure);
+          callbacks->end(failure, consumed);
         } else if (item.has_end()) {
           // A code outside the canonical ones is not trusted as such.
           const int code = item.end().code();
           callbacks->end(absl::Status(code >= 0 && code <= 16
                                           ? static_cast<absl::StatusCode>(code)
                                           : absl::StatusCode::kUnknown,
-                                      item.end().message()));
+                                      item.end().message()),
+                         consumed);
         }
       }
       msg.Clear();
@@ -349,7 +360,7 @@ class EnclaveConnection::Stream {
         callbacks = open_.begin()->second;
         open_.erase(open_.begin());
       }
-      callbacks->end(error);
+      callbacks->end(error, std::nullopt);  // the enclave did not say
     }
     t_dispatching = nullptr;
   }
@@ -382,6 +393,22 @@ class EnclaveConnection::Stream {
   std::thread writer_;
   std::thread watchdog_;
 };
+
+namespace {
+
+// The deleter of a Stream (EnclaveConnection::Open). On its own reader
+// thread (a callback dropped the stream's last Session handle) the stream
+// is destroyed by a thread of its own, which joins the reader once the
+// callback has returned and the reader has ended the remaining sessions.
+void DestroyStream(EnclaveConnection::Stream* stream) {
+  if (t_dispatching == stream) {
+    std::thread([stream] { delete stream; }).detach();
+  } else {
+    delete stream;
+  }
+}
+
+}  // namespace
 
 void SetSessionsKeepalive(grpc::ChannelArguments* args,
                           const EnclaveConnectionOptions& options) {
@@ -416,7 +443,8 @@ EnclaveConnection::Session EnclaveConnection::Open(
       // None yet, or it ended: a new one (its writer thread creates the
       // call, so this waits for nothing).
       retired = std::move(stream_);
-      stream_ = std::make_shared<Stream>(channel_, options_, id, callbacks);
+      stream_ = std::shared_ptr<Stream>(
+          new Stream(channel_, options_, id, callbacks), DestroyStream);
       ++streams_opened_;
     }
     stream = stream_;
@@ -484,6 +512,7 @@ std::map<uint32_t, SessionOutcome> RunSession(
     bool end = false;
     ev1::SessionOutput output;
     absl::Status status;
+    std::optional<bool> approvals_consumed;  // of an end
   };
   std::mutex mu;
   std::condition_variable cv;
@@ -521,12 +550,13 @@ std::map<uint32_t, SessionOutcome> RunSession(
     const uint32_t i = party;
     p.callbacks.output = [&, i](ev1::SessionOutput out) {
       std::lock_guard<std::mutex> lock(mu);
-      inbox.push_back({i, false, std::move(out), absl::OkStatus()});
+      inbox.push_back({i, false, std::move(out), absl::OkStatus(), {}});
       cv.notify_one();
     };
-    p.callbacks.end = [&, i](const absl::Status& status) {
+    p.callbacks.end = [&, i](const absl::Status& status,
+                             std::optional<bool> consumed) {
       std::lock_guard<std::mutex> lock(mu);
-      inbox.push_back({i, true, {}, status});
+      inbox.push_back({i, true, {}, status, consumed});
       cv.notify_one();
     };
     p.session = it->second->Open(start, &p.callbacks);
@@ -562,6 +592,7 @@ std::map<uint32_t, SessionOutcome> RunSession(
     Party& p = parties[e.party];
     const uint32_t i = e.party;
     if (e.end) {
+      outcomes[i].approvals_consumed = e.approvals_consumed;
       if (!p.reported) {
         if (!e.status.ok() && options.cancel_on_stream_error) {
           for (auto& [j, other] : parties) {

@@ -30,6 +30,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -85,8 +86,10 @@ class EnclaveConnection {
   // the enclave's end of the session (OK after its result or abort, else
   // the code enclave.proto documents), or the stream's error when the
   // stream broke first (UNAVAILABLE also when the enclave ended the call:
-  // it went away or shut down). Every session on the stream waits while one
-  // callback runs: they should only hand the item on.
+  // it went away or shut down), with what the enclave's end says about a
+  // sign's approvals (SessionEnd.approvals_consumed; unset when the enclave
+  // did not say, or the end is the stream's). Every session on the stream
+  // waits while one callback runs: they should only hand the item on.
   //
   // Re-entrancy: a callback may call Send, Close and Cancel of any session,
   // and Abandon of sessions on its own stream (its connection's sessions
@@ -95,13 +98,15 @@ class EnclaveConnection {
   // must not call Abandon of a session on another stream (that waits for
   // the other stream's callbacks: two streams doing so deadlock) nor Open
   // (which may have to join the very stream whose reader runs the
-  // callback); debug builds assert both. Nor may it destroy the last
-  // Session handle of its stream (the stream would then join its own
-  // reader thread, which terminates the process): the owner of the
-  // handles drops them outside the callbacks.
+  // callback); debug builds assert both. It may drop Session handles,
+  // also the stream's last one (the stream is then destroyed off its
+  // reader thread, after the callback: the stream's other open sessions
+  // still get their `end`).
   struct Callbacks {
     std::function<void(enclave::v1::SessionOutput)> output;
-    std::function<void(const absl::Status&)> end;
+    std::function<void(const absl::Status&,
+                       std::optional<bool> approvals_consumed)>
+        end;
   };
   class Stream;
   // A session on the stream (a copyable handle; empty when default-made).
@@ -213,6 +218,11 @@ struct SessionOutcome {
   // status (e.g. PERMISSION_DENIED for refused approvals) or the stream's
   // (UNAVAILABLE for an enclave that died), its message naming the party.
   absl::Status stream_error;
+  // A sign session's end from its enclave: whether its start consumed the
+  // request's approvals (SessionEnd.approvals_consumed). Unset when no end
+  // came from the enclave (the stream broke, the run deadline passed) or
+  // it did not say.
+  std::optional<bool> approvals_consumed;
   bool aborted() const { return !done && stream_error.ok(); }
 };
 
@@ -233,6 +243,8 @@ struct RelayCounters {
   uint64_t envelopes_dropped = 0;  // by a filter
   uint64_t malformed_headers = 0;  // routed by `to` only
   uint64_t rounds_expired = 0;     // ExpireRound sent
+  // Session ends that arrived after the session was abandoned (dropped).
+  uint64_t late_session_ends = 0;
 };
 RelayCounters GetRelayCounters();
 

@@ -810,7 +810,7 @@ class SignRunner : public SessionRunner {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SessionRunner>> EnclaveCore::StartSession(
-    const v1::StartSession& start) {
+    const v1::StartSession& start, bool* approvals_consumed) {
   if (start.session_id().size() < kMinSessionIdBytes ||
       start.session_id().size() > kMaxIdBytes) {
     return absl::InvalidArgumentError("session_id: must be 16..64 bytes");
@@ -938,6 +938,8 @@ absl::StatusOr<std::unique_ptr<SessionRunner>> EnclaveCore::StartSession(
             *link->policy, request, bundle.approvals,
             static_cast<uint64_t>(attestation::WallClockMs()), *replay_cache_,
             options));
+        // Their nonce is recorded: a start with them is refused from now on.
+        if (approvals_consumed != nullptr) *approvals_consumed = true;
       }
       presignature =
           TakePresignature(absl::BytesToHexString(p.presignature_id()));

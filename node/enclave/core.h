@@ -65,7 +65,8 @@ class BlobHost {
 };
 
 // Paillier / ring-Pedersen material for a DKG, waiting at most until
-// `deadline` (DEADLINE_EXCEEDED).
+// `deadline` (DEADLINE_EXCEEDED); tss-enclave's ends its waits when the
+// process shuts down (UNAVAILABLE, MaterialPool::EndTakes).
 using MaterialSource =
     std::function<absl::StatusOr<mpc::gg20::KeygenMaterial>(absl::Time)>;
 
@@ -139,9 +140,12 @@ class EnclaveCore {
   // presignature), FAILED_PRECONDITION (link not established, older than
   // limits.link_max_age (it is dropped: re-link), or of the wrong
   // purpose), ALREADY_EXISTS (session id reused on the link),
-  // RESOURCE_EXHAUSTED (max_sessions), INVALID_ARGUMENT.
+  // RESOURCE_EXHAUSTED (max_sessions), INVALID_ARGUMENT. For a sign,
+  // `approvals_consumed` (optional) is set to true once the approvals
+  // passed their check and their nonce is in the replay cache (then also
+  // when the start fails after that), and left alone otherwise.
   absl::StatusOr<std::unique_ptr<SessionRunner>> StartSession(
-      const v1::StartSession& start);
+      const v1::StartSession& start, bool* approvals_consumed = nullptr);
 
   const EnclaveLimits& limits() const { return deps_.limits; }
 

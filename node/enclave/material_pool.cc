@@ -44,8 +44,14 @@ void MaterialPool::Run() {
 absl::StatusOr<mpc::gg20::KeygenMaterial> MaterialPool::Take(
     absl::Time deadline) {
   std::unique_lock<std::mutex> lock(mu_);
-  if (!cv_.wait_until(lock, absl::ToChronoTime(deadline),
-                      [&] { return !ready_.empty(); })) {
+  const bool woken = cv_.wait_until(lock, absl::ToChronoTime(deadline), [&] {
+    return !ready_.empty() || takes_ended_;
+  });
+  if (takes_ended_) {
+    return absl::UnavailableError(
+        "keygen material: the enclave is shutting down");
+  }
+  if (!woken) {
     return absl::DeadlineExceededError(absl::StrCat(
         "keygen material: none ready before the deadline (safe-prime search "
         "still running",
@@ -58,6 +64,14 @@ absl::StatusOr<mpc::gg20::KeygenMaterial> MaterialPool::Take(
   ready_.pop_front();
   cv_.notify_all();
   return m;
+}
+
+void MaterialPool::EndTakes() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    takes_ended_ = true;
+  }
+  cv_.notify_all();
 }
 
 size_t MaterialPool::ready() const {

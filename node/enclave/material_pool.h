@@ -32,7 +32,12 @@ class MaterialPool {
 
   // A ready set (removed from the pool; the generator refills), waiting
   // until `deadline` (DEADLINE_EXCEEDED). Each set is handed out once.
+  // UNAVAILABLE once EndTakes was called.
   absl::StatusOr<mpc::gg20::KeygenMaterial> Take(absl::Time deadline);
+  // The enclave is shutting down: every Take, waiting now or to come, ends
+  // UNAVAILABLE at once (a DKG start waiting for material does not hold up
+  // the shutdown until its deadline).
+  void EndTakes();
   size_t ready() const;
 
  private:
@@ -44,6 +49,7 @@ class MaterialPool {
   std::deque<mpc::gg20::KeygenMaterial> ready_;
   absl::Status last_error_;
   bool stop_ = false;
+  bool takes_ended_ = false;
   std::thread thread_;
 };
 

@@ -96,6 +96,9 @@ int RunEnclaveProcess(int argc, char** argv, SessionFactories sessions) {
   int sig = process::WaitForTerminationSignal();
   log.Info("shutting_down", {{"signal", Value::Int(sig)}});
   (*acceptor)->Stop();
+  // A DKG start waiting for keygen material ends now (UNAVAILABLE), so
+  // that its session does not outlast the grace period.
+  (*rt)->material->EndTakes();
   // New sessions are refused (UNAVAILABLE); in-flight sessions get a grace
   // period, then end UNAVAILABLE (their peers see this party as silent at
   // the round deadline); each Sessions stream ends as soon as its sessions

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -352,12 +353,17 @@ class EnclaveService::Stream {
     }
   }
   // Queues the session's end; it is no longer open (its last call here).
-  void End(uint64_t id, bool urgent, const absl::Status& status) {
+  // `approvals_consumed`: a sign session's (SessionEnd), unset for others.
+  void End(uint64_t id, bool urgent, const absl::Status& status,
+           std::optional<bool> approvals_consumed) {
     std::lock_guard<std::mutex> lock(mu_);
     v1::SessionsOutputItem& item = Queue(urgent).emplace_back();
     item.set_id(id);
     item.mutable_end()->set_code(static_cast<int>(status.code()));
     item.mutable_end()->set_message(std::string(status.message()));
+    if (approvals_consumed.has_value()) {
+      item.mutable_end()->set_approvals_consumed(*approvals_consumed);
+    }
     open_.erase(id);
     cv_.notify_all();
   }
@@ -580,7 +586,7 @@ class EnclaveService::Session
     sid_ = IdText(start.session_id());
     kind_ = EnclaveMetrics::KindOf(start);
     absl::StatusOr<std::unique_ptr<SessionRunner>> started =
-        service_->core_->StartSession(start);
+        service_->core_->StartSession(start, &approvals_consumed_);
     if (!started.ok()) {
       service_->Refused(sid_, kind_, started.status());
       Finish(started.status());
@@ -709,7 +715,11 @@ class EnclaveService::Session
       }
       runner_.reset();  // frees the enclave's session slot before the end
     }
-    stream_->End(id_, urgent_, status);
+    // A sign's end says whether its start consumed the approvals (false
+    // also when the session ends before its start ran).
+    stream_->End(
+        id_, urgent_, status,
+        urgent_ ? std::optional<bool>(approvals_consumed_) : std::nullopt);
   }
 
   EnclaveService* const service_;
@@ -729,6 +739,8 @@ class EnclaveService::Session
   host::v1::SessionKind kind_ = host::v1::SESSION_KIND_UNSPECIFIED;
   host::v1::SessionOutcome outcome_ = host::v1::SESSION_OUTCOME_FAILED;
   bool ended_ = false;  // a result or abort was written
+  // A sign whose start recorded its approvals' nonce (StartSession).
+  bool approvals_consumed_ = false;
   absl::Time round_started_;
   absl::Time deadline_;
   uint32_t round_ = 0;
@@ -767,22 +779,25 @@ grpc::Status EnclaveService::Sessions(
     in.Clear();
   }
   // The end of the stream closes every open session (the coordinator's
-  // half-close), or ends it with the stream's cause: a malformed message
-  // (INVALID_ARGUMENT, as the stream), the enclave shutting down or a
-  // failed write (UNAVAILABLE), the coordinator's cancel (CANCELLED).
+  // half-close, also while the enclave shuts down), or ends it with the
+  // stream's cause: a malformed message (INVALID_ARGUMENT, as the stream);
+  // once the call is cancelled, the enclave shutting down or a failed write
+  // (UNAVAILABLE), else the coordinator's cancel (CANCELLED).
   absl::Status why;
   if (!result.ok()) {
     why = absl::InvalidArgumentError(
         absl::StrCat("session: the stream ended on a malformed message: ",
                      result.error_message()));
-  } else if (stream.closing()) {
-    why = absl::UnavailableError("session: the enclave is shutting down");
-  } else if (stream.write_failed()) {
-    why = absl::UnavailableError(
-        "session: a write to the coordinator failed (the stream is over)");
   } else if (ctx->IsCancelled()) {
-    why = absl::CancelledError(
-        "session: the coordinator cancelled the stream (or went away)");
+    if (stream.closing()) {
+      why = absl::UnavailableError("session: the enclave is shutting down");
+    } else if (stream.write_failed()) {
+      why = absl::UnavailableError(
+          "session: a write to the coordinator failed (the stream is over)");
+    } else {
+      why = absl::CancelledError(
+          "session: the coordinator cancelled the stream (or went away)");
+    }
   }
   std::vector<std::shared_ptr<Session>> open;
   {
@@ -879,7 +894,10 @@ void EnclaveService::Dispatch(Stream& stream, v1::SessionsInputItem& item) {
       Refused(IdText(item.input().start().session_id()),
               EnclaveMetrics::KindOf(item.input().start()), refused);
     }
-    stream.End(id, /*urgent=*/true, refused);  // never open: at once
+    // Never open: at once (a sign's start never ran: nothing consumed).
+    stream.End(id, /*urgent=*/true, refused,
+               item.input().start().has_sign() ? std::optional<bool>(false)
+                                               : std::nullopt);
     return;
   }
   Session::Event e;

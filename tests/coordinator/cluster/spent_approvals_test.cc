@@ -6,12 +6,22 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 namespace nitro_tss::coordinator {
 namespace {
 
 SessionOutcome Ended(absl::Status end) {
   SessionOutcome o;
   o.stream_error = std::move(end);
+  return o;
+}
+
+// An end from an enclave that says whether the start consumed the approvals
+// (SessionEnd.approvals_consumed).
+SessionOutcome EndedSaying(absl::Status end, bool consumed) {
+  SessionOutcome o = Ended(std::move(end));
+  o.approvals_consumed = consumed;
   return o;
 }
 
@@ -140,6 +150,98 @@ TEST(SpentApprovals, ApprovalsRefusedAsUsedBeforeAreNotRetried) {
                 {{1, used}, {3, Ended(absl::CancelledError("cancelled"))}}),
             SignRunApprovals::kAlreadyUsed);
   EXPECT_EQ(ApprovalsAfterSignRun({{1, Aborted()}, {3, used}}),
+            SignRunApprovals::kAlreadyUsed);
+}
+
+// The enclave's word decides whatever the code: a "before the check" code
+// with consumed=true is spent, an "after the check" code with
+// consumed=false is not.
+TEST(SpentApprovals, AnEndThatSaysDecidesWhateverItsCode) {
+  for (const absl::Status& s : EndsThatMayFollowTheCheck()) {
+    SCOPED_TRACE(s.ToString());
+    EXPECT_TRUE(LeftApprovalsUnconsumed(EndedSaying(s, false)));
+    EXPECT_FALSE(LeftApprovalsUnconsumed(EndedSaying(s, true)));
+    EXPECT_EQ(ApprovalsAfterSignRun(
+                  {{1, EndedSaying(s, false)}, {2, EndedSaying(s, false)}}),
+              SignRunApprovals::kUnspent);
+    EXPECT_EQ(ApprovalsAfterSignRun(
+                  {{1, EndedSaying(s, false)}, {2, EndedSaying(s, true)}}),
+              SignRunApprovals::kSpent);
+  }
+  for (const absl::Status& s : RefusalsBeforeTheCheck()) {
+    SCOPED_TRACE(s.ToString());
+    EXPECT_FALSE(LeftApprovalsUnconsumed(EndedSaying(s, true)));
+    EXPECT_TRUE(LeftApprovalsUnconsumed(EndedSaying(s, false)));
+    if (absl::IsAlreadyExists(s)) continue;
+    EXPECT_EQ(ApprovalsAfterSignRun(
+                  {{1, EndedSaying(s, true)}, {2, EndedSaying(s, false)}}),
+              SignRunApprovals::kSpent);
+  }
+  // The relay cancelled a signer after a peer's refusal, and its enclave
+  // says the start never ran (the cancel overtook it): unspent, and the
+  // presignature was not taken there.
+  const std::map<uint32_t, SessionOutcome> cancelled_first = {
+      {1, EndedSaying(absl::NotFoundError("link: unknown"), false)},
+      {2, EndedSaying(absl::CancelledError("cancelled"), false)}};
+  EXPECT_TRUE(EverySignerRefusedBeforeApprovalsCheck(cancelled_first));
+  EXPECT_EQ(ApprovalsAfterSignRun(cancelled_first), SignRunApprovals::kUnspent);
+  // The same cancel after the start ran there: spent.
+  EXPECT_EQ(ApprovalsAfterSignRun(
+                {{1, EndedSaying(absl::NotFoundError("link: unknown"), false)},
+                 {2, EndedSaying(absl::CancelledError("cancelled"), true)}}),
+            SignRunApprovals::kSpent);
+}
+
+// A signer whose end never came from its enclave (the stream broke, the run
+// deadline passed) keeps the reading by code, whatever the others said.
+TEST(SpentApprovals, ASignerWithoutTheEnclavesWordIsReadByItsCode) {
+  const SessionOutcome unconsumed =
+      EndedSaying(absl::CancelledError("cancelled"), false);
+  EXPECT_EQ(ApprovalsAfterSignRun(
+                {{1, unconsumed},
+                 {2, Ended(absl::UnavailableError("stream broke"))}}),
+            SignRunApprovals::kSpent);
+  EXPECT_EQ(ApprovalsAfterSignRun(
+                {{1, unconsumed},
+                 {2, Ended(absl::DeadlineExceededError("run deadline"))}}),
+            SignRunApprovals::kSpent);
+  EXPECT_EQ(ApprovalsAfterSignRun(
+                {{1, unconsumed}, {2, Ended(absl::NotFoundError("link"))}}),
+            SignRunApprovals::kUnspent);
+}
+
+// A result or an abort spends them whatever an end says.
+TEST(SpentApprovals, AResultOrAnAbortSpendsThemWhateverTheEndSays) {
+  SessionOutcome signed_ = Signed();
+  signed_.approvals_consumed = false;
+  SessionOutcome aborted = Aborted();
+  aborted.approvals_consumed = false;
+  EXPECT_FALSE(LeftApprovalsUnconsumed(signed_));
+  EXPECT_FALSE(LeftApprovalsUnconsumed(aborted));
+  const SessionOutcome refused =
+      EndedSaying(absl::NotFoundError("link: unknown"), false);
+  EXPECT_EQ(ApprovalsAfterSignRun({{1, signed_}, {2, refused}}),
+            SignRunApprovals::kSpent);
+  EXPECT_EQ(ApprovalsAfterSignRun({{1, aborted}, {2, refused}}),
+            SignRunApprovals::kSpent);
+}
+
+// ALREADY_EXISTS from a start that consumed the approvals itself (the check
+// passed, then the session id was found reused on the link) is this run's
+// spending, not an earlier run's: spent, not "already used".
+TEST(SpentApprovals, AlreadyExistsAfterThisRunsCheckIsSpentNotAlreadyUsed) {
+  const absl::Status reused =
+      absl::AlreadyExistsError("session id already used on this link");
+  EXPECT_EQ(ApprovalsAfterSignRun({{1, EndedSaying(reused, true)},
+                                   {2, EndedSaying(reused, true)}}),
+            SignRunApprovals::kSpent);
+  const absl::Status used =
+      absl::AlreadyExistsError("approval request nonce was already used");
+  EXPECT_EQ(ApprovalsAfterSignRun(
+                {{1, EndedSaying(used, false)},
+                 {2, EndedSaying(absl::CancelledError("cancelled"), false)}}),
+            SignRunApprovals::kAlreadyUsed);
+  EXPECT_EQ(ApprovalsAfterSignRun({{1, Ended(used)}, {2, Ended(used)}}),
             SignRunApprovals::kAlreadyUsed);
 }
 

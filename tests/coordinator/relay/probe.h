@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "coordinator/relay/relay.h"
@@ -40,6 +41,7 @@ struct Probe {
   int outputs = 0;
   bool ended = false;
   absl::Status end;
+  std::optional<bool> approvals_consumed;  // the end's
   EnclaveConnection::Callbacks callbacks;
   EnclaveConnection::Session session;
 
@@ -49,10 +51,12 @@ struct Probe {
       ++outputs;
       cv.notify_all();
     };
-    callbacks.end = [this](const absl::Status& s) {
+    callbacks.end = [this](const absl::Status& s,
+                           std::optional<bool> consumed) {
       std::lock_guard<std::mutex> lock(mu);
       ended = true;
       end = s;
+      approvals_consumed = consumed;
       cv.notify_all();
     };
   }

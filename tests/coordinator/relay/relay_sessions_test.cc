@@ -14,9 +14,11 @@
 #include <functional>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "coordinator/relay/relay.h"
 #include "tests/coordinator/relay/probe.h"
@@ -633,10 +635,91 @@ TEST_F(RelaySessionsTest, AMalformedMessageEndsTheOpenSessionsWithItsCode) {
   EXPECT_EQ(raw.rw->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+// Every end of a sign session says whether its start consumed the
+// request's approvals (SessionEnd.approvals_consumed, handed on by the
+// relay): a run past the approvals check that aborts (every envelope
+// dropped, the round expired) says true; the same approvals again are
+// refused as already used and say false; a sign refused before the check
+// (no such presignature) says false; a sign whose start ran says true also
+// when the stream's half-close ends it CANCELLED; a presign says nothing.
+TEST_F(RelaySessionsTest, ASignsEndSaysWhetherItConsumedTheApprovals) {
+  ASSERT_NO_FATAL_FAILURE(Link("consumed-link"));
+  std::vector<std::string> presignatures;
+  for (int n = 0; n < 2; ++n) {
+    const auto presigned = RunSession(
+        Both(), Each(Presign("consumed-link", SessionId("consumed-pre", n))));
+    ExpectDone(presigned);
+    for (const auto& [party, o] : presigned) {
+      EXPECT_FALSE(o.approvals_consumed.has_value()) << party;
+    }
+    presignatures.push_back(
+        presigned.begin()->second.result.presignature().presignature_id());
+  }
+  auto sign = [&](const std::string& session, const std::string& presignature,
+                  const std::string& message) {
+    ev1::StartSession s;
+    s.set_link_id("consumed-link");
+    s.set_session_id(session);
+    s.mutable_sign()->set_presignature_id(presignature);
+    s.mutable_sign()->set_message(message);
+    s.mutable_sign()->set_hash(ev1::HASH_FUNCTION_SHA256);
+    *s.mutable_sign()->mutable_approvals() = testing::Approve(
+        {*key_id_, message, {}, 0, {&Approvers()[0], &Approvers()[1]}});
+    return s;
+  };
+
+  const ev1::StartSession spent =
+      sign(SessionId("consumed-sign", 1), presignatures[0], "spent");
+  RunOptions dropped;
+  dropped.round_deadline = absl::Milliseconds(300);
+  dropped.filter = [](uint32_t, uint32_t, int) { return false; };
+  for (const auto& [party, o] : RunSession(Both(), Each(spent), dropped)) {
+    EXPECT_TRUE(o.aborted()) << party << ": " << o.stream_error;
+    EXPECT_EQ(o.approvals_consumed, std::optional<bool>(true)) << party;
+  }
+
+  // The same approvals (and message) on the other presignature.
+  ev1::StartSession again = spent;
+  again.set_session_id(SessionId("consumed-sign", 2));
+  again.mutable_sign()->set_presignature_id(presignatures[1]);
+  RunOptions each;
+  each.cancel_on_stream_error = false;
+  for (const auto& [party, o] : RunSession(Both(), Each(again), each)) {
+    EXPECT_EQ(o.stream_error.code(), absl::StatusCode::kAlreadyExists)
+        << party << ": " << o.stream_error;
+    EXPECT_NE(o.stream_error.message().find("already used"),
+              absl::string_view::npos)
+        << o.stream_error;
+    EXPECT_EQ(o.approvals_consumed, std::optional<bool>(false)) << party;
+  }
+
+  // On node 1 alone, by hand: a sign refused before the check, and one on
+  // the untaken presignature whose start runs (its share comes out), ended
+  // by the stream's half-close.
+  RawStream raw(*connections_[0]);
+  ASSERT_TRUE(raw.Start(
+      1, {sign(SessionId("consumed-sign", 3), "no such presignature", "none"),
+          sign(SessionId("consumed-sign", 4), presignatures[1], "lone")}));
+  ASSERT_TRUE(raw.ReadFirstOutputs(1, 2));
+  ASSERT_EQ(raw.ends.count(1), 1u);
+  EXPECT_EQ(raw.ends[1].code(), static_cast<int>(grpc::StatusCode::NOT_FOUND))
+      << raw.ends[1].message();
+  EXPECT_TRUE(raw.ends[1].has_approvals_consumed());
+  EXPECT_FALSE(raw.ends[1].approvals_consumed());
+  ASSERT_EQ(raw.outputs.count(2), 1u) << raw.ends[2].message();
+  ASSERT_TRUE(raw.rw->WritesDone());
+  EXPECT_TRUE(raw.ReadUntil([&] { return raw.ends.count(2) > 0; }));
+  EXPECT_EQ(raw.ends[2].code(), static_cast<int>(grpc::StatusCode::CANCELLED))
+      << raw.ends[2].message();
+  EXPECT_TRUE(raw.ends[2].has_approvals_consumed());
+  EXPECT_TRUE(raw.ends[2].approvals_consumed());
+  EXPECT_TRUE(raw.rw->Finish().ok());
+}
+
 // A callback that abandons its own session and another session of the
 // same stream (EnclaveConnection::Callbacks' re-entrancy rules): it does
-// not deadlock, neither session gets a callback afterwards, and the stream
-// goes on.
+// not deadlock, neither session gets a callback afterwards (their ends
+// arrive and are dropped), and the stream goes on.
 TEST_F(RelaySessionsTest, ACallbackMayAbandonSessionsOfItsOwnStream) {
   ASSERT_NO_FATAL_FAILURE(Link("reentrant-link"));
   const uint64_t streams = connections_[0]->streams_opened();
@@ -648,6 +731,7 @@ TEST_F(RelaySessionsTest, ACallbackMayAbandonSessionsOfItsOwnStream) {
   std::condition_variable cv;
   int outputs = 0, ends = 0;  // guarded by mu
   bool abandoned = false;     // guarded by mu
+  const uint64_t late_ends = GetRelayCounters().late_session_ends;
   EnclaveConnection::Session self;
   EnclaveConnection::Callbacks callbacks;
   callbacks.output = [&](ev1::SessionOutput) {
@@ -660,7 +744,7 @@ TEST_F(RelaySessionsTest, ACallbackMayAbandonSessionsOfItsOwnStream) {
       cv.notify_all();
     }
   };
-  callbacks.end = [&](const absl::Status&) {
+  callbacks.end = [&](const absl::Status&, std::optional<bool>) {
     std::lock_guard<std::mutex> lock(mu);
     ++ends;
   };
@@ -679,7 +763,14 @@ TEST_F(RelaySessionsTest, ACallbackMayAbandonSessionsOfItsOwnStream) {
     return other.outputs;
   }();
   // Both were cancelled on the enclave: their ends come back on the stream
-  // (dropped by the connection) while this run goes on.
+  // (dropped by the connection, counted).
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (GetRelayCounters().late_session_ends < late_ends + 2) {
+    ASSERT_LT(absl::Now(), deadline)
+        << "the abandoned sessions' ends did not arrive";
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  // The stream goes on.
   ExpectDone(RunSession(
       Both(),
       Each(Presign("reentrant-link", SessionId("reentrant-after", 1)))));
@@ -690,6 +781,58 @@ TEST_F(RelaySessionsTest, ACallbackMayAbandonSessionsOfItsOwnStream) {
   std::lock_guard<std::mutex> other_lock(other.mu);
   EXPECT_EQ(other.outputs, other_outputs);
   EXPECT_FALSE(other.ended) << other.end;
+}
+
+// A callback that drops the last handle of its stream (its connection is
+// gone, and the session's owner lets go of it from within the callback):
+// the stream is not destroyed on its own reader thread (which would join
+// itself and terminate the process) but after the callback, and the
+// session still gets its end.
+TEST_F(RelaySessionsTest, ACallbackMayDropTheLastHandleOfItsStream) {
+  ASSERT_NO_FATAL_FAILURE(Link("last-handle-link"));
+  auto conn = std::make_unique<EnclaveConnection>(grpc::CreateChannel(
+      absl::StrCat("unix:", cluster_->dir(), "/node-1/enclave.sock"),
+      grpc::InsecureChannelCredentials()));
+  std::mutex mu;
+  std::condition_variable cv;
+  bool connection_gone = false, dropped = false, ended = false;  // by mu
+  absl::Status end;                                              // by mu
+  EnclaveConnection::Session session;                            // by mu
+  EnclaveConnection::Callbacks callbacks;
+  callbacks.output = [&](ev1::SessionOutput) {
+    EnclaveConnection::Session last;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return connection_gone; });
+      if (dropped) return;
+      last = std::move(session);
+      dropped = true;
+    }
+    last = EnclaveConnection::Session();  // the stream's last reference
+    cv.notify_all();
+  };
+  callbacks.end = [&](const absl::Status& s, std::optional<bool>) {
+    std::lock_guard<std::mutex> lock(mu);
+    ended = true;
+    end = s;
+    cv.notify_all();
+  };
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    session = conn->Open(
+        Presign("last-handle-link", SessionId("last-handle", 1)), &callbacks);
+  }
+  conn.reset();  // its reference to the stream goes
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    connection_gone = true;
+  }
+  cv.notify_all();
+  std::unique_lock<std::mutex> lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60),
+                          [&] { return dropped && ended; }))
+      << "dropped " << dropped << ", ended " << ended;
+  EXPECT_FALSE(end.ok());
 }
 
 // Node 2's enclave told to shut down (SIGTERM) while a session is in
@@ -749,6 +892,91 @@ TEST_F(RelaySessionsTest, AnEnclaveShuttingDownEndsItsSessionsAfterGrace) {
   EXPECT_GE(absl::Now() - t0, absl::Seconds(4));
   EXPECT_EQ(cluster_->StopEnclave(1), 0);
   EXPECT_LT(absl::Now() - t0, absl::Seconds(8));
+  ASSERT_NO_FATAL_FAILURE(Restart(1));
+}
+
+// While the enclave shuts down, a stream the coordinator half-closes ends
+// its open sessions as a half-close does (CANCELLED, "closed the stream"),
+// not as the shutdown's end of a stream does (UNAVAILABLE).
+TEST_F(RelaySessionsTest, AHalfCloseDuringShutdownClosesItsSessions) {
+  ASSERT_NO_FATAL_FAILURE(Link("half-close-shutdown-link"));
+  RawStream raw(*connections_[1]);
+  ASSERT_TRUE(raw.Start(
+      1, {Presign("half-close-shutdown-link", SessionId("hc-shutdown", 1))}));
+  ASSERT_TRUE(raw.ReadFirstOutputs(1, 1));
+  ASSERT_TRUE(raw.ends.empty()) << raw.ends.begin()->second.message();
+  ASSERT_EQ(::kill(cluster_->enclave_pid(1), SIGTERM), 0);
+  // The stream is closing once it refuses a new session UNAVAILABLE (a
+  // start on an unknown link: NOT_FOUND before).
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  for (uint64_t id = 2;; ++id) {
+    ASSERT_TRUE(raw.Start(
+        id, {Presign("no-such-link", SessionId("hc-shutdown-probe", id))}));
+    ASSERT_TRUE(raw.ReadUntil([&] { return raw.ends.count(id) > 0; }));
+    if (raw.ends[id].code() ==
+        static_cast<int>(grpc::StatusCode::UNAVAILABLE)) {
+      break;
+    }
+    ASSERT_EQ(raw.ends[id].code(),
+              static_cast<int>(grpc::StatusCode::NOT_FOUND))
+        << raw.ends[id].message();
+    ASSERT_LT(absl::Now(), deadline);
+  }
+  ASSERT_TRUE(raw.rw->WritesDone());
+  EXPECT_TRUE(raw.ReadUntil([&] { return raw.ends.count(1) > 0; }));
+  EXPECT_EQ(raw.ends[1].code(), static_cast<int>(grpc::StatusCode::CANCELLED))
+      << raw.ends[1].message();
+  EXPECT_NE(raw.ends[1].message().find("closed the stream"), std::string::npos)
+      << raw.ends[1].message();
+  raw.rw->Finish();  // OK, or CANCELLED by the enclave's shutdown
+  EXPECT_EQ(cluster_->StopEnclave(1), 0) << cluster_->EnclaveLog(1);
+  ASSERT_NO_FATAL_FAILURE(Restart(1));
+}
+
+// A DKG start waiting for keygen material when the enclave shuts down ends
+// at once (UNAVAILABLE, saying so), not at its round deadline (20 s here)
+// after the shutdown's grace period. Node 2's pool holds at most one set
+// and makes the next one in a second or more (fresh safe primes): of four
+// DKG starts at once, some wait.
+TEST_F(RelaySessionsTest, ADkgWaitingForKeygenMaterialEndsAtShutdown) {
+  constexpr int kDkgs = 4;
+  std::vector<ev1::StartSession> starts;
+  for (int n = 1; n <= kDkgs; ++n) {
+    const std::string link = absl::StrCat("material-wait-link-", n);
+    auto linked = EstablishLink(Both(), link, {});
+    ASSERT_TRUE(linked.ok()) << linked.status();
+    ev1::StartSession& start = starts.emplace_back();
+    start.set_link_id(link);
+    start.set_session_id(SessionId("material-wait", n));
+    start.mutable_keygen()->set_threshold(1);
+    *start.mutable_keygen()->mutable_approval_policy() = Policy();
+  }
+  std::vector<std::unique_ptr<Probe>> dkgs;
+  for (const ev1::StartSession& start : starts) {
+    dkgs.push_back(std::make_unique<Probe>());
+    dkgs.back()->Start(*connections_[1], start);
+  }
+  // The starts are dispatched to their strands once a later session's
+  // refusal has come back on the same stream.
+  Probe later;
+  later.Start(*connections_[1], Presign("no-such-link", SessionId("later", 1)));
+  ASSERT_TRUE(absl::IsNotFound(later.WaitEnd()));
+  ASSERT_EQ(::kill(cluster_->enclave_pid(1), SIGTERM), 0);
+  int material_waits = 0;
+  std::string ends;
+  for (auto& dkg : dkgs) {
+    const absl::Status end = dkg->WaitEnd();
+    absl::StrAppend(&ends, "\n", end.ToString());
+    EXPECT_EQ(end.code(), absl::StatusCode::kUnavailable) << end;
+    if (absl::StrContains(end.message(),
+                          "keygen material: the enclave is shutting down")) {
+      ++material_waits;
+    }
+  }
+  EXPECT_GE(material_waits, 1) << ends;
+  // Its material pool may be searching for primes, which its exit waits
+  // for: not part of this test.
+  cluster_->KillEnclave(1);
   ASSERT_NO_FATAL_FAILURE(Restart(1));
 }
 }  // namespace
