@@ -140,8 +140,9 @@ absl::StatusOr<BobPairResult> RespondPair(
       alice_key, cap_k, x1, base, rng,
       zk::kEllPrime + (unchecked ? cheat->first_extra_bits : 0), alice_nonces);
   if (!v1.ok()) return v1.status();
+  const bool second_for_first = unchecked && cheat->second_x_from_first;
   absl::StatusOr<ResponseValues> v2 = MakeResponseValues(
-      alice_key, cap_k, x2, base, rng,
+      alice_key, cap_k, second_for_first ? x1 : x2, base, rng,
       zk::kEllPrime + (unchecked ? cheat->second_extra_bits : 0), alice_nonces);
   if (!v2.ok()) {
     v1->WipeSecrets();
@@ -152,6 +153,7 @@ absl::StatusOr<BobPairResult> RespondPair(
     const BigInt& n0_sq = alice_key.n_squared();
     if (cheat->negate_first_d) v1->cap_d = n0_sq - v1->cap_d;
     if (cheat->negate_second_d) v2->cap_d = n0_sq - v2->cap_d;
+    if (second_for_first) v2->cap_x = base.Mul(x2);
   }
   zk::PiAffGStatement st1{alice_key, alice_params, cap_k,    v1->cap_d,
                           base,      v1->cap_x,    v1->cap_y};

@@ -241,6 +241,10 @@ struct BobPairCheat {
   // Paillier equation is off by (−1)^e_i, an element of order 2.
   bool negate_first_d = false;
   bool negate_second_d = false;
+  // The second part made for x1 (D_2 = K^x1·enc(y_2), x1 its witness) while
+  // its statement names X_2 = x2·g: every equation holds but the second
+  // part's group x equation ("pi_aff_g: group equation failed").
+  bool second_x_from_first = false;
 };
 
 // BobRespondPair with `cheat`'s deviations and the pair made by the

@@ -185,7 +185,7 @@ class PresignCheatRule : public round::Rule {
   RandomSource& ModifyBefore(round::Round& r, RandomSource& rng) override {
     switch (r.Number()) {
       case 1:  // the MtA responses are redrawn
-        if (cheat_.mta_beta_extra_bits > 0 || NegatesNonces()) return scratch_;
+        if (cheat_.mta_beta_extra_bits > 0 || CheatsInPair()) return scratch_;
         break;
       case 2:  // l_i and the PoK are redrawn for σ_i + 1, or made after an
                // abort (accept_mta_from)
@@ -210,7 +210,7 @@ class PresignCheatRule : public round::Rule {
       case 1:
         if (cheat_.mta_beta_extra_bits > 0) {
           RETURN_IF_ERROR(OversizedMta(out, rng));
-        } else if (NegatesNonces()) {
+        } else if (CheatsInPair()) {
           RETURN_IF_ERROR(NegatedNonceMta(out, rng));
         }
         if (cheat_.mta_gamma_half_mask_to.has_value()) {
@@ -297,18 +297,20 @@ class PresignCheatRule : public round::Rule {
         s.Pool(j));
   }
 
-  bool NegatesNonces() const {
-    return cheat_.mta_negate_gamma_d || cheat_.mta_negate_w_d;
+  bool CheatsInPair() const {
+    return cheat_.mta_negate_gamma_d || cheat_.mta_negate_w_d ||
+           cheat_.mta_w_part_for_gamma;
   }
 
   // Round 1: every MtA pair redrawn from the session's randomness in the
-  // round's order with the chosen D's negated, until the pair passes or
-  // fails as asked.
+  // round's order with the chosen D's negated (until the pair passes or
+  // fails as asked) and / or the MtAwc part made for γ_i.
   absl::Status NegatedNonceMta(RoundOutput& out, RandomSource& rng) {
     presign_detail::PresignState& s = *s_;
     mta::internal::BobPairCheat cheat;
     cheat.negate_first_d = cheat_.mta_negate_gamma_d;
     cheat.negate_second_d = cheat_.mta_negate_w_d;
+    cheat.second_x_from_first = cheat_.mta_w_part_for_gamma;
     for (Message& m : out.outbound) {
       if (m.is_broadcast()) continue;
       const PartyId j = m.to;

@@ -94,6 +94,11 @@ struct PresignCheat {
   bool mta_negate_gamma_d = false;
   bool mta_negate_w_d = false;
   std::optional<bool> mta_negated_passes;
+  // Bob's MtAwc part made for γ_i (D_w = K_j^γ_i·enc(y), γ_i the proof's
+  // witness) while its statement names W_i, towards every Alice: every
+  // equation holds but that part's group x equation
+  // (mta::internal::BobPairCheat::second_x_from_first).
+  bool mta_w_part_for_gamma = false;
   // Adds 1 to the broadcast δ_i (proofs stay valid: phase-5 check fails).
   bool wrong_delta = false;
   // Adds 1 to σ_i after the MtA (T_i, its proofs and S_i stay consistent

@@ -251,7 +251,7 @@ absl::Status DecryptDForHalves(const PiAffGStatement& st,
 
 bool SharesVerifierValues(const PiAffGStatement& a, const PiAffGStatement& b) {
   return a.paillier0.n() == b.paillier0.n() && a.cap_c == b.cap_c &&
-         a.ring_pedersen.n() == b.ring_pedersen.n() &&
+         a.base == b.base && a.ring_pedersen.n() == b.ring_pedersen.n() &&
          a.ring_pedersen.s() == b.ring_pedersen.s() &&
          a.ring_pedersen.t() == b.ring_pedersen.t();
 }
@@ -445,8 +445,8 @@ absl::StatusOr<PiAffGPairProof> ProvePiAffGPair(const PiAffGStatement& st1,
                                                 RandomSource& rng) {
   if (!SharesVerifierValues(st1, st2)) {
     return absl::InvalidArgumentError(
-        "pi_aff_g pair: statements do not share N0, C and the ring-Pedersen "
-        "parameters");
+        "pi_aff_g pair: statements do not share N0, C, g and the "
+        "ring-Pedersen parameters");
   }
   if (absl::Status s = CheckWitness(st1, w1); !s.ok()) return s;
   if (absl::Status s = CheckWitness(st2, w2); !s.ok()) return s;
@@ -493,8 +493,8 @@ PiAffGPairResult VerifyPiAffGPair(const PiAffGPairEntry& first,
   };
   if (!SharesVerifierValues(st1, st2)) {
     return shared_failure(absl::InvalidArgumentError(
-        "pi_aff_g pair: statements do not share N0, C and the ring-Pedersen "
-        "parameters"));
+        "pi_aff_g pair: statements do not share N0, C, g and the "
+        "ring-Pedersen parameters"));
   }
   if (absl::Status s = CheckSecrets(st1, secrets); !s.ok()) {
     return shared_failure(s);

@@ -152,8 +152,9 @@ absl::Status VerifyPiAffG(const PiAffGStatement& statement,
 // Bob answering one Alice's K with his MtA for γ and his MtAwc for w,
 // issue 16): ProvePiAffGPair / VerifyPiAffGPair.
 //
-// Both statements have the verifier's N0, (N̂, s, t) and the same C
-// (Alice's K); statement i has D_i, X_i, Y_i and witness (x_i, y_i, ρ_i).
+// Both statements have the verifier's N0, (N̂, s, t), the same C (Alice's
+// K) and the same base point g (absorbed once); statement i has D_i, X_i,
+// Y_i and witness (x_i, y_i, ρ_i).
 // Each part i has the single proof's commitments S_i, T_i, B_x_i, B_y_i,
 // E_i, F_i, responses z1_i..z4_i and its own challenge e_i, with the single
 // proof's range, group and ring-Pedersen equations for e_i. The Paillier
@@ -191,18 +192,18 @@ absl::Status VerifyPiAffG(const PiAffGStatement& statement,
 // same for a_2. So a prover that passes with Q hash queries has
 // Dec(D_i) ≡ x_i·Dec(C) + y_i (mod N0) for both statements except with
 // probability ≤ Q·2^-255: the relation
-//   R' = {(x, y): x ∈ ±2^(ℓ+ε), y ∈ ±2^(ℓ'+ε), X = x·g, Y = y·g,
+//   R' = {(x, y): x ∈ ±2^(ℓ+ε+1), y ∈ ±2^(ℓ'+ε+1), X = x·g, Y = y·g,
 //         Dec_N0(D) ≡ x·Dec_N0(C) + y (mod N0)}
-// for each statement. R' is Πaff-g's relation with the nonce ρ quantified
-// away: Z*_{N0²} = ⟨1+N0⟩ × R with R = {v^N0} ≅ Z*_{N0} (gcd(N0, φ(N0)) = 1
-// for the verifier's own key), so every D with that plaintext is
-// C^x (1+N0)^y ρ^N0 for exactly one ρ. The residue part of the equation,
-// v_A · v_1^e_1 · v_2^e_2 = 1 in R, is where Z*_{N0²} has elements of small
-// order (−1, and any order dividing p−1 or q−1): a prover may plant them
-// in its nonces and pass or fail with the parity of e_1, e_2, but nothing
-// GG20 takes from a response depends on the residue part (Alice's
-// α_i = Dec(D_i), Bob's β_i = −y_i mod q, the points Y_i the reveal rounds
-// check shares against). The decision is a deterministic function of the
+// for each statement (the extracted x = Δz1/Δe has |Δz1| ≤ 2^(ℓ+ε+1)). R' is
+// Πaff-g's relation with the nonce ρ quantified away: Z*_{N0²} = ⟨1+N0⟩ × R
+// with R = {v^N0} ≅ Z*_{N0} (gcd(N0, φ(N0)) = 1 for the verifier's own key), so
+// every D with that plaintext is C^x (1+N0)^y ρ^N0 for exactly one ρ. The
+// residue part of the equation, v_A · v_1^e_1 · v_2^e_2 = 1 in R, is where
+// Z*_{N0²} has elements of small order (−1, and any order dividing p−1 or q−1):
+// a prover may plant them in its nonces and pass or fail with the parity of
+// e_1, e_2, but nothing GG20 takes from a response depends on the residue part
+// (Alice's α_i = Dec(D_i), Bob's β_i = −y_i mod q, the points Y_i the reveal
+// rounds check shares against). The decision is a deterministic function of the
 // statements and the proof: round 2 (Alice, with her secrets), the
 // complaint judge and the reveal rounds (everyone, no secrets) all call
 // VerifyPiAffGPair and decide alike, so an honest Alice who accepted a
@@ -229,10 +230,11 @@ struct PiAffGPairProof {
 };
 
 // Proves both statements (ProvePiAffG's witness checks on each, with its
-// errors). The statements must share N0, the ring-Pedersen parameters and
-// C ("pi_aff_g pair: statements do not share N0, C and the ring-Pedersen
-// parameters"); the first witness's verifier_table and n0_nonces are used
-// (A's r is taken from that pool); ρ_1, ρ_2 are the statements' nonces.
+// errors). The statements must share N0, the ring-Pedersen parameters, C
+// and g ("pi_aff_g pair: statements do not share N0, C, g and the
+// ring-Pedersen parameters"); the first witness's verifier_table and n0_nonces
+// are used (A's r is taken from that pool); ρ_1, ρ_2 are the statements'
+// nonces.
 absl::StatusOr<PiAffGPairProof> ProvePiAffGPair(
     const PiAffGStatement& first_statement, const PiAffGWitness& first_witness,
     const PiAffGStatement& second_statement,
@@ -259,7 +261,7 @@ struct PiAffGPairResult {
 };
 
 // Verifies a pair. Checks in this order, each with its own error: the
-// statements share N0, C and the ring-Pedersen parameters (shared); the
+// statements share N0, C, g and the ring-Pedersen parameters (shared); the
 // secrets match (as VerifyPiAffG); each part's points, units and ranges
 // as VerifyPiAffG, first then second ("pi_aff_g: ..."); A not in
 // Z*_{N0^2}, w not in Z*_{N0} (shared); then the shared Paillier equation

@@ -715,9 +715,20 @@ TEST_F(PresignCheater, OnTwoThreadsOutOfRangeMtaValue) {
   ExpectBlamed(Run(o), "pi_aff_g: z2 out of range");
 }
 
+TEST_F(PresignCheater, MtawcPartProvenForGammaFailsItsGroupEquation) {
+  // Bob's MtAwc part made honestly for γ_i instead of w_i while its
+  // statement names W_i (what Alice computes from public data): everything
+  // holds but that part's group x equation, and Bob is named.
+  PresignCheat o;
+  o.mta_w_part_for_gamma = true;
+  ExpectBlamed(Run(o), "mta w: pi_aff_g: group equation failed");
+}
+
 TEST_F(PresignCheater, MtaWithWrongShareBehindW) {
   // The cheater's MtAwc response is replaced by its MtA(γ) response (the
-  // part without A and w): X = Γ_i is not the publicly computed W_i.
+  // part without A and w): the statement Alice checks (X = W_i) is not the
+  // one proven, so the pair's challenges differ and its shared equation
+  // fails.
   PresignCheat o;
   o.tamper =
       TamperAt<v1::PresignRound2Direct>(2, [](v1::PresignRound2Direct& m) {

@@ -391,9 +391,16 @@ TEST(Mta, BobRespondPairIsCheckedByVerifyResponses) {
         EXPECT_EQ(r.failed, zk::kPiAffGPairShared);
       }
     }
-    // Swapped responses (the MtAwc part first) do not verify: each part is
-    // bound to its place in the pair.
-    EXPECT_FALSE(check(r2, r1, {}, nullptr, nullptr).status.ok());
+    // Swapped responses (the MtAwc part first, carrying the shared A and
+    // w) do not verify: each part is bound to its place in the pair.
+    MtaResponse swapped_first = r2, swapped_second = r1;
+    std::swap(swapped_first.aff_g_proof.cap_a,
+              swapped_second.aff_g_proof.cap_a);
+    std::swap(swapped_first.aff_g_proof.w, swapped_second.aff_g_proof.w);
+    zk::PiAffGPairResult swapped =
+        check(swapped_first, swapped_second, {}, nullptr, nullptr);
+    EXPECT_THAT(std::string(swapped.status.message()),
+                HasSubstr("pi_aff_g pair: N0 equation failed"));
     k_int.Wipe();
   }
   EXPECT_EQ(alice_nonces.size(), 0u);

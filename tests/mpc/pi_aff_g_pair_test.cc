@@ -275,6 +275,71 @@ TEST(PiAffGPair, StatementFalseInExactlyOneRelationIsNamed) {
   }
 }
 
+TEST(PiAffGPair, CompensatingPlaintextOffsetsInBothPartsAreCaught) {
+  // D_1·(1+N0) and D_2·(1+N0)^-1 (plaintexts off by +1 and −1): a single
+  // challenge for both parts would let the offsets cancel; (e_1, e_2)
+  // independent from one transcript do not.
+  Pair p = Valid();
+  p.h[0].cap_d = BigInt::ModMul(p.h[0].cap_d, BigInt(1) + N0(), N0Sq());
+  p.h[1].cap_d = BigInt::ModMul(
+      p.h[1].cap_d, *BigInt::ModInverse(BigInt(1) + N0(), N0Sq()), N0Sq());
+  DeterministicRandom rng(45);
+  p.Prove(rng);
+  ExpectFails(CheckPair(p), kPiAffGPairShared, kPairN0);
+}
+
+TEST(PiAffGPair, StatementsMustShareEveryVerifierValue) {
+  // Another N0 (with its own C and D), other ring-Pedersen parameters,
+  // another base point: refused by the verifier (and the prover) as a
+  // shared failure before any arithmetic.
+  const Pair& v = Valid();
+  const PaillierPublicKey& other_key = FixturePaillierKey(1).public_key();
+  const PiAffGStatement st0 = v.Statement(0);
+  const PiAffGStatement other_n0{
+      other_key, AliceRp().params(), v.cap_c,     v.h[1].cap_d,
+      v.base,    v.h[1].cap_x,       v.h[1].cap_y};
+  const PiAffGStatement other_rp{Alice().public_key(),
+                                 FixtureRingPedersen(1).params(),
+                                 v.cap_c,
+                                 v.h[1].cap_d,
+                                 v.base,
+                                 v.h[1].cap_x,
+                                 v.h[1].cap_y};
+  const Point h = Point::H();
+  const PiAffGStatement other_base{
+      Alice().public_key(), AliceRp().params(), v.cap_c, v.h[1].cap_d, h,
+      v.h[1].cap_x,         v.h[1].cap_y};
+  for (const PiAffGStatement* st1 : {&other_n0, &other_rp, &other_base}) {
+    PiAffGPairResult r = VerifyPiAffGPair(
+        PiAffGPairEntry{st0}, PiAffGPairEntry{*st1}, v.proof, v.ctx, {});
+    ExpectFails(r, kPiAffGPairShared,
+                "pi_aff_g pair: statements do not share N0, C, g");
+    DeterministicRandom rng(46);
+    absl::StatusOr<PiAffGPairProof> proof = ProvePiAffGPair(
+        st0, PiAffGWitness{v.h[0].x, v.h[0].y, v.h[0].rho}, *st1,
+        PiAffGWitness{v.h[1].x, v.h[1].y, v.h[1].rho}, v.ctx, rng);
+    EXPECT_THAT(std::string(proof.status().message()),
+                HasSubstr("statements do not share N0, C, g"));
+  }
+}
+
+TEST(PiAffGPair, SecretsOfAnotherKeyAreRefused) {
+  const Pair& v = Valid();
+  const PiAffGStatement st0 = v.Statement(0), st1 = v.Statement(1);
+  PiAffGPairResult wrong_key =
+      VerifyPiAffGPair(PiAffGPairEntry{st0}, PiAffGPairEntry{st1}, v.proof,
+                       v.ctx, {&FixturePaillierKey(1), nullptr, nullptr});
+  EXPECT_EQ(wrong_key.failed, kPiAffGPairShared);
+  EXPECT_THAT(std::string(wrong_key.status.message()),
+              HasSubstr("does not match"));
+  PiAffGPairResult wrong_rp =
+      VerifyPiAffGPair(PiAffGPairEntry{st0}, PiAffGPairEntry{st1}, v.proof,
+                       v.ctx, {nullptr, &FixtureRingPedersen(1), nullptr});
+  EXPECT_EQ(wrong_rp.failed, kPiAffGPairShared);
+  EXPECT_THAT(std::string(wrong_rp.status.message()),
+              HasSubstr("does not match"));
+}
+
 TEST(PiAffGPair, OversizedMaskInEitherPartIsCaughtByItsRangeCheck) {
   // Alpha-Rays: y beyond ±2^ℓ' by ε + 2 bits in one part (unchecked
   // prover); that part's z2 leaves ±2^(ℓ'+ε) with overwhelming probability.
@@ -320,6 +385,29 @@ TEST(PiAffGPair, ChallengesBindBothStatementsBothPartsAndTheContext) {
        }},
       {"F_1",
        [](Pair& p) { p.proof.first.cap_f = p.proof.first.cap_f + BigInt(1); }},
+      {"E_1",
+       [](Pair& p) { p.proof.first.cap_e = p.proof.first.cap_e + BigInt(1); }},
+      {"T_1",
+       [](Pair& p) { p.proof.first.cap_t = p.proof.first.cap_t + BigInt(1); }},
+      {"S_2",
+       [](Pair& p) {
+         p.proof.second.cap_s = p.proof.second.cap_s + BigInt(1);
+       }},
+      {"F_2",
+       [](Pair& p) {
+         p.proof.second.cap_f = p.proof.second.cap_f + BigInt(1);
+       }},
+      {"Y_1",
+       [](Pair& p) { p.h[0].cap_y = p.h[0].cap_y + Point::Generator(); }},
+      {"B_x_1",
+       [](Pair& p) {
+         p.proof.first.cap_b_x = p.proof.first.cap_b_x + Point::Generator();
+       }},
+      {"B_x_2",
+       [](Pair& p) {
+         p.proof.second.cap_b_x = p.proof.second.cap_b_x + Point::Generator();
+       }},
+      {"g (both)", [](Pair& p) { p.base = Point::H(); }},
       {"B_y_2",
        [](Pair& p) {
          p.proof.second.cap_b_y = p.proof.second.cap_b_y + Point::Generator();
@@ -409,8 +497,8 @@ TEST(PiAffGPair, StatementsNotSharingCAreRefusedByProverAndVerifier) {
   std::unique_ptr<Pair> a = MakePair(61), b = MakePair(62);
   const PiAffGStatement st0 = a->Statement(0), st1 = b->Statement(1);
   const std::string refused =
-      "pi_aff_g pair: statements do not share N0, C and the ring-Pedersen "
-      "parameters";
+      "pi_aff_g pair: statements do not share N0, C, g and the "
+      "ring-Pedersen parameters";
   PiAffGPairProof mixed{a->proof.first, b->proof.second};
   for (const PiAffGVerifierSecrets& s :
        {PiAffGVerifierSecrets{&Alice(), &AliceRp(), &a->k},
