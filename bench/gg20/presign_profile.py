@@ -62,6 +62,12 @@ RULES = [
      "Πaff-g prove (Bob): ρ^e mod foreign N0 for w (var.-time)", False),
     (r"^BigInt::PowMod < ProvePiAffGUnchecked", r"own N ",
      "Πaff-g prove (Bob): ρ_y^e mod own N1 for w_y (var.-time)", False),
+    # The pair with one Paillier commitment (gg20/presign/v4): the shared
+    # equation by halves decrypts D_1, D_2 (the α's) and A.
+    (r"Decrypt <  < VerifyPiAffGPair < VerifyResponses", r"",
+     "Πaff-g pair verify (Alice): decrypt D_1, D_2 (the α's) and the shared A (N0 equation by halves)", False),
+    (r"CrtExponentiator::Pow <  < VerifyPiAffGPair < VerifyResponses", r"",
+     "Πaff-g pair verify (Alice): K^(z1+z1')·w^N0 vs A·D^e·D'^e' mod own N0 (CRT mod p, q)", False),
     (r"Decrypt < VerifyPiAffGPair", r"",
      "Πaff-g pair verify (Alice): decrypt A·A'^c (a Bob's two N0 plaintext halves combined)", False),
     (r"Decrypt <  < VerifyPiAffGPair", r"",

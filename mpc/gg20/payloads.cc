@@ -85,6 +85,14 @@ absl::StatusOr<zk::PiAffGProof> AffG(const std::string& bytes,
       bytes, kMaxProofBytes, kPresign, field, zk::PiAffGProofFromProto);
 }
 
+// The MtAwc response's part of Bob's Πaff-g pair (no A, w: those are in
+// the MtA(γ) response's part).
+absl::StatusOr<zk::PiAffGProof> AffGSecond(const std::string& bytes,
+                                           absl::string_view field) {
+  return DecodeProof<v1::PiAffGProof, zk::PiAffGProof>(
+      bytes, kMaxProofBytes, kPresign, field, zk::PiAffGPairSecondFromProto);
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------ keygen
@@ -230,7 +238,7 @@ absl::StatusOr<PresignRound2DirectPayload> DecodePresignRound2Direct(
   NITRO_ASSIGN_OR_RETURN(out.y_w, DecodePt(pb.y_w(), kPresign, "y_w"));
   NITRO_ASSIGN_OR_RETURN(out.aff_gamma,
                          AffG(pb.pi_aff_gamma(), "pi_aff_gamma"));
-  NITRO_ASSIGN_OR_RETURN(out.aff_w, AffG(pb.pi_aff_w(), "pi_aff_w"));
+  NITRO_ASSIGN_OR_RETURN(out.aff_w, AffGSecond(pb.pi_aff_w(), "pi_aff_w"));
   out.gamma_bytes =
       MtaResponseBytes{pb.d_gamma(), pb.y_gamma(), pb.pi_aff_gamma()};
   out.w_bytes = MtaResponseBytes{pb.d_w(), pb.y_w(), pb.pi_aff_w()};
@@ -302,7 +310,7 @@ absl::StatusOr<PresignRevealPayload> DecodePresignReveal(
     r.bytes = MtaResponseBytes{e.d_gamma(), e.y_gamma(), e.pi_aff_gamma()};
     NITRO_ASSIGN_OR_RETURN(r.other.d, Ciphertext(e.d_w(), "d_w"));
     NITRO_ASSIGN_OR_RETURN(r.other.y, DecodePt(e.y_w(), kPresign, "y_w"));
-    NITRO_ASSIGN_OR_RETURN(r.other.proof, AffG(e.pi_aff_w(), "pi_aff_w"));
+    NITRO_ASSIGN_OR_RETURN(r.other.proof, AffGSecond(e.pi_aff_w(), "pi_aff_w"));
     out.received.push_back(std::move(r));
   }
   return out;
@@ -325,7 +333,7 @@ absl::StatusOr<PresignSigmaRevealPayload> DecodePresignSigmaReveal(
     r.from = e.from();
     NITRO_ASSIGN_OR_RETURN(r.d, Ciphertext(e.d_w(), "d_w"));
     NITRO_ASSIGN_OR_RETURN(r.y, DecodePt(e.y_w(), kPresign, "y_w"));
-    NITRO_ASSIGN_OR_RETURN(r.proof, AffG(e.pi_aff_w(), "pi_aff_w"));
+    NITRO_ASSIGN_OR_RETURN(r.proof, AffGSecond(e.pi_aff_w(), "pi_aff_w"));
     r.bytes = MtaResponseBytes{e.d_w(), e.y_w(), e.pi_aff_w()};
     NITRO_ASSIGN_OR_RETURN(r.other.d, Ciphertext(e.d_gamma(), "d_gamma"));
     NITRO_ASSIGN_OR_RETURN(r.other.y,

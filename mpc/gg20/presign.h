@@ -56,12 +56,14 @@
 
 namespace nitro_tss::mpc::gg20 {
 
-// v3: the MtA masks are bound by points Y = y·G (v2: ciphertexts F under
-// Bob's key), and both reveals check shares in the exponent; v2's δ reveal
-// opened k_i and the masks, v1's the ciphertext of δ_i (docs/AUDIT.md).
+// v4: a Bob's MtA and MtAwc responses to one Alice are proven as one
+// Πaff-g pair with one Paillier commitment (mpc/zk/pi_aff_g.h); v3 bound
+// the MtA masks by points Y = y·G (v2: ciphertexts F under Bob's key), and
+// both reveals check shares in the exponent; v2's δ reveal opened k_i and
+// the masks, v1's the ciphertext of δ_i (docs/AUDIT.md).
 // Peers of another version refuse each other's messages (the envelope's
 // protocol) and blame nobody.
-inline constexpr char kPresignProtocol[] = "gg20/presign/v3";
+inline constexpr char kPresignProtocol[] = "gg20/presign/v4";
 
 using PresignatureId = std::array<uint8_t, 32>;
 
@@ -122,9 +124,10 @@ std::shared_ptr<PresignAccelerators> BuildPresignAccelerators(
 
 struct PresignConfig {
   // Never reused with the same key: every proof's Fiat–Shamir context and
-  // every envelope carry it, and the σ reveal's binding of a reported MtAwc
-  // response to its Bob relies on it (docs/AUDIT.md "Point-bound MtA
-  // masks"; the node derives a fresh one per run on each link).
+  // every envelope carry it (the node derives a fresh one per run on each
+  // link). A reported MtAwc response is bound to its Bob and run by its
+  // Πaff-g pair, whose transcript also covers the run's Γ_Bob
+  // (docs/AUDIT.md "Πaff-g pairs with one Paillier commitment").
   std::vector<uint8_t> session_id;
   std::shared_ptr<const KeyShare> key_share;
   std::vector<round::PartyId> signers;  // exactly t+1 parties of the key

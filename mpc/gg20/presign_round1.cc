@@ -55,18 +55,15 @@ class PresignRound1 : public round::TypedRound<PresignRound1Payload,
     for (PartyId j : s.signers) {
       if (j != s.self) bobs_to.push_back(j);
     }
-    std::vector<absl::StatusOr<mta::BobResult>> gammas(bobs_to.size()),
-        ws(bobs_to.size());
+    std::vector<absl::StatusOr<mta::BobPairResult>> pairs(bobs_to.size());
     PeerRandom peer_rng(rng, bobs_to.size(), threads);
     ForEachPeerTask(bobs_to.size(), threads, [&](size_t i) {
-      gammas[i] = BobMta(s, bobs_to[i], s.gamma, peer_rng[i]);
-      if (gammas[i].ok()) ws[i] = BobMta(s, bobs_to[i], s.w, peer_rng[i]);
+      pairs[i] = BobMtaPair(s, bobs_to[i], peer_rng[i]);
     });
     for (size_t i = 0; i < bobs_to.size(); ++i) {
-      if (!gammas[i].ok()) return gammas[i].status();
-      if (!ws[i].ok()) return ws[i].status();
-      v1::PresignRound2Direct d = KeepBobResponses(
-          s, bobs_to[i], *std::move(gammas[i]), *std::move(ws[i]));
+      if (!pairs[i].ok()) return pairs[i].status();
+      v1::PresignRound2Direct d =
+          KeepBobResponses(s, bobs_to[i], *std::move(pairs[i]));
       out.outbound.push_back(Message::Direct(bobs_to[i], SerializePayload(d)));
     }
     out.next = NewPresignRound2(s_);

@@ -118,6 +118,15 @@ PeerRandom::PeerRandom(RandomSource& rng, size_t count, int threads)
   for (size_t i = 0; i < count; ++i) forks_.push_back(rng.Fork());
 }
 
+namespace {
+
+// "mta gamma: ", "mta w: " or "mta pair: " (the shared part).
+const char* PairPartLabel(size_t failed) {
+  return failed == 0 ? "mta gamma: " : failed == 1 ? "mta w: " : "mta pair: ";
+}
+
+}  // namespace
+
 absl::Status CheckRound2Responses(
     const PresignState& s, PartyId bob, PartyId alice, const BigInt& alice_k,
     const Point& bob_gamma, const PresignRound2DirectPayload& v,
@@ -126,10 +135,9 @@ absl::Status CheckRound2Responses(
   const PartyPublicInfo& a = s.Info(alice);
   const Point g = Point::Generator();
   const ProofContext ctx = s.Ctx(2, bob, alice);
-  // One Bob's two Πaff-g together (their Paillier equations combined,
-  // mpc/zk/pi_aff_g.h: the same decision with Alice's secrets, for the
-  // judge and in the reveal rounds, VerifyReportedResponses), with the
-  // errors of the checks one by one: the γ response first.
+  // One Bob's Πaff-g pair (mpc/zk/pi_aff_g.h: the same decision with
+  // Alice's secrets, for the judge and in the reveal rounds,
+  // VerifyReportedResponses), its error naming the part.
   zk::PiAffGPairResult r = mta::VerifyResponses(
       a.paillier, a.ring_pedersen, alice_k, g,
       mta::ResponseToCheck{v.d_gamma, v.y_gamma, v.aff_gamma, bob_gamma,
@@ -138,37 +146,35 @@ absl::Status CheckRound2Responses(
       ctx, alice_secrets);
   if (!r.status.ok()) {
     return WithCulpritCode(
-        Bad(absl::StrCat(r.failed == 0 ? "mta gamma: " : "mta w: ",
-                         r.status.message())),
+        Bad(absl::StrCat(PairPartLabel(r.failed), r.status.message())),
         CulpritCode::kBadProof);
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<mta::BobResult> BobMta(const PresignState& s, PartyId j,
-                                      const Scalar& x, RandomSource& rng) {
+absl::StatusOr<mta::BobPairResult> BobMtaPair(const PresignState& s, PartyId j,
+                                              RandomSource& rng) {
   const PartyPublicInfo& alice = s.Info(j);
-  return mta::BobRespond(alice.paillier, alice.ring_pedersen,
-                         s.peers.at(j).cap_k, x, Point::Generator(),
-                         s.Ctx(2, s.self, j), rng, s.Table(j), s.Pool(j));
+  return mta::BobRespondPair(
+      alice.paillier, alice.ring_pedersen, s.peers.at(j).cap_k, s.gamma, s.w,
+      Point::Generator(), s.Ctx(2, s.self, j), rng, s.Table(j), s.Pool(j));
 }
 
 v1::PresignRound2Direct KeepBobResponses(PresignState& s, PartyId j,
-                                         mta::BobResult gamma,
-                                         mta::BobResult w) {
+                                         mta::BobPairResult pair) {
   v1::PresignRound2Direct d;
-  auto set = [](const mta::MtaResponse& r, std::string* d_out,
-                std::string* y_out, std::string* proof_out) {
-    *d_out = EncodeInt(r.cap_d);
-    *y_out = EncodePt(r.cap_y);
-    *proof_out = SerializeEmbedded(zk::PiAffGProofToProto(r.aff_g_proof));
-  };
-  set(gamma.response, d.mutable_d_gamma(), d.mutable_y_gamma(),
-      d.mutable_pi_aff_gamma());
-  set(w.response, d.mutable_d_w(), d.mutable_y_w(), d.mutable_pi_aff_w());
+  const mta::MtaResponse& gamma = pair.first.response;
+  const mta::MtaResponse& w = pair.second.response;
+  d.set_d_gamma(EncodeInt(gamma.cap_d));
+  d.set_y_gamma(EncodePt(gamma.cap_y));
+  d.set_pi_aff_gamma(
+      SerializeEmbedded(zk::PiAffGProofToProto(gamma.aff_g_proof)));
+  d.set_d_w(EncodeInt(w.cap_d));
+  d.set_y_w(EncodePt(w.cap_y));
+  d.set_pi_aff_w(SerializeEmbedded(zk::PiAffGPairSecondToProto(w.aff_g_proof)));
   MtaBob& bob = s.bob[j];
-  bob.beta_gamma = gamma.beta;
-  bob.beta_w = w.beta;
+  bob.beta_gamma = pair.first.beta;
+  bob.beta_w = pair.second.beta;
   return d;
 }
 
@@ -203,25 +209,20 @@ absl::Status CheckOpening(const BigInt& plain, const BigInt& nonce,
 
 namespace {
 
-// One of the two responses of a report: its fields' names and label.
-struct ReportedKind {
-  const char* kind;   // "gamma" / "w": fields d_<kind>, y_<kind>
-  const char* label;  // "MtA" / "MtAwc"
-};
-constexpr ReportedKind kGammaKind{"gamma", "MtA"};
-constexpr ReportedKind kWKind{"w", "MtAwc"};
-
+// A reported D under Alice's key; `field` is "d_gamma" or "d_w".
 absl::Status ReportedCiphertext(const PresignState& s, PartyId alice,
-                                const BigInt& d, const ReportedKind& k) {
-  return CheckCiphertext(d, s.Info(alice).paillier, absl::StrCat("d_", k.kind));
+                                const BigInt& d, const char* field) {
+  return CheckCiphertext(d, s.Info(alice).paillier, field);
 }
 
-absl::Status ReportedProofFailed(PartyId bob, const ReportedKind& k,
+absl::Status ReportedProofFailed(PartyId bob, size_t failed,
                                  const absl::Status& v) {
-  return WithCulpritCode(
-      Bad(absl::StrCat("revealed ", k.label, " response of ", bob,
-                       " does not verify: ", v.message())),
-      CulpritCode::kBadProof);
+  const char* label = failed == 0   ? "MtA response"
+                      : failed == 1 ? "MtAwc response"
+                                    : "MtA/MtAwc pair";
+  return WithCulpritCode(Bad(absl::StrCat("revealed ", label, " of ", bob,
+                                          " does not verify: ", v.message())),
+                         CulpritCode::kBadProof);
 }
 
 }  // namespace
@@ -229,8 +230,8 @@ absl::Status ReportedProofFailed(PartyId bob, const ReportedKind& k,
 absl::Status VerifyReportedResponses(const PresignState& s, PartyId alice,
                                      PartyId bob, const RevealedMtaResponse& r,
                                      bool reported_w) {
-  const ReportedKind& reported = reported_w ? kWKind : kGammaKind;
-  const ReportedKind& other = reported_w ? kGammaKind : kWKind;
+  const char* reported = reported_w ? "d_w" : "d_gamma";
+  const char* other = reported_w ? "d_gamma" : "d_w";
   if (absl::Status st = ReportedCiphertext(s, alice, r.d, reported); !st.ok()) {
     return st;
   }
@@ -249,26 +250,13 @@ absl::Status VerifyReportedResponses(const PresignState& s, PartyId alice,
   const BigInt& alice_k = s.peers.at(alice).cap_k;
   const ProofContext ctx = s.Ctx(2, bob, alice);
   // The pair as Alice checked it in round 2 (CheckRound2Responses: same
-  // statements, same context, so the same combiner and decision).
+  // statements, same context, so the same decision).
   zk::PiAffGPairResult pair = mta::VerifyResponses(
       a.paillier, a.ring_pedersen, alice_k, g,
       mta::ResponseToCheck{gamma.d, gamma.y, gamma.proof, bob_gamma},
       mta::ResponseToCheck{w.d, w.y, w.proof, bob_w}, ctx);
   if (pair.status.ok()) return absl::OkStatus();
-  // The failing response and reason, the reported one first (its error is
-  // the one a check of it alone gives).
-  const bool gamma_failed = pair.failed == 0;
-  if (gamma_failed == reported_w) {
-    // The pair names the other response; the reported one may fail too.
-    const mta::ResponseStatement st{a.paillier, a.ring_pedersen, alice_k, g,
-                                    reported_w ? bob_w : bob_gamma};
-    if (absl::Status v = mta::VerifyResponse(st, r.d, r.y, r.proof, ctx);
-        !v.ok()) {
-      return ReportedProofFailed(bob, reported, v);
-    }
-  }
-  return ReportedProofFailed(bob, gamma_failed ? kGammaKind : kWKind,
-                             pair.status);
+  return ReportedProofFailed(bob, pair.failed, pair.status);
 }
 
 MaskPoints ReceivedMaskPoints(

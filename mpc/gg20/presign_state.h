@@ -230,7 +230,8 @@ absl::Status CheckRound2Direct(const PresignState& s, const Message& msg,
 // a pair (mta::VerifyResponses: the decision does not depend on the secrets
 // passed, so the judge and the reveal rounds reach Alice's) against Alice's
 // K (`alice_k`) and the points Bob binds: Γ_bob (`bob_gamma`; "presign: mta
-// gamma: ...") and W_bob ("presign: mta w: ..."), code kBadProof.
+// gamma: ...") and W_bob ("presign: mta w: ..."; the shared part, the
+// pair's Paillier equation: "presign: mta pair: ..."), code kBadProof.
 // `alice_secrets`: Alice's own (CRT, and the plaintext k of her K) in the
 // round, none when judging a complaint. With the plaintext of K, `alpha_gamma`
 // / `alpha_w` (optional) receive Dec(D) of each response (centered: α before
@@ -260,8 +261,8 @@ absl::Status CheckOpening(const BigInt& plain, const BigInt& nonce,
 // checked them in round 2 (mta::VerifyResponses: the same decision, by
 // construction). Only Bob can have made a valid pair (the proofs show
 // knowledge of γ_bob and w_bob). Error, when the pair fails: "revealed
-// <MtA|MtAwc> response of <bob> does not verify: ..." for the reported
-// response if it fails alone, else for its partner.
+// <MtA response|MtAwc response|MtA/MtAwc pair> of <bob> does not verify:
+// ..." for the part the pair's check names.
 absl::Status VerifyReportedResponses(const PresignState& s, PartyId alice,
                                      PartyId bob, const RevealedMtaResponse& r,
                                      bool reported_w);
@@ -295,18 +296,17 @@ const T& EntryFor(const std::vector<T>& list,
   return list.at(idx);
 }
 
-// Bob's side of the MtA towards Alice j for the multiplicand x (γ_i or
-// w_i): mta::BobRespond with j's keys and K_j, this party's accelerators
-// for j, round-2 context (round 1).
-absl::StatusOr<mta::BobResult> BobMta(const PresignState& s, PartyId j,
-                                      const Scalar& x, RandomSource& rng);
+// Bob's side of the MtA (γ_i) and MtAwc (w_i) towards Alice j, proven as
+// one Πaff-g pair: mta::BobRespondPair with j's keys and K_j, this party's
+// accelerators for j, round-2 context (round 1).
+absl::StatusOr<mta::BobPairResult> BobMtaPair(const PresignState& s, PartyId j,
+                                              RandomSource& rng);
 
 // Keeps what this party needs of its two responses to j (s.bob[j]: the
-// shares β) and returns j's round-2 direct
-// payload carrying them (round 1).
+// shares β) and returns j's round-2 direct payload carrying them (round 1;
+// pi_aff_w is the pair's second part, without A and w).
 v1::PresignRound2Direct KeepBobResponses(PresignState& s, PartyId j,
-                                         mta::BobResult gamma,
-                                         mta::BobResult w);
+                                         mta::BobPairResult pair);
 
 // T_i = σ_i·G + l_i·H for a fresh l_i (kept in s) and its Pedersen PoK
 // (round 2, from s.sigma).

@@ -45,11 +45,22 @@ absl::Status BobVerifyRequest(const PaillierPublicKey& alice_key,
 
 namespace {
 
-absl::StatusOr<BobResult> Respond(
-    const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
-    const BigInt& cap_k, const Scalar& x, const Point& base,
-    const ProofContext& context, RandomSource& rng, size_t y_bits,
-    bool unchecked, const zk::RingPedersenTable* alice_table,
+// Bob's values of one response before its proof: D, X, Y and the secrets
+// behind them (x as an integer, the mask y, D's nonce ρ).
+struct ResponseValues {
+  BigInt cap_d;
+  Point cap_x, cap_y;
+  BigInt x_int, y, rho;
+  void WipeSecrets() {
+    x_int.Wipe();
+    y.Wipe();
+    rho.Wipe();
+  }
+};
+
+absl::StatusOr<ResponseValues> MakeResponseValues(
+    const PaillierPublicKey& alice_key, const BigInt& cap_k, const Scalar& x,
+    const Point& base, RandomSource& rng, size_t y_bits,
     zk::PaillierNoncePool* alice_nonces) {
   if (absl::Status s = alice_key.ValidateCiphertext(cap_k); !s.ok()) {
     return absl::InvalidArgumentError(
@@ -62,44 +73,106 @@ absl::StatusOr<BobResult> Respond(
     // X would be the identity, which no verifier accepts.
     return absl::InvalidArgumentError("mta: x is zero");
   }
-  BigInt x_int = x.ToBigInt();
-  BigInt y = BigInt::RandomSigned(y_bits, rng);
-
+  ResponseValues v;
+  v.x_int = x.ToBigInt();
+  v.y = BigInt::RandomSigned(y_bits, rng);
   // D = K^x · (1+N0)^y · ρ^N0: K^x · ρ^N0 in one simultaneous
   // exponentiation (x secret, 0 < x < q < 2^ℓ; K validated above).
   zk::NonceTimesPower nonce = zk::NextNonceTimesPower(
-      alice_key, alice_nonces, cap_k, x_int, zk::kEll, rng);
-  BigInt& rho = nonce.r;
-  BigInt cap_d = BigInt::ModMul(nonce.product, zk::OnePlusNPow(alice_key, y),
-                                alice_key.n_squared());
+      alice_key, alice_nonces, cap_k, v.x_int, zk::kEll, rng);
+  v.rho = std::move(nonce.r);
+  v.cap_d = BigInt::ModMul(nonce.product, zk::OnePlusNPow(alice_key, v.y),
+                           alice_key.n_squared());
+  nonce.product.Wipe();
   // Y = y·base binds the mask (Bob's share is β = −y mod q).
-  Scalar y_mod_q = Scalar::FromBigIntReduce(y);
-  Point cap_y = base.Mul(y_mod_q);
+  Scalar y_mod_q = Scalar::FromBigIntReduce(v.y);
+  v.cap_y = base.Mul(y_mod_q);
   y_mod_q.Wipe();
-  Point cap_x = base.Mul(x);
+  v.cap_x = base.Mul(x);
+  return v;
+}
 
-  zk::PiAffGStatement st{alice_key, alice_params, cap_k, cap_d,
-                         base,      cap_x,        cap_y};
-  zk::PiAffGWitness w{x_int, y, rho, alice_table, alice_nonces};
+BobResult ResultOf(ResponseValues& v, zk::PiAffGProof proof) {
+  BobResult out;
+  out.response.cap_d = std::move(v.cap_d);
+  out.response.cap_y = v.cap_y;
+  out.response.cap_x = v.cap_x;
+  out.response.aff_g_proof = std::move(proof);
+  out.beta = Scalar::FromBigIntReduce(-v.y);
+  out.y = std::move(v.y);
+  v.WipeSecrets();
+  return out;
+}
+
+absl::StatusOr<BobResult> Respond(
+    const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
+    const BigInt& cap_k, const Scalar& x, const Point& base,
+    const ProofContext& context, RandomSource& rng, size_t y_bits,
+    bool unchecked, const zk::RingPedersenTable* alice_table,
+    zk::PaillierNoncePool* alice_nonces) {
+  absl::StatusOr<ResponseValues> v =
+      MakeResponseValues(alice_key, cap_k, x, base, rng, y_bits, alice_nonces);
+  if (!v.ok()) return v.status();
+  zk::PiAffGStatement st{alice_key, alice_params, cap_k,   v->cap_d,
+                         base,      v->cap_x,     v->cap_y};
+  zk::PiAffGWitness w{v->x_int, v->y, v->rho, alice_table, alice_nonces};
   absl::StatusOr<zk::PiAffGProof> proof =
       unchecked ? zk::internal::ProvePiAffGUnchecked(st, w, context, rng)
                 : zk::ProvePiAffG(st, w, context, rng);
-  Scalar beta = Scalar::FromBigIntReduce(-y);
-  x_int.Wipe();
-  rho.Wipe();
-  nonce.product.Wipe();
   if (!proof.ok()) {
-    y.Wipe();
+    v->WipeSecrets();
     return proof.status();
   }
+  return ResultOf(*v, *std::move(proof));
+}
 
-  BobResult out;
-  out.response.cap_d = std::move(cap_d);
-  out.response.cap_y = cap_y;
-  out.response.cap_x = cap_x;
-  out.response.aff_g_proof = *std::move(proof);
-  out.beta = std::move(beta);
-  out.y = std::move(y);
+// The pair; `cheat` (tests only, internal::BobRespondPairCheating) or
+// nullptr for the honest, checked prover.
+absl::StatusOr<BobPairResult> RespondPair(
+    const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
+    const BigInt& cap_k, const Scalar& x1, const Scalar& x2, const Point& base,
+    const ProofContext& context, RandomSource& rng,
+    const internal::BobPairCheat* cheat,
+    const zk::RingPedersenTable* alice_table,
+    zk::PaillierNoncePool* alice_nonces) {
+  const bool unchecked = cheat != nullptr;
+  absl::StatusOr<ResponseValues> v1 = MakeResponseValues(
+      alice_key, cap_k, x1, base, rng,
+      zk::kEllPrime + (unchecked ? cheat->first_extra_bits : 0), alice_nonces);
+  if (!v1.ok()) return v1.status();
+  const bool second_for_first = unchecked && cheat->second_x_from_first;
+  absl::StatusOr<ResponseValues> v2 = MakeResponseValues(
+      alice_key, cap_k, second_for_first ? x1 : x2, base, rng,
+      zk::kEllPrime + (unchecked ? cheat->second_extra_bits : 0), alice_nonces);
+  if (!v2.ok()) {
+    v1->WipeSecrets();
+    return v2.status();
+  }
+  if (unchecked) {
+    // −D: the same plaintext, nonce −ρ; the proof below uses ρ.
+    const BigInt& n0_sq = alice_key.n_squared();
+    if (cheat->negate_first_d) v1->cap_d = n0_sq - v1->cap_d;
+    if (cheat->negate_second_d) v2->cap_d = n0_sq - v2->cap_d;
+    if (second_for_first) v2->cap_x = base.Mul(x2);
+  }
+  zk::PiAffGStatement st1{alice_key, alice_params, cap_k,    v1->cap_d,
+                          base,      v1->cap_x,    v1->cap_y};
+  zk::PiAffGStatement st2{alice_key, alice_params, cap_k,    v2->cap_d,
+                          base,      v2->cap_x,    v2->cap_y};
+  zk::PiAffGWitness w1{v1->x_int, v1->y, v1->rho, alice_table, alice_nonces};
+  zk::PiAffGWitness w2{v2->x_int, v2->y, v2->rho, alice_table, alice_nonces};
+  absl::StatusOr<zk::PiAffGPairProof> proof =
+      unchecked ? zk::internal::ProvePiAffGPairUnchecked(st1, w1, st2, w2,
+                                                         context, rng)
+                : zk::ProvePiAffGPair(st1, w1, st2, w2, context, rng);
+  if (!proof.ok()) {
+    v1->WipeSecrets();
+    v2->WipeSecrets();
+    return proof.status();
+  }
+  BobPairResult out;
+  out.first = ResultOf(*v1, std::move(proof->first));
+  out.second = ResultOf(*v2, std::move(proof->second));
   return out;
 }
 
@@ -115,6 +188,16 @@ absl::StatusOr<BobResult> BobRespond(const PaillierPublicKey& alice_key,
                                      zk::PaillierNoncePool* alice_nonces) {
   return Respond(alice_key, alice_params, cap_k, x, base, context, rng,
                  zk::kEllPrime, /*unchecked=*/false, alice_table, alice_nonces);
+}
+
+absl::StatusOr<BobPairResult> BobRespondPair(
+    const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
+    const BigInt& cap_k, const Scalar& x1, const Scalar& x2, const Point& base,
+    const ProofContext& context, RandomSource& rng,
+    const zk::RingPedersenTable* alice_table,
+    zk::PaillierNoncePool* alice_nonces) {
+  return RespondPair(alice_key, alice_params, cap_k, x1, x2, base, context, rng,
+                     /*cheat=*/nullptr, alice_table, alice_nonces);
 }
 
 absl::Status VerifyResponse(const ResponseStatement& statement,
@@ -141,10 +224,10 @@ zk::PiAffGPairResult VerifyResponses(
                           base,      first.cap_x,  first.cap_y};
   zk::PiAffGStatement st2{alice_key, alice_params, cap_k,       second.cap_d,
                           base,      second.cap_x, second.cap_y};
-  return zk::VerifyPiAffGPair(
-      zk::PiAffGPairEntry{st1, first.proof, context, first.d_plaintext_out},
-      zk::PiAffGPairEntry{st2, second.proof, context, second.d_plaintext_out},
-      alice_secrets);
+  return zk::VerifyPiAffGPair(zk::PiAffGPairEntry{st1, first.d_plaintext_out},
+                              zk::PiAffGPairEntry{st2, second.d_plaintext_out},
+                              zk::PiAffGPairProof{first.proof, second.proof},
+                              context, alice_secrets);
 }
 
 absl::StatusOr<BigInt> AliceDecrypt(const PaillierPrivateKey& alice_key,
@@ -192,6 +275,16 @@ absl::StatusOr<BobResult> BobRespondWithOversizedMask(
   return Respond(alice_key, alice_params, cap_k, x, base, context, rng,
                  zk::kEllPrime + extra_bits, /*unchecked=*/true, alice_table,
                  alice_nonces);
+}
+
+absl::StatusOr<BobPairResult> BobRespondPairCheating(
+    const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
+    const BigInt& cap_k, const Scalar& x1, const Scalar& x2, const Point& base,
+    const ProofContext& context, RandomSource& rng, const BobPairCheat& cheat,
+    const zk::RingPedersenTable* alice_table,
+    zk::PaillierNoncePool* alice_nonces) {
+  return RespondPair(alice_key, alice_params, cap_k, x1, x2, base, context, rng,
+                     &cheat, alice_table, alice_nonces);
 }
 
 absl::StatusOr<Scalar> DecryptAlpha(const PaillierPrivateKey& alice_key,

@@ -24,9 +24,12 @@
 // against the Y's (no ciphertext under Bob's own key).
 //
 // GG20 presigning (mpc/gg20/presign_round*.cc) runs every MtA through these
-// functions: its payloads carry the same values (K once per party; Πenc,
-// D, Y and Πaff-g per peer) in its own messages, so the standalone wire
-// format below (MtaRequestToProto, ...) is not what presign sends.
+// functions: a Bob answers one Alice's K with both his responses at once
+// (BobRespondPair: the MtA for γ and the MtAwc for w proven as one Πaff-g
+// pair, VerifyResponses), and its payloads carry the same values (K once
+// per party; Πenc, D, Y and the pair's parts per peer) in its own
+// messages, so the standalone wire format below (MtaRequestToProto, ...) is
+// not what presign sends.
 //
 // No I/O; randomness is injected. Secrets (k, x, y, nonces) are wiped.
 #ifndef NITRO_TSS_MPC_MTA_MTA_H_
@@ -121,6 +124,26 @@ absl::StatusOr<BobResult> BobRespond(
     const zk::RingPedersenTable* alice_table = nullptr,
     zk::PaillierNoncePool* alice_nonces = nullptr);
 
+// Bob's two responses to the same K (GG20: the MtA for γ_i and the MtAwc
+// for w_i), proven together (zk::ProvePiAffGPair: one Paillier commitment
+// for both). first.response.aff_g_proof carries the pair's shared A and w;
+// second.response.aff_g_proof's are zero (absent on the wire,
+// zk::PiAffGPairSecondToProto). Checked with VerifyResponses.
+struct BobPairResult {
+  BobResult first;
+  BobResult second;
+};
+
+// BobRespond for x1 and x2 against the same K, context, table and pool
+// (three nonces are taken from the pool: ρ of each D and r of the shared
+// A). The errors of BobRespond, and the pair prover's.
+absl::StatusOr<BobPairResult> BobRespondPair(
+    const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
+    const BigInt& cap_k, const Scalar& x1, const Scalar& x2, const Point& base,
+    const ProofContext& context, RandomSource& rng,
+    const zk::RingPedersenTable* alice_table = nullptr,
+    zk::PaillierNoncePool* alice_nonces = nullptr);
+
 // What a response is checked against: Alice's keys, her K, and the point
 // X = x·base that Bob binds (Γ or W in GG20).
 struct ResponseStatement {
@@ -142,7 +165,8 @@ absl::Status VerifyResponse(
     const zk::PiAffGVerifierSecrets& alice_secrets = {});
 
 // One of a Bob's two responses to the same Alice and K (GG20: the MtA for γ
-// and the MtAwc for w), for VerifyResponses.
+// and the MtAwc for w), for VerifyResponses: `proof` is its part of the
+// pair (the first's carries the shared A and w).
 struct ResponseToCheck {
   const BigInt& cap_d;
   const Point& cap_y;  // Y = y·g that Bob binds his mask with
@@ -152,12 +176,11 @@ struct ResponseToCheck {
   BigInt* d_plaintext_out = nullptr;
 };
 
-// Both responses of one Bob against Alice's K (zk::VerifyPiAffGPair, with
-// one context for both): each Πaff-g's Paillier equation combined with
-// the other's (mpc/zk/pi_aff_g.h), the same decision with Alice's secrets
-// (round 2) and without (a complaint judge, GG20's reveal rounds); on
-// rejection the errors of VerifyResponse on `first`, then on `second`
-// (`failed` says which one failed).
+// Both responses of one Bob against Alice's K, as the pair proof they carry
+// (zk::VerifyPiAffGPair, one context): the same decision with Alice's
+// secrets (round 2) and without (a complaint judge, GG20's reveal rounds);
+// on rejection the error and the part it concerns (`failed`: 0, 1 or
+// zk::kPiAffGPairShared).
 zk::PiAffGPairResult VerifyResponses(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
     const BigInt& cap_k, const Point& base, const ResponseToCheck& first,
@@ -203,6 +226,33 @@ absl::StatusOr<BobResult> BobRespondWithOversizedMask(
     const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
     const BigInt& cap_k, const Scalar& x, const Point& base,
     const ProofContext& context, RandomSource& rng, size_t extra_bits,
+    const zk::RingPedersenTable* alice_table = nullptr,
+    zk::PaillierNoncePool* alice_nonces = nullptr);
+
+// Deviations of a cheating Bob's pair (tests only).
+struct BobPairCheat {
+  // Part i's mask y drawn from ±2^(ℓ'+extra_bits) (Alpha-Rays style):
+  // Alice rejects it, w.h.p. "pi_aff_g: z2 out of range" once extra_bits
+  // >= ε + 2.
+  size_t first_extra_bits = 0;
+  size_t second_extra_bits = 0;
+  // Part i's D sent as −D (the same plaintext: −1 = (−1)^N0 is an N0-th
+  // residue) with the proof made for −D from the nonce of D: the pair's
+  // Paillier equation is off by (−1)^e_i, an element of order 2.
+  bool negate_first_d = false;
+  bool negate_second_d = false;
+  // The second part made for x1 (D_2 = K^x1·enc(y_2), x1 its witness) while
+  // its statement names X_2 = x2·g: every equation holds but the second
+  // part's group x equation ("pi_aff_g: group equation failed").
+  bool second_x_from_first = false;
+};
+
+// BobRespondPair with `cheat`'s deviations and the pair made by the
+// unchecked prover. Never call it in production code.
+absl::StatusOr<BobPairResult> BobRespondPairCheating(
+    const PaillierPublicKey& alice_key, const RingPedersenParams& alice_params,
+    const BigInt& cap_k, const Scalar& x1, const Scalar& x2, const Point& base,
+    const ProofContext& context, RandomSource& rng, const BobPairCheat& cheat,
     const zk::RingPedersenTable* alice_table = nullptr,
     zk::PaillierNoncePool* alice_nonces = nullptr);
 

@@ -185,7 +185,7 @@ class PresignCheatRule : public round::Rule {
   RandomSource& ModifyBefore(round::Round& r, RandomSource& rng) override {
     switch (r.Number()) {
       case 1:  // the MtA responses are redrawn
-        if (cheat_.mta_beta_extra_bits > 0 || NegatesNonces()) return scratch_;
+        if (cheat_.mta_beta_extra_bits > 0 || CheatsInPair()) return scratch_;
         break;
       case 2:  // l_i and the PoK are redrawn for σ_i + 1, or made after an
                // abort (accept_mta_from)
@@ -210,7 +210,7 @@ class PresignCheatRule : public round::Rule {
       case 1:
         if (cheat_.mta_beta_extra_bits > 0) {
           RETURN_IF_ERROR(OversizedMta(out, rng));
-        } else if (NegatesNonces()) {
+        } else if (CheatsInPair()) {
           RETURN_IF_ERROR(NegatedNonceMta(out, rng));
         }
         if (cheat_.mta_gamma_half_mask_to.has_value()) {
@@ -247,8 +247,8 @@ class PresignCheatRule : public round::Rule {
   }
 
  private:
-  // Round 1: every MtA response redrawn from the session's randomness in
-  // the round's order, oversized towards the target(s).
+  // Round 1: every MtA pair redrawn from the session's randomness in the
+  // round's order, oversized towards the target(s).
   absl::Status OversizedMta(RoundOutput& out, RandomSource& rng) {
     presign_detail::PresignState& s = *s_;
     for (Message& m : out.outbound) {
@@ -256,66 +256,71 @@ class PresignCheatRule : public round::Rule {
       const PartyId j = m.to;
       const bool target = !cheat_.mta_beta_extra_bits_only_to.has_value() ||
                           *cheat_.mta_beta_extra_bits_only_to == j;
-      auto respond = [&](const Scalar& x) -> absl::StatusOr<mta::BobResult> {
-        if (!target) return presign_detail::BobMta(s, j, x, rng);
-        const PartyPublicInfo& alice = s.Info(j);
-        for (int draw = 1;; ++draw) {
-          ASSIGN_OR_RETURN(
-              mta::BobResult r,
-              mta::internal::BobRespondWithOversizedMask(
-                  alice.paillier, alice.ring_pedersen, s.peers.at(j).cap_k, x,
-                  Point::Generator(), s.Ctx(2, s.self, j), rng,
-                  cheat_.mta_beta_extra_bits, s.Table(j), s.Pool(j)));
-          // Past the verifier's bound, within the decoder's byte limit.
-          const BigInt& z2 = r.response.aff_g_proof.z2;
-          const bool in_window =
-              !zk::InSignedRange(z2, zk::kEllPrime + zk::kEpsilon) &&
-              z2.BitLength() <=
-                  8 * zk::BytesForBits(zk::kEllPrime + zk::kEpsilon);
-          if (!cheat_.mta_beta_until_out_of_range || in_window || draw == 64) {
-            return r;
-          }
+      mta::internal::BobPairCheat cheat;
+      cheat.first_extra_bits = cheat_.mta_beta_extra_bits;
+      cheat.second_extra_bits = cheat_.mta_beta_extra_bits;
+      absl::StatusOr<mta::BobPairResult> pair;
+      for (int draw = 1;; ++draw) {
+        if (!target) {
+          pair = presign_detail::BobMtaPair(s, j, rng);
+          break;
         }
-      };
-      ASSIGN_OR_RETURN(mta::BobResult gamma, respond(s.gamma));
-      ASSIGN_OR_RETURN(mta::BobResult w, respond(s.w));
-      v1::PresignRound2Direct d = presign_detail::KeepBobResponses(
-          s, j, std::move(gamma), std::move(w));
-      m.payload = SerializePayload(d);
+        pair = CheatingPair(j, cheat, rng);
+        if (!pair.ok()) return pair.status();
+        // Past the verifier's bound, within the decoder's byte limit.
+        auto in_window = [](const BigInt& z2) {
+          return !zk::InSignedRange(z2, zk::kEllPrime + zk::kEpsilon) &&
+                 z2.BitLength() <=
+                     8 * zk::BytesForBits(zk::kEllPrime + zk::kEpsilon);
+        };
+        if (!cheat_.mta_beta_until_out_of_range ||
+            (in_window(pair->first.response.aff_g_proof.z2) &&
+             in_window(pair->second.response.aff_g_proof.z2)) ||
+            draw == 64) {
+          break;
+        }
+      }
+      if (!pair.ok()) return pair.status();
+      m.payload = SerializePayload(
+          presign_detail::KeepBobResponses(s, j, *std::move(pair)));
     }
     return absl::OkStatus();
   }
 
-  bool NegatesNonces() const {
-    return cheat_.mta_negate_gamma_nonce || cheat_.mta_negate_w_nonce;
+  absl::StatusOr<mta::BobPairResult> CheatingPair(
+      PartyId j, const mta::internal::BobPairCheat& cheat, RandomSource& rng) {
+    presign_detail::PresignState& s = *s_;
+    const PartyPublicInfo& alice = s.Info(j);
+    return mta::internal::BobRespondPairCheating(
+        alice.paillier, alice.ring_pedersen, s.peers.at(j).cap_k, s.gamma, s.w,
+        Point::Generator(), s.Ctx(2, s.self, j), rng, cheat, s.Table(j),
+        s.Pool(j));
   }
 
-  // Round 1: every pair of MtA responses redrawn from the session's
-  // randomness in the round's order, with the chosen Πaff-g nonces negated,
-  // until the pair combiner has the requested parity.
+  bool CheatsInPair() const {
+    return cheat_.mta_negate_gamma_d || cheat_.mta_negate_w_d ||
+           cheat_.mta_w_part_for_gamma;
+  }
+
+  // Round 1: every MtA pair redrawn from the session's randomness in the
+  // round's order with the chosen D's negated (until the pair passes or
+  // fails as asked) and / or the MtAwc part made for γ_i.
   absl::Status NegatedNonceMta(RoundOutput& out, RandomSource& rng) {
     presign_detail::PresignState& s = *s_;
+    mta::internal::BobPairCheat cheat;
+    cheat.negate_first_d = cheat_.mta_negate_gamma_d;
+    cheat.negate_second_d = cheat_.mta_negate_w_d;
+    cheat.second_x_from_first = cheat_.mta_w_part_for_gamma;
     for (Message& m : out.outbound) {
       if (m.is_broadcast()) continue;
       const PartyId j = m.to;
       const PartyPublicInfo& alice = s.Info(j);
-      const BigInt& n = alice.paillier.n();
       for (int draw = 1;; ++draw) {
-        ASSIGN_OR_RETURN(mta::BobResult gamma,
-                         presign_detail::BobMta(s, j, s.gamma, rng));
-        ASSIGN_OR_RETURN(mta::BobResult w,
-                         presign_detail::BobMta(s, j, s.w, rng));
-        for (auto [negate, r] :
-             {std::pair{cheat_.mta_negate_gamma_nonce, &gamma},
-              std::pair{cheat_.mta_negate_w_nonce, &w}}) {
-          if (!negate) continue;
-          zk::PiAffGProof& p = r->response.aff_g_proof;
-          p.w = n - p.w;
-        }
-        bool keep = !cheat_.mta_negated_combiner_odd.has_value() || draw == 64;
+        ASSIGN_OR_RETURN(mta::BobPairResult pair, CheatingPair(j, cheat, rng));
+        bool keep = !cheat_.mta_negated_passes.has_value() || draw == 64;
         if (!keep) {
-          const mta::MtaResponse& g = gamma.response;
-          const mta::MtaResponse& x = w.response;
+          const mta::MtaResponse& g = pair.first.response;
+          const mta::MtaResponse& x = pair.second.response;
           const BigInt& cap_k = s.peers.at(j).cap_k;
           const Point base = Point::Generator();
           zk::PiAffGStatement st_g{alice.paillier, alice.ring_pedersen,
@@ -326,15 +331,15 @@ class PresignCheatRule : public round::Rule {
                                    cap_k,          x.cap_d,
                                    base,           x.cap_x,
                                    x.cap_y};
-          const ProofContext ctx = s.Ctx(2, s.self, j);
-          const BigInt c = zk::PiAffGPairCombiner(st_g, g.aff_g_proof, ctx,
-                                                  st_w, x.aff_g_proof, ctx);
-          keep = c.IsOdd() == *cheat_.mta_negated_combiner_odd;
+          const auto [e1, e2] = zk::PiAffGPairChallenges(
+              st_g, g.aff_g_proof, st_w, x.aff_g_proof, s.Ctx(2, s.self, j));
+          const bool odd = (cheat.negate_first_d && e1.IsOdd()) !=
+                           (cheat.negate_second_d && e2.IsOdd());
+          keep = !odd == *cheat_.mta_negated_passes;
         }
         if (keep) {
-          v1::PresignRound2Direct d = presign_detail::KeepBobResponses(
-              s, j, std::move(gamma), std::move(w));
-          m.payload = SerializePayload(d);
+          m.payload = SerializePayload(
+              presign_detail::KeepBobResponses(s, j, std::move(pair)));
           break;
         }
       }
@@ -343,9 +348,9 @@ class PresignCheatRule : public round::Rule {
   }
 
   // Round 1 (collusion, Bob): the MtA(k·γ) (or, with mta_half_mask_w, the
-  // MtAwc) response towards the colluding Alice carries the mask y/2 with a
-  // Πaff-g made with her ring-Pedersen order (see
-  // PresignCheat::mta_gamma_half_mask_to).
+  // MtAwc) response towards the colluding Alice carries the mask y/2 with
+  // its part of the Πaff-g pair made with her ring-Pedersen order (see
+  // PresignCheat::mta_gamma_half_mask_to); the other response is honest.
   absl::Status HalfMaskMta(RoundOutput& out, RandomSource& rng) {
     const bool w = cheat_.mta_half_mask_w;
     presign_detail::PresignState& s = *s_;
@@ -356,10 +361,27 @@ class PresignCheatRule : public round::Rule {
     if (!m.IsOdd()) return Internal("half mask: M must be odd");
     const BigInt half = (m + BigInt(1)).ShiftRight(1);  // 2^-1 mod M
     const BigInt& cap_k = s.peers.at(j).cap_k;
-    const BigInt x = (w ? s.w : s.gamma).ToBigInt();
     const Point base = Point::Generator();
-    const Point cap_x = w ? s.w_points.at(s.self) : Point::MulBase(s.gamma);
     const BigInt& n0_sq = n0.n_squared();
+    // One response: D = K^x · (1 + (y mod N0)·N0) · ρ^N0 mod N0² for the
+    // integer mask y, Y = (y mod q)·G, X = x·G.
+    struct Response {
+      BigInt x, y, rho, cap_d;
+      Point cap_x, cap_y;
+    };
+    auto respond = [&](const Scalar& x_sc, const BigInt& y) {
+      Response r;
+      r.x = x_sc.ToBigInt();
+      r.y = y;
+      r.rho = BigInt::RandomUnit(n0.n(), rng);
+      r.cap_d = BigInt::ModMul(
+          BigInt::ModMul(BigInt::PowMod(cap_k, r.x, n0_sq),
+                         BigInt(1) + BigInt::Mod(y, n0.n()) * n0.n(), n0_sq),
+          BigInt::PowMod(r.rho, n0.n(), n0_sq), n0_sq);
+      r.cap_x = Point::MulBase(x_sc);
+      r.cap_y = Point::MulBase(Scalar::FromBigIntReduce(y));
+      return r;
+    };
     for (Message& msg : out.outbound) {
       if (msg.is_broadcast() || msg.to != j) continue;
       for (int draw = 1; draw <= 64; ++draw) {
@@ -367,19 +389,19 @@ class PresignCheatRule : public round::Rule {
         const BigInt y =
             BigInt::RandomBits(zk::kEllPrime - 2, rng).ShiftLeft(1) + BigInt(1);
         const BigInt y_half = y * half;
-        const BigInt rho = BigInt::RandomUnit(n0.n(), rng);
-        // D = K^x · (1 + (y/2 mod N0)·N0) · ρ^N0 mod N0².
-        const BigInt cap_d = BigInt::ModMul(
-            BigInt::ModMul(BigInt::PowMod(cap_k, x, n0_sq),
-                           BigInt(1) + BigInt::Mod(y_half, n0.n()) * n0.n(),
-                           n0_sq),
-            BigInt::PowMod(rho, n0.n(), n0_sq), n0_sq);
-        const Scalar y_half_q = Scalar::FromBigIntReduce(y_half);
-        const Point cap_y = Point::MulBase(y_half_q);
-        zk::PiAffGStatement st{
-            n0, alice.ring_pedersen, cap_k, cap_d, base, cap_x, cap_y};
-        zk::PiAffGProof proof = zk::internal::ProvePiAffGUnchecked(
-            st, zk::PiAffGWitness{x, y_half, rho}, s.Ctx(2, s.self, j), rng);
+        Response cheat = respond(w ? s.w : s.gamma, y_half);
+        Response honest = respond(w ? s.gamma : s.w,
+                                  BigInt::RandomSigned(zk::kEllPrime, rng));
+        Response& g = w ? honest : cheat;
+        Response& x = w ? cheat : honest;
+        zk::PiAffGStatement st_g{
+            n0, alice.ring_pedersen, cap_k, g.cap_d, base, g.cap_x, g.cap_y};
+        zk::PiAffGStatement st_w{
+            n0, alice.ring_pedersen, cap_k, x.cap_d, base, x.cap_x, x.cap_y};
+        zk::PiAffGPairProof pair = zk::internal::ProvePiAffGPairUnchecked(
+            st_g, zk::PiAffGWitness{g.x, g.y, g.rho}, st_w,
+            zk::PiAffGWitness{x.x, x.y, x.rho}, s.Ctx(2, s.self, j), rng);
+        zk::PiAffGProof& proof = w ? pair.second : pair.first;
         // z2 = β + e·y/2 with |β| < y/2: e is z2 / (y/2) rounded.
         const BigInt e = BigInt::FloorDiv(proof.z2.ShiftLeft(1) + y_half,
                                           y_half.ShiftLeft(1));
@@ -389,25 +411,19 @@ class PresignCheatRule : public round::Rule {
           continue;
         }
         v1::PresignRound2Direct d;
-        if (!d.ParseFromArray(msg.payload.data(),
-                              static_cast<int>(msg.payload.size()))) {
-          return Internal("own round-2 direct payload does not parse");
-        }
-        const std::string proof_bytes =
-            SerializeEmbedded(zk::PiAffGProofToProto(proof));
+        d.set_d_gamma(EncodeInt(g.cap_d));
+        d.set_y_gamma(EncodePt(g.cap_y));
+        d.set_pi_aff_gamma(
+            SerializeEmbedded(zk::PiAffGProofToProto(pair.first)));
+        d.set_d_w(EncodeInt(x.cap_d));
+        d.set_y_w(EncodePt(x.cap_y));
+        d.set_pi_aff_w(
+            SerializeEmbedded(zk::PiAffGPairSecondToProto(pair.second)));
         presign_detail::MtaBob& bob = s.bob.at(j);
-        // β = −y/2 mod q, as an honest Bob's share for his Y.
-        if (w) {
-          d.set_d_w(EncodeInt(cap_d));
-          d.set_y_w(EncodePt(cap_y));
-          d.set_pi_aff_w(proof_bytes);
-          bob.beta_w = -y_half_q;
-        } else {
-          d.set_d_gamma(EncodeInt(cap_d));
-          d.set_y_gamma(EncodePt(cap_y));
-          d.set_pi_aff_gamma(proof_bytes);
-          bob.beta_gamma = -y_half_q;
-        }
+        // β = −y mod q for each response, as an honest Bob's share for his
+        // Y (−y/2 mod q for the cheating one).
+        bob.beta_gamma = -Scalar::FromBigIntReduce(g.y);
+        bob.beta_w = -Scalar::FromBigIntReduce(x.y);
         msg.payload = SerializePayload(d);
         return absl::OkStatus();
       }

@@ -18,8 +18,9 @@
 //                          (its only use of t: the degree it deals);
 //   mta_beta_extra_bits    presign round 1's MtA responses are redrawn with
 //                          mpc/mta's test-only oversized-mask Bob;
-//   mta_negate_*_nonce     presign round 1's MtA responses are redrawn (for
-//                          a combiner parity) and a Πaff-g nonce negated;
+//   mta_negate_*_d         presign round 1's MtA pairs are redrawn (until
+//                          the pair passes or fails as asked) with D's
+//                          negated;
 //   wrong_sigma            σ_i + 1 after round 2, committed to (T_i, PoK)
 //                          as round 2 commits to σ_i;
 //   wrong_delta,
@@ -70,29 +71,34 @@ struct PresignCheat {
   TamperHook tamper;
   // Bob's MtA mask y sampled 2^extra bits larger than ±2^ℓ' and proven with
   // the unchecked prover (Alpha-Rays style out-of-range value), for k·γ and
-  // k·w.
+  // k·w (both parts of the pair).
   size_t mta_beta_extra_bits = 0;
   // If set, only the MtA towards this Alice gets the oversized mask.
   std::optional<round::PartyId> mta_beta_extra_bits_only_to;
-  // With mta_beta_extra_bits: each oversized response is drawn again (up to
-  // 64 times) until its Πaff-g z2 lands where only the exact range check
+  // With mta_beta_extra_bits: each oversized pair is drawn again (up to
+  // 64 times) until both parts' Πaff-g z2 land where only the exact range check
   // can catch it, 2^(ℓ'+ε+1) < |z2| < 2^(8·BytesForBits(ℓ'+ε)) (past the
   // bound, within the decoder's size limit). A cheater may send whatever
   // it likes; this one makes every run a test of that check (without it a
   // small challenge e leaves z2 in range now and then).
   bool mta_beta_until_out_of_range = false;
-  // Bob's Πaff-g nonce w (under Alice's N0) negated towards every Alice,
-  // in the MtA(γ) proof, the MtAwc proof or both. Each negated equation's
-  // ratio is −1 = (−1)^N0, an element of order 2: the pair's combined check
-  // u1·u2^c = 1 lets both-negated through iff the pair combiner c is odd,
-  // MtAwc-only iff c is even (zk::VerifyPiAffGPair). With
-  // mta_negated_combiner_odd, each pair is drawn again from the session's
-  // randomness (fresh responses, up to 64 times) until c has that parity
-  // towards that Alice; the draws replace round 1's (as with
-  // mta_beta_extra_bits).
-  bool mta_negate_gamma_nonce = false;
-  bool mta_negate_w_nonce = false;
-  std::optional<bool> mta_negated_combiner_odd;
+  // Bob's D of the MtA(γ) part, the MtAwc part or both sent negated
+  // towards every Alice (−D: the same plaintext, its nonce −ρ) with the
+  // pair proven from ρ (mta::internal::BobPairCheat): the pair's Paillier
+  // equation is off by (−1)^(e_i) per negated part, an element of order 2,
+  // so the pair passes iff the negated parts' challenges sum to an even
+  // number (zk::VerifyPiAffGPair). With mta_negated_passes, each pair is
+  // drawn again from the session's randomness (fresh responses, up to 64
+  // times) until it passes (true) or fails (false) towards that Alice; the
+  // draws replace round 1's (as with mta_beta_extra_bits).
+  bool mta_negate_gamma_d = false;
+  bool mta_negate_w_d = false;
+  std::optional<bool> mta_negated_passes;
+  // Bob's MtAwc part made for γ_i (D_w = K_j^γ_i·enc(y), γ_i the proof's
+  // witness) while its statement names W_i, towards every Alice: every
+  // equation holds but that part's group x equation
+  // (mta::internal::BobPairCheat::second_x_from_first).
+  bool mta_w_part_for_gamma = false;
   // Adds 1 to the broadcast δ_i (proofs stay valid: phase-5 check fails).
   bool wrong_delta = false;
   // Adds 1 to σ_i after the MtA (T_i, its proofs and S_i stay consistent
@@ -111,9 +117,10 @@ struct PresignCheat {
   // (or, with mta_half_mask_w, MtAwc) response towards Alice
   // `mta_gamma_half_mask_to` carries the mask "y/2" — y odd, small; y/2 the
   // integer y·(M+1)/2 with M = N_alice·ord(N̂_alice)·q, which is y/2 modulo
-  // each of them — in D, and Y = (y/2 mod q)·G. Its Πaff-g is the honest
-  // prover's run for the mask y/2 whose z2 is then reduced by (e/2)·y·M
-  // (drawn again until the challenge e is even and z2 in range): every
+  // each of them — in D, and Y = (y/2 mod q)·G. Its part of the Πaff-g
+  // pair (the other response honest, both drawn anew) is the prover's run
+  // for the mask y/2 whose z2 is then reduced by (e/2)·y·M (drawn again
+  // until that part's challenge e is even and z2 in range): every
   // equation of the proof holds modulo the order it lives in (N0, the
   // order of s, q), so the proof verifies against Alice's ring-Pedersen
   // parameters. That needs the order of her ring-Pedersen group

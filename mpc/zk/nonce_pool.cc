@@ -115,19 +115,6 @@ NonceTimesPower NextNonceTimesPower(const PaillierPublicKey& key,
                                     const BigInt& s, size_t s_bits,
                                     RandomSource& rng) {
   const BigInt& n_sq = key.n_squared();
-  NonceTimesPower out;
-  if (pool != nullptr && pool->key() == key) {
-    std::optional<PaillierNonce> nonce = pool->Take();
-    if (nonce.has_value()) {
-      BigInt c_pow = BigInt::PowModSecret(c, s, n_sq);
-      out.product = BigInt::ModMul(c_pow, nonce->r_to_n, n_sq);
-      out.r = std::move(nonce->r);
-      c_pow.Wipe();
-      nonce->r_to_n.Wipe();
-      return out;
-    }
-  }
-  out.r = BigInt::RandomUnit(key.n(), rng);
   // c or c^-1 (both public), picked without a branch on s's sign, as
   // BigInt::PowModSecret does.
   const BigInt b = BigInt::Mod(c, n_sq);
@@ -145,8 +132,21 @@ NonceTimesPower NextNonceTimesPower(const PaillierPublicKey& key,
   mpz_import(base.get_mut(), limbs, -1, sizeof(mp_limb_t), 0, 0, chosen.data());
   sodium_memzero(chosen.data(), chosen.size() * sizeof(mp_limb_t));
   BigInt magnitude = s.Abs();
-  out.product = Montgomery(n_sq).PowPublicTimesSecret(out.r, key.n(), base,
-                                                      magnitude, s_bits);
+  NonceTimesPower out;
+  std::optional<PaillierNonce> nonce;
+  if (pool != nullptr && pool->key() == key) nonce = pool->Take();
+  if (nonce.has_value()) {
+    // |s| padded to the public bound s_bits (not its own limb count).
+    BigInt c_pow = BigInt::PowModConstTime(base, magnitude, n_sq, s_bits);
+    out.product = BigInt::ModMul(c_pow, nonce->r_to_n, n_sq);
+    out.r = std::move(nonce->r);
+    c_pow.Wipe();
+    nonce->r_to_n.Wipe();
+  } else {
+    out.r = BigInt::RandomUnit(key.n(), rng);
+    out.product = Montgomery(n_sq).PowPublicTimesSecret(out.r, key.n(), base,
+                                                        magnitude, s_bits);
+  }
   magnitude.Wipe();
   base.Wipe();
   return out;

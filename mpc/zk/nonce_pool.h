@@ -100,14 +100,15 @@ PaillierNonce NextNonce(const PaillierPublicKey& key, PaillierNoncePool* pool,
 // for a public ciphertext c (a unit mod N², checked by the caller) and a
 // SECRET exponent s of either sign with |s| < 2^s_bits (s_bits public): Bob's
 // D = K^x·(1+N0)^β·ρ^N0 and Πaff-g's A = C^α·(1+N0)^β·r^N0. With a nonce in
-// `pool` (for this key): that nonce and c^s by BigInt::PowModSecret.
-// Otherwise r = BigInt::RandomUnit(N) (the same draw as NextNonce) and one
-// simultaneous exponentiation Montgomery::PowPublicTimesSecret(r, N, c', |s|)
-// with c' = c or c^-1 picked by a constant-time select on s's sign (c^-1 mod
-// N² of the public c): the N-th power's squarings carry c'^|s| for the
-// price of about s_bits/w products. Constant time in r and s (the schedule
-// depends on N and s_bits only). Same values as NextNonce then
-// PowModSecret(c, s, N²) times r^N.
+// `pool` (for this key): that nonce and c'^|s| by BigInt::PowModConstTime
+// with the exponent padded to s_bits. Otherwise r = BigInt::RandomUnit(N)
+// (the same draw as NextNonce) and one simultaneous exponentiation
+// Montgomery::PowPublicTimesSecret(r, N, c', |s|). Either way c' = c or c^-1
+// is picked by a constant-time select on s's sign (c^-1 mod N² of the public
+// c). The simultaneous exponentiation's squarings carry c'^|s| for the price
+// of about s_bits/w products. Constant time in r and s (the schedule depends
+// on N and s_bits only, never on |s|'s length). Same values as NextNonce
+// then PowModSecret(c, s, N²) times r^N.
 struct NonceTimesPower {
   BigInt r;        // the nonce (secret)
   BigInt product;  // c^s · r^N mod N² (secret until combined)

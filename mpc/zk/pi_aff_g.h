@@ -46,6 +46,8 @@
 #ifndef NITRO_TSS_MPC_ZK_PI_AFF_G_H_
 #define NITRO_TSS_MPC_ZK_PI_AFF_G_H_
 
+#include <utility>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "mpc/curve/secp256k1.h"
@@ -146,126 +148,142 @@ absl::Status VerifyPiAffG(const PiAffGStatement& statement,
                           const PiAffGVerifierSecrets& secrets = {});
 
 // ---------------------------------------------------------------------
-// Two proofs by one prover to one verifier, checked together
-// (VerifyPiAffGPair: GG20's Alice checking Bob's MtA for γ and MtAwc for w,
-// and everyone re-checking the pair in presign's reveal rounds, issue 16).
+// Two statements proven together with one Paillier commitment (GG20's
+// Bob answering one Alice's K with his MtA for γ and his MtAwc for w,
+// issue 16): ProvePiAffGPair / VerifyPiAffGPair.
 //
-// Both statements have the verifier's key N0 and the same C (Alice's K).
-// The pair checks everything of each proof exactly as VerifyPiAffG
-// (membership, ranges, both group and both ring-Pedersen equations) except
-// the Paillier equation, which it checks ONCE for both proofs with a
-// combiner c: with u_i = lhs_i / rhs_i the ratio of proof i's equation,
+// Both statements have the verifier's N0, (N̂, s, t), the same C (Alice's
+// K) and the same base point g (absorbed once); statement i has D_i, X_i,
+// Y_i and witness (x_i, y_i, ρ_i).
+// Each part i has the single proof's commitments S_i, T_i, B_x_i, B_y_i,
+// E_i, F_i, responses z1_i..z4_i and its own challenge e_i, with the single
+// proof's range, group and ring-Pedersen equations for e_i. The Paillier
+// part is shared:
 //
-//   u_1 · u_2^c = 1 (mod N0²), i.e.
-//        C^(z1+c·z1') (1+N0)^(z2+c·z2') (w·w'^c)^N0
-//                                     = A·A'^c · D^e · D'^(c·e')  (mod N0²)
+//   prover:   A = C^(α_1+α_2) (1+N0)^(β_1+β_2) r^N0 mod N0²,
+//             (e_1, e_2) ∈ (±q)² from Transcript::ForProof(
+//             "nitro-tss/pi_aff_g_point/pair/v2", ctx) over (ℓ, ℓ', ε, N0,
+//             N̂, s, t, C, D_1, X_1, Y_1, g, S_1, T_1, B_x_1, B_y_1, E_1,
+//             F_1, D_2, X_2, Y_2, S_2, T_2, B_x_2, B_y_2, E_2, F_2, A)
+//             w = r·ρ_1^e_1·ρ_2^e_2 mod N0
+//   verifier: C^(z1_1+z1_2) (1+N0)^(z2_1+z2_2) w^N0
+//                                  = A · D_1^e_1 · D_2^e_2   (mod N0²)
 //
-// (x^N mod N² depends on x mod N only, so w·w'^c is reduced mod N0). With
-// the verifier's key and Dec(C) = k the equation is checked by its two
-// halves (above; the same decision): the residue half mod p, q and the
-// plaintext half
-//   (z1 + c·z1')·k + (z2 + c·z2') ≡ Dec(A·A'^c) + e·Dec(D) + c·e'·Dec(D')
-//                                                              (mod N0)
-// with one decryption (A·A'^c) where the proofs alone need two; Dec(D),
-// Dec(D') are the MtA shares, needed anyway. Without Dec(C) (a complaint
-// judge, a reveal round) it is checked whole mod N0² (by CRT mod p², q² if
-// the key is given). Either way it is the same decision: the pair's
-// outcome does not depend on who checks it. c is uniform in [0, 2^128)
-// from a transcript (PiAffGPairCombiner) over both contexts, both
-// statements and both complete proofs (including the responses), so every
-// value the equation depends on is fixed before c.
+// one N-th power under the verifier's key for the prover (r^N0) instead
+// of one per statement, and one Paillier equation for the verifier.
 //
-// Soundness. Z*_{N0²} = ⟨1+N0⟩ × R (R = {r^N0} ≅ Z*_{N0}, a direct product
-// because gcd(N0, φ(N0)) = 1: the verifier's own key); write
-// u = (1+N0)^a · v with a = Dec(u) ∈ Z_N0 and v ∈ R. One proof's equation
-// holds iff a = 0 and v = 1; the combination holds iff
-// a_1 + c·a_2 ≡ 0 (mod N0) and v_1·v_2^c = 1.
-// (a) Plaintext parts. If a_2 ≢ 0, let g = gcd(a_2, N0) ≠ N0; c·a_2 ≡ −a_1
-//     forces c to at most one residue modulo N0/g ∈ {p, q, N0}, at least
-//     the smallest prime factor of N0 (> 2^1023, the verifier's own key).
-//     So at most one c ∈ [0, 2^128) passes, hit by each hash query with
-//     probability 2^-128 (random oracle; the bound holds for every a_1,
-//     a_2, so the prover's choices do not help); if a_2 ≡ 0 the equation
-//     says a_1 ≡ 0. A passing pair has a_1 = a_2 = 0 except with
-//     probability ≤ Q·2^-128 over Q hash queries.
-// (b) Residue parts. These are where Z*_{N0²} has its elements of small
-//     order (R ≅ Z*_{N0} contains −1 = (−1)^N0 and, for the owner of the
-//     factorization, any order dividing p−1 or q−1), and where the
-//     combination is NOT the decision of the proofs one by one: −w in both
-//     proofs makes v_1 = v_2 = −1 and passes iff c is odd, −w in the second
-//     alone iff c is even (each proof alone fails). It does not need to
-//     be: the relation Πaff-g is used for in GG20 is
-//       R' = {(x, y): x ∈ ±2^(ℓ+ε), y ∈ ±2^(ℓ'+ε), X = x·g, Y = y·g,
-//             Dec_N0(D) ≡ x·Dec_N0(C) + y (mod N0)},
-//     which is Πaff-g's relation with the nonce ρ quantified away: by the
-//     decomposition every D with that plaintext is C^x (1+N0)^y ρ^N0 for
-//     exactly one ρ ∈ Z*_N0, so the residue part carries no information
-//     about x and y. Every value that GG20 takes from a response (Alice's
-//     α = Dec(D), Bob's β = −y mod q, the points Y that the reveal rounds
-//     check shares against) depends on the plaintext and the points only.
-//     The extraction of (x, y) — two accepting transcripts with the same
-//     first message and challenges e ≠ e' — uses the ring-Pedersen
-//     equations (strong RSA in the verifier's N̂), the group equations and
-//     the plaintext part of the Paillier equation, all of which the pair
-//     enforces per proof by (a). So a prover that passes the pair yields
-//     (x, y) ∈ R' for each statement with the knowledge error of a single
-//     proof plus ≤ Q·2^-128, and the MtA it answers is correct
-//     (α + β ≡ k·x mod q, |α| bounded) whatever its residue parts are.
-// So the combination is sound against the relation actually needed; what
-// it changes is only whether a prover who plants elements of small order
-// in the nonces is caught. GG20's identification needs that decision to be
-// the same wherever it is made, and it is by construction: round 2 (Alice,
-// with her secrets), the complaint judge (no secrets) and the δ / σ reveal
-// rounds (everyone, no secrets: the reveals carry each Bob's two round-2
-// responses and re-check them with this function, hence the same c) all
-// call VerifyPiAffGPair on the same statements and proofs, and its
-// decision does not depend on the secrets passed (only its cost does). An
-// honest Alice who accepted a pair is never contradicted by a reveal, and
-// a pair she rejected is rejected by the judge.
+// Soundness. Per part, the ring-Pedersen, group and range equations are
+// those of a single Πaff-g with challenge e_i: two accepting transcripts
+// with the same first message and e_i ≠ e_i' give (x_i, y_i) in range with
+// X_i = x_i·g, Y_i = y_i·g, as in CGGMP21 (strong RSA in N̂). The
+// commitments are binding (same assumption), so z1_i = α_i + e_i·x_i and
+// z2_i = β_i + e_i·y_i over the integers for the openings (α_i, x_i) of
+// E_i, S_i and (β_i, y_i) of F_i, T_i, all fixed by the first message.
+// Write Dec for decryption under N0 (a homomorphism onto Z_N0 with
+// Dec((1+N0)^m) = m, Dec(v^N0) = 0) and k = Dec(C). The plaintext part of
+// the Paillier equation is
+//   a_0 + e_1·a_1 + e_2·a_2 ≡ 0 (mod N0), with
+//   a_0 = (α_1+α_2)·k + β_1 + β_2 − Dec(A),
+//   a_i = x_i·k + y_i − Dec(D_i),
+// where a_0, a_1, a_2 are fixed before (e_1, e_2) is drawn. If a_1 ≢ 0
+// modulo a prime factor p of N0, then for each e_2 at most one residue of
+// e_1 mod p passes, and p > 2^1023 exceeds the 2q+1 values of e_1: a hash
+// query passes with probability ≤ 1/(2q+1) < 2^-256 (random oracle); the
+// same for a_2. So a prover that passes with Q hash queries has
+// Dec(D_i) ≡ x_i·Dec(C) + y_i (mod N0) for both statements except with
+// probability ≤ Q·2^-255: the relation
+//   R' = {(x, y): x ∈ ±2^(ℓ+ε+1), y ∈ ±2^(ℓ'+ε+1), X = x·g, Y = y·g,
+//         Dec_N0(D) ≡ x·Dec_N0(C) + y (mod N0)}
+// for each statement (the extracted x = Δz1/Δe has |Δz1| ≤ 2^(ℓ+ε+1)). R' is
+// Πaff-g's relation with the nonce ρ quantified away: Z*_{N0²} = ⟨1+N0⟩ × R
+// with R = {v^N0} ≅ Z*_{N0} (gcd(N0, φ(N0)) = 1 for the verifier's own key), so
+// every D with that plaintext is C^x (1+N0)^y ρ^N0 for exactly one ρ. The
+// residue part of the equation, v_A · v_1^e_1 · v_2^e_2 = 1 in R, is where
+// Z*_{N0²} has elements of small order (−1, and any order dividing p−1 or q−1):
+// a prover may plant them in its nonces and pass or fail with the parity of
+// e_1, e_2, but nothing GG20 takes from a response depends on the residue part
+// (Alice's α_i = Dec(D_i), Bob's β_i = −y_i mod q, the points Y_i the reveal
+// rounds check shares against). The decision is a deterministic function of the
+// statements and the proof: round 2 (Alice, with her secrets), the
+// complaint judge and the reveal rounds (everyone, no secrets) all call
+// VerifyPiAffGPair and decide alike, so an honest Alice who accepted a
+// pair is never contradicted and a pair she rejected is rejected by all.
 //
-// Fallback: if anything of the pair fails, both proofs are verified again
-// one by one with VerifyPiAffG, in order, and the first failure is
-// returned with its index: the same proof and the same error as two
-// VerifyPiAffG calls. (A failing combination implies that one of them
-// fails: two holding equations hold combined for every c.) When the two
-// statements do not share N0 and C, VerifyPiAffGPair is exactly those two
-// calls.
-inline constexpr size_t kPiAffGCombinerBits = 128;
+// Zero knowledge (honest verifier, statistical): the simulator draws
+// z1_i..z4_i in their ranges, w ∈ Z*_{N0}, S_i, T_i uniform in ⟨t⟩ and
+// (e_1, e_2), sets B_x_i = z1_i·g − e_i·X_i, B_y_i = z2_i·g − e_i·Y_i,
+// E_i = s^z1_i t^z3_i S_i^-e_i, F_i = s^z2_i t^z4_i T_i^-e_i and
+// A = C^(z1_1+z1_2) (1+N0)^(z2_1+z2_2) w^N0 · D_1^-e_1 · D_2^-e_2. In a
+// real proof the z's hide x_i, y_i statistically (ε bits of slack, masks
+// drawn independently per part), w = r·ρ_1^e_1·ρ_2^e_2 is uniform in
+// Z*_{N0} because r is, and A is determined by the rest in both.
+//
+// Binding to the pair: one transcript covers both statements (X_1 = Γ of
+// the MtA is part of the MtAwc's challenge and the reverse), so a part
+// cannot be re-used with another first part, and neither verifies alone.
+struct PiAffGPairProof {
+  // Part 1; its cap_a and w are the pair's shared A and w.
+  PiAffGProof first;
+  // Part 2; cap_a and w are not used (zero) and absent on the wire
+  // (PiAffGPairSecondFromProto).
+  PiAffGProof second;
+};
 
+// Proves both statements (ProvePiAffG's witness checks on each, with its
+// errors). The statements must share N0, the ring-Pedersen parameters, C
+// and g ("pi_aff_g pair: statements do not share N0, C, g and the
+// ring-Pedersen parameters"); the first witness's verifier_table and n0_nonces
+// are used (A's r is taken from that pool); ρ_1, ρ_2 are the statements'
+// nonces.
+absl::StatusOr<PiAffGPairProof> ProvePiAffGPair(
+    const PiAffGStatement& first_statement, const PiAffGWitness& first_witness,
+    const PiAffGStatement& second_statement,
+    const PiAffGWitness& second_witness, const ProofContext& context,
+    RandomSource& rng);
+
+// One statement of a pair and where its Dec(D) goes (as
+// PiAffGVerifierSecrets::d_plaintext_out: centered, only with the key and
+// c_plaintext, set only when the pair verified).
 struct PiAffGPairEntry {
   const PiAffGStatement& statement;
-  const PiAffGProof& proof;
-  const ProofContext& context;
-  // Receives Dec(D), centered, as PiAffGVerifierSecrets::d_plaintext_out
-  // (only with the key and c_plaintext; set when this entry verified, so
-  // on failure only the failing entry's and later ones are unset).
   BigInt* d_plaintext_out = nullptr;
 };
 
-// OK, or the failing proof (0 = first, 1 = second) and VerifyPiAffG's
-// error for it.
+// Which part a pair's rejection concerns: the first, the second, or the
+// shared part (A, w, the Paillier equation, statements not sharing N0 / C).
+inline constexpr size_t kPiAffGPairShared = 2;
+
+// OK, or the failing part (0 = first, 1 = second, kPiAffGPairShared) and
+// the error.
 struct PiAffGPairResult {
   absl::Status status;
   size_t failed = 0;
 };
 
-// Verifies both proofs (the combined decision above: the one of
-// VerifyPiAffG on the first, then on the second, but for elements of small
-// order in the nonces; on rejection VerifyPiAffG's error and index).
-// `secrets.d_plaintext_out` is not used: each entry has its own.
+// Verifies a pair. Checks in this order, each with its own error: the
+// statements share N0, C, g and the ring-Pedersen parameters (shared); the
+// secrets match (as VerifyPiAffG); each part's points, units and ranges
+// as VerifyPiAffG, first then second ("pi_aff_g: ..."); A not in
+// Z*_{N0^2}, w not in Z*_{N0} (shared); then the shared Paillier equation
+// ("pi_aff_g pair: N0 equation failed"); then each part's group x, group
+// y, ring-Pedersen x and y equations, first then second (VerifyPiAffG's
+// errors). `secrets.d_plaintext_out` is not used: each entry has its own.
+// With the key and c_plaintext the Paillier equation is checked by its two
+// halves (PiAffGVerifierSecrets: the residue half mod p, q, the plaintext
+// half with Dec(A) and the Dec(D_i) that are the entries' outputs),
+// otherwise whole mod N0²: the same decision either way.
 PiAffGPairResult VerifyPiAffGPair(const PiAffGPairEntry& first,
                                   const PiAffGPairEntry& second,
+                                  const PiAffGPairProof& proof,
+                                  const ProofContext& context,
                                   const PiAffGVerifierSecrets& secrets);
 
-// The combiner c ∈ [0, 2^kPiAffGCombinerBits) of VerifyPiAffGPair
-// (exposed for tests): Transcript "nitro-tss/pi_aff_g_point/pair-combiner/v1"
-// over each entry's context, statement and complete proof, in order.
-BigInt PiAffGPairCombiner(const PiAffGStatement& first_statement,
-                          const PiAffGProof& first_proof,
-                          const ProofContext& first_context,
-                          const PiAffGStatement& second_statement,
-                          const PiAffGProof& second_proof,
-                          const ProofContext& second_context);
+// The pair's challenges (e_1, e_2), as the prover and the verifier derive
+// them (exposed for tests).
+std::pair<BigInt, BigInt> PiAffGPairChallenges(
+    const PiAffGStatement& first_statement, const PiAffGProof& first_part,
+    const PiAffGStatement& second_statement, const PiAffGProof& second_part,
+    const ProofContext& context);
 
 v1::PiAffGProof PiAffGProofToProto(const PiAffGProof& proof);
 // Strict decoding: every field present and canonical; elements of Z_N̂ and
@@ -275,6 +293,13 @@ v1::PiAffGProof PiAffGProofToProto(const PiAffGProof& proof);
 // points.
 // Errors: "pi_aff_g: ...".
 absl::StatusOr<PiAffGProof> PiAffGProofFromProto(const v1::PiAffGProof& proto);
+// A pair's second part (PiAffGPairProof::second): the same strict decoding,
+// with A and w required absent ("pi_aff_g: A and w must be absent in a
+// pair's second part"). PiAffGPairSecondToProto writes it (A and w left
+// out).
+v1::PiAffGProof PiAffGPairSecondToProto(const PiAffGProof& second);
+absl::StatusOr<PiAffGProof> PiAffGPairSecondFromProto(
+    const v1::PiAffGProof& proto);
 
 namespace internal {
 // The prover without witness checks, so tests can show that a cheating Bob
@@ -284,6 +309,12 @@ PiAffGProof ProvePiAffGUnchecked(const PiAffGStatement& statement,
                                  const PiAffGWitness& witness,
                                  const ProofContext& context,
                                  RandomSource& rng);
+// The pair prover without witness checks (tests only, as above).
+PiAffGPairProof ProvePiAffGPairUnchecked(
+    const PiAffGStatement& first_statement, const PiAffGWitness& first_witness,
+    const PiAffGStatement& second_statement,
+    const PiAffGWitness& second_witness, const ProofContext& context,
+    RandomSource& rng);
 }  // namespace internal
 
 }  // namespace nitro_tss::mpc::zk

@@ -129,16 +129,19 @@ TEST(AuditPresignReveal, RushingPartyCannotFrameHonestBob) {
   auto it = r.aborts.find(kWitness);
   ASSERT_NE(it, r.aborts.end());
   // Correct behaviour: the honest victim is never named by an honest party;
-  // the rusher is, because its forged entry does not hash to the digest it
-  // committed to in round 3.
+  // the rusher is. Since gg20/presign/v4 the forged MtA(γ) entry does not
+  // even verify: Bob's two responses are one Πaff-g pair, and the rusher,
+  // who knows γ_1 now, cannot make the MtAwc part without w_1. (Had it a
+  // valid entry, the digest it committed to in round 3 would name it:
+  // RevealNotMatchingCommittedDigestNamesRevealer.)
   EXPECT_EQ(it->second.CulpritIds().count(kVictim), 0u)
       << it->second.ToString();
   EXPECT_EQ(it->second.CulpritIds(), std::set<PartyId>{kRusher})
       << it->second.ToString();
   ASSERT_FALSE(it->second.culprits.empty());
-  EXPECT_THAT(it->second.culprits[0].reason,
-              ::testing::HasSubstr("revealed MtA responses do not match the "
-                                   "round-3 received_mta_digest"));
+  EXPECT_THAT(
+      it->second.culprits[0].reason,
+      ::testing::HasSubstr("revealed MtA/MtAwc pair of 1 does not verify"));
   // The victim itself never names itself, and if it aborted, only the rusher.
   auto v = r.aborts.find(kVictim);
   if (v != r.aborts.end()) {
@@ -333,7 +336,7 @@ TEST(AuditPresignReveal, ForgedEntryCommittedBeforeGammaIsOpenFailsItsProof) {
     }
     return std::vector<round::Delivery>{d};
   });
-  ExpectOnlyCheaterNamed(r, "revealed MtA response of 1 does not verify");
+  ExpectOnlyCheaterNamed(r, "revealed MtA/MtAwc pair of 1 does not verify");
 }
 
 }  // namespace

@@ -158,14 +158,16 @@ TEST_F(PresignComplaint, PiAffGTamperedTowardOnePartyNamesBob) {
         m.set_d_w(EncodeInt(*d + BigInt(1)));
       });
   ExpectNamedByAll(RunPresign(run), {kVictim, kBystander}, kCheater,
-                   "mta w: pi_aff_g:");
+                   "mta pair: pi_aff_g pair: N0 equation failed");
 }
 
 TEST_F(PresignComplaint, OutOfRangeMtaValueTowardOnePartyNamesBob) {
   // Alpha-Rays towards party 1 only: Bob's mask beyond ±2^ℓ' with the
-  // unchecked prover; Πaff-g's exact range check is what rejects it.
+  // unchecked prover (drawn until its z2 is past the bound, so that every
+  // run tests it); Πaff-g's exact range check is what rejects it.
   PresignRun run = Base(7104);
   run.cheats[kCheater].mta_beta_extra_bits = 260;
+  run.cheats[kCheater].mta_beta_until_out_of_range = true;
   run.cheats[kCheater].mta_beta_extra_bits_only_to = kVictim;
   ExpectNamedByAll(RunPresign(run), {kVictim, kBystander}, kCheater,
                    "pi_aff_g: z2 out of range");

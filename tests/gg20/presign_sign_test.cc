@@ -578,13 +578,13 @@ TEST_F(PresignCheater, OversizedMtaValueRejectedByDecoder) {
 }
 
 TEST_F(PresignCheater, MtaCiphertextTampered) {
-  ExpectBlamed(Run(MtaCiphertextPlusOne()), "mta w: pi_aff_g:");
+  ExpectBlamed(Run(MtaCiphertextPlusOne()),
+               "mta pair: pi_aff_g pair: N0 equation failed");
 }
 
-// Alice checks a Bob's two Πaff-g together (their N0 plaintext halves as
-// one random linear combination, mpc/zk/pi_aff_g.h), falling back to the
-// checks one by one when anything fails: a cheat in the γ proof, the w
-// proof or both names Bob with the reason of the first failing proof.
+// Bob proves his two responses as one Πaff-g pair (one Paillier equation
+// for both, mpc/zk/pi_aff_g.h): a changed D in either or both fails the
+// pair's shared equation and names Bob.
 PresignCheat MtaCiphertextsPlusOne(bool gamma, bool w) {
   PresignCheat o;
   o.tamper = TamperAt<v1::PresignRound2Direct>(
@@ -601,31 +601,29 @@ PresignCheat MtaCiphertextsPlusOne(bool gamma, bool w) {
   return o;
 }
 
-TEST_F(PresignCheater, MtaCiphertextOfEitherOrBothProofsNamesTheFirstFailing) {
-  ExpectBlamed(Run(MtaCiphertextsPlusOne(true, false)),
-               "mta gamma: pi_aff_g: N0 equation failed");
-  ExpectBlamed(Run(MtaCiphertextsPlusOne(false, true)),
-               "mta w: pi_aff_g: N0 equation failed");
-  ExpectBlamed(Run(MtaCiphertextsPlusOne(true, true)),
-               "mta gamma: pi_aff_g: N0 equation failed");
+TEST_F(PresignCheater, MtaCiphertextOfEitherOrBothResponsesNamesBob) {
+  for (auto [gamma, w] : {std::pair{true, false}, std::pair{false, true},
+                          std::pair{true, true}}) {
+    ExpectBlamed(Run(MtaCiphertextsPlusOne(gamma, w)),
+                 "mta pair: pi_aff_g pair: N0 equation failed");
+  }
 }
 
-// The nonces of Bob's proofs negated: (−w)^N0 = −w^N0, so each N0
-// equation's ratio is −1, an element of order 2 in its residue half.
-// Alice checks a Bob's two Πaff-g with their Paillier equations combined,
-// u1·u2^c = 1: both negated pass iff the pair's combiner c is odd, the MtAwc
-// one alone iff c is even, the MtA(γ) one alone never (the cheat redraws its
-// responses until c has the parity asked for, towards each Alice). Whatever
-// round 2 decides, the reveal rounds decide the same: they re-check each
-// reported pair with the same combiner. So either both Alices reject in round 2
-// and name Bob with the reason of the checks one by one, or both accept and the
-// reveal forced by Bob's wrong δ_i (σ_i) names Bob alone, never the Alice who
-// reports the accepted pair.
-PresignCheat MtaNoncesNegated(bool gamma, bool w, bool combiner_odd) {
+// Bob's D negated in the MtA(γ) response, the MtAwc one or both: −D has
+// the same plaintext (−1 = (−1)^N0), and the pair proven from D's nonce
+// makes its Paillier equation's ratio (−1)^e per negated part, an element
+// of order 2 in its residue half: the pair passes iff the negated parts'
+// challenges sum to an even number (the cheat redraws its responses until
+// the pair passes or fails as asked, towards each Alice). Whatever round 2
+// decides, the reveal rounds decide the same: they re-check each reported
+// pair with the same function. So either both Alices reject in round 2 and
+// name Bob, or both accept and the reveal forced by Bob's wrong δ_i (σ_i)
+// names Bob alone, never the Alice who reports the accepted pair.
+PresignCheat MtaDsNegated(bool gamma, bool w, bool passes) {
   PresignCheat o;
-  o.mta_negate_gamma_nonce = gamma;
-  o.mta_negate_w_nonce = w;
-  o.mta_negated_combiner_odd = combiner_odd;
+  o.mta_negate_gamma_d = gamma;
+  o.mta_negate_w_d = w;
+  o.mta_negated_passes = passes;
   return o;
 }
 
@@ -639,30 +637,24 @@ void ExpectAbortRound(const RunResult& r, uint32_t round) {
   }
 }
 
-TEST_F(PresignCheater, MtaNonceNegatedRejectedInRoundTwoNamesBob) {
-  // γ alone: u1 = −1, u2 = 1 for every c.
-  for (bool odd : {false, true}) {
-    RunResult r = Run(MtaNoncesNegated(true, false, odd));
-    ExpectBlamed(r, "mta gamma: pi_aff_g: N0 equation failed");
+TEST_F(PresignCheater, MtaDNegatedRejectedInRoundTwoNamesBob) {
+  for (auto [gamma, w] : {std::pair{true, false}, std::pair{false, true},
+                          std::pair{true, true}}) {
+    SCOPED_TRACE(absl::StrCat(gamma, w));
+    RunResult r = Run(MtaDsNegated(gamma, w, /*passes=*/false));
+    ExpectBlamed(r, "mta pair: pi_aff_g pair: N0 equation failed");
     ExpectAbortRound(r, 2);
   }
-  RunResult r = Run(MtaNoncesNegated(false, true, /*odd=*/true));
-  ExpectBlamed(r, "mta w: pi_aff_g: N0 equation failed");
-  ExpectAbortRound(r, 2);
-  r = Run(MtaNoncesNegated(true, true, /*odd=*/false));
-  ExpectBlamed(r, "mta gamma: pi_aff_g: N0 equation failed");
-  ExpectAbortRound(r, 2);
 }
 
-TEST_F(PresignCheater, MtaNonceNegatedAcceptedInRoundTwoIsAcceptedByReveals) {
+TEST_F(PresignCheater, MtaDNegatedAcceptedInRoundTwoIsAcceptedByReveals) {
   struct Case {
     bool gamma, w, delta_reveal;
   };
-  for (const Case& c : {Case{true, true, true}, Case{true, true, false},
+  for (const Case& c : {Case{true, true, true}, Case{true, false, false},
                         Case{false, true, true}, Case{false, true, false}}) {
     SCOPED_TRACE(absl::StrCat(c.gamma, c.w, c.delta_reveal));
-    // The parity that passes: odd for both, even for the MtAwc one alone.
-    PresignCheat o = MtaNoncesNegated(c.gamma, c.w, c.gamma);
+    PresignCheat o = MtaDsNegated(c.gamma, c.w, /*passes=*/true);
     o.wrong_delta = c.delta_reveal;
     o.wrong_sigma = !c.delta_reveal;
     RunResult r = Run(o);
@@ -675,12 +667,12 @@ TEST_F(PresignCheater, MtaNonceNegatedAcceptedInRoundTwoIsAcceptedByReveals) {
 
 // The relation the pair check decides (docs/AUDIT.md "Batched Πaff-g
 // checks, all Paillier equations"): a Bob whose only deviation is negated
-// nonces in both proofs, accepted for an odd combiner, changes no
+// D's in both responses, accepted for challenges of even sum, changes no
 // plaintext, so the presignature completes at every party and signs
 // validly under the key.
-TEST_F(PresignCheater, MtaNonceNegatedAndAcceptedStillGivesAValidSignature) {
+TEST_F(PresignCheater, MtaDNegatedAndAcceptedStillGivesAValidSignature) {
   {
-    RunResult r = Run(MtaNoncesNegated(true, true, true));
+    RunResult r = Run(MtaDsNegated(true, true, /*passes=*/true));
     ASSERT_TRUE(r.all_done);
     for (const auto& [id, a] : r.aborts) ADD_FAILURE() << a.ToString();
     auto presigs = PresignaturesOf(r);
@@ -712,7 +704,8 @@ TEST_F(PresignCheater, OnTwoThreadsCiphertextKNotMatchingRangeProof) {
 
 TEST_F(PresignCheater, OnTwoThreadsMtaCiphertextTampered) {
   threads_ = 2;
-  ExpectBlamed(Run(MtaCiphertextPlusOne()), "mta w: pi_aff_g:");
+  ExpectBlamed(Run(MtaCiphertextPlusOne()),
+               "mta pair: pi_aff_g pair: N0 equation failed");
 }
 
 TEST_F(PresignCheater, OnTwoThreadsOutOfRangeMtaValue) {
@@ -722,17 +715,47 @@ TEST_F(PresignCheater, OnTwoThreadsOutOfRangeMtaValue) {
   ExpectBlamed(Run(o), "pi_aff_g: z2 out of range");
 }
 
+TEST_F(PresignCheater, MtawcPartProvenForGammaFailsItsGroupEquation) {
+  // Bob's MtAwc part made honestly for γ_i instead of w_i while its
+  // statement names W_i (what Alice computes from public data): everything
+  // holds but that part's group x equation, and Bob is named.
+  PresignCheat o;
+  o.mta_w_part_for_gamma = true;
+  ExpectBlamed(Run(o), "mta w: pi_aff_g: group equation failed");
+}
+
 TEST_F(PresignCheater, MtaWithWrongShareBehindW) {
-  // The cheater's MtAwc proof is replaced by its MtA(γ) proof: X = Γ_i is
-  // not the publicly computed W_i.
+  // The cheater's MtAwc response is replaced by its MtA(γ) response (the
+  // part without A and w): the statement Alice checks (X = W_i) is not the
+  // one proven, so the pair's challenges differ and its shared equation
+  // fails.
   PresignCheat o;
   o.tamper =
       TamperAt<v1::PresignRound2Direct>(2, [](v1::PresignRound2Direct& m) {
         m.set_d_w(m.d_gamma());
         m.set_y_w(m.y_gamma());
-        m.set_pi_aff_w(m.pi_aff_gamma());
+        v1::PiAffGProof part;
+        ASSERT_TRUE(part.ParseFromString(m.pi_aff_gamma()));
+        part.clear_cap_a();
+        part.clear_w();
+        m.set_pi_aff_w(part.SerializeAsString());
       });
-  ExpectBlamed(Run(o), "mta w: pi_aff_g:");
+  ExpectBlamed(Run(o), "mta pair: pi_aff_g pair: N0 equation failed");
+}
+
+TEST_F(PresignCheater, MtawcPartWithAAndWIsRejectedByTheDecoder) {
+  // The pair's second part carries no A and w (they are the first's).
+  PresignCheat o;
+  o.tamper =
+      TamperAt<v1::PresignRound2Direct>(2, [](v1::PresignRound2Direct& m) {
+        v1::PiAffGProof first, second;
+        ASSERT_TRUE(first.ParseFromString(m.pi_aff_gamma()));
+        ASSERT_TRUE(second.ParseFromString(m.pi_aff_w()));
+        second.set_cap_a(first.cap_a());
+        second.set_w(first.w());
+        m.set_pi_aff_w(second.SerializeAsString());
+      });
+  ExpectBlamed(Run(o), "pi_aff_g: A and w must be absent in a pair's second");
 }
 
 TEST_F(PresignCheater, PedersenProofOfKnowledgeWrong) {
@@ -844,7 +867,7 @@ TEST_F(PresignCheater, MtaMaskPointNotTheProvenOne) {
           const std::string moved = EncodePt(*y + Point::Generator());
           gamma ? m.set_y_gamma(moved) : m.set_y_w(moved);
         });
-    ExpectBlamed(Run(o), gamma ? "mta gamma: pi_aff_g:" : "mta w: pi_aff_g:");
+    ExpectBlamed(Run(o), "mta pair: pi_aff_g pair: N0 equation failed");
   }
 }
 
@@ -948,7 +971,7 @@ TEST_F(PresignCheater, DeltaRevealWithMisreportedMaskPointNamesTheReporter) {
     ASSERT_TRUE(y.ok());
     m.mutable_received(0)->set_y_gamma(EncodePt(*y + Point::Generator()));
   });
-  ExpectBlamed(Run(o), "revealed MtA response of 1 does not verify");
+  ExpectBlamed(Run(o), "revealed MtA/MtAwc pair of 1 does not verify");
 }
 
 TEST_F(PresignCheater, DeltaRevealWithUndecodableMaskPoint) {
@@ -969,7 +992,7 @@ TEST_F(PresignCheater, RevealWithTamperedReceivedResponse) {
     ASSERT_TRUE(d.ok());
     m.mutable_received(0)->set_d_gamma(EncodeInt(*d + BigInt(1)));
   });
-  ExpectBlamed(Run(o), "does not verify: pi_aff_g:");
+  ExpectBlamed(Run(o), "does not verify: pi_aff_g pair: N0 equation failed");
 }
 
 // ---------------------------------------------------------------- σ reveal
@@ -1028,7 +1051,7 @@ TEST_F(PresignCheater, SigmaRevealFramingWithMisreportedMaskPointIsCaught) {
     ASSERT_TRUE(y.ok());
     m.mutable_received(0)->set_y_w(EncodePt(*y + Point::Generator()));
   });
-  ExpectBlamed(Run(o), "revealed MtAwc response of 1 does not verify");
+  ExpectBlamed(Run(o), "revealed MtA/MtAwc pair of 1 does not verify");
 }
 
 TEST_F(PresignCheater, SigmaRevealWithKNotOpeningK) {
@@ -1075,7 +1098,7 @@ TEST_F(PresignCheater, SigmaRevealWithTamperedReceivedResponse) {
     m.mutable_received(0)->set_d_w(EncodeInt(*d + BigInt(1)));
   });
   ExpectBlamed(Run(o),
-               "revealed MtAwc response of 1 does not verify: pi_aff_g:");
+               "revealed MtA/MtAwc pair of 1 does not verify: pi_aff_g");
 }
 
 TEST_F(PresignCheater, SigmaRevealWithReceivedResponseOfAnotherBob) {
@@ -1088,7 +1111,7 @@ TEST_F(PresignCheater, SigmaRevealWithReceivedResponseOfAnotherBob) {
     from3.set_from(1);
     *m.mutable_received(0) = from3;
   });
-  ExpectBlamed(Run(o), "revealed MtAwc response of 1 does not verify");
+  ExpectBlamed(Run(o), "revealed MtA/MtAwc pair of 1 does not verify");
 }
 
 // The reveals carry each Bob's other round-2 response too (the pair is
@@ -1137,9 +1160,9 @@ PresignCheat FirstReportedPointPlusG(const std::string& field) {
 
 TEST_F(PresignCheater, RevealsWithAMovedPartnerMaskPointNameTheReporter) {
   ExpectBlamed(Run(FirstReportedPointPlusG<v1::PresignReveal>("y_w")),
-               "revealed MtAwc response of 1 does not verify: pi_aff_g:");
+               "revealed MtA/MtAwc pair of 1 does not verify: pi_aff_g");
   ExpectBlamed(Run(FirstReportedPointPlusG<v1::PresignSigmaReveal>("y_gamma")),
-               "revealed MtA response of 1 does not verify: pi_aff_g:");
+               "revealed MtA/MtAwc pair of 1 does not verify: pi_aff_g");
 }
 
 TEST_F(PresignCheater, DeltaRevealEntriesOutOfOrder) {
@@ -1153,7 +1176,7 @@ TEST_F(PresignCheater, DeltaRevealEntriesOutOfOrder) {
 
 TEST_F(PresignCheater, DeltaRevealWithTamperedPartnerResponse) {
   ExpectBlamed(Run(FirstReportedPlusOne<v1::PresignReveal>({"d_w"})),
-               "revealed MtAwc response of 1 does not verify: pi_aff_g:");
+               "revealed MtA/MtAwc pair of 1 does not verify: pi_aff_g");
 }
 
 TEST_F(PresignCheater, DeltaRevealWithMissingPartnerResponse) {
@@ -1175,19 +1198,19 @@ TEST_F(PresignCheater, DeltaRevealPartnerOfAnotherBob) {
     e->set_y_w(from3.y_w());
     e->set_pi_aff_w(from3.pi_aff_w());
   });
-  ExpectBlamed(Run(o), "revealed MtAwc response of 1 does not verify");
+  ExpectBlamed(Run(o), "revealed MtA/MtAwc pair of 1 does not verify");
 }
 
 TEST_F(PresignCheater, SigmaRevealWithTamperedPartnerResponse) {
   ExpectBlamed(Run(FirstReportedPlusOne<v1::PresignSigmaReveal>({"d_gamma"})),
-               "revealed MtA response of 1 does not verify: pi_aff_g:");
+               "revealed MtA/MtAwc pair of 1 does not verify: pi_aff_g");
 }
 
-TEST_F(PresignCheater, SigmaRevealWithBothResponsesTamperedNamesTheReported) {
-  // Both of the pair fail alone: the σ reveal's own (MtAwc) error first.
+TEST_F(PresignCheater, SigmaRevealWithBothResponsesTamperedNamesTheReporter) {
+  // Both responses of the reported pair changed: the pair fails.
   ExpectBlamed(
       Run(FirstReportedPlusOne<v1::PresignSigmaReveal>({"d_gamma", "d_w"})),
-      "revealed MtAwc response of 1 does not verify: pi_aff_g:");
+      "revealed MtA/MtAwc pair of 1 does not verify: pi_aff_g");
 }
 
 TEST_F(PresignCheater, SigmaRevealWithMissingResponse) {

@@ -1,9 +1,9 @@
 // MtA / MtAwc (mpc/mta/mta.h): α + β = k·x mod q over many random runs,
 // with and without the verifiers' CRT secrets, the X binding, Alice's α
 // range check, rejection of tampered / replayed messages, and the wire
-// format; and the steps GG20 presigning calls one by one (VerifyResponse
-// with and without secrets, AliceDecrypt, AlphaInRange, the opening of F
-// and the μ of Πenc's S that its reveal rounds use).
+// format; and the steps GG20 presigning calls (BobRespondPair and
+// VerifyResponses with and without secrets, AliceDecrypt, AlphaInRange, and
+// the μ of Πenc's S that its round 4 uses).
 #include "mpc/mta/mta.h"
 
 #include <gmock/gmock.h>
@@ -330,60 +330,108 @@ TEST(Mta, ThirdPartyVerifyResponseAgreesWithAlice) {
   EXPECT_FALSE(both(run.bob.response, x_point + Point::Generator()).ok());
 }
 
-TEST(Mta, VerifyResponsesChecksABobsTwoResponsesAsOneByOne) {
+TEST(Mta, BobRespondPairIsCheckedByVerifyResponses) {
   // GG20 round 2: one Bob's MtA (x = γ) and MtAwc (x = w) responses to the
-  // same K, checked together (the Paillier equations combined) with
-  // Alice's key and k and without secrets (a judge, a reveal): the former
-  // hands out Dec(D); both decide, with the same error and index, as
-  // VerifyResponse on each.
+  // same K, proven as one Πaff-g pair, checked with Alice's key and k (which
+  // hands out Dec(D) of each) and without secrets (a judge, a reveal): the
+  // same decision, α + β = k·x for both.
   const MtaRun& run = SharedRun();
-  DeterministicRandom rng(91);
-  const Scalar x2 = Scalar::Random(rng);
-  absl::StatusOr<BobResult> second =
-      BobRespond(AliceKey().public_key(), AliceRp().params(), run.request.cap_k,
-                 x2, Point::Generator(), Context(kBob, kAlice), rng);
-  ASSERT_TRUE(second.ok()) << second.status();
-  const Point x1_point = Point::MulBase(run.x), x2_point = Point::MulBase(x2);
-  BigInt k_int = run.k.ToBigInt();
-  zk::PiAffGVerifierSecrets secrets{&AliceKey(), &AliceRp(), &k_int};
-  auto check = [&](const MtaResponse& r1, const MtaResponse& r2,
-                   const zk::PiAffGVerifierSecrets& s, BigInt* a1, BigInt* a2) {
-    return VerifyResponses(
+  zk::RingPedersenTable alice_table(AliceRp().params());
+  zk::PaillierNoncePool alice_nonces(AliceKey().public_key());
+  const Scalar x2 = Scalar::FromU64(987654321);
+  for (bool accelerated : {false, true}) {
+    SCOPED_TRACE(accelerated);
+    DeterministicRandom rng(91);
+    if (accelerated) alice_nonces.Fill(3, rng);
+    absl::StatusOr<BobPairResult> pair = BobRespondPair(
+        AliceKey().public_key(), AliceRp().params(), run.request.cap_k, run.x,
+        x2, Point::Generator(), Context(kBob, kAlice), rng,
+        accelerated ? &alice_table : nullptr,
+        accelerated ? &alice_nonces : nullptr);
+    ASSERT_TRUE(pair.ok()) << pair.status();
+    // The second part carries no A and w.
+    EXPECT_TRUE(pair->second.response.aff_g_proof.cap_a.IsZero());
+    EXPECT_TRUE(pair->second.response.aff_g_proof.w.IsZero());
+    const Point x1_point = Point::MulBase(run.x);
+    const Point x2_point = Point::MulBase(x2);
+    BigInt k_int = run.k.ToBigInt();
+    zk::PiAffGVerifierSecrets secrets{&AliceKey(), &AliceRp(), &k_int};
+    auto check = [&](const MtaResponse& r1, const MtaResponse& r2,
+                     const zk::PiAffGVerifierSecrets& s, BigInt* a1,
+                     BigInt* a2) {
+      return VerifyResponses(
+          AliceKey().public_key(), AliceRp().params(), run.request.cap_k,
+          Point::Generator(),
+          ResponseToCheck{r1.cap_d, r1.cap_y, r1.aff_g_proof, x1_point, a1},
+          ResponseToCheck{r2.cap_d, r2.cap_y, r2.aff_g_proof, x2_point, a2},
+          Context(kBob, kAlice), s);
+    };
+    const MtaResponse& r1 = pair->first.response;
+    const MtaResponse& r2 = pair->second.response;
+    BigInt a1, a2;
+    zk::PiAffGPairResult ok = check(r1, r2, secrets, &a1, &a2);
+    ASSERT_TRUE(ok.status.ok()) << ok.status;
+    EXPECT_TRUE(Scalar::FromBigIntReduce(a1) + pair->first.beta ==
+                run.k * run.x);
+    EXPECT_TRUE(Scalar::FromBigIntReduce(a2) + pair->second.beta == run.k * x2);
+    EXPECT_TRUE(check(r1, r2, {}, nullptr, nullptr).status.ok());
+    // D of either response with another plaintext: the pair's shared
+    // Paillier equation fails, with and without secrets.
+    for (int which : {0, 1}) {
+      MtaResponse bad = which == 0 ? r1 : r2;
+      bad.cap_d = BigInt::ModMul(bad.cap_d, BigInt(1) + AliceKey().n(),
+                                 AliceKey().public_key().n_squared());
+      for (const zk::PiAffGVerifierSecrets& s :
+           {secrets, zk::PiAffGVerifierSecrets{}}) {
+        zk::PiAffGPairResult r = which == 0
+                                     ? check(bad, r2, s, nullptr, nullptr)
+                                     : check(r1, bad, s, nullptr, nullptr);
+        EXPECT_THAT(std::string(r.status.message()),
+                    HasSubstr("pi_aff_g pair: N0 equation failed"));
+        EXPECT_EQ(r.failed, zk::kPiAffGPairShared);
+      }
+    }
+    // Swapped responses (the MtAwc part first, carrying the shared A and
+    // w) do not verify: each part is bound to its place in the pair.
+    MtaResponse swapped_first = r2, swapped_second = r1;
+    std::swap(swapped_first.aff_g_proof.cap_a,
+              swapped_second.aff_g_proof.cap_a);
+    std::swap(swapped_first.aff_g_proof.w, swapped_second.aff_g_proof.w);
+    zk::PiAffGPairResult swapped =
+        check(swapped_first, swapped_second, {}, nullptr, nullptr);
+    EXPECT_THAT(std::string(swapped.status.message()),
+                HasSubstr("pi_aff_g pair: N0 equation failed"));
+    k_int.Wipe();
+  }
+  EXPECT_EQ(alice_nonces.size(), 0u);
+}
+
+TEST(Mta, AlphaRaysBobWithOversizedPairPartIsRejected) {
+  // The pair's oversized mask in either part is caught by that part's
+  // range check.
+  const MtaRun& run = SharedRun();
+  for (int which : {0, 1}) {
+    DeterministicRandom rng(6 + which);
+    internal::BobPairCheat cheat;
+    (which == 0 ? cheat.first_extra_bits : cheat.second_extra_bits) =
+        zk::kEpsilon + 2;
+    absl::StatusOr<BobPairResult> pair = internal::BobRespondPairCheating(
+        AliceKey().public_key(), AliceRp().params(), run.request.cap_k, run.x,
+        Scalar::FromU64(5), Point::Generator(), Context(kBob, kAlice), rng,
+        cheat);
+    ASSERT_TRUE(pair.ok()) << pair.status();
+    const MtaResponse& r1 = pair->first.response;
+    const MtaResponse& r2 = pair->second.response;
+    zk::PiAffGPairResult r = VerifyResponses(
         AliceKey().public_key(), AliceRp().params(), run.request.cap_k,
         Point::Generator(),
-        ResponseToCheck{r1.cap_d, r1.cap_y, r1.aff_g_proof, x1_point, a1},
-        ResponseToCheck{r2.cap_d, r2.cap_y, r2.aff_g_proof, x2_point, a2},
-        Context(kBob, kAlice), s);
-  };
-  BigInt a1, a2;
-  zk::PiAffGPairResult ok =
-      check(run.bob.response, second->response, secrets, &a1, &a2);
-  ASSERT_TRUE(ok.status.ok()) << ok.status;
-  EXPECT_TRUE(Scalar::FromBigIntReduce(a1) + run.bob.beta == run.k * run.x);
-  EXPECT_TRUE(Scalar::FromBigIntReduce(a2) + second->beta == run.k * x2);
-  EXPECT_TRUE(check(run.bob.response, second->response, {}, nullptr, nullptr)
-                  .status.ok());
-  // D of the second response with another plaintext: the second is named,
-  // as VerifyResponse names it, on both paths.
-  MtaResponse bad = second->response;
-  bad.cap_d = BigInt::ModMul(bad.cap_d, BigInt(1) + AliceKey().n(),
-                             AliceKey().public_key().n_squared());
-  absl::Status alone =
-      VerifyResponse(SharedStatement(x2_point), bad.cap_d, bad.cap_y,
-                     bad.aff_g_proof, Context(kBob, kAlice), secrets);
-  EXPECT_THAT(std::string(alone.message()),
-              HasSubstr("pi_aff_g: N0 equation failed"));
-  for (const zk::PiAffGVerifierSecrets& s :
-       {secrets, zk::PiAffGVerifierSecrets{}}) {
-    zk::PiAffGPairResult r = check(run.bob.response, bad, s, nullptr, nullptr);
-    EXPECT_EQ(r.status, alone);
-    EXPECT_EQ(r.failed, 1u);
-    // Swapped: the first is named.
-    r = check(bad, run.bob.response, s, nullptr, nullptr);
-    EXPECT_FALSE(r.status.ok());
-    EXPECT_EQ(r.failed, 0u);
+        ResponseToCheck{r1.cap_d, r1.cap_y, r1.aff_g_proof, r1.cap_x},
+        ResponseToCheck{r2.cap_d, r2.cap_y, r2.aff_g_proof, r2.cap_x},
+        Context(kBob, kAlice));
+    EXPECT_THAT(std::string(r.status.message()),
+                HasSubstr("pi_aff_g: z2 out of range"));
+    EXPECT_EQ(r.failed, static_cast<size_t>(which));
   }
-  k_int.Wipe();
 }
 
 TEST(Mta, BobResultsMaskIsBoundByItsPoint) {

@@ -420,7 +420,8 @@ TEST_F(OrchestratorTest, ACheatingEnclaveIsExcludedForTheKeyByItsPeers) {
   };
   const std::vector<Cheat> cheats = {
       {"presign-bad-pi-enc", "pi_enc:", "bad_proof"},
-      {"presign-bad-pi-aff-g", "pi_aff_g:", "bad_proof"},
+      {"presign-bad-pi-aff-g", "pi_aff_g pair: N0 equation failed",
+       "bad_proof"},
       {"presign-mta-oversized", "pi_aff_g: z2 out of range", "bad_proof"}};
   // Whatever fails below, node 2 is honest again for the next test.
   absl::Cleanup honest = [] {

@@ -14,8 +14,8 @@
 //   none                  nothing wrong (the control)
 //   presign-bad-pi-enc    round 1: each Πenc proof (range proof of K_i)
 //                         with z3 + 1, towards every peer
-//   presign-bad-pi-aff-g  round 2: each MtAwc response D_w + 1, so its
-//                         Πaff-g proof does not verify, towards every peer
+//   presign-bad-pi-aff-g  round 2: each MtAwc response D_w + 1, so the
+//                         Πaff-g pair does not verify, towards every peer
 //   presign-mta-oversized round 2: Bob's MtA masks 2^262 times too large,
 //                         proven with the unchecked prover (Alpha-Rays),
 //                         each drawn again until its z2 is past Πaff-g's

@@ -120,5 +120,29 @@ int main(int argc, char** argv) {
   ms2 = ms;
   ms2.clear_cap_d();
   ok &= Write(dir, "mta_response_fuzz", "missing_d", ms2.SerializeAsString());
+
+  // A Πaff-g pair's second part (generated last so the other seeds do not
+  // depend on it).
+  Scalar x2 = Scalar::Random(rng);
+  auto pair =
+      mta::BobRespondPair(alice.public_key(), alice_rp.params(), req->cap_k, x,
+                          x2, Point::Generator(), Ctx(2, 1), rng);
+  if (!pair.ok()) {
+    std::fprintf(stderr, "pair generation failed\n");
+    return 1;
+  }
+  v1::PiAffGProof second =
+      zk::PiAffGPairSecondToProto(pair->second.response.aff_g_proof);
+  ok &= Write(dir, "pi_aff_g_pair_second_fuzz", "valid",
+              second.SerializeAsString());
+  v1::PiAffGProof second2 = second;
+  second2.set_cap_a(
+      zk::PiAffGProofToProto(pair->first.response.aff_g_proof).cap_a());
+  ok &= Write(dir, "pi_aff_g_pair_second_fuzz", "with_a",
+              second2.SerializeAsString());
+  second2 = second;
+  second2.set_cap_b_y(zeros);
+  ok &= Write(dir, "pi_aff_g_pair_second_fuzz", "identity_by",
+              second2.SerializeAsString());
   return ok ? 0 : 1;
 }
