@@ -410,20 +410,19 @@ class PresignCheatRule : public round::Rule {
         if (!zk::InSignedRange(proof.z2, zk::kEllPrime + zk::kEpsilon)) {
           continue;
         }
-        v1::PresignRound2Direct d;
-        d.set_d_gamma(EncodeInt(g.cap_d));
-        d.set_y_gamma(EncodePt(g.cap_y));
-        d.set_pi_aff_gamma(
-            SerializeEmbedded(zk::PiAffGProofToProto(pair.first)));
-        d.set_d_w(EncodeInt(x.cap_d));
-        d.set_y_w(EncodePt(x.cap_y));
-        d.set_pi_aff_w(
-            SerializeEmbedded(zk::PiAffGPairSecondToProto(pair.second)));
-        presign_detail::MtaBob& bob = s.bob.at(j);
         // β = −y mod q for each response, as an honest Bob's share for his
         // Y (−y/2 mod q for the cheating one).
-        bob.beta_gamma = -Scalar::FromBigIntReduce(g.y);
-        bob.beta_w = -Scalar::FromBigIntReduce(x.y);
+        auto result = [](const Response& r, zk::PiAffGProof part) {
+          mta::BobResult out;
+          out.response =
+              mta::MtaResponse{r.cap_d, r.cap_y, r.cap_x, std::move(part)};
+          out.beta = -Scalar::FromBigIntReduce(r.y);
+          return out;
+        };
+        v1::PresignRound2Direct d = presign_detail::KeepBobResponses(
+            s, j,
+            mta::BobPairResult{result(g, std::move(pair.first)),
+                               result(x, std::move(pair.second))});
         msg.payload = SerializePayload(d);
         return absl::OkStatus();
       }
