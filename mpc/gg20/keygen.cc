@@ -531,14 +531,19 @@ std::vector<uint8_t> KeygenConfigDigest(const KeygenConfig& config) {
 }
 
 absl::StatusOr<KeygenMaterial> GenerateKeygenMaterial(
-    RandomSource& rng, int threads, bool separate_ring_pedersen_modulus) {
+    RandomSource& rng, int threads, bool separate_ring_pedersen_modulus,
+    const std::atomic<bool>* cancel) {
+  // The primes wipe themselves (BigInt's destructor) on every return.
   BigInt primes[4];
   const int count = separate_ring_pedersen_modulus ? 4 : 2;
   for (int i = 0; i < count; ++i) {
     absl::StatusOr<BigInt> sp =
-        GenerateSafePrime(kPaillierPrimeBits, rng, threads);
+        GenerateSafePrime(kPaillierPrimeBits, rng, threads, cancel);
     if (!sp.ok()) return sp.status();
     primes[i] = *std::move(sp);
+  }
+  if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) {
+    return absl::CancelledError("safe prime search cancelled");
   }
   if (!separate_ring_pedersen_modulus) {
     primes[2] = primes[0];

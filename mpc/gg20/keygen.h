@@ -18,6 +18,7 @@
 #ifndef NITRO_TSS_MPC_GG20_KEYGEN_H_
 #define NITRO_TSS_MPC_GG20_KEYGEN_H_
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <vector>
@@ -43,9 +44,15 @@ struct KeygenMaterial {
 // built from two further primes; otherwise the ring-Pedersen parameters
 // live modulo the Paillier N itself (CGGMP21's auxiliary-info layout: the
 // same proofs Πmod/Πprm/Πfac apply), halving the prime search.
+// `cancel` (optional; nullptr, the default, never cancels) is handed to each
+// GenerateSafePrime (see its contract: read between candidates only) and
+// read again before the keys are built from the primes: once *cancel is
+// true the call returns CANCELLED ("safe prime search cancelled"), the
+// primes found so far wiped.
 absl::StatusOr<KeygenMaterial> GenerateKeygenMaterial(
     RandomSource& rng, int threads = 1,
-    bool separate_ring_pedersen_modulus = true);
+    bool separate_ring_pedersen_modulus = true,
+    const std::atomic<bool>* cancel = nullptr);
 
 struct KeygenConfig {
   std::vector<uint8_t> session_id;

@@ -151,18 +151,23 @@ bool TestCandidate(const BigInt& q, const BigInt& p, RandomSource& rng) {
   return MillerRabinConstTime(p, 2, rng);
 }
 
-// One search worker: scans windows until it finds a safe prime or `stop`
-// is set. Returns true and sets *out when it found one.
+// True once the search should end: another worker found a prime (`stop`)
+// or the caller cancelled. Read between candidates only (public control
+// flow, never inside a test of a candidate).
+bool Stopping(const std::atomic<bool>& stop, const std::atomic<bool>* cancel) {
+  return stop.load(std::memory_order_relaxed) ||
+         (cancel != nullptr && cancel->load(std::memory_order_relaxed));
+}
+
+// One search worker: scans windows until it finds a safe prime or
+// Stopping() (checked before each window and before each candidate's
+// tests). Returns true and sets *out when it found one.
 bool SearchWorker(size_t bits, RandomSource& rng, const std::atomic<bool>& stop,
                   const std::atomic<bool>* cancel, BigInt* out) {
   const std::vector<uint32_t>& primes = SmallOddPrimes();
   std::vector<uint8_t> struck(kWindow);
   bool found = false;
-  while (!found) {
-    if (stop.load(std::memory_order_relaxed) ||
-        (cancel != nullptr && cancel->load(std::memory_order_relaxed))) {
-      break;
-    }
+  while (!found && !Stopping(stop, cancel)) {
     BigInt q0 = RandomStart(bits, rng);
     std::fill(struck.begin(), struck.end(), 0);
     for (uint32_t r : primes) {
@@ -178,11 +183,7 @@ bool SearchWorker(size_t bits, RandomSource& rng, const std::atomic<bool>& stop,
     BigInt q, p;
     for (size_t k = 0; k < kWindow; ++k) {
       if (struck[k]) continue;
-      if ((k & 63) == 0 &&
-          (stop.load(std::memory_order_relaxed) ||
-           (cancel != nullptr && cancel->load(std::memory_order_relaxed)))) {
-        break;
-      }
+      if (Stopping(stop, cancel)) break;
       mpz_add_ui(q.get_mut(), q0.get(), 2 * k);
       mpz_mul_2exp(p.get_mut(), q.get(), 1);
       mpz_add_ui(p.get_mut(), p.get(), 1);
@@ -215,7 +216,7 @@ absl::StatusOr<BigInt> GenerateSafePrime(size_t bits, RandomSource& rng,
   if (threads == 1) {
     BigInt p;
     if (SearchWorker(bits, rng, stop, cancel, &p)) return p;
-    return absl::CancelledError("safe prime: generation cancelled");
+    return absl::CancelledError("safe prime search cancelled");
   }
   std::mutex mu;
   BigInt result;
@@ -238,7 +239,7 @@ absl::StatusOr<BigInt> GenerateSafePrime(size_t bits, RandomSource& rng,
   }
   for (std::thread& t : workers) t.join();
   if (!have_result) {
-    return absl::CancelledError("safe prime: generation cancelled");
+    return absl::CancelledError("safe prime search cancelled");
   }
   return result;
 }

@@ -52,8 +52,19 @@ inline constexpr int kSafePrimeMillerRabinRounds = 32;
 //            threads > 1 the result depends on scheduling (still a valid
 //            safe prime); with threads == 1 it is a deterministic function
 //            of rng's stream.
-//   cancel:  optional; when it becomes true the search stops and Cancelled
-//            is returned.
+//   cancel:  optional; nullptr (the default) searches until a prime is
+//            found. Once *cancel is true the search stops and returns
+//            CANCELLED ("safe prime search cancelled"). Every worker reads
+//            the flag (relaxed atomic load) before each window's random
+//            start and before each sieved candidate's tests, never inside a
+//            test: a cancelled search ends once each worker has finished
+//            the candidate it is testing (a Fermat test, or for the rare
+//            candidate that passes it, its Miller–Rabin rounds) or the sieve
+//            of its current window. The tests of the candidates stay
+//            constant time; the flag adds one load per candidate. A worker
+//            that finds its prime before it sees the flag returns the prime.
+//            Candidates, partial results and scratch are wiped either way.
+//            The flag may be set from any thread and is never reset here.
 absl::StatusOr<BigInt> GenerateSafePrime(
     size_t bits, RandomSource& rng, int threads = 1,
     const std::atomic<bool>* cancel = nullptr);

@@ -12,12 +12,17 @@ MaterialPool::MaterialPool(MaterialPoolOptions options) : options_(options) {
 }
 
 MaterialPool::~MaterialPool() {
+  StopGenerator();
+  thread_.join();
+}
+
+void MaterialPool::StopGenerator() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
+    cancel_.store(true, std::memory_order_relaxed);
   }
   cv_.notify_all();
-  thread_.join();
 }
 
 void MaterialPool::Run() {
@@ -28,10 +33,13 @@ void MaterialPool::Run() {
       if (stop_) return;
     }
     absl::StatusOr<mpc::gg20::KeygenMaterial> m =
-        mpc::gg20::GenerateKeygenMaterial(
-            mpc::SystemRandom(), options_.threads,
-            !options_.share_ring_pedersen_modulus);
+        mpc::gg20::GenerateKeygenMaterial(mpc::SystemRandom(), options_.threads,
+                                          !options_.share_ring_pedersen_modulus,
+                                          &cancel_);
     std::lock_guard<std::mutex> lock(mu_);
+    // Stopping: a set found anyway is dropped (wiped with m); a cancelled
+    // search is not an error.
+    if (stop_) return;
     if (m.ok()) {
       ready_.push_back(*std::move(m));
     } else {
@@ -71,7 +79,7 @@ void MaterialPool::EndTakes() {
     std::lock_guard<std::mutex> lock(mu_);
     takes_ended_ = true;
   }
-  cv_.notify_all();
+  StopGenerator();
 }
 
 size_t MaterialPool::ready() const {

@@ -25,7 +25,10 @@ struct MaterialPoolOptions {
 class MaterialPool {
  public:
   explicit MaterialPool(MaterialPoolOptions options);
-  // Stops the generator (waits for a running search to finish).
+  // Stops the generator: a running safe-prime search is cancelled
+  // (GenerateKeygenMaterial's cancel flag, read between candidate tests) and
+  // its primes wiped, so this returns within about one candidate test, not
+  // after the search.
   ~MaterialPool();
   MaterialPool(const MaterialPool&) = delete;
   MaterialPool& operator=(const MaterialPool&) = delete;
@@ -36,19 +39,25 @@ class MaterialPool {
   absl::StatusOr<mpc::gg20::KeygenMaterial> Take(absl::Time deadline);
   // The enclave is shutting down: every Take, waiting now or to come, ends
   // UNAVAILABLE at once (a DKG start waiting for material does not hold up
-  // the shutdown until its deadline).
+  // the shutdown until its deadline), and the generator stops as in the
+  // destructor (a running search is cancelled, nothing new is searched).
   void EndTakes();
   size_t ready() const;
 
  private:
   void Run();
+  // Sets stop_ and cancel_ and wakes the generator. Caller holds no lock.
+  void StopGenerator();
 
   MaterialPoolOptions options_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<mpc::gg20::KeygenMaterial> ready_;
   absl::Status last_error_;
-  bool stop_ = false;
+  bool stop_ = false;  // the generator starts no new search
+  // Set with stop_: cancels the search under way (read by its workers
+  // between candidate tests, without mu_).
+  std::atomic<bool> cancel_{false};
   bool takes_ended_ = false;
   std::thread thread_;
 };

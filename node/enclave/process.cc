@@ -97,7 +97,8 @@ int RunEnclaveProcess(int argc, char** argv, SessionFactories sessions) {
   log.Info("shutting_down", {{"signal", Value::Int(sig)}});
   (*acceptor)->Stop();
   // A DKG start waiting for keygen material ends now (UNAVAILABLE), so
-  // that its session does not outlast the grace period.
+  // that its session does not outlast the grace period, and a running
+  // safe-prime search is cancelled, so that the exit does not wait for it.
   (*rt)->material->EndTakes();
   // New sessions are refused (UNAVAILABLE); in-flight sessions get a grace
   // period, then end UNAVAILABLE (their peers see this party as silent at

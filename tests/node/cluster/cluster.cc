@@ -299,7 +299,8 @@ absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex,
       "\" key_id: \"", kms_key_id_, "\" proxy: \"unix://", kms_proxy, "\" }\n",
       "limits { round_deadline_ms: ", options_.round_deadline_ms, " }\n",
       "keygen_material { share_ring_pedersen_modulus: ",
-      options_.share_ring_pedersen_modulus ? "true" : "false", " }\n",
+      options_.share_ring_pedersen_modulus ? "true" : "false",
+      " pool_size: ", options_.keygen_material_pool_size, " }\n",
       "metrics { push_interval_ms: 200 }\n");
   WriteFile(nd + "/enclave.conf", config);
   nodes_[i].connection.reset();

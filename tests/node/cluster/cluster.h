@@ -31,6 +31,8 @@ struct ClusterOptions {
   int nodes = 3;
   uint64_t round_deadline_ms = 60000;
   bool share_ring_pedersen_modulus = true;  // halves the prime search
+  // The enclaves' keygen_material.pool_size (0: their default, 1 set).
+  uint32_t keygen_material_pool_size = 0;
   // Nodes (0-based) whose host keeps sealed blobs in S3 instead of its
   // local directory: a versioned bucket on moto's S3 server (python3 -m
   // moto.server), which the harness starts on an ephemeral loopback port
