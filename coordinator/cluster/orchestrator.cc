@@ -550,19 +550,18 @@ absl::StatusOr<SignOutcome> Orchestrator::SignAttempts(const KeyPlan& key,
     RecordCulprits(key.key_id, outcomes, &outcome.culprits, &avoid);
     const ev1::Signature* sig = nullptr;
     absl::Status failed = RootStreamError(outcomes);
+    // Refused approvals or a malformed request, with no signer past its
+    // approvals check: never retried, and the presignature, which no
+    // enclave took, goes (back) to the pool. (A refusal while another
+    // signer consumed the approvals is a spent run, answered below.)
+    if (std::optional<absl::Status> refusal = FinalRefusal(outcomes)) {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto& l = links_[key.key_id][*signers];
+      if (l.id == *link) l.presignatures.push_front(presignature);
+      return *refusal;
+    }
     for (const auto& [party, o] : outcomes) {
       if (!o.stream_error.ok()) {
-        // Refused approvals or a malformed request: every signer refuses
-        // the same way; never retried.
-        if (absl::IsPermissionDenied(o.stream_error) ||
-            absl::IsInvalidArgument(o.stream_error)) {
-          // The enclaves refuse before taking the presignature: it stays
-          // usable, so it goes (back) to the pool.
-          std::lock_guard<std::mutex> lock(mu_);
-          auto& l = links_[key.key_id][*signers];
-          if (l.id == *link) l.presignatures.push_front(presignature);
-          return o.stream_error;
-        }
         if (failed.ok()) failed = o.stream_error;
         continue;
       }

@@ -34,6 +34,18 @@ bool EverySignerRefusedBeforeApprovalsCheck(
   return true;
 }
 
+std::optional<absl::Status> FinalRefusal(
+    const std::map<uint32_t, SessionOutcome>& outcomes) {
+  if (!EverySignerRefusedBeforeApprovalsCheck(outcomes)) return std::nullopt;
+  for (const auto& [party, o] : outcomes) {
+    if (absl::IsPermissionDenied(o.stream_error) ||
+        absl::IsInvalidArgument(o.stream_error)) {
+      return o.stream_error;
+    }
+  }
+  return std::nullopt;
+}
+
 SignRunApprovals ApprovalsAfterSignRun(
     const std::map<uint32_t, SessionOutcome>& outcomes) {
   for (const auto& [party, o] : outcomes) {

@@ -41,6 +41,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "coordinator/relay/relay.h"
@@ -72,6 +73,15 @@ bool LeftApprovalsUnconsumed(const SessionOutcome& outcome);
 // party) ended before consuming the approvals, so before taking the
 // presignature (LeftApprovalsUnconsumed).
 bool EverySignerRefusedBeforeApprovalsCheck(
+    const std::map<uint32_t, SessionOutcome>& outcomes);
+
+// The refusal a failed sign run answers with at once, final for its request
+// id: the first PERMISSION_DENIED (refused approvals) or INVALID_ARGUMENT
+// (a malformed request) end in party order, provided every signer refused
+// its start before the approvals check (EverySignerRefusedBeforeApprovalsCheck:
+// no enclave took the presignature). nullopt otherwise, also when some
+// signer consumed the approvals (a spent run: ApprovalsAfterSignRun).
+std::optional<absl::Status> FinalRefusal(
     const std::map<uint32_t, SessionOutcome>& outcomes);
 
 // What a failed sign run's outcomes say about its approvals (see the file

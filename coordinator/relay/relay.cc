@@ -342,9 +342,13 @@ class EnclaveConnection::Stream {
       std::lock_guard<std::mutex> lock(mu_);
       if (!cancelled_.ok()) {
         error = cancelled_;
-      } else if (absl::IsCancelled(error)) {
-        // Not our cancel: the enclave ended the call (it shuts down, or
-        // failed to write to us), or the connection went away.
+      } else if (!error.ok() && !absl::IsUnavailable(error)) {
+        // Not our cancel: the enclave ended the call (it shuts down, failed
+        // to write to us, or refused a malformed stream message after
+        // ending its sessions itself), or the connection went away. The
+        // call's status is not an enclave's end of the sessions still open
+        // here, so they end UNAVAILABLE whatever its code (never a code
+        // that reads as "refused before the approvals check").
         error = absl::UnavailableError(absl::StrCat(
             "the enclave ended the stream (", error.message(), ")"));
       }

@@ -196,6 +196,9 @@ bool SearchWorker(size_t bits, RandomSource& rng, const std::atomic<bool>& stop,
       }
     }
   }
+  // The sieve's strikes of the last window show q0 modulo the small primes
+  // (a secret factor's residues when this window found it).
+  sodium_memzero(struck.data(), struck.size());
   return found;
 }
 

@@ -245,5 +245,42 @@ TEST(SpentApprovals, AlreadyExistsAfterThisRunsCheckIsSpentNotAlreadyUsed) {
             SignRunApprovals::kAlreadyUsed);
 }
 
+TEST(SpentApprovals, ARefusalIsFinalOnlyWhenNoSignerConsumedThem) {
+  // Every signer refused before its check: the first PERMISSION_DENIED or
+  // INVALID_ARGUMENT in party order answers the request at once.
+  const absl::Status denied = absl::PermissionDeniedError("refused");
+  const absl::Status malformed = absl::InvalidArgumentError("malformed");
+  std::optional<absl::Status> r =
+      FinalRefusal({{1, Ended(absl::NotFoundError("x"))},
+                    {2, Ended(denied)},
+                    {3, Ended(malformed)}});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(*r, denied);
+  r = FinalRefusal({{1, EndedSaying(malformed, false)}, {2, Ended(denied)}});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(*r, malformed);
+  // Its twins: a co-signer that consumed them (a CANCELLED end saying so,
+  // or an INVALID_ARGUMENT end of a started session saying so) makes the
+  // run spent, not a refusal that returns the presignature to the pool.
+  const std::map<uint32_t, SessionOutcome> spent_cancel = {
+      {1, Ended(denied)},
+      {2, EndedSaying(absl::CancelledError("cancelled"), true)}};
+  EXPECT_FALSE(FinalRefusal(spent_cancel).has_value());
+  EXPECT_EQ(ApprovalsAfterSignRun(spent_cancel), SignRunApprovals::kSpent);
+  const std::map<uint32_t, SessionOutcome> spent_malformed = {
+      {1, EndedSaying(malformed, true)}, {2, EndedSaying(malformed, false)}};
+  EXPECT_FALSE(FinalRefusal(spent_malformed).has_value());
+  EXPECT_EQ(ApprovalsAfterSignRun(spent_malformed), SignRunApprovals::kSpent);
+  // A refusal with a co-signer whose stream broke (no word: may have
+  // consumed them) is spent too.
+  EXPECT_FALSE(
+      FinalRefusal({{1, Ended(denied)},
+                    {2, Ended(absl::UnavailableError("stream broke"))}})
+          .has_value());
+  // No refusal code at all: nothing final here.
+  EXPECT_FALSE(
+      FinalRefusal({{1, Ended(absl::NotFoundError("x"))}}).has_value());
+}
+
 }  // namespace
 }  // namespace nitro_tss::coordinator
