@@ -11,8 +11,8 @@
 // reached through its exported symbol __gmpn_redc_2 when the build finds it
 // (CMake: NITRO_TSS_HAVE_GMPN_REDC_2, every GMP 6 build) and n >= 2, else
 // GMP's mpn_redc_1 written out (n rounds of mpn_addmul_1); the carry chain of
-// either does not depend on the values. mpn_redc_2 is about 20% faster at
-// n = 32, 64 here (docs/BENCHMARKS.md). About 2·n² limb
+// either does not depend on the values. mpn_redc_2 is 18–19% faster at
+// n = 32, 64 here (docs/BENCHMARKS.md, "Seventh step"). About 2·n² limb
 // multiplications, against 3·n² for a reduction done with two more full
 // products and n² + the division for mpn_sec_div_r. The sequence of
 // operations and memory accesses depends only on n, never on a, b or m, so
