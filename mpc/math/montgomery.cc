@@ -4,16 +4,6 @@
 
 #include <algorithm>
 
-#if NITRO_TSS_HAVE_GMPN_REDC_2
-// GMP's REDC two limbs at a time (gmp-impl.h: mpn_redc_2; exported, not in
-// gmp.h): rp = (up + q·m) / R for the q that clears up's low n limbs, with
-// mip = −m^-1 mod 2^128; returns the carry out of rp's top limb. Its loop
-// runs over n only (mpn_addmul_2 rows), as in GMP's mpn_sec_powm, which
-// uses it the same way (then a masked subtraction).
-extern "C" mp_limb_t __gmpn_redc_2(mp_ptr rp, mp_ptr up, mp_srcptr mp,
-                                   mp_size_t n, mp_srcptr mip);
-#endif
-
 namespace nitro_tss::mpc {
 namespace {
 
@@ -34,17 +24,6 @@ Montgomery::Montgomery(const BigInt& modulus) : modulus_(modulus) {
   mp_limb_t x = m0;
   for (int i = 0; i < 5; ++i) x *= 2 - m0 * x;
   minv_ = 0 - x;
-  if (limbs_ >= 2) {
-    // The same for m mod 2^128: one more iteration from 64 correct bits.
-    using u128 = unsigned __int128;
-    const u128 m01 =
-        (static_cast<u128>(mpz_getlimbn(modulus_.get(), 1)) << 64) | m0;
-    u128 x2 = x;
-    x2 *= 2 - m01 * x2;
-    const u128 minv2 = 0 - x2;
-    minv2_[0] = static_cast<mp_limb_t>(minv2);
-    minv2_[1] = static_cast<mp_limb_t>(minv2 >> 64);
-  }
 }
 
 Montgomery::~Montgomery() = default;
@@ -66,24 +45,15 @@ void Montgomery::Reduce(mp_limb_t* out, Workspace& ws) const {
   const mp_size_t n = static_cast<mp_size_t>(limbs_);
   const mp_limb_t* m = mpz_limbs_read(modulus_.get());
   mp_limb_t* t = ws.product_.data();
-  mp_limb_t carry;
-#if NITRO_TSS_HAVE_GMPN_REDC_2
-  if (n >= 2) {
-    // (t + q·m) / R, < 2m, by GMP's two-limbs-a-round REDC.
-    carry = __gmpn_redc_2(out, t, m, n, minv2_);
-  } else
-#endif
-  {
-    // REDC, as GMP's mpn_redc_1: round i adds q·m·2^(64·i) with q chosen to
-    // clear limb i, and keeps the carry out of limb i + n - 1 in the cleared
-    // limb (it belongs to limb i + n and is added below).
-    for (mp_size_t i = 0; i < n; ++i) {
-      const mp_limb_t q = t[i] * minv_;
-      t[i] = mpn_addmul_1(t + i, m, n, q);
-    }
-    // (t + q·m) / R = high half + the carries, < 2m.
-    carry = mpn_add_n(out, t + n, t, n);
+  // REDC, as GMP's mpn_redc_1: round i adds q·m·2^(64·i) with q chosen to
+  // clear limb i, and keeps the carry out of limb i + n - 1 in the cleared
+  // limb (it belongs to limb i + n and is added below).
+  for (mp_size_t i = 0; i < n; ++i) {
+    const mp_limb_t q = t[i] * minv_;
+    t[i] = mpn_addmul_1(t + i, m, n, q);
   }
+  // (t + q·m) / R = high half + the carries, < 2m.
+  const mp_limb_t carry = mpn_add_n(out, t + n, t, n);
   // Subtract m when the sum overflowed R or is still >= m; both branches'
   // work is done either way (mpn_sub_n into the product's low half, then a
   // masked subtraction).

@@ -5,14 +5,9 @@
 //
 // With n = the limb count of m and R = 2^(64·n), Mul computes a·b·R^-1 mod m
 // as GMP's own side-channel-silent exponentiation (mpn_sec_powm) does: the
-// product by mpn_sec_mul (basecase), then the reduction (REDC) and one
-// masked subtraction (mpn_cnd_sub_n). The reduction is GMP's mpn_redc_2
-// (two limbs a round, mpn_addmul_2 rows; the one mpn_sec_powm uses),
-// reached through its exported symbol __gmpn_redc_2 when the build finds it
-// (CMake: NITRO_TSS_HAVE_GMPN_REDC_2, every GMP 6 build) and n >= 2, else
-// GMP's mpn_redc_1 written out (n rounds of mpn_addmul_1); the carry chain of
-// either does not depend on the values. mpn_redc_2 is 18–19% faster at
-// n = 32, 64 here (docs/BENCHMARKS.md, "Seventh step"). About 2·n² limb
+// product by mpn_sec_mul (basecase), then word-by-word reduction (REDC: n
+// rounds of mpn_addmul_1, whose carry chain does not depend on the values),
+// and one masked subtraction (mpn_cnd_sub_n). About 2·n² limb
 // multiplications, against 3·n² for a reduction done with two more full
 // products and n² + the division for mpn_sec_div_r. The sequence of
 // operations and memory accesses depends only on n, never on a, b or m, so
@@ -120,8 +115,7 @@ class Montgomery {
 
   BigInt modulus_;
   size_t limbs_ = 0;
-  mp_limb_t minv_ = 0;       // -m^-1 mod 2^64
-  mp_limb_t minv2_[2] = {};  // -m^-1 mod 2^128 (limbs() >= 2)
+  mp_limb_t minv_ = 0;  // -m^-1 mod 2^64
 };
 
 }  // namespace nitro_tss::mpc
