@@ -67,6 +67,22 @@ class StartSignallingRandom final : public RandomSource {
   Signal* started_;
 };
 
+// Runs `search(rng, &cancel)` on a thread with a random source that signals
+// its first draw; once it has drawn, sets the flag when `cancel_once_started`
+// (the twin leaves it false), then joins and returns the result.
+template <typename Search>
+auto RunOnAThread(Search search, bool cancel_once_started) {
+  Signal started;
+  StartSignallingRandom rng(SystemRandom(), &started);
+  std::atomic<bool> cancel{false};
+  std::optional<decltype(search(rng, &cancel))> result;
+  std::thread t([&] { result.emplace(search(rng, &cancel)); });
+  started.Wait();
+  if (cancel_once_started) cancel.store(true);
+  t.join();
+  return *std::move(result);
+}
+
 class SafePrimeCancelTest : public ::testing::TestWithParam<int> {};
 
 // 2048-bit primes: a search takes minutes here, so the flag, set as soon as
@@ -74,19 +90,14 @@ class SafePrimeCancelTest : public ::testing::TestWithParam<int> {};
 // finish.
 TEST_P(SafePrimeCancelTest, ASearchCancelledWhileRunningReturnsCancelled) {
   const int threads = GetParam();
-  Signal started;
-  StartSignallingRandom rng(SystemRandom(), &started);
-  std::atomic<bool> cancel{false};
-  std::optional<absl::StatusOr<BigInt>> result;
-  std::thread search(
-      [&] { result.emplace(GenerateSafePrime(2048, rng, threads, &cancel)); });
-  started.Wait();
-  cancel.store(true);
-  search.join();
-  ASSERT_TRUE(result.has_value());
-  EXPECT_EQ(result->status().code(), absl::StatusCode::kCancelled)
-      << result->status();
-  EXPECT_EQ(result->status().message(), "safe prime search cancelled");
+  absl::StatusOr<BigInt> result = RunOnAThread(
+      [threads](RandomSource& rng, const std::atomic<bool>* cancel) {
+        return GenerateSafePrime(2048, rng, threads, cancel);
+      },
+      /*cancel_once_started=*/true);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kCancelled)
+      << result.status();
+  EXPECT_EQ(result.status().message(), "safe prime search cancelled");
 }
 
 // The twin: the same search with a flag that stays false runs to the end
@@ -94,17 +105,13 @@ TEST_P(SafePrimeCancelTest, ASearchCancelledWhileRunningReturnsCancelled) {
 // valid safe prime.
 TEST_P(SafePrimeCancelTest, ASearchNotCancelledFindsASafePrime) {
   const int threads = GetParam();
-  Signal started;
-  StartSignallingRandom rng(SystemRandom(), &started);
-  std::atomic<bool> cancel{false};
-  std::optional<absl::StatusOr<BigInt>> result;
-  std::thread search(
-      [&] { result.emplace(GenerateSafePrime(256, rng, threads, &cancel)); });
-  started.Wait();
-  search.join();
-  ASSERT_TRUE(result.has_value());
-  ASSERT_TRUE(result->ok()) << result->status();
-  const BigInt& p = **result;
+  absl::StatusOr<BigInt> result = RunOnAThread(
+      [threads](RandomSource& rng, const std::atomic<bool>* cancel) {
+        return GenerateSafePrime(256, rng, threads, cancel);
+      },
+      /*cancel_once_started=*/false);
+  ASSERT_TRUE(result.ok()) << result.status();
+  const BigInt& p = *result;
   EXPECT_EQ(p.BitLength(), 256u);
   EXPECT_TRUE(p.TestBit(254));
   EXPECT_EQ(p.ToU64() % 4, 3u);
@@ -143,21 +150,16 @@ TEST(SafePrimeCancel, AFlagSetBeforeTheStartDrawsNothing) {
 // GenerateKeygenMaterial hands its flag to the prime searches and returns
 // their CANCELLED.
 TEST(SafePrimeCancel, KeygenMaterialCancelledWhileSearchingReturnsCancelled) {
-  Signal started;
-  StartSignallingRandom rng(SystemRandom(), &started);
-  std::atomic<bool> cancel{false};
-  std::optional<absl::StatusOr<gg20::KeygenMaterial>> result;
-  std::thread search([&] {
-    result.emplace(gg20::GenerateKeygenMaterial(
-        rng, /*threads=*/2, /*separate_ring_pedersen_modulus=*/true, &cancel));
-  });
-  started.Wait();
-  cancel.store(true);
-  search.join();
-  ASSERT_TRUE(result.has_value());
-  EXPECT_EQ(result->status().code(), absl::StatusCode::kCancelled)
-      << result->status();
-  EXPECT_EQ(result->status().message(), "safe prime search cancelled");
+  absl::StatusOr<gg20::KeygenMaterial> result = RunOnAThread(
+      [](RandomSource& rng, const std::atomic<bool>* cancel) {
+        return gg20::GenerateKeygenMaterial(
+            rng, /*threads=*/2, /*separate_ring_pedersen_modulus=*/true,
+            cancel);
+      },
+      /*cancel_once_started=*/true);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kCancelled)
+      << result.status();
+  EXPECT_EQ(result.status().message(), "safe prime search cancelled");
 }
 
 }  // namespace
