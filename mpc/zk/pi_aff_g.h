@@ -12,9 +12,9 @@
 //             γ, δ ← ±2^(ℓ+ε)·N̂, m, μ ← ±2^ℓ·N̂
 //             A = C^α (1+N0)^β r^N0 mod N0², B_x = α·g, B_y = β·g,
 //             E = s^α t^γ, S = s^x t^m, F = s^β t^δ, T = s^y t^μ (mod N̂)
-//   challenge e ∈ ±q from Transcript::ForProof("nitro-tss/pi_aff_g_point",
-//             ctx) over (ℓ, ℓ', ε, N0, N̂, s, t, C, D, X, Y, g, S, T, A,
-//             B_x, B_y, E, F)
+//   challenge e ∈ ±q from Transcript::ForProof(
+//             "nitro-tss/pi_aff_g_point/v2", ctx) over (ℓ, ℓ', ε, N0, N̂,
+//             s, t, C, D, X, Y, g, S, T, B_x, B_y, E, F, A)
 //   response: z1 = α + e·x, z2 = β + e·y, z3 = γ + e·m, z4 = δ + e·μ,
 //             w = r·ρ^e mod N0
 //   verifier: z1 ∈ ±2^(ℓ+ε), z2 ∈ ±2^(ℓ'+ε),
