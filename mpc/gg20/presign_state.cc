@@ -209,12 +209,6 @@ absl::Status CheckOpening(const BigInt& plain, const BigInt& nonce,
 
 namespace {
 
-// A reported D under Alice's key; `field` is "d_gamma" or "d_w".
-absl::Status ReportedCiphertext(const PresignState& s, PartyId alice,
-                                const BigInt& d, const char* field) {
-  return CheckCiphertext(d, s.Info(alice).paillier, field);
-}
-
 absl::Status ReportedProofFailed(PartyId bob, size_t failed,
                                  const absl::Status& v) {
   const char* label = failed == 0   ? "MtA response"
@@ -230,19 +224,20 @@ absl::Status ReportedProofFailed(PartyId bob, size_t failed,
 absl::Status VerifyReportedResponses(const PresignState& s, PartyId alice,
                                      PartyId bob, const RevealedMtaResponse& r,
                                      bool reported_w) {
+  const PartyPublicInfo& a = s.Info(alice);
+  // Both D's under Alice's key, the reported one's first.
   const char* reported = reported_w ? "d_w" : "d_gamma";
   const char* other = reported_w ? "d_gamma" : "d_w";
-  if (absl::Status st = ReportedCiphertext(s, alice, r.d, reported); !st.ok()) {
+  if (absl::Status st = CheckCiphertext(r.d, a.paillier, reported); !st.ok()) {
     return st;
   }
-  if (absl::Status st = ReportedCiphertext(s, alice, r.other.d, other);
+  if (absl::Status st = CheckCiphertext(r.other.d, a.paillier, other);
       !st.ok()) {
     return st;
   }
   const MtaResponseValues this_one{r.d, r.y, r.proof};
   const MtaResponseValues& gamma = reported_w ? r.other : this_one;
   const MtaResponseValues& w = reported_w ? this_one : r.other;
-  const PartyPublicInfo& a = s.Info(alice);
   const Point g = Point::Generator();
   const Point& bob_gamma =
       bob == s.self ? s.gamma_point : s.peers.at(bob).gamma;

@@ -251,9 +251,7 @@ absl::Status DecryptDForHalves(const PiAffGStatement& st,
 
 bool SharesVerifierValues(const PiAffGStatement& a, const PiAffGStatement& b) {
   return a.paillier0.n() == b.paillier0.n() && a.cap_c == b.cap_c &&
-         a.base == b.base && a.ring_pedersen.n() == b.ring_pedersen.n() &&
-         a.ring_pedersen.s() == b.ring_pedersen.s() &&
-         a.ring_pedersen.t() == b.ring_pedersen.t();
+         a.base == b.base && a.ring_pedersen == b.ring_pedersen;
 }
 
 // The prover's per-part randomness (all secret).
