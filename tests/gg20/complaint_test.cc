@@ -161,6 +161,24 @@ TEST_F(PresignComplaint, PiAffGTamperedTowardOnePartyNamesBob) {
                    "mta pair: pi_aff_g pair: N0 equation failed");
 }
 
+TEST_F(PresignComplaint, PairSecondPartWithAAndWTowardOnePartyNamesBob) {
+  // The MtAwc part of Bob's Πaff-g pair carries A and w towards party 1
+  // only: its decoder refuses it, and the judge (the same decoder) upholds
+  // the complaint.
+  PresignRun run = Base(7106);
+  run.cheats[kCheater].tamper = TamperToward<v1::PresignRound2Direct>(
+      2, kVictim, [](v1::PresignRound2Direct& m) {
+        v1::PiAffGProof first, second;
+        ASSERT_TRUE(first.ParseFromString(m.pi_aff_gamma()));
+        ASSERT_TRUE(second.ParseFromString(m.pi_aff_w()));
+        second.set_cap_a(first.cap_a());
+        second.set_w(first.w());
+        m.set_pi_aff_w(second.SerializeAsString());
+      });
+  ExpectNamedByAll(RunPresign(run), {kVictim, kBystander}, kCheater,
+                   "A and w must be absent in a pair's second part");
+}
+
 TEST_F(PresignComplaint, OutOfRangeMtaValueTowardOnePartyNamesBob) {
   // Alpha-Rays towards party 1 only: Bob's mask beyond ±2^ℓ' with the
   // unchecked prover (drawn until its z2 is past the bound, so that every
