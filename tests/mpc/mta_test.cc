@@ -406,6 +406,77 @@ TEST(Mta, BobRespondPairIsCheckedByVerifyResponses) {
   EXPECT_EQ(alice_nonces.size(), 0u);
 }
 
+// The randomizer ρ of Bob's D = K^x · (1+N0)^y · ρ^N0, as Alice can recover
+// it with her factorization (test: x and y known).
+BigInt NonceOfD(const BigInt& cap_k, const Scalar& x, const BigInt& y,
+                const BigInt& cap_d) {
+  const PaillierPrivateKey& key = AliceKey();
+  const BigInt& n = key.n();
+  const BigInt& n_sq = key.public_key().n_squared();
+  BigInt rho_n =
+      BigInt::ModMul(cap_d, BigInt::PowMod(cap_k, -x.ToBigInt(), n_sq), n_sq);
+  rho_n = BigInt::ModMul(rho_n, zk::OnePlusNPow(key.public_key(), -y), n_sq);
+  absl::StatusOr<BigInt> inv = BigInt::ModInverse(n, key.phi());
+  EXPECT_TRUE(inv.ok());
+  BigInt rho = BigInt::PowMod(BigInt::Mod(rho_n, n), *inv, n);
+  EXPECT_EQ(BigInt::PowMod(rho, n, n_sq), rho_n);  // ρ^N0 recovered exactly
+  return rho;
+}
+
+TEST(Mta, BobRespondPairDrawsItsNoncesThroughThePoolsBase) {
+  // GG20 presigning gives Bob a pool with the key share's fixed base for
+  // Alice's key (zk::PaillierNonceBase): each D's ρ is then a square mod N0
+  // (uniform in QR_N0). Without a base ρ is uniform in Z*_N0, a square with
+  // probability 1/4: over four pairs (eight ρ) the paths differ except with
+  // probability 4^-8.
+  const MtaRun& run = SharedRun();
+  const Scalar x2 = Scalar::FromU64(4242);
+  auto squares = [](const BigInt& r) {
+    return BigInt::Jacobi(r, AliceKey().p()) == 1 &&
+           BigInt::Jacobi(r, AliceKey().q()) == 1;
+  };
+  auto base =
+      std::make_shared<const zk::PaillierNonceBase>(AliceKey().public_key());
+  for (bool with_base : {true, false}) {
+    SCOPED_TRACE(with_base);
+    zk::PaillierNoncePool pool(AliceKey().public_key(),
+                               with_base ? base : nullptr);
+    DeterministicRandom rng(93);
+    int square_nonces = 0;
+    for (int i = 0; i < 4; ++i) {
+      absl::StatusOr<BobPairResult> pair = BobRespondPair(
+          AliceKey().public_key(), AliceRp().params(), run.request.cap_k, run.x,
+          x2, Point::Generator(), Context(kBob, kAlice), rng, nullptr, &pool);
+      ASSERT_TRUE(pair.ok()) << pair.status();
+      square_nonces += squares(NonceOfD(run.request.cap_k, run.x, pair->first.y,
+                                        pair->first.response.cap_d));
+      square_nonces += squares(NonceOfD(run.request.cap_k, x2, pair->second.y,
+                                        pair->second.response.cap_d));
+      BigInt k_int = run.k.ToBigInt();
+      EXPECT_TRUE(
+          VerifyResponses(
+              AliceKey().public_key(), AliceRp().params(), run.request.cap_k,
+              Point::Generator(),
+              ResponseToCheck{pair->first.response.cap_d,
+                              pair->first.response.cap_y,
+                              pair->first.response.aff_g_proof,
+                              Point::MulBase(run.x), nullptr},
+              ResponseToCheck{pair->second.response.cap_d,
+                              pair->second.response.cap_y,
+                              pair->second.response.aff_g_proof,
+                              Point::MulBase(x2), nullptr},
+              Context(kBob, kAlice),
+              zk::PiAffGVerifierSecrets{&AliceKey(), &AliceRp(), &k_int})
+              .status.ok());
+    }
+    if (with_base) {
+      EXPECT_EQ(square_nonces, 8);
+    } else {
+      EXPECT_LT(square_nonces, 8);
+    }
+  }
+}
+
 TEST(Mta, AlphaRaysBobWithOversizedPairPartIsRejected) {
   // The pair's oversized mask in either part is caught by that part's
   // range check.
