@@ -290,22 +290,18 @@ absl::StatusOr<KeyShare> KeyShare::FromRecordBytes(
 KeyShare::PeerTableCache::PeerTableCache(const PeerTableCache& other) {
   std::lock_guard<std::mutex> lock(other.mu);
   tables = other.tables;
-  nonce_bases = other.nonce_bases;
 }
 
 KeyShare::PeerTableCache& KeyShare::PeerTableCache::operator=(
     const PeerTableCache& other) {
   if (this == &other) return *this;
   std::map<uint32_t, std::shared_ptr<const zk::RingPedersenTable>> copy;
-  std::map<uint32_t, std::shared_ptr<const zk::PaillierNonceBase>> bases;
   {
     std::lock_guard<std::mutex> lock(other.mu);
     copy = other.tables;
-    bases = other.nonce_bases;
   }
   std::lock_guard<std::mutex> lock(mu);
   tables = std::move(copy);
-  nonce_bases = std::move(bases);
   return *this;
 }
 
@@ -332,30 +328,9 @@ std::shared_ptr<const zk::RingPedersenTable> KeyShare::PeerTable(
   return table;
 }
 
-std::shared_ptr<const zk::PaillierNonceBase> KeyShare::PeerNonceBase(
-    uint32_t id) const {
-  const PartyPublicInfo* party = Party(id);
-  if (party == nullptr || id == self) return nullptr;
-  {
-    std::lock_guard<std::mutex> lock(peer_table_cache_.mu);
-    auto it = peer_table_cache_.nonce_bases.find(id);
-    // Only reused for the exact key it was built for.
-    if (it != peer_table_cache_.nonce_bases.end() &&
-        it->second->key() == party->paillier) {
-      return it->second;
-    }
-  }
-  auto base = std::make_shared<const zk::PaillierNonceBase>(party->paillier);
-  std::lock_guard<std::mutex> lock(peer_table_cache_.mu);
-  peer_table_cache_.nonce_bases.insert_or_assign(id, base);
-  return base;
-}
-
 void KeyShare::BuildPeerTables() const {
   for (const PartyPublicInfo& p : parties) {
-    if (p.id == self) continue;
-    PeerTable(p.id);
-    PeerNonceBase(p.id);
+    if (p.id != self) PeerTable(p.id);
   }
 }
 
@@ -366,19 +341,9 @@ std::vector<uint32_t> KeyShare::BuiltPeerTables() const {
   return ids;
 }
 
-std::vector<uint32_t> KeyShare::BuiltPeerNonceBases() const {
-  std::lock_guard<std::mutex> lock(peer_table_cache_.mu);
-  std::vector<uint32_t> ids;
-  for (const auto& [id, base] : peer_table_cache_.nonce_bases) {
-    ids.push_back(id);
-  }
-  return ids;
-}
-
 void KeyShare::ClearPeerTables() const {
   std::lock_guard<std::mutex> lock(peer_table_cache_.mu);
   peer_table_cache_.tables.clear();
-  peer_table_cache_.nonce_bases.clear();
 }
 
 }  // namespace nitro_tss::mpc::gg20

@@ -29,7 +29,6 @@
 #include "mpc/paillier/paillier.h"
 #include "mpc/ringpedersen/ring_pedersen.h"
 #include "mpc/round/identity.h"
-#include "mpc/zk/nonce_pool.h"
 #include "mpc/zk/ring_pedersen_table.h"
 #include "nitro_tss/mpc/v1/gg20.pb.h"
 
@@ -76,19 +75,12 @@ struct KeyShare {
   // The table for party `id`, built now if needed; null if `id` is self or
   // not a party of the key.
   std::shared_ptr<const zk::RingPedersenTable> PeerTable(uint32_t id) const;
-  // Likewise per other party: the fixed base of randomizers under that
-  // party's Paillier key (zk::PaillierNonceBase: Bob's nonces in the MtA
-  // and its Πaff-g pair; ≈ 2 baseline units and 48 KB per party), built on
-  // first use; null if `id` is self or not a party of the key.
-  std::shared_ptr<const zk::PaillierNonceBase> PeerNonceBase(uint32_t id) const;
-  // Builds every other party's table and nonce base now (call when the key
-  // is loaded, so that no signature pays for them).
+  // Builds every other party's table now (call when the key is loaded, so
+  // that no signature pays for them).
   void BuildPeerTables() const;
   // Ids of the parties whose table is built (sorted).
   std::vector<uint32_t> BuiltPeerTables() const;
-  // Ids of the parties whose nonce base is built (sorted).
-  std::vector<uint32_t> BuiltPeerNonceBases() const;
-  // Drops every table and nonce base (they are rebuilt on demand).
+  // Drops every table (they are rebuilt on demand).
   void ClearPeerTables() const;
 
   // The entry of party `id`, or null.
@@ -120,8 +112,6 @@ struct KeyShare {
     PeerTableCache& operator=(const PeerTableCache& other);
     mutable std::mutex mu;
     std::map<uint32_t, std::shared_ptr<const zk::RingPedersenTable>> tables;
-    std::map<uint32_t, std::shared_ptr<const zk::PaillierNonceBase>>
-        nonce_bases;
   };
   mutable PeerTableCache peer_table_cache_;
 };

@@ -81,8 +81,8 @@ std::shared_ptr<PresignAccelerators> BuildPresignAccelerators(
   for (const PartyPublicInfo& p : key_share.parties) {
     if (p.id == key_share.self) continue;
     acc->tables[p.id] = key_share.PeerTable(p.id);
-    acc->nonce_pools[p.id] = std::make_shared<zk::PaillierNoncePool>(
-        p.paillier, key_share.PeerNonceBase(p.id));
+    acc->nonce_pools[p.id] =
+        std::make_shared<zk::PaillierNoncePool>(p.paillier);
   }
   return acc;
 }
@@ -151,12 +151,6 @@ presign_detail::NewPresignSessionParts(const PresignConfig& config) {
   if (state->public_key.IsIdentity()) return Bad("tweaked key is the identity");
   for (PartyId p : signers) {
     if (p == ks.self) continue;
-    // The session's own nonce source for p's key, unless the accelerators
-    // bring a pool: draws through the key share's fixed base.
-    if (!config.accelerators || !config.accelerators->nonce_pools.count(p)) {
-      state->nonce_sources[p] = std::make_shared<zk::PaillierNoncePool>(
-          ks.Party(p)->paillier, ks.PeerNonceBase(p));
-    }
     if (config.accelerators && config.accelerators->tables.count(p)) continue;
     state->tables[p] = ks.PeerTable(p);  // built on first use of the key
   }

@@ -111,16 +111,14 @@ class Presignature {
 // distribution and no check. Per peer: a RingPedersenTable for the peer's
 // ring-Pedersen parameters (built once per key, ~6 MB each, reused by every
 // presignature) and a pool of Paillier randomizers (r, r^N) under the
-// peer's key, which a node fills in idle time (each used once); when empty
-// it draws through the key share's fixed base (KeyShare::PeerNonceBase).
+// peer's key, which a node fills in idle time (each used once).
 struct PresignAccelerators {
   std::map<round::PartyId, std::shared_ptr<const zk::RingPedersenTable>> tables;
   std::map<round::PartyId, std::shared_ptr<zk::PaillierNoncePool>> nonce_pools;
 };
 
 // Tables for every other party of `key_share` (the key share's own, see
-// KeyShare::PeerTable) and empty nonce pools with the key share's fixed
-// bases (KeyShare::PeerNonceBase).
+// KeyShare::PeerTable) and empty nonce pools.
 std::shared_ptr<PresignAccelerators> BuildPresignAccelerators(
     const KeyShare& key_share);
 

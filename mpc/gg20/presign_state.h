@@ -151,9 +151,6 @@ struct PresignState {
   // Per other signer: the key share's ring-Pedersen table (held for the
   // session, see KeyShare::PeerTable).
   std::map<PartyId, std::shared_ptr<const zk::RingPedersenTable>> tables;
-  // Per other signer without an accelerators' pool: an empty pool with the
-  // key share's PaillierNonceBase for that signer's key.
-  std::map<PartyId, std::shared_ptr<zk::PaillierNoncePool>> nonce_sources;
   Point big_r;
   Point own_cap_s;  // S_i = σ_i·R
   Point own_r_bar;  // the R̄_i this party broadcast (public; for the judge)
@@ -170,16 +167,11 @@ struct PresignState {
     auto it = tables.find(id);
     return it == tables.end() ? nullptr : it->second.get();
   }
-  // Bob's randomizers under `id`'s Paillier key: the accelerators' pool
-  // when they bring one, else the session's source drawing through the key
-  // share's fixed base (KeyShare::PeerNonceBase).
   zk::PaillierNoncePool* Pool(PartyId id) const {
-    if (config.accelerators) {
-      auto it = config.accelerators->nonce_pools.find(id);
-      if (it != config.accelerators->nonce_pools.end()) return it->second.get();
-    }
-    auto it = nonce_sources.find(id);
-    return it == nonce_sources.end() ? nullptr : it->second.get();
+    if (!config.accelerators) return nullptr;
+    auto it = config.accelerators->nonce_pools.find(id);
+    return it == config.accelerators->nonce_pools.end() ? nullptr
+                                                        : it->second.get();
   }
   const PaillierPublicKey& OwnPaillier() const {
     return ks->paillier->public_key();

@@ -56,41 +56,14 @@ absl::Status CheckOwnKey(const PaillierPublicKey& key,
   return absl::OkStatus();
 }
 
-// ---- PaillierNonceBase ----
-
-PaillierNonceBase::PaillierNonceBase(const PaillierPublicKey& key)
-    : key_(key),
-      exponent_bits_(key.n().BitLength() + kStatisticalBits),
-      r_comb_(BigInt(4), key.n(), exponent_bits_),
-      // 4 and N are public: a variable-time power is fine.
-      r_to_n_comb_(BigInt::PowMod(BigInt(4), key.n(), key.n_squared()),
-                   key.n_squared(), exponent_bits_) {}
-
-PaillierNonce PaillierNonceBase::Draw(RandomSource& rng) const {
-  BigInt a = BigInt::RandomBits(exponent_bits_, rng);
-  PaillierNonce out;
-  out.r = r_comb_.Pow(a);
-  out.r_to_n = r_to_n_comb_.Pow(a);
-  a.Wipe();
-  return out;
-}
-
 // ---- PaillierNoncePool ----
 
-PaillierNoncePool::PaillierNoncePool(
-    const PaillierPublicKey& key, std::shared_ptr<const PaillierNonceBase> base)
-    : key_(key), base_(std::move(base)) {
-  // A base for another key is a programming error.
-  if (base_ != nullptr && !(base_->key() == key_)) __builtin_trap();
-}
+PaillierNoncePool::PaillierNoncePool(const PaillierPublicKey& key)
+    : key_(key) {}
 
 void PaillierNoncePool::Fill(size_t count, RandomSource& rng) {
   std::deque<PaillierNonce> fresh;
   for (size_t i = 0; i < count; ++i) {
-    if (base_ != nullptr) {
-      fresh.push_back(base_->Draw(rng));
-      continue;
-    }
     PaillierNonce nonce;
     nonce.r = BigInt::RandomUnit(key_.n(), rng);
     // Secret base r, public exponent and modulus.
@@ -130,7 +103,6 @@ PaillierNonce NextNonce(const PaillierPublicKey& key, PaillierNoncePool* pool,
   if (pool != nullptr && pool->key() == key) {
     std::optional<PaillierNonce> nonce = pool->Take();
     if (nonce.has_value()) return *std::move(nonce);
-    if (pool->base() != nullptr) return pool->base()->Draw(rng);
   }
   PaillierNonce nonce;
   nonce.r = BigInt::RandomUnit(key.n(), rng);
@@ -162,12 +134,7 @@ NonceTimesPower NextNonceTimesPower(const PaillierPublicKey& key,
   BigInt magnitude = s.Abs();
   NonceTimesPower out;
   std::optional<PaillierNonce> nonce;
-  if (pool != nullptr && pool->key() == key) {
-    nonce = pool->Take();
-    if (!nonce.has_value() && pool->base() != nullptr) {
-      nonce = pool->base()->Draw(rng);
-    }
-  }
+  if (pool != nullptr && pool->key() == key) nonce = pool->Take();
   if (nonce.has_value()) {
     // |s| padded to the public bound s_bits (not its own limb count).
     BigInt c_pow = BigInt::PowModConstTime(base, magnitude, n_sq, s_bits);

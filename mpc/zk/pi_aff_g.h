@@ -35,10 +35,6 @@
 // B_x = z1·g − e·X, B_y = z2·g − e·Y, E = s^z1 t^z3 S^-e,
 // F = s^z2 t^z4 T^-e: the real responses hide x and y statistically (ε
 // bits of slack), and B_y is a function of public values and z2 in both.
-// When the prover's randomizers come from a PaillierNonceBase
-// (nonce_pool.h: r and ρ uniform in QR_N0 instead of Z*_N0) the simulator
-// draws w uniform in QR_N0 instead, where the real w = r·ρ^e then lies;
-// nothing else changes, and no check does (w must be a unit mod N0).
 //
 // In GG20's MtA / MtAwc, Bob proves to Alice that D = K^x · enc_N0(y) was
 // formed with x = his share behind X = x·G (γ_i·G = Γ_i, or W_i) and a mask
@@ -220,9 +216,7 @@ absl::Status VerifyPiAffG(const PiAffGStatement& statement,
 // A = C^(z1_1+z1_2) (1+N0)^(z2_1+z2_2) w^N0 · D_1^-e_1 · D_2^-e_2. In a
 // real proof the z's hide x_i, y_i statistically (ε bits of slack, masks
 // drawn independently per part), w = r·ρ_1^e_1·ρ_2^e_2 is uniform in
-// Z*_{N0} because r is (in QR_N0 when r, ρ_1, ρ_2 come from a
-// PaillierNonceBase, and the simulator's w is drawn there), and A is
-// determined by the rest in both.
+// Z*_{N0} because r is, and A is determined by the rest in both.
 //
 // Binding to the pair: one transcript covers both statements (X_1 = Γ of
 // the MtA is part of the MtAwc's challenge and the reverse), so a part

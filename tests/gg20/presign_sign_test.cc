@@ -159,10 +159,6 @@ TEST(Gg20Signing, FirstPresignatureBuildsOnlyTheCoSignersTables) {
   EXPECT_EQ(ks[0]->BuiltPeerTables(), std::vector<uint32_t>{3});
   EXPECT_EQ(ks[2]->BuiltPeerTables(), std::vector<uint32_t>{1});
   EXPECT_TRUE(ks[1]->BuiltPeerTables().empty());
-  // Likewise the fixed bases of Bob's randomizers under the co-signer's key.
-  EXPECT_EQ(ks[0]->BuiltPeerNonceBases(), std::vector<uint32_t>{3});
-  EXPECT_EQ(ks[2]->BuiltPeerNonceBases(), std::vector<uint32_t>{1});
-  EXPECT_TRUE(ks[1]->BuiltPeerNonceBases().empty());
 }
 
 TEST(Gg20Signing, PeerTablesAreBuiltSafelyFromManyThreads) {
@@ -198,24 +194,14 @@ TEST(Gg20Signing, KeySharesWithPeerTablesProduceValidSignatures) {
     auto copy = std::make_shared<KeyShare>(*k);
     copy->ClearPeerTables();
     EXPECT_TRUE(copy->BuiltPeerTables().empty());
-    EXPECT_TRUE(copy->BuiltPeerNonceBases().empty());
     copy->BuildPeerTables();
     std::vector<uint32_t> others;
     for (uint32_t id : copy->PartyIds()) {
       if (id != copy->self) others.push_back(id);
     }
     EXPECT_EQ(copy->BuiltPeerTables(), others);
-    EXPECT_EQ(copy->BuiltPeerNonceBases(), others);
     EXPECT_EQ(copy->PeerTable(copy->self), nullptr);
     EXPECT_EQ(copy->PeerTable(99), nullptr);
-    EXPECT_EQ(copy->PeerNonceBase(copy->self), nullptr);
-    EXPECT_EQ(copy->PeerNonceBase(99), nullptr);
-    for (uint32_t peer : others) {
-      auto base = copy->PeerNonceBase(peer);
-      ASSERT_NE(base, nullptr);
-      EXPECT_TRUE(base->key() == copy->Party(peer)->paillier);
-      EXPECT_EQ(copy->PeerNonceBase(peer).get(), base.get());
-    }
     for (uint32_t peer : others) {
       auto table = copy->PeerTable(peer);
       ASSERT_NE(table, nullptr);

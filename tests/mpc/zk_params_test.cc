@@ -5,7 +5,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "mpc/primes/safe_prime.h"
 #include "mpc/zk/crt.h"
 #include "mpc/zk/nonce_pool.h"
 #include "mpc/zk/params.h"
@@ -321,95 +320,6 @@ TEST(ZkParams, NoncePoolHandsOutEachNonceOnce) {
   EXPECT_NE(a.r, b.r);
 }
 
-// r ∈ QR_N for N = pq: a square modulo both primes.
-bool IsSquareModBoth(const PaillierPrivateKey& key, const BigInt& r) {
-  return BigInt::Jacobi(r, key.p()) == 1 && BigInt::Jacobi(r, key.q()) == 1;
-}
-
-TEST(ZkParams, FourGeneratesTheSquaresOfEverySafePrimeFixtureKey) {
-  // PaillierNonceBase's claim: for p = 2p' + 1 safe (p > 3), 4 has order p'
-  // modulo p (not 1), so 4 generates QR_N, of order p'q'.
-  for (size_t i = 0; i < ::nitro_tss::testing::kFixturePaillierKeys; ++i) {
-    const PaillierPrivateKey& key = FixturePaillierKey(i);
-    for (const BigInt& prime : {key.p(), key.q()}) {
-      ASSERT_TRUE(IsSafePrime(prime, 8));
-      const BigInt half = (prime - BigInt(1)).ShiftRight(1);
-      EXPECT_EQ(BigInt::PowMod(BigInt(4), half, prime), BigInt(1));
-      EXPECT_NE(BigInt::Mod(BigInt(4), prime), BigInt(1));
-    }
-  }
-}
-
-TEST(ZkParams, NonceBaseDrawsFreshSquaresWithTheirNthPower) {
-  const PaillierPrivateKey& owner = FixturePaillierKey(0);
-  const PaillierPublicKey& key = owner.public_key();
-  const PaillierNonceBase base(key);
-  EXPECT_TRUE(base.key() == key);
-  DeterministicRandom rng(21);
-  std::vector<BigInt> seen;
-  for (int i = 0; i < 6; ++i) {
-    PaillierNonce n = base.Draw(rng);
-    EXPECT_TRUE(CheckUnit(n.r, key.n(), "p", "r", "N").ok());
-    EXPECT_TRUE(IsSquareModBoth(owner, n.r));
-    EXPECT_EQ(n.r_to_n, BigInt::PowMod(n.r, key.n(), key.n_squared()));
-    for (const BigInt& s : seen) EXPECT_NE(s, n.r);
-    seen.push_back(n.r);
-  }
-  // The same draws from the same state (the combs are a function of N).
-  DeterministicRandom again(21);
-  EXPECT_EQ(PaillierNonceBase(key).Draw(again).r, seen.front());
-}
-
-TEST(ZkParams, NoncePoolWithABaseDrawsThroughItWhenEmpty) {
-  // Without a base a fresh nonce is uniform in Z*_N (a square with
-  // probability 1/4); through the base every one is a square. Eight draws
-  // each way tell the two paths apart except with probability 4^-8.
-  const PaillierPrivateKey& owner = FixturePaillierKey(0);
-  const PaillierPublicKey& key = owner.public_key();
-  const BigInt& n_sq = key.n_squared();
-  auto base = std::make_shared<const PaillierNonceBase>(key);
-  PaillierNoncePool with_base(key, base), without(key);
-  EXPECT_EQ(with_base.base(), base.get());
-  EXPECT_EQ(without.base(), nullptr);
-  DeterministicRandom rng(22);
-  const BigInt c = BigInt::RandomUnit(n_sq, rng);
-  const BigInt s = -BigInt::RandomBits(768, rng);
-  int squares_without = 0;
-  for (int i = 0; i < 8; ++i) {
-    PaillierNonce a = NextNonce(key, &with_base, nullptr, rng);
-    EXPECT_TRUE(IsSquareModBoth(owner, a.r));
-    EXPECT_EQ(a.r_to_n, BigInt::PowMod(a.r, key.n(), n_sq));
-    NonceTimesPower b = NextNonceTimesPower(key, &with_base, c, s, 769, rng);
-    EXPECT_TRUE(IsSquareModBoth(owner, b.r));
-    EXPECT_EQ(b.product,
-              BigInt::ModMul(BigInt::PowMod(c, s, n_sq),
-                             BigInt::PowMod(b.r, key.n(), n_sq), n_sq));
-    EXPECT_EQ(with_base.size(), 0u);
-    squares_without += IsSquareModBoth(
-        owner, NextNonceTimesPower(key, &without, c, s, 769, rng).r);
-  }
-  EXPECT_LT(squares_without, 8);
-  // Fill draws through the base too; filled nonces are handed out first.
-  with_base.Fill(2, rng);
-  EXPECT_EQ(with_base.size(), 2u);
-  std::optional<PaillierNonce> filled = with_base.Take();
-  ASSERT_TRUE(filled.has_value());
-  EXPECT_TRUE(IsSquareModBoth(owner, filled->r));
-  EXPECT_EQ(filled->r_to_n, BigInt::PowMod(filled->r, key.n(), n_sq));
-  // A pool for another key is ignored, its base too.
-  PaillierNoncePool other(FixturePaillierKey(1).public_key(),
-                          std::make_shared<const PaillierNonceBase>(
-                              FixturePaillierKey(1).public_key()));
-  PaillierNonce d = NextNonce(key, &other, nullptr, rng);
-  EXPECT_EQ(d.r_to_n, BigInt::PowMod(d.r, key.n(), n_sq));
-}
-
-TEST(ZkParamsDeathTest, NoncePoolRefusesABaseForAnotherKey) {
-  auto base = std::make_shared<const PaillierNonceBase>(
-      FixturePaillierKey(1).public_key());
-  EXPECT_DEATH(PaillierNoncePool(FixturePaillierKey(0).public_key(), base), "");
-}
-
 TEST(ZkParams, WireHelpers) {
   BigInt v(-123456);
   absl::StatusOr<BigInt> back = DecodeInteger(EncodeInteger(v), 8, "p", "z");
@@ -548,14 +458,6 @@ TEST(ZkParamsConstTime, NonceTimesPowerUsesOnlyConstantTimeExponentiation) {
   pool.Fill(1, rng);
   calls = CountPowMod(
       [&] { (void)NextNonceTimesPower(peer, &pool, c, alpha, 769, rng); });
-  EXPECT_EQ(calls.variable_time, 0u);
-  EXPECT_EQ(calls.const_time, 1u);
-  // Through a fixed base: the nonce by constant-time combs (FixedBaseExp,
-  // not counted), C^α by PowModConstTime.
-  PaillierNoncePool with_base(peer,
-                              std::make_shared<const PaillierNonceBase>(peer));
-  calls = CountPowMod(
-      [&] { (void)NextNonceTimesPower(peer, &with_base, c, alpha, 769, rng); });
   EXPECT_EQ(calls.variable_time, 0u);
   EXPECT_EQ(calls.const_time, 1u);
 }

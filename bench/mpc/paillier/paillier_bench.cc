@@ -273,64 +273,36 @@ BENCHMARK_CAPTURE(BM_NthPowerForeign, PublicExponent,
     ->Unit(benchmark::kMillisecond);
 // End of the helper-vs-variable-time rows.
 
-// Issue 16, Bob's C^s · r^N mod N0² for a fresh nonce r and a secret s (x:
-// 256 bits, α: 769 bits): separately (PowModSecret, i.e. mpn_sec_powm, and
-// NthPower), in one simultaneous exponentiation (NextNonceTimesPower
-// without a pool: Montgomery::PowPublicTimesSecret), and with the nonce
-// drawn through a PaillierNonceBase (NextNonceTimesPower with an empty pool
-// that has the base: the two combs, then C^s by PowModConstTime) — what
-// presigning runs. BM_NonceBaseBuild is the base's one-time cost per peer
-// key.
-enum class NoncePath { kSeparate, kSimultaneous, kFixedBase };
-
-void BM_NonceTimesPower(benchmark::State& state, NoncePath path) {
+// Issue 16, simultaneous exponentiation. Bob's C^s · r^N mod N0² for a fresh
+// nonce r and a secret s (x: 256 bits, α: 769 bits): separately
+// (PowModSecret, i.e. mpn_sec_powm, and NthPower) against
+// zk::NextNonceTimesPower (one Montgomery::PowPublicTimesSecret).
+void BM_NonceTimesPower(benchmark::State& state, bool simultaneous) {
   DeterministicRandom rng(19);
   const PaillierPublicKey& pk = FixturePaillierKey(1).public_key();
   const BigInt c = BigInt::RandomUnit(pk.n_squared(), rng);
   const size_t bits = static_cast<size_t>(state.range(0));
   const BigInt s = -BigInt::RandomBits(bits - 1, rng);
-  zk::PaillierNoncePool with_base(
-      pk, std::make_shared<const zk::PaillierNonceBase>(pk));
   for (auto _ : state) {
-    switch (path) {
-      case NoncePath::kSeparate: {
-        zk::PaillierNonce nonce = zk::NextNonce(pk, nullptr, nullptr, rng);
-        benchmark::DoNotOptimize(
-            BigInt::ModMul(BigInt::PowModSecret(c, s, pk.n_squared()),
-                           nonce.r_to_n, pk.n_squared()));
-        break;
-      }
-      case NoncePath::kSimultaneous:
-        benchmark::DoNotOptimize(
-            zk::NextNonceTimesPower(pk, nullptr, c, s, bits, rng));
-        break;
-      case NoncePath::kFixedBase:
-        benchmark::DoNotOptimize(
-            zk::NextNonceTimesPower(pk, &with_base, c, s, bits, rng));
-        break;
+    if (simultaneous) {
+      benchmark::DoNotOptimize(
+          zk::NextNonceTimesPower(pk, nullptr, c, s, bits, rng));
+    } else {
+      zk::PaillierNonce nonce = zk::NextNonce(pk, nullptr, nullptr, rng);
+      benchmark::DoNotOptimize(
+          BigInt::ModMul(BigInt::PowModSecret(c, s, pk.n_squared()),
+                         nonce.r_to_n, pk.n_squared()));
     }
   }
 }
-BENCHMARK_CAPTURE(BM_NonceTimesPower, Separate, NoncePath::kSeparate)
+BENCHMARK_CAPTURE(BM_NonceTimesPower, Separate, false)
     ->Arg(256)
     ->Arg(769)
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_NonceTimesPower, Simultaneous, NoncePath::kSimultaneous)
+BENCHMARK_CAPTURE(BM_NonceTimesPower, Simultaneous, true)
     ->Arg(256)
     ->Arg(769)
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_NonceTimesPower, FixedBase, NoncePath::kFixedBase)
-    ->Arg(256)
-    ->Arg(769)
-    ->Unit(benchmark::kMillisecond);
-
-void BM_NonceBaseBuild(benchmark::State& state) {
-  const PaillierPublicKey& pk = FixturePaillierKey(1).public_key();
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(zk::PaillierNonceBase(pk));
-  }
-}
-BENCHMARK(BM_NonceBaseBuild)->Unit(benchmark::kMillisecond);
 
 // One 1024-bit safe prime per iteration; the search time is highly
 // variable, so run 25 repetitions and read the median. CPU time is the
