@@ -15,6 +15,7 @@
 #include "mpc/gg20/payloads.h"
 #include "mpc/gg20/presign.h"
 #include "mpc/gg20/sign.h"
+#include "mpc/vss/lagrange.h"
 #include "nitro_tss/mpc/v1/ec_proofs.pb.h"
 #include "nitro_tss/mpc/v1/mta_proofs.pb.h"
 #include "tests/gg20/gg20_test_util.h"
@@ -140,6 +141,63 @@ TEST(Gg20Signing, AcceleratedProversProduceValidSignatures) {
   ASSERT_TRUE(sig.ok()) << sig.status();
   auto digest = RequestDigest(req);
   EXPECT_TRUE(VerifyRecoverableEcdsa(ks[0]->public_key, *digest, *sig).ok());
+}
+
+TEST(Gg20Signing, MtawcResponsesHideTheParityOfBobsShareOnTheWire) {
+  // Bob's D_w = K^w · (1+N0)^y · ρ^N0 under Alice's key has a Jacobi symbol
+  // mod N0 that anyone who sees D_w (Alice; everyone in a σ reveal) can
+  // compute: Jacobi(K, N0)^w · Jacobi(ρ, N0). Only a randomizer uniform in
+  // Z*_N0 keeps it independent of w mod 2. Taken off the wire of real
+  // presign runs (the production path, whatever pool or source presigning
+  // gives Bob): over the responses to an Alice whose K has Jacobi −1, the
+  // symbol must not always equal (−1)^w. A randomizer drawn from the
+  // squares (fixed-base nonces, tried in session 11 and reverted after
+  // review: docs/AUDIT.md) makes it equal every time.
+  const auto shares = DealKeyShares(2, 3, 12);
+  const std::vector<PartyId> signers = {1, 2, 3};
+  std::vector<Scalar> ids;
+  for (PartyId p : signers) ids.push_back(Scalar::FromU64(p));
+  absl::StatusOr<std::vector<Scalar>> lambdas = LagrangeCoefficientsAtZero(ids);
+  ASSERT_TRUE(lambdas.ok());
+  int samples = 0, equal = 0;
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    auto cap_k = std::make_shared<std::map<PartyId, BigInt>>();
+    auto d_w =
+        std::make_shared<std::map<std::pair<PartyId, PartyId>, BigInt>>();
+    PresignRun run;
+    run.shares = shares;
+    run.signers = signers;
+    run.session_tag = 400 + seed;
+    run.seed = seed;
+    run.resign_tampered = false;
+    run.hook = [cap_k, d_w](const round::Delivery& d) {
+      const round::Message& m = d.message;
+      if (!m.complaint && m.round == 1 && m.is_broadcast()) {
+        auto p = DecodePresignRound1(absl::MakeConstSpan(m.payload));
+        if (p.ok()) (*cap_k)[m.from] = p->cap_k;
+      }
+      if (!m.complaint && m.round == 2 && !m.is_broadcast()) {
+        auto p = DecodePresignRound2Direct(absl::MakeConstSpan(m.payload));
+        if (p.ok()) (*d_w)[{m.from, m.to}] = p->d_w;
+      }
+      return std::vector<round::Delivery>{d};
+    };
+    ASSERT_TRUE(RunPresign(run).all_done);
+    ASSERT_EQ(cap_k->size(), 3u);
+    ASSERT_EQ(d_w->size(), 6u);
+    for (const auto& [link, d] : *d_w) {
+      const auto [bob, alice] = link;
+      const BigInt& n0 = shares[alice - 1]->Party(alice)->paillier.n();
+      if (BigInt::Jacobi(BigInt::Mod(cap_k->at(alice), n0), n0) != -1) continue;
+      const Scalar w = shares[bob - 1]->secret_share * (*lambdas)[bob - 1];
+      const int predicted = w.ToBigInt().IsOdd() ? -1 : 1;
+      ++samples;
+      equal += BigInt::Jacobi(BigInt::Mod(d, n0), n0) == predicted;
+    }
+  }
+  // About half of the 36 responses face a K with Jacobi −1.
+  ASSERT_GE(samples, 10);
+  EXPECT_LT(equal, samples) << samples << " responses, all show w mod 2";
 }
 
 TEST(Gg20Signing, FirstPresignatureBuildsOnlyTheCoSignersTables) {

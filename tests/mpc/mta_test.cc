@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
+#include <utility>
 #include <vector>
 
 #include "tests/fixtures/fixtures.h"
@@ -404,6 +406,52 @@ TEST(Mta, BobRespondPairIsCheckedByVerifyResponses) {
     k_int.Wipe();
   }
   EXPECT_EQ(alice_nonces.size(), 0u);
+}
+
+TEST(Mta, BobsResponsesHideTheParityOfXFromTheJacobiSymbol) {
+  // D = K^x · (1+N0)^y · ρ^N0 has Jacobi(D mod N0, N0) = Jacobi(K, N0)^x ·
+  // Jacobi(ρ, N0), which anyone can compute. With Jacobi(K) = −1 only a ρ
+  // uniform in Z*_N0 (Jacobi ±1 alike) keeps it independent of x mod 2; a
+  // ρ drawn from the squares (a fixed-base nonce, tried in session 11 and
+  // reverted) makes it −1 exactly for odd x. On both of Bob's production
+  // paths (fresh nonces; a pool filled ahead of time), for odd and even x,
+  // both symbols must show in 16 responses (else: probability 2^-15 each).
+  DeterministicRandom rng(97);
+  const PaillierPublicKey& pk = AliceKey().public_key();
+  const BigInt& n0 = pk.n();
+  BigInt cap_k;
+  for (int i = 0; i < 64 && cap_k.IsZero(); ++i) {
+    absl::StatusOr<PaillierEncryption> enc =
+        AliceEncrypt(AliceKey(), Scalar::Random(rng), rng);
+    ASSERT_TRUE(enc.ok());
+    if (BigInt::Jacobi(BigInt::Mod(enc->ciphertext, n0), n0) == -1) {
+      cap_k = enc->ciphertext;
+    }
+  }
+  ASSERT_FALSE(cap_k.IsZero());
+  for (bool pooled : {false, true}) {
+    SCOPED_TRACE(pooled);
+    zk::PaillierNoncePool pool(pk);
+    if (pooled) pool.Fill(32, rng);
+    std::map<std::pair<int, int>, int> seen;  // (x mod 2, symbol) -> count
+    for (int i = 0; i < 16; ++i) {
+      absl::StatusOr<BobPairResult> pair = BobRespondPair(
+          pk, AliceRp().params(), cap_k, Scalar::FromU64(3), Scalar::FromU64(4),
+          Point::Generator(), Context(kBob, kAlice), rng, nullptr,
+          pooled ? &pool : nullptr);
+      ASSERT_TRUE(pair.ok()) << pair.status();
+      ++seen[{1,
+              BigInt::Jacobi(BigInt::Mod(pair->first.response.cap_d, n0), n0)}];
+      ++seen[{
+          0, BigInt::Jacobi(BigInt::Mod(pair->second.response.cap_d, n0), n0)}];
+    }
+    for (int parity : {0, 1}) {
+      for (int symbol : {-1, 1}) {
+        EXPECT_GT((seen[{parity, symbol}]), 0)
+            << "x mod 2 = " << parity << ", Jacobi " << symbol;
+      }
+    }
+  }
 }
 
 TEST(Mta, AlphaRaysBobWithOversizedPairPartIsRejected) {
