@@ -107,6 +107,10 @@ RingPedersenSecret::RingPedersenSecret(RingPedersenParams params, BigInt p,
   q_inv_p_ = *BigInt::ModInverse(q_, p_);
   t_mod_p_ = BigInt::Mod(params_.t(), p_);
   t_mod_q_ = BigInt::Mod(params_.t(), q_);
+  t_comb_p_ = std::make_shared<const FixedBaseExp>(
+      t_mod_p_, p_, p_minus_1_.BitLength(), kPowTTables);
+  t_comb_q_ = std::make_shared<const FixedBaseExp>(
+      t_mod_q_, q_, q_minus_1_.BitLength(), kPowTTables);
 }
 
 absl::StatusOr<RingPedersenSecret> RingPedersenSecret::FromParts(
@@ -153,8 +157,9 @@ BigInt RingPedersenSecret::PowT(const BigInt& e) const {
   // exponentiation and recombination.
   BigInt ep = BigInt::ModConstTime(e, p_minus_1_);
   BigInt eq = BigInt::ModConstTime(e, q_minus_1_);
-  BigInt xp = BigInt::PowModConstTime(t_mod_p_, ep, p_, p_minus_1_.BitLength());
-  BigInt xq = BigInt::PowModConstTime(t_mod_q_, eq, q_, q_minus_1_.BitLength());
+  // 0 <= ep < p - 1: always within the comb's range.
+  BigInt xp = t_comb_p_->Pow(ep);
+  BigInt xq = t_comb_q_->Pow(eq);
   BigInt h = BigInt::ModConstTime((xp - xq) * q_inv_p_, p_);
   BigInt out = xq + q_ * h;
   ep.Wipe();

@@ -14,10 +14,13 @@
 #ifndef NITRO_TSS_MPC_RINGPEDERSEN_RING_PEDERSEN_H_
 #define NITRO_TSS_MPC_RINGPEDERSEN_RING_PEDERSEN_H_
 
+#include <memory>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "mpc/math/bigint.h"
 #include "mpc/math/random.h"
+#include "mpc/paillier/fixed_base.h"
 #include "nitro_tss/mpc/v1/paillier.pb.h"
 
 namespace nitro_tss::mpc {
@@ -94,11 +97,17 @@ class RingPedersenSecret {
   // s^x · t^y mod N̂ computed as t^(λx + y) by CRT (same value as
   // params().Commit(x, y)). Constant time in λ, p, q and in x, y (PowT).
   BigInt Commit(const BigInt& x, const BigInt& y) const;
-  // t^e mod N̂ by CRT for any integer e (used by Πprm's prover): e is
-  // reduced mod p - 1, q - 1 by BigInt::ModConstTime (sign included), both
-  // halves use BigInt::PowModConstTime and the recombination
-  // BigInt::ModConstTime, so nothing branches on e, p or q.
+  // t^e mod N̂ by CRT for any integer e (the verifiers' ring-Pedersen
+  // equations under their own N̂, Πprm's prover): e is reduced mod p - 1,
+  // q - 1 by BigInt::ModConstTime (sign included), both halves go through
+  // constant-time fixed-base combs of t mod p and t mod q (FixedBaseExp,
+  // built with the secret; kPowTTables tables each) and the recombination
+  // is BigInt::ModConstTime, so nothing branches on e, p or q.
   BigInt PowT(const BigInt& e) const;
+
+  // Lim–Lee tables per prime for PowT: 16 KB each (secret, wiped, in the
+  // locked arena when built inside a LockedScope).
+  static constexpr size_t kPowTTables = 1;
 
  private:
   RingPedersenSecret(RingPedersenParams params, BigInt p, BigInt q, BigInt tau,
@@ -106,6 +115,8 @@ class RingPedersenSecret {
   RingPedersenParams params_;
   BigInt p_, q_, tau_, lambda_, phi_;
   BigInt p_minus_1_, q_minus_1_, q_inv_p_, t_mod_p_, t_mod_q_;
+  // Shared by copies (immutable once built).
+  std::shared_ptr<const FixedBaseExp> t_comb_p_, t_comb_q_;
 };
 
 }  // namespace nitro_tss::mpc

@@ -332,6 +332,50 @@ TEST(FixedBaseExp, MatchesPowModIncludingEdgeExponents) {
   EXPECT_EQ(copy.Pow(BigInt(7)), BigInt::PowMod(BigInt(3), BigInt(7), key.q()));
 }
 
+TEST(FixedBaseExp, EveryTableCountMatchesPowModAtEveryBoundary) {
+  // Lim–Lee with v tables: exponents whose set bits sit at every block and
+  // sub-block boundary (i·a + k·b and one below), all ones, the largest in
+  // range, and random ones; odd and even widths so that b does not divide
+  // evenly.
+  DeterministicRandom rng(42);
+  const PaillierPrivateKey& key = testing::FixturePaillierKey(4);
+  const BigInt& m = key.public_key().n();
+  const BigInt base = BigInt::RandomUnit(m, rng);
+  for (size_t tables :
+       {size_t{1}, size_t{2}, size_t{3}, size_t{4}, FixedBaseExp::kMaxTables}) {
+    for (size_t bits :
+         {size_t{1}, size_t{7}, size_t{100}, size_t{2176}, size_t{2177}}) {
+      SCOPED_TRACE(::testing::Message()
+                   << tables << " tables, " << bits << " bits");
+      FixedBaseExp fb(base, m, bits, tables);
+      std::vector<BigInt> exponents = {BigInt(0), BigInt(1),
+                                       BigInt::PowerOfTwo(bits) - BigInt(1),
+                                       BigInt::PowerOfTwo(bits - 1)};
+      const size_t h = FixedBaseExp::kCombBlocks;
+      const size_t b = (bits + h * tables - 1) / (h * tables);
+      BigInt boundaries(0);
+      for (size_t pos = b; pos < bits; pos += b) {
+        boundaries =
+            boundaries + BigInt::PowerOfTwo(pos) + BigInt::PowerOfTwo(pos - 1);
+      }
+      exponents.push_back(boundaries);
+      for (int i = 0; i < 3; ++i) {
+        exponents.push_back(BigInt::RandomBits(bits, rng));
+      }
+      for (const BigInt& e : exponents) {
+        EXPECT_EQ(fb.Pow(e), BigInt::PowMod(base, e, m)) << e.ToHex();
+      }
+    }
+  }
+}
+
+TEST(FixedBaseExpDeathTest, TableCountOutOfRangeTraps) {
+  const BigInt& m = testing::FixturePaillierKey(4).public_key().n();
+  EXPECT_DEATH(FixedBaseExp(BigInt(3), m, 100, 0), "");
+  EXPECT_DEATH(FixedBaseExp(BigInt(3), m, 100, FixedBaseExp::kMaxTables + 1),
+               "");
+}
+
 TEST(Paillier, OwnKeyEncryptionNoncesAreFreshUnits) {
   DeterministicRandom rng(41);
   const PaillierPrivateKey& key = testing::FixturePaillierKey(5);
@@ -414,8 +458,8 @@ TEST(PaillierConstTime, PrivateKeyOperationsUseOnlyConstantTimeExponentiation) {
       {"NonceToNthPower", [&] { EXPECT_TRUE(key.NonceToNthPower(r).ok()); }, 4},
       {"EncryptWithNonce (own key)",
        [&] { EXPECT_EQ(*key.EncryptWithNonce(m, r), c); }, 4},
-      // Fixed-base comb (mpn_sec_* directly): no generic exponentiation.
-      {"Encrypt (own key)", [&] { EXPECT_TRUE(key.Encrypt(m, rng).ok()); }, 0},
+      // Four constant-time fixed-base combs (r mod p, q; r^N mod p², q²).
+      {"Encrypt (own key)", [&] { EXPECT_TRUE(key.Encrypt(m, rng).ok()); }, 4},
       {"EncryptWithNonce (public key)",
        [&] { EXPECT_EQ(*pk.EncryptWithNonce(m, r), c); }, 1},
       {"MulScalar k >= 0",
