@@ -716,6 +716,77 @@ TEST_F(RelaySessionsTest, ASignsEndSaysWhetherItConsumedTheApprovals) {
   EXPECT_TRUE(raw.rw->Finish().ok());
 }
 
+// A sign refused for its session id (already used on the link) or for a
+// full enclave (limits.max_sessions (64) sessions running, on a stream of
+// their own) is refused before its approvals are checked: its end says
+// they were not consumed, and the very same approvals sign once a slot is
+// free and the id is fresh.
+TEST_F(RelaySessionsTest, ASignRefusedForItsSlotOrSessionIdKeepsItsApprovals) {
+  ASSERT_NO_FATAL_FAILURE(Link("slot-link"));
+  const std::string used_id = SessionId("slot-pre", 0);
+  const auto presigned =
+      RunSession(Both(), Each(Presign("slot-link", used_id)));
+  ExpectDone(presigned);
+  ev1::StartSession sign;
+  sign.set_link_id("slot-link");
+  sign.set_session_id(used_id);
+  sign.mutable_sign()->set_presignature_id(
+      presigned.begin()->second.result.presignature().presignature_id());
+  sign.mutable_sign()->set_message("kept approvals");
+  sign.mutable_sign()->set_hash(ev1::HASH_FUNCTION_SHA256);
+  *sign.mutable_sign()->mutable_approvals() = testing::Approve(
+      {*key_id_, "kept approvals", {}, 0, {&Approvers()[0], &Approvers()[1]}});
+  RunOptions each;
+  each.cancel_on_stream_error = false;
+  for (const auto& [party, o] : RunSession(Both(), Each(sign), each)) {
+    EXPECT_EQ(o.stream_error.code(), absl::StatusCode::kAlreadyExists)
+        << party << ": " << o.stream_error;
+    EXPECT_NE(o.stream_error.message().find("session id was already used"),
+              absl::string_view::npos)
+        << o.stream_error;
+    EXPECT_EQ(o.approvals_consumed, std::optional<bool>(false)) << party;
+  }
+
+  // Both enclaves full: 64 presigns each, waiting for their peer.
+  constexpr int kLimit = 64;
+  std::vector<std::unique_ptr<RawStream>> full;
+  for (int node = 0; node < 2; ++node) {
+    full.push_back(std::make_unique<RawStream>(*connections_[node]));
+    std::vector<ev1::StartSession> starts;
+    for (int n = 0; n < kLimit; ++n) {
+      starts.push_back(
+          Presign("slot-link", SessionId(absl::StrCat("slot-fill-", node), n)));
+    }
+    ASSERT_TRUE(full.back()->Start(1, starts));
+    ASSERT_TRUE(full.back()->ReadFirstOutputs(1, kLimit));
+    ASSERT_TRUE(full.back()->ends.empty())
+        << full.back()->ends.begin()->second.message();
+  }
+  sign.set_session_id(SessionId("slot-sign", 1));
+  for (const auto& [party, o] : RunSession(Both(), Each(sign), each)) {
+    EXPECT_EQ(o.stream_error.code(), absl::StatusCode::kResourceExhausted)
+        << party << ": " << o.stream_error;
+    EXPECT_NE(o.stream_error.message().find("in this enclave"),
+              absl::string_view::npos)
+        << o.stream_error;
+    EXPECT_EQ(o.approvals_consumed, std::optional<bool>(false)) << party;
+  }
+  // The half-close ends the presigns; each end is written after its slot
+  // was freed.
+  for (auto& raw : full) {
+    ASSERT_TRUE(raw->rw->WritesDone());
+    EXPECT_TRUE(raw->ReadUntil([&] { return raw->ends.size() == kLimit; }));
+    EXPECT_TRUE(raw->rw->Finish().ok());
+  }
+
+  sign.set_session_id(SessionId("slot-sign", 2));
+  const auto signed_ = RunSession(Both(), Each(sign));
+  ExpectDone(signed_);
+  for (const auto& [party, o] : signed_) {
+    EXPECT_EQ(o.approvals_consumed, std::optional<bool>(true)) << party;
+  }
+}
+
 // A callback that abandons its own session and another session of the
 // same stream (EnclaveConnection::Callbacks' re-entrancy rules): it does
 // not deadlock, neither session gets a callback afterwards (their ends
