@@ -29,6 +29,11 @@ std::atomic<uint64_t> g_malformed{0};
 std::atomic<uint64_t> g_expired{0};
 std::atomic<uint64_t> g_late_ends{0};
 
+// Streams being destroyed by a thread of their own (DestroyStream).
+std::mutex g_destroyers_mu;
+std::condition_variable g_destroyers_cv;  // g_destroyers went down
+size_t g_destroyers = 0;                  // guarded by g_destroyers_mu
+
 // The largest envelope an enclave sends (enclave.proto: 4 MiB + 64 KiB).
 constexpr size_t kMaxEnvelopeBytes = (4u << 20) + (64u << 10);
 // enclave.proto's limit on items per Sessions message; queued items go into
@@ -126,6 +131,8 @@ absl::StatusOr<std::map<uint32_t, ev1::FinishLinkResponse>> EstablishLink(
 // stream UNAVAILABLE, and the next Open makes a new stream. Open gives it
 // DestroyStream as its deleter: a callback that drops the last reference
 // does not destroy it on its reader thread (which the destructor joins).
+// Destroying it ends the sessions still open on it UNAVAILABLE ("dropped by
+// its last handle") unless the stream had ended already.
 class EnclaveConnection::Stream {
  public:
   // `first` is registered before anything can end the stream, so it gets
@@ -145,7 +152,9 @@ class EnclaveConnection::Stream {
     }
     write_cv_.notify_all();
     watch_cv_.notify_all();
-    ctx_.TryCancel();
+    Cancel(absl::UnavailableError(
+        "the Sessions stream was dropped by its last handle (its connection "
+        "and every session handle are gone)"));
     writer_.join();
     watchdog_.join();
     reader_.join();  // started by the writer before it ends
@@ -403,16 +412,39 @@ namespace {
 // The deleter of a Stream (EnclaveConnection::Open). On its own reader
 // thread (a callback dropped the stream's last Session handle) the stream
 // is destroyed by a thread of its own, which joins the reader once the
-// callback has returned and the reader has ended the remaining sessions.
+// callback has returned and the reader has ended the remaining sessions;
+// counted until it is done (WaitForStreamDestroyers).
 void DestroyStream(EnclaveConnection::Stream* stream) {
-  if (t_dispatching == stream) {
-    std::thread([stream] { delete stream; }).detach();
-  } else {
+  if (t_dispatching != stream) {
     delete stream;
+    return;
   }
+  {
+    std::lock_guard<std::mutex> lock(g_destroyers_mu);
+    ++g_destroyers;
+  }
+  std::thread([stream] {
+    delete stream;
+    // Notified under the lock: a waiter that returns has nothing of this
+    // thread's left to wait for.
+    std::lock_guard<std::mutex> lock(g_destroyers_mu);
+    --g_destroyers;
+    g_destroyers_cv.notify_all();
+  }).detach();
 }
 
 }  // namespace
+
+size_t StreamDestroyersRunning() {
+  std::lock_guard<std::mutex> lock(g_destroyers_mu);
+  return g_destroyers;
+}
+
+bool WaitForStreamDestroyers(absl::Time deadline) {
+  std::unique_lock<std::mutex> lock(g_destroyers_mu);
+  return g_destroyers_cv.wait_until(lock, absl::ToChronoTime(deadline),
+                                    [] { return g_destroyers == 0; });
+}
 
 void SetSessionsKeepalive(grpc::ChannelArguments* args,
                           const EnclaveConnectionOptions& options) {

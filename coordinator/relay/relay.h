@@ -100,8 +100,9 @@ class EnclaveConnection {
   // (which may have to join the very stream whose reader runs the
   // callback); debug builds assert both. It may drop Session handles,
   // also the stream's last one (the stream is then destroyed off its
-  // reader thread, after the callback: the stream's other open sessions
-  // still get their `end`).
+  // reader thread, after the callback, by a thread counted until it is
+  // done (WaitForStreamDestroyers): the stream's other open sessions still
+  // get their `end`, UNAVAILABLE "dropped by its last handle").
   struct Callbacks {
     std::function<void(enclave::v1::SessionOutput)> output;
     std::function<void(const absl::Status&,
@@ -236,6 +237,14 @@ std::map<uint32_t, SessionOutcome> RunSession(
     const EnclaveSet& enclaves,
     const std::map<uint32_t, enclave::v1::StartSession>& starts,
     const RunOptions& options = {});
+
+// Streams whose last handle a callback of their own dropped are destroyed
+// by a thread each once the callback has returned (EnclaveConnection::
+// Callbacks). How many such threads are running; waiting until none is
+// (false if some still run at `deadline`), which a process does before it
+// exits (tss-coordinator at its shutdown).
+size_t StreamDestroyersRunning();
+bool WaitForStreamDestroyers(absl::Time deadline);
 
 // Counters of the relay since process start (for metrics).
 struct RelayCounters {

@@ -857,8 +857,10 @@ TEST_F(RelaySessionsTest, ACallbackMayAbandonSessionsOfItsOwnStream) {
 // A callback that drops the last handle of its stream (its connection is
 // gone, and the session's owner lets go of it from within the callback):
 // the stream is not destroyed on its own reader thread (which would join
-// itself and terminate the process) but after the callback, and the
-// session still gets its end.
+// itself and terminate the process) but after the callback, by a thread
+// counted until it is done (StreamDestroyersRunning, which the callback
+// sees at 1: that thread waits for the callback), and the session still
+// gets its end, UNAVAILABLE naming the dropped stream.
 TEST_F(RelaySessionsTest, ACallbackMayDropTheLastHandleOfItsStream) {
   ASSERT_NO_FATAL_FAILURE(Link("last-handle-link"));
   auto conn = std::make_unique<EnclaveConnection>(grpc::CreateChannel(
@@ -868,6 +870,7 @@ TEST_F(RelaySessionsTest, ACallbackMayDropTheLastHandleOfItsStream) {
   std::condition_variable cv;
   bool connection_gone = false, dropped = false, ended = false;  // by mu
   absl::Status end;                                              // by mu
+  size_t destroyers_in_callback = 0;                             // by mu
   EnclaveConnection::Session session;                            // by mu
   EnclaveConnection::Callbacks callbacks;
   callbacks.output = [&](ev1::SessionOutput) {
@@ -880,6 +883,11 @@ TEST_F(RelaySessionsTest, ACallbackMayDropTheLastHandleOfItsStream) {
       dropped = true;
     }
     last = EnclaveConnection::Session();  // the stream's last reference
+    const size_t destroyers = StreamDestroyersRunning();
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      destroyers_in_callback = destroyers;
+    }
     cv.notify_all();
   };
   callbacks.end = [&](const absl::Status& s, std::optional<bool>) {
@@ -903,7 +911,14 @@ TEST_F(RelaySessionsTest, ACallbackMayDropTheLastHandleOfItsStream) {
   ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60),
                           [&] { return dropped && ended; }))
       << "dropped " << dropped << ", ended " << ended;
-  EXPECT_FALSE(end.ok());
+  EXPECT_EQ(end.code(), absl::StatusCode::kUnavailable) << end;
+  EXPECT_NE(end.message().find("dropped by its last handle"),
+            absl::string_view::npos)
+      << end;
+  EXPECT_EQ(destroyers_in_callback, 1u);
+  lock.unlock();
+  EXPECT_TRUE(WaitForStreamDestroyers(absl::Now() + absl::Seconds(30)));
+  EXPECT_EQ(StreamDestroyersRunning(), 0u);
 }
 
 // Node 2's enclave told to shut down (SIGTERM) while a session is in
