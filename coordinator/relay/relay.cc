@@ -136,12 +136,14 @@ absl::StatusOr<std::map<uint32_t, ev1::FinishLinkResponse>> EstablishLink(
 class EnclaveConnection::Stream {
  public:
   // `first` is registered before anything can end the stream, so it gets
-  // its end even when the call fails at once.
+  // its end even when the call fails at once. `late_ends` counts the
+  // connection's ends of abandoned sessions.
   Stream(const std::shared_ptr<grpc::ChannelInterface>& channel,
          const EnclaveConnectionOptions& options, uint64_t first_id,
-         Callbacks* first)
+         Callbacks* first, std::shared_ptr<std::atomic<uint64_t>> late_ends)
       : stub_(ev1::Enclave::NewStub(channel)),
         options_(options),
+        late_ends_(std::move(late_ends)),
         open_{{first_id, first}},
         writer_([this] { WriteLoop(); }),
         watchdog_([this] { WatchLoop(); }) {}
@@ -309,7 +311,10 @@ class EnclaveConnection::Stream {
           std::lock_guard<std::mutex> lock(mu_);
           auto it = open_.find(item.id());
           if (it == open_.end()) {  // abandoned
-            if (item.has_end()) g_late_ends.fetch_add(1);
+            if (item.has_end()) {
+              g_late_ends.fetch_add(1);
+              late_ends_->fetch_add(1);
+            }
             continue;
           }
           callbacks = it->second;
@@ -380,6 +385,7 @@ class EnclaveConnection::Stream {
 
   const std::unique_ptr<ev1::Enclave::Stub> stub_;
   const EnclaveConnectionOptions options_;
+  const std::shared_ptr<std::atomic<uint64_t>> late_ends_;
   grpc::ClientContext ctx_;
   // Set by the writer thread before it starts the reader.
   std::unique_ptr<
@@ -463,7 +469,8 @@ EnclaveConnection::EnclaveConnection(
     const EnclaveConnectionOptions& options)
     : channel_(std::move(channel)),
       stub_(ev1::Enclave::NewStub(channel_)),
-      options_(options) {}
+      options_(options),
+      late_ends_(std::make_shared<std::atomic<uint64_t>>(0)) {}
 
 EnclaveConnection::~EnclaveConnection() = default;
 
@@ -480,7 +487,8 @@ EnclaveConnection::Session EnclaveConnection::Open(
       // call, so this waits for nothing).
       retired = std::move(stream_);
       stream_ = std::shared_ptr<Stream>(
-          new Stream(channel_, options_, id, callbacks), DestroyStream);
+          new Stream(channel_, options_, id, callbacks, late_ends_),
+          DestroyStream);
       ++streams_opened_;
     }
     stream = stream_;
@@ -499,6 +507,10 @@ EnclaveConnection::Session EnclaveConnection::Open(
 uint64_t EnclaveConnection::streams_opened() const {
   std::lock_guard<std::mutex> lock(mu_);
   return streams_opened_;
+}
+
+uint64_t EnclaveConnection::late_session_ends() const {
+  return late_ends_->load();
 }
 
 void EnclaveConnection::Session::Send(ev1::SessionInput input) const {

@@ -24,6 +24,7 @@
 
 #include <grpcpp/support/channel_arguments.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -139,11 +140,16 @@ class EnclaveConnection {
   // How many Sessions streams this connection has opened (1 while the
   // enclave stays up; one more after each break).
   uint64_t streams_opened() const;
+  // Ends of abandoned sessions that arrived on this connection's streams
+  // (dropped; RelayCounters::late_session_ends counts the process's).
+  uint64_t late_session_ends() const;
 
  private:
   std::shared_ptr<grpc::ChannelInterface> channel_;
   std::unique_ptr<enclave::v1::Enclave::Stub> stub_;
   const EnclaveConnectionOptions options_;
+  // Shared with the streams (which may outlive the connection).
+  const std::shared_ptr<std::atomic<uint64_t>> late_ends_;
   mutable std::mutex mu_;
   std::shared_ptr<Stream> stream_;  // guarded by mu_
   uint64_t next_id_ = 0;            // guarded by mu_
