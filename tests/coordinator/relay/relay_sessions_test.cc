@@ -787,6 +787,104 @@ TEST_F(RelaySessionsTest, ASignRefusedForItsSlotOrSessionIdKeepsItsApprovals) {
   }
 }
 
+// A sign session whose start never ran says its approvals were not consumed
+// (SessionEnd.approvals_consumed false), and they then sign: refused by its
+// stream's session table (limits.max_sessions (64) open on that stream:
+// RESOURCE_EXHAUSTED "on this stream"), or cancelled in the same message
+// as its start (the cancel overtakes the start queued on its strand: no
+// output, CANCELLED). A start the strand ran before the cancel (an output
+// came first) says true; then it is tried again with fresh approvals and a
+// fresh presignature, at most 10 times.
+TEST_F(RelaySessionsTest, ASignWhoseStartNeverRanSaysItsApprovalsAreUnused) {
+  ASSERT_NO_FATAL_FAILURE(Link("unstarted-link"));
+  auto presign = [&](int n) {
+    const auto presigned = RunSession(
+        Both(), Each(Presign("unstarted-link", SessionId("unstarted-pre", n))));
+    ExpectDone(presigned);
+    return presigned.begin()->second.result.presignature().presignature_id();
+  };
+  auto sign = [&](const std::string& presignature, int n) {
+    const std::string message = absl::StrCat("never started ", n);
+    ev1::StartSession s;
+    s.set_link_id("unstarted-link");
+    s.mutable_sign()->set_presignature_id(presignature);
+    s.mutable_sign()->set_message(message);
+    s.mutable_sign()->set_hash(ev1::HASH_FUNCTION_SHA256);
+    *s.mutable_sign()->mutable_approvals() = testing::Approve(
+        {*key_id_, message, {}, 0, {&Approvers()[0], &Approvers()[1]}});
+    return s;
+  };
+  ev1::StartSession start = sign(presign(0), 0);
+
+  RawStream raw(*connections_[0]);
+  constexpr int kLimit = 64;
+  std::vector<ev1::StartSession> fill;
+  for (int n = 0; n < kLimit; ++n) {
+    fill.push_back(Presign("unstarted-link", SessionId("unstarted-fill", n)));
+  }
+  ASSERT_TRUE(raw.Start(1, fill));
+  ASSERT_TRUE(raw.ReadFirstOutputs(1, kLimit));
+  ASSERT_TRUE(raw.ends.empty()) << raw.ends.begin()->second.message();
+  start.set_session_id(SessionId("unstarted-sign", kLimit + 1));
+  ASSERT_TRUE(raw.Start(kLimit + 1, {start}));
+  ASSERT_TRUE(raw.ReadUntil([&] { return raw.ends.count(kLimit + 1) > 0; }));
+  const ev1::SessionEnd& overflow = raw.ends[kLimit + 1];
+  EXPECT_EQ(overflow.code(),
+            static_cast<int>(grpc::StatusCode::RESOURCE_EXHAUSTED))
+      << overflow.message();
+  EXPECT_NE(overflow.message().find("on this stream"), std::string::npos)
+      << overflow.message();
+  EXPECT_TRUE(overflow.has_approvals_consumed());
+  EXPECT_FALSE(overflow.approvals_consumed());
+  ev1::SessionsInput cancel_fill;
+  for (int id = 1; id <= kLimit; ++id) {
+    ev1::SessionsInputItem* item = cancel_fill.add_items();
+    item->set_id(id);
+    item->mutable_close()->set_cancel(true);
+  }
+  ASSERT_TRUE(raw.rw->Write(cancel_fill));
+  ASSERT_TRUE(raw.ReadUntil([&] { return raw.ends.size() == kLimit + 1; }));
+
+  bool overtaken = false;
+  uint64_t id = kLimit + 2;
+  for (int attempt = 1; attempt <= 10 && !overtaken; ++attempt, ++id) {
+    start.set_session_id(SessionId("unstarted-sign", id));
+    ev1::SessionsInput msg;
+    ev1::SessionsInputItem* first = msg.add_items();
+    first->set_id(id);
+    *first->mutable_input()->mutable_start() = start;
+    ev1::SessionsInputItem* cancel = msg.add_items();
+    cancel->set_id(id);
+    cancel->mutable_close()->set_cancel(true);
+    ASSERT_TRUE(raw.rw->Write(msg));
+    ASSERT_TRUE(raw.ReadUntil([&] { return raw.ends.count(id) > 0; }));
+    const ev1::SessionEnd& end = raw.ends[id];
+    EXPECT_EQ(end.code(), static_cast<int>(grpc::StatusCode::CANCELLED))
+        << end.message();
+    ASSERT_TRUE(end.has_approvals_consumed());
+    if (raw.outputs.count(id) == 0) {
+      EXPECT_FALSE(end.approvals_consumed()) << "attempt " << attempt;
+      overtaken = true;
+      std::cout << "a cancel overtook its start at attempt " << attempt << "\n";
+    } else {
+      EXPECT_TRUE(end.approvals_consumed()) << "attempt " << attempt;
+      start = sign(presign(attempt), attempt);
+    }
+  }
+  ASSERT_TRUE(overtaken) << "no cancel overtook its start in 10 attempts";
+  ASSERT_TRUE(raw.rw->WritesDone());
+  EXPECT_FALSE(raw.ReadUntil([] { return false; }));
+  EXPECT_TRUE(raw.rw->Finish().ok());
+
+  // The very same approvals and presignature, on both nodes.
+  start.set_session_id(SessionId("unstarted-sign", 1000));
+  const auto signed_ = RunSession(Both(), Each(start));
+  ExpectDone(signed_);
+  for (const auto& [party, o] : signed_) {
+    EXPECT_EQ(o.approvals_consumed, std::optional<bool>(true)) << party;
+  }
+}
+
 // A callback that abandons its own session and another session of the
 // same stream (EnclaveConnection::Callbacks' re-entrancy rules): it does
 // not deadlock, neither session gets a callback afterwards (their ends
