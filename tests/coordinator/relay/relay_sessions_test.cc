@@ -1026,9 +1026,9 @@ TEST_F(RelaySessionsTest, ACallbackMayDropTheLastHandleOfItsStream) {
 
 // Node 2's enclave told to shut down (SIGTERM) while a session is in
 // flight on the connection's stream: an idle stream ends at once, a new
-// session is refused UNAVAILABLE ("shutting down"), and the process exits
-// as soon as the in-flight session has ended (here: cancelled by the
-// coordinator), not after its 5 s grace period.
+// session and a unary call are refused UNAVAILABLE ("shutting down"), and
+// the process exits as soon as the in-flight session has ended (here:
+// cancelled by the coordinator), not after its 5 s grace period.
 TEST_F(RelaySessionsTest, AnEnclaveShuttingDownEndsWithItsLastSession) {
   ASSERT_NO_FATAL_FAILURE(Link("shutdown-link"));
   Probe in_flight;
@@ -1052,6 +1052,18 @@ TEST_F(RelaySessionsTest, AnEnclaveShuttingDownEndsWithItsLastSession) {
   EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable) << refused;
   EXPECT_NE(refused.message().find("shutting down"), absl::string_view::npos)
       << refused;
+  // So is a unary call.
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    ev1::GetInfoResponse info;
+    const grpc::Status s =
+        connections_[1]->stub()->GetInfo(&ctx, ev1::GetInfoRequest(), &info);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << s.error_message();
+    EXPECT_NE(s.error_message().find("shutting down"), std::string::npos)
+        << s.error_message();
+  }
 
   in_flight.session.Cancel();
   const absl::Status cancelled = in_flight.WaitEnd();
