@@ -49,8 +49,9 @@ std::optional<absl::Status> FinalRefusal(
 SignRunApprovals ApprovalsAfterSignRun(
     const std::map<uint32_t, SessionOutcome>& outcomes) {
   for (const auto& [party, o] : outcomes) {
-    // Not when this very run consumed them there (a start that failed
-    // after the check, e.g. a session id reused on the link).
+    // Not when this very run consumed them there (an enclave whose start
+    // failed ALREADY_EXISTS after the check; tss-enclave checks a reused
+    // session id before the approvals, so its ALREADY_EXISTS says false).
     if (absl::IsAlreadyExists(o.stream_error) && o.approvals_consumed != true) {
       return SignRunApprovals::kAlreadyUsed;
     }

@@ -35,7 +35,9 @@
 //  - ALREADY_EXISTS from any signer whose end does not say this run
 //    consumed the approvals there: an earlier run consumed them (the relay
 //    then cancels the other sessions): read as already used, never
-//    retried.
+//    retried. (A session id reused on the link is also ALREADY_EXISTS,
+//    refused before the approvals check: read the same way, which asks for
+//    fresh approvals needlessly; the orchestrator never reuses an id.)
 #ifndef NITRO_TSS_COORDINATOR_CLUSTER_SPENT_APPROVALS_H_
 #define NITRO_TSS_COORDINATOR_CLUSTER_SPENT_APPROVALS_H_
 

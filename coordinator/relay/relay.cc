@@ -29,6 +29,11 @@ std::atomic<uint64_t> g_malformed{0};
 std::atomic<uint64_t> g_expired{0};
 std::atomic<uint64_t> g_late_ends{0};
 
+// Streams being destroyed by a thread of their own (DestroyStream).
+std::mutex g_destroyers_mu;
+std::condition_variable g_destroyers_cv;  // g_destroyers went down
+size_t g_destroyers = 0;                  // guarded by g_destroyers_mu
+
 // The largest envelope an enclave sends (enclave.proto: 4 MiB + 64 KiB).
 constexpr size_t kMaxEnvelopeBytes = (4u << 20) + (64u << 10);
 // enclave.proto's limit on items per Sessions message; queued items go into
@@ -126,15 +131,19 @@ absl::StatusOr<std::map<uint32_t, ev1::FinishLinkResponse>> EstablishLink(
 // stream UNAVAILABLE, and the next Open makes a new stream. Open gives it
 // DestroyStream as its deleter: a callback that drops the last reference
 // does not destroy it on its reader thread (which the destructor joins).
+// Destroying it ends the sessions still open on it UNAVAILABLE ("dropped by
+// its last handle") unless the stream had ended already.
 class EnclaveConnection::Stream {
  public:
   // `first` is registered before anything can end the stream, so it gets
-  // its end even when the call fails at once.
+  // its end even when the call fails at once. `late_ends` counts the
+  // connection's ends of abandoned sessions.
   Stream(const std::shared_ptr<grpc::ChannelInterface>& channel,
          const EnclaveConnectionOptions& options, uint64_t first_id,
-         Callbacks* first)
+         Callbacks* first, std::shared_ptr<std::atomic<uint64_t>> late_ends)
       : stub_(ev1::Enclave::NewStub(channel)),
         options_(options),
+        late_ends_(std::move(late_ends)),
         open_{{first_id, first}},
         writer_([this] { WriteLoop(); }),
         watchdog_([this] { WatchLoop(); }) {}
@@ -145,7 +154,9 @@ class EnclaveConnection::Stream {
     }
     write_cv_.notify_all();
     watch_cv_.notify_all();
-    ctx_.TryCancel();
+    Cancel(absl::UnavailableError(
+        "the Sessions stream was dropped by its last handle (its connection "
+        "and every session handle are gone)"));
     writer_.join();
     watchdog_.join();
     reader_.join();  // started by the writer before it ends
@@ -300,7 +311,10 @@ class EnclaveConnection::Stream {
           std::lock_guard<std::mutex> lock(mu_);
           auto it = open_.find(item.id());
           if (it == open_.end()) {  // abandoned
-            if (item.has_end()) g_late_ends.fetch_add(1);
+            if (item.has_end()) {
+              g_late_ends.fetch_add(1);
+              late_ends_->fetch_add(1);
+            }
             continue;
           }
           callbacks = it->second;
@@ -371,6 +385,7 @@ class EnclaveConnection::Stream {
 
   const std::unique_ptr<ev1::Enclave::Stub> stub_;
   const EnclaveConnectionOptions options_;
+  const std::shared_ptr<std::atomic<uint64_t>> late_ends_;
   grpc::ClientContext ctx_;
   // Set by the writer thread before it starts the reader.
   std::unique_ptr<
@@ -403,16 +418,39 @@ namespace {
 // The deleter of a Stream (EnclaveConnection::Open). On its own reader
 // thread (a callback dropped the stream's last Session handle) the stream
 // is destroyed by a thread of its own, which joins the reader once the
-// callback has returned and the reader has ended the remaining sessions.
+// callback has returned and the reader has ended the remaining sessions;
+// counted until it is done (WaitForStreamDestroyers).
 void DestroyStream(EnclaveConnection::Stream* stream) {
-  if (t_dispatching == stream) {
-    std::thread([stream] { delete stream; }).detach();
-  } else {
+  if (t_dispatching != stream) {
     delete stream;
+    return;
   }
+  {
+    std::lock_guard<std::mutex> lock(g_destroyers_mu);
+    ++g_destroyers;
+  }
+  std::thread([stream] {
+    delete stream;
+    // Notified under the lock: a waiter that returns has nothing of this
+    // thread's left to wait for.
+    std::lock_guard<std::mutex> lock(g_destroyers_mu);
+    --g_destroyers;
+    g_destroyers_cv.notify_all();
+  }).detach();
 }
 
 }  // namespace
+
+size_t StreamDestroyersRunning() {
+  std::lock_guard<std::mutex> lock(g_destroyers_mu);
+  return g_destroyers;
+}
+
+bool WaitForStreamDestroyers(absl::Time deadline) {
+  std::unique_lock<std::mutex> lock(g_destroyers_mu);
+  return g_destroyers_cv.wait_until(lock, absl::ToChronoTime(deadline),
+                                    [] { return g_destroyers == 0; });
+}
 
 void SetSessionsKeepalive(grpc::ChannelArguments* args,
                           const EnclaveConnectionOptions& options) {
@@ -431,7 +469,8 @@ EnclaveConnection::EnclaveConnection(
     const EnclaveConnectionOptions& options)
     : channel_(std::move(channel)),
       stub_(ev1::Enclave::NewStub(channel_)),
-      options_(options) {}
+      options_(options),
+      late_ends_(std::make_shared<std::atomic<uint64_t>>(0)) {}
 
 EnclaveConnection::~EnclaveConnection() = default;
 
@@ -448,7 +487,8 @@ EnclaveConnection::Session EnclaveConnection::Open(
       // call, so this waits for nothing).
       retired = std::move(stream_);
       stream_ = std::shared_ptr<Stream>(
-          new Stream(channel_, options_, id, callbacks), DestroyStream);
+          new Stream(channel_, options_, id, callbacks, late_ends_),
+          DestroyStream);
       ++streams_opened_;
     }
     stream = stream_;
@@ -467,6 +507,10 @@ EnclaveConnection::Session EnclaveConnection::Open(
 uint64_t EnclaveConnection::streams_opened() const {
   std::lock_guard<std::mutex> lock(mu_);
   return streams_opened_;
+}
+
+uint64_t EnclaveConnection::late_session_ends() const {
+  return late_ends_->load();
 }
 
 void EnclaveConnection::Session::Send(ev1::SessionInput input) const {

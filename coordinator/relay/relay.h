@@ -24,6 +24,7 @@
 
 #include <grpcpp/support/channel_arguments.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -100,8 +101,9 @@ class EnclaveConnection {
   // (which may have to join the very stream whose reader runs the
   // callback); debug builds assert both. It may drop Session handles,
   // also the stream's last one (the stream is then destroyed off its
-  // reader thread, after the callback: the stream's other open sessions
-  // still get their `end`).
+  // reader thread, after the callback, by a thread counted until it is
+  // done (WaitForStreamDestroyers): the stream's other open sessions still
+  // get their `end`, UNAVAILABLE "dropped by its last handle").
   struct Callbacks {
     std::function<void(enclave::v1::SessionOutput)> output;
     std::function<void(const absl::Status&,
@@ -138,11 +140,16 @@ class EnclaveConnection {
   // How many Sessions streams this connection has opened (1 while the
   // enclave stays up; one more after each break).
   uint64_t streams_opened() const;
+  // Ends of abandoned sessions that arrived on this connection's streams
+  // (dropped; RelayCounters::late_session_ends counts the process's).
+  uint64_t late_session_ends() const;
 
  private:
   std::shared_ptr<grpc::ChannelInterface> channel_;
   std::unique_ptr<enclave::v1::Enclave::Stub> stub_;
   const EnclaveConnectionOptions options_;
+  // Shared with the streams (which may outlive the connection).
+  const std::shared_ptr<std::atomic<uint64_t>> late_ends_;
   mutable std::mutex mu_;
   std::shared_ptr<Stream> stream_;  // guarded by mu_
   uint64_t next_id_ = 0;            // guarded by mu_
@@ -236,6 +243,14 @@ std::map<uint32_t, SessionOutcome> RunSession(
     const EnclaveSet& enclaves,
     const std::map<uint32_t, enclave::v1::StartSession>& starts,
     const RunOptions& options = {});
+
+// Streams whose last handle a callback of their own dropped are destroyed
+// by a thread each once the callback has returned (EnclaveConnection::
+// Callbacks). How many such threads are running; waiting until none is
+// (false if some still run at `deadline`), which a process does before it
+// exits (tss-coordinator at its shutdown).
+size_t StreamDestroyersRunning();
+bool WaitForStreamDestroyers(absl::Time deadline);
 
 // Counters of the relay since process start (for metrics).
 struct RelayCounters {

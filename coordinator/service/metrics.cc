@@ -108,6 +108,10 @@ class ClusterCollectable final : public prometheus::Collectable {
     simple("nitro_coordinator_relay_rounds_expired_total",
            "Rounds the relay expired after no progress (ExpireRound).",
            r.rounds_expired);
+    simple("nitro_coordinator_relay_late_session_ends_total",
+           "Session ends that arrived after the relay had abandoned the "
+           "session (dropped).",
+           r.late_session_ends);
     MetricFamily culprits{"nitro_coordinator_culprits_total",
                           "Culprits named by aborts, by node and code.",
                           MetricType::Counter,

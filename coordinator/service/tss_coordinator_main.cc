@@ -21,6 +21,7 @@
 #include "absl/strings/match.h"
 #include "common/cli.h"
 #include "common/process.h"
+#include "coordinator/relay/relay.h"
 #include "coordinator/service/custody_service.h"
 #include "coordinator/service/metrics.h"
 #include "coordinator/service/setup.h"
@@ -187,6 +188,13 @@ int Run(int argc, char** argv) {
   if (refill) refill->Stop();
   health.Stop();
   service.Shutdown();
+  // Relay streams dropped from their own callbacks end on threads of their
+  // own: waited for (a few seconds at most) so none runs into the exit.
+  if (!coordinator::WaitForStreamDestroyers(absl::Now() + absl::Seconds(5))) {
+    log.Warn("relay_streams_still_closing",
+             {{"streams", Value::Int(static_cast<int64_t>(
+                              coordinator::StreamDestroyersRunning()))}});
+  }
   metrics.Stop();
   log.Info("stopped");
   return cli::kExitOk;

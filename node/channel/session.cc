@@ -62,8 +62,8 @@ absl::Status Error(absl::StatusCode code, ChannelError error,
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<SecureSession>> SecureSession::Derive(
-    absl::string_view session_id, size_t max_derived) {
+absl::Status SecureSession::CheckDerive(absl::string_view session_id,
+                                        size_t max_derived) const {
   if (derived_) {
     return Error(absl::StatusCode::kFailedPrecondition,
                  ChannelError::kWrongState,
@@ -80,6 +80,15 @@ absl::StatusOr<std::unique_ptr<SecureSession>> SecureSession::Derive(
   if (derived_ids_.size() >= max_derived) {
     return absl::ResourceExhaustedError(
         "derive: the link has run its maximum number of sessions; re-link");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<SecureSession>> SecureSession::Derive(
+    absl::string_view session_id, size_t max_derived) {
+  if (absl::Status checked = CheckDerive(session_id, max_derived);
+      !checked.ok()) {
+    return checked;
   }
   std::unique_ptr<SecureSession> d(new SecureSession());
   d->derived_ = true;

@@ -115,6 +115,11 @@ class SecureSession {
   // cannot derive further (FAILED_PRECONDITION). Not thread-safe.
   absl::StatusOr<std::unique_ptr<SecureSession>> Derive(
       absl::string_view session_id, size_t max_derived = 1 << 20);
+  // What Derive(session_id, max_derived) would refuse (the same errors),
+  // changing nothing: OK means Derive succeeds unless another Derive runs
+  // in between.
+  absl::Status CheckDerive(absl::string_view session_id,
+                           size_t max_derived = 1 << 20) const;
   bool derived() const { return derived_; }
 
   // Authenticates and opens an Envelope from a peer (direct or broadcast).

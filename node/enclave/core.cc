@@ -825,9 +825,11 @@ absl::StatusOr<std::unique_ptr<SessionRunner>> EnclaveCore::StartSession(
   if (link->session == nullptr) {
     return absl::FailedPreconditionError("link: not established yet");
   }
-  // Validate the protocol's parameters before the session id is spent.
+  // The protocol's parameters are validated before anything is spent.
   std::shared_ptr<gg20::Presignature> presignature;
   gg20::SignRequest sign_request;
+  approval::ApprovalRequest approval_request;  // a sign's
+  std::vector<approval::Approval> approvals;   // a sign's
   std::vector<uint8_t> policy_digest;
   switch (start.protocol_case()) {
     case v1::StartSession::kKeygen:
@@ -901,10 +903,9 @@ absl::StatusOr<std::unique_ptr<SessionRunner>> EnclaveCore::StartSession(
         sign_request.allow_raw_digest = true;
         sign_request.message.assign(p.digest().begin(), p.digest().end());
       }
-      // The presignature must exist and fit before approvals are spent on
-      // it; approvals come before taking it, so a refused request consumes
-      // no presignature. (Two requests racing for one presignature: only
-      // one takes it below.)
+      // The presignature must exist before approvals are spent on it (it is
+      // taken after them, so a refused request consumes no presignature;
+      // of two requests racing for one presignature only one takes it).
       {
         std::lock_guard<std::mutex> lock(mu_);
         auto it =
@@ -915,52 +916,33 @@ absl::StatusOr<std::unique_ptr<SessionRunner>> EnclaveCore::StartSession(
               "already used, or lost in an enclave restart)");
         }
       }
-      {
-        using Digest = std::array<uint8_t, 32>;
-        ASSIGN_OR_RETURN(Digest digest, gg20::RequestDigest(sign_request));
-        if (!p.has_approvals()) {
-          return absl::PermissionDeniedError(
-              "sign.approvals: none (the key's policy requires a quorum)");
-        }
-        ASSIGN_OR_RETURN(approval::ApprovalBundle bundle,
-                         approval::BundleFromProto(p.approvals()));
-        approval::Digest32 d;
-        std::copy(digest.begin(), digest.end(), d.begin());
-        approval::ApprovalRequest request = approval::RequestForOperation(
-            link->key->share->key_id, approval::Operation::kSign,
-            p.hash() == v1::HASH_FUNCTION_SHA256
-                ? approval::HashFunction::kSha256
-                : approval::HashFunction::kKeccak256,
-            d, {}, bundle);
-        approval::VerifierOptions options;
-        options.max_validity_ms = deps_.limits.max_approval_validity_ms;
-        RETURN_IF_ERROR(approval::CheckApprovals(
-            *link->policy, request, bundle.approvals,
-            static_cast<uint64_t>(attestation::WallClockMs()), *replay_cache_,
-            options));
-        // Their nonce is recorded: a start with them is refused from now on.
-        if (approvals_consumed != nullptr) *approvals_consumed = true;
+      using Digest = std::array<uint8_t, 32>;
+      ASSIGN_OR_RETURN(Digest digest, gg20::RequestDigest(sign_request));
+      if (!p.has_approvals()) {
+        return absl::PermissionDeniedError(
+            "sign.approvals: none (the key's policy requires a quorum)");
       }
-      presignature =
-          TakePresignature(absl::BytesToHexString(p.presignature_id()));
-      if (presignature == nullptr) {
-        return absl::NotFoundError(
-            "sign.presignature_id: no such presignature here (never made, "
-            "already used, or lost in an enclave restart)");
-      }
-      if (presignature->public_data().binding.key_id !=
-              link->key->share->key_id ||
-          presignature->public_data().binding.signers != link->parties) {
-        return absl::FailedPreconditionError(
-            "sign.presignature_id: made for another key or signer set "
-            "(it is discarded)");
-      }
+      ASSIGN_OR_RETURN(approval::ApprovalBundle bundle,
+                       approval::BundleFromProto(p.approvals()));
+      approval::Digest32 d;
+      std::copy(digest.begin(), digest.end(), d.begin());
+      approval_request = approval::RequestForOperation(
+          link->key->share->key_id, approval::Operation::kSign,
+          p.hash() == v1::HASH_FUNCTION_SHA256
+              ? approval::HashFunction::kSha256
+              : approval::HashFunction::kKeccak256,
+          d, {}, bundle);
+      approvals = std::move(bundle.approvals);
       break;
     }
     default:
       return absl::InvalidArgumentError(
           "protocol: keygen, presign or sign is required");
   }
+  // The run's slot in this enclave and its session id on the link are
+  // checked before a sign spends its approvals: a full enclave or a reused
+  // id refuses the request with its approvals still unused. From here on
+  // every refusal frees the slot (a runner frees it when it is destroyed).
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (sessions_ >= deps_.limits.max_sessions) {
@@ -969,20 +951,51 @@ absl::StatusOr<std::unique_ptr<SessionRunner>> EnclaveCore::StartSession(
     }
     ++sessions_;
   }
-  absl::StatusOr<std::unique_ptr<channel::SecureSession>> derived =
-      link->session->Derive(start.session_id(),
-                            deps_.limits.max_sessions_per_link);
-  if (!derived.ok()) {
-    SessionEnded();
-    return derived.status();
-  }
-  const std::array<uint8_t, 32>& nonce = (*derived)->session_nonce();
-  std::vector<uint8_t> protocol_session_id(nonce.begin(), nonce.end());
-
   auto fail = [this](absl::Status s) {
     SessionEnded();
     return s;
   };
+  // Changes nothing; link->mu is held until Derive below, so it holds then.
+  if (absl::Status derivable = link->session->CheckDerive(
+          start.session_id(), deps_.limits.max_sessions_per_link);
+      !derivable.ok()) {
+    return fail(derivable);
+  }
+  if (start.protocol_case() == v1::StartSession::kSign) {
+    approval::VerifierOptions options;
+    options.max_validity_ms = deps_.limits.max_approval_validity_ms;
+    if (absl::Status checked = approval::CheckApprovals(
+            *link->policy, approval_request, approvals,
+            static_cast<uint64_t>(attestation::WallClockMs()), *replay_cache_,
+            options);
+        !checked.ok()) {
+      return fail(checked);
+    }
+    // Their nonce is recorded: a start with them is refused from now on.
+    if (approvals_consumed != nullptr) *approvals_consumed = true;
+    const v1::SignParams& p = start.sign();
+    presignature =
+        TakePresignature(absl::BytesToHexString(p.presignature_id()));
+    if (presignature == nullptr) {
+      return fail(absl::NotFoundError(
+          "sign.presignature_id: no such presignature here (never made, "
+          "already used, or lost in an enclave restart)"));
+    }
+    if (presignature->public_data().binding.key_id !=
+            link->key->share->key_id ||
+        presignature->public_data().binding.signers != link->parties) {
+      return fail(absl::FailedPreconditionError(
+          "sign.presignature_id: made for another key or signer set "
+          "(it is discarded)"));
+    }
+  }
+  absl::StatusOr<std::unique_ptr<channel::SecureSession>> derived =
+      link->session->Derive(start.session_id(),
+                            deps_.limits.max_sessions_per_link);
+  if (!derived.ok()) return fail(derived.status());
+  const std::array<uint8_t, 32>& nonce = (*derived)->session_nonce();
+  std::vector<uint8_t> protocol_session_id(nonce.begin(), nonce.end());
+
   switch (start.protocol_case()) {
     case v1::StartSession::kKeygen: {
       if (!deps_.material) {

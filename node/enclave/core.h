@@ -140,10 +140,15 @@ class EnclaveCore {
   // presignature), FAILED_PRECONDITION (link not established, older than
   // limits.link_max_age (it is dropped: re-link), or of the wrong
   // purpose), ALREADY_EXISTS (session id reused on the link),
-  // RESOURCE_EXHAUSTED (max_sessions), INVALID_ARGUMENT. For a sign,
-  // `approvals_consumed` (optional) is set to true once the approvals
-  // passed their check and their nonce is in the replay cache (then also
-  // when the start fails after that), and left alone otherwise.
+  // RESOURCE_EXHAUSTED (max_sessions), INVALID_ARGUMENT. A sign's approvals
+  // are checked last, after its parameters, its presignature's presence,
+  // a free session slot and a session id still unused on the link (so
+  // RESOURCE_EXHAUSTED and a reused session id leave them unused); only the
+  // presignature itself (taken by a racing start, or made for another key
+  // or signer set) is checked after them. `approvals_consumed` (optional) is
+  // set to true once they passed their check and their nonce is in the replay
+  // cache (then also when the start fails after that), and left alone
+  // otherwise.
   absl::StatusOr<std::unique_ptr<SessionRunner>> StartSession(
       const v1::StartSession& start, bool* approvals_consumed = nullptr);
 

@@ -104,10 +104,16 @@ int RunEnclaveProcess(int argc, char** argv, SessionFactories sessions) {
   // period, then end UNAVAILABLE (their peers see this party as silent at
   // the round deadline); each Sessions stream ends as soon as its sessions
   // have, so an idle coordinator does not hold up the shutdown.
+  // Unary calls are refused from now on too; those in flight get the grace.
   const absl::Time grace_end = absl::Now() + absl::Seconds(5);
-  service.Shutdown(grace_end);
-  server->Shutdown(
-      absl::ToChronoTime(std::max(grace_end, absl::Now() + absl::Seconds(1))));
+  const bool drained = service.Shutdown(grace_end);
+  // With no call in flight the server closes its connections at once: its
+  // graceful GOAWAY would wait for each client to answer a ping, which an
+  // idle client (no call of its own being read) does only when gRPC's
+  // backup poller next reads its connection, up to 5 s later.
+  server->Shutdown(absl::ToChronoTime(
+      drained ? absl::Now()
+              : std::max(grace_end, absl::Now() + absl::Seconds(1))));
   log.Info("stopped");
   return cli::kExitOk;
 }

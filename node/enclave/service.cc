@@ -175,54 +175,79 @@ void SetSessionsServerKeepalive(grpc::ServerBuilder* builder,
   builder->AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
 }
 
+template <typename F>
+grpc::Status EnclaveService::Unary(F&& call) {
+  {
+    std::lock_guard<std::mutex> lock(streams_mu_);
+    if (shutting_down_) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "the enclave is shutting down");
+    }
+    ++unary_calls_;
+  }
+  grpc::Status status = call();
+  {
+    std::lock_guard<std::mutex> lock(streams_mu_);
+    --unary_calls_;
+  }
+  streams_cv_.notify_all();
+  return status;
+}
+
 grpc::Status EnclaveService::GetInfo(grpc::ServerContext*,
                                      const v1::GetInfoRequest* req,
                                      v1::GetInfoResponse* resp) {
-  return Answer(core_->GetInfo(*req), resp);
+  return Unary([&] { return Answer(core_->GetInfo(*req), resp); });
 }
 
 grpc::Status EnclaveService::OpenLink(grpc::ServerContext*,
                                       const v1::OpenLinkRequest* req,
                                       v1::OpenLinkResponse* resp) {
-  auto r = core_->OpenLink(*req);
-  log_->Log(r.ok() ? "info" : "warn", "open_link",
-            {{"link_id", Value::String(IdText(req->link_id()))},
-             {"status", Value::String(r.status().ToString())}});
-  return Answer(std::move(r), resp);
+  return Unary([&] {
+    auto r = core_->OpenLink(*req);
+    log_->Log(r.ok() ? "info" : "warn", "open_link",
+              {{"link_id", Value::String(IdText(req->link_id()))},
+               {"status", Value::String(r.status().ToString())}});
+    return Answer(std::move(r), resp);
+  });
 }
 
 grpc::Status EnclaveService::AttestLink(grpc::ServerContext*,
                                         const v1::AttestLinkRequest* req,
                                         v1::AttestLinkResponse* resp) {
-  auto r = core_->AttestLink(*req);
-  if (!r.ok()) {
-    log_->Warn("attest_link",
-               {{"link_id", Value::String(IdText(req->link_id()))},
-                {"status", Value::String(r.status().ToString())}});
-  }
-  return Answer(std::move(r), resp);
+  return Unary([&] {
+    auto r = core_->AttestLink(*req);
+    if (!r.ok()) {
+      log_->Warn("attest_link",
+                 {{"link_id", Value::String(IdText(req->link_id()))},
+                  {"status", Value::String(r.status().ToString())}});
+    }
+    return Answer(std::move(r), resp);
+  });
 }
 
 grpc::Status EnclaveService::FinishLink(grpc::ServerContext*,
                                         const v1::FinishLinkRequest* req,
                                         v1::FinishLinkResponse* resp) {
-  auto r = core_->FinishLink(*req);
-  log_->Log(r.ok() ? "info" : "warn", "finish_link",
-            {{"link_id", Value::String(IdText(req->link_id()))},
-             {"status", Value::String(r.status().ToString())}});
-  return Answer(std::move(r), resp);
+  return Unary([&] {
+    auto r = core_->FinishLink(*req);
+    log_->Log(r.ok() ? "info" : "warn", "finish_link",
+              {{"link_id", Value::String(IdText(req->link_id()))},
+               {"status", Value::String(r.status().ToString())}});
+    return Answer(std::move(r), resp);
+  });
 }
 
 grpc::Status EnclaveService::CloseLink(grpc::ServerContext*,
                                        const v1::CloseLinkRequest* req,
                                        v1::CloseLinkResponse*) {
-  return vsock::ToGrpcStatus(core_->CloseLink(*req));
+  return Unary([&] { return vsock::ToGrpcStatus(core_->CloseLink(*req)); });
 }
 
 grpc::Status EnclaveService::ProbeLinks(grpc::ServerContext*,
                                         const v1::ProbeLinksRequest* req,
                                         v1::ProbeLinksResponse* resp) {
-  return Answer(core_->ProbeLinks(*req), resp);
+  return Unary([&] { return Answer(core_->ProbeLinks(*req), resp); });
 }
 
 absl::Status CheckSessionsInput(const v1::SessionsInput& msg) {
@@ -838,13 +863,13 @@ void EnclaveService::CancelOpen(Stream& stream, const absl::Status& why) {
   }
 }
 
-void EnclaveService::Shutdown(absl::Time grace_end) {
+bool EnclaveService::Shutdown(absl::Time grace_end) {
   std::unique_lock<std::mutex> lock(streams_mu_);
   shutting_down_ = true;
   for (Stream* stream : streams_) stream->BeginClosing();
-  if (streams_cv_.wait_until(lock, absl::ToChronoTime(grace_end),
-                             [&] { return streams_.empty(); })) {
-    return;
+  auto ended = [&] { return streams_.empty() && unary_calls_ == 0; };
+  if (streams_cv_.wait_until(lock, absl::ToChronoTime(grace_end), ended)) {
+    return true;
   }
   log_->Warn("sessions_grace_ended",
              {{"streams", Value::Int(static_cast<int64_t>(streams_.size()))}});
@@ -855,9 +880,8 @@ void EnclaveService::Shutdown(absl::Time grace_end) {
                    "for running sessions ended)"));
   }
   // Each strand ends its session after the step it is in.
-  streams_cv_.wait_until(lock,
-                         absl::ToChronoTime(absl::Now() + absl::Seconds(2)),
-                         [&] { return streams_.empty(); });
+  return streams_cv_.wait_until(
+      lock, absl::ToChronoTime(absl::Now() + absl::Seconds(2)), ended);
 }
 
 void EnclaveService::Dispatch(Stream& stream, v1::SessionsInputItem& item) {

@@ -199,13 +199,15 @@ class EnclaveService final : public v1::Enclave::Service {
 
   uint64_t refused_envelopes() const { return refused_.load(); }
 
-  // Graceful shutdown of the Sessions streams (before grpc::Server's
-  // Shutdown): from now on new sessions are refused UNAVAILABLE ("the
-  // enclave is shutting down"); a stream ends as soon as it has no open
-  // session and its outputs are written (an idle stream at once); sessions
-  // still open at `grace_end` end UNAVAILABLE. Returns once every Sessions
-  // call has ended, or a little after `grace_end` at worst.
-  void Shutdown(absl::Time grace_end);
+  // Graceful shutdown of the service's calls (before grpc::Server's
+  // Shutdown): from now on new sessions and unary calls are refused
+  // UNAVAILABLE ("the enclave is shutting down"); a stream ends as soon as
+  // it has no open session and its outputs are written (an idle stream at
+  // once); sessions still open at `grace_end` end UNAVAILABLE. Returns true
+  // once every Sessions call and every unary call in flight has ended (the
+  // server can then close its connections at once), false a little after
+  // `grace_end` at worst.
+  bool Shutdown(absl::Time grace_end);
 
  private:
   class Workers;  // the strands' thread pools and the round timer
@@ -221,6 +223,10 @@ class EnclaveService final : public v1::Enclave::Service {
   // Ends every open session of `stream` with `why` (a cancel that overtakes
   // their queued inputs).
   static void CancelOpen(Stream& stream, const absl::Status& why);
+  // Runs a unary call counted in flight (Shutdown waits for it), or refuses
+  // it UNAVAILABLE once the shutdown has begun.
+  template <typename F>
+  grpc::Status Unary(F&& call);
 
   EnclaveCore* core_;
   const process::Logger* log_;
@@ -230,8 +236,9 @@ class EnclaveService final : public v1::Enclave::Service {
   std::unique_ptr<Workers> workers_;
   // The Sessions calls in progress (for Shutdown).
   std::mutex streams_mu_;
-  std::condition_variable streams_cv_;  // a call ended
+  std::condition_variable streams_cv_;  // a call ended (stream or unary)
   std::set<Stream*> streams_;           // guarded by streams_mu_
+  int unary_calls_ = 0;                 // in flight; guarded by streams_mu_
   bool shutting_down_ = false;          // guarded by streams_mu_
 };
 

@@ -842,6 +842,25 @@ TEST_F(SessionTest, ASessionIdIsDerivedOncePerLink) {
   ExpectChannelError((*old)->Open(env).status(), ChannelError::kBadTag);
 }
 
+// CheckDerive answers what Derive would, spending nothing: the id it
+// passed is still derivable, and the refusals are Derive's.
+TEST_F(SessionTest, CheckDeriveRefusesAsDeriveWouldAndSpendsNothing) {
+  SecureSession& link = *p_[0].session;
+  ASSERT_TRUE(link.CheckDerive("checked", /*max_derived=*/1).ok());
+  ASSERT_TRUE(link.CheckDerive("checked", /*max_derived=*/1).ok());
+  ASSERT_TRUE(link.Derive("checked", /*max_derived=*/1).ok());
+  EXPECT_EQ(link.CheckDerive("checked").code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(link.CheckDerive("next", /*max_derived=*/1).code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(link.CheckDerive("next", /*max_derived=*/2).ok());
+  EXPECT_EQ(link.CheckDerive("").code(), absl::StatusCode::kInvalidArgument);
+  auto derived = link.Derive("next");
+  ASSERT_TRUE(derived.ok());
+  EXPECT_EQ((*derived)->CheckDerive("nested").code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
 TEST_F(SessionTest, ForgedBroadcastSignatureIsRefused) {
   const std::string env = *p_[0].session->SignBroadcast(4, "commitment");
   v1::Envelope e;

@@ -4,21 +4,24 @@
 // OpenSSL's command line), presignature pools, and what happens when a
 // node dies (also in the middle of a presign run), stays silent, cheats
 // (the test-only cheating enclave: excluded for the key), or the approvals
-// are refused.
+// are refused, or every enclave is full.
 #include "coordinator/cluster/orchestrator.h"
 
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "coordinator/cluster/nodes.h"
+#include "coordinator/relay/relay.h"
 #include "node/attestation/x509_util.h"
 #include "tests/node/cluster/approvers.h"
 #include "tests/node/cluster/cluster.h"
@@ -341,6 +344,117 @@ TEST_F(OrchestratorTest, ASignRunThatFailsAfterTheApprovalsCheckIsNotRetried) {
 // silent one, like ASilentSignerIsNamedAndTheSignRetriesWithoutIt) is
 // retried with the same approvals; see those tests and SpentApprovals.*
 // for every signer refusing its start before the check.
+
+// Every enclave full (limits.max_sessions (64) presigns running on each,
+// on a link and streams of the test's own): each signer refuses the sign's
+// start RESOURCE_EXHAUSTED before its approvals check and says so
+// (approvals_consumed false), so the orchestrator retries with the same
+// approvals up to max_attempts and answers UNAVAILABLE, not "fresh
+// approvals"; the pool's presignature stays in the pool. Once the slots are
+// free, the very same request signs from the pool.
+TEST_F(OrchestratorTest, ASignRefusedByFullEnclavesIsRetriedWithItsApprovals) {
+  ASSERT_NO_FATAL_FAILURE(ExpectAllHealthy());
+  OrchestratorOptions o = Options();
+  o.pool_target = 1;
+  Orchestrator orchestrator(nodes_, o);
+  orchestrator.RegisterKey(Key());
+  ASSERT_EQ(orchestrator.RefillPools(), 1);
+
+  std::vector<std::unique_ptr<EnclaveConnection>> connections;
+  EnclaveSet all;
+  for (uint32_t party = 1; party <= 3; ++party) {
+    connections.push_back(std::make_unique<EnclaveConnection>(
+        grpc::CreateChannel(absl::StrCat("unix:", cluster_->dir(), "/node-",
+                                         party, "/enclave.sock"),
+                            grpc::InsecureChannelCredentials())));
+    all[party] = connections.back().get();
+  }
+  // Presigns run among two signers: nodes 1 and 2 fill on one link, node 3
+  // on another.
+  for (const auto& [link, set] : std::map<std::string, EnclaveSet>{
+           {"full-link-12", {{1, all[1]}, {2, all[2]}}},
+           {"full-link-23", {{2, all[2]}, {3, all[3]}}}}) {
+    auto linked = EstablishLink(set, link, {Key().key_id, &Key().policy});
+    ASSERT_TRUE(linked.ok()) << link << ": " << linked.status();
+  }
+  // Per enclave: a Sessions stream of the test's own holding 64 presigns
+  // (each waits for its peer's first round, which nobody relays).
+  constexpr int kLimit = 64;
+  struct Full {
+    grpc::ClientContext ctx;
+    std::unique_ptr<grpc::ClientReaderWriter<enclave::v1::SessionsInput,
+                                             enclave::v1::SessionsOutput>>
+        rw;
+  };
+  std::vector<std::unique_ptr<Full>> full;
+  absl::Cleanup release = [&] {
+    for (auto& f : full) f->ctx.TryCancel();
+  };
+  for (uint32_t party = 1; party <= 3; ++party) {
+    auto f = std::make_unique<Full>();
+    f->ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(120)));
+    f->rw = all[party]->stub()->Sessions(&f->ctx);
+    enclave::v1::SessionsInput msg;
+    for (int n = 1; n <= kLimit; ++n) {
+      enclave::v1::SessionsInputItem* item = msg.add_items();
+      item->set_id(n);
+      item->mutable_input()->mutable_start()->set_link_id(
+          party == 3 ? "full-link-23" : "full-link-12");
+      item->mutable_input()->mutable_start()->set_session_id(
+          absl::StrCat("full-", party, "-", n, "-0000000000000"));
+      item->mutable_input()->mutable_start()->mutable_presign();
+    }
+    ASSERT_TRUE(f->rw->Write(msg));
+    std::set<uint64_t> started;
+    enclave::v1::SessionsOutput out;
+    while (started.size() < kLimit) {
+      ASSERT_TRUE(f->rw->Read(&out)) << "node " << party;
+      for (const auto& item : out.items()) {
+        ASSERT_FALSE(item.has_end())
+            << "node " << party << ": " << item.end().message();
+        started.insert(item.id());
+      }
+    }
+    full.push_back(std::move(f));
+  }
+
+  const SignInput input = Input("refused while the enclaves are full", false);
+  const uint64_t runs = orchestrator.counters().runs.load();
+  auto refused = orchestrator.Sign(Key(), input);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable)
+      << refused.status();
+  EXPECT_NE(refused.status().message().find(
+                "too many sessions running in this enclave"),
+            absl::string_view::npos)
+      << refused.status();
+  EXPECT_EQ(refused.status().message().find("fresh approvals"),
+            absl::string_view::npos)
+      << refused.status();
+  EXPECT_EQ(orchestrator.counters().runs.load(),
+            runs + static_cast<uint64_t>(o.max_attempts));
+  EXPECT_EQ(orchestrator.PoolSize(Key().key_id), 1u);
+
+  // The half-close ends the presigns; each end is written after its slot
+  // was freed.
+  for (auto& f : full) {
+    ASSERT_TRUE(f->rw->WritesDone());
+    enclave::v1::SessionsOutput out;
+    int ends = 0;
+    while (f->rw->Read(&out)) {
+      for (const auto& item : out.items()) ends += item.has_end() ? 1 : 0;
+    }
+    EXPECT_EQ(ends, kLimit);
+    EXPECT_TRUE(f->rw->Finish().ok());
+  }
+  std::move(release).Cancel();
+
+  auto signed_ = orchestrator.Sign(Key(), input);
+  ASSERT_TRUE(signed_.ok()) << signed_.status();
+  EXPECT_TRUE(signed_->from_pool);
+  ExpectOpensslVerifies(signed_->signature,
+                        "refused while the enclaves are full");
+}
 
 TEST_F(OrchestratorTest, ADeadEnclaveIsAvoidedAndARestartedOneRelinks) {
   Orchestrator orchestrator(nodes_, Options());

@@ -226,12 +226,12 @@ TEST(SpentApprovals, AResultOrAnAbortSpendsThemWhateverTheEndSays) {
             SignRunApprovals::kSpent);
 }
 
-// ALREADY_EXISTS from a start that consumed the approvals itself (the check
-// passed, then the session id was found reused on the link) is this run's
+// ALREADY_EXISTS from a start that says it consumed the approvals itself
+// (the check passed, then the start failed ALREADY_EXISTS) is this run's
 // spending, not an earlier run's: spent, not "already used".
 TEST(SpentApprovals, AlreadyExistsAfterThisRunsCheckIsSpentNotAlreadyUsed) {
   const absl::Status reused =
-      absl::AlreadyExistsError("session id already used on this link");
+      absl::AlreadyExistsError("failed after the approvals check");
   EXPECT_EQ(ApprovalsAfterSignRun({{1, EndedSaying(reused, true)},
                                    {2, EndedSaying(reused, true)}}),
             SignRunApprovals::kSpent);

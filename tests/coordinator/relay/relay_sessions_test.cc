@@ -716,22 +716,194 @@ TEST_F(RelaySessionsTest, ASignsEndSaysWhetherItConsumedTheApprovals) {
   EXPECT_TRUE(raw.rw->Finish().ok());
 }
 
+// A sign refused for its session id (already used on the link) or for a
+// full enclave (limits.max_sessions (64) sessions running, on a stream of
+// their own) is refused before its approvals are checked: its end says
+// they were not consumed, and the very same approvals sign once a slot is
+// free and the id is fresh.
+TEST_F(RelaySessionsTest, ASignRefusedForItsSlotOrSessionIdKeepsItsApprovals) {
+  ASSERT_NO_FATAL_FAILURE(Link("slot-link"));
+  const std::string used_id = SessionId("slot-pre", 0);
+  const auto presigned =
+      RunSession(Both(), Each(Presign("slot-link", used_id)));
+  ExpectDone(presigned);
+  ev1::StartSession sign;
+  sign.set_link_id("slot-link");
+  sign.set_session_id(used_id);
+  sign.mutable_sign()->set_presignature_id(
+      presigned.begin()->second.result.presignature().presignature_id());
+  sign.mutable_sign()->set_message("kept approvals");
+  sign.mutable_sign()->set_hash(ev1::HASH_FUNCTION_SHA256);
+  *sign.mutable_sign()->mutable_approvals() = testing::Approve(
+      {*key_id_, "kept approvals", {}, 0, {&Approvers()[0], &Approvers()[1]}});
+  RunOptions each;
+  each.cancel_on_stream_error = false;
+  for (const auto& [party, o] : RunSession(Both(), Each(sign), each)) {
+    EXPECT_EQ(o.stream_error.code(), absl::StatusCode::kAlreadyExists)
+        << party << ": " << o.stream_error;
+    EXPECT_NE(o.stream_error.message().find("session id was already used"),
+              absl::string_view::npos)
+        << o.stream_error;
+    EXPECT_EQ(o.approvals_consumed, std::optional<bool>(false)) << party;
+  }
+
+  // Both enclaves full: 64 presigns each, waiting for their peer.
+  constexpr int kLimit = 64;
+  std::vector<std::unique_ptr<RawStream>> full;
+  for (int node = 0; node < 2; ++node) {
+    full.push_back(std::make_unique<RawStream>(*connections_[node]));
+    std::vector<ev1::StartSession> starts;
+    for (int n = 0; n < kLimit; ++n) {
+      starts.push_back(
+          Presign("slot-link", SessionId(absl::StrCat("slot-fill-", node), n)));
+    }
+    ASSERT_TRUE(full.back()->Start(1, starts));
+    ASSERT_TRUE(full.back()->ReadFirstOutputs(1, kLimit));
+    ASSERT_TRUE(full.back()->ends.empty())
+        << full.back()->ends.begin()->second.message();
+  }
+  sign.set_session_id(SessionId("slot-sign", 1));
+  for (const auto& [party, o] : RunSession(Both(), Each(sign), each)) {
+    EXPECT_EQ(o.stream_error.code(), absl::StatusCode::kResourceExhausted)
+        << party << ": " << o.stream_error;
+    EXPECT_NE(o.stream_error.message().find("in this enclave"),
+              absl::string_view::npos)
+        << o.stream_error;
+    EXPECT_EQ(o.approvals_consumed, std::optional<bool>(false)) << party;
+  }
+  // The half-close ends the presigns; each end is written after its slot
+  // was freed.
+  for (auto& raw : full) {
+    ASSERT_TRUE(raw->rw->WritesDone());
+    EXPECT_TRUE(raw->ReadUntil([&] { return raw->ends.size() == kLimit; }));
+    EXPECT_TRUE(raw->rw->Finish().ok());
+  }
+
+  sign.set_session_id(SessionId("slot-sign", 2));
+  const auto signed_ = RunSession(Both(), Each(sign));
+  ExpectDone(signed_);
+  for (const auto& [party, o] : signed_) {
+    EXPECT_EQ(o.approvals_consumed, std::optional<bool>(true)) << party;
+  }
+}
+
+// A sign session whose start never ran says its approvals were not consumed
+// (SessionEnd.approvals_consumed false), and they then sign: refused by its
+// stream's session table (limits.max_sessions (64) open on that stream:
+// RESOURCE_EXHAUSTED "on this stream"), or cancelled in the same message
+// as its start (the cancel overtakes the start queued on its strand: no
+// output, CANCELLED). A start the strand ran before the cancel (an output
+// came first) says true; then it is tried again with fresh approvals and a
+// fresh presignature, at most 10 times.
+TEST_F(RelaySessionsTest, ASignWhoseStartNeverRanSaysItsApprovalsAreUnused) {
+  ASSERT_NO_FATAL_FAILURE(Link("unstarted-link"));
+  auto presign = [&](int n) {
+    const auto presigned = RunSession(
+        Both(), Each(Presign("unstarted-link", SessionId("unstarted-pre", n))));
+    ExpectDone(presigned);
+    return presigned.begin()->second.result.presignature().presignature_id();
+  };
+  auto sign = [&](const std::string& presignature, int n) {
+    const std::string message = absl::StrCat("never started ", n);
+    ev1::StartSession s;
+    s.set_link_id("unstarted-link");
+    s.mutable_sign()->set_presignature_id(presignature);
+    s.mutable_sign()->set_message(message);
+    s.mutable_sign()->set_hash(ev1::HASH_FUNCTION_SHA256);
+    *s.mutable_sign()->mutable_approvals() = testing::Approve(
+        {*key_id_, message, {}, 0, {&Approvers()[0], &Approvers()[1]}});
+    return s;
+  };
+  ev1::StartSession start = sign(presign(0), 0);
+
+  RawStream raw(*connections_[0]);
+  constexpr int kLimit = 64;
+  std::vector<ev1::StartSession> fill;
+  for (int n = 0; n < kLimit; ++n) {
+    fill.push_back(Presign("unstarted-link", SessionId("unstarted-fill", n)));
+  }
+  ASSERT_TRUE(raw.Start(1, fill));
+  ASSERT_TRUE(raw.ReadFirstOutputs(1, kLimit));
+  ASSERT_TRUE(raw.ends.empty()) << raw.ends.begin()->second.message();
+  start.set_session_id(SessionId("unstarted-sign", kLimit + 1));
+  ASSERT_TRUE(raw.Start(kLimit + 1, {start}));
+  ASSERT_TRUE(raw.ReadUntil([&] { return raw.ends.count(kLimit + 1) > 0; }));
+  const ev1::SessionEnd& overflow = raw.ends[kLimit + 1];
+  EXPECT_EQ(overflow.code(),
+            static_cast<int>(grpc::StatusCode::RESOURCE_EXHAUSTED))
+      << overflow.message();
+  EXPECT_NE(overflow.message().find("on this stream"), std::string::npos)
+      << overflow.message();
+  EXPECT_TRUE(overflow.has_approvals_consumed());
+  EXPECT_FALSE(overflow.approvals_consumed());
+  ev1::SessionsInput cancel_fill;
+  for (int id = 1; id <= kLimit; ++id) {
+    ev1::SessionsInputItem* item = cancel_fill.add_items();
+    item->set_id(id);
+    item->mutable_close()->set_cancel(true);
+  }
+  ASSERT_TRUE(raw.rw->Write(cancel_fill));
+  ASSERT_TRUE(raw.ReadUntil([&] { return raw.ends.size() == kLimit + 1; }));
+
+  bool overtaken = false;
+  uint64_t id = kLimit + 2;
+  for (int attempt = 1; attempt <= 10 && !overtaken; ++attempt, ++id) {
+    start.set_session_id(SessionId("unstarted-sign", id));
+    ev1::SessionsInput msg;
+    ev1::SessionsInputItem* first = msg.add_items();
+    first->set_id(id);
+    *first->mutable_input()->mutable_start() = start;
+    ev1::SessionsInputItem* cancel = msg.add_items();
+    cancel->set_id(id);
+    cancel->mutable_close()->set_cancel(true);
+    ASSERT_TRUE(raw.rw->Write(msg));
+    ASSERT_TRUE(raw.ReadUntil([&] { return raw.ends.count(id) > 0; }));
+    const ev1::SessionEnd& end = raw.ends[id];
+    EXPECT_EQ(end.code(), static_cast<int>(grpc::StatusCode::CANCELLED))
+        << end.message();
+    ASSERT_TRUE(end.has_approvals_consumed());
+    if (raw.outputs.count(id) == 0) {
+      EXPECT_FALSE(end.approvals_consumed()) << "attempt " << attempt;
+      overtaken = true;
+      std::cout << "a cancel overtook its start at attempt " << attempt << "\n";
+    } else {
+      EXPECT_TRUE(end.approvals_consumed()) << "attempt " << attempt;
+      start = sign(presign(attempt), attempt);
+    }
+  }
+  ASSERT_TRUE(overtaken) << "no cancel overtook its start in 10 attempts";
+  ASSERT_TRUE(raw.rw->WritesDone());
+  EXPECT_FALSE(raw.ReadUntil([] { return false; }));
+  EXPECT_TRUE(raw.rw->Finish().ok());
+
+  // The very same approvals and presignature, on both nodes.
+  start.set_session_id(SessionId("unstarted-sign", 1000));
+  const auto signed_ = RunSession(Both(), Each(start));
+  ExpectDone(signed_);
+  for (const auto& [party, o] : signed_) {
+    EXPECT_EQ(o.approvals_consumed, std::optional<bool>(true)) << party;
+  }
+}
+
 // A callback that abandons its own session and another session of the
 // same stream (EnclaveConnection::Callbacks' re-entrancy rules): it does
 // not deadlock, neither session gets a callback afterwards (their ends
-// arrive and are dropped), and the stream goes on.
+// arrive and are dropped, counted by their connection, a new one of the
+// test's own), and the stream goes on.
 TEST_F(RelaySessionsTest, ACallbackMayAbandonSessionsOfItsOwnStream) {
   ASSERT_NO_FATAL_FAILURE(Link("reentrant-link"));
-  const uint64_t streams = connections_[0]->streams_opened();
+  EnclaveConnection conn(grpc::CreateChannel(
+      absl::StrCat("unix:", cluster_->dir(), "/node-1/enclave.sock"),
+      grpc::InsecureChannelCredentials()));
   Probe other;
-  other.Start(*connections_[0],
-              Presign("reentrant-link", SessionId("reentrant-other", 1)));
+  other.Start(conn, Presign("reentrant-link", SessionId("reentrant-other", 1)));
   ASSERT_TRUE(other.WaitOutput());
   std::mutex mu;
   std::condition_variable cv;
   int outputs = 0, ends = 0;  // guarded by mu
   bool abandoned = false;     // guarded by mu
   const uint64_t late_ends = GetRelayCounters().late_session_ends;
+  EXPECT_EQ(conn.late_session_ends(), 0u);
   EnclaveConnection::Session self;
   EnclaveConnection::Callbacks callbacks;
   callbacks.output = [&](ev1::SessionOutput) {
@@ -750,8 +922,8 @@ TEST_F(RelaySessionsTest, ACallbackMayAbandonSessionsOfItsOwnStream) {
   };
   {
     std::lock_guard<std::mutex> lock(mu);
-    self = connections_[0]->Open(
-        Presign("reentrant-link", SessionId("reentrant-self", 1)), &callbacks);
+    self = conn.Open(Presign("reentrant-link", SessionId("reentrant-self", 1)),
+                     &callbacks);
   }
   {
     std::unique_lock<std::mutex> lock(mu);
@@ -765,16 +937,18 @@ TEST_F(RelaySessionsTest, ACallbackMayAbandonSessionsOfItsOwnStream) {
   // Both were cancelled on the enclave: their ends come back on the stream
   // (dropped by the connection, counted).
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (GetRelayCounters().late_session_ends < late_ends + 2) {
+  while (conn.late_session_ends() < 2) {
     ASSERT_LT(absl::Now(), deadline)
         << "the abandoned sessions' ends did not arrive";
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  EXPECT_GE(GetRelayCounters().late_session_ends, late_ends + 2);
   // The stream goes on.
   ExpectDone(RunSession(
-      Both(),
+      {{1, &conn}, {2, connections_[1]}},
       Each(Presign("reentrant-link", SessionId("reentrant-after", 1)))));
-  EXPECT_EQ(connections_[0]->streams_opened(), std::max<uint64_t>(streams, 1));
+  EXPECT_EQ(conn.streams_opened(), 1u);
+  EXPECT_EQ(conn.late_session_ends(), 2u);
   std::lock_guard<std::mutex> lock(mu);
   EXPECT_EQ(outputs, 1);
   EXPECT_EQ(ends, 0);
@@ -786,8 +960,10 @@ TEST_F(RelaySessionsTest, ACallbackMayAbandonSessionsOfItsOwnStream) {
 // A callback that drops the last handle of its stream (its connection is
 // gone, and the session's owner lets go of it from within the callback):
 // the stream is not destroyed on its own reader thread (which would join
-// itself and terminate the process) but after the callback, and the
-// session still gets its end.
+// itself and terminate the process) but after the callback, by a thread
+// counted until it is done (StreamDestroyersRunning, which the callback
+// sees at 1: that thread waits for the callback), and the session still
+// gets its end, UNAVAILABLE naming the dropped stream.
 TEST_F(RelaySessionsTest, ACallbackMayDropTheLastHandleOfItsStream) {
   ASSERT_NO_FATAL_FAILURE(Link("last-handle-link"));
   auto conn = std::make_unique<EnclaveConnection>(grpc::CreateChannel(
@@ -797,6 +973,7 @@ TEST_F(RelaySessionsTest, ACallbackMayDropTheLastHandleOfItsStream) {
   std::condition_variable cv;
   bool connection_gone = false, dropped = false, ended = false;  // by mu
   absl::Status end;                                              // by mu
+  size_t destroyers_in_callback = 0;                             // by mu
   EnclaveConnection::Session session;                            // by mu
   EnclaveConnection::Callbacks callbacks;
   callbacks.output = [&](ev1::SessionOutput) {
@@ -809,6 +986,11 @@ TEST_F(RelaySessionsTest, ACallbackMayDropTheLastHandleOfItsStream) {
       dropped = true;
     }
     last = EnclaveConnection::Session();  // the stream's last reference
+    const size_t destroyers = StreamDestroyersRunning();
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      destroyers_in_callback = destroyers;
+    }
     cv.notify_all();
   };
   callbacks.end = [&](const absl::Status& s, std::optional<bool>) {
@@ -832,14 +1014,21 @@ TEST_F(RelaySessionsTest, ACallbackMayDropTheLastHandleOfItsStream) {
   ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60),
                           [&] { return dropped && ended; }))
       << "dropped " << dropped << ", ended " << ended;
-  EXPECT_FALSE(end.ok());
+  EXPECT_EQ(end.code(), absl::StatusCode::kUnavailable) << end;
+  EXPECT_NE(end.message().find("dropped by its last handle"),
+            absl::string_view::npos)
+      << end;
+  EXPECT_EQ(destroyers_in_callback, 1u);
+  lock.unlock();
+  EXPECT_TRUE(WaitForStreamDestroyers(absl::Now() + absl::Seconds(30)));
+  EXPECT_EQ(StreamDestroyersRunning(), 0u);
 }
 
 // Node 2's enclave told to shut down (SIGTERM) while a session is in
 // flight on the connection's stream: an idle stream ends at once, a new
-// session is refused UNAVAILABLE ("shutting down"), and the process exits
-// as soon as the in-flight session has ended (here: cancelled by the
-// coordinator), not after its 5 s grace period.
+// session and a unary call are refused UNAVAILABLE ("shutting down"), and
+// the process exits as soon as the in-flight session has ended (here:
+// cancelled by the coordinator), not after its 5 s grace period.
 TEST_F(RelaySessionsTest, AnEnclaveShuttingDownEndsWithItsLastSession) {
   ASSERT_NO_FATAL_FAILURE(Link("shutdown-link"));
   Probe in_flight;
@@ -863,6 +1052,18 @@ TEST_F(RelaySessionsTest, AnEnclaveShuttingDownEndsWithItsLastSession) {
   EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable) << refused;
   EXPECT_NE(refused.message().find("shutting down"), absl::string_view::npos)
       << refused;
+  // So is a unary call.
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    ev1::GetInfoResponse info;
+    const grpc::Status s =
+        connections_[1]->stub()->GetInfo(&ctx, ev1::GetInfoRequest(), &info);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << s.error_message();
+    EXPECT_NE(s.error_message().find("shutting down"), std::string::npos)
+        << s.error_message();
+  }
 
   in_flight.session.Cancel();
   const absl::Status cancelled = in_flight.WaitEnd();
