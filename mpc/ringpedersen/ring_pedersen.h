@@ -105,7 +105,7 @@ class RingPedersenSecret {
   // is BigInt::ModConstTime, so nothing branches on e, p or q.
   BigInt PowT(const BigInt& e) const;
 
-  // Lim–Lee tables per prime for PowT: 16 KB each (secret, wiped, in the
+  // Lim–Lee tables per prime for PowT: 8 KB each (secret, wiped, in the
   // locked arena when built inside a LockedScope).
   static constexpr size_t kPowTTables = 1;
 
