@@ -315,6 +315,15 @@ class PresignCheatRule : public round::Rule {
       if (m.is_broadcast()) continue;
       const PartyId j = m.to;
       const PartyPublicInfo& alice = s.Info(j);
+      if (cheat_.mta_pair_cheat_only_to.has_value() &&
+          *cheat_.mta_pair_cheat_only_to != j) {
+        // Redrawn honestly, in the round's order, as the targets are.
+        ASSIGN_OR_RETURN(mta::BobPairResult pair,
+                         presign_detail::BobMtaPair(s, j, rng));
+        m.payload = SerializePayload(
+            presign_detail::KeepBobResponses(s, j, std::move(pair)));
+        continue;
+      }
       for (int draw = 1;; ++draw) {
         ASSIGN_OR_RETURN(mta::BobPairResult pair, CheatingPair(j, cheat, rng));
         bool keep = !cheat_.mta_negated_passes.has_value() || draw == 64;

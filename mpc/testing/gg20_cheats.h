@@ -99,6 +99,9 @@ struct PresignCheat {
   // equation holds but that part's group x equation
   // (mta::internal::BobPairCheat::second_x_from_first).
   bool mta_w_part_for_gamma = false;
+  // If set, the pair cheats above (mta_negate_*, mta_w_part_for_gamma) go
+  // towards this Alice only; the other Alices get honest pairs.
+  std::optional<round::PartyId> mta_pair_cheat_only_to;
   // Adds 1 to the broadcast δ_i (proofs stay valid: phase-5 check fails).
   bool wrong_delta = false;
   // Adds 1 to σ_i after the MtA (T_i, its proofs and S_i stay consistent

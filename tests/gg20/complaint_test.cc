@@ -191,6 +191,22 @@ TEST_F(PresignComplaint, OutOfRangeMtaValueTowardOnePartyNamesBob) {
                    "pi_aff_g: z2 out of range");
 }
 
+TEST_F(PresignComplaint, MtawcPartProvenForGammaTowardOnePartyNamesBob) {
+  // Bob's MtAwc part made for γ_i while its statement names W_i, towards
+  // party 1 only (the bystander gets an honest pair): every equation holds
+  // but that part's group x equation; the victim's complaint is upheld by
+  // every honest party, and none names the victim.
+  PresignRun run = Base(7107);
+  run.cheats[kCheater].mta_w_part_for_gamma = true;
+  run.cheats[kCheater].mta_pair_cheat_only_to = kVictim;
+  RunResult r = RunPresign(run);
+  ExpectNamedByAll(r, {kVictim, kBystander}, kCheater,
+                   "mta w: pi_aff_g: group equation failed");
+  // The bystander got an honest pair: it names Bob through the complaint.
+  EXPECT_THAT(r.aborts.at(kBystander).culprits[0].reason,
+              HasSubstr("complaint of party 1 upheld"));
+}
+
 TEST_F(PresignComplaint, LogRpTamperedTowardOnePartyNamesTheProver) {
   PresignRun run = Base(7105);
   run.cheats[kCheater].tamper = TamperToward<v1::PresignRound4Direct>(
