@@ -202,18 +202,31 @@ BigInt Montgomery::InvertConstTime(BigInt a_in) const {
   return r;
 }
 
-BigInt Montgomery::Joint(const BigInt* a, const BigInt& e, const BigInt* b,
-                         const BigInt& s, size_t s_bits) const {
+BigInt Montgomery::Joint(const std::vector<PublicPower>& publics,
+                         const BigInt* b, const BigInt& s,
+                         size_t s_bits) const {
   const size_t n = limbs_;
   Workspace ws(*this);
-  // Public part: a^e by a sliding window whose schedule comes from e.
-  const size_t e_bits = a != nullptr ? e.BitLength() : 0;
-  std::vector<int> e_at;
-  std::vector<mp_limb_t> e_table;
-  if (e_bits > 0) {
-    const size_t w = PublicWindow(e_bits);
-    e_at = PublicSchedule(e, w);
-    e_table = OddTable(*a, w, ws);
+  // Public parts: a_i^e_i by sliding windows whose schedules come from the
+  // e_i (a zero exponent contributes nothing).
+  struct PublicPart {
+    size_t bits;
+    std::vector<int> at;
+    std::vector<mp_limb_t> table;
+  };
+  std::vector<PublicPart> parts;
+  parts.reserve(publics.size());
+  size_t top = 0;
+  for (const PublicPower& pp : publics) {
+    PublicPart part;
+    part.bits = pp.exp->BitLength();
+    if (part.bits > 0) {
+      const size_t w = PublicWindow(part.bits);
+      part.at = PublicSchedule(*pp.exp, w);
+      part.table = OddTable(*pp.base, w, ws);
+    }
+    top = std::max(top, part.bits);
+    parts.push_back(std::move(part));
   }
   // Secret part: b^s in fixed windows of sw bits, digit k multiplied after
   // the squaring at bit k·sw.
@@ -233,7 +246,7 @@ BigInt Montgomery::Joint(const BigInt* a, const BigInt& e, const BigInt* b,
     }
     selected.assign(n, 0);
   }
-  const size_t top = std::max(e_bits, s_windows * sw);
+  top = std::max(top, s_windows * sw);
   std::vector<mp_limb_t> acc;
   bool started = false;  // depends on public positions only
   const auto multiply = [&](const mp_limb_t* entry) {
@@ -246,8 +259,10 @@ BigInt Montgomery::Joint(const BigInt* a, const BigInt& e, const BigInt* b,
   };
   for (size_t j = top; j-- > 0;) {
     if (started) Sqr(acc.data(), acc.data(), ws);
-    if (j < e_bits && e_at[j] >= 0) {
-      multiply(&e_table[static_cast<size_t>(e_at[j]) * n]);
+    for (const PublicPart& part : parts) {
+      if (j < part.bits && part.at[j] >= 0) {
+        multiply(&part.table[static_cast<size_t>(part.at[j]) * n]);
+      }
     }
     if (sw != 0 && j % sw == 0 && j / sw < s_windows) {
       // Digit k = bits [k·sw, k·sw + sw) of s; it may straddle two limbs.
@@ -265,10 +280,10 @@ BigInt Montgomery::Joint(const BigInt* a, const BigInt& e, const BigInt* b,
   }
   if (!started) acc = ToMontgomery(BigInt(1));
   BigInt out = FromMontgomery(acc.data(), ws);
-  for (std::vector<mp_limb_t>* v :
-       {&acc, &e_table, &s_table, &s_limbs, &selected}) {
+  for (std::vector<mp_limb_t>* v : {&acc, &s_table, &s_limbs, &selected}) {
     WipeLimbs(*v);
   }
+  for (PublicPart& part : parts) WipeLimbs(part.table);
   return out;
 }
 
@@ -276,7 +291,7 @@ BigInt Montgomery::PowPublicExponent(const BigInt& base,
                                      const BigInt& exp) const {
   internal::CountConstTimePow();
   const BigInt magnitude = exp.Abs();
-  BigInt out = Joint(&base, magnitude, nullptr, BigInt(), 0);
+  BigInt out = Joint({{&base, &magnitude}}, nullptr, BigInt(), 0);
   if (!exp.IsNegative()) return out;
   return InvertConstTime(std::move(out));
 }
@@ -288,7 +303,22 @@ BigInt Montgomery::PowPublicTimesSecret(const BigInt& a, const BigInt& e,
   if (e.IsNegative() || s.IsNegative() || s.BitLength() > s_bits) {
     __builtin_trap();
   }
-  return Joint(&a, e, &b, s, s_bits);
+  return Joint({{&a, &e}}, &b, s, s_bits);
+}
+
+BigInt Montgomery::PowProduct(const std::vector<PublicPower>& publics,
+                              const BigInt* b, const BigInt& s,
+                              size_t s_bits) const {
+  internal::CountConstTimePow();
+  for (const PublicPower& pp : publics) {
+    if (pp.base == nullptr || pp.exp == nullptr || pp.exp->IsNegative()) {
+      __builtin_trap();
+    }
+  }
+  if (b != nullptr && (s.IsNegative() || s.BitLength() > s_bits)) {
+    __builtin_trap();
+  }
+  return Joint(publics, b, s, s_bits);
 }
 
 }  // namespace nitro_tss::mpc

@@ -96,6 +96,24 @@ class Montgomery {
   BigInt PowPublicTimesSecret(const BigInt& a, const BigInt& e, const BigInt& b,
                               const BigInt& s, size_t s_bits) const;
 
+  // One base with a PUBLIC exponent >= 0 (pointers, not owned).
+  struct PublicPower {
+    const BigInt* base;
+    const BigInt* exp;
+  };
+  // Π a_i^e_i · b^s mod m in one chain of squarings (as many as the longest
+  // exponent): every a_i^e_i with its own public sliding-window schedule
+  // (as PowPublicExponent), b^s with a SECRET 0 <= s < 2^s_bits in fixed
+  // windows (as PowPublicTimesSecret; b may be null: no secret part). Bases
+  // and the modulus may be secret. Time and memory accesses depend on the
+  // e_i, s_bits and m's limb count only. Traps on a null or negative
+  // public exponent and on s outside its bound (programming errors).
+  // Counted as one constant-time exponentiation. Used for a verifier's
+  // products of public powers modulo its own secret primes (Πaff-g's
+  // residue half, mpc/zk/pi_aff_g.cc).
+  BigInt PowProduct(const std::vector<PublicPower>& publics, const BigInt* b,
+                    const BigInt& s, size_t s_bits) const;
+
  private:
   // out = t·R^-1 mod m for t < m·R held in ws.product_ (2n limbs; destroyed).
   void Reduce(mp_limb_t* out, Workspace& ws) const;
@@ -108,9 +126,9 @@ class Montgomery {
   // out = a^-1 mod m (public-shape, constant time: mpn_sec_invert), 0 when
   // a is not a unit. Wipes a.
   BigInt InvertConstTime(BigInt a) const;
-  // a^e · b^s with either part absent (a or b null): the shared loop of the
-  // three exponentiations above. e >= 0 public, s secret < 2^s_bits.
-  BigInt Joint(const BigInt* a, const BigInt& e, const BigInt* b,
+  // Π a_i^e_i · b^s (no public part, or b null): the shared loop of the
+  // exponentiations above. e_i >= 0 public, s secret < 2^s_bits.
+  BigInt Joint(const std::vector<PublicPower>& publics, const BigInt* b,
                const BigInt& s, size_t s_bits) const;
 
   BigInt modulus_;

@@ -81,4 +81,39 @@ BigInt CrtExponentiator::Pow(const BigInt& base, const BigInt& exp) const {
   return out;
 }
 
+BigInt CrtExponentiator::PowProduct(
+    const std::vector<Montgomery::PublicPower>& terms) const {
+  // One half: the bit-length comparisons are on public values (the
+  // exponents, and the orders' lengths fixed by the key format, as in
+  // PowHalf).
+  const auto half = [&terms](const BigInt& mi, const BigInt& order) {
+    std::vector<Montgomery::PublicPower> publics;
+    const Montgomery::PublicPower* longer = nullptr;
+    for (const Montgomery::PublicPower& t : terms) {
+      if (t.exp->BitLength() < order.BitLength()) {
+        publics.push_back(t);
+      } else {
+        if (longer != nullptr) __builtin_trap();  // one at most
+        longer = &t;
+      }
+    }
+    BigInt e;
+    size_t bits = 0;
+    if (longer != nullptr) {
+      e = BigInt::ModConstTime(*longer->exp, order);
+      bits = order.BitLength();
+    }
+    BigInt out = Montgomery(mi).PowProduct(
+        publics, longer != nullptr ? longer->base : nullptr, e, bits);
+    e.Wipe();
+    return out;
+  };
+  BigInt r1 = half(m1_, order1_);
+  BigInt r2 = half(m2_, order2_);
+  BigInt out = Combine(r1, r2);
+  r1.Wipe();
+  r2.Wipe();
+  return out;
+}
+
 }  // namespace nitro_tss::mpc::zk

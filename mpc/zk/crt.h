@@ -5,7 +5,10 @@
 #ifndef NITRO_TSS_MPC_ZK_CRT_H_
 #define NITRO_TSS_MPC_ZK_CRT_H_
 
+#include <vector>
+
 #include "mpc/math/bigint.h"
+#include "mpc/math/montgomery.h"
 
 namespace nitro_tss::mpc::zk {
 
@@ -46,6 +49,15 @@ class CrtExponentiator {
   // it is shorter than order_i, else |exp| mod order_i; a negative exp
   // inverts the result modulo m.
   BigInt Pow(const BigInt& base, const BigInt& exp) const;
+
+  // Π base_i^exp_i mod m for public bases and exponents exp_i >= 0, one
+  // chain of squarings per half (Montgomery::PowProduct, constant time in
+  // the secret halves): exponents shorter than both orders as they are
+  // (public windows); at most one longer one (traps otherwise), reduced
+  // modulo each order by BigInt::ModConstTime and then used as a secret
+  // exponent padded to the order's bit length, as Pow does. Same value as
+  // the product of Pow's.
+  BigInt PowProduct(const std::vector<Montgomery::PublicPower>& terms) const;
 
  private:
   BigInt Combine(const BigInt& r1, const BigInt& r2) const;

@@ -1,6 +1,7 @@
 #include "mpc/zk/pi_aff_g.h"
 
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "mpc/math/montgomery.h"
@@ -95,20 +96,28 @@ bool N0Equation(const PiAffGStatement& st, const BigInt& z1, const BigInt& z2,
 }
 
 // The same equation as its two halves (PiAffGVerifierSecrets). The first:
-// C^z1 · w^N0 ≡ A · Π D_i^e_i (mod N0), by CRT mod p, q ((1+N0)^z2 ≡ 1):
-// exponents on the 1024-bit halves, the bases reduced inside
-// PowModConstTime. C, D_i, A and w are units (checked before).
+// C^z1 · w^N0 ≡ A · Π D_i^e_i (mod N0), by CRT mod p, q ((1+N0)^z2 ≡ 1),
+// each side one product of powers per half (CrtExponentiator::PowProduct:
+// one chain of squarings, w^N0 with N0 reduced modulo p − 1 and q − 1);
+// a power with a negative exponent (the signs are public) moves to the
+// other side with its magnitude. C, D_i, A and w are units (checked
+// before), so this is the same equation.
 bool N0ResiduesMatch(const PaillierPrivateKey& own, const PiAffGStatement& st,
                      const BigInt& z1, const BigInt& cap_a, const BigInt& w,
                      std::initializer_list<DTerm> terms) {
-  const BigInt& n0 = own.n();
   CrtExponentiator crt = CrtExponentiator::ForPrimes(own.p(), own.q());
-  BigInt lhs = BigInt::ModMul(crt.Pow(st.cap_c, z1), crt.Pow(w, n0), n0);
-  BigInt rhs = BigInt::Mod(cap_a, n0);
+  const BigInt one(1);
+  const BigInt z1_magnitude = z1.Abs();
+  std::vector<Montgomery::PublicPower> left = {{&w, &own.n()}};
+  std::vector<Montgomery::PublicPower> right = {{&cap_a, &one}};
+  (z1.IsNegative() ? right : left).push_back({&st.cap_c, &z1_magnitude});
+  std::vector<BigInt> magnitudes;
+  magnitudes.reserve(terms.size());  // stable addresses below
   for (const DTerm& t : terms) {
-    rhs = BigInt::ModMul(rhs, crt.Pow(t.cap_d, t.e), n0);
+    magnitudes.push_back(t.e.Abs());
+    (t.e.IsNegative() ? left : right).push_back({&t.cap_d, &magnitudes.back()});
   }
-  return lhs == rhs;
+  return crt.PowProduct(left) == crt.PowProduct(right);
 }
 
 // The second half: z1·Dec(C) + z2 ≡ Dec(A) + Σ e_i·Dec(D_i) (mod N0), with

@@ -218,6 +218,65 @@ TEST(Montgomery, PowPublicTimesSecretCountsAsConstantTime) {
   EXPECT_EQ(after.variable_time, before.variable_time);
 }
 
+TEST(Montgomery, PowProductMatchesTheProductOfItsPowers) {
+  // Zero to three public powers of different lengths (including 0, 1 and
+  // equal lengths), with and without a secret part, against PowMod.
+  DeterministicRandom rng(76);
+  for (const BigInt& m : Moduli(rng)) {
+    SCOPED_TRACE(m.BitLength());
+    Montgomery mont(m);
+    std::vector<BigInt> bases, exps;
+    for (size_t bits : {0, 1, 256, 256, 770, 1023}) {
+      bases.push_back(BigInt::RandomBelow(m, rng));
+      exps.push_back(bits == 0 ? BigInt(0) : BigInt::RandomBits(bits, rng));
+    }
+    const BigInt b = BigInt::RandomBelow(m, rng);
+    const BigInt s = BigInt::RandomBits(1024, rng);
+    for (size_t count = 0; count <= bases.size(); ++count) {
+      for (size_t first = 0; first + count <= bases.size(); ++first) {
+        std::vector<Montgomery::PublicPower> publics;
+        BigInt want(1);
+        for (size_t i = first; i < first + count; ++i) {
+          publics.push_back({&bases[i], &exps[i]});
+          want = BigInt::ModMul(want, BigInt::PowMod(bases[i], exps[i], m), m);
+        }
+        EXPECT_EQ(mont.PowProduct(publics, nullptr, BigInt(0), 0),
+                  BigInt::Mod(want, m))
+            << count << " public powers from " << first;
+        EXPECT_EQ(mont.PowProduct(publics, &b, s, 1024),
+                  BigInt::ModMul(want, BigInt::PowMod(b, s, m), m))
+            << count << " public powers from " << first << " and a secret";
+      }
+    }
+  }
+}
+
+TEST(Montgomery, PowProductCountsAsConstantTime) {
+  DeterministicRandom rng(77);
+  const BigInt odd = RandomOdd4096(rng);
+  Montgomery mont(odd);
+  const BigInt a = BigInt::RandomBelow(odd, rng),
+               c = BigInt::RandomBelow(odd, rng);
+  const BigInt e = BigInt::RandomBits(770, rng),
+               f = BigInt::RandomBits(256, rng);
+  const internal::PowModCallCounts before = internal::PowModCalls();
+  (void)mont.PowProduct({{&a, &e}, {&c, &f}}, &a, f, 256);
+  const internal::PowModCallCounts after = internal::PowModCalls();
+  EXPECT_EQ(after.const_time - before.const_time, 1u);
+  EXPECT_EQ(after.variable_time, before.variable_time);
+}
+
+TEST(MontgomeryDeathTest, PowProductRefusesNegativeOrMissingExponents) {
+  Montgomery mont(BigInt(1000003));
+  const BigInt two(2), minus(-3), three(3);
+  EXPECT_DEATH((void)mont.PowProduct({{&two, &minus}}, nullptr, BigInt(0), 0),
+               "");
+  EXPECT_DEATH((void)mont.PowProduct({{&two, nullptr}}, nullptr, BigInt(0), 0),
+               "");
+  EXPECT_DEATH((void)mont.PowProduct({{&two, &three}}, &two, BigInt(16), 4),
+               "");
+}
+
 TEST(MontgomeryDeathTest, PowPublicTimesSecretRefusesASecretBeyondItsBound) {
   Montgomery mont(BigInt(1000003));
   EXPECT_DEATH((void)mont.PowPublicTimesSecret(BigInt(2), BigInt(3), BigInt(5),

@@ -92,6 +92,38 @@ TEST(ZkParams, CrtExponentiationMatchesPlain) {
   }
 }
 
+TEST(ZkParams, CrtPowProductIsTheProductOfPows) {
+  // Public powers shorter than the orders and one longer (N, reduced as a
+  // secret modulo each order): the product of Pow's, on both moduli.
+  const PaillierPrivateKey& key = FixturePaillierKey(0);
+  CrtExponentiator primes = CrtExponentiator::ForPrimes(key.p(), key.q());
+  CrtExponentiator squares =
+      CrtExponentiator::ForPaillierSquare(key.p(), key.q());
+  DeterministicRandom rng(3);
+  for (const CrtExponentiator* crt : {&primes, &squares}) {
+    const BigInt& m = crt->modulus();
+    const BigInt w = BigInt::RandomUnit(m, rng), c = BigInt::RandomUnit(m, rng),
+                 d = BigInt::RandomUnit(m, rng);
+    const BigInt z = BigInt::RandomBits(770, rng),
+                 e = BigInt::RandomBits(256, rng), one(1), zero(0);
+    const BigInt want =
+        BigInt::ModMul(BigInt::ModMul(crt->Pow(w, key.n()), crt->Pow(c, z), m),
+                       crt->Pow(d, e), m);
+    EXPECT_EQ(crt->PowProduct({{&w, &key.n()}, {&c, &z}, {&d, &e}}), want);
+    EXPECT_EQ(crt->PowProduct({{&c, &z}, {&d, &e}}),
+              BigInt::ModMul(crt->Pow(c, z), crt->Pow(d, e), m));
+    EXPECT_EQ(crt->PowProduct({{&c, &one}, {&d, &zero}}), BigInt::Mod(c, m));
+    EXPECT_EQ(crt->PowProduct({}), BigInt(1));
+  }
+}
+
+TEST(ZkParamsDeathTest, CrtPowProductRefusesTwoLongExponents) {
+  const PaillierPrivateKey& key = FixturePaillierKey(0);
+  CrtExponentiator primes = CrtExponentiator::ForPrimes(key.p(), key.q());
+  const BigInt w(5);
+  EXPECT_DEATH((void)primes.PowProduct({{&w, &key.n()}, {&w, &key.n()}}), "");
+}
+
 TEST(ZkParams, NthPowerWithAndWithoutOwnKey) {
   const PaillierPrivateKey& key = FixturePaillierKey(1);
   DeterministicRandom rng(3);
@@ -410,6 +442,20 @@ TEST(ZkParamsConstTime,
   EXPECT_TRUE(holds);
   EXPECT_EQ(calls.variable_time, 0u);
   EXPECT_EQ(calls.const_time, 4u);  // t^(λa+b) and second^e, two halves each
+}
+
+// Πaff-g's residue half modulo the verifier's secret primes: one
+// constant-time product per half, nothing variable time.
+TEST(ZkParamsConstTime, CrtPowProductUsesOnlyConstantTimeExponentiation) {
+  const PaillierPrivateKey& key = FixturePaillierKey(3);
+  CrtExponentiator primes = CrtExponentiator::ForPrimes(key.p(), key.q());
+  DeterministicRandom rng(85);
+  const BigInt w = BigInt::RandomUnit(key.n(), rng);
+  const BigInt z = BigInt::RandomBits(770, rng);
+  internal::PowModCallCounts calls = CountPowMod(
+      [&] { (void)primes.PowProduct({{&w, &key.n()}, {&w, &z}}); });
+  EXPECT_EQ(calls.variable_time, 0u);
+  EXPECT_EQ(calls.const_time, 2u);
 }
 
 TEST(ZkParamsConstTime, OwnKeyNthPowerUsesOnlyConstantTimeExponentiation) {
