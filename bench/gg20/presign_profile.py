@@ -112,6 +112,7 @@ OTHER_FUNCTIONS = [
     ("Montgomery::PowPublicExponent", "other secret-base powers with a public exponent (Montgomery::PowPublicExponent: provers' ρ^e, foreign r^N)"),
     ("RingPedersenTable::Commit", "prover ring-Pedersen commitments (per-peer tables)"),
     ("PaillierPrivateKey::Encrypt", "own-key encryptions (fixed-base combs)"),
+    ("CrtExponentiator::PowProduct", "Alice's residue half mod p, q (C^Σz1·w^N0 vs A·D_1^e1·D_2^e2, one product of powers per side and prime)"),
     ("RingPedersenSecret::PowT", "ring-Pedersen owner's t^e mod p̂, q̂ in the verifiers' equations (fixed-base combs, CRT)"),
     ("__gmpz_gcd", "gcd (unit checks of ciphertexts and proof values)"),
     ("__gmpz_invert", "modular inverses"),
