@@ -100,6 +100,12 @@ int RunEnclaveProcess(int argc, char** argv, SessionFactories sessions) {
   }
   int sig = process::WaitForTerminationSignal();
   log.Info("shutting_down", {{"signal", Value::Int(sig)}});
+  // grpc.health.v1 answers NOT_SERVING from now on (gRPC's own server
+  // shutdown says so only once every call has ended, up to the grace).
+  if (grpc::HealthCheckServiceInterface* health =
+          server->GetHealthCheckService()) {
+    health->SetServingStatus(false);
+  }
   (*acceptor)->Stop();
   // A DKG start waiting for keygen material ends now (UNAVAILABLE), so
   // that its session does not outlast the grace period, and a running

@@ -21,6 +21,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "coordinator/relay/relay.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/coordinator/relay/probe.h"
 #include "tests/node/cluster/approvers.h"
 #include "tests/node/cluster/cluster.h"
@@ -1026,8 +1027,9 @@ TEST_F(RelaySessionsTest, ACallbackMayDropTheLastHandleOfItsStream) {
 
 // Node 2's enclave told to shut down (SIGTERM) while a session is in
 // flight on the connection's stream: an idle stream ends at once, a new
-// session and a unary call are refused UNAVAILABLE ("shutting down"), and
-// the process exits as soon as the in-flight session has ended (here:
+// session and a unary call are refused UNAVAILABLE ("shutting down"), its
+// grpc.health.v1 service says NOT_SERVING (SERVING before), and the
+// process exits as soon as the in-flight session has ended (here:
 // cancelled by the coordinator), not after its 5 s grace period.
 TEST_F(RelaySessionsTest, AnEnclaveShuttingDownEndsWithItsLastSession) {
   ASSERT_NO_FATAL_FAILURE(Link("shutdown-link"));
@@ -1039,6 +1041,22 @@ TEST_F(RelaySessionsTest, AnEnclaveShuttingDownEndsWithItsLastSession) {
   RawStream idle(*connections_[1]);
   ASSERT_TRUE(idle.Start(1, {Presign("no-such-link", SessionId("idle", 1))}));
   ASSERT_TRUE(idle.ReadUntil([&] { return idle.ends.count(1) > 0; }));
+  // A health client connected before the shutdown (the enclave accepts no
+  // connection once it has begun).
+  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+      absl::StrCat("unix:", cluster_->dir(), "/node-2/enclave.sock"),
+      grpc::InsecureChannelCredentials()));
+  auto check = [&](grpc::health::v1::HealthCheckResponse* resp) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    return health->Check(&ctx, grpc::health::v1::HealthCheckRequest(), resp);
+  };
+  {
+    grpc::health::v1::HealthCheckResponse resp;
+    const grpc::Status s = check(&resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(resp.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  }
 
   const absl::Time t0 = absl::Now();
   ASSERT_EQ(::kill(cluster_->enclave_pid(1), SIGTERM), 0);
@@ -1063,6 +1081,14 @@ TEST_F(RelaySessionsTest, AnEnclaveShuttingDownEndsWithItsLastSession) {
         << s.error_message();
     EXPECT_NE(s.error_message().find("shutting down"), std::string::npos)
         << s.error_message();
+  }
+  // The health service says so (it is not refused: a load balancer asks).
+  {
+    grpc::health::v1::HealthCheckResponse resp;
+    const grpc::Status s = check(&resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(resp.status(),
+              grpc::health::v1::HealthCheckResponse::NOT_SERVING);
   }
 
   in_flight.session.Cancel();
