@@ -748,9 +748,12 @@ TEST_F(RelaySessionsTest, ASignRefusedForItsSlotOrSessionIdKeepsItsApprovals) {
     EXPECT_EQ(o.approvals_consumed, std::optional<bool>(false)) << party;
   }
 
-  // Both enclaves full: 64 presigns each, waiting for their peer.
+  // Both enclaves full: 64 presigns each, waiting for their peer (until
+  // the suite's 20 s round deadline: both are filled at once, and their
+  // ends below show that none expired before the sign was refused).
   constexpr int kLimit = 64;
   std::vector<std::unique_ptr<RawStream>> full;
+  const absl::Time fill_start = absl::Now();
   for (int node = 0; node < 2; ++node) {
     full.push_back(std::make_unique<RawStream>(*connections_[node]));
     std::vector<ev1::StartSession> starts;
@@ -759,10 +762,12 @@ TEST_F(RelaySessionsTest, ASignRefusedForItsSlotOrSessionIdKeepsItsApprovals) {
           Presign("slot-link", SessionId(absl::StrCat("slot-fill-", node), n)));
     }
     ASSERT_TRUE(full.back()->Start(1, starts));
-    ASSERT_TRUE(full.back()->ReadFirstOutputs(1, kLimit));
-    ASSERT_TRUE(full.back()->ends.empty())
-        << full.back()->ends.begin()->second.message();
   }
+  for (auto& raw : full) {
+    ASSERT_TRUE(raw->ReadFirstOutputs(1, kLimit));
+    ASSERT_TRUE(raw->ends.empty()) << raw->ends.begin()->second.message();
+  }
+  std::cout << "both enclaves filled in " << (absl::Now() - fill_start) << "\n";
   sign.set_session_id(SessionId("slot-sign", 1));
   for (const auto& [party, o] : RunSession(Both(), Each(sign), each)) {
     EXPECT_EQ(o.stream_error.code(), absl::StatusCode::kResourceExhausted)
@@ -772,11 +777,18 @@ TEST_F(RelaySessionsTest, ASignRefusedForItsSlotOrSessionIdKeepsItsApprovals) {
         << o.stream_error;
     EXPECT_EQ(o.approvals_consumed, std::optional<bool>(false)) << party;
   }
-  // The half-close ends the presigns; each end is written after its slot
-  // was freed.
+  std::cout << "the sign was refused " << (absl::Now() - fill_start)
+            << " after the fill began\n";
+  // The half-close ends the presigns, each still waiting (CANCELLED, not
+  // ended by its round deadline); each end is written after its slot was
+  // freed.
   for (auto& raw : full) {
     ASSERT_TRUE(raw->rw->WritesDone());
     EXPECT_TRUE(raw->ReadUntil([&] { return raw->ends.size() == kLimit; }));
+    for (const auto& [id, end] : raw->ends) {
+      EXPECT_EQ(end.code(), static_cast<int>(grpc::StatusCode::CANCELLED))
+          << id << ": " << end.message();
+    }
     EXPECT_TRUE(raw->rw->Finish().ok());
   }
 
