@@ -949,12 +949,8 @@ TEST_F(RelaySessionsTest, ACallbackMayAbandonSessionsOfItsOwnStream) {
   }();
   // Both were cancelled on the enclave: their ends come back on the stream
   // (dropped by the connection, counted).
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (conn.late_session_ends() < 2) {
-    ASSERT_LT(absl::Now(), deadline)
-        << "the abandoned sessions' ends did not arrive";
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  ASSERT_TRUE(conn.WaitForLateSessionEnds(2, absl::Now() + absl::Seconds(30)))
+      << "the abandoned sessions' ends did not arrive";
   EXPECT_GE(GetRelayCounters().late_session_ends, late_ends + 2);
   // The stream goes on.
   ExpectDone(RunSession(
