@@ -89,6 +89,14 @@ bool IsUnknownLink(const absl::Status& s) {
   return absl::IsNotFound(s) && absl::StrContains(s.message(), "link");
 }
 
+// An enclave's refusal of a session for the link's session limit
+// (node/channel SecureSession::CheckDerive): the link must be replaced.
+bool IsExhaustedLink(const absl::Status& s) {
+  return absl::IsResourceExhausted(s) &&
+         absl::StrContains(s.message(),
+                           "the link has run its maximum number of sessions");
+}
+
 bool IsLostPresignature(const absl::Status& s) {
   return absl::IsNotFound(s) &&
          absl::StrContains(s.message(), "no such presignature");
@@ -327,14 +335,29 @@ absl::StatusOr<std::string> Orchestrator::EnsureLink(const KeyPlan& key,
   std::lock_guard<std::mutex> lock(mu_);
   auto& links = links_[key.key_id];
   auto it = links.find(signers);
-  if (it != links.end()) return it->second.id;
+  if (it != links.end() && !it->second.exhausted) return it->second.id;
   const std::string link_id = NewId("key-");
-  auto linked =
-      EstablishLink(EnclavesFor(signers), link_id, {key.key_id, &key.policy},
-                    options_.link_rpc_timeout);
+  const EnclaveSet enclaves = EnclavesFor(signers);
+  auto linked = EstablishLink(enclaves, link_id, {key.key_id, &key.policy},
+                              options_.link_rpc_timeout);
   counters_.links.fetch_add(1);
   if (!linked.ok()) return linked.status();
-  links[signers].id = link_id;
+  Link& l = links[signers];
+  if (l.exhausted) {
+    // The enclaves let go of the exhausted link (else it holds one of
+    // their links until its maximum age); an error changes nothing.
+    for (const auto& [party, conn] : enclaves) {
+      ev1::CloseLinkRequest req;
+      req.set_link_id(l.id);
+      ev1::CloseLinkResponse resp;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+      (void)conn->stub()->CloseLink(&ctx, req, &resp);
+    }
+  }
+  l.id = link_id;
+  l.epochs.clear();
+  l.exhausted = false;
   return link_id;
 }
 
@@ -388,6 +411,29 @@ void Orchestrator::DropLink(const std::string& key_id,
                             const SignerSet& signers) {
   std::lock_guard<std::mutex> lock(mu_);
   links_[key_id].erase(signers);
+}
+
+void Orchestrator::RetireLink(const std::string& key_id,
+                              const SignerSet& signers,
+                              const std::string& link_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto set = links_.find(key_id);
+  if (set == links_.end()) return;
+  auto l = set->second.find(signers);
+  if (l != set->second.end() && l->second.id == link_id) {
+    l->second.exhausted = true;
+  }
+}
+
+void Orchestrator::OnLinkFailure(const std::string& key_id,
+                                 const SignerSet& signers,
+                                 const std::string& link_id,
+                                 const absl::Status& s) {
+  if (IsUnknownLink(s)) {
+    DropLink(key_id, signers);
+  } else if (IsExhaustedLink(s)) {
+    RetireLink(key_id, signers, link_id);
+  }
 }
 
 absl::StatusOr<std::string> Orchestrator::Presign(
@@ -520,7 +566,7 @@ absl::StatusOr<SignOutcome> Orchestrator::SignAttempts(const KeyPlan& key,
       auto made = Presign(key, *signers, *link, &outcome.culprits, &avoid);
       if (!made.ok()) {
         last = made.status();
-        if (IsUnknownLink(last)) DropLink(key.key_id, *signers);
+        OnLinkFailure(key.key_id, *signers, *link, last);
         continue;
       }
       presignature = *made;
@@ -594,7 +640,7 @@ absl::StatusOr<SignOutcome> Orchestrator::SignAttempts(const KeyPlan& key,
       return outcome;
     }
     last = failed;
-    if (IsUnknownLink(last)) DropLink(key.key_id, *signers);
+    OnLinkFailure(key.key_id, *signers, *link, last);
     if (IsLostPresignature(last)) {
       // An enclave of this set restarted: its pool is gone.
       std::lock_guard<std::mutex> lock(mu_);
@@ -692,7 +738,7 @@ int Orchestrator::RefillPools() {
     std::vector<CulpritRecord> culprits;
     auto p = Presign(pool.key, pool.signers, pool.link, &culprits, &pool.avoid);
     if (!p.ok()) {
-      if (IsUnknownLink(p.status())) DropLink(pool.key.key_id, pool.signers);
+      OnLinkFailure(pool.key.key_id, pool.signers, pool.link, p.status());
       fills[*next].skip = true;
       continue;
     }

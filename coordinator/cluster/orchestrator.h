@@ -233,6 +233,10 @@ class Orchestrator {
     // The signers' connection epochs (NodeSet::ConnectionEpoch) when every
     // signer was last seen holding the link; empty: never confirmed.
     std::map<std::string, uint64_t> epochs;
+    // An enclave refused a session on it for the link's session limit
+    // (limits.max_sessions_per_link): EnsureLink replaces it, keeping the
+    // presignatures (bound to the key and signer set, not to the link).
+    bool exhausted = false;
   };
   // key id -> signer set (sorted node ids) -> link
   using SignerSet = std::vector<std::string>;
@@ -245,6 +249,13 @@ class Orchestrator {
   absl::StatusOr<std::string> EnsureLink(const KeyPlan& key,
                                          const SignerSet& signers);
   void DropLink(const std::string& key_id, const SignerSet& signers);
+  // Marks `link_id` (if still the signers' link) exhausted.
+  void RetireLink(const std::string& key_id, const SignerSet& signers,
+                  const std::string& link_id);
+  // Forgets or retires the signers' link as a run's failure `s` asks:
+  // dropped for an unknown link, retired for an exhausted one.
+  void OnLinkFailure(const std::string& key_id, const SignerSet& signers,
+                     const std::string& link_id, const absl::Status& s);
   // Whether every signer still holds `link_id` (ProbeLinks; an RPC failure
   // counts as no).
   bool LinkEstablishedAtAll(const SignerSet& signers,

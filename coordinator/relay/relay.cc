@@ -122,6 +122,18 @@ absl::StatusOr<std::map<uint32_t, ev1::FinishLinkResponse>> EstablishLink(
   return out;
 }
 
+// A connection's count of late ends (a stream may outlive its connection).
+struct EnclaveConnection::LateEnds {
+  void Add() {
+    std::lock_guard<std::mutex> lock(mu);
+    ++n;
+    cv.notify_all();
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t n = 0;  // guarded by mu
+};
+
 // One Sessions stream. Its writer thread creates the call (which may wait
 // for the connection) and writes what callers queue (they never block);
 // its reader thread dispatches the enclave's items to the open sessions'
@@ -140,7 +152,7 @@ class EnclaveConnection::Stream {
   // connection's ends of abandoned sessions.
   Stream(const std::shared_ptr<grpc::ChannelInterface>& channel,
          const EnclaveConnectionOptions& options, uint64_t first_id,
-         Callbacks* first, std::shared_ptr<std::atomic<uint64_t>> late_ends)
+         Callbacks* first, std::shared_ptr<LateEnds> late_ends)
       : stub_(ev1::Enclave::NewStub(channel)),
         options_(options),
         late_ends_(std::move(late_ends)),
@@ -313,7 +325,7 @@ class EnclaveConnection::Stream {
           if (it == open_.end()) {  // abandoned
             if (item.has_end()) {
               g_late_ends.fetch_add(1);
-              late_ends_->fetch_add(1);
+              late_ends_->Add();
             }
             continue;
           }
@@ -385,7 +397,7 @@ class EnclaveConnection::Stream {
 
   const std::unique_ptr<ev1::Enclave::Stub> stub_;
   const EnclaveConnectionOptions options_;
-  const std::shared_ptr<std::atomic<uint64_t>> late_ends_;
+  const std::shared_ptr<LateEnds> late_ends_;
   grpc::ClientContext ctx_;
   // Set by the writer thread before it starts the reader.
   std::unique_ptr<
@@ -470,7 +482,7 @@ EnclaveConnection::EnclaveConnection(
     : channel_(std::move(channel)),
       stub_(ev1::Enclave::NewStub(channel_)),
       options_(options),
-      late_ends_(std::make_shared<std::atomic<uint64_t>>(0)) {}
+      late_ends_(std::make_shared<LateEnds>()) {}
 
 EnclaveConnection::~EnclaveConnection() = default;
 
@@ -510,7 +522,15 @@ uint64_t EnclaveConnection::streams_opened() const {
 }
 
 uint64_t EnclaveConnection::late_session_ends() const {
-  return late_ends_->load();
+  std::lock_guard<std::mutex> lock(late_ends_->mu);
+  return late_ends_->n;
+}
+
+bool EnclaveConnection::WaitForLateSessionEnds(uint64_t n,
+                                               absl::Time deadline) const {
+  std::unique_lock<std::mutex> lock(late_ends_->mu);
+  return late_ends_->cv.wait_until(lock, absl::ToChronoTime(deadline),
+                                   [&] { return late_ends_->n >= n; });
 }
 
 void EnclaveConnection::Session::Send(ev1::SessionInput input) const {

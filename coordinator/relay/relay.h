@@ -24,7 +24,6 @@
 
 #include <grpcpp/support/channel_arguments.h>
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -141,15 +140,18 @@ class EnclaveConnection {
   // enclave stays up; one more after each break).
   uint64_t streams_opened() const;
   // Ends of abandoned sessions that arrived on this connection's streams
-  // (dropped; RelayCounters::late_session_ends counts the process's).
+  // (dropped; RelayCounters::late_session_ends counts the process's), and
+  // waiting until there are at least `n` (false if not by `deadline`).
   uint64_t late_session_ends() const;
+  bool WaitForLateSessionEnds(uint64_t n, absl::Time deadline) const;
 
  private:
+  struct LateEnds;  // the count, shared with the streams
   std::shared_ptr<grpc::ChannelInterface> channel_;
   std::unique_ptr<enclave::v1::Enclave::Stub> stub_;
   const EnclaveConnectionOptions options_;
   // Shared with the streams (which may outlive the connection).
-  const std::shared_ptr<std::atomic<uint64_t>> late_ends_;
+  const std::shared_ptr<LateEnds> late_ends_;
   mutable std::mutex mu_;
   std::shared_ptr<Stream> stream_;  // guarded by mu_
   uint64_t next_id_ = 0;            // guarded by mu_

@@ -19,6 +19,7 @@
 //   nitro_coordinator_links_total                              counter
 //   nitro_coordinator_relay_envelopes_total                    counter
 //   nitro_coordinator_relay_rounds_expired_total               counter
+//   nitro_coordinator_relay_late_session_ends_total            counter
 //
 // Labels come from the configuration (nodes), from keys the cluster made,
 // and from the fixed culprit codes; never from what a client sends.

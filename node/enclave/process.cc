@@ -17,6 +17,11 @@ namespace nitro_tss::enclave {
 
 namespace {
 using nitro_tss::json::Value;
+// Once every call has ended in the service: how long calls still on
+// their way are refused by the service before the gRPC server shuts down,
+// and how long that shutdown then waits for replies to be written.
+constexpr absl::Duration kDrainSettle = absl::Milliseconds(300);
+constexpr absl::Duration kDrainedReplyTime = absl::Milliseconds(300);
 namespace cli = nitro_tss::cli;
 namespace process = nitro_tss::process;
 }  // namespace
@@ -95,6 +100,12 @@ int RunEnclaveProcess(int argc, char** argv, SessionFactories sessions) {
   }
   int sig = process::WaitForTerminationSignal();
   log.Info("shutting_down", {{"signal", Value::Int(sig)}});
+  // grpc.health.v1 answers NOT_SERVING from now on (gRPC's own server
+  // shutdown says so only once every call has ended, up to the grace).
+  if (grpc::HealthCheckServiceInterface* health =
+          server->GetHealthCheckService()) {
+    health->SetServingStatus(false);
+  }
   (*acceptor)->Stop();
   // A DKG start waiting for keygen material ends now (UNAVAILABLE), so
   // that its session does not outlast the grace period, and a running
@@ -107,12 +118,19 @@ int RunEnclaveProcess(int argc, char** argv, SessionFactories sessions) {
   // Unary calls are refused from now on too; those in flight get the grace.
   const absl::Time grace_end = absl::Now() + absl::Seconds(5);
   const bool drained = service.Shutdown(grace_end);
-  // With no call in flight the server closes its connections at once: its
-  // graceful GOAWAY would wait for each client to answer a ping, which an
-  // idle client (no call of its own being read) does only when gRPC's
-  // backup poller next reads its connection, up to 5 s later.
+  // With every call ended the server is shut down after kDrainSettle and
+  // with a deadline of kDrainedReplyTime: calls that clients sent before
+  // they could know of the shutdown arrive meanwhile and are refused
+  // UNAVAILABLE by the service (gRPC's server cancels a call that arrives
+  // after its shutdown began), and the replies of calls whose handlers have
+  // just returned go out instead of being cancelled. Both are short: the
+  // server's graceful GOAWAY would wait for each client to answer a ping,
+  // which an idle client (no call of its own being read) does only when
+  // gRPC's backup poller next reads its connection, up to 5 s later; at
+  // the deadline the connections are closed.
+  if (drained) absl::SleepFor(kDrainSettle);
   server->Shutdown(absl::ToChronoTime(
-      drained ? absl::Now()
+      drained ? absl::Now() + kDrainedReplyTime
               : std::max(grace_end, absl::Now() + absl::Seconds(1))));
   log.Info("stopped");
   return cli::kExitOk;

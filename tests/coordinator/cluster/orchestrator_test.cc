@@ -599,6 +599,44 @@ TEST_F(OrchestratorTest, ACheatingEnclaveIsExcludedForTheKeyByItsPeers) {
   ExpectOpensslVerifies(with->signature, "node 1 readmitted");
 }
 
+// A link on which the enclaves ran their limit of sessions
+// (limits.max_sessions_per_link, 3 here on nodes 1 and 2) refuses the next
+// one RESOURCE_EXHAUSTED before its approvals are checked: the orchestrator
+// replaces the link and the sign goes on there with the same approvals and
+// the pool's presignature (which is bound to the key and signers, not to
+// the link).
+TEST_F(OrchestratorTest, AnExhaustedLinkIsReplaced) {
+  absl::Cleanup restore = [] {
+    for (int i : {0, 1}) EXPECT_TRUE(cluster_->StartEnclave(i).ok());
+    ExpectAllHealthy();
+  };
+  for (int i : {0, 1}) {
+    ASSERT_TRUE(cluster_->StartEnclave(i, LocalCluster::GoodPcr0(), 0, 3).ok());
+  }
+  ASSERT_NO_FATAL_FAILURE(ExpectAllHealthy());
+  OrchestratorOptions o = Options();
+  o.pool_target = 1;
+  Orchestrator orchestrator(nodes_, o);
+  orchestrator.RegisterKey(Key());
+  // Sessions 1 to 3 on the link: presign, sign, presign.
+  ASSERT_EQ(orchestrator.RefillPools(), 1);
+  auto first = orchestrator.Sign(Key(), Input("on the first link", false));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(first->from_pool);
+  ASSERT_EQ(first->signers, (std::vector<std::string>{"node-1", "node-2"}));
+  ASSERT_EQ(orchestrator.RefillPools(), 1);
+  EXPECT_EQ(orchestrator.counters().links.load(), 1u);
+
+  // The fourth is refused; the sign is retried on a new link.
+  auto second = orchestrator.Sign(Key(), Input("on a new link", false));
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_TRUE(second->from_pool);
+  EXPECT_EQ(second->runs, 2);  // refused, then signed
+  EXPECT_EQ(orchestrator.counters().links.load(), 2u);
+  ExpectOpensslVerifies(second->signature, "on a new link");
+  EXPECT_EQ(orchestrator.PoolSize(Key().key_id), 0u);
+}
+
 TEST_F(OrchestratorTest, APoolIsDroppedWhenAnEnclaveRestartsAndRefilled) {
   OrchestratorOptions o = Options();
   o.pool_target = 2;

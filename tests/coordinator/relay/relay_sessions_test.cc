@@ -21,6 +21,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "coordinator/relay/relay.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/coordinator/relay/probe.h"
 #include "tests/node/cluster/approvers.h"
 #include "tests/node/cluster/cluster.h"
@@ -747,9 +748,12 @@ TEST_F(RelaySessionsTest, ASignRefusedForItsSlotOrSessionIdKeepsItsApprovals) {
     EXPECT_EQ(o.approvals_consumed, std::optional<bool>(false)) << party;
   }
 
-  // Both enclaves full: 64 presigns each, waiting for their peer.
+  // Both enclaves full: 64 presigns each, waiting for their peer (until
+  // the suite's 20 s round deadline: both are filled at once, and their
+  // ends below show that none expired before the sign was refused).
   constexpr int kLimit = 64;
   std::vector<std::unique_ptr<RawStream>> full;
+  const absl::Time fill_start = absl::Now();
   for (int node = 0; node < 2; ++node) {
     full.push_back(std::make_unique<RawStream>(*connections_[node]));
     std::vector<ev1::StartSession> starts;
@@ -758,10 +762,12 @@ TEST_F(RelaySessionsTest, ASignRefusedForItsSlotOrSessionIdKeepsItsApprovals) {
           Presign("slot-link", SessionId(absl::StrCat("slot-fill-", node), n)));
     }
     ASSERT_TRUE(full.back()->Start(1, starts));
-    ASSERT_TRUE(full.back()->ReadFirstOutputs(1, kLimit));
-    ASSERT_TRUE(full.back()->ends.empty())
-        << full.back()->ends.begin()->second.message();
   }
+  for (auto& raw : full) {
+    ASSERT_TRUE(raw->ReadFirstOutputs(1, kLimit));
+    ASSERT_TRUE(raw->ends.empty()) << raw->ends.begin()->second.message();
+  }
+  std::cout << "both enclaves filled in " << (absl::Now() - fill_start) << "\n";
   sign.set_session_id(SessionId("slot-sign", 1));
   for (const auto& [party, o] : RunSession(Both(), Each(sign), each)) {
     EXPECT_EQ(o.stream_error.code(), absl::StatusCode::kResourceExhausted)
@@ -771,11 +777,18 @@ TEST_F(RelaySessionsTest, ASignRefusedForItsSlotOrSessionIdKeepsItsApprovals) {
         << o.stream_error;
     EXPECT_EQ(o.approvals_consumed, std::optional<bool>(false)) << party;
   }
-  // The half-close ends the presigns; each end is written after its slot
-  // was freed.
+  std::cout << "the sign was refused " << (absl::Now() - fill_start)
+            << " after the fill began\n";
+  // The half-close ends the presigns, each still waiting (CANCELLED, not
+  // ended by its round deadline); each end is written after its slot was
+  // freed.
   for (auto& raw : full) {
     ASSERT_TRUE(raw->rw->WritesDone());
     EXPECT_TRUE(raw->ReadUntil([&] { return raw->ends.size() == kLimit; }));
+    for (const auto& [id, end] : raw->ends) {
+      EXPECT_EQ(end.code(), static_cast<int>(grpc::StatusCode::CANCELLED))
+          << id << ": " << end.message();
+    }
     EXPECT_TRUE(raw->rw->Finish().ok());
   }
 
@@ -936,12 +949,8 @@ TEST_F(RelaySessionsTest, ACallbackMayAbandonSessionsOfItsOwnStream) {
   }();
   // Both were cancelled on the enclave: their ends come back on the stream
   // (dropped by the connection, counted).
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (conn.late_session_ends() < 2) {
-    ASSERT_LT(absl::Now(), deadline)
-        << "the abandoned sessions' ends did not arrive";
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  ASSERT_TRUE(conn.WaitForLateSessionEnds(2, absl::Now() + absl::Seconds(30)))
+      << "the abandoned sessions' ends did not arrive";
   EXPECT_GE(GetRelayCounters().late_session_ends, late_ends + 2);
   // The stream goes on.
   ExpectDone(RunSession(
@@ -1026,8 +1035,9 @@ TEST_F(RelaySessionsTest, ACallbackMayDropTheLastHandleOfItsStream) {
 
 // Node 2's enclave told to shut down (SIGTERM) while a session is in
 // flight on the connection's stream: an idle stream ends at once, a new
-// session and a unary call are refused UNAVAILABLE ("shutting down"), and
-// the process exits as soon as the in-flight session has ended (here:
+// session and a unary call are refused UNAVAILABLE ("shutting down"), its
+// grpc.health.v1 service says NOT_SERVING (SERVING before), and the
+// process exits as soon as the in-flight session has ended (here:
 // cancelled by the coordinator), not after its 5 s grace period.
 TEST_F(RelaySessionsTest, AnEnclaveShuttingDownEndsWithItsLastSession) {
   ASSERT_NO_FATAL_FAILURE(Link("shutdown-link"));
@@ -1039,6 +1049,22 @@ TEST_F(RelaySessionsTest, AnEnclaveShuttingDownEndsWithItsLastSession) {
   RawStream idle(*connections_[1]);
   ASSERT_TRUE(idle.Start(1, {Presign("no-such-link", SessionId("idle", 1))}));
   ASSERT_TRUE(idle.ReadUntil([&] { return idle.ends.count(1) > 0; }));
+  // A health client connected before the shutdown (the enclave accepts no
+  // connection once it has begun).
+  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+      absl::StrCat("unix:", cluster_->dir(), "/node-2/enclave.sock"),
+      grpc::InsecureChannelCredentials()));
+  auto check = [&](grpc::health::v1::HealthCheckResponse* resp) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    return health->Check(&ctx, grpc::health::v1::HealthCheckRequest(), resp);
+  };
+  {
+    grpc::health::v1::HealthCheckResponse resp;
+    const grpc::Status s = check(&resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(resp.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  }
 
   const absl::Time t0 = absl::Now();
   ASSERT_EQ(::kill(cluster_->enclave_pid(1), SIGTERM), 0);
@@ -1063,6 +1089,14 @@ TEST_F(RelaySessionsTest, AnEnclaveShuttingDownEndsWithItsLastSession) {
         << s.error_message();
     EXPECT_NE(s.error_message().find("shutting down"), std::string::npos)
         << s.error_message();
+  }
+  // The health service says so (it is not refused: a load balancer asks).
+  {
+    grpc::health::v1::HealthCheckResponse resp;
+    const grpc::Status s = check(&resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(resp.status(),
+              grpc::health::v1::HealthCheckResponse::NOT_SERVING);
   }
 
   in_flight.session.Cancel();

@@ -767,6 +767,14 @@ TEST_F(CoordinatorE2eTest, MetricsPassPromtool) {
   EXPECT_NE(metrics.find("nitro_coordinator_presignatures_ready{key=\"" +
                          Key().name().substr(5) + "\"}"),
             std::string::npos);
+  for (const char* relay :
+       {"nitro_coordinator_relay_envelopes_total",
+        "nitro_coordinator_relay_rounds_expired_total",
+        "nitro_coordinator_relay_late_session_ends_total"}) {
+    EXPECT_NE(metrics.find(absl::StrCat("# TYPE ", relay, " counter")),
+              std::string::npos)
+        << relay;
+  }
   // Every metric the alerting rules and the dashboard name exists here.
   for (const char* file : {"coordinator/monitoring/alerts.yml",
                            "coordinator/monitoring/dashboard.json"}) {

@@ -280,7 +280,8 @@ void LocalCluster::WipeHostDisk(int i) {
 }
 
 absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex,
-                                        uint64_t link_max_age_ms) {
+                                        uint64_t link_max_age_ms,
+                                        uint32_t max_sessions_per_link) {
   const std::string nd = NodeDir(i);
   const std::string host_service =
       options_.tap ? TapSocket(i, TapPath::kHostService) : nd + "/host.sock";
@@ -297,7 +298,8 @@ absl::Status LocalCluster::StartEnclave(int i, const std::string& pcr0_hex,
       "\" } } link_max_age_ms: ", link_max_age_ms, " }\n",
       "kms { region: \"us-east-1\" endpoint: \"http://127.0.0.1:", kms_->port(),
       "\" key_id: \"", kms_key_id_, "\" proxy: \"unix://", kms_proxy, "\" }\n",
-      "limits { round_deadline_ms: ", options_.round_deadline_ms, " }\n",
+      "limits { round_deadline_ms: ", options_.round_deadline_ms,
+      " max_sessions_per_link: ", max_sessions_per_link, " }\n",
       "keygen_material { share_ring_pedersen_modulus: ",
       options_.share_ring_pedersen_modulus ? "true" : "false",
       " pool_size: ", options_.keygen_material_pool_size, " }\n",

@@ -81,9 +81,12 @@ class LocalCluster {
 
   // Starts (or restarts) node i's enclave, measured as `pcr0_hex`: the
   // cheating enclave if options.cheaters names node i; with
-  // attestation.link_max_age_ms = `link_max_age_ms` (0: the default).
+  // attestation.link_max_age_ms = `link_max_age_ms` and
+  // limits.max_sessions_per_link = `max_sessions_per_link` (0: the
+  // defaults).
   absl::Status StartEnclave(int i, const std::string& pcr0_hex = GoodPcr0(),
-                            uint64_t link_max_age_ms = 0);
+                            uint64_t link_max_age_ms = 0,
+                            uint32_t max_sessions_per_link = 0);
   // Node i's enclave cheats as `cheat` from its next StartEnclave on (""
   // makes it the honest tss-enclave again).
   void SetCheat(int i, const std::string& cheat);
