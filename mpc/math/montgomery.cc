@@ -26,7 +26,10 @@ Montgomery::Montgomery(const BigInt& modulus) : modulus_(modulus) {
   minv_ = 0 - x;
 }
 
-Montgomery::~Montgomery() = default;
+Montgomery::~Montgomery() {
+  // −m^-1 mod 2^64 gives m mod 2^64 (m may be a secret prime).
+  sodium_memzero(&minv_, sizeof(minv_));
+}
 
 Montgomery::Workspace::Workspace(const Montgomery& m) {
   const mp_size_t n = static_cast<mp_size_t>(m.limbs_);
@@ -164,8 +167,11 @@ std::vector<mp_limb_t> Montgomery::FullTable(const BigInt& b, size_t w,
   const size_t entries = size_t{1} << w;
   std::vector<mp_limb_t> table(entries * n, 0);
   {
+    // R mod m is m's two's complement for a modulus with its top bit set:
+    // secret when m is.
     std::vector<mp_limb_t> one = ToMontgomery(BigInt(1));
     std::copy(one.begin(), one.end(), table.begin());
+    WipeLimbs(one);
     std::vector<mp_limb_t> m = ToMontgomery(b);
     std::copy(m.begin(), m.end(), table.begin() + n);
     WipeLimbs(m);

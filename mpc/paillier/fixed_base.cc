@@ -26,7 +26,7 @@ void ToLimbs(const BigInt& v, mp_limb_t* out, mp_size_t n) {
 FixedBaseExp::FixedBaseExp(const BigInt& base, const BigInt& modulus,
                            size_t max_exponent_bits, size_t tables)
     : modulus_(modulus),
-      base_(BigInt::Mod(base, modulus)),
+      base_(BigInt::ModConstTime(base, modulus)),
       max_exponent_bits_(max_exponent_bits),
       tables_(tables) {
   if (tables_ < 1 || tables_ > kMaxTables) __builtin_trap();
@@ -65,6 +65,7 @@ FixedBaseExp::FixedBaseExp(const BigInt& base, const BigInt& modulus,
   }
   Wipe(g);
   Wipe(x);
+  Wipe(one);  // R mod m: m's two's complement, secret when m is
 }
 
 FixedBaseExp::~FixedBaseExp() { Wipe(table_); }

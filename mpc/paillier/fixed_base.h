@@ -51,6 +51,12 @@ class FixedBaseExp {
   // variable-time BigInt::PowMod for an even (public) modulus.
   BigInt Pow(const BigInt& e) const;
 
+  // The tables' storage (for tests that check where secrets live, e.g. in
+  // the locked arena); null for an even modulus.
+  const void* table_data() const {
+    return table_.empty() ? nullptr : table_.data();
+  }
+
   static constexpr int kCombBlocks = 6;
   static constexpr size_t kMaxTables = 8;
 

@@ -184,15 +184,18 @@ PaillierPrivateKey::PaillierPrivateKey(PaillierPublicKey public_key, BigInt p,
   mu_ = *BigInt::ModInverse(lambda_, public_key_.n());
   const BigInt g_p = SafePrimeGenerator(p_);
   const BigInt g_q = SafePrimeGenerator(q_);
-  tables_ = std::make_shared<const EncryptionTables>(EncryptionTables{
-      FixedBaseExp(g_p, p_, kPaillierPrimeBits),
-      FixedBaseExp(
-          BigInt::PowModConstTime(g_p, p_, p_squared_, kPaillierPrimeBits),
-          p_squared_, kPaillierPrimeBits),
-      FixedBaseExp(g_q, q_, kPaillierPrimeBits),
-      FixedBaseExp(
-          BigInt::PowModConstTime(g_q, q_, q_squared_, kPaillierPrimeBits),
-          q_squared_, kPaillierPrimeBits)});
+  // The combs hold p, q, p², q² and their Montgomery constants: wiped when
+  // freed, and in the locked arena when built inside a LockedScope.
+  tables_ = std::allocate_shared<const EncryptionTables>(
+      WipingAllocator<EncryptionTables>(),
+      EncryptionTables{FixedBaseExp(g_p, p_, kPaillierPrimeBits),
+                       FixedBaseExp(BigInt::PowModConstTime(g_p, p_, p_squared_,
+                                                            kPaillierPrimeBits),
+                                    p_squared_, kPaillierPrimeBits),
+                       FixedBaseExp(g_q, q_, kPaillierPrimeBits),
+                       FixedBaseExp(BigInt::PowModConstTime(g_q, q_, q_squared_,
+                                                            kPaillierPrimeBits),
+                                    q_squared_, kPaillierPrimeBits)});
 }
 
 absl::StatusOr<PaillierPrivateKey> PaillierPrivateKey::FromPrimes(

@@ -105,12 +105,16 @@ RingPedersenSecret::RingPedersenSecret(RingPedersenParams params, BigInt p,
   q_minus_1_ = q_ - BigInt(1);
   phi_ = p_minus_1_ * q_minus_1_;
   q_inv_p_ = *BigInt::ModInverse(q_, p_);
-  t_mod_p_ = BigInt::Mod(params_.t(), p_);
-  t_mod_q_ = BigInt::Mod(params_.t(), q_);
-  t_comb_p_ = std::make_shared<const FixedBaseExp>(
-      t_mod_p_, p_, p_minus_1_.BitLength(), kPowTTables);
-  t_comb_q_ = std::make_shared<const FixedBaseExp>(
-      t_mod_q_, q_, q_minus_1_.BitLength(), kPowTTables);
+  t_mod_p_ = BigInt::ModConstTime(params_.t(), p_);
+  t_mod_q_ = BigInt::ModConstTime(params_.t(), q_);
+  // The combs hold p, q and their Montgomery constants: wiped when freed,
+  // and in the locked arena when built inside a LockedScope.
+  t_comb_p_ = std::allocate_shared<const FixedBaseExp>(
+      WipingAllocator<FixedBaseExp>(), t_mod_p_, p_, p_minus_1_.BitLength(),
+      kPowTTables);
+  t_comb_q_ = std::allocate_shared<const FixedBaseExp>(
+      WipingAllocator<FixedBaseExp>(), t_mod_q_, q_, q_minus_1_.BitLength(),
+      kPowTTables);
 }
 
 absl::StatusOr<RingPedersenSecret> RingPedersenSecret::FromParts(

@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "mpc/math/bigint.h"
 #include "mpc/math/random.h"
+#include "mpc/math/secure_bytes.h"
 #include "mpc/paillier/fixed_base.h"
 #include "nitro_tss/mpc/v1/paillier.pb.h"
 
@@ -108,6 +109,10 @@ class RingPedersenSecret {
   // Lim–Lee tables per prime for PowT: 8 KB each (secret, wiped, in the
   // locked arena when built inside a LockedScope).
   static constexpr size_t kPowTTables = 1;
+  // The PowT combs' table storage for p and q (for tests that check where
+  // secrets live).
+  const void* pow_t_table_p() const { return t_comb_p_->table_data(); }
+  const void* pow_t_table_q() const { return t_comb_q_->table_data(); }
 
  private:
   RingPedersenSecret(RingPedersenParams params, BigInt p, BigInt q, BigInt tau,

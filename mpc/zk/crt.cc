@@ -90,6 +90,7 @@ BigInt CrtExponentiator::PowProduct(
     std::vector<Montgomery::PublicPower> publics;
     const Montgomery::PublicPower* longer = nullptr;
     for (const Montgomery::PublicPower& t : terms) {
+      if (t.exp->IsNegative()) __builtin_trap();  // callers pass magnitudes
       if (t.exp->BitLength() < order.BitLength()) {
         publics.push_back(t);
       } else {

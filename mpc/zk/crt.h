@@ -56,7 +56,8 @@ class CrtExponentiator {
   // (public windows); at most one longer one (traps otherwise), reduced
   // modulo each order by BigInt::ModConstTime and then used as a secret
   // exponent padded to the order's bit length, as Pow does. Same value as
-  // the product of Pow's.
+  // the product of Pow's. A negative exponent, or a second long one, traps
+  // (a programming error: callers check their values' ranges first).
   BigInt PowProduct(const std::vector<Montgomery::PublicPower>& terms) const;
 
  private:

@@ -15,7 +15,7 @@
 namespace nitro_tss::enclave {
 
 // Default size of the enclave's locked arena (limits.locked_memory_bytes):
-// a loaded 2048-bit share takes about 76 KiB of it (see node/README.md), so
+// a loaded 2048-bit share takes about 77 KiB of it (see node/README.md), so
 // this holds a few dozen keys at once; it stays under the 8 MiB
 // RLIMIT_MEMLOCK most systems give unprivileged processes.
 inline constexpr uint64_t kDefaultLockedMemoryBytes = 4ull << 20;

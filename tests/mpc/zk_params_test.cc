@@ -117,11 +117,15 @@ TEST(ZkParams, CrtPowProductIsTheProductOfPows) {
   }
 }
 
-TEST(ZkParamsDeathTest, CrtPowProductRefusesTwoLongExponents) {
+TEST(ZkParamsDeathTest, CrtPowProductRefusesTwoLongOrNegativeExponents) {
   const PaillierPrivateKey& key = FixturePaillierKey(0);
   CrtExponentiator primes = CrtExponentiator::ForPrimes(key.p(), key.q());
   const BigInt w(5);
   EXPECT_DEATH((void)primes.PowProduct({{&w, &key.n()}, {&w, &key.n()}}), "");
+  // Magnitudes only: a negative exponent, short or long, is refused.
+  const BigInt short_negative(-3), long_negative = -key.n();
+  EXPECT_DEATH((void)primes.PowProduct({{&w, &short_negative}}), "");
+  EXPECT_DEATH((void)primes.PowProduct({{&w, &long_negative}}), "");
 }
 
 TEST(ZkParams, NthPowerWithAndWithoutOwnKey) {
@@ -452,8 +456,9 @@ TEST(ZkParamsConstTime, CrtPowProductUsesOnlyConstantTimeExponentiation) {
   DeterministicRandom rng(85);
   const BigInt w = BigInt::RandomUnit(key.n(), rng);
   const BigInt z = BigInt::RandomBits(770, rng);
-  internal::PowModCallCounts calls = CountPowMod(
-      [&] { (void)primes.PowProduct({{&w, &key.n()}, {&w, &z}}); });
+  internal::PowModCallCounts calls = CountPowMod([&] {
+    (void)primes.PowProduct({{&w, &key.n()}, {&w, &z}});
+  });
   EXPECT_EQ(calls.variable_time, 0u);
   EXPECT_EQ(calls.const_time, 2u);
 }

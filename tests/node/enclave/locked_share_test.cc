@@ -83,6 +83,9 @@ TEST(LockedShare, EverySecretOfALoadedShareIsInLockedPages) {
   EXPECT_TRUE(Locked(Limbs(ks.ring_pedersen->lambda()), "ring-Pedersen λ"));
   EXPECT_TRUE(Locked(Limbs(ks.ring_pedersen->tau()), "ring-Pedersen τ"));
   EXPECT_TRUE(Locked(Limbs(ks.ring_pedersen->phi()), "ring-Pedersen φ"));
+  // The PowT combs' tables (powers of t modulo the secret primes).
+  EXPECT_TRUE(Locked(ks.ring_pedersen->pow_t_table_p(), "PowT comb mod p"));
+  EXPECT_TRUE(Locked(ks.ring_pedersen->pow_t_table_q(), "PowT comb mod q"));
   const size_t used = LockedMemory::Stats().in_use - before;
   // The figure in node/README.md (a 2-party key; each further party adds
   // its public Paillier and ring-Pedersen values, about 1 KiB).
