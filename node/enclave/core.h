@@ -148,7 +148,9 @@ class EnclaveCore {
   // or signer set) is checked after them. `approvals_consumed` (optional) is
   // set to true once they passed their check and their nonce is in the replay
   // cache (then also when the start fails after that), and left alone
-  // otherwise.
+  // otherwise. The slot is held while the approvals' signatures are checked
+  // (a start with bad approvals occupies it that long), and released on
+  // every refusal.
   absl::StatusOr<std::unique_ptr<SessionRunner>> StartSession(
       const v1::StartSession& start, bool* approvals_consumed = nullptr);
 
