@@ -305,11 +305,7 @@ BigInt Montgomery::PowPublicExponent(const BigInt& base,
 BigInt Montgomery::PowPublicTimesSecret(const BigInt& a, const BigInt& e,
                                         const BigInt& b, const BigInt& s,
                                         size_t s_bits) const {
-  internal::CountConstTimePow();
-  if (e.IsNegative() || s.IsNegative() || s.BitLength() > s_bits) {
-    __builtin_trap();
-  }
-  return Joint({{&a, &e}}, &b, s, s_bits);
+  return PowProduct({{&a, &e}}, &b, s, s_bits);
 }
 
 BigInt Montgomery::PowProduct(const std::vector<PublicPower>& publics,

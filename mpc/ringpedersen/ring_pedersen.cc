@@ -105,15 +105,14 @@ RingPedersenSecret::RingPedersenSecret(RingPedersenParams params, BigInt p,
   q_minus_1_ = q_ - BigInt(1);
   phi_ = p_minus_1_ * q_minus_1_;
   q_inv_p_ = *BigInt::ModInverse(q_, p_);
-  t_mod_p_ = BigInt::ModConstTime(params_.t(), p_);
-  t_mod_q_ = BigInt::ModConstTime(params_.t(), q_);
   // The combs hold p, q and their Montgomery constants: wiped when freed,
-  // and in the locked arena when built inside a LockedScope.
+  // and in the locked arena when built inside a LockedScope. (They reduce t
+  // modulo p, q themselves, in constant time.)
   t_comb_p_ = std::allocate_shared<const FixedBaseExp>(
-      WipingAllocator<FixedBaseExp>(), t_mod_p_, p_, p_minus_1_.BitLength(),
+      WipingAllocator<FixedBaseExp>(), params_.t(), p_, p_minus_1_.BitLength(),
       kPowTTables);
   t_comb_q_ = std::allocate_shared<const FixedBaseExp>(
-      WipingAllocator<FixedBaseExp>(), t_mod_q_, q_, q_minus_1_.BitLength(),
+      WipingAllocator<FixedBaseExp>(), params_.t(), q_, q_minus_1_.BitLength(),
       kPowTTables);
 }
 

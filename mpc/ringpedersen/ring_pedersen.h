@@ -119,7 +119,7 @@ class RingPedersenSecret {
                      BigInt lambda);
   RingPedersenParams params_;
   BigInt p_, q_, tau_, lambda_, phi_;
-  BigInt p_minus_1_, q_minus_1_, q_inv_p_, t_mod_p_, t_mod_q_;
+  BigInt p_minus_1_, q_minus_1_, q_inv_p_;
   // Shared by copies (immutable once built).
   std::shared_ptr<const FixedBaseExp> t_comb_p_, t_comb_q_;
 };

@@ -28,6 +28,12 @@ namespace round = mpc::round;
 
 namespace {
 
+// A sign's presignature_id names nothing held here (checked before the
+// approvals, and again when it is taken after them).
+constexpr char kNoSuchPresignature[] =
+    "sign.presignature_id: no such presignature here (never made, already "
+    "used, or lost in an enclave restart)";
+
 constexpr size_t kMaxIdBytes = 64;
 constexpr size_t kMaxParties = 255;
 constexpr size_t kMinSessionIdBytes = 16;
@@ -911,9 +917,7 @@ absl::StatusOr<std::unique_ptr<SessionRunner>> EnclaveCore::StartSession(
         auto it =
             presignatures_.find(absl::BytesToHexString(p.presignature_id()));
         if (it == presignatures_.end()) {
-          return absl::NotFoundError(
-              "sign.presignature_id: no such presignature here (never made, "
-              "already used, or lost in an enclave restart)");
+          return absl::NotFoundError(kNoSuchPresignature);
         }
       }
       using Digest = std::array<uint8_t, 32>;
@@ -977,9 +981,7 @@ absl::StatusOr<std::unique_ptr<SessionRunner>> EnclaveCore::StartSession(
     presignature =
         TakePresignature(absl::BytesToHexString(p.presignature_id()));
     if (presignature == nullptr) {
-      return fail(absl::NotFoundError(
-          "sign.presignature_id: no such presignature here (never made, "
-          "already used, or lost in an enclave restart)"));
+      return fail(absl::NotFoundError(kNoSuchPresignature));
     }
     if (presignature->public_data().binding.key_id !=
             link->key->share->key_id ||

@@ -167,14 +167,7 @@ TEST_F(PresignComplaint, PairSecondPartWithAAndWTowardOnePartyNamesBob) {
   // the complaint.
   PresignRun run = Base(7106);
   run.cheats[kCheater].tamper = TamperToward<v1::PresignRound2Direct>(
-      2, kVictim, [](v1::PresignRound2Direct& m) {
-        v1::PiAffGProof first, second;
-        ASSERT_TRUE(first.ParseFromString(m.pi_aff_gamma()));
-        ASSERT_TRUE(second.ParseFromString(m.pi_aff_w()));
-        second.set_cap_a(first.cap_a());
-        second.set_w(first.w());
-        m.set_pi_aff_w(second.SerializeAsString());
-      });
+      2, kVictim, CopyPairAAndWIntoSecondPart);
   ExpectNamedByAll(RunPresign(run), {kVictim, kBystander}, kCheater,
                    "A and w must be absent in a pair's second part");
 }

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "mpc/vss/feldman.h"
+#include "nitro_tss/mpc/v1/mta_proofs.pb.h"
 #include "tests/fixtures/fixtures.h"
 
 namespace nitro_tss::mpc::gg20::testing {
@@ -307,4 +308,13 @@ const std::vector<std::shared_ptr<const KeyShare>>& CachedKeygen(size_t t,
   for (const auto& [id, a] : r.aborts) ADD_FAILURE() << a.ToString();
   return (*cache)[key] = KeySharesOf(r);
 }
+void CopyPairAAndWIntoSecondPart(v1::PresignRound2Direct& m) {
+  v1::PiAffGProof first, second;
+  ASSERT_TRUE(first.ParseFromString(m.pi_aff_gamma()));
+  ASSERT_TRUE(second.ParseFromString(m.pi_aff_w()));
+  second.set_cap_a(first.cap_a());
+  second.set_w(first.w());
+  m.set_pi_aff_w(second.SerializeAsString());
+}
+
 }  // namespace nitro_tss::mpc::gg20::testing

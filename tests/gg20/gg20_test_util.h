@@ -18,6 +18,7 @@
 #include "mpc/gg20/sign.h"
 #include "mpc/testing/gg20_cheats.h"
 #include "mpc/testing/simulator.h"
+#include "nitro_tss/mpc/v1/gg20.pb.h"
 
 namespace nitro_tss::mpc::gg20::testing {
 
@@ -117,6 +118,10 @@ absl::StatusOr<EcdsaSignature> SignAll(
 SignRequest RequestFor(const PresignaturePublic& pub,
                        const std::vector<uint8_t>& message,
                        DigestAlgorithm alg = DigestAlgorithm::kSha256);
+
+// Tampers a round-2 direct message: the Πaff-g pair's second part (MtAwc)
+// gets the first part's A and w, which its decoder refuses.
+void CopyPairAAndWIntoSecondPart(v1::PresignRound2Direct& m);
 
 }  // namespace nitro_tss::mpc::gg20::testing
 

@@ -804,15 +804,7 @@ TEST_F(PresignCheater, MtaWithWrongShareBehindW) {
 TEST_F(PresignCheater, MtawcPartWithAAndWIsRejectedByTheDecoder) {
   // The pair's second part carries no A and w (they are the first's).
   PresignCheat o;
-  o.tamper =
-      TamperAt<v1::PresignRound2Direct>(2, [](v1::PresignRound2Direct& m) {
-        v1::PiAffGProof first, second;
-        ASSERT_TRUE(first.ParseFromString(m.pi_aff_gamma()));
-        ASSERT_TRUE(second.ParseFromString(m.pi_aff_w()));
-        second.set_cap_a(first.cap_a());
-        second.set_w(first.w());
-        m.set_pi_aff_w(second.SerializeAsString());
-      });
+  o.tamper = TamperAt<v1::PresignRound2Direct>(2, CopyPairAAndWIntoSecondPart);
   ExpectBlamed(Run(o), "pi_aff_g: A and w must be absent in a pair's second");
 }
 
