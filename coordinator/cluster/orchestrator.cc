@@ -102,6 +102,19 @@ bool IsLostPresignature(const absl::Status& s) {
          absl::StrContains(s.message(), "no such presignature");
 }
 
+// Asks every enclave of `enclaves` to let go of `link_id` (best effort, 5 s
+// each; an error changes nothing: an unclosed link ages out).
+void CloseLinkOn(const EnclaveSet& enclaves, const std::string& link_id) {
+  for (const auto& [party, conn] : enclaves) {
+    ev1::CloseLinkRequest req;
+    req.set_link_id(link_id);
+    ev1::CloseLinkResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    (void)conn->stub()->CloseLink(&ctx, req, &resp);
+  }
+}
+
 std::string CulpritNames(const std::vector<CulpritRecord>& culprits) {
   std::vector<std::string> names;
   for (const auto& c : culprits) {
@@ -266,14 +279,7 @@ absl::StatusOr<ev1::KeyInfo> Orchestrator::CreateKey(
   auto outcomes =
       RunSession(enclaves, starts,
                  Run(options_.dkg_deadline, options_.dkg_round_deadline));
-  for (const auto& [party, conn] : enclaves) {
-    ev1::CloseLinkRequest req;
-    req.set_link_id(link_id);
-    ev1::CloseLinkResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-    (void)conn->stub()->CloseLink(&ctx, req, &resp);
-  }
+  CloseLinkOn(enclaves, link_id);
   std::set<std::string> avoid;
   std::vector<CulpritRecord> named;
   RecordCulprits("", outcomes, &named, &avoid);
@@ -343,18 +349,9 @@ absl::StatusOr<std::string> Orchestrator::EnsureLink(const KeyPlan& key,
   counters_.links.fetch_add(1);
   if (!linked.ok()) return linked.status();
   Link& l = links[signers];
-  if (l.exhausted) {
-    // The enclaves let go of the exhausted link (else it holds one of
-    // their links until its maximum age); an error changes nothing.
-    for (const auto& [party, conn] : enclaves) {
-      ev1::CloseLinkRequest req;
-      req.set_link_id(l.id);
-      ev1::CloseLinkResponse resp;
-      grpc::ClientContext ctx;
-      ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-      (void)conn->stub()->CloseLink(&ctx, req, &resp);
-    }
-  }
+  // The enclaves let go of an exhausted link (else it holds one of their
+  // links until its maximum age).
+  if (l.exhausted) CloseLinkOn(enclaves, l.id);
   l.id = link_id;
   l.epochs.clear();
   l.exhausted = false;
